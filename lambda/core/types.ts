@@ -1,0 +1,105 @@
+/**
+ * The contracts of ivschat-auditor (see README and policies/README.md).
+ * Everything in lambda/core is pure: no AWS SDK, no clock, no environment.
+ */
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Higher number = more severe. */
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+
+/** A GetRoom response as JSON. Fields the API omits stay absent. */
+export interface RoomDocument {
+  arn: string;
+  id?: string;
+  name?: string;
+  createTime?: string;
+  updateTime?: string;
+  maximumMessageLength?: number;
+  maximumMessageRatePerSecond?: number;
+  messageReviewHandler?: { uri?: string; fallbackResult?: string };
+  loggingConfigurationIdentifiers?: string[];
+  tags?: Record<string, string>;
+  [extra: string]: unknown;
+}
+
+export interface Exemption {
+  rooms: string[];
+  reason: string;
+  /** YYYY-MM-DD; the exemption holds through the end of that day (UTC). */
+  expires?: string;
+}
+
+/** A policy file as written in policies/<id>.json. */
+export interface PolicyFile {
+  $schema?: string;
+  id: string;
+  title: string;
+  severity: Severity;
+  description: string;
+  remediation: string;
+  rule: Record<string, unknown> | boolean;
+  appliesTo?: Record<string, unknown> | boolean;
+  regions?: string[];
+  exemptions?: Exemption[];
+  examples: { pass: RoomDocument[]; fail: RoomDocument[] };
+}
+
+export type FindingStatus = 'new' | 'open' | 'resolved' | 'exempt';
+
+export interface Finding {
+  /** Stable for (policyId, roomArn, path): the value may change, the finding stays the same. */
+  fingerprint: string;
+  policyId: string;
+  title: string;
+  severity: Severity;
+  status: FindingStatus;
+  accountId: string;
+  region: string;
+  roomArn: string;
+  roomId: string;
+  roomName: string;
+  /** JSON pointer into the room document. */
+  path: string;
+  /** The offending value; absent when the property is missing. */
+  actual?: unknown;
+  /** Human: "maximumMessageLength is 500; must be ≤ 200". */
+  message: string;
+  remediation: string;
+  firstSeen: string;
+  lastSeen: string;
+  /** Set on exempt findings, and on findings whose exemption has expired. */
+  exemption?: { reason: string; expires?: string; expired: boolean };
+  /** Why a finding resolved (e.g. "room deleted"). */
+  resolvedReason?: string;
+}
+
+export interface AuditError {
+  region: string;
+  roomArn?: string;
+  operation: string;
+  code: string;
+  message: string;
+}
+
+export interface Target {
+  accountId: string;
+  region: string;
+}
+
+export interface Report {
+  version: string;
+  startedAt: string;
+  finishedAt: string;
+  targets: Target[];
+  roomsAudited: number;
+  policiesEvaluated: number;
+  findings: Finding[];
+  errors: AuditError[];
+  complete: boolean;
+  /** Rooms listed but gone before GetRoom (ResourceNotFoundException): skipped, not an error. */
+  roomsSkipped?: number;
+}
+
+export const REPORT_VERSION = '1.0';
