@@ -1,0 +1,133 @@
+import type { ErrorObject } from 'ajv';
+
+/** One failed check of a rule: where in the room it failed, the value found there, and a human sentence. */
+export interface Violation {
+  path: string;
+  actual?: unknown;
+  message: string;
+}
+
+const COMPARISON: Record<string, string> = { '<=': '≤', '>=': '≥', '<': '<', '>': '>' };
+/** Keywords that only say "a sub-schema failed"; their sub-errors carry the useful detail. */
+const WRAPPERS = new Set(['if', 'then', 'else', 'anyOf', 'oneOf', 'allOf', '$ref']);
+
+/**
+ * Turns ajv's errors into one violation per JSON pointer, each sentence naming the actual value
+ * ("maximumMessageLength is 500; must be ≤ 200"). ajv's `errors` is overwritten by the next
+ * validation, so callers pass it here at once.
+ */
+export function violationsFrom(errors: readonly ErrorObject[], room: unknown): Violation[] {
+  const byPath = new Map<string, { violation: Violation; wrapper: boolean }>();
+  for (const error of errors) {
+    const wrapper = WRAPPERS.has(error.keyword);
+    const violation = describe(error, room);
+    const existing = byPath.get(violation.path);
+    if (!existing || (existing.wrapper && !wrapper)) byPath.set(violation.path, { violation, wrapper });
+  }
+  const specific = [...byPath.values()].filter((v) => !v.wrapper);
+  return (specific.length > 0 ? specific : [...byPath.values()]).map((v) => v.violation);
+}
+
+function describe(error: ErrorObject, room: unknown): Violation {
+  const p = error.params as Record<string, unknown>;
+  let path = error.instancePath;
+  if (error.keyword === 'required') path = `${path}/${escapePointer(String(p.missingProperty))}`;
+  if (error.keyword === 'additionalProperties')
+    path = `${path}/${escapePointer(String(p.additionalProperty))}`;
+  const found = valueAt(room, path);
+  const label = labelOf(path);
+  const actual = found.present ? found.value : undefined;
+  const is = found.present ? `${label} is ${show(found.value)}` : `${label} is missing`;
+  const withActual = (message: string): Violation =>
+    found.present ? { path, actual, message } : { path, message };
+
+  switch (error.keyword) {
+    case 'maximum':
+    case 'minimum':
+    case 'exclusiveMaximum':
+    case 'exclusiveMinimum':
+      return withActual(
+        `${is}; must be ${COMPARISON[String(p.comparison)] ?? p.comparison} ${show(p.limit)}`,
+      );
+    case 'maxLength':
+    case 'minLength':
+      return withActual(
+        `${label} has ${lengthOf(found.value)} characters; must have ${error.keyword === 'maxLength' ? 'at most' : 'at least'} ${p.limit}`,
+      );
+    case 'maxItems':
+    case 'minItems': {
+      const n = Array.isArray(found.value) ? found.value.length : 0;
+      const head = n === 0 ? `${label} is empty` : `${label} has ${n} item${n === 1 ? '' : 's'}`;
+      return withActual(
+        `${head}; must have ${error.keyword === 'maxItems' ? 'at most' : 'at least'} ${p.limit} item${p.limit === 1 ? '' : 's'}`,
+      );
+    }
+    case 'maxProperties':
+    case 'minProperties':
+      return withActual(`${label} has ${countKeys(found.value)} entries; ${error.message}`);
+    case 'required':
+      return { path, message: `${label} is missing; it is required` };
+    case 'const':
+      return withActual(`${is}; must be ${show(p.allowedValue)}`);
+    case 'enum':
+      return withActual(`${is}; must be one of ${(p.allowedValues as unknown[]).map(show).join(', ')}`);
+    case 'type':
+      return withActual(`${is}; must be of type ${p.type}`);
+    case 'pattern':
+      return withActual(`${is}; must match /${p.pattern}/`);
+    case 'format':
+      return withActual(`${is}; must be a valid ${p.format}`);
+    case 'additionalProperties':
+      return withActual(`${label} is not allowed`);
+    case 'errorMessage':
+      return withActual(error.message ?? `${label} is invalid`);
+    default:
+      return withActual(`${is}; ${error.message ?? `fails ${error.keyword}`}`);
+  }
+}
+
+export function valueAt(doc: unknown, pointer: string): { present: boolean; value?: unknown } {
+  if (pointer === '') return { present: true, value: doc };
+  let current: unknown = doc;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
+      return { present: false };
+    current = (current as Record<string, unknown>)[key];
+  }
+  return { present: true, value: current };
+}
+
+function labelOf(pointer: string): string {
+  if (pointer === '') return 'room';
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+const MAX_SHOWN = 120;
+
+/** A value as a person reads it in a message: strings quoted and cut short. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') {
+    const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+    return JSON.stringify(cut);
+  }
+  if (value === undefined) return 'undefined';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
+}
+
+function lengthOf(value: unknown): number {
+  return typeof value === 'string' ? [...value].length : 0;
+}
+
+function countKeys(value: unknown): number {
+  return value !== null && typeof value === 'object' ? Object.keys(value).length : 0;
+}

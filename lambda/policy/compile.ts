@@ -1,0 +1,146 @@
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { PolicyError, PolicySetError } from '../core/errors.js';
+import type { Exemption, PolicyFile, RoomDocument } from '../core/types.js';
+import { createPolicyFileAjv, createRuleAjv } from './ajv.js';
+
+/** A policy ready to evaluate: its file plus compiled validators. Built once, at start-up. */
+export interface CompiledPolicy {
+  file: string;
+  policy: PolicyFile;
+  rule: ValidateFunction<RoomDocument>;
+  appliesTo?: ValidateFunction<RoomDocument>;
+  regions?: ReadonlySet<string>;
+  /** room ARN → its exemption (the first one listing it). */
+  exemptions: ReadonlyMap<string, Exemption>;
+}
+
+export interface PolicySource {
+  /** Shown in messages, e.g. `policies/message-length-max.json`. */
+  file: string;
+  text: string;
+}
+
+/**
+ * Parses, validates and compiles a set of policy files. Pure: file contents in, validators out.
+ * Every problem in every file is collected, then thrown together as a PolicySetError.
+ */
+export function compilePolicies(sources: PolicySource[], policyFileSchema: object): CompiledPolicy[] {
+  const fileAjv = createPolicyFileAjv();
+  const validateFile = fileAjv.compile<PolicyFile>(policyFileSchema);
+  const ruleAjv = createRuleAjv();
+  const problems: PolicyError[] = [];
+  const compiled: CompiledPolicy[] = [];
+  const seenIds = new Map<string, string>();
+
+  for (const source of sources) {
+    const parsed = parseJson(source);
+    if (parsed instanceof PolicyError) {
+      problems.push(parsed);
+      continue;
+    }
+    if (!validateFile(parsed)) {
+      problems.push(...(validateFile.errors ?? []).map((e) => schemaProblem(source.file, e)));
+      continue;
+    }
+    const policy = parsed;
+    const expectedId = baseName(source.file);
+    if (policy.id !== expectedId) {
+      problems.push(
+        new PolicyError(source.file, '/id', `id "${policy.id}" must equal the file name "${expectedId}"`),
+      );
+    }
+    const firstFile = seenIds.get(policy.id);
+    if (firstFile) {
+      problems.push(
+        new PolicyError(source.file, '/id', `duplicate id "${policy.id}" (also in ${firstFile})`),
+      );
+    } else {
+      seenIds.set(policy.id, source.file);
+    }
+
+    const rule = compileSchema(ruleAjv, source.file, '/rule', policy.rule, problems);
+    const appliesTo =
+      policy.appliesTo === undefined
+        ? undefined
+        : compileSchema(ruleAjv, source.file, '/appliesTo', policy.appliesTo, problems);
+    if (!rule || (policy.appliesTo !== undefined && !appliesTo)) continue;
+
+    const exemptions = new Map<string, Exemption>();
+    for (const exemption of policy.exemptions ?? []) {
+      for (const arn of exemption.rooms) if (!exemptions.has(arn)) exemptions.set(arn, exemption);
+    }
+    compiled.push({
+      file: source.file,
+      policy,
+      rule,
+      ...(appliesTo ? { appliesTo } : {}),
+      ...(policy.regions ? { regions: new Set(policy.regions) } : {}),
+      exemptions,
+    });
+  }
+  if (problems.length > 0) throw new PolicySetError(problems);
+  return compiled.sort((a, b) => a.policy.id.localeCompare(b.policy.id));
+}
+
+function parseJson(source: PolicySource): unknown {
+  try {
+    return JSON.parse(source.text);
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    return new PolicyError(source.file, '', `invalid JSON: ${detail}${lineHint(source.text, detail)}`, {
+      cause,
+    });
+  }
+}
+
+/** V8 reports "at position N"; people read lines. */
+function lineHint(text: string, detail: string): string {
+  const match = /position (\d+)/.exec(detail);
+  if (!match) return '';
+  const before = text.slice(0, Number(match[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return ` (line ${line}, column ${column})`;
+}
+
+function schemaProblem(file: string, error: ErrorObject): PolicyError {
+  const params = error.params as Record<string, unknown>;
+  let pointer = error.instancePath;
+  let detail = error.message ?? error.keyword;
+  if (error.keyword === 'required') pointer = `${pointer}/${String(params.missingProperty)}`;
+  if (error.keyword === 'additionalProperties') {
+    pointer = `${pointer}/${String(params.additionalProperty)}`;
+    detail = 'unknown property (not allowed in a policy file)';
+  }
+  if (error.keyword === 'enum') detail = `must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
+  return new PolicyError(file, pointer, detail);
+}
+
+function compileSchema(
+  ajv: ReturnType<typeof createRuleAjv>,
+  file: string,
+  pointer: string,
+  schema: object | boolean,
+  problems: PolicyError[],
+): ValidateFunction<RoomDocument> | undefined {
+  if (!ajv.validateSchema(schema)) {
+    for (const e of ajv.errors ?? []) {
+      problems.push(
+        new PolicyError(file, `${pointer}${e.instancePath}`, `not a valid JSON Schema: ${e.message}`),
+      );
+    }
+    return undefined;
+  }
+  try {
+    return ajv.compile<RoomDocument>(schema);
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    problems.push(new PolicyError(file, pointer, `does not compile: ${detail}`, { cause }));
+    return undefined;
+  }
+}
+
+function baseName(file: string): string {
+  const name = file.split(/[\\/]/).pop() ?? file;
+  return name.replace(/\.json$/, '');
+}

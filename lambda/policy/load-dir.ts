@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PolicyError, PolicySetError } from '../core/errors.js';
+import { type CompiledPolicy, compilePolicies, type PolicySource } from './compile.js';
+
+export const POLICY_SCHEMA_FILE = 'policy.schema.json';
+
+/** The repository's own policies/ folder (next to lambda/ in the repo, and inside the Lambda bundle). */
+export const DEFAULT_POLICIES_DIR = fileURLToPath(new URL('../../policies', import.meta.url));
+
+export interface PolicySet {
+  dir: string;
+  policies: CompiledPolicy[];
+}
+
+/**
+ * Reads every `*.json` policy file of a folder (not the schema) and compiles them.
+ * The schema comes from the folder itself when present, else from the bundled one.
+ * Throws PolicySetError naming each bad file and JSON pointer.
+ */
+export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR): PolicySet {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json') && n !== POLICY_SCHEMA_FILE);
+  } catch (cause) {
+    throw new PolicySetError([
+      new PolicyError(dir, '', `cannot read policy folder (${errorCode(cause)})`, { cause }),
+    ]);
+  }
+  const shown = (name: string) => relative(process.cwd(), join(dir, name)) || name;
+  if (names.length === 0) {
+    throw new PolicySetError([new PolicyError(shown(''), '', 'no policy files (*.json) in this folder')]);
+  }
+  const sources: PolicySource[] = names.sort().map((name) => ({
+    file: shown(name),
+    text: readFileSync(join(dir, name), 'utf8'),
+  }));
+  return { dir, policies: compilePolicies(sources, readPolicySchema(dir)) };
+}
+
+function readPolicySchema(dir: string): object {
+  for (const candidate of [join(dir, POLICY_SCHEMA_FILE), join(DEFAULT_POLICIES_DIR, POLICY_SCHEMA_FILE)]) {
+    try {
+      return JSON.parse(readFileSync(candidate, 'utf8')) as object;
+    } catch {
+      // try the next candidate
+    }
+  }
+  throw new PolicySetError([new PolicyError(join(dir, POLICY_SCHEMA_FILE), '', 'policy schema not found')]);
+}
+
+function errorCode(cause: unknown): string {
+  return (cause as NodeJS.ErrnoException)?.code ?? String(cause);
+}
