@@ -1,0 +1,94 @@
+/** Fault injection: deterministic 5xx, access denied per region, rooms that vanish between List and Get. */
+
+export type FaultService = 'ivschat' | 'sns' | 'sts';
+
+export interface FaultOptions {
+  /** Probability (0–1) that a request answers a 5xx (IVS Chat: InternalServerException 500). Deterministic: see `seed`. */
+  serverErrorRate?: number;
+  /** Seed of the PRNG behind `serverErrorRate` (default 1): the same seed gives the same sequence of failures. */
+  seed?: number;
+  /** Count-based: the next N matching requests answer a 5xx, then requests succeed again. */
+  failNext?: number;
+  /** Operations the 5xx faults apply to (default: every operation of `serverErrorServices`). */
+  serverErrorOperations?: string[];
+  /** Services the 5xx faults apply to (default ['ivschat']). */
+  serverErrorServices?: FaultService[];
+  /** Every IVS Chat call signed for one of these regions answers AccessDeniedException 403. */
+  accessDeniedRegions?: string[];
+  /** Rooms (ARN, id or name) that ListRooms still lists but every other call answers ResourceNotFoundException. */
+  vanishingRooms?: string[];
+  /** Rooms (ARN, id or name) really deleted right after a ListRooms page has listed them. */
+  deleteAfterListing?: string[];
+}
+
+/** mulberry32: tiny deterministic PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Faults {
+  private options: FaultOptions = {};
+  private random: () => number = prng(1);
+  private remainingFailures = 0;
+
+  constructor(options: FaultOptions = {}) {
+    this.set(options);
+  }
+
+  /** Replaces every fault setting (pass {} to turn all faults off). */
+  set(options: FaultOptions): void {
+    const rate = options.serverErrorRate ?? 0;
+    if (rate < 0 || rate > 1) throw new Error(`serverErrorRate must be within 0..1, got ${rate}`);
+    this.options = structuredClone(options);
+    this.random = prng(options.seed ?? 1);
+    this.remainingFailures = options.failNext ?? 0;
+  }
+
+  get current(): FaultOptions {
+    return { ...structuredClone(this.options), failNext: this.remainingFailures };
+  }
+
+  /** Decides (and consumes) whether this request answers a 5xx. */
+  serverError(service: FaultService, operation: string): boolean {
+    const services = this.options.serverErrorServices ?? ['ivschat'];
+    if (!services.includes(service)) return false;
+    const ops = this.options.serverErrorOperations;
+    if (ops && !ops.includes(operation)) return false;
+    if (this.remainingFailures > 0) {
+      this.remainingFailures--;
+      return true;
+    }
+    const rate = this.options.serverErrorRate ?? 0;
+    return rate > 0 && this.random() < rate;
+  }
+
+  accessDenied(region: string): boolean {
+    return this.options.accessDeniedRegions?.includes(region) ?? false;
+  }
+
+  isVanishing(room: RoomRef): boolean {
+    return matches(this.options.vanishingRooms, room);
+  }
+
+  deleteAfterListing(room: RoomRef): boolean {
+    return matches(this.options.deleteAfterListing, room);
+  }
+}
+
+export interface RoomRef {
+  arn: string;
+  id: string;
+  name: string;
+}
+
+function matches(list: string[] | undefined, room: RoomRef): boolean {
+  if (!list) return false;
+  return list.includes(room.arn) || list.includes(room.id) || (room.name !== '' && list.includes(room.name));
+}

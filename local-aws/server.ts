@@ -1,0 +1,285 @@
+/**
+ * The local AWS emulator: one HTTP server speaking IVS Chat (REST-JSON), SNS and STS (awsQuery),
+ * routed by path / `Action` form field / the SigV4 credential scope (region + service).
+ * Admin endpoints under /_local/ (see local-aws/README.md).
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RoomDocument } from '../lambda/core/types.js';
+import { type FaultOptions, type FaultService, Faults } from './faults.js';
+import { json, type LocalResponse, parseSigV4Scope, readBody, send } from './http.js';
+import { IvschatService, ivschatError, routeIvschat, type SeedRoom } from './ivschat.js';
+import { type QuotaConfig, QuotaManager, type QuotaOptions, resolveQuotaConfig } from './quota.js';
+import { type PublishedMessage, SnsService, type Subscription, snsError, type Topic } from './sns.js';
+import { Stats, type StatsSnapshot } from './stats.js';
+import { handleSts, stsError } from './sts.js';
+
+export interface LocalAwsOptions {
+  /** 0 (default) = any free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Rooms to start with, or the path of a JSON file holding them (array, or `{ "rooms": [...] }`). */
+  seed?: SeedRoom[] | string;
+  quotas?: QuotaOptions;
+  /** Added before every AWS request is processed. Default 0. */
+  latencyMs?: number;
+  faults?: FaultOptions;
+  /** Called with one line per AWS request (CLI --verbose). */
+  log?: (line: string) => void;
+}
+
+export interface LocalAws {
+  /** e.g. http://127.0.0.1:45678 — pass as `endpoint` to the SDK clients. */
+  endpoint: string;
+  port: number;
+  close(): Promise<void>;
+  /** Adds rooms directly (no HTTP, no quotas, no validation). `region` applies to rooms without their own. */
+  seedRooms(region: string | undefined, rooms: SeedRoom[]): RoomDocument[];
+  /** Current rooms (one region or all), GetRoom shape plus `region`, sorted by updateTime descending. */
+  rooms(region?: string): (RoomDocument & { region: string })[];
+  /** Deletes a room behind the API's back. */
+  removeRoom(arn: string): boolean;
+  /** Deletes every room in every region. */
+  clearRooms(): void;
+  /** Everything published to SNS (optionally of one region), oldest first. */
+  published(region?: string): PublishedMessage[];
+  clearPublished(): void;
+  topics(region?: string): Topic[];
+  subscriptions(region?: string): Subscription[];
+  /** Creates an SNS topic directly; returns its ARN. */
+  createTopic(region: string, name: string): string;
+  stats(): StatsSnapshot;
+  resetStats(): void;
+  /** Replaces all fault settings ({} = no faults). */
+  setFaults(faults: FaultOptions): void;
+  faults(): FaultOptions;
+  /** Merges into the current quota settings and refills all buckets. */
+  setQuotas(quotas: QuotaOptions): void;
+  quotas(): QuotaConfig;
+  setLatency(ms: number): void;
+}
+
+type Service = FaultService;
+
+export async function loadSeedFile(path: string): Promise<SeedRoom[]> {
+  const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+  const rooms = Array.isArray(parsed) ? parsed : (parsed as { rooms?: unknown })?.rooms;
+  if (!Array.isArray(rooms)) throw new Error(`${path}: expected a JSON array of rooms or { "rooms": [...] }`);
+  return rooms as SeedRoom[];
+}
+
+function throttled(service: Service, limit: number | undefined): LocalResponse {
+  if (service === 'ivschat') {
+    const body: Record<string, unknown> = { message: 'Rate exceeded', resourceType: 'API' };
+    if (limit !== undefined) body.limit = limit;
+    return ivschatError(429, 'ThrottlingException', body);
+  }
+  if (service === 'sns') return snsError(429, 'Throttled', 'Rate exceeded');
+  return stsError(400, 'Throttling', 'Rate exceeded');
+}
+
+function serverError(service: Service): LocalResponse {
+  const message = 'Internal server error (injected by local-aws)';
+  if (service === 'ivschat') return ivschatError(500, 'InternalServerException', { message });
+  if (service === 'sns') return snsError(500, 'InternalError', message, 'Receiver');
+  return stsError(500, 'InternalFailure', message);
+}
+
+export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
+  const faults = new Faults(options.faults ?? {});
+  const quotas = new QuotaManager(resolveQuotaConfig(options.quotas));
+  const stats = new Stats();
+  const ivschat = new IvschatService(faults);
+  const sns = new SnsService();
+  let latencyMs = options.latencyMs ?? 0;
+  const log = options.log;
+
+  if (options.seed !== undefined) {
+    const rooms = typeof options.seed === 'string' ? await loadSeedFile(options.seed) : options.seed;
+    ivschat.seed(undefined, rooms);
+  }
+
+  /** Access denied → quota → injected 5xx → the service itself; counting all along. */
+  function pipeline(
+    service: Service,
+    region: string,
+    operation: string,
+    run: () => LocalResponse,
+  ): LocalResponse {
+    stats.call(region, operation);
+    if (service === 'ivschat' && faults.accessDenied(region)) {
+      stats.error(region, operation);
+      return ivschatError(403, 'AccessDeniedException', {
+        message: `User: arn:aws:iam::000000000000:user/local-aws is not authorized to perform: ivschat:${operation} (local-aws fault: access denied in ${region})`,
+      });
+    }
+    if (!quotas.admit(region, operation)) {
+      stats.throttled(region, operation);
+      return throttled(service, quotas.rateFor(operation));
+    }
+    stats.admitted(region, operation);
+    if (faults.serverError(service, operation)) {
+      stats.error(region, operation);
+      return serverError(service);
+    }
+    const response = run();
+    if (response.status >= 400) stats.error(region, operation);
+    return response;
+  }
+
+  async function handleAws(req: IncomingMessage, url: URL): Promise<LocalResponse> {
+    const method = req.method ?? 'GET';
+    const scope = parseSigV4Scope(req.headers.authorization);
+    const body = await readBody(req);
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+
+    const isForm = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    if (scope.service !== 'ivschat' && (isForm || scope.service === 'sns' || scope.service === 'sts')) {
+      const params = new URLSearchParams(body);
+      const action = params.get('Action') ?? 'Unknown';
+      const service: Service = scope.service === 'sts' || action === 'GetCallerIdentity' ? 'sts' : 'sns';
+      log?.(`${scope.region} ${service} ${action}`);
+      return pipeline(service, scope.region, action, () =>
+        service === 'sts' ? handleSts(params) : sns.handle(scope.region, params),
+      );
+    }
+
+    const route = routeIvschat(method, url.pathname);
+    if (!route) {
+      return ivschatError(404, 'UnknownOperationException', {
+        message: `No operation at ${method} ${url.pathname}`,
+      });
+    }
+    log?.(`${scope.region} ivschat ${route.operation}`);
+    return pipeline('ivschat', scope.region, route.operation, () =>
+      ivschat.handle({ ...route, region: scope.region, body, query: url.searchParams }),
+    );
+  }
+
+  async function handleAdmin(req: IncomingMessage, url: URL): Promise<LocalResponse> {
+    const method = req.method ?? 'GET';
+    const region = url.searchParams.get('region') ?? undefined;
+    const path = url.pathname.replace(/\/+$/, '');
+    const readJson = async (): Promise<unknown> => {
+      const text = await readBody(req);
+      return text.trim() === '' ? {} : JSON.parse(text);
+    };
+    switch (`${method} ${path}`) {
+      case 'GET /_local/health':
+        return json(200, { ok: true });
+      case 'GET /_local/stats':
+        return json(200, stats.snapshot());
+      case 'POST /_local/stats/reset':
+      case 'DELETE /_local/stats':
+        stats.reset();
+        return json(200, { ok: true });
+      case 'GET /_local/sns/published': {
+        const topicArn = url.searchParams.get('topicArn');
+        return json(
+          200,
+          sns.published(region).filter((m) => !topicArn || m.topicArn === topicArn),
+        );
+      }
+      case 'DELETE /_local/sns/published':
+        sns.clearPublished();
+        return json(200, { ok: true });
+      case 'GET /_local/sns/topics':
+        return json(200, sns.listTopics(region));
+      case 'GET /_local/sns/subscriptions':
+        return json(200, sns.subscriptions(region));
+      case 'GET /_local/rooms':
+        return json(200, ivschat.rooms(region));
+      case 'POST /_local/rooms': {
+        const body = await readJson();
+        const rooms = Array.isArray(body) ? body : (body as { rooms?: unknown }).rooms;
+        if (!Array.isArray(rooms))
+          return json(400, { message: 'expected an array of rooms or { "rooms": [...] }' });
+        return json(200, ivschat.seed(region, rooms as SeedRoom[]));
+      }
+      case 'DELETE /_local/rooms':
+        ivschat.clear();
+        return json(200, { ok: true });
+      case 'GET /_local/faults':
+        return json(200, faults.current);
+      case 'PUT /_local/faults':
+      case 'POST /_local/faults':
+        faults.set((await readJson()) as FaultOptions);
+        return json(200, faults.current);
+      case 'GET /_local/quotas':
+        return json(200, quotas.current);
+      case 'PUT /_local/quotas':
+      case 'POST /_local/quotas':
+        quotas.configure((await readJson()) as QuotaOptions);
+        return json(200, quotas.current);
+      case 'PUT /_local/latency':
+      case 'POST /_local/latency': {
+        const { ms } = (await readJson()) as { ms?: unknown };
+        if (typeof ms !== 'number' || ms < 0)
+          return json(400, { message: 'expected { "ms": <number ≥ 0> }' });
+        latencyMs = ms;
+        return json(200, { ms });
+      }
+      default:
+        return json(404, { message: `unknown admin endpoint ${method} ${path}` });
+    }
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://local-aws');
+      const response = url.pathname.startsWith('/_local/')
+        ? await handleAdmin(req, url)
+        : await handleAws(req, url);
+      send(res, response);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log?.(`internal error: ${message}`);
+      if (!res.headersSent) send(res, json(500, { message: `local-aws internal error: ${message}` }));
+      else res.destroy();
+    }
+  }
+
+  const server = createServer((req, res) => {
+    void onRequest(req, res);
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+
+  return {
+    endpoint: `http://${shownHost}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+    seedRooms: (region, rooms) => ivschat.seed(region, rooms),
+    rooms: (region) => ivschat.rooms(region),
+    removeRoom: (arn) => ivschat.removeRoom(arn),
+    clearRooms: () => ivschat.clear(),
+    published: (region) => sns.published(region),
+    clearPublished: () => sns.clearPublished(),
+    topics: (region) => sns.listTopics(region),
+    subscriptions: (region) => sns.subscriptions(region),
+    createTopic: (region, name) => sns.createTopicDirect(region, name),
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    setFaults: (f) => faults.set(f),
+    faults: () => faults.current,
+    setQuotas: (q) => quotas.configure(q),
+    quotas: () => quotas.current,
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
+  };
+}

@@ -1,0 +1,285 @@
+/**
+ * Amazon SNS (awsQuery protocol: form-encoded POST /, XML responses): CreateTopic, Subscribe, Publish.
+ * Published messages are kept in memory so tests can read them back.
+ */
+import { randomUUID } from 'node:crypto';
+import { ACCOUNT_ID, escapeXml, type LocalResponse, requestId, xml } from './http.js';
+
+const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
+/** Message + message attributes, in bytes (SNS: 256 KiB). */
+export const SNS_MAX_MESSAGE_BYTES = 262_144;
+const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+const TOPIC_ARN = /^arn:aws:sns:([a-z0-9-]+):([0-9]{12}):([A-Za-z0-9_.-]+)$/;
+
+export const SNS_OPERATIONS = ['CreateTopic', 'Subscribe', 'Publish'] as const;
+
+export interface MessageAttribute {
+  DataType: string;
+  StringValue?: string;
+  /** Base64, as sent on the wire. */
+  BinaryValue?: string;
+}
+
+export interface PublishedMessage {
+  region: string;
+  topicArn: string;
+  messageId: string;
+  /** The raw Message parameter. */
+  message: string;
+  subject?: string;
+  messageStructure?: string;
+  /** With MessageStructure json: the parsed per-protocol messages (always has `default`). */
+  messages?: Record<string, unknown>;
+  messageAttributes: Record<string, MessageAttribute>;
+  timestamp: string;
+}
+
+export interface Topic {
+  region: string;
+  topicArn: string;
+  name: string;
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+export interface Subscription {
+  region: string;
+  subscriptionArn: string;
+  topicArn: string;
+  protocol: string;
+  endpoint?: string;
+}
+
+export function snsError(status: number, code: string, message: string, type = 'Sender'): LocalResponse {
+  return xml(
+    status,
+    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code>` +
+      `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId()}</RequestId></ErrorResponse>`,
+  );
+}
+
+function invalidParameter(message: string): LocalResponse {
+  return snsError(400, 'InvalidParameter', `Invalid parameter: ${message}`);
+}
+
+function ok(action: string, result: string): LocalResponse {
+  return xml(
+    200,
+    `<${action}Response xmlns="${XMLNS}"><${action}Result>${result}</${action}Result>` +
+      `<ResponseMetadata><RequestId>${requestId()}</RequestId></ResponseMetadata></${action}Response>`,
+  );
+}
+
+/** `Prefix.entry.N.<keyField>` / `.<valueField>` → map; also `Prefix.member.N...` for lists. */
+function readEntries(params: URLSearchParams, prefix: string): Map<string, Map<string, string>> {
+  const entries = new Map<string, Map<string, string>>();
+  for (const [key, value] of params) {
+    if (!key.startsWith(`${prefix}.`)) continue;
+    const m = /^(?:entry|member)\.(\d+)\.(.+)$/.exec(key.slice(prefix.length + 1));
+    if (!m?.[1] || !m[2]) continue;
+    let entry = entries.get(m[1]);
+    if (!entry) {
+      entry = new Map();
+      entries.set(m[1], entry);
+    }
+    entry.set(m[2], value);
+  }
+  return entries;
+}
+
+/** SNS Subject: printable ASCII, no line breaks or control characters, not starting with whitespace, ≤ 100 chars. */
+export function subjectProblem(subject: string): string | undefined {
+  if (subject.length === 0) return 'Subject must not be empty';
+  if (subject.length > 100) return 'Subject must be at most 100 characters';
+  if (!/^[\x20-\x7e]+$/.test(subject))
+    return 'Subject must be printable ASCII without line breaks or control characters';
+  if (/^\s/.test(subject)) return 'Subject must begin with a letter, number or punctuation mark';
+  return undefined;
+}
+
+export class SnsService {
+  private topics = new Map<string, Topic>();
+  private subs: Subscription[] = [];
+  private messages: PublishedMessage[] = [];
+
+  operationOf(params: URLSearchParams): string {
+    return params.get('Action') ?? 'Unknown';
+  }
+
+  handle(region: string, params: URLSearchParams): LocalResponse {
+    switch (params.get('Action')) {
+      case 'CreateTopic':
+        return this.createTopic(region, params);
+      case 'Subscribe':
+        return this.subscribe(region, params);
+      case 'Publish':
+        return this.publish(region, params);
+      default:
+        return snsError(
+          400,
+          'InvalidAction',
+          `Could not find operation ${params.get('Action') ?? ''} for version`,
+        );
+    }
+  }
+
+  published(region?: string): PublishedMessage[] {
+    return structuredClone(region ? this.messages.filter((m) => m.region === region) : this.messages);
+  }
+
+  clearPublished(): void {
+    this.messages = [];
+  }
+
+  listTopics(region?: string): Topic[] {
+    return structuredClone([...this.topics.values()].filter((t) => !region || t.region === region));
+  }
+
+  subscriptions(region?: string): Subscription[] {
+    return structuredClone(this.subs.filter((s) => !region || s.region === region));
+  }
+
+  /** Creates a topic without HTTP (idempotent). */
+  createTopicDirect(region: string, name: string): string {
+    const topicArn = `arn:aws:sns:${region}:${ACCOUNT_ID}:${name}`;
+    if (!this.topics.has(topicArn))
+      this.topics.set(topicArn, { region, topicArn, name, attributes: {}, tags: {} });
+    return topicArn;
+  }
+
+  private createTopic(region: string, params: URLSearchParams): LocalResponse {
+    const name = params.get('Name') ?? '';
+    if (!TOPIC_NAME.test(name)) {
+      return invalidParameter(
+        'Topic Name: must be 1-256 characters long; only alphanumerics, hyphens and underscores (and .fifo suffix)',
+      );
+    }
+    const topicArn = this.createTopicDirect(region, name);
+    const topic = this.topics.get(topicArn);
+    if (topic) {
+      for (const e of readEntries(params, 'Attributes').values()) {
+        const key = e.get('key');
+        if (key) topic.attributes[key] = e.get('value') ?? '';
+      }
+      for (const e of readEntries(params, 'Tags').values()) {
+        const key = e.get('Key');
+        if (key) topic.tags[key] = e.get('Value') ?? '';
+      }
+    }
+    return ok('CreateTopic', `<TopicArn>${escapeXml(topicArn)}</TopicArn>`);
+  }
+
+  private topicFor(region: string, topicArn: string | null): Topic | LocalResponse {
+    if (!topicArn) return invalidParameter('TopicArn or TargetArn Reason: no value for required parameter');
+    const m = TOPIC_ARN.exec(topicArn);
+    if (!m) return invalidParameter('TopicArn Reason: An ARN must have at least 6 elements, not 1');
+    const topic = m[1] === region ? this.topics.get(topicArn) : undefined;
+    if (!topic) return snsError(404, 'NotFound', 'Topic does not exist');
+    return topic;
+  }
+
+  private subscribe(region: string, params: URLSearchParams): LocalResponse {
+    const topic = this.topicFor(region, params.get('TopicArn'));
+    if ('status' in topic) return topic;
+    const protocol = params.get('Protocol');
+    if (!protocol) return invalidParameter('Protocol Reason: no value for required parameter');
+    const endpoint = params.get('Endpoint') ?? undefined;
+    const subscriptionArn = `${topic.topicArn}:${randomUUID()}`;
+    const sub: Subscription = { region, subscriptionArn, topicArn: topic.topicArn, protocol };
+    if (endpoint !== undefined) sub.endpoint = endpoint;
+    this.subs.push(sub);
+    const needsConfirmation = ['email', 'email-json', 'http', 'https'].includes(protocol);
+    const shown =
+      needsConfirmation && params.get('ReturnSubscriptionArn') !== 'true'
+        ? 'pending confirmation'
+        : subscriptionArn;
+    return ok('Subscribe', `<SubscriptionArn>${escapeXml(shown)}</SubscriptionArn>`);
+  }
+
+  private publish(region: string, params: URLSearchParams): LocalResponse {
+    if (params.get('PhoneNumber')) return invalidParameter('PhoneNumber Reason: SMS is not emulated locally');
+    const topic = this.topicFor(region, params.get('TopicArn') ?? params.get('TargetArn'));
+    if ('status' in topic) return topic;
+
+    const message = params.get('Message');
+    if (message === null || message === '') return invalidParameter('Empty message');
+
+    const subject = params.get('Subject');
+    if (subject !== null && subjectProblem(subject)) return invalidParameter('Subject');
+
+    const attributes: Record<string, MessageAttribute> = {};
+    let size = Buffer.byteLength(message);
+    const entries = [...readEntries(params, 'MessageAttributes').values()];
+    if (entries.length > 10) {
+      return snsError(
+        400,
+        'ParameterValueInvalid',
+        `Number of message attributes [${entries.length}] exceeds the allowed maximum [10].`,
+      );
+    }
+    for (const e of entries) {
+      const name = e.get('Name') ?? '';
+      const dataType = e.get('Value.DataType') ?? '';
+      const stringValue = e.get('Value.StringValue');
+      const binaryValue = e.get('Value.BinaryValue');
+      if (!/^(String|Number|Binary|String\.Array)(\..+)?$/.test(dataType)) {
+        return snsError(
+          400,
+          'ParameterValueInvalid',
+          `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
+        );
+      }
+      const isBinary = dataType.startsWith('Binary');
+      if (isBinary ? !binaryValue : !stringValue) {
+        return snsError(
+          400,
+          'ParameterValueInvalid',
+          `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`,
+        );
+      }
+      const attr: MessageAttribute = { DataType: dataType };
+      if (isBinary) attr.BinaryValue = binaryValue as string;
+      else attr.StringValue = stringValue as string;
+      attributes[name] = attr;
+      size +=
+        Buffer.byteLength(name) +
+        Buffer.byteLength(dataType) +
+        (isBinary
+          ? Buffer.from(binaryValue as string, 'base64').length
+          : Buffer.byteLength(stringValue as string));
+    }
+    if (size > SNS_MAX_MESSAGE_BYTES) return invalidParameter('Message too long');
+
+    const structure = params.get('MessageStructure');
+    let messages: Record<string, unknown> | undefined;
+    if (structure !== null) {
+      if (structure !== 'json') return invalidParameter('MessageStructure');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(message);
+      } catch {
+        return invalidParameter('Message Structure - JSON message body failed to parse');
+      }
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        return invalidParameter('Message Structure - JSON message body failed to parse');
+      }
+      if (!('default' in parsed))
+        return invalidParameter('Message Structure - No default entry in JSON message body');
+      messages = parsed as Record<string, unknown>;
+    }
+
+    const record: PublishedMessage = {
+      region,
+      topicArn: topic.topicArn,
+      messageId: randomUUID(),
+      message,
+      messageAttributes: attributes,
+      timestamp: new Date().toISOString(),
+    };
+    if (subject !== null) record.subject = subject;
+    if (structure !== null) record.messageStructure = structure;
+    if (messages) record.messages = messages;
+    this.messages.push(record);
+    return ok('Publish', `<MessageId>${record.messageId}</MessageId>`);
+  }
+}
