@@ -1,0 +1,124 @@
+import type { Finding, Report, Severity } from '../core/types.js';
+import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
+
+/** Findings left out of a rendered alert because of size limits: counted, never silently dropped. */
+export interface OmittedCounts {
+  new: number;
+  resolved: number;
+  reminders: number;
+}
+
+/** What one notification is about: the result of reconciling a run against stored state. */
+export interface Alert {
+  accountId: string;
+  regions: string[];
+  newFindings: Finding[];
+  resolvedFindings: Finding[];
+  /** Still open, due for re-notification. */
+  reminders: Finding[];
+  report: Report;
+  /** e.g. "part 2/3" when one run's alert is split across several messages. */
+  partLabel?: string;
+  /** Findings of this run not listed in this alert (they did not fit). */
+  omitted?: OmittedCounts;
+}
+
+/** True when the alert has anything to tell a person. */
+export function hasContent(alert: Alert): boolean {
+  return alert.newFindings.length + alert.resolvedFindings.length + alert.reminders.length > 0;
+}
+
+export function omittedTotal(alert: Alert): number {
+  const o = alert.omitted;
+  return o ? o.new + o.resolved + o.reminders : 0;
+}
+
+/** The highest severity among `findings`, or undefined when there are none. */
+export function highestSeverity(findings: readonly Finding[]): Severity | undefined {
+  let best: Severity | undefined;
+  for (const f of findings) {
+    if (best === undefined || SEVERITY_RANK[f.severity] > SEVERITY_RANK[best]) best = f.severity;
+  }
+  return best;
+}
+
+/** Counts per severity, in SEVERITIES order, omitting zeros: "1 critical, 2 high". */
+export function severityBreakdown(findings: readonly Finding[]): string {
+  const counts = countBySeverity(findings);
+  return SEVERITIES.filter((s) => counts[s] > 0)
+    .map((s) => `${counts[s]} ${s}`)
+    .join(', ');
+}
+
+export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+  for (const f of findings) counts[f.severity] += 1;
+  return counts;
+}
+
+/**
+ * Stable order for rendering: severity (critical first), then policy id, then region and room.
+ * Returns a new array.
+ */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      cmp(a.policyId, b.policyId) ||
+      cmp(a.region, b.region) ||
+      cmp(a.roomName, b.roomName) ||
+      cmp(a.roomArn, b.roomArn) ||
+      cmp(a.path, b.path),
+  );
+}
+
+/** Groups sorted findings by severity then policy, preserving order. */
+export function groupBySeverityAndPolicy(
+  findings: readonly Finding[],
+): { severity: Severity; policies: { policyId: string; title: string; findings: Finding[] }[] }[] {
+  const groups: {
+    severity: Severity;
+    policies: { policyId: string; title: string; findings: Finding[] }[];
+  }[] = [];
+  for (const f of sortFindings(findings)) {
+    let sev = groups.at(-1);
+    if (sev?.severity !== f.severity) {
+      sev = { severity: f.severity, policies: [] };
+      groups.push(sev);
+    }
+    let pol = sev.policies.at(-1);
+    if (pol?.policyId !== f.policyId) {
+      pol = { policyId: f.policyId, title: f.title, findings: [] };
+      sev.policies.push(pol);
+    }
+    pol.findings.push(f);
+  }
+  return groups;
+}
+
+/** Findings currently failing in the report (new or open, not exempt, not resolved). */
+export function openInReport(report: Report): Finding[] {
+  return report.findings.filter((f) => f.status === 'new' || f.status === 'open');
+}
+
+/** The AWS console page of a chat room. */
+export function consoleUrl(f: Pick<Finding, 'region' | 'roomId' | 'roomArn'>): string {
+  const region = urlPart(f.region);
+  const roomId = urlPart(f.roomId || f.roomArn.split('/').at(-1) || '');
+  return `https://${region}.console.aws.amazon.com/ivs/home?region=${region}#/chat/rooms/${roomId}`;
+}
+
+/** Fills `{arn}`, `{name}`, `{region}` in a policy's remediation text. */
+export function fillRemediation(f: Pick<Finding, 'remediation' | 'roomArn' | 'roomName' | 'region'>): string {
+  const values: Record<string, string> = { arn: f.roomArn, name: f.roomName, region: f.region };
+  return f.remediation.replace(/\{(arn|name|region)\}/g, (_m, key: string) => values[key] ?? '');
+}
+
+/** Percent-encodes also the characters markdown renderers treat specially, so a URL stays a plain URL. */
+function urlPart(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*~_]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

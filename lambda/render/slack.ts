@@ -1,0 +1,252 @@
+import type { Finding, Severity } from '../core/types.js';
+import {
+  type Alert,
+  consoleUrl,
+  fillRemediation,
+  highestSeverity,
+  omittedTotal,
+  severityBreakdown,
+  sortFindings,
+} from './alert.js';
+import { PRODUCT } from './email.js';
+import { escapeSlack, stripControl, truncate } from './escape.js';
+
+/**
+ * An Amazon Q Developer in chat applications (formerly AWS Chatbot) custom notification.
+ * Event schema: docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html
+ */
+export interface CustomNotification {
+  version: '1.0';
+  source: 'custom';
+  id?: string;
+  content: {
+    textType: 'client-markdown';
+    title: string;
+    description: string;
+    nextSteps: string[];
+    keywords: string[];
+  };
+  metadata: {
+    threadId: string;
+    summary: string;
+    eventType: string;
+    relatedResources: string[];
+    additionalContext: Record<string, string>;
+  };
+}
+
+/**
+ * Size limits. Title (250) and description (8,000) are the documented ones; the others are our
+ * own conservative caps so a notification never depends on an undocumented maximum.
+ * Lengths are counted in UTF-16 code units, which is never less than the character count.
+ */
+export const SLACK_LIMITS = {
+  title: 250,
+  description: 8000,
+  nextSteps: 5,
+  nextStep: 600,
+  keywords: 10,
+  keyword: 75,
+  summary: 500,
+  eventType: 100,
+  threadId: 128,
+  relatedResources: 20,
+  contextValue: 256,
+} as const;
+
+const SEVERITY_EMOJI: Record<Severity, string> = {
+  critical: ':red_circle:',
+  high: ':large_orange_circle:',
+  medium: ':large_yellow_circle:',
+  low: ':large_blue_circle:',
+  info: ':white_circle:',
+};
+
+/** The Slack (Amazon Q Developer) custom notification for an alert; all room data escaped. */
+export function renderSlack(alert: Alert): CustomNotification {
+  const headline = headlineText(alert);
+  const top = highestSeverity([...alert.newFindings, ...alert.reminders]);
+  const icon =
+    alert.newFindings.length > 0 && top
+      ? SEVERITY_EMOJI[top]
+      : alert.newFindings.length > 0
+        ? ':warning:'
+        : alert.resolvedFindings.length > 0
+          ? ':white_check_mark:'
+          : ':bell:';
+  const title = truncate(`${icon} ${escapeSlack(headline)}`, SLACK_LIMITS.title);
+
+  const notification: CustomNotification = {
+    version: '1.0',
+    source: 'custom',
+    id: eventId(alert),
+    content: {
+      textType: 'client-markdown',
+      title,
+      description: renderDescription(alert),
+      nextSteps: renderNextSteps(alert),
+      keywords: renderKeywords(alert),
+    },
+    metadata: {
+      threadId: threadId(alert),
+      summary: truncate(stripControl(`${PRODUCT}: ${headline}`), SLACK_LIMITS.summary),
+      eventType: eventType(alert),
+      relatedResources: relatedResources(alert),
+      additionalContext: additionalContext(alert),
+    },
+  };
+  return notification;
+}
+
+function headlineText(alert: Alert): string {
+  const { newFindings: added, resolvedFindings: resolved, reminders } = alert;
+  const counts = [
+    added.length > 0 ? `${added.length} new` : '',
+    resolved.length > 0 ? `${resolved.length} resolved` : '',
+    reminders.length > 0 ? `${reminders.length} still open` : '',
+  ].filter(Boolean);
+  const breakdown = severityBreakdown(added.length > 0 ? added : reminders.length > 0 ? reminders : resolved);
+  let text = counts.length > 0 ? `IVS Chat: ${counts.join(', ')}` : 'IVS Chat: no changes';
+  if (breakdown) text += ` (${breakdown})`;
+  text += ` in ${alert.accountId}`;
+  if (!alert.report.complete) text += ', audit incomplete';
+  if (alert.partLabel) text += ` (${alert.partLabel})`;
+  return stripControl(text);
+}
+
+/**
+ * Grouped lines, most severe first, cut to the description limit with a count of what was left
+ * out ("…and 37 more") so a reader never believes the list is complete when it is not.
+ */
+function renderDescription(alert: Alert): string {
+  const max = SLACK_LIMITS.description;
+  const sections: { heading: string; findings: Finding[]; resolved?: boolean }[] = [
+    { heading: 'New', findings: sortFindings(alert.newFindings) },
+    { heading: 'Resolved', findings: sortFindings(alert.resolvedFindings), resolved: true },
+    { heading: 'Still open', findings: sortFindings(alert.reminders) },
+  ];
+  const regions = alert.regions.map(escapeSlack).join(', ');
+  const lines: string[] = [`Account \`${escapeSlack(alert.accountId)}\`${regions ? ` · ${regions}` : ''}`];
+  const reserve = 80; // room for the "…and N more" line and the incomplete-audit warning
+  let used = lines[0]?.length ?? 0;
+  let left = omittedTotal(alert);
+  let full = false;
+
+  for (const section of sections) {
+    if (section.findings.length === 0) continue;
+    const sectionLines: string[] = ['', `*${section.heading} (${section.findings.length})*`];
+    let lastPolicy = '';
+    let shown = 0;
+    for (const f of section.findings) {
+      const next: string[] = [];
+      if (f.policyId !== lastPolicy) {
+        next.push(
+          `${SEVERITY_EMOJI[f.severity]} *${f.severity.toUpperCase()}* ${escapeSlack(f.policyId)}: ${escapeSlack(f.title)}`,
+        );
+      }
+      next.push(findingLine(f, section.resolved === true));
+      const cost = [...(shown === 0 ? sectionLines : []), ...next].reduce((n, l) => n + l.length + 1, 0);
+      if (full || used + cost + reserve > max) {
+        full = true;
+        left += 1;
+        continue;
+      }
+      if (shown === 0) lines.push(...sectionLines);
+      lines.push(...next);
+      used += cost;
+      shown += 1;
+      lastPolicy = f.policyId;
+    }
+  }
+  if (left > 0) lines.push('', `_…and ${left} more_`);
+  if (!alert.report.complete) {
+    lines.push(
+      `:warning: Audit incomplete: ${alert.report.errors.length} error(s); unchecked rooms may be non-compliant.`,
+    );
+  }
+  return truncate(lines.join('\n'), max);
+}
+
+function findingLine(f: Finding, resolved: boolean): string {
+  const room = `\`${escapeSlack(truncate(f.roomName || f.roomId || f.roomArn, 128))}\` (${escapeSlack(f.region)})`;
+  const message = escapeSlack(truncate(f.message, 300));
+  let line = `• ${room}: ${message}`;
+  if (resolved && f.resolvedReason) line += ` — ${escapeSlack(truncate(f.resolvedReason, 120))}`;
+  if (f.exemption?.expired) line += ` (exemption expired ${escapeSlack(f.exemption.expires ?? '')})`;
+  return line;
+}
+
+function renderNextSteps(alert: Alert): string[] {
+  const steps: string[] = [];
+  const seen = new Set<string>();
+  for (const f of sortFindings([...alert.newFindings, ...alert.reminders])) {
+    if (seen.has(f.policyId)) continue;
+    seen.add(f.policyId);
+    steps.push(
+      truncate(`${escapeSlack(f.policyId)}: ${escapeSlack(fillRemediation(f))}`, SLACK_LIMITS.nextStep),
+    );
+    if (steps.length === 3) break;
+  }
+  const first = sortFindings(alert.newFindings)[0] ?? sortFindings(alert.reminders)[0];
+  if (first) steps.push(`Open the room in the console: ${consoleUrl(first)}`);
+  if (!alert.report.complete)
+    steps.push('Fix the audit errors listed in the email so every room is checked.');
+  return steps.slice(0, SLACK_LIMITS.nextSteps);
+}
+
+function renderKeywords(alert: Alert): string[] {
+  const all = [...alert.newFindings, ...alert.resolvedFindings, ...alert.reminders];
+  const words = [PRODUCT];
+  const top = highestSeverity(all);
+  if (top) words.push(top);
+  for (const id of new Set(sortFindings(all).map((f) => f.policyId))) words.push(id);
+  return [...new Set(words.map((w) => truncate(escapeSlack(w), SLACK_LIMITS.keyword)))].slice(
+    0,
+    SLACK_LIMITS.keywords,
+  );
+}
+
+function threadId(alert: Alert): string {
+  const scope = alert.regions.length === 1 ? (alert.regions[0] ?? 'multi') : 'multi';
+  return `${alert.accountId}-${scope}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, SLACK_LIMITS.threadId);
+}
+
+function eventType(alert: Alert): string {
+  if (alert.newFindings.length > 0) return 'IvsChatAuditNewFindings';
+  if (alert.resolvedFindings.length > 0) return 'IvsChatAuditResolvedFindings';
+  if (alert.reminders.length > 0) return 'IvsChatAuditReminder';
+  return 'IvsChatAuditSummary';
+}
+
+function eventId(alert: Alert): string {
+  const part = alert.partLabel ? `-${alert.partLabel}` : '';
+  return `${PRODUCT}-${alert.accountId}-${alert.report.startedAt}${part}`
+    .replace(/[^A-Za-z0-9:._-]/g, '-')
+    .slice(0, 200);
+}
+
+function relatedResources(alert: Alert): string[] {
+  const arns = sortFindings([...alert.newFindings, ...alert.reminders, ...alert.resolvedFindings]).map((f) =>
+    stripControl(f.roomArn),
+  );
+  return [...new Set(arns)].slice(0, SLACK_LIMITS.relatedResources);
+}
+
+function additionalContext(alert: Alert): Record<string, string> {
+  const r = alert.report;
+  const context: Record<string, string> = {
+    accountId: alert.accountId,
+    regions: alert.regions.join(','),
+    newCount: String(alert.newFindings.length),
+    resolvedCount: String(alert.resolvedFindings.length),
+    stillOpenCount: String(alert.reminders.length),
+    omittedCount: String(omittedTotal(alert)),
+    roomsAudited: String(r.roomsAudited),
+    errorCount: String(r.errors.length),
+    complete: String(r.complete),
+  };
+  if (alert.partLabel) context.part = alert.partLabel;
+  for (const [k, v] of Object.entries(context))
+    context[k] = truncate(stripControl(v), SLACK_LIMITS.contextValue);
+  return context;
+}

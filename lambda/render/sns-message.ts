@@ -1,0 +1,297 @@
+import type { AuditError, Finding, Report } from '../core/types.js';
+import { type Alert, highestSeverity, type OmittedCounts, openInReport, sortFindings } from './alert.js';
+import { renderEmail, renderFinding } from './email.js';
+import { truncate, utf8Bytes } from './escape.js';
+import { renderSlack } from './slack.js';
+
+/** SNS: a message plus its attributes is at most 256 KiB. */
+export const SNS_MAX_BYTES = 262_144;
+/** More parts than this and the rest of the run is counted, not listed: nobody reads 40 emails. */
+export const DEFAULT_MAX_PARTS = 10;
+/** Machine JSON carries at most this many audit errors (with the total count). */
+const MAX_ERRORS_IN_MESSAGE = 50;
+/** Part labels differ in length between the sizing pass and the final render: keep a margin. */
+const LABEL_MARGIN = 1024;
+
+export interface MessageAttribute {
+  DataType: 'String' | 'Number' | 'String.Array';
+  StringValue: string;
+}
+
+/** The subset of the SNS `PublishInput` this module fills in (the caller adds `TopicArn`). */
+export interface PublishInput {
+  Subject: string;
+  Message: string;
+  MessageStructure: 'json';
+  MessageAttributes: Record<string, MessageAttribute>;
+}
+
+export interface BuildOptions {
+  /** Upper bound for Message + Subject + attribute names, types and values, in UTF-8 bytes. */
+  maxBytes?: number;
+  /** At most this many messages per run; findings beyond them are counted in the last one. */
+  maxParts?: number;
+}
+
+/** The `sqs` / `lambda` body: what a program subscribed to the topic receives. */
+export interface MachineAlert {
+  schema: 'ivschat-auditor/alert@1';
+  accountId: string;
+  regions: string[];
+  part?: { label: string; index: number; count: number };
+  newFindings: MachineFinding[];
+  resolvedFindings: MachineFinding[];
+  reminders: MachineFinding[];
+  /** Findings of this run not listed in this message (size limits); see the report. */
+  omitted: OmittedCounts;
+  /** The run's report without its findings list (`findingCount` says how many it had). */
+  report: Omit<Report, 'findings' | 'errors'> & {
+    findingCount: number;
+    openCount: number;
+    errorCount: number;
+    errors: AuditError[];
+  };
+}
+
+export type MachineFinding = Finding & { actualTruncated?: boolean };
+
+/** Raised when even a findings-free summary cannot fit `maxBytes` (only with absurdly small limits). */
+export class MessageTooLargeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MessageTooLargeError';
+  }
+}
+
+type Kind = 'new' | 'resolved' | 'reminders';
+interface Item {
+  kind: Kind;
+  finding: MachineFinding;
+}
+
+/**
+ * The SNS publishes for one run: normally one message whose JSON structure carries the Slack
+ * custom notification (`default`, `https`), the email body (`email`, `email-json`) and the machine
+ * JSON (`sqs`, `lambda`). When that exceeds the SNS limit the findings are split into numbered
+ * parts, each within the limit; past `maxParts`, or for a finding too large on its own even when
+ * compacted, the remainder is counted in the last message instead of listed. No returned message
+ * is ever over `maxBytes`.
+ */
+export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): PublishInput[] {
+  const maxBytes = opts.maxBytes ?? SNS_MAX_BYTES;
+  const maxParts = Math.max(1, opts.maxParts ?? DEFAULT_MAX_PARTS);
+  const items = toItems(alert);
+  const baseOmitted = alert.omitted ?? { new: 0, resolved: 0, reminders: 0 };
+
+  const whole = build(alert, items, baseOmitted);
+  if (messageBytes(whole) <= maxBytes) return [whole];
+
+  const budget = maxBytes - LABEL_MARGIN;
+  const fits = (chunk: Item[], omitted: OmittedCounts) =>
+    messageBytes(build(alert, chunk, omitted, 'part 00/00')) <= budget;
+
+  const empty = build(alert, [], addCounts(baseOmitted, items), 'part 00/00');
+  if (messageBytes(empty) > budget) {
+    throw new MessageTooLargeError(
+      `even a summary without findings is ${messageBytes(empty)} bytes, over the ${maxBytes}-byte limit`,
+    );
+  }
+
+  // Greedy packing on an estimate, then every chunk is checked by rendering it for real.
+  const overhead = messageBytes(empty) + slackReserve(alert);
+  const capacity = Math.max(1, budget - overhead);
+  const chunks: Item[][] = [];
+  let current: Item[] = [];
+  let used = 0;
+  for (const item of items) {
+    const cost = estimateCost(item);
+    if (current.length > 0 && used + cost > capacity) {
+      chunks.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(item);
+    used += cost;
+  }
+  if (current.length > 0) chunks.push(current);
+
+  const noneOmitted = { new: 0, resolved: 0, reminders: 0 };
+  const verified: Item[][] = [];
+  const dropped: Item[] = [];
+  const settle = (chunk: Item[]): void => {
+    if (fits(chunk, noneOmitted)) {
+      verified.push(chunk);
+    } else if (chunk.length > 1) {
+      const mid = Math.ceil(chunk.length / 2);
+      settle(chunk.slice(0, mid));
+      settle(chunk.slice(mid));
+    } else {
+      const [only] = chunk;
+      if (!only) return;
+      const compact = { ...only, finding: compactFinding(only.finding) };
+      if (fits([compact], noneOmitted)) verified.push([compact]);
+      else dropped.push(only);
+    }
+  };
+  for (const chunk of chunks) settle(chunk);
+
+  // Past maxParts (or for findings too large to list) the rest is counted in the last part.
+  let kept = verified.slice(0, maxParts);
+  let rest = [...verified.slice(maxParts).flat(), ...dropped];
+  if (rest.length > 0) {
+    if (kept.length === 0) kept = [[]];
+    const last = [...(kept.at(-1) ?? [])];
+    while (last.length > 0 && !fits(last, addCounts(baseOmitted, rest))) {
+      const moved = last.pop();
+      if (moved) rest = [moved, ...rest];
+    }
+    kept = [...kept.slice(0, -1), last];
+  }
+
+  const count = kept.length;
+  return kept.map((chunk, i) => {
+    const omitted = i === count - 1 ? addCounts(baseOmitted, rest) : baseOmitted;
+    const label = count > 1 ? `part ${i + 1}/${count}` : undefined;
+    const message = build(alert, chunk, omitted, label, { index: i + 1, count });
+    if (messageBytes(message) > maxBytes) {
+      throw new MessageTooLargeError(
+        `part ${i + 1}/${count} is ${messageBytes(message)} bytes after labelling`,
+      );
+    }
+    return message;
+  });
+}
+
+/** What SNS counts against its limit, conservatively: Message, Subject, and every attribute's name, type and value. */
+export function messageBytes(input: PublishInput): number {
+  let n = utf8Bytes(input.Message) + utf8Bytes(input.Subject);
+  for (const [name, attr] of Object.entries(input.MessageAttributes)) {
+    n += utf8Bytes(name) + utf8Bytes(attr.DataType) + utf8Bytes(attr.StringValue);
+  }
+  return n;
+}
+
+function toItems(alert: Alert): Item[] {
+  const wrap = (kind: Kind, findings: Finding[]): Item[] =>
+    sortFindings(findings).map((finding) => ({ kind, finding }));
+  return [
+    ...wrap('new', alert.newFindings),
+    ...wrap('resolved', alert.resolvedFindings),
+    ...wrap('reminders', alert.reminders),
+  ];
+}
+
+function build(
+  alert: Alert,
+  items: Item[],
+  omitted: OmittedCounts,
+  partLabel?: string,
+  position?: { index: number; count: number },
+): PublishInput {
+  const of = (kind: Kind) => items.filter((i) => i.kind === kind).map((i) => i.finding);
+  const part: Alert = {
+    ...alert,
+    newFindings: of('new'),
+    resolvedFindings: of('resolved'),
+    reminders: of('reminders'),
+    omitted,
+  };
+  if (partLabel) part.partLabel = partLabel;
+
+  const email = renderEmail(part);
+  const slack = JSON.stringify(renderSlack(part));
+  const machine = JSON.stringify(
+    machineAlert(part, position && partLabel ? { label: partLabel, ...position } : undefined),
+  );
+  const Message = JSON.stringify({
+    default: slack,
+    https: slack,
+    email: email.body,
+    'email-json': email.body,
+    sqs: machine,
+    lambda: machine,
+  });
+  return { Subject: email.subject, Message, MessageStructure: 'json', MessageAttributes: attributes(part) };
+}
+
+function machineAlert(part: Alert, position?: { label: string; index: number; count: number }): MachineAlert {
+  const { findings, errors, ...rest } = part.report;
+  const machine: MachineAlert = {
+    schema: 'ivschat-auditor/alert@1',
+    accountId: part.accountId,
+    regions: part.regions,
+    newFindings: part.newFindings,
+    resolvedFindings: part.resolvedFindings,
+    reminders: part.reminders,
+    omitted: part.omitted ?? { new: 0, resolved: 0, reminders: 0 },
+    report: {
+      ...rest,
+      findingCount: findings.length,
+      openCount: openInReport(part.report).length,
+      errorCount: errors.length,
+      errors: errors.slice(0, MAX_ERRORS_IN_MESSAGE),
+    },
+  };
+  if (position) machine.part = position;
+  return machine;
+}
+
+/**
+ * `severity`: highest among new + still-open in this message, else among resolved;
+ * `newCount`, `resolvedCount`: findings listed in this message; `openCount`: findings failing in
+ * the whole run (a gauge, the same in every part); `policyIds`, `accountId`; `part` when split.
+ */
+function attributes(part: Alert): Record<string, MessageAttribute> {
+  const active = [...part.newFindings, ...part.reminders];
+  const severity = highestSeverity(active) ?? highestSeverity(part.resolvedFindings) ?? 'none';
+  const policyIds = [
+    ...new Set([...active, ...part.resolvedFindings].map((f) => truncate(f.policyId, 128, ''))),
+  ].sort();
+  const attrs: Record<string, MessageAttribute> = {
+    severity: { DataType: 'String', StringValue: severity },
+    newCount: { DataType: 'Number', StringValue: String(part.newFindings.length) },
+    resolvedCount: { DataType: 'Number', StringValue: String(part.resolvedFindings.length) },
+    openCount: { DataType: 'Number', StringValue: String(openInReport(part.report).length) },
+    policyIds: { DataType: 'String.Array', StringValue: JSON.stringify(policyIds) },
+    accountId: { DataType: 'String', StringValue: part.accountId },
+  };
+  if (part.partLabel) attrs.part = { DataType: 'String', StringValue: part.partLabel.replace(/^part /, '') };
+  return attrs;
+}
+
+function addCounts(base: OmittedCounts, items: readonly Item[]): OmittedCounts {
+  const counts = { ...base };
+  for (const item of items) counts[item.kind] += 1;
+  return counts;
+}
+
+/** Bytes an item adds: its email block twice and its JSON twice, each JSON-escaped once more inside Message. */
+function estimateCost(item: Item): number {
+  const json = JSON.stringify(item.finding);
+  const block = renderFinding(item.finding, { resolved: item.kind === 'resolved' }).join('\n');
+  return Math.ceil(2 * utf8Bytes(JSON.stringify(json)) + 2.2 * utf8Bytes(JSON.stringify(block)) + 64);
+}
+
+/** The Slack notification is bounded (8,000-character description); reserve what the whole alert's takes. */
+function slackReserve(alert: Alert): number {
+  return 2 * utf8Bytes(JSON.stringify(JSON.stringify(renderSlack(alert))));
+}
+
+/** A finding cut down to fit a message on its own: long texts shortened, `actual` previewed. */
+function compactFinding(f: MachineFinding): MachineFinding {
+  const compact: MachineFinding = {
+    ...f,
+    message: truncate(f.message, 1000),
+    remediation: truncate(f.remediation, 1000),
+    title: truncate(f.title, 300),
+    roomName: truncate(f.roomName, 256),
+  };
+  if (f.actual !== undefined) {
+    const text = typeof f.actual === 'string' ? f.actual : JSON.stringify(f.actual);
+    if (text !== undefined && text.length > 500) {
+      compact.actual = truncate(text, 500);
+      compact.actualTruncated = true;
+    }
+  }
+  return compact;
+}

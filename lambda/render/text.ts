@@ -1,0 +1,89 @@
+import type { Report, Severity } from '../core/types.js';
+import { groupBySeverityAndPolicy, openInReport, severityBreakdown } from './alert.js';
+import { plural } from './email.js';
+import { stripControl } from './escape.js';
+
+export interface TextOptions {
+  /** ANSI colours for a terminal; off by default so piped output stays clean. */
+  color?: boolean;
+}
+
+const ANSI: Record<Severity | 'bold' | 'dim' | 'reset', string> = {
+  critical: '\u001b[1;31m',
+  high: '\u001b[31m',
+  medium: '\u001b[33m',
+  low: '\u001b[36m',
+  info: '\u001b[2m',
+  bold: '\u001b[1m',
+  dim: '\u001b[2m',
+  reset: '\u001b[0m',
+};
+
+/**
+ * Terminal output for the CLI: failing findings grouped by severity then policy, one line per
+ * finding with the ARN beneath, exempt findings, errors, and a summary line. Room data is stripped
+ * of control characters so a tag value cannot inject terminal escape sequences.
+ */
+export function renderText(report: Report, opts: TextOptions = {}): string {
+  const paint = (style: keyof typeof ANSI, s: string) => (opts.color ? `${ANSI[style]}${s}${ANSI.reset}` : s);
+  const clean = (s: string) => stripControl(s);
+  const out: string[] = [];
+  const failing = openInReport(report);
+
+  for (const group of groupBySeverityAndPolicy(failing)) {
+    out.push(paint(group.severity, `${group.severity.toUpperCase()}`));
+    for (const policy of group.policies) {
+      out.push(`${paint('bold', clean(policy.policyId))}  ${clean(policy.title)}`);
+      for (const f of policy.findings) {
+        const expired = f.exemption?.expired
+          ? `  (exemption expired ${clean(f.exemption.expires ?? '')})`
+          : '';
+        out.push(`  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.message)}${expired}`);
+        out.push(paint('dim', `    ${clean(f.roomArn)}`));
+      }
+    }
+    out.push('');
+  }
+
+  const exempt = report.findings.filter((f) => f.status === 'exempt');
+  if (exempt.length > 0) {
+    out.push(paint('dim', `EXEMPT (${exempt.length})`));
+    for (const f of exempt) {
+      const reason = f.exemption ? ` - ${clean(f.exemption.reason)}` : '';
+      out.push(
+        paint(
+          'dim',
+          `  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.policyId)}${reason}`,
+        ),
+      );
+    }
+    out.push('');
+  }
+
+  if (report.errors.length > 0) {
+    out.push(paint('critical', `ERRORS (${report.errors.length})`));
+    for (const e of report.errors) {
+      const room = e.roomArn ? ` ${clean(e.roomArn)}` : '';
+      out.push(`  ${clean(e.region)} ${clean(e.operation)}${room}: ${clean(e.code)} ${clean(e.message)}`);
+    }
+    out.push('');
+  }
+
+  out.push(summaryLine(report));
+  if (!report.complete)
+    out.push(paint('critical', 'audit incomplete: some rooms were not checked (see errors above)'));
+  return `${out.join('\n')}\n`;
+}
+
+/** `12 rooms audited, 5 findings (1 critical, 2 high, 2 medium), 0 errors` (+ `, 2 exempt`, `, audit incomplete`). */
+export function summaryLine(report: Report): string {
+  const failing = openInReport(report);
+  const breakdown = failing.length > 0 ? ` (${severityBreakdown(failing)})` : '';
+  const exempt = report.findings.filter((f) => f.status === 'exempt').length;
+  let line =
+    `${plural(report.roomsAudited, 'room')} audited, ${plural(failing.length, 'finding')}${breakdown}, ` +
+    `${plural(report.errors.length, 'error')}`;
+  if (exempt > 0) line += `, ${exempt} exempt`;
+  if (!report.complete) line += ', audit incomplete';
+  return line;
+}

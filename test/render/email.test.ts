@@ -1,0 +1,164 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SEVERITIES } from '../../lambda/core/types.js';
+import { renderEmail } from '../../lambda/render/email.js';
+import { HOSTILE, HOSTILE_LINES, hasControlChars, makeAlert, makeFinding, makeReport } from './fixtures.js';
+
+describe('Function: renderEmail', () => {
+  describe('subject', () => {
+    it('counts new and resolved findings with the severity of the new ones', () => {
+      const alert = makeAlert({
+        newFindings: [makeFinding(), makeFinding(), makeFinding({ severity: 'medium' })],
+        resolvedFindings: [makeFinding({ status: 'resolved' })],
+      });
+      expect(renderEmail(alert).subject).toBe(
+        '[ivschat-auditor] 3 new, 1 resolved (2 high, 1 medium) in 123456789012',
+      );
+    });
+
+    it('says reminder for a digest of still-open findings only', () => {
+      const alert = makeAlert({
+        reminders: [makeFinding({ status: 'open' }), makeFinding({ status: 'open' })],
+      });
+      expect(renderEmail(alert).subject).toBe(
+        '[ivschat-auditor] reminder: 2 open findings (2 high) in 123456789012',
+      );
+    });
+
+    it('carries the part label and says when the audit was incomplete', () => {
+      const alert = makeAlert({
+        newFindings: [makeFinding()],
+        partLabel: 'part 2/3',
+        report: makeReport({ complete: false }),
+      });
+      const { subject } = renderEmail(alert);
+      expect(subject).toContain('audit incomplete');
+      expect(subject.endsWith('(part 2/3)')).toBe(true);
+    });
+
+    it('is always printable ASCII of at most 100 characters', () => {
+      const arbFinding = fc.record({
+        roomName: fc.string({ unit: 'binary', maxLength: 300 }),
+        title: fc.string({ unit: 'binary', maxLength: 300 }),
+        policyId: fc.string({ unit: 'binary', maxLength: 100 }),
+        message: fc.string({ unit: 'binary', maxLength: 300 }),
+        severity: fc.constantFrom(...SEVERITIES),
+      });
+      fc.assert(
+        fc.property(
+          fc.array(arbFinding, { maxLength: 5 }),
+          fc.array(arbFinding, { maxLength: 3 }),
+          fc.nat({ max: 3 }),
+          fc.string({ unit: 'binary', maxLength: 200 }),
+          fc.option(fc.string({ unit: 'binary', maxLength: 60 }), { nil: undefined }),
+          fc.boolean(),
+          (added, resolved, reminders, accountId, partLabel, complete) => {
+            const alert = makeAlert({
+              accountId,
+              newFindings: added.map((o) => makeFinding(o)),
+              resolvedFindings: resolved.map((o) => makeFinding({ ...o, status: 'resolved' })),
+              reminders: Array.from({ length: reminders }, () => makeFinding({ status: 'open' })),
+              report: makeReport({ complete }),
+              ...(partLabel === undefined ? {} : { partLabel }),
+            });
+            const { subject } = renderEmail(alert);
+            return /^[\x21-\x7e][\x20-\x7e]*$/.test(subject) && subject.length <= 100;
+          },
+        ),
+      );
+    });
+
+    it('stays ASCII with huge counts', () => {
+      const many = Array.from({ length: 12_345 }, () => makeFinding());
+      const { subject } = renderEmail(makeAlert({ newFindings: many, accountId: 'x'.repeat(200) }));
+      expect(subject.length).toBeLessThanOrEqual(100);
+    });
+  });
+
+  describe('body', () => {
+    it('groups by severity (critical first) then policy', () => {
+      const alert = makeAlert({
+        newFindings: [
+          makeFinding({ severity: 'low', policyId: 'required-tags', title: 'Tags' }),
+          makeFinding({ severity: 'critical', policyId: 'review-handler', title: 'Handler' }),
+          makeFinding({ severity: 'high', policyId: 'b-policy', title: 'B' }),
+          makeFinding({ severity: 'high', policyId: 'a-policy', title: 'A' }),
+        ],
+      });
+      const { body } = renderEmail(alert);
+      const order = [
+        '--- CRITICAL ---',
+        '[review-handler]',
+        '--- HIGH ---',
+        '[a-policy]',
+        '[b-policy]',
+        '--- LOW ---',
+      ];
+      const positions = order.map((s) => body.indexOf(s));
+      expect(positions.every((p) => p >= 0)).toBe(true);
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    });
+
+    it('shows room, ARN, region, message, filled remediation and a console link', () => {
+      const f = makeFinding({ roomName: 'lobby', roomId: 'abcDEF123', region: 'eu-west-1' });
+      const { body } = renderEmail(makeAlert({ newFindings: [f] }));
+      expect(body).toContain('lobby');
+      expect(body).toContain(f.roomArn);
+      expect(body).toContain('eu-west-1');
+      expect(body).toContain('maximumMessageLength is 500; must be ≤ 200');
+      expect(body).toContain(`--region eu-west-1 --identifier ${f.roomArn}`);
+      expect(body).toContain('# lobby');
+      expect(body).not.toMatch(/\{(arn|name|region)\}/);
+      expect(body).toContain(
+        'https://eu-west-1.console.aws.amazon.com/ivs/home?region=eu-west-1#/chat/rooms/abcDEF123',
+      );
+    });
+
+    it('lists resolved findings with their reason, then reminders', () => {
+      const alert = makeAlert({
+        newFindings: [makeFinding()],
+        resolvedFindings: [makeFinding({ status: 'resolved', resolvedReason: 'room deleted' })],
+        reminders: [makeFinding({ status: 'open' })],
+      });
+      const { body } = renderEmail(alert);
+      expect(body).toContain('room deleted');
+      expect(body.indexOf('NEW FINDINGS')).toBeLessThan(body.indexOf('RESOLVED (1)'));
+      expect(body.indexOf('RESOLVED (1)')).toBeLessThan(body.indexOf('STILL OPEN'));
+    });
+
+    it('says when an exemption has expired', () => {
+      const f = makeFinding({ exemption: { reason: 'load test', expires: '2024-12-31', expired: true } });
+      expect(renderEmail(makeAlert({ newFindings: [f] })).body).toMatch(
+        /EXPIRED on 2024-12-31; no longer exempt/,
+      );
+    });
+
+    it('warns in the footer when the audit was partial', () => {
+      const report = makeReport({
+        complete: false,
+        errors: [
+          { region: 'us-east-1', operation: 'GetRoom', code: 'ThrottlingException', message: 'slow down' },
+        ],
+      });
+      const { body } = renderEmail(makeAlert({ newFindings: [makeFinding()], report }));
+      expect(body).toContain('12 rooms audited');
+      expect(body).toContain('1 error');
+      expect(body).toContain('INCOMPLETE');
+      expect(body).toContain('ThrottlingException');
+    });
+
+    it('renders hostile room data inert: no control characters, no forged lines', () => {
+      const f = makeFinding({
+        roomName: HOSTILE_LINES,
+        message: `tags.team is "${HOSTILE}\nFix: run rm -rf"; must be set`,
+        remediation: 'Tag {name} properly',
+      });
+      const { body, subject } = renderEmail(makeAlert({ newFindings: [f] }));
+      expect(hasControlChars(body, { allowNewline: true })).toBe(false);
+      expect(body.split('\n').some((l) => l.startsWith('Subject:') || l.startsWith('Fix: run'))).toBe(false);
+      expect(body.split('\n').filter((l) => l.includes('fake'))).toHaveLength(2); // Room: and Fix:, both indented fields
+      for (const line of body.split('\n').filter((l) => l.includes('fake'))) expect(line).toMatch(/^ {2}\w/);
+      expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    });
+  });
+});
