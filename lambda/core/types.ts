@@ -103,3 +103,21 @@ export interface Report {
 }
 
 export const REPORT_VERSION = '1.0';
+
+/** What one region's inventory produced: the input of evaluation. */
+export interface RegionInventory {
+  accountId: string;
+  region: string;
+  /** Every room the list returned (summaries), in list order. */
+  listed: RoomDocument[];
+  /** Full documents of the rooms that were audited. */
+  rooms: RoomDocument[];
+  /** ARNs listed but gone before their GetRoom (deleted in between): skipped, not errors. */
+  deleted: string[];
+  /** ARNs listed but not fetched because the run stopped early. */
+  notReached: string[];
+  errors: AuditError[];
+  /** The list was read to the end and every listed room was audited or skipped as deleted. */
+  complete: boolean;
+  calls: { listRooms: number; getRoom: number };
+}

@@ -1,0 +1,104 @@
+import {
+  GetRoomCommand,
+  type IvschatClient,
+  paginateListRooms,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-ivschat';
+import type { AuditError, RegionInventory, RoomDocument } from '../core/types.js';
+import { type Limiter, unlimited } from './rate-limit.js';
+import { toRoomDocument } from './room-document.js';
+
+export interface InventoryOptions {
+  region: string;
+  accountId: string;
+  client: IvschatClient;
+  /** Parallel GetRoom calls in flight (the limiter decides the rate). */
+  concurrency?: number;
+  limiters?: { listRooms?: Limiter; getRoom?: Limiter };
+  /**
+   * Decides, per listed room, whether GetRoom is needed. Returning a document uses it as is
+   * (e.g. a cached one for an unchanged room). Default: always call GetRoom.
+   */
+  resolve?: (summary: RoomDocument) => RoomDocument | undefined;
+  /** Stop starting new GetRoom calls once this returns true (the run's deadline is near). */
+  shouldStop?: () => boolean;
+}
+
+/**
+ * Lists every room of one region (all pages), then fetches each with GetRoom under bounded
+ * concurrency. Never throws for AWS faults: they become report errors and `complete: false`.
+ */
+export async function inventoryRegion(options: InventoryOptions): Promise<RegionInventory> {
+  const { region, client } = options;
+  const result: RegionInventory = {
+    region,
+    accountId: options.accountId,
+    listed: [],
+    rooms: [],
+    deleted: [],
+    notReached: [],
+    errors: [],
+    complete: true,
+    calls: { listRooms: 0, getRoom: 0 },
+  };
+  const listLimiter = options.limiters?.listRooms ?? unlimited;
+  try {
+    await listLimiter.acquire();
+    for await (const page of paginateListRooms({ client, pageSize: 50 }, {})) {
+      result.calls.listRooms++;
+      for (const summary of page.rooms ?? []) result.listed.push(toRoomDocument(summary));
+      // The paginator sends the next request when the loop asks for it: take its budget slot first.
+      if (page.nextToken) await listLimiter.acquire();
+    }
+  } catch (error) {
+    result.errors.push(toAuditError(region, 'ListRooms', error));
+    result.complete = false;
+    return result;
+  }
+
+  const toFetch: RoomDocument[] = [];
+  for (const summary of result.listed) {
+    const known = options.resolve?.(summary);
+    if (known) result.rooms.push(known);
+    else toFetch.push(summary);
+  }
+  await fetchRooms(options, toFetch, result);
+  return result;
+}
+
+async function fetchRooms(options: InventoryOptions, toFetch: RoomDocument[], result: RegionInventory) {
+  const { client, region } = options;
+  const getLimiter = options.limiters?.getRoom ?? unlimited;
+  let next = 0;
+  const worker = async () => {
+    while (next < toFetch.length) {
+      const summary = toFetch[next++] as RoomDocument;
+      if (options.shouldStop?.()) {
+        result.notReached.push(summary.arn);
+        result.complete = false;
+        continue;
+      }
+      await getLimiter.acquire();
+      result.calls.getRoom++;
+      try {
+        result.rooms.push(toRoomDocument(await client.send(new GetRoomCommand({ identifier: summary.arn }))));
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) {
+          result.deleted.push(summary.arn);
+        } else {
+          result.errors.push({ ...toAuditError(region, 'GetRoom', error), roomArn: summary.arn });
+          result.complete = false;
+        }
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 8, toFetch.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+}
+
+/** SDK exception → report error. Network failures carry a code instead of an exception name. */
+export function toAuditError(region: string, operation: string, error: unknown): AuditError {
+  const e = error as { name?: string; code?: string; message?: string };
+  const code = e?.name && e.name !== 'Error' ? e.name : (e?.code ?? 'UnknownError');
+  return { region, operation, code, message: e?.message || String(error) };
+}

@@ -1,0 +1,141 @@
+import type { Finding, RegionInventory, Report } from './types.js';
+
+/** What the state store keeps per finding (one item per fingerprint). */
+export interface FindingRecord {
+  fingerprint: string;
+  status: 'open' | 'resolved' | 'exempt';
+  firstSeen: string;
+  lastSeen: string;
+  /** When a person was last told about it (undefined: never). */
+  lastNotified?: string;
+  /** The last finding payload, so a resolution can say what was fixed. */
+  finding: Finding;
+}
+
+export interface LifecycleOptions {
+  now: string;
+  renotifyAfterHours: number;
+}
+
+export interface Reconciliation {
+  /** The report with statuses (new/open/exempt) and firstSeen filled from state. */
+  report: Report;
+  newFindings: Finding[];
+  resolvedFindings: Finding[];
+  /** Still open and not told about for `renotifyAfterHours`. */
+  reminders: Finding[];
+  /** Records to write once SNS accepted the notification (or at once when there is nothing to send). */
+  changes: FindingRecord[];
+}
+
+/**
+ * Reconciles this run's findings with the stored records. Pure.
+ * A finding resolves only when its room was audited in this run (and no longer breaks the rule) or the
+ * room is gone; a room that errored or was not reached keeps its findings open.
+ */
+export function reconcile(
+  report: Report,
+  inventories: readonly RegionInventory[],
+  previous: ReadonlyMap<string, FindingRecord>,
+  options: LifecycleOptions,
+): Reconciliation {
+  const { now } = options;
+  const audited = new Set<string>();
+  const gone = new Map<string, string>();
+  const coveredRegions = new Set<string>();
+  for (const inv of inventories) {
+    coveredRegions.add(regionKey(inv.accountId, inv.region));
+    for (const room of inv.rooms) audited.add(room.arn);
+    for (const arn of inv.deleted) gone.set(arn, 'room deleted');
+  }
+  // A room missing from a fully read list no longer exists.
+  const listedByRegion = new Map<string, Set<string>>();
+  for (const inv of inventories) {
+    const listComplete = !inv.errors.some((e) => e.operation === 'ListRooms');
+    if (listComplete)
+      listedByRegion.set(regionKey(inv.accountId, inv.region), new Set(inv.listed.map((r) => r.arn)));
+  }
+
+  const findings: Finding[] = [];
+  const newFindings: Finding[] = [];
+  const reminders: Finding[] = [];
+  const changes: FindingRecord[] = [];
+  const seen = new Set<string>();
+  const renotifyMs = options.renotifyAfterHours * 3_600_000;
+
+  for (const current of report.findings) {
+    seen.add(current.fingerprint);
+    const before = previous.get(current.fingerprint);
+    const wasOpen = before?.status === 'open';
+    if (current.status === 'exempt') {
+      const finding = { ...current, ...(before ? { firstSeen: before.firstSeen } : {}) };
+      findings.push(finding);
+      if (before?.status !== 'exempt') changes.push(record(finding, 'exempt', before?.lastNotified));
+      continue;
+    }
+    if (!wasOpen) {
+      const finding: Finding = { ...current, status: 'new' };
+      findings.push(finding);
+      newFindings.push(finding);
+      changes.push({ ...record(finding, 'open'), lastNotified: now });
+      continue;
+    }
+    const finding: Finding = { ...current, status: 'open', firstSeen: before.firstSeen };
+    findings.push(finding);
+    const due = !before.lastNotified || Date.parse(now) - Date.parse(before.lastNotified) >= renotifyMs;
+    if (due) {
+      reminders.push(finding);
+      changes.push({ ...record(finding, 'open'), lastNotified: now });
+    } else if (before.finding.message !== finding.message) {
+      // The value moved (500 → 300): keep the payload current without telling anyone again.
+      changes.push(record(finding, 'open', before.lastNotified));
+    }
+  }
+
+  const resolvedFindings: Finding[] = [];
+  for (const before of previous.values()) {
+    if (seen.has(before.fingerprint) || before.status === 'resolved') continue;
+    const f = before.finding;
+    const key = regionKey(f.accountId, f.region);
+    const listed = listedByRegion.get(key);
+    const reason = audited.has(f.roomArn)
+      ? undefined
+      : (gone.get(f.roomArn) ?? (listed && !listed.has(f.roomArn) ? 'room deleted' : null));
+    if (reason === null || !coveredRegions.has(key)) continue; // not audited this run: stays as it was
+    if (before.status === 'exempt') {
+      changes.push({ ...before, status: 'resolved', lastSeen: now }); // exemptions resolve silently
+      continue;
+    }
+    const resolved: Finding = {
+      ...f,
+      status: 'resolved',
+      lastSeen: before.lastSeen,
+      ...(reason ? { resolvedReason: reason } : {}),
+    };
+    resolvedFindings.push(resolved);
+    changes.push({ ...record(resolved, 'resolved'), lastSeen: before.lastSeen, lastNotified: now });
+  }
+
+  return {
+    report: { ...report, findings },
+    newFindings,
+    resolvedFindings,
+    reminders,
+    changes,
+  };
+}
+
+function record(finding: Finding, status: FindingRecord['status'], lastNotified?: string): FindingRecord {
+  return {
+    fingerprint: finding.fingerprint,
+    status,
+    firstSeen: finding.firstSeen,
+    lastSeen: finding.lastSeen,
+    ...(lastNotified ? { lastNotified } : {}),
+    finding,
+  };
+}
+
+function regionKey(accountId: string, region: string): string {
+  return `${accountId}/${region}`;
+}

@@ -1,0 +1,46 @@
+import type { CompiledPolicy } from '../policy/compile.js';
+import { evaluateRoom } from './evaluate.js';
+import { REPORT_VERSION, type RegionInventory, type Report, SEVERITY_RANK } from './types.js';
+
+export interface ReportInput {
+  startedAt: string;
+  finishedAt: string;
+  inventories: readonly RegionInventory[];
+  policies: readonly CompiledPolicy[];
+}
+
+/** Evaluates every audited room of every region into the report. Pure. */
+export function buildReport({ startedAt, finishedAt, inventories, policies }: ReportInput): Report {
+  const report: Report = {
+    version: REPORT_VERSION,
+    startedAt,
+    finishedAt,
+    targets: inventories.map(({ accountId, region }) => ({ accountId, region })),
+    roomsAudited: 0,
+    policiesEvaluated: policies.length,
+    findings: [],
+    errors: [],
+    complete: inventories.every((i) => i.complete),
+    roomsSkipped: 0,
+  };
+  for (const inventory of inventories) {
+    report.errors.push(...inventory.errors);
+    report.roomsSkipped = (report.roomsSkipped ?? 0) + inventory.deleted.length;
+    const ctx = { now: startedAt, accountId: inventory.accountId, region: inventory.region };
+    for (const room of inventory.rooms) {
+      const { findings, errors } = evaluateRoom(room, policies, ctx);
+      report.roomsAudited++;
+      report.findings.push(...findings);
+      report.errors.push(...errors);
+    }
+  }
+  if (report.errors.some((e) => e.operation === 'Evaluate')) report.complete = false;
+  report.findings.sort(
+    (a, b) =>
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      a.policyId.localeCompare(b.policyId) ||
+      a.roomArn.localeCompare(b.roomArn) ||
+      a.path.localeCompare(b.path),
+  );
+  return report;
+}

@@ -1,0 +1,61 @@
+import { evaluateRoom } from '../core/evaluate.js';
+import type { CompiledPolicy } from './compile.js';
+
+export interface ExampleFailure {
+  policyId: string;
+  file: string;
+  /** JSON pointer of the example inside the policy file, e.g. /examples/pass/1 */
+  example: string;
+  arn: string;
+  problem: string;
+}
+
+export interface ExampleResults {
+  policies: {
+    id: string;
+    file: string;
+    passExamples: number;
+    failExamples: number;
+    failures: ExampleFailure[];
+  }[];
+  failures: ExampleFailure[];
+}
+
+/**
+ * Runs each policy's own examples through the real evaluation path (appliesTo and regions included):
+ * every `pass` example must produce no finding, every `fail` example at least one.
+ */
+export function runExamples(policies: readonly CompiledPolicy[], now: string): ExampleResults {
+  const results: ExampleResults = { policies: [], failures: [] };
+  for (const compiled of policies) {
+    const { policy, file } = compiled;
+    const failures: ExampleFailure[] = [];
+    const check = (kind: 'pass' | 'fail', index: number) => {
+      const room = policy.examples[kind][index];
+      if (!room) return;
+      const { findings, errors } = evaluateRoom(room, [compiled], { now });
+      const where = { policyId: policy.id, file, example: `/examples/${kind}/${index}`, arn: room.arn };
+      if (errors.length > 0) {
+        failures.push({ ...where, problem: `evaluation failed: ${errors.map((e) => e.message).join('; ')}` });
+      } else if (kind === 'pass' && findings.length > 0) {
+        failures.push({
+          ...where,
+          problem: `expected to pass, but: ${findings.map((f) => f.message).join('; ')}`,
+        });
+      } else if (kind === 'fail' && findings.length === 0) {
+        failures.push({ ...where, problem: 'expected to fail, but the rule accepts it' });
+      }
+    };
+    policy.examples.pass.forEach((_, i) => check('pass', i));
+    policy.examples.fail.forEach((_, i) => check('fail', i));
+    results.policies.push({
+      id: policy.id,
+      file,
+      passExamples: policy.examples.pass.length,
+      failExamples: policy.examples.fail.length,
+      failures,
+    });
+    results.failures.push(...failures);
+  }
+  return results;
+}
