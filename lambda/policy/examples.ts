@@ -46,8 +46,8 @@ export function runExamples(policies: readonly CompiledPolicy[], now: string): E
         failures.push({ ...where, problem: 'expected to fail, but the rule accepts it' });
       }
     };
-    policy.examples.pass.forEach((_, i) => check('pass', i));
-    policy.examples.fail.forEach((_, i) => check('fail', i));
+    for (let i = 0; i < policy.examples.pass.length; i++) check('pass', i);
+    for (let i = 0; i < policy.examples.fail.length; i++) check('fail', i);
     results.policies.push({
       id: policy.id,
       file,
