@@ -31,26 +31,37 @@ export function renderEmail(alert: Alert): RenderedEmail {
  */
 export function renderSubject(alert: Alert): string {
   const { newFindings: added, resolvedFindings: resolved, reminders } = alert;
-  let text: string;
-  if (added.length > 0 || resolved.length > 0) {
-    const counts = [
-      added.length > 0 ? `${added.length} new` : '',
-      resolved.length > 0 ? `${resolved.length} resolved` : '',
-      reminders.length > 0 ? `${reminders.length} still open` : '',
-    ].filter(Boolean);
-    const breakdown = severityBreakdown(added.length > 0 ? added : resolved);
-    text = `${counts.join(', ')} (${breakdown})`;
-  } else if (reminders.length > 0) {
-    text = `reminder: ${plural(reminders.length, 'open finding')} (${severityBreakdown(reminders)})`;
-  } else {
-    text = 'no changes';
-  }
-  text += ` in ${alert.accountId}`;
-  if (!alert.report.complete) text += ', audit incomplete';
   const label = alert.partLabel ? ` (${asciiSubject(alert.partLabel, 20)})` : '';
   const prefix = `[${PRODUCT}] `;
+  const suffix = ` in ${asciiSubject(alert.accountId, 40)}${alert.report.complete ? '' : ', audit incomplete'}`;
+  let head: string;
+  let counted: readonly Finding[];
+  if (added.length > 0 || resolved.length > 0) {
+    head = [
+      added.length > 0 ? `${added.length} new` : '',
+      resolved.length > 0 ? `${resolved.length} resolved` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    counted = added.length > 0 ? added : resolved;
+  } else if (reminders.length > 0) {
+    head = `reminder: ${plural(reminders.length, 'open finding')}`;
+    counted = reminders;
+  } else {
+    head = 'no changes';
+    counted = [];
+  }
+  // The most detailed severity breakdown that fits; the account and part label always stay.
+  const entries = severityBreakdown(counted).split(', ').filter(Boolean);
+  const candidates = [entries, entries.slice(0, 2), entries.slice(0, 1), []].map((e) =>
+    e.length === 0 ? '' : ` (${e.join(', ')}${e.length < entries.length ? ', ...' : ''})`,
+  );
+  for (const breakdown of candidates) {
+    const subject = asciiSubject(prefix + head + breakdown + suffix + label, 1000);
+    if (subject.length <= SUBJECT_MAX) return subject;
+  }
   return asciiSubject(
-    prefix + asciiSubject(text, SUBJECT_MAX - prefix.length - label.length) + label,
+    prefix + asciiSubject(head + suffix, SUBJECT_MAX - prefix.length - label.length) + label,
     SUBJECT_MAX,
   );
 }

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { SarifPolicy } from '../../lambda/render/sarif.js';
+import { renderSarif } from '../../lambda/render/sarif.js';
+import { makeFinding, makeReport } from './fixtures.js';
+
+const policies: SarifPolicy[] = [
+  { id: 'max-message-length', title: 'Max length', severity: 'high', description: 'd1', remediation: 'r1' },
+  { id: 'review-handler', title: 'Handler', severity: 'critical', description: 'd2', remediation: 'r2' },
+  { id: 'rate-cap', title: 'Rate', severity: 'medium', description: 'd3', remediation: 'r3' },
+  { id: 'required-tags', title: 'Tags', severity: 'low', description: 'd4', remediation: 'r4' },
+  { id: 'logging', title: 'Logging', severity: 'info', description: 'd5', remediation: 'r5' },
+];
+
+describe('Function: renderSarif', () => {
+  const findings = [
+    makeFinding({ policyId: 'max-message-length', severity: 'high', fingerprint: 'fp-a' }),
+    makeFinding({ policyId: 'review-handler', severity: 'critical', status: 'open', fingerprint: 'fp-b' }),
+    makeFinding({ policyId: 'rate-cap', severity: 'medium', status: 'resolved', fingerprint: 'fp-c' }),
+    makeFinding({
+      policyId: 'required-tags',
+      severity: 'low',
+      status: 'exempt',
+      fingerprint: 'fp-d',
+      exemption: { reason: 'legacy room', expires: '2099-01-01', expired: false },
+    }),
+  ];
+  const report = makeReport({
+    findings,
+    complete: false,
+    errors: [
+      { region: 'eu-west-1', operation: 'ListRooms', code: 'AccessDeniedException', message: 'denied' },
+    ],
+  });
+  const log = renderSarif(report, policies);
+  const run = log.runs[0];
+  if (!run) throw new Error('no run');
+
+  it('has the SARIF 2.1.0 envelope and one run by ivschat-auditor', () => {
+    expect(log.version).toBe('2.1.0');
+    expect(log.$schema).toMatch(/sarif-2\.1\.0/);
+    expect(log.runs).toHaveLength(1);
+    expect(run.tool.driver.name).toBe('ivschat-auditor');
+    expect(run.tool.driver.informationUri).toMatch(/^https:\/\//);
+  });
+
+  it('has one rule per policy with level and security-severity from its severity', () => {
+    expect(run.tool.driver.rules.map((r) => r.id)).toEqual(policies.map((p) => p.id));
+    const byId = Object.fromEntries(run.tool.driver.rules.map((r) => [r.id, r]));
+    expect(byId['review-handler']?.defaultConfiguration.level).toBe('error');
+    expect(byId['review-handler']?.properties['security-severity']).toBe('9.5');
+    expect(byId['max-message-length']?.defaultConfiguration.level).toBe('error');
+    expect(byId['max-message-length']?.properties['security-severity']).toBe('8.0');
+    expect(byId['rate-cap']?.defaultConfiguration.level).toBe('warning');
+    expect(byId['rate-cap']?.properties['security-severity']).toBe('5.5');
+    expect(byId['required-tags']?.defaultConfiguration.level).toBe('note');
+    expect(byId['required-tags']?.properties['security-severity']).toBe('3.0');
+    expect(byId.logging?.properties['security-severity']).toBe('0.0');
+    expect(byId['max-message-length']?.help.text).toBe('r1');
+    expect(byId['max-message-length']?.shortDescription.text).toBe('Max length');
+    expect(byId['max-message-length']?.fullDescription.text).toBe('d1');
+  });
+
+  it('has one result per finding that is not resolved', () => {
+    expect(run.results.map((r) => r.partialFingerprints['ivschatFinding/v1']).sort()).toEqual([
+      'fp-a',
+      'fp-b',
+      'fp-d',
+    ]);
+  });
+
+  it('locates each result at the policy file and at the room ARN', () => {
+    for (const result of run.results) {
+      const finding = findings.find((f) => f.fingerprint === result.partialFingerprints['ivschatFinding/v1']);
+      const location = result.locations[0];
+      expect(location?.physicalLocation.artifactLocation.uri).toBe(`policies/${finding?.policyId}.json`);
+      expect(location?.logicalLocations[0]).toMatchObject({
+        fullyQualifiedName: finding?.roomArn,
+        kind: 'resource',
+      });
+      expect(run.tool.driver.rules[result.ruleIndex]?.id).toBe(result.ruleId);
+      expect(result.message.text.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('suppresses exempt findings with the exemption reason', () => {
+    const exempt = run.results.find((r) => r.ruleId === 'required-tags');
+    expect(exempt?.suppressions?.[0]).toMatchObject({
+      kind: 'external',
+      justification: expect.stringContaining('legacy room'),
+    });
+    expect(run.results.find((r) => r.ruleId === 'max-message-length')?.suppressions).toBeUndefined();
+  });
+
+  it('reports an incomplete audit as an unsuccessful invocation with the errors as notifications', () => {
+    expect(run.invocations[0]?.executionSuccessful).toBe(false);
+    expect(run.invocations[0]?.toolExecutionNotifications).toHaveLength(1);
+    expect(run.invocations[0]?.toolExecutionNotifications[0]?.message.text).toContain(
+      'AccessDeniedException',
+    );
+  });
+
+  it('adds a rule for a finding whose policy was not passed in', () => {
+    const log2 = renderSarif(makeReport({ findings: [makeFinding({ policyId: 'orphan' })] }), []);
+    expect(log2.runs[0]?.tool.driver.rules.map((r) => r.id)).toEqual(['orphan']);
+    expect(log2.runs[0]?.invocations[0]?.executionSuccessful).toBe(true);
+  });
+
+  it('is plain JSON', () => {
+    expect(JSON.parse(JSON.stringify(log))).toEqual(log);
+  });
+});
