@@ -1,0 +1,106 @@
+import { GetRoomCommand, ListRoomsCommand, ThrottlingException } from '@aws-sdk/client-ivschat';
+import { CreateTopicCommand, PublishCommand } from '@aws-sdk/client-sns';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type LocalAws, loadSeedFile, type StatsSnapshot, startLocalAws } from '../../local-aws/index.js';
+import { ivschat, sns } from './helpers.js';
+
+const SEED_FILE = new URL('../../local-aws/seed-rooms.json', import.meta.url).pathname;
+
+let aws: LocalAws | undefined;
+afterEach(async () => {
+  await aws?.close();
+  aws = undefined;
+});
+
+describe('seed-rooms.json', () => {
+  it('holds ~20 rooms in us-east-1 and eu-west-1, compliant and not, with one hostile tag value', async () => {
+    const rooms = await loadSeedFile(SEED_FILE);
+    expect(rooms.length).toBeGreaterThanOrEqual(18);
+    expect(new Set(rooms.map((r) => r.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
+    const compliant = rooms.filter(
+      (r) =>
+        (r.maximumMessageLength ?? 500) <= 200 &&
+        (r.maximumMessageRatePerSecond ?? 10) <= 10 &&
+        r.messageReviewHandler?.fallbackResult === 'DENY' &&
+        (r.loggingConfigurationIdentifiers?.length ?? 0) > 0 &&
+        !!r.tags?.owner,
+    );
+    expect(compliant.length).toBeGreaterThan(3);
+    expect(compliant.length).toBeLessThan(rooms.length - 3);
+    expect(rooms.some((r) => Object.values(r.tags ?? {}).some((v) => v.includes('<!channel>')))).toBe(true);
+  });
+
+  it('starts seeded from the file; the SDK lists every seeded room with stable ARNs', async () => {
+    aws = await startLocalAws({ seed: SEED_FILE, quotas: { enabled: false } });
+    const seeded = await loadSeedFile(SEED_FILE);
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const client = ivschat(aws, { region });
+      const arns: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await client.send(new ListRoomsCommand({ maxResults: 5, nextToken }));
+        arns.push(...(page.rooms ?? []).map((r) => r.arn as string));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      const expected = seeded
+        .filter((r) => r.region === region)
+        .map((r) => `arn:aws:ivschat:${region}:000000000000:room/${r.id}`);
+      expect(arns.sort()).toEqual(expected.sort());
+      const first = await client.send(new GetRoomCommand({ identifier: arns[0] }));
+      expect(first.arn).toBe(arns[0]);
+    }
+  });
+});
+
+describe('admin HTTP endpoints (/_local/...)', () => {
+  it('stats, reset, faults, rooms, published and quotas over HTTP', async () => {
+    aws = await startLocalAws();
+    const base = `${aws.endpoint}/_local`;
+    const post = (path: string, body: unknown, method = 'POST') =>
+      fetch(`${base}${path}`, {
+        method,
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
+
+    expect((await post('/rooms?region=eu-west-1', [{ name: 'from-http' }])).status).toBe(200);
+    const rooms = (await (await fetch(`${base}/rooms?region=eu-west-1`)).json()) as {
+      arn: string;
+      name: string;
+    }[];
+    expect(rooms.map((r) => r.name)).toEqual(['from-http']);
+
+    const client = ivschat(aws, { region: 'eu-west-1', maxAttempts: 1 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => client.send(new GetRoomCommand({ identifier: rooms[0]?.arn }))),
+    );
+    expect(results.some((r) => r.status === 'rejected' && r.reason instanceof ThrottlingException)).toBe(
+      true,
+    );
+    const stats = (await (await fetch(`${base}/stats`)).json()) as StatsSnapshot;
+    expect(stats['eu-west-1']?.GetRoom?.calls).toBe(8);
+    expect(stats['eu-west-1']?.GetRoom?.throttled).toBeGreaterThan(0);
+    expect(stats['eu-west-1']?.GetRoom?.maxObservedTps).toBe(5);
+    expect((await post('/stats/reset', {})).status).toBe(200);
+    expect(aws.stats()).toEqual({});
+
+    await post('/faults', { accessDeniedRegions: ['eu-west-1'] }, 'PUT');
+    expect(aws.faults().accessDeniedRegions).toEqual(['eu-west-1']);
+    await post('/faults', {}, 'PUT');
+
+    await post('/quotas', { enabled: false }, 'PUT');
+    expect(aws.quotas().enabled).toBe(false);
+
+    const topic = await sns(aws, { region: 'eu-west-1' }).send(new CreateTopicCommand({ Name: 'alerts' }));
+    await sns(aws, { region: 'eu-west-1' }).send(
+      new PublishCommand({ TopicArn: topic.TopicArn, Message: 'hello' }),
+    );
+    const published = (await (await fetch(`${base}/sns/published?region=eu-west-1`)).json()) as unknown[];
+    expect(published).toMatchObject([{ message: 'hello', topicArn: topic.TopicArn, region: 'eu-west-1' }]);
+    expect(
+      (await fetch(`${base}/sns/published?region=us-east-1`).then((r) => r.json())) as unknown[],
+    ).toEqual([]);
+    await fetch(`${base}/sns/published`, { method: 'DELETE' });
+    expect(aws.published()).toEqual([]);
+  });
+});
