@@ -72,7 +72,7 @@ export async function loadSeedFile(path: string): Promise<SeedRoom[]> {
 
 function throttled(service: Service, limit: number | undefined): LocalResponse {
   if (service === 'ivschat') {
-    const body: Record<string, unknown> = { message: 'Rate exceeded', resourceType: 'API' };
+    const body: Record<string, unknown> = { message: 'Rate exceeded' };
     if (limit !== undefined) body.limit = limit;
     return ivschatError(429, 'ThrottlingException', body);
   }
