@@ -5,10 +5,17 @@ import ajvFormats from 'ajv-formats';
 /**
  * The ajv instance that compiles policy rules: draft 2020-12, all errors (so one run reports every
  * broken field), formats, and ajv-errors' `errorMessage` for custom messages.
- * Strict mode stays on: a misspelt keyword in a rule is a compile error, not a silently ignored check.
+ * Strict schema mode stays on: a misspelt keyword in a rule is a compile error, not a silently ignored check.
  */
 export function createRuleAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  // strictTypes is off: `{ "maximum": 200 }` without `"type": "number"` is a fine rule to write.
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    allowUnionTypes: true,
+  });
   ajvFormats.default(ajv);
   ajvErrors.default(ajv);
   return ajv;

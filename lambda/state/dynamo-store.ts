@@ -1,0 +1,83 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { AuditorError } from '../core/errors.js';
+import type { FindingRecord } from '../core/lifecycle.js';
+import type { StateStore } from './store.js';
+
+/**
+ * Finding lifecycle in DynamoDB: one item per finding, `pk = FINDING#<account>`, `sk = <fingerprint>`.
+ * Resolved findings get `expiresAt` (epoch seconds) so the table's TTL removes them after
+ * `retainResolvedDays`.
+ */
+export class DynamoStateStore implements StateStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly accountId: string,
+    private readonly retainResolvedDays = 30,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  private get pk(): string {
+    return `FINDING#${this.accountId}`;
+  }
+
+  async load(): Promise<Map<string, FindingRecord>> {
+    const records = new Map<string, FindingRecord>();
+    try {
+      const pages = paginateQuery(
+        { client: this.doc },
+        {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': this.pk },
+        },
+      );
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          const { pk: _pk, sk: _sk, expiresAt: _ttl, ...record } = item;
+          records.set(String(item.sk), record as FindingRecord);
+        }
+      }
+    } catch (cause) {
+      throw new AuditorError(`cannot read state table ${this.tableName}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    return records;
+  }
+
+  async save(changes: readonly FindingRecord[], now: string): Promise<void> {
+    const ttl = Math.floor(Date.parse(now) / 1000) + this.retainResolvedDays * 86_400;
+    const items = changes.map((record) => ({
+      pk: this.pk,
+      sk: record.fingerprint,
+      ...record,
+      ...(record.status === 'resolved' ? { expiresAt: ttl } : {}),
+    }));
+    try {
+      for (let i = 0; i < items.length; i += 25) {
+        await this.writeBatch(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+      }
+    } catch (cause) {
+      throw new AuditorError(`cannot write state table ${this.tableName}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  }
+
+  /** BatchWrite may leave items unprocessed under load: resend them with backoff until none remain. */
+  private async writeBatch(requests: { PutRequest: { Item: Record<string, unknown> } }[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8)
+        throw new Error(`${pending.length} items stayed unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
+      const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+      pending = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { RoomDocument } from '../lambda/core/types.js';
+
+export const ACCOUNT = '123456789012';
+
+/** A room that satisfies every starter policy; override fields to break one. */
+export function compliantRoom(
+  overrides: Partial<RoomDocument> = {},
+  id = 'AbCdEf123456',
+  region = 'us-east-1',
+): RoomDocument {
+  return {
+    arn: `arn:aws:ivschat:${region}:${ACCOUNT}:room/${id}`,
+    id,
+    name: `room-${id.toLowerCase()}`,
+    createTime: '2026-01-01T00:00:00.000Z',
+    updateTime: '2026-01-02T00:00:00.000Z',
+    maximumMessageLength: 200,
+    maximumMessageRatePerSecond: 10,
+    messageReviewHandler: {
+      uri: `arn:aws:lambda:${region}:${ACCOUNT}:function:review`,
+      fallbackResult: 'DENY',
+    },
+    loggingConfigurationIdentifiers: [`arn:aws:ivschat:${region}:${ACCOUNT}:logging-configuration/Lc0001`],
+    tags: { owner: 'team-chat' },
+    ...overrides,
+  };
+}
