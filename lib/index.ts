@@ -1,0 +1,4 @@
+export * from './app.js';
+export * from './config.js';
+export * from './ivschat-auditor.js';
+export * from './ivschat-auditor-stack.js';
