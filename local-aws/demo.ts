@@ -1,0 +1,323 @@
+/**
+ * `npm run demo`: the real scheduled Lambda handler against local AWS, offline.
+ *
+ * Starts the in-repo emulator (IVS Chat, SNS, STS) seeded with local-aws/seed-rooms.json at the
+ * real IVS Chat quotas, and dynalite (a DynamoDB API implementation) with the state table; runs
+ * the handler three times (first audit, nothing changed, one room fixed) and shows what the
+ * on-call person receives by email and in Slack.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
+import type { HandlerConfig } from '../lambda/config.js';
+import { SEVERITIES } from '../lambda/core/types.js';
+import { createHandler, type RunSummary } from '../lambda/handler.js';
+import { countBySeverity } from '../lambda/render/alert.js';
+import type { CustomNotification } from '../lambda/render/slack.js';
+import { DynamoStateStore } from '../lambda/state/dynamo-store.js';
+import { startLocalDynamo } from './dynamodb.js';
+import { type LocalAws, type PublishedMessage, startLocalAws } from './index.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const SEED = join(HERE, 'seed-rooms.json');
+const REGIONS = ['us-east-1', 'eu-west-1'];
+const TOPIC_REGION = 'us-east-1';
+const WIDTH = 120;
+/** The room the demo fixes between the second and the third run. */
+const ROOM_TO_FIX = 'marketing-launch';
+/** `npm run demo -- --full` prints long alerts in full instead of an excerpt. */
+const FULL = process.argv.includes('--full');
+const SAVE_DIR = join(tmpdir(), 'ivschat-auditor-demo');
+
+const rel = (p: string) => relative(process.cwd(), p) || '.';
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function heading(title: string): void {
+  out();
+  out('='.repeat(WIDTH));
+  out(title);
+  out('='.repeat(WIDTH));
+}
+
+function subheading(title: string): void {
+  out();
+  out(`--- ${title} ${'-'.repeat(Math.max(3, WIDTH - title.length - 5))}`);
+}
+
+/**
+ * Prints text inside a left rule. Lines wider than the page wrap at a space (or hard, for a long
+ * word), continuing under the value of a `Label: value` line.
+ */
+function boxed(text: string): void {
+  const inner = WIDTH - 4;
+  for (const line of text.replace(/\n$/, '').split('\n')) {
+    const indent = ' '.repeat(Math.min(40, /^(\s*(?:[\w ]+:\s+|\d+\.\s|• ))?/.exec(line)?.[0].length ?? 0));
+    let rest = line;
+    let first = true;
+    while (rest.length > 0) {
+      const room = first ? inner : inner - indent.length;
+      if (rest.length <= room) {
+        out(`  | ${first ? '' : indent}${rest}`);
+        break;
+      }
+      const space = rest.lastIndexOf(' ', room);
+      const cut = space > room / 2 ? space : room;
+      out(`  | ${first ? '' : indent}${rest.slice(0, cut)}`);
+      rest = rest.slice(cut).replace(/^ /, '');
+      first = false;
+    }
+    if (line === '') out('  |');
+  }
+}
+
+/**
+ * A long email cut for the screen: its first blocks up to about `head` lines (cut at a blank line,
+ * so no finding is shown half), a marker saying what was left out, and the footer from `--` on.
+ */
+function excerpt(text: string, head: number, note: string): string {
+  const lines = text.replace(/\n$/, '').split('\n');
+  const footer = lines.lastIndexOf('--');
+  const tailFrom = footer > 0 ? footer : lines.length;
+  if (FULL || tailFrom <= head + 10) return text;
+  const cut = lines.lastIndexOf('', head);
+  const end = cut > 0 ? cut : head;
+  return [
+    ...lines.slice(0, end),
+    '',
+    `[... ${tailFrom - end} more lines not shown: ${note} ...]`,
+    '',
+    ...lines.slice(tailFrom),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  // The handler's Metrics reads this from the process environment (EMF lines would clutter the demo).
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  // The SDK's advance notice about Node 20 is not what this demo is about (engines: node >= 20).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+  heading(
+    'ivschat-auditor demo: the real Lambda handler against local AWS (offline, nothing leaves this machine)',
+  );
+  const aws = await startLocalAws({ seed: SEED, quotas: { enabled: true, scale: 1 } });
+  closers.push(() => aws.close());
+  const dynamo = await startLocalDynamo();
+  closers.push(() => dynamo.close());
+  const topicArn = aws.createTopic(TOPIC_REGION, 'ivschat-auditor-alerts');
+
+  out(`IVS Chat / SNS / STS  local-aws emulator at ${aws.endpoint} (local-aws/server.ts)`);
+  for (const region of REGIONS)
+    out(`  ${region.padEnd(10)} ${aws.rooms(region).length} rooms seeded from ${rel(SEED)}`);
+  const q = aws.quotas();
+  out(
+    `  quotas ON at the real IVS Chat rates: ListRooms ${q.rates.ListRooms}, GetRoom ${q.rates.GetRoom} TPS ` +
+      'per account and region',
+  );
+  out(`  SNS topic           ${topicArn}`);
+  out(
+    `DynamoDB             dynalite at ${dynamo.endpoint}, table ${dynamo.tableName} (pk S, sk S, as in the CDK stack)`,
+  );
+  out(
+    `Handler              lambda/handler.ts createHandler(), policies from ${rel(join(ROOT, 'policies'))}/`,
+  );
+  out(
+    `                     AUDIT_REGIONS=${REGIONS.join(',')} API_BUDGET_TPS=4 (stays under the 5 TPS quota)`,
+  );
+
+  const handler = createHandler({
+    env: {
+      AUDIT_REGIONS: REGIONS.join(','),
+      ALERT_TOPIC_ARN: topicArn,
+      API_BUDGET_TPS: '4',
+      POLICIES_DIR: join(ROOT, 'policies'),
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
+    connection: { endpoint: aws.endpoint },
+    stateStore: (accountId: string, config: HandlerConfig) =>
+      new DynamoStateStore(dynamo.client, dynamo.tableName, accountId, config.retainResolvedDays),
+    logger: new Logger({ serviceName: 'ivschat-auditor', logLevel: 'WARN' }),
+    metrics: new Metrics({ namespace: 'IvsChatAuditorDemo', serviceName: 'ivschat-auditor' }),
+  });
+
+  // Run 1: everything is new.
+  heading('RUN 1: first audit (state table empty, every finding is new)');
+  const first = await run(aws, handler);
+  showAlerts('run1', first.messages);
+
+  // Run 2: nothing changed.
+  heading('RUN 2: the handler runs again, nothing has changed');
+  const second = await run(aws, handler);
+  if (second.messages.length === 0) {
+    out();
+    out('second run: no changes, nothing sent (findings stay open in DynamoDB; a reminder follows after');
+    out('RENOTIFY_AFTER_HOURS, default 24 h)');
+  } else {
+    throw new Error(`the second run published ${second.messages.length} message(s); expected none`);
+  }
+
+  // Fix a room through the IVS Chat API, then run 3: the fix is announced.
+  heading(`RUN 3: someone fixes "${ROOM_TO_FIX}" through the IVS Chat API, the next run reports it resolved`);
+  const room = aws.rooms('us-east-1').find((r) => r.name === ROOM_TO_FIX);
+  if (!room) throw new Error(`seed room ${ROOM_TO_FIX} not found in ${rel(SEED)}`);
+  const ivschat = new IvschatClient({
+    endpoint: aws.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const updated = await ivschat.send(
+      new UpdateRoomCommand({ identifier: room.arn, maximumMessageLength: 200 }),
+    );
+    out(`UpdateRoom ${room.arn} (IvschatClient -> emulator):`);
+    out(`  maximumMessageLength ${room.maximumMessageLength} -> ${updated.maximumMessageLength}`);
+  } finally {
+    ivschat.destroy();
+  }
+  const third = await run(aws, handler);
+  if (third.summary.resolvedFindings === 0) throw new Error('the third run resolved nothing');
+  showAlerts('run3', third.messages);
+
+  heading('Done');
+  out(
+    `3 runs in ${seconds(performance.now() - started)} s; alerts published: run 1 ${first.messages.length}, ` +
+      `run 2 ${second.messages.length}, run 3 ${third.messages.length}.`,
+  );
+  out(
+    'Everything above was read back from the emulator (aws.published(), aws.stats()) and from the handler result.',
+  );
+  out(
+    'Try it yourself: npm run local-aws -- --seed local-aws/seed-rooms.json  (then point the AWS CLI at it).',
+  );
+}
+
+type Handler = ReturnType<typeof createHandler>;
+
+async function run(
+  aws: LocalAws,
+  handler: Handler,
+): Promise<{ summary: RunSummary; messages: PublishedMessage[] }> {
+  const before = aws.published().length;
+  aws.resetStats();
+  const t0 = performance.now();
+  const summary = await handler({});
+  const ms = performance.now() - t0;
+  const messages = aws.published().slice(before);
+  const stats = aws.stats();
+  const report = summary.outcome.alert.report;
+
+  subheading('Run summary (handler result + emulator counters)');
+  for (const region of REGIONS) {
+    const ops = stats[region] ?? {};
+    const line = Object.entries(ops)
+      .map(([op, s]) => `${op} ${s.calls}${s.throttled ? ` (${s.throttled} throttled)` : ''}`)
+      .join(', ');
+    const peak = Math.max(0, ...Object.values(ops).map((s) => s.maxObservedTps));
+    out(
+      `  ${region.padEnd(10)} ${aws.rooms(region).length} rooms; API calls: ${line || 'none'}; peak ${peak} TPS`,
+    );
+  }
+  const active = report.findings.filter((f) => f.status !== 'exempt');
+  const counts = countBySeverity(active);
+  const bySeverity = SEVERITIES.filter((s) => counts[s] > 0)
+    .map((s) => `${counts[s]} ${s}`)
+    .join(', ');
+  out(
+    `  rooms audited    ${report.roomsAudited} (${report.roomsSkipped ?? 0} skipped), audit complete: ${report.complete}`,
+  );
+  out(`  open findings    ${summary.findings}${bySeverity ? ` (${bySeverity})` : ''}`);
+  out(
+    `  this run         ${summary.newFindings} new, ${summary.resolvedFindings} resolved, ${summary.reminders} reminders, ` +
+      `${summary.errors} errors`,
+  );
+  out(`  published        ${summary.published} SNS message(s) to the alert topic`);
+  out(`  duration         ${seconds(ms)} s (GetRoom paced at 4 TPS per region, regions in parallel)`);
+  return { summary, messages };
+}
+
+function showAlerts(runName: string, messages: PublishedMessage[]): void {
+  mkdirSync(SAVE_DIR, { recursive: true });
+  messages.forEach((m, i) => {
+    const label = messages.length > 1 ? ` ${i + 1}/${messages.length}` : '';
+    const parts = m.messages ?? {};
+    const saved = join(SAVE_DIR, `${runName}${messages.length > 1 ? `-part${i + 1}` : ''}.json`);
+    writeFileSync(saved, `${JSON.stringify(m, null, 2)}\n`);
+    const email = String(parts.email ?? '(no email body)');
+    const emailFile = saved.replace(/\.json$/, '-email.txt');
+    writeFileSync(emailFile, `Subject: ${m.subject ?? ''}\n\n${email}`);
+
+    subheading(
+      `EMAIL${label}: what an email subscriber receives (key "email" of the JSON message structure)`,
+    );
+    out(`  Subject: ${m.subject ?? '(none)'}`);
+    out();
+    boxed(excerpt(email, 45, `the other findings, same layout; the full body is in ${emailFile}`));
+
+    subheading(
+      `SLACK${label}: the custom notification in key "default", as Amazon Q Developer shows it in Slack`,
+    );
+    const slack = JSON.parse(String(parts.default ?? '{}')) as CustomNotification;
+    const steps = slack.content.nextSteps;
+    const lines = [
+      slack.content.title,
+      '',
+      slack.content.description,
+      ...(steps.length > 0 ? ['', 'Next steps', ...steps.map((step, n) => `${n + 1}. ${step}`)] : []),
+      '',
+      `keywords: ${slack.content.keywords.join(' · ')}`,
+      `thread: ${slack.metadata.threadId}   event: ${slack.metadata.eventType}`,
+    ];
+    boxed(lines.join('\n'));
+
+    subheading('SNS message attributes (what subscription filter policies match on)');
+    for (const [name, attr] of Object.entries(m.messageAttributes))
+      out(
+        `  ${name.padEnd(14)} ${attr.DataType.padEnd(13)} ${attr.StringValue ?? attr.BinaryValue ?? ''}`.replace(
+          /(.{100,}?,)/,
+          `$1\n${' '.repeat(31)}`,
+        ),
+      );
+    out();
+    out(`  Read back from the emulator (aws.published()): published ${m.timestamp}`);
+    out(
+      `  to ${m.topicArn}, ${Buffer.byteLength(m.message)} bytes, MessageStructure=${m.messageStructure ?? '-'},`,
+    );
+    out(`  keys ${Object.keys(parts).join(', ')}.`);
+    out(`  The whole message: ${saved}`);
+  });
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(1);
+}
+
+const closers: (() => Promise<void>)[] = [];
+
+async function closeAll(): Promise<void> {
+  for (const close of closers.reverse()) {
+    try {
+      await close();
+    } catch {
+      // closing is best effort
+    }
+  }
+}
+
+main().then(
+  async () => {
+    await closeAll();
+    process.exit(0);
+  },
+  async (error: unknown) => {
+    await closeAll();
+    const e = error as Error;
+    process.stderr.write(`\ndemo failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(error)}\n`);
+    if (e?.cause) process.stderr.write(`  cause: ${String((e.cause as Error)?.message ?? e.cause)}\n`);
+    process.exit(1);
+  },
+);
