@@ -2,8 +2,11 @@ import { type AwsConnection, callerAccountId, ivschatClient } from './aws/client
 import { inventoryRegion, toAuditError } from './aws/inventory.js';
 import { type Limiter, RateLimiter } from './aws/rate-limit.js';
 import { buildReport } from './core/report.js';
-import type { AuditError, RegionInventory, Report, RoomDocument } from './core/types.js';
+import { cacheChanges, planFetches } from './core/room-cache.js';
+import type { AuditError, RegionInventory, Report } from './core/types.js';
 import type { CompiledPolicy } from './policy/compile.js';
+import { policiesNeedGetRoom } from './policy/fields.js';
+import type { RoomCacheStore } from './state/room-cache-store.js';
 
 export interface LiveAuditOptions {
   regions: string[];
@@ -14,8 +17,10 @@ export interface LiveAuditOptions {
   concurrency?: number;
   now?: () => Date;
   shouldStop?: () => boolean;
-  /** Per-region hook to reuse a cached document instead of calling GetRoom. */
-  resolveFor?: (region: string) => ((summary: RoomDocument) => RoomDocument | undefined) | undefined;
+  /** Last fetched room documents: unchanged rooms are not fetched again (incremental audit). */
+  roomCache?: RoomCacheStore;
+  /** With a room cache: re-fetch a room after this long even if unchanged. */
+  fullRefreshHours?: number;
 }
 
 export interface AuditRun {
@@ -44,17 +49,34 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
         options.apiBudgetTps ? new RateLimiter(options.apiBudgetTps) : undefined;
       const listRooms = budget();
       const getRoom = budget();
-      const resolve = options.resolveFor?.(region);
       try {
-        return await inventoryRegion({
+        const cache = options.roomCache ? await options.roomCache.loadRooms(accountId, region) : new Map();
+        const plan = planFetches(cache, {
+          now: startedAt,
+          fullRefreshHours: options.fullRefreshHours ?? 24,
+          needGetRoom: policiesNeedGetRoom(options.policies),
+        });
+        const inventory = await inventoryRegion({
           region,
           accountId,
           client,
           limiters: { ...(listRooms ? { listRooms } : {}), ...(getRoom ? { getRoom } : {}) },
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
-          ...(resolve ? { resolve } : {}),
+          resolve: plan.resolve,
+          priority: plan.priority,
         });
+        if (options.roomCache) {
+          const listComplete = !inventory.errors.some((e) => e.operation === 'ListRooms');
+          const { upserts, removals } = cacheChanges(
+            inventory.fetched ?? [],
+            listComplete ? inventory.listed : undefined,
+            cache,
+            startedAt,
+          );
+          await options.roomCache.saveRooms(accountId, region, upserts, removals);
+        }
+        return inventory;
       } finally {
         client.destroy();
       }

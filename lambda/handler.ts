@@ -10,7 +10,9 @@ import { SEVERITIES } from './core/types.js';
 import { type NotifyOutcome, notifyAndRecord, type Publisher, snsPublisher } from './notify.js';
 import type { CompiledPolicy } from './policy/compile.js';
 import { loadPolicyDir } from './policy/load-dir.js';
+import { DynamoRoomCache } from './state/dynamo-room-cache.js';
 import { DynamoStateStore } from './state/dynamo-store.js';
+import type { RoomCacheStore } from './state/room-cache-store.js';
 import { type StateStore, statelessStore } from './state/store.js';
 
 /** Stop starting new API calls when less than this much Lambda time is left. */
@@ -25,6 +27,8 @@ export interface HandlerDeps {
   now?: () => Date;
   publisher?: Publisher;
   stateStore?: (accountId: string, config: HandlerConfig) => StateStore;
+  /** Room document cache for incremental audits; default: the state table when configured. */
+  roomCache?: RoomCacheStore;
 }
 
 export interface RunSummary {
@@ -65,12 +69,20 @@ export function createHandler(deps: HandlerDeps = {}) {
     const now = deps.now ?? (() => new Date());
     const connection = deps.connection ?? {};
     const started = performance.now();
+    const dynamo = config.stateTableName
+      ? new DynamoDBClient({ region: process.env.AWS_REGION ?? config.regions[0], ...endpointOf(connection) })
+      : undefined;
+    const roomCache =
+      deps.roomCache ??
+      (dynamo && config.stateTableName ? new DynamoRoomCache(dynamo, config.stateTableName) : undefined);
     try {
       const run = await auditAccount({
         regions: config.regions,
         policies,
         connection,
         apiBudgetTps: config.apiBudgetTps,
+        fullRefreshHours: config.fullRefreshHours,
+        ...(roomCache ? { roomCache } : {}),
         now,
         ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS } : {}),
       });

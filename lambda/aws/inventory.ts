@@ -20,6 +20,8 @@ export interface InventoryOptions {
    * (e.g. a cached one for an unchanged room). Default: always call GetRoom.
    */
   resolve?: (summary: RoomDocument) => RoomDocument | undefined;
+  /** Order of GetRoom calls, lower first (so a run cut short by its deadline did the most urgent ones). */
+  priority?: (summary: RoomDocument) => number;
   /** Stop starting new GetRoom calls once this returns true (the run's deadline is near). */
   shouldStop?: () => boolean;
 }
@@ -37,6 +39,7 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
     rooms: [],
     deleted: [],
     notReached: [],
+    fetched: [],
     errors: [],
     complete: true,
     calls: { listRooms: 0, getRoom: 0 },
@@ -62,6 +65,10 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
     if (known) result.rooms.push(known);
     else toFetch.push(summary);
   }
+  if (options.priority) {
+    const rank = new Map(toFetch.map((s) => [s.arn, options.priority?.(s) ?? 0]));
+    toFetch.sort((a, b) => (rank.get(a.arn) ?? 0) - (rank.get(b.arn) ?? 0));
+  }
   await fetchRooms(options, toFetch, result);
   return result;
 }
@@ -81,7 +88,9 @@ async function fetchRooms(options: InventoryOptions, toFetch: RoomDocument[], re
       await getLimiter.acquire();
       result.calls.getRoom++;
       try {
-        result.rooms.push(toRoomDocument(await client.send(new GetRoomCommand({ identifier: summary.arn }))));
+        const doc = toRoomDocument(await client.send(new GetRoomCommand({ identifier: summary.arn })));
+        result.rooms.push(doc);
+        result.fetched?.push(doc);
       } catch (error) {
         if (error instanceof ResourceNotFoundException) {
           result.deleted.push(summary.arn);

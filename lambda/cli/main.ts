@@ -131,6 +131,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   const { policies } = loadPolicyDir(flags.policies);
   const now = new Date().toISOString();
+  // One store for both the finding lifecycle and the room cache: they share the file.
+  const stateFile = flags.state ? new FileStateStore(flags.state) : undefined;
   let run: { report: Report; inventories: Awaited<ReturnType<typeof readRoomsFile>> };
   if (flags.input) {
     const inventories = await readRoomsFile(flags.input, flags.region);
@@ -150,10 +152,11 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
       policies,
       connection: flags.endpoint ? { endpoint: flags.endpoint } : {},
       ...(flags.apiBudget ? { apiBudgetTps: flags.apiBudget } : {}),
+      ...(stateFile ? { roomCache: stateFile } : {}),
     });
   }
 
-  const store = flags.state ? new FileStateStore(flags.state) : statelessStore;
+  const store = stateFile ?? statelessStore;
   const reconciliation = reconcile(run.report, run.inventories, await store.load(), {
     now,
     renotifyAfterHours: flags.renotifyAfterHours,

@@ -22,6 +22,10 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
     errors: [],
     complete: inventories.every((i) => i.complete),
     roomsSkipped: 0,
+    progress: {
+      roomsListed: inventories.reduce((n, i) => n + i.listed.length, 0),
+      roomsRemaining: inventories.reduce((n, i) => n + i.notReached.length, 0),
+    },
   };
   for (const inventory of inventories) {
     report.errors.push(...inventory.errors);

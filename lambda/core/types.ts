@@ -100,6 +100,8 @@ export interface Report {
   complete: boolean;
   /** Rooms listed but gone before GetRoom (ResourceNotFoundException): skipped, not an error. */
   roomsSkipped?: number;
+  /** How far a run got: rooms listed, audited, and left for the next run (deadline reached). */
+  progress?: { roomsListed: number; roomsRemaining: number };
 }
 
 export const REPORT_VERSION = '1.0';
@@ -116,6 +118,8 @@ export interface RegionInventory {
   deleted: string[];
   /** ARNs listed but not fetched because the run stopped early. */
   notReached: string[];
+  /** The documents this run fetched with GetRoom (the rest came from the cache or the list). */
+  fetched?: RoomDocument[];
   errors: AuditError[];
   /** The list was read to the end and every listed room was audited or skipped as deleted. */
   complete: boolean;

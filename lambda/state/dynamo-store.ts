@@ -1,7 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { AuditorError } from '../core/errors.js';
 import type { FindingRecord } from '../core/lifecycle.js';
+import { batchWrite } from './batch-write.js';
 import type { StateStore } from './store.js';
 
 /**
@@ -59,25 +60,15 @@ export class DynamoStateStore implements StateStore {
       ...(record.status === 'resolved' ? { expiresAt: ttl } : {}),
     }));
     try {
-      for (let i = 0; i < items.length; i += 25) {
-        await this.writeBatch(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
-      }
+      await batchWrite(
+        this.doc,
+        this.tableName,
+        items.map((Item) => ({ PutRequest: { Item } })),
+      );
     } catch (cause) {
       throw new AuditorError(`cannot write state table ${this.tableName}: ${(cause as Error).message}`, {
         cause,
       });
-    }
-  }
-
-  /** BatchWrite may leave items unprocessed under load: resend them with backoff until none remain. */
-  private async writeBatch(requests: { PutRequest: { Item: Record<string, unknown> } }[]): Promise<void> {
-    let pending = requests;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 8)
-        throw new Error(`${pending.length} items stayed unprocessed after ${attempt} attempts`);
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
-      const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-      pending = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
     }
   }
 }

@@ -1,15 +1,19 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
 import type { FindingRecord } from '../core/lifecycle.js';
+import type { CachedRoom } from '../core/room-cache.js';
+import type { RoomCacheStore } from './room-cache-store.js';
 import type { StateStore } from './store.js';
 
 interface StateFile {
   version: 1;
   findings: Record<string, FindingRecord>;
+  /** `<account>/<region>` → room ARN → last fetched document. */
+  rooms?: Record<string, Record<string, CachedRoom>>;
 }
 
-/** Lifecycle state in a local JSON file, for `ivschat-audit audit --state FILE`. */
-export class FileStateStore implements StateStore {
+/** Lifecycle state and the room cache in a local JSON file, for `ivschat-audit audit --state FILE`. */
+export class FileStateStore implements StateStore, RoomCacheStore {
   private cache: StateFile | undefined;
 
   constructor(private readonly path: string) {}
@@ -22,6 +26,29 @@ export class FileStateStore implements StateStore {
   async save(changes: readonly FindingRecord[]): Promise<void> {
     const state = await this.read();
     for (const change of changes) state.findings[change.fingerprint] = change;
+    await this.write(state);
+  }
+
+  async loadRooms(accountId: string, region: string): Promise<Map<string, CachedRoom>> {
+    const state = await this.read();
+    return new Map(Object.entries(state.rooms?.[`${accountId}/${region}`] ?? {}));
+  }
+
+  async saveRooms(
+    accountId: string,
+    region: string,
+    upserts: readonly CachedRoom[],
+    removals: readonly string[],
+  ): Promise<void> {
+    const state = await this.read();
+    state.rooms ??= {};
+    const rooms = (state.rooms[`${accountId}/${region}`] ??= {});
+    for (const room of upserts) rooms[room.arn] = room;
+    for (const arn of removals) delete rooms[arn];
+    await this.write(state);
+  }
+
+  private async write(state: StateFile): Promise<void> {
     // Write then rename: an interrupted run never leaves a half-written state file.
     const tmp = `${this.path}.${process.pid}.tmp`;
     await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);

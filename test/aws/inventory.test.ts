@@ -209,13 +209,17 @@ describe('inventoryRegion with the real SDK retry', () => {
       .resolvesOnce({ rooms: [summary('A3')] });
     const waits: number[] = [];
     let clock = 0;
-    const limiter = new RateLimiter(2, {
-      now: () => clock,
-      sleep: async (ms) => {
-        waits.push(ms);
-        clock += ms;
+    const limiter = new RateLimiter(
+      2,
+      {
+        now: () => clock,
+        sleep: async (ms) => {
+          waits.push(ms);
+          clock += ms;
+        },
       },
-    });
+      0.02,
+    );
     await inventoryRegion({
       region: 'us-east-1',
       accountId: ACCOUNT,
@@ -223,7 +227,7 @@ describe('inventoryRegion with the real SDK retry', () => {
       limiters: { listRooms: limiter },
       resolve: (s) => s,
     });
-    expect(waits).toEqual([500, 500]);
+    expect(waits).toEqual([510, 510]);
   });
 });
 

@@ -1,0 +1,81 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { AuditorError } from '../core/errors.js';
+import type { CachedRoom } from '../core/room-cache.js';
+import { batchWrite } from './batch-write.js';
+import type { RoomCacheStore } from './room-cache-store.js';
+
+/** Room documents in the state table: `pk = ROOM#<account>#<region>`, `sk = <room arn>`. */
+export class DynamoRoomCache implements RoomCacheStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async loadRooms(accountId: string, region: string): Promise<Map<string, CachedRoom>> {
+    const rooms = new Map<string, CachedRoom>();
+    try {
+      const pages = paginateQuery(
+        { client: this.doc },
+        {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk(accountId, region) },
+        },
+      );
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          rooms.set(String(item.sk), {
+            arn: String(item.sk),
+            ...(item.updateTime ? { updateTime: String(item.updateTime) } : {}),
+            fetchedAt: String(item.fetchedAt),
+            doc: JSON.parse(String(item.doc)),
+          });
+        }
+      }
+    } catch (cause) {
+      throw new AuditorError(`cannot read room cache from ${this.tableName}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    return rooms;
+  }
+
+  async saveRooms(
+    accountId: string,
+    region: string,
+    upserts: readonly CachedRoom[],
+    removals: readonly string[],
+  ): Promise<void> {
+    const key = pk(accountId, region);
+    try {
+      await batchWrite(this.doc, this.tableName, [
+        // The document is stored as a JSON string: its shape is the API's, not ours to map.
+        ...upserts.map((r) => ({
+          PutRequest: {
+            Item: {
+              pk: key,
+              sk: r.arn,
+              updateTime: r.updateTime,
+              fetchedAt: r.fetchedAt,
+              doc: JSON.stringify(r.doc),
+            },
+          },
+        })),
+        ...removals.map((arn) => ({ DeleteRequest: { Key: { pk: key, sk: arn } } })),
+      ]);
+    } catch (cause) {
+      throw new AuditorError(`cannot write room cache to ${this.tableName}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  }
+}
+
+function pk(accountId: string, region: string): string {
+  return `ROOM#${accountId}#${region}`;
+}
