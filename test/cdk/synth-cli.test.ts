@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+const PROJECT_FILES = [
+  'bin',
+  'lib',
+  'lambda',
+  'policies',
+  'cdk.json',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+];
+
+/** `npx cdk synth` in a copy of the project: the real CLI path, offline and without credentials. */
+async function cdkSynth(
+  dir: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CDK_DISABLE_VERSION_CHECK: 'true',
+  };
+  for (const key of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'])
+    delete env[key];
+  try {
+    const { stdout, stderr } = await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', ...args], {
+      cwd: dir,
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('cdk synth (CLI)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ivschat-cdk-cli-'));
+    for (const file of PROJECT_FILES) cpSync(join(ROOT, file), join(dir, file), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('synthesizes offline with two alert emails', async () => {
+    const result = await cdkSynth(dir, ['-c', 'alertEmails=a@example.com,b@example.com']);
+    expect(result.stderr).not.toMatch(/ERROR/);
+    expect(result.code).toBe(0);
+    const template = JSON.parse(readFileSync(join(dir, 'cdk.out', 'IvsChatAuditor.template.json'), 'utf8'));
+    const emails = Object.values<{ Type: string; Properties: { Protocol: string } }>(
+      template.Resources,
+    ).filter((r) => r.Type === 'AWS::SNS::Subscription' && r.Properties.Protocol === 'email');
+    expect(emails).toHaveLength(2);
+  }, 180_000);
+
+  it('fails naming the key when context is invalid', async () => {
+    const result = await cdkSynth(dir, ['-c', 'apiBudgetTps=lots', '-c', 'schedule=hourly']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('apiBudgetTps:');
+    expect(result.stderr).toContain('schedule:');
+  }, 180_000);
+
+  it('fails naming the policy file when a policy is broken', async () => {
+    const file = join(dir, 'policies', 'message-length-max.json');
+    const original = readFileSync(file, 'utf8');
+    const policy = JSON.parse(original);
+    policy.severity = 'urgent';
+    writeFileSync(file, JSON.stringify(policy, null, 2));
+    try {
+      const result = await cdkSynth(dir, []);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('policies/message-length-max.json');
+      expect(result.stderr).toContain('/severity');
+    } finally {
+      writeFileSync(file, original);
+    }
+  }, 180_000);
+});
