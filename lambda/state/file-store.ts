@@ -41,8 +41,10 @@ export class FileStateStore implements StateStore, RoomCacheStore {
     removals: readonly string[],
   ): Promise<void> {
     const state = await this.read();
+    const key = `${accountId}/${region}`;
     state.rooms ??= {};
-    const rooms = (state.rooms[`${accountId}/${region}`] ??= {});
+    const rooms = state.rooms[key] ?? {};
+    state.rooms[key] = rooms;
     for (const room of upserts) rooms[room.arn] = room;
     for (const arn of removals) delete rooms[arn];
     await this.write(state);
