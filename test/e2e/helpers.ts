@@ -1,0 +1,179 @@
+/**
+ * End-to-end harness: the local AWS emulator (IVS Chat, SNS, STS) + dynalite (DynamoDB), and the
+ * real Lambda handler wired to them with real SDK clients.
+ */
+import { fileURLToPath } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { IvschatClient, UpdateRoomCommand, type UpdateRoomCommandInput } from '@aws-sdk/client-ivschat';
+import type { HandlerConfig } from '../../lambda/config.js';
+import type { FindingRecord } from '../../lambda/core/lifecycle.js';
+import type { Finding } from '../../lambda/core/types.js';
+import { createHandler, type HandlerDeps } from '../../lambda/handler.js';
+import type { MachineAlert } from '../../lambda/render/sns-message.js';
+import { DynamoStateStore } from '../../lambda/state/dynamo-store.js';
+import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
+import {
+  ACCOUNT_ID,
+  type LocalAws,
+  type LocalAwsOptions,
+  type PublishedMessage,
+  type SeedRoom,
+  startLocalAws,
+} from '../../local-aws/index.js';
+
+// The handler's Metrics reads these from the process environment; EMF output would only be noise.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+export const SEED_FILE = fileURLToPath(new URL('../../local-aws/seed-rooms.json', import.meta.url));
+export const POLICIES_DIR = fileURLToPath(new URL('../../policies', import.meta.url));
+export const REGIONS = ['us-east-1', 'eu-west-1'];
+export const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+export { ACCOUNT_ID };
+
+export interface Stack {
+  aws: LocalAws;
+  dynamo: LocalDynamo;
+  /** The alert topic (us-east-1), created on the emulator. */
+  topicArn: string;
+  /** A fresh, empty state table (a clean slate per test). */
+  freshTable(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: LocalAwsOptions = {}): Promise<Stack> {
+  const aws = await startLocalAws(options);
+  let dynamo: LocalDynamo;
+  try {
+    dynamo = await startLocalDynamo();
+  } catch (error) {
+    await aws.close();
+    throw error;
+  }
+  const topicArn = aws.createTopic('us-east-1', 'ivschat-auditor-alerts');
+  let tables = 0;
+  return {
+    aws,
+    dynamo,
+    topicArn,
+    freshTable: () => dynamo.createStateTable(`state-${++tables}`),
+    close: async () => {
+      await Promise.allSettled([aws.close(), dynamo.close()]);
+    },
+  };
+}
+
+export interface HandlerOptions {
+  table: string;
+  env?: Record<string, string>;
+  regions?: string[];
+  topicArn?: string;
+  maxAttempts?: number;
+  publisher?: HandlerDeps['publisher'];
+}
+
+/** The real handler against the stack: real IVS Chat / SNS / STS clients, DynamoDB state in dynalite. */
+export function stackHandler(stack: Stack, options: HandlerOptions) {
+  return createHandler({
+    env: {
+      AUDIT_REGIONS: (options.regions ?? REGIONS).join(','),
+      ALERT_TOPIC_ARN: options.topicArn ?? stack.topicArn,
+      API_BUDGET_TPS: '5',
+      POLICIES_DIR,
+      ...options.env,
+    },
+    connection: {
+      endpoint: stack.aws.endpoint,
+      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    },
+    stateStore: (accountId: string, config: HandlerConfig) =>
+      new DynamoStateStore(stack.dynamo.client, options.table, accountId, config.retainResolvedDays),
+    logger: quietLogger(),
+    metrics: new Metrics({ namespace: 'IvsChatAuditorTest', serviceName: 'ivschat-auditor' }),
+    ...(options.publisher ? { publisher: options.publisher } : {}),
+  });
+}
+
+export function quietLogger(): Logger {
+  return new Logger({ serviceName: 'ivschat-auditor', logLevel: 'SILENT' });
+}
+
+export function stateOf(stack: Stack, table: string): Promise<Map<string, FindingRecord>> {
+  return new DynamoStateStore(stack.dynamo.client, table, ACCOUNT_ID).load();
+}
+
+/** The parts of one published alert, parsed. */
+export interface Received {
+  subject: string;
+  email: string;
+  slack: { content: { title: string; description: string; nextSteps: string[] } };
+  machine: MachineAlert;
+  attributes: Record<string, string | undefined>;
+}
+
+export function received(message: PublishedMessage): Received {
+  const parts = message.messages ?? {};
+  return {
+    subject: message.subject ?? '',
+    email: String(parts.email),
+    slack: JSON.parse(String(parts.default)),
+    machine: JSON.parse(String(parts.sqs)),
+    attributes: Object.fromEntries(
+      Object.entries(message.messageAttributes).map(([k, v]) => [k, v.StringValue]),
+    ),
+  };
+}
+
+/** Messages published since `before` (a count from `aws.published().length`). */
+export function publishedSince(aws: LocalAws, before: number): Received[] {
+  return aws.published().slice(before).map(received);
+}
+
+export const key = (f: Pick<Finding, 'roomName' | 'policyId'>) => `${f.roomName}/${f.policyId}`;
+
+export async function updateRoom(
+  aws: LocalAws,
+  region: string,
+  input: Omit<UpdateRoomCommandInput, 'identifier'> & { name: string },
+): Promise<void> {
+  const room = aws.rooms(region).find((r) => r.name === input.name);
+  if (!room) throw new Error(`no room ${input.name} in ${region}`);
+  const { name: _name, ...changes } = input;
+  const client = new IvschatClient({ endpoint: aws.endpoint, region, credentials });
+  try {
+    await client.send(new UpdateRoomCommand({ identifier: room.arn, ...changes }));
+  } finally {
+    client.destroy();
+  }
+}
+
+/** `count` generated rooms, deterministic ids; every third one breaks message-length-max. */
+export function generatedRooms(region: string, count: number, prefix = 'gen'): SeedRoom[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = String(i).padStart(4, '0');
+    return {
+      region,
+      id: `${prefix.slice(0, 4).padEnd(4, 'x')}${region.replace(/[^a-z0-9]/g, '').slice(0, 4)}${n}`,
+      name: `${prefix}-room-${n}`,
+      createTime: '2025-06-01T00:00:00.000Z',
+      updateTime: new Date(Date.UTC(2025, 6, 1) + i * 60_000).toISOString(),
+      maximumMessageLength: i % 3 === 0 ? 500 : 200,
+      maximumMessageRatePerSecond: 10,
+      messageReviewHandler: {
+        uri: `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:review`,
+        fallbackResult: 'DENY',
+      },
+      loggingConfigurationIdentifiers: [
+        `arn:aws:ivschat:${region}:${ACCOUNT_ID}:logging-configuration/Lg0001`,
+      ],
+      tags: { owner: 'team-e2e' },
+    };
+  });
+}
+
+/** Per-operation counters of one region; `admitted` = answered without throttling or error. */
+export function opStats(aws: LocalAws, region: string, operation: string) {
+  const s = aws.stats()[region]?.[operation] ?? { calls: 0, throttled: 0, errors: 0, maxObservedTps: 0 };
+  return { ...s, succeeded: s.calls - s.throttled - s.errors };
+}
