@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { AuditorConfig } from './config.js';
 import { IvsChatAuditor, type IvsChatAuditorProps } from './ivschat-auditor.js';
@@ -31,5 +31,13 @@ export class IvsChatAuditorStack extends Stack {
       fullRefreshHours: config.fullRefreshHours,
       retainResolvedDays: config.retainResolvedDays,
     });
+    const outputs: Record<string, [string, string]> = {
+      AlertsTopicArn: [this.auditor.topic.topicArn, 'SNS topic the alerts go to'],
+      StateTableName: [this.auditor.table.tableName, 'DynamoDB finding state (retained on cdk destroy)'],
+      FunctionName: [this.auditor.function.functionName, 'The audit Lambda (invoke it to audit now)'],
+      DeadLetterQueueUrl: [this.auditor.deadLetterQueue.queueUrl, 'Failed invocations and deliveries'],
+    };
+    for (const [id, [value, description]] of Object.entries(outputs))
+      new CfnOutput(this, id, { value, description });
   }
 }

@@ -86,6 +86,9 @@ export class IvsChatAuditor extends Construct {
     this.topicKey = new kms.Key(this, 'TopicKey', {
       description: 'Encrypts the ivschat-auditor alerts topic',
       enableKeyRotation: true,
+      // Only the topic uses it and SNS holds no data at rest: do not leave a $1/month key behind.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     // CloudWatch alarms publish to the encrypted topic, so the service must be able to use the key.
     this.topicKey.addToResourcePolicy(

@@ -178,6 +178,7 @@ describe('Construct: IvsChatAuditor', () => {
     const keys = template.findResources('AWS::KMS::Key');
     const keyId = Object.keys(keys)[0] as string;
     expect(keys[keyId]?.Properties.EnableKeyRotation).toBe(true);
+    expect(keys[keyId]?.DeletionPolicy).toBe('Delete');
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
