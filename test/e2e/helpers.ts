@@ -90,7 +90,11 @@ export function stackHandler(stack: Stack, options: HandlerOptions) {
     stateStore: (accountId: string, config: HandlerConfig) =>
       new DynamoStateStore(stack.dynamo.client, options.table, accountId, config.retainResolvedDays),
     logger: quietLogger(),
-    metrics: new Metrics({ namespace: 'IvsChatAuditorTest', serviceName: 'ivschat-auditor' }),
+    metrics: new Metrics({
+      namespace: 'IvsChatAuditorTest',
+      serviceName: 'ivschat-auditor',
+      logger: quietLogger(),
+    }),
     ...(options.publisher ? { publisher: options.publisher } : {}),
   });
 }
