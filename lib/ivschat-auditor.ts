@@ -209,10 +209,6 @@ export class IvsChatAuditor extends Construct {
       },
     });
 
-    // ListRooms and GetRoom both require the Room resource type per the Service Authorization
-    // Reference ("Actions, resources, and condition keys for Amazon Interactive Video Service Chat",
-    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_ivschat.html: ListRooms,
-    // resource types "Room*"), so neither needs Resource "*".
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadChatRooms',
