@@ -1,6 +1,6 @@
 import { type AwsConnection, callerAccountId, ivschatClient } from './aws/clients.js';
 import { inventoryRegion, toAuditError } from './aws/inventory.js';
-import { type Limiter, RateLimiter } from './aws/rate-limit.js';
+import { withApiBudget } from './aws/rate-limit.js';
 import { buildReport } from './core/report.js';
 import { cacheChanges, planFetches } from './core/room-cache.js';
 import type { AuditError, RegionInventory, Report } from './core/types.js';
@@ -45,10 +45,7 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
   const inventories = await Promise.all(
     options.regions.map(async (region) => {
       const client = ivschatClient(region, connection);
-      const budget = (): Limiter | undefined =>
-        options.apiBudgetTps ? new RateLimiter(options.apiBudgetTps) : undefined;
-      const listRooms = budget();
-      const getRoom = budget();
+      if (options.apiBudgetTps) withApiBudget(client, options.apiBudgetTps);
       try {
         const cache = options.roomCache ? await options.roomCache.loadRooms(accountId, region) : new Map();
         const plan = planFetches(cache, {
@@ -60,7 +57,6 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
           region,
           accountId,
           client,
-          limiters: { ...(listRooms ? { listRooms } : {}), ...(getRoom ? { getRoom } : {}) },
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
           resolve: plan.resolve,

@@ -140,8 +140,9 @@ export function createHandler(deps: HandlerDeps = {}) {
         const count = report.findings.filter((f) => f.severity === severity && f.status !== 'exempt').length;
         if (count > 0) metrics.addMetric(`Findings_${severity}`, MetricUnit.Count, count);
       }
-      // Feeds the "missed audit" alarm: only a run that got this far counts.
-      metrics.addMetric('AuditSucceeded', MetricUnit.Count, 1);
+      // Feeds the "missed audit" alarm. A run cut short by its deadline still succeeded (the next one
+      // continues); a run with API errors (e.g. access denied) did not, so a broken setup cannot stay silent.
+      if (report.errors.length === 0) metrics.addMetric('AuditSucceeded', MetricUnit.Count, 1);
       return summary;
     } catch (error) {
       logger.error('audit failed', error as Error);

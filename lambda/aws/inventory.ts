@@ -5,16 +5,14 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-ivschat';
 import type { AuditError, RegionInventory, RoomDocument } from '../core/types.js';
-import { type Limiter, unlimited } from './rate-limit.js';
 import { toRoomDocument } from './room-document.js';
 
 export interface InventoryOptions {
   region: string;
   accountId: string;
   client: IvschatClient;
-  /** Parallel GetRoom calls in flight (the limiter decides the rate). */
+  /** Parallel GetRoom calls in flight (the client's API budget decides the rate). */
   concurrency?: number;
-  limiters?: { listRooms?: Limiter; getRoom?: Limiter };
   /**
    * Decides, per listed room, whether GetRoom is needed. Returning a document uses it as is
    * (e.g. a cached one for an unchanged room). Default: always call GetRoom.
@@ -44,14 +42,10 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
     complete: true,
     calls: { listRooms: 0, getRoom: 0 },
   };
-  const listLimiter = options.limiters?.listRooms ?? unlimited;
   try {
-    await listLimiter.acquire();
     for await (const page of paginateListRooms({ client, pageSize: 50 }, {})) {
       result.calls.listRooms++;
       for (const summary of page.rooms ?? []) result.listed.push(toRoomDocument(summary));
-      // The paginator sends the next request when the loop asks for it: take its budget slot first.
-      if (page.nextToken) await listLimiter.acquire();
     }
   } catch (error) {
     result.errors.push(toAuditError(region, 'ListRooms', error));
@@ -75,7 +69,6 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
 
 async function fetchRooms(options: InventoryOptions, toFetch: RoomDocument[], result: RegionInventory) {
   const { client, region } = options;
-  const getLimiter = options.limiters?.getRoom ?? unlimited;
   let next = 0;
   const worker = async () => {
     while (next < toFetch.length) {
@@ -85,7 +78,6 @@ async function fetchRooms(options: InventoryOptions, toFetch: RoomDocument[], re
         result.complete = false;
         continue;
       }
-      await getLimiter.acquire();
       result.calls.getRoom++;
       try {
         const doc = toRoomDocument(await client.send(new GetRoomCommand({ identifier: summary.arn })));

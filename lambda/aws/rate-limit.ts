@@ -1,6 +1,6 @@
 /**
  * Client-side API budget: releases callers one at a time, at least 1/tps seconds apart (plus a
- * small margin for network jitter), so no 1-second window ever sees more than `tps` calls and the
+ * little slack for network jitter), so no 1-second window ever sees more than `tps` calls and the
  * auditor never takes the whole per-account quota it shares with the customer's own application.
  * The SDK's adaptive retry stays behind it as the second line.
  */
@@ -13,14 +13,19 @@ export class RateLimiter {
 
   constructor(
     tps: number,
-    private readonly clock: { now(): number; sleep(ms: number): Promise<void> } = systemClock,
-    /** Extra spacing so request jitter between here and the service cannot squeeze tps+1 calls into a second. */
-    margin = 0.02,
+    private readonly clock: Clock = systemClock,
+    /**
+     * Spread `tps` calls over this much more than a second, so jitter between here and the service
+     * (a first call that opens the connection or loads code arrives late) cannot squeeze tps+1 calls
+     * into one second at the service's end.
+     */
+    jitterMs = 50,
   ) {
-    if (!(tps > 0) || !Number.isFinite(tps))
+    if (!(tps > 0) || !Number.isFinite(tps)) {
       throw new RangeError(`rate must be a positive number, got ${tps}`);
+    }
     this.tps = tps;
-    this.intervalMs = (1000 / tps) * (1 + margin);
+    this.intervalMs = (1000 + jitterMs) / tps;
   }
 
   /** Resolves when the caller may make its call. Callers are served in arrival order. */
@@ -44,12 +49,45 @@ export class RateLimiter {
   }
 }
 
-/** No budget: used offline and in tests that measure something else. */
-export const unlimited = { acquire: async (): Promise<void> => {} };
-
-export type Limiter = Pick<RateLimiter, 'acquire'>;
-
 const systemClock = {
   now: () => performance.now(),
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 };
+
+type Clock = { now(): number; sleep(ms: number): Promise<void> };
+
+/**
+ * Puts a client under an API budget: each operation (ListRooms, GetRoom, …) gets its own limiter at
+ * `tps`, as the service's quotas are per operation. The limiter sits inside the SDK's retry loop, just
+ * before the request is sent, so retries spend budget too and nothing reaches the wire unbudgeted.
+ */
+export function withApiBudget<C extends { middlewareStack: { add: (...args: never[]) => void } }>(
+  client: C,
+  tps: number,
+  clock: Clock = systemClock,
+): C {
+  const limiters = new Map<string, RateLimiter>();
+  const limiterFor = (operation: string) => {
+    let limiter = limiters.get(operation);
+    if (!limiter) {
+      limiter = new RateLimiter(tps, clock);
+      limiters.set(operation, limiter);
+    }
+    return limiter;
+  };
+  const add = client.middlewareStack.add as unknown as (
+    middleware: (
+      next: (args: unknown) => Promise<unknown>,
+      context: { commandName?: string },
+    ) => (args: unknown) => Promise<unknown>,
+    options: { step: 'finalizeRequest'; priority: 'low'; name: string },
+  ) => void;
+  add(
+    (next, context) => async (args) => {
+      await limiterFor(context.commandName ?? 'unknown').acquire();
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'ivschatAuditorApiBudget' },
+  );
+  return client;
+}

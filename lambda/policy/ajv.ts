@@ -8,12 +8,13 @@ import ajvFormats from 'ajv-formats';
  * Strict schema mode stays on: a misspelt keyword in a rule is a compile error, not a silently ignored check.
  */
 export function createRuleAjv(): Ajv2020 {
-  // strictTypes is off: `{ "maximum": 200 }` without `"type": "number"` is a fine rule to write.
+  // Type/required strictness is off: `{ "maximum": 200 }` without `"type": "number"` is a fine rule to write.
   const ajv = new Ajv2020({
     allErrors: true,
     strict: true,
     strictTypes: false,
     strictTuples: false,
+    strictRequired: false,
     allowUnionTypes: true,
   });
   ajvFormats.default(ajv);

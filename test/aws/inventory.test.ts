@@ -11,7 +11,7 @@ import { HttpResponse } from '@smithy/protocol-http';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inventoryRegion } from '../../lambda/aws/inventory.js';
-import { RateLimiter } from '../../lambda/aws/rate-limit.js';
+import { withApiBudget } from '../../lambda/aws/rate-limit.js';
 import { ACCOUNT } from '../fixtures.js';
 
 const arn = (id: string, region = 'us-east-1') => `arn:aws:ivschat:${region}:${ACCOUNT}:room/${id}`;
@@ -84,7 +84,7 @@ describe('inventoryRegion', () => {
     ivschat.on(GetRoomCommand, { identifier: arn('A1') }).resolves(getRoomOutput('A1'));
     ivschat
       .on(GetRoomCommand, { identifier: arn('Gone') })
-      .rejects(new ResourceNotFoundException({ message: 'room not found', $metadata: {} }));
+      .rejects(new ResourceNotFoundException({ message: 'room not found', $metadata: {} } as never));
 
     const result = await inventoryRegion({
       region: 'us-east-1',
@@ -123,7 +123,7 @@ describe('inventoryRegion', () => {
     ivschat.on(GetRoomCommand, { identifier: arn('A1') }).resolves(getRoomOutput('A1'));
     ivschat
       .on(GetRoomCommand, { identifier: arn('Busy') })
-      .rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+      .rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} } as never));
     const result = await inventoryRegion({
       region: 'us-east-1',
       accountId: ACCOUNT,
@@ -180,20 +180,7 @@ describe('inventoryRegion with the real SDK retry', () => {
       json(200, { ...summary('A1'), maximumMessageLength: 300 }),
     ];
     const seen: string[] = [];
-    const client = new IvschatClient({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      retryMode: 'adaptive',
-      maxAttempts: 4,
-      requestHandler: {
-        handle: async (request: { path: string }) => {
-          seen.push(request.path);
-          const next = responses.shift();
-          if (!next) throw new Error('no more responses');
-          return { response: next() };
-        },
-      },
-    });
+    const client = fakeHttpClient(responses, seen);
     const result = await inventoryRegion({ region: 'us-east-1', accountId: ACCOUNT, client });
     expect(seen).toEqual(['/ListRooms', '/GetRoom', '/GetRoom', '/GetRoom']);
     expect(result).toMatchObject({ complete: true, errors: [] });
@@ -201,35 +188,52 @@ describe('inventoryRegion with the real SDK retry', () => {
     ivschat.restore();
   });
 
-  it('keeps ListRooms within the API budget', async () => {
-    ivschat
-      .on(ListRoomsCommand)
-      .resolvesOnce({ rooms: [summary('A1')], nextToken: 'p2' })
-      .resolvesOnce({ rooms: [summary('A2')], nextToken: 'p3' })
-      .resolvesOnce({ rooms: [summary('A3')] });
+  it('spaces calls per operation within the API budget, retries included', async () => {
+    ivschat.restore();
+    const responses = [
+      json(200, { rooms: [summary('A1')], nextToken: 'p2' }),
+      json(200, { rooms: [summary('A2')] }),
+      json(429, { message: 'Rate exceeded' }, 'ThrottlingException'),
+      json(200, getRoomJson('A1')),
+      json(200, getRoomJson('A2')),
+    ];
     const waits: number[] = [];
     let clock = 0;
-    const limiter = new RateLimiter(
-      2,
-      {
-        now: () => clock,
-        sleep: async (ms) => {
-          waits.push(ms);
-          clock += ms;
-        },
+    const client = withApiBudget(fakeHttpClient(responses), 2, {
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
       },
-      0.02,
-    );
-    await inventoryRegion({
-      region: 'us-east-1',
-      accountId: ACCOUNT,
-      client: new IvschatClient({}),
-      limiters: { listRooms: limiter },
-      resolve: (s) => s,
     });
-    expect(waits).toEqual([510, 510]);
+    const result = await inventoryRegion({ region: 'us-east-1', accountId: ACCOUNT, client, concurrency: 1 });
+    expect(result).toMatchObject({ complete: true, calls: { listRooms: 2, getRoom: 2 } });
+    // ListRooms: 2 calls, one wait. GetRoom: 3 attempts (one retried), two waits of (1000 + 50 ms jitter allowance) / 2.
+    expect(waits.filter((w) => w >= 500)).toHaveLength(3);
+    expect(Math.min(...waits.filter((w) => w >= 500))).toBeCloseTo(525, 0);
   });
 });
+
+function getRoomJson(id: string) {
+  return { ...summary(id), maximumMessageLength: 300, maximumMessageRatePerSecond: 10 };
+}
+
+function fakeHttpClient(responses: (() => HttpResponse)[], seen: string[] = []) {
+  return new IvschatClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    retryMode: 'standard',
+    maxAttempts: 4,
+    requestHandler: {
+      handle: async (request: { path: string }) => {
+        seen.push(request.path);
+        const next = responses.shift();
+        if (!next) throw new Error('no more responses');
+        return { response: next() };
+      },
+    },
+  });
+}
 
 function json(status: number, body: unknown, errorType?: string) {
   return () =>

@@ -1,0 +1,192 @@
+import { GetRoomCommand, IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { auditAccount } from '../../lambda/audit.js';
+import { withApiBudget } from '../../lambda/aws/rate-limit.js';
+import type { CachedRoom } from '../../lambda/core/room-cache.js';
+import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
+import type { RoomCacheStore } from '../../lambda/state/room-cache-store.js';
+import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
+
+const policies = loadPolicyDir().policies;
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+let aws: LocalAws;
+
+beforeAll(async () => {
+  // Quotas scaled ×10 (50 TPS) together with the budget, so the tests stay short.
+  aws = await startLocalAws({ quotas: { enabled: true, scale: 10 } });
+});
+afterAll(() => aws.close());
+beforeEach(() => {
+  aws.clearRooms();
+  aws.resetStats();
+});
+
+function seed(region: string, count: number) {
+  return aws.seedRooms(
+    region,
+    Array.from({ length: count }, (_, i) => ({ name: `room-${i}`, maximumMessageLength: i % 2 ? 500 : 200 })),
+  );
+}
+
+class MemoryRoomCache implements RoomCacheStore {
+  readonly data = new Map<string, Map<string, CachedRoom>>();
+  async loadRooms(accountId: string, region: string) {
+    return new Map(this.data.get(`${accountId}/${region}`));
+  }
+  async saveRooms(
+    accountId: string,
+    region: string,
+    upserts: readonly CachedRoom[],
+    removals: readonly string[],
+  ) {
+    const rooms = this.data.get(`${accountId}/${region}`) ?? new Map();
+    for (const r of upserts) rooms.set(r.arn, r);
+    for (const arn of removals) rooms.delete(arn);
+    this.data.set(`${accountId}/${region}`, rooms);
+  }
+}
+
+const ops = (region = 'us-east-1') => aws.stats()[region] ?? {};
+
+describe('RateLimiter against the emulator', () => {
+  it('never exceeds its budget under 50 concurrent callers (emulator counters)', async () => {
+    const [room] = seed('us-east-1', 1);
+    const client = withApiBudget(
+      new IvschatClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
+      20,
+    );
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        for (let i = 0; i < 2; i++) await client.send(new GetRoomCommand({ identifier: room?.arn }));
+      }),
+    );
+    const getRoom = ops().GetRoom;
+    expect(getRoom?.calls).toBe(100);
+    expect(getRoom?.throttled).toBe(0);
+    expect(getRoom?.maxObservedTps).toBeLessThanOrEqual(20);
+    client.destroy();
+  });
+});
+
+describe('incremental audits', () => {
+  it('needs no GetRoom for unchanged rooms on the second run, and ⌈N/50⌉ ListRooms', async () => {
+    seed('us-east-1', 120);
+    const roomCache = new MemoryRoomCache();
+    const first = await auditAccount({
+      regions: ['us-east-1'],
+      policies,
+      connection: { endpoint: aws.endpoint },
+      apiBudgetTps: 40,
+      roomCache,
+    });
+    expect(first.report).toMatchObject({ complete: true, roomsAudited: 120 });
+    aws.resetStats();
+
+    const second = await auditAccount({
+      regions: ['us-east-1'],
+      policies,
+      connection: { endpoint: aws.endpoint },
+      apiBudgetTps: 40,
+      roomCache,
+    });
+    expect(second.report).toMatchObject({ complete: true, roomsAudited: 120 });
+    expect(second.report.findings.map((f) => f.fingerprint).sort()).toEqual(
+      first.report.findings.map((f) => f.fingerprint).sort(),
+    );
+    expect(ops().GetRoom?.calls ?? 0).toBe(0);
+    expect(ops().ListRooms?.calls).toBe(3);
+  });
+
+  it('calls GetRoom exactly once for a room whose updateTime moved', async () => {
+    const rooms = seed('us-east-1', 10);
+    const roomCache = new MemoryRoomCache();
+    const audit = () =>
+      auditAccount({
+        regions: ['us-east-1'],
+        policies,
+        connection: { endpoint: aws.endpoint },
+        apiBudgetTps: 40,
+        roomCache,
+      });
+    await audit();
+    const client = new IvschatClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials });
+    await client.send(new UpdateRoomCommand({ identifier: rooms[3]?.arn, maximumMessageLength: 42 }));
+    client.destroy();
+    aws.resetStats();
+
+    const run = await audit();
+    expect(ops().GetRoom?.calls).toBe(1);
+    const updated = run.inventories[0]?.rooms.find((r) => r.arn === rooms[3]?.arn);
+    expect(updated?.maximumMessageLength).toBe(42);
+  });
+
+  it('re-fetches rooms whose cached copy is older than fullRefreshHours', async () => {
+    seed('us-east-1', 5);
+    const roomCache = new MemoryRoomCache();
+    const at = (iso: string) => () => new Date(iso);
+    const audit = (now: string) =>
+      auditAccount({
+        regions: ['us-east-1'],
+        policies,
+        connection: { endpoint: aws.endpoint },
+        roomCache,
+        fullRefreshHours: 24,
+        now: at(now),
+      });
+    await audit('2026-01-01T00:00:00Z');
+    aws.resetStats();
+    await audit('2026-01-01T23:00:00Z');
+    expect(ops().GetRoom?.calls ?? 0).toBe(0);
+    await audit('2026-01-02T00:00:01Z');
+    expect(ops().GetRoom?.calls).toBe(5);
+  });
+
+  it('resumes an interrupted first audit and fetches every room exactly once across runs', async () => {
+    const rooms = seed('us-east-1', 60);
+    const roomCache = new MemoryRoomCache();
+    let budget = 25;
+    const stopAfter25 = () => budget-- <= 0;
+    const first = await auditAccount({
+      regions: ['us-east-1'],
+      policies,
+      connection: { endpoint: aws.endpoint },
+      roomCache,
+      apiBudgetTps: 40,
+      concurrency: 1,
+      shouldStop: stopAfter25,
+    });
+    expect(first.report.complete).toBe(false);
+    expect(first.report.progress).toEqual({ roomsListed: 60, roomsRemaining: 35 });
+    expect(first.report.roomsAudited).toBe(25);
+
+    const second = await auditAccount({
+      regions: ['us-east-1'],
+      policies,
+      connection: { endpoint: aws.endpoint },
+      roomCache,
+    });
+    expect(second.report).toMatchObject({
+      complete: true,
+      roomsAudited: 60,
+      progress: { roomsRemaining: 0 },
+    });
+    expect(ops().GetRoom?.calls).toBe(60);
+    const fetched = [...(first.inventories[0]?.fetched ?? []), ...(second.inventories[0]?.fetched ?? [])].map(
+      (r) => r.arn,
+    );
+    expect(new Set(fetched).size).toBe(60);
+    expect(fetched.sort()).toEqual(rooms.map((r) => r.arn).sort());
+  });
+
+  it('drops rooms that vanished from a complete list from the cache', async () => {
+    const rooms = seed('us-east-1', 3);
+    const roomCache = new MemoryRoomCache();
+    const audit = () =>
+      auditAccount({ regions: ['us-east-1'], policies, connection: { endpoint: aws.endpoint }, roomCache });
+    await audit();
+    aws.removeRoom(rooms[0]?.arn ?? '');
+    await audit();
+    const cached = [...(roomCache.data.values().next().value?.keys() ?? [])];
+    expect(cached.sort()).toEqual([rooms[1]?.arn, rooms[2]?.arn].sort());
+  });
+});
