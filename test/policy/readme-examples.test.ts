@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { evaluateRoom } from '../../lambda/core/evaluate.js';
+import { compilePolicies } from '../../lambda/policy/compile.js';
+import { runExamples } from '../../lambda/policy/examples.js';
+import policySchema from '../../policies/policy.schema.json' with { type: 'json' };
+
+// The worked examples in policies/README.md are real policies: keep them compiling and passing.
+const readme = readFileSync(new URL('../../policies/README.md', import.meta.url), 'utf8');
+const policies = [...readme.matchAll(/```json\n([\s\S]*?)```/g)]
+  .map((m) => m[1] ?? '')
+  .filter((text) => text.includes('"examples"'))
+  .map((text) => ({ file: `policies/${JSON.parse(text).id}.json`, text }));
+
+describe('policies/README.md worked examples', () => {
+  it('has two worked examples', () => {
+    expect(policies.map((p) => p.file)).toEqual([
+      'policies/prod-review-deny.json',
+      'policies/eu-rate-cap.json',
+    ]);
+  });
+
+  it('compile and pass their own examples', () => {
+    const compiled = compilePolicies(policies, policySchema);
+    expect(runExamples(compiled, '2026-11-25T00:00:00.000Z').failures).toEqual([]);
+  });
+
+  it('behave as the README says: custom message, exemption until its date', () => {
+    const compiled = compilePolicies(policies, policySchema);
+    const prod = compiled.filter((c) => c.policy.id === 'prod-review-deny');
+    const eu = compiled.filter((c) => c.policy.id === 'eu-rate-cap');
+    const [fallback] = evaluateRoom(
+      {
+        arn: 'arn:aws:ivschat:us-east-1:123456789012:room/Prod00000002',
+        tags: { env: 'prod' },
+        messageReviewHandler: { uri: 'x', fallbackResult: 'ALLOW' },
+      },
+      prod,
+      { now: '2026-11-25T00:00:00.000Z' },
+    ).findings;
+    expect(fallback?.message).toBe('production rooms must fall back to DENY');
+
+    const legacy = {
+      arn: 'arn:aws:ivschat:eu-west-1:123456789012:room/Legacy000001',
+      maximumMessageRatePerSecond: 10,
+    };
+    expect(evaluateRoom(legacy, eu, { now: '2027-03-31T23:00:00.000Z' }).findings[0]?.status).toBe('exempt');
+    const after = evaluateRoom(legacy, eu, { now: '2027-04-01T00:00:00.000Z' }).findings[0];
+    expect(after?.status).toBe('new');
+    expect(after?.message).toMatch(/\(exemption expired 2027-03-31\)$/);
+  });
+});
