@@ -1,3 +1,4 @@
+import { fillPlaceholders } from '../core/evaluate.js';
 import type { Finding, Report, Severity } from '../core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
 
@@ -110,8 +111,8 @@ export function consoleUrl(f: Pick<Finding, 'region' | 'roomId' | 'roomArn'>): s
 
 /** Fills `{arn}`, `{name}`, `{region}` in a policy's remediation text. */
 export function fillRemediation(f: Pick<Finding, 'remediation' | 'roomArn' | 'roomName' | 'region'>): string {
-  const values: Record<string, string> = { arn: f.roomArn, name: f.roomName, region: f.region };
-  return f.remediation.replace(/\{(arn|name|region)\}/g, (_m, key: string) => values[key] ?? '');
+  // Evaluation already fills them; this covers findings built elsewhere (e.g. older state records).
+  return fillPlaceholders(f.remediation, { arn: f.roomArn, name: f.roomName, region: f.region });
 }
 
 /** Percent-encodes also the characters markdown renderers treat specially, so a URL stays a plain URL. */
