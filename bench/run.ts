@@ -1,0 +1,533 @@
+/**
+ * `npm run bench` — throughput, API budget, steady state, bundle and memory figures of ivschat-auditor.
+ * A benchmark, not a test: it prints a table (metric, value, target, pass/fail) and writes
+ * bench/results.json. Options: `--only evaluation,firstAudit,steadyState,bundle,memory`, `--quick`
+ * (smaller N, for development; results then go to the temp dir, not bench/results.json).
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, release as osRelease, type as osType, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { auditAccount } from '../lambda/audit.js';
+import { evaluateRoom } from '../lambda/core/evaluate.js';
+import type { RoomDocument } from '../lambda/core/types.js';
+import { loadPolicyDir } from '../lambda/policy/load-dir.js';
+import { type LocalAws, startLocalAws } from '../local-aws/index.js';
+import { MemoryRoomCache } from './memory-cache.js';
+import { benchPolicies } from './policies.js';
+import { benchRoomDocuments, benchRooms } from './rooms.js';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(BENCH_DIR, '..');
+const REGION = 'us-east-1';
+const NOW = '2026-01-01T00:00:00.000Z';
+/** Quotas and budget scaled together: quota 5 TPS × 10 = 50 TPS at the emulator, budget 4 × 10 = 40. */
+const SCALE = 10;
+const QUOTA_TPS = 5 * SCALE;
+const BUDGET_TPS = 4 * SCALE;
+/** Same banner as lib/ivschat-auditor.ts (checked below, so a change there is noticed). */
+const REQUIRE_SHIM =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+const SECTIONS = ['evaluation', 'firstAudit', 'steadyState', 'bundle', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Row {
+  metric: string;
+  value: number | string;
+  target?: string;
+  pass?: boolean;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only'));
+const onlyValue = onlyArg?.includes('=')
+  ? onlyArg.split('=')[1]
+  : onlyArg
+    ? args[args.indexOf(onlyArg) + 1]
+    : undefined;
+const selected = new Set<Section>(
+  onlyValue ? (onlyValue.split(',').map((s) => s.trim()) as Section[]) : [...SECTIONS],
+);
+for (const s of selected) {
+  if (!SECTIONS.includes(s)) {
+    console.error(`unknown section "${s}"; choose from ${SECTIONS.join(', ')}`);
+    process.exit(2);
+  }
+}
+
+const N = quick
+  ? { evaluation: 5_000, firstAudit: 200, steadyState: 2_000, memory: 5_000 }
+  : { evaluation: 50_000, firstAudit: 1_000, steadyState: 10_000, memory: 50_000 };
+
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+// ---------------------------------------------------------------------------------------------
+
+async function evaluation() {
+  const policies = benchPolicies();
+  const rooms = benchRoomDocuments(REGION, N.evaluation);
+  const checks = rooms.length * policies.length;
+  const loop = (docs: readonly RoomDocument[]) => {
+    let findings = 0;
+    const t0 = performance.now();
+    for (const room of docs) findings += evaluateRoom(room, policies, { now: NOW }).findings.length;
+    return { seconds: (performance.now() - t0) / 1000, findings };
+  };
+  loop(rooms.slice(0, Math.min(rooms.length, 5_000))); // warm-up: JIT the validators and the loop
+  const runs = [loop(rooms), loop(rooms), loop(rooms)];
+  const best = Math.min(...runs.map((r) => r.seconds));
+  const findings = runs[0]?.findings ?? 0;
+
+  // Diagnosis: the same loop over rooms that pass every policy (no finding is built).
+  const clean = rooms.filter((r) => evaluateRoom(r, policies, { now: NOW }).findings.length === 0);
+  const cleanRooms = Array.from({ length: rooms.length }, (_, i) => clean[i % clean.length] as RoomDocument);
+  loop(cleanRooms.slice(0, 5_000));
+  const cleanBest =
+    clean.length > 0 ? Math.min(loop(cleanRooms).seconds, loop(cleanRooms).seconds) : Number.NaN;
+
+  const checksPerSecond = Math.round(checks / best);
+  const compliantChecksPerSecond = Math.round(checks / cleanBest);
+  // What one finding costs on top of a passing check (build message, fingerprint, remediation).
+  const perFindingMicros = round(((best - cleanBest) / findings) * 1e6, 2);
+  results.evaluation = {
+    rooms: rooms.length,
+    policies: policies.length,
+    starterPolicies: 5,
+    syntheticPolicies: policies.length - 5,
+    checks,
+    findings,
+    findingsPerCheck: round(findings / checks, 3),
+    secondsBestOf3: round(best, 3),
+    secondsAll: runs.map((r) => round(r.seconds, 3)),
+    checksPerSecond,
+    compliantRoomsInSet: clean.length,
+    compliantChecksPerSecond,
+    perFindingMicros,
+  };
+  rows.push(
+    {
+      metric: 'evaluation.checksPerSecond',
+      value: checksPerSecond,
+      target: '≥ 2,000,000',
+      pass: checksPerSecond >= 2e6,
+    },
+    { metric: 'evaluation.findings', value: findings },
+    { metric: 'evaluation.compliantChecksPerSecond (diag)', value: compliantChecksPerSecond },
+    { metric: 'evaluation.perFindingMicros (diag)', value: perFindingMicros },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function opStats(aws: LocalAws, operation: string) {
+  return aws.stats()[REGION]?.[operation] ?? { calls: 0, throttled: 0, errors: 0, maxObservedTps: 0 };
+}
+function sumStats(aws: LocalAws) {
+  let throttled = 0;
+  let errors = 0;
+  for (const ops of Object.values(aws.stats())) {
+    for (const s of Object.values(ops)) {
+      throttled += s.throttled;
+      errors += s.errors;
+    }
+  }
+  return { throttled, errors };
+}
+
+async function firstAudit() {
+  const n = N.firstAudit;
+  const aws = await startLocalAws({ quotas: { enabled: true, scale: SCALE } });
+  try {
+    aws.seedRooms(REGION, benchRooms(REGION, n));
+    const policies = loadPolicyDir().policies;
+    aws.resetStats();
+    const t0 = performance.now();
+    const run = await auditAccount({
+      regions: [REGION],
+      policies,
+      connection: { endpoint: aws.endpoint },
+      apiBudgetTps: BUDGET_TPS,
+    });
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const minSeconds = n / BUDGET_TPS;
+    const totals = sumStats(aws);
+    const getRoom = opStats(aws, 'GetRoom');
+    const listRooms = opStats(aws, 'ListRooms');
+    const failedCalls = totals.errors + run.report.errors.length;
+    const ratio = wallSeconds / minSeconds;
+    results.firstAudit = {
+      rooms: n,
+      roomsAudited: run.report.roomsAudited,
+      complete: run.report.complete,
+      wallSeconds: round(wallSeconds),
+      minSeconds: round(minSeconds),
+      ratio: round(ratio, 3),
+      throttledCalls: totals.throttled,
+      failedCalls,
+      emulatorErrors: totals.errors,
+      reportErrors: run.report.errors.length,
+      maxObservedTps: getRoom.maxObservedTps,
+      listRoomsMaxObservedTps: listRooms.maxObservedTps,
+      getRoomCalls: getRoom.calls,
+      listRoomsCalls: listRooms.calls,
+      budgetTps: BUDGET_TPS,
+      quotaTps: QUOTA_TPS,
+      scale: SCALE,
+      findings: run.report.findings.length,
+    };
+    rows.push(
+      { metric: 'firstAudit.wallSeconds', value: round(wallSeconds) },
+      { metric: 'firstAudit.minSeconds', value: round(minSeconds) },
+      { metric: 'firstAudit.ratio', value: round(ratio, 3), target: '≤ 1.10', pass: ratio <= 1.1 },
+      { metric: 'firstAudit.throttledCalls', value: totals.throttled },
+      { metric: 'firstAudit.failedCalls', value: failedCalls, target: '0', pass: failedCalls === 0 },
+      {
+        metric: 'firstAudit.maxObservedTps (GetRoom)',
+        value: getRoom.maxObservedTps,
+        target: `≤ ${BUDGET_TPS} (quota ${QUOTA_TPS})`,
+        pass: getRoom.maxObservedTps <= BUDGET_TPS,
+      },
+    );
+  } finally {
+    await aws.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function steadyState() {
+  const n = N.steadyState;
+  const aws = await startLocalAws({ quotas: { enabled: false } });
+  try {
+    aws.seedRooms(REGION, benchRooms(REGION, n));
+    const policies = loadPolicyDir().policies;
+    const roomCache = new MemoryRoomCache();
+    // Fill the cache: quotas off, no budget (not measured).
+    let t0 = performance.now();
+    const fill = await auditAccount({
+      regions: [REGION],
+      policies,
+      connection: { endpoint: aws.endpoint },
+      roomCache,
+      concurrency: 16,
+    });
+    const fillSeconds = (performance.now() - t0) / 1000;
+    if (!fill.report.complete)
+      throw new Error(`cache fill incomplete: ${JSON.stringify(fill.report.errors[0])}`);
+
+    aws.setQuotas({ enabled: true, scale: SCALE });
+    aws.resetStats();
+    t0 = performance.now();
+    const run = await auditAccount({
+      regions: [REGION],
+      policies,
+      connection: { endpoint: aws.endpoint },
+      apiBudgetTps: BUDGET_TPS,
+      roomCache,
+    });
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const pages = Math.ceil(n / 50);
+    const minSeconds = pages / BUDGET_TPS;
+    const calls = run.inventories.reduce(
+      (acc, i) => ({ listRooms: acc.listRooms + i.calls.listRooms, getRoom: acc.getRoom + i.calls.getRoom }),
+      { listRooms: 0, getRoom: 0 },
+    );
+    const listStats = opStats(aws, 'ListRooms');
+    const totals = sumStats(aws);
+    // Request latency of one ListRooms page (emulator in-process, no limiter, quotas off).
+    aws.setQuotas({ enabled: false });
+    const pageLatencyMs = await listPageLatency(aws);
+    const ratio = wallSeconds / minSeconds;
+    results.steadyState = {
+      rooms: n,
+      roomsAudited: run.report.roomsAudited,
+      complete: run.report.complete,
+      getRoomCalls: calls.getRoom,
+      listRoomsCalls: calls.listRooms,
+      emulatorGetRoomCalls: opStats(aws, 'GetRoom').calls,
+      emulatorListRoomsCalls: listStats.calls,
+      expectedListRoomsCalls: pages,
+      wallSeconds: round(wallSeconds),
+      minSeconds: round(minSeconds),
+      ratio: round(ratio, 3),
+      listRoomsMaxObservedTps: listStats.maxObservedTps,
+      throttledCalls: totals.throttled,
+      failedCalls: totals.errors + run.report.errors.length,
+      limiterSpacingMs: round((1000 + 50) / BUDGET_TPS, 2),
+      listPageLatencyMs: round(pageLatencyMs, 2),
+      cacheFillSeconds: round(fillSeconds),
+      budgetTps: BUDGET_TPS,
+      quotaTps: QUOTA_TPS,
+      scale: SCALE,
+    };
+    rows.push(
+      { metric: 'steadyState.getRoomCalls', value: calls.getRoom, target: '0', pass: calls.getRoom === 0 },
+      {
+        metric: 'steadyState.listRoomsCalls',
+        value: calls.listRooms,
+        target: `${pages} (⌈N/50⌉)`,
+        pass: calls.listRooms === pages,
+      },
+      { metric: 'steadyState.wallSeconds', value: round(wallSeconds) },
+      { metric: 'steadyState.minSeconds', value: round(minSeconds) },
+      { metric: 'steadyState.ratio', value: round(ratio, 3), target: '≤ 1.10', pass: ratio <= 1.1 },
+      { metric: 'steadyState.listPageLatencyMs (diag)', value: round(pageLatencyMs, 2) },
+    );
+  } finally {
+    await aws.close();
+  }
+}
+
+/** Median latency of a ListRooms page through the real SDK client, without any budget. */
+async function listPageLatency(aws: LocalAws): Promise<number> {
+  const { IvschatClient, ListRoomsCommand } = await import('@aws-sdk/client-ivschat');
+  const client = new IvschatClient({
+    endpoint: aws.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const times: number[] = [];
+    let nextToken: string | undefined;
+    for (let i = 0; i < 21; i++) {
+      const t0 = performance.now();
+      const page = await client.send(
+        new ListRoomsCommand({ maxResults: 50, ...(nextToken ? { nextToken } : {}) }),
+      );
+      times.push(performance.now() - t0);
+      nextToken = page.nextToken;
+    }
+    return median(times.slice(1));
+  } finally {
+    client.destroy();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function runNode(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`node ${argv.join(' ')} exited ${code}: ${err}`)),
+    );
+  });
+}
+
+async function bundle() {
+  const stackSource = readFileSync(join(ROOT, 'lib', 'ivschat-auditor.ts'), 'utf8');
+  if (!stackSource.includes(REQUIRE_SHIM)) {
+    log('WARNING: lib/ivschat-auditor.ts no longer has the banner this bench copies; update bench/run.ts');
+  }
+  const outdir = mkdtempSync(join(tmpdir(), 'ivschat-bench-bundle-'));
+  try {
+    const outfile = join(outdir, 'index.mjs');
+    const t0 = performance.now();
+    // The options NodejsFunction passes to esbuild for this stack (lib/ivschat-auditor.ts):
+    // ESM, node22, minify, source map, main fields module/main, require shim banner, SDK bundled.
+    const result = await build({
+      entryPoints: [join(ROOT, 'lambda', 'handler.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourcemap: true,
+      banner: { js: REQUIRE_SHIM },
+      outfile,
+      metafile: true,
+      logLevel: 'warning',
+    });
+    const buildSeconds = (performance.now() - t0) / 1000;
+    mkdirSync(join(outdir, 'policies'));
+    cpSync(join(ROOT, 'policies'), join(outdir, 'policies'), { recursive: true });
+    const bytes = statSync(outfile).size;
+    const mapBytes = statSync(`${outfile}.map`).size;
+
+    // Largest contributors (bytes in the output), by package.
+    const byPackage = new Map<string, number>();
+    for (const [input, info] of Object.entries(
+      result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.mjs')) ?? '']
+        ?.inputs ?? {},
+    )) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const key = m ? (m[1] as string) : input.startsWith('lambda/') ? 'lambda (own code)' : input;
+      byPackage.set(key, (byPackage.get(key) ?? 0) + info.bytesInOutput);
+    }
+    const topPackages = [...byPackage]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([name, b]) => ({ name, bytes: b }));
+
+    const url = pathToFileURL(outfile).href;
+    const script = `const t=performance.now();await import(${JSON.stringify(url)});process.stdout.write(String(performance.now()-t));`;
+    const measure = async (extra: string[]) => {
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++)
+        times.push(Number(await runNode([...extra, '--input-type=module', '-e', script])));
+      return times;
+    };
+    const plain = await measure([]);
+    // The Lambda runs with NODE_OPTIONS=--enable-source-maps (set by the stack).
+    const withMaps = await measure(['--enable-source-maps']);
+    const coldImportMs = round(median(plain), 1);
+    const coldImportMsSourceMaps = round(median(withMaps), 1);
+    results.bundle = {
+      bytes,
+      mapBytes,
+      buildSeconds: round(buildSeconds),
+      coldImportMs,
+      coldImportRunsMs: plain.map((x) => round(x, 1)),
+      coldImportMsSourceMaps,
+      coldImportSourceMapsRunsMs: withMaps.map((x) => round(x, 1)),
+      topPackages,
+    };
+    rows.push(
+      { metric: 'bundle.bytes', value: bytes, target: '≤ 1,048,576', pass: bytes <= 1_048_576 },
+      { metric: 'bundle.coldImportMs', value: coldImportMs, target: '≤ 300', pass: coldImportMs <= 300 },
+      {
+        metric: 'bundle.coldImportMs --enable-source-maps',
+        value: coldImportMsSourceMaps,
+        target: '≤ 300',
+        pass: coldImportMsSourceMaps <= 300,
+      },
+    );
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function memory() {
+  const n = N.memory;
+  // The emulator runs here; the audit runs in a fresh child process so its RSS is the auditor's alone.
+  const aws = await startLocalAws({ quotas: { enabled: false } });
+  try {
+    aws.seedRooms(REGION, benchRooms(REGION, n));
+    const out = await runNode([
+      '--import',
+      'tsx',
+      join(BENCH_DIR, 'memory-child.ts'),
+      aws.endpoint,
+      String(n),
+    ]);
+    const child = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+      path: string;
+      roomsAudited: number;
+      findings: number;
+      complete: boolean;
+      seconds: number;
+      baselineRssMb: number;
+      peakRssMb: number;
+      maxRssMb: number;
+      heapUsedPeakMb: number;
+    };
+    results.memory = { rooms: n, ...child };
+    const peak = Math.max(child.peakRssMb, child.maxRssMb);
+    rows.push(
+      { metric: 'memory.peakRssMb', value: peak, target: '≤ 256', pass: peak <= 256 },
+      { metric: 'memory.baselineRssMb (after imports)', value: child.baselineRssMb },
+      { metric: 'memory.auditSeconds', value: child.seconds },
+    );
+  } finally {
+    await aws.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const runners: Record<Section, () => Promise<void>> = { evaluation, firstAudit, steadyState, bundle, memory };
+
+async function main() {
+  const started = performance.now();
+  for (const section of SECTIONS) {
+    if (!selected.has(section)) continue;
+    log(`${section}…`);
+    const t0 = performance.now();
+    await runners[section]();
+    log(`${section} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const totalSeconds = round((performance.now() - started) / 1000, 1);
+  printTable(rows);
+  console.log(`\ntotal ${totalSeconds} s${quick ? ' (--quick)' : ''}`);
+
+  const cpuList = cpus();
+  const output = {
+    date: new Date().toISOString(),
+    quick,
+    sections: [...selected],
+    totalSeconds,
+    machine: {
+      os: `${osType()} ${osRelease()}`,
+      platform: process.platform,
+      arch: process.arch,
+      cpuModel: cpuList[0]?.model ?? 'unknown',
+      cpuCount: cpuList.length,
+      totalMemMb: Math.round(totalmem() / 2 ** 20),
+      freeMemMb: Math.round(freemem() / 2 ** 20),
+      node: process.version,
+    },
+    ...results,
+    table: rows,
+  };
+  // Quick runs are for development: they never overwrite the committed figures.
+  const file = quick ? join(tmpdir(), 'ivschat-bench-results.quick.json') : join(BENCH_DIR, 'results.json');
+  if (!quick && selected.size < SECTIONS.length) {
+    // A partial run updates its sections in results.json and keeps the others.
+    let previous: Record<string, unknown> = {};
+    try {
+      previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch {
+      // no previous results
+    }
+    writeFileSync(file, `${JSON.stringify({ ...previous, ...output, partial: true }, null, 2)}\n`);
+  } else {
+    writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
+  }
+  console.log(`wrote ${file}`);
+}
+
+function printTable(table: Row[]) {
+  const cells = table.map((r) => [
+    r.metric,
+    typeof r.value === 'number' ? r.value.toLocaleString('en-US') : r.value,
+    r.target ?? '',
+    r.pass === undefined ? '' : r.pass ? 'pass' : 'FAIL',
+  ]);
+  const head = ['metric', 'value', 'target', 'result'];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => String(c[i]).length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => String(x).padEnd(widths[i] as number)).join(' | ')} |`;
+  console.log(line(head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const c of cells) console.log(line(c as string[]));
+}
+
+await main();
