@@ -29,6 +29,8 @@ export interface HandlerDeps {
   stateStore?: (accountId: string, config: HandlerConfig) => StateStore;
   /** Room document cache for incremental audits; default: the state table when configured. */
   roomCache?: RoomCacheStore;
+  /** The DynamoDB client for STATE_TABLE_NAME (dynalite in the demo and tests). */
+  dynamoClient?: DynamoDBClient;
 }
 
 export interface RunSummary {
@@ -51,7 +53,7 @@ export function createHandler(deps: HandlerDeps = {}) {
   const logger = deps.logger ?? new Logger({ serviceName: 'ivschat-auditor' });
   const metrics =
     deps.metrics ?? new Metrics({ namespace: 'IvsChatAuditor', serviceName: 'ivschat-auditor' });
-  let setup: { config: HandlerConfig; policies: CompiledPolicy[] } | undefined;
+  let setup: { config: HandlerConfig; policies: CompiledPolicy[]; dynamo?: DynamoDBClient } | undefined;
 
   return async (
     _event: unknown,
@@ -59,19 +61,26 @@ export function createHandler(deps: HandlerDeps = {}) {
   ): Promise<RunSummary> => {
     if (!setup) {
       const config = readConfig(deps.env ?? process.env);
-      setup = { config, policies: loadPolicyDir(config.policiesDir).policies };
+      setup = {
+        config,
+        policies: loadPolicyDir(config.policiesDir).policies,
+        ...(config.stateTableName
+          ? {
+              dynamo:
+                deps.dynamoClient ??
+                new DynamoDBClient({ region: process.env.AWS_REGION ?? config.regions[0] }),
+            }
+          : {}),
+      };
       logger.info('configured', {
         regions: config.regions,
         policies: setup.policies.map((p) => p.policy.id),
       });
     }
-    const { config, policies } = setup;
+    const { config, policies, dynamo } = setup;
     const now = deps.now ?? (() => new Date());
     const connection = deps.connection ?? {};
     const started = performance.now();
-    const dynamo = config.stateTableName
-      ? new DynamoDBClient({ region: process.env.AWS_REGION ?? config.regions[0], ...endpointOf(connection) })
-      : undefined;
     const roomCache =
       deps.roomCache ??
       (dynamo && config.stateTableName ? new DynamoRoomCache(dynamo, config.stateTableName) : undefined);
@@ -89,16 +98,8 @@ export function createHandler(deps: HandlerDeps = {}) {
       const accountId = run.report.targets.find((t) => t.accountId)?.accountId ?? '';
       const store =
         deps.stateStore?.(accountId, config) ??
-        (config.stateTableName
-          ? new DynamoStateStore(
-              new DynamoDBClient({
-                region: process.env.AWS_REGION ?? config.regions[0],
-                ...endpointOf(connection),
-              }),
-              config.stateTableName,
-              accountId,
-              config.retainResolvedDays,
-            )
+        (dynamo && config.stateTableName
+          ? new DynamoStateStore(dynamo, config.stateTableName, accountId, config.retainResolvedDays)
           : statelessStore);
       const reconciliation = reconcile(run.report, run.inventories, await store.load(), {
         now: run.report.startedAt,
@@ -151,10 +152,6 @@ export function createHandler(deps: HandlerDeps = {}) {
       metrics.publishStoredMetrics();
     }
   };
-}
-
-function endpointOf(connection: AwsConnection) {
-  return connection.endpoint ? { endpoint: connection.endpoint } : {};
 }
 
 function defaultPublisher(topicArn: string, connection: AwsConnection): Publisher {

@@ -138,10 +138,11 @@ async function main(): Promise<void> {
       API_BUDGET_TPS: '4',
       POLICIES_DIR: join(ROOT, 'policies'),
       POWERTOOLS_METRICS_DISABLED: 'true',
+      STATE_TABLE_NAME: dynamo.tableName,
     },
     connection: { endpoint: aws.endpoint },
-    stateStore: (accountId: string, config: HandlerConfig) =>
-      new DynamoStateStore(dynamo.client, dynamo.tableName, accountId, config.retainResolvedDays),
+    // The production path: STATE_TABLE_NAME gives both the finding state and the room cache.
+    dynamoClient: dynamo.client,
     logger,
     // Metrics are disabled above; its logger only warns about a failed run's empty metrics.
     metrics: new Metrics({ namespace: 'IvsChatAuditorDemo', serviceName: 'ivschat-auditor', logger }),

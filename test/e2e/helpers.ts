@@ -81,14 +81,15 @@ export function stackHandler(stack: Stack, options: HandlerOptions) {
       ALERT_TOPIC_ARN: options.topicArn ?? stack.topicArn,
       API_BUDGET_TPS: '5',
       POLICIES_DIR,
+      STATE_TABLE_NAME: options.table,
       ...options.env,
     },
     connection: {
       endpoint: stack.aws.endpoint,
       ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
     },
-    stateStore: (accountId: string, config: HandlerConfig) =>
-      new DynamoStateStore(stack.dynamo.client, options.table, accountId, config.retainResolvedDays),
+    // The production path: STATE_TABLE_NAME gives both the finding state and the room cache.
+    dynamoClient: stack.dynamo.client,
     logger: quietLogger(),
     metrics: new Metrics({
       namespace: 'IvsChatAuditorTest',

@@ -86,7 +86,7 @@ describe('the real handler over the seeded rooms', () => {
 
   it('carries room, region, actual and required value in the email body', () => {
     expect(alert.subject).toMatch(
-      /^\[ivschat-auditor\] 38 new \(10 high, 22 medium, 6 low\) in 000000000000$/,
+      /^\[ivschat-auditor\] 39 new \(10 high, 22 medium, 7 low\) in 000000000000$/,
     );
     const length = emailBlock(alert.email, 'eurovision-watch-party', 'message-length-max');
     expect(length).toContain('ARN:        arn:aws:ivschat:eu-west-1:000000000000:room/ZoVsbZZXvAAW');
@@ -102,7 +102,7 @@ describe('the real handler over the seeded rooms', () => {
     expect(fallback).toContain('Region:     us-east-1');
 
     const tag = emailBlock(alert.email, 'beta-feedback', 'required-tags');
-    expect(tag).toContain('Problem:    tags.owner has 0 characters; must have at least 1');
+    expect(tag).toContain('Problem:    tags.owner is ""; must match /^[a-z0-9][a-z0-9-]*$/');
 
     // The machine JSON has the raw values.
     const eurovision = alert.machine.newFindings.find(
@@ -113,10 +113,13 @@ describe('the real handler over the seeded rooms', () => {
 
   it('renders the Slack notification with the room data escaped', () => {
     const { title, description } = alert.slack.content;
-    expect(title).toContain('IVS Chat: 38 new (10 high, 22 medium, 6 low) in 000000000000');
+    expect(title).toContain('IVS Chat: 39 new (10 high, 22 medium, 7 low) in 000000000000');
     expect(description).toContain(
       '• `eurovision-watch-party` (eu-west-1): maximumMessageLength is 350; must be ≤ 200',
     );
     expect(description).not.toContain('<!channel>');
+    // partner-webinar's hostile owner tag fails required-tags, so it is shown, but inert.
+    expect(description).toContain('&lt;!channel&gt;');
+    expect(description).not.toMatch(/<http|\*bold\*/);
   });
 });

@@ -106,7 +106,7 @@ describe('ivschat-audit policies test', () => {
   it('runs every example of the starter policies', async () => {
     const { code, stdout } = await cli('policies', 'test', dir);
     expect(code).toBe(0);
-    expect(stdout).toContain('examples: 20 passed, 0 failed');
+    expect(stdout).toContain('examples: 21 passed, 0 failed');
   });
 
   it('fails when an example contradicts its rule, naming the policy and the example', async () => {
@@ -122,7 +122,7 @@ describe('ivschat-audit policies test', () => {
     expect(stdout).toMatch(
       /message-length-max\.json \/examples\/pass\/2 \(arn:aws:ivschat:us-east-1:123456789012:room\/TooLong00001\): expected to pass, but: maximumMessageLength is 500; must be ≤ 200/,
     );
-    expect(stdout).toContain('examples: 20 passed, 1 failed');
+    expect(stdout).toContain('examples: 21 passed, 1 failed');
   });
 
   it('fails when a fail example is accepted by the rule', async () => {
