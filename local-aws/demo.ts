@@ -239,7 +239,7 @@ async function run(
       `${summary.errors} errors`,
   );
   out(`  published        ${summary.published} SNS message(s) to the alert topic`);
-  out(`  duration         ${seconds(ms)} s (GetRoom paced at 4 TPS per region, regions in parallel)`);
+  out(`  duration         ${seconds(ms)} s (GetRoom only for new or changed rooms, at most 4 TPS per region; regions in parallel)`);
   return { summary, messages };
 }
 
