@@ -13,12 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
-import type { HandlerConfig } from '../lambda/config.js';
 import { SEVERITIES } from '../lambda/core/types.js';
 import { createHandler, type RunSummary } from '../lambda/handler.js';
 import { countBySeverity } from '../lambda/render/alert.js';
 import type { CustomNotification } from '../lambda/render/slack.js';
-import { DynamoStateStore } from '../lambda/state/dynamo-store.js';
 import { startLocalDynamo } from './dynamodb.js';
 import { type LocalAws, type PublishedMessage, startLocalAws } from './index.js';
 
@@ -239,7 +237,9 @@ async function run(
       `${summary.errors} errors`,
   );
   out(`  published        ${summary.published} SNS message(s) to the alert topic`);
-  out(`  duration         ${seconds(ms)} s (GetRoom only for new or changed rooms, at most 4 TPS per region; regions in parallel)`);
+  out(
+    `  duration         ${seconds(ms)} s (GetRoom only for new or changed rooms, at most 4 TPS per region; regions in parallel)`,
+  );
   return { summary, messages };
 }
 

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand, type UpdateRoomCommandInput } from '@aws-sdk/client-ivschat';
-import type { HandlerConfig } from '../../lambda/config.js';
 import type { FindingRecord } from '../../lambda/core/lifecycle.js';
 import type { Finding } from '../../lambda/core/types.js';
 import { createHandler, type HandlerDeps } from '../../lambda/handler.js';
