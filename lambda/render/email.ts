@@ -80,7 +80,7 @@ function renderBody(alert: Alert): string {
   }
   if (alert.resolvedFindings.length > 0) {
     out.push('', RULE, `RESOLVED (${alert.resolvedFindings.length})`, RULE);
-    out.push(...renderGrouped(alert.resolvedFindings, { resolved: true }));
+    out.push(...renderGrouped(alert.resolvedFindings, { resolved: true, runAt: alert.report.startedAt }));
   }
   if (alert.reminders.length > 0) {
     out.push('', RULE, `STILL OPEN - REMINDER (${alert.reminders.length})`, RULE);
@@ -110,7 +110,7 @@ function summaryLine(alert: Alert): string {
   return `In this message: ${parts.join(', ')}.`;
 }
 
-function renderGrouped(findings: readonly Finding[], opts: { resolved?: boolean } = {}): string[] {
+function renderGrouped(findings: readonly Finding[], opts: FindingOptions = {}): string[] {
   const out: string[] = [];
   for (const group of groupBySeverityAndPolicy(findings)) {
     out.push('', `--- ${group.severity.toUpperCase()} ---`);
@@ -125,8 +125,14 @@ function renderGrouped(findings: readonly Finding[], opts: { resolved?: boolean 
   return out;
 }
 
+interface FindingOptions {
+  resolved?: boolean;
+  /** For resolved findings: the run that found them fixed. */
+  runAt?: string;
+}
+
 /** One finding as indented `Label: value` lines; every value is single-line and control-free. */
-export function renderFinding(f: Finding, opts: { resolved?: boolean } = {}): string[] {
+export function renderFinding(f: Finding, opts: FindingOptions = {}): string[] {
   const lines = [
     field('Room', f.roomName || '(unnamed)'),
     field('ARN', f.roomArn),
@@ -150,7 +156,13 @@ export function renderFinding(f: Finding, opts: { resolved?: boolean } = {}): st
     );
   }
   if (!opts.resolved) lines.push(field('Console', consoleUrl(f)));
-  lines.push(field('First seen', `${f.firstSeen}, last seen ${f.lastSeen}`));
+  // A resolved finding's stored lastSeen is when it was last recorded, not the last run that saw it,
+  // so name the run that found it fixed instead.
+  lines.push(
+    opts.resolved
+      ? field('First seen', `${f.firstSeen}${opts.runAt ? `, fixed as of the run at ${opts.runAt}` : ''}`)
+      : field('First seen', `${f.firstSeen}, last seen ${f.lastSeen}`),
+  );
   return lines;
 }
 

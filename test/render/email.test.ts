@@ -126,6 +126,24 @@ describe('Function: renderEmail', () => {
       expect(body.indexOf('RESOLVED (1)')).toBeLessThan(body.indexOf('STILL OPEN'));
     });
 
+    it('dates a resolved finding by the run that found it fixed, not by its stored lastSeen', () => {
+      const alert = makeAlert({
+        resolvedFindings: [
+          makeFinding({
+            status: 'resolved',
+            firstSeen: '2026-01-01T00:00:00.000Z',
+            lastSeen: '2026-01-01T00:00:00.000Z',
+          }),
+        ],
+        report: makeReport({ startedAt: '2026-01-05T10:00:00.000Z' }),
+      });
+      const { body } = renderEmail(alert);
+      expect(body).toContain(
+        'First seen: 2026-01-01T00:00:00.000Z, fixed as of the run at 2026-01-05T10:00:00.000Z',
+      );
+      expect(body).not.toContain('last seen 2026-01-01');
+    });
+
     it('says when an exemption has expired', () => {
       const f = makeFinding({ exemption: { reason: 'load test', expires: '2024-12-31', expired: true } });
       expect(renderEmail(makeAlert({ newFindings: [f] })).body).toMatch(
