@@ -29,6 +29,9 @@ const { report } = await auditAccount({
   concurrency: 16,
 });
 const seconds = (performance.now() - t0) / 1000;
+// maxRSS is in kilobytes. Taken before the report is serialised, to tell the audit from the JSON.
+const maxRssBeforeSerialiseMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+const rssAfterAuditMb = mb(process.memoryUsage().rss);
 const json = JSON.stringify(report); // what the CLI / Lambda would serialise
 clearInterval(sampler);
 const end = process.memoryUsage();
@@ -45,7 +48,8 @@ process.stdout.write(
     seconds: Math.round(seconds * 100) / 100,
     baselineRssMb: mb(baselineRss),
     peakRssMb: mb(peakRss),
-    // maxRSS is in kilobytes.
+    rssAfterAuditMb,
+    maxRssBeforeSerialiseMb,
     maxRssMb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
     heapUsedPeakMb: mb(peakHeap),
   })}\n`,

@@ -204,7 +204,15 @@ async function firstAudit() {
 
 async function steadyState() {
   const n = N.steadyState;
-  const aws = await startLocalAws({ quotas: { enabled: false } });
+  // Timestamps of the ListRooms requests at the emulator: where the measured run's time goes.
+  const listAt: number[] = [];
+  let recording = false;
+  const aws = await startLocalAws({
+    quotas: { enabled: false },
+    log: (line) => {
+      if (recording && line.endsWith(' ListRooms')) listAt.push(performance.now());
+    },
+  });
   try {
     aws.seedRooms(REGION, benchRooms(REGION, n));
     const policies = loadPolicyDir().policies;
@@ -224,6 +232,7 @@ async function steadyState() {
 
     aws.setQuotas({ enabled: true, scale: SCALE });
     aws.resetStats();
+    recording = true;
     t0 = performance.now();
     const run = await auditAccount({
       regions: [REGION],
@@ -232,7 +241,16 @@ async function steadyState() {
       apiBudgetTps: BUDGET_TPS,
       roomCache,
     });
-    const wallSeconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    recording = false;
+    const wallSeconds = (t1 - t0) / 1000;
+    const firstList = listAt[0] ?? t0;
+    const lastList = listAt[listAt.length - 1] ?? t1;
+    const phases = {
+      beforeFirstListRoomsSeconds: round((firstList - t0) / 1000, 3),
+      listingSpanSeconds: round((lastList - firstList) / 1000, 3),
+      afterLastListRoomsSeconds: round((t1 - lastList) / 1000, 3),
+    };
     const pages = Math.ceil(n / 50);
     const minSeconds = pages / BUDGET_TPS;
     const calls = run.inventories.reduce(
@@ -261,6 +279,8 @@ async function steadyState() {
       throttledCalls: totals.throttled,
       failedCalls: totals.errors + run.report.errors.length,
       limiterSpacingMs: round((1000 + 50) / BUDGET_TPS, 2),
+      limiterFloorSeconds: round(((pages - 1) * (1000 + 50)) / BUDGET_TPS / 1000, 3),
+      phases,
       listPageLatencyMs: round(pageLatencyMs, 2),
       cacheFillSeconds: round(fillSeconds),
       budgetTps: BUDGET_TPS,
@@ -279,6 +299,11 @@ async function steadyState() {
       { metric: 'steadyState.minSeconds', value: round(minSeconds) },
       { metric: 'steadyState.ratio', value: round(ratio, 3), target: '≤ 1.10', pass: ratio <= 1.1 },
       { metric: 'steadyState.listPageLatencyMs (diag)', value: round(pageLatencyMs, 2) },
+      { metric: 'steadyState.listingSpanSeconds (diag)', value: phases.listingSpanSeconds },
+      {
+        metric: 'steadyState.outsideListingSeconds (diag)',
+        value: round(phases.beforeFirstListRoomsSeconds + phases.afterLastListRoomsSeconds, 3),
+      },
     );
   } finally {
     await aws.close();
@@ -448,6 +473,7 @@ async function memory() {
       baselineRssMb: number;
       peakRssMb: number;
       maxRssMb: number;
+      maxRssBeforeSerialiseMb: number;
       heapUsedPeakMb: number;
     };
     results.memory = { rooms: n, ...child };
@@ -455,6 +481,7 @@ async function memory() {
     rows.push(
       { metric: 'memory.peakRssMb', value: peak, target: '≤ 256', pass: peak <= 256 },
       { metric: 'memory.baselineRssMb (after imports)', value: child.baselineRssMb },
+      { metric: 'memory.maxRssBeforeSerialiseMb (diag)', value: child.maxRssBeforeSerialiseMb },
       { metric: 'memory.auditSeconds', value: child.seconds },
     );
   } finally {
