@@ -55,8 +55,10 @@ export function evaluateRoom(
     }
     const exemption = compiled.exemptions.get(roomArn);
     const expired = exemption?.expires !== undefined && ctx.now.slice(0, 10) > exemption.expires;
+    const remediation = fillPlaceholders(policy.remediation, { arn: roomArn, name: roomName, region });
     for (const v of violations) {
-      findings.push({
+      // Built as one literal (optional fields added after): this is the evaluation hot path.
+      const finding: Finding = {
         fingerprint: fingerprintOf(policy.id, roomArn, v.path),
         policyId: policy.id,
         title: policy.title,
@@ -68,26 +70,36 @@ export function evaluateRoom(
         roomId,
         roomName,
         path: v.path,
-        ...(Object.hasOwn(v, 'actual') ? { actual: v.actual } : {}),
         message: expired ? `${v.message} (exemption expired ${exemption?.expires})` : v.message,
-        remediation: fillPlaceholders(policy.remediation, { arn: roomArn, name: roomName, region }),
+        remediation,
         firstSeen: ctx.now,
         lastSeen: ctx.now,
-        ...(exemption
-          ? {
-              exemption: {
-                reason: exemption.reason,
-                ...(exemption.expires ? { expires: exemption.expires } : {}),
-                expired,
-              },
-            }
-          : {}),
-      });
+      };
+      if (Object.hasOwn(v, 'actual')) finding.actual = v.actual;
+      if (exemption) {
+        finding.exemption = exemption.expires
+          ? { reason: exemption.reason, expires: exemption.expires, expired }
+          : { reason: exemption.reason, expired };
+      }
+      findings.push(finding);
     }
   }
   return { findings, errors };
 }
 
-export function fillPlaceholders(text: string, values: Record<'arn' | 'name' | 'region', string>): string {
-  return text.replace(/\{(arn|name|region)\}/g, (_, key: 'arn' | 'name' | 'region') => values[key]);
+type Placeholder = 'arn' | 'name' | 'region';
+const templates = new Map<string, (string | { key: Placeholder })[]>();
+
+/** Fills `{arn}`, `{name}` and `{region}`. Each template is split once (policies are few, rooms many). */
+export function fillPlaceholders(text: string, values: Record<Placeholder, string>): string {
+  let parts = templates.get(text);
+  if (!parts) {
+    parts = text
+      .split(/\{(arn|name|region)\}/)
+      .map((part, i) => (i % 2 === 1 ? { key: part as Placeholder } : part));
+    if (templates.size < 1000) templates.set(text, parts);
+  }
+  let out = '';
+  for (const part of parts) out += typeof part === 'string' ? part : values[part.key];
+  return out;
 }

@@ -17,6 +17,7 @@ const WRAPPERS = new Set(['if', 'then', 'else', 'anyOf', 'oneOf', 'allOf', '$ref
  * validation, so callers pass it here at once.
  */
 export function violationsFrom(errors: readonly ErrorObject[], room: unknown): Violation[] {
+  if (errors.length === 1) return [describe(errors[0] as ErrorObject, room)];
   const byPath = new Map<string, { violation: Violation; wrapper: boolean }>();
   for (const error of errors) {
     const wrapper = WRAPPERS.has(error.keyword);
@@ -89,8 +90,7 @@ function describe(error: ErrorObject, room: unknown): Violation {
 export function valueAt(doc: unknown, pointer: string): { present: boolean; value?: unknown } {
   if (pointer === '') return { present: true, value: doc };
   let current: unknown = doc;
-  for (const raw of pointer.slice(1).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+  for (const key of parsePointer(pointer).keys) {
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
       return { present: false };
     current = (current as Record<string, unknown>)[key];
@@ -98,13 +98,32 @@ export function valueAt(doc: unknown, pointer: string): { present: boolean; valu
   return { present: true, value: current };
 }
 
+interface ParsedPointer {
+  keys: string[];
+  label: string;
+}
+
+/** Pointers repeat (one per policy field), so parse each once; the cap keeps odd inputs from growing it. */
+const parsedPointers = new Map<string, ParsedPointer>();
+
+function parsePointer(pointer: string): ParsedPointer {
+  let parsed = parsedPointers.get(pointer);
+  if (!parsed) {
+    const keys =
+      pointer === ''
+        ? []
+        : pointer
+            .slice(1)
+            .split('/')
+            .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    parsed = { keys, label: keys.length === 0 ? 'room' : keys.join('.') };
+    if (parsedPointers.size < 10_000) parsedPointers.set(pointer, parsed);
+  }
+  return parsed;
+}
+
 function labelOf(pointer: string): string {
-  if (pointer === '') return 'room';
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .join('.');
+  return parsePointer(pointer).label;
 }
 
 function escapePointer(key: string): string {
@@ -115,6 +134,7 @@ const MAX_SHOWN = 120;
 
 /** A value as a person reads it in a message: strings quoted and cut short. */
 export function show(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') {
     const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
     return JSON.stringify(cut);
