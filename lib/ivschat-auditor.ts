@@ -90,13 +90,15 @@ export class IvsChatAuditor extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    // CloudWatch alarms publish to the encrypted topic, so the service must be able to use the key.
+    // CloudWatch alarms publish to the encrypted topic, so the service must be able to use the key —
+    // but only on behalf of this account's alarms (confused-deputy guard).
     this.topicKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: ownAlarmsCondition(),
       }),
     );
     this.topic = new sns.Topic(this, 'Alerts', {
@@ -104,6 +106,17 @@ export class IvsChatAuditor extends Construct {
       masterKey: this.topicKey,
       enforceSSL: true,
     });
+    // enforceSSL gives the topic an explicit policy, which replaces the default one that let
+    // same-account alarms publish; allow this account's alarms again, and nothing else.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: ownAlarmsCondition(),
+      }),
+    );
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -231,16 +244,8 @@ export class IvsChatAuditor extends Construct {
         resources: [this.topicKey.keyArn],
       }),
     );
-    this.table.grant(
-      role,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:Query',
-      'dynamodb:BatchGetItem',
-      'dynamodb:BatchWriteItem',
-    );
+    // The state stores read with Query and write (puts and deletes) with BatchWriteItem only.
+    this.table.grant(role, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Runs the IVS Chat drift audit',
@@ -339,6 +344,18 @@ function missedAuditAlarm(scope: Construct, interval: Duration): cloudwatch.Alar
     // No data at all is exactly the failure this alarm exists for.
     treatMissingData: cloudwatch.TreatMissingData.BREACHING,
   });
+}
+
+/**
+ * Conditions for a grant to cloudwatch.amazonaws.com: it may act only for alarms of this account and
+ * region. The exact alarm ARNs cannot be named: the alarms reference the topic, which references
+ * the key, so naming them in the key or topic policy would be a dependency cycle.
+ */
+function ownAlarmsCondition(): Record<string, Record<string, unknown>> {
+  return {
+    StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+    ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+  };
 }
 
 /**

@@ -129,12 +129,8 @@ describe('Construct: IvsChatAuditor', () => {
         'sns:Publish',
         'kms:GenerateDataKey',
         'kms:Decrypt',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
+        // The state stores only Query, and BatchWriteItem for both puts and deletes.
         'dynamodb:Query',
-        'dynamodb:BatchGetItem',
         'dynamodb:BatchWriteItem',
         // Lambda itself: its log group, its dead-letter queue, X-Ray.
         'logs:CreateLogStream',
@@ -180,22 +176,137 @@ describe('Construct: IvsChatAuditor', () => {
     expect(keys[keyId]?.Properties.EnableKeyRotation).toBe(true);
     expect(keys[keyId]?.DeletionPolicy).toBe('Delete');
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          }),
-        ]),
-      },
-    });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
         ]),
       },
+    });
+  });
+
+  describe('service principals (confused-deputy guards)', () => {
+    // The account and region as CloudFormation resolves them, so the guards hold wherever it deploys.
+    const ownAlarms = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':alarm:*',
+            ],
+          ],
+        },
+      },
+    };
+    type PolicyStatement = { Principal?: { Service?: string }; Condition?: unknown; Action: unknown };
+    const statementsOf = (template: Template, type: string, documentKey: string) =>
+      Object.values(template.findResources(type)).flatMap(
+        (r) => r.Properties[documentKey].Statement as PolicyStatement[],
+      );
+    const servicePrincipalStatements = (template: Template) =>
+      [
+        ...statementsOf(template, 'AWS::KMS::Key', 'KeyPolicy'),
+        ...statementsOf(template, 'AWS::SNS::TopicPolicy', 'PolicyDocument'),
+        ...statementsOf(template, 'AWS::SQS::QueuePolicy', 'PolicyDocument'),
+      ].filter((s) => s.Principal?.Service !== undefined);
+
+    it('lets CloudWatch use the topic key only for alarms of this account and region', () => {
+      const { template } = synthApp();
+      const cloudwatch = statementsOf(template, 'AWS::KMS::Key', 'KeyPolicy').filter(
+        (s) => s.Principal?.Service === 'cloudwatch.amazonaws.com',
+      );
+      expect(cloudwatch).toEqual([
+        {
+          Sid: 'AllowCloudWatchAlarmsToPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: ownAlarms,
+        },
+      ]);
+    });
+
+    it('lets CloudWatch publish to the topic only for alarms of this account and region', () => {
+      // The enforceSSL topic policy replaces SNS's default one, so alarms need their own statement.
+      const { template } = synthApp();
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'AllowCloudWatchAlarmsToPublish',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: { Ref: Match.stringLikeRegexp('Alerts') },
+              Condition: ownAlarms,
+            },
+          ]),
+        },
+      });
+    });
+
+    it('lets only the schedule rule and the topic send to the dead-letter queue', () => {
+      const { template } = synthApp({ alertEmails: 'a@example.com' });
+      const rule = Object.keys(template.findResources('AWS::Events::Rule'))[0] as string;
+      const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0] as string;
+      const senders = statementsOf(template, 'AWS::SQS::QueuePolicy', 'PolicyDocument').filter(
+        (s) => s.Principal?.Service !== undefined,
+      );
+      expect(senders).toHaveLength(2);
+      expect(senders).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+          }),
+          expect.objectContaining({
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: topic } } },
+          }),
+        ]),
+      );
+    });
+
+    it('lets EventBridge invoke the function only from the schedule rule', () => {
+      const { template } = synthApp();
+      const rule = Object.keys(template.findResources('AWS::Events::Rule'))[0] as string;
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+      expect(permissions.map((p) => p.Properties)).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { 'Fn::GetAtt': [functionLogicalId(template), 'Arn'] },
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
+        },
+      ]);
+    });
+
+    it('conditions every service-principal Allow on its source, with or without Slack and email', () => {
+      for (const context of [
+        {},
+        { alertEmails: 'a@example.com', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' },
+      ]) {
+        const allows = servicePrincipalStatements(synthApp(context).template);
+        expect(allows.length).toBeGreaterThan(0);
+        for (const statement of allows) {
+          expect(JSON.stringify(statement.Condition ?? {}), JSON.stringify(statement)).toMatch(
+            /aws:SourceArn/,
+          );
+        }
+      }
     });
   });
 
