@@ -1,6 +1,7 @@
 import { fillPlaceholders } from '../core/evaluate.js';
 import type { Finding, Report, Severity } from '../core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
+import { wellFormed } from './escape.js';
 
 /** Findings left out of a rendered alert because of size limits: counted, never silently dropped. */
 export interface OmittedCounts {
@@ -102,11 +103,20 @@ export function openInReport(report: Report): Finding[] {
   return report.findings.filter((f) => f.status === 'new' || f.status === 'open');
 }
 
-/** The AWS console page of a chat room. */
+/** What a region name looks like (`us-east-1`, `ap-southeast-2`): safe as a host name label. */
+const REGION_LABEL = /^[a-z]{2}(-[a-z0-9]+)+$/;
+
+/**
+ * The AWS console page of a chat room. Built only from percent-encoded parts, so it is a trusted
+ * URL that renderers insert as-is (never through `escapeSlack`, which would defang it). A region
+ * that is not a plain region name is not put in the host name (percent escapes there make an
+ * invalid URL): the link then uses the global console host, which redirects by `?region=`.
+ */
 export function consoleUrl(f: Pick<Finding, 'region' | 'roomId' | 'roomArn'>): string {
   const region = urlPart(f.region);
+  const host = REGION_LABEL.test(f.region) ? `${f.region}.console.aws.amazon.com` : 'console.aws.amazon.com';
   const roomId = urlPart(f.roomId || f.roomArn.split('/').at(-1) || '');
-  return `https://${region}.console.aws.amazon.com/ivs/home?region=${region}#/chat/rooms/${roomId}`;
+  return `https://${host}/ivs/home?region=${region}#/chat/rooms/${roomId}`;
 }
 
 /** Fills `{arn}`, `{name}`, `{region}` in a policy's remediation text. */
@@ -115,9 +125,16 @@ export function fillRemediation(f: Pick<Finding, 'remediation' | 'roomArn' | 'ro
   return fillPlaceholders(f.remediation, { arn: f.roomArn, name: f.roomName, region: f.region });
 }
 
-/** Percent-encodes also the characters markdown renderers treat specially, so a URL stays a plain URL. */
+/**
+ * Percent-encodes also the characters markdown renderers treat specially, so a URL stays a plain
+ * URL. Lone surrogates become U+FFFD first: `encodeURIComponent` throws on them, and one in a room
+ * id or region would otherwise abort the whole notification.
+ */
 function urlPart(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*~_]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(wellFormed(s)).replace(
+    /[!'()*~_]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 function cmp(a: string, b: string): number {

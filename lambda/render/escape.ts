@@ -18,9 +18,24 @@ const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-/** Removes control and bidi-override characters; line breaks and tabs become a space. */
+/** A UTF-16 surrogate without its other half: not a character, and not encodable as UTF-8. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * `s` with every lone surrogate replaced by U+FFFD, as `String.prototype.toWellFormed` (ES2024)
+ * would: such a string cannot be written as UTF-8 (a terminal, an email, SNS) or passed to
+ * `encodeURIComponent`, which throws on it.
+ */
+export function wellFormed(s: string): string {
+  return s.replace(LONE_SURROGATE, '\ufffd');
+}
+
+/**
+ * Removes control and bidi-override characters; line breaks and tabs become a space; lone
+ * surrogates become U+FFFD.
+ */
 export function stripControl(s: string): string {
-  return s.replace(LINE_BREAKS, ' ').replace(CONTROL, '');
+  return wellFormed(s).replace(LINE_BREAKS, ' ').replace(CONTROL, '');
 }
 
 /**
@@ -38,22 +53,67 @@ const MARKDOWN_LOOKALIKE: Record<string, string> = {
   _: '\uff3f',
   '~': '\uff5e',
   '`': '\uff40',
+  '[': '\uff3b',
+  ']': '\uff3d',
 };
 
 /**
- * Escapes text for Slack mrkdwn delivered by Amazon Q Developer in chat applications.
+ * URL schemes that make a link without `//` (`mailto:a@b`, `javascript:x`, `tel:+1`). Any
+ * `scheme://` (`https://`, `slack://`...) is caught by the generic `://` rule instead, whatever
+ * the scheme, so this list only needs the schemes that work without slashes.
+ */
+const COLON_SCHEMES =
+  'mailto|slack|tel|sms|callto|facetime|facetime-audio|skype|sip|sips|xmpp|im|magnet|news|nntp|' +
+  'javascript|vbscript|data|blob|file|msteams|zoommtg|itms-services|intent|market|geo|maps|webcal';
+/** `mailto:x`, `javascript:alert(1)`; not "data: 3 rooms" (a space after the colon is prose). */
+const COLON_SCHEME = new RegExp(`(?<![A-Za-z0-9+.-])(${COLON_SCHEMES}):(?=\\S)`, 'gi');
+
+/**
+ * Defangs anything a chat client could turn into a link: every `://` (so `https://`, `http://`,
+ * `ftp://`, `slack://`, and any scheme at all, even glued to a preceding word) becomes `[:]//`,
+ * a slash-less scheme such as `mailto:` or `javascript:` becomes `mailto[:]`, and `www.` becomes
+ * `www[.]`. Runs before the bracket escaping, so the marker ends up as `［:］`.
  *
- * `&`, `<`, `>` are entity-escaped (Slack's documented escaping), so `<!channel>`, `<@U123>` and
- * `<http://x|y>` cannot form; `* _ ~ \`` become fullwidth look-alikes; a bare `@here`,
- * `@channel` or `@everyone` gets a word joiner so it cannot be parsed as a mention either.
+ * Why defang rather than wrap in code or rely on Slack's escaping: entity-escaping `<` and `>`
+ * only stops Slack's `<url|text>` syntax; Slack still auto-links a bare URL, and a disguised one
+ * can be made from markdown link syntax in `client-markdown`. `[:]` is the usual defanging mark,
+ * so a reader still sees where the text pointed, and a copy of it does not open by accident. Its
+ * brackets become fullwidth like every other bracket, so the output holds no ASCII `[` or `]`
+ * that could start a markdown link (`mailto[:](x)` would otherwise be one).
+ */
+function defangLinks(s: string): string {
+  return s
+    .replace(/:\/\//g, '[:]//')
+    .replace(COLON_SCHEME, '$1[:]')
+    .replace(/(?<![A-Za-z0-9-])www\./gi, (m) => `${m.slice(0, 3)}[.]`);
+}
+
+/**
+ * Escapes UNTRUSTED text for Slack mrkdwn / `client-markdown` delivered by Amazon Q Developer in
+ * chat applications. Never pass a URL the renderer built itself through it: its scheme would be
+ * defanged too. Insert such a URL, made of percent-encoded parts, next to the escaped text.
+ *
+ * - `&`, `<`, `>` are entity-escaped (Slack's documented escaping), so `<!channel>`, `<@U123>` and
+ *   `<http://x|y>` cannot form;
+ * - links are defanged (see `defangLinks`): `https://evil` → `https［:］//evil`, so Slack does not
+ *   auto-link a bare URL;
+ * - `* _ ~ \`` and `[ ]` become fullwidth look-alikes, so neither emphasis nor a markdown link
+ *   `[text](url)` (which `client-markdown` may render, hiding the target) can form. Fullwidth
+ *   rather than a backslash escape because whether a backslash escapes is up to each client,
+ *   and Slack mrkdwn has no backslash escaping at all (the backslash would just show);
+ * - a bare `@here`, `@channel` or `@everyone` gets a word joiner after the `@` so it cannot be
+ *   parsed as a mention either; also when a letter follows (`@heres`), since where a client ends
+ *   the word is its own business, and the invisible joiner costs nothing there.
+ *
+ * The result contains no `<`, `>`, `*`, `_`, `~`, `` ` ``, `[`, `]`, `://` or control character.
  */
 export function escapeSlack(s: string): string {
-  return stripControl(s)
+  return defangLinks(stripControl(s))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/[*_~`]/g, (c) => MARKDOWN_LOOKALIKE[c] ?? c)
-    .replace(/@(channel|here|everyone)\b/gi, '@\u2060$1');
+    .replace(/[*_~`[\]]/g, (c) => MARKDOWN_LOOKALIKE[c] ?? c)
+    .replace(/@(?=channel|here|everyone)/gi, '@\u2060');
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Finding, Report, Severity } from '../core/types.js';
 import { sortFindings } from './alert.js';
 import { PRODUCT } from './email.js';
-import { stripControl } from './escape.js';
+import { stripControl, wellFormed } from './escape.js';
 
 /** What SARIF needs of a policy (a `PolicyFile` fits). */
 export interface SarifPolicy {
@@ -181,7 +181,7 @@ function toResult(f: Finding, index: number): SarifResult {
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: `policies/${encodeURIComponent(f.policyId)}.json` },
+          artifactLocation: { uri: `policies/${encodeURIComponent(wellFormed(f.policyId))}.json` },
           region: { startLine: 1 },
         },
         logicalLocations: [

@@ -187,8 +187,11 @@ function renderNextSteps(alert: Alert): string[] {
     );
     if (steps.length === 3) break;
   }
+  // The console URL is built here from percent-encoded parts, so it is trusted and must NOT go
+  // through escapeSlack (which would defang its scheme). Only whole: a cut URL is a wrong link.
   const first = sortFindings(alert.newFindings)[0] ?? sortFindings(alert.reminders)[0];
-  if (first) steps.push(`Open the room in the console: ${consoleUrl(first)}`);
+  const consoleStep = first ? `Open the room in the console: ${consoleUrl(first)}` : '';
+  if (consoleStep && consoleStep.length <= SLACK_LIMITS.nextStep) steps.push(consoleStep);
   if (!alert.report.complete)
     steps.push('Fix the audit errors listed in the email so every room is checked.');
   return steps.slice(0, SLACK_LIMITS.nextSteps);

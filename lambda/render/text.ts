@@ -1,4 +1,4 @@
-import type { Report, Severity } from '../core/types.js';
+import type { Finding, Report, Severity } from '../core/types.js';
 import { groupBySeverityAndPolicy, openInReport, severityBreakdown } from './alert.js';
 import { plural } from './email.js';
 import { stripControl } from './escape.js';
@@ -21,8 +21,10 @@ const ANSI: Record<Severity | 'bold' | 'dim' | 'reset', string> = {
 
 /**
  * Terminal output for the CLI: failing findings grouped by severity then policy, one line per
- * finding with the ARN beneath, exempt findings, errors, and a summary line. Room data is stripped
- * of control characters so a tag value cannot inject terminal escape sequences.
+ * finding with the ARN beneath, then findings resolved since the last run (with `--state`), exempt
+ * findings, errors, and a summary line. Every value that is not our own text (room data, and
+ * policy ids, titles and exemption reasons from policy files) is stripped of control characters
+ * so it cannot inject terminal escape sequences or forge lines.
  */
 export function renderText(report: Report, opts: TextOptions = {}): string {
   const paint = (style: keyof typeof ANSI, s: string) => (opts.color ? `${ANSI[style]}${s}${ANSI.reset}` : s);
@@ -40,6 +42,23 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
           : '';
         out.push(`  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.message)}${expired}`);
         out.push(paint('dim', `    ${clean(f.roomArn)}`));
+      }
+    }
+    out.push('');
+  }
+
+  const resolved = resolvedInReport(report);
+  if (resolved.length > 0) {
+    out.push(paint('bold', `RESOLVED (${resolved.length})`));
+    for (const group of groupBySeverityAndPolicy(resolved)) {
+      for (const policy of group.policies) {
+        out.push(`${paint('bold', clean(policy.policyId))}  ${clean(policy.title)}  (${group.severity})`);
+        for (const f of policy.findings) {
+          const reason = f.resolvedReason ? ` (${clean(f.resolvedReason)})` : '';
+          out.push(
+            `  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  was: ${clean(f.message)}${reason}`,
+          );
+        }
       }
     }
     out.push('');
@@ -75,7 +94,10 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
   return `${out.join('\n')}\n`;
 }
 
-/** `12 rooms audited, 5 findings (1 critical, 2 high, 2 medium), 0 errors` (+ `, 2 exempt`, `, audit incomplete`). */
+/**
+ * `12 rooms audited, 5 findings (1 critical, 2 high, 2 medium), 0 errors`
+ * (+ `, 2 resolved`, `, 2 exempt`, `, audit incomplete`).
+ */
 export function summaryLine(report: Report): string {
   const failing = openInReport(report);
   const breakdown = failing.length > 0 ? ` (${severityBreakdown(failing)})` : '';
@@ -83,7 +105,14 @@ export function summaryLine(report: Report): string {
   let line =
     `${plural(report.roomsAudited, 'room')} audited, ${plural(failing.length, 'finding')}${breakdown}, ` +
     `${plural(report.errors.length, 'error')}`;
+  const resolved = resolvedInReport(report).length;
+  if (resolved > 0) line += `, ${resolved} resolved`;
   if (exempt > 0) line += `, ${exempt} exempt`;
   if (!report.complete) line += ', audit incomplete';
   return line;
+}
+
+/** Findings fixed since the last run: the CLI adds them to the report it prints when given `--state`. */
+function resolvedInReport(report: Report): Finding[] {
+  return report.findings.filter((f) => f.status === 'resolved');
 }

@@ -178,5 +178,39 @@ describe('Function: renderEmail', () => {
       for (const line of body.split('\n').filter((l) => l.includes('fake'))) expect(line).toMatch(/^ {2}\w/);
       expect(subject).toMatch(/^[\x20-\x7e]+$/);
     });
+
+    it('a lone surrogate in a room id or region aborted the email (encodeURIComponent threw)', () => {
+      const f = makeFinding({
+        roomId: 'r\ud800',
+        region: 'eu-west-1\udc00',
+        roomName: 'n\ud800',
+        message: 'm\udfff',
+      });
+      const alert = makeAlert({
+        newFindings: [f],
+        partLabel: 'part 1/2\ud800',
+        accountId: '12345678901\udc00',
+      });
+      const { body, subject } = renderEmail(alert);
+      expect(body).not.toMatch(/[\ud800-\udfff]/); // no surrogate left at all here: none was paired
+      expect(body).toContain('Console:');
+      expect(body).toContain('region=eu-west-1%EF%BF%BD');
+      expect(subject).toMatch(/^[\x20-\x7e]+$/);
+      expect(subject.length).toBeLessThanOrEqual(100);
+    });
+
+    it('control characters in policy ids, titles, exemption and resolved reasons are stripped', () => {
+      const bad = 'x\u001b[2J\r\nSubject: forged\u0007\u202e\u009b';
+      const alert = makeAlert({
+        newFindings: [
+          makeFinding({ policyId: bad, title: bad, exemption: { reason: bad, expires: bad, expired: true } }),
+        ],
+        resolvedFindings: [makeFinding({ status: 'resolved', resolvedReason: bad, title: bad })],
+      });
+      const { body, subject } = renderEmail(alert);
+      expect(hasControlChars(body, { allowNewline: true })).toBe(false);
+      expect(body.split('\n').some((l) => l.startsWith('Subject:'))).toBe(false);
+      expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    });
   });
 });

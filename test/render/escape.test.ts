@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asciiSubject, escapeSlack, stripControl, truncate } from '../../lambda/render/escape.js';
+import { asciiSubject, escapeSlack, stripControl, truncate, wellFormed } from '../../lambda/render/escape.js';
 import { HOSTILE, HOSTILE_LINES, hasControlChars } from './fixtures.js';
 
 describe('Function: stripControl', () => {
@@ -11,6 +11,18 @@ describe('Function: stripControl', () => {
 
   it('leaves no control character in any string', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => !hasControlChars(stripControl(s))));
+  });
+
+  it('lone surrogates in room data: replaced by U+FFFD so the text is valid UTF-8', () => {
+    expect(stripControl('a\ud800b\udc00c')).toBe('a\ufffdb\ufffdc');
+    expect(wellFormed('ok 😀')).toBe('ok 😀');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        const out = stripControl(s);
+        expect(() => encodeURIComponent(out)).not.toThrow();
+        return Buffer.from(out, 'utf8').toString('utf8') === out;
+      }),
+    );
   });
 });
 
@@ -32,13 +44,80 @@ describe('Function: escapeSlack', () => {
     expect(escapeSlack('hi @here and @channel')).not.toMatch(/@(here|channel)/);
   });
 
-  it('never leaves <, >, markdown markers or control characters', () => {
+  it('never leaves <, >, markdown markers, brackets, :// or control characters', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (s) => {
         const out = escapeSlack(s);
-        return !/[<>*_~`]/.test(out) && !hasControlChars(out);
+        return !/[<>*_~`[\]]/.test(out) && !out.includes('://') && !hasControlChars(out);
       }),
     );
+    // also for text made of the characters that matter, which random strings rarely combine
+    const parts = fc.constantFrom(
+      'https',
+      'mailto',
+      'www',
+      ':',
+      '/',
+      '//',
+      '.',
+      '[',
+      ']',
+      '(',
+      ')',
+      'x',
+      ' ',
+      '@here',
+    );
+    fc.assert(
+      fc.property(fc.array(parts, { maxLength: 30 }), (a) => {
+        const out = escapeSlack(a.join(''));
+        return !/[[\]]/.test(out) && !out.includes('://') && !/@here/i.test(out);
+      }),
+    );
+  });
+
+  it('bare URL in room data was auto-linked by Slack: every scheme is defanged', () => {
+    expect(escapeSlack('see https://evil.example/login now')).toBe('see https［:］//evil.example/login now');
+    const samples = [
+      'http://evil.example',
+      'HTTPS://evil.example',
+      'ftp://evil.example/f',
+      'slack://open?team=T1',
+      'xhttps://evil.example',
+      'ms-settings://x',
+      'mailto:boss@evil.example',
+      'javascript:alert(1)',
+      'tel:+15555550100',
+      'data:text/html,hi',
+    ];
+    for (const s of samples) {
+      const out = escapeSlack(s);
+      expect(out, s).toContain('［:］');
+      expect(out, s).not.toMatch(/[a-z]:(\/\/|\S)/i);
+    }
+    expect(escapeSlack('www.evil.example/x')).toBe('www［.］evil.example/x');
+  });
+
+  it('bare URL defanging leaves ordinary prose alone', () => {
+    expect(escapeSlack('data: 3 rooms; tags.team is ops; hotel:5; 10:30')).toBe(
+      'data: 3 rooms; tags.team is ops; hotel:5; 10:30',
+    );
+  });
+
+  it('markdown link [text](url) in room data passed through: brackets become fullwidth', () => {
+    const out = escapeSlack('[click](https://evil.example)');
+    expect(out).toBe('［click］(https［:］//evil.example)');
+    expect(escapeSlack('![img](https://evil.example/x.png) [ref]: https://evil.example')).not.toMatch(
+      /[[\]]/,
+    );
+  });
+
+  it('keeps <!here>, <!channel> and bare @here/@channel/@everyone neutralised', () => {
+    const out = escapeSlack('<!here> <!channel> <!everyone> @here @CHANNEL x@everyone <@U123>');
+    expect(out).not.toMatch(/<|>/);
+    expect(out).toContain('&lt;!here&gt;');
+    expect(out).not.toMatch(/@(here|channel|everyone)/i);
+    expect(out).toContain('@\u2060here');
   });
 });
 

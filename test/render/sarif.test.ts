@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SarifPolicy } from '../../lambda/render/sarif.js';
 import { renderSarif } from '../../lambda/render/sarif.js';
-import { makeFinding, makeReport } from './fixtures.js';
+import { hasControlChars, makeFinding, makeReport } from './fixtures.js';
 
 const policies: SarifPolicy[] = [
   { id: 'max-message-length', title: 'Max length', severity: 'high', description: 'd1', remediation: 'r1' },
@@ -107,5 +107,49 @@ describe('Function: renderSarif', () => {
 
   it('is plain JSON', () => {
     expect(JSON.parse(JSON.stringify(log))).toEqual(log);
+  });
+
+  it('hostile room data (and a lone surrogate in a policy id, which made encodeURIComponent throw) stays valid JSON', () => {
+    const bad = 'a"b\\c\u0000\u001b[2J\n\u2028\u202e\ud800</script>';
+    const hostile = renderSarif(
+      makeReport({
+        findings: [
+          makeFinding({
+            policyId: bad,
+            roomName: bad,
+            message: bad,
+            roomArn: `arn:${bad}`,
+            path: bad,
+            title: bad,
+          }),
+          makeFinding({ status: 'exempt', exemption: { reason: bad, expires: bad, expired: false } }),
+        ],
+        errors: [{ region: bad, operation: bad, roomArn: bad, code: bad, message: bad }],
+        complete: false,
+      }),
+      [],
+    );
+    const json = JSON.stringify(hostile, null, 2);
+    expect(JSON.parse(json)).toEqual(hostile);
+    expect(Buffer.from(json, 'utf8').toString('utf8')).toBe(json); // well-formed: no raw lone surrogate
+    const r = hostile.runs[0];
+    const texts = [
+      ...(r?.results ?? []).flatMap((x) => [
+        x.message.text,
+        ...(x.suppressions ?? []).map((s) => s.justification),
+        ...x.locations.flatMap((l) => l.logicalLocations.map((ll) => ll.name)),
+      ]),
+      ...(r?.tool.driver.rules ?? []).flatMap((x) => [
+        x.shortDescription.text,
+        x.fullDescription.text,
+        x.help.text,
+      ]),
+      ...(r?.invocations[0]?.toolExecutionNotifications ?? []).flatMap((n) => [
+        n.message.text,
+        n.descriptor?.id ?? '',
+      ]),
+    ];
+    expect(texts.length).toBeGreaterThan(5);
+    for (const t of texts) expect(hasControlChars(t)).toBe(false);
   });
 });

@@ -93,6 +93,55 @@ describe('Function: renderSlack', () => {
     expect(n.content.description).toContain('Audit incomplete');
   });
 
+  it('bare URL and [text](url) in a tag value or message are inert; the console link stays clean', () => {
+    const evil = 'https://evil.example/login [click](https://evil.example) mailto:x@evil.example';
+    const f = makeFinding({
+      roomId: 'AbCd1234',
+      roomName: `team ${evil}`,
+      message: `tags.team is "${evil}"; must match ^[a-z]+$`,
+      remediation: `Set the tag on {name}: ${evil}`,
+    });
+    const n = renderSlack(
+      makeAlert({
+        newFindings: [f],
+        resolvedFindings: [makeFinding({ status: 'resolved', resolvedReason: evil })],
+        reminders: [makeFinding({ status: 'open', message: evil })],
+      }),
+    );
+    expectValid(n);
+    const text = [n.content.title, n.content.description, ...n.content.nextSteps, ...n.content.keywords].join(
+      '\n',
+    );
+    expect(text).not.toContain('https://evil');
+    expect(text).not.toContain('mailto:');
+    expect(text).not.toMatch(/\]\(|\[click/);
+    expect(n.content.description).toContain('https［:］//evil.example/login');
+    expect(n.content.description).toContain('［click］(https［:］//evil.example)');
+    // the only URL left is the one the renderer built, whole and not defanged
+    const console = 'https://us-east-1.console.aws.amazon.com/ivs/home?region=us-east-1#/chat/rooms/AbCd1234';
+    expect(n.content.nextSteps).toContain(`Open the room in the console: ${console}`);
+    expect(text.match(/:\/\//g)).toHaveLength(1);
+  });
+
+  it('console link with hostile region or room id stays on the AWS console host', () => {
+    const f = makeFinding({ region: 'evil.example/x?#[a](b)', roomId: 'r/../../@evil.example<x>' });
+    const n = renderSlack(makeAlert({ newFindings: [f] }));
+    const step = n.content.nextSteps.find((s) => s.startsWith('Open the room in the console: '));
+    const link = step?.slice('Open the room in the console: '.length) ?? '';
+    const url = new URL(link);
+    expect(url.protocol).toBe('https:');
+    expect(url.hostname).toBe('console.aws.amazon.com'); // not a region name: the global console host
+    expect(url.pathname).toBe('/ivs/home');
+    expect(link).not.toMatch(/[<>[\]()\s]/);
+  });
+
+  it('a lone surrogate in a room id aborted rendering (encodeURIComponent threw)', () => {
+    const f = makeFinding({ roomId: 'room\ud800', roomName: 'name\udc00', region: 'us-east-1' });
+    const n = renderSlack(makeAlert({ newFindings: [f] }));
+    expectValid(n);
+    expect(n.content.nextSteps.join('\n')).toContain('/chat/rooms/room%EF%BF%BD');
+  });
+
   it('validates for arbitrary room data', () => {
     fc.assert(
       fc.property(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderText, summaryLine } from '../../lambda/render/text.js';
-import { makeFinding, makeReport } from './fixtures.js';
+import { hasControlChars, makeFinding, makeReport } from './fixtures.js';
 
 describe('Function: renderText', () => {
   const report = makeReport({
@@ -28,12 +28,17 @@ describe('Function: renderText', () => {
     const i = lines.findIndex((l) => l.startsWith('  r-critical (us-east-1)  maximumMessageLength is 500'));
     expect(i).toBeGreaterThan(0);
     expect(lines[i + 1]).toMatch(/^ {4}arn:aws:ivschat:us-east-1:123456789012:room\//);
-    expect(lines.some((l) => l.includes('r-resolved'))).toBe(false);
+    // resolved findings are not among the open ones: only in the RESOLVED section after them
+    const resolvedAt = lines.indexOf('RESOLVED (1)');
+    expect(resolvedAt).toBeGreaterThan(i);
+    expect(lines.findIndex((l) => l.includes('r-resolved'))).toBeGreaterThan(resolvedAt);
   });
 
   it('ends with the summary line', () => {
     const out = renderText(report).trimEnd().split('\n');
-    expect(out.at(-1)).toBe('12 rooms audited, 5 findings (1 critical, 2 high, 2 medium), 0 errors');
+    expect(out.at(-1)).toBe(
+      '12 rooms audited, 5 findings (1 critical, 2 high, 2 medium), 0 errors, 1 resolved',
+    );
   });
 
   it('says when the audit was incomplete and lists the errors', () => {
@@ -63,6 +68,79 @@ describe('Function: renderText', () => {
     const out = renderText(hostile);
     expect(out.includes(String.fromCharCode(27))).toBe(false);
     expect(out.split('\n').some((l) => l.startsWith('fake line'))).toBe(false);
+  });
+
+  it('resolved findings were never printed: a RESOLVED section after the open ones, counted in the summary', () => {
+    const r = makeReport({
+      findings: [
+        makeFinding({ severity: 'high', policyId: 'open-policy', roomName: 'still-bad' }),
+        makeFinding({
+          severity: 'medium',
+          policyId: 'rate-cap',
+          title: 'Rate is capped',
+          roomName: 'fixed-room',
+          region: 'eu-west-1',
+          status: 'resolved',
+          message: 'maximumMessageRatePerSecond is 100; must be ≤ 10',
+        }),
+        makeFinding({
+          severity: 'critical',
+          policyId: 'review-handler',
+          title: 'Handler reviewed',
+          roomName: 'gone-room',
+          status: 'resolved',
+          message: 'no message review handler',
+          resolvedReason: 'room deleted',
+        }),
+        makeFinding({ status: 'exempt', exemption: { reason: 'load test', expired: false } }),
+      ],
+    });
+    const lines = renderText(r).trimEnd().split('\n');
+    const at = lines.indexOf('RESOLVED (2)');
+    expect(at).toBeGreaterThan(lines.findIndex((l) => l.includes('still-bad')));
+    expect(at).toBeLessThan(lines.indexOf('EXEMPT (1)'));
+    // grouped like the open findings: most severe first, policy line, one line per finding
+    expect(lines.slice(at + 1, at + 6)).toEqual([
+      'review-handler  Handler reviewed  (critical)',
+      '  gone-room (us-east-1)  was: no message review handler (room deleted)',
+      'rate-cap  Rate is capped  (medium)',
+      '  fixed-room (eu-west-1)  was: maximumMessageRatePerSecond is 100; must be ≤ 10',
+      '',
+    ]);
+    expect(lines.at(-1)).toBe('12 rooms audited, 1 finding (1 high), 0 errors, 2 resolved, 1 exempt');
+    expect(summaryLine(makeReport())).toBe('12 rooms audited, 0 findings, 0 errors');
+  });
+
+  it('policy ids, titles, reasons and ARNs from policy files and state are stripped of control characters', () => {
+    const bad = '\u001b]8;;https://evil.example\u0007link\u001b]8;;\u0007\nforged\u202e\u009b2J\ud800';
+    const r = makeReport({
+      findings: [
+        makeFinding({ policyId: `p${bad}`, title: `t${bad}`, roomArn: `arn${bad}`, message: bad }),
+        makeFinding({
+          status: 'resolved',
+          policyId: `q${bad}`,
+          title: bad,
+          message: bad,
+          resolvedReason: bad,
+        }),
+        makeFinding({
+          status: 'exempt',
+          policyId: `e${bad}`,
+          exemption: { reason: bad, expires: bad, expired: false },
+        }),
+        makeFinding({ policyId: 'x', exemption: { reason: bad, expires: bad, expired: true } }),
+      ],
+      errors: [{ region: bad, operation: bad, roomArn: bad, code: bad, message: bad }],
+      complete: false,
+    });
+    for (const color of [false, true]) {
+      const out = renderText(r, { color });
+      // only our own SGR colour codes may remain
+      const withoutOurs = out.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
+      expect(hasControlChars(withoutOurs, { allowNewline: true })).toBe(false);
+      expect(withoutOurs).not.toMatch(/[\ud800-\udfff]/);
+      expect(out.split('\n').some((l) => l.startsWith('forged'))).toBe(false);
+    }
   });
 
   it('lists exempt findings apart and counts them in the summary', () => {
