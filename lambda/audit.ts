@@ -1,8 +1,9 @@
 import { type AwsConnection, callerAccountId, ivschatClient } from './aws/clients.js';
 import { inventoryRegion, toAuditError } from './aws/inventory.js';
 import { withApiBudget } from './aws/rate-limit.js';
+import { parseRoomArn } from './core/arn.js';
 import { buildReport } from './core/report.js';
-import { cacheChanges, planFetches } from './core/room-cache.js';
+import { type CachedRoom, cacheChanges, planFetches } from './core/room-cache.js';
 import type { AuditError, RegionInventory, Report } from './core/types.js';
 import type { CompiledPolicy } from './policy/compile.js';
 import { policiesNeedGetRoom } from './policy/fields.js';
@@ -12,6 +13,8 @@ export interface LiveAuditOptions {
   regions: string[];
   policies: readonly CompiledPolicy[];
   connection?: AwsConnection;
+  /** The audited account, when the caller already knows it; otherwise STS is asked. */
+  accountId?: string;
   /** Client-side calls per second per region and operation; undefined = no client-side budget. */
   apiBudgetTps?: number;
   concurrency?: number;
@@ -21,6 +24,8 @@ export interface LiveAuditOptions {
   roomCache?: RoomCacheStore;
   /** With a room cache: re-fetch a room after this long even if unchanged. */
   fullRefreshHours?: number;
+  /** Rooms with open findings per region: if the list misses one, GetRoom tells whether it is gone. */
+  knownRooms?: (region: string) => Iterable<string>;
 }
 
 export interface AuditRun {
@@ -28,30 +33,39 @@ export interface AuditRun {
   inventories: RegionInventory[];
 }
 
-/** Audits the regions of the calling account: regions in parallel, each within its own API budget. */
+/** Audits the regions of one account: regions in parallel, each within its own API budget. */
 export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun> {
   const now = options.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const connection = options.connection ?? {};
-  const firstRegion = options.regions[0] ?? 'us-east-1';
-  let accountId = '';
+  const regions = [...new Set(options.regions)];
+  const firstRegion = regions[0] ?? 'us-east-1';
+  let accountId = options.accountId ?? '';
   const identityErrors: AuditError[] = [];
-  try {
-    accountId = await callerAccountId(firstRegion, connection);
-  } catch (error) {
-    // Room ARNs still carry the account id; the report says why the target has none.
-    identityErrors.push(toAuditError(firstRegion, 'GetCallerIdentity', error));
+  if (!accountId) {
+    try {
+      accountId = await callerAccountId(firstRegion, connection);
+    } catch (error) {
+      // The audit goes on (room ARNs carry the account id) but counts as incomplete, and without a
+      // known account the room cache is not used: its keys would be wrong.
+      identityErrors.push(toAuditError(firstRegion, 'GetCallerIdentity', error));
+    }
   }
+  const roomCache = accountId ? options.roomCache : undefined;
+  const needGetRoom = policiesNeedGetRoom(options.policies);
+
   const inventories = await Promise.all(
-    options.regions.map(async (region) => {
+    regions.map(async (region) => {
       const client = ivschatClient(region, connection);
       if (options.apiBudgetTps) withApiBudget(client, options.apiBudgetTps);
       try {
-        const cache = options.roomCache ? await options.roomCache.loadRooms(accountId, region) : new Map();
+        const cache: Map<string, CachedRoom> = roomCache
+          ? await roomCache.loadRooms(accountId, region)
+          : new Map();
         const plan = planFetches(cache, {
           now: startedAt,
           fullRefreshHours: options.fullRefreshHours ?? 24,
-          needGetRoom: policiesNeedGetRoom(options.policies),
+          needGetRoom,
         });
         const inventory = await inventoryRegion({
           region,
@@ -61,16 +75,17 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
           ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
           resolve: plan.resolve,
           priority: plan.priority,
+          knownArns: new Set([...cache.keys(), ...(options.knownRooms?.(region) ?? [])]),
         });
-        if (options.roomCache) {
-          const listComplete = !inventory.errors.some((e) => e.operation === 'ListRooms');
+        if (!inventory.accountId) inventory.accountId = accountFromArns(inventory) ?? '';
+        if (roomCache) {
           const { upserts, removals } = cacheChanges(
             inventory.fetched ?? [],
-            listComplete ? inventory.listed : undefined,
+            inventory.deleted,
             cache,
             startedAt,
           );
-          await options.roomCache.saveRooms(accountId, region, upserts, removals);
+          await roomCache.saveRooms(accountId, region, upserts, removals);
         }
         return inventory;
       } finally {
@@ -78,7 +93,10 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
       }
     }),
   );
-  if (identityErrors.length > 0 && inventories[0]) inventories[0].errors.unshift(...identityErrors);
+  if (identityErrors.length > 0 && inventories[0]) {
+    inventories[0].errors.unshift(...identityErrors);
+    inventories[0].complete = false;
+  }
   const report = buildReport({
     startedAt,
     finishedAt: now().toISOString(),
@@ -86,4 +104,12 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
     policies: options.policies,
   });
   return { report, inventories };
+}
+
+function accountFromArns(inventory: RegionInventory): string | undefined {
+  for (const room of inventory.listed) {
+    const account = parseRoomArn(room.arn)?.accountId;
+    if (account) return account;
+  }
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { isRegionName } from './core/arn.js';
 import { ConfigError } from './core/errors.js';
 import { DEFAULT_POLICIES_DIR } from './policy/load-dir.js';
 
@@ -14,7 +15,6 @@ export interface HandlerConfig {
   policiesDir: string;
 }
 
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 /** Reads and checks every variable; a bad one fails fast with a message naming it. */
@@ -30,7 +30,7 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     .map((r) => r.trim())
     .filter(Boolean);
   if (regions.length === 0) throw new ConfigError('AUDIT_REGIONS', 'is not set and AWS_REGION is empty');
-  const badRegion = regions.find((r) => !REGION.test(r));
+  const badRegion = regions.find((r) => !isRegionName(r));
   if (badRegion)
     throw new ConfigError('AUDIT_REGIONS', `"${badRegion}" is not a region name (e.g. us-east-1)`);
 
@@ -45,8 +45,8 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     topicArn,
     apiBudgetTps: numberVar(env, 'API_BUDGET_TPS', 4, { min: 0.1, max: 5 }),
     ...(env.STATE_TABLE_NAME ? { stateTableName: env.STATE_TABLE_NAME } : {}),
-    renotifyAfterHours: numberVar(env, 'RENOTIFY_AFTER_HOURS', 24, { min: 0 }),
-    fullRefreshHours: numberVar(env, 'FULL_REFRESH_HOURS', 24, { min: 0 }),
+    renotifyAfterHours: numberVar(env, 'RENOTIFY_AFTER_HOURS', 24, { min: 1 }),
+    fullRefreshHours: numberVar(env, 'FULL_REFRESH_HOURS', 24, { min: 1 }),
     retainResolvedDays: numberVar(env, 'RETAIN_RESOLVED_DAYS', 30, { min: 1 }),
     policiesDir,
   };

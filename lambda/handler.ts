@@ -3,9 +3,10 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { auditAccount } from './audit.js';
-import { type AwsConnection, snsClient, topicRegion } from './aws/clients.js';
+import { type AwsConnection, callerAccountId, snsClient, topicRegion } from './aws/clients.js';
 import { type HandlerConfig, readConfig } from './config.js';
-import { reconcile } from './core/lifecycle.js';
+import { AuditorError } from './core/errors.js';
+import { reconcile, roomsWithFindings } from './core/lifecycle.js';
 import { SEVERITIES } from './core/types.js';
 import { type NotifyOutcome, notifyAndRecord, type Publisher, snsPublisher } from './notify.js';
 import type { CompiledPolicy } from './policy/compile.js';
@@ -15,8 +16,11 @@ import { DynamoStateStore } from './state/dynamo-store.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
 import { type StateStore, statelessStore } from './state/store.js';
 
-/** Stop starting new API calls when less than this much Lambda time is left. */
-const DEADLINE_MARGIN_MS = 60_000;
+/**
+ * Stop starting new API calls when less than this much Lambda time is left: enough for calls in flight
+ * (10 s request timeout, a few retries), evaluation, the state writes and the SNS publish.
+ */
+const DEADLINE_MARGIN_MS = 90_000;
 
 export interface HandlerDeps {
   env?: NodeJS.ProcessEnv;
@@ -85,23 +89,28 @@ export function createHandler(deps: HandlerDeps = {}) {
       deps.roomCache ??
       (dynamo && config.stateTableName ? new DynamoRoomCache(dynamo, config.stateTableName) : undefined);
     try {
-      const run = await auditAccount({
-        regions: config.regions,
-        policies,
-        connection,
-        apiBudgetTps: config.apiBudgetTps,
-        fullRefreshHours: config.fullRefreshHours,
-        ...(roomCache ? { roomCache } : {}),
-        now,
-        ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS } : {}),
-      });
-      const accountId = run.report.targets.find((t) => t.accountId)?.accountId ?? '';
+      // The account comes first: the state (and so the rooms to double-check) is kept per account.
+      const accountId = await identifyAccount(config.regions[0] ?? 'us-east-1', connection);
       const store =
         deps.stateStore?.(accountId, config) ??
         (dynamo && config.stateTableName
           ? new DynamoStateStore(dynamo, config.stateTableName, accountId, config.retainResolvedDays)
           : statelessStore);
-      const reconciliation = reconcile(run.report, run.inventories, await store.load(), {
+      const previous = await store.load();
+      const known = roomsWithFindings(previous);
+      const run = await auditAccount({
+        regions: config.regions,
+        policies,
+        connection,
+        accountId,
+        apiBudgetTps: config.apiBudgetTps,
+        fullRefreshHours: config.fullRefreshHours,
+        knownRooms: (region) => known.get(region) ?? [],
+        ...(roomCache ? { roomCache } : {}),
+        now,
+        ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS } : {}),
+      });
+      const reconciliation = reconcile(run.report, run.inventories, previous, {
         now: run.report.startedAt,
         renotifyAfterHours: config.renotifyAfterHours,
       });
@@ -152,6 +161,21 @@ export function createHandler(deps: HandlerDeps = {}) {
       metrics.publishStoredMetrics();
     }
   };
+}
+
+async function identifyAccount(region: string, connection: AwsConnection): Promise<string> {
+  try {
+    return await callerAccountId(region, connection);
+  } catch (cause) {
+    // Without the account the state cannot be keyed: fail the run (the errors alarm fires) instead of
+    // alerting every finding as new.
+    throw new AuditorError(
+      `cannot identify the AWS account (sts:GetCallerIdentity): ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
 }
 
 function defaultPublisher(topicArn: string, connection: AwsConnection): Publisher {

@@ -20,7 +20,9 @@ function common(region: string, connection: AwsConnection) {
     region,
     // Adaptive mode adds client-side rate limiting on throttling to the standard backoff.
     retryMode: 'adaptive',
-    maxAttempts: connection.maxAttempts ?? 6,
+    maxAttempts: connection.maxAttempts ?? 5,
+    // A hung request must not carry the run past its deadline.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
     ...(connection.endpoint ? { endpoint: connection.endpoint } : {}),
     ...localCredentials(connection),
   };

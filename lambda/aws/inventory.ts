@@ -20,8 +20,13 @@ export interface InventoryOptions {
   resolve?: (summary: RoomDocument) => RoomDocument | undefined;
   /** Order of GetRoom calls, lower first (so a run cut short by its deadline did the most urgent ones). */
   priority?: (summary: RoomDocument) => number;
-  /** Stop starting new GetRoom calls once this returns true (the run's deadline is near). */
+  /** Stop starting new calls once this returns true (the run's deadline is near). */
   shouldStop?: () => boolean;
+  /**
+   * Rooms known from earlier runs (cached, or with open findings). Any of them missing from this
+   * run's list is checked with GetRoom: gone (ResourceNotFound) or just missed by the list.
+   */
+  knownArns?: Iterable<string>;
 }
 
 /**
@@ -42,10 +47,26 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
     complete: true,
     calls: { listRooms: 0, getRoom: 0 },
   };
+  const seen = new Set<string>();
   try {
     for await (const page of paginateListRooms({ client, pageSize: 50 }, {})) {
       result.calls.listRooms++;
-      for (const summary of page.rooms ?? []) result.listed.push(toRoomDocument(summary));
+      for (const summary of page.rooms ?? []) {
+        // A room updated between pages can show up twice; audit it once.
+        if (!summary.arn || seen.has(summary.arn)) continue;
+        seen.add(summary.arn);
+        result.listed.push(toRoomDocument(summary));
+      }
+      if (page.nextToken && options.shouldStop?.()) {
+        result.errors.push({
+          region,
+          operation: 'ListRooms',
+          code: 'DeadlineReached',
+          message: `stopped listing after ${result.listed.length} rooms: the run's deadline is near`,
+        });
+        result.complete = false;
+        break;
+      }
     }
   } catch (error) {
     result.errors.push(toAuditError(region, 'ListRooms', error));
@@ -54,14 +75,26 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
   }
 
   const toFetch: RoomDocument[] = [];
+  // Known rooms the list did not show go first: each is either deleted or was missed by the list.
+  if (result.complete) {
+    for (const arn of options.knownArns ?? []) {
+      if (!seen.has(arn)) {
+        seen.add(arn);
+        toFetch.push({ arn });
+      }
+    }
+  }
+  const unlisted = toFetch.length;
   for (const summary of result.listed) {
     const known = options.resolve?.(summary);
     if (known) result.rooms.push(known);
     else toFetch.push(summary);
   }
   if (options.priority) {
-    const rank = new Map(toFetch.map((s) => [s.arn, options.priority?.(s) ?? 0]));
-    toFetch.sort((a, b) => (rank.get(a.arn) ?? 0) - (rank.get(b.arn) ?? 0));
+    const listedToFetch = toFetch.slice(unlisted);
+    const rank = new Map(listedToFetch.map((s) => [s.arn, options.priority?.(s) ?? 0]));
+    listedToFetch.sort((a, b) => (rank.get(a.arn) ?? 0) - (rank.get(b.arn) ?? 0));
+    toFetch.splice(unlisted, listedToFetch.length, ...listedToFetch);
   }
   await fetchRooms(options, toFetch, result);
   return result;

@@ -27,11 +27,14 @@ export async function readRoomsFile(path: string, regions: readonly string[]): P
     throw new InputError(`${path}: expected a JSON array of room documents (or { "rooms": [...] })`);
   }
   const byRegion = new Map<string, RegionInventory>();
+  const seenArns = new Set<string>();
   rooms.forEach((room: unknown, index) => {
     if (room === null || typeof room !== 'object' || typeof (room as RoomDocument).arn !== 'string') {
       throw new InputError(`${path} /${index}: a room document must be an object with a string "arn"`);
     }
     const doc = room as RoomDocument;
+    if (seenArns.has(doc.arn)) throw new InputError(`${path} /${index}: room ${doc.arn} appears twice`);
+    seenArns.add(doc.arn);
     const parts = parseRoomArn(doc.arn);
     const region = parts?.region ?? 'unknown';
     if (regions.length > 0 && !regions.includes(region)) return;
@@ -47,6 +50,8 @@ export async function readRoomsFile(path: string, regions: readonly string[]): P
         notReached: [],
         errors: [],
         complete: true,
+        // The file is the whole inventory: a room with findings that is no longer in it is gone.
+        authoritative: true,
         calls: { listRooms: 0, getRoom: 0 },
       };
       byRegion.set(key, inventory);

@@ -2,13 +2,15 @@ import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { auditAccount } from '../audit.js';
 import { snsClient, topicRegion } from '../aws/clients.js';
+import { isRegionName } from '../core/arn.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
-import { reconcile } from '../core/lifecycle.js';
+import { reconcile, roomsWithFindings } from '../core/lifecycle.js';
 import { buildReport } from '../core/report.js';
 import { type Report, SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
 import { notifyAndRecord, snsPublisher } from '../notify.js';
 import { runExamples } from '../policy/examples.js';
 import { DEFAULT_POLICIES_DIR, loadPolicyDir } from '../policy/load-dir.js';
+import { stripControl } from '../render/escape.js';
 import { renderSarif } from '../render/sarif.js';
 import { renderText } from '../render/text.js';
 import { FileStateStore } from '../state/file-store.js';
@@ -16,6 +18,10 @@ import { statelessStore } from '../state/store.js';
 import { readRoomsFile } from './input.js';
 
 export const EXIT = { clean: 0, findings: 1, usage: 2, incomplete: 3 } as const;
+
+/** IVS Chat allows 5 calls per second per operation; the auditor leaves headroom for your application. */
+const DEFAULT_API_BUDGET_TPS = 4;
+const MAX_API_BUDGET_TPS = 5;
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -34,7 +40,7 @@ interface AuditFlags {
   publish?: string;
   state?: string;
   output?: string;
-  apiBudget?: number;
+  apiBudget: number;
   renotifyAfterHours: number;
 }
 
@@ -73,8 +79,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option(
       '--api-budget <tps>',
-      'client-side calls per second per region and operation (live audits)',
+      'client-side calls per second per region and operation, at most 5 (the IVS Chat quota) unless --endpoint is set',
       number,
+      DEFAULT_API_BUDGET_TPS,
     )
     .option(
       '--renotify-after-hours <hours>',
@@ -113,7 +120,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       for (const p of results.policies) {
         const mark = p.failures.length === 0 ? 'ok  ' : 'FAIL';
         io.stdout(`${mark} ${p.id} (${p.passExamples} pass, ${p.failExamples} fail examples)\n`);
-        for (const f of p.failures) io.stdout(`     ${f.file} ${f.example} (${f.arn}): ${f.problem}\n`);
+        // Policy files are untrusted input here (a pull request): no control characters reach the log.
+        for (const f of p.failures) {
+          io.stdout(`     ${stripControl(`${f.file} ${f.example} (${f.arn}): ${f.problem}`)}\n`);
+        }
       }
       const total = results.policies.reduce((n, p) => n + p.passExamples + p.failExamples, 0);
       io.stdout(`examples: ${total - results.failures.length} passed, ${results.failures.length} failed\n`);
@@ -133,6 +143,8 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   const now = new Date().toISOString();
   // One store for both the finding lifecycle and the room cache: they share the file.
   const stateFile = flags.state ? new FileStateStore(flags.state) : undefined;
+  const store = stateFile ?? statelessStore;
+  const previous = await store.load();
   let run: { report: Report; inventories: Awaited<ReturnType<typeof readRoomsFile>> };
   if (flags.input) {
     const inventories = await readRoomsFile(flags.input, flags.region);
@@ -144,20 +156,28 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     });
     run = { report, inventories };
   } else {
-    const regions =
-      flags.region.length > 0 ? flags.region : [io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? ''];
-    if (!regions[0]) throw new ConfigError('--region', 'no region given: pass --region or set AWS_REGION');
+    const regions = liveRegions(flags, io);
+    if (flags.endpoint && !URL.canParse(flags.endpoint)) {
+      throw new ConfigError('--endpoint', `not a URL: "${flags.endpoint}" (e.g. http://127.0.0.1:4566)`);
+    }
+    if (flags.apiBudget > MAX_API_BUDGET_TPS && !flags.endpoint) {
+      throw new ConfigError(
+        '--api-budget',
+        `${flags.apiBudget} is above the IVS Chat quota of ${MAX_API_BUDGET_TPS} calls per second, shared with your application`,
+      );
+    }
+    const known = roomsWithFindings(previous);
     run = await auditAccount({
       regions,
       policies,
       connection: flags.endpoint ? { endpoint: flags.endpoint } : {},
-      ...(flags.apiBudget ? { apiBudgetTps: flags.apiBudget } : {}),
+      apiBudgetTps: flags.apiBudget,
+      knownRooms: (region) => known.get(region) ?? [],
       ...(stateFile ? { roomCache: stateFile } : {}),
     });
   }
 
-  const store = stateFile ?? statelessStore;
-  const reconciliation = reconcile(run.report, run.inventories, await store.load(), {
+  const reconciliation = reconcile(run.report, run.inventories, previous, {
     now,
     renotifyAfterHours: flags.renotifyAfterHours,
   });
@@ -198,6 +218,15 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     (f) => (f.status === 'new' || f.status === 'open') && SEVERITY_RANK[f.severity] >= threshold,
   );
   return failing ? EXIT.findings : EXIT.clean;
+}
+
+function liveRegions(flags: AuditFlags, io: CliIo): string[] {
+  const regions =
+    flags.region.length > 0 ? flags.region : [io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? ''];
+  if (!regions[0]) throw new ConfigError('--region', 'no region given: pass --region or set AWS_REGION');
+  const bad = regions.find((r) => !isRegionName(r));
+  if (bad) throw new ConfigError('--region', `"${bad}" is not a region name (e.g. us-east-1)`);
+  return [...new Set(regions)];
 }
 
 function publisherFor(topicArn: string, endpoint: string | undefined) {

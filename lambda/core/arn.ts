@@ -13,3 +13,8 @@ export function parseRoomArn(arn: unknown): RoomArnParts | undefined {
   const [, partition = '', region = '', accountId = '', roomId = ''] = match;
   return { partition, region, accountId, roomId };
 }
+
+/** AWS region names: us-east-1, eu-central-2, us-gov-west-1, us-isob-east-1, cn-north-1 … */
+export function isRegionName(value: string): boolean {
+  return /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(value);
+}

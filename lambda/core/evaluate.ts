@@ -2,7 +2,7 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import { parseRoomArn } from './arn.js';
 import { fingerprintOf } from './fingerprint.js';
 import { violationsFrom } from './message.js';
-import type { AuditError, Finding, RoomDocument } from './types.js';
+import type { AuditError, Exemption, Finding, RoomDocument } from './types.js';
 
 export interface EvaluationContext {
   /** ISO 8601 time of the run; decides expired exemptions and stamps firstSeen/lastSeen. */
@@ -47,14 +47,15 @@ export function evaluateRoom(
       errors.push({
         region,
         roomArn,
+        policyId: policy.id,
         operation: 'Evaluate',
         code: 'RuleError',
         message: `policy ${policy.id} failed on this room: ${cause instanceof Error ? cause.message : String(cause)}`,
       });
       continue;
     }
-    const exemption = compiled.exemptions.get(roomArn);
-    const expired = exemption?.expires !== undefined && ctx.now.slice(0, 10) > exemption.expires;
+    const exemption = bestExemption(compiled.exemptions.get(roomArn), ctx.now);
+    const expired = exemption !== undefined && isExpired(exemption, ctx.now);
     const remediation = fillPlaceholders(policy.remediation, { arn: roomArn, name: roomName, region });
     for (const v of violations) {
       // Built as one literal (optional fields added after): this is the evaluation hot path.
@@ -85,6 +86,23 @@ export function evaluateRoom(
     }
   }
   return { findings, errors };
+}
+
+/** An exemption holds through its `expires` day (UTC). */
+function isExpired(exemption: Exemption, now: string): boolean {
+  return exemption.expires !== undefined && now.slice(0, 10) > exemption.expires;
+}
+
+/**
+ * Of several exemptions for one room, the one in force that lasts longest (no expiry beats any date);
+ * when all have expired, the latest, so the finding names the most recent one.
+ */
+function bestExemption(candidates: readonly Exemption[] | undefined, now: string): Exemption | undefined {
+  if (!candidates || candidates.length === 0) return undefined;
+  const rank = (e: Exemption) => (isExpired(e, now) ? 0 : 1) * 2 + (e.expires === undefined ? 1 : 0);
+  return candidates.reduce((best, e) =>
+    rank(e) > rank(best) || (rank(e) === rank(best) && (e.expires ?? '') > (best.expires ?? '')) ? e : best,
+  );
 }
 
 type Placeholder = 'arn' | 'name' | 'region';

@@ -41,20 +41,22 @@ export function reconcile(
 ): Reconciliation {
   const { now } = options;
   const audited = new Set<string>();
-  const gone = new Map<string, string>();
+  const gone = new Set<string>();
   const coveredRegions = new Set<string>();
+  // Only a saved listing (--input) is the whole truth; a live list can miss a room updated mid-listing,
+  // so live runs resolve a vanished room only once GetRoom confirmed it gone (inventory.deleted).
+  const authoritativeListings = new Map<string, Set<string>>();
   for (const inv of inventories) {
-    coveredRegions.add(regionKey(inv.accountId, inv.region));
+    const key = regionKey(inv.accountId, inv.region);
+    coveredRegions.add(key);
     for (const room of inv.rooms) audited.add(room.arn);
-    for (const arn of inv.deleted) gone.set(arn, 'room deleted');
+    for (const arn of inv.deleted) gone.add(arn);
+    if (inv.authoritative) authoritativeListings.set(key, new Set(inv.listed.map((r) => r.arn)));
   }
-  // A room missing from a fully read list no longer exists.
-  const listedByRegion = new Map<string, Set<string>>();
-  for (const inv of inventories) {
-    const listComplete = !inv.errors.some((e) => e.operation === 'ListRooms');
-    if (listComplete)
-      listedByRegion.set(regionKey(inv.accountId, inv.region), new Set(inv.listed.map((r) => r.arn)));
-  }
+  // A policy that failed on a room (rule threw) neither raises nor resolves that room's findings for it.
+  const failedChecks = new Set(
+    report.errors.filter((e) => e.policyId && e.roomArn).map((e) => `${e.policyId}\n${e.roomArn}`),
+  );
 
   const findings: Finding[] = [];
   const newFindings: Finding[] = [];
@@ -64,6 +66,7 @@ export function reconcile(
   const renotifyMs = options.renotifyAfterHours * 3_600_000;
 
   for (const current of report.findings) {
+    if (seen.has(current.fingerprint)) continue; // the same room twice (e.g. listed twice): one finding
     seen.add(current.fingerprint);
     const before = previous.get(current.fingerprint);
     const wasOpen = before?.status === 'open';
@@ -97,11 +100,11 @@ export function reconcile(
     if (seen.has(before.fingerprint) || before.status === 'resolved') continue;
     const f = before.finding;
     const key = regionKey(f.accountId, f.region);
-    const listed = listedByRegion.get(key);
-    const reason = audited.has(f.roomArn)
-      ? undefined
-      : (gone.get(f.roomArn) ?? (listed && !listed.has(f.roomArn) ? 'room deleted' : null));
-    if (reason === null || !coveredRegions.has(key)) continue; // not audited this run: stays as it was
+    if (!coveredRegions.has(key) || failedChecks.has(`${f.policyId}\n${f.roomArn}`)) continue;
+    const listing = authoritativeListings.get(key);
+    const deleted = gone.has(f.roomArn) || (listing !== undefined && !listing.has(f.roomArn));
+    if (!audited.has(f.roomArn) && !deleted) continue; // not audited this run: stays as it was
+    const reason = audited.has(f.roomArn) ? undefined : 'room deleted';
     if (before.status === 'exempt') {
       changes.push({ ...before, status: 'resolved', lastSeen: now }); // exemptions resolve silently
       continue;
@@ -138,4 +141,20 @@ function record(finding: Finding, status: FindingRecord['status'], lastNotified?
 
 function regionKey(accountId: string, region: string): string {
   return `${accountId}/${region}`;
+}
+
+/** Rooms with open or exempt findings, per region: a live run checks any the list misses. */
+export function roomsWithFindings(previous: ReadonlyMap<string, FindingRecord>): Map<string, Set<string>> {
+  const byRegion = new Map<string, Set<string>>();
+  for (const record of previous.values()) {
+    if (record.status === 'resolved') continue;
+    const { region, roomArn } = record.finding;
+    let rooms = byRegion.get(region);
+    if (!rooms) {
+      rooms = new Set();
+      byRegion.set(region, rooms);
+    }
+    rooms.add(roomArn);
+  }
+  return byRegion;
 }

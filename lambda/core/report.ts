@@ -38,7 +38,8 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
       report.errors.push(...errors);
     }
   }
-  if (report.errors.some((e) => e.operation === 'Evaluate')) report.complete = false;
+  // Any error (an API fault, a rule that threw) means some room or policy was not fully checked.
+  if (report.errors.length > 0) report.complete = false;
   report.findings.sort(
     (a, b) =>
       SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||

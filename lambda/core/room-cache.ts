@@ -48,10 +48,10 @@ export function planFetches(cache: ReadonlyMap<string, CachedRoom>, options: Fet
   };
 }
 
-/** What the cache should hold after a region's inventory: fresh copies in, vanished rooms out. */
+/** What the cache should hold after a region's inventory: fresh copies in, rooms confirmed gone out. */
 export function cacheChanges(
   fetched: readonly RoomDocument[],
-  listed: readonly RoomDocument[] | undefined,
+  deleted: readonly string[],
   cache: ReadonlyMap<string, CachedRoom>,
   now: string,
 ): { upserts: CachedRoom[]; removals: string[] } {
@@ -61,7 +61,5 @@ export function cacheChanges(
     fetchedAt: now,
     doc,
   }));
-  if (!listed) return { upserts, removals: [] };
-  const present = new Set(listed.map((r) => r.arn));
-  return { upserts, removals: [...cache.keys()].filter((arn) => !present.has(arn)) };
+  return { upserts, removals: deleted.filter((arn) => cache.has(arn)) };
 }

@@ -78,6 +78,8 @@ export interface Finding {
 export interface AuditError {
   region: string;
   roomArn?: string;
+  /** Set when one policy failed on one room (its findings for that room are neither new nor resolved). */
+  policyId?: string;
   operation: string;
   code: string;
   message: string;
@@ -123,5 +125,11 @@ export interface RegionInventory {
   errors: AuditError[];
   /** The list was read to the end and every listed room was audited or skipped as deleted. */
   complete: boolean;
+  /**
+   * The listing is the whole truth, so a known room missing from it is gone (saved `--input` files).
+   * A live ListRooms is not: a room updated while the pages are read moves to the front and is missed,
+   * so live runs confirm absence with GetRoom instead.
+   */
+  authoritative?: boolean;
   calls: { listRooms: number; getRoom: number };
 }

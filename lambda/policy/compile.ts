@@ -10,8 +10,8 @@ export interface CompiledPolicy {
   rule: ValidateFunction<RoomDocument>;
   appliesTo?: ValidateFunction<RoomDocument>;
   regions?: ReadonlySet<string>;
-  /** room ARN → its exemption (the first one listing it). */
-  exemptions: ReadonlyMap<string, Exemption>;
+  /** room ARN → the exemptions listing it (a renewal may add a second entry). */
+  exemptions: ReadonlyMap<string, readonly Exemption[]>;
 }
 
 export interface PolicySource {
@@ -65,9 +65,9 @@ export function compilePolicies(sources: PolicySource[], policyFileSchema: objec
         : compileSchema(ruleAjv, source.file, '/appliesTo', policy.appliesTo, problems);
     if (!rule || (policy.appliesTo !== undefined && !appliesTo)) continue;
 
-    const exemptions = new Map<string, Exemption>();
+    const exemptions = new Map<string, Exemption[]>();
     for (const exemption of policy.exemptions ?? []) {
-      for (const arn of exemption.rooms) if (!exemptions.has(arn)) exemptions.set(arn, exemption);
+      for (const arn of exemption.rooms) exemptions.set(arn, [...(exemptions.get(arn) ?? []), exemption]);
     }
     compiled.push({
       file: source.file,
