@@ -170,6 +170,77 @@ describe('inventoryRegion', () => {
   });
 });
 
+describe('inventoryRegion: rooms the list did not show', () => {
+  it('audits a known room the list missed (updated while the pages were read) instead of calling it deleted', async () => {
+    ivschat.on(ListRoomsCommand).resolves({ rooms: [summary('A1')] });
+    ivschat
+      .on(GetRoomCommand)
+      .callsFake(async (input) => getRoomOutput(String(input.identifier).split('/')[1] ?? ''));
+    const result = await inventoryRegion({
+      region: 'us-east-1',
+      accountId: ACCOUNT,
+      client: new IvschatClient({}),
+      knownArns: [arn('A1'), arn('Moved')],
+    });
+    expect(result.deleted).toEqual([]);
+    expect(result.rooms.map((r) => r.id).sort()).toEqual(['A1', 'Moved']);
+  });
+
+  it('confirms a known room gone when GetRoom answers ResourceNotFound', async () => {
+    ivschat.on(ListRoomsCommand).resolves({ rooms: [summary('A1')] });
+    ivschat.on(GetRoomCommand, { identifier: arn('A1') }).resolves(getRoomOutput('A1'));
+    ivschat
+      .on(GetRoomCommand, { identifier: arn('Gone') })
+      .rejects(new ResourceNotFoundException({ message: 'room not found', $metadata: {} } as never));
+    const result = await inventoryRegion({
+      region: 'us-east-1',
+      accountId: ACCOUNT,
+      client: new IvschatClient({}),
+      knownArns: [arn('Gone')],
+    });
+    expect(result).toMatchObject({ complete: true, deleted: [arn('Gone')] });
+  });
+
+  it('stops listing at the deadline, says so, and checks no unlisted rooms', async () => {
+    ivschat
+      .on(ListRoomsCommand)
+      .resolvesOnce({ rooms: [summary('A1')], nextToken: 'p2' })
+      .resolvesOnce({ rooms: [summary('A2')] });
+    ivschat
+      .on(GetRoomCommand)
+      .callsFake(async (input) => getRoomOutput(String(input.identifier).split('/')[1] ?? ''));
+    const result = await inventoryRegion({
+      region: 'us-east-1',
+      accountId: ACCOUNT,
+      client: new IvschatClient({}),
+      knownArns: [arn('Elsewhere')],
+      shouldStop: () => true,
+    });
+    expect(result.complete).toBe(false);
+    expect(result.calls.listRooms).toBe(1);
+    expect(result.errors).toEqual([
+      expect.objectContaining({ operation: 'ListRooms', code: 'DeadlineReached' }),
+    ]);
+    expect(result.deleted).toEqual([]);
+  });
+
+  it('audits a room that two pages both returned once', async () => {
+    ivschat
+      .on(ListRoomsCommand)
+      .resolvesOnce({ rooms: [summary('A1')], nextToken: 'p2' })
+      .resolvesOnce({ rooms: [summary('A1'), summary('A2')] });
+    ivschat
+      .on(GetRoomCommand)
+      .callsFake(async (input) => getRoomOutput(String(input.identifier).split('/')[1] ?? ''));
+    const result = await inventoryRegion({
+      region: 'us-east-1',
+      accountId: ACCOUNT,
+      client: new IvschatClient({}),
+    });
+    expect(result.rooms.map((r) => r.id).sort()).toEqual(['A1', 'A2']);
+  });
+});
+
 describe('inventoryRegion with the real SDK retry', () => {
   it('rides out throttling: a 429 ThrottlingException is retried and then succeeds', async () => {
     ivschat.restore();

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateRoom } from '../../lambda/core/evaluate.js';
+import { type FindingRecord, reconcile, roomsWithFindings } from '../../lambda/core/lifecycle.js';
+import { buildReport } from '../../lambda/core/report.js';
+import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
+import { ACCOUNT, compliantRoom } from '../fixtures.js';
+
+const policies = loadPolicyDir().policies;
+const T1 = '2026-05-01T10:00:00.000Z';
+const T2 = '2026-05-01T11:00:00.000Z';
+
+function inventory(rooms: RoomDocument[], overrides: Partial<RegionInventory> = {}): RegionInventory {
+  return {
+    accountId: ACCOUNT,
+    region: 'us-east-1',
+    listed: rooms,
+    rooms,
+    deleted: [],
+    notReached: [],
+    errors: [],
+    complete: true,
+    calls: { listRooms: 1, getRoom: rooms.length },
+    ...overrides,
+  };
+}
+
+/** Runs reconcile as the handler does and returns the state after the run. */
+function run(inv: RegionInventory, previous: Map<string, FindingRecord>, now: string) {
+  const report = buildReport({ startedAt: now, finishedAt: now, inventories: [inv], policies });
+  const result = reconcile(report, [inv], previous, { now, renotifyAfterHours: 24 });
+  const next = new Map(previous);
+  for (const change of result.changes) next.set(change.fingerprint, change);
+  return { ...result, state: next };
+}
+
+const bad = compliantRoom({ maximumMessageLength: 500 }, 'Bad000000001');
+const good = compliantRoom({}, 'Good00000001');
+
+describe('reconcile', () => {
+  it('marks first-seen findings new, then open, and stays quiet while nothing changes', () => {
+    const first = run(inventory([bad, good]), new Map(), T1);
+    expect(first.newFindings.map((f) => f.roomArn)).toEqual([bad.arn]);
+    const second = run(inventory([bad, good]), first.state, T2);
+    expect(second.newFindings).toEqual([]);
+    expect(second.report.findings.map((f) => f.status)).toEqual(['open']);
+    expect(second.report.findings[0]?.firstSeen).toBe(T1);
+    expect(second.changes).toEqual([]);
+  });
+
+  it('resolves a finding when its room was audited and passes', () => {
+    const first = run(inventory([bad]), new Map(), T1);
+    const fixed = { ...bad, maximumMessageLength: 200 };
+    const second = run(inventory([fixed]), first.state, T2);
+    expect(second.resolvedFindings).toHaveLength(1);
+    expect(second.resolvedFindings[0]).not.toHaveProperty('resolvedReason');
+  });
+
+  it('keeps the findings of a room whose GetRoom failed open', () => {
+    const first = run(inventory([bad]), new Map(), T1);
+    const failed = inventory([], {
+      listed: [bad],
+      complete: false,
+      errors: [
+        {
+          region: 'us-east-1',
+          roomArn: bad.arn,
+          operation: 'GetRoom',
+          code: 'InternalServerException',
+          message: 'x',
+        },
+      ],
+    });
+    expect(run(failed, first.state, T2).resolvedFindings).toEqual([]);
+  });
+
+  it('does not resolve a room that a live list missed (updated while the list was read)', () => {
+    const first = run(inventory([bad]), new Map(), T1);
+    // The room is absent from the list and was not confirmed gone: it must stay open.
+    const missed = inventory([good]);
+    expect(run(missed, first.state, T2).resolvedFindings).toEqual([]);
+  });
+
+  it('resolves the findings of a room GetRoom confirmed deleted, saying why', () => {
+    const first = run(inventory([bad]), new Map(), T1);
+    const gone = inventory([], { deleted: [bad.arn] });
+    const [resolved] = run(gone, first.state, T2).resolvedFindings;
+    expect(resolved?.resolvedReason).toBe('room deleted');
+  });
+
+  it('resolves a room missing from an authoritative listing (a saved --input file)', () => {
+    const first = run(inventory([bad], { authoritative: true }), new Map(), T1);
+    const second = run(inventory([good], { authoritative: true }), first.state, T2);
+    expect(second.resolvedFindings[0]?.resolvedReason).toBe('room deleted');
+  });
+
+  it('neither raises nor resolves findings of a policy whose rule threw on the room', () => {
+    const first = run(inventory([bad]), new Map(), T1);
+    const fixed = { ...bad, maximumMessageLength: 200 };
+    const report = buildReport({
+      startedAt: T2,
+      finishedAt: T2,
+      inventories: [inventory([fixed])],
+      policies,
+    });
+    report.errors.push({
+      region: 'us-east-1',
+      roomArn: bad.arn,
+      policyId: 'message-length-max',
+      operation: 'Evaluate',
+      code: 'RuleError',
+      message: 'threw',
+    });
+    const result = reconcile(report, [inventory([fixed])], first.state, { now: T2, renotifyAfterHours: 24 });
+    expect(result.resolvedFindings).toEqual([]);
+  });
+
+  it('reminds of open findings after renotifyAfterHours, once', () => {
+    const first = run(inventory([bad]), new Map(), T1);
+    const dayLater = '2026-05-02T10:00:00.000Z';
+    const reminded = run(inventory([bad]), first.state, dayLater);
+    expect(reminded.reminders).toHaveLength(1);
+    expect(run(inventory([bad]), reminded.state, '2026-05-02T11:00:00.000Z').reminders).toEqual([]);
+  });
+
+  it('counts a room listed twice once', () => {
+    const twice = inventory([bad, bad]);
+    const result = run(twice, new Map(), T1);
+    expect(result.newFindings).toHaveLength(1);
+    expect(new Set(result.changes.map((c) => c.fingerprint)).size).toBe(result.changes.length);
+  });
+
+  it('lists rooms with open findings per region, for the next live run to double-check', () => {
+    const { state } = run(inventory([bad, good]), new Map(), T1);
+    expect(roomsWithFindings(state)).toEqual(new Map([['us-east-1', new Set([bad.arn])]]));
+  });
+});
+
+describe('exemption renewal', () => {
+  it('honours a renewed exemption listed after an expired one', () => {
+    const room = compliantRoom({ maximumMessageLength: 300 }, 'Legacy000001');
+    const [compiled] = policies.filter((p) => p.policy.id === 'message-length-max');
+    if (!compiled) throw new Error('starter policy missing');
+    const renewed = {
+      ...compiled,
+      exemptions: new Map([
+        [
+          room.arn,
+          [
+            { rooms: [room.arn], reason: 'first', expires: '2020-01-31' },
+            { rooms: [room.arn], reason: 'renewed', expires: '2099-12-31' },
+          ],
+        ],
+      ]),
+    };
+    const [finding] = evaluateRoom(room, [renewed], { now: T1 }).findings;
+    expect(finding).toMatchObject({ status: 'exempt', exemption: { reason: 'renewed', expired: false } });
+  });
+});
