@@ -2,14 +2,32 @@
  * Stable identity of a finding: the policy, the room and the JSON pointer — never the value,
  * so a length that moves from 500 to 300 stays the same open finding.
  *
- * Two independent 53-bit string hashes (cyrb53 with different seeds) give 106 bits: no realistic
- * collision across millions of findings, and ~10× cheaper than a SHA-256 per finding (this runs once
- * per violation on the evaluation hot path). Not a security boundary: nothing trusts it but our state.
+ * Two independent 53-bit string hashes (cyrb53), one of the room ARN and one of policy + pointer,
+ * side by side: 106 bits, no realistic collision across millions of findings. Both halves are
+ * memoised (one evaluation checks many policies of one room, and pointers repeat), which keeps this
+ * off the evaluation hot path. Not a security boundary: nothing trusts it but our own state.
  */
 export function fingerprintOf(policyId: string, roomArn: string, path: string): string {
-  const key = `${policyId}\n${roomArn}\n${path}`;
-  return hex53(key, 0x1f2e3d4c) + hex53(key, 0x5a6b7c8d);
+  if (roomArn !== lastRoom.arn) {
+    lastRoom.arn = roomArn;
+    lastRoom.hex = hex53(roomArn, 0x1f2e3d4c);
+  }
+  let byPath = ruleHexes.get(policyId);
+  if (!byPath) {
+    byPath = new Map();
+    ruleHexes.set(policyId, byPath);
+  }
+  let ruleHex = byPath.get(path);
+  if (ruleHex === undefined) {
+    ruleHex = hex53(`${policyId}\n${path}`, 0x5a6b7c8d);
+    if (byPath.size < 1_000) byPath.set(path, ruleHex);
+  }
+  return lastRoom.hex + ruleHex;
 }
+
+const lastRoom = { arn: '', hex: hex53('', 0x1f2e3d4c) };
+/** policy id → JSON pointer → hash (policies are few, their pointers fewer still). */
+const ruleHexes = new Map<string, Map<string, string>>();
 
 function hex53(text: string, seed: number): string {
   let h1 = 0xdeadbeef ^ seed;

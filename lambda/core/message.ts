@@ -33,57 +33,58 @@ function describe(error: ErrorObject, room: unknown): Violation {
   const p = error.params as Record<string, unknown>;
   let path = error.instancePath;
   if (error.keyword === 'required') path = `${path}/${escapePointer(String(p.missingProperty))}`;
-  if (error.keyword === 'additionalProperties')
+  if (error.keyword === 'additionalProperties') {
     path = `${path}/${escapePointer(String(p.additionalProperty))}`;
+  }
   const found = valueAt(room, path);
-  const label = labelOf(path);
-  const actual = found.present ? found.value : undefined;
-  const is = found.present ? `${label} is ${show(found.value)}` : `${label} is missing`;
-  const withActual = (message: string): Violation =>
-    found.present ? { path, actual, message } : { path, message };
+  const message = sentence(error, p, labelOf(path), found);
+  // One object shape either way (this runs once per violation).
+  return found.present ? { path, actual: found.value, message } : { path, message };
+}
 
+function sentence(
+  error: ErrorObject,
+  p: Record<string, unknown>,
+  label: string,
+  found: { present: boolean; value?: unknown },
+): string {
+  const is = () => (found.present ? `${label} is ${show(found.value)}` : `${label} is missing`);
   switch (error.keyword) {
     case 'maximum':
     case 'minimum':
     case 'exclusiveMaximum':
     case 'exclusiveMinimum':
-      return withActual(
-        `${is}; must be ${COMPARISON[String(p.comparison)] ?? p.comparison} ${show(p.limit)}`,
-      );
+      return `${is()}; must be ${COMPARISON[String(p.comparison)] ?? p.comparison} ${show(p.limit)}`;
     case 'maxLength':
     case 'minLength':
-      return withActual(
-        `${label} has ${lengthOf(found.value)} characters; must have ${error.keyword === 'maxLength' ? 'at most' : 'at least'} ${p.limit}`,
-      );
+      return `${label} has ${lengthOf(found.value)} characters; must have ${error.keyword === 'maxLength' ? 'at most' : 'at least'} ${p.limit}`;
     case 'maxItems':
     case 'minItems': {
       const n = Array.isArray(found.value) ? found.value.length : 0;
       const head = n === 0 ? `${label} is empty` : `${label} has ${n} item${n === 1 ? '' : 's'}`;
-      return withActual(
-        `${head}; must have ${error.keyword === 'maxItems' ? 'at most' : 'at least'} ${p.limit} item${p.limit === 1 ? '' : 's'}`,
-      );
+      return `${head}; must have ${error.keyword === 'maxItems' ? 'at most' : 'at least'} ${p.limit} item${p.limit === 1 ? '' : 's'}`;
     }
     case 'maxProperties':
     case 'minProperties':
-      return withActual(`${label} has ${countKeys(found.value)} entries; ${error.message}`);
+      return `${label} has ${countKeys(found.value)} entries; ${error.message}`;
     case 'required':
-      return { path, message: `${label} is missing; it is required` };
+      return `${label} is missing; it is required`;
     case 'const':
-      return withActual(`${is}; must be ${show(p.allowedValue)}`);
+      return `${is()}; must be ${show(p.allowedValue)}`;
     case 'enum':
-      return withActual(`${is}; must be one of ${(p.allowedValues as unknown[]).map(show).join(', ')}`);
+      return `${is()}; must be one of ${(p.allowedValues as unknown[]).map(show).join(', ')}`;
     case 'type':
-      return withActual(`${is}; must be of type ${p.type}`);
+      return `${is()}; must be of type ${p.type}`;
     case 'pattern':
-      return withActual(`${is}; must match /${p.pattern}/`);
+      return `${is()}; must match /${p.pattern}/`;
     case 'format':
-      return withActual(`${is}; must be a valid ${p.format}`);
+      return `${is()}; must be a valid ${p.format}`;
     case 'additionalProperties':
-      return withActual(`${label} is not allowed`);
+      return `${label} is not allowed`;
     case 'errorMessage':
-      return withActual(error.message ?? `${label} is invalid`);
+      return error.message ?? `${label} is invalid`;
     default:
-      return withActual(`${is}; ${error.message ?? `fails ${error.keyword}`}`);
+      return `${is()}; ${error.message ?? `fails ${error.keyword}`}`;
   }
 }
 
