@@ -10,7 +10,7 @@
 export function fingerprintOf(policyId: string, roomArn: string, path: string): string {
   if (roomArn !== lastRoom.arn) {
     lastRoom.arn = roomArn;
-    lastRoom.hex = hex53(roomArn, 0x1f2e3d4c);
+    lastRoom.hex = hex53(roomArn, ROOM_SEED);
   }
   let byPath = ruleHexes.get(policyId);
   if (!byPath) {
@@ -19,15 +19,17 @@ export function fingerprintOf(policyId: string, roomArn: string, path: string): 
   }
   let ruleHex = byPath.get(path);
   if (ruleHex === undefined) {
-    ruleHex = hex53(`${policyId}\n${path}`, 0x5a6b7c8d);
+    ruleHex = hex53(`${policyId}\n${path}`, RULE_SEED);
     if (byPath.size < 1_000) byPath.set(path, ruleHex);
   }
   return lastRoom.hex + ruleHex;
 }
 
-const lastRoom = { arn: '', hex: hex53('', 0x1f2e3d4c) };
-/** policy id → JSON pointer → hash (policies are few, their pointers fewer still). */
-const ruleHexes = new Map<string, Map<string, string>>();
+const ROOM_SEED = 0x1f2e3d4c;
+const RULE_SEED = 0x5a6b7c8d;
+/** Number#toString(16) on a 53-bit double is slow enough to dominate evaluation: use a table. */
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex = (byte: number) => BYTE_HEX[byte] as string;
 
 function hex53(text: string, seed: number): string {
   let h1 = 0xdeadbeef ^ seed;
@@ -39,6 +41,18 @@ function hex53(text: string, seed: number): string {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  const value = 4294967296 * (2097151 & h2) + (h1 >>> 0);
-  return value.toString(16).padStart(14, '0');
+  // 21 bits of h2, then 32 of h1: 14 hex digits.
+  return (
+    hex((h2 >>> 16) & 0x1f) +
+    hex((h2 >>> 8) & 0xff) +
+    hex(h2 & 0xff) +
+    hex(h1 >>> 24) +
+    hex((h1 >>> 16) & 0xff) +
+    hex((h1 >>> 8) & 0xff) +
+    hex(h1 & 0xff)
+  );
 }
+
+/** policy id → JSON pointer → hash (policies are few, their pointers fewer still). */
+const ruleHexes = new Map<string, Map<string, string>>();
+const lastRoom = { arn: '', hex: hex53('', ROOM_SEED) };
