@@ -91,7 +91,8 @@ async function evaluation() {
     checks,
     findings: bundled.findings,
     findingsPerCheck: round(bundled.findings / checks, 3),
-    measuredIn: 'child process running the minified esbuild bundle of the evaluation core (as the Lambda ships it)',
+    measuredIn:
+      'child process running the minified esbuild bundle of the evaluation core (as the Lambda ships it)',
     secondsBestOf3: round(best, 3),
     secondsAll: bundled.seconds.map((s) => round(s, 3)),
     checksPerSecond,
@@ -124,13 +125,20 @@ interface EvaluationChildResult {
 }
 
 async function evaluationInBundle(count: number): Promise<EvaluationChildResult> {
-  // Layout mirrors the repo (x/y/child.mjs → ../../policies), which the default policy folder expects.
-  const dir = mkdtempSync(join(tmpdir(), 'ivschat-bench-eval-'));
+  return JSON.parse(await runBundled('evaluation-child.ts', [String(count), NOW])) as EvaluationChildResult;
+}
+
+/**
+ * Bundles a bench child with esbuild, minified like the Lambda, and runs it in a fresh node process.
+ * The layout mirrors the repo (bench/child/x.mjs → ../../policies), as the default policy folder expects.
+ */
+async function runBundled(entry: string, argv: string[]): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'ivschat-bench-child-'));
   try {
     cpSync(join(ROOT, 'policies'), join(dir, 'policies'), { recursive: true });
-    const outfile = join(dir, 'bench', 'eval', 'child.mjs');
+    const outfile = join(dir, 'bench', 'child', entry.replace(/\.ts$/, '.mjs'));
     await build({
-      entryPoints: [join(BENCH_DIR, 'evaluation-child.ts')],
+      entryPoints: [join(BENCH_DIR, entry)],
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -140,8 +148,8 @@ async function evaluationInBundle(count: number): Promise<EvaluationChildResult>
       outfile,
       logLevel: 'warning',
     });
-    const output = await runNode([outfile, String(count), NOW]);
-    return JSON.parse(output) as EvaluationChildResult;
+    const output = await runNode([outfile, ...argv]);
+    return output.trim().split('\n').pop() ?? '{}';
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -492,13 +500,7 @@ async function memory() {
   const aws = await startLocalAws({ quotas: { enabled: false } });
   try {
     aws.seedRooms(REGION, benchRooms(REGION, n));
-    const out = await runNode([
-      '--import',
-      'tsx',
-      join(BENCH_DIR, 'memory-child.ts'),
-      aws.endpoint,
-      String(n),
-    ]);
+    const out = await runBundled('memory-child.ts', [aws.endpoint, String(n)]);
     const child = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
       path: string;
       roomsAudited: number;
@@ -508,7 +510,6 @@ async function memory() {
       baselineRssMb: number;
       peakRssMb: number;
       maxRssMb: number;
-      maxRssBeforeSerialiseMb: number;
       heapUsedPeakMb: number;
     };
     results.memory = { rooms: n, ...child };
@@ -516,8 +517,8 @@ async function memory() {
     rows.push(
       { metric: 'memory.peakRssMb', value: peak, target: '≤ 256', pass: peak <= 256 },
       { metric: 'memory.baselineRssMb (after imports)', value: child.baselineRssMb },
-      { metric: 'memory.maxRssBeforeSerialiseMb (diag)', value: child.maxRssBeforeSerialiseMb },
-      { metric: 'memory.auditSeconds', value: child.seconds },
+      { metric: 'memory.heapUsedPeakMb (diag)', value: child.heapUsedPeakMb },
+      { metric: 'memory.seconds', value: child.seconds },
     );
   } finally {
     await aws.close();

@@ -1,4 +1,5 @@
 import type { CompiledPolicy } from '../policy/compile.js';
+import { appendAll } from './append.js';
 import { evaluateRoom } from './evaluate.js';
 import { REPORT_VERSION, type RegionInventory, type Report, SEVERITY_RANK } from './types.js';
 
@@ -28,14 +29,14 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
     },
   };
   for (const inventory of inventories) {
-    report.errors.push(...inventory.errors);
+    appendAll(report.errors, inventory.errors);
     report.roomsSkipped = (report.roomsSkipped ?? 0) + inventory.deleted.length;
     const ctx = { now: startedAt, accountId: inventory.accountId, region: inventory.region };
     for (const room of inventory.rooms) {
       const { findings, errors } = evaluateRoom(room, policies, ctx);
       report.roomsAudited++;
-      report.findings.push(...findings);
-      report.errors.push(...errors);
+      appendAll(report.findings, findings);
+      appendAll(report.errors, errors);
     }
   }
   // Any error (an API fault, a rule that threw) means some room or policy was not fully checked.

@@ -1,3 +1,4 @@
+import { appendAll } from '../core/append.js';
 import type { Finding } from '../core/types.js';
 import {
   type Alert,
@@ -76,15 +77,15 @@ function renderBody(alert: Alert): string {
 
   if (alert.newFindings.length > 0) {
     out.push('', RULE, `NEW FINDINGS (${alert.newFindings.length})`, RULE);
-    out.push(...renderGrouped(alert.newFindings));
+    appendAll(out, renderGrouped(alert.newFindings));
   }
   if (alert.resolvedFindings.length > 0) {
     out.push('', RULE, `RESOLVED (${alert.resolvedFindings.length})`, RULE);
-    out.push(...renderGrouped(alert.resolvedFindings, { resolved: true, runAt: alert.report.startedAt }));
+    appendAll(out, renderGrouped(alert.resolvedFindings, { resolved: true, runAt: alert.report.startedAt }));
   }
   if (alert.reminders.length > 0) {
     out.push('', RULE, `STILL OPEN - REMINDER (${alert.reminders.length})`, RULE);
-    out.push(...renderGrouped(alert.reminders));
+    appendAll(out, renderGrouped(alert.reminders));
   }
   const omitted = omittedTotal(alert);
   if (alert.omitted && omitted > 0) {
@@ -119,7 +120,10 @@ function renderGrouped(findings: readonly Finding[], opts: FindingOptions = {}):
         '',
         `[${inlineValue(policy.policyId, 128)}] ${inlineValue(policy.title, 300)} (${plural(policy.findings.length, 'room')})`,
       );
-      for (const f of policy.findings) out.push('', ...renderFinding(f, opts));
+      for (const f of policy.findings) {
+        out.push('');
+        appendAll(out, renderFinding(f, opts));
+      }
     }
   }
   return out;

@@ -83,8 +83,17 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
   const items = toItems(alert);
   const baseOmitted = alert.omitted ?? { new: 0, resolved: 0, reminders: 0 };
 
-  const whole = build(alert, items, baseOmitted);
-  if (messageBytes(whole) <= maxBytes) return [whole];
+  // Rendering a run with tens of thousands of findings in one piece only to learn it is too big costs
+  // hundreds of megabytes: try the single message only when the estimate says it may fit.
+  let estimate = 0;
+  for (const item of items) {
+    estimate += estimateCost(item);
+    if (estimate > maxBytes * 2) break;
+  }
+  if (estimate <= maxBytes * 2) {
+    const whole = build(alert, items, baseOmitted);
+    if (messageBytes(whole) <= maxBytes) return [whole];
+  }
 
   const budget = maxBytes - LABEL_MARGIN;
   const fits = (chunk: Item[], omitted: OmittedCounts) =>
@@ -100,21 +109,6 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
   // Greedy packing on an estimate, then every chunk is checked by rendering it for real.
   const overhead = messageBytes(empty) + slackReserve(alert);
   const capacity = Math.max(1, budget - overhead);
-  const chunks: Item[][] = [];
-  let current: Item[] = [];
-  let used = 0;
-  for (const item of items) {
-    const cost = estimateCost(item);
-    if (current.length > 0 && used + cost > capacity) {
-      chunks.push(current);
-      current = [];
-      used = 0;
-    }
-    current.push(item);
-    used += cost;
-  }
-  if (current.length > 0) chunks.push(current);
-
   const noneOmitted = { new: 0, resolved: 0, reminders: 0 };
   const verified: Item[][] = [];
   const dropped: Item[] = [];
@@ -133,11 +127,30 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
       else dropped.push(only);
     }
   };
-  for (const chunk of chunks) settle(chunk);
+  // Chunks are cut and verified one at a time; once maxParts are full, the remaining findings are only
+  // counted, so they are never rendered.
+  let current: Item[] = [];
+  let used = 0;
+  let next = 0;
+  for (; next < items.length && verified.length < maxParts; next++) {
+    const item = items[next] as Item;
+    const cost = estimateCost(item);
+    if (current.length > 0 && used + cost > capacity) {
+      settle(current);
+      current = [];
+      used = 0;
+      if (verified.length >= maxParts) break;
+    }
+    current.push(item);
+    used += cost;
+  }
+  if (current.length > 0 && verified.length < maxParts) settle(current);
+  else next -= current.length;
+  const unrendered = items.slice(Math.max(0, next));
 
   // Past maxParts (or for findings too large to list) the rest is counted in the last part.
   let kept = verified.slice(0, maxParts);
-  let rest = [...verified.slice(maxParts).flat(), ...dropped];
+  let rest = [...verified.slice(maxParts).flat(), ...dropped, ...unrendered];
   if (rest.length > 0) {
     if (kept.length === 0) kept = [[]];
     const last = [...(kept.at(-1) ?? [])];

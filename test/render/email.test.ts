@@ -144,6 +144,14 @@ describe('Function: renderEmail', () => {
       expect(body).not.toContain('last seen 2026-01-01');
     });
 
+    it('renders 60,000 findings without overflowing the call stack (regression: push(...lines))', () => {
+      const many = Array.from({ length: 60_000 }, (_, i) =>
+        makeFinding({ roomArn: `arn:aws:ivschat:us-east-1:123456789012:room/R${i}`, fingerprint: `f${i}` }),
+      );
+      const { body } = renderEmail(makeAlert({ newFindings: many }));
+      expect(body).toContain('NEW FINDINGS (60000)');
+    });
+
     it('says when an exemption has expired', () => {
       const f = makeFinding({ exemption: { reason: 'load test', expires: '2024-12-31', expired: true } });
       expect(renderEmail(makeAlert({ newFindings: [f] })).body).toMatch(

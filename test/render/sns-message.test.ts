@@ -110,6 +110,19 @@ describe('Function: buildSnsMessages', () => {
     expect(buildSnsMessages(alert)[0]?.MessageAttributes.severity?.StringValue).toBe('critical');
   });
 
+  it('counts, without rendering, findings beyond the last part: 120,000 findings stay accounted for', () => {
+    const findings = Array.from({ length: 120_000 }, (_, i) => longFinding(i, 'medium'));
+    const alert = makeAlert({
+      newFindings: findings,
+      report: makeReport({ findings, roomsAudited: 50_000 }),
+    });
+    const messages = buildSnsMessages(alert);
+    expect(messages).toHaveLength(10);
+    for (const m of messages) expect(messageBytes(m)).toBeLessThanOrEqual(SNS_MAX_BYTES);
+    const { listed, omitted } = accounted(messages);
+    expect(listed + omitted).toBe(120_000);
+  });
+
   it('keeps a run of 5,000 findings with long values within the SNS limit, every finding accounted for', () => {
     const findings = Array.from({ length: 5000 }, (_, i) => longFinding(i, SEVERITIES[i % 5] ?? 'info'));
     const alert = makeAlert({
