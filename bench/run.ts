@@ -12,7 +12,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { auditAccount } from '../lambda/audit.js';
 import { evaluateRoom } from '../lambda/core/evaluate.js';
-import type { RoomDocument } from '../lambda/core/types.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { type LocalAws, startLocalAws } from '../local-aws/index.js';
 import { MemoryRoomCache } from './memory-cache.js';
