@@ -77,7 +77,8 @@ export function reconcile(
       continue;
     }
     if (!wasOpen) {
-      const finding: Finding = { ...current, status: 'new' };
+      // Evaluation already marks findings new: reuse the object (a first audit can hold 100,000 of them).
+      const finding: Finding = current.status === 'new' ? current : { ...current, status: 'new' };
       findings.push(finding);
       newFindings.push(finding);
       changes.push({ ...record(finding, 'open'), lastNotified: now });
