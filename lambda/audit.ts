@@ -1,10 +1,12 @@
 import { type AwsConnection, callerAccountId, ivschatClient } from './aws/clients.js';
 import { inventoryRegion, toAuditError } from './aws/inventory.js';
 import { withApiBudget } from './aws/rate-limit.js';
+import { appendAll } from './core/append.js';
 import { parseRoomArn } from './core/arn.js';
+import { evaluateRoom } from './core/evaluate.js';
 import { buildReport } from './core/report.js';
 import { type CachedRoom, cacheChanges, planFetches } from './core/room-cache.js';
-import type { AuditError, RegionInventory, Report } from './core/types.js';
+import type { AuditError, Finding, RegionInventory, Report } from './core/types.js';
 import type { CompiledPolicy } from './policy/compile.js';
 import { policiesNeedGetRoom } from './policy/fields.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
@@ -67,16 +69,26 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
           fullRefreshHours: options.fullRefreshHours ?? 24,
           needGetRoom,
         });
+        // Rooms are evaluated as they arrive, so no run holds every room document at once.
+        const evaluation = { findings: [] as Finding[], errors: [] as AuditError[] };
+        const ctx = { now: startedAt, accountId, region };
         const inventory = await inventoryRegion({
           region,
           accountId,
           client,
+          onRoom: (doc) => {
+            const result = evaluateRoom(doc, options.policies, ctx);
+            appendAll(evaluation.findings, result.findings);
+            appendAll(evaluation.errors, result.errors);
+          },
+          keepFetched: roomCache !== undefined,
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
           resolve: plan.resolve,
           priority: plan.priority,
           knownArns: new Set([...cache.keys(), ...(options.knownRooms?.(region) ?? [])]),
         });
+        inventory.evaluation = evaluation;
         if (!inventory.accountId) inventory.accountId = accountFromArns(inventory) ?? '';
         if (roomCache) {
           const { upserts, removals } = cacheChanges(
@@ -107,8 +119,8 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
 }
 
 function accountFromArns(inventory: RegionInventory): string | undefined {
-  for (const room of inventory.listed) {
-    const account = parseRoomArn(room.arn)?.accountId;
+  for (const arn of inventory.listed) {
+    const account = parseRoomArn(arn)?.accountId;
     if (account) return account;
   }
   return undefined;

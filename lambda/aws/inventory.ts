@@ -20,6 +20,10 @@ export interface InventoryOptions {
   resolve?: (summary: RoomDocument) => RoomDocument | undefined;
   /** Order of GetRoom calls, lower first (so a run cut short by its deadline did the most urgent ones). */
   priority?: (summary: RoomDocument) => number;
+  /** Receives each audited document instead of `rooms` keeping it (evaluate as rooms arrive). */
+  onRoom?: (doc: RoomDocument) => void;
+  /** Keep the documents fetched with GetRoom in `fetched` (for the room cache). */
+  keepFetched?: boolean;
   /** Stop starting new calls once this returns true (the run's deadline is near). */
   shouldStop?: () => boolean;
   /**
@@ -39,6 +43,7 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
     region,
     accountId: options.accountId,
     listed: [],
+    audited: [],
     rooms: [],
     deleted: [],
     notReached: [],
@@ -48,6 +53,7 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
     calls: { listRooms: 0, getRoom: 0 },
   };
   const seen = new Set<string>();
+  const summaries: RoomDocument[] = [];
   try {
     for await (const page of paginateListRooms({ client, pageSize: 50 }, {})) {
       result.calls.listRooms++;
@@ -55,7 +61,8 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
         // A room updated between pages can show up twice; audit it once.
         if (!summary.arn || seen.has(summary.arn)) continue;
         seen.add(summary.arn);
-        result.listed.push(toRoomDocument(summary));
+        result.listed.push(summary.arn);
+        summaries.push(toRoomDocument(summary));
       }
       if (page.nextToken && options.shouldStop?.()) {
         result.errors.push({
@@ -85,18 +92,19 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
     }
   }
   const unlisted = toFetch.length;
-  for (const summary of result.listed) {
+  for (const summary of summaries) {
     const known = options.resolve?.(summary);
-    if (known) result.rooms.push(known);
+    if (known) audit(options, result, known);
     else toFetch.push(summary);
   }
+  let ordered = toFetch;
   if (options.priority) {
     const listedToFetch = toFetch.slice(unlisted);
     const rank = new Map(listedToFetch.map((s) => [s.arn, options.priority?.(s) ?? 0]));
     listedToFetch.sort((a, b) => (rank.get(a.arn) ?? 0) - (rank.get(b.arn) ?? 0));
-    toFetch.splice(unlisted, listedToFetch.length, ...listedToFetch);
+    ordered = toFetch.slice(0, unlisted).concat(listedToFetch);
   }
-  await fetchRooms(options, toFetch, result);
+  await fetchRooms(options, ordered, result);
   return result;
 }
 
@@ -114,8 +122,8 @@ async function fetchRooms(options: InventoryOptions, toFetch: RoomDocument[], re
       result.calls.getRoom++;
       try {
         const doc = toRoomDocument(await client.send(new GetRoomCommand({ identifier: summary.arn })));
-        result.rooms.push(doc);
-        result.fetched?.push(doc);
+        audit(options, result, doc);
+        if (options.keepFetched) result.fetched?.push(doc);
       } catch (error) {
         if (error instanceof ResourceNotFoundException) {
           result.deleted.push(summary.arn);
@@ -128,6 +136,12 @@ async function fetchRooms(options: InventoryOptions, toFetch: RoomDocument[], re
   };
   const workers = Math.max(1, Math.min(options.concurrency ?? 8, toFetch.length));
   await Promise.all(Array.from({ length: workers }, worker));
+}
+
+function audit(options: InventoryOptions, result: RegionInventory, doc: RoomDocument): void {
+  result.audited.push(doc.arn);
+  if (options.onRoom) options.onRoom(doc);
+  else result.rooms.push(doc);
 }
 
 /** SDK exception → report error. Network failures carry a code instead of an exception name. */

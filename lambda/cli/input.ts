@@ -45,6 +45,7 @@ export async function readRoomsFile(path: string, regions: readonly string[]): P
         accountId: parts?.accountId ?? '',
         region,
         listed: [],
+        audited: [],
         rooms: [],
         deleted: [],
         notReached: [],
@@ -56,7 +57,8 @@ export async function readRoomsFile(path: string, regions: readonly string[]): P
       };
       byRegion.set(key, inventory);
     }
-    inventory.listed.push(doc);
+    inventory.listed.push(doc.arn);
+    inventory.audited.push(doc.arn);
     inventory.rooms.push(doc);
   });
   return [...byRegion.values()];

@@ -49,9 +49,9 @@ export function reconcile(
   for (const inv of inventories) {
     const key = regionKey(inv.accountId, inv.region);
     coveredRegions.add(key);
-    for (const room of inv.rooms) audited.add(room.arn);
+    for (const arn of inv.audited) audited.add(arn);
     for (const arn of inv.deleted) gone.add(arn);
-    if (inv.authoritative) authoritativeListings.set(key, new Set(inv.listed.map((r) => r.arn)));
+    if (inv.authoritative) authoritativeListings.set(key, new Set(inv.listed));
   }
   // A policy that failed on a room (rule threw) neither raises nor resolves that room's findings for it.
   const failedChecks = new Set(

@@ -31,6 +31,12 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
   for (const inventory of inventories) {
     appendAll(report.errors, inventory.errors);
     report.roomsSkipped = (report.roomsSkipped ?? 0) + inventory.deleted.length;
+    if (inventory.evaluation) {
+      report.roomsAudited += inventory.audited.length;
+      appendAll(report.findings, inventory.evaluation.findings);
+      appendAll(report.errors, inventory.evaluation.errors);
+      continue;
+    }
     const ctx = { now: startedAt, accountId: inventory.accountId, region: inventory.region };
     for (const room of inventory.rooms) {
       const { findings, errors } = evaluateRoom(room, policies, ctx);

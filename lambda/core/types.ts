@@ -112,10 +112,16 @@ export const REPORT_VERSION = '1.0';
 export interface RegionInventory {
   accountId: string;
   region: string;
-  /** Every room the list returned (summaries), in list order. */
-  listed: RoomDocument[];
-  /** Full documents of the rooms that were audited. */
+  /** ARNs of every room the list returned, in list order (summaries are not kept: memory). */
+  listed: string[];
+  /** ARNs of the rooms audited in this run. */
+  audited: string[];
+  /**
+   * Full documents of the audited rooms, to be evaluated — unless they were evaluated as they
+   * arrived (`evaluation`), which a live audit does so that 50,000 documents are never held at once.
+   */
   rooms: RoomDocument[];
+  evaluation?: { findings: Finding[]; errors: AuditError[] };
   /** ARNs listed but gone before their GetRoom (deleted in between): skipped, not errors. */
   deleted: string[];
   /** ARNs listed but not fetched because the run stopped early. */

@@ -14,7 +14,8 @@ function inventory(rooms: RoomDocument[], overrides: Partial<RegionInventory> = 
   return {
     accountId: ACCOUNT,
     region: 'us-east-1',
-    listed: rooms,
+    listed: rooms.map((r) => r.arn),
+    audited: rooms.map((r) => r.arn),
     rooms,
     deleted: [],
     notReached: [],
@@ -59,7 +60,7 @@ describe('reconcile', () => {
   it('keeps the findings of a room whose GetRoom failed open', () => {
     const first = run(inventory([bad]), new Map(), T1);
     const failed = inventory([], {
-      listed: [bad],
+      listed: [bad.arn],
       complete: false,
       errors: [
         {

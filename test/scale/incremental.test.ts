@@ -116,7 +116,7 @@ describe('incremental audits', () => {
 
     const run = await audit();
     expect(ops().GetRoom?.calls).toBe(1);
-    const updated = run.inventories[0]?.rooms.find((r) => r.arn === rooms[3]?.arn);
+    const updated = run.inventories[0]?.fetched?.find((r) => r.arn === rooms[3]?.arn);
     expect(updated?.maximumMessageLength).toBe(42);
   });
 
