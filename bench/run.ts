@@ -16,7 +16,7 @@ import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { type LocalAws, startLocalAws } from '../local-aws/index.js';
 import { MemoryRoomCache } from './memory-cache.js';
 import { benchPolicies } from './policies.js';
-import { benchRoomDocuments, benchRooms } from './rooms.js';
+import { BENCH_ACCOUNT, benchRoomDocuments, benchRooms } from './rooms.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
@@ -26,6 +26,14 @@ const NOW = '2026-01-01T00:00:00.000Z';
 const SCALE = 10;
 const QUOTA_TPS = 5 * SCALE;
 const BUDGET_TPS = 4 * SCALE;
+/**
+ * The steady state is 200 sequential ListRooms pages plus a fixed ~0.25 s of work (evaluating 10,000
+ * cached rooms, saving the cache). At ×10 that fixed part is 5 % of a 5 s run and the ratio hangs on
+ * noise; ×5 (a 10 s run) stays closer to the real 4 TPS run (50 s, where it is 0.5 %).
+ */
+const STEADY_SCALE = 5;
+const STEADY_QUOTA_TPS = 5 * STEADY_SCALE;
+const STEADY_BUDGET_TPS = 4 * STEADY_SCALE;
 /** Same banner as lib/ivschat-auditor.ts (checked below, so a change there is noticed). */
 const REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -157,9 +165,10 @@ async function runBundled(entry: string, argv: string[]): Promise<string> {
 function evaluationHere(count: number) {
   const policies = benchPolicies();
   const rooms = benchRoomDocuments(REGION, count);
+  const ctx = { now: NOW, accountId: BENCH_ACCOUNT, region: REGION };
   const loop = () => {
     const t0 = performance.now();
-    for (const room of rooms) evaluateRoom(room, policies, { now: NOW });
+    for (const room of rooms) evaluateRoom(room, policies, ctx);
     return (performance.now() - t0) / 1000;
   };
   loop();
@@ -272,7 +281,7 @@ async function steadyState() {
     if (!fill.report.complete)
       throw new Error(`cache fill incomplete: ${JSON.stringify(fill.report.errors[0])}`);
 
-    aws.setQuotas({ enabled: true, scale: SCALE });
+    aws.setQuotas({ enabled: true, scale: STEADY_SCALE });
     aws.resetStats();
     recording = true;
     t0 = performance.now();
@@ -280,7 +289,7 @@ async function steadyState() {
       regions: [REGION],
       policies,
       connection: { endpoint: aws.endpoint },
-      apiBudgetTps: BUDGET_TPS,
+      apiBudgetTps: STEADY_BUDGET_TPS,
       roomCache,
     });
     const t1 = performance.now();
@@ -294,7 +303,7 @@ async function steadyState() {
       afterLastListRoomsSeconds: round((t1 - lastList) / 1000, 3),
     };
     const pages = Math.ceil(n / 50);
-    const minSeconds = pages / BUDGET_TPS;
+    const minSeconds = pages / STEADY_BUDGET_TPS;
     const calls = run.inventories.reduce(
       (acc, i) => ({ listRooms: acc.listRooms + i.calls.listRooms, getRoom: acc.getRoom + i.calls.getRoom }),
       { listRooms: 0, getRoom: 0 },
@@ -320,14 +329,14 @@ async function steadyState() {
       listRoomsMaxObservedTps: listStats.maxObservedTps,
       throttledCalls: totals.throttled,
       failedCalls: totals.errors + run.report.errors.length,
-      limiterSpacingMs: round((1000 + 50) / BUDGET_TPS, 2),
-      limiterFloorSeconds: round(((pages - 1) * (1000 + 50)) / BUDGET_TPS / 1000, 3),
+      limiterSpacingMs: round((1000 + 50) / STEADY_BUDGET_TPS, 2),
+      limiterFloorSeconds: round(((pages - 1) * (1000 + 50)) / STEADY_BUDGET_TPS / 1000, 3),
       phases,
       listPageLatencyMs: round(pageLatencyMs, 2),
       cacheFillSeconds: round(fillSeconds),
-      budgetTps: BUDGET_TPS,
-      quotaTps: QUOTA_TPS,
-      scale: SCALE,
+      budgetTps: STEADY_BUDGET_TPS,
+      quotaTps: STEADY_QUOTA_TPS,
+      scale: STEADY_SCALE,
     };
     rows.push(
       { metric: 'steadyState.getRoomCalls', value: calls.getRoom, target: '0', pass: calls.getRoom === 0 },

@@ -28,10 +28,13 @@ export function evaluateRoom(
 ): Evaluation {
   const findings: Finding[] = [];
   const errors: AuditError[] = [];
-  const arnParts = parseRoomArn(room?.arn);
+  // The caller usually knows account and region (a live audit, a grouped --input file); the ARN
+  // is parsed only when it does not, or when the room has no id of its own.
+  const arnParts =
+    ctx.region && ctx.accountId && typeof room?.id === 'string' ? undefined : parseRoomArn(room?.arn);
   const roomArn = typeof room?.arn === 'string' ? room.arn : '';
-  const region = arnParts?.region ?? ctx.region ?? '';
-  const accountId = arnParts?.accountId ?? ctx.accountId ?? '';
+  const region = ctx.region || arnParts?.region || '';
+  const accountId = ctx.accountId || arnParts?.accountId || '';
   const roomName = typeof room?.name === 'string' ? room.name : '';
   const roomId = typeof room?.id === 'string' ? room.id : (arnParts?.roomId ?? '');
 

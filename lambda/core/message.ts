@@ -32,9 +32,9 @@ export function violationsFrom(errors: readonly ErrorObject[], room: unknown): V
 function describe(error: ErrorObject, room: unknown): Violation {
   const p = error.params as Record<string, unknown>;
   let path = error.instancePath;
-  if (error.keyword === 'required') path = `${path}/${escapePointer(String(p.missingProperty))}`;
+  if (error.keyword === 'required') path = childPointer(path, String(p.missingProperty));
   if (error.keyword === 'additionalProperties') {
-    path = `${path}/${escapePointer(String(p.additionalProperty))}`;
+    path = childPointer(path, String(p.additionalProperty));
   }
   const found = valueAt(room, path);
   const message = sentence(error, p, labelOf(path), found);
@@ -125,6 +125,23 @@ function parsePointer(pointer: string): ParsedPointer {
 
 function labelOf(pointer: string): string {
   return parsePointer(pointer).label;
+}
+
+const childPointers = new Map<string, Map<string, string>>();
+
+/** `parent` + `/key` (escaped), memoised: the same few pointers recur for every room. */
+function childPointer(parent: string, key: string): string {
+  let byKey = childPointers.get(parent);
+  if (!byKey) {
+    byKey = new Map();
+    if (childPointers.size < 1_000) childPointers.set(parent, byKey);
+  }
+  let pointer = byKey.get(key);
+  if (pointer === undefined) {
+    pointer = `${parent}/${escapePointer(key)}`;
+    if (byKey.size < 1_000) byKey.set(key, pointer);
+  }
+  return pointer;
 }
 
 function escapePointer(key: string): string {
