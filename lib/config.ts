@@ -39,15 +39,15 @@ export const MAX_API_BUDGET_TPS = 5;
  */
 export const MAX_SCHEDULE_INTERVAL_SECONDS = 3 * 24 * 3600;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export class InvalidContextError extends Error {
+  override readonly name = 'InvalidContextError';
   constructor(readonly problems: string[]) {
     super(`Invalid ivschat-auditor context:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 
 /**
- * Reads and validates every context key, collecting all problems into one `ConfigError` so a
+ * Reads and validates every context key, collecting all problems into one `InvalidContextError` so a
  * user fixes them in one pass. Values from `-c` arrive as strings; values from `cdk.json` may be
  * JSON numbers or arrays; both are accepted.
  */
@@ -107,7 +107,7 @@ export function readConfig(getContext: (key: ContextKey) => unknown): AuditorCon
   const fullRefreshHours = number('fullRefreshHours', positiveInteger);
   const retainResolvedDays = number('retainResolvedDays', positiveInteger);
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new InvalidContextError(problems);
   return {
     schedule,
     regions,

@@ -1,7 +1,7 @@
 import type { CompiledPolicy } from '../policy/compile.js';
 import { appendAll } from './append.js';
 import { evaluateRoom } from './evaluate.js';
-import { REPORT_VERSION, type RegionInventory, type Report, SEVERITY_RANK } from './types.js';
+import { type Finding, REPORT_VERSION, type RegionInventory, type Report, SEVERITY_RANK } from './types.js';
 
 export interface ReportInput {
   startedAt: string;
@@ -47,12 +47,22 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
   }
   // Any error (an API fault, a rule that threw) means some room or policy was not fully checked.
   if (report.errors.length > 0) report.complete = false;
-  report.findings.sort(
-    (a, b) =>
-      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-      a.policyId.localeCompare(b.policyId) ||
-      a.roomArn.localeCompare(b.roomArn) ||
-      a.path.localeCompare(b.path),
-  );
+  report.findings.sort(compareFindings);
   return report;
+}
+
+/** The one order of findings everywhere: severity (critical first), policy, region, room, pointer. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+    cmp(a.policyId, b.policyId) ||
+    cmp(a.region, b.region) ||
+    cmp(a.roomName, b.roomName) ||
+    cmp(a.roomArn, b.roomArn) ||
+    cmp(a.path, b.path)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,4 +1,5 @@
 import { fillPlaceholders } from '../core/evaluate.js';
+import { compareFindings } from '../core/report.js';
 import type { Finding, Report, Severity } from '../core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
 import { wellFormed } from './escape.js';
@@ -63,15 +64,7 @@ export function countBySeverity(findings: readonly Finding[]): Record<Severity, 
  * Returns a new array.
  */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort(
-    (a, b) =>
-      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-      cmp(a.policyId, b.policyId) ||
-      cmp(a.region, b.region) ||
-      cmp(a.roomName, b.roomName) ||
-      cmp(a.roomArn, b.roomArn) ||
-      cmp(a.path, b.path),
-  );
+  return [...findings].sort(compareFindings);
 }
 
 /** Groups sorted findings by severity then policy, preserving order. */
@@ -135,8 +128,4 @@ function urlPart(s: string): string {
     /[!'()*~_]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, checkSchedule, readConfig, scheduleIntervalSeconds } from '../../lib/config.js';
+import { checkSchedule, InvalidContextError, readConfig, scheduleIntervalSeconds } from '../../lib/config.js';
 import { synthError } from './synth.js';
 
 const from = (context: Record<string, unknown>) => readConfig((key) => context[key]);
@@ -8,7 +8,7 @@ function problemsOf(context: Record<string, unknown>): string[] {
   try {
     from(context);
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
+    if (error instanceof InvalidContextError) return error.problems;
     throw error;
   }
   return [];
@@ -109,7 +109,7 @@ describe('App: invalid context fails synth', () => {
     ['apiBudgetTps', { apiBudgetTps: 'four' }],
   ])('names %s in the message', (key, context) => {
     const error = synthError(context);
-    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toBeInstanceOf(InvalidContextError);
     expect(error?.message).toContain(`- ${key}: `);
   });
 });
