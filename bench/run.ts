@@ -13,8 +13,8 @@ import { build } from 'esbuild';
 import { auditAccount } from '../lambda/audit.js';
 import { evaluateRoom } from '../lambda/core/evaluate.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
+import { MemoryRoomCache } from '../lambda/state/memory-room-cache.js';
 import { type LocalAws, startLocalAws } from '../local-aws/index.js';
-import { MemoryRoomCache } from './memory-cache.js';
 import { benchPolicies } from './policies.js';
 import { BENCH_ACCOUNT, benchRoomDocuments, benchRooms } from './rooms.js';
 

@@ -2,9 +2,8 @@ import { GetRoomCommand, IvschatClient, UpdateRoomCommand } from '@aws-sdk/clien
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditAccount } from '../../lambda/audit.js';
 import { withApiBudget } from '../../lambda/aws/rate-limit.js';
-import type { CachedRoom } from '../../lambda/core/room-cache.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
-import type { RoomCacheStore } from '../../lambda/state/room-cache-store.js';
+import { MemoryRoomCache } from '../../lambda/state/memory-room-cache.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 
 const policies = loadPolicyDir().policies;
@@ -26,24 +25,6 @@ function seed(region: string, count: number) {
     region,
     Array.from({ length: count }, (_, i) => ({ name: `room-${i}`, maximumMessageLength: i % 2 ? 500 : 200 })),
   );
-}
-
-class MemoryRoomCache implements RoomCacheStore {
-  readonly data = new Map<string, Map<string, CachedRoom>>();
-  async loadRooms(accountId: string, region: string) {
-    return new Map(this.data.get(`${accountId}/${region}`));
-  }
-  async saveRooms(
-    accountId: string,
-    region: string,
-    upserts: readonly CachedRoom[],
-    removals: readonly string[],
-  ) {
-    const rooms = this.data.get(`${accountId}/${region}`) ?? new Map();
-    for (const r of upserts) rooms.set(r.arn, r);
-    for (const arn of removals) rooms.delete(arn);
-    this.data.set(`${accountId}/${region}`, rooms);
-  }
 }
 
 const ops = (region = 'us-east-1') => aws.stats()[region] ?? {};

@@ -1,7 +1,7 @@
-import type { CachedRoom } from '../lambda/core/room-cache.js';
-import type { RoomCacheStore } from '../lambda/state/room-cache-store.js';
+import type { CachedRoom } from '../core/room-cache.js';
+import type { RoomCacheStore } from './room-cache-store.js';
 
-/** In-memory RoomCacheStore: the benchmark's stand-in for the DynamoDB room cache. */
+/** Room cache held in memory, for one process: tests, the benchmark, a one-off run. */
 export class MemoryRoomCache implements RoomCacheStore {
   readonly data = new Map<string, Map<string, CachedRoom>>();
   async loadRooms(accountId: string, region: string): Promise<Map<string, CachedRoom>> {
