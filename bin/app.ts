@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { buildApp } from '../lib/app.js';
-import { ConfigError } from '../lib/config.js';
+import { InvalidContextError } from '../lib/config.js';
 
 try {
   buildApp().app.synth();
 } catch (error) {
   // Configuration and policy problems are the user's to fix: show the message, not a stack trace.
   if (
-    error instanceof ConfigError ||
+    error instanceof InvalidContextError ||
     (error instanceof Error && error.message.startsWith('ivschat-auditor:'))
   ) {
     console.error(error.message);
