@@ -1,24 +1,13 @@
 /** Deterministic synthetic room documents for the benchmark: varied, some compliant, most not. */
 import type { RoomDocument } from '../lambda/core/types.js';
 import type { SeedRoom } from '../local-aws/index.js';
+import { prng } from '../local-aws/prng.js';
 
 export const BENCH_ACCOUNT = '000000000000';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const TEAMS = ['team-chat', 'team-video', 'team-growth', 'team-ops', ''];
 const ENVS = ['prod', 'staging', 'dev'];
-
-/** Small deterministic PRNG (mulberry32), so every run audits the same rooms. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function roomId(prefix: string, i: number): string {
   // 12 alphanumerics: 2-letter prefix + base-62 index, zero-padded.
@@ -36,7 +25,7 @@ function roomId(prefix: string, i: number): string {
  * one or more ways (length 500, rate 20–100, fallback ALLOW or no handler, no logging, no/empty owner).
  */
 export function benchRooms(region: string, count: number, prefix = 'bm', seed = 42): SeedRoom[] {
-  const rand = rng(seed);
+  const rand = prng(seed);
   const base = Date.UTC(2025, 0, 1);
   const rooms: SeedRoom[] = [];
   for (let i = 0; i < count; i++) {

@@ -6,8 +6,8 @@
 
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { listen } from './listen.js';
 
 /** dynalite ships no type declarations: load it through require with the one signature used here. */
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: {
@@ -40,14 +40,7 @@ export interface LocalDynamoOptions {
 export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server as Server, options.port ?? 0, host);
   const endpoint = `http://${host}:${port}`;
   const client = new DynamoDBClient({
     endpoint,

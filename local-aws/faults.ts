@@ -1,4 +1,5 @@
 /** Fault injection: deterministic 5xx, access denied per region, rooms that vanish between List and Get. */
+import { prng } from './prng.js';
 
 export type FaultService = 'ivschat' | 'sns' | 'sts';
 
@@ -19,18 +20,6 @@ export interface FaultOptions {
   vanishingRooms?: string[];
   /** Rooms (ARN, id or name) really deleted right after a ListRooms page has listed them. */
   deleteAfterListing?: string[];
-}
-
-/** mulberry32: tiny deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class Faults {

@@ -5,11 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { RoomDocument } from '../lambda/core/types.js';
 import { type FaultOptions, type FaultService, Faults } from './faults.js';
 import { json, type LocalResponse, parseSigV4Scope, readBody, send } from './http.js';
 import { IvschatService, ivschatError, routeIvschat, type SeedRoom } from './ivschat.js';
+import { listen } from './listen.js';
 import { type QuotaConfig, QuotaManager, type QuotaOptions, resolveQuotaConfig } from './quota.js';
 import { type PublishedMessage, SnsService, type Subscription, snsError, type Topic } from './sns.js';
 import { Stats, type StatsSnapshot } from './stats.js';
@@ -245,14 +245,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     void onRequest(req, res);
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, host);
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
 
   return {
