@@ -20,6 +20,9 @@ import { Construct } from 'constructs';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { CONTEXT_DEFAULTS, type ContextKey, readConfig, scheduleIntervalSeconds } from './config.js';
 
+/** The audit waits on a 4-per-second API budget, not on CPU: 512 MB is plenty (see bench/README.md). */
+const FUNCTION_MEMORY_MB = 512;
+
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Where the handler looks for policies, relative to the bundle root (the handler owner resolves it). */
@@ -174,7 +177,7 @@ export class IvsChatAuditor extends Construct {
       ...lockFile(),
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
+      memorySize: FUNCTION_MEMORY_MB,
       // The audit watches its own deadline and stops early, so the Lambda maximum is safe.
       timeout: Duration.minutes(15),
       // One audit at a time: two would share, and so double, the per-account API budget.
@@ -199,7 +202,9 @@ export class IvsChatAuditor extends Construct {
         POLICIES_DIR: BUNDLED_POLICIES_DIR,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: '--enable-source-maps',
+        // Cap V8's old space below the function's memory, so a large first audit collects garbage
+        // instead of growing until the sandbox kills the run (see bench/README.md, memory).
+        NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${Math.floor(FUNCTION_MEMORY_MB * 0.75)}`,
       },
       bundling: {
         forceDockerBundling: false,
