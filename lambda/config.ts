@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_API_BUDGET_TPS, IVSCHAT_QUOTA_TPS } from './aws/rate-limit.js';
 import { isRegionName } from './core/arn.js';
 import { ConfigError } from './core/errors.js';
 import { DEFAULT_POLICIES_DIR } from './policy/load-dir.js';
@@ -43,7 +44,10 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   return {
     regions: [...new Set(regions)],
     topicArn,
-    apiBudgetTps: numberVar(env, 'API_BUDGET_TPS', 4, { min: 0.1, max: 5 }),
+    apiBudgetTps: numberVar(env, 'API_BUDGET_TPS', DEFAULT_API_BUDGET_TPS, {
+      min: 0.1,
+      max: IVSCHAT_QUOTA_TPS,
+    }),
     ...(env.STATE_TABLE_NAME ? { stateTableName: env.STATE_TABLE_NAME } : {}),
     renotifyAfterHours: numberVar(env, 'RENOTIFY_AFTER_HOURS', 24, { min: 1 }),
     fullRefreshHours: numberVar(env, 'FULL_REFRESH_HOURS', 24, { min: 1 }),

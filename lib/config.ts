@@ -1,4 +1,5 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { DEFAULT_API_BUDGET_TPS, IVSCHAT_QUOTA_TPS } from '../lambda/aws/rate-limit.js';
 
 /** Validated deployment settings, read from CDK context (`cdk.json` or `-c key=value`). */
 export interface AuditorConfig {
@@ -22,16 +23,13 @@ export const CONTEXT_DEFAULTS = {
   alertEmails: '',
   slackWorkspaceId: '',
   slackChannelId: '',
-  apiBudgetTps: 4,
+  apiBudgetTps: DEFAULT_API_BUDGET_TPS,
   renotifyAfterHours: 24,
   fullRefreshHours: 24,
   retainResolvedDays: 30,
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
-
-/** IVS Chat's own quota for ListRooms and GetRoom is 5 TPS per account and region. */
-export const MAX_API_BUDGET_TPS = 5;
 
 /**
  * Longest schedule interval the missed-audit alarm can watch: it evaluates two intervals, and
@@ -99,9 +97,9 @@ export function readConfig(getContext: (key: ContextKey) => unknown): AuditorCon
     Number.isInteger(n) && n > 0 ? undefined : `must be a whole number > 0, got ${n}`;
 
   const apiBudgetTps = number('apiBudgetTps', (n) =>
-    n > 0 && n <= MAX_API_BUDGET_TPS
+    n > 0 && n <= IVSCHAT_QUOTA_TPS
       ? undefined
-      : `must be > 0 and <= ${MAX_API_BUDGET_TPS} (the IVS Chat quota per account and region), got ${n}`,
+      : `must be > 0 and <= ${IVSCHAT_QUOTA_TPS} (the IVS Chat quota per account and region), got ${n}`,
   );
   const renotifyAfterHours = number('renotifyAfterHours', positiveInteger);
   const fullRefreshHours = number('fullRefreshHours', positiveInteger);

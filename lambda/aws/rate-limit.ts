@@ -1,3 +1,8 @@
+/** IVS Chat's quota for ListRooms and GetRoom: 5 calls per second per account and region, not adjustable. */
+export const IVSCHAT_QUOTA_TPS = 5;
+/** The auditor's default share of it, leaving the rest to the customer's own application. */
+export const DEFAULT_API_BUDGET_TPS = 4;
+
 /**
  * Client-side API budget: releases callers one at a time, at least 1/tps seconds apart (plus a
  * little slack for network jitter), so no 1-second window ever sees more than `tps` calls and the

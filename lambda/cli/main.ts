@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { auditAccount } from '../audit.js';
 import { snsClient, topicRegion } from '../aws/clients.js';
+import { DEFAULT_API_BUDGET_TPS, IVSCHAT_QUOTA_TPS } from '../aws/rate-limit.js';
 import { isRegionName } from '../core/arn.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
 import { reconcile, roomsWithFindings } from '../core/lifecycle.js';
@@ -18,10 +19,6 @@ import { statelessStore } from '../state/store.js';
 import { readRoomsFile } from './input.js';
 
 export const EXIT = { clean: 0, findings: 1, usage: 2, incomplete: 3 } as const;
-
-/** IVS Chat allows 5 calls per second per operation; the auditor leaves headroom for your application. */
-const DEFAULT_API_BUDGET_TPS = 4;
-const MAX_API_BUDGET_TPS = 5;
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -160,10 +157,10 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     if (flags.endpoint && !URL.canParse(flags.endpoint)) {
       throw new ConfigError('--endpoint', `not a URL: "${flags.endpoint}" (e.g. http://127.0.0.1:4566)`);
     }
-    if (flags.apiBudget > MAX_API_BUDGET_TPS && !flags.endpoint) {
+    if (flags.apiBudget > IVSCHAT_QUOTA_TPS && !flags.endpoint) {
       throw new ConfigError(
         '--api-budget',
-        `${flags.apiBudget} is above the IVS Chat quota of ${MAX_API_BUDGET_TPS} calls per second, shared with your application`,
+        `${flags.apiBudget} is above the IVS Chat quota of ${IVSCHAT_QUOTA_TPS} calls per second, shared with your application`,
       );
     }
     const known = roomsWithFindings(previous);
