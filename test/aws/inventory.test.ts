@@ -10,7 +10,7 @@ import {
 import { HttpResponse } from '@smithy/protocol-http';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inventoryRegion } from '../../lambda/aws/inventory.js';
+import { type InventoryOptions, inventoryRegion } from '../../lambda/aws/inventory.js';
 import { withApiBudget } from '../../lambda/aws/rate-limit.js';
 import { ACCOUNT } from '../fixtures.js';
 
@@ -32,6 +32,10 @@ const getRoomOutput = (id: string) => ({
 });
 
 const ivschat = mockClient(IvschatClient);
+
+/** inventoryRegion in us-east-1 against the mocked client, with any other options. */
+const mockedInventory = (options: Partial<InventoryOptions> = {}) =>
+  inventoryRegion({ region: 'us-east-1', accountId: ACCOUNT, client: new IvschatClient({}), ...options });
 afterEach(() => ivschat.reset());
 
 describe('inventoryRegion', () => {
@@ -50,11 +54,7 @@ describe('inventoryRegion', () => {
       .on(GetRoomCommand)
       .callsFake(async (input) => getRoomOutput(String(input.identifier).split('/')[1] ?? ''));
 
-    const result = await inventoryRegion({
-      region: 'us-east-1',
-      accountId: ACCOUNT,
-      client: new IvschatClient({}),
-    });
+    const result = await mockedInventory();
 
     expect(result.complete).toBe(true);
     expect(result.calls).toEqual({ listRooms: 3, getRoom: 4 });
@@ -65,11 +65,7 @@ describe('inventoryRegion', () => {
   it('normalises the GetRoom output to the room document: ISO dates, no SDK metadata', async () => {
     ivschat.on(ListRoomsCommand).resolves({ rooms: [summary('A1')] });
     ivschat.on(GetRoomCommand).resolves(getRoomOutput('A1'));
-    const { rooms } = await inventoryRegion({
-      region: 'us-east-1',
-      accountId: ACCOUNT,
-      client: new IvschatClient({}),
-    });
+    const { rooms } = await mockedInventory();
     expect(rooms[0]).toEqual({
       ...summary('A1'),
       maximumMessageLength: 500,
@@ -86,11 +82,7 @@ describe('inventoryRegion', () => {
       .on(GetRoomCommand, { identifier: arn('Gone') })
       .rejects(new ResourceNotFoundException({ message: 'room not found', $metadata: {} } as never));
 
-    const result = await inventoryRegion({
-      region: 'us-east-1',
-      accountId: ACCOUNT,
-      client: new IvschatClient({}),
-    });
+    const result = await mockedInventory();
 
     expect(result).toMatchObject({ complete: true, errors: [], deleted: [arn('Gone')] });
     expect(result.rooms.map((r) => r.id)).toEqual(['A1']);
@@ -124,11 +116,7 @@ describe('inventoryRegion', () => {
     ivschat
       .on(GetRoomCommand, { identifier: arn('Busy') })
       .rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} } as never));
-    const result = await inventoryRegion({
-      region: 'us-east-1',
-      accountId: ACCOUNT,
-      client: new IvschatClient({}),
-    });
+    const result = await mockedInventory();
     expect(result.complete).toBe(false);
     expect(result.rooms.map((r) => r.id)).toEqual(['A1']);
     expect(result.errors).toEqual([
@@ -142,10 +130,7 @@ describe('inventoryRegion', () => {
       .on(GetRoomCommand)
       .callsFake(async (input) => getRoomOutput(String(input.identifier).split('/')[1] ?? ''));
     let calls = 0;
-    const result = await inventoryRegion({
-      region: 'us-east-1',
-      accountId: ACCOUNT,
-      client: new IvschatClient({}),
+    const result = await mockedInventory({
       concurrency: 1,
       shouldStop: () => calls++ >= 1,
     });
@@ -159,10 +144,7 @@ describe('inventoryRegion', () => {
     ivschat
       .on(GetRoomCommand)
       .callsFake(async (input) => getRoomOutput(String(input.identifier).split('/')[1] ?? ''));
-    const result = await inventoryRegion({
-      region: 'us-east-1',
-      accountId: ACCOUNT,
-      client: new IvschatClient({}),
+    const result = await mockedInventory({
       resolve: (s) => (s.id === 'A1' ? { ...s, maximumMessageLength: 100 } : undefined),
     });
     expect(result.calls.getRoom).toBe(1);
@@ -176,10 +158,7 @@ describe('inventoryRegion: rooms the list did not show', () => {
     ivschat
       .on(GetRoomCommand)
       .callsFake(async (input) => getRoomOutput(String(input.identifier).split('/')[1] ?? ''));
-    const result = await inventoryRegion({
-      region: 'us-east-1',
-      accountId: ACCOUNT,
-      client: new IvschatClient({}),
+    const result = await mockedInventory({
       knownArns: [arn('A1'), arn('Moved')],
     });
     expect(result.deleted).toEqual([]);
@@ -192,10 +171,7 @@ describe('inventoryRegion: rooms the list did not show', () => {
     ivschat
       .on(GetRoomCommand, { identifier: arn('Gone') })
       .rejects(new ResourceNotFoundException({ message: 'room not found', $metadata: {} } as never));
-    const result = await inventoryRegion({
-      region: 'us-east-1',
-      accountId: ACCOUNT,
-      client: new IvschatClient({}),
+    const result = await mockedInventory({
       knownArns: [arn('Gone')],
     });
     expect(result).toMatchObject({ complete: true, deleted: [arn('Gone')] });
@@ -209,10 +185,7 @@ describe('inventoryRegion: rooms the list did not show', () => {
     ivschat
       .on(GetRoomCommand)
       .callsFake(async (input) => getRoomOutput(String(input.identifier).split('/')[1] ?? ''));
-    const result = await inventoryRegion({
-      region: 'us-east-1',
-      accountId: ACCOUNT,
-      client: new IvschatClient({}),
+    const result = await mockedInventory({
       knownArns: [arn('Elsewhere')],
       shouldStop: () => true,
     });
@@ -232,11 +205,7 @@ describe('inventoryRegion: rooms the list did not show', () => {
     ivschat
       .on(GetRoomCommand)
       .callsFake(async (input) => getRoomOutput(String(input.identifier).split('/')[1] ?? ''));
-    const result = await inventoryRegion({
-      region: 'us-east-1',
-      accountId: ACCOUNT,
-      client: new IvschatClient({}),
-    });
+    const result = await mockedInventory();
     expect(result.rooms.map((r) => r.id).sort()).toEqual(['A1', 'A2']);
   });
 });

@@ -30,18 +30,14 @@ const seed = (count: number) =>
     Array.from({ length: count }, (_, i) => ({ name: `room-${i}`, maximumMessageLength: i % 2 ? 500 : 200 })),
   );
 
+/** `ivschat-audit audit` against the emulator in us-west-2, JSON output, plus any extra flags. */
+const liveAudit = (...extra: string[]) =>
+  cli('audit', '--endpoint', aws.endpoint, '--region', 'us-west-2', '--format', 'json', ...extra);
+
 describe('ivschat-audit audit (live, against local AWS)', () => {
   it('stays within the default API budget of 4 calls per second: nothing throttled', async () => {
     seed(14);
-    const { code, stdout } = await cli(
-      'audit',
-      '--endpoint',
-      aws.endpoint,
-      '--region',
-      'us-west-2',
-      '--format',
-      'json',
-    );
+    const { code, stdout } = await liveAudit();
     expect(code).toBe(1);
     expect((JSON.parse(stdout) as Report).roomsAudited).toBe(14);
     const getRoom = aws.stats()['us-west-2']?.GetRoom;
@@ -70,15 +66,7 @@ describe('ivschat-audit audit (live, against local AWS)', () => {
   it('exits 3 (incomplete) when the account cannot be identified, still reporting findings by room ARN', async () => {
     seed(2);
     aws.setFaults({ serverErrorRate: 1, serverErrorServices: ['sts'] });
-    const { code, stdout } = await cli(
-      'audit',
-      '--endpoint',
-      aws.endpoint,
-      '--region',
-      'us-west-2',
-      '--format',
-      'json',
-    );
+    const { code, stdout } = await liveAudit();
     expect(code).toBe(3);
     const report = JSON.parse(stdout) as Report;
     expect(report.complete).toBe(false);

@@ -16,6 +16,7 @@ import {
   ACCOUNT_ID,
   type LocalAws,
   type LocalAwsOptions,
+  loadSeedFile,
   type PublishedMessage,
   type SeedRoom,
   startLocalAws,
@@ -180,4 +181,21 @@ export function generatedRooms(region: string, count: number, prefix = 'gen'): S
 export function opStats(aws: LocalAws, region: string, operation: string) {
   const s = aws.stats()[region]?.[operation] ?? { calls: 0, throttled: 0, errors: 0, maxObservedTps: 0 };
   return { ...s, succeeded: s.calls - s.throttled - s.errors };
+}
+
+/** Six seeded rooms, three per region (one compliant, two not each): the fault and lifecycle suites' fleet. */
+export const SMALL_FLEET = [
+  'support-chat',
+  'marketing-launch',
+  'gaming-tournament',
+  'support-chat-eu',
+  'football-matchday',
+  'beta-feedback',
+];
+
+export async function loadSmallFleet(): Promise<SeedRoom[]> {
+  const rooms = (await loadSeedFile(SEED_FILE)).filter((r) => SMALL_FLEET.includes(r.name ?? ''));
+  if (rooms.length !== SMALL_FLEET.length)
+    throw new Error(`${SEED_FILE} no longer has every room of SMALL_FLEET`);
+  return rooms;
 }

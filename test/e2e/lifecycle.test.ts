@@ -8,13 +8,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PublishError } from '../../lambda/core/errors.js';
 import type { Publisher } from '../../lambda/notify.js';
 import type { PublishInput } from '../../lambda/render/sns-message.js';
-import { loadSeedFile, type SeedRoom } from '../../local-aws/index.js';
+import type { SeedRoom } from '../../local-aws/index.js';
 import {
   key,
+  loadSmallFleet,
   publishedSince,
   type Received,
   received,
-  SEED_FILE,
   type Stack,
   stackHandler,
   startStack,
@@ -22,20 +22,11 @@ import {
   updateRoom,
 } from './helpers.js';
 
-const ROOMS = [
-  'support-chat',
-  'marketing-launch',
-  'gaming-tournament',
-  'support-chat-eu',
-  'football-matchday',
-  'beta-feedback',
-];
-
 let stack: Stack;
 let seed: SeedRoom[];
 
 beforeAll(async () => {
-  seed = (await loadSeedFile(SEED_FILE)).filter((r) => ROOMS.includes(r.name ?? ''));
+  seed = await loadSmallFleet();
   stack = await startStack({ quotas: { enabled: true, scale: 1 } });
 });
 afterAll(() => stack?.close());
