@@ -81,54 +81,57 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
     return result;
   }
 
-  const toFetch: RoomDocument[] = [];
+  // Only ARNs wait for GetRoom: the list's summaries (tags and all) are let go as soon as planned.
+  const toFetch: string[] = [];
   // Known rooms the list did not show go first: each is either deleted or was missed by the list.
   if (result.complete) {
     for (const arn of options.knownArns ?? []) {
       if (!seen.has(arn)) {
         seen.add(arn);
-        toFetch.push({ arn });
+        toFetch.push(arn);
       }
     }
   }
-  const unlisted = toFetch.length;
+  const listedToFetch: RoomDocument[] = [];
   for (const summary of summaries) {
     const known = options.resolve?.(summary);
     if (known) audit(options, result, known);
-    else toFetch.push(summary);
+    else listedToFetch.push(summary);
   }
-  let ordered = toFetch;
+  summaries.length = 0;
   if (options.priority) {
-    const listedToFetch = toFetch.slice(unlisted);
     const rank = new Map(listedToFetch.map((s) => [s.arn, options.priority?.(s) ?? 0]));
     listedToFetch.sort((a, b) => (rank.get(a.arn) ?? 0) - (rank.get(b.arn) ?? 0));
-    ordered = toFetch.slice(0, unlisted).concat(listedToFetch);
   }
-  await fetchRooms(options, ordered, result);
+  for (const summary of listedToFetch) toFetch.push(summary.arn);
+  listedToFetch.length = 0;
+  await fetchRooms(options, toFetch, result);
   return result;
 }
 
-async function fetchRooms(options: InventoryOptions, toFetch: RoomDocument[], result: RegionInventory) {
+async function fetchRooms(options: InventoryOptions, toFetch: string[], result: RegionInventory) {
   const { client, region } = options;
   let next = 0;
   const worker = async () => {
     while (next < toFetch.length) {
-      const summary = toFetch[next++] as RoomDocument;
+      const arn = toFetch[next++] as string;
       if (options.shouldStop?.()) {
-        result.notReached.push(summary.arn);
+        result.notReached.push(arn);
         result.complete = false;
         continue;
       }
       result.calls.getRoom++;
       try {
-        const doc = toRoomDocument(await client.send(new GetRoomCommand({ identifier: summary.arn })));
+        const doc = toRoomDocument(await client.send(new GetRoomCommand({ identifier: arn })));
+        // The listed ARN string, not the response's equal copy: 50,000 rooms keep one copy each.
+        if (doc.arn === arn) doc.arn = arn;
         audit(options, result, doc);
         if (options.keepFetched) result.fetched?.push(doc);
       } catch (error) {
         if (error instanceof ResourceNotFoundException) {
-          result.deleted.push(summary.arn);
+          result.deleted.push(arn);
         } else {
-          result.errors.push({ ...toAuditError(region, 'GetRoom', error), roomArn: summary.arn });
+          result.errors.push({ ...toAuditError(region, 'GetRoom', error), roomArn: arn });
           result.complete = false;
         }
       }

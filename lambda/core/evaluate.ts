@@ -60,26 +60,30 @@ export function evaluateRoom(
     const exemption = bestExemption(compiled.exemptions.get(roomArn), ctx.now);
     const expired = exemption !== undefined && isExpired(exemption, ctx.now);
     const remediation = fillPlaceholders(policy.remediation, { arn: roomArn, name: roomName, region });
+    const status = exemption && !expired ? 'exempt' : 'new';
     for (const v of violations) {
-      // Built as one literal (optional fields added after): this is the evaluation hot path.
+      const fingerprint = fingerprintOf(policy.id, roomArn, v.path);
+      const message = expired ? `${v.message} (exemption expired ${exemption?.expires})` : v.message;
+      // One literal, `actual` included even when undefined (JSON and the stores drop it): this is the
+      // evaluation hot path, and a property added afterwards costs every finding a property array.
       const finding: Finding = {
-        fingerprint: fingerprintOf(policy.id, roomArn, v.path),
+        fingerprint,
         policyId: policy.id,
         title: policy.title,
         severity: policy.severity,
-        status: exemption && !expired ? 'exempt' : 'new',
+        status,
         accountId,
         region,
         roomArn,
         roomId,
         roomName,
         path: v.path,
-        message: expired ? `${v.message} (exemption expired ${exemption?.expires})` : v.message,
+        actual: v.actual,
+        message,
         remediation,
         firstSeen: ctx.now,
         lastSeen: ctx.now,
       };
-      if (Object.hasOwn(v, 'actual')) finding.actual = v.actual;
       if (exemption) {
         finding.exemption = exemption.expires
           ? { reason: exemption.reason, expires: exemption.expires, expired }

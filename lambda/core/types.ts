@@ -62,7 +62,7 @@ export interface Finding {
   roomName: string;
   /** JSON pointer into the room document. */
   path: string;
-  /** The offending value; absent when the property is missing. */
+  /** The offending value; undefined (absent from JSON) when the property is missing. */
   actual?: unknown;
   /** Human: "maximumMessageLength is 500; must be ≤ 200". */
   message: string;
