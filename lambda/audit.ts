@@ -5,8 +5,8 @@ import { appendAll } from './core/append.js';
 import { parseRoomArn } from './core/arn.js';
 import { evaluateRoom } from './core/evaluate.js';
 import { buildReport } from './core/report.js';
-import { type CachedRoom, cacheChanges, planFetches } from './core/room-cache.js';
-import type { AuditError, Finding, RegionInventory, Report } from './core/types.js';
+import { type CachedRoom, cachedRoom, planFetches } from './core/room-cache.js';
+import type { AuditError, Finding, RegionInventory, Report, RoomDocument } from './core/types.js';
 import type { CompiledPolicy } from './policy/compile.js';
 import { policiesNeedGetRoom } from './policy/fields.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
@@ -72,6 +72,8 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
         // Rooms are evaluated as they arrive, so no run holds every room document at once.
         const evaluation = { findings: [] as Finding[], errors: [] as AuditError[] };
         const ctx = { now: startedAt, accountId, region };
+        // Cache entries are cut down as documents arrive, so the full documents are never all held.
+        const upserts: CachedRoom[] = [];
         const inventory = await inventoryRegion({
           region,
           accountId,
@@ -81,7 +83,9 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
             appendAll(evaluation.findings, result.findings);
             appendAll(evaluation.errors, result.errors);
           },
-          keepFetched: roomCache !== undefined,
+          ...(roomCache
+            ? { onFetched: (doc: RoomDocument) => upserts.push(cachedRoom(doc, startedAt)) }
+            : {}),
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
           resolve: plan.resolve,
@@ -91,12 +95,7 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
         inventory.evaluation = evaluation;
         if (!inventory.accountId) inventory.accountId = accountFromArns(inventory) ?? '';
         if (roomCache) {
-          const { upserts, removals } = cacheChanges(
-            inventory.fetched ?? [],
-            inventory.deleted,
-            cache,
-            startedAt,
-          );
+          const removals = inventory.deleted.filter((arn) => cache.has(arn));
           await roomCache.saveRooms(accountId, region, upserts, removals);
         }
         return inventory;

@@ -19,9 +19,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { CONTEXT_DEFAULTS, type ContextKey, readConfig, scheduleIntervalSeconds } from './config.js';
+import { FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from './function-runtime.js';
 
 /** The audit waits on a 4-per-second API budget, not on CPU: 512 MB is plenty (see bench/README.md). */
-const FUNCTION_MEMORY_MB = 512;
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -202,9 +202,7 @@ export class IvsChatAuditor extends Construct {
         POLICIES_DIR: BUNDLED_POLICIES_DIR,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        // Cap V8's old space below the function's memory, so a large first audit collects garbage
-        // instead of growing until the sandbox kills the run (see bench/README.md, memory).
-        NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${Math.floor(FUNCTION_MEMORY_MB * 0.75)}`,
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
       },
       bundling: {
         forceDockerBundling: false,

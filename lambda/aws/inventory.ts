@@ -22,8 +22,8 @@ export interface InventoryOptions {
   priority?: (summary: RoomDocument) => number;
   /** Receives each audited document instead of `rooms` keeping it (evaluate as rooms arrive). */
   onRoom?: (doc: RoomDocument) => void;
-  /** Keep the documents fetched with GetRoom in `fetched` (for the room cache). */
-  keepFetched?: boolean;
+  /** Receives each document fetched with GetRoom (for the room cache), after `onRoom`. */
+  onFetched?: (doc: RoomDocument) => void;
   /** Stop starting new calls once this returns true (the run's deadline is near). */
   shouldStop?: () => boolean;
   /**
@@ -126,7 +126,8 @@ async function fetchRooms(options: InventoryOptions, toFetch: string[], result: 
         // The listed ARN string, not the response's equal copy: 50,000 rooms keep one copy each.
         if (doc.arn === arn) doc.arn = arn;
         audit(options, result, doc);
-        if (options.keepFetched) result.fetched?.push(doc);
+        result.fetched?.push(arn);
+        options.onFetched?.(doc);
       } catch (error) {
         if (error instanceof ResourceNotFoundException) {
           result.deleted.push(arn);

@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { StringInterner } from './intern.js';
 
 /** One failed check of a rule: where in the room it failed, the value found there, and a human sentence. */
 export interface Violation {
@@ -37,7 +38,7 @@ function describe(error: ErrorObject, room: unknown): Violation {
     path = childPointer(path, String(p.additionalProperty));
   }
   const found = valueAt(room, path);
-  const message = intern(sentence(error, p, labelOf(path), found));
+  const message = messages.intern(sentence(error, p, labelOf(path), found));
   // One object shape either way (this runs once per violation).
   return found.present ? { path, actual: found.value, message } : { path, message };
 }
@@ -151,17 +152,9 @@ function escapePointer(key: string): string {
 /**
  * Messages repeat across rooms ("maximumMessageLength is 500; must be ≤ 200"), and each one built
  * by concatenation is a tree of string fragments: a first audit of 50,000 rooms held 35 MB of them.
- * Interning keeps one copy per distinct sentence (the lookup also flattens the string); the cap
- * bounds the table when values are all different.
+ * Interning keeps one copy per distinct sentence (the lookup also flattens it).
  */
-const interned = new Map<string, string>();
-
-function intern(text: string): string {
-  const known = interned.get(text);
-  if (known !== undefined) return known;
-  if (interned.size < 10_000) interned.set(text, text);
-  return text;
-}
+const messages = new StringInterner(10_000);
 
 const MAX_SHOWN = 120;
 

@@ -48,18 +48,31 @@ export function planFetches(cache: ReadonlyMap<string, CachedRoom>, options: Fet
   };
 }
 
-/** What the cache should hold after a region's inventory: fresh copies in, rooms confirmed gone out. */
-export function cacheChanges(
-  fetched: readonly RoomDocument[],
-  deleted: readonly string[],
-  cache: ReadonlyMap<string, CachedRoom>,
-  now: string,
-): { upserts: CachedRoom[]; removals: string[] } {
-  const upserts = fetched.map((doc) => ({
-    arn: doc.arn,
-    ...(doc.updateTime ? { updateTime: doc.updateTime } : {}),
-    fetchedAt: now,
-    doc,
-  }));
-  return { upserts, removals: deleted.filter((arn) => cache.has(arn)) };
+/**
+ * Fields a ListRooms summary carries. Every run's list brings them fresh (and `resolve` lets the
+ * summary win), so the cache keeps only the rest: what GetRoom alone returns.
+ */
+const SUMMARY_FIELDS = new Set([
+  'arn',
+  'id',
+  'name',
+  'createTime',
+  'updateTime',
+  'tags',
+  'messageReviewHandler',
+  'loggingConfigurationIdentifiers',
+]);
+
+/**
+ * The cache entry for a document fetched now: its `updateTime`, and only the fields the list does
+ * not carry (two numbers today instead of the whole room: 50,000 rooms fit in a few megabytes).
+ */
+export function cachedRoom(doc: RoomDocument, now: string): CachedRoom {
+  const rest: RoomDocument = { arn: doc.arn };
+  for (const [key, value] of Object.entries(doc)) {
+    if (!SUMMARY_FIELDS.has(key)) rest[key] = value;
+  }
+  return doc.updateTime
+    ? { arn: doc.arn, updateTime: doc.updateTime, fetchedAt: now, doc: rest }
+    : { arn: doc.arn, fetchedAt: now, doc: rest };
 }

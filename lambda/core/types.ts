@@ -126,8 +126,8 @@ export interface RegionInventory {
   deleted: string[];
   /** ARNs listed but not fetched because the run stopped early. */
   notReached: string[];
-  /** The documents this run fetched with GetRoom (the rest came from the cache or the list). */
-  fetched?: RoomDocument[];
+  /** ARNs of the rooms this run fetched with GetRoom (the rest came from the cache or the list). */
+  fetched?: string[];
   errors: AuditError[];
   /** The list was read to the end and every listed room was audited or skipped as deleted. */
   complete: boolean;

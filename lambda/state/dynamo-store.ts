@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { AuditorError } from '../core/errors.js';
 import type { FindingRecord } from '../core/lifecycle.js';
 import { batchWrite } from './batch-write.js';
+import { RecordReader, storedFinding } from './record.js';
 import type { StateStore } from './store.js';
 
 /**
@@ -28,6 +29,7 @@ export class DynamoStateStore implements StateStore {
 
   async load(): Promise<Map<string, FindingRecord>> {
     const records = new Map<string, FindingRecord>();
+    const reader = new RecordReader();
     try {
       const pages = paginateQuery(
         { client: this.doc },
@@ -39,8 +41,8 @@ export class DynamoStateStore implements StateStore {
       );
       for await (const page of pages) {
         for (const item of page.Items ?? []) {
-          const { pk: _pk, sk: _sk, expiresAt: _ttl, ...record } = item;
-          records.set(String(item.sk), record as FindingRecord);
+          const record = reader.read(item);
+          records.set(record.fingerprint, record);
         }
       }
     } catch (cause) {
@@ -57,6 +59,7 @@ export class DynamoStateStore implements StateStore {
       pk: this.pk,
       sk: record.fingerprint,
       ...record,
+      finding: storedFinding(record.finding),
       ...(record.status === 'resolved' ? { expiresAt: ttl } : {}),
     }));
     try {
