@@ -29,7 +29,8 @@ export interface Reconciliation {
 }
 
 /**
- * Reconciles this run's findings with the stored records. Pure.
+ * Reconciles this run's findings with the stored records. No I/O; the report's findings get their
+ * status and firstSeen set in place.
  * A finding resolves only when its room was audited in this run (and no longer breaks the rule) or the
  * room is gone; a room that errored or was not reached keeps its findings open.
  */
@@ -65,26 +66,27 @@ export function reconcile(
   const seen = new Set<string>();
   const renotifyMs = options.renotifyAfterHours * 3_600_000;
 
-  for (const current of report.findings) {
-    if (seen.has(current.fingerprint)) continue; // the same room twice (e.g. listed twice): one finding
-    seen.add(current.fingerprint);
-    const before = previous.get(current.fingerprint);
-    const wasOpen = before?.status === 'open';
-    if (current.status === 'exempt') {
-      const finding = { ...current, ...(before ? { firstSeen: before.firstSeen } : {}) };
+  // The report's findings are updated in place (status, firstSeen), not copied: a run can hold
+  // 100,000 of them, and the report is this run's own.
+  for (const finding of report.findings) {
+    if (seen.has(finding.fingerprint)) continue; // the same room twice (e.g. listed twice): one finding
+    seen.add(finding.fingerprint);
+    const before = previous.get(finding.fingerprint);
+    if (finding.status === 'exempt') {
+      if (before) finding.firstSeen = before.firstSeen;
       findings.push(finding);
       if (before?.status !== 'exempt') changes.push(record(finding, 'exempt', before?.lastNotified));
       continue;
     }
-    if (!wasOpen) {
-      // Evaluation already marks findings new: reuse the object (a first audit can hold 100,000 of them).
-      const finding: Finding = current.status === 'new' ? current : { ...current, status: 'new' };
+    if (before?.status !== 'open') {
+      finding.status = 'new';
       findings.push(finding);
       newFindings.push(finding);
       changes.push(record(finding, 'open', now));
       continue;
     }
-    const finding: Finding = { ...current, status: 'open', firstSeen: before.firstSeen };
+    finding.status = 'open';
+    finding.firstSeen = before.firstSeen;
     findings.push(finding);
     const due = !before.lastNotified || Date.parse(now) - Date.parse(before.lastNotified) >= renotifyMs;
     if (due) {
