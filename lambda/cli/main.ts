@@ -11,6 +11,7 @@ import { type Report, SEVERITIES, SEVERITY_RANK, type Severity } from '../core/t
 import { notifyAndRecord, snsPublisher } from '../notify.js';
 import { runExamples } from '../policy/examples.js';
 import { DEFAULT_POLICIES_DIR, loadPolicyDir } from '../policy/load-dir.js';
+import { withFilledRemediation } from '../render/alert.js';
 import { stripControl } from '../render/escape.js';
 import { renderSarif } from '../render/sarif.js';
 import { renderText } from '../render/text.js';
@@ -191,7 +192,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     now,
   });
 
-  const shown: Report = { ...report, findings: [...report.findings, ...resolved] };
+  const shown: Report = { ...report, findings: [...report.findings, ...resolved].map(withFilledRemediation) };
   const rendered =
     flags.format === 'json'
       ? `${JSON.stringify(shown, null, 2)}\n`

@@ -59,7 +59,9 @@ export function evaluateRoom(
     }
     const exemption = bestExemption(compiled.exemptions.get(roomArn), ctx.now);
     const expired = exemption !== undefined && isExpired(exemption, ctx.now);
-    const remediation = fillPlaceholders(policy.remediation, { arn: roomArn, name: roomName, region });
+    // The text as written: outputs fill {arn}/{name}/{region} (fillRemediation), so 100,000 findings
+    // share one string per policy instead of carrying one filled copy each.
+    const remediation = policy.remediation;
     const status = exemption && !expired ? 'exempt' : 'new';
     for (const v of violations) {
       const fingerprint = fingerprintOf(policy.id, roomArn, v.path);

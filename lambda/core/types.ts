@@ -66,6 +66,10 @@ export interface Finding {
   actual?: unknown;
   /** Human: "maximumMessageLength is 500; must be ≤ 200". */
   message: string;
+  /**
+   * The policy's remediation as written, `{arn}`, `{name}` and `{region}` included: every output
+   * (email, Slack, the alert JSON, `--format json`) fills them with `fillRemediation`.
+   */
   remediation: string;
   firstSeen: string;
   lastSeen: string;

@@ -112,10 +112,15 @@ export function consoleUrl(f: Pick<Finding, 'region' | 'roomId' | 'roomArn'>): s
   return `https://${host}/ivs/home?region=${region}#/chat/rooms/${roomId}`;
 }
 
-/** Fills `{arn}`, `{name}`, `{region}` in a policy's remediation text. */
+/** The finding's remediation with `{arn}`, `{name}`, `{region}` filled in (done once, at output). */
 export function fillRemediation(f: Pick<Finding, 'remediation' | 'roomArn' | 'roomName' | 'region'>): string {
   // Evaluation already fills them; this covers findings built elsewhere (e.g. older state records).
   return fillPlaceholders(f.remediation, { arn: f.roomArn, name: f.roomName, region: f.region });
+}
+
+/** A copy of the finding as outputs show it: remediation filled. */
+export function withFilledRemediation<F extends Finding>(f: F): F {
+  return { ...f, remediation: fillRemediation(f) };
 }
 
 /**

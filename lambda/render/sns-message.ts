@@ -1,5 +1,12 @@
 import type { AuditError, Finding, Report } from '../core/types.js';
-import { type Alert, highestSeverity, type OmittedCounts, openInReport, sortFindings } from './alert.js';
+import {
+  type Alert,
+  highestSeverity,
+  type OmittedCounts,
+  openInReport,
+  sortFindings,
+  withFilledRemediation,
+} from './alert.js';
 import { renderEmail, renderFinding } from './email.js';
 import { truncate, utf8Bytes } from './escape.js';
 import { renderSlack } from './slack.js';
@@ -233,9 +240,9 @@ function machineAlert(part: Alert, position?: { label: string; index: number; co
     schema: 'ivschat-auditor/alert@1',
     accountId: part.accountId,
     regions: part.regions,
-    newFindings: part.newFindings,
-    resolvedFindings: part.resolvedFindings,
-    reminders: part.reminders,
+    newFindings: part.newFindings.map(withFilledRemediation),
+    resolvedFindings: part.resolvedFindings.map(withFilledRemediation),
+    reminders: part.reminders.map(withFilledRemediation),
     omitted: part.omitted ?? { new: 0, resolved: 0, reminders: 0 },
     report: {
       ...rest,
@@ -280,7 +287,7 @@ function addCounts(base: OmittedCounts, items: readonly Item[]): OmittedCounts {
 
 /** Bytes an item adds: its email block twice and its JSON twice, each JSON-escaped once more inside Message. */
 function estimateCost(item: Item): number {
-  const json = JSON.stringify(item.finding);
+  const json = JSON.stringify(withFilledRemediation(item.finding));
   const block = renderFinding(item.finding, { resolved: item.kind === 'resolved' }).join('\n');
   return Math.ceil(2 * utf8Bytes(JSON.stringify(json)) + 2.2 * utf8Bytes(JSON.stringify(block)) + 64);
 }

@@ -47,6 +47,10 @@ describe('ivschat-audit audit --input', () => {
       ]),
     );
     expect(flagged).toHaveLength(3);
+    for (const f of report.findings) {
+      expect(f.remediation).not.toMatch(/\{(arn|name|region)\}/);
+      expect(f.remediation).toContain(f.roomArn);
+    }
   });
 
   it('exits 0 with an empty findings list for compliant rooms', async () => {

@@ -4,6 +4,7 @@ import { evaluateRoom } from '../../lambda/core/evaluate.js';
 import type { RoomDocument } from '../../lambda/core/types.js';
 import { type CompiledPolicy, compilePolicies } from '../../lambda/policy/compile.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
+import { fillRemediation } from '../../lambda/render/alert.js';
 import policySchema from '../../policies/policy.schema.json' with { type: 'json' };
 import { compliantRoom } from '../fixtures.js';
 
@@ -77,7 +78,7 @@ describe('evaluateRoom with the starter policies', () => {
     expect(finding?.message).toBe('loggingConfigurationIdentifiers is empty; must have at least 1 item');
   });
 
-  it('fills the remediation placeholders with the room', () => {
+  it('keeps the remediation as written; outputs fill its placeholders with the room', () => {
     const [finding] = evaluateRoom(
       compliantRoom({ maximumMessageRatePerSecond: 50 }),
       byId('message-rate-max'),
@@ -85,7 +86,8 @@ describe('evaluateRoom with the starter policies', () => {
         now: NOW,
       },
     ).findings;
-    expect(finding?.remediation).toContain(
+    expect(finding?.remediation).toBe(byId('message-rate-max')[0]?.policy.remediation);
+    expect(finding && fillRemediation(finding)).toContain(
       '--region us-east-1 --identifier arn:aws:ivschat:us-east-1:123456789012:room/',
     );
   });

@@ -77,6 +77,10 @@ describe('Function: buildSnsMessages', () => {
     expect(structured['email-json']).toBe(structured.email);
     expect(structured.lambda).toBe(structured.sqs);
     expect(machine.newFindings).toHaveLength(2);
+    for (const f of machine.newFindings) {
+      expect(f.remediation).not.toMatch(/\{(arn|name|region)\}/);
+      expect(f.remediation).toContain(f.roomArn);
+    }
     expect(machine.report.roomsAudited).toBe(12);
     expect(message.Subject).toBe('[ivschat-auditor] 2 new, 1 resolved (1 critical, 1 high) in 123456789012');
   });
