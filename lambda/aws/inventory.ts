@@ -53,7 +53,9 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
     calls: { listRooms: 0, getRoom: 0 },
   };
   const seen = new Set<string>();
-  const summaries: RoomDocument[] = [];
+  // Rooms the cache can answer are audited as their page arrives; of the others only the ARN and
+  // rank wait for GetRoom, so a run never holds every list summary (tags and all) at once.
+  const waiting: { arn: string; rank: number }[] = [];
   try {
     for await (const page of paginateListRooms({ client, pageSize: 50 }, {})) {
       result.calls.listRooms++;
@@ -62,7 +64,10 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
         if (!summary.arn || seen.has(summary.arn)) continue;
         seen.add(summary.arn);
         result.listed.push(summary.arn);
-        summaries.push(toRoomDocument(summary));
+        const doc = toRoomDocument(summary);
+        const known = options.resolve?.(doc);
+        if (known) audit(options, result, known);
+        else waiting.push({ arn: doc.arn, rank: options.priority?.(doc) ?? 0 });
       }
       if (page.nextToken && options.shouldStop?.()) {
         result.errors.push({
@@ -81,7 +86,6 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
     return result;
   }
 
-  // Only ARNs wait for GetRoom: the list's summaries (tags and all) are let go as soon as planned.
   const toFetch: string[] = [];
   // Known rooms the list did not show go first: each is either deleted or was missed by the list.
   if (result.complete) {
@@ -92,19 +96,9 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
       }
     }
   }
-  const listedToFetch: RoomDocument[] = [];
-  for (const summary of summaries) {
-    const known = options.resolve?.(summary);
-    if (known) audit(options, result, known);
-    else listedToFetch.push(summary);
-  }
-  summaries.length = 0;
-  if (options.priority) {
-    const rank = new Map(listedToFetch.map((s) => [s.arn, options.priority?.(s) ?? 0]));
-    listedToFetch.sort((a, b) => (rank.get(a.arn) ?? 0) - (rank.get(b.arn) ?? 0));
-  }
-  for (const summary of listedToFetch) toFetch.push(summary.arn);
-  listedToFetch.length = 0;
+  if (options.priority) waiting.sort((a, b) => a.rank - b.rank); // stable: list order within a rank
+  for (const { arn } of waiting) toFetch.push(arn);
+  waiting.length = 0;
   await fetchRooms(options, toFetch, result);
   return result;
 }
