@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { AuditorError } from '../core/errors.js';
+import { StringInterner } from '../core/intern.js';
 import type { CachedRoom } from '../core/room-cache.js';
 import { batchWrite } from './batch-write.js';
 import type { RoomCacheStore } from './room-cache-store.js';
@@ -18,6 +19,8 @@ export class DynamoRoomCache implements RoomCacheStore {
 
   async loadRooms(accountId: string, region: string): Promise<Map<string, CachedRoom>> {
     const rooms = new Map<string, CachedRoom>();
+    // One copy of each ARN and of each run's fetchedAt, however many rooms: 50,000 entries are loaded.
+    const times = new StringInterner(1_000);
     try {
       const pages = paginateQuery(
         { client: this.doc },
@@ -29,12 +32,16 @@ export class DynamoRoomCache implements RoomCacheStore {
       );
       for await (const page of pages) {
         for (const item of page.Items ?? []) {
-          rooms.set(String(item.sk), {
-            arn: String(item.sk),
-            ...(item.updateTime ? { updateTime: String(item.updateTime) } : {}),
-            fetchedAt: String(item.fetchedAt),
-            doc: JSON.parse(String(item.doc)),
-          });
+          const arn = String(item.sk);
+          const doc = JSON.parse(String(item.doc)) as CachedRoom['doc'];
+          doc.arn = arn;
+          const fetchedAt = times.intern(String(item.fetchedAt));
+          rooms.set(
+            arn,
+            item.updateTime
+              ? { arn, updateTime: String(item.updateTime), fetchedAt, doc }
+              : { arn, fetchedAt, doc },
+          );
         }
       }
     } catch (cause) {
