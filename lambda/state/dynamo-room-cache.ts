@@ -59,22 +59,23 @@ export class DynamoRoomCache implements RoomCacheStore {
     removals: readonly string[],
   ): Promise<void> {
     const key = pk(accountId, region);
+    // Built batch by batch as they are written: a first audit upserts every room.
+    function* requests() {
+      // The document is stored as a JSON string: its shape is the API's, not ours to map.
+      for (const r of upserts) {
+        const Item = {
+          pk: key,
+          sk: r.arn,
+          updateTime: r.updateTime,
+          fetchedAt: r.fetchedAt,
+          doc: JSON.stringify(r.doc),
+        };
+        yield { PutRequest: { Item } };
+      }
+      for (const arn of removals) yield { DeleteRequest: { Key: { pk: key, sk: arn } } };
+    }
     try {
-      await batchWrite(this.doc, this.tableName, [
-        // The document is stored as a JSON string: its shape is the API's, not ours to map.
-        ...upserts.map((r) => ({
-          PutRequest: {
-            Item: {
-              pk: key,
-              sk: r.arn,
-              updateTime: r.updateTime,
-              fetchedAt: r.fetchedAt,
-              doc: JSON.stringify(r.doc),
-            },
-          },
-        })),
-        ...removals.map((arn) => ({ DeleteRequest: { Key: { pk: key, sk: arn } } })),
-      ]);
+      await batchWrite(this.doc, this.tableName, requests());
     } catch (cause) {
       throw new AuditorError(`cannot write room cache to ${this.tableName}: ${(cause as Error).message}`, {
         cause,

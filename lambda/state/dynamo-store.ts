@@ -55,19 +55,22 @@ export class DynamoStateStore implements StateStore {
 
   async save(changes: readonly FindingRecord[], now: string): Promise<void> {
     const ttl = Math.floor(Date.parse(now) / 1000) + this.retainResolvedDays * 86_400;
-    const items = changes.map((record) => ({
-      pk: this.pk,
-      sk: record.fingerprint,
-      ...record,
-      finding: storedFinding(record.finding),
-      ...(record.status === 'resolved' ? { expiresAt: ttl } : {}),
-    }));
+    const pk = this.pk;
+    // Items are built batch by batch as they are written (a first audit saves 100,000+ records).
+    function* requests() {
+      for (const record of changes) {
+        const Item = {
+          pk,
+          sk: record.fingerprint,
+          ...record,
+          finding: storedFinding(record.finding),
+          ...(record.status === 'resolved' ? { expiresAt: ttl } : {}),
+        };
+        yield { PutRequest: { Item } };
+      }
+    }
     try {
-      await batchWrite(
-        this.doc,
-        this.tableName,
-        items.map((Item) => ({ PutRequest: { Item } })),
-      );
+      await batchWrite(this.doc, this.tableName, requests());
     } catch (cause) {
       throw new AuditorError(`cannot write state table ${this.tableName}: ${(cause as Error).message}`, {
         cause,
