@@ -104,7 +104,7 @@ describe('Construct: IvsChatAuditor', () => {
           POLICIES_DIR: 'policies',
           POWERTOOLS_SERVICE_NAME: 'ivschat-auditor',
           POWERTOOLS_METRICS_NAMESPACE: 'IvsChatAuditor',
-          NODE_OPTIONS: '--enable-source-maps --max-old-space-size=384',
+          NODE_OPTIONS: '--enable-source-maps --max-old-space-size=384 --max-semi-space-size=8',
         },
       },
     });
