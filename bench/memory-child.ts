@@ -8,6 +8,8 @@
  *
  * argv: AWS_ENDPOINT DYNAMO_ENDPOINT TABLE TOPIC_ARN
  */
+
+import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -41,11 +43,15 @@ const handler = createHandler({
 
 const baselineRss = process.memoryUsage().rss;
 let peakRss = baselineRss;
-let peakHeap = process.memoryUsage().heapUsed;
+let peakHeap = 0;
+let peakHeapTotal = 0;
+let peakExternal = 0;
 const sampler = setInterval(() => {
   const m = process.memoryUsage();
-  if (m.rss > peakRss) peakRss = m.rss;
-  if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+  peakHeapTotal = Math.max(peakHeapTotal, m.heapTotal);
+  peakExternal = Math.max(peakExternal, m.external);
 }, 20);
 
 const t0 = performance.now();
@@ -62,8 +68,24 @@ process.stdout.write(
     nodeOptions: process.env.NODE_OPTIONS ?? '',
     baselineRssMb: mb(baselineRss),
     peakRssMb: mb(peakRss),
-    // The kernel's high-water mark also catches peaks inside synchronous work the sampler cannot see.
-    maxRssMb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
+    // The kernel's high-water mark of this process's memory (VmHWM) also catches peaks inside
+    // synchronous work the sampler cannot see. Not getrusage's maxRSS: a spawned child inherits
+    // the parent's RSS at fork in it (the emulator and dynalite parent is ~300 MB by the second run).
+    hwmRssMb: highWaterMarkMb(),
+    maxRssMbIncludingFork: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
     heapUsedPeakMb: mb(peakHeap),
+    heapTotalPeakMb: mb(peakHeapTotal),
+    externalPeakMb: mb(peakExternal),
   })}\n`,
 );
+
+/** VmHWM from /proc/self/status (Linux); the sampled peak elsewhere. */
+function highWaterMarkMb(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Math.round((Number(kb) / 1024) * 10) / 10;
+  } catch {
+    // not Linux
+  }
+  return mb(peakRss);
+}

@@ -527,7 +527,7 @@ interface MemoryRun {
   seconds: number;
   baselineRssMb: number;
   peakRssMb: number;
-  maxRssMb: number;
+  hwmRssMb: number;
   heapUsedPeakMb: number;
   getRoomCalls?: number;
   listRoomsCalls?: number;
@@ -555,7 +555,7 @@ async function memory() {
     };
     const first = await invoke(); // empty state: every room fetched, every finding new and alerted
     const steady = await invoke(); // nothing changed: state and room cache loaded, no GetRoom
-    const peakOf = (r: MemoryRun) => Math.max(r.peakRssMb, r.maxRssMb);
+    const peakOf = (r: MemoryRun) => Math.max(r.peakRssMb, r.hwmRssMb);
     const peak = Math.max(peakOf(first), peakOf(steady));
     results.memory = {
       rooms: n,
