@@ -45,7 +45,7 @@ export function evaluateRoom(
     try {
       if (compiled.appliesTo && !compiled.appliesTo(room)) continue;
       if (compiled.rule(room)) continue;
-      violations = violationsFrom(compiled.rule.errors ?? [], room);
+      violations = violationsFrom(compiled.rule.errors ?? [], room, compiled);
     } catch (cause) {
       errors.push({
         region,

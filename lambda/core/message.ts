@@ -1,5 +1,4 @@
 import type { ErrorObject } from 'ajv';
-import { StringInterner } from './intern.js';
 
 /** One failed check of a rule: where in the room it failed, the value found there, and a human sentence. */
 export interface Violation {
@@ -15,14 +14,14 @@ const WRAPPERS = new Set(['if', 'then', 'else', 'anyOf', 'oneOf', 'allOf', '$ref
 /**
  * Turns ajv's errors into one violation per JSON pointer, each sentence naming the actual value
  * ("maximumMessageLength is 500; must be ≤ 200"). ajv's `errors` is overwritten by the next
- * validation, so callers pass it here at once.
+ * validation, so callers pass it here at once. `owner` (the compiled policy) keys the shared sentences.
  */
-export function violationsFrom(errors: readonly ErrorObject[], room: unknown): Violation[] {
-  if (errors.length === 1) return [describe(errors[0] as ErrorObject, room)];
+export function violationsFrom(errors: readonly ErrorObject[], room: unknown, owner?: object): Violation[] {
+  if (errors.length === 1) return [describe(errors[0] as ErrorObject, room, owner)];
   const byPath = new Map<string, { violation: Violation; wrapper: boolean }>();
   for (const error of errors) {
     const wrapper = WRAPPERS.has(error.keyword);
-    const violation = describe(error, room);
+    const violation = describe(error, room, owner);
     const existing = byPath.get(violation.path);
     if (!existing || (existing.wrapper && !wrapper)) byPath.set(violation.path, { violation, wrapper });
   }
@@ -30,7 +29,7 @@ export function violationsFrom(errors: readonly ErrorObject[], room: unknown): V
   return (specific.length > 0 ? specific : [...byPath.values()]).map((v) => v.violation);
 }
 
-function describe(error: ErrorObject, room: unknown): Violation {
+function describe(error: ErrorObject, room: unknown, owner: object | undefined): Violation {
   const p = error.params as Record<string, unknown>;
   let path = error.instancePath;
   if (error.keyword === 'required') path = childPointer(path, String(p.missingProperty));
@@ -38,7 +37,7 @@ function describe(error: ErrorObject, room: unknown): Violation {
     path = childPointer(path, String(p.additionalProperty));
   }
   const found = valueAt(room, path);
-  const message = messages.intern(sentence(error, p, labelOf(path), found));
+  const message = memoised(owner, error, path, found, () => sentence(error, p, labelOf(path), found));
   // One object shape either way (this runs once per violation).
   return found.present ? { path, actual: found.value, message } : { path, message };
 }
@@ -152,9 +151,54 @@ function escapePointer(key: string): string {
 /**
  * Messages repeat across rooms ("maximumMessageLength is 500; must be ≤ 200"), and each one built
  * by concatenation is a tree of string fragments: a first audit of 50,000 rooms held 35 MB of them.
- * Interning keeps one copy per distinct sentence (the lookup also flattens it).
+ * So each policy keeps the sentences it has built, by schema location, pointer and (primitive)
+ * value, and rooms with the same value share one string. Lookups use those keys as they are
+ * (hashing the built sentence instead cost more than building it); the cap bounds a policy whose
+ * values are all different.
  */
-const messages = new StringInterner(10_000);
+const MISSING = Symbol('missing');
+type Memo = Map<string, Map<string, Map<unknown, string>>>;
+const memos = new WeakMap<object, Memo>();
+let memoSize = 0;
+const MAX_MEMOISED = 50_000;
+
+function memoised(
+  owner: object | undefined,
+  error: ErrorObject,
+  path: string,
+  found: { present: boolean; value?: unknown },
+  build: () => string,
+): string {
+  const value = found.present ? found.value : MISSING;
+  // Custom errorMessage texts may quote other fields of the room: never shared.
+  if (!owner || error.keyword === 'errorMessage' || (value !== null && typeof value === 'object')) {
+    return build();
+  }
+  let memo = memos.get(owner);
+  if (!memo) {
+    memo = new Map();
+    memos.set(owner, memo);
+  }
+  let byPath = memo.get(error.schemaPath);
+  if (!byPath) {
+    byPath = new Map();
+    memo.set(error.schemaPath, byPath);
+  }
+  let byValue = byPath.get(path);
+  if (!byValue) {
+    byValue = new Map();
+    byPath.set(path, byValue);
+  }
+  let message = byValue.get(value);
+  if (message === undefined) {
+    message = build();
+    if (memoSize < MAX_MEMOISED) {
+      byValue.set(value, message);
+      memoSize++;
+    }
+  }
+  return message;
+}
 
 const MAX_SHOWN = 120;
 

@@ -226,3 +226,38 @@ describe('robustness', () => {
     expect(new Set(both.map((f) => f.fingerprint)).size).toBe(2);
   });
 });
+
+describe('messages shared between rooms', () => {
+  const tight = policy({ rule: { type: 'object', properties: { maximumMessageLength: { maximum: 100 } } } });
+  const loose = policy({
+    rule: { type: 'object', properties: { maximumMessageLength: { maximum: 300 } } },
+  });
+  const messages = (policies: CompiledPolicy[], length: number) =>
+    evaluateRoom(compliantRoom({ maximumMessageLength: length }), policies, { now: NOW }).findings.map(
+      (f) => f.message,
+    );
+
+  it('names each room its own value, and each policy its own limit, at the same schema location', () => {
+    expect(messages(tight, 500)).toEqual(['maximumMessageLength is 500; must be ≤ 100']);
+    expect(messages(tight, 400)).toEqual(['maximumMessageLength is 400; must be ≤ 100']);
+    expect(messages(loose, 500)).toEqual(['maximumMessageLength is 500; must be ≤ 300']);
+    expect(messages(tight, 500)).toEqual(['maximumMessageLength is 500; must be ≤ 100']);
+  });
+
+  it('never reuses a custom errorMessage that quotes another field of the room', () => {
+    const quoting = policy({
+      rule: {
+        type: 'object',
+        properties: { maximumMessageLength: { maximum: 100 } },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an ajv-errors template, not JavaScript
+        errorMessage: { properties: { maximumMessageLength: 'room ${/name} allows too long messages' } },
+      },
+    });
+    const said = (name: string) =>
+      evaluateRoom(compliantRoom({ name, maximumMessageLength: 500 }), quoting, { now: NOW }).findings.map(
+        (f) => f.message,
+      );
+    expect(said('lobby')).toEqual(['room "lobby" allows too long messages']);
+    expect(said('stage')).toEqual(['room "stage" allows too long messages']);
+  });
+});
