@@ -1,6 +1,6 @@
 /**
- * One shared copy per distinct string, for values that repeat across many findings (messages,
- * policy ids, timestamps, room ARNs read back from the state table). Each string parsed or built
+ * One shared copy per distinct string, for values that repeat across many records read back from
+ * DynamoDB (policy ids, titles, timestamps, room ARNs and names, messages). Each string parsed
  * separately is its own copy, and 100,000 findings carry a dozen each. The limit bounds the table
  * when values turn out all different; past it, strings pass through unshared.
  */

@@ -170,8 +170,14 @@ function memoised(
   build: () => string,
 ): string {
   const value = found.present ? found.value : MISSING;
-  // Custom errorMessage texts may quote other fields of the room: never shared.
-  if (!owner || error.keyword === 'errorMessage' || (value !== null && typeof value === 'object')) {
+  // Custom errorMessage texts may quote other fields of the room: never shared. Objects and long
+  // strings are not keys either (the table would keep them alive).
+  if (
+    !owner ||
+    error.keyword === 'errorMessage' ||
+    (value !== null && typeof value === 'object') ||
+    (typeof value === 'string' && value.length > 256)
+  ) {
     return build();
   }
   let memo = memos.get(owner);
