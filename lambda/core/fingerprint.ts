@@ -1,3 +1,5 @@
+import { getOrCreate } from './maps.js';
+
 /**
  * Stable identity of a finding: the policy, the room and the JSON pointer — never the value,
  * so a length that moves from 500 to 300 stays the same open finding.
@@ -12,11 +14,7 @@ export function fingerprintOf(policyId: string, roomArn: string, path: string): 
     lastRoom.arn = roomArn;
     lastRoom.hex = hex53(roomArn, ROOM_SEED);
   }
-  let byPath = ruleHexes.get(policyId);
-  if (!byPath) {
-    byPath = new Map();
-    ruleHexes.set(policyId, byPath);
-  }
+  const byPath = getOrCreate(ruleHexes, policyId, () => new Map<string, string>());
   let ruleHex = byPath.get(path);
   if (ruleHex === undefined) {
     ruleHex = hex53(`${policyId}\n${path}`, RULE_SEED);

@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { getOrCreate } from './maps.js';
 
 /** One failed check of a rule: where in the room it failed, the value found there, and a human sentence. */
 export interface Violation {
@@ -37,7 +38,16 @@ function describe(error: ErrorObject, room: unknown, owner: object | undefined):
     path = childPointer(path, String(p.additionalProperty));
   }
   const found = valueAt(room, path);
-  const message = memoised(owner, error, path, found, () => sentence(error, p, labelOf(path), found));
+  const value = found.present ? found.value : MISSING;
+  const shared = shareable(owner, error, value) ? sharedSentences(owner, error, path) : undefined;
+  let message = shared?.get(value);
+  if (message === undefined) {
+    message = sentence(error, p, labelOf(path), found);
+    if (shared && memoSize < MAX_MEMOISED) {
+      shared.set(value, message);
+      memoSize++;
+    }
+  }
   // One object shape either way (this runs once per violation).
   return found.present ? { path, actual: found.value, message } : { path, message };
 }
@@ -162,48 +172,21 @@ const memos = new WeakMap<object, Memo>();
 let memoSize = 0;
 const MAX_MEMOISED = 50_000;
 
-function memoised(
-  owner: object | undefined,
-  error: ErrorObject,
-  path: string,
-  found: { present: boolean; value?: unknown },
-  build: () => string,
-): string {
-  const value = found.present ? found.value : MISSING;
-  // Custom errorMessage texts may quote other fields of the room: never shared. Objects and long
-  // strings are not keys either (the table would keep them alive).
-  if (
-    !owner ||
-    error.keyword === 'errorMessage' ||
-    (value !== null && typeof value === 'object') ||
-    (typeof value === 'string' && value.length > 256)
-  ) {
-    return build();
-  }
-  let memo = memos.get(owner);
-  if (!memo) {
-    memo = new Map();
-    memos.set(owner, memo);
-  }
-  let byPath = memo.get(error.schemaPath);
-  if (!byPath) {
-    byPath = new Map();
-    memo.set(error.schemaPath, byPath);
-  }
-  let byValue = byPath.get(path);
-  if (!byValue) {
-    byValue = new Map();
-    byPath.set(path, byValue);
-  }
-  let message = byValue.get(value);
-  if (message === undefined) {
-    message = build();
-    if (memoSize < MAX_MEMOISED) {
-      byValue.set(value, message);
-      memoSize++;
-    }
-  }
-  return message;
+/** The shared sentences of one policy at one schema location and pointer, by value. */
+function sharedSentences(owner: object, error: ErrorObject, path: string): Map<unknown, string> {
+  const byLocation = getOrCreate(memos, owner, (): Memo => new Map());
+  const byPath = getOrCreate(byLocation, error.schemaPath, () => new Map<string, Map<unknown, string>>());
+  return getOrCreate(byPath, path, () => new Map<unknown, string>());
+}
+
+/**
+ * Custom errorMessage texts may quote other fields of the room: never shared. Objects and long
+ * strings are not keys either (the table would keep them alive).
+ */
+function shareable(owner: object | undefined, error: ErrorObject, value: unknown): owner is object {
+  if (!owner || error.keyword === 'errorMessage') return false;
+  if (value !== null && typeof value === 'object') return false;
+  return typeof value !== 'string' || value.length <= 256;
 }
 
 const MAX_SHOWN = 120;
