@@ -1,3 +1,4 @@
+import { LIST_SUMMARY_FIELDS } from './room-fields.js';
 import type { RoomDocument } from './types.js';
 
 /** A room document as last fetched with GetRoom. */
@@ -49,28 +50,14 @@ export function planFetches(cache: ReadonlyMap<string, CachedRoom>, options: Fet
 }
 
 /**
- * Fields a ListRooms summary carries. Every run's list brings them fresh (and `resolve` lets the
- * summary win), so the cache keeps only the rest: what GetRoom alone returns.
- */
-const SUMMARY_FIELDS = new Set([
-  'arn',
-  'id',
-  'name',
-  'createTime',
-  'updateTime',
-  'tags',
-  'messageReviewHandler',
-  'loggingConfigurationIdentifiers',
-]);
-
-/**
  * The cache entry for a document fetched now: its `updateTime`, and only the fields the list does
- * not carry (two numbers today instead of the whole room: 50,000 rooms fit in a few megabytes).
+ * not carry, since every run's list brings those fresh and `resolve` lets them win. Two numbers
+ * today instead of the whole room: 50,000 rooms fit in a few megabytes.
  */
 export function cachedRoom(doc: RoomDocument, now: string): CachedRoom {
   const rest: RoomDocument = { arn: doc.arn };
   for (const [key, value] of Object.entries(doc)) {
-    if (!SUMMARY_FIELDS.has(key)) rest[key] = value;
+    if (!LIST_SUMMARY_FIELDS.has(key)) rest[key] = value;
   }
   return doc.updateTime
     ? { arn: doc.arn, updateTime: doc.updateTime, fetchedAt: now, doc: rest }

@@ -1,7 +1,5 @@
+import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
 import type { CompiledPolicy } from './compile.js';
-
-/** Room document fields that GetRoom returns but a ListRooms summary does not. */
-export const GET_ROOM_ONLY_FIELDS = ['maximumMessageLength', 'maximumMessageRatePerSecond'] as const;
 
 /** Keywords whose sub-schemas apply to the same (root) object. */
 const SAME_OBJECT = ['allOf', 'anyOf', 'oneOf'] as const;
