@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // The CLI runs the TypeScript sources through tsx, so there is no build step to forget.
+import { getEventListeners } from 'node:events';
 import { register } from 'tsx/esm/api';
 
 register();
 const { runCli } = await import('../lambda/cli/main.ts');
 
 // The first Ctrl-C stops a live run cleanly (partial report, room cache saved, exit 3); a second
-// one means "now", as the user expects.
+// one, or one while no live run listens (policies check, audit --input), quits at once.
 const interrupt = new AbortController();
 process.on('SIGINT', () => {
-  if (interrupt.signal.aborted) process.exit(130);
+  if (interrupt.signal.aborted || getEventListeners(interrupt.signal, 'abort').length === 0)
+    process.exit(130);
   process.stderr.write('\nstopping (Ctrl-C again to quit at once)…\n');
   interrupt.abort();
 });

@@ -1,11 +1,11 @@
-import { createWriteStream, statSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type AwsConnection, ivschatClient } from '../aws/clients.js';
 import { type InventoryProgress, inventoryRegion } from '../aws/inventory.js';
 import { withApiBudget } from '../aws/rate-limit.js';
 import { ConfigError, InputError } from '../core/errors.js';
-import type { AuditError } from '../core/types.js';
+import type { AuditError, RegionInventory } from '../core/types.js';
 
 export interface ExportOptions {
   regions: readonly string[];
@@ -35,6 +35,11 @@ export function checkOutputPath(output: string): void {
     // reported below
   }
   if (!isFolder) throw new ConfigError('--output', `folder ${folder} does not exist (for ${output})`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new ConfigError('--output', `folder ${folder} is not writable (for ${output})`);
+  }
 }
 
 /**
@@ -51,31 +56,41 @@ export async function exportRooms(options: ExportOptions): Promise<ExportResult>
     file.on('error', fail);
     file.on('finish', done);
   });
+  // Awaited after the calls; until then a failed open (the folder turned read-only) must not crash.
+  written.catch(() => undefined);
   let rooms = 0;
   file.write('{\n  "rooms": [\n');
-  const inventories = await Promise.all(
-    options.regions.map(async (region) => {
-      const client = ivschatClient(region, options.connection);
-      withApiBudget(client, options.apiBudgetTps);
-      try {
-        return await inventoryRegion({
-          region,
-          accountId: '',
-          client,
-          onRoom: (doc) => {
-            file.write(`${rooms === 0 ? '' : ',\n'}    ${JSON.stringify(doc)}`);
-            rooms++;
-          },
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onProgress
-            ? { onProgress: (p: InventoryProgress) => options.onProgress?.(region, p) }
-            : {}),
-        });
-      } finally {
-        client.destroy();
-      }
-    }),
-  );
+  let inventories: RegionInventory[];
+  try {
+    inventories = await Promise.all(
+      options.regions.map(async (region) => {
+        const client = ivschatClient(region, options.connection);
+        withApiBudget(client, options.apiBudgetTps);
+        try {
+          return await inventoryRegion({
+            region,
+            accountId: '',
+            client,
+            onRoom: (doc) => {
+              file.write(`${rooms === 0 ? '' : ',\n'}    ${JSON.stringify(doc)}`);
+              rooms++;
+            },
+            ...(options.signal ? { signal: options.signal } : {}),
+            ...(options.onProgress
+              ? { onProgress: (p: InventoryProgress) => options.onProgress?.(region, p) }
+              : {}),
+          });
+        } finally {
+          client.destroy();
+        }
+      }),
+    );
+  } catch (error) {
+    // Unexpected (inventory turns AWS faults into report errors): leave no temporary file behind.
+    file.destroy();
+    await rm(tmp, { force: true });
+    throw error;
+  }
   file.end(`${rooms === 0 ? '' : '\n'}  ]\n}\n`);
   try {
     await written;
