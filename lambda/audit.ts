@@ -1,5 +1,5 @@
 import { type AwsConnection, callerAccountId, ivschatClient } from './aws/clients.js';
-import { inventoryRegion, toAuditError } from './aws/inventory.js';
+import { type InventoryProgress, inventoryRegion, toAuditError } from './aws/inventory.js';
 import { withApiBudget } from './aws/rate-limit.js';
 import { appendAll } from './core/append.js';
 import { parseRoomArn } from './core/arn.js';
@@ -22,6 +22,10 @@ export interface LiveAuditOptions {
   concurrency?: number;
   now?: () => Date;
   shouldStop?: () => boolean;
+  /** Stops the run now (--timeout, Ctrl-C): calls in flight are abandoned; what was fetched is kept. */
+  signal?: AbortSignal;
+  /** How far each region got, after every ListRooms page and GetRoom (progress display). */
+  onProgress?: (region: string, progress: InventoryProgress) => void;
   /** Last fetched room documents: unchanged rooms are not fetched again (incremental audit). */
   roomCache?: RoomCacheStore;
   /** With a room cache: re-fetch a room after this long even if unchanged. */
@@ -46,11 +50,11 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
   const identityErrors: AuditError[] = [];
   if (!accountId) {
     try {
-      accountId = await callerAccountId(firstRegion, connection);
+      accountId = await callerAccountId(firstRegion, connection, options.signal);
     } catch (error) {
       // The audit goes on (room ARNs carry the account id) but counts as incomplete, and without a
       // known account the room cache is not used: its keys would be wrong.
-      identityErrors.push(toAuditError(firstRegion, 'GetCallerIdentity', error));
+      identityErrors.push(toAuditError(firstRegion, 'GetCallerIdentity', error, options.signal));
     }
   }
   const roomCache = accountId ? options.roomCache : undefined;
@@ -88,6 +92,10 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
             : {}),
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onProgress
+            ? { onProgress: (p: InventoryProgress) => options.onProgress?.(region, p) }
+            : {}),
           resolve: plan.resolve,
           priority: plan.priority,
           knownArns: new Set([...cache.keys(), ...(options.knownRooms?.(region) ?? [])]),

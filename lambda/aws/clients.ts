@@ -28,17 +28,66 @@ function common(region: string, connection: AwsConnection) {
   };
 }
 
-export const ivschatClient = (region: string, c: AwsConnection = {}) => new IvschatClient(common(region, c));
-export const snsClient = (region: string, c: AwsConnection = {}) => new SNSClient(common(region, c));
+export const ivschatClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(new IvschatClient(common(region, c)));
+export const snsClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(new SNSClient(common(region, c)));
 
-export async function callerAccountId(region: string, connection: AwsConnection = {}): Promise<string> {
-  const sts = new STSClient(common(region, connection));
+/**
+ * The account the credentials belong to. `signal` aborts the call (and its retries) at once: the
+ * run's --timeout or Ctrl-C.
+ */
+export async function callerAccountId(
+  region: string,
+  connection: AwsConnection = {},
+  signal?: AbortSignal,
+): Promise<string> {
+  const sts = withEndpointInErrors(new STSClient(common(region, connection)));
   try {
-    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    const identity = await sts.send(new GetCallerIdentityCommand({}), signal ? { abortSignal: signal } : {});
     return identity.Account ?? '';
   } finally {
     sts.destroy();
   }
+}
+
+// Which endpoint a failed call went to. An error that says only "UnknownError", or a timeout, is
+// useless without it (a wrong --endpoint is the usual cause). Keyed by the error object: the SDK
+// throws the same object out of send().
+const failedEndpoints = new WeakMap<object, string>();
+
+/** The endpoint (scheme, host, port) a failed SDK call was sent to, when known. */
+export function endpointOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? failedEndpoints.get(error) : undefined;
+}
+
+type BuildHandler = (args: { request?: unknown }) => Promise<unknown>;
+
+function withEndpointInErrors<C extends { middlewareStack: { add: (...args: never[]) => void } }>(
+  client: C,
+): C {
+  const add = client.middlewareStack.add as unknown as (
+    middleware: (next: BuildHandler) => BuildHandler,
+    options: { step: 'build'; name: string },
+  ) => void;
+  // The build step sees the serialized request (endpoint resolved) and, being outside the retry
+  // loop, the final error of all attempts.
+  add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        const request = args.request as { protocol?: string; hostname?: string; port?: number } | undefined;
+        if (request?.hostname && typeof error === 'object' && error !== null) {
+          const port = request.port ? `:${request.port}` : '';
+          failedEndpoints.set(error, `${request.protocol ?? 'https:'}//${request.hostname}${port}`);
+        }
+        throw error;
+      }
+    },
+    { step: 'build', name: 'ivschatAuditorEndpointInErrors' },
+  );
+  return client;
 }
 
 /** The region an SNS topic lives in, from its ARN (publish must go there). */

@@ -5,6 +5,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-ivschat';
 import type { AuditError, RegionInventory, RoomDocument } from '../core/types.js';
+import { endpointOf } from './clients.js';
 import { toRoomDocument } from './room-document.js';
 
 export interface InventoryOptions {
@@ -27,10 +28,26 @@ export interface InventoryOptions {
   /** Stop starting new calls once this returns true (the run's deadline is near). */
   shouldStop?: () => boolean;
   /**
+   * Aborts the run (a --timeout, Ctrl-C): no new calls start, calls in flight are abandoned, and
+   * `signal.reason` (an Error; its `code` or name becomes the report error's code) says why.
+   */
+  signal?: AbortSignal;
+  /** Told how far the region got after each ListRooms page and each GetRoom (progress display). */
+  onProgress?: (progress: InventoryProgress) => void;
+  /**
    * Rooms known from earlier runs (cached, or with open findings). Any of them missing from this
    * run's list is checked with GetRoom: gone (ResourceNotFound) or just missed by the list.
    */
   knownArns?: Iterable<string>;
+}
+
+export interface InventoryProgress {
+  /** Still reading ListRooms pages (so the number of rooms is not known yet). */
+  listing: boolean;
+  listed: number;
+  audited: number;
+  /** Rooms known to wait for their GetRoom. */
+  toFetch: number;
 }
 
 /**
@@ -56,8 +73,10 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
   // Rooms the cache can answer are audited as their page arrives; of the others only the ARN and
   // rank wait for GetRoom, so a run never holds every list summary (tags and all) at once.
   const waiting: { arn: string; rank: number }[] = [];
+  const stopped = () => options.signal?.aborted === true || options.shouldStop?.() === true;
+  const sendOptions = options.signal ? { abortSignal: options.signal } : {};
   try {
-    for await (const page of paginateListRooms({ client, pageSize: 50 }, {})) {
+    for await (const page of paginateListRooms({ client, pageSize: 50 }, {}, sendOptions)) {
       result.calls.listRooms++;
       for (const summary of page.rooms ?? []) {
         // A room updated between pages can show up twice; audit it once.
@@ -69,19 +88,26 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
         if (known) audit(options, result, known);
         else waiting.push({ arn: doc.arn, rank: options.priority?.(doc) ?? 0 });
       }
-      if (page.nextToken && options.shouldStop?.()) {
+      options.onProgress?.({
+        listing: true,
+        listed: result.listed.length,
+        audited: result.audited.length,
+        toFetch: waiting.length,
+      });
+      if (page.nextToken && stopped()) {
+        const why = stopReason(options.signal);
         result.errors.push({
           region,
           operation: 'ListRooms',
-          code: 'DeadlineReached',
-          message: `stopped listing after ${result.listed.length} rooms: the run's deadline is near`,
+          code: why?.code ?? 'DeadlineReached',
+          message: `stopped listing after ${result.listed.length} rooms: ${why?.message ?? "the run's deadline is near"}`,
         });
         result.complete = false;
         break;
       }
     }
   } catch (error) {
-    result.errors.push(toAuditError(region, 'ListRooms', error));
+    result.errors.push(toAuditError(region, 'ListRooms', error, options.signal));
     result.complete = false;
     return result;
   }
@@ -104,19 +130,27 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
 }
 
 async function fetchRooms(options: InventoryOptions, toFetch: string[], result: RegionInventory) {
-  const { client, region } = options;
+  const { client, region, signal } = options;
+  const sendOptions = signal ? { abortSignal: signal } : {};
+  const progress = () =>
+    options.onProgress?.({
+      listing: false,
+      listed: result.listed.length,
+      audited: result.audited.length,
+      toFetch: toFetch.length - next,
+    });
   let next = 0;
   const worker = async () => {
     while (next < toFetch.length) {
       const arn = toFetch[next++] as string;
-      if (options.shouldStop?.()) {
+      if (signal?.aborted || options.shouldStop?.()) {
         result.notReached.push(arn);
         result.complete = false;
         continue;
       }
       result.calls.getRoom++;
       try {
-        const doc = toRoomDocument(await client.send(new GetRoomCommand({ identifier: arn })));
+        const doc = toRoomDocument(await client.send(new GetRoomCommand({ identifier: arn }), sendOptions));
         // The listed ARN string, not the response's equal copy: 50,000 rooms keep one copy each.
         if (doc.arn === arn) doc.arn = arn;
         audit(options, result, doc);
@@ -125,15 +159,32 @@ async function fetchRooms(options: InventoryOptions, toFetch: string[], result: 
       } catch (error) {
         if (error instanceof ResourceNotFoundException) {
           result.deleted.push(arn);
+        } else if (signal?.aborted) {
+          // Abandoned in flight by the run's stop: not reached, like the rooms after it.
+          result.notReached.push(arn);
+          result.complete = false;
         } else {
           result.errors.push({ ...toAuditError(region, 'GetRoom', error), roomArn: arn });
           result.complete = false;
         }
       }
+      progress();
     }
   };
+  progress();
   const workers = Math.max(1, Math.min(options.concurrency ?? 8, toFetch.length));
   await Promise.all(Array.from({ length: workers }, worker));
+  // A deadline stop is reported through `progress` alone (the next scheduled run continues); a
+  // --timeout or Ctrl-C is the user's to know about, so it is an error too.
+  const why = stopReason(signal);
+  if (why && result.notReached.length > 0) {
+    result.errors.push({
+      region,
+      operation: 'GetRoom',
+      code: why.code,
+      message: `${result.notReached.length} of ${toFetch.length} rooms not fetched: ${why.message}`,
+    });
+  }
 }
 
 function audit(options: InventoryOptions, result: RegionInventory, doc: RoomDocument): void {
@@ -142,9 +193,55 @@ function audit(options: InventoryOptions, result: RegionInventory, doc: RoomDocu
   else result.rooms.push(doc);
 }
 
-/** SDK exception → report error. Network failures carry a code instead of an exception name. */
-export function toAuditError(region: string, operation: string, error: unknown): AuditError {
-  const e = error as { name?: string; code?: string; message?: string };
-  const code = e?.name && e.name !== 'Error' ? e.name : (e?.code ?? 'UnknownError');
-  return { region, operation, code, message: e?.message || String(error) };
+/** Why the run was stopped, when `signal` stopped it: the code and message for the report. */
+export function stopReason(signal: AbortSignal | undefined): { code: string; message: string } | undefined {
+  if (!signal?.aborted) return undefined;
+  const reason = signal.reason as { code?: unknown; name?: string; message?: string } | undefined;
+  return {
+    code: typeof reason?.code === 'string' ? reason.code : (reason?.name ?? 'Aborted'),
+    message: reason?.message || 'the run was stopped',
+  };
+}
+
+// What the SDK says when a response carries no AWS error it recognises (e.g. a 404 with an empty body).
+const UNINFORMATIVE = new Set(['', 'Error', 'Unknown', 'UnknownError']);
+
+/**
+ * SDK exception → report error, naming the endpoint and HTTP status when known: "Unknown
+ * UnknownError" from a wrong --endpoint must read as "HTTP 404 from http://…". Network failures
+ * carry a code instead of an exception name. A call abandoned because `signal` stopped the run
+ * reports why the run stopped.
+ */
+export function toAuditError(
+  region: string,
+  operation: string,
+  error: unknown,
+  signal?: AbortSignal,
+): AuditError {
+  const e = error as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const endpoint = endpointOf(error);
+  const why = e?.name === 'AbortError' ? stopReason(signal) : undefined;
+  if (why) {
+    const waiting = endpoint ? ` while calling ${endpoint}` : '';
+    return { region, operation, code: why.code, message: `${why.message}${waiting}` };
+  }
+  const status = e?.$metadata?.httpStatusCode;
+  const named = e?.name && !UNINFORMATIVE.has(e.name) ? e.name : undefined;
+  const code = named ?? (typeof e?.code === 'string' ? e.code : status ? `Http${status}` : 'UnknownError');
+  const text = e?.message && !UNINFORMATIVE.has(e.message) && e.message !== e.name ? e.message : '';
+  const where = endpoint
+    ? `${status ? `HTTP ${status} from` : 'calling'} ${endpoint}`
+    : status
+      ? `HTTP ${status}`
+      : '';
+  const message =
+    text && where
+      ? `${text} (${where})`
+      : text || (where ? `${where}, with no AWS error in the response` : String(error));
+  return { region, operation, code, message };
 }

@@ -1,55 +1,73 @@
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { auditAccount } from '../audit.js';
 import { snsClient, topicRegion } from '../aws/clients.js';
-import { DEFAULT_API_BUDGET_TPS, IVSCHAT_QUOTA_TPS } from '../aws/rate-limit.js';
-import { isRegionName } from '../core/arn.js';
+import { DEFAULT_API_BUDGET_TPS } from '../aws/rate-limit.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
 import { reconcile, roomsWithFindings } from '../core/lifecycle.js';
 import { buildReport } from '../core/report.js';
 import { type Report, SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
 import { notifyAndRecord, snsPublisher } from '../notify.js';
 import { runExamples } from '../policy/examples.js';
-import { DEFAULT_POLICIES_DIR, loadPolicyDir } from '../policy/load-dir.js';
+import { loadPolicyDir } from '../policy/load-dir.js';
 import { withFilledRemediation } from '../render/alert.js';
 import { stripControl } from '../render/escape.js';
 import { renderSarif } from '../render/sarif.js';
 import { renderText } from '../render/text.js';
 import { FileStateStore } from '../state/file-store.js';
 import { statelessStore } from '../state/store.js';
+import { EXIT } from './exit-codes.js';
+import { checkOutputPath, exportRooms } from './export-rooms.js';
 import { readRoomsFile } from './input.js';
+import { DEFAULT_TIMEOUT_SECONDS, type LiveFlags, liveSettings } from './live-flags.js';
+import { defaultPoliciesDir } from './policies-dir.js';
+import { runLive } from './run-bound.js';
 
-export const EXIT = { clean: 0, findings: 1, usage: 2, incomplete: 3 } as const;
+export { EXIT };
 
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   isTTY?: boolean;
+  /** stderr is a terminal: live commands show their progress there. */
+  stderrIsTTY?: boolean;
+  /** Aborts when the user presses Ctrl-C: a live run stops and reports what it got. */
+  interrupt?: AbortSignal;
+  /** The working directory (its ./policies is the default policy folder). Default process.cwd(). */
+  cwd?: string;
 }
 
-interface AuditFlags {
-  region: string[];
+interface AuditFlags extends LiveFlags {
   policies: string;
   input?: string;
-  endpoint?: string;
   format: 'text' | 'json' | 'sarif';
   failOn: Severity;
   publish?: string;
   state?: string;
   output?: string;
-  apiBudget: number;
   renotifyAfterHours: number;
 }
+
+interface ExportFlags extends LiveFlags {
+  output: string;
+}
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** Runs the CLI and returns its exit code (never calls process.exit, so tests run it in-process). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.clean;
+  const policiesDefault = defaultPoliciesDir(io.cwd ?? process.cwd());
   const program = new Command('ivschat-audit')
     .description(
       'Audit Amazon IVS Chat rooms against JSON-Schema policies.\n\n' +
         'Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage/config/policy, 3 audit incomplete.',
     )
+    .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
@@ -58,7 +76,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command('audit')
     .description('audit rooms (live via AWS, or offline from --input) and report violations')
     .option('-r, --region <region>', 'region to audit (repeat for several; default $AWS_REGION)', collect, [])
-    .option('-p, --policies <dir>', 'policy folder', DEFAULT_POLICIES_DIR)
+    .addOption(
+      new Option('-p, --policies <dir>', 'policy folder').default(
+        policiesDefault.dir,
+        policiesDefault.description,
+      ),
+    )
     .option(
       '-i, --input <rooms.json>',
       'evaluate saved room documents offline (JSON array of GetRoom responses)',
@@ -68,8 +91,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'),
     )
     .addOption(
-      new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
-        .choices([...SEVERITIES])
+      new Option(
+        '--fail-on <severity>',
+        `exit 1 when a finding is at or above this severity (${SEVERITIES.join(', ')}; any case)`,
+      )
+        .argParser(severity)
         .default('info'),
     )
     .option('--publish <topicArn>', 'publish the alert to this SNS topic (as the scheduled Lambda does)')
@@ -80,6 +106,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       'client-side calls per second per region and operation, at most 5 (the IVS Chat quota) unless --endpoint is set',
       number,
       DEFAULT_API_BUDGET_TPS,
+    )
+    .option(
+      '--timeout <seconds>',
+      'live: stop the whole run after this long, report what was audited, and exit 3',
+      number,
+      DEFAULT_TIMEOUT_SECONDS,
     )
     .option(
       '--renotify-after-hours <hours>',
@@ -99,19 +131,51 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       exitCode = await audit(flags, io);
     });
 
+  program
+    .command('export-rooms')
+    .description(
+      "save every room's GetRoom document to a file that `audit --input` reads (live via AWS or --endpoint)",
+    )
+    .requiredOption('-o, --output <rooms.json>', 'the file to write: { "rooms": [GetRoom documents] }')
+    .option(
+      '-r, --region <region>',
+      'region to export (repeat for several; default $AWS_REGION)',
+      collect,
+      [],
+    )
+    .option('--endpoint <url>', 'AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
+    .option(
+      '--api-budget <tps>',
+      'client-side calls per second per region and operation, at most 5 (the IVS Chat quota) unless --endpoint is set',
+      number,
+      DEFAULT_API_BUDGET_TPS,
+    )
+    .option('--timeout <seconds>', 'stop the whole export after this long', number, DEFAULT_TIMEOUT_SECONDS)
+    .addHelpText(
+      'after',
+      '\nAn incomplete export (API errors, --timeout, Ctrl-C) writes what it got to <rooms.json>.partial,\n' +
+        'leaves <rooms.json> as it was, and exits 3: `audit --input` takes its file as every room there is.\n' +
+        '\nExample:\n' +
+        '  $ ivschat-audit export-rooms --region us-east-1 -o rooms.json && ivschat-audit audit --input rooms.json',
+    )
+    .action(async (flags: ExportFlags) => {
+      exitCode = await exportCommand(flags, io);
+    });
+
   const policies = program.command('policies').description('validate and test policy files');
   policies
     .command('check')
     .description('check that every policy file is valid, ids are unique and rules compile')
-    .argument('[dir]', 'policy folder', DEFAULT_POLICIES_DIR)
+    .addArgument(policiesDirArgument(policiesDefault))
     .action((dir: string) => {
       const { policies: loaded } = loadPolicyDir(dir);
-      io.stdout(`${loaded.length} policies OK: ${loaded.map((p) => p.policy.id).join(', ')}\n`);
+      const count = loaded.length === 1 ? '1 policy' : `${loaded.length} policies`;
+      io.stdout(`${count} OK: ${loaded.map((p) => p.policy.id).join(', ')}\n`);
     });
   policies
     .command('test')
     .description("run every policy's examples: each pass example must pass and each fail example must fail")
-    .argument('[dir]', 'policy folder', DEFAULT_POLICIES_DIR)
+    .addArgument(policiesDirArgument(policiesDefault))
     .action((dir: string) => {
       const { policies: loaded } = loadPolicyDir(dir);
       const results = runExamples(loaded, new Date().toISOString());
@@ -144,6 +208,8 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   const store = stateFile ?? statelessStore;
   const previous = await store.load();
   let run: { report: Report; inventories: Awaited<ReturnType<typeof readRoomsFile>> };
+  // Why a live run was cut short (--timeout, Ctrl-C): then nothing is published or recorded.
+  let stopped: string | undefined;
   if (flags.input) {
     const inventories = await readRoomsFile(flags.input, flags.region);
     const report = buildReport({
@@ -154,25 +220,23 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     });
     run = { report, inventories };
   } else {
-    const regions = liveRegions(flags, io);
-    if (flags.endpoint && !URL.canParse(flags.endpoint)) {
-      throw new ConfigError('--endpoint', `not a URL: "${flags.endpoint}" (e.g. http://127.0.0.1:4566)`);
-    }
-    if (flags.apiBudget > IVSCHAT_QUOTA_TPS && !flags.endpoint) {
-      throw new ConfigError(
-        '--api-budget',
-        `${flags.apiBudget} is above the IVS Chat quota of ${IVSCHAT_QUOTA_TPS} calls per second, shared with your application`,
-      );
-    }
+    const live = liveSettings(flags, io.env);
     const known = roomsWithFindings(previous);
-    run = await auditAccount({
-      regions,
-      policies,
-      connection: flags.endpoint ? { endpoint: flags.endpoint } : {},
-      apiBudgetTps: flags.apiBudget,
-      knownRooms: (region) => known.get(region) ?? [],
-      ...(stateFile ? { roomCache: stateFile } : {}),
-    });
+    const outcome = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
+      auditAccount({
+        regions: live.regions,
+        policies,
+        connection: live.connection,
+        apiBudgetTps: live.apiBudgetTps,
+        knownRooms: (region) => known.get(region) ?? [],
+        // The room cache keeps what was fetched even when the run is stopped.
+        ...(stateFile ? { roomCache: stateFile } : {}),
+        signal,
+        ...(onProgress ? { onProgress } : {}),
+      }),
+    );
+    run = outcome.result;
+    if (!run.report.complete) stopped = outcome.stopped;
   }
 
   const reconciliation = reconcile(run.report, run.inventories, previous, {
@@ -182,14 +246,21 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   const report = reconciliation.report;
   const resolved = reconciliation.resolvedFindings;
   const accountId = run.inventories.find((i) => i.accountId)?.accountId ?? '';
-  const publisher = flags.publish ? publisherFor(flags.publish, flags.endpoint) : undefined;
+  const publisher = flags.publish && !stopped ? publisherFor(flags.publish, flags.endpoint) : undefined;
+  // A failed publish must not lose the report: it is printed first, then the failure (exit 3).
+  let publishFailure: PublishError | undefined;
   const outcome = await notifyAndRecord({
     reconciliation,
     accountId,
     regions: run.inventories.map((i) => i.region),
-    store,
+    // A stopped run records nothing: its alert was not sent, so the next run must send it.
+    store: stopped ? statelessStore : store,
     ...(publisher ? { publisher } : {}),
     now,
+  }).catch((error: unknown) => {
+    if (!(error instanceof PublishError)) throw error;
+    publishFailure = error;
+    return undefined;
   });
 
   const shown: Report = { ...report, findings: [...report.findings, ...resolved].map(withFilledRemediation) };
@@ -208,7 +279,16 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
         : renderText(shown, { color: Boolean(io.isTTY) && !flags.output && !io.env.NO_COLOR });
   if (flags.output) await writeFile(flags.output, rendered);
   else io.stdout(rendered);
-  if (flags.publish) io.stderr(`published ${outcome.published} message(s) to ${flags.publish}\n`);
+  if (publishFailure) {
+    io.stderr(`error: ${publishFailure.message}\n`);
+    return EXIT.incomplete;
+  }
+  if (stopped) {
+    const unsent = flags.publish ? '; nothing was published' : '';
+    io.stderr(`error: ${stopped}; the report is partial${unsent}\n`);
+    return EXIT.incomplete;
+  }
+  if (flags.publish) io.stderr(`published ${outcome?.published ?? 0} message(s) to ${flags.publish}\n`);
 
   if (!report.complete) return EXIT.incomplete;
   const threshold = SEVERITY_RANK[flags.failOn];
@@ -218,13 +298,25 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   return failing ? EXIT.findings : EXIT.clean;
 }
 
-function liveRegions(flags: AuditFlags, io: CliIo): string[] {
-  const regions =
-    flags.region.length > 0 ? flags.region : [io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? ''];
-  if (!regions[0]) throw new ConfigError('--region', 'no region given: pass --region or set AWS_REGION');
-  const bad = regions.find((r) => !isRegionName(r));
-  if (bad) throw new ConfigError('--region', `"${bad}" is not a region name (e.g. us-east-1)`);
-  return [...new Set(regions)];
+async function exportCommand(flags: ExportFlags, io: CliIo): Promise<number> {
+  const live = liveSettings(flags, io.env);
+  checkOutputPath(flags.output);
+  const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
+    exportRooms({ ...live, output: flags.output, signal, ...(onProgress ? { onProgress } : {}) }),
+  );
+  for (const e of result.errors) {
+    const room = e.roomArn ? ` ${e.roomArn}` : '';
+    io.stderr(`error: ${stripControl(`${e.region} ${e.operation}${room}: ${e.code} ${e.message}`)}\n`);
+  }
+  const rooms = result.rooms === 1 ? '1 room' : `${result.rooms} rooms`;
+  io.stdout(`${rooms} from ${live.regions.join(', ')} written to ${result.path}\n`);
+  if (result.complete) return EXIT.clean;
+  io.stderr(`error: export incomplete${stopped ? ` (${stopped})` : ''}: ${flags.output} was not written\n`);
+  return EXIT.incomplete;
+}
+
+function policiesDirArgument(policiesDefault: { dir: string; description: string }): Argument {
+  return new Argument('[dir]', 'policy folder').default(policiesDefault.dir, policiesDefault.description);
 }
 
 function publisherFor(topicArn: string, endpoint: string | undefined) {
@@ -258,6 +350,14 @@ function handleError(error: unknown, io: CliIo): number {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+function severity(value: string): Severity {
+  const lower = value.toLowerCase();
+  if (!(SEVERITIES as readonly string[]).includes(lower)) {
+    throw new InvalidArgumentError(`Allowed choices are ${SEVERITIES.join(', ')} (any case).`);
+  }
+  return lower as Severity;
 }
 
 function number(value: string): number {

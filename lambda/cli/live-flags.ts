@@ -1,0 +1,43 @@
+import type { AwsConnection } from '../aws/clients.js';
+import { IVSCHAT_QUOTA_TPS } from '../aws/rate-limit.js';
+import { isRegionName } from '../core/arn.js';
+import { ConfigError } from '../core/errors.js';
+
+/** The flags every command that calls IVS Chat shares (audit, export-rooms). */
+export interface LiveFlags {
+  region: string[];
+  endpoint?: string;
+  apiBudget: number;
+  timeout: number;
+}
+
+/** The default whole-run bound of a live command, in seconds. */
+export const DEFAULT_TIMEOUT_SECONDS = 600;
+
+export interface LiveSettings {
+  regions: string[];
+  connection: AwsConnection;
+  apiBudgetTps: number;
+}
+
+/** Checks the live flags before any call is made; a bad one is a ConfigError naming the flag. */
+export function liveSettings(flags: LiveFlags, env: NodeJS.ProcessEnv): LiveSettings {
+  const regions = flags.region.length > 0 ? flags.region : [env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? ''];
+  if (!regions[0]) throw new ConfigError('--region', 'no region given: pass --region or set AWS_REGION');
+  const bad = regions.find((r) => !isRegionName(r));
+  if (bad) throw new ConfigError('--region', `"${bad}" is not a region name (e.g. us-east-1)`);
+  if (flags.endpoint && !URL.canParse(flags.endpoint)) {
+    throw new ConfigError('--endpoint', `not a URL: "${flags.endpoint}" (e.g. http://127.0.0.1:4566)`);
+  }
+  if (flags.apiBudget > IVSCHAT_QUOTA_TPS && !flags.endpoint) {
+    throw new ConfigError(
+      '--api-budget',
+      `${flags.apiBudget} is above the IVS Chat quota of ${IVSCHAT_QUOTA_TPS} calls per second, shared with your application`,
+    );
+  }
+  return {
+    regions: [...new Set(regions)],
+    connection: flags.endpoint ? { endpoint: flags.endpoint } : {},
+    apiBudgetTps: flags.apiBudget,
+  };
+}
