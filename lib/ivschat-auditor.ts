@@ -17,8 +17,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/metric-names.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
-import { CONTEXT_DEFAULTS, type ContextKey, readConfig, scheduleIntervalSeconds } from './config.js';
+import { type LIBRARY_ENV, WIRING_ENV } from '../lambda/settings.js';
+import { type ContextKey, readConfig, scheduleIntervalSeconds, settingsEnvironment } from './config.js';
 import { FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from './function-runtime.js';
 
 /** The audit waits on a 4-per-second API budget, not on CPU: 512 MB is plenty (see bench/README.md). */
@@ -27,8 +29,8 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Where the handler looks for policies, relative to the bundle root (the handler owner resolves it). */
 export const BUNDLED_POLICIES_DIR = 'policies';
-export const METRICS_NAMESPACE = 'IvsChatAuditor';
-export const SERVICE_NAME = 'ivschat-auditor';
+/** Re-exported for users of the construct; the handler emits under these names. */
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 export interface IvsChatAuditorProps {
   /** EventBridge schedule expression. @default 'rate(1 hour)' */
@@ -192,17 +194,11 @@ export class IvsChatAuditor extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
       environment: {
-        AUDIT_REGIONS: regions.join(','),
-        ALERT_TOPIC_ARN: this.topic.topicArn,
-        API_BUDGET_TPS: String(config.apiBudgetTps),
-        STATE_TABLE_NAME: this.table.tableName,
-        RENOTIFY_AFTER_HOURS: String(config.renotifyAfterHours),
-        FULL_REFRESH_HOURS: String(config.fullRefreshHours),
-        RETAIN_RESOLVED_DAYS: String(config.retainResolvedDays),
-        POLICIES_DIR: BUNDLED_POLICIES_DIR,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+        ...settingsEnvironment({ ...config, regions }),
+        [WIRING_ENV.topicArn]: this.topic.topicArn,
+        [WIRING_ENV.stateTableName]: this.table.tableName,
+        [WIRING_ENV.policiesDir]: BUNDLED_POLICIES_DIR,
+        ...libraryEnvironment(),
       },
       bundling: {
         forceDockerBundling: false,
@@ -333,7 +329,7 @@ function missedAuditAlarm(scope: Construct, interval: Duration): cloudwatch.Alar
   const evaluationPeriods = Math.ceil((2 * interval.toSeconds()) / period);
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
-    metricName: 'AuditSucceeded',
+    metricName: METRIC.auditSucceeded,
     dimensionsMap: { service: SERVICE_NAME },
     statistic: cloudwatch.Stats.SUM,
     period: Duration.seconds(period),
@@ -387,17 +383,26 @@ function roundUpToMinute(seconds: number): number {
   return Math.max(60, Math.ceil(seconds / 60) * 60);
 }
 
-function propsAsContext(props: IvsChatAuditorProps): Partial<Record<ContextKey, unknown>> {
+/** Absent props fall back to the settings table's defaults, exactly as absent context keys do. */
+function propsAsContext(props: IvsChatAuditorProps): Record<ContextKey, unknown> {
   return {
-    schedule: props.schedule ?? CONTEXT_DEFAULTS.schedule,
-    regions: props.regions ?? [],
-    alertEmails: props.alertEmails ?? [],
-    slackWorkspaceId: props.slack?.workspaceId ?? '',
-    slackChannelId: props.slack?.channelId ?? '',
-    apiBudgetTps: props.apiBudgetTps ?? CONTEXT_DEFAULTS.apiBudgetTps,
-    renotifyAfterHours: props.renotifyAfterHours ?? CONTEXT_DEFAULTS.renotifyAfterHours,
-    fullRefreshHours: props.fullRefreshHours ?? CONTEXT_DEFAULTS.fullRefreshHours,
-    retainResolvedDays: props.retainResolvedDays ?? CONTEXT_DEFAULTS.retainResolvedDays,
+    schedule: props.schedule,
+    regions: props.regions,
+    alertEmails: props.alertEmails,
+    slackWorkspaceId: props.slack?.workspaceId,
+    slackChannelId: props.slack?.channelId,
+    apiBudgetTps: props.apiBudgetTps,
+    renotifyAfterHours: props.renotifyAfterHours,
+    fullRefreshHours: props.fullRefreshHours,
+    retainResolvedDays: props.retainResolvedDays,
+  };
+}
+
+function libraryEnvironment(): Record<(typeof LIBRARY_ENV)[number], string> {
+  return {
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
   };
 }
 
