@@ -32,8 +32,12 @@ export const BUNDLED_POLICIES_DIR = 'policies';
 /** Re-exported for users of the construct; the handler emits under these names. */
 export { METRICS_NAMESPACE, SERVICE_NAME };
 
+/**
+ * The settings take the same values, ranges and defaults as the context keys of the same name: both
+ * go through the settings table, `SETTINGS` in lambda/settings.ts (listed in docs/deploy.md).
+ */
 export interface IvsChatAuditorProps {
-  /** EventBridge schedule expression. @default 'rate(1 hour)' */
+  /** EventBridge schedule expression. @default SETTINGS.schedule.default ('rate(1 hour)') */
   readonly schedule?: string;
   /** Regions to audit. @default - the stack's region */
   readonly regions?: string[];
@@ -41,13 +45,13 @@ export interface IvsChatAuditorProps {
   readonly alertEmails?: string[];
   /** Slack channel for alerts (the workspace must be authorized in the console first). @default - none */
   readonly slack?: { readonly workspaceId: string; readonly channelId: string };
-  /** Share of the IVS Chat 5 TPS per-operation quota the audit may use. @default 4 */
+  /** Share of the IVS Chat 5 TPS per-operation quota the audit may use. @default SETTINGS.apiBudgetTps.default */
   readonly apiBudgetTps?: number;
-  /** Re-send an open finding after this many hours. @default 24 */
+  /** Re-send an open finding after this many hours. @default SETTINGS.renotifyAfterHours.default */
   readonly renotifyAfterHours?: number;
-  /** Re-fetch every room with GetRoom at least this often, changed or not. @default 24 */
+  /** Re-fetch every room with GetRoom at least this often, changed or not. @default SETTINGS.fullRefreshHours.default */
   readonly fullRefreshHours?: number;
-  /** Keep resolved findings in the state table this many days. @default 30 */
+  /** Keep resolved findings in the state table this many days. @default SETTINGS.retainResolvedDays.default */
   readonly retainResolvedDays?: number;
   /** Policy files, validated at synth and copied into the bundle. @default - `policies/` at the project root */
   readonly policiesDir?: string;
