@@ -14,6 +14,8 @@ export {
   MAX_SCHEDULE_INTERVAL_SECONDS,
   scheduleIntervalSeconds,
 } from '../lambda/schedule-expression.js';
+/** The settings table, for users of the construct (the context keys, their defaults and ranges). */
+export { SETTINGS, type SettingName } from '../lambda/settings.js';
 
 /** Validated deployment settings, read from CDK context (`cdk.json` or `-c key=value`). */
 export interface AuditorConfig {
