@@ -20,17 +20,8 @@ export class IvsChatAuditorStack extends Stack {
       ...props,
     });
     const { config } = props;
-    this.auditor = new IvsChatAuditor(this, 'Auditor', {
-      ...props.auditor,
-      schedule: config.schedule,
-      regions: config.regions,
-      alertEmails: config.alertEmails,
-      ...(config.slack ? { slack: config.slack } : {}),
-      apiBudgetTps: config.apiBudgetTps,
-      renotifyAfterHours: config.renotifyAfterHours,
-      fullRefreshHours: config.fullRefreshHours,
-      retainResolvedDays: config.retainResolvedDays,
-    });
+    // AuditorConfig's fields are the construct's setting props, so the settings pass through whole.
+    this.auditor = new IvsChatAuditor(this, 'Auditor', { ...props.auditor, ...config });
     const outputs: Record<string, [string, string]> = {
       AlertsTopicArn: [this.auditor.topic.topicArn, 'SNS topic the alerts go to'],
       StateTableName: [this.auditor.table.tableName, 'DynamoDB finding state (retained on cdk destroy)'],

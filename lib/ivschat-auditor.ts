@@ -17,8 +17,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/metric-names.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
-import { CONTEXT_DEFAULTS, type ContextKey, readConfig, scheduleIntervalSeconds } from './config.js';
+import { type LIBRARY_ENV, WIRING_ENV } from '../lambda/settings.js';
+import { type ContextKey, readConfig, scheduleIntervalSeconds, settingsEnvironment } from './config.js';
 import { FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from './function-runtime.js';
 
 /** The audit waits on a 4-per-second API budget, not on CPU: 512 MB is plenty (see bench/README.md). */
@@ -27,11 +29,15 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Where the handler looks for policies, relative to the bundle root (the handler owner resolves it). */
 export const BUNDLED_POLICIES_DIR = 'policies';
-export const METRICS_NAMESPACE = 'IvsChatAuditor';
-export const SERVICE_NAME = 'ivschat-auditor';
+/** Re-exported for users of the construct; the handler emits under these names. */
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
+/**
+ * The settings take the same values, ranges and defaults as the context keys of the same name: both
+ * go through the settings table, `SETTINGS` in lambda/settings.ts (listed in docs/deploy.md).
+ */
 export interface IvsChatAuditorProps {
-  /** EventBridge schedule expression. @default 'rate(1 hour)' */
+  /** EventBridge schedule expression. @default SETTINGS.schedule.default ('rate(1 hour)') */
   readonly schedule?: string;
   /** Regions to audit. @default - the stack's region */
   readonly regions?: string[];
@@ -39,13 +45,13 @@ export interface IvsChatAuditorProps {
   readonly alertEmails?: string[];
   /** Slack channel for alerts (the workspace must be authorized in the console first). @default - none */
   readonly slack?: { readonly workspaceId: string; readonly channelId: string };
-  /** Share of the IVS Chat 5 TPS per-operation quota the audit may use. @default 4 */
+  /** Share of the IVS Chat 5 TPS per-operation quota the audit may use. @default SETTINGS.apiBudgetTps.default */
   readonly apiBudgetTps?: number;
-  /** Re-send an open finding after this many hours. @default 24 */
+  /** Re-send an open finding after this many hours. @default SETTINGS.renotifyAfterHours.default */
   readonly renotifyAfterHours?: number;
-  /** Re-fetch every room with GetRoom at least this often, changed or not. @default 24 */
+  /** Re-fetch every room with GetRoom at least this often, changed or not. @default SETTINGS.fullRefreshHours.default */
   readonly fullRefreshHours?: number;
-  /** Keep resolved findings in the state table this many days. @default 30 */
+  /** Keep resolved findings in the state table this many days. @default SETTINGS.retainResolvedDays.default */
   readonly retainResolvedDays?: number;
   /** Policy files, validated at synth and copied into the bundle. @default - `policies/` at the project root */
   readonly policiesDir?: string;
@@ -192,17 +198,11 @@ export class IvsChatAuditor extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
       environment: {
-        AUDIT_REGIONS: regions.join(','),
-        ALERT_TOPIC_ARN: this.topic.topicArn,
-        API_BUDGET_TPS: String(config.apiBudgetTps),
-        STATE_TABLE_NAME: this.table.tableName,
-        RENOTIFY_AFTER_HOURS: String(config.renotifyAfterHours),
-        FULL_REFRESH_HOURS: String(config.fullRefreshHours),
-        RETAIN_RESOLVED_DAYS: String(config.retainResolvedDays),
-        POLICIES_DIR: BUNDLED_POLICIES_DIR,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+        ...settingsEnvironment({ ...config, regions }),
+        [WIRING_ENV.topicArn]: this.topic.topicArn,
+        [WIRING_ENV.stateTableName]: this.table.tableName,
+        [WIRING_ENV.policiesDir]: BUNDLED_POLICIES_DIR,
+        ...libraryEnvironment(),
       },
       bundling: {
         forceDockerBundling: false,
@@ -333,7 +333,7 @@ function missedAuditAlarm(scope: Construct, interval: Duration): cloudwatch.Alar
   const evaluationPeriods = Math.ceil((2 * interval.toSeconds()) / period);
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
-    metricName: 'AuditSucceeded',
+    metricName: METRIC.auditSucceeded,
     dimensionsMap: { service: SERVICE_NAME },
     statistic: cloudwatch.Stats.SUM,
     period: Duration.seconds(period),
@@ -387,17 +387,26 @@ function roundUpToMinute(seconds: number): number {
   return Math.max(60, Math.ceil(seconds / 60) * 60);
 }
 
-function propsAsContext(props: IvsChatAuditorProps): Partial<Record<ContextKey, unknown>> {
+/** Absent props fall back to the settings table's defaults, exactly as absent context keys do. */
+function propsAsContext(props: IvsChatAuditorProps): Record<ContextKey, unknown> {
   return {
-    schedule: props.schedule ?? CONTEXT_DEFAULTS.schedule,
-    regions: props.regions ?? [],
-    alertEmails: props.alertEmails ?? [],
-    slackWorkspaceId: props.slack?.workspaceId ?? '',
-    slackChannelId: props.slack?.channelId ?? '',
-    apiBudgetTps: props.apiBudgetTps ?? CONTEXT_DEFAULTS.apiBudgetTps,
-    renotifyAfterHours: props.renotifyAfterHours ?? CONTEXT_DEFAULTS.renotifyAfterHours,
-    fullRefreshHours: props.fullRefreshHours ?? CONTEXT_DEFAULTS.fullRefreshHours,
-    retainResolvedDays: props.retainResolvedDays ?? CONTEXT_DEFAULTS.retainResolvedDays,
+    schedule: props.schedule,
+    regions: props.regions,
+    alertEmails: props.alertEmails,
+    slackWorkspaceId: props.slack?.workspaceId,
+    slackChannelId: props.slack?.channelId,
+    apiBudgetTps: props.apiBudgetTps,
+    renotifyAfterHours: props.renotifyAfterHours,
+    fullRefreshHours: props.fullRefreshHours,
+    retainResolvedDays: props.retainResolvedDays,
+  };
+}
+
+function libraryEnvironment(): Record<(typeof LIBRARY_ENV)[number], string> {
+  return {
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
   };
 }
 

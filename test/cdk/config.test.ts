@@ -74,6 +74,29 @@ describe('Function: readConfig', () => {
     expect(problems[0]).toMatch(new RegExp(`^${key}: `));
   });
 
+  it.each([
+    ['renotifyAfterHours', '8761', 'a whole number between 1 and 8760'],
+    ['fullRefreshHours', '2.5', 'a whole number between 1 and 8760'],
+    ['retainResolvedDays', 3651, 'a whole number between 1 and 3650'],
+    ['apiBudgetTps', '0.05', 'a number between 0.1 and 5'],
+  ])('states the range of %s = %s in the problem', (key, value, range) => {
+    const shown = typeof value === 'string' ? `"${value}"` : String(value);
+    expect(problemsOf({ [key]: value })).toEqual([`${key}: ${shown} must be ${range}`]);
+  });
+
+  it('reports an invalid Slack id once, not also as a missing partner', () => {
+    expect(problemsOf({ slackWorkspaceId: 'not an id', slackChannelId: 'C0123ABCD' })).toEqual([
+      'slackWorkspaceId: "not an id" is not a Slack workspace id (e.g. T0123ABCD)',
+    ]);
+  });
+
+  it('lists every bad region, each named', () => {
+    expect(problemsOf({ regions: 'us-east-1,us-middle-9,eu-west-1a' })).toEqual([
+      'regions: "us-middle-9" is not a region name (e.g. us-east-1)',
+      'regions: "eu-west-1a" is not a region name (e.g. us-east-1)',
+    ]);
+  });
+
   it('collects every problem into one error', () => {
     const problems = problemsOf({ schedule: 'hourly', alertEmails: 'x', apiBudgetTps: 'lots' });
     expect(problems.map((p) => p.split(':')[0])).toEqual(['schedule', 'alertEmails', 'apiBudgetTps']);

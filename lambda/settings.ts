@@ -1,0 +1,248 @@
+/**
+ * Every deployment setting in one table: the CDK app reads it from context (`lib/config.ts`), sets
+ * the function's environment from it, and the Lambda reads that environment back through it
+ * (`lambda/config.ts`). One parser serves both, so a value the stack accepts is one the Lambda
+ * accepts. The Lambda bundles this file: it must not import aws-cdk-lib or `lib/`.
+ */
+import { DEFAULT_API_BUDGET_TPS, IVSCHAT_QUOTA_TPS } from './aws/rate-limit.js';
+import { checkSchedule } from './schedule-expression.js';
+
+interface SettingBase {
+  /** The function's environment variable; absent when only the stack uses the setting. */
+  readonly envVar?: string;
+  /** One line for docs/deploy.md. */
+  readonly doc: string;
+}
+
+export interface NumberSetting extends SettingBase {
+  readonly type: 'number';
+  readonly integer: boolean;
+  /** Inclusive bounds. */
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+}
+
+export interface TextSetting extends SettingBase {
+  readonly type: 'text';
+  readonly default: string;
+  /** What a valid value looks like, for the docs. */
+  readonly allowed: string;
+  /** Why a non-empty value is invalid, or undefined. */
+  readonly check: (value: string) => string | undefined;
+}
+
+/** A comma list (`-c`, environment) or a JSON array (`cdk.json`); blanks dropped, duplicates merged. */
+export interface ListSetting extends SettingBase {
+  readonly type: 'list';
+  readonly default: readonly string[];
+  readonly allowed: string;
+  readonly checkItem: (item: string) => string | undefined;
+}
+
+export type Setting = NumberSetting | TextSetting | ListSetting;
+
+/**
+ * Region names by shape rather than by aws-cdk-lib's list: the Lambda cannot carry that list, and a
+ * pinned list would refuse a region launched after its release. The CDK tests prove every region
+ * aws-cdk-lib knows matches.
+ */
+const REGION_NAME =
+  /^[a-z]{2}(?:sc)?(?:-[a-z]{2,5})?-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
+
+export function isRegion(value: string): boolean {
+  return REGION_NAME.test(value);
+}
+
+const checkRegion = (region: string) =>
+  isRegion(region) ? undefined : `"${region}" is not a region name (e.g. us-east-1)`;
+
+// Deliberately simple: one @, a dotted domain, no spaces. SNS sends a confirmation anyway.
+const checkEmail = (email: string) =>
+  /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) && email.length <= 254
+    ? undefined
+    : `"${email}" is not an email address`;
+
+const idCheck = (pattern: RegExp, what: string, example: string) => (value: string) =>
+  pattern.test(value) ? undefined : `"${value}" is not a ${what} (e.g. ${example})`;
+
+/**
+ * The settings, keyed by their CDK context key (`-c key=value`, the `context` block of cdk.json).
+ * docs/deploy.md's settings table and cdk.json's defaults are checked against this by the tests.
+ */
+export const SETTINGS = {
+  schedule: {
+    type: 'text',
+    default: 'rate(1 hour)',
+    allowed: '`rate(…)` or `cron(…)`, at most 3 days apart',
+    check: checkSchedule,
+    doc: 'EventBridge schedule expression for the audit.',
+  },
+  regions: {
+    type: 'list',
+    envVar: 'AUDIT_REGIONS',
+    default: [],
+    allowed: 'region names, comma-separated',
+    checkItem: checkRegion,
+    doc: "Regions to audit; empty means the stack's region.",
+  },
+  alertEmails: {
+    type: 'list',
+    default: [],
+    allowed: 'email addresses, comma-separated',
+    checkItem: checkEmail,
+    doc: 'Addresses subscribed to the alerts topic.',
+  },
+  slackWorkspaceId: {
+    type: 'text',
+    default: '',
+    allowed: 'e.g. `T0123ABCD`',
+    check: idCheck(/^[0-9A-Z]{1,256}$/, 'Slack workspace id', 'T0123ABCD'),
+    doc: 'Slack workspace id; give it together with `slackChannelId`.',
+  },
+  slackChannelId: {
+    type: 'text',
+    default: '',
+    allowed: 'e.g. `C0123ABCD`',
+    check: idCheck(/^[A-Za-z0-9]{1,256}$/, 'Slack channel id', 'C0123ABCD'),
+    doc: 'Slack channel id; give it together with `slackWorkspaceId`.',
+  },
+  apiBudgetTps: {
+    type: 'number',
+    envVar: 'API_BUDGET_TPS',
+    integer: false,
+    min: 0.1,
+    max: IVSCHAT_QUOTA_TPS,
+    default: DEFAULT_API_BUDGET_TPS,
+    doc: 'Calls per second the audit may make per operation and region; at most the IVS Chat quota, which your own application shares.',
+  },
+  // Upper bounds keep date arithmetic finite (a typo like 240000000 would make an invalid Date).
+  renotifyAfterHours: {
+    type: 'number',
+    envVar: 'RENOTIFY_AFTER_HOURS',
+    integer: true,
+    min: 1,
+    max: 8760,
+    default: 24,
+    doc: 'Re-send a still-open finding after this many hours.',
+  },
+  fullRefreshHours: {
+    type: 'number',
+    envVar: 'FULL_REFRESH_HOURS',
+    integer: true,
+    min: 1,
+    max: 8760,
+    default: 24,
+    doc: 'Re-fetch every room with `GetRoom` at least this often, changed or not.',
+  },
+  retainResolvedDays: {
+    type: 'number',
+    envVar: 'RETAIN_RESOLVED_DAYS',
+    integer: true,
+    min: 1,
+    max: 3650,
+    default: 30,
+    doc: 'Keep resolved findings in the state table this many days (DynamoDB TTL).',
+  },
+} as const satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+/** The settings the Lambda reads from its environment. */
+export type EnvSettingName = {
+  [K in SettingName]: (typeof SETTINGS)[K] extends { envVar: string } ? K : never;
+}[SettingName];
+
+export type SettingValue<S extends Setting> = S extends NumberSetting
+  ? number
+  : S extends ListSetting
+    ? string[]
+    : string;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+/**
+ * Function environment that is wiring, not a setting: the stack fills it from the resources it
+ * creates, and `lambda/config.ts` reads it by these names.
+ */
+export const WIRING_ENV = {
+  topicArn: 'ALERT_TOPIC_ARN',
+  stateTableName: 'STATE_TABLE_NAME',
+  policiesDir: 'POLICIES_DIR',
+} as const;
+
+/** Environment the stack sets for libraries the function runs (Powertools, Node), not for our code. */
+export const LIBRARY_ENV = [
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'NODE_OPTIONS',
+] as const;
+
+/**
+ * Parses one raw value: a `-c` string, a cdk.json value, or an environment variable. Absent or blank
+ * means the default. Problems are phrased without the key, so each side prefixes its own name.
+ */
+export function parseSetting<S extends Setting>(setting: S, raw: unknown): Parsed<SettingValue<S>> {
+  const parsed =
+    setting.type === 'number'
+      ? parseNumber(setting, raw)
+      : setting.type === 'list'
+        ? parseList(setting, raw)
+        : parseText(setting, raw);
+  return parsed as Parsed<SettingValue<S>>;
+}
+
+/** The environment-variable form of a parsed value. */
+export function formatSetting(value: number | string | readonly string[]): string {
+  return typeof value === 'object' ? value.join(',') : String(value);
+}
+
+/** The range of a number setting in words, as both the docs and the error messages say it. */
+export function describeRange(setting: NumberSetting): string {
+  return `${setting.integer ? 'a whole number' : 'a number'} between ${setting.min} and ${setting.max}`;
+}
+
+function isBlank(raw: unknown): boolean {
+  return raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+}
+
+function parseNumber(setting: NumberSetting, raw: unknown): Parsed<number> {
+  if (isBlank(raw)) return { ok: true, value: setting.default };
+  // Plain decimals only: Number() would also take '0x10', '1e3' and ' 4 ' from a typo.
+  const value =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw.trim())
+        ? Number(raw)
+        : NaN;
+  const inRange =
+    Number.isFinite(value) &&
+    value >= setting.min &&
+    value <= setting.max &&
+    (!setting.integer || Number.isInteger(value));
+  if (inRange) return { ok: true, value };
+  return { ok: false, problems: [`${show(raw)} must be ${describeRange(setting)}`] };
+}
+
+function parseText(setting: TextSetting, raw: unknown): Parsed<string> {
+  if (isBlank(raw)) return { ok: true, value: setting.default };
+  if (typeof raw !== 'string' && typeof raw !== 'number') {
+    return { ok: false, problems: [`${show(raw)} must be a string`] };
+  }
+  const value = String(raw).trim();
+  const problem = setting.check(value);
+  return problem ? { ok: false, problems: [problem] } : { ok: true, value };
+}
+
+function parseList(setting: ListSetting, raw: unknown): Parsed<string[]> {
+  if (isBlank(raw)) return { ok: true, value: [...setting.default] };
+  const items = Array.isArray(raw) ? raw.map((item) => String(item)) : String(raw).split(',');
+  const value = [...new Set(items.map((item) => item.trim()).filter((item) => item.length > 0))];
+  const problems = value.map(setting.checkItem).filter((p): p is string => p !== undefined);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
+}
+
+function show(raw: unknown): string {
+  return typeof raw === 'string' ? `"${raw}"` : (JSON.stringify(raw) ?? String(raw));
+}

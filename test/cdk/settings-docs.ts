@@ -1,0 +1,23 @@
+import { describeRange, SETTING_NAMES, SETTINGS, type Setting } from '../../lambda/settings.js';
+
+function renderDefault(setting: Setting): string {
+  const value = setting.default;
+  if (typeof value === 'number') return `\`${value}\``;
+  const text = typeof value === 'string' ? value : value.join(',');
+  return text ? `\`${text}\`` : '*(empty)*';
+}
+
+/** The settings table of docs/deploy.md, as the settings table says it must read. */
+export function docsTable(): string {
+  const rows = SETTING_NAMES.map((name) => {
+    const setting: Setting = SETTINGS[name];
+    const allowed = setting.type === 'number' ? describeRange(setting) : setting.allowed;
+    const env = setting.envVar ? `\`${setting.envVar}\`` : '—';
+    return `| \`${name}\` | ${env} | ${renderDefault(setting)} | ${allowed} | ${setting.doc} |`;
+  });
+  return [
+    '| Key | Function variable | Default | Allowed | Meaning |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
