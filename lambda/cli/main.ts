@@ -105,7 +105,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description('check that every policy file is valid, ids are unique and rules compile')
     .argument('[dir]', 'policy folder', DEFAULT_POLICIES_DIR)
     .action((dir: string) => {
-      const { policies: loaded } = loadPolicyDir(dir);
+      const { policies: loaded, warnings } = loadPolicyDir(dir);
+      for (const w of warnings) io.stderr(`warning: ${w.message}\n`);
       io.stdout(`${loaded.length} policies OK: ${loaded.map((p) => p.policy.id).join(', ')}\n`);
     });
   policies
