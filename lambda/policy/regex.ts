@@ -12,6 +12,7 @@ import { PatternError } from '../core/errors.js';
  * - `\s` / `\S`: JS counts Unicode spaces (U+00A0, U+2028, U+FEFF, ...), RE2 only ASCII ones;
  * - `.`: JS stops at \n, \r, U+2028 and U+2029, RE2 only at \n;
  * - `[]` (never matches) and `[^]` (any character): RE2 would read `]` as a member;
+ * - `[` inside a class is a plain character, never the start of a POSIX class such as `[:alpha:]`;
  * - `\p{Script=Greek}` / `\p{gc=Lu}`: RE2 spells them `\p{Greek}` / `\p{Lu}`;
  * - `\uXXXX`, `\u{...}`, `(?<name>...)`, `\cX`: rewritten by re2js' translateRegExp.
  * `\d`, `\w`, `\b`, `^` and `$` (end of input, not before a final newline) already agree.
@@ -53,7 +54,8 @@ export function compileLinear(pattern: string): RE2JS {
       i++;
     } else if (inClass) {
       if (c === ']') inClass = false;
-      out += c;
+      // `[[:alpha:]]` is a POSIX class to RE2 but plain characters to JS.
+      out += c === '[' ? '\\[' : c;
     } else if (c === '[' && next === ']') {
       out += NOTHING;
       i++;

@@ -133,6 +133,8 @@ describe('JS pattern meaning is kept on RE2', () => {
     same('^x[]', ['x', 'xy']);
     same('^x[^]$', ['xy', 'x\n', 'x']);
     same('^a\\/b$', ['a/b']);
+    same('^[[:alpha:][]+$', ['a', 'ab', ':[', '']);
+    same('^[[:a]+$', ['a:[', 'b']);
   });
 
   it('refuses flags other than u', () => {
