@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Arn, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Arn, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -87,7 +87,7 @@ export class IvsChatAuditor extends Construct {
     super(scope, id);
     const config = readConfig((key) => propsAsContext(props)[key]);
     const policiesDir = props.policiesDir ?? join(PROJECT_ROOT, 'policies');
-    validatePolicies(policiesDir);
+    validatePolicies(this, policiesDir);
     const stack = Stack.of(this);
     const regions = config.regions.length > 0 ? config.regions : [Aws.REGION];
     const interval = props.auditInterval ?? defaultInterval(config.schedule);
@@ -410,10 +410,14 @@ function libraryEnvironment(): Record<(typeof LIBRARY_ENV)[number], string> {
   };
 }
 
-/** A broken policy must never deploy: fail synth naming the file and the JSON pointer. */
-function validatePolicies(dir: string): void {
+/**
+ * A broken policy must never deploy: fail synth naming the file and the JSON pointer. What still
+ * loads but deserves a look (an exemption already expired) is a synth warning on the construct.
+ */
+function validatePolicies(scope: Construct, dir: string): void {
   try {
-    loadPolicyDir(dir);
+    const { warnings } = loadPolicyDir(dir);
+    for (const w of warnings) Annotations.of(scope).addWarningV2('ivschat-auditor:policy', w.message);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`ivschat-auditor: invalid policy, not deploying: ${message}`, { cause: error });

@@ -168,9 +168,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description('check that every policy file is valid, ids are unique and rules compile')
     .addArgument(policiesDirArgument(policiesDefault))
     .action((dir: string) => {
-      const { policies: loaded } = loadPolicyDir(dir);
+      const { policies: loaded, warnings } = loadPolicyDir(dir);
+      for (const w of warnings) io.stderr(`warning: ${w.message}
+`);
       const count = loaded.length === 1 ? '1 policy' : `${loaded.length} policies`;
-      io.stdout(`${count} OK: ${loaded.map((p) => p.policy.id).join(', ')}\n`);
+      io.stdout(`${count} OK: ${loaded.map((p) => p.policy.id).join(', ')}
+`);
     });
   policies
     .command('test')

@@ -45,3 +45,14 @@ export class InputError extends AuditorError {}
 
 /** Publishing to SNS failed: the run must fail and state must not advance. */
 export class PublishError extends AuditorError {}
+
+/** A regular expression the linear-time engine (RE2) cannot run, or that is not valid at all. */
+export class PatternError extends AuditorError {
+  readonly pattern: string;
+  readonly reason: string;
+  constructor(pattern: string, reason: string, options?: { cause?: unknown }) {
+    super(`pattern ${JSON.stringify(pattern)} ${reason}`, options);
+    this.pattern = pattern;
+    this.reason = reason;
+  }
+}

@@ -2,6 +2,8 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PolicyError, PolicySetError } from '../core/errors.js';
 import type { Exemption, PolicyFile, RoomDocument } from '../core/types.js';
 import { createPolicyFileAjv, createRuleAjv } from './ajv.js';
+import { checkExemptionDates, type ExemptionCheckOptions, unknownPlaceholders } from './file-checks.js';
+import { type SchemaProblem, unknownKeywords, unrunnablePatterns } from './rule-checks.js';
 
 /** A policy ready to evaluate: its file plus compiled validators. Built once, at start-up. */
 export interface CompiledPolicy {
@@ -20,15 +22,45 @@ export interface PolicySource {
   text: string;
 }
 
+/** Something in a policy file worth fixing that does not stop it loading (an expired exemption). */
+export interface PolicyWarning {
+  file: string;
+  pointer: string;
+  /** `<file> <pointer>: <detail>`, like a PolicyError's message. */
+  message: string;
+}
+
+/** `now` (ISO 8601) turns on the exemption date limits; callers with a clock pass it. */
+export type CompileOptions = ExemptionCheckOptions;
+
+export interface CompiledPolicySet {
+  policies: CompiledPolicy[];
+  warnings: PolicyWarning[];
+}
+
+/** compilePolicySet without the warnings. */
+export function compilePolicies(
+  sources: PolicySource[],
+  policyFileSchema: object,
+  options: CompileOptions = {},
+): CompiledPolicy[] {
+  return compilePolicySet(sources, policyFileSchema, options).policies;
+}
+
 /**
- * Parses, validates and compiles a set of policy files. Pure: file contents in, validators out.
- * Every problem in every file is collected, then thrown together as a PolicySetError.
+ * Parses, validates and compiles a set of policy files. Pure: file contents (and the time) in,
+ * validators out. Every problem in every file is collected, then thrown together as a PolicySetError.
  */
-export function compilePolicies(sources: PolicySource[], policyFileSchema: object): CompiledPolicy[] {
+export function compilePolicySet(
+  sources: PolicySource[],
+  policyFileSchema: object,
+  options: CompileOptions = {},
+): CompiledPolicySet {
   const fileAjv = createPolicyFileAjv();
   const validateFile = fileAjv.compile<PolicyFile>(policyFileSchema);
   const ruleAjv = createRuleAjv();
   const problems: PolicyError[] = [];
+  const warnings: PolicyWarning[] = [];
   const compiled: CompiledPolicy[] = [];
   const seenIds = new Map<string, string>();
 
@@ -57,6 +89,10 @@ export function compilePolicies(sources: PolicySource[], policyFileSchema: objec
     } else {
       seenIds.set(policy.id, source.file);
     }
+    const dates = checkExemptionDates(policy, options);
+    const fileProblems = [...unknownPlaceholders(policy), ...dates.problems];
+    problems.push(...fileProblems.map((p) => new PolicyError(source.file, p.pointer, p.detail)));
+    warnings.push(...dates.warnings.map((w) => warning(source.file, w)));
 
     const rule = compileSchema(ruleAjv, source.file, '/rule', policy.rule, problems);
     const appliesTo =
@@ -79,7 +115,11 @@ export function compilePolicies(sources: PolicySource[], policyFileSchema: objec
     });
   }
   if (problems.length > 0) throw new PolicySetError(problems);
-  return compiled.sort((a, b) => a.policy.id.localeCompare(b.policy.id));
+  return { policies: compiled.sort((a, b) => a.policy.id.localeCompare(b.policy.id)), warnings };
+}
+
+function warning(file: string, { pointer, detail }: SchemaProblem): PolicyWarning {
+  return { file, pointer, message: `${file} ${pointer}: ${detail}` };
 }
 
 function parseJson(source: PolicySource): unknown {
@@ -123,12 +163,23 @@ function compileSchema(
   schema: object | boolean,
   problems: PolicyError[],
 ): ValidateFunction<RoomDocument> | undefined {
+  // Patterns first: the meta-schema's `format: "regex"` would refuse them too, without the reason.
+  const patterns = unrunnablePatterns(schema, pointer);
+  if (patterns.length > 0) {
+    problems.push(...patterns.map((p) => new PolicyError(file, p.pointer, p.detail)));
+    return undefined;
+  }
   if (!ajv.validateSchema(schema)) {
     for (const e of ajv.errors ?? []) {
       problems.push(
         new PolicyError(file, `${pointer}${e.instancePath}`, `not a valid JSON Schema: ${e.message}`),
       );
     }
+    return undefined;
+  }
+  const unknown = unknownKeywords(schema, pointer, ajv.RULES.keywords);
+  if (unknown.length > 0) {
+    problems.push(...unknown.map((p) => new PolicyError(file, p.pointer, p.detail)));
     return undefined;
   }
   try {

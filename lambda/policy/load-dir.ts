@@ -2,7 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PolicyError, PolicySetError } from '../core/errors.js';
-import { type CompiledPolicy, compilePolicies, type PolicySource } from './compile.js';
+import {
+  type CompiledPolicy,
+  type CompileOptions,
+  compilePolicySet,
+  type PolicySource,
+  type PolicyWarning,
+} from './compile.js';
 
 export const POLICY_SCHEMA_FILE = 'policy.schema.json';
 
@@ -12,14 +18,17 @@ export const DEFAULT_POLICIES_DIR = fileURLToPath(new URL('../../policies', impo
 export interface PolicySet {
   dir: string;
   policies: CompiledPolicy[];
+  /** Problems that do not stop loading (expired exemptions); `policies check` and synth show them. */
+  warnings: PolicyWarning[];
 }
 
 /**
  * Reads every `*.json` policy file of a folder (not the schema) and compiles them.
  * The schema comes from the folder itself when present, else from the bundled one.
  * Throws PolicySetError naming each bad file and JSON pointer.
+ * Exemption dates are judged against `options.now`, the real clock unless a test passes one.
  */
-export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR): PolicySet {
+export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: CompileOptions = {}): PolicySet {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.json') && n !== POLICY_SCHEMA_FILE);
@@ -36,7 +45,8 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR): PolicySet {
     file: shown(name),
     text: readFileSync(join(dir, name), 'utf8'),
   }));
-  return { dir, policies: compilePolicies(sources, readPolicySchema(dir)) };
+  const now = options.now ?? new Date().toISOString();
+  return { dir, ...compilePolicySet(sources, readPolicySchema(dir), { ...options, now }) };
 }
 
 function readPolicySchema(dir: string): object {

@@ -53,13 +53,88 @@ describe('ivschat-audit policies check', () => {
     expect(stderr).toContain('message-rate-max.json /rule/properties/maximumMessageRatePerSecond/maximum');
   });
 
-  it('rejects a rule with a misspelt keyword (strict mode)', async () => {
+  it('rejects a misspelt keyword, naming the pointer of the keyword itself', async () => {
     edit('message-rate-max.json', (p) => {
       p.rule = { type: 'object', properties: { maximumMessageRatePerSecond: { maximun: 10 } } };
     });
     const { code, stderr } = await cli('policies', 'check', dir);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/message-rate-max\.json \/rule: does not compile: .*unknown keyword: "maximun"/);
+    expect(stderr).toContain(
+      'message-rate-max.json /rule/properties/maximumMessageRatePerSecond/maximun: unknown keyword "maximun" (did you mean "maximum"?)',
+    );
+  });
+
+  it('rejects a pattern RE2 cannot run, naming the pointer and the reason', async () => {
+    edit('required-tags.json', (p) => {
+      p.rule = { properties: { tags: { properties: { owner: { pattern: '^(?!root)[a-z]+$' } } } } };
+    });
+    const { code, stderr } = await cli('policies', 'check', dir);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /required-tags\.json \/rule\/properties\/tags\/properties\/owner\/pattern: pattern "\^\(\?!root\)\[a-z\]\+\$" uses a lookahead "\(\?!", which cannot run in linear time/,
+    );
+  });
+
+  it('rejects an unknown remediation placeholder, listing the allowed ones', async () => {
+    edit('logging-required.json', (p) => {
+      p.remediation = 'fix {arn} in account {accountID}';
+    });
+    const { code, stderr } = await cli('policies', 'check', dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'logging-required.json /remediation: unknown placeholder {accountID}; allowed: {arn} {id} {name} {region} {accountId}',
+    );
+  });
+
+  it('rejects an exemption without expires', async () => {
+    edit('logging-required.json', (p) => {
+      p.exemptions = [
+        { rooms: ['arn:aws:ivschat:us-east-1:123456789012:room/Exempt000001'], reason: 'forever' },
+      ];
+    });
+    const { code, stderr } = await cli('policies', 'check', dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      "logging-required.json /exemptions/0/expires: must have required property 'expires'",
+    );
+  });
+
+  it('rejects an exemption that expires on an impossible date', async () => {
+    edit('logging-required.json', (p) => {
+      p.exemptions = [
+        {
+          rooms: ['arn:aws:ivschat:us-east-1:123456789012:room/Exempt000001'],
+          reason: 'typo',
+          expires: '2027-02-30',
+        },
+      ];
+    });
+    const { code, stderr } = await cli('policies', 'check', dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'logging-required.json /exemptions/0/expires: 2027-02-30 is not a calendar date',
+    );
+  });
+
+  it('rejects an exemption more than a year ahead and warns about an expired one', async () => {
+    const room = 'arn:aws:ivschat:us-east-1:123456789012:room/Exempt000001';
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    edit('logging-required.json', (p) => {
+      p.exemptions = [{ rooms: [room], reason: 'old', expires: day(-3) }];
+    });
+    const expired = await cli('policies', 'check', dir);
+    expect(expired.code).toBe(0);
+    expect(expired.stderr).toMatch(
+      new RegExp(
+        `^warning: .*logging-required\\.json /exemptions/0/expires: exemption expired on ${day(-3)}`,
+      ),
+    );
+    edit('logging-required.json', (p) => {
+      p.exemptions = [{ rooms: [room], reason: 'too long', expires: day(400) }];
+    });
+    const tooFar = await cli('policies', 'check', dir);
+    expect(tooFar.code).toBe(2);
+    expect(tooFar.stderr).toContain(`/exemptions/0/expires: ${day(400)} is more than 366 days ahead`);
   });
 
   it('rejects a duplicate id, naming both files', async () => {
