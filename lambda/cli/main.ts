@@ -169,11 +169,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .addArgument(policiesDirArgument(policiesDefault))
     .action((dir: string) => {
       const { policies: loaded, warnings } = loadPolicyDir(dir);
-      for (const w of warnings) io.stderr(`warning: ${w.message}
-`);
+      for (const w of warnings) io.stderr(`warning: ${w.message}\n`);
       const count = loaded.length === 1 ? '1 policy' : `${loaded.length} policies`;
-      io.stdout(`${count} OK: ${loaded.map((p) => p.policy.id).join(', ')}
-`);
+      io.stdout(`${count} OK: ${loaded.map((p) => p.policy.id).join(', ')}\n`);
     });
   policies
     .command('test')
