@@ -3,7 +3,12 @@
  * renames the namespace, the metric or its dimension, the alarm fires forever and this test fails.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetRoomCommand, IvschatClient, ListRoomsCommand } from '@aws-sdk/client-ivschat';
+import {
+  GetRoomCommand,
+  type GetRoomCommandOutput,
+  IvschatClient,
+  ListRoomsCommand,
+} from '@aws-sdk/client-ivschat';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -39,7 +44,7 @@ async function printedByOneRun(): Promise<string> {
     ...room,
     createTime: new Date(String(room.createTime)),
     updateTime: new Date(String(room.updateTime)),
-  });
+  } as GetRoomCommandOutput);
   const handler = createHandler({
     env: {
       AUDIT_REGIONS: 'us-east-1',
