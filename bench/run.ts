@@ -643,9 +643,14 @@ async function main() {
   }
   const partial = !quick && selected.size < SECTIONS.length;
   const { partial: _wasPartial, ...kept } = previous;
+  // The table too: rows of the sections not run this time stay.
+  const keptRows = ((previous.table as Row[] | undefined) ?? []).filter(
+    (row) => !selected.has(row.metric.split('.')[0] as Section),
+  );
+  const table = partial ? [...keptRows, ...rows] : rows;
   writeFileSync(
     file,
-    `${JSON.stringify({ ...kept, ...output, ...(partial ? { partial } : {}) }, null, 2)}\n`,
+    `${JSON.stringify({ ...kept, ...output, table, ...(partial ? { partial } : {}) }, null, 2)}\n`,
   );
   console.log(`wrote ${file}`);
 }
