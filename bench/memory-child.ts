@@ -4,7 +4,8 @@
  * invocation does — against the emulator and dynalite served by the parent: STS, the finding state
  * and room cache from DynamoDB, ListRooms + GetRoom, evaluation, reconcile, the SNS publish, the
  * state and room-cache writes. Run it twice for a first audit and then a steady-state run. Prints
- * one JSON line with RSS figures; run fresh so the numbers are the auditor's alone.
+ * one JSON line: what the handler returned, its serialised size (the Lambda response), and RSS
+ * figures; run fresh so the numbers are the auditor's alone.
  *
  * argv: AWS_ENDPOINT DYNAMO_ENDPOINT TABLE TOPIC_ARN
  */
@@ -55,15 +56,16 @@ const sampler = setInterval(() => {
 }, 20);
 
 const t0 = performance.now();
-const summary = await handler({}, { getRemainingTimeInMillis: () => 900_000 });
+const result = await handler({}, { getRemainingTimeInMillis: () => 900_000 });
 const seconds = (performance.now() - t0) / 1000;
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
-const { outcome, ...run } = summary;
 process.stdout.write(
   `${JSON.stringify({
-    ...run,
+    ...result,
+    // What the Lambda runtime would serialise as the response (capped at 6 MB), all of it.
+    handlerResultBytes: Buffer.byteLength(JSON.stringify(result)),
     seconds: Math.round(seconds * 100) / 100,
     nodeOptions: process.env.NODE_OPTIONS ?? '',
     baselineRssMb: mb(baselineRss),

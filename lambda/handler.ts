@@ -7,10 +7,12 @@ import { type AwsConnection, callerAccountId, snsClient, topicRegion } from './a
 import { type HandlerConfig, readConfig } from './config.js';
 import { AuditorError } from './core/errors.js';
 import { reconcile, roomsWithFindings } from './core/lifecycle.js';
-import { SEVERITIES } from './core/types.js';
+import { type RegionInventory, SEVERITIES } from './core/types.js';
+import { findingsBySeverityMetric, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metric-names.js';
 import { type NotifyOutcome, notifyAndRecord, type Publisher, snsPublisher } from './notify.js';
 import type { CompiledPolicy } from './policy/compile.js';
 import { loadPolicyDir } from './policy/load-dir.js';
+import { type RunSummary, summariseRun } from './run-summary.js';
 import { DynamoRoomCache } from './state/dynamo-room-cache.js';
 import { DynamoStateStore } from './state/dynamo-store.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
@@ -42,32 +44,28 @@ export interface HandlerDeps {
   apiBudgetTps?: number | null;
 }
 
-export interface RunSummary {
-  roomsAudited: number;
-  findings: number;
-  newFindings: number;
-  resolvedFindings: number;
-  reminders: number;
-  errors: number;
-  complete: boolean;
-  published: number;
+/** One scheduled run in full: the Lambda returns only `summary`; the demo and tests read the rest. */
+export interface ScheduledRun {
+  summary: RunSummary;
+  /** The alert (every finding, the report) and the SNS messages it was published as. */
   outcome: NotifyOutcome;
+  inventories: readonly RegionInventory[];
 }
 
+type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'>;
+
 /**
- * Builds the scheduled handler. Configuration is read and the policies compiled once per container;
- * a bad variable or policy fails the invocation with a message that names it.
+ * Builds the scheduled audit. Configuration is read and the policies compiled once per container;
+ * a bad variable or policy fails the run with a message that names it.
  */
-export function createHandler(deps: HandlerDeps = {}) {
-  const logger = deps.logger ?? new Logger({ serviceName: 'ivschat-auditor' });
-  const metrics =
-    deps.metrics ?? new Metrics({ namespace: 'IvsChatAuditor', serviceName: 'ivschat-auditor' });
+export function createScheduledAudit(
+  deps: HandlerDeps = {},
+): (context?: LambdaContext) => Promise<ScheduledRun> {
+  const logger = deps.logger ?? new Logger({ serviceName: SERVICE_NAME });
+  const metrics = deps.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   let setup: { config: HandlerConfig; policies: CompiledPolicy[]; dynamo?: DynamoDBClient } | undefined;
 
-  return async (
-    _event: unknown,
-    context?: Pick<Context, 'getRemainingTimeInMillis'>,
-  ): Promise<RunSummary> => {
+  return async (context) => {
     if (!setup) {
       const config = readConfig(deps.env ?? process.env);
       setup = {
@@ -129,36 +127,30 @@ export function createHandler(deps: HandlerDeps = {}) {
         now: run.report.startedAt,
       });
       const report = reconciliation.report;
-      const summary: RunSummary = {
-        roomsAudited: report.roomsAudited,
-        findings: report.findings.filter((f) => f.status !== 'exempt').length,
-        newFindings: reconciliation.newFindings.length,
-        resolvedFindings: reconciliation.resolvedFindings.length,
-        reminders: reconciliation.reminders.length,
-        errors: report.errors.length,
-        complete: report.complete,
-        published: outcome.published,
+      const summary = summariseRun({
+        accountId,
+        inventories: run.inventories,
         outcome,
-      };
+        durationMs: Math.round(performance.now() - started),
+      });
       for (const error of report.errors) logger.warn('audit error', { ...error });
-      const { outcome: _omit, ...loggable } = summary;
-      logger.info('audit finished', loggable);
+      logger.info('audit finished', { ...summary });
 
-      metrics.addMetric('RoomsAudited', MetricUnit.Count, report.roomsAudited);
-      metrics.addMetric('Findings', MetricUnit.Count, summary.findings);
-      metrics.addMetric('NewFindings', MetricUnit.Count, summary.newFindings);
-      metrics.addMetric('ResolvedFindings', MetricUnit.Count, summary.resolvedFindings);
-      metrics.addMetric('ApiErrors', MetricUnit.Count, report.errors.length);
-      metrics.addMetric('AuditComplete', MetricUnit.Count, report.complete ? 1 : 0);
-      metrics.addMetric('DurationMs', MetricUnit.Milliseconds, Math.round(performance.now() - started));
+      metrics.addMetric(METRIC.roomsAudited, MetricUnit.Count, summary.roomsAudited);
+      metrics.addMetric(METRIC.findings, MetricUnit.Count, summary.findings);
+      metrics.addMetric(METRIC.newFindings, MetricUnit.Count, summary.newFindings);
+      metrics.addMetric(METRIC.resolvedFindings, MetricUnit.Count, summary.resolvedFindings);
+      metrics.addMetric(METRIC.apiErrors, MetricUnit.Count, summary.errors);
+      metrics.addMetric(METRIC.auditComplete, MetricUnit.Count, summary.complete ? 1 : 0);
+      metrics.addMetric(METRIC.durationMs, MetricUnit.Milliseconds, summary.durationMs);
       for (const severity of SEVERITIES) {
         const count = report.findings.filter((f) => f.severity === severity && f.status !== 'exempt').length;
-        if (count > 0) metrics.addMetric(`Findings_${severity}`, MetricUnit.Count, count);
+        if (count > 0) metrics.addMetric(findingsBySeverityMetric(severity), MetricUnit.Count, count);
       }
       // Feeds the "missed audit" alarm. A run cut short by its deadline still succeeded (the next one
       // continues); a run with API errors (e.g. access denied) did not, so a broken setup cannot stay silent.
-      if (report.errors.length === 0) metrics.addMetric('AuditSucceeded', MetricUnit.Count, 1);
-      return summary;
+      if (report.errors.length === 0) metrics.addMetric(METRIC.auditSucceeded, MetricUnit.Count, 1);
+      return { summary, outcome, inventories: run.inventories };
     } catch (error) {
       logger.error('audit failed', error as Error);
       throw error;
@@ -166,6 +158,16 @@ export function createHandler(deps: HandlerDeps = {}) {
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/**
+ * The Lambda entry: the scheduled audit, returning only its bounded summary (Lambda caps a response
+ * at 6 MB; the full alert of a few hundred violating rooms is larger).
+ */
+export function createHandler(deps: HandlerDeps = {}) {
+  const audit = createScheduledAudit(deps);
+  return async (_event: unknown, context?: LambdaContext): Promise<RunSummary> =>
+    (await audit(context)).summary;
 }
 
 async function identifyAccount(region: string, connection: AwsConnection): Promise<string> {
@@ -188,3 +190,5 @@ function defaultPublisher(topicArn: string, connection: AwsConnection): Publishe
 }
 
 export const handler = createHandler();
+
+export type { RunSummary } from './run-summary.js';

@@ -5,15 +5,21 @@ import { type Alert, hasContent } from './render/alert.js';
 import { buildSnsMessages, type PublishInput } from './render/sns-message.js';
 import type { StateStore } from './state/store.js';
 
+/** What SNS answered for one accepted message. */
+export interface PublishReceipt {
+  messageId?: string;
+}
+
 export interface Publisher {
-  publish(message: PublishInput): Promise<void>;
+  publish(message: PublishInput): Promise<PublishReceipt>;
 }
 
 export function snsPublisher(client: SNSClient, topicArn: string): Publisher {
   return {
     async publish(message) {
       try {
-        await client.send(new PublishCommand({ TopicArn: topicArn, ...message }));
+        const { MessageId } = await client.send(new PublishCommand({ TopicArn: topicArn, ...message }));
+        return MessageId ? { messageId: MessageId } : {};
       } catch (cause) {
         const e = cause as Error;
         throw new PublishError(`SNS publish to ${topicArn} failed: ${e.name}: ${e.message}`, { cause });
@@ -26,6 +32,8 @@ export interface NotifyOutcome {
   alert: Alert;
   messages: PublishInput[];
   published: number;
+  /** SNS MessageIds of the published messages, in publish order (a publisher may not report one). */
+  messageIds: string[];
 }
 
 /**
@@ -51,12 +59,14 @@ export async function notifyAndRecord(input: {
   };
   const messages = hasContent(alert) ? buildSnsMessages(alert) : [];
   let published = 0;
+  const messageIds: string[] = [];
   if (input.publisher) {
     for (const message of messages) {
-      await input.publisher.publish(message);
+      const { messageId } = await input.publisher.publish(message);
       published++;
+      if (messageId) messageIds.push(messageId);
     }
   }
   await input.store.save(r.changes, input.now);
-  return { alert, messages, published };
+  return { alert, messages, published, messageIds };
 }

@@ -14,7 +14,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { SEVERITIES } from '../lambda/core/types.js';
-import { createHandler, type RunSummary } from '../lambda/handler.js';
+import { createScheduledAudit, type RunSummary } from '../lambda/handler.js';
 import { countBySeverity } from '../lambda/render/alert.js';
 import type { CustomNotification } from '../lambda/render/slack.js';
 import { startLocalDynamo } from './dynamodb.js';
@@ -122,14 +122,14 @@ async function main(): Promise<void> {
     `DynamoDB             dynalite at ${dynamo.endpoint}, table ${dynamo.tableName} (pk S, sk S, as in the CDK stack)`,
   );
   out(
-    `Handler              lambda/handler.ts createHandler(), policies from ${rel(join(ROOT, 'policies'))}/`,
+    `Handler              lambda/handler.ts createScheduledAudit() (what handler() runs), policies from ${rel(join(ROOT, 'policies'))}/`,
   );
   out(
     `                     AUDIT_REGIONS=${REGIONS.join(',')} API_BUDGET_TPS=4 (stays under the 5 TPS quota)`,
   );
 
   const logger = new Logger({ serviceName: 'ivschat-auditor', logLevel: 'WARN' });
-  const handler = createHandler({
+  const audit = createScheduledAudit({
     env: {
       AUDIT_REGIONS: REGIONS.join(','),
       ALERT_TOPIC_ARN: topicArn,
@@ -148,12 +148,12 @@ async function main(): Promise<void> {
 
   // Run 1: everything is new.
   heading('RUN 1: first audit (state table empty, every finding is new)');
-  const first = await run(aws, handler);
+  const first = await run(aws, audit);
   showAlerts('run1', first.messages);
 
   // Run 2: nothing changed.
   heading('RUN 2: the handler runs again, nothing has changed');
-  const second = await run(aws, handler);
+  const second = await run(aws, audit);
   if (second.messages.length === 0) {
     out();
     out('second run: no changes, nothing sent (findings stay open in DynamoDB; a reminder follows after');
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   } finally {
     ivschat.destroy();
   }
-  const third = await run(aws, handler);
+  const third = await run(aws, audit);
   if (third.summary.resolvedFindings === 0) throw new Error('the third run resolved nothing');
   showAlerts('run3', third.messages);
 
@@ -197,20 +197,21 @@ async function main(): Promise<void> {
   );
 }
 
-type Handler = ReturnType<typeof createHandler>;
+type Audit = ReturnType<typeof createScheduledAudit>;
 
 async function run(
   aws: LocalAws,
-  handler: Handler,
+  audit: Audit,
 ): Promise<{ summary: RunSummary; messages: PublishedMessage[] }> {
   const before = aws.published().length;
   aws.resetStats();
   const t0 = performance.now();
-  const summary = await handler({});
+  // The full run (alert, messages) for this printout; the Lambda returns only `summary`.
+  const { summary, outcome } = await audit();
   const ms = performance.now() - t0;
   const messages = aws.published().slice(before);
   const stats = aws.stats();
-  const report = summary.outcome.alert.report;
+  const report = outcome.alert.report;
 
   subheading('Run summary (handler result + emulator counters)');
   for (const region of REGIONS) {
@@ -237,6 +238,9 @@ async function run(
       `${summary.errors} errors`,
   );
   out(`  published        ${summary.published} SNS message(s) to the alert topic`);
+  out(
+    `  handler result   ${Buffer.byteLength(JSON.stringify(summary))} bytes (counts and ids, whatever the findings)`,
+  );
   out(
     `  duration         ${seconds(ms)} s (GetRoom only for new or changed rooms, at most 4 TPS per region; regions in parallel)`,
   );

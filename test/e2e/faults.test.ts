@@ -5,7 +5,7 @@
  * SDK into a complete audit. The handler never crashes on an AWS fault.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../lambda/handler.js';
+import type { ScheduledRun } from '../../lambda/handler.js';
 import type { SeedRoom } from '../../local-aws/index.js';
 import {
   key,
@@ -14,7 +14,7 @@ import {
   publishedSince,
   REGIONS,
   type Stack,
-  stackHandler,
+  stackAudit,
   startStack,
   stateOf,
   updateRoom,
@@ -35,19 +35,19 @@ beforeEach(() => {
   stack.aws.resetStats();
 });
 
-const report = (summary: RunSummary) => summary.outcome.alert.report;
+const report = (run: ScheduledRun) => run.outcome.alert.report;
 
 describe('injected faults, through the real handler', () => {
   it('skips and counts a room deleted between ListRooms and GetRoom, without an error', async () => {
-    const handler = stackHandler(stack, { table: await stack.freshTable() });
+    const audit = stackAudit(stack, { table: await stack.freshTable() });
     const before = stack.aws.published().length;
     stack.aws.setFaults({ deleteAfterListing: ['marketing-launch'] });
 
-    const summary = await handler({});
+    const run = await audit();
 
-    expect(summary).toMatchObject({ errors: 0, complete: true, roomsAudited: 5 });
-    expect(report(summary).roomsSkipped).toBe(1);
-    expect(report(summary).findings.filter((f) => f.roomName === 'marketing-launch')).toEqual([]);
+    expect(run.summary).toMatchObject({ errors: 0, complete: true, roomsAudited: 5 });
+    expect(report(run).roomsSkipped).toBe(1);
+    expect(report(run).findings.filter((f) => f.roomName === 'marketing-launch')).toEqual([]);
     expect(stack.aws.rooms().map((r) => r.name)).not.toContain('marketing-launch');
     const [alert] = publishedSince(stack.aws, before);
     expect(alert?.email).toContain('1 skipped (deleted during the run)');
@@ -55,21 +55,21 @@ describe('injected faults, through the real handler', () => {
   });
 
   it('counts a room that ListRooms lists but GetRoom cannot find (vanishing) as skipped', async () => {
-    const handler = stackHandler(stack, { table: await stack.freshTable() });
+    const audit = stackAudit(stack, { table: await stack.freshTable() });
     stack.aws.setFaults({ vanishingRooms: ['football-matchday'] });
 
-    const summary = await handler({});
+    const run = await audit();
 
-    expect(summary).toMatchObject({ errors: 0, complete: true, roomsAudited: 5 });
-    expect(report(summary).roomsSkipped).toBe(1);
+    expect(run.summary).toMatchObject({ errors: 0, complete: true, roomsAudited: 5 });
+    expect(report(run).roomsSkipped).toBe(1);
     expect(opStats(stack.aws, 'eu-west-1', 'GetRoom').calls).toBe(3);
   });
 
   it('access denied in one region: that region is a report error, the other is audited, nothing crashes', async () => {
     const table = await stack.freshTable();
-    const handler = stackHandler(stack, { table });
-    const first = await handler({});
-    expect(first).toMatchObject({ complete: true, errors: 0 });
+    const audit = stackAudit(stack, { table });
+    const first = await audit();
+    expect(first.summary).toMatchObject({ complete: true, errors: 0 });
     const euOpen = [...(await stateOf(stack, table)).values()].filter(
       (r) => r.finding.region === 'eu-west-1',
     );
@@ -79,14 +79,14 @@ describe('injected faults, through the real handler', () => {
     await updateRoom(stack.aws, 'us-east-1', { name: 'marketing-launch', maximumMessageLength: 200 });
     stack.aws.setFaults({ accessDeniedRegions: ['eu-west-1'] });
     const before = stack.aws.published().length;
-    const second = await handler({});
+    const second = await audit();
 
-    expect(second.complete).toBe(false);
+    expect(second.summary.complete).toBe(false);
     expect(report(second).errors).toEqual([
       expect.objectContaining({ region: 'eu-west-1', operation: 'ListRooms', code: 'AccessDeniedException' }),
     ]);
     expect(report(second).roomsAudited).toBe(3); // us-east-1 only
-    expect(second.newFindings).toBe(0);
+    expect(second.summary.newFindings).toBe(0);
     // The audited region's fix is announced; nothing of the denied region is resolved.
     const [alert] = publishedSince(stack.aws, before);
     expect(alert?.machine.resolvedFindings.map(key)).toEqual(['marketing-launch/message-length-max']);
@@ -96,11 +96,11 @@ describe('injected faults, through the real handler', () => {
   });
 
   it('access denied on the first run: publishes the audited region, flags the audit incomplete', async () => {
-    const handler = stackHandler(stack, { table: await stack.freshTable() });
+    const audit = stackAudit(stack, { table: await stack.freshTable() });
     stack.aws.setFaults({ accessDeniedRegions: ['eu-west-1'] });
     const before = stack.aws.published().length;
 
-    const summary = await handler({});
+    const { summary } = await audit();
 
     expect(summary.complete).toBe(false);
     expect(summary.errors).toBe(1);
@@ -112,19 +112,19 @@ describe('injected faults, through the real handler', () => {
   });
 
   it('a 30% 5xx rate (fixed seed) is retried by the SDK and the audit is complete', async () => {
-    const handler = stackHandler(stack, {
+    const audit = stackAudit(stack, {
       table: await stack.freshTable(),
       // Retries are what is tested: enough attempts that no call can run out of them at 30%.
       maxAttempts: 10,
     });
-    const baseline = await stackHandler(stack, { table: await stack.freshTable() })({});
+    const baseline = await stackAudit(stack, { table: await stack.freshTable() })();
     stack.aws.resetStats();
     stack.aws.setFaults({ serverErrorRate: 0.3, seed: 42 });
 
-    const summary = await handler({});
+    const run = await audit();
 
-    expect(summary).toMatchObject({ complete: true, errors: 0, roomsAudited: 6 });
-    expect(summary.outcome.alert.newFindings.map(key).sort()).toEqual(
+    expect(run.summary).toMatchObject({ complete: true, errors: 0, roomsAudited: 6 });
+    expect(run.outcome.alert.newFindings.map(key).sort()).toEqual(
       baseline.outcome.alert.newFindings.map(key).sort(),
     );
     let injected = 0;

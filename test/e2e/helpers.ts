@@ -8,7 +8,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand, type UpdateRoomCommandInput } from '@aws-sdk/client-ivschat';
 import type { FindingRecord } from '../../lambda/core/lifecycle.js';
 import type { Finding } from '../../lambda/core/types.js';
-import { createHandler, type HandlerDeps } from '../../lambda/handler.js';
+import { createScheduledAudit, type HandlerDeps } from '../../lambda/handler.js';
 import type { MachineAlert } from '../../lambda/render/sns-message.js';
 import { DynamoStateStore } from '../../lambda/state/dynamo-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
@@ -73,9 +73,13 @@ export interface HandlerOptions {
   publisher?: HandlerDeps['publisher'];
 }
 
-/** The real handler against the stack: real IVS Chat / SNS / STS clients, DynamoDB state in dynalite. */
-export function stackHandler(stack: Stack, options: HandlerOptions) {
-  return createHandler({
+/**
+ * The real scheduled audit against the stack: real IVS Chat / SNS / STS clients, DynamoDB state in
+ * dynalite. It is the path the Lambda handler runs, returning the full run (alert, messages) that the
+ * handler reduces to its summary.
+ */
+export function stackAudit(stack: Stack, options: HandlerOptions) {
+  return createScheduledAudit({
     env: {
       AUDIT_REGIONS: (options.regions ?? REGIONS).join(','),
       ALERT_TOPIC_ARN: options.topicArn ?? stack.topicArn,

@@ -16,7 +16,7 @@ import {
   type Received,
   received,
   type Stack,
-  stackHandler,
+  stackAudit,
   startStack,
   stateOf,
   updateRoom,
@@ -61,9 +61,9 @@ function failingPublisher(): Publisher & { attempts: PublishInput[] } {
 describe('finding lifecycle against DynamoDB (dynalite)', () => {
   it('new → unchanged run sends nothing → fixed room is sent as resolved', async () => {
     const table = await stack.freshTable();
-    const handler = stackHandler(stack, { table });
+    const audit = stackAudit(stack, { table });
 
-    const [first, ...more] = await published(() => handler({}));
+    const [first, ...more] = await published(() => audit());
     expect(more).toEqual([]);
     const n = first?.machine.newFindings.length ?? 0;
     expect(n).toBeGreaterThan(0);
@@ -73,12 +73,12 @@ describe('finding lifecycle against DynamoDB (dynalite)', () => {
     expect([...afterFirst.values()].every((r) => r.status === 'open')).toBe(true);
 
     // Run 2: nothing changed, nothing sent, nothing rewritten.
-    expect(await published(() => handler({}))).toEqual([]);
+    expect(await published(() => audit())).toEqual([]);
     expect(await stateOf(stack, table)).toEqual(afterFirst);
 
     // Someone fixes marketing-launch's message length through the IVS Chat API.
     await updateRoom(stack.aws, 'us-east-1', { name: 'marketing-launch', maximumMessageLength: 200 });
-    const [third, ...rest] = await published(() => handler({}));
+    const [third, ...rest] = await published(() => audit());
     expect(rest).toEqual([]);
     expect(third?.machine.newFindings).toEqual([]);
     expect(third?.machine.resolvedFindings.map(key)).toEqual(['marketing-launch/message-length-max']);
@@ -89,28 +89,28 @@ describe('finding lifecycle against DynamoDB (dynalite)', () => {
     expect(resolved.map((r) => key(r.finding))).toEqual(['marketing-launch/message-length-max']);
 
     // And it stays quiet afterwards.
-    expect(await published(() => handler({}))).toEqual([]);
+    expect(await published(() => audit())).toEqual([]);
   });
 
   it('a room whose GetRoom failed is not resolved, even though it was fixed', async () => {
     const table = await stack.freshTable();
-    const handler = stackHandler(stack, { table, maxAttempts: 2 });
-    await handler({});
+    const audit = stackAudit(stack, { table, maxAttempts: 2 });
+    await audit();
     const before = await stateOf(stack, table);
 
     await updateRoom(stack.aws, 'us-east-1', { name: 'marketing-launch', maximumMessageLength: 200 });
     stack.aws.setFaults({ serverErrorRate: 1, serverErrorOperations: ['GetRoom'] });
     const sent = await published(async () => {
-      const summary = await handler({});
-      expect(summary).toMatchObject({ complete: false, resolvedFindings: 0, newFindings: 0 });
-      expect(summary.outcome.alert.report.errors.every((e) => e.operation === 'GetRoom')).toBe(true);
+      const run = await audit();
+      expect(run.summary).toMatchObject({ complete: false, resolvedFindings: 0, newFindings: 0 });
+      expect(run.outcome.alert.report.errors.every((e) => e.operation === 'GetRoom')).toBe(true);
     });
     expect(sent).toEqual([]);
     expect(await stateOf(stack, table)).toEqual(before);
 
     // Once GetRoom works again the fix is announced.
     stack.aws.setFaults({});
-    const [alert] = await published(() => handler({}));
+    const [alert] = await published(() => audit());
     expect(alert?.machine.resolvedFindings.map(key)).toEqual(['marketing-launch/message-length-max']);
   });
 
@@ -118,11 +118,11 @@ describe('finding lifecycle against DynamoDB (dynalite)', () => {
     const table = await stack.freshTable();
     const failing = failingPublisher();
 
-    await expect(stackHandler(stack, { table, publisher: failing })({})).rejects.toBeInstanceOf(PublishError);
+    await expect(stackAudit(stack, { table, publisher: failing })()).rejects.toBeInstanceOf(PublishError);
     expect(failing.attempts).toHaveLength(1);
     expect((await stateOf(stack, table)).size).toBe(0);
 
-    const [again] = await published(() => stackHandler(stack, { table })({}));
+    const [again] = await published(() => stackAudit(stack, { table })());
     const attempted = received({
       region: 'us-east-1',
       topicArn: stack.topicArn,
@@ -139,23 +139,21 @@ describe('finding lifecycle against DynamoDB (dynalite)', () => {
 
   it('a failed resolution publish is sent again on the next run', async () => {
     const table = await stack.freshTable();
-    await stackHandler(stack, { table })({});
+    await stackAudit(stack, { table })();
     const before = await stateOf(stack, table);
 
     await updateRoom(stack.aws, 'us-east-1', { name: 'marketing-launch', maximumMessageLength: 200 });
-    await expect(stackHandler(stack, { table, publisher: failingPublisher() })({})).rejects.toThrow(
-      PublishError,
-    );
+    await expect(stackAudit(stack, { table, publisher: failingPublisher() })()).rejects.toThrow(PublishError);
     expect(await stateOf(stack, table)).toEqual(before);
 
-    const [alert] = await published(() => stackHandler(stack, { table })({}));
+    const [alert] = await published(() => stackAudit(stack, { table })());
     expect(alert?.machine.resolvedFindings.map(key)).toEqual(['marketing-launch/message-length-max']);
   });
 
   it('publishing to a topic that does not exist fails the run with a PublishError; state unchanged', async () => {
     const table = await stack.freshTable();
     const missing = 'arn:aws:sns:us-east-1:000000000000:no-such-topic';
-    const error = await stackHandler(stack, { table, topicArn: missing })({}).then(
+    const error = await stackAudit(stack, { table, topicArn: missing })().then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -163,14 +161,14 @@ describe('finding lifecycle against DynamoDB (dynalite)', () => {
     expect((error as Error).message).toContain(missing);
     expect((await stateOf(stack, table)).size).toBe(0);
 
-    const [alert] = await published(() => stackHandler(stack, { table })({}));
+    const [alert] = await published(() => stackAudit(stack, { table })());
     expect(alert?.machine.newFindings.length).toBeGreaterThan(0);
   });
 
   it('SNS answering 5xx past the retries fails the run with a PublishError; state unchanged', async () => {
     const table = await stack.freshTable();
     stack.aws.setFaults({ serverErrorRate: 1, serverErrorServices: ['sns'] });
-    await expect(stackHandler(stack, { table, maxAttempts: 2 })({})).rejects.toBeInstanceOf(PublishError);
+    await expect(stackAudit(stack, { table, maxAttempts: 2 })()).rejects.toBeInstanceOf(PublishError);
     expect((await stateOf(stack, table)).size).toBe(0);
   });
 });

@@ -3,7 +3,7 @@
  * and the alert that reaches SNS names each room, policy, actual and required value.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../lambda/handler.js';
+import type { ScheduledRun } from '../../lambda/handler.js';
 import {
   key,
   opStats,
@@ -12,18 +12,18 @@ import {
   type Received,
   SEED_FILE,
   type Stack,
-  stackHandler,
+  stackAudit,
   startStack,
 } from './helpers.js';
 
 let stack: Stack;
-let summary: RunSummary;
+let run: ScheduledRun;
 let alert: Received;
 
 beforeAll(async () => {
   stack = await startStack({ seed: SEED_FILE, quotas: { enabled: true, scale: 1 } });
-  const handler = stackHandler(stack, { table: await stack.freshTable(), env: { API_BUDGET_TPS: '4' } });
-  summary = await handler({});
+  const audit = stackAudit(stack, { table: await stack.freshTable(), env: { API_BUDGET_TPS: '4' } });
+  run = await audit();
   const messages = publishedSince(stack.aws, 0);
   expect(messages).toHaveLength(1);
   alert = messages[0] as Received;
@@ -44,7 +44,7 @@ function emailBlock(email: string, room: string, policyId: string): string {
 
 describe('the real handler over the seeded rooms', () => {
   it('audits every seeded room in both regions within the API quota, without errors', () => {
-    expect(summary).toMatchObject({ roomsAudited: 20, errors: 0, complete: true, published: 1 });
+    expect(run.summary).toMatchObject({ roomsAudited: 20, errors: 0, complete: true, published: 1 });
     for (const region of REGIONS) {
       const getRoom = opStats(stack.aws, region, 'GetRoom');
       expect(getRoom.errors).toBe(0);
@@ -54,9 +54,7 @@ describe('the real handler over the seeded rooms', () => {
   });
 
   it('publishes one alert whose findings are exactly the seeded violations', () => {
-    expect(alert.machine.newFindings.map(key).sort()).toEqual(
-      summary.outcome.alert.newFindings.map(key).sort(),
-    );
+    expect(alert.machine.newFindings.map(key).sort()).toEqual(run.outcome.alert.newFindings.map(key).sort());
     const found = new Set(alert.machine.newFindings.map(key));
     // Non-compliant rooms from seed-rooms.json, one policy each:
     for (const expected of [

@@ -13,7 +13,7 @@ import {
   POLICIES_DIR,
   publishedSince,
   type Stack,
-  stackHandler,
+  stackAudit,
   startStack,
 } from './helpers.js';
 
@@ -56,13 +56,13 @@ describe('audit throughput within the IVS Chat quota', () => {
   it('audits 30 rooms at the real 5 TPS quota through the handler (budget 4 TPS)', async () => {
     stack = await startStack({ quotas: { enabled: true, scale: 1 } });
     stack.aws.seedRooms(REGION, generatedRooms(REGION, 30));
-    const handler = stackHandler(stack, {
+    const audit = stackAudit(stack, {
       table: await stack.freshTable(),
       regions: [REGION],
       env: { API_BUDGET_TPS: '4' },
     });
 
-    const summary = await handler({});
+    const { summary } = await audit();
 
     expect(summary).toMatchObject({ roomsAudited: 30, errors: 0, complete: true, newFindings: 10 });
     const getRoom = opStats(stack.aws, REGION, 'GetRoom');

@@ -138,6 +138,24 @@ describe('handler: the published alert', () => {
     expect(input?.MessageAttributes?.newCount?.StringValue).toBe('3');
   });
 
+  it('returns counts and the SNS MessageId, never the findings or the messages', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: '5e3f1a2b-6c7d-4e8f-9a0b-1c2d3e4f5a6b' });
+    serveRooms([compliantRoom({ name: 'long-messages', maximumMessageLength: 500 }, 'LongMsg00001')]);
+
+    const summary = await handlerWith({})({});
+
+    expect(summary).toMatchObject({
+      roomsAudited: 1,
+      newFindings: 1,
+      published: 1,
+      messageIds: ['5e3f1a2b-6c7d-4e8f-9a0b-1c2d3e4f5a6b'],
+      regions: [{ region: 'us-east-1', roomsListed: 1, roomsAudited: 1, listRoomsCalls: 1, getRoomCalls: 1 }],
+    });
+    const serialised = JSON.stringify(summary);
+    expect(serialised).not.toContain('long-messages');
+    expect(serialised).not.toContain('maximumMessageLength');
+  });
+
   it('publishes nothing when every room is compliant', async () => {
     serveRooms([
       compliantRoom({ name: 'clean-a' }, 'CleanA000001'),
