@@ -110,7 +110,7 @@ export function renderSarif(
       title: f.title,
       severity: f.severity,
       description: f.title,
-      remediation: f.remediation,
+      remediation: f.remediationTemplate,
     });
     results.push(toResult(f, ruleIndex.get(f.policyId) ?? 0));
   }

@@ -2,7 +2,6 @@ import type { Finding, Severity } from '../core/types.js';
 import {
   type Alert,
   consoleUrl,
-  fillRemediation,
   highestSeverity,
   omittedTotal,
   severityBreakdown,
@@ -10,6 +9,7 @@ import {
 } from './alert.js';
 import { PRODUCT } from './email.js';
 import { escapeSlack, stripControl, truncate } from './escape.js';
+import { fillRemediation } from './remediation.js';
 
 /**
  * An Amazon Q Developer in chat applications (formerly AWS Chatbot) custom notification.

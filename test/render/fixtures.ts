@@ -24,7 +24,7 @@ export function makeFinding(overrides: Partial<Finding> = {}): Finding {
     path: '/maximumMessageLength',
     actual: 500,
     message: 'maximumMessageLength is 500; must be ≤ 200',
-    remediation:
+    remediationTemplate:
       'aws ivschat update-room --region {region} --identifier {arn} --maximum-message-length 200  # {name}',
     firstSeen: '2025-01-01T00:00:00.000Z',
     lastSeen: '2025-01-02T00:00:00.000Z',

@@ -42,7 +42,7 @@ describe('Function: renderSlack', () => {
     const f = makeFinding({
       roomName: HOSTILE,
       message: `tags.team is "${HOSTILE_LINES} ${HOSTILE}"; must match ^[a-z]+$`,
-      remediation: `Set the tag on {name} ${HOSTILE}`,
+      remediationTemplate: `Set the tag on {name} ${HOSTILE}`,
       policyId: 'required-tags',
       title: `Required tags ${HOSTILE}`,
     });
@@ -99,7 +99,7 @@ describe('Function: renderSlack', () => {
       roomId: 'AbCd1234',
       roomName: `team ${evil}`,
       message: `tags.team is "${evil}"; must match ^[a-z]+$`,
-      remediation: `Set the tag on {name}: ${evil}`,
+      remediationTemplate: `Set the tag on {name}: ${evil}`,
     });
     const n = renderSlack(
       makeAlert({

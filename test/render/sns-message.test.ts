@@ -48,7 +48,7 @@ function longFinding(i: number, severity: Severity): Finding {
     roomName: `room-${'n'.repeat(100)}-${i}`,
     message: `tags.team is ${tag}; must match ^[a-z-]+$`,
     actual: { team: tag, other: 'x'.repeat(256) },
-    remediation: `Run aws ivschat tag-resource --resource-arn {arn} --tags team=platform (room {name} in {region}) ${'r'.repeat(200)}`,
+    remediationTemplate: `Run aws ivschat tag-resource --resource-arn {arn} --tags team=platform (room {name} in {region}) ${'r'.repeat(200)}`,
   });
 }
 
