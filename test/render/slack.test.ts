@@ -3,7 +3,15 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderSlack } from '../../lambda/render/slack.js';
-import { HOSTILE, HOSTILE_LINES, hasControlChars, makeAlert, makeFinding, makeReport } from './fixtures.js';
+import {
+  expiredExemptionFinding,
+  HOSTILE,
+  HOSTILE_LINES,
+  hasControlChars,
+  makeAlert,
+  makeFinding,
+  makeReport,
+} from './fixtures.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('./fixtures/custom-notification.schema.json', import.meta.url), 'utf8'),
@@ -31,6 +39,11 @@ describe('Function: renderSlack', () => {
     expect(n.content.title).toContain('2 new, 1 resolved, 1 still open');
     expect(n.metadata.threadId).toBe('123456789012-us-east-1');
     expect(n.metadata.relatedResources).toContain(alert.newFindings[0]?.roomArn);
+  });
+
+  it('notes an expired exemption once', () => {
+    const n = renderSlack(makeAlert({ newFindings: [expiredExemptionFinding()] }));
+    expect(n.content.description.match(/exemption expired 2020-01-31/g)).toHaveLength(1);
   });
 
   it('threads multi-region runs under <account>-multi', () => {

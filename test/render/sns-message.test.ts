@@ -80,6 +80,7 @@ describe('Function: buildSnsMessages', () => {
     for (const f of machine.newFindings) {
       expect(f.remediation).not.toMatch(/\{(arn|name|region)\}/);
       expect(f.remediation).toContain(f.roomArn);
+      expect(f).not.toHaveProperty('remediationTemplate');
     }
     expect(machine.report.roomsAudited).toBe(12);
     expect(message.Subject).toBe('[ivschat-auditor] 2 new, 1 resolved (1 critical, 1 high) in 123456789012');
