@@ -200,7 +200,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
         ? `${JSON.stringify(
             renderSarif(
               report,
-              policies.map((p) => p.policy),
+              policies.map((p) => ({ ...p.policy, file: p.file })),
             ),
             null,
             2,
