@@ -120,11 +120,6 @@ export function sentence(
   }
 }
 
-/** The value at a JSON pointer, or `present: false` when there is none. */
-export function valueAt(doc: unknown, pointer: string): { present: boolean; value?: unknown } {
-  return lookup(doc, pointerKeys(pointer));
-}
-
 function lookup(doc: unknown, keys: readonly string[]): { present: boolean; value?: unknown } {
   let current: unknown = doc;
   for (const key of keys) {
