@@ -1,7 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { rulePart } from './fingerprint.js';
-import { getOrCreate } from './maps.js';
 import { type Describer, pointerOf, type Site, sentence, siteAt, valueAtSite } from './message.js';
 
 /**
@@ -72,7 +71,11 @@ export class PolicyMemo {
 
   private siteOf(error: ErrorObject): SharedSite {
     const path = pointerOf(error);
-    const byPath = getOrCreate(this.sites, error.schemaPath, () => new Map<string, SharedSite>());
+    let byPath = this.sites.get(error.schemaPath);
+    if (byPath === undefined) {
+      byPath = new Map();
+      this.sites.set(error.schemaPath, byPath);
+    }
     let site = byPath.get(path);
     if (site === undefined) {
       site = { ...siteAt(path), sentences: new Map() };
