@@ -78,11 +78,10 @@ export class PolicyMemo {
     }
     let site = byPath.get(path);
     if (site === undefined) {
+      if (this.room.sites === 0) return siteAt(path); // full: a site used once, without sentences
       site = { ...siteAt(path), sentences: new Map() };
-      if (this.room.sites > 0) {
-        byPath.set(path, site);
-        this.room.sites--;
-      }
+      byPath.set(path, site);
+      this.room.sites--;
     }
     return site;
   }
