@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { auditAccount } from '../lambda/audit.js';
-import { evaluateRoom } from '../lambda/core/evaluate.js';
+import { Evaluator } from '../lambda/core/evaluate.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { MemoryRoomCache } from '../lambda/state/memory-room-cache.js';
 import { FUNCTION_NODE_OPTIONS } from '../lib/function-runtime.js';
@@ -184,7 +184,8 @@ function evaluationHere(count: number) {
   const ctx = { now: NOW, accountId: BENCH_ACCOUNT, region: REGION };
   const loop = () => {
     const t0 = performance.now();
-    for (const room of rooms) evaluateRoom(room, policies, ctx);
+    const evaluator = new Evaluator(policies);
+    for (const room of rooms) evaluator.evaluate(room, ctx);
     return (performance.now() - t0) / 1000;
   };
   loop();

@@ -3,7 +3,7 @@ import { type InventoryProgress, inventoryRegion, toAuditError } from './aws/inv
 import { withApiBudget } from './aws/rate-limit.js';
 import { appendAll } from './core/append.js';
 import { parseRoomArn } from './core/arn.js';
-import { evaluateRoom } from './core/evaluate.js';
+import { Evaluator } from './core/evaluate.js';
 import { buildReport } from './core/report.js';
 import { type CachedRoom, cachedRoom, planFetches } from './core/room-cache.js';
 import type { AuditError, Finding, RegionInventory, Report, RoomDocument } from './core/types.js';
@@ -59,6 +59,7 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
   }
   const roomCache = accountId ? options.roomCache : undefined;
   const needGetRoom = policiesNeedGetRoom(options.policies);
+  const evaluator = new Evaluator(options.policies);
 
   const inventories = await Promise.all(
     regions.map(async (region) => {
@@ -83,7 +84,7 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
           accountId,
           client,
           onRoom: (doc) => {
-            const result = evaluateRoom(doc, options.policies, ctx);
+            const result = evaluator.evaluate(doc, ctx);
             appendAll(evaluation.findings, result.findings);
             appendAll(evaluation.errors, result.errors);
           },

@@ -11,8 +11,8 @@ import { type Report, SEVERITIES, SEVERITY_RANK, type Severity } from '../core/t
 import { notifyAndRecord, snsPublisher } from '../notify.js';
 import { runExamples } from '../policy/examples.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
-import { withFilledRemediation } from '../render/alert.js';
 import { stripControl } from '../render/escape.js';
+import { shownReport } from '../render/remediation.js';
 import { renderSarif } from '../render/sarif.js';
 import { renderText } from '../render/text.js';
 import { FileStateStore } from '../state/file-store.js';
@@ -264,15 +264,15 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     return undefined;
   });
 
-  const shown: Report = { ...report, findings: [...report.findings, ...resolved].map(withFilledRemediation) };
+  const shown: Report = { ...report, findings: [...report.findings, ...resolved] };
   const rendered =
     flags.format === 'json'
-      ? `${JSON.stringify(shown, null, 2)}\n`
+      ? `${JSON.stringify(shownReport(shown), null, 2)}\n`
       : flags.format === 'sarif'
         ? `${JSON.stringify(
             renderSarif(
               report,
-              policies.map((p) => p.policy),
+              policies.map((p) => ({ ...p.policy, file: p.file })),
             ),
             null,
             2,

@@ -1,7 +1,8 @@
 import type { CompiledPolicy } from '../policy/compile.js';
 import { parseRoomArn } from './arn.js';
-import { fingerprintOf } from './fingerprint.js';
-import { violationsFrom } from './message.js';
+import { type PolicyMemo, policyMemos } from './evaluation-cache.js';
+import { roomPart, rulePart } from './fingerprint.js';
+import { type Violation, violationsFrom } from './message.js';
 import type { AuditError, Exemption, Finding, RoomDocument } from './types.js';
 
 export interface EvaluationContext {
@@ -17,84 +18,115 @@ export interface Evaluation {
   errors: AuditError[];
 }
 
+export interface EvaluatorOptions {
+  /**
+   * Remember what repeats between rooms (default on; see EvaluationCache). Off, every finding is
+   * built from scratch; the findings are the same either way (test/core/evaluator.test.ts).
+   */
+  cache?: boolean;
+}
+
 /**
- * Checks one room against every policy. Pure and total: any value in, findings and errors out.
+ * A policy set ready to check rooms, with the caches of one run. Built once per run (or target) from
+ * the compiled policies; `evaluate` is pure and total: any value in, findings and errors out.
  * A rule that throws becomes an error for that room, never a pass.
+ */
+export class Evaluator {
+  readonly policies: readonly CompiledPolicy[];
+  /** Each policy with its memo (none when caching is off), in the policies' order. */
+  private readonly checks: readonly { compiled: CompiledPolicy; memo?: PolicyMemo }[];
+
+  constructor(policies: readonly CompiledPolicy[], options: EvaluatorOptions = {}) {
+    this.policies = policies;
+    const memos = options.cache === false ? undefined : policyMemos(policies);
+    this.checks = policies.map((compiled, i) => (memos ? { compiled, memo: memos[i] } : { compiled }));
+  }
+
+  evaluate(room: RoomDocument, ctx: EvaluationContext): Evaluation {
+    const findings: Finding[] = [];
+    const errors: AuditError[] = [];
+    // The caller usually knows account and region (a live audit, a grouped --input file); the ARN
+    // is parsed only when it does not, or when the room has no id of its own.
+    const arnParts =
+      ctx.region && ctx.accountId && typeof room?.id === 'string' ? undefined : parseRoomArn(room?.arn);
+    const roomArn = typeof room?.arn === 'string' ? room.arn : '';
+    const region = ctx.region || arnParts?.region || '';
+    const accountId = ctx.accountId || arnParts?.accountId || '';
+    const roomName = typeof room?.name === 'string' ? room.name : '';
+    const roomId = typeof room?.id === 'string' ? room.id : (arnParts?.roomId ?? '');
+    let roomHalf: string | undefined; // hashed once, on the room's first finding
+
+    for (const { compiled, memo } of this.checks) {
+      const { policy } = compiled;
+      if (compiled.regions && !compiled.regions.has(region)) continue;
+      let violations: Violation[];
+      try {
+        if (compiled.appliesTo && !compiled.appliesTo(room)) continue;
+        if (compiled.rule(room)) continue;
+        violations = violationsFrom(compiled.rule.errors ?? [], room, memo?.describe);
+      } catch (cause) {
+        errors.push({
+          region,
+          roomArn,
+          policyId: policy.id,
+          operation: 'Evaluate',
+          code: 'RuleError',
+          message: `policy ${policy.id} failed on this room: ${cause instanceof Error ? cause.message : String(cause)}`,
+        });
+        continue;
+      }
+      const exemption = bestExemption(compiled.exemptions.get(roomArn), ctx.now);
+      const expired = exemption !== undefined && isExpired(exemption, ctx.now);
+      const status = exemption && !expired ? 'exempt' : 'new';
+      roomHalf ??= roomPart(roomArn);
+      for (const v of violations) {
+        const ruleHalf = memo ? memo.rulePart(v.path) : rulePart(policy.id, v.path);
+        // The one place the expiry note is written: every output shows `message` as it is.
+        const message = expired ? `${v.message} (exemption expired ${exemption?.expires})` : v.message;
+        // One literal, `actual` included even when undefined (JSON and the stores drop it), so every
+        // finding has the same shape.
+        const finding: Finding = {
+          fingerprint: roomHalf + ruleHalf,
+          policyId: policy.id,
+          title: policy.title,
+          severity: policy.severity,
+          status,
+          accountId,
+          region,
+          roomArn,
+          roomId,
+          roomName,
+          path: v.path,
+          actual: v.actual,
+          message,
+          // As written: outputs fill the placeholders (render/remediation.ts), so all the findings of
+          // a policy share one string instead of carrying one filled copy each.
+          remediationTemplate: policy.remediation,
+          firstSeen: ctx.now,
+          lastSeen: ctx.now,
+        };
+        if (exemption) {
+          finding.exemption = exemption.expires
+            ? { reason: exemption.reason, expires: exemption.expires, expired }
+            : { reason: exemption.reason, expired };
+        }
+        findings.push(finding);
+      }
+    }
+    return { findings, errors };
+  }
+}
+
+/**
+ * Checks one room against `policies` without caches: for one-off checks (policy examples, tests).
+ * A run checks many rooms through one `Evaluator`.
  */
 export function evaluateRoom(
   room: RoomDocument,
   policies: readonly CompiledPolicy[],
   ctx: EvaluationContext,
 ): Evaluation {
-  const findings: Finding[] = [];
-  const errors: AuditError[] = [];
-  // The caller usually knows account and region (a live audit, a grouped --input file); the ARN
-  // is parsed only when it does not, or when the room has no id of its own.
-  const arnParts =
-    ctx.region && ctx.accountId && typeof room?.id === 'string' ? undefined : parseRoomArn(room?.arn);
-  const roomArn = typeof room?.arn === 'string' ? room.arn : '';
-  const region = ctx.region || arnParts?.region || '';
-  const accountId = ctx.accountId || arnParts?.accountId || '';
-  const roomName = typeof room?.name === 'string' ? room.name : '';
-  const roomId = typeof room?.id === 'string' ? room.id : (arnParts?.roomId ?? '');
-
-  for (const compiled of policies) {
-    const { policy } = compiled;
-    if (compiled.regions && !compiled.regions.has(region)) continue;
-    let violations: ReturnType<typeof violationsFrom>;
-    try {
-      if (compiled.appliesTo && !compiled.appliesTo(room)) continue;
-      if (compiled.rule(room)) continue;
-      violations = violationsFrom(compiled.rule.errors ?? [], room, compiled);
-    } catch (cause) {
-      errors.push({
-        region,
-        roomArn,
-        policyId: policy.id,
-        operation: 'Evaluate',
-        code: 'RuleError',
-        message: `policy ${policy.id} failed on this room: ${cause instanceof Error ? cause.message : String(cause)}`,
-      });
-      continue;
-    }
-    const exemption = bestExemption(compiled.exemptions.get(roomArn), ctx.now);
-    const expired = exemption !== undefined && isExpired(exemption, ctx.now);
-    // The text as written: outputs fill {arn}/{name}/{region} (fillRemediation), so 100,000 findings
-    // share one string per policy instead of carrying one filled copy each.
-    const remediation = policy.remediation;
-    const status = exemption && !expired ? 'exempt' : 'new';
-    for (const v of violations) {
-      const fingerprint = fingerprintOf(policy.id, roomArn, v.path);
-      const message = expired ? `${v.message} (exemption expired ${exemption?.expires})` : v.message;
-      // One literal, `actual` included even when undefined (JSON and the stores drop it): this is the
-      // evaluation hot path, and a property added afterwards costs every finding a property array.
-      const finding: Finding = {
-        fingerprint,
-        policyId: policy.id,
-        title: policy.title,
-        severity: policy.severity,
-        status,
-        accountId,
-        region,
-        roomArn,
-        roomId,
-        roomName,
-        path: v.path,
-        actual: v.actual,
-        message,
-        remediation,
-        firstSeen: ctx.now,
-        lastSeen: ctx.now,
-      };
-      if (exemption) {
-        finding.exemption = exemption.expires
-          ? { reason: exemption.reason, expires: exemption.expires, expired }
-          : { reason: exemption.reason, expired };
-      }
-      findings.push(finding);
-    }
-  }
-  return { findings, errors };
+  return new Evaluator(policies, { cache: false }).evaluate(room, ctx);
 }
 
 /** An exemption holds through its `expires` day (UTC). */
@@ -112,21 +144,4 @@ function bestExemption(candidates: readonly Exemption[] | undefined, now: string
   return candidates.reduce((best, e) =>
     rank(e) > rank(best) || (rank(e) === rank(best) && (e.expires ?? '') > (best.expires ?? '')) ? e : best,
   );
-}
-
-type Placeholder = 'arn' | 'name' | 'region';
-const templates = new Map<string, (string | { key: Placeholder })[]>();
-
-/** Fills `{arn}`, `{name}` and `{region}`. Each template is split once (policies are few, rooms many). */
-export function fillPlaceholders(text: string, values: Record<Placeholder, string>): string {
-  let parts = templates.get(text);
-  if (!parts) {
-    parts = text
-      .split(/\{(arn|name|region)\}/)
-      .map((part, i) => (i % 2 === 1 ? { key: part as Placeholder } : part));
-    if (templates.size < 1000) templates.set(text, parts);
-  }
-  let out = '';
-  for (const part of parts) out += typeof part === 'string' ? part : values[part.key];
-  return out;
 }

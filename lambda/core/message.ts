@@ -1,5 +1,4 @@
 import type { ErrorObject } from 'ajv';
-import { getOrCreate } from './maps.js';
 
 /** One failed check of a rule: where in the room it failed, the value found there, and a human sentence. */
 export interface Violation {
@@ -12,17 +11,24 @@ const COMPARISON: Record<string, string> = { '<=': '≤', '>=': '≥', '<': '<',
 /** Keywords that only say "a sub-schema failed"; their sub-errors carry the useful detail. */
 const WRAPPERS = new Set(['if', 'then', 'else', 'anyOf', 'oneOf', 'allOf', '$ref']);
 
+/** Builds the violation for one ajv error (the Evaluator's cached describer, or `describeViolation`). */
+export type Describer = (error: ErrorObject, room: unknown) => Violation;
+
 /**
  * Turns ajv's errors into one violation per JSON pointer, each sentence naming the actual value
  * ("maximumMessageLength is 500; must be ≤ 200"). ajv's `errors` is overwritten by the next
- * validation, so callers pass it here at once. `owner` (the compiled policy) keys the shared sentences.
+ * validation, so callers pass it here at once.
  */
-export function violationsFrom(errors: readonly ErrorObject[], room: unknown, owner?: object): Violation[] {
-  if (errors.length === 1) return [describe(errors[0] as ErrorObject, room, owner)];
+export function violationsFrom(
+  errors: readonly ErrorObject[],
+  room: unknown,
+  describe: Describer = describeViolation,
+): Violation[] {
+  if (errors.length === 1) return [describe(errors[0] as ErrorObject, room)];
   const byPath = new Map<string, { violation: Violation; wrapper: boolean }>();
   for (const error of errors) {
     const wrapper = WRAPPERS.has(error.keyword);
-    const violation = describe(error, room, owner);
+    const violation = describe(error, room);
     const existing = byPath.get(violation.path);
     if (!existing || (existing.wrapper && !wrapper)) byPath.set(violation.path, { violation, wrapper });
   }
@@ -30,34 +36,50 @@ export function violationsFrom(errors: readonly ErrorObject[], room: unknown, ow
   return (specific.length > 0 ? specific : [...byPath.values()]).map((v) => v.violation);
 }
 
-function describe(error: ErrorObject, room: unknown, owner: object | undefined): Violation {
-  const p = error.params as Record<string, unknown>;
-  let path = error.instancePath;
-  if (error.keyword === 'required') path = childPointer(path, String(p.missingProperty));
-  if (error.keyword === 'additionalProperties') {
-    path = childPointer(path, String(p.additionalProperty));
-  }
-  const found = valueAt(room, path);
-  const value = found.present ? found.value : MISSING;
-  const shared = shareable(owner, error, value) ? sharedSentences(owner, error, path) : undefined;
-  let message = shared?.get(value);
-  if (message === undefined) {
-    message = sentence(error, p, labelOf(path), found);
-    if (shared && memoSize < MAX_MEMOISED) {
-      shared.set(value, message);
-      memoSize++;
-    }
-  }
-  // One object shape either way (this runs once per violation).
-  return found.present ? { path, actual: found.value, message } : { path, message };
+/** Where an error points in the room, parsed once: the pointer, its keys, and how a message names it. */
+export interface Site {
+  path: string;
+  keys: readonly string[];
+  /** `tags.owner`, or `room` for the whole document. */
+  label: string;
 }
 
-function sentence(
+/** The JSON pointer an error is about: `required` and `additionalProperties` name a child of instancePath. */
+export function pointerOf(error: ErrorObject): string {
+  const p = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') return childPointer(error.instancePath, String(p.missingProperty));
+  if (error.keyword === 'additionalProperties') {
+    return childPointer(error.instancePath, String(p.additionalProperty));
+  }
+  return error.instancePath;
+}
+
+export function siteAt(path: string): Site {
+  const keys = pointerKeys(path);
+  return { path, keys, label: keys.length === 0 ? 'room' : keys.join('.') };
+}
+
+/** The value a room holds at a site. */
+export function valueAtSite(room: unknown, site: Site): { present: boolean; value?: unknown } {
+  return lookup(room, site.keys);
+}
+
+/** The violation as one error and one room make it, with nothing shared. */
+export function describeViolation(error: ErrorObject, room: unknown): Violation {
+  const site = siteAt(pointerOf(error));
+  const found = lookup(room, site.keys);
+  const message = sentence(error, site, found);
+  return found.present ? { path: site.path, actual: found.value, message } : { path: site.path, message };
+}
+
+/** The human sentence for an error at a site, naming the value found there. */
+export function sentence(
   error: ErrorObject,
-  p: Record<string, unknown>,
-  label: string,
+  site: Site,
   found: { present: boolean; value?: unknown },
 ): string {
+  const p = error.params as Record<string, unknown>;
+  const label = site.label;
   const is = () => (found.present ? `${label} is ${show(found.value)}` : `${label} is missing`);
   switch (error.keyword) {
     case 'maximum':
@@ -98,10 +120,9 @@ function sentence(
   }
 }
 
-export function valueAt(doc: unknown, pointer: string): { present: boolean; value?: unknown } {
-  if (pointer === '') return { present: true, value: doc };
+function lookup(doc: unknown, keys: readonly string[]): { present: boolean; value?: unknown } {
   let current: unknown = doc;
-  for (const key of parsePointer(pointer).keys) {
+  for (const key of keys) {
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
       return { present: false };
     current = (current as Record<string, unknown>)[key];
@@ -109,84 +130,15 @@ export function valueAt(doc: unknown, pointer: string): { present: boolean; valu
   return { present: true, value: current };
 }
 
-interface ParsedPointer {
-  keys: string[];
-  label: string;
+/** The keys of a JSON pointer (RFC 6901): `/tags/a~1b` → `tags`, `a/b`. */
+function pointerKeys(pointer: string): string[] {
+  if (pointer === '') return [];
+  const keys = pointer.slice(1).split('/');
+  return pointer.includes('~') ? keys.map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~')) : keys;
 }
 
-/** Pointers repeat (one per policy field), so parse each once; the cap keeps odd inputs from growing it. */
-const parsedPointers = new Map<string, ParsedPointer>();
-
-function parsePointer(pointer: string): ParsedPointer {
-  let parsed = parsedPointers.get(pointer);
-  if (!parsed) {
-    const keys =
-      pointer === ''
-        ? []
-        : pointer
-            .slice(1)
-            .split('/')
-            .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
-    parsed = { keys, label: keys.length === 0 ? 'room' : keys.join('.') };
-    if (parsedPointers.size < 10_000) parsedPointers.set(pointer, parsed);
-  }
-  return parsed;
-}
-
-function labelOf(pointer: string): string {
-  return parsePointer(pointer).label;
-}
-
-const childPointers = new Map<string, Map<string, string>>();
-
-/** `parent` + `/key` (escaped), memoised: the same few pointers recur for every room. */
 function childPointer(parent: string, key: string): string {
-  let byKey = childPointers.get(parent);
-  if (!byKey) {
-    byKey = new Map();
-    if (childPointers.size < 1_000) childPointers.set(parent, byKey);
-  }
-  let pointer = byKey.get(key);
-  if (pointer === undefined) {
-    pointer = `${parent}/${escapePointer(key)}`;
-    if (byKey.size < 1_000) byKey.set(key, pointer);
-  }
-  return pointer;
-}
-
-function escapePointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-/**
- * Messages repeat across rooms ("maximumMessageLength is 500; must be ≤ 200"), and each one built
- * by concatenation is a tree of string fragments: a first audit of 50,000 rooms held 35 MB of them.
- * So each policy keeps the sentences it has built, by schema location, pointer and (primitive)
- * value, and rooms with the same value share one string. Lookups use those keys as they are
- * (hashing the built sentence instead cost more than building it); the cap bounds a policy whose
- * values are all different.
- */
-const MISSING = Symbol('missing');
-type Memo = Map<string, Map<string, Map<unknown, string>>>;
-const memos = new WeakMap<object, Memo>();
-let memoSize = 0;
-const MAX_MEMOISED = 50_000;
-
-/** The shared sentences of one policy at one schema location and pointer, by value. */
-function sharedSentences(owner: object, error: ErrorObject, path: string): Map<unknown, string> {
-  const byLocation = getOrCreate(memos, owner, (): Memo => new Map());
-  const byPath = getOrCreate(byLocation, error.schemaPath, () => new Map<string, Map<unknown, string>>());
-  return getOrCreate(byPath, path, () => new Map<unknown, string>());
-}
-
-/**
- * Custom errorMessage texts may quote other fields of the room: never shared. Objects and long
- * strings are not keys either (the table would keep them alive).
- */
-function shareable(owner: object | undefined, error: ErrorObject, value: unknown): owner is object {
-  if (!owner || error.keyword === 'errorMessage') return false;
-  if (value !== null && typeof value === 'object') return false;
-  return typeof value !== 'string' || value.length <= 256;
+  return `${parent}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
 const MAX_SHOWN = 120;

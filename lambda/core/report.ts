@@ -1,6 +1,6 @@
 import type { CompiledPolicy } from '../policy/compile.js';
 import { appendAll } from './append.js';
-import { evaluateRoom } from './evaluate.js';
+import { Evaluator } from './evaluate.js';
 import { type Finding, REPORT_VERSION, type RegionInventory, type Report, SEVERITY_RANK } from './types.js';
 
 export interface ReportInput {
@@ -28,6 +28,7 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
       roomsRemaining: inventories.reduce((n, i) => n + i.notReached.length, 0),
     },
   };
+  const evaluator = new Evaluator(policies);
   for (const inventory of inventories) {
     appendAll(report.errors, inventory.errors);
     report.roomsSkipped = (report.roomsSkipped ?? 0) + inventory.deleted.length;
@@ -39,7 +40,7 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
     }
     const ctx = { now: startedAt, accountId: inventory.accountId, region: inventory.region };
     for (const room of inventory.rooms) {
-      const { findings, errors } = evaluateRoom(room, policies, ctx);
+      const { findings, errors } = evaluator.evaluate(room, ctx);
       report.roomsAudited++;
       appendAll(report.findings, findings);
       appendAll(report.errors, errors);

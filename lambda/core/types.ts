@@ -67,10 +67,11 @@ export interface Finding {
   /** Human: "maximumMessageLength is 500; must be ≤ 200". */
   message: string;
   /**
-   * The policy's remediation as written, `{arn}`, `{name}` and `{region}` included: every output
-   * (email, Slack, the alert JSON, `--format json`) fills them with `fillRemediation`.
+   * The policy's remediation as written, placeholders (`{arn}`, `{name}`, …) included. Every output
+   * shows it filled, as `remediation`, through `fillRemediation` (render/remediation.ts); no output
+   * shows the template itself.
    */
-  remediation: string;
+  remediationTemplate: string;
   firstSeen: string;
   lastSeen: string;
   /** Set on exempt findings, and on findings whose exemption has expired. */

@@ -1,4 +1,3 @@
-import { fillPlaceholders } from '../core/evaluate.js';
 import { compareFindings } from '../core/report.js';
 import type { Finding, Report, Severity } from '../core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
@@ -110,17 +109,6 @@ export function consoleUrl(f: Pick<Finding, 'region' | 'roomId' | 'roomArn'>): s
   const host = REGION_LABEL.test(f.region) ? `${f.region}.console.aws.amazon.com` : 'console.aws.amazon.com';
   const roomId = urlPart(f.roomId || f.roomArn.split('/').at(-1) || '');
   return `https://${host}/ivs/home?region=${region}#/chat/rooms/${roomId}`;
-}
-
-/** The finding's remediation with `{arn}`, `{name}`, `{region}` filled in (done once, at output). */
-export function fillRemediation(f: Pick<Finding, 'remediation' | 'roomArn' | 'roomName' | 'region'>): string {
-  // Evaluation already fills them; this covers findings built elsewhere (e.g. older state records).
-  return fillPlaceholders(f.remediation, { arn: f.roomArn, name: f.roomName, region: f.region });
-}
-
-/** A copy of the finding as outputs show it: remediation filled. */
-export function withFilledRemediation<F extends Finding>(f: F): F {
-  return { ...f, remediation: fillRemediation(f) };
 }
 
 /**

@@ -3,13 +3,13 @@ import type { Finding } from '../core/types.js';
 import {
   type Alert,
   consoleUrl,
-  fillRemediation,
   groupBySeverityAndPolicy,
   hasContent,
   omittedTotal,
   severityBreakdown,
 } from './alert.js';
 import { asciiSubject, inlineValue } from './escape.js';
+import { fillRemediation } from './remediation.js';
 
 export const PRODUCT = 'ivschat-auditor';
 const SUBJECT_MAX = 100;

@@ -1,19 +1,35 @@
+import { isAbsolute, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Finding, Report, Severity } from '../core/types.js';
 import { sortFindings } from './alert.js';
 import { PRODUCT } from './email.js';
 import { stripControl, wellFormed } from './escape.js';
 
-/** What SARIF needs of a policy (a `PolicyFile` fits). */
+/** What SARIF needs of a policy (a `PolicyFile` fits, plus the file it was loaded from). */
 export interface SarifPolicy {
   id: string;
   title: string;
   severity: Severity;
   description: string;
   remediation: string;
+  /** The policy file as loaded (`CompiledPolicy.file`: relative to the working directory). */
+  file?: string;
+}
+
+export interface SarifOptions {
+  /** The tool's home page: an absolute URI (SARIF 2.1.0 §3.19.17). Left out when not given. */
+  informationUri?: string;
+  /** At most this many results, summaries included (default 5,000: all GitHub code scanning shows). */
+  maxResults?: number;
 }
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
-export const INFORMATION_URI = 'https://github.com/ivschat-auditor/ivschat-auditor';
+/**
+ * GitHub code scanning rejects a run with more than 25,000 results and shows only the 5,000 most
+ * severe. Past this many, the most severe findings are listed and the rest are counted, per policy,
+ * in one summary result each, so no finding disappears without a word.
+ */
+export const MAX_SARIF_RESULTS = 5_000;
 
 export type SarifLevel = 'error' | 'warning' | 'note';
 
@@ -42,7 +58,7 @@ export interface SarifLog {
 }
 
 export interface SarifRun {
-  tool: { driver: { name: string; informationUri: string; version?: string; rules: SarifRule[] } };
+  tool: { driver: { name: string; informationUri?: string; version?: string; rules: SarifRule[] } };
   invocations: {
     executionSuccessful: boolean;
     startTimeUtc?: string;
@@ -75,7 +91,7 @@ export interface SarifResult {
   message: { text: string };
   locations: {
     physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
-    logicalLocations: { name: string; fullyQualifiedName: string; kind: 'resource' }[];
+    logicalLocations?: { name: string; fullyQualifiedName: string; kind: 'resource' }[];
   }[];
   partialFingerprints: { 'ivschatFinding/v1': string };
   suppressions?: { kind: 'external'; status: 'accepted'; justification: string }[];
@@ -84,50 +100,65 @@ export interface SarifResult {
 
 /**
  * SARIF 2.1.0 for GitHub code scanning: one rule per policy, one result per finding that is not
- * resolved, located at the policy file (`policies/<id>.json`, which exists in the repository) with
- * the room ARN as a logical location. Exempt findings carry an external suppression.
+ * resolved (failing ones first, most severe first), located at the policy's file with the room ARN
+ * as a logical location. Exempt findings carry an external suppression. Past `maxResults`, one
+ * summary result per policy counts the findings left out.
  */
 export function renderSarif(
   report: Report,
   policies: readonly SarifPolicy[],
-  opts: { informationUri?: string } = {},
+  opts: SarifOptions = {},
 ): SarifLog {
   const rules: SarifRule[] = [];
   const ruleIndex = new Map<string, number>();
+  const files = new Map<string, string>();
   const addRule = (p: SarifPolicy) => {
     if (ruleIndex.has(p.id)) return;
     ruleIndex.set(p.id, rules.length);
     rules.push(toRule(p));
+    if (p.file) files.set(p.id, p.file);
   };
   for (const p of policies) addRule(p);
+  const locate = (policyId: string) => ({
+    ruleIndex: ruleIndex.get(policyId) ?? 0,
+    uri: artifactUri(files.get(policyId), policyId),
+  });
+
+  const shown = sortFindings(report.findings.filter((f) => f.status !== 'resolved'));
+  // Failing findings before exempt ones, each in the usual order (most severe first).
+  const ordered = [
+    ...shown.filter((f) => f.status !== 'exempt'),
+    ...shown.filter((f) => f.status === 'exempt'),
+  ];
+  const maxResults = Math.max(1, opts.maxResults ?? MAX_SARIF_RESULTS);
+  const summaries = ordered.length > maxResults ? new Set(ordered.map((f) => f.policyId)).size : 0;
+  const listed = summaries > 0 ? ordered.slice(0, Math.max(0, maxResults - summaries)) : ordered;
+  const omitted = countByPolicy(ordered.slice(listed.length));
 
   const results: SarifResult[] = [];
-  for (const f of sortFindings(report.findings)) {
-    if (f.status === 'resolved') continue;
+  for (const f of ordered) {
     // A finding from a policy not passed in still gets a rule, so every result resolves.
     addRule({
       id: f.policyId,
       title: f.title,
       severity: f.severity,
       description: f.title,
-      remediation: f.remediation,
+      remediation: f.remediationTemplate,
     });
-    results.push(toResult(f, ruleIndex.get(f.policyId) ?? 0));
+  }
+  for (const f of listed) results.push(toResult(f, locate(f.policyId)));
+  for (const [policyId, { count, severity }] of omitted) {
+    results.push(summaryResult(policyId, severity, count, maxResults, locate(policyId)));
   }
 
+  const driver: SarifRun['tool']['driver'] = { name: PRODUCT, version: report.version, rules };
+  if (opts.informationUri) driver.informationUri = opts.informationUri;
   return {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
     runs: [
       {
-        tool: {
-          driver: {
-            name: PRODUCT,
-            informationUri: opts.informationUri ?? INFORMATION_URI,
-            version: report.version,
-            rules,
-          },
-        },
+        tool: { driver },
         invocations: [
           {
             executionSuccessful: report.complete,
@@ -151,10 +182,36 @@ export function renderSarif(
           policiesEvaluated: report.policiesEvaluated,
           targets: report.targets,
           complete: report.complete,
+          findingsListed: listed.length,
+          findingsNotListed: ordered.length - listed.length,
         },
       },
     ],
   };
+}
+
+function countByPolicy(findings: readonly Finding[]): Map<string, { count: number; severity: Severity }> {
+  const counts = new Map<string, { count: number; severity: Severity }>();
+  for (const f of findings) {
+    const entry = counts.get(f.policyId);
+    if (entry) entry.count++;
+    else counts.set(f.policyId, { count: 1, severity: f.severity });
+  }
+  return counts;
+}
+
+/**
+ * Where GitHub finds the policy: its file relative to the working directory (the repository root in
+ * a workflow), `/`-separated and percent-encoded per segment; an absolute path becomes a file URI.
+ * A finding whose policy was not passed in points where the default policy folder would hold it.
+ */
+function artifactUri(file: string | undefined, policyId: string): string {
+  if (!file) return `policies/${encodeURIComponent(wellFormed(policyId))}.json`;
+  if (isAbsolute(file)) return pathToFileURL(file).href;
+  return wellFormed(file)
+    .split(sep === '\\' ? /[\\/]/ : '/')
+    .map(encodeURIComponent)
+    .join('/');
 }
 
 function toRule(p: SarifPolicy): SarifRule {
@@ -172,16 +229,21 @@ function toRule(p: SarifPolicy): SarifRule {
   };
 }
 
-function toResult(f: Finding, index: number): SarifResult {
+interface Location {
+  ruleIndex: number;
+  uri: string;
+}
+
+function toResult(f: Finding, at: Location): SarifResult {
   const result: SarifResult = {
     ruleId: f.policyId,
-    ruleIndex: index,
+    ruleIndex: at.ruleIndex,
     level: LEVEL[f.severity],
     message: { text: clean(`${f.roomName || f.roomId} (${f.region}): ${f.message}`) },
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: `policies/${encodeURIComponent(wellFormed(f.policyId))}.json` },
+          artifactLocation: { uri: at.uri },
           region: { startLine: 1 },
         },
         logicalLocations: [
@@ -208,6 +270,31 @@ function toResult(f: Finding, index: number): SarifResult {
     ];
   }
   return result;
+}
+
+function summaryResult(
+  policyId: string,
+  severity: Severity,
+  count: number,
+  maxResults: number,
+  at: Location,
+): SarifResult {
+  const rooms = count === 1 ? '1 more finding' : `${count.toLocaleString('en-US')} more findings`;
+  return {
+    ruleId: policyId,
+    ruleIndex: at.ruleIndex,
+    level: LEVEL[severity],
+    message: {
+      text: clean(
+        `${policyId}: ${rooms} not listed here (SARIF output lists at most ${maxResults.toLocaleString('en-US')} results, ` +
+          'the most that GitHub code scanning shows). Run `ivschat-audit audit --format json` to see all findings.',
+      ),
+    },
+    locations: [{ physicalLocation: { artifactLocation: { uri: at.uri }, region: { startLine: 1 } } }],
+    // One stable alert per policy for "some findings not listed", whatever the count.
+    partialFingerprints: { 'ivschatFinding/v1': `not-listed/${policyId}` },
+    properties: { notListed: count, summary: true },
+  };
 }
 
 function clean(s: string): string {

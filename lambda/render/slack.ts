@@ -2,7 +2,6 @@ import type { Finding, Severity } from '../core/types.js';
 import {
   type Alert,
   consoleUrl,
-  fillRemediation,
   highestSeverity,
   omittedTotal,
   severityBreakdown,
@@ -10,6 +9,7 @@ import {
 } from './alert.js';
 import { PRODUCT } from './email.js';
 import { escapeSlack, stripControl, truncate } from './escape.js';
+import { fillRemediation } from './remediation.js';
 
 /**
  * An Amazon Q Developer in chat applications (formerly AWS Chatbot) custom notification.
@@ -170,9 +170,9 @@ function renderDescription(alert: Alert): string {
 function findingLine(f: Finding, resolved: boolean): string {
   const room = `\`${escapeSlack(truncate(f.roomName || f.roomId || f.roomArn, 128))}\` (${escapeSlack(f.region)})`;
   const message = escapeSlack(truncate(f.message, 300));
+  // An expired exemption is already noted at the end of the message (evaluation writes it).
   let line = `• ${room}: ${message}`;
   if (resolved && f.resolvedReason) line += ` — ${escapeSlack(truncate(f.resolvedReason, 120))}`;
-  if (f.exemption?.expired) line += ` (exemption expired ${escapeSlack(f.exemption.expires ?? '')})`;
   return line;
 }
 

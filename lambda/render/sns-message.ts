@@ -1,14 +1,8 @@
 import type { AuditError, Finding, Report } from '../core/types.js';
-import {
-  type Alert,
-  highestSeverity,
-  type OmittedCounts,
-  openInReport,
-  sortFindings,
-  withFilledRemediation,
-} from './alert.js';
+import { type Alert, highestSeverity, type OmittedCounts, openInReport, sortFindings } from './alert.js';
 import { renderEmail, renderFinding } from './email.js';
 import { truncate, utf8Bytes } from './escape.js';
+import { type ShownFinding, shownFinding } from './remediation.js';
 import { renderSlack } from './slack.js';
 
 /** SNS: a message plus its attributes is at most 256 KiB. */
@@ -60,7 +54,9 @@ export interface MachineAlert {
   };
 }
 
-export type MachineFinding = Finding & { actualTruncated?: boolean };
+/** A finding as the machine JSON carries it: remediation filled, `actualTruncated` when compacted. */
+export type MachineFinding = ShownFinding<ItemFinding>;
+type ItemFinding = Finding & { actualTruncated?: boolean };
 
 /** Raised when even a findings-free summary cannot fit `maxBytes` (only with absurdly small limits). */
 export class MessageTooLargeError extends Error {
@@ -73,7 +69,7 @@ export class MessageTooLargeError extends Error {
 type Kind = 'new' | 'resolved' | 'reminders';
 interface Item {
   kind: Kind;
-  finding: MachineFinding;
+  finding: ItemFinding;
 }
 
 /**
@@ -240,9 +236,9 @@ function machineAlert(part: Alert, position?: { label: string; index: number; co
     schema: 'ivschat-auditor/alert@1',
     accountId: part.accountId,
     regions: part.regions,
-    newFindings: part.newFindings.map(withFilledRemediation),
-    resolvedFindings: part.resolvedFindings.map(withFilledRemediation),
-    reminders: part.reminders.map(withFilledRemediation),
+    newFindings: part.newFindings.map(shownFinding),
+    resolvedFindings: part.resolvedFindings.map(shownFinding),
+    reminders: part.reminders.map(shownFinding),
     omitted: part.omitted ?? { new: 0, resolved: 0, reminders: 0 },
     report: {
       ...rest,
@@ -287,7 +283,7 @@ function addCounts(base: OmittedCounts, items: readonly Item[]): OmittedCounts {
 
 /** Bytes an item adds: its email block twice and its JSON twice, each JSON-escaped once more inside Message. */
 function estimateCost(item: Item): number {
-  const json = JSON.stringify(withFilledRemediation(item.finding));
+  const json = JSON.stringify(shownFinding(item.finding));
   const block = renderFinding(item.finding, { resolved: item.kind === 'resolved' }).join('\n');
   return Math.ceil(2 * utf8Bytes(JSON.stringify(json)) + 2.2 * utf8Bytes(JSON.stringify(block)) + 64);
 }
@@ -298,11 +294,11 @@ function slackReserve(alert: Alert): number {
 }
 
 /** A finding cut down to fit a message on its own: long texts shortened, `actual` previewed. */
-function compactFinding(f: MachineFinding): MachineFinding {
-  const compact: MachineFinding = {
+function compactFinding(f: ItemFinding): ItemFinding {
+  const compact: ItemFinding = {
     ...f,
     message: truncate(f.message, 1000),
-    remediation: truncate(f.remediation, 1000),
+    remediationTemplate: truncate(f.remediationTemplate, 1000),
     title: truncate(f.title, 300),
     roomName: truncate(f.roomName, 256),
   };

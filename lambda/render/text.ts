@@ -22,7 +22,8 @@ const ANSI: Record<Severity | 'bold' | 'dim' | 'reset', string> = {
 /**
  * Terminal output for the CLI: failing findings grouped by severity then policy, one line per
  * finding with the ARN beneath, then findings resolved since the last run (with `--state`), exempt
- * findings, errors, and a summary line. Every value that is not our own text (room data, and
+ * findings, errors, and a summary line. Each finding line starts with its status: `NEW` (first seen
+ * in this run), `OPEN` (seen before), `RESOLVED`, or `EXEMPT (until DATE)`. Every value that is not our own text (room data, and
  * policy ids, titles and exemption reasons from policy files) is stripped of control characters
  * so it cannot inject terminal escape sequences or forge lines.
  */
@@ -37,10 +38,9 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
     for (const policy of group.policies) {
       out.push(`${paint('bold', clean(policy.policyId))}  ${clean(policy.title)}`);
       for (const f of policy.findings) {
-        const expired = f.exemption?.expired
-          ? `  (exemption expired ${clean(f.exemption.expires ?? '')})`
-          : '';
-        out.push(`  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.message)}${expired}`);
+        // An expired exemption is already noted at the end of the message (evaluation writes it).
+        const mark = paint('bold', clean(statusMark(f)).padEnd(4));
+        out.push(`  ${mark}  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.message)}`);
         out.push(paint('dim', `    ${clean(f.roomArn)}`));
       }
     }
@@ -56,7 +56,7 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
         for (const f of policy.findings) {
           const reason = f.resolvedReason ? ` (${clean(f.resolvedReason)})` : '';
           out.push(
-            `  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  was: ${clean(f.message)}${reason}`,
+            `  ${clean(statusMark(f))}  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  was: ${clean(f.message)}${reason}`,
           );
         }
       }
@@ -72,7 +72,7 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
       out.push(
         paint(
           'dim',
-          `  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.policyId)}${reason}`,
+          `  ${clean(statusMark(f))}  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.policyId)}${reason}`,
         ),
       );
     }
@@ -110,6 +110,12 @@ export function summaryLine(report: Report): string {
   if (exempt > 0) line += `, ${exempt} exempt`;
   if (!report.complete) line += ', audit incomplete';
   return line;
+}
+
+/** `NEW`, `OPEN`, `RESOLVED`, or `EXEMPT (until 2027-03-31)` (`EXEMPT` when it has no end). */
+export function statusMark(f: Pick<Finding, 'status' | 'exemption'>): string {
+  if (f.status !== 'exempt') return f.status.toUpperCase();
+  return f.exemption?.expires ? `EXEMPT (until ${f.exemption.expires})` : 'EXEMPT';
 }
 
 /** Findings fixed since the last run: the CLI adds them to the report it prints when given `--state`. */

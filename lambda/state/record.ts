@@ -3,12 +3,12 @@ import type { FindingRecord } from '../core/lifecycle.js';
 import type { Finding, FindingStatus, Severity } from '../core/types.js';
 
 /**
- * What the state table keeps of a finding: everything but `remediation`. Only new and still-open
- * findings show a fix, and those come from this run's evaluation; a stored payload is read only to
- * tell what was resolved. Leaving it out saves ~180 bytes per finding in the table and in memory.
+ * What the state table keeps of a finding: everything but `remediationTemplate`. Only new and
+ * still-open findings show a fix, and those come from this run's evaluation; a stored payload is read
+ * only to tell what was resolved. Leaving it out saves ~180 bytes per finding in the table and in memory.
  */
-export function storedFinding(finding: Finding): Omit<Finding, 'remediation'> {
-  const { remediation: _fix, ...rest } = finding;
+export function storedFinding(finding: Finding): Omit<Finding, 'remediationTemplate'> {
+  const { remediationTemplate: _fix, ...rest } = finding;
   return rest;
 }
 
@@ -39,7 +39,7 @@ export class RecordReader {
       path: s(f.path),
       actual: f.actual,
       message: s(f.message),
-      remediation: typeof f.remediation === 'string' ? f.remediation : '',
+      remediationTemplate: typeof f.remediationTemplate === 'string' ? f.remediationTemplate : '',
       firstSeen: s(f.firstSeen),
       lastSeen: s(f.lastSeen),
     };

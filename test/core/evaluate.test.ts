@@ -4,7 +4,7 @@ import { evaluateRoom } from '../../lambda/core/evaluate.js';
 import type { RoomDocument } from '../../lambda/core/types.js';
 import { type CompiledPolicy, compilePolicies } from '../../lambda/policy/compile.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
-import { fillRemediation } from '../../lambda/render/alert.js';
+import { fillRemediation } from '../../lambda/render/remediation.js';
 import policySchema from '../../policies/policy.schema.json' with { type: 'json' };
 import { compliantRoom } from '../fixtures.js';
 
@@ -78,7 +78,7 @@ describe('evaluateRoom with the starter policies', () => {
     expect(finding?.message).toBe('loggingConfigurationIdentifiers is empty; must have at least 1 item');
   });
 
-  it('keeps the remediation as written; outputs fill its placeholders with the room', () => {
+  it('keeps the remediation template as written; outputs fill its placeholders with the room', () => {
     const [finding] = evaluateRoom(
       compliantRoom({ maximumMessageRatePerSecond: 50 }),
       byId('message-rate-max'),
@@ -86,7 +86,7 @@ describe('evaluateRoom with the starter policies', () => {
         now: NOW,
       },
     ).findings;
-    expect(finding?.remediation).toBe(byId('message-rate-max')[0]?.policy.remediation);
+    expect(finding?.remediationTemplate).toBe(byId('message-rate-max')[0]?.policy.remediation);
     expect(finding && fillRemediation(finding)).toContain(
       '--region us-east-1 --identifier arn:aws:ivschat:us-east-1:123456789012:room/',
     );
@@ -224,40 +224,5 @@ describe('robustness', () => {
     ).findings;
     expect(one[0]?.fingerprint).not.toBe(two[0]?.fingerprint);
     expect(new Set(both.map((f) => f.fingerprint)).size).toBe(2);
-  });
-});
-
-describe('messages shared between rooms', () => {
-  const tight = policy({ rule: { type: 'object', properties: { maximumMessageLength: { maximum: 100 } } } });
-  const loose = policy({
-    rule: { type: 'object', properties: { maximumMessageLength: { maximum: 300 } } },
-  });
-  const messages = (policies: CompiledPolicy[], length: number) =>
-    evaluateRoom(compliantRoom({ maximumMessageLength: length }), policies, { now: NOW }).findings.map(
-      (f) => f.message,
-    );
-
-  it('names each room its own value, and each policy its own limit, at the same schema location', () => {
-    expect(messages(tight, 500)).toEqual(['maximumMessageLength is 500; must be ≤ 100']);
-    expect(messages(tight, 400)).toEqual(['maximumMessageLength is 400; must be ≤ 100']);
-    expect(messages(loose, 500)).toEqual(['maximumMessageLength is 500; must be ≤ 300']);
-    expect(messages(tight, 500)).toEqual(['maximumMessageLength is 500; must be ≤ 100']);
-  });
-
-  it('never reuses a custom errorMessage that quotes another field of the room', () => {
-    const quoting = policy({
-      rule: {
-        type: 'object',
-        properties: { maximumMessageLength: { maximum: 100 } },
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: an ajv-errors template, not JavaScript
-        errorMessage: { properties: { maximumMessageLength: 'room ${/name} allows too long messages' } },
-      },
-    });
-    const said = (name: string) =>
-      evaluateRoom(compliantRoom({ name, maximumMessageLength: 500 }), quoting, { now: NOW }).findings.map(
-        (f) => f.message,
-      );
-    expect(said('lobby')).toEqual(['room "lobby" allows too long messages']);
-    expect(said('stage')).toEqual(['room "stage" allows too long messages']);
   });
 });

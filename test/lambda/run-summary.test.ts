@@ -30,7 +30,7 @@ function finding(i: number, status: Finding['status']): Finding {
     path: '/maximumMessageLength',
     actual: 500,
     message: 'maximumMessageLength is 500; must be ≤ 200',
-    remediation: 'aws ivschat update-room --identifier {arn} --maximum-message-length 200',
+    remediationTemplate: 'aws ivschat update-room --identifier {arn} --maximum-message-length 200',
     firstSeen: '2026-01-01T00:00:00.000Z',
     lastSeen: '2026-01-01T00:00:00.000Z',
   };

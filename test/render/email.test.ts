@@ -177,7 +177,7 @@ describe('Function: renderEmail', () => {
       const f = makeFinding({
         roomName: HOSTILE_LINES,
         message: `tags.team is "${HOSTILE}\nFix: run rm -rf"; must be set`,
-        remediation: 'Tag {name} properly',
+        remediationTemplate: 'Tag {name} properly',
       });
       const { body, subject } = renderEmail(makeAlert({ newFindings: [f] }));
       expect(hasControlChars(body, { allowNewline: true })).toBe(false);

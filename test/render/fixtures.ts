@@ -1,5 +1,8 @@
+import { evaluateRoom } from '../../lambda/core/evaluate.js';
 import type { Finding, Report } from '../../lambda/core/types.js';
+import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import type { Alert } from '../../lambda/render/alert.js';
+import { compliantRoom } from '../fixtures.js';
 
 export const ACCOUNT = '123456789012';
 
@@ -24,7 +27,7 @@ export function makeFinding(overrides: Partial<Finding> = {}): Finding {
     path: '/maximumMessageLength',
     actual: 500,
     message: 'maximumMessageLength is 500; must be ≤ 200',
-    remediation:
+    remediationTemplate:
       'aws ivschat update-room --region {region} --identifier {arn} --maximum-message-length 200  # {name}',
     firstSeen: '2025-01-01T00:00:00.000Z',
     lastSeen: '2025-01-02T00:00:00.000Z',
@@ -74,4 +77,19 @@ export function hasControlChars(s: string, opts: { allowNewline?: boolean } = {}
     if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
   }
   return false;
+}
+
+/**
+ * A finding as evaluation makes it when a room's exemption ran out on 2020-01-31: the real
+ * evaluator, the starter message-length policy with an exemption added.
+ */
+export function expiredExemptionFinding(): Finding {
+  const room = compliantRoom({ maximumMessageLength: 500 });
+  const [starter] = loadPolicyDir().policies.filter((p) => p.policy.id === 'message-length-max');
+  if (!starter) throw new Error('starter policy message-length-max not found');
+  const exemption = { rooms: [room.arn], reason: 'legacy client', expires: '2020-01-31' };
+  const compiled = { ...starter, exemptions: new Map([[room.arn, [exemption]]]) };
+  const [finding] = evaluateRoom(room, [compiled], { now: '2026-01-01T00:00:00.000Z' }).findings;
+  if (!finding) throw new Error('no finding');
+  return finding;
 }

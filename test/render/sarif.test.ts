@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SarifPolicy } from '../../lambda/render/sarif.js';
-import { renderSarif } from '../../lambda/render/sarif.js';
+import { MAX_SARIF_RESULTS, renderSarif } from '../../lambda/render/sarif.js';
 import { hasControlChars, makeFinding, makeReport } from './fixtures.js';
 
 const policies: SarifPolicy[] = [
@@ -40,7 +41,12 @@ describe('Function: renderSarif', () => {
     expect(log.$schema).toMatch(/sarif-2\.1\.0/);
     expect(log.runs).toHaveLength(1);
     expect(run.tool.driver.name).toBe('ivschat-auditor');
-    expect(run.tool.driver.informationUri).toMatch(/^https:\/\//);
+  });
+
+  it('leaves informationUri out unless given a real one (no placeholder)', () => {
+    expect(run.tool.driver).not.toHaveProperty('informationUri');
+    const given = renderSarif(report, policies, { informationUri: 'https://example.com/ivschat-auditor' });
+    expect(given.runs[0]?.tool.driver.informationUri).toBe('https://example.com/ivschat-auditor');
   });
 
   it('has one rule per policy with level and security-severity from its severity', () => {
@@ -73,7 +79,7 @@ describe('Function: renderSarif', () => {
       const finding = findings.find((f) => f.fingerprint === result.partialFingerprints['ivschatFinding/v1']);
       const location = result.locations[0];
       expect(location?.physicalLocation.artifactLocation.uri).toBe(`policies/${finding?.policyId}.json`);
-      expect(location?.logicalLocations[0]).toMatchObject({
+      expect(location?.logicalLocations?.[0]).toMatchObject({
         fullyQualifiedName: finding?.roomArn,
         kind: 'resource',
       });
@@ -103,6 +109,82 @@ describe('Function: renderSarif', () => {
     const log2 = renderSarif(makeReport({ findings: [makeFinding({ policyId: 'orphan' })] }), []);
     expect(log2.runs[0]?.tool.driver.rules.map((r) => r.id)).toEqual(['orphan']);
     expect(log2.runs[0]?.invocations[0]?.executionSuccessful).toBe(true);
+  });
+
+  it('locates results at the real policy file, relative to the working directory (--policies mypol)', () => {
+    const mine = (id: string, file: string): SarifPolicy => ({ ...(policies[0] as SarifPolicy), id, file });
+    const log2 = renderSarif(
+      makeReport({
+        findings: [
+          makeFinding({ policyId: 'length', fingerprint: 'fp-1' }),
+          makeFinding({ policyId: 'spaced', fingerprint: 'fp-2' }),
+          makeFinding({ policyId: 'elsewhere', fingerprint: 'fp-3' }),
+        ],
+      }),
+      [
+        mine('length', join('mypol', 'length.json')),
+        mine('spaced', join('team policies', 'spaced #1.json')),
+        mine('elsewhere', '/srv/policies/elsewhere.json'),
+      ],
+    );
+    const uri = (fp: string) =>
+      log2.runs[0]?.results.find((r) => r.partialFingerprints['ivschatFinding/v1'] === fp)?.locations[0]
+        ?.physicalLocation.artifactLocation.uri;
+    expect(uri('fp-1')).toBe('mypol/length.json');
+    expect(uri('fp-2')).toBe('team%20policies/spaced%20%231.json');
+    expect(uri('fp-3')).toBe('file:///srv/policies/elsewhere.json');
+  });
+
+  describe('within GitHub code scanning limits (25,000 results accepted, 5,000 shown)', () => {
+    // 6,000 failing rooms × 5 policies: 30,000 findings, which GitHub would reject.
+    const many = policies.flatMap((p) =>
+      Array.from({ length: 6_000 }, (_, i) =>
+        makeFinding({
+          policyId: p.id,
+          severity: p.severity,
+          status: i % 2 === 0 ? 'new' : 'open',
+          roomName: `room-${String(i).padStart(5, '0')}`,
+        }),
+      ),
+    );
+    const big = renderSarif(makeReport({ findings: many }), policies);
+    const results = big.runs[0]?.results ?? [];
+    const summaries = results.filter((r) => r.properties.summary === true);
+
+    it('lists at most 5,000 results, the most severe first', () => {
+      expect(results.length).toBeLessThanOrEqual(MAX_SARIF_RESULTS);
+      expect(results.length).toBe(MAX_SARIF_RESULTS);
+      const listed = results.filter((r) => r.properties.summary !== true);
+      // critical (6,000 of them) come first: every listed finding is from the critical policy
+      expect(new Set(listed.map((r) => r.ruleId))).toEqual(new Set(['review-handler']));
+    });
+
+    it('counts what it left out in one summary result per policy, and in the run properties', () => {
+      const notListed = Object.fromEntries(summaries.map((r) => [r.ruleId, r.properties.notListed]));
+      const listedCount = results.length - summaries.length;
+      expect(notListed).toEqual({
+        'review-handler': 6_000 - listedCount,
+        'max-message-length': 6_000,
+        'rate-cap': 6_000,
+        'required-tags': 6_000,
+        logging: 6_000,
+      });
+      expect(summaries[0]?.message.text).toMatch(/more findings not listed here/);
+      expect(big.runs[0]?.properties).toMatchObject({
+        findingsListed: listedCount,
+        findingsNotListed: 30_000 - listedCount,
+      });
+    });
+
+    it('gives each summary a stable fingerprint of its own', () => {
+      const fps = summaries.map((r) => r.partialFingerprints['ivschatFinding/v1']);
+      expect(new Set(fps).size).toBe(summaries.length);
+      expect(fps).toContain('not-listed/rate-cap');
+    });
+
+    it('lists every finding, without a summary, when they fit', () => {
+      expect(run.results.some((r) => r.properties.summary === true)).toBe(false);
+    });
   });
 
   it('is plain JSON', () => {
@@ -137,7 +219,7 @@ describe('Function: renderSarif', () => {
       ...(r?.results ?? []).flatMap((x) => [
         x.message.text,
         ...(x.suppressions ?? []).map((s) => s.justification),
-        ...x.locations.flatMap((l) => l.logicalLocations.map((ll) => ll.name)),
+        ...x.locations.flatMap((l) => (l.logicalLocations ?? []).map((ll) => ll.name)),
       ]),
       ...(r?.tool.driver.rules ?? []).flatMap((x) => [
         x.shortDescription.text,

@@ -3,7 +3,15 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderSlack } from '../../lambda/render/slack.js';
-import { HOSTILE, HOSTILE_LINES, hasControlChars, makeAlert, makeFinding, makeReport } from './fixtures.js';
+import {
+  expiredExemptionFinding,
+  HOSTILE,
+  HOSTILE_LINES,
+  hasControlChars,
+  makeAlert,
+  makeFinding,
+  makeReport,
+} from './fixtures.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('./fixtures/custom-notification.schema.json', import.meta.url), 'utf8'),
@@ -33,6 +41,11 @@ describe('Function: renderSlack', () => {
     expect(n.metadata.relatedResources).toContain(alert.newFindings[0]?.roomArn);
   });
 
+  it('notes an expired exemption once', () => {
+    const n = renderSlack(makeAlert({ newFindings: [expiredExemptionFinding()] }));
+    expect(n.content.description.match(/exemption expired 2020-01-31/g)).toHaveLength(1);
+  });
+
   it('threads multi-region runs under <account>-multi', () => {
     const n = renderSlack(makeAlert({ regions: ['us-east-1', 'eu-west-1'], newFindings: [makeFinding()] }));
     expect(n.metadata.threadId).toBe('123456789012-multi');
@@ -42,7 +55,7 @@ describe('Function: renderSlack', () => {
     const f = makeFinding({
       roomName: HOSTILE,
       message: `tags.team is "${HOSTILE_LINES} ${HOSTILE}"; must match ^[a-z]+$`,
-      remediation: `Set the tag on {name} ${HOSTILE}`,
+      remediationTemplate: `Set the tag on {name} ${HOSTILE}`,
       policyId: 'required-tags',
       title: `Required tags ${HOSTILE}`,
     });
@@ -99,7 +112,7 @@ describe('Function: renderSlack', () => {
       roomId: 'AbCd1234',
       roomName: `team ${evil}`,
       message: `tags.team is "${evil}"; must match ^[a-z]+$`,
-      remediation: `Set the tag on {name}: ${evil}`,
+      remediationTemplate: `Set the tag on {name}: ${evil}`,
     });
     const n = renderSlack(
       makeAlert({

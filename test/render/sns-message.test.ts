@@ -48,7 +48,7 @@ function longFinding(i: number, severity: Severity): Finding {
     roomName: `room-${'n'.repeat(100)}-${i}`,
     message: `tags.team is ${tag}; must match ^[a-z-]+$`,
     actual: { team: tag, other: 'x'.repeat(256) },
-    remediation: `Run aws ivschat tag-resource --resource-arn {arn} --tags team=platform (room {name} in {region}) ${'r'.repeat(200)}`,
+    remediationTemplate: `Run aws ivschat tag-resource --resource-arn {arn} --tags team=platform (room {name} in {region}) ${'r'.repeat(200)}`,
   });
 }
 
@@ -80,6 +80,7 @@ describe('Function: buildSnsMessages', () => {
     for (const f of machine.newFindings) {
       expect(f.remediation).not.toMatch(/\{(arn|name|region)\}/);
       expect(f.remediation).toContain(f.roomArn);
+      expect(f).not.toHaveProperty('remediationTemplate');
     }
     expect(machine.report.roomsAudited).toBe(12);
     expect(message.Subject).toBe('[ivschat-auditor] 2 new, 1 resolved (1 critical, 1 high) in 123456789012');

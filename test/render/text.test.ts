@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderText, summaryLine } from '../../lambda/render/text.js';
-import { hasControlChars, makeFinding, makeReport } from './fixtures.js';
+import { expiredExemptionFinding, hasControlChars, makeFinding, makeReport } from './fixtures.js';
 
 describe('Function: renderText', () => {
   const report = makeReport({
@@ -25,7 +25,9 @@ describe('Function: renderText', () => {
     const at = order.map((h) => lines.findIndex((l) => l === h || l.startsWith(`${h}  `)));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
-    const i = lines.findIndex((l) => l.startsWith('  r-critical (us-east-1)  maximumMessageLength is 500'));
+    const i = lines.findIndex((l) =>
+      l.startsWith('  OPEN  r-critical (us-east-1)  maximumMessageLength is 500'),
+    );
     expect(i).toBeGreaterThan(0);
     expect(lines[i + 1]).toMatch(/^ {4}arn:aws:ivschat:us-east-1:123456789012:room\//);
     // resolved findings are not among the open ones: only in the RESOLVED section after them
@@ -102,9 +104,9 @@ describe('Function: renderText', () => {
     // grouped like the open findings: most severe first, policy line, one line per finding
     expect(lines.slice(at + 1, at + 6)).toEqual([
       'review-handler  Handler reviewed  (critical)',
-      '  gone-room (us-east-1)  was: no message review handler (room deleted)',
+      '  RESOLVED  gone-room (us-east-1)  was: no message review handler (room deleted)',
       'rate-cap  Rate is capped  (medium)',
-      '  fixed-room (eu-west-1)  was: maximumMessageRatePerSecond is 100; must be ≤ 10',
+      '  RESOLVED  fixed-room (eu-west-1)  was: maximumMessageRatePerSecond is 100; must be ≤ 10',
       '',
     ]);
     expect(lines.at(-1)).toBe('12 rooms audited, 1 finding (1 high), 0 errors, 2 resolved, 1 exempt');
@@ -149,5 +151,39 @@ describe('Function: renderText', () => {
     });
     expect(renderText(r)).toContain('EXEMPT (1)');
     expect(summaryLine(r)).toBe('12 rooms audited, 0 findings, 0 errors, 1 exempt');
+  });
+
+  it('marks each finding NEW, OPEN, RESOLVED or EXEMPT (until DATE)', () => {
+    const r = makeReport({
+      findings: [
+        makeFinding({ roomName: 'first-seen', status: 'new' }),
+        makeFinding({ roomName: 'seen-before', status: 'open' }),
+        makeFinding({ roomName: 'fixed', status: 'resolved' }),
+        makeFinding({
+          roomName: 'waived',
+          status: 'exempt',
+          exemption: { reason: 'load test', expires: '2027-03-31', expired: false },
+        }),
+        makeFinding({
+          roomName: 'waived-for-good',
+          status: 'exempt',
+          exemption: { reason: 'r', expired: false },
+        }),
+      ],
+    });
+    const line = (room: string) =>
+      renderText(r)
+        .split('\n')
+        .find((l) => l.includes(` ${room} (`));
+    expect(line('first-seen')).toMatch(/^ {2}NEW {3}first-seen \(/);
+    expect(line('seen-before')).toMatch(/^ {2}OPEN {2}seen-before \(/);
+    expect(line('fixed')).toMatch(/^ {2}RESOLVED {2}fixed \(/);
+    expect(line('waived')).toMatch(/^ {2}EXEMPT \(until 2027-03-31\) {2}waived \(/);
+    expect(line('waived-for-good')).toMatch(/^ {2}EXEMPT {2}waived-for-good \(/);
+  });
+
+  it('notes an expired exemption once', () => {
+    const out = renderText(makeReport({ findings: [expiredExemptionFinding()] }));
+    expect(out.match(/exemption expired 2020-01-31/g)).toHaveLength(1);
   });
 });

@@ -71,7 +71,7 @@ describe('DynamoStateStore', () => {
     for (const record of records) {
       expect(loaded.get(record.fingerprint)).toEqual({
         ...record,
-        finding: { ...record.finding, remediation: '' },
+        finding: { ...record.finding, remediationTemplate: '' },
       });
     }
     const raw = await dynamo.client.send(

@@ -1,0 +1,39 @@
+import { REMEDIATION_PLACEHOLDERS, type RemediationPlaceholder } from '../core/placeholders.js';
+import type { Finding, Report } from '../core/types.js';
+
+const PLACEHOLDER = new RegExp(`\\{(${REMEDIATION_PLACEHOLDERS.join('|')})\\}`, 'g');
+
+/**
+ * The finding's remediation with every placeholder filled from the finding. The one place any
+ * output fills it: email, Slack, the alert JSON and `--format json` all come through here.
+ */
+export function fillRemediation(
+  f: Pick<Finding, 'remediationTemplate' | 'roomArn' | 'roomId' | 'roomName' | 'region' | 'accountId'>,
+): string {
+  const values: Record<RemediationPlaceholder, string> = {
+    arn: f.roomArn,
+    id: f.roomId,
+    name: f.roomName,
+    region: f.region,
+    accountId: f.accountId,
+  };
+  // A replacer function, so `$&` and the like in room data are inserted literally.
+  return f.remediationTemplate.replace(PLACEHOLDER, (_, key: RemediationPlaceholder) => values[key]);
+}
+
+/** A finding as the JSON outputs carry it: `remediation` filled, the template left out. */
+export type ShownFinding<F extends Finding = Finding> = Omit<F, 'remediationTemplate'> & {
+  remediation: string;
+};
+
+export function shownFinding<F extends Finding>(f: F): ShownFinding<F> {
+  const { remediationTemplate: _template, ...rest } = f;
+  return { ...rest, remediation: fillRemediation(f) };
+}
+
+/** The report as `--format json` prints it (the README's report contract). */
+export type ShownReport = Omit<Report, 'findings'> & { findings: ShownFinding[] };
+
+export function shownReport(report: Report): ShownReport {
+  return { ...report, findings: report.findings.map((f) => shownFinding(f)) };
+}
