@@ -77,6 +77,17 @@ describe('ivschat-audit audit --input: regions', () => {
     expect(report.targets).toContainEqual({ accountId: '123456789012', region: 'eu-west-1' });
   });
 
+  it('resolves every finding when the file is emptied (no rooms left in any region)', async () => {
+    const state = join(dir, 's.json');
+    const input = write('r.json', [eastBad, westBad]);
+    await jsonAudit('--input', input, '--state', state);
+
+    write('r.json', { rooms: [] });
+    const { code, report } = await jsonAudit('--input', input, '--state', state);
+    expect(code).toBe(0);
+    expect(statuses(report)).toEqual(['west-bad resolved', 'east-bad resolved']);
+  });
+
   it('resolves nothing outside the regions a filter covers', async () => {
     const state = join(dir, 's.json');
     const input = write('r.json', [eastBad, westBad]);
