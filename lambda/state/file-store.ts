@@ -156,9 +156,11 @@ async function readState(path: string): Promise<StateFile> {
           if (kind === 'object') top = {};
           return kind === 'object' ? 'descend' : 'assemble';
         }
-        const streamed = kind === 'object' && (at[0] === 'findings' || at[0] === 'rooms');
-        if (streamed && at.length === 1) (top as Record<string, unknown>)[at[0] as string] = {};
-        return streamed && at.length <= (at[0] === 'rooms' ? 2 : 1) ? 'descend' : 'assemble';
+        // Walked down to one finding record, or to one cached room (rooms → region → room).
+        const depth = at[0] === 'findings' ? 1 : at[0] === 'rooms' ? 2 : 0;
+        if (kind !== 'object' || at.length > depth) return 'assemble';
+        if (at.length === 1) (top as Record<string, unknown>)[at[0] as string] = {};
+        return 'descend';
       },
       onValue(at, value) {
         if (at.length === 0) top = value;
