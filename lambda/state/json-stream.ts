@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { parser } from 'stream-json';
 import Assembler from 'stream-json/assembler.js';
@@ -128,6 +129,11 @@ function detached<T>(value: T): T {
 
 /** The parser does not say where it failed; the verifier does, at the cost of a second read (errors only). */
 async function syntaxDetail(file: string, error: Error): Promise<string> {
+  // Windows PowerShell 5 redirects command output (`aws ... > rooms.json`) as UTF-16.
+  const start = await readStart(file);
+  if (start.startsWith('fffe') || start.startsWith('feff')) {
+    return 'not valid JSON: the file is UTF-16 text; save it as UTF-8 (in PowerShell: Out-File -Encoding utf8)';
+  }
   const reason = error.message.replace(/^Parser cannot parse input: /, '');
   const located = (await verifyFile(file).catch((e: unknown) => e)) as
     | { line?: number; pos?: number }
@@ -135,6 +141,17 @@ async function syntaxDetail(file: string, error: Error): Promise<string> {
   return located?.line
     ? `not valid JSON at line ${located.line}, column ${located.pos} (${reason})`
     : `not valid JSON (${reason})`;
+}
+
+async function readStart(file: string): Promise<string> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+    return buffer.subarray(0, bytesRead).toString('hex');
+  } finally {
+    await handle.close();
+  }
 }
 
 function scalar(token: Token): unknown {

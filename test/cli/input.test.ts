@@ -64,6 +64,17 @@ describe('ivschat-audit audit --input: the shapes users have', () => {
     });
   });
 
+  it('refuses a UTF-16 file (Windows PowerShell redirection) saying how to save it', async () => {
+    const path = join(dir, 'utf16.json');
+    writeFileSync(
+      path,
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify([fine]), 'utf16le')]),
+    );
+    const { code, stderr } = await cli('audit', '--input', path);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${path} /: not valid JSON: the file is UTF-16 text; save it as UTF-8`);
+  });
+
   it('accepts an empty list', async () => {
     expect(await audited(file('{"rooms":[]}'))).toEqual({ code: 0, names: [], rooms: 0 });
   });
