@@ -1,65 +1,157 @@
-import { readFile } from 'node:fs/promises';
+import { appendAll } from '../core/append.js';
 import { parseRoomArn } from '../core/arn.js';
 import { InputError } from '../core/errors.js';
+import { evaluateRoom } from '../core/evaluate.js';
+import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { stripControl } from '../render/escape.js';
+import { type JsonPath, JsonSyntaxError, jsonPointer, walkJsonFile } from '../state/json-stream.js';
+
+export interface RoomsFileOptions {
+  /** Audit only rooms in these regions (every region when empty). */
+  regions: readonly string[];
+  policies: readonly CompiledPolicy[];
+  /** The run's time (exemption expiry, firstSeen/lastSeen). */
+  now: string;
+}
+
+export interface RoomsFile {
+  /** One per account and region with audited rooms; evaluated, documents not kept. */
+  inventories: RegionInventory[];
+  /** Every account and region a room in the file belongs to, the region filter aside. */
+  accounts: Set<string>;
+  regions: Set<string>;
+}
+
+const SHAPES = 'a JSON array of GetRoom documents, { "rooms": [...] }, or one GetRoom document';
 
 /**
- * Reads saved room documents (a JSON array of GetRoom-shaped rooms, or `{ "rooms": [...] }`) and
- * groups them into per-region inventories by their ARN, as a live audit would have produced them.
+ * Reads saved room documents — a JSON array of GetRoom responses, `{ "rooms": [...] }` (what
+ * `ivschat-audit export-rooms` writes), or a single `aws ivschat get-room` response — and evaluates
+ * each room as it is read, grouped into per-region inventories as a live audit produces them. The
+ * file is streamed: neither its text nor its documents are ever all in memory.
  */
-export async function readRoomsFile(path: string, regions: readonly string[]): Promise<RegionInventory[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      cause: error,
-    });
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  const rooms = Array.isArray(data) ? data : (data as { rooms?: unknown })?.rooms;
-  if (!Array.isArray(rooms)) {
-    throw new InputError(`${path}: expected a JSON array of room documents (or { "rooms": [...] })`);
-  }
+export async function readRoomsFile(path: string, options: RoomsFileOptions): Promise<RoomsFile> {
+  const result: RoomsFile = { inventories: [], accounts: new Set(), regions: new Set() };
   const byRegion = new Map<string, RegionInventory>();
   const seenArns = new Set<string>();
-  rooms.forEach((room: unknown, index) => {
-    if (room === null || typeof room !== 'object' || typeof (room as RoomDocument).arn !== 'string') {
-      throw new InputError(`${path} /${index}: a room document must be an object with a string "arn"`);
-    }
-    const doc = room as RoomDocument;
-    if (seenArns.has(doc.arn)) throw new InputError(`${path} /${index}: room ${doc.arn} appears twice`);
+  let rootKind: 'object' | 'array' | undefined;
+  let sawRooms = false;
+  // A top-level object without "rooms" is one GetRoom document, read member by member.
+  const single: Record<string, unknown> = {};
+
+  const addRoom = (value: unknown, at: JsonPath) => {
+    const doc = roomDocument(path, value, jsonPointer(at));
+    if (seenArns.has(doc.arn)) throw inputError(path, at, `room ${clip(doc.arn)} appears twice`);
     seenArns.add(doc.arn);
-    const parts = parseRoomArn(doc.arn);
-    const region = parts?.region ?? 'unknown';
-    if (regions.length > 0 && !regions.includes(region)) return;
-    const key = `${parts?.accountId ?? ''}/${region}`;
+    const { accountId, region } = parseRoomArn(doc.arn) ?? { accountId: '', region: '' };
+    result.accounts.add(accountId);
+    result.regions.add(region);
+    if (options.regions.length > 0 && !options.regions.includes(region)) return;
+    const key = `${accountId}/${region}`;
     let inventory = byRegion.get(key);
     if (!inventory) {
-      inventory = {
-        accountId: parts?.accountId ?? '',
-        region,
-        listed: [],
-        audited: [],
-        rooms: [],
-        deleted: [],
-        notReached: [],
-        errors: [],
-        complete: true,
-        // The file is the whole inventory: a room with findings that is no longer in it is gone.
-        authoritative: true,
-        calls: { listRooms: 0, getRoom: 0 },
-      };
+      inventory = emptyInventory(accountId, region);
       byRegion.set(key, inventory);
     }
     inventory.listed.push(doc.arn);
     inventory.audited.push(doc.arn);
-    inventory.rooms.push(doc);
-  });
-  return [...byRegion.values()];
+    // Evaluated now, as a live audit does, so no document outlives its turn.
+    const evaluation = evaluateRoom(doc, options.policies, { now: options.now, accountId, region });
+    const into = inventory.evaluation ?? { findings: [], errors: [] };
+    inventory.evaluation = into;
+    appendAll(into.findings, evaluation.findings);
+    appendAll(into.errors, evaluation.errors);
+  };
+
+  try {
+    await walkJsonFile(path, {
+      visit(at, kind) {
+        if (at.length === 0) {
+          rootKind = kind;
+          return 'descend';
+        }
+        if (at.length === 1 && at[0] === 'rooms' && rootKind === 'object' && kind === 'array') {
+          sawRooms = true;
+          return 'descend';
+        }
+        return 'assemble';
+      },
+      onValue(at, value) {
+        if (at.length === 0) throw inputError(path, at, `expected ${SHAPES}`);
+        if (rootKind === 'array' && at.length === 1) return addRoom(value, at);
+        if (at[0] === 'rooms') {
+          if (at.length === 2) return addRoom(value, at);
+          throw inputError(path, at, 'expected an array of GetRoom documents');
+        }
+        single[at[0] as string] = value;
+      },
+    });
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    if (error instanceof JsonSyntaxError) {
+      throw new InputError(`${path} ${error.pointer || '/'}: ${error.message}`, { cause: error });
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read ${path}: ${code ?? (error as Error).message}`, { cause: error });
+  }
+  if (rootKind === 'object' && !sawRooms) {
+    if (!('arn' in single)) throw inputError(path, [], `expected ${SHAPES}`);
+    addRoom(single, []);
+  }
+  result.inventories = [...byRegion.values()];
+  return result;
+}
+
+/** A region the file covers with no room in it: the file says it has none, so their findings resolve. */
+export function emptyInventory(accountId: string, region: string): RegionInventory {
+  return {
+    accountId,
+    region,
+    listed: [],
+    audited: [],
+    rooms: [],
+    deleted: [],
+    notReached: [],
+    errors: [],
+    complete: true,
+    // The file is the whole inventory: a room with findings that is no longer in it is gone.
+    authoritative: true,
+    calls: { listRooms: 0, getRoom: 0 },
+  };
+}
+
+function roomDocument(path: string, value: unknown, pointer: string): RoomDocument {
+  const at = pointer || '/';
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(`${path} ${at}: a room document must be an object with a string "arn"`);
+  }
+  const doc = value as RoomDocument;
+  if (typeof doc.arn !== 'string') {
+    throw new InputError(`${path} ${at}: a room document must be an object with a string "arn"`);
+  }
+  if (!parseRoomArn(doc.arn)) {
+    throw new InputError(
+      `${path} ${pointer}/arn: "${clip(doc.arn)}" is not an IVS Chat room ARN (arn:aws:ivschat:<region>:<account>:room/<id>)`,
+    );
+  }
+  if (GET_ROOM_ONLY_FIELDS.every((field) => !(field in doc))) {
+    throw new InputError(
+      `${path} ${at}: this looks like ListRooms output (no ${GET_ROOM_ONLY_FIELDS.join(' or ')}); ` +
+        'GetRoom documents are needed: write them with "ivschat-audit export-rooms --region <region> -o rooms.json" ' +
+        'or "aws ivschat get-room --identifier <arn>" per room',
+    );
+  }
+  return doc;
+}
+
+function inputError(path: string, at: JsonPath, detail: string): InputError {
+  return new InputError(`${path} ${jsonPointer(at) || '/'}: ${detail}`);
+}
+
+/** Room data is untrusted text: no control characters, and not a whole page of it, in a message. */
+function clip(text: string): string {
+  const clean = stripControl(text);
+  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
 }

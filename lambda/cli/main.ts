@@ -1,27 +1,25 @@
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { auditAccount } from '../audit.js';
+import { type AuditRun, auditAccount } from '../audit.js';
 import { snsClient, topicRegion } from '../aws/clients.js';
 import { DEFAULT_API_BUDGET_TPS } from '../aws/rate-limit.js';
+import { isRegionName } from '../core/arn.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
 import { reconcile, roomsWithFindings } from '../core/lifecycle.js';
-import { buildReport } from '../core/report.js';
-import { type Report, SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
+import { SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
 import { notifyAndRecord, snsPublisher } from '../notify.js';
 import { runExamples } from '../policy/examples.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
 import { stripControl } from '../render/escape.js';
-import { shownReport } from '../render/remediation.js';
-import { renderSarif } from '../render/sarif.js';
-import { renderText } from '../render/text.js';
 import { FileStateStore } from '../state/file-store.js';
 import { statelessStore } from '../state/store.js';
 import { EXIT } from './exit-codes.js';
 import { checkOutputPath, exportRooms } from './export-rooms.js';
-import { readRoomsFile } from './input.js';
 import { DEFAULT_TIMEOUT_SECONDS, type LiveFlags, liveSettings } from './live-flags.js';
+import { auditRoomsFile } from './offline.js';
+import { checkFilePaths } from './paths.js';
 import { defaultPoliciesDir } from './policies-dir.js';
+import { writeReport } from './report-output.js';
 import { runLive } from './run-bound.js';
 
 export { EXIT };
@@ -202,24 +200,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
+  // Checked in every mode and before any work: a typo must not pass as "0 rooms, clean".
+  const badRegion = flags.region.find((r) => !isRegionName(r));
+  if (badRegion) throw new ConfigError('--region', `"${badRegion}" is not a region name (e.g. us-east-1)`);
+  await checkFilePaths(flags);
   const { policies } = loadPolicyDir(flags.policies);
   const now = new Date().toISOString();
   // One store for both the finding lifecycle and the room cache: they share the file.
   const stateFile = flags.state ? new FileStateStore(flags.state) : undefined;
   const store = stateFile ?? statelessStore;
   const previous = await store.load();
-  let run: { report: Report; inventories: Awaited<ReturnType<typeof readRoomsFile>> };
+  let run: AuditRun;
   // Why a live run was cut short (--timeout, Ctrl-C): then nothing is published or recorded.
   let stopped: string | undefined;
   if (flags.input) {
-    const inventories = await readRoomsFile(flags.input, flags.region);
-    const report = buildReport({
-      startedAt: now,
-      finishedAt: new Date().toISOString(),
-      inventories,
+    const offline = await auditRoomsFile({
+      file: flags.input,
+      regions: flags.region,
       policies,
+      previous,
+      now,
     });
-    run = { report, inventories };
+    for (const warning of offline.warnings) io.stderr(`warning: ${warning}\n`);
+    run = offline;
   } else {
     const live = liveSettings(flags, io.env);
     const known = roomsWithFindings(previous);
@@ -245,7 +248,6 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     renotifyAfterHours: flags.renotifyAfterHours,
   });
   const report = reconciliation.report;
-  const resolved = reconciliation.resolvedFindings;
   const accountId = run.inventories.find((i) => i.accountId)?.accountId ?? '';
   const publisher = flags.publish && !stopped ? publisherFor(flags.publish, flags.endpoint) : undefined;
   // A failed publish must not lose the report: it is printed first, then the failure (exit 3).
@@ -264,22 +266,13 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     return undefined;
   });
 
-  const shown: Report = { ...report, findings: [...report.findings, ...resolved] };
-  const rendered =
-    flags.format === 'json'
-      ? `${JSON.stringify(shownReport(shown), null, 2)}\n`
-      : flags.format === 'sarif'
-        ? `${JSON.stringify(
-            renderSarif(
-              report,
-              policies.map((p) => ({ ...p.policy, file: p.file })),
-            ),
-            null,
-            2,
-          )}\n`
-        : renderText(shown, { color: Boolean(io.isTTY) && !flags.output && !io.env.NO_COLOR });
-  if (flags.output) await writeFile(flags.output, rendered);
-  else io.stdout(rendered);
+  await writeReport(report, reconciliation.resolvedFindings, {
+    format: flags.format,
+    ...(flags.output ? { output: flags.output } : {}),
+    stdout: io.stdout,
+    color: Boolean(io.isTTY) && !flags.output && !io.env.NO_COLOR,
+    policies,
+  });
   if (publishFailure) {
     io.stderr(`error: ${publishFailure.message}\n`);
     return EXIT.incomplete;

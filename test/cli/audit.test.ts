@@ -124,7 +124,7 @@ describe('ivschat-audit bad input', () => {
     writeFileSync(path, '[{');
     const { code, stderr } = await cli('audit', '--input', path);
     expect(code).toBe(2);
-    expect(stderr).toContain('bad.json is not valid JSON');
+    expect(stderr).toContain('bad.json /0: not valid JSON at line 1, column 3');
   });
 
   it('exits 2 for a room without an arn, naming its index', async () => {

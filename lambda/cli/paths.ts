@@ -1,0 +1,41 @@
+import { realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+
+export interface FilePaths {
+  input?: string;
+  state?: string;
+  output?: string;
+}
+
+/**
+ * Checks the files a run will write before it does any work (API calls, a long read): their
+ * folder exists, they are not folders, and the report does not overwrite the rooms file or the
+ * state file. Errors name the flag and the path.
+ */
+export async function checkFilePaths(paths: FilePaths): Promise<void> {
+  const state = paths.state ? await writablePath('--state', paths.state) : undefined;
+  const output = paths.output ? await writablePath('--output', paths.output) : undefined;
+  if (!output) return;
+  if (state === output) {
+    throw new ConfigError('--output', `${paths.output} is the --state file; the report would overwrite it`);
+  }
+  if (paths.input && (await realpath(paths.input).catch(() => resolve(paths.input ?? ''))) === output) {
+    throw new ConfigError('--output', `${paths.output} is the --input file; the report would overwrite it`);
+  }
+}
+
+/** The real path the file will have (symbolic links resolved), once its folder is known to exist. */
+async function writablePath(flag: string, path: string): Promise<string> {
+  const folder = dirname(resolve(path));
+  const folderStat = await stat(folder).catch(() => undefined);
+  if (!folderStat?.isDirectory()) {
+    throw new ConfigError(flag, `cannot write ${path}: folder ${dirname(path)} does not exist`);
+  }
+  const target = join(await realpath(folder), basename(path));
+  const existing = await realpath(target).catch(() => undefined);
+  if (existing && (await stat(existing)).isDirectory()) {
+    throw new ConfigError(flag, `cannot write ${path}: it is a folder`);
+  }
+  return existing ?? target;
+}

@@ -1,0 +1,65 @@
+import type { Finding, Report } from '../core/types.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { shownFinding } from '../render/remediation.js';
+import { renderSarif } from '../render/sarif.js';
+import { renderText } from '../render/text.js';
+import { ChunkedWriter, writeFileInChunks } from '../state/text-writer.js';
+
+export interface ReportOutput {
+  format: 'text' | 'json' | 'sarif';
+  /** A file to write; stdout otherwise. */
+  output?: string;
+  stdout: (text: string) => void;
+  color: boolean;
+  policies: readonly CompiledPolicy[];
+}
+
+/**
+ * Writes the report, its findings followed by those resolved this run. `--format json` is written
+ * finding by finding, each filled in as it goes: the report of a 100,000-room audit is never one
+ * string (indented, it would be gigabytes). The text is the same as `JSON.stringify(report, null, 2)`.
+ */
+export async function writeReport(
+  report: Report,
+  resolved: readonly Finding[],
+  options: ReportOutput,
+): Promise<void> {
+  const body = async (out: ChunkedWriter) => {
+    if (options.format === 'json') return writeJsonReport(report, resolved, out);
+    const shown: Report = { ...report, findings: [...report.findings, ...resolved] };
+    const text =
+      options.format === 'sarif'
+        ? `${JSON.stringify(
+            renderSarif(
+              report,
+              options.policies.map((p) => ({ ...p.policy, file: p.file })),
+            ),
+            null,
+            2,
+          )}\n`
+        : renderText(shown, { color: options.color });
+    await out.write(text);
+  };
+  if (options.output) return writeFileInChunks(options.output, body);
+  const out = new ChunkedWriter(options.stdout);
+  await body(out);
+  await out.flush();
+}
+
+async function writeJsonReport(report: Report, resolved: readonly Finding[], out: ChunkedWriter) {
+  // The findings go where an empty list stands in the indented report. A string value cannot
+  // fake the marker: its quotes would be escaped.
+  const marker = '"findings": []';
+  const frame = JSON.stringify({ ...report, findings: [] }, null, 2);
+  const at = frame.indexOf(marker);
+  await out.write(frame.slice(0, at + marker.length - 1));
+  let first = true;
+  for (const list of [report.findings, resolved]) {
+    for (const finding of list) {
+      const item = JSON.stringify(shownFinding(finding), null, 2).replaceAll('\n', '\n    ');
+      await out.write(`${first ? '\n' : ',\n'}    ${item}`);
+      first = false;
+    }
+  }
+  await out.write(`${first ? '' : '\n  '}]${frame.slice(at + marker.length)}\n`);
+}

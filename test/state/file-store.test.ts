@@ -1,0 +1,155 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InputError } from '../../lambda/core/errors.js';
+import { evaluateRoom } from '../../lambda/core/evaluate.js';
+import type { FindingRecord } from '../../lambda/core/lifecycle.js';
+import { cachedRoom } from '../../lambda/core/room-cache.js';
+import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
+import { FileStateStore } from '../../lambda/state/file-store.js';
+import { ACCOUNT, compliantRoom } from '../fixtures.js';
+
+const NOW = '2026-11-26T00:00:00.000Z';
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'file-store-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function records(): FindingRecord[] {
+  const room = compliantRoom({ maximumMessageLength: 500, tags: {} });
+  return evaluateRoom(room, loadPolicyDir().policies, { now: NOW }).findings.map((finding) => ({
+    fingerprint: finding.fingerprint,
+    status: 'open',
+    firstSeen: NOW,
+    lastSeen: NOW,
+    lastNotified: NOW,
+    finding,
+  }));
+}
+
+function stateFile(content: string): string {
+  const path = join(dir, 's.json');
+  writeFileSync(path, content);
+  return path;
+}
+
+async function loadError(content: string): Promise<InputError> {
+  const error = await new FileStateStore(stateFile(content)).load().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(InputError);
+  return error as InputError;
+}
+
+describe('FileStateStore', () => {
+  it('keeps the rooms of two regions saved at the same moment, with no temporary file left', async () => {
+    const path = join(dir, 's.json');
+    const store = new FileStateStore(path);
+    const east = cachedRoom(compliantRoom({}, 'East00000001', 'us-east-1'), NOW);
+    const west = cachedRoom(compliantRoom({}, 'West00000001', 'eu-west-1'), NOW);
+
+    await Promise.all([
+      store.saveRooms(ACCOUNT, 'us-east-1', [east], []),
+      store.saveRooms(ACCOUNT, 'eu-west-1', [west], []),
+    ]);
+
+    const fresh = new FileStateStore(path);
+    expect([...(await fresh.loadRooms(ACCOUNT, 'us-east-1')).keys()]).toEqual([east.arn]);
+    expect([...(await fresh.loadRooms(ACCOUNT, 'eu-west-1')).keys()]).toEqual([west.arn]);
+    expect(readdirSync(dir)).toEqual(['s.json']);
+  });
+
+  it('keeps both regions when their first reads and saves overlap on a store that read nothing yet', async () => {
+    const path = join(dir, 's.json');
+    const first = new FileStateStore(path);
+    await first.saveRooms(ACCOUNT, 'ap-south-1', [cachedRoom(compliantRoom({}, 'Old000000001'), NOW)], []);
+    const store = new FileStateStore(path);
+    const east = cachedRoom(compliantRoom({}, 'East00000001', 'us-east-1'), NOW);
+    const west = cachedRoom(compliantRoom({}, 'West00000001', 'eu-west-1'), NOW);
+
+    await Promise.all([
+      store.loadRooms(ACCOUNT, 'us-east-1').then(() => store.saveRooms(ACCOUNT, 'us-east-1', [east], [])),
+      store.loadRooms(ACCOUNT, 'eu-west-1').then(() => store.saveRooms(ACCOUNT, 'eu-west-1', [west], [])),
+    ]);
+
+    const fresh = new FileStateStore(path);
+    expect((await fresh.loadRooms(ACCOUNT, 'us-east-1')).size).toBe(1);
+    expect((await fresh.loadRooms(ACCOUNT, 'eu-west-1')).size).toBe(1);
+    expect((await fresh.loadRooms(ACCOUNT, 'ap-south-1')).size).toBe(1);
+  });
+
+  it('reads back the records it wrote, without the remediation, as valid JSON', async () => {
+    const path = join(dir, 's.json');
+    const written = records();
+    await new FileStateStore(path).save(written);
+
+    const read = await new FileStateStore(path).load();
+    expect([...read.keys()]).toEqual(written.map((r) => r.fingerprint));
+    for (const record of written) {
+      const { remediationTemplate: _fix, ...finding } = record.finding;
+      expect(read.get(record.fingerprint)).toEqual({
+        ...record,
+        finding: { ...finding, remediationTemplate: '' },
+      });
+    }
+    expect(Object.keys(JSON.parse(readFileSync(path, 'utf8')).findings)).toHaveLength(written.length);
+  });
+
+  it('starts empty when the file does not exist yet', async () => {
+    expect((await new FileStateStore(join(dir, 'none.json')).load()).size).toBe(0);
+  });
+
+  it('refuses a state file whose findings is null, naming file and pointer', async () => {
+    const error = await loadError('{"version":1,"findings":null}');
+    expect(error.message).toBe(`${join(dir, 's.json')} /findings: must be object`);
+  });
+
+  it('refuses a state file whose findings is an array (nothing would ever be saved)', async () => {
+    expect((await loadError('{"version":1,"findings":[]}')).message).toMatch(/ \/findings: must be object$/);
+  });
+
+  it('refuses a finding record that is not an object', async () => {
+    const error = await loadError('{"version":1,"findings":{"x":1}}');
+    expect(error.message).toBe(`${join(dir, 's.json')} /findings/x: must be object`);
+  });
+
+  it('refuses a finding record with an unknown status, naming its pointer', async () => {
+    const [record] = records();
+    const bad = { ...record, status: 'gone' };
+    const error = await loadError(JSON.stringify({ version: 1, findings: { fp: bad } }));
+    expect(error.message).toMatch(/ \/findings\/fp\/status: must be equal to one of the allowed values/);
+  });
+
+  it('refuses another version or a missing findings member', async () => {
+    expect((await loadError('{"version":2,"findings":{}}')).message).toMatch(
+      / \/version: must be equal to constant: 1$/,
+    );
+    expect((await loadError('{"version":1}')).message).toMatch(
+      / \/: must have required property 'findings'$/,
+    );
+    expect((await loadError('[]')).message).toMatch(/ \/: must be object$/);
+  });
+
+  it('refuses a cached room without its document', async () => {
+    const error = await loadError(
+      '{"version":1,"findings":{},"rooms":{"a/us-east-1":{"arn:x":{"arn":"arn:x"}}}}',
+    );
+    expect(error.message).toMatch(/ \/rooms\/a~1us-east-1\/arn:x: must have required property 'fetchedAt'$/);
+  });
+
+  it('refuses a file that is not JSON, or is empty, naming the file', async () => {
+    expect((await loadError('{"version":1,\n"findings":{"a":{,}}')).message).toMatch(
+      /s\.json \/: not valid JSON at line 2, column 18 \(expected an object key\)$/,
+    );
+    expect((await loadError('')).message).toMatch(
+      /s\.json \/: not valid JSON at line 1, column 1 \(Parser has expected a value\)$/,
+    );
+  });
+
+  it('reports a state file it cannot write as an input error naming the file', async () => {
+    const path = join(dir, 'missing-dir', 's.json');
+    const error = await new FileStateStore(path).save(records()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(`cannot write state file ${path}: ENOENT`);
+  });
+});
