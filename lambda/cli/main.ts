@@ -11,6 +11,7 @@ import { notifyAndRecord, snsPublisher } from '../notify.js';
 import { runExamples } from '../policy/examples.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
 import { stripControl } from '../render/escape.js';
+import { describeRange, type NumberSetting, parseSetting, SETTINGS } from '../settings.js';
 import { FileStateStore } from '../state/file-store.js';
 import { statelessStore } from '../state/store.js';
 import { EXIT } from './exit-codes.js';
@@ -113,9 +114,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     )
     .option(
       '--renotify-after-hours <hours>',
-      'with --state: remind of still-open findings after this long',
-      number,
-      24,
+      `with --state: remind of still-open findings after this long (${describeRange(SETTINGS.renotifyAfterHours)})`,
+      (raw: string) => settingArgument(SETTINGS.renotifyAfterHours, raw),
+      SETTINGS.renotifyAfterHours.default,
     )
     .addHelpText(
       'after',
@@ -359,4 +360,11 @@ function number(value: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
   return n;
+}
+
+/** A flag that is also a deployment setting is read with the same rules as the stack and the Lambda. */
+function settingArgument(setting: NumberSetting, raw: string): number {
+  const parsed = parseSetting(setting, raw);
+  if (!parsed.ok) throw new InvalidArgumentError(parsed.problems.join('; '));
+  return parsed.value;
 }

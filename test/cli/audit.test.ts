@@ -146,6 +146,16 @@ describe('ivschat-audit bad input', () => {
     expect(stderr).toContain('Allowed choices are critical, high, medium, low, info');
   });
 
+  it('reads --renotify-after-hours with the same rules as the deployed setting', async () => {
+    for (const bad of ['1.5', '0', '1e3', '9000']) {
+      const { code, stderr } = await cli('audit', '--input', roomsFile(rooms), '--renotify-after-hours', bad);
+      expect(code).toBe(2);
+      expect(stderr).toContain("option '--renotify-after-hours <hours>' argument");
+      expect(stderr).toContain('a whole number between 1 and 8760');
+    }
+    expect((await cli('audit', '--input', roomsFile(rooms), '--renotify-after-hours', '48')).code).toBe(1);
+  });
+
   it('exits 2 for a live audit without a region', async () => {
     const { code, stderr } = await cli('audit');
     expect(code).toBe(2);
