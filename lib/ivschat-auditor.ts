@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Annotations, Arn, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
@@ -417,7 +417,10 @@ function libraryEnvironment(): Record<(typeof LIBRARY_ENV)[number], string> {
 function validatePolicies(scope: Construct, dir: string): void {
   try {
     const { warnings } = loadPolicyDir(dir);
-    for (const w of warnings) Annotations.of(scope).addWarningV2('ivschat-auditor:policy', w.message);
+    // One id per file and pointer, so acknowledging one warning does not silence the others.
+    for (const w of warnings) {
+      Annotations.of(scope).addWarningV2(`ivschat-auditor:policy:${basename(w.file)}${w.pointer}`, w.message);
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`ivschat-auditor: invalid policy, not deploying: ${message}`, { cause: error });
