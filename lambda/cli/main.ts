@@ -251,7 +251,16 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   const report = reconciliation.report;
   const accountId = run.inventories.find((i) => i.accountId)?.accountId ?? '';
   const publisher = flags.publish && !stopped ? publisherFor(flags.publish, flags.endpoint) : undefined;
-  // A failed publish must not lose the report: it is printed first, then the failure (exit 3).
+  // The report is written before anything is published or recorded: a report that cannot be
+  // written must leave the state as it was, or its NEW findings would be lost to the next run.
+  await writeReport(report, reconciliation.resolvedFindings, {
+    format: flags.format,
+    ...(flags.output ? { output: flags.output } : {}),
+    stdout: io.stdout,
+    color: Boolean(io.isTTY) && !flags.output && !io.env.NO_COLOR,
+    policies,
+  });
+  // A failed publish comes after the report (the user has it) and records nothing (exit 3).
   let publishFailure: PublishError | undefined;
   const outcome = await notifyAndRecord({
     reconciliation,
@@ -267,13 +276,6 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     return undefined;
   });
 
-  await writeReport(report, reconciliation.resolvedFindings, {
-    format: flags.format,
-    ...(flags.output ? { output: flags.output } : {}),
-    stdout: io.stdout,
-    color: Boolean(io.isTTY) && !flags.output && !io.env.NO_COLOR,
-    policies,
-  });
   if (publishFailure) {
     io.stderr(`error: ${publishFailure.message}\n`);
     return EXIT.incomplete;
