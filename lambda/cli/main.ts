@@ -205,6 +205,8 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   const badRegion = flags.region.find((r) => !isRegionName(r));
   if (badRegion) throw new ConfigError('--region', `"${badRegion}" is not a region name (e.g. us-east-1)`);
   await checkFilePaths(flags);
+  // Built before the audit so a bad topic ARN stops the run before its first API call.
+  const publisher = flags.publish ? publisherFor(flags.publish, flags.endpoint) : undefined;
   const { policies } = loadPolicyDir(flags.policies);
   const now = new Date().toISOString();
   // One store for both the finding lifecycle and the room cache: they share the file.
@@ -250,7 +252,6 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   });
   const report = reconciliation.report;
   const accountId = run.inventories.find((i) => i.accountId)?.accountId ?? '';
-  const publisher = flags.publish && !stopped ? publisherFor(flags.publish, flags.endpoint) : undefined;
   // The report is written before anything is published or recorded: a report that cannot be
   // written must leave the state as it was, or its NEW findings would be lost to the next run.
   await writeReport(report, reconciliation.resolvedFindings, {
@@ -268,7 +269,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     regions: run.inventories.map((i) => i.region),
     // A stopped run records nothing: its alert was not sent, so the next run must send it.
     store: stopped ? statelessStore : store,
-    ...(publisher ? { publisher } : {}),
+    ...(publisher && !stopped ? { publisher } : {}),
     now,
   }).catch((error: unknown) => {
     if (!(error instanceof PublishError)) throw error;

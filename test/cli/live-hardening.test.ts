@@ -220,6 +220,17 @@ describe('--publish that fails', () => {
   });
 });
 
+describe('--publish that is not a topic ARN', () => {
+  it('exits 2 before any API call of a live audit', async () => {
+    seed(2);
+    const { code, stdout, stderr } = await cli(live('--publish', 'my-topic'));
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('error: --publish: not an SNS topic ARN: my-topic\n');
+    expect(aws.stats()).toEqual({});
+  });
+});
+
 describe('--output that cannot be written', () => {
   it('exits 3 naming --output and the path, publishing and recording nothing', async () => {
     seed(2);
