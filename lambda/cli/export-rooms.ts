@@ -1,11 +1,10 @@
-import { accessSync, constants, createWriteStream, statSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { type AwsConnection, ivschatClient } from '../aws/clients.js';
 import { type InventoryProgress, inventoryRegion } from '../aws/inventory.js';
 import { withApiBudget } from '../aws/rate-limit.js';
-import { ConfigError, InputError } from '../core/errors.js';
 import type { AuditError, RegionInventory } from '../core/types.js';
+import { OutputWriteError } from './paths.js';
 
 export interface ExportOptions {
   regions: readonly string[];
@@ -23,23 +22,6 @@ export interface ExportResult {
   rooms: number;
   complete: boolean;
   errors: AuditError[];
-}
-
-/** Checks, before any call, that the rooms file can be written where asked. */
-export function checkOutputPath(output: string): void {
-  const folder = dirname(resolve(output));
-  let isFolder = false;
-  try {
-    isFolder = statSync(folder).isDirectory();
-  } catch {
-    // reported below
-  }
-  if (!isFolder) throw new ConfigError('--output', `folder ${folder} does not exist (for ${output})`);
-  try {
-    accessSync(folder, constants.W_OK);
-  } catch {
-    throw new ConfigError('--output', `folder ${folder} is not writable (for ${output})`);
-  }
 }
 
 /**
@@ -92,14 +74,15 @@ export async function exportRooms(options: ExportOptions): Promise<ExportResult>
     throw error;
   }
   file.end(`${rooms === 0 ? '' : '\n'}  ]\n}\n`);
-  try {
-    await written;
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw new InputError(`cannot write ${options.output}: ${(error as Error).message}`, { cause: error });
-  }
   const complete = inventories.every((i) => i.complete);
   const path = complete ? options.output : `${options.output}.partial`;
-  await rename(tmp, path);
+  try {
+    await written;
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new OutputWriteError(`--output: cannot write ${path}: ${reason}`, { cause: error });
+  }
   return { path, rooms, complete, errors: inventories.flatMap((i) => i.errors) };
 }

@@ -15,10 +15,10 @@ import { describeRange, type NumberSetting, parseSetting, SETTINGS } from '../se
 import { FileStateStore } from '../state/file-store.js';
 import { statelessStore } from '../state/store.js';
 import { EXIT } from './exit-codes.js';
-import { checkOutputPath, exportRooms } from './export-rooms.js';
+import { exportRooms } from './export-rooms.js';
 import { DEFAULT_TIMEOUT_SECONDS, type LiveFlags, liveSettings } from './live-flags.js';
 import { auditRoomsFile } from './offline.js';
-import { checkFilePaths } from './paths.js';
+import { checkFilePaths, writablePath } from './paths.js';
 import { defaultPoliciesDir } from './policies-dir.js';
 import { writeReport } from './report-output.js';
 import { runLive } from './run-bound.js';
@@ -298,7 +298,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
 
 async function exportCommand(flags: ExportFlags, io: CliIo): Promise<number> {
   const live = liveSettings(flags, io.env);
-  checkOutputPath(flags.output);
+  await writablePath('--output', flags.output);
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
     exportRooms({ ...live, output: flags.output, signal, ...(onProgress ? { onProgress } : {}) }),
   );

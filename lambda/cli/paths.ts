@@ -1,6 +1,13 @@
-import { realpath, stat } from 'node:fs/promises';
+import { access, constants, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../core/errors.js';
+import { AuditorError, ConfigError } from '../core/errors.js';
+
+/**
+ * A file that passed the up-front check could not be written once the run was done (disk full, a
+ * link into a missing folder, /proc). Exit 3, like a failed publish: the audit ran but its result
+ * did not arrive, so nothing was published or recorded and running again is the remedy.
+ */
+export class OutputWriteError extends AuditorError {}
 
 export interface FilePaths {
   input?: string;
@@ -25,12 +32,24 @@ export async function checkFilePaths(paths: FilePaths): Promise<void> {
   }
 }
 
-/** The real path the file will have (symbolic links resolved), once its folder is known to exist. */
-async function writablePath(flag: string, path: string): Promise<string> {
+/**
+ * Checks a file a command will write (audit --output and --state, export-rooms --output): its
+ * folder exists and is writable, and it is not a folder. Returns the real path the file will have
+ * (symbolic links resolved). Errors name the flag and the path.
+ */
+export async function writablePath(flag: string, path: string): Promise<string> {
   const folder = dirname(resolve(path));
   const folderStat = await stat(folder).catch(() => undefined);
   if (!folderStat?.isDirectory()) {
     throw new ConfigError(flag, `cannot write ${path}: folder ${dirname(path)} does not exist`);
+  }
+  if (
+    !(await access(folder, constants.W_OK).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new ConfigError(flag, `cannot write ${path}: folder ${dirname(path)} is not writable`);
   }
   const target = join(await realpath(folder), basename(path));
   const existing = await realpath(target).catch(() => undefined);

@@ -1,16 +1,10 @@
-import { AuditorError } from '../core/errors.js';
 import type { Finding, Report } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { shownFinding } from '../render/remediation.js';
 import { renderSarif } from '../render/sarif.js';
 import { renderText } from '../render/text.js';
 import { ChunkedWriter, writeFileInChunks } from '../state/text-writer.js';
-
-/**
- * The report could not be written to --output (exit 3, like a failed publish): the audit ran, but
- * its result did not arrive, so nothing was published or recorded and the next run reports it again.
- */
-export class ReportWriteError extends AuditorError {}
+import { OutputWriteError } from './paths.js';
 
 export interface ReportOutput {
   format: 'text' | 'json' | 'sarif';
@@ -51,7 +45,7 @@ export async function writeReport(
     const output = options.output;
     return writeFileInChunks(output, body).catch((error: unknown) => {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new ReportWriteError(`--output: cannot write the report to ${output}: ${reason}`, {
+      throw new OutputWriteError(`--output: cannot write the report to ${output}: ${reason}`, {
         cause: error,
       });
     });
