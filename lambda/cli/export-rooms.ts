@@ -10,7 +10,7 @@ export interface ExportOptions {
   regions: readonly string[];
   connection: AwsConnection;
   apiBudgetTps: number;
-  /** The rooms file to write (`{ "rooms": [GetRoom documents] }`, what `audit --input` reads). */
+  /** The rooms file to write (`{ "rooms": [GetRoom documents], "regions": [...] }`, what `audit --input` reads). */
   output: string;
   signal?: AbortSignal;
   onProgress?: (region: string, progress: InventoryProgress) => void;
@@ -73,8 +73,11 @@ export async function exportRooms(options: ExportOptions): Promise<ExportResult>
     await rm(tmp, { force: true });
     throw error;
   }
-  file.end(`${rooms === 0 ? '' : '\n'}  ]\n}\n`);
   const complete = inventories.every((i) => i.complete);
+  // Only a complete export vouches for its regions: `audit --input` resolves the findings of a
+  // declared region's rooms that are not in the file, even when the region has no room left.
+  const regions = complete ? `,\n  "regions": ${JSON.stringify([...new Set(options.regions)])}` : '';
+  file.end(`${rooms === 0 ? '' : '\n'}  ]${regions}\n}\n`);
   const path = complete ? options.output : `${options.output}.partial`;
   try {
     await written;

@@ -135,7 +135,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description(
       "save every room's GetRoom document to a file that `audit --input` reads (live via AWS or --endpoint)",
     )
-    .requiredOption('-o, --output <rooms.json>', 'the file to write: { "rooms": [GetRoom documents] }')
+    .requiredOption(
+      '-o, --output <rooms.json>',
+      'the file to write: { "rooms": [GetRoom documents], "regions": [the regions exported] }',
+    )
     .option(
       '-r, --region <region>',
       'region to export (repeat for several; default $AWS_REGION)',

@@ -102,11 +102,14 @@ describe('ivschat-audit export-rooms', () => {
     expect(findingKeys(JSON.parse(fileRun.stdout) as Report)).toEqual(findingKeys(live));
   });
 
-  it('writes an empty list for a region without rooms', async () => {
+  it('writes an empty list for a region without rooms, and the regions it covered', async () => {
     const file = join(dir, 'rooms.json');
     const { code } = await exportTo(file);
     expect(code).toBe(0);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ rooms: [] });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      rooms: [],
+      regions: ['us-west-2', 'eu-west-1'],
+    });
   });
 
   it('exits 3 when incomplete, keeps what it got in <file>.partial and leaves <file> as it was', async () => {
@@ -120,9 +123,10 @@ describe('ivschat-audit export-rooms', () => {
     expect(stderr).toContain(`error: export incomplete: ${file} was not written`);
     expect(stdout).toContain(`3 rooms from us-west-2, eu-west-1 written to ${file}.partial`);
     expect(readFileSync(file, 'utf8')).toBe('{ "rooms": [] }\n');
-    expect((JSON.parse(readFileSync(`${file}.partial`, 'utf8')) as { rooms: unknown[] }).rooms).toHaveLength(
-      3,
-    );
+    const partial = JSON.parse(readFileSync(`${file}.partial`, 'utf8')) as { rooms: unknown[] };
+    expect(partial.rooms).toHaveLength(3);
+    // A partial export does not vouch for its regions: auditing it resolves nothing by absence.
+    expect(partial).not.toHaveProperty('regions');
   });
 
   it('refuses a folder as -o before any call, leaving no temporary file beside it', async () => {
