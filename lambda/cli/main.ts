@@ -53,6 +53,11 @@ interface ExportFlags extends LiveFlags {
   output: string;
 }
 
+const HOW_LONG =
+  'How long: a live run fetches every room with GetRoom at --api-budget calls per second, regions in\n' +
+  'parallel, so it needs about (rooms in the largest region) ÷ --api-budget seconds: 10,000 rooms at\n' +
+  `the default ${DEFAULT_API_BUDGET_TPS}/s take ${10_000 / DEFAULT_API_BUDGET_TPS} s. Raise --timeout (default ${DEFAULT_TIMEOUT_SECONDS} s) to fit.`;
+
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
@@ -108,7 +113,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     )
     .option(
       '--timeout <seconds>',
-      'live: stop the whole run after this long, report what was audited, and exit 3',
+      'live: stop the whole run after this long, report what was audited, and exit 3 (see "How long" below)',
       number,
       DEFAULT_TIMEOUT_SECONDS,
     )
@@ -120,7 +125,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n' +
+      `\n${HOW_LONG}\n` +
+        'With --state a later run fetches only rooms changed since, and a run stopped by --timeout or\n' +
+        'Ctrl-C continues where it stopped: the rooms it fetched are kept.\n' +
+        '\nExamples:\n' +
         '  $ ivschat-audit audit --region us-east-1 --region eu-west-1\n' +
         '  $ ivschat-audit audit --input rooms.json --format json --fail-on high\n' +
         '  $ ivschat-audit audit --input rooms.json --state .audit-state.json\n' +
@@ -155,7 +163,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--timeout <seconds>', 'stop the whole export after this long', number, DEFAULT_TIMEOUT_SECONDS)
     .addHelpText(
       'after',
-      '\nAn incomplete export (API errors, --timeout, Ctrl-C) writes what it got to <rooms.json>.partial,\n' +
+      `\n${HOW_LONG}\n` +
+        '\nAn incomplete export (API errors, --timeout, Ctrl-C) writes what it got to <rooms.json>.partial,\n' +
         'leaves <rooms.json> as it was, and exits 3: `audit --input` takes its file as every room there is.\n' +
         '\nExample:\n' +
         '  $ ivschat-audit export-rooms --region us-east-1 -o rooms.json && ivschat-audit audit --input rooms.json',

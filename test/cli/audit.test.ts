@@ -179,6 +179,16 @@ describe('ivschat-audit --help', () => {
     },
   );
 
+  it('says how long a live run needs, that --timeout defaults to an hour, and that --state resumes', async () => {
+    const audit = (await cli('audit', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(audit).toContain('(default: 3600)');
+    expect(audit).toContain('(rooms in the largest region) ÷ --api-budget seconds');
+    expect(audit).toContain('continues where it stopped');
+    const exportHelp = (await cli('export-rooms', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(exportHelp).toContain('(default: 3600)');
+    expect(exportHelp).toContain('(rooms in the largest region) ÷ --api-budget seconds');
+  });
+
   it('lists the exit codes and audit examples', async () => {
     expect((await cli('--help')).stdout).toContain('Exit codes: 0 clean');
     expect((await cli('audit', '--help')).stdout).toContain('--input rooms.json --format json');
