@@ -1,17 +1,17 @@
 import { appendAll } from '../core/append.js';
 import { isRegionName, parseRoomArn } from '../core/arn.js';
 import { InputError } from '../core/errors.js';
-import { evaluateRoom } from '../core/evaluate.js';
+import type { Evaluator } from '../core/evaluate.js';
 import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';
-import type { CompiledPolicy } from '../policy/compile.js';
 import { stripControl } from '../render/escape.js';
 import { type JsonPath, JsonSyntaxError, jsonPointer, walkJsonFile } from '../state/json-stream.js';
 
 export interface RoomsFileOptions {
   /** Audit only rooms in these regions (every region when empty). */
   regions: readonly string[];
-  policies: readonly CompiledPolicy[];
+  /** The run's one evaluator: its per-policy memos serve every room of the file. */
+  evaluator: Evaluator;
   /** The run's time (exemption expiry, firstSeen/lastSeen). */
   now: string;
 }
@@ -65,7 +65,7 @@ export async function readRoomsFile(path: string, options: RoomsFileOptions): Pr
     inventory.listed.push(doc.arn);
     inventory.audited.push(doc.arn);
     // Evaluated now, as a live audit does, so no document outlives its turn.
-    const evaluation = evaluateRoom(doc, options.policies, { now: options.now, accountId, region });
+    const evaluation = options.evaluator.evaluate(doc, { now: options.now, accountId, region });
     const into = inventory.evaluation ?? { findings: [], errors: [] };
     inventory.evaluation = into;
     appendAll(into.findings, evaluation.findings);

@@ -1,4 +1,5 @@
 import type { AuditRun } from '../audit.js';
+import { Evaluator } from '../core/evaluate.js';
 import type { FindingRecord } from '../core/lifecycle.js';
 import { buildReport } from '../core/report.js';
 import type { CompiledPolicy } from '../policy/compile.js';
@@ -30,7 +31,11 @@ export interface OfflineAudit extends AuditRun {
  */
 export async function auditRoomsFile(options: OfflineAuditOptions): Promise<OfflineAudit> {
   const clock = options.clock ?? (() => new Date());
-  const read = await readRoomsFile(options.file, options);
+  const read = await readRoomsFile(options.file, {
+    regions: options.regions,
+    evaluator: new Evaluator(options.policies),
+    now: options.now,
+  });
   const inventories = read.inventories;
   const accounts = read.accounts.size > 0 ? read.accounts : accountsOf(options.previous);
   const covered = new Set(
