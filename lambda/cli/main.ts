@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type AuditRun, auditAccount } from '../audit.js';
 import { snsClient, topicRegion } from '../aws/clients.js';
-import { DEFAULT_API_BUDGET_TPS } from '../aws/rate-limit.js';
 import { isRegionName } from '../core/arn.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
 import { reconcile, roomsWithFindings } from '../core/lifecycle.js';
@@ -56,7 +55,11 @@ interface ExportFlags extends LiveFlags {
 const HOW_LONG =
   'How long: a live run fetches every room with GetRoom at --api-budget calls per second, regions in\n' +
   'parallel, so it needs about (rooms in the largest region) ÷ --api-budget seconds: 10,000 rooms at\n' +
-  `the default ${DEFAULT_API_BUDGET_TPS}/s take ${10_000 / DEFAULT_API_BUDGET_TPS} s. Raise --timeout (default ${DEFAULT_TIMEOUT_SECONDS} s) to fit.`;
+  `the default ${SETTINGS.apiBudgetTps.default}/s take ${10_000 / SETTINGS.apiBudgetTps.default} s. Raise --timeout (default ${DEFAULT_TIMEOUT_SECONDS} s) to fit.`;
+
+const API_BUDGET_HELP =
+  `client-side calls per second per region and operation, ${describeRange(SETTINGS.apiBudgetTps)} ` +
+  '(the IVS Chat quota, shared with your application); above it only with --endpoint';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -88,7 +91,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     )
     .option(
       '-i, --input <rooms.json>',
-      'evaluate saved room documents offline (JSON array of GetRoom responses)',
+      'evaluate saved GetRoom documents offline: a JSON array of them, { "rooms": [...] } (what export-rooms writes), or one get-room document',
     )
     .option('--endpoint <url>', 'AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
     .addOption(
@@ -105,12 +108,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--publish <topicArn>', 'publish the alert to this SNS topic (as the scheduled Lambda does)')
     .option('--state <file>', 'keep finding lifecycle (new/open/resolved) in this JSON file between runs')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option(
-      '--api-budget <tps>',
-      'client-side calls per second per region and operation, at most 5 (the IVS Chat quota) unless --endpoint is set',
-      number,
-      DEFAULT_API_BUDGET_TPS,
-    )
+    .option('--api-budget <tps>', API_BUDGET_HELP, apiBudgetArgument, SETTINGS.apiBudgetTps.default)
     .option(
       '--timeout <seconds>',
       'live: stop the whole run after this long, report what was audited, and exit 3 (see "How long" below)',
@@ -154,12 +152,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       [],
     )
     .option('--endpoint <url>', 'AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
-    .option(
-      '--api-budget <tps>',
-      'client-side calls per second per region and operation, at most 5 (the IVS Chat quota) unless --endpoint is set',
-      number,
-      DEFAULT_API_BUDGET_TPS,
-    )
+    .option('--api-budget <tps>', API_BUDGET_HELP, apiBudgetArgument, SETTINGS.apiBudgetTps.default)
     .option('--timeout <seconds>', 'stop the whole export after this long', number, DEFAULT_TIMEOUT_SECONDS)
     .addHelpText(
       'after',
@@ -224,7 +217,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   // One store for both the finding lifecycle and the room cache: they share the file.
   const stateFile = flags.state ? new FileStateStore(flags.state) : undefined;
   const store = stateFile ?? statelessStore;
-  const previous = await store.load();
+  const previous = await store.load().catch(namingState);
   let run: AuditRun;
   // Why a live run was cut short (--timeout, Ctrl-C): then nothing is published or recorded.
   let stopped: string | undefined;
@@ -284,7 +277,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     ...(publisher && !stopped ? { publisher } : {}),
     now,
   }).catch((error: unknown) => {
-    if (!(error instanceof PublishError)) throw error;
+    if (!(error instanceof PublishError)) return namingState(error);
     publishFailure = error;
     return undefined;
   });
@@ -323,6 +316,12 @@ async function exportCommand(flags: ExportFlags, io: CliIo): Promise<number> {
   if (result.complete) return EXIT.clean;
   io.stderr(`error: export incomplete${stopped ? ` (${stopped})` : ''}: ${flags.output} was not written\n`);
   return EXIT.incomplete;
+}
+
+/** The state file's own messages name the file; the user also needs to know which flag gave it. */
+function namingState(error: unknown): never {
+  if (error instanceof InputError) throw new InputError(`--state: ${error.message}`, { cause: error });
+  throw error;
 }
 
 function policiesDirArgument(policiesDefault: { dir: string; description: string }): Argument {
@@ -375,6 +374,19 @@ function number(value: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
   return n;
+}
+
+/**
+ * --api-budget is read by the deployed setting's rule, except that a budget above the IVS Chat
+ * quota passes here: it is allowed against an --endpoint, which liveSettings checks.
+ */
+function apiBudgetArgument(raw: string): number {
+  const setting = SETTINGS.apiBudgetTps;
+  const parsed = parseSetting(setting, raw);
+  if (parsed.ok) return parsed.value;
+  const aboveQuota = parseSetting({ ...setting, max: Number.MAX_SAFE_INTEGER }, raw);
+  if (aboveQuota.ok) return aboveQuota.value;
+  throw new InvalidArgumentError(parsed.problems.join('; '));
 }
 
 /** A flag that is also a deployment setting is read with the same rules as the stack and the Lambda. */

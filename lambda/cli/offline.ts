@@ -1,4 +1,5 @@
 import type { AuditRun } from '../audit.js';
+import { InputError } from '../core/errors.js';
 import { Evaluator } from '../core/evaluate.js';
 import type { FindingRecord } from '../core/lifecycle.js';
 import { buildReport } from '../core/report.js';
@@ -35,6 +36,9 @@ export async function auditRoomsFile(options: OfflineAuditOptions): Promise<Offl
     regions: options.regions,
     evaluator: new Evaluator(options.policies),
     now: options.now,
+  }).catch((error: unknown) => {
+    if (error instanceof InputError) throw new InputError(`--input: ${error.message}`, { cause: error });
+    throw error;
   });
   const inventories = read.inventories;
   const accounts = read.accounts.size > 0 ? read.accounts : accountsOf(options.previous);

@@ -23,11 +23,18 @@ export interface FilePaths {
 export async function checkFilePaths(paths: FilePaths): Promise<void> {
   const state = paths.state ? await writablePath('--state', paths.state) : undefined;
   const output = paths.output ? await writablePath('--output', paths.output) : undefined;
+  const input = paths.input ? await realpath(paths.input).catch(() => resolve(paths.input ?? '')) : undefined;
+  if (state && state === input) {
+    throw new ConfigError(
+      '--state',
+      `${paths.state} is the --input file; the state file is this tool's own (give it another name)`,
+    );
+  }
   if (!output) return;
   if (state === output) {
     throw new ConfigError('--output', `${paths.output} is the --state file; the report would overwrite it`);
   }
-  if (paths.input && (await realpath(paths.input).catch(() => resolve(paths.input ?? ''))) === output) {
+  if (input === output) {
     throw new ConfigError('--output', `${paths.output} is the --input file; the report would overwrite it`);
   }
 }

@@ -199,7 +199,7 @@ describe('ivschat-audit audit: files it writes are checked before any work', () 
   });
 });
 
-describe('ivschat-audit audit --state: a broken state file exits 2 naming file and pointer', () => {
+describe('ivschat-audit audit --state: a broken state file exits 2 naming --state, file and pointer', () => {
   it.each([
     [
       'findings is an object of non-records',
@@ -223,7 +223,7 @@ describe('ivschat-audit audit --state: a broken state file exits 2 naming file a
     );
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe(`error: ${state} ${pointer}\n`);
+    expect(stderr).toBe(`error: --state: ${state} ${pointer}\n`);
     expect(readFileSync(state, 'utf8')).toBe(content);
   });
 });
