@@ -46,7 +46,10 @@ export interface InventoryProgress {
   listing: boolean;
   listed: number;
   audited: number;
-  /** Rooms known to wait for their GetRoom. */
+  /**
+   * Rooms not yet handed to a GetRoom worker. Those handed over may still wait on the API budget,
+   * so the rooms left are `listed - audited`, not this.
+   */
   toFetch: number;
 }
 

@@ -1,17 +1,16 @@
-import { accessSync, constants, createWriteStream, statSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { type AwsConnection, ivschatClient } from '../aws/clients.js';
 import { type InventoryProgress, inventoryRegion } from '../aws/inventory.js';
 import { withApiBudget } from '../aws/rate-limit.js';
-import { ConfigError, InputError } from '../core/errors.js';
 import type { AuditError, RegionInventory } from '../core/types.js';
+import { OutputWriteError } from './paths.js';
 
 export interface ExportOptions {
   regions: readonly string[];
   connection: AwsConnection;
   apiBudgetTps: number;
-  /** The rooms file to write (`{ "rooms": [GetRoom documents] }`, what `audit --input` reads). */
+  /** The rooms file to write (`{ "rooms": [GetRoom documents], "regions": [...] }`, what `audit --input` reads). */
   output: string;
   signal?: AbortSignal;
   onProgress?: (region: string, progress: InventoryProgress) => void;
@@ -23,23 +22,6 @@ export interface ExportResult {
   rooms: number;
   complete: boolean;
   errors: AuditError[];
-}
-
-/** Checks, before any call, that the rooms file can be written where asked. */
-export function checkOutputPath(output: string): void {
-  const folder = dirname(resolve(output));
-  let isFolder = false;
-  try {
-    isFolder = statSync(folder).isDirectory();
-  } catch {
-    // reported below
-  }
-  if (!isFolder) throw new ConfigError('--output', `folder ${folder} does not exist (for ${output})`);
-  try {
-    accessSync(folder, constants.W_OK);
-  } catch {
-    throw new ConfigError('--output', `folder ${folder} is not writable (for ${output})`);
-  }
 }
 
 /**
@@ -91,15 +73,19 @@ export async function exportRooms(options: ExportOptions): Promise<ExportResult>
     await rm(tmp, { force: true });
     throw error;
   }
-  file.end(`${rooms === 0 ? '' : '\n'}  ]\n}\n`);
+  const complete = inventories.every((i) => i.complete);
+  // Only a complete export vouches for its regions: `audit --input` resolves the findings of a
+  // declared region's rooms that are not in the file, even when the region has no room left.
+  const regions = complete ? `,\n  "regions": ${JSON.stringify([...new Set(options.regions)])}` : '';
+  file.end(`${rooms === 0 ? '' : '\n'}  ]${regions}\n}\n`);
+  const path = complete ? options.output : `${options.output}.partial`;
   try {
     await written;
+    await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });
-    throw new InputError(`cannot write ${options.output}: ${(error as Error).message}`, { cause: error });
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new OutputWriteError(`--output: cannot write ${path}: ${reason}`, { cause: error });
   }
-  const complete = inventories.every((i) => i.complete);
-  const path = complete ? options.output : `${options.output}.partial`;
-  await rename(tmp, path);
   return { path, rooms, complete, errors: inventories.flatMap((i) => i.errors) };
 }

@@ -1,17 +1,17 @@
 import { appendAll } from '../core/append.js';
-import { parseRoomArn } from '../core/arn.js';
+import { isRegionName, parseRoomArn } from '../core/arn.js';
 import { InputError } from '../core/errors.js';
-import { evaluateRoom } from '../core/evaluate.js';
+import type { Evaluator } from '../core/evaluate.js';
 import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';
-import type { CompiledPolicy } from '../policy/compile.js';
 import { stripControl } from '../render/escape.js';
 import { type JsonPath, JsonSyntaxError, jsonPointer, walkJsonFile } from '../state/json-stream.js';
 
 export interface RoomsFileOptions {
   /** Audit only rooms in these regions (every region when empty). */
   regions: readonly string[];
-  policies: readonly CompiledPolicy[];
+  /** The run's one evaluator: its per-policy memos serve every room of the file. */
+  evaluator: Evaluator;
   /** The run's time (exemption expiry, firstSeen/lastSeen). */
   now: string;
 }
@@ -22,6 +22,8 @@ export interface RoomsFile {
   /** Every account and region a room in the file belongs to, the region filter aside. */
   accounts: Set<string>;
   regions: Set<string>;
+  /** The regions the file says it covers (`"regions"`, written by a complete export), rooms or not. */
+  declaredRegions: Set<string>;
 }
 
 const SHAPES = 'a JSON array of GetRoom documents, { "rooms": [...] }, or one GetRoom document';
@@ -33,7 +35,12 @@ const SHAPES = 'a JSON array of GetRoom documents, { "rooms": [...] }, or one Ge
  * file is streamed: neither its text nor its documents are ever all in memory.
  */
 export async function readRoomsFile(path: string, options: RoomsFileOptions): Promise<RoomsFile> {
-  const result: RoomsFile = { inventories: [], accounts: new Set(), regions: new Set() };
+  const result: RoomsFile = {
+    inventories: [],
+    accounts: new Set(),
+    regions: new Set(),
+    declaredRegions: new Set(),
+  };
   const byRegion = new Map<string, RegionInventory>();
   const seenArns = new Set<string>();
   let rootKind: 'object' | 'array' | undefined;
@@ -58,7 +65,7 @@ export async function readRoomsFile(path: string, options: RoomsFileOptions): Pr
     inventory.listed.push(doc.arn);
     inventory.audited.push(doc.arn);
     // Evaluated now, as a live audit does, so no document outlives its turn.
-    const evaluation = evaluateRoom(doc, options.policies, { now: options.now, accountId, region });
+    const evaluation = options.evaluator.evaluate(doc, { now: options.now, accountId, region });
     const into = inventory.evaluation ?? { findings: [], errors: [] };
     inventory.evaluation = into;
     appendAll(into.findings, evaluation.findings);
@@ -85,6 +92,10 @@ export async function readRoomsFile(path: string, options: RoomsFileOptions): Pr
           if (at.length === 2) return addRoom(value, at);
           throw inputError(path, at, 'expected an array of GetRoom documents');
         }
+        if (at[0] === 'regions' && rootKind === 'object') {
+          for (const region of declaredRegions(path, value)) result.declaredRegions.add(region);
+          return;
+        }
         single[at[0] as string] = value;
       },
     });
@@ -104,6 +115,17 @@ export async function readRoomsFile(path: string, options: RoomsFileOptions): Pr
   return result;
 }
 
+function declaredRegions(path: string, value: unknown): string[] {
+  if (!Array.isArray(value)) throw inputError(path, ['regions'], 'expected an array of region names');
+  value.forEach((region, i) => {
+    if (typeof region !== 'string' || !isRegionName(region)) {
+      const shown = typeof region === 'string' ? `"${clip(region)}"` : JSON.stringify(region);
+      throw inputError(path, ['regions', i], `${clip(String(shown))} is not a region name (e.g. us-east-1)`);
+    }
+  });
+  return value as string[];
+}
+
 /** A region the file covers with no room in it: the file says it has none, so their findings resolve. */
 export function emptyInventory(accountId: string, region: string): RegionInventory {
   return {
@@ -116,8 +138,9 @@ export function emptyInventory(accountId: string, region: string): RegionInvento
     notReached: [],
     errors: [],
     complete: true,
-    // The file is the whole inventory: a room with findings that is no longer in it is gone.
+    // The file is the whole inventory of a region it covers: a room with findings not in it is gone.
     authoritative: true,
+    absentReason: 'no longer in the input file',
     calls: { listRooms: 0, getRoom: 0 },
   };
 }

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type AuditRun, auditAccount } from '../audit.js';
 import { snsClient, topicRegion } from '../aws/clients.js';
-import { DEFAULT_API_BUDGET_TPS } from '../aws/rate-limit.js';
 import { isRegionName } from '../core/arn.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
 import { reconcile, roomsWithFindings } from '../core/lifecycle.js';
@@ -15,10 +14,10 @@ import { describeRange, type NumberSetting, parseSetting, SETTINGS } from '../se
 import { FileStateStore } from '../state/file-store.js';
 import { statelessStore } from '../state/store.js';
 import { EXIT } from './exit-codes.js';
-import { checkOutputPath, exportRooms } from './export-rooms.js';
+import { exportRooms } from './export-rooms.js';
 import { DEFAULT_TIMEOUT_SECONDS, type LiveFlags, liveSettings } from './live-flags.js';
 import { auditRoomsFile } from './offline.js';
-import { checkFilePaths } from './paths.js';
+import { checkFilePaths, writablePath } from './paths.js';
 import { defaultPoliciesDir } from './policies-dir.js';
 import { writeReport } from './report-output.js';
 import { runLive } from './run-bound.js';
@@ -53,6 +52,15 @@ interface ExportFlags extends LiveFlags {
   output: string;
 }
 
+const HOW_LONG =
+  'How long: a live run fetches every room with GetRoom at --api-budget calls per second, regions in\n' +
+  'parallel, so it needs about (rooms in the largest region) ÷ --api-budget seconds: 10,000 rooms at\n' +
+  `the default ${SETTINGS.apiBudgetTps.default}/s take ${10_000 / SETTINGS.apiBudgetTps.default} s. Raise --timeout (default ${DEFAULT_TIMEOUT_SECONDS} s) to fit.`;
+
+const API_BUDGET_HELP =
+  `client-side calls per second per region and operation, ${describeRange(SETTINGS.apiBudgetTps)} ` +
+  '(the IVS Chat quota, shared with your application); above it only with --endpoint';
+
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
@@ -83,7 +91,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     )
     .option(
       '-i, --input <rooms.json>',
-      'evaluate saved room documents offline (JSON array of GetRoom responses)',
+      'evaluate saved GetRoom documents offline: a JSON array of them, { "rooms": [...] } (what export-rooms writes), or one get-room document',
     )
     .option('--endpoint <url>', 'AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
     .addOption(
@@ -100,15 +108,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--publish <topicArn>', 'publish the alert to this SNS topic (as the scheduled Lambda does)')
     .option('--state <file>', 'keep finding lifecycle (new/open/resolved) in this JSON file between runs')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option(
-      '--api-budget <tps>',
-      'client-side calls per second per region and operation, at most 5 (the IVS Chat quota) unless --endpoint is set',
-      number,
-      DEFAULT_API_BUDGET_TPS,
-    )
+    .option('--api-budget <tps>', API_BUDGET_HELP, apiBudgetArgument, SETTINGS.apiBudgetTps.default)
     .option(
       '--timeout <seconds>',
-      'live: stop the whole run after this long, report what was audited, and exit 3',
+      'live: stop the whole run after this long, report what was audited, and exit 3 (see "How long" below)',
       number,
       DEFAULT_TIMEOUT_SECONDS,
     )
@@ -120,7 +123,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n' +
+      `\n${HOW_LONG}\n` +
+        'With --state a later run fetches only rooms changed since, and a run stopped by --timeout or\n' +
+        'Ctrl-C continues where it stopped: the rooms it fetched are kept.\n' +
+        '\nExamples:\n' +
         '  $ ivschat-audit audit --region us-east-1 --region eu-west-1\n' +
         '  $ ivschat-audit audit --input rooms.json --format json --fail-on high\n' +
         '  $ ivschat-audit audit --input rooms.json --state .audit-state.json\n' +
@@ -135,7 +141,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description(
       "save every room's GetRoom document to a file that `audit --input` reads (live via AWS or --endpoint)",
     )
-    .requiredOption('-o, --output <rooms.json>', 'the file to write: { "rooms": [GetRoom documents] }')
+    .requiredOption(
+      '-o, --output <rooms.json>',
+      'the file to write: { "rooms": [GetRoom documents], "regions": [the regions exported] }',
+    )
     .option(
       '-r, --region <region>',
       'region to export (repeat for several; default $AWS_REGION)',
@@ -143,16 +152,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       [],
     )
     .option('--endpoint <url>', 'AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
-    .option(
-      '--api-budget <tps>',
-      'client-side calls per second per region and operation, at most 5 (the IVS Chat quota) unless --endpoint is set',
-      number,
-      DEFAULT_API_BUDGET_TPS,
-    )
+    .option('--api-budget <tps>', API_BUDGET_HELP, apiBudgetArgument, SETTINGS.apiBudgetTps.default)
     .option('--timeout <seconds>', 'stop the whole export after this long', number, DEFAULT_TIMEOUT_SECONDS)
     .addHelpText(
       'after',
-      '\nAn incomplete export (API errors, --timeout, Ctrl-C) writes what it got to <rooms.json>.partial,\n' +
+      `\n${HOW_LONG}\n` +
+        '\nAn incomplete export (API errors, --timeout, Ctrl-C) writes what it got to <rooms.json>.partial,\n' +
         'leaves <rooms.json> as it was, and exits 3: `audit --input` takes its file as every room there is.\n' +
         '\nExample:\n' +
         '  $ ivschat-audit export-rooms --region us-east-1 -o rooms.json && ivschat-audit audit --input rooms.json',
@@ -205,12 +210,14 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   const badRegion = flags.region.find((r) => !isRegionName(r));
   if (badRegion) throw new ConfigError('--region', `"${badRegion}" is not a region name (e.g. us-east-1)`);
   await checkFilePaths(flags);
+  // Built before the audit so a bad topic ARN stops the run before its first API call.
+  const publisher = flags.publish ? publisherFor(flags.publish, flags.endpoint) : undefined;
   const { policies } = loadPolicyDir(flags.policies);
   const now = new Date().toISOString();
   // One store for both the finding lifecycle and the room cache: they share the file.
   const stateFile = flags.state ? new FileStateStore(flags.state) : undefined;
   const store = stateFile ?? statelessStore;
-  const previous = await store.load();
+  const previous = await store.load().catch(namingState);
   let run: AuditRun;
   // Why a live run was cut short (--timeout, Ctrl-C): then nothing is published or recorded.
   let stopped: string | undefined;
@@ -250,23 +257,8 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   });
   const report = reconciliation.report;
   const accountId = run.inventories.find((i) => i.accountId)?.accountId ?? '';
-  const publisher = flags.publish && !stopped ? publisherFor(flags.publish, flags.endpoint) : undefined;
-  // A failed publish must not lose the report: it is printed first, then the failure (exit 3).
-  let publishFailure: PublishError | undefined;
-  const outcome = await notifyAndRecord({
-    reconciliation,
-    accountId,
-    regions: run.inventories.map((i) => i.region),
-    // A stopped run records nothing: its alert was not sent, so the next run must send it.
-    store: stopped ? statelessStore : store,
-    ...(publisher ? { publisher } : {}),
-    now,
-  }).catch((error: unknown) => {
-    if (!(error instanceof PublishError)) throw error;
-    publishFailure = error;
-    return undefined;
-  });
-
+  // The report is written before anything is published or recorded: a report that cannot be
+  // written must leave the state as it was, or its NEW findings would be lost to the next run.
   await writeReport(report, reconciliation.resolvedFindings, {
     format: flags.format,
     ...(flags.output ? { output: flags.output } : {}),
@@ -274,6 +266,22 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     color: Boolean(io.isTTY) && !flags.output && !io.env.NO_COLOR,
     policies,
   });
+  // A failed publish comes after the report (the user has it) and records nothing (exit 3).
+  let publishFailure: PublishError | undefined;
+  const outcome = await notifyAndRecord({
+    reconciliation,
+    accountId,
+    regions: run.inventories.map((i) => i.region),
+    // A stopped run records nothing: its alert was not sent, so the next run must send it.
+    store: stopped ? statelessStore : store,
+    ...(publisher && !stopped ? { publisher } : {}),
+    now,
+  }).catch((error: unknown) => {
+    if (!(error instanceof PublishError)) return namingState(error);
+    publishFailure = error;
+    return undefined;
+  });
+
   if (publishFailure) {
     io.stderr(`error: ${publishFailure.message}\n`);
     return EXIT.incomplete;
@@ -295,7 +303,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
 
 async function exportCommand(flags: ExportFlags, io: CliIo): Promise<number> {
   const live = liveSettings(flags, io.env);
-  checkOutputPath(flags.output);
+  await writablePath('--output', flags.output);
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
     exportRooms({ ...live, output: flags.output, signal, ...(onProgress ? { onProgress } : {}) }),
   );
@@ -308,6 +316,12 @@ async function exportCommand(flags: ExportFlags, io: CliIo): Promise<number> {
   if (result.complete) return EXIT.clean;
   io.stderr(`error: export incomplete${stopped ? ` (${stopped})` : ''}: ${flags.output} was not written\n`);
   return EXIT.incomplete;
+}
+
+/** The state file's own messages name the file; the user also needs to know which flag gave it. */
+function namingState(error: unknown): never {
+  if (error instanceof InputError) throw new InputError(`--state: ${error.message}`, { cause: error });
+  throw error;
 }
 
 function policiesDirArgument(policiesDefault: { dir: string; description: string }): Argument {
@@ -360,6 +374,19 @@ function number(value: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
   return n;
+}
+
+/**
+ * --api-budget is read by the deployed setting's rule, except that a budget above the IVS Chat
+ * quota passes here: it is allowed against an --endpoint, which liveSettings checks.
+ */
+function apiBudgetArgument(raw: string): number {
+  const setting = SETTINGS.apiBudgetTps;
+  const parsed = parseSetting(setting, raw);
+  if (parsed.ok) return parsed.value;
+  const aboveQuota = parseSetting({ ...setting, max: Number.MAX_SAFE_INTEGER }, raw);
+  if (aboveQuota.ok) return aboveQuota.value;
+  throw new InvalidArgumentError(parsed.problems.join('; '));
 }
 
 /** A flag that is also a deployment setting is read with the same rules as the stack and the Lambda. */

@@ -1,4 +1,6 @@
 import type { AuditRun } from '../audit.js';
+import { InputError } from '../core/errors.js';
+import { Evaluator } from '../core/evaluate.js';
 import type { FindingRecord } from '../core/lifecycle.js';
 import { buildReport } from '../core/report.js';
 import type { CompiledPolicy } from '../policy/compile.js';
@@ -21,23 +23,31 @@ export interface OfflineAudit extends AuditRun {
 }
 
 /**
- * Audits a saved rooms file. The file is the whole truth for its accounts: every region it covers
- * gets an authoritative inventory, including a region that has findings in the state but no room in
- * the file any more (it was emptied, so those findings resolve). With a region filter only those
- * regions are covered. A file with no room at all covers the accounts of the state.
+ * Audits a saved rooms file. The file is the whole truth for the regions it covers: the `--region`
+ * regions when given, else the regions that have rooms in it plus the regions it declares
+ * (`"regions"`, written by a complete export). A covered region with findings in the state but no
+ * room in the file was emptied, so those findings resolve. A region of the state the run does not
+ * cover keeps its findings as they were: a file of one region's rooms says nothing of another's.
+ * A file with no room at all covers the accounts of the state.
  */
 export async function auditRoomsFile(options: OfflineAuditOptions): Promise<OfflineAudit> {
   const clock = options.clock ?? (() => new Date());
-  const read = await readRoomsFile(options.file, options);
+  const read = await readRoomsFile(options.file, {
+    regions: options.regions,
+    evaluator: new Evaluator(options.policies),
+    now: options.now,
+  }).catch((error: unknown) => {
+    if (error instanceof InputError) throw new InputError(`--input: ${error.message}`, { cause: error });
+    throw error;
+  });
   const inventories = read.inventories;
   const accounts = read.accounts.size > 0 ? read.accounts : accountsOf(options.previous);
+  const covered = new Set(
+    options.regions.length > 0 ? options.regions : [...read.regions, ...read.declaredRegions],
+  );
   const have = new Set(inventories.map((i) => `${i.accountId}/${i.region}`));
   for (const accountId of accounts) {
-    const regions =
-      options.regions.length > 0
-        ? options.regions
-        : [...new Set([...read.regions, ...regionsOf(options.previous, accountId)])];
-    for (const region of regions) {
+    for (const region of covered) {
       if (have.has(`${accountId}/${region}`)) continue;
       have.add(`${accountId}/${region}`);
       inventories.push(emptyInventory(accountId, region));
@@ -46,9 +56,16 @@ export async function auditRoomsFile(options: OfflineAuditOptions): Promise<Offl
 
   const warnings: string[] = [];
   for (const region of new Set(options.regions)) {
-    if (read.regions.has(region)) continue;
+    if (read.regions.has(region) || read.declaredRegions.has(region)) continue;
     const present = [...read.regions].sort().join(', ') || 'none';
     warnings.push(`--region ${region} matches no room in ${options.file} (its rooms are in: ${present})`);
+  }
+  const uncovered = [...regionsOf(options.previous)].filter((region) => !covered.has(region)).sort();
+  if (uncovered.length > 0 && options.regions.length === 0) {
+    warnings.push(
+      `${options.file} has no room in ${uncovered.join(', ')}: their findings are kept as they were ` +
+        '(pass --region, or list the region in the file\'s "regions", to resolve those of an emptied region)',
+    );
   }
 
   const report = buildReport({
@@ -66,12 +83,11 @@ function accountsOf(previous: ReadonlyMap<string, FindingRecord>): Set<string> {
   return accounts;
 }
 
-function regionsOf(previous: ReadonlyMap<string, FindingRecord>, accountId: string): Set<string> {
+/** Regions with findings still open (or exempt) in the state. */
+function regionsOf(previous: ReadonlyMap<string, FindingRecord>): Set<string> {
   const regions = new Set<string>();
   for (const record of previous.values()) {
-    if (record.status !== 'resolved' && record.finding.accountId === accountId) {
-      regions.add(record.finding.region);
-    }
+    if (record.status !== 'resolved') regions.add(record.finding.region);
   }
   return regions;
 }

@@ -1,6 +1,13 @@
-import { realpath, stat } from 'node:fs/promises';
+import { access, constants, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../core/errors.js';
+import { AuditorError, ConfigError } from '../core/errors.js';
+
+/**
+ * A file that passed the up-front check could not be written once the run was done (disk full, a
+ * link into a missing folder, /proc). Exit 3, like a failed publish: the audit ran but its result
+ * did not arrive, so nothing was published or recorded and running again is the remedy.
+ */
+export class OutputWriteError extends AuditorError {}
 
 export interface FilePaths {
   input?: string;
@@ -16,21 +23,40 @@ export interface FilePaths {
 export async function checkFilePaths(paths: FilePaths): Promise<void> {
   const state = paths.state ? await writablePath('--state', paths.state) : undefined;
   const output = paths.output ? await writablePath('--output', paths.output) : undefined;
+  const input = paths.input ? await realpath(paths.input).catch(() => resolve(paths.input ?? '')) : undefined;
+  if (state && state === input) {
+    throw new ConfigError(
+      '--state',
+      `${paths.state} is the --input file; the state file is this tool's own (give it another name)`,
+    );
+  }
   if (!output) return;
   if (state === output) {
     throw new ConfigError('--output', `${paths.output} is the --state file; the report would overwrite it`);
   }
-  if (paths.input && (await realpath(paths.input).catch(() => resolve(paths.input ?? ''))) === output) {
+  if (input === output) {
     throw new ConfigError('--output', `${paths.output} is the --input file; the report would overwrite it`);
   }
 }
 
-/** The real path the file will have (symbolic links resolved), once its folder is known to exist. */
-async function writablePath(flag: string, path: string): Promise<string> {
+/**
+ * Checks a file a command will write (audit --output and --state, export-rooms --output): its
+ * folder exists and is writable, and it is not a folder. Returns the real path the file will have
+ * (symbolic links resolved). Errors name the flag and the path.
+ */
+export async function writablePath(flag: string, path: string): Promise<string> {
   const folder = dirname(resolve(path));
   const folderStat = await stat(folder).catch(() => undefined);
   if (!folderStat?.isDirectory()) {
     throw new ConfigError(flag, `cannot write ${path}: folder ${dirname(path)} does not exist`);
+  }
+  if (
+    !(await access(folder, constants.W_OK).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new ConfigError(flag, `cannot write ${path}: folder ${dirname(path)} is not writable`);
   }
   const target = join(await realpath(folder), basename(path));
   const existing = await realpath(target).catch(() => undefined);

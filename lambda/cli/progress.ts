@@ -50,7 +50,8 @@ export function progressLine(regions: ReadonlyMap<string, InventoryProgress>, ap
   let slowest = 0;
   for (const [region, p] of regions) {
     listing ||= p.listing;
-    slowest = Math.max(slowest, p.toFetch);
+    // Not p.toFetch: rooms already handed to a worker may still wait on the API budget.
+    slowest = Math.max(slowest, p.listed - p.audited);
     parts.push(
       p.listing
         ? `${region} listing, ${p.listed} rooms so far`

@@ -4,6 +4,7 @@ import { shownFinding } from '../render/remediation.js';
 import { renderSarif } from '../render/sarif.js';
 import { renderText } from '../render/text.js';
 import { ChunkedWriter, writeFileInChunks } from '../state/text-writer.js';
+import { OutputWriteError } from './paths.js';
 
 export interface ReportOutput {
   format: 'text' | 'json' | 'sarif';
@@ -40,7 +41,15 @@ export async function writeReport(
         : renderText(shown, { color: options.color });
     await out.write(text);
   };
-  if (options.output) return writeFileInChunks(options.output, body);
+  if (options.output) {
+    const output = options.output;
+    return writeFileInChunks(output, body).catch((error: unknown) => {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new OutputWriteError(`--output: cannot write the report to ${output}: ${reason}`, {
+        cause: error,
+      });
+    });
+  }
   const out = new ChunkedWriter(options.stdout);
   await body(out);
   await out.flush();

@@ -28,6 +28,8 @@ export interface Reconciliation {
   changes: FindingRecord[];
 }
 
+const ROOM_DELETED = 'room deleted';
+
 /**
  * Reconciles this run's findings with the stored records. No I/O; the report's findings get their
  * status and firstSeen set in place.
@@ -46,13 +48,18 @@ export function reconcile(
   const coveredRegions = new Set<string>();
   // Only a saved listing (--input) is the whole truth; a live list can miss a room updated mid-listing,
   // so live runs resolve a vanished room only once GetRoom confirmed it gone (inventory.deleted).
-  const authoritativeListings = new Map<string, Set<string>>();
+  const authoritativeListings = new Map<string, { arns: Set<string>; absentReason: string }>();
   for (const inv of inventories) {
     const key = regionKey(inv.accountId, inv.region);
     coveredRegions.add(key);
     for (const arn of inv.audited) audited.add(arn);
     for (const arn of inv.deleted) gone.add(arn);
-    if (inv.authoritative) authoritativeListings.set(key, new Set(inv.listed));
+    if (inv.authoritative) {
+      authoritativeListings.set(key, {
+        arns: new Set(inv.listed),
+        absentReason: inv.absentReason ?? ROOM_DELETED,
+      });
+    }
   }
   // A policy that failed on a room (rule threw) neither raises nor resolves that room's findings for it.
   const failedChecks = new Set(
@@ -105,9 +112,10 @@ export function reconcile(
     const key = regionKey(f.accountId, f.region);
     if (!coveredRegions.has(key) || failedChecks.has(`${f.policyId}\n${f.roomArn}`)) continue;
     const listing = authoritativeListings.get(key);
-    const deleted = gone.has(f.roomArn) || (listing !== undefined && !listing.has(f.roomArn));
-    if (!audited.has(f.roomArn) && !deleted) continue; // not audited this run: stays as it was
-    const reason = audited.has(f.roomArn) ? undefined : 'room deleted';
+    const absent = listing !== undefined && !listing.arns.has(f.roomArn);
+    if (!audited.has(f.roomArn) && !gone.has(f.roomArn) && !absent) continue; // not audited this run: stays as it was
+    let reason: string | undefined;
+    if (!audited.has(f.roomArn)) reason = gone.has(f.roomArn) ? ROOM_DELETED : listing?.absentReason;
     if (before.status === 'exempt') {
       changes.push({ ...before, status: 'resolved', lastSeen: now }); // exemptions resolve silently
       continue;

@@ -142,5 +142,7 @@ export interface RegionInventory {
    * so live runs confirm absence with GetRoom instead.
    */
   authoritative?: boolean;
+  /** Why a room missing from an authoritative listing counts as gone, as its finding says. Default "room deleted". */
+  absentReason?: string;
   calls: { listRooms: number; getRoom: number };
 }

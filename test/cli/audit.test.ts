@@ -133,10 +133,40 @@ describe('ivschat-audit bad input', () => {
     expect(stderr).toContain('rooms.json /1: a room document must be an object with a string "arn"');
   });
 
-  it('exits 2 for a missing rooms file', async () => {
-    const { code, stderr } = await cli('audit', '--input', join(dir, 'missing.json'));
+  it('exits 2 for a missing rooms file, naming --input', async () => {
+    const missing = join(dir, 'missing.json');
+    const { code, stderr } = await cli('audit', '--input', missing);
     expect(code).toBe(2);
-    expect(stderr).toContain('ENOENT');
+    expect(stderr).toBe(`error: --input: cannot read ${missing}: ENOENT\n`);
+  });
+
+  it('says so when --state is the --input file, leaving it as it was', async () => {
+    const input = roomsFile(rooms);
+    const before = readFileSync(input, 'utf8');
+    const { code, stderr } = await cli('audit', '--input', input, '--state', input);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `error: --state: ${input} is the --input file; the state file is this tool's own (give it another name)\n`,
+    );
+    expect(readFileSync(input, 'utf8')).toBe(before);
+  });
+
+  it("reads --api-budget with the deployed setting's rule (0.1 to 5; more only with --endpoint)", async () => {
+    for (const command of [
+      ['audit', '--input', roomsFile(rooms)],
+      ['export-rooms', '-o', join(dir, 'x.json')],
+    ]) {
+      for (const bad of ['0', '0.05', '1e3', 'abc', '-1', '0x4']) {
+        const { code, stderr } = await cli(...command, '--region', 'us-east-1', '--api-budget', bad);
+        expect(code).toBe(2);
+        expect(stderr).toContain("option '--api-budget <tps>' argument");
+        expect(stderr).toContain('a number between 0.1 and 5');
+      }
+    }
+    const aboveQuota = await cli('audit', '--region', 'us-east-1', '--api-budget', '9');
+    expect(aboveQuota.code).toBe(2);
+    expect(aboveQuota.stderr).toContain('--api-budget: 9 is above the IVS Chat quota of 5');
+    expect((await cli('audit', '--input', roomsFile(rooms), '--api-budget', '0.5')).code).toBe(1);
   });
 
   it('exits 2 for an unknown format or severity', async () => {
@@ -178,6 +208,23 @@ describe('ivschat-audit --help', () => {
       expect(stdout).toMatch(/^Usage: ivschat-audit/);
     },
   );
+
+  it('says how long a live run needs, that --timeout defaults to an hour, and that --state resumes', async () => {
+    const audit = (await cli('audit', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(audit).toContain('(default: 3600)');
+    expect(audit).toContain('(rooms in the largest region) ÷ --api-budget seconds');
+    expect(audit).toContain('continues where it stopped');
+    const exportHelp = (await cli('export-rooms', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(exportHelp).toContain('(default: 3600)');
+    expect(exportHelp).toContain('(rooms in the largest region) ÷ --api-budget seconds');
+  });
+
+  it('lists the shapes --input accepts', async () => {
+    const help = (await cli('audit', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain(
+      'a JSON array of them, { "rooms": [...] } (what export-rooms writes), or one get-room document',
+    );
+  });
 
   it('lists the exit codes and audit examples', async () => {
     expect((await cli('--help')).stdout).toContain('Exit codes: 0 clean');

@@ -1,7 +1,17 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { exportRooms } from '../../lambda/cli/export-rooms.js';
+import { OutputWriteError } from '../../lambda/cli/paths.js';
 import type { Report, RoomDocument } from '../../lambda/core/types.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 import { cli } from './run.js';
@@ -92,11 +102,14 @@ describe('ivschat-audit export-rooms', () => {
     expect(findingKeys(JSON.parse(fileRun.stdout) as Report)).toEqual(findingKeys(live));
   });
 
-  it('writes an empty list for a region without rooms', async () => {
+  it('writes an empty list for a region without rooms, and the regions it covered', async () => {
     const file = join(dir, 'rooms.json');
     const { code } = await exportTo(file);
     expect(code).toBe(0);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ rooms: [] });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      rooms: [],
+      regions: ['us-west-2', 'eu-west-1'],
+    });
   });
 
   it('exits 3 when incomplete, keeps what it got in <file>.partial and leaves <file> as it was', async () => {
@@ -110,16 +123,45 @@ describe('ivschat-audit export-rooms', () => {
     expect(stderr).toContain(`error: export incomplete: ${file} was not written`);
     expect(stdout).toContain(`3 rooms from us-west-2, eu-west-1 written to ${file}.partial`);
     expect(readFileSync(file, 'utf8')).toBe('{ "rooms": [] }\n');
-    expect((JSON.parse(readFileSync(`${file}.partial`, 'utf8')) as { rooms: unknown[] }).rooms).toHaveLength(
-      3,
-    );
+    const partial = JSON.parse(readFileSync(`${file}.partial`, 'utf8')) as { rooms: unknown[] };
+    expect(partial.rooms).toHaveLength(3);
+    // A partial export does not vouch for its regions: auditing it resolves nothing by absence.
+    expect(partial).not.toHaveProperty('regions');
+  });
+
+  it('refuses a folder as -o before any call, leaving no temporary file beside it', async () => {
+    seed();
+    const folder = join(dir, 'out');
+    mkdirSync(folder);
+    const { code, stderr } = await exportTo(folder);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`error: --output: cannot write ${folder}: it is a folder\n`);
+    expect(readdirSync(dir)).toEqual(['out']);
+    expect(aws.stats()).toEqual({});
+  });
+
+  it('removes its temporary file and names --output when the file cannot be put in place', async () => {
+    seed();
+    // The path turned into a non-empty folder after the up-front check: the rename fails.
+    const output = join(dir, 'rooms.json');
+    mkdirSync(output);
+    writeFileSync(join(output, 'keep'), '');
+    const run = exportRooms({
+      regions: ['us-west-2'],
+      connection: { endpoint: aws.endpoint },
+      apiBudgetTps: 5,
+      output,
+    });
+    await expect(run).rejects.toThrow(OutputWriteError);
+    await expect(run).rejects.toThrow(`--output: cannot write ${output}: `);
+    expect(readdirSync(dir)).toEqual(['rooms.json']);
   });
 
   it.each([
     [['--region', 'US_WEST', '-o', 'x.json'], '--region: "US_WEST" is not a region name'],
     [
       ['--region', 'us-west-2', '-o', '/no/such/folder/rooms.json'],
-      '--output: folder /no/such/folder does not exist',
+      '--output: cannot write /no/such/folder/rooms.json: folder /no/such/folder does not exist',
     ],
     [['--region', 'us-west-2'], "required option '-o, --output <rooms.json>' not specified"],
     [

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Evaluator } from '../../lambda/core/evaluate.js';
 import type { Report, RoomDocument } from '../../lambda/core/types.js';
 import { compliantRoom } from '../fixtures.js';
 import { cli } from './run.js';
@@ -132,5 +133,30 @@ describe('ivschat-audit audit --input: refused with exit 2, naming file and poin
     const { code, stderr } = await cli('audit', '--input', file(text));
     expect(code).toBe(2);
     expect(stderr).toContain(message);
+  });
+});
+
+describe('ivschat-audit audit --input: evaluation', () => {
+  it('evaluates every room of the file through one Evaluator, as a live run does', async () => {
+    const original = Evaluator.prototype.evaluate;
+    const used = new Set<Evaluator>();
+    const evaluate = vi.spyOn(Evaluator.prototype, 'evaluate').mockImplementation(function (
+      this: Evaluator,
+      room,
+      ctx,
+    ) {
+      used.add(this);
+      return original.call(this, room, ctx);
+    });
+    try {
+      const alsoTooLong = compliantRoom({ name: 'also-too-long', maximumMessageLength: 400 }, 'TooLong00002');
+      const { names, rooms } = await audited(file(JSON.stringify([tooLong, fine, alsoTooLong])));
+      expect(rooms).toBe(3);
+      expect(names.sort()).toEqual(['also-too-long', 'too-long']);
+      expect(evaluate).toHaveBeenCalledTimes(3);
+      expect(used.size).toBe(1);
+    } finally {
+      evaluate.mockRestore();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -217,6 +217,37 @@ describe('--publish that fails', () => {
     expect(stderr).toMatch(
       /^error: SNS publish to arn:aws:sns:us-west-2:000000000000:no-such-topic failed: /,
     );
+  });
+});
+
+describe('--publish that is not a topic ARN', () => {
+  it('exits 2 before any API call of a live audit', async () => {
+    seed(2);
+    const { code, stdout, stderr } = await cli(live('--publish', 'my-topic'));
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('error: --publish: not an SNS topic ARN: my-topic\n');
+    expect(aws.stats()).toEqual({});
+  });
+});
+
+describe('--output that cannot be written', () => {
+  it('exits 3 naming --output and the path, publishing and recording nothing', async () => {
+    seed(2);
+    const topic = aws.createTopic('us-west-2', 'unwritten-report');
+    const state = join(dir, 'unwritten-report-state.json');
+    // A link into a folder that does not exist: the path passes the up-front check, the write fails.
+    const output = join(dir, 'report-link.json');
+    symlinkSync(join(dir, 'no-such-folder', 'report.json'), output);
+    const failed = await cli(live('--state', state, '--publish', topic, '--output', output));
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toBe(`error: --output: cannot write the report to ${output}: ENOENT\n`);
+    expect(aws.published('us-west-2')).toHaveLength(0);
+
+    const rerun = await cli(live('--state', state));
+    const statuses = (JSON.parse(rerun.stdout) as Report).findings.map((f) => f.status);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set(['new']));
   });
 });
 

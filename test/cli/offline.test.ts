@@ -64,30 +64,79 @@ describe('ivschat-audit audit --input: regions', () => {
     expect(stderr).not.toContain('--region us-east-1 matches');
   });
 
-  it('resolves the findings of a region whose rooms are all gone from the file', async () => {
+  it('keeps the findings of a state region the file has no room in as they were', async () => {
     const state = join(dir, 's.json');
     const input = write('r.json', [eastBad, westBad]);
-    expect(statuses((await jsonAudit('--input', input, '--state', state)).report)).toEqual([
-      'west-bad new',
-      'east-bad new',
-    ]);
+    await jsonAudit('--input', input, '--state', state);
 
-    write('r.json', [eastBad]);
-    const { report } = await jsonAudit('--input', input, '--state', state);
-    expect(statuses(report)).toEqual(['east-bad open', 'west-bad resolved']);
-    expect(report.findings[1]?.resolvedReason).toBe('room deleted');
-    expect(report.targets).toContainEqual({ accountId: '123456789012', region: 'eu-west-1' });
+    const eastOnly = write('useonly.json', [eastBad]);
+    const partial = await jsonAudit('--input', eastOnly, '--state', state);
+    expect(statuses(partial.report)).toEqual(['east-bad open']);
+    expect(partial.report.targets).not.toContainEqual({ accountId: '123456789012', region: 'eu-west-1' });
+    expect(partial.stderr).toContain(
+      `warning: ${eastOnly} has no room in eu-west-1: their findings are kept`,
+    );
+
+    const full = await jsonAudit('--input', input, '--state', state);
+    expect(statuses(full.report)).toEqual(['west-bad open', 'east-bad open']);
   });
 
-  it('resolves every finding when the file is emptied (no rooms left in any region)', async () => {
+  it('resolves the findings of a region --region covers and the file has no room in', async () => {
+    const state = join(dir, 's.json');
+    const input = write('r.json', [eastBad, westBad]);
+    await jsonAudit('--input', input, '--state', state);
+
+    write('r.json', [eastBad]);
+    const { report, stderr } = await jsonAudit(
+      '--input',
+      input,
+      '--state',
+      state,
+      '--region',
+      'us-east-1',
+      '--region',
+      'eu-west-1',
+    );
+    expect(statuses(report)).toEqual(['east-bad open', 'west-bad resolved']);
+    expect(report.findings[1]?.resolvedReason).toBe('no longer in the input file');
+    expect(report.targets).toContainEqual({ accountId: '123456789012', region: 'eu-west-1' });
+    expect(stderr).toContain('--region eu-west-1 matches no room');
+  });
+
+  it('resolves the findings of a region the file declares and has no room in', async () => {
+    const state = join(dir, 's.json');
+    const input = write('r.json', [eastBad, westBad]);
+    await jsonAudit('--input', input, '--state', state);
+
+    write('r.json', { regions: ['us-east-1', 'eu-west-1'], rooms: [eastBad] });
+    const { report, stderr } = await jsonAudit('--input', input, '--state', state);
+    expect(statuses(report)).toEqual(['east-bad open', 'west-bad resolved']);
+    expect(report.findings[1]?.resolvedReason).toBe('no longer in the input file');
+    expect(stderr).toBe('');
+  });
+
+  it('resolves every finding when the file declares its regions and has no room left', async () => {
     const state = join(dir, 's.json');
     const input = write('r.json', [eastBad, westBad]);
     await jsonAudit('--input', input, '--state', state);
 
     write('r.json', { rooms: [] });
+    expect(statuses((await jsonAudit('--input', input, '--state', state)).report)).toEqual([]);
+    write('r.json', { rooms: [], regions: ['eu-west-1', 'us-east-1'] });
     const { code, report } = await jsonAudit('--input', input, '--state', state);
     expect(code).toBe(0);
     expect(statuses(report)).toEqual(['west-bad resolved', 'east-bad resolved']);
+  });
+
+  it.each([
+    [{ rooms: [], regions: 'us-east-1' }, '/regions: expected an array of region names'],
+    [{ rooms: [], regions: ['us-east-1', 'us-east1'] }, '/regions/1: "us-east1" is not a region name'],
+    [{ rooms: [], regions: [7] }, '/regions/0: 7 is not a region name'],
+  ])('refuses a "regions" that is not a list of region names: %j', async (content, message) => {
+    const input = write('r.json', content);
+    const { code, stderr } = await cli('audit', '--input', input);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${input} ${message}`);
   });
 
   it('resolves nothing outside the regions a filter covers', async () => {
@@ -150,7 +199,7 @@ describe('ivschat-audit audit: files it writes are checked before any work', () 
   });
 });
 
-describe('ivschat-audit audit --state: a broken state file exits 2 naming file and pointer', () => {
+describe('ivschat-audit audit --state: a broken state file exits 2 naming --state, file and pointer', () => {
   it.each([
     [
       'findings is an object of non-records',
@@ -174,7 +223,7 @@ describe('ivschat-audit audit --state: a broken state file exits 2 naming file a
     );
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe(`error: ${state} ${pointer}\n`);
+    expect(stderr).toBe(`error: --state: ${state} ${pointer}\n`);
     expect(readFileSync(state, 'utf8')).toBe(content);
   });
 });

@@ -31,6 +31,12 @@ describe('progressLine', () => {
     );
     expect(line).toBe('us-east-1 120/300 audited · eu-west-1 49/50 audited · ETA 45 s');
   });
+
+  it('counts the rooms still queued on the API budget in the ETA, not only those not yet handed out', () => {
+    // 8 workers each hold a room waiting for its turn at 2 calls per second: 10 rooms, 5 s left.
+    const queued = { listing: false, listed: 50, audited: 40, toFetch: 2 };
+    expect(progressLine(new Map([['us-east-1', queued]]), 2)).toBe('us-east-1 40/50 audited · ETA 5 s');
+  });
 });
 
 describe('progressDisplay', () => {

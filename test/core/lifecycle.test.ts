@@ -95,6 +95,13 @@ describe('reconcile', () => {
     expect(second.resolvedFindings[0]?.resolvedReason).toBe('room deleted');
   });
 
+  it("gives the listing's own reason for a room missing from it", () => {
+    const first = run(inventory([bad], { authoritative: true }), new Map(), T1);
+    const listing = { authoritative: true, absentReason: 'no longer in the input file' };
+    const second = run(inventory([good], listing), first.state, T2);
+    expect(second.resolvedFindings[0]?.resolvedReason).toBe('no longer in the input file');
+  });
+
   it('neither raises nor resolves findings of a policy whose rule threw on the room', () => {
     const first = run(inventory([bad]), new Map(), T1);
     const fixed = { ...bad, maximumMessageLength: 200 };
