@@ -265,6 +265,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     stdout: io.stdout,
     color: Boolean(io.isTTY) && !flags.output && !io.env.NO_COLOR,
     policies,
+    toolVersion: VERSION,
   });
   // A failed publish comes after the report (the user has it) and records nothing (exit 3).
   let publishFailure: PublishError | undefined;

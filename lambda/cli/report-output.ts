@@ -13,6 +13,8 @@ export interface ReportOutput {
   stdout: (text: string) => void;
   color: boolean;
   policies: readonly CompiledPolicy[];
+  /** The CLI's version, named in SARIF output. */
+  toolVersion: string;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function writeReport(
             renderSarif(
               report,
               options.policies.map((p) => ({ ...p.policy, file: p.file })),
+              { toolVersion: options.toolVersion },
             ),
             null,
             2,

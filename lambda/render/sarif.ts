@@ -21,6 +21,8 @@ export interface SarifOptions {
   informationUri?: string;
   /** At most this many results, summaries included (default 5,000: all GitHub code scanning shows). */
   maxResults?: number;
+  /** The auditor's own version (`tool.driver.version`); the report format's version when not given. */
+  toolVersion?: string;
 }
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -151,7 +153,11 @@ export function renderSarif(
     results.push(summaryResult(policyId, severity, count, maxResults, locate(policyId)));
   }
 
-  const driver: SarifRun['tool']['driver'] = { name: PRODUCT, version: report.version, rules };
+  const driver: SarifRun['tool']['driver'] = {
+    name: PRODUCT,
+    version: opts.toolVersion ?? report.version,
+    rules,
+  };
   if (opts.informationUri) driver.informationUri = opts.informationUri;
   return {
     $schema: SARIF_SCHEMA,

@@ -84,6 +84,10 @@ describe('ivschat-audit audit --input', () => {
     const { stdout } = await cli('audit', '--input', roomsFile(rooms), '--format', 'sarif');
     const sarif = JSON.parse(stdout);
     expect(sarif.version).toBe('2.1.0');
+    // The tool's own version, not the report format's.
+    expect(sarif.runs[0].tool.driver.version).toBe(
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
+    );
     expect(sarif.runs[0].tool.driver.rules).toHaveLength(5);
     expect(sarif.runs[0].results).toHaveLength(3);
     expect(JSON.stringify(sarif.runs[0].results)).toContain(rooms[1]?.arn);
