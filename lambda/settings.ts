@@ -4,7 +4,6 @@
  * (`lambda/config.ts`). One parser serves both, so a value the stack accepts is one the Lambda
  * accepts. The Lambda bundles this file: it must not import aws-cdk-lib or `lib/`.
  */
-
 import { DEFAULT_API_BUDGET_TPS, IVSCHAT_QUOTA_TPS } from './aws/rate-limit.js';
 import { isRegionName } from './core/arn.js';
 import { checkSchedule } from './schedule-expression.js';
