@@ -52,7 +52,7 @@ const CHECKS: Record<string, (name: string) => boolean> = {
 };
 
 describe('Region names', () => {
-  it('calls good only names that include ones aws-cdk-lib lists (the iso and sovereign partitions)', () => {
+  it('counts among its good names the iso and sovereign regions aws-cdk-lib lists', () => {
     const listed = GOOD.filter((name) => CDK_REGIONS.includes(name));
     expect(listed).toContain('us-iso-east-1');
     expect(listed).toContain('eusc-de-east-1');
