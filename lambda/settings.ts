@@ -5,6 +5,7 @@
  * accepts. The Lambda bundles this file: it must not import aws-cdk-lib or `lib/`.
  */
 import { DEFAULT_API_BUDGET_TPS, IVSCHAT_QUOTA_TPS } from './aws/rate-limit.js';
+import { isRegionName } from './core/arn.js';
 import { checkSchedule } from './schedule-expression.js';
 
 interface SettingBase {
@@ -42,17 +43,8 @@ export interface ListSetting extends SettingBase {
 
 export type Setting = NumberSetting | TextSetting | ListSetting;
 
-/**
- * Region names by shape rather than by aws-cdk-lib's list: the Lambda cannot carry that list, and a
- * pinned list would refuse a region launched after its release. The CDK tests prove every region
- * aws-cdk-lib knows matches.
- */
-const REGION_NAME =
-  /^[a-z]{2}(?:sc)?(?:-[a-z]{2,5})?-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
-
-export function isRegion(value: string): boolean {
-  return REGION_NAME.test(value);
-}
+/** The stack's name for the one region check (`lambda/core/arn.ts`), kept for its callers. */
+export const isRegion = isRegionName;
 
 const checkRegion = (region: string) =>
   isRegion(region) ? undefined : `"${region}" is not a region name (e.g. us-east-1)`;

@@ -1,13 +1,31 @@
 import { IvschatClient } from '@aws-sdk/client-ivschat';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AuditorError } from '../core/errors.js';
 
 export interface AwsConnection {
   /** Override every service endpoint (the local AWS emulator, or a VPC endpoint). */
   endpoint?: string;
-  /** Total attempts per call, first try included (SDK adaptive retry). */
+  /** Total attempts per call, first try included (SDK adaptive retry). @default 5 */
   maxAttempts?: number;
+  /** How long one attempt waits for a response, in milliseconds. @default 10_000 */
+  requestTimeoutMs?: number;
+  /**
+   * Attempts a call may spend getting no response at all (a connection or request timeout), first
+   * try included; throttling and server errors still get `maxAttempts`. @default maxAttempts
+   */
+  silentAttempts?: number;
 }
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * A call given up because the endpoint did not answer `silentAttempts` attempts. It deliberately
+ * carries no `cause`: the SDK classifies an error by its cause chain too, and the timeout there
+ * would make it retry again.
+ */
+export class NoResponseError extends AuditorError {}
 
 /** Against a local endpoint without credentials configured, sign with throwaway ones. */
 function localCredentials(connection: AwsConnection) {
@@ -20,18 +38,22 @@ function common(region: string, connection: AwsConnection) {
     region,
     // Adaptive mode adds client-side rate limiting on throttling to the standard backoff.
     retryMode: 'adaptive',
-    maxAttempts: connection.maxAttempts ?? 5,
+    maxAttempts: connection.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     // A hung request must not carry the run past its deadline.
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: 3_000,
+      requestTimeout: connection.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
     ...(connection.endpoint ? { endpoint: connection.endpoint } : {}),
     ...localCredentials(connection),
   };
 }
 
 export const ivschatClient = (region: string, c: AwsConnection = {}) =>
-  withEndpointInErrors(new IvschatClient(common(region, c)));
+  withEndpointInErrors(withSilenceLimit(new IvschatClient(common(region, c)), c));
 export const snsClient = (region: string, c: AwsConnection = {}) =>
-  withEndpointInErrors(new SNSClient(common(region, c)));
+  withEndpointInErrors(withSilenceLimit(new SNSClient(common(region, c)), c));
 
 /**
  * The account the credentials belong to. `signal` aborts the call (and its retries) at once: the
@@ -42,7 +64,7 @@ export async function callerAccountId(
   connection: AwsConnection = {},
   signal?: AbortSignal,
 ): Promise<string> {
-  const sts = withEndpointInErrors(new STSClient(common(region, connection)));
+  const sts = withEndpointInErrors(withSilenceLimit(new STSClient(common(region, connection)), connection));
   try {
     const identity = await sts.send(new GetCallerIdentityCommand({}), signal ? { abortSignal: signal } : {});
     return identity.Account ?? '';
@@ -63,16 +85,59 @@ export function endpointOf(error: unknown): string | undefined {
 
 type BuildHandler = (args: { request?: unknown }) => Promise<unknown>;
 
-function withEndpointInErrors<C extends { middlewareStack: { add: (...args: never[]) => void } }>(
-  client: C,
-): C {
+type MiddlewareClient = { middlewareStack: { add: (...args: never[]) => void } };
+
+function addMiddleware(
+  client: MiddlewareClient,
+  middleware: (next: BuildHandler) => BuildHandler,
+  options: { step: 'build' | 'deserialize'; name: string },
+): void {
   const add = client.middlewareStack.add as unknown as (
     middleware: (next: BuildHandler) => BuildHandler,
-    options: { step: 'build'; name: string },
+    options: { step: string; name: string },
   ) => void;
+  add(middleware, options);
+}
+
+/**
+ * The SDK retries a timeout like any transient error, so an endpoint that accepts connections and
+ * never answers costs maxAttempts × requestTimeout per call (50 s by default). A call here stops
+ * after `silentAttempts` unanswered attempts: one retry still covers a pooled connection a NAT
+ * dropped without a word, and throttling keeps every attempt. The deserialize step runs inside the
+ * SDK's retry loop, once per attempt; its middleware is built once per call, so the count is per call.
+ */
+function withSilenceLimit<C extends MiddlewareClient>(client: C, connection: AwsConnection): C {
+  const limit = connection.silentAttempts;
+  if (limit === undefined || limit >= (connection.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) return client;
+  const seconds = (connection.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) / 1000;
+  addMiddleware(
+    client,
+    (next) => {
+      let unanswered = 0;
+      return async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          // node-http-handler names connection, request and socket timeouts alike.
+          if ((error as { name?: unknown } | null)?.name !== 'TimeoutError') throw error;
+          unanswered += 1;
+          if (unanswered < limit) throw error;
+          throw new NoResponseError(
+            `no response: ${unanswered} attempt${unanswered === 1 ? '' : 's'} timed out (up to ${seconds} s each)`,
+          );
+        }
+      };
+    },
+    { step: 'deserialize', name: 'ivschatAuditorSilenceLimit' },
+  );
+  return client;
+}
+
+function withEndpointInErrors<C extends MiddlewareClient>(client: C): C {
   // The build step sees the serialized request (endpoint resolved) and, being outside the retry
   // loop, the final error of all attempts.
-  add(
+  addMiddleware(
+    client,
     (next) => async (args) => {
       try {
         return await next(args);

@@ -17,6 +17,14 @@ export interface LiveFlags {
  */
 export const DEFAULT_TIMEOUT_SECONDS = 3600;
 
+/**
+ * How the CLI talks to AWS. A person waits for it, so an endpoint that accepts connections and never
+ * answers must fail in seconds, not the 100 s five 10 s attempts on each of two calls take. IVS
+ * Chat and STS answer in well under a second, so 5 s per attempt is generous, and a call gives up
+ * after two unanswered attempts; throttling and server errors keep all five.
+ */
+export const CLI_CONNECTION: AwsConnection = { requestTimeoutMs: 5_000, silentAttempts: 2 };
+
 export interface LiveSettings {
   regions: string[];
   connection: AwsConnection;
@@ -40,7 +48,7 @@ export function liveSettings(flags: LiveFlags, env: NodeJS.ProcessEnv): LiveSett
   }
   return {
     regions: [...new Set(regions)],
-    connection: flags.endpoint ? { endpoint: flags.endpoint } : {},
+    connection: { ...CLI_CONNECTION, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) },
     apiBudgetTps: flags.apiBudget,
   };
 }

@@ -1,3 +1,4 @@
+import { isRegionName } from '../core/arn.js';
 import { compareFindings } from '../core/report.js';
 import type { Finding, Report, Severity } from '../core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
@@ -95,9 +96,6 @@ export function openInReport(report: Report): Finding[] {
   return report.findings.filter((f) => f.status === 'new' || f.status === 'open');
 }
 
-/** What a region name looks like (`us-east-1`, `ap-southeast-2`): safe as a host name label. */
-const REGION_LABEL = /^[a-z]{2}(-[a-z0-9]+)+$/;
-
 /**
  * The AWS console page of a chat room. Built only from percent-encoded parts, so it is a trusted
  * URL that renderers insert as-is (never through `escapeSlack`, which would defang it). A region
@@ -106,7 +104,7 @@ const REGION_LABEL = /^[a-z]{2}(-[a-z0-9]+)+$/;
  */
 export function consoleUrl(f: Pick<Finding, 'region' | 'roomId' | 'roomArn'>): string {
   const region = urlPart(f.region);
-  const host = REGION_LABEL.test(f.region) ? `${f.region}.console.aws.amazon.com` : 'console.aws.amazon.com';
+  const host = isRegionName(f.region) ? `${f.region}.console.aws.amazon.com` : 'console.aws.amazon.com';
   const roomId = urlPart(f.roomId || f.roomArn.split('/').at(-1) || '');
   return `https://${host}/ivs/home?region=${region}#/chat/rooms/${roomId}`;
 }
