@@ -15,7 +15,7 @@ import { FileStateStore } from '../state/file-store.js';
 import { statelessStore } from '../state/store.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
-import { DEFAULT_TIMEOUT_SECONDS, type LiveFlags, liveSettings } from './live-flags.js';
+import { CLI_CONNECTION, DEFAULT_TIMEOUT_SECONDS, type LiveFlags, liveSettings } from './live-flags.js';
 import { auditRoomsFile } from './offline.js';
 import { checkFilePaths, writablePath } from './paths.js';
 import { defaultPoliciesDir } from './policies-dir.js';
@@ -332,7 +332,8 @@ function policiesDirArgument(policiesDefault: { dir: string; description: string
 function publisherFor(topicArn: string, endpoint: string | undefined) {
   const region = topicRegion(topicArn);
   if (!region) throw new ConfigError('--publish', `not an SNS topic ARN: ${topicArn}`);
-  return snsPublisher(snsClient(region, endpoint ? { endpoint } : {}), topicArn);
+  // The same bounded connection as the audit: a silent endpoint must not hold the publish either.
+  return snsPublisher(snsClient(region, { ...CLI_CONNECTION, ...(endpoint ? { endpoint } : {}) }), topicArn);
 }
 
 function handleError(error: unknown, io: CliIo): number {
