@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../lambda/cli/main.js';
 import type { Report } from '../../lambda/core/types.js';
+import { compliantRoom } from '../fixtures.js';
 
 // An endpoint that accepts connections and never answers, with no --timeout: the CLI's own
 // connection settings must end the run well before a person gives up on it.
@@ -30,7 +34,6 @@ describe('audit against a silent endpoint, without --timeout', () => {
     async () => {
       let stdout = '';
       let stderr = '';
-      const started = Date.now();
       const code = await runCli(
         ['audit', '--endpoint', endpoint, '--region', 'us-east-1', '--format', 'json'],
         {
@@ -43,15 +46,55 @@ describe('audit against a silent endpoint, without --timeout', () => {
           env: { NO_COLOR: '1' },
         },
       );
-      const elapsed = Date.now() - started;
+      // Bounded by construction (two 5 s attempts per call, not the SDK's five of 10 s): the
+      // messages prove it, and the test's own timeout catches a regression without a timed assertion.
       expect({ code, stderr }).toEqual({ code: 3, stderr: '' });
-      expect(elapsed).toBeLessThan(BOUND_MS);
       const report = JSON.parse(stdout) as Report;
       expect(report.complete).toBe(false);
       expect(report.errors.map((e) => `${e.operation}: ${e.code} ${e.message}`)).toEqual([
         `GetCallerIdentity: NoResponseError no response: 2 attempts timed out (up to 5 s each) (calling ${endpoint})`,
         `ListRooms: NoResponseError no response: 2 attempts timed out (up to 5 s each) (calling ${endpoint})`,
       ]);
+    },
+    2 * BOUND_MS,
+  );
+
+  it(
+    'a --publish to a silent endpoint prints the report, then exits 3 naming the publish',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'silent-publish-'));
+      try {
+        const input = join(dir, 'rooms.json');
+        writeFileSync(input, JSON.stringify([compliantRoom({ maximumMessageLength: 500 }, 'Long01')]));
+        let stdout = '';
+        let stderr = '';
+        const code = await runCli(
+          [
+            'audit',
+            '--input',
+            input,
+            '--publish',
+            'arn:aws:sns:us-east-1:123456789012:alerts',
+            '--endpoint',
+            endpoint,
+          ],
+          {
+            stdout: (t) => {
+              stdout += t;
+            },
+            stderr: (t) => {
+              stderr += t;
+            },
+            env: { NO_COLOR: '1' },
+          },
+        );
+        expect(code).toBe(3);
+        expect(stdout).toContain('maximumMessageLength is 500');
+        expect(stderr).toContain('SNS publish to arn:aws:sns:us-east-1:123456789012:alerts failed');
+        expect(stderr).toContain('2 attempts timed out');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     2 * BOUND_MS,
   );
