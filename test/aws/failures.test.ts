@@ -5,6 +5,7 @@ import { callerAccountId, ivschatClient } from '../../lambda/aws/clients.js';
 import { inventoryRegion, toAuditError } from '../../lambda/aws/inventory.js';
 import { RunStoppedError } from '../../lambda/cli/run-bound.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
+import { close, listen, port } from '../loopback.js';
 
 // Endpoints that are not AWS: one answers 404 with an empty body, one accepts and never answers.
 let notFound: Server;
@@ -163,13 +164,3 @@ describe('a run stopped through its signal', () => {
     expect(seen).toEqual(['listing 2 0 2', 'fetching 2 0 2', 'fetching 2 1 1', 'fetching 2 2 0']);
   });
 });
-
-function listen(server: Server | TcpServer): Promise<void> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-}
-function port(server: Server | TcpServer): number {
-  return (server.address() as { port: number }).port;
-}
-function close(server: Server | TcpServer): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}

@@ -9,6 +9,7 @@ import {
   NoResponseError,
 } from '../../lambda/aws/clients.js';
 import { toAuditError } from '../../lambda/aws/inventory.js';
+import { close, listen, port } from '../loopback.js';
 
 // `silentAttempts` bounds what an endpoint that accepts connections and never answers costs a call,
 // without taking attempts away from throttling or server errors.
@@ -113,13 +114,3 @@ describe('Connection: silentAttempts', () => {
     expect(silentConnections).toBe(3);
   });
 });
-
-function listen(server: Server | TcpServer): Promise<void> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-}
-function port(server: Server | TcpServer): number {
-  return (server.address() as { port: number }).port;
-}
-function close(server: Server | TcpServer): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}

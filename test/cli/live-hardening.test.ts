@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CliIo, runCli } from '../../lambda/cli/main.js';
 import type { Report } from '../../lambda/core/types.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
+import { close, listen, port } from '../loopback.js';
 
 // The live path's hardening: a bounded run, errors that name the endpoint, progress on a terminal,
 // Ctrl-C, a failed publish, and the small usability fixes.
@@ -289,13 +290,3 @@ describe('usability', () => {
     expect(help.stdout.replace(/\s+/g, ' ')).toContain('the bundled policies');
   });
 });
-
-function listen(server: Server | TcpServer): Promise<void> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-}
-function port(server: Server | TcpServer): number {
-  return (server.address() as { port: number }).port;
-}
-function close(server: Server | TcpServer): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
