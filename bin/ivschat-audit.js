@@ -4,6 +4,15 @@ import { getEventListeners } from 'node:events';
 import { register } from 'tsx/esm/api';
 
 register();
+
+// `ivschat-audit audit --help | head`: a reader that closes the pipe early ends the CLI quietly, with
+// its exit code when it has one and otherwise 141 (128 + SIGPIPE, as other Unix tools end there).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 141);
+    throw error;
+  });
+}
 const { runCli } = await import('../lambda/cli/main.ts');
 
 // The first Ctrl-C stops a live run cleanly (partial report, room cache saved, exit 3); a second

@@ -163,10 +163,14 @@ function compileSchema(
   schema: object | boolean,
   problems: PolicyError[],
 ): ValidateFunction<RoomDocument> | undefined {
-  // Patterns first: the meta-schema's `format: "regex"` would refuse them too, without the reason.
-  const patterns = unrunnablePatterns(schema, pointer);
-  if (patterns.length > 0) {
-    problems.push(...patterns.map((p) => new PolicyError(file, p.pointer, p.detail)));
+  // Patterns and keywords first, together: the meta-schema's `format: "regex"` would refuse a pattern
+  // without the reason, and a user fixing a pattern should learn of a misspelt keyword in the same run.
+  const structural = [
+    ...unrunnablePatterns(schema, pointer),
+    ...unknownKeywords(schema, pointer, ajv.RULES.keywords),
+  ];
+  if (structural.length > 0) {
+    problems.push(...structural.map((p) => new PolicyError(file, p.pointer, p.detail)));
     return undefined;
   }
   if (!ajv.validateSchema(schema)) {
@@ -175,11 +179,6 @@ function compileSchema(
         new PolicyError(file, `${pointer}${e.instancePath}`, `not a valid JSON Schema: ${e.message}`),
       );
     }
-    return undefined;
-  }
-  const unknown = unknownKeywords(schema, pointer, ajv.RULES.keywords);
-  if (unknown.length > 0) {
-    problems.push(...unknown.map((p) => new PolicyError(file, p.pointer, p.detail)));
     return undefined;
   }
   try {

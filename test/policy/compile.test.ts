@@ -112,6 +112,17 @@ describe('compilePolicySet: unknown keywords', () => {
     ]);
   });
 
+  it('reports a misspelt keyword and an unrunnable pattern of the same rule together', () => {
+    expect(
+      problems({
+        rule: { properties: { name: { pattern: '^(?=a)b$', maxLenght: 10 } } },
+      }),
+    ).toEqual([
+      'policies/custom.json /rule/properties/name/pattern: pattern "^(?=a)b$" uses a lookahead "(?=", which cannot run in linear time',
+      'policies/custom.json /rule/properties/name/maxLenght: unknown keyword "maxLenght" (did you mean "maxLength"?); a misspelt keyword would silently check nothing',
+    ]);
+  });
+
   it('does not mistake data (const, enum, errorMessage) or property names for keywords', () => {
     expect(
       problems({
