@@ -1,7 +1,10 @@
-/** Fault injection: deterministic 5xx, access denied per region, rooms that vanish between List and Get. */
+/**
+ * Fault injection: deterministic 5xx, access denied per region, AssumeRole denied per account,
+ * rooms that vanish between List and Get.
+ */
 import { prng } from './prng.js';
 
-export type FaultService = 'ivschat' | 'sns' | 'sts';
+export type FaultService = 'ivschat' | 'sns' | 'sts' | 'organizations';
 
 export interface FaultOptions {
   /** Probability (0–1) that a request answers a 5xx (IVS Chat: InternalServerException 500). Deterministic: see `seed`. */
@@ -16,6 +19,8 @@ export interface FaultOptions {
   serverErrorServices?: FaultService[];
   /** Every IVS Chat call signed for one of these regions answers AccessDeniedException 403. */
   accessDeniedRegions?: string[];
+  /** STS AssumeRole into one of these accounts answers AccessDenied 403 (as for an unknown account). */
+  assumeRoleDeniedAccounts?: string[];
   /** Rooms (ARN, id or name) that ListRooms still lists but every other call answers ResourceNotFoundException. */
   vanishingRooms?: string[];
   /** Rooms (ARN, id or name) really deleted right after a ListRooms page has listed them. */
@@ -60,6 +65,10 @@ export class Faults {
 
   accessDenied(region: string): boolean {
     return this.options.accessDeniedRegions?.includes(region) ?? false;
+  }
+
+  assumeRoleDenied(accountId: string): boolean {
+    return this.options.assumeRoleDeniedAccounts?.includes(accountId) ?? false;
   }
 
   isVanishing(room: RoomRef): boolean {
