@@ -19,6 +19,11 @@ export interface FaultOptions {
   serverErrorServices?: FaultService[];
   /** Every IVS Chat call signed for one of these regions answers AccessDeniedException 403. */
   accessDeniedRegions?: string[];
+  /**
+   * Every IVS Chat call signed by one of these accounts (`111111111111`), or by it in one region
+   * (`111111111111/eu-west-1`), answers AccessDeniedException 403: a member role without IVS Chat rights.
+   */
+  accessDeniedAccounts?: string[];
   /** STS AssumeRole into one of these accounts answers AccessDenied 403 (as for an unknown account). */
   assumeRoleDeniedAccounts?: string[];
   /** Rooms (ARN, id or name) that ListRooms still lists but every other call answers ResourceNotFoundException. */
@@ -63,8 +68,13 @@ export class Faults {
     return rate > 0 && this.random() < rate;
   }
 
-  accessDenied(region: string): boolean {
-    return this.options.accessDeniedRegions?.includes(region) ?? false;
+  accessDenied(region: string, accountId: string): boolean {
+    const accounts = this.options.accessDeniedAccounts ?? [];
+    return (
+      (this.options.accessDeniedRegions?.includes(region) ?? false) ||
+      accounts.includes(accountId) ||
+      accounts.includes(`${accountId}/${region}`)
+    );
   }
 
   assumeRoleDenied(accountId: string): boolean {

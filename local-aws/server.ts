@@ -153,10 +153,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       for (const s of counters) f(s);
     };
     count((s) => s.call(region, operation));
-    if (service === 'ivschat' && faults.accessDenied(region)) {
+    if (service === 'ivschat' && faults.accessDenied(region, caller.accountId)) {
       count((s) => s.error(region, operation));
       return ivschatError(403, 'AccessDeniedException', {
-        message: `User: ${caller.arn} is not authorized to perform: ivschat:${operation} (local-aws fault: access denied in ${region})`,
+        message: `User: ${caller.arn} is not authorized to perform: ivschat:${operation} (local-aws fault: access denied for ${caller.accountId} in ${region})`,
       });
     }
     if (!quotas.admit(caller.accountId, region, operation)) {

@@ -1,4 +1,5 @@
 import {
+  AccessDeniedException as AccessDeniedExceptionIvschat,
   CreateRoomCommand,
   GetRoomCommand,
   IvschatClient,
@@ -185,6 +186,27 @@ describe('STS AssumeRole', () => {
     });
     expect(overHttp.status).toBe(200);
     expect((await rejection(assume(server, MEMBER_A))).name).toBe('AccessDenied');
+  });
+
+  it('accessDeniedAccounts: IVS Chat calls by that account (or by it in one region) answer AccessDeniedException 403', async () => {
+    const server = await start({
+      accounts: [MEMBER_A, MEMBER_B],
+      faults: { accessDeniedAccounts: [MEMBER_A, `${MEMBER_B}/eu-west-1`] },
+    });
+    const a = await assume(server, MEMBER_A);
+    const b = await assume(server, MEMBER_B);
+    const list = (creds: Creds, region: string) =>
+      ivschatAs(server, creds, region).send(new ListRoomsCommand({}));
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const err = await rejection(list(a, region));
+      expect(err).toBeInstanceOf(AccessDeniedExceptionIvschat);
+      expect(err.$metadata).toMatchObject({ httpStatusCode: 403 });
+      expect(err.message).toContain(`arn:aws:sts::${MEMBER_A}:assumed-role/`);
+    }
+    expect(await rejection(list(b, 'eu-west-1'))).toBeInstanceOf(AccessDeniedExceptionIvschat);
+    await list(b, 'us-east-1');
+    await list(credentials, 'eu-west-1');
+    expect(server.stats(MEMBER_A)['eu-west-1']?.ListRooms).toMatchObject({ calls: 1, errors: 1 });
   });
 
   it.each([
