@@ -331,7 +331,8 @@ export class IvschatService {
 
   /** Adds rooms directly (no HTTP, no validation, no quotas). Returns the stored documents. */
   seed(defaultRegion: string | undefined, rooms: SeedRoom[]): RoomDocument[] {
-    return rooms.map((seed) => {
+    // Build every room before storing any, so one bad seed leaves nothing half-seeded.
+    const built = rooms.map((seed) => {
       const fromArn = seed.arn ? ROOM_ARN.exec(seed.arn) : null;
       if (seed.arn && !fromArn) throw new Error(`seed room has an invalid arn: ${seed.arn}`);
       if (seed.accountId !== undefined && !/^\d{12}$/.test(seed.accountId)) {
@@ -357,9 +358,10 @@ export class IvschatService {
       };
       const handler = normalizeHandler(seed.messageReviewHandler);
       if (handler) room.messageReviewHandler = handler;
-      this.store(room).set(id, room);
-      return toDocument(room);
+      return room;
     });
+    for (const room of built) this.store(room).set(room.id, room);
+    return built.map(toDocument);
   }
 
   /**

@@ -324,7 +324,10 @@ describe('accounts: seeding and admin API', () => {
     ]);
     expect(server.rooms(undefined, MEMBER_B).map((r) => r.arn)).toEqual([byArn?.arn]);
     expect(server.accounts().map((a) => a.id)).toEqual(['000000000000', MEMBER_A, MEMBER_B]);
-    expect(() => server.seedRooms(undefined, [{ accountId: '12345' }])).toThrow(/accountId.*12345/);
+    expect(() =>
+      server.seedRooms(undefined, [{ name: 'fine', accountId: '333333333333' }, { accountId: '12345' }]),
+    ).toThrow(/accountId.*12345/);
+    expect(server.rooms().map((r) => r.name)).not.toContain('fine');
     expect(server.removeRoom(byArn?.arn as string)).toBe(true);
     expect(server.rooms(undefined, MEMBER_B)).toEqual([]);
   });
