@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { startLocalAws } from './server.js';
 
-const HELP = `local-aws: an in-repo emulator of IVS Chat, SNS and STS for the real AWS SDK clients.
+const HELP = `local-aws: an in-repo emulator of IVS Chat, SNS, STS and Organizations for the real AWS SDK clients.
 
 Usage: npm run local-aws -- [options]
 
@@ -13,6 +13,9 @@ Options:
   --port N                port to listen on (default 4566; 0 = any free port)
   --host H                address to bind (default 127.0.0.1)
   --seed FILE             JSON file of rooms to start with (e.g. local-aws/seed-rooms.json)
+  --account ID            an extra account (12 digits) besides 000000000000 (repeatable)
+  --suspended-account ID  an extra account listed as SUSPENDED; AssumeRole into it is denied (repeatable)
+  --deny-assume-role ID   STS AssumeRole into account ID answers AccessDenied (repeatable)
   --no-quotas             never throttle
   --quota-scale N         multiply every TPS quota by N (default 1)
   --latency MS            add MS milliseconds to every AWS request
@@ -36,6 +39,9 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       seed: { type: 'string' },
+      account: { type: 'string', multiple: true },
+      'suspended-account': { type: 'string', multiple: true },
+      'deny-assume-role': { type: 'string', multiple: true },
       'no-quotas': { type: 'boolean' },
       'quota-scale': { type: 'string' },
       latency: { type: 'string' },
@@ -59,12 +65,17 @@ async function main(): Promise<void> {
     port: num('port', values.port) ?? 4566,
     host: values.host ?? '127.0.0.1',
     ...(values.seed ? { seed: values.seed } : {}),
+    accounts: [
+      ...(values.account ?? []),
+      ...(values['suspended-account'] ?? []).map((id) => ({ id, status: 'SUSPENDED' as const })),
+    ],
     quotas: { enabled: !values['no-quotas'], ...(quotaScale !== undefined ? { scale: quotaScale } : {}) },
     latencyMs: num('latency', values.latency) ?? 0,
     faults: {
       ...(errorRate !== undefined ? { serverErrorRate: errorRate } : {}),
       ...(errorSeed !== undefined ? { seed: errorSeed } : {}),
       ...(values['access-denied'] ? { accessDeniedRegions: values['access-denied'] } : {}),
+      ...(values['deny-assume-role'] ? { assumeRoleDeniedAccounts: values['deny-assume-role'] } : {}),
     },
     ...(values.verbose ? { log: (line: string) => console.log(`${new Date().toISOString()} ${line}`) } : {}),
   });
@@ -72,8 +83,10 @@ async function main(): Promise<void> {
   const counts = new Map<string, number>();
   for (const room of aws.rooms()) counts.set(room.region, (counts.get(room.region) ?? 0) + 1);
   const seeded = [...counts].map(([region, n]) => `${n} in ${region}`).join(', ') || 'none';
+  const accountIds = aws.accounts().map((a) => (a.status === 'ACTIVE' ? a.id : `${a.id} (${a.status})`));
   const e = aws.endpoint;
   console.log(`local-aws listening on ${e}  (rooms: ${seeded}; quotas ${values['no-quotas'] ? 'off' : `on ×${quotaScale ?? 1}`})
+Accounts: ${accountIds.join(', ')}  (sts assume-role --role-arn arn:aws:iam::<account>:role/<name> to act as one)
 
 Point the AWS SDK at it (any dummy credentials; the region comes from the client):
   new IvschatClient({ endpoint: '${e}', region: 'us-east-1',

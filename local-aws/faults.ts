@@ -1,7 +1,10 @@
-/** Fault injection: deterministic 5xx, access denied per region, rooms that vanish between List and Get. */
+/**
+ * Fault injection: deterministic 5xx, access denied per region, AssumeRole denied per account,
+ * rooms that vanish between List and Get.
+ */
 import { prng } from './prng.js';
 
-export type FaultService = 'ivschat' | 'sns' | 'sts';
+export type FaultService = 'ivschat' | 'sns' | 'sts' | 'organizations';
 
 export interface FaultOptions {
   /** Probability (0–1) that a request answers a 5xx (IVS Chat: InternalServerException 500). Deterministic: see `seed`. */
@@ -16,6 +19,13 @@ export interface FaultOptions {
   serverErrorServices?: FaultService[];
   /** Every IVS Chat call signed for one of these regions answers AccessDeniedException 403. */
   accessDeniedRegions?: string[];
+  /**
+   * Every IVS Chat call signed by one of these accounts (`111111111111`), or by it in one region
+   * (`111111111111/eu-west-1`), answers AccessDeniedException 403: a member role without IVS Chat rights.
+   */
+  accessDeniedAccounts?: string[];
+  /** STS AssumeRole into one of these accounts answers AccessDenied 403 (as for an unknown account). */
+  assumeRoleDeniedAccounts?: string[];
   /** Rooms (ARN, id or name) that ListRooms still lists but every other call answers ResourceNotFoundException. */
   vanishingRooms?: string[];
   /** Rooms (ARN, id or name) really deleted right after a ListRooms page has listed them. */
@@ -58,8 +68,17 @@ export class Faults {
     return rate > 0 && this.random() < rate;
   }
 
-  accessDenied(region: string): boolean {
-    return this.options.accessDeniedRegions?.includes(region) ?? false;
+  accessDenied(region: string, accountId: string): boolean {
+    const accounts = this.options.accessDeniedAccounts ?? [];
+    return (
+      (this.options.accessDeniedRegions?.includes(region) ?? false) ||
+      accounts.includes(accountId) ||
+      accounts.includes(`${accountId}/${region}`)
+    );
+  }
+
+  assumeRoleDenied(accountId: string): boolean {
+    return this.options.assumeRoleDeniedAccounts?.includes(accountId) ?? false;
   }
 
   isVanishing(room: RoomRef): boolean {

@@ -10,13 +10,17 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 export interface SigV4Scope {
   region: string;
   service?: string;
+  /** Who signed: maps a key minted by STS AssumeRole back to its account. */
+  accessKeyId?: string;
 }
 
-/** `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-west-2/ivschat/aws4_request, ...` → region + service. */
+/** `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-west-2/ivschat/aws4_request, ...` → key, region, service. */
 export function parseSigV4Scope(authorization: string | undefined): SigV4Scope {
-  const match = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/.exec(authorization ?? '');
-  if (!match?.[1]) return { region: DEFAULT_REGION };
-  return { region: match[1], service: match[2] };
+  const match = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/.exec(
+    authorization ?? '',
+  );
+  if (!match?.[2]) return { region: DEFAULT_REGION };
+  return { region: match[2], service: match[3], accessKeyId: match[1] };
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {

@@ -1,7 +1,9 @@
 /** Public entry point of the local AWS emulator (see local-aws/README.md). */
+export type { AccountInfo, AccountSeed, AccountStatus } from './accounts.js';
 export type { FaultOptions, FaultService } from './faults.js';
 export { ACCOUNT_ID } from './http.js';
 export type { SeedRoom } from './ivschat.js';
+export { ORGANIZATION_ID } from './organizations.js';
 export { IVSCHAT_RATE_LIMITS, type QuotaConfig, type QuotaOptions } from './quota.js';
 export { type LocalAws, type LocalAwsOptions, loadSeedFile, startLocalAws } from './server.js';
 export type { MessageAttribute, PublishedMessage, Subscription, Topic } from './sns.js';

@@ -1,19 +1,24 @@
 /**
  * Amazon IVS Chat rooms (REST-JSON protocol), as the SDK sends them:
  * POST /CreateRoom /GetRoom /UpdateRoom /DeleteRoom /ListRooms,
- * POST|DELETE|GET /tags/{resourceArn}. Each region keeps its own rooms.
+ * POST|DELETE|GET /tags/{resourceArn}. Each account × region keeps its own rooms.
  */
 import { randomInt } from 'node:crypto';
 import type { RoomDocument } from '../lambda/core/types.js';
 import type { Faults } from './faults.js';
 import { ACCOUNT_ID, DEFAULT_REGION, json, type LocalResponse } from './http.js';
 
-/** A room to seed: RoomDocument-like; `arn`/`id` optional (generated), `region` defaults to us-east-1. */
+/**
+ * A room to seed: RoomDocument-like; `arn`/`id` optional (generated), `region` defaults to us-east-1,
+ * `accountId` to the default account (an `arn` wins over both).
+ */
 export interface SeedRoom extends Partial<RoomDocument> {
   region?: string;
+  accountId?: string;
 }
 
 interface Room {
+  accountId: string;
   region: string;
   arn: string;
   id: string;
@@ -45,6 +50,7 @@ export interface IvschatRoute {
 }
 
 export interface IvschatRequest extends IvschatRoute {
+  accountId: string;
   region: string;
   body: string;
   query: URLSearchParams;
@@ -63,8 +69,8 @@ export function newRoomId(): string {
   return id;
 }
 
-export function roomArn(region: string, id: string): string {
-  return `arn:aws:ivschat:${region}:${ACCOUNT_ID}:room/${id}`;
+export function roomArn(region: string, id: string, accountId = ACCOUNT_ID): string {
+  return `arn:aws:ivschat:${region}:${accountId}:room/${id}`;
 }
 
 /** Maps a request path + method to an operation; undefined when it is not an IVS Chat path. */
@@ -290,8 +296,18 @@ function decodeToken(token: string): { u: string; i: string } {
   throw otherValidationError('The nextToken is invalid.');
 }
 
+/** Where a room lives: rooms of different accounts never see each other. */
+interface Place {
+  accountId: string;
+  region: string;
+}
+
+function placeKey({ accountId, region }: Place): string {
+  return `${accountId}\u0000${region}`;
+}
+
 export class IvschatService {
-  private regions = new Map<string, Map<string, Room>>();
+  private places = new Map<string, Map<string, Room>>();
   private lastTime = 0;
 
   constructor(private readonly faults: Faults) {}
@@ -303,27 +319,34 @@ export class IvschatService {
     return new Date(t).toISOString();
   }
 
-  private store(region: string): Map<string, Room> {
-    let rooms = this.regions.get(region);
+  private store(place: Place): Map<string, Room> {
+    const key = placeKey(place);
+    let rooms = this.places.get(key);
     if (!rooms) {
       rooms = new Map();
-      this.regions.set(region, rooms);
+      this.places.set(key, rooms);
     }
     return rooms;
   }
 
   /** Adds rooms directly (no HTTP, no validation, no quotas). Returns the stored documents. */
   seed(defaultRegion: string | undefined, rooms: SeedRoom[]): RoomDocument[] {
-    return rooms.map((seed) => {
+    // Build every room before storing any, so one bad seed leaves nothing half-seeded.
+    const built = rooms.map((seed) => {
       const fromArn = seed.arn ? ROOM_ARN.exec(seed.arn) : null;
       if (seed.arn && !fromArn) throw new Error(`seed room has an invalid arn: ${seed.arn}`);
+      if (seed.accountId !== undefined && !/^\d{12}$/.test(seed.accountId)) {
+        throw new Error(`seed room has an invalid accountId (12 digits expected): ${seed.accountId}`);
+      }
       const region = fromArn?.[1] ?? seed.region ?? defaultRegion ?? DEFAULT_REGION;
+      const accountId = fromArn?.[2] ?? seed.accountId ?? ACCOUNT_ID;
       const id = fromArn?.[3] ?? seed.id ?? newRoomId();
       const now = this.now();
       const createTime = seed.createTime ? new Date(seed.createTime).toISOString() : now;
       const room: Room = {
+        accountId,
         region,
-        arn: seed.arn ?? roomArn(region, id),
+        arn: seed.arn ?? roomArn(region, id, accountId),
         id,
         name: seed.name ?? '',
         createTime,
@@ -335,28 +358,38 @@ export class IvschatService {
       };
       const handler = normalizeHandler(seed.messageReviewHandler);
       if (handler) room.messageReviewHandler = handler;
-      this.store(region).set(id, room);
-      return toDocument(room);
+      return room;
     });
+    for (const room of built) this.store(room).set(room.id, room);
+    return built.map(toDocument);
   }
 
-  /** Every room (of one region, or all), as GetRoom would answer, sorted by updateTime descending. */
-  rooms(region?: string): (RoomDocument & { region: string })[] {
-    const all = region
-      ? [...this.store(region).values()]
-      : [...this.regions.values()].flatMap((m) => [...m.values()]);
-    return all.sort(compareRooms).map((room) => ({ ...toDocument(room), region: room.region }));
+  /**
+   * Every room (optionally of one region and/or account), as GetRoom would answer plus where it
+   * lives, sorted by updateTime descending.
+   */
+  rooms(region?: string, accountId?: string): (RoomDocument & { region: string; accountId: string })[] {
+    const all = [...this.places.values()]
+      .flatMap((m) => [...m.values()])
+      .filter(
+        (r) =>
+          (region === undefined || r.region === region) &&
+          (accountId === undefined || r.accountId === accountId),
+      );
+    return all
+      .sort(compareRooms)
+      .map((room) => ({ ...toDocument(room), region: room.region, accountId: room.accountId }));
   }
 
   /** Deletes a room behind the API's back (e.g. "deleted between List and Get"). */
   removeRoom(arn: string): boolean {
     const m = ROOM_ARN.exec(arn);
-    if (!m?.[1] || !m[3]) return false;
-    return this.regions.get(m[1])?.delete(m[3]) ?? false;
+    if (!m?.[1] || !m[2] || !m[3]) return false;
+    return this.places.get(placeKey({ accountId: m[2], region: m[1] }))?.delete(m[3]) ?? false;
   }
 
   clear(): void {
-    this.regions.clear();
+    this.places.clear();
   }
 
   handle(req: IvschatRequest): LocalResponse {
@@ -372,28 +405,25 @@ export class IvschatService {
       }
       switch (req.operation) {
         case 'CreateRoom':
-          return json(200, this.createRoom(req.region, input));
+          return json(200, this.createRoom(req, input));
         case 'GetRoom':
-          return json(
-            200,
-            toDocument(this.find(req.region, checkIdentifier('identifier', input.identifier))),
-          );
+          return json(200, toDocument(this.find(req, checkIdentifier('identifier', input.identifier))));
         case 'UpdateRoom':
-          return json(200, this.updateRoom(req.region, input));
+          return json(200, this.updateRoom(req, input));
         case 'DeleteRoom': {
-          const room = this.find(req.region, checkIdentifier('identifier', input.identifier));
-          this.store(req.region).delete(room.id);
+          const room = this.find(req, checkIdentifier('identifier', input.identifier));
+          this.store(req).delete(room.id);
           return { status: 204 };
         }
         case 'ListRooms':
-          return json(200, this.listRooms(req.region, input));
+          return json(200, this.listRooms(req, input));
         case 'ListTagsForResource':
-          return json(200, { tags: { ...this.findResource(req.region, req.resourceArn).tags } });
+          return json(200, { tags: { ...this.findResource(req, req.resourceArn).tags } });
         case 'TagResource':
-          this.tagResource(req.region, req.resourceArn, input.tags);
+          this.tagResource(req, req.resourceArn, input.tags);
           return json(200, {});
         case 'UntagResource':
-          this.untagResource(req.region, req.resourceArn, req.query.getAll('tagKeys'));
+          this.untagResource(req, req.resourceArn, req.query.getAll('tagKeys'));
           return json(200, {});
       }
     } catch (err) {
@@ -402,23 +432,24 @@ export class IvschatService {
     }
   }
 
-  private find(region: string, identifier: string): Room {
+  private find(place: Place, identifier: string): Room {
     const m = ROOM_ARN.exec(identifier);
-    const room = m?.[1] === region && m[2] === ACCOUNT_ID && m[3] ? this.store(region).get(m[3]) : undefined;
+    const room =
+      m?.[1] === place.region && m[2] === place.accountId && m[3] ? this.store(place).get(m[3]) : undefined;
     if (!room || this.faults.isVanishing(room)) throw notFound(identifier);
     return room;
   }
 
-  private findResource(region: string, resourceArn: string | undefined): Room {
+  private findResource(place: Place, resourceArn: string | undefined): Room {
     const c = new Checker();
     c.string('resourceArn', resourceArn, { min: 1, max: 128, pattern: RESOURCE_ARN });
     c.throwIfAny();
     const arn = resourceArn as string;
     if (!ROOM_ARN.test(arn)) throw notFound(arn, 'LOGGING_CONFIGURATION');
-    return this.find(region, arn);
+    return this.find(place, arn);
   }
 
-  private createRoom(region: string, input: Input): RoomDocument {
+  private createRoom(place: Place, input: Input): RoomDocument {
     const c = new Checker();
     checkRoomFields(c, input);
     checkTags(c, input.tags, false);
@@ -426,8 +457,9 @@ export class IvschatService {
     const id = newRoomId();
     const now = this.now();
     const room: Room = {
-      region,
-      arn: roomArn(region, id),
+      accountId: place.accountId,
+      region: place.region,
+      arn: roomArn(place.region, id, place.accountId),
       id,
       name: (input.name as string | undefined) ?? '',
       createTime: now,
@@ -441,16 +473,16 @@ export class IvschatService {
     };
     const handler = normalizeHandler(input.messageReviewHandler);
     if (handler) room.messageReviewHandler = handler;
-    this.store(region).set(id, room);
+    this.store(place).set(id, room);
     return toDocument(room);
   }
 
-  private updateRoom(region: string, input: Input): RoomDocument {
+  private updateRoom(place: Place, input: Input): RoomDocument {
     const identifier = checkIdentifier('identifier', input.identifier);
     const c = new Checker();
     checkRoomFields(c, input);
     c.throwIfAny();
-    const room = this.find(region, identifier);
+    const room = this.find(place, identifier);
     if (input.name !== undefined) room.name = input.name as string;
     if (input.maximumMessageLength !== undefined)
       room.maximumMessageLength = input.maximumMessageLength as number;
@@ -469,7 +501,7 @@ export class IvschatService {
     return toDocument(room);
   }
 
-  private listRooms(region: string, input: Input): { rooms: Record<string, unknown>[]; nextToken?: string } {
+  private listRooms(place: Place, input: Input): { rooms: Record<string, unknown>[]; nextToken?: string } {
     const c = new Checker();
     if (input.maxResults !== undefined) c.int('maxResults', input.maxResults, 1, 50);
     if (input.name !== undefined) c.string('name', input.name, { max: 128, pattern: ROOM_NAME });
@@ -487,7 +519,7 @@ export class IvschatService {
     c.throwIfAny();
 
     const maxResults = (input.maxResults as number | undefined) ?? 50;
-    let rooms = [...this.store(region).values()].filter(
+    let rooms = [...this.store(place).values()].filter(
       (r) =>
         (input.name === undefined || r.name === input.name) &&
         (input.messageReviewHandlerUri === undefined ||
@@ -505,16 +537,16 @@ export class IvschatService {
     const last = page[page.length - 1];
     if (rooms.length > maxResults && last) result.nextToken = encodeToken(last);
     for (const room of page) {
-      if (this.faults.deleteAfterListing(room)) this.store(region).delete(room.id);
+      if (this.faults.deleteAfterListing(room)) this.store(place).delete(room.id);
     }
     return result;
   }
 
-  private tagResource(region: string, resourceArn: string | undefined, tags: unknown): void {
+  private tagResource(place: Place, resourceArn: string | undefined, tags: unknown): void {
     const c = new Checker();
     checkTags(c, tags, true);
     c.throwIfAny();
-    const room = this.findResource(region, resourceArn);
+    const room = this.findResource(place, resourceArn);
     const merged = { ...room.tags, ...(tags as Record<string, string>) };
     if (Object.keys(merged).length > 50) {
       throw otherValidationError('A resource can have at most 50 tags.');
@@ -522,12 +554,12 @@ export class IvschatService {
     room.tags = merged;
   }
 
-  private untagResource(region: string, resourceArn: string | undefined, tagKeys: string[]): void {
+  private untagResource(place: Place, resourceArn: string | undefined, tagKeys: string[]): void {
     const c = new Checker();
     if (tagKeys.length < 1) c.fail('tagKeys', null, 'Member must have length greater than or equal to 1');
     if (tagKeys.length > 50) c.fail('tagKeys', tagKeys, 'Member must have length less than or equal to 50');
     c.throwIfAny();
-    const room = this.findResource(region, resourceArn);
+    const room = this.findResource(place, resourceArn);
     for (const key of tagKeys) delete room.tags[key];
   }
 }

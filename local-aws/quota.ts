@@ -1,5 +1,5 @@
 /**
- * Per region × operation token buckets at the documented IVS Chat API rates
+ * Per account × region × operation token buckets at the documented IVS Chat API rates
  * (Service Quotas → Amazon IVS Chat, "... rate" quotas; all TPS per account per region).
  * Burst (bucket capacity) = rate. `scale` multiplies every rate (e.g. 100 for fast benchmarks).
  */
@@ -92,11 +92,11 @@ export class QuotaManager {
   }
 
   /** True when the request is admitted; false → answer ThrottlingException. */
-  admit(region: string, operation: string): boolean {
+  admit(accountId: string, region: string, operation: string): boolean {
     if (!this.config.enabled) return true;
     const rate = this.rateFor(operation);
     if (rate === undefined) return true;
-    const key = `${region}\u0000${operation}`;
+    const key = `${accountId}\u0000${region}\u0000${operation}`;
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = new TokenBucket(rate, Math.max(1, rate), this.clock());

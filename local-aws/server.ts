@@ -1,19 +1,22 @@
 /**
- * The local AWS emulator: one HTTP server speaking IVS Chat (REST-JSON), SNS and STS (awsQuery),
- * routed by path / `Action` form field / the SigV4 credential scope (region + service).
+ * The local AWS emulator: one HTTP server speaking IVS Chat (REST-JSON), SNS and STS (awsQuery) and
+ * Organizations (JSON 1.1), routed by path / `Action` form field / `X-Amz-Target` / the SigV4
+ * credential scope (region + service). The signing access key id says which account a request acts as.
  * Admin endpoints under /_local/ (see local-aws/README.md).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { RoomDocument } from '../lambda/core/types.js';
+import { type AccountInfo, type AccountSeed, Accounts, type Caller } from './accounts.js';
 import { type FaultOptions, type FaultService, Faults } from './faults.js';
 import { json, type LocalResponse, parseSigV4Scope, readBody, send } from './http.js';
 import { IvschatService, ivschatError, routeIvschat, type SeedRoom } from './ivschat.js';
 import { listen } from './listen.js';
+import { ORGANIZATIONS_TARGET_PREFIX, OrganizationsService, organizationsError } from './organizations.js';
 import { type QuotaConfig, QuotaManager, type QuotaOptions, resolveQuotaConfig } from './quota.js';
 import { type PublishedMessage, SnsService, type Subscription, snsError, type Topic } from './sns.js';
 import { Stats, type StatsSnapshot } from './stats.js';
-import { handleSts, stsError } from './sts.js';
+import { StsService, stsError } from './sts.js';
 
 export interface LocalAwsOptions {
   /** 0 (default) = any free port. */
@@ -22,6 +25,11 @@ export interface LocalAwsOptions {
   host?: string;
   /** Rooms to start with, or the path of a JSON file holding them (array, or `{ "rooms": [...] }`). */
   seed?: SeedRoom[] | string;
+  /**
+   * Accounts besides the default 000000000000 (which is always there, as the management account).
+   * The accounts of seeded rooms are added too.
+   */
+  accounts?: (string | AccountSeed)[];
   quotas?: QuotaOptions;
   /** Added before every AWS request is processed. Default 0. */
   latencyMs?: number;
@@ -35,10 +43,17 @@ export interface LocalAws {
   endpoint: string;
   port: number;
   close(): Promise<void>;
-  /** Adds rooms directly (no HTTP, no quotas, no validation). `region` applies to rooms without their own. */
+  /**
+   * Adds rooms directly (no HTTP, no quotas, no validation). `region` applies to rooms without their
+   * own; a room's `accountId` (default 000000000000) becomes a known account.
+   */
   seedRooms(region: string | undefined, rooms: SeedRoom[]): RoomDocument[];
-  /** Current rooms (one region or all), GetRoom shape plus `region`, sorted by updateTime descending. */
-  rooms(region?: string): (RoomDocument & { region: string })[];
+  /** Current rooms (of one region and/or account, or all), GetRoom shape plus where they live, newest first. */
+  rooms(region?: string, accountId?: string): (RoomDocument & { region: string; accountId: string })[];
+  /** The accounts Organizations ListAccounts lists (and AssumeRole may enter), sorted by id. */
+  accounts(): AccountInfo[];
+  /** Adds accounts, or changes the name, email or status of known ones. */
+  addAccounts(accounts: (string | AccountSeed)[]): AccountInfo[];
   /** Deletes a room behind the API's back. */
   removeRoom(arn: string): boolean;
   /** Deletes every room in every region. */
@@ -50,7 +65,8 @@ export interface LocalAws {
   subscriptions(region?: string): Subscription[];
   /** Creates an SNS topic directly; returns its ARN. */
   createTopic(region: string, name: string): string;
-  stats(): StatsSnapshot;
+  /** Counters by region over all accounts, or of one account. */
+  stats(accountId?: string): StatsSnapshot;
   resetStats(): void;
   /** Replaces all fault settings ({} = no faults). */
   setFaults(faults: FaultOptions): void;
@@ -77,6 +93,8 @@ function throttled(service: Service, limit: number | undefined): LocalResponse {
     return ivschatError(429, 'ThrottlingException', body);
   }
   if (service === 'sns') return snsError(429, 'Throttled', 'Rate exceeded');
+  if (service === 'organizations')
+    return organizationsError(400, 'TooManyRequestsException', 'Rate exceeded');
   return stsError(400, 'Throttling', 'Rate exceeded');
 }
 
@@ -84,6 +102,7 @@ function serverError(service: Service): LocalResponse {
   const message = 'Internal server error (injected by local-aws)';
   if (service === 'ivschat') return ivschatError(500, 'InternalServerException', { message });
   if (service === 'sns') return snsError(500, 'InternalError', message, 'Receiver');
+  if (service === 'organizations') return organizationsError(500, 'ServiceException', message);
   return stsError(500, 'InternalFailure', message);
 }
 
@@ -91,58 +110,103 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const faults = new Faults(options.faults ?? {});
   const quotas = new QuotaManager(resolveQuotaConfig(options.quotas));
   const stats = new Stats();
+  const accountStats = new Map<string, Stats>();
+  const accounts = new Accounts(options.accounts ?? []);
   const ivschat = new IvschatService(faults);
   const sns = new SnsService();
+  const sts = new StsService(accounts, faults);
+  const organizations = new OrganizationsService(accounts);
   let latencyMs = options.latencyMs ?? 0;
   const log = options.log;
 
-  if (options.seed !== undefined) {
-    const rooms = typeof options.seed === 'string' ? await loadSeedFile(options.seed) : options.seed;
-    ivschat.seed(undefined, rooms);
+  function seedRooms(region: string | undefined, rooms: SeedRoom[]): RoomDocument[] {
+    const docs = ivschat.seed(region, rooms);
+    const ids = new Set(docs.map((d) => d.arn.split(':')[4] as string));
+    accounts.add([...ids].filter((id) => !accounts.get(id)));
+    return docs;
   }
 
-  /** Access denied → quota → injected 5xx → the service itself; counting all along. */
+  if (options.seed !== undefined) {
+    const rooms = typeof options.seed === 'string' ? await loadSeedFile(options.seed) : options.seed;
+    seedRooms(undefined, rooms);
+  }
+
+  function statsOf(accountId: string): Stats {
+    let s = accountStats.get(accountId);
+    if (!s) {
+      s = new Stats();
+      accountStats.set(accountId, s);
+    }
+    return s;
+  }
+
+  /** Access denied → quota → injected 5xx → the service itself; counting all along (in total and per account). */
   function pipeline(
     service: Service,
+    caller: Caller,
     region: string,
     operation: string,
     run: () => LocalResponse,
   ): LocalResponse {
-    stats.call(region, operation);
-    if (service === 'ivschat' && faults.accessDenied(region)) {
-      stats.error(region, operation);
+    const counters = [stats, statsOf(caller.accountId)];
+    const count = (f: (s: Stats) => void) => {
+      for (const s of counters) f(s);
+    };
+    count((s) => s.call(region, operation));
+    if (service === 'ivschat' && faults.accessDenied(region, caller.accountId)) {
+      count((s) => s.error(region, operation));
       return ivschatError(403, 'AccessDeniedException', {
-        message: `User: arn:aws:iam::000000000000:user/local-aws is not authorized to perform: ivschat:${operation} (local-aws fault: access denied in ${region})`,
+        message: `User: ${caller.arn} is not authorized to perform: ivschat:${operation} (local-aws fault: access denied for ${caller.accountId} in ${region})`,
       });
     }
-    if (!quotas.admit(region, operation)) {
-      stats.throttled(region, operation);
+    if (!quotas.admit(caller.accountId, region, operation)) {
+      count((s) => s.throttled(region, operation));
       return throttled(service, quotas.rateFor(operation));
     }
-    stats.admitted(region, operation);
+    count((s) => s.admitted(region, operation));
     if (faults.serverError(service, operation)) {
-      stats.error(region, operation);
+      count((s) => s.error(region, operation));
       return serverError(service);
     }
     const response = run();
-    if (response.status >= 400) stats.error(region, operation);
+    if (response.status >= 400) count((s) => s.error(region, operation));
     return response;
   }
 
   async function handleAws(req: IncomingMessage, url: URL): Promise<LocalResponse> {
     const method = req.method ?? 'GET';
     const scope = parseSigV4Scope(req.headers.authorization);
+    const caller = accounts.caller(scope.accessKeyId);
     const body = await readBody(req);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+
+    const target = String(req.headers['x-amz-target'] ?? '');
+    if (scope.service === 'organizations' || target.startsWith(ORGANIZATIONS_TARGET_PREFIX)) {
+      const operation = target.startsWith(ORGANIZATIONS_TARGET_PREFIX)
+        ? target.slice(ORGANIZATIONS_TARGET_PREFIX.length)
+        : undefined;
+      log?.(`${scope.region} organizations ${operation ?? 'Unknown'} as ${caller.accountId}`);
+      return pipeline('organizations', caller, scope.region, operation ?? 'Unknown', () =>
+        organizations.handle(operation, body, caller),
+      );
+    }
+    if (target !== '') {
+      return organizationsError(
+        400,
+        'UnknownOperationException',
+        `No service here answers X-Amz-Target ${target}`,
+      );
+    }
 
     const isForm = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
     if (scope.service !== 'ivschat' && (isForm || scope.service === 'sns' || scope.service === 'sts')) {
       const params = new URLSearchParams(body);
       const action = params.get('Action') ?? 'Unknown';
-      const service: Service = scope.service === 'sts' || action === 'GetCallerIdentity' ? 'sts' : 'sns';
-      log?.(`${scope.region} ${service} ${action}`);
-      return pipeline(service, scope.region, action, () =>
-        service === 'sts' ? handleSts(params) : sns.handle(scope.region, params),
+      const service: Service =
+        scope.service === 'sts' || action === 'GetCallerIdentity' || action === 'AssumeRole' ? 'sts' : 'sns';
+      log?.(`${scope.region} ${service} ${action} as ${caller.accountId}`);
+      return pipeline(service, caller, scope.region, action, () =>
+        service === 'sts' ? sts.handle(params, caller) : sns.handle(scope.region, params),
       );
     }
 
@@ -152,15 +216,22 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         message: `No operation at ${method} ${url.pathname}`,
       });
     }
-    log?.(`${scope.region} ivschat ${route.operation}`);
-    return pipeline('ivschat', scope.region, route.operation, () =>
-      ivschat.handle({ ...route, region: scope.region, body, query: url.searchParams }),
+    log?.(`${scope.region} ivschat ${route.operation} as ${caller.accountId}`);
+    return pipeline('ivschat', caller, scope.region, route.operation, () =>
+      ivschat.handle({
+        ...route,
+        accountId: caller.accountId,
+        region: scope.region,
+        body,
+        query: url.searchParams,
+      }),
     );
   }
 
   async function handleAdmin(req: IncomingMessage, url: URL): Promise<LocalResponse> {
     const method = req.method ?? 'GET';
     const region = url.searchParams.get('region') ?? undefined;
+    const accountId = url.searchParams.get('accountId') ?? undefined;
     const path = url.pathname.replace(/\/+$/, '');
     const readJson = async (): Promise<unknown> => {
       const text = await readBody(req);
@@ -170,10 +241,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       case 'GET /_local/health':
         return json(200, { ok: true });
       case 'GET /_local/stats':
-        return json(200, stats.snapshot());
+        return json(200, accountId ? (accountStats.get(accountId)?.snapshot() ?? {}) : stats.snapshot());
       case 'POST /_local/stats/reset':
       case 'DELETE /_local/stats':
         stats.reset();
+        accountStats.clear();
         return json(200, { ok: true });
       case 'GET /_local/sns/published': {
         const topicArn = url.searchParams.get('topicArn');
@@ -190,17 +262,31 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       case 'GET /_local/sns/subscriptions':
         return json(200, sns.subscriptions(region));
       case 'GET /_local/rooms':
-        return json(200, ivschat.rooms(region));
+        return json(200, ivschat.rooms(region, accountId));
       case 'POST /_local/rooms': {
         const body = await readJson();
         const rooms = Array.isArray(body) ? body : (body as { rooms?: unknown }).rooms;
         if (!Array.isArray(rooms))
           return json(400, { message: 'expected an array of rooms or { "rooms": [...] }' });
-        return json(200, ivschat.seed(region, rooms as SeedRoom[]));
+        const seeds = (rooms as SeedRoom[]).map((r) => (accountId && !r.accountId ? { ...r, accountId } : r));
+        return json(200, seedRooms(region, seeds));
       }
       case 'DELETE /_local/rooms':
         ivschat.clear();
         return json(200, { ok: true });
+      case 'GET /_local/accounts':
+        return json(200, accounts.list());
+      case 'POST /_local/accounts':
+      case 'PUT /_local/accounts': {
+        const body = await readJson();
+        if (!Array.isArray(body))
+          return json(400, { message: 'expected an array of account ids or { "id": ... } objects' });
+        try {
+          return json(200, accounts.add(body as (string | AccountSeed)[]));
+        } catch (err) {
+          return json(400, { message: err instanceof Error ? err.message : String(err) });
+        }
+      }
       case 'GET /_local/faults':
         return json(200, faults.current);
       case 'PUT /_local/faults':
@@ -256,8 +342,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
-    seedRooms: (region, rooms) => ivschat.seed(region, rooms),
-    rooms: (region) => ivschat.rooms(region),
+    seedRooms,
+    rooms: (region, accountId) => ivschat.rooms(region, accountId),
+    accounts: () => accounts.list(),
+    addAccounts: (seeds) => accounts.add(seeds),
     removeRoom: (arn) => ivschat.removeRoom(arn),
     clearRooms: () => ivschat.clear(),
     published: (region) => sns.published(region),
@@ -265,8 +353,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     topics: (region) => sns.listTopics(region),
     subscriptions: (region) => sns.subscriptions(region),
     createTopic: (region, name) => sns.createTopicDirect(region, name),
-    stats: () => stats.snapshot(),
-    resetStats: () => stats.reset(),
+    stats: (accountId) => (accountId ? (accountStats.get(accountId)?.snapshot() ?? {}) : stats.snapshot()),
+    resetStats: () => {
+      stats.reset();
+      accountStats.clear();
+    },
     setFaults: (f) => faults.set(f),
     faults: () => faults.current,
     setQuotas: (q) => quotas.configure(q),

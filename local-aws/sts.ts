@@ -1,7 +1,14 @@
-/** AWS STS (awsQuery protocol): GetCallerIdentity with the fixed local account. */
-import { ACCOUNT_ID, escapeXml, type LocalResponse, requestId, xml } from './http.js';
+/**
+ * AWS STS (awsQuery protocol): GetCallerIdentity and AssumeRole.
+ * Shapes follow the STS service model (2011-06-15); AccessDenied is STS's common 403 error.
+ */
+import type { Accounts, Caller } from './accounts.js';
+import type { Faults } from './faults.js';
+import { escapeXml, type LocalResponse, requestId, xml } from './http.js';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\x21-\x7e]+\/)?[\w+=,.@-]{1,64}$/;
+const SESSION_NAME = /^[\w+=,.@-]*$/;
 
 export function stsError(status: number, code: string, message: string): LocalResponse {
   return xml(
@@ -11,20 +18,102 @@ export function stsError(status: number, code: string, message: string): LocalRe
   );
 }
 
-export function handleSts(params: URLSearchParams): LocalResponse {
-  const action = params.get('Action');
-  if (action !== 'GetCallerIdentity') {
+function validationError(problems: string[]): LocalResponse {
+  const count = problems.length === 1 ? '1 validation error' : `${problems.length} validation errors`;
+  return stsError(400, 'ValidationError', `${count} detected: ${problems.join('; ')}`);
+}
+
+function constraint(field: string, value: string | null, rule: string): string {
+  const shown = value === null ? 'null' : `'${value}'`;
+  return `Value ${shown} at '${field}' failed to satisfy constraint: ${rule}`;
+}
+
+/** Real STS credentials carry whole seconds. */
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function respond(action: string, result: string): LocalResponse {
+  return xml(
+    200,
+    `<${action}Response xmlns="${XMLNS}"><${action}Result>${result}</${action}Result>` +
+      `<ResponseMetadata><RequestId>${requestId()}</RequestId></ResponseMetadata></${action}Response>`,
+  );
+}
+
+export class StsService {
+  constructor(
+    private readonly accounts: Accounts,
+    private readonly faults: Faults,
+  ) {}
+
+  handle(params: URLSearchParams, caller: Caller): LocalResponse {
+    const action = params.get('Action');
+    if (action === 'GetCallerIdentity') {
+      return respond(
+        action,
+        `<Arn>${escapeXml(caller.arn)}</Arn><UserId>${escapeXml(caller.userId)}</UserId>` +
+          `<Account>${caller.accountId}</Account>`,
+      );
+    }
+    if (action === 'AssumeRole') return this.assumeRole(params, caller);
     return stsError(
       400,
       'InvalidAction',
-      `Could not find operation ${action ?? ''} (only GetCallerIdentity is emulated)`,
+      `Could not find operation ${action ?? ''} (only GetCallerIdentity and AssumeRole are emulated)`,
     );
   }
-  return xml(
-    200,
-    `<GetCallerIdentityResponse xmlns="${XMLNS}"><GetCallerIdentityResult>` +
-      `<Arn>arn:aws:iam::${ACCOUNT_ID}:user/local-aws</Arn><UserId>AIDALOCALAWS000000000</UserId>` +
-      `<Account>${ACCOUNT_ID}</Account></GetCallerIdentityResult>` +
-      `<ResponseMetadata><RequestId>${escapeXml(requestId())}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
-  );
+
+  private assumeRole(params: URLSearchParams, caller: Caller): LocalResponse {
+    const roleArn = params.get('RoleArn');
+    const sessionName = params.get('RoleSessionName');
+    const duration = params.get('DurationSeconds');
+    const problems: string[] = [];
+    if (roleArn === null) problems.push(constraint('roleArn', null, 'Member must not be null'));
+    else if (roleArn.length < 20 || roleArn.length > 2048) {
+      problems.push(constraint('roleArn', roleArn, 'Member must have length between 20 and 2048'));
+    } else if (!ROLE_ARN.test(roleArn)) {
+      problems.push(
+        constraint('roleArn', roleArn, 'Member must be an IAM role ARN arn:aws:iam::<account>:role/<name>'),
+      );
+    }
+    if (sessionName === null) problems.push(constraint('roleSessionName', null, 'Member must not be null'));
+    else if (sessionName.length < 2 || sessionName.length > 64) {
+      problems.push(constraint('roleSessionName', sessionName, 'Member must have length between 2 and 64'));
+    } else if (!SESSION_NAME.test(sessionName)) {
+      problems.push(
+        constraint(
+          'roleSessionName',
+          sessionName,
+          'Member must satisfy regular expression pattern: [\\w+=,.@-]*',
+        ),
+      );
+    }
+    const seconds = duration === null ? 3600 : Number(duration);
+    if (!Number.isInteger(seconds) || seconds < 900 || seconds > 43200) {
+      problems.push(constraint('durationSeconds', duration, 'Member must have value between 900 and 43200'));
+    }
+    if (problems.length > 0 || roleArn === null || sessionName === null) return validationError(problems);
+
+    const accountId = ROLE_ARN.exec(roleArn)?.[1] as string;
+    const account = this.accounts.get(accountId);
+    // Unknown, suspended and deliberately denied accounts look alike to the caller, as in AWS.
+    if (account?.status !== 'ACTIVE' || this.faults.assumeRoleDenied(accountId)) {
+      return stsError(
+        403,
+        'AccessDenied',
+        `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      );
+    }
+    const session = this.accounts.mint(roleArn, accountId, sessionName, seconds);
+    return respond(
+      'AssumeRole',
+      `<Credentials><AccessKeyId>${session.accessKeyId}</AccessKeyId>` +
+        `<SecretAccessKey>${escapeXml(session.secretAccessKey)}</SecretAccessKey>` +
+        `<SessionToken>${escapeXml(session.sessionToken)}</SessionToken>` +
+        `<Expiration>${isoSeconds(session.expiration)}</Expiration></Credentials>` +
+        `<AssumedRoleUser><AssumedRoleId>${escapeXml(session.assumedRoleId)}</AssumedRoleId>` +
+        `<Arn>${escapeXml(session.assumedRoleArn)}</Arn></AssumedRoleUser>`,
+    );
+  }
 }
