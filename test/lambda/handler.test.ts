@@ -171,7 +171,9 @@ describe('handler: the published alert', () => {
 
 describe('handler: an account it cannot identify', () => {
   it('audits the rooms but publishes nothing, leaves the state alone and returns an incomplete summary', async () => {
-    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDenied' }));
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(Object.assign(new Error('not allowed'), { name: 'AccessDenied' }));
     serveRooms([compliantRoom({ name: 'long-messages', maximumMessageLength: 500 }, 'LongMsg00001')]);
     const touched: string[] = [];
     const handler = createHandler({
