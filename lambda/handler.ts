@@ -31,6 +31,7 @@ export interface HandlerDeps {
   logger?: Logger;
   metrics?: Metrics;
   now?: () => Date;
+  /** The SNS publish behind the alert sink (tests inject one that records or fails). */
   publisher?: Publisher;
   stateStore?: (accountId: string, config: HandlerConfig) => StateStore;
   /** Room document cache for incremental audits; default: the state table when configured. */
