@@ -15,12 +15,17 @@ export interface LiveAuditOptions {
   regions: string[];
   policies: readonly CompiledPolicy[];
   connection?: AwsConnection;
-  /** The audited account, when the caller already knows it; otherwise STS is asked. */
-  accountId?: string;
+  /**
+   * The audited account as the caller already asked (the pipeline asks first: the state is kept per
+   * account); otherwise STS is asked here.
+   */
+  identity?: Identity;
   /** Client-side calls per second per region and operation; undefined = no client-side budget. */
   apiBudgetTps?: number;
   concurrency?: number;
   now?: () => Date;
+  /** The run's one `now` (evaluation, room cache ages, report); default: `now()` at the start. */
+  startedAt?: string;
   shouldStop?: () => boolean;
   /** Stops the run now (--timeout, Ctrl-C): calls in flight are abandoned; what was fetched is kept. */
   signal?: AbortSignal;
@@ -34,6 +39,33 @@ export interface LiveAuditOptions {
   knownRooms?: (region: string) => Iterable<string>;
 }
 
+/** Who the credentials belong to, or why that is not known (the error goes into the report). */
+export type Identity =
+  | { accountId: string; error?: undefined }
+  | { accountId?: undefined; error: AuditError };
+
+/** The account the credentials belong to (STS `GetCallerIdentity`), or the error that says why not. */
+export async function identifyAccount(
+  region: string,
+  connection: AwsConnection = {},
+  signal?: AbortSignal,
+): Promise<Identity> {
+  try {
+    const accountId = await callerAccountId(region, connection, signal);
+    if (accountId) return { accountId };
+    return {
+      error: {
+        region,
+        operation: 'GetCallerIdentity',
+        code: 'NoAccount',
+        message: 'no account in the answer',
+      },
+    };
+  } catch (error) {
+    return { error: toAuditError(region, 'GetCallerIdentity', error, signal) };
+  }
+}
+
 export interface AuditRun {
   report: Report;
   inventories: RegionInventory[];
@@ -42,21 +74,15 @@ export interface AuditRun {
 /** Audits the regions of one account: regions in parallel, each within its own API budget. */
 export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun> {
   const now = options.now ?? (() => new Date());
-  const startedAt = now().toISOString();
+  const startedAt = options.startedAt ?? now().toISOString();
   const connection = options.connection ?? {};
   const regions = [...new Set(options.regions)];
   const firstRegion = regions[0] ?? 'us-east-1';
-  let accountId = options.accountId ?? '';
-  const identityErrors: AuditError[] = [];
-  if (!accountId) {
-    try {
-      accountId = await callerAccountId(firstRegion, connection, options.signal);
-    } catch (error) {
-      // The audit goes on (room ARNs carry the account id) but counts as incomplete, and without a
-      // known account the room cache is not used: its keys would be wrong.
-      identityErrors.push(toAuditError(firstRegion, 'GetCallerIdentity', error, options.signal));
-    }
-  }
+  const identity = options.identity ?? (await identifyAccount(firstRegion, connection, options.signal));
+  const accountId = identity.accountId ?? '';
+  // Without the account the audit goes on (room ARNs carry the account id) but counts as
+  // incomplete, and the room cache is not used: its keys would be wrong.
+  const identityErrors: AuditError[] = identity.error ? [identity.error] : [];
   const roomCache = accountId ? options.roomCache : undefined;
   const needGetRoom = policiesNeedGetRoom(options.policies);
   const evaluator = new Evaluator(options.policies);

@@ -2,21 +2,21 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { auditAccount } from './audit.js';
-import { type AwsConnection, callerAccountId, snsClient, topicRegion } from './aws/clients.js';
+import { type AwsConnection, snsClient, topicRegion } from './aws/clients.js';
 import { type HandlerConfig, readConfig } from './config.js';
-import { AuditorError } from './core/errors.js';
-import { reconcile, roomsWithFindings } from './core/lifecycle.js';
 import { type RegionInventory, SEVERITIES } from './core/types.js';
 import { findingsBySeverityMetric, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metric-names.js';
-import { type NotifyOutcome, notifyAndRecord, type Publisher, snsPublisher } from './notify.js';
+import type { NotifyOutcome } from './notify.js';
+import { liveInventory } from './pipeline/live-inventory.js';
+import { runAudit } from './pipeline/run-audit.js';
 import type { CompiledPolicy } from './policy/compile.js';
 import { loadPolicyDir } from './policy/load-dir.js';
 import { type RunSummary, summariseRun } from './run-summary.js';
+import { type Publisher, snsPublisher, snsSink } from './sinks/sns.js';
 import { DynamoRoomCache } from './state/dynamo-room-cache.js';
 import { DynamoStateStore } from './state/dynamo-store.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
-import { type StateStore, statelessStore } from './state/store.js';
+import type { StateStore } from './state/store.js';
 
 /**
  * Stop starting new API calls when less than this much Lambda time is left: enough for calls in flight
@@ -31,6 +31,7 @@ export interface HandlerDeps {
   logger?: Logger;
   metrics?: Metrics;
   now?: () => Date;
+  /** The SNS publish behind the alert sink (tests inject one that records or fails). */
   publisher?: Publisher;
   stateStore?: (accountId: string, config: HandlerConfig) => StateStore;
   /** Room document cache for incremental audits; default: the state table when configured. */
@@ -92,44 +93,35 @@ export function createScheduledAudit(
       deps.roomCache ??
       (dynamo && config.stateTableName ? new DynamoRoomCache(dynamo, config.stateTableName) : undefined);
     try {
-      // The account comes first: the state (and so the rooms to double-check) is kept per account.
-      const accountId = await identifyAccount(config.regions[0] ?? 'us-east-1', connection);
-      const store =
-        deps.stateStore?.(accountId, config) ??
-        (dynamo && config.stateTableName
-          ? new DynamoStateStore(dynamo, config.stateTableName, accountId, config.retainResolvedDays)
-          : statelessStore);
-      const previous = await store.load();
-      const known = roomsWithFindings(previous);
-      const run = await auditAccount({
-        regions: config.regions,
-        policies,
-        connection,
-        accountId,
-        ...(deps.apiBudgetTps === null ? {} : { apiBudgetTps: deps.apiBudgetTps ?? config.apiBudgetTps }),
-        fullRefreshHours: config.fullRefreshHours,
-        knownRooms: (region) => known.get(region) ?? [],
-        ...(roomCache ? { roomCache } : {}),
-        now,
-        ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS } : {}),
-      });
-      const reconciliation = reconcile(run.report, run.inventories, previous, {
-        now: run.report.startedAt,
+      const { target, outcome } = await runAudit({
+        inventory: liveInventory({
+          regions: config.regions,
+          policies,
+          connection,
+          ...(deps.apiBudgetTps === null ? {} : { apiBudgetTps: deps.apiBudgetTps ?? config.apiBudgetTps }),
+          fullRefreshHours: config.fullRefreshHours,
+          ...(roomCache ? { roomCache } : {}),
+          clock: now,
+          ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS } : {}),
+        }),
+        // Unknown account, no state: the pipeline then neither delivers nor records (see run-audit.ts).
+        state: (accountId) =>
+          accountId === undefined
+            ? undefined
+            : (deps.stateStore?.(accountId, config) ??
+              (dynamo && config.stateTableName
+                ? new DynamoStateStore(dynamo, config.stateTableName, accountId, config.retainResolvedDays)
+                : undefined)),
+        sinks: [snsSink(deps.publisher ?? defaultPublisher(config.topicArn, connection))],
+        clock: now,
         renotifyAfterHours: config.renotifyAfterHours,
       });
-      const publisher = deps.publisher ?? defaultPublisher(config.topicArn, connection);
-      const outcome = await notifyAndRecord({
-        reconciliation,
-        accountId,
-        regions: config.regions,
-        store,
-        publisher,
-        now: run.report.startedAt,
-      });
-      const report = reconciliation.report;
+      const { accountId, inventories } = target;
+      const report = target.report;
+      if (target.withheld) logger.error('nothing delivered or recorded', { reason: target.withheld });
       const summary = summariseRun({
         accountId,
-        inventories: run.inventories,
+        inventories,
         outcome,
         durationMs: Math.round(performance.now() - started),
       });
@@ -150,7 +142,7 @@ export function createScheduledAudit(
       // Feeds the "missed audit" alarm. A run cut short by its deadline still succeeded (the next one
       // continues); a run with API errors (e.g. access denied) did not, so a broken setup cannot stay silent.
       if (report.errors.length === 0) metrics.addMetric(METRIC.auditSucceeded, MetricUnit.Count, 1);
-      return { summary, outcome, inventories: run.inventories };
+      return { summary, outcome, inventories };
     } catch (error) {
       logger.error('audit failed', error as Error);
       throw error;
@@ -168,21 +160,6 @@ export function createHandler(deps: HandlerDeps = {}) {
   const audit = createScheduledAudit(deps);
   return async (_event: unknown, context?: LambdaContext): Promise<RunSummary> =>
     (await audit(context)).summary;
-}
-
-async function identifyAccount(region: string, connection: AwsConnection): Promise<string> {
-  try {
-    return await callerAccountId(region, connection);
-  } catch (cause) {
-    // Without the account the state cannot be keyed: fail the run (the errors alarm fires) instead of
-    // alerting every finding as new.
-    throw new AuditorError(
-      `cannot identify the AWS account (sts:GetCallerIdentity): ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
 }
 
 function defaultPublisher(topicArn: string, connection: AwsConnection): Publisher {

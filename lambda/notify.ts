@@ -1,72 +1,41 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { PublishError } from './core/errors.js';
-import type { Reconciliation } from './core/lifecycle.js';
+import type { FindingRecord } from './core/lifecycle.js';
 import { type Alert, hasContent } from './render/alert.js';
-import { buildSnsMessages, type PublishInput } from './render/sns-message.js';
+import type { AlertSink, SinkReceipt } from './sinks/sink.js';
 import type { StateStore } from './state/store.js';
 
-/** What SNS answered for one accepted message. */
-export interface PublishReceipt {
-  messageId?: string;
-}
-
-export interface Publisher {
-  publish(message: PublishInput): Promise<PublishReceipt>;
-}
-
-export function snsPublisher(client: SNSClient, topicArn: string): Publisher {
-  return {
-    async publish(message) {
-      try {
-        const { MessageId } = await client.send(new PublishCommand({ TopicArn: topicArn, ...message }));
-        return MessageId ? { messageId: MessageId } : {};
-      } catch (cause) {
-        const e = cause as Error;
-        throw new PublishError(`SNS publish to ${topicArn} failed: ${e.name}: ${e.message}`, { cause });
-      }
-    },
-  };
-}
-
 export interface NotifyOutcome {
+  /** What the run had to tell (empty lists when delivery was withheld). */
   alert: Alert;
-  messages: PublishInput[];
+  /** One receipt per sink that accepted the alert, in sink order. */
+  receipts: SinkReceipt[];
+  /** Messages accepted, over every sink. */
   published: number;
-  /** SNS MessageIds of the published messages, in publish order (a publisher may not report one). */
+  /** Ids of the accepted messages, in delivery order (a sink may not report one). */
   messageIds: string[];
 }
 
 /**
- * Sends the run's notification, then records it. At-least-once: state is written only after SNS
- * accepted every part, so a failed publish leaves the state as it was and the next run sends again.
+ * Delivers the run's alert to every sink, then records the run. At-least-once: the state is written
+ * only after every sink accepted the alert, so a failed delivery leaves the state as it was and the
+ * next run sends again. Nothing to tell means no sink is called; the state is still written (e.g. a
+ * value that moved without anyone needing to hear of it).
  */
 export async function notifyAndRecord(input: {
-  reconciliation: Reconciliation;
-  accountId: string;
-  regions: string[];
+  alert: Alert;
+  sinks: readonly AlertSink[];
   store: StateStore;
-  publisher?: Publisher;
+  changes: readonly FindingRecord[];
   now: string;
 }): Promise<NotifyOutcome> {
-  const { reconciliation: r } = input;
-  const alert: Alert = {
-    accountId: input.accountId,
-    regions: input.regions,
-    newFindings: r.newFindings,
-    resolvedFindings: r.resolvedFindings,
-    reminders: r.reminders,
-    report: r.report,
-  };
-  const messages = hasContent(alert) ? buildSnsMessages(alert) : [];
-  let published = 0;
-  const messageIds: string[] = [];
-  if (input.publisher) {
-    for (const message of messages) {
-      const { messageId } = await input.publisher.publish(message);
-      published++;
-      if (messageId) messageIds.push(messageId);
-    }
+  const receipts: SinkReceipt[] = [];
+  if (hasContent(input.alert)) {
+    for (const sink of input.sinks) receipts.push(await sink.deliver(input.alert));
   }
-  await input.store.save(r.changes, input.now);
-  return { alert, messages, published, messageIds };
+  await input.store.save(input.changes, input.now);
+  return {
+    alert: input.alert,
+    receipts,
+    published: receipts.reduce((n, r) => n + r.delivered, 0),
+    messageIds: receipts.flatMap((r) => r.messageIds),
+  };
 }

@@ -1,22 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { type AuditRun, auditAccount } from '../audit.js';
 import { snsClient, topicRegion } from '../aws/clients.js';
 import { isRegionName } from '../core/arn.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
-import { reconcile, roomsWithFindings } from '../core/lifecycle.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
-import { notifyAndRecord, snsPublisher } from '../notify.js';
+import { liveInventory } from '../pipeline/live-inventory.js';
+import { type AuditedTarget, auditTarget } from '../pipeline/run-audit.js';
 import { runExamples } from '../policy/examples.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
 import { stripControl } from '../render/escape.js';
 import { describeRange, type NumberSetting, parseSetting, SETTINGS } from '../settings.js';
+import { snsPublisher, snsSink } from '../sinks/sns.js';
 import { FileStateStore } from '../state/file-store.js';
-import { statelessStore } from '../state/store.js';
+import type { StateStore } from '../state/store.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
 import { CLI_CONNECTION, DEFAULT_TIMEOUT_SECONDS, type LiveFlags, liveSettings } from './live-flags.js';
-import { auditRoomsFile } from './offline.js';
+import { offlineInventory } from './offline.js';
 import { checkFilePaths, writablePath } from './paths.js';
 import { defaultPoliciesDir } from './policies-dir.js';
 import { writeReport } from './report-output.js';
@@ -35,6 +35,8 @@ export interface CliIo {
   interrupt?: AbortSignal;
   /** The working directory (its ./policies is the default policy folder). Default process.cwd(). */
   cwd?: string;
+  /** The clock, read once for the run's `now` (and for its finishing time). Default: the system's. */
+  clock?: () => Date;
 }
 
 interface AuditFlags extends LiveFlags {
@@ -46,6 +48,7 @@ interface AuditFlags extends LiveFlags {
   state?: string;
   output?: string;
   renotifyAfterHours: number;
+  fullRefreshHours: number;
 }
 
 interface ExportFlags extends LiveFlags {
@@ -120,6 +123,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       `with --state: remind of still-open findings after this long (${describeRange(SETTINGS.renotifyAfterHours)})`,
       (raw: string) => settingArgument(SETTINGS.renotifyAfterHours, raw),
       SETTINGS.renotifyAfterHours.default,
+    )
+    .option(
+      '--full-refresh-hours <hours>',
+      `live, with --state: re-fetch a room with GetRoom after this long even if unchanged (${describeRange(SETTINGS.fullRefreshHours)})`,
+      (raw: string) => settingArgument(SETTINGS.fullRefreshHours, raw),
+      SETTINGS.fullRefreshHours.default,
     )
     .addHelpText(
       'after',
@@ -211,55 +220,45 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   if (badRegion) throw new ConfigError('--region', `"${badRegion}" is not a region name (e.g. us-east-1)`);
   await checkFilePaths(flags);
   // Built before the audit so a bad topic ARN stops the run before its first API call.
-  const publisher = flags.publish ? publisherFor(flags.publish, flags.endpoint) : undefined;
+  const sinks = flags.publish ? [snsSink(publisherFor(flags.publish, flags.endpoint))] : [];
   const { policies } = loadPolicyDir(flags.policies);
-  const now = new Date().toISOString();
-  // One store for both the finding lifecycle and the room cache: they share the file.
+  const clock = io.clock ?? (() => new Date());
+  // One file for both the finding lifecycle and the room cache. It holds every account's findings,
+  // so it is read even when the account is unknown (the pipeline then writes nothing).
   const stateFile = flags.state ? new FileStateStore(flags.state) : undefined;
-  const store = stateFile ?? statelessStore;
-  const previous = await store.load().catch(namingState);
-  let run: AuditRun;
-  // Why a live run was cut short (--timeout, Ctrl-C): then nothing is published or recorded.
-  let stopped: string | undefined;
+  const state = stateFile ? namedState(stateFile) : undefined;
+  const pipeline = { state: () => state, sinks, clock, renotifyAfterHours: flags.renotifyAfterHours };
+  let target: AuditedTarget;
   if (flags.input) {
-    const offline = await auditRoomsFile({
-      file: flags.input,
-      regions: flags.region,
-      policies,
-      previous,
-      now,
+    target = await auditTarget({
+      ...pipeline,
+      inventory: offlineInventory({ file: flags.input, regions: flags.region, policies, clock }),
     });
-    for (const warning of offline.warnings) io.stderr(`warning: ${warning}\n`);
-    run = offline;
   } else {
     const live = liveSettings(flags, io.env);
-    const known = roomsWithFindings(previous);
-    const outcome = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
-      auditAccount({
-        regions: live.regions,
-        policies,
-        connection: live.connection,
-        apiBudgetTps: live.apiBudgetTps,
-        knownRooms: (region) => known.get(region) ?? [],
-        // The room cache keeps what was fetched even when the run is stopped.
-        ...(stateFile ? { roomCache: stateFile } : {}),
-        signal,
-        ...(onProgress ? { onProgress } : {}),
+    ({ result: target } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
+      auditTarget({
+        ...pipeline,
+        inventory: liveInventory({
+          regions: live.regions,
+          policies,
+          connection: live.connection,
+          apiBudgetTps: live.apiBudgetTps,
+          fullRefreshHours: flags.fullRefreshHours,
+          // The room cache keeps what was fetched even when the run is stopped.
+          ...(stateFile ? { roomCache: stateFile } : {}),
+          signal,
+          ...(onProgress ? { onProgress } : {}),
+          clock,
+        }),
       }),
-    );
-    run = outcome.result;
-    if (!run.report.complete) stopped = outcome.stopped;
+    ));
   }
-
-  const reconciliation = reconcile(run.report, run.inventories, previous, {
-    now,
-    renotifyAfterHours: flags.renotifyAfterHours,
-  });
-  const report = reconciliation.report;
-  const accountId = run.inventories.find((i) => i.accountId)?.accountId ?? '';
+  for (const warning of target.warnings) io.stderr(`warning: ${warning}\n`);
+  const report = target.report;
   // The report is written before anything is published or recorded: a report that cannot be
   // written must leave the state as it was, or its NEW findings would be lost to the next run.
-  await writeReport(report, reconciliation.resolvedFindings, {
+  await writeReport(report, target.reconciliation.resolvedFindings, {
     format: flags.format,
     ...(flags.output ? { output: flags.output } : {}),
     stdout: io.stdout,
@@ -269,16 +268,8 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   });
   // A failed publish comes after the report (the user has it) and records nothing (exit 3).
   let publishFailure: PublishError | undefined;
-  const outcome = await notifyAndRecord({
-    reconciliation,
-    accountId,
-    regions: run.inventories.map((i) => i.region),
-    // A stopped run records nothing: its alert was not sent, so the next run must send it.
-    store: stopped ? statelessStore : store,
-    ...(publisher && !stopped ? { publisher } : {}),
-    now,
-  }).catch((error: unknown) => {
-    if (!(error instanceof PublishError)) return namingState(error);
+  const outcome = await target.deliver().catch((error: unknown) => {
+    if (!(error instanceof PublishError)) throw error;
     publishFailure = error;
     return undefined;
   });
@@ -287,9 +278,17 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
     io.stderr(`error: ${publishFailure.message}\n`);
     return EXIT.incomplete;
   }
-  if (stopped) {
+  if (target.stopped) {
     const unsent = flags.publish ? '; nothing was published' : '';
-    io.stderr(`error: ${stopped}; the report is partial${unsent}\n`);
+    io.stderr(`error: ${target.stopped}; the report is partial${unsent}\n`);
+    return EXIT.incomplete;
+  }
+  // Only a user who asked for delivery or state is told: the report already shows the error.
+  if (target.withheld && (flags.publish || flags.state)) {
+    const what = [flags.publish ? 'published' : '', flags.state ? `recorded in ${flags.state}` : '']
+      .filter(Boolean)
+      .join(' or ');
+    io.stderr(`error: ${target.withheld}; the report is partial and nothing was ${what}\n`);
     return EXIT.incomplete;
   }
   if (flags.publish) io.stderr(`published ${outcome?.published ?? 0} message(s) to ${flags.publish}\n`);
@@ -327,6 +326,14 @@ function namingState(error: unknown): never {
 
 function policiesDirArgument(policiesDefault: { dir: string; description: string }): Argument {
   return new Argument('[dir]', 'policy folder').default(policiesDefault.dir, policiesDefault.description);
+}
+
+/** The state file's errors name the flag that gave it. */
+function namedState(store: StateStore): StateStore {
+  return {
+    load: () => store.load().catch(namingState),
+    save: (changes, now) => store.save(changes, now).catch(namingState),
+  };
 }
 
 function publisherFor(topicArn: string, endpoint: string | undefined) {

@@ -3,6 +3,7 @@ import { InputError } from '../core/errors.js';
 import { Evaluator } from '../core/evaluate.js';
 import type { FindingRecord } from '../core/lifecycle.js';
 import { buildReport } from '../core/report.js';
+import type { InventorySource } from '../pipeline/run-audit.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { emptyInventory, readRoomsFile } from './input.js';
 
@@ -20,6 +21,13 @@ export interface OfflineAuditOptions {
 export interface OfflineAudit extends AuditRun {
   /** Things the user should know that do not stop the run (stderr). */
   warnings: string[];
+}
+
+/** A saved rooms file as the pipeline's inventory: its room ARNs name the accounts (no STS). */
+export function offlineInventory(options: Omit<OfflineAuditOptions, 'previous' | 'now'>): InventorySource {
+  return {
+    audit: ({ previous, startedAt }) => auditRoomsFile({ ...options, previous, now: startedAt }),
+  };
 }
 
 /**

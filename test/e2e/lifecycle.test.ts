@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PublishError } from '../../lambda/core/errors.js';
-import type { Publisher } from '../../lambda/notify.js';
 import type { PublishInput } from '../../lambda/render/sns-message.js';
+import type { Publisher } from '../../lambda/sinks/sns.js';
 import type { SeedRoom } from '../../local-aws/index.js';
 import {
   key,

@@ -169,6 +169,43 @@ describe('handler: the published alert', () => {
   });
 });
 
+describe('handler: an account it cannot identify', () => {
+  it('audits the rooms but publishes nothing, leaves the state alone and returns an incomplete summary', async () => {
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(Object.assign(new Error('not allowed'), { name: 'AccessDenied' }));
+    serveRooms([compliantRoom({ name: 'long-messages', maximumMessageLength: 500 }, 'LongMsg00001')]);
+    const touched: string[] = [];
+    const handler = createHandler({
+      env: { AUDIT_REGIONS: 'us-east-1', ALERT_TOPIC_ARN: TOPIC, API_BUDGET_TPS: '5' },
+      logger: quiet(),
+      metrics: new Metrics({ namespace: 'Test', serviceName: 'ivschat-auditor', logger: quiet() }),
+      stateStore: (accountId) => ({
+        load: async () => {
+          touched.push(`load ${accountId}`);
+          return new Map();
+        },
+        save: async () => {
+          touched.push(`save ${accountId}`);
+        },
+      }),
+    });
+
+    const summary = await handler({});
+
+    expect(summary).toMatchObject({
+      roomsAudited: 1,
+      findings: 1,
+      newFindings: 0,
+      published: 0,
+      complete: false,
+      errorCodes: [{ code: 'AccessDenied', count: 1 }],
+    });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(touched).toEqual([]);
+  });
+});
+
 describe('handler: configuration errors name the setting', () => {
   it('fails without ALERT_TOPIC_ARN, naming the variable, before any AWS call', async () => {
     const error = await handlerWith({ ALERT_TOPIC_ARN: undefined })({}).catch((e: unknown) => e);

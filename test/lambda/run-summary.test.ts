@@ -79,7 +79,7 @@ function outcome(input: {
       reminders: input.findings.filter((f) => f.status === 'open'),
       report,
     },
-    messages: [],
+    receipts: [],
     published: messageIds.length,
     messageIds,
   };

@@ -1,0 +1,139 @@
+/**
+ * The one audit pipeline: inventory → reconcile → deliver → record. The Lambda, the CLI and the
+ * demo call it; no other module chains these steps.
+ *
+ * Shape: `auditTarget()` does everything up to the decision of what to tell (identify the account,
+ * load its state, take the inventory, reconcile) and returns the result with a `deliver()` step;
+ * `deliver()` sends the alert to every sink and only then records the state. The CLI writes its
+ * report between the two (a report that cannot be written must leave the state as it was, or its
+ * new findings would be lost to the next run); `runAudit()` is both steps at once, for callers with
+ * nothing to do in between. Two calls instead of a hook: the caller's step stays in the caller's
+ * control flow, errors and all.
+ *
+ * One `now` per run: the clock is read once, at the start, and that instant is the report's
+ * `startedAt`, the evaluation time (exemption expiry), the room cache's age reference, the
+ * lifecycle's `firstSeen`/`lastNotified` and the state's write time.
+ *
+ * When the account cannot be identified (STS failed) the rooms are still audited and reported by
+ * their ARNs, but the run is incomplete and it is neither delivered nor recorded: the state is kept
+ * per account, so a run that cannot name its account could otherwise alert every finding as new.
+ * Delivery is likewise withheld for a run its caller cut short (`stopped`: --timeout, Ctrl-C); the
+ * Lambda's own deadline is not a stop (that run is delivered and the next continues).
+ */
+import type { Identity } from '../audit.js';
+import type { FindingRecord, Reconciliation } from '../core/lifecycle.js';
+import { reconcile } from '../core/lifecycle.js';
+import type { RegionInventory, Report } from '../core/types.js';
+import { type NotifyOutcome, notifyAndRecord } from '../notify.js';
+import type { Alert } from '../render/alert.js';
+import type { AlertSink } from '../sinks/sink.js';
+import { type StateStore, statelessStore } from '../state/store.js';
+
+/** What an inventory source hands the pipeline: the evaluated rooms of one run. */
+export interface InventoryRun {
+  report: Report;
+  inventories: RegionInventory[];
+  /** Things the user should know that do not stop the run. */
+  warnings?: string[];
+  /** Why the caller cut the run short (--timeout, Ctrl-C); then nothing is delivered or recorded. */
+  stopped?: string;
+}
+
+/** Where the rooms come from: the live account, or a saved rooms file. */
+export interface InventorySource {
+  /**
+   * The audited account, asked before the state is loaded (the state is kept per account).
+   * Absent for a saved file, whose room ARNs name their accounts.
+   */
+  identify?(): Promise<Identity>;
+  audit(input: {
+    identity: Identity | undefined;
+    previous: ReadonlyMap<string, FindingRecord>;
+    startedAt: string;
+  }): Promise<InventoryRun>;
+}
+
+export interface AuditTargetOptions {
+  inventory: InventorySource;
+  /**
+   * The finding state for the audited account (`undefined` when it is not known); return
+   * undefined when there is no state to keep (every finding is then new on every run).
+   */
+  state: (accountId: string | undefined) => StateStore | undefined;
+  sinks: readonly AlertSink[];
+  clock: () => Date;
+  renotifyAfterHours: number;
+}
+
+export interface AuditedTarget {
+  /** The audited account: identified, else read from the room ARNs ('' when neither). */
+  accountId: string;
+  regions: string[];
+  inventories: RegionInventory[];
+  reconciliation: Reconciliation;
+  /** The reconciled report (statuses and firstSeen from the state). */
+  report: Report;
+  warnings: string[];
+  /** Why the caller cut the run short (--timeout, Ctrl-C), when it did. */
+  stopped?: string;
+  /** Why `deliver()` will neither deliver nor record; undefined when it will. */
+  withheld?: string;
+  /** Sends the alert to every sink, then records the state (at-least-once). */
+  deliver(): Promise<NotifyOutcome>;
+}
+
+export async function auditTarget(options: AuditTargetOptions): Promise<AuditedTarget> {
+  const startedAt = options.clock().toISOString();
+  const identity = await options.inventory.identify?.();
+  const store = identity?.error ? undefined : options.state(identity?.accountId);
+  const previous = store ? await store.load() : new Map<string, FindingRecord>();
+  const run = await options.inventory.audit({ identity, previous, startedAt });
+  const reconciliation = reconcile(run.report, run.inventories, previous, {
+    now: startedAt,
+    renotifyAfterHours: options.renotifyAfterHours,
+  });
+  const accountId = identity?.accountId ?? run.inventories.find((i) => i.accountId)?.accountId ?? '';
+  const regions = [...new Set(run.inventories.map((i) => i.region))];
+  const alert: Alert = {
+    accountId,
+    regions,
+    newFindings: reconciliation.newFindings,
+    resolvedFindings: reconciliation.resolvedFindings,
+    reminders: reconciliation.reminders,
+    report: reconciliation.report,
+  };
+  const withheld = identity?.error
+    ? `the AWS account could not be identified (${identity.error.operation}: ${identity.error.code})`
+    : run.stopped;
+  return {
+    accountId,
+    regions,
+    inventories: run.inventories,
+    reconciliation,
+    report: reconciliation.report,
+    warnings: run.warnings ?? [],
+    ...(run.stopped ? { stopped: run.stopped } : {}),
+    ...(withheld ? { withheld } : {}),
+    deliver: async () => {
+      if (withheld) {
+        const nothing = { ...alert, newFindings: [], resolvedFindings: [], reminders: [] };
+        return { alert: nothing, receipts: [], published: 0, messageIds: [] };
+      }
+      return notifyAndRecord({
+        alert,
+        sinks: options.sinks,
+        store: store ?? statelessStore,
+        changes: reconciliation.changes,
+        now: startedAt,
+      });
+    },
+  };
+}
+
+/** The whole run for callers with nothing to do between audit and delivery (the Lambda). */
+export async function runAudit(
+  options: AuditTargetOptions,
+): Promise<{ target: AuditedTarget; outcome: NotifyOutcome }> {
+  const target = await auditTarget(options);
+  return { target, outcome: await target.deliver() };
+}

@@ -1,0 +1,49 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishError } from '../core/errors.js';
+import type { Alert } from '../render/alert.js';
+import { type BuildOptions, buildSnsMessages, type PublishInput } from '../render/sns-message.js';
+import type { AlertSink, SinkReceipt } from './sink.js';
+
+/** What SNS answered for one accepted message. */
+export interface PublishReceipt {
+  messageId?: string;
+}
+
+/** One SNS `Publish` to a fixed topic; tests inject their own to fail or record. */
+export interface Publisher {
+  publish(message: PublishInput): Promise<PublishReceipt>;
+}
+
+export function snsPublisher(client: SNSClient, topicArn: string): Publisher {
+  return {
+    async publish(message) {
+      try {
+        const { MessageId } = await client.send(new PublishCommand({ TopicArn: topicArn, ...message }));
+        return MessageId ? { messageId: MessageId } : {};
+      } catch (cause) {
+        const e = cause as Error;
+        throw new PublishError(`SNS publish to ${topicArn} failed: ${e.name}: ${e.message}`, { cause });
+      }
+    },
+  };
+}
+
+/**
+ * The alert as SNS messages (email, Slack and machine JSON in one `MessageStructure: json` publish,
+ * split into numbered parts when it exceeds the SNS size limit), published in order. The first
+ * failed part stops the delivery: the alert counts as not delivered and is sent again in full.
+ */
+export function snsSink(publisher: Publisher, options: BuildOptions = {}): AlertSink {
+  return {
+    name: 'sns',
+    async deliver(alert: Alert): Promise<SinkReceipt> {
+      const receipt: SinkReceipt = { sink: 'sns', delivered: 0, messageIds: [] };
+      for (const message of buildSnsMessages(alert, options)) {
+        const { messageId } = await publisher.publish(message);
+        receipt.delivered++;
+        if (messageId) receipt.messageIds.push(messageId);
+      }
+      return receipt;
+    },
+  };
+}

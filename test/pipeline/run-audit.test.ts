@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import type { Identity } from '../../lambda/audit.js';
+import { PublishError } from '../../lambda/core/errors.js';
+import type { FindingRecord } from '../../lambda/core/lifecycle.js';
+import { buildReport } from '../../lambda/core/report.js';
+import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import {
+  type AuditTargetOptions,
+  auditTarget,
+  type InventorySource,
+  runAudit,
+} from '../../lambda/pipeline/run-audit.js';
+import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
+import type { Alert } from '../../lambda/render/alert.js';
+import type { AlertSink } from '../../lambda/sinks/sink.js';
+import type { StateStore } from '../../lambda/state/store.js';
+import { ACCOUNT, compliantRoom } from '../fixtures.js';
+
+const policies = loadPolicyDir().policies;
+const T0 = Date.parse('2026-05-01T10:00:00.000Z');
+const bad = compliantRoom({ maximumMessageLength: 500 }, 'Bad000000001');
+
+/** A clock that moves on an hour at every reading: a second reading would show in the results. */
+function movingClock(): { clock: () => Date; readings: () => number } {
+  let readings = 0;
+  return { clock: () => new Date(T0 + readings++ * 3_600_000), readings: () => readings };
+}
+
+/** The rooms of one region, evaluated when the pipeline asks, at the time it passes. */
+function rooms(docs: RoomDocument[], identity?: Identity, stopped?: string): InventorySource {
+  return {
+    ...(identity ? { identify: async () => identity } : {}),
+    async audit({ startedAt }) {
+      const inventory: RegionInventory = {
+        accountId: ACCOUNT,
+        region: 'us-east-1',
+        listed: docs.map((r) => r.arn),
+        audited: docs.map((r) => r.arn),
+        rooms: docs,
+        deleted: [],
+        notReached: [],
+        errors: identity?.error ? [identity.error] : [],
+        complete: !identity?.error,
+        calls: { listRooms: 1, getRoom: docs.length },
+      };
+      const report = buildReport({ startedAt, finishedAt: startedAt, inventories: [inventory], policies });
+      return { report, inventories: [inventory], ...(stopped ? { stopped } : {}) };
+    },
+  };
+}
+
+/** A state store in memory that records what it was asked. */
+function memoryStore(initial: FindingRecord[] = []) {
+  const records = new Map(initial.map((r) => [r.fingerprint, r]));
+  const calls = { loads: 0, saves: [] as { changes: FindingRecord[]; now: string }[] };
+  const store: StateStore = {
+    load: async () => {
+      calls.loads++;
+      return new Map(records);
+    },
+    save: async (changes, now) => {
+      calls.saves.push({ changes: [...changes], now });
+      for (const c of changes) records.set(c.fingerprint, c);
+    },
+  };
+  return { store, calls, records };
+}
+
+function recordingSink(name: string, fail = false): AlertSink & { alerts: Alert[] } {
+  const alerts: Alert[] = [];
+  return {
+    name,
+    alerts,
+    async deliver(alert) {
+      alerts.push(alert);
+      if (fail) throw new PublishError(`${name} refused the alert`);
+      return { sink: name, delivered: 1, messageIds: [`${name}-1`] };
+    },
+  };
+}
+
+function options(overrides: Partial<AuditTargetOptions> & Pick<AuditTargetOptions, 'inventory'>) {
+  const { store } = memoryStore();
+  return {
+    state: () => store,
+    sinks: [],
+    clock: movingClock().clock,
+    renotifyAfterHours: 24,
+    ...overrides,
+  } satisfies AuditTargetOptions;
+}
+
+describe('Function: auditTarget', () => {
+  it('reads the clock once: the report, the findings and the state write share one now', async () => {
+    const { clock } = movingClock();
+    const { store, calls } = memoryStore();
+    const { target } = await runAudit(options({ inventory: rooms([bad]), state: () => store, clock }));
+
+    const now = new Date(T0).toISOString();
+    expect(target.report.startedAt).toBe(now);
+    expect(target.report.findings.map((f) => [f.status, f.firstSeen])).toEqual([['new', now]]);
+    expect(calls.saves.map((s) => s.now)).toEqual([now]);
+    expect(calls.saves[0]?.changes.map((c) => c.lastNotified)).toEqual([now]);
+  });
+
+  it('delivers and records nothing until deliver() is called', async () => {
+    const { store, calls } = memoryStore();
+    const sink = recordingSink('sns');
+    const target = await auditTarget(options({ inventory: rooms([bad]), state: () => store, sinks: [sink] }));
+
+    expect(target.reconciliation.newFindings).toHaveLength(1);
+    expect(sink.alerts).toEqual([]);
+    expect(calls.saves).toEqual([]);
+
+    const outcome = await target.deliver();
+    expect(outcome).toMatchObject({ published: 1, messageIds: ['sns-1'] });
+    expect(calls.saves).toHaveLength(1);
+  });
+
+  it('records the state only after every sink accepted the alert', async () => {
+    const { store, calls } = memoryStore();
+    const first = recordingSink('first');
+    const second = recordingSink('second', true);
+    const target = await auditTarget(
+      options({ inventory: rooms([bad]), state: () => store, sinks: [first, second] }),
+    );
+
+    await expect(target.deliver()).rejects.toThrow('second refused the alert');
+    expect(first.alerts).toHaveLength(1);
+    expect(calls.saves).toEqual([]);
+  });
+
+  it('calls no sink when there is nothing to tell, and still records the run', async () => {
+    const { store, calls } = memoryStore();
+    const sink = recordingSink('sns');
+    const { outcome } = await runAudit(
+      options({ inventory: rooms([compliantRoom({}, 'Good00000001')]), state: () => store, sinks: [sink] }),
+    );
+
+    expect(sink.alerts).toEqual([]);
+    expect(outcome.published).toBe(0);
+    expect(calls.saves).toHaveLength(1);
+  });
+
+  it('keys the state by the identified account', async () => {
+    const asked: (string | undefined)[] = [];
+    const { store } = memoryStore();
+    await runAudit(
+      options({
+        inventory: rooms([bad], { accountId: '000000000000' }),
+        state: (accountId) => {
+          asked.push(accountId);
+          return store;
+        },
+      }),
+    );
+    expect(asked).toEqual(['000000000000']);
+  });
+
+  it('audits an unidentified account but neither reads its state, delivers nor records', async () => {
+    const error = {
+      region: 'us-east-1',
+      operation: 'GetCallerIdentity',
+      code: 'AccessDenied',
+      message: 'no',
+    };
+    const { store, calls } = memoryStore();
+    const sink = recordingSink('sns');
+    const { target, outcome } = await runAudit(
+      options({ inventory: rooms([bad], { error }), state: () => store, sinks: [sink] }),
+    );
+
+    expect(target.report.complete).toBe(false);
+    expect(target.report.findings.map((f) => f.roomArn)).toEqual([bad.arn]);
+    expect(target.withheld).toBe('the AWS account could not be identified (GetCallerIdentity: AccessDenied)');
+    expect(calls).toEqual({ loads: 0, saves: [] });
+    expect(sink.alerts).toEqual([]);
+    expect(outcome).toMatchObject({ published: 0, alert: { newFindings: [] } });
+  });
+
+  it('neither delivers nor records a run its caller stopped', async () => {
+    const { store, calls } = memoryStore();
+    const sink = recordingSink('sns');
+    const { target } = await runAudit(
+      options({ inventory: rooms([bad], undefined, 'interrupted'), state: () => store, sinks: [sink] }),
+    );
+
+    expect(target).toMatchObject({ stopped: 'interrupted', withheld: 'interrupted' });
+    expect(sink.alerts).toEqual([]);
+    expect(calls.saves).toEqual([]);
+  });
+});
