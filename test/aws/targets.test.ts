@@ -1,3 +1,8 @@
+import {
+  ListAccountsCommand,
+  OrganizationsClient,
+  TooManyRequestsException,
+} from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -140,6 +145,43 @@ describe('planTargets', () => {
     ]);
     // 47 accounts at 20 a page.
     expect(server.stats()['us-east-1']?.ListAccounts?.calls).toBe(3);
+  });
+
+  it('refuses an accounts value that is neither empty, organization nor a list, naming the setting', async () => {
+    const misspelt = 'organisation' as unknown as 'organization';
+
+    await expect(
+      planTargets({ accounts: misspelt, regions: ['us-east-1'], selfAccountId: SELF }),
+    ).rejects.toThrow('accounts: must be "", "organization" or a list of 12-digit account ids');
+  });
+
+  it('keeps the accounts listed before ListAccounts failed part-way, with the failure as a planning error', async () => {
+    const organizations = mockClient(OrganizationsClient);
+    try {
+      organizations
+        .on(ListAccountsCommand)
+        .resolvesOnce({ Accounts: [{ Id: MEMBER_A, State: 'ACTIVE' }], NextToken: 'page-2' })
+        .rejectsOnce(new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} }));
+
+      const plan = await planTargets({
+        accounts: 'organization',
+        regions: ['us-east-1'],
+        selfAccountId: SELF,
+      });
+
+      expect(ids(plan.targets)).toEqual([`${MEMBER_A}/us-east-1/true`]);
+      expect(plan.errors).toEqual([
+        {
+          accountId: SELF,
+          region: 'us-east-1',
+          operation: 'ListAccounts',
+          code: 'TooManyRequestsException',
+          message: "could not list the organization's accounts: Rate exceeded",
+        },
+      ]);
+    } finally {
+      organizations.restore();
+    }
   });
 
   it('returns a planning error naming the management or delegated-admin account and organizations:ListAccounts when a member account plans the organization', async () => {
