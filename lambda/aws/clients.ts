@@ -1,4 +1,5 @@
-import { IvschatClient } from '@aws-sdk/client-ivschat';
+import { IvschatClient, type IvschatClientConfig } from '@aws-sdk/client-ivschat';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AuditorError } from '../core/errors.js';
@@ -15,6 +16,11 @@ export interface AwsConnection {
    * try included; throttling and server errors still get `maxAttempts`. @default maxAttempts
    */
   silentAttempts?: number;
+  /**
+   * Credentials to sign with instead of the default chain (e.g. an assumed member-account role,
+   * from `targetCredentials`). @default the default credential chain
+   */
+  credentials?: IvschatClientConfig['credentials'];
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -29,6 +35,7 @@ export class NoResponseError extends AuditorError {}
 
 /** Against a local endpoint without credentials configured, sign with throwaway ones. */
 function localCredentials(connection: AwsConnection) {
+  if (connection.credentials) return { credentials: connection.credentials };
   if (!connection.endpoint || process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE) return {};
   return { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 }
@@ -54,6 +61,10 @@ export const ivschatClient = (region: string, c: AwsConnection = {}) =>
   withEndpointInErrors(withSilenceLimit(new IvschatClient(common(region, c)), c));
 export const snsClient = (region: string, c: AwsConnection = {}) =>
   withEndpointInErrors(withSilenceLimit(new SNSClient(common(region, c)), c));
+export const stsClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(withSilenceLimit(new STSClient(common(region, c)), c));
+export const organizationsClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(withSilenceLimit(new OrganizationsClient(common(region, c)), c));
 
 /**
  * The account the credentials belong to. `signal` aborts the call (and its retries) at once: the
@@ -64,7 +75,7 @@ export async function callerAccountId(
   connection: AwsConnection = {},
   signal?: AbortSignal,
 ): Promise<string> {
-  const sts = withEndpointInErrors(withSilenceLimit(new STSClient(common(region, connection)), connection));
+  const sts = stsClient(region, connection);
   try {
     const identity = await sts.send(new GetCallerIdentityCommand({}), signal ? { abortSignal: signal } : {});
     return identity.Account ?? '';
