@@ -39,6 +39,8 @@ export interface ListSetting extends SettingBase {
   readonly default: readonly string[];
   readonly allowed: string;
   readonly checkItem: (item: string) => string | undefined;
+  /** Why the items, each valid, do not go together; undefined when they do. */
+  readonly checkList?: (items: readonly string[]) => string | undefined;
 }
 
 export type Setting = NumberSetting | TextSetting | ListSetting;
@@ -54,6 +56,25 @@ const checkEmail = (email: string) =>
   /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) && email.length <= 254
     ? undefined
     : `"${email}" is not an email address`;
+
+/** The `accounts` value that means every ACTIVE account of the organization. */
+export const ORGANIZATION = 'organization';
+
+/** Whether a parsed `accounts` value means the whole organization. */
+export const isOrganization = (accounts: readonly string[]): boolean =>
+  accounts.length === 1 && accounts[0] === ORGANIZATION;
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+const checkAccount = (item: string) =>
+  ACCOUNT_ID.test(item) || item === ORGANIZATION
+    ? undefined
+    : `"${item}" is not a 12-digit account id (or "${ORGANIZATION}" alone)`;
+
+const checkAccounts = (items: readonly string[]) =>
+  items.includes(ORGANIZATION) && items.length > 1
+    ? `"${ORGANIZATION}" already means every account; give it alone, without account ids`
+    : undefined;
 
 const idCheck = (pattern: RegExp, what: string, example: string) => (value: string) =>
   pattern.test(value) ? undefined : `"${value}" is not a ${what} (e.g. ${example})`;
@@ -135,6 +156,45 @@ export const SETTINGS = {
     max: 3650,
     default: 30,
     doc: 'Keep resolved findings in the state table this many days (DynamoDB TTL).',
+  },
+  accounts: {
+    type: 'list',
+    default: [],
+    allowed: `12-digit account ids, comma-separated, or \`${ORGANIZATION}\``,
+    checkItem: checkAccount,
+    checkList: checkAccounts,
+    doc: `Accounts to audit through their member role; empty means the deploying account only (no role assumed), \`${ORGANIZATION}\` every ACTIVE account of the organization.`,
+  },
+  memberRoleName: {
+    type: 'text',
+    default: 'ivschat-auditor-member',
+    allowed: 'an IAM role name: 1–64 of letters, digits and `+=,.@_-`',
+    check: idCheck(/^[\w+=,.@-]{1,64}$/, 'valid IAM role name', 'ivschat-auditor-member'),
+    doc: 'Name of the role the `IvsChatAuditorMember` stack creates in each audited account.',
+  },
+  // Distributed Map allows 10,000 child runs at once, but each runs the audit Lambda, and 1,000 is an
+  // account's default concurrent executions per region, shared with everything else in it.
+  maxConcurrency: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    max: 1000,
+    default: 20,
+    doc: 'Targets (account × region) audited at the same time.',
+  },
+  organizationId: {
+    type: 'text',
+    default: '',
+    allowed: 'e.g. `o-a1b2c3d4e5`',
+    check: idCheck(/^o-[a-z0-9]{10,32}$/, 'valid organization id', 'o-a1b2c3d4e5'),
+    doc: 'When given, the member role trusts only callers of this organization (`aws:PrincipalOrgID`) and the auditor assumes only roles in it (`aws:ResourceOrgID`).',
+  },
+  auditorAccountId: {
+    type: 'text',
+    default: '',
+    allowed: 'a 12-digit account id',
+    check: idCheck(ACCOUNT_ID, '12-digit account id', '123456789012'),
+    doc: "For the `IvsChatAuditorMember` stack: the account the auditor runs in; empty means the member stack's own account.",
   },
 } as const satisfies Record<string, Setting>;
 
@@ -232,6 +292,8 @@ function parseList(setting: ListSetting, raw: unknown): Parsed<string[]> {
   const items = Array.isArray(raw) ? raw.map((item) => String(item)) : String(raw).split(',');
   const value = [...new Set(items.map((item) => item.trim()).filter((item) => item.length > 0))];
   const problems = value.map(setting.checkItem).filter((p): p is string => p !== undefined);
+  const listProblem = problems.length === 0 ? setting.checkList?.(value) : undefined;
+  if (listProblem) problems.push(listProblem);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
 }
 

@@ -2,17 +2,19 @@ import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { type ContextKey, readConfig } from './config.js';
 import { IvsChatAuditorStack, type IvsChatAuditorStackProps } from './ivschat-auditor-stack.js';
+import { IvsChatAuditorMemberStack, MEMBER_STACK_NAME } from './member-stack.js';
 
 export const STACK_NAME = 'IvsChatAuditor';
 
 /**
- * Builds the CDK app: validated context → one stack, checked by the cdk-nag packs.
+ * Builds the CDK app: validated context → the auditor stack, plus the member stack when several
+ * accounts are involved, all checked by the cdk-nag packs.
  * Shared by `bin/app.ts` and the tests, so both synthesize exactly the same thing.
  */
 export function buildApp(
   appProps: AppProps = {},
   auditor?: IvsChatAuditorStackProps['auditor'],
-): { app: App; stack: IvsChatAuditorStack } {
+): { app: App; stack: IvsChatAuditorStack; memberStack?: IvsChatAuditorMemberStack } {
   const app = new App(appProps);
   const config = readConfig((key: ContextKey) => app.node.tryGetContext(key));
   const stack = new IvsChatAuditorStack(app, STACK_NAME, {
@@ -20,10 +22,20 @@ export function buildApp(
     ...(auditor ? { auditor } : {}),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
+  // Only when other accounts are audited (or a member account deploys it): a single-account app keeps
+  // one stack, so a plain `cdk deploy` still needs no stack name.
+  const memberStack =
+    config.accounts.length > 0 || config.auditorAccountId
+      ? new IvsChatAuditorMemberStack(app, MEMBER_STACK_NAME, {
+          ...(config.auditorAccountId ? { auditorAccountId: config.auditorAccountId } : {}),
+          memberRoleName: config.memberRoleName,
+          ...(config.organizationId ? { organizationId: config.organizationId } : {}),
+        })
+      : undefined;
   // cdk-nag 3 packs are CDK validation plugins: any unacknowledged finding stops synthesis.
   Validations.of(app).addPlugins(
     new AwsSolutionsChecks(app, { verbose: true }),
     new ServerlessChecks(app, { verbose: true }),
   );
-  return { app, stack };
+  return { app, stack, ...(memberStack ? { memberStack } : {}) };
 }

@@ -30,6 +30,14 @@ export interface AuditorConfig {
   readonly renotifyAfterHours: number;
   readonly fullRefreshHours: number;
   readonly retainResolvedDays: number;
+  /** Member accounts to audit, or `['organization']`; empty means the deploying account only. */
+  readonly accounts: string[];
+  readonly memberRoleName: string;
+  readonly maxConcurrency: number;
+  /** Pins the member trust and the auditor's AssumeRole to this organization. */
+  readonly organizationId?: string;
+  /** Read by the member stack only: the account whose auditor it trusts; absent means its own. */
+  readonly auditorAccountId?: string;
 }
 
 /** The context keys this app reads: the names of the settings table (`lambda/settings.ts`). */
@@ -76,6 +84,11 @@ export function readConfig(getContext: (key: ContextKey) => unknown): AuditorCon
     renotifyAfterHours: values.renotifyAfterHours,
     fullRefreshHours: values.fullRefreshHours,
     retainResolvedDays: values.retainResolvedDays,
+    accounts: values.accounts,
+    memberRoleName: values.memberRoleName,
+    maxConcurrency: values.maxConcurrency,
+    ...(values.organizationId ? { organizationId: values.organizationId } : {}),
+    ...(values.auditorAccountId ? { auditorAccountId: values.auditorAccountId } : {}),
   };
 }
 

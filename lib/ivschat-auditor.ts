@@ -19,8 +19,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/metric-names.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
-import { type LIBRARY_ENV, WIRING_ENV } from '../lambda/settings.js';
-import { type ContextKey, readConfig, scheduleIntervalSeconds, settingsEnvironment } from './config.js';
+import { isOrganization, type LIBRARY_ENV, WIRING_ENV } from '../lambda/settings.js';
+import {
+  type AuditorConfig,
+  type ContextKey,
+  readConfig,
+  scheduleIntervalSeconds,
+  settingsEnvironment,
+} from './config.js';
 import { FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from './function-runtime.js';
 
 /** The audit waits on a 4-per-second API budget, not on CPU: 512 MB is plenty (see bench/README.md). */
@@ -29,6 +35,11 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Where the handler looks for policies, relative to the bundle root (the handler owner resolves it). */
 export const BUNDLED_POLICIES_DIR = 'policies';
+/**
+ * The function role's name when it audits other accounts: each member role trusts exactly this role,
+ * and a member account deploys that trust before (or without) knowing anything else of the auditor.
+ */
+export const AUDITOR_FUNCTION_ROLE_NAME = 'ivschat-auditor-function';
 /** Re-exported for users of the construct; the handler emits under these names. */
 export { METRICS_NAMESPACE, SERVICE_NAME };
 
@@ -53,6 +64,22 @@ export interface IvsChatAuditorProps {
   readonly fullRefreshHours?: number;
   /** Keep resolved findings in the state table this many days. @default SETTINGS.retainResolvedDays.default */
   readonly retainResolvedDays?: number;
+  /**
+   * Member accounts to audit through their `memberRoleName` role, or `['organization']` for every
+   * ACTIVE account of the organization. @default - the deploying account only, no role assumed
+   */
+  readonly accounts?: readonly string[];
+  /** The role the member stack creates in each audited account. @default SETTINGS.memberRoleName.default */
+  readonly memberRoleName?: string;
+  /** Targets (account × region) audited at the same time. @default SETTINGS.maxConcurrency.default */
+  readonly maxConcurrency?: number;
+  /** Assume member roles in this organization only (`aws:ResourceOrgID`). @default - no organization condition */
+  readonly organizationId?: string;
+  /**
+   * Name of the function's role. The member role's trust names it, so it is fixed whenever
+   * `accounts` is set. @default AUDITOR_FUNCTION_ROLE_NAME when `accounts` is set, else generated
+   */
+  readonly functionRoleName?: string;
   /** Policy files, validated at synth and copied into the bundle. @default - `policies/` at the project root */
   readonly policiesDir?: string;
   /**
@@ -167,8 +194,11 @@ export class IvsChatAuditor extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const functionRoleName =
+      props.functionRoleName ?? (config.accounts.length > 0 ? AUDITOR_FUNCTION_ROLE_NAME : undefined);
     const role = new iam.Role(this, 'FunctionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      ...(functionRoleName ? { roleName: functionRoleName } : {}),
       description: 'ivschat-auditor audit function: read IVS Chat rooms, keep finding state, publish alerts',
     });
     logGroup.grantWrite(role);
@@ -232,6 +262,7 @@ export class IvsChatAuditor extends Construct {
         resources: regions.map(roomArnPattern),
       }),
     );
+    for (const statement of memberAccessStatements(config)) role.addToPrincipalPolicy(statement);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'PublishAlerts',
@@ -292,14 +323,14 @@ export class IvsChatAuditor extends Construct {
     // Tell the on-call person when audits are running again.
     this.missedAuditAlarm.addOkAction(notify);
 
-    this.acknowledgeNagFindings(regions);
+    this.acknowledgeNagFindings(regions, config);
   }
 
   /**
    * cdk-nag findings this design accepts, each with its reason. cdk-nag 3 reads CDK's native
    * acknowledgements and matches exact finding ids, so the IAM5 ids name each resource.
    */
-  private acknowledgeNagFindings(regions: string[]): void {
+  private acknowledgeNagFindings(regions: string[], config: AuditorConfig): void {
     const role = this.function.role as iam.Role;
     const policy = role.node.tryFindChild('DefaultPolicy') ?? role;
     Validations.of(policy).acknowledge(
@@ -310,8 +341,18 @@ export class IvsChatAuditor extends Construct {
       })),
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
+        reason:
+          'X-Ray PutTraceSegments/PutTelemetryRecords (and Organizations ListAccounts in organization mode) support no resource-level permissions.',
       },
+      ...(isOrganization(config.accounts)
+        ? [
+            {
+              id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${config.memberRoleName}]`,
+              reason:
+                'Organization mode audits accounts that join later, so the member role of any account; the organization condition narrows it when organizationId is set.',
+            },
+          ]
+        : []),
     );
     const runtimeReason =
       'Pinned to nodejs22.x, the runtime the handler is built and tested for; upgrade deliberately.';
@@ -325,6 +366,49 @@ export class IvsChatAuditor extends Construct {
         'This queue is itself the terminal dead-letter queue (schedule target, function, email deliveries); its depth is alarmed.',
     });
   }
+}
+
+/**
+ * The function role's way into member accounts: `sts:AssumeRole` on the member role of each listed
+ * account, or of any account (and `organizations:ListAccounts`) in organization mode. Nothing when
+ * the audit stays in the deploying account.
+ */
+function memberAccessStatements(config: AuditorConfig): iam.PolicyStatement[] {
+  if (config.accounts.length === 0) return [];
+  const memberRoleArn = (account: string) =>
+    Arn.format({
+      partition: Aws.PARTITION,
+      service: 'iam',
+      region: '',
+      account,
+      resource: 'role',
+      resourceName: config.memberRoleName,
+    });
+  if (!isOrganization(config.accounts)) {
+    return [
+      new iam.PolicyStatement({
+        sid: 'AssumeMemberRoles',
+        actions: ['sts:AssumeRole'],
+        resources: config.accounts.map(memberRoleArn),
+      }),
+    ];
+  }
+  return [
+    new iam.PolicyStatement({
+      sid: 'AssumeMemberRoles',
+      actions: ['sts:AssumeRole'],
+      resources: [memberRoleArn('*')],
+      ...(config.organizationId
+        ? { conditions: { StringEquals: { 'aws:ResourceOrgID': config.organizationId } } }
+        : {}),
+    }),
+    // ListAccounts supports no resource-level permissions.
+    new iam.PolicyStatement({
+      sid: 'ListOrganizationAccounts',
+      actions: ['organizations:ListAccounts'],
+      resources: ['*'],
+    }),
+  ];
 }
 
 function missedAuditAlarm(scope: Construct, interval: Duration): cloudwatch.Alarm {
@@ -399,6 +483,12 @@ function propsAsContext(props: IvsChatAuditorProps): Record<ContextKey, unknown>
     renotifyAfterHours: props.renotifyAfterHours,
     fullRefreshHours: props.fullRefreshHours,
     retainResolvedDays: props.retainResolvedDays,
+    accounts: props.accounts,
+    memberRoleName: props.memberRoleName,
+    maxConcurrency: props.maxConcurrency,
+    organizationId: props.organizationId,
+    // The member stack's setting, not the auditor's.
+    auditorAccountId: undefined,
   };
 }
 

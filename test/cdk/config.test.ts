@@ -24,7 +24,29 @@ describe('Function: readConfig', () => {
       renotifyAfterHours: 24,
       fullRefreshHours: 24,
       retainResolvedDays: 30,
+      accounts: [],
+      memberRoleName: 'ivschat-auditor-member',
+      maxConcurrency: 20,
     });
+  });
+
+  it('reads the accounts as a list, or the organization on its own', () => {
+    expect(from({ accounts: '111111111111, 222222222222,111111111111' }).accounts).toEqual([
+      '111111111111',
+      '222222222222',
+    ]);
+    expect(from({ accounts: ['333333333333'] }).accounts).toEqual(['333333333333']);
+    expect(from({ accounts: 'organization', organizationId: 'o-a1b2c3d4e5' })).toMatchObject({
+      accounts: ['organization'],
+      organizationId: 'o-a1b2c3d4e5',
+    });
+  });
+
+  it('names each bad account id', () => {
+    expect(problemsOf({ accounts: '111111111111,12345,abcdefghijkl' })).toEqual([
+      'accounts: "12345" is not a 12-digit account id (or "organization" alone)',
+      'accounts: "abcdefghijkl" is not a 12-digit account id (or "organization" alone)',
+    ]);
   });
 
   it('parses comma lists and numbers given as strings with -c', () => {
@@ -68,6 +90,18 @@ describe('Function: readConfig', () => {
     ['renotifyAfterHours', { renotifyAfterHours: '-1' }],
     ['fullRefreshHours', { fullRefreshHours: 'daily' }],
     ['retainResolvedDays', { retainResolvedDays: '1.5' }],
+    ['accounts', { accounts: '1234567890123' }],
+    ['accounts', { accounts: 'organization,111111111111' }],
+    ['accounts', { accounts: 'Organization' }],
+    ['memberRoleName', { memberRoleName: 'has space' }],
+    ['memberRoleName', { memberRoleName: 'r'.repeat(65) }],
+    ['memberRoleName', { memberRoleName: 'role/path' }],
+    ['maxConcurrency', { maxConcurrency: '0' }],
+    ['maxConcurrency', { maxConcurrency: '1001' }],
+    ['maxConcurrency', { maxConcurrency: '2.5' }],
+    ['organizationId', { organizationId: 'o-short' }],
+    ['organizationId', { organizationId: 'O-A1B2C3D4E5' }],
+    ['auditorAccountId', { auditorAccountId: '12345678901' }],
   ])('rejects a bad %s and names the key', (key, context) => {
     const problems = problemsOf(context);
     expect(problems).toHaveLength(1);
@@ -130,6 +164,11 @@ describe('App: invalid context fails synth', () => {
     ['regions', { regions: 'us-middle-9' }],
     ['slackChannelId', { slackWorkspaceId: 'T0123ABCD' }],
     ['apiBudgetTps', { apiBudgetTps: 'four' }],
+    ['accounts', { accounts: '111111111111,not-an-account' }],
+    ['memberRoleName', { accounts: '111111111111', memberRoleName: 'bad name!' }],
+    ['maxConcurrency', { maxConcurrency: '10001' }],
+    ['organizationId', { accounts: 'organization', organizationId: 'org-1' }],
+    ['auditorAccountId', { auditorAccountId: 'me' }],
   ])('names %s in the message', (key, context) => {
     const error = synthError(context);
     expect(error).toBeInstanceOf(InvalidContextError);

@@ -37,6 +37,9 @@ describe('cdk-nag', () => {
         schedule: 'cron(0 6 * * ? *)',
       },
     ],
+    // These two add the IvsChatAuditorMember stack, checked with the rest of the app.
+    ['listed member accounts', { accounts: '111111111111,222222222222', regions: 'us-east-1,eu-west-1' }],
+    ['organization', { accounts: 'organization', organizationId: 'o-a1b2c3d4e5', memberRoleName: 'reader' }],
   ])('AwsSolutions and Serverless report nothing unacknowledged (%s)', (_name, context) => {
     // synthApp synthesizes, so it would already have thrown on an unacknowledged finding.
     const { app } = synthApp(context);

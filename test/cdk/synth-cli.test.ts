@@ -63,6 +63,30 @@ describe('cdk synth (CLI)', () => {
     expect(emails).toHaveLength(2);
   }, 180_000);
 
+  it('synthesizes the member stack beside the auditor when accounts are listed', async () => {
+    // Selecting the member stack bundles only it; the assembly still holds both templates.
+    const result = await cdkSynth(dir, [
+      'IvsChatAuditorMember',
+      '-c',
+      'accounts=111111111111,222222222222',
+      '-c',
+      'regions=us-east-1,eu-west-1',
+    ]);
+    expect(result.stderr).not.toMatch(/ERROR/);
+    expect(result.code).toBe(0);
+    const read = (stack: string) =>
+      JSON.parse(readFileSync(join(dir, 'cdk.out', `${stack}.template.json`), 'utf8')) as {
+        Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      };
+    const memberRoles = Object.values(read('IvsChatAuditorMember').Resources).filter(
+      (r) => r.Type === 'AWS::IAM::Role',
+    );
+    expect(memberRoles.map((r) => r.Properties.RoleName)).toEqual(['ivschat-auditor-member']);
+    expect(JSON.stringify(read('IvsChatAuditor').Resources)).toContain(
+      ':iam::222222222222:role/ivschat-auditor-member',
+    );
+  }, 180_000);
+
   it('fails naming the key when context is invalid', async () => {
     const result = await cdkSynth(dir, ['-c', 'apiBudgetTps=lots', '-c', 'schedule=hourly']);
     expect(result.code).not.toBe(0);

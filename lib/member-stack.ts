@@ -1,0 +1,81 @@
+import { Arn, Aws, CliCredentialsStackSynthesizer, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { SETTINGS } from '../lambda/settings.js';
+import { AUDITOR_FUNCTION_ROLE_NAME } from './ivschat-auditor.js';
+
+export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
+
+export interface IvsChatAuditorMemberStackProps extends StackProps {
+  /** The account the auditor runs in. @default - this stack's own account (the auditor audits itself) */
+  readonly auditorAccountId?: string;
+  /** The auditor function's role name in that account. @default AUDITOR_FUNCTION_ROLE_NAME */
+  readonly auditorRoleName?: string;
+  /** The role this stack creates; the auditor's `memberRoleName`. @default SETTINGS.memberRoleName.default */
+  readonly memberRoleName?: string;
+  /** Trust callers of this organization only (`aws:PrincipalOrgID`). @default - no organization condition */
+  readonly organizationId?: string;
+}
+
+/**
+ * What a member account deploys so the auditor can read its chat rooms: one read-only role, trusted
+ * by the auditor's function role alone. The template is environment-agnostic and needs no bootstrap,
+ * so the same template serves `cdk deploy` and a service-managed StackSet.
+ */
+export class IvsChatAuditorMemberStack extends Stack {
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: IvsChatAuditorMemberStackProps = {}) {
+    super(scope, id, {
+      description: "ivschat-auditor member role: lets the auditor account read this account's IVS Chat rooms",
+      // Uses the deployer's credentials and no assets: no `cdk bootstrap` per member account, and no
+      // bootstrap-version rule that would fail in a StackSet instance.
+      synthesizer: new CliCredentialsStackSynthesizer(),
+      ...props,
+    });
+    const auditorAccount = props.auditorAccountId ?? Aws.ACCOUNT_ID;
+    const auditorRoleArn = Arn.format({
+      partition: Aws.PARTITION,
+      service: 'iam',
+      region: '',
+      account: auditorAccount,
+      resource: 'role',
+      resourceName: props.auditorRoleName ?? AUDITOR_FUNCTION_ROLE_NAME,
+    });
+    // The account principal plus a principal-ARN condition, not the role ARN as principal: IAM refuses
+    // a trust naming a role that does not exist yet, and member accounts may deploy before the auditor.
+    const trustedBy = new iam.AccountPrincipal(auditorAccount).withConditions({
+      ArnEquals: { 'aws:PrincipalArn': auditorRoleArn },
+      ...(props.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } } : {}),
+    });
+    this.role = new iam.Role(this, 'MemberRole', {
+      roleName: props.memberRoleName ?? SETTINGS.memberRoleName.default,
+      assumedBy: trustedBy,
+      description: 'ivschat-auditor: read-only access to IVS Chat rooms for the auditor account',
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadChatRooms',
+        actions: ['ivschat:GetRoom'],
+        resources: [`arn:${Aws.PARTITION}:ivschat:*:${Aws.ACCOUNT_ID}:room/*`],
+      }),
+    );
+    // ListRooms is granted on "*": it lists rooms of the calling account and region only, and "*" holds
+    // whether or not the action supports resource-level permissions.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ListChatRooms', actions: ['ivschat:ListRooms'], resources: ['*'] }),
+    );
+    const policy = this.role.node.tryFindChild('DefaultPolicy') ?? this.role;
+    Validations.of(policy).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivschat:*:<AWS::AccountId>:room/*]',
+        reason:
+          'The audit reads every chat room of the account in every audited region; room ids are not known in advance.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ListRooms lists the rooms of the calling account and region; it names no room.',
+      },
+    );
+  }
+}

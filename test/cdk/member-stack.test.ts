@@ -1,0 +1,194 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../lib/app.js';
+import { AUDITOR_FUNCTION_ROLE_NAME } from '../../lib/ivschat-auditor.js';
+import { MEMBER_STACK_NAME } from '../../lib/member-stack.js';
+import { NO_BUNDLING } from './synth.js';
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Both stacks, synthesized (and so nag-checked) as `bin/app.ts` would with this context. */
+function synthBoth(context: Record<string, unknown>) {
+  const { stack, memberStack } = buildApp({ context: { ...NO_BUNDLING, ...context } });
+  if (!memberStack) throw new Error('expected the member stack to be synthesized');
+  return { auditor: Template.fromStack(stack), member: Template.fromStack(memberStack) };
+}
+
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+
+/** Every statement of every IAM policy, role trust and inline policy in a template. */
+function iamStatements(template: Template): Statement[] {
+  const documents: Array<{ Statement: Statement[] }> = [];
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy')))
+    documents.push(policy.Properties.PolicyDocument);
+  for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+    documents.push(role.Properties.AssumeRolePolicyDocument);
+    for (const inline of role.Properties.Policies ?? []) documents.push(inline.PolicyDocument);
+  }
+  return documents.flatMap((document) => document.Statement);
+}
+
+function functionRolePolicy(template: Template): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('AuditorFunctionRole'))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+/** The member role and the one statement of its trust. */
+function memberRole(template: Template): { name: string; trust: Statement | undefined } {
+  const roles = Object.values(template.findResources('AWS::IAM::Role'));
+  expect(roles).toHaveLength(1);
+  const properties = roles[0]?.Properties ?? {};
+  const statements = properties.AssumeRolePolicyDocument.Statement as Statement[];
+  expect(statements).toHaveLength(1);
+  return { name: properties.RoleName, trust: statements[0] };
+}
+
+const withAction = (statements: Statement[], action: string) =>
+  statements.filter((statement) => actionsOf(statement).includes(action));
+
+const memberRoleArn = (account: string) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:role/ivschat-auditor-member`]],
+});
+
+describe('App: which stacks are synthesized', () => {
+  it('keeps a single-account app to the auditor stack alone', () => {
+    const { app } = buildApp({ context: NO_BUNDLING });
+    expect(app.node.tryFindChild(MEMBER_STACK_NAME)).toBeUndefined();
+  });
+
+  it.each([
+    ['accounts are listed', { accounts: '111111111111,222222222222', regions: 'us-east-1,eu-west-1' }],
+    ['a member account names its auditor', { auditorAccountId: '123456789012' }],
+  ])('adds IvsChatAuditorMember when %s', (_why, context) => {
+    const { memberStack } = buildApp({ context: { ...NO_BUNDLING, ...context } });
+    expect(memberStack?.stackName).toBe('IvsChatAuditorMember');
+  });
+});
+
+describe('Stack: IvsChatAuditorMember', () => {
+  it("trusts exactly the auditor account's function role", () => {
+    const { member } = synthBoth({ auditorAccountId: '123456789012' });
+    const { name, trust } = memberRole(member);
+    expect(name).toBe('ivschat-auditor-member');
+    expect(trust).toEqual({
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: {
+        AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:root']] },
+      },
+      Condition: {
+        ArnEquals: {
+          'aws:PrincipalArn': {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, `:iam::123456789012:role/${AUDITOR_FUNCTION_ROLE_NAME}`],
+            ],
+          },
+        },
+      },
+    });
+  });
+
+  it('adds the organization condition when organizationId is given', () => {
+    const { member } = synthBoth({ auditorAccountId: '123456789012', organizationId: 'o-a1b2c3d4e5' });
+    const { trust } = memberRole(member);
+    expect(trust?.Condition).toMatchObject({
+      ArnEquals: { 'aws:PrincipalArn': expect.anything() },
+      StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+    });
+  });
+
+  it("trusts its own account's auditor when no auditor account is given", () => {
+    const { member } = synthBoth({ accounts: '111111111111', memberRoleName: 'chat-audit-reader' });
+    const { name, trust } = memberRole(member);
+    expect(name).toBe('chat-audit-reader');
+    expect(JSON.stringify(trust?.Condition)).toContain('{"Ref":"AWS::AccountId"}');
+    expect(trust?.Condition).not.toHaveProperty('StringEquals');
+  });
+
+  it('may only list and read chat rooms of its own account', () => {
+    const { member } = synthBoth({ auditorAccountId: '123456789012' });
+    const [policy] = Object.values(member.findResources('AWS::IAM::Policy'));
+    const statements = policy?.Properties.PolicyDocument.Statement as Statement[];
+    expect(statements.flatMap(actionsOf).sort()).toEqual(['ivschat:GetRoom', 'ivschat:ListRooms']);
+    expect(withAction(statements, 'ivschat:GetRoom')[0]?.Resource).toEqual({
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':ivschat:*:', { Ref: 'AWS::AccountId' }, ':room/*'],
+      ],
+    });
+  });
+
+  it('needs no bootstrap, so a StackSet can deploy its template', () => {
+    const { member } = synthBoth({ auditorAccountId: '123456789012' });
+    const template = member.toJSON();
+    expect(template.Parameters ?? {}).not.toHaveProperty('BootstrapVersion');
+    expect(template.Rules ?? {}).not.toHaveProperty('CheckBootstrapVersion');
+  });
+});
+
+describe('Stack: IvsChatAuditor, auditing member accounts', () => {
+  it('may assume the member role of each listed account and nothing more', () => {
+    const { auditor } = synthBoth({ accounts: '111111111111,222222222222', regions: 'us-east-1,eu-west-1' });
+    const statements = functionRolePolicy(auditor);
+    const assume = withAction(statements, 'sts:AssumeRole');
+    expect(assume).toHaveLength(1);
+    expect([assume[0]?.Resource].flat()).toEqual([
+      memberRoleArn('111111111111'),
+      memberRoleArn('222222222222'),
+    ]);
+    expect(assume[0]?.Condition).toBeUndefined();
+    expect(withAction(statements, 'organizations:ListAccounts')).toEqual([]);
+  });
+
+  it('may assume the member role of any account of the organization, and list its accounts', () => {
+    const { auditor } = synthBoth({ accounts: 'organization', organizationId: 'o-a1b2c3d4e5' });
+    const statements = functionRolePolicy(auditor);
+    const assume = withAction(statements, 'sts:AssumeRole');
+    expect(assume).toHaveLength(1);
+    expect(assume[0]?.Resource).toEqual(memberRoleArn('*'));
+    expect(assume[0]?.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': 'o-a1b2c3d4e5' } });
+    expect(withAction(statements, 'organizations:ListAccounts')).toHaveLength(1);
+  });
+
+  it('gives the function role the fixed name the member trust names', () => {
+    const { auditor } = synthBoth({ accounts: '111111111111' });
+    auditor.hasResourceProperties('AWS::IAM::Role', { RoleName: AUDITOR_FUNCTION_ROLE_NAME });
+  });
+
+  it('assumes nothing, lists nothing and keeps a generated role name when accounts is empty', () => {
+    const { stack } = buildApp({ context: NO_BUNDLING });
+    const auditor = Template.fromStack(stack);
+    const statements = functionRolePolicy(auditor);
+    expect(statements.length).toBeGreaterThan(0);
+    expect(withAction(statements, 'sts:AssumeRole')).toEqual([]);
+    expect(withAction(statements, 'organizations:ListAccounts')).toEqual([]);
+    const names = Object.values(auditor.findResources('AWS::IAM::Role')).map((r) => r.Properties.RoleName);
+    expect(names).not.toContain(AUDITOR_FUNCTION_ROLE_NAME);
+  });
+});
+
+describe('Both stacks', () => {
+  it.each([
+    ['listed accounts', { accounts: '111111111111,222222222222' }],
+    ['organization', { accounts: 'organization', organizationId: 'o-a1b2c3d4e5' }],
+  ])('grant no wildcard action in any IAM policy or trust (%s)', (_name, context) => {
+    const { auditor, member } = synthBoth({
+      ...context,
+      slackWorkspaceId: 'T0123ABCD',
+      slackChannelId: 'C0123ABCD',
+    });
+    for (const template of [auditor, member]) {
+      const actions = iamStatements(template).flatMap(actionsOf);
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    }
+  });
+});
