@@ -17,6 +17,7 @@ import type { RunSummary } from '../../lambda/handler.js';
 import { MAX_SUMMARY_BYTES } from '../../lambda/run-summary.js';
 import { buildApp } from '../../lib/app.js';
 import { emittedMetrics, missedAuditAlarmMetric } from '../lambda/emf.js';
+import { runSummaryProblems } from '../lambda/run-summary-schema.js';
 import { generatedRooms, type Stack, startStack } from './helpers.js';
 
 /** 15 regions × 20 rooms, each room breaking all five starter policies: 1,500 new findings. */
@@ -131,6 +132,7 @@ describe('the bundled handler (cdk synth output) against local AWS', () => {
       complete: true,
     });
     expect(resultBytes).toBeLessThanOrEqual(MAX_SUMMARY_BYTES);
+    expect(runSummaryProblems(result)).toEqual([]);
     expect(result.regions.map((r) => r.region)).toEqual(REGIONS);
     // The ids are those SNS gave the alert's messages.
     const published = stack.aws.published().map((m) => m.messageId);

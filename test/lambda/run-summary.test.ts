@@ -13,6 +13,7 @@ import {
   summariseRun,
 } from '../../lambda/run-summary.js';
 import { ACCOUNT } from '../fixtures.js';
+import { runSummaryProblems } from './run-summary-schema.js';
 
 function finding(i: number, status: Finding['status']): Finding {
   const arn = `arn:aws:ivschat:us-east-1:${ACCOUNT}:room/Room${String(i).padStart(8, '0')}`;
@@ -182,6 +183,8 @@ describe('summariseRun', () => {
     });
 
     expect(bytes(summary)).toBeLessThanOrEqual(MAX_SUMMARY_BYTES);
+    // The documented contract holds at the worst case too (capped lists, clipped ASCII strings).
+    expect(runSummaryProblems(summary)).toEqual([]);
     // Bounded by capping, not by losing the totals.
     expect(summary).toMatchObject({
       roomsAudited: 59_000,
