@@ -283,9 +283,13 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
           clock,
         }),
       });
+    // Each account sees only its own findings of the file: one account's run never resolves, nor
+    // looks up the rooms of, another's.
+    const accountState = (accountId: string | undefined) =>
+      state && accountId ? ownFindings(state, accountId) : undefined;
     ({ result: target } = await runLive(flags.timeout, live.apiBudgetTps, io, async (signal, onProgress) =>
       accounts.length === 0
-        ? singleAudit(await liveAudit(live.connection, signal, onProgress, pipeline.state))
+        ? singleAudit(await liveAudit(live.connection, signal, onProgress, accountState))
         : auditAccounts({
             accounts,
             roleName: flags.roleName ?? DEFAULT_MEMBER_ROLE_NAME,
@@ -293,11 +297,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
             connection: live.connection,
             signal,
             clock,
-            // Each account sees only its own findings: one account's run never resolves another's.
-            audit: (connection) =>
-              liveAudit(connection, signal, onProgress, (accountId) =>
-                state && accountId ? ownFindings(state, accountId) : undefined,
-              ),
+            audit: (connection) => liveAudit(connection, signal, onProgress, accountState),
           }),
     ));
   }

@@ -136,6 +136,9 @@ describe('ivschat-audit audit --account (several accounts, against local AWS)', 
     expect(statuses(alone.stdout)).toEqual([`${MEMBER_A} open`]);
     expect(again.code).toBe(1);
     expect(statuses(again.stdout)).toEqual([`${SELF} open`, `${MEMBER_A} open`, `${MEMBER_B} open`]);
+    // Nor does an account look up another's rooms (they would count as deleted rooms there).
+    expect((JSON.parse(alone.stdout) as Report).roomsSkipped).toBeUndefined();
+    expect((JSON.parse(again.stdout) as Report).roomsSkipped).toBeUndefined();
     const firstCount = (JSON.parse(first.stdout) as Report).findings.length;
     expect((JSON.parse(again.stdout) as Report).findings).toHaveLength(firstCount);
   });
