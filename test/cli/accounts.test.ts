@@ -142,6 +142,20 @@ describe('ivschat-audit audit --account (several accounts, against local AWS)', 
     const firstCount = (JSON.parse(first.stdout) as Report).findings.length;
     expect((JSON.parse(again.stdout) as Report).findings).toHaveLength(firstCount);
   });
+
+  it('publishes an alert for each account that was audited, and exits 3 for the one that was not', async () => {
+    const server = await start({ faults: { assumeRoleDeniedAccounts: [MEMBER_A] } });
+    const topic = server.createTopic(REGION, 'accounts');
+
+    const { code, stderr } = await auditAccounts(server, '--publish', topic);
+
+    expect(code).toBe(3);
+    const published = server.published(REGION).map((m) => `${m.subject ?? ''} ${m.message}`);
+    expect(published.filter((m) => m.includes(SELF)).length).toBeGreaterThan(0);
+    expect(published.filter((m) => m.includes(MEMBER_B)).length).toBeGreaterThan(0);
+    expect(published.filter((m) => m.includes(MEMBER_A))).toEqual([]);
+    expect(stderr).toContain(`published ${published.length} message(s) to ${topic}`);
+  });
 });
 
 describe('ivschat-audit audit --account (usage)', () => {
