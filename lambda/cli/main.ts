@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { snsClient, topicRegion } from '../aws/clients.js';
+import { type AwsConnection, snsClient, topicRegion } from '../aws/clients.js';
+import { DEFAULT_MEMBER_ROLE_NAME } from '../aws/targets.js';
 import { isRegionName } from '../core/arn.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
 import { liveInventory } from '../pipeline/live-inventory.js';
-import { type AuditedTarget, auditTarget } from '../pipeline/run-audit.js';
+import { type AuditTargetOptions, auditTarget } from '../pipeline/run-audit.js';
 import { runExamples } from '../policy/examples.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
 import { stripControl } from '../render/escape.js';
@@ -13,6 +14,7 @@ import { describeRange, type NumberSetting, parseSetting, SETTINGS } from '../se
 import { snsPublisher, snsSink } from '../sinks/sns.js';
 import { FileStateStore } from '../state/file-store.js';
 import type { StateStore } from '../state/store.js';
+import { auditAccounts, type CliAudit, checkAccounts, checkRoleName, singleAudit } from './accounts.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
 import { CLI_CONNECTION, DEFAULT_TIMEOUT_SECONDS, type LiveFlags, liveSettings } from './live-flags.js';
@@ -49,6 +51,8 @@ interface AuditFlags extends LiveFlags {
   output?: string;
   renotifyAfterHours: number;
   fullRefreshHours: number;
+  account: string[];
+  roleName?: string;
 }
 
 interface ExportFlags extends LiveFlags {
@@ -96,6 +100,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       '-i, --input <rooms.json>',
       'evaluate saved GetRoom documents offline: a JSON array of them, { "rooms": [...] } (what export-rooms writes), or one get-room document',
     )
+    .option(
+      '--account <id>',
+      "live: audit this 12-digit account (repeat for several, your own included); accounts other than the caller's are audited through --role-name",
+      collect,
+      [],
+    )
+    .option(
+      '--role-name <name>',
+      `with --account: the member role assumed in the other accounts (default ${DEFAULT_MEMBER_ROLE_NAME}, as the IvsChatAuditorMember stack creates it)`,
+    )
     .option('--endpoint <url>', 'AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
     .addOption(
       new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'),
@@ -137,6 +151,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         'Ctrl-C continues where it stopped: the rooms it fetched are kept.\n' +
         '\nExamples:\n' +
         '  $ ivschat-audit audit --region us-east-1 --region eu-west-1\n' +
+        '  $ ivschat-audit audit --region us-east-1 --account 111111111111 --account 222222222222 --role-name ivschat-auditor-member\n' +
         '  $ ivschat-audit audit --input rooms.json --format json --fail-on high\n' +
         '  $ ivschat-audit audit --input rooms.json --state .audit-state.json\n' +
         '  $ ivschat-audit audit --endpoint http://127.0.0.1:4566 --region us-east-1 --format sarif -o audit.sarif',
@@ -218,6 +233,14 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   // Checked in every mode and before any work: a typo must not pass as "0 rooms, clean".
   const badRegion = flags.region.find((r) => !isRegionName(r));
   if (badRegion) throw new ConfigError('--region', `"${badRegion}" is not a region name (e.g. us-east-1)`);
+  const accounts = checkAccounts(flags.account);
+  if (accounts.length > 0 && flags.input) {
+    throw new ConfigError('--account', 'audits live accounts and cannot be combined with --input');
+  }
+  if (flags.roleName !== undefined) {
+    if (accounts.length === 0) throw new ConfigError('--role-name', 'needs --account');
+    checkRoleName(flags.roleName);
+  }
   await checkFilePaths(flags);
   // Built before the audit so a bad topic ARN stops the run before its first API call.
   const sinks = flags.publish ? [snsSink(publisherFor(flags.publish, flags.endpoint))] : [];
@@ -228,21 +251,29 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   const stateFile = flags.state ? new FileStateStore(flags.state) : undefined;
   const state = stateFile ? namedState(stateFile) : undefined;
   const pipeline = { state: () => state, sinks, clock, renotifyAfterHours: flags.renotifyAfterHours };
-  let target: AuditedTarget;
+  let target: CliAudit;
   if (flags.input) {
-    target = await auditTarget({
-      ...pipeline,
-      inventory: offlineInventory({ file: flags.input, regions: flags.region, policies, clock }),
-    });
+    target = singleAudit(
+      await auditTarget({
+        ...pipeline,
+        inventory: offlineInventory({ file: flags.input, regions: flags.region, policies, clock }),
+      }),
+    );
   } else {
     const live = liveSettings(flags, io.env);
-    ({ result: target } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
+    const liveAudit = (
+      connection: AwsConnection,
+      signal: AbortSignal,
+      onProgress: Parameters<typeof liveInventory>[0]['onProgress'],
+      accountState: AuditTargetOptions['state'],
+    ) =>
       auditTarget({
         ...pipeline,
+        state: accountState,
         inventory: liveInventory({
           regions: live.regions,
           policies,
-          connection: live.connection,
+          connection,
           apiBudgetTps: live.apiBudgetTps,
           fullRefreshHours: flags.fullRefreshHours,
           // The room cache keeps what was fetched even when the run is stopped.
@@ -251,14 +282,30 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
           ...(onProgress ? { onProgress } : {}),
           clock,
         }),
-      }),
+      });
+    // Each account sees only its own findings of the file: one account's run never resolves, nor
+    // looks up the rooms of, another's.
+    const accountState = (accountId: string | undefined) =>
+      state && accountId ? ownFindings(state, accountId) : undefined;
+    ({ result: target } = await runLive(flags.timeout, live.apiBudgetTps, io, async (signal, onProgress) =>
+      accounts.length === 0
+        ? singleAudit(await liveAudit(live.connection, signal, onProgress, accountState))
+        : auditAccounts({
+            accounts,
+            roleName: flags.roleName ?? DEFAULT_MEMBER_ROLE_NAME,
+            regions: live.regions,
+            connection: live.connection,
+            signal,
+            clock,
+            audit: (connection) => liveAudit(connection, signal, onProgress, accountState),
+          }),
     ));
   }
   for (const warning of target.warnings) io.stderr(`warning: ${warning}\n`);
   const report = target.report;
   // The report is written before anything is published or recorded: a report that cannot be
   // written must leave the state as it was, or its NEW findings would be lost to the next run.
-  await writeReport(report, target.reconciliation.resolvedFindings, {
+  await writeReport(report, target.resolved, {
     format: flags.format,
     ...(flags.output ? { output: flags.output } : {}),
     stdout: io.stdout,
@@ -326,6 +373,15 @@ function namingState(error: unknown): never {
 
 function policiesDirArgument(policiesDefault: { dir: string; description: string }): Argument {
   return new Argument('[dir]', 'policy folder').default(policiesDefault.dir, policiesDefault.description);
+}
+
+/** The findings of one account in a state file that holds several accounts' findings. */
+function ownFindings(store: StateStore, accountId: string): StateStore {
+  return {
+    load: async () =>
+      new Map([...(await store.load())].filter(([, record]) => record.finding.accountId === accountId)),
+    save: (changes, now) => store.save(changes, now),
+  };
 }
 
 /** The state file's errors name the flag that gave it. */
