@@ -5,10 +5,10 @@ import { createServer as createTcpServer, type Socket, type Server as TcpServer 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../../lambda/cli/main.js';
 import type { Report } from '../../lambda/core/types.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 import { close, listen, port } from '../loopback.js';
+import { cliWith } from './run.js';
 
 // The live path's hardening: a bounded run, errors that name the endpoint, progress on a terminal,
 // Ctrl-C, a failed publish, and the small usability fixes.
@@ -39,31 +39,6 @@ beforeEach(() => {
   aws.setLatency(0);
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The CLI in-process, with any CliIo overrides (a terminal, an interrupt, a working directory). */
-async function cli(argv: string[], io: Partial<CliIo> = {}): Promise<Run> {
-  const out = { stdout: '', stderr: '' };
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      out.stdout += t;
-    },
-    stderr: (t) => {
-      out.stderr += t;
-      io.stderr?.(t);
-    },
-    env: { NO_COLOR: '1' },
-    ...(io.stderrIsTTY ? { stderrIsTTY: true } : {}),
-    ...(io.interrupt ? { interrupt: io.interrupt } : {}),
-    ...(io.cwd ? { cwd: io.cwd } : {}),
-  });
-  return { code, ...out };
-}
-
 const seed = (count: number) =>
   aws.seedRooms(
     'us-west-2',
@@ -83,7 +58,7 @@ const live = (...extra: string[]) => [
 describe('a live audit is bounded, and its errors name the endpoint', () => {
   it('exits 3 within --timeout when the endpoint accepts connections and never answers, naming it', async () => {
     const endpoint = `http://127.0.0.1:${port(silent)}`;
-    const { code, stdout, stderr } = await cli([
+    const { code, stdout, stderr } = await cliWith([
       'audit',
       '--endpoint',
       endpoint,
@@ -101,7 +76,7 @@ describe('a live audit is bounded, and its errors name the endpoint', () => {
 
   it('exits 3 on a 404 with an empty body, naming the endpoint and the status', async () => {
     const endpoint = `http://127.0.0.1:${port(notFound)}`;
-    const { code, stdout } = await cli(['audit', '--endpoint', endpoint, '--region', 'us-east-1']);
+    const { code, stdout } = await cliWith(['audit', '--endpoint', endpoint, '--region', 'us-east-1']);
     expect(code).toBe(3);
     expect(stdout).toContain(
       `ListRooms: Http404 HTTP 404 from ${endpoint}, with no AWS error in the response`,
@@ -110,7 +85,7 @@ describe('a live audit is bounded, and its errors name the endpoint', () => {
   });
 
   it.each([['0'], ['-5'], ['soon']])('exits 2 for --timeout %s', async (value) => {
-    const { code, stderr } = await cli(['audit', '--region', 'us-east-1', '--timeout', value]);
+    const { code, stderr } = await cliWith(['audit', '--region', 'us-east-1', '--timeout', value]);
     expect(code).toBe(2);
     expect(stderr).toContain('--timeout');
   });
@@ -119,7 +94,7 @@ describe('a live audit is bounded, and its errors name the endpoint', () => {
 describe('progress on stderr', () => {
   it('shows rooms listed and audited per region, and an ETA, when stderr is a terminal', async () => {
     seed(3);
-    const { stderr, stdout } = await cli(live(), { stderrIsTTY: true });
+    const { stderr, stdout } = await cliWith(live(), { stderrIsTTY: true });
     expect(stderr).toMatch(/us-west-2 listing, 3 rooms so far|us-west-2 \d\/3 audited · ETA \d+ s/);
     // The line is cleared at the end, so the report starts on a clean line.
     expect(stderr.endsWith('\r\x1b[K')).toBe(true);
@@ -128,7 +103,7 @@ describe('progress on stderr', () => {
 
   it('writes nothing to stderr when it is not a terminal', async () => {
     seed(3);
-    const { stderr } = await cli(live());
+    const { stderr } = await cliWith(live());
     expect(stderr).toBe('');
   });
 });
@@ -139,7 +114,7 @@ describe('Ctrl-C', () => {
     const state = join(dir, 'interrupted.json');
     const interrupt = new AbortController();
     // Interrupted once the progress line shows a room audited (with a terminal, progress is shown).
-    const { code, stdout, stderr } = await cli(live('--state', state), {
+    const { code, stdout, stderr } = await cliWith(live('--state', state), {
       stderrIsTTY: true,
       interrupt: interrupt.signal,
       stderr: (t) => {
@@ -157,7 +132,7 @@ describe('Ctrl-C', () => {
 
     // The next run fetches only the rooms the interrupted one did not.
     aws.resetStats();
-    const rerun = await cli(live('--state', state));
+    const rerun = await cliWith(live('--state', state));
     expect(rerun.code).toBe(1);
     expect((JSON.parse(rerun.stdout) as Report).roomsAudited).toBe(12);
     expect(aws.stats()['us-west-2']?.GetRoom?.calls).toBe(12 - report.roomsAudited);
@@ -168,11 +143,11 @@ describe('Ctrl-C', () => {
     seed(2);
     const topic = aws.createTopic('us-west-2', 'interrupted');
     const state = join(dir, 'not-recorded.json');
-    await cli(live('--state', state));
+    await cliWith(live('--state', state));
     const before = readFileSync(state, 'utf8');
     const interrupt = new AbortController();
     interrupt.abort();
-    const { code, stderr } = await cli(live('--state', state, '--publish', topic), {
+    const { code, stderr } = await cliWith(live('--state', state, '--publish', topic), {
       interrupt: interrupt.signal,
     });
     expect(code).toBe(3);
@@ -212,7 +187,7 @@ describe('--publish that fails', () => {
   it('prints the report first, then the error, and exits 3', async () => {
     seed(2);
     const missingTopic = 'arn:aws:sns:us-west-2:000000000000:no-such-topic';
-    const { code, stdout, stderr } = await cli(live('--publish', missingTopic));
+    const { code, stdout, stderr } = await cliWith(live('--publish', missingTopic));
     expect(code).toBe(3);
     expect((JSON.parse(stdout) as Report).roomsAudited).toBe(2);
     expect(stderr).toMatch(
@@ -224,7 +199,7 @@ describe('--publish that fails', () => {
 describe('--publish that is not a topic ARN', () => {
   it('exits 2 before any API call of a live audit', async () => {
     seed(2);
-    const { code, stdout, stderr } = await cli(live('--publish', 'my-topic'));
+    const { code, stdout, stderr } = await cliWith(live('--publish', 'my-topic'));
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe('error: --publish: not an SNS topic ARN: my-topic\n');
@@ -240,12 +215,12 @@ describe('--output that cannot be written', () => {
     // A link into a folder that does not exist: the path passes the up-front check, the write fails.
     const output = join(dir, 'report-link.json');
     symlinkSync(join(dir, 'no-such-folder', 'report.json'), output);
-    const failed = await cli(live('--state', state, '--publish', topic, '--output', output));
+    const failed = await cliWith(live('--state', state, '--publish', topic, '--output', output));
     expect(failed.code).toBe(3);
     expect(failed.stderr).toBe(`error: --output: cannot write the report to ${output}: ENOENT\n`);
     expect(aws.published('us-west-2')).toHaveLength(0);
 
-    const rerun = await cli(live('--state', state));
+    const rerun = await cliWith(live('--state', state));
     const statuses = (JSON.parse(rerun.stdout) as Report).findings.map((f) => f.status);
     expect(statuses.length).toBeGreaterThan(0);
     expect(new Set(statuses)).toEqual(new Set(['new']));
@@ -255,15 +230,15 @@ describe('--output that cannot be written', () => {
 describe('usability', () => {
   it('--version prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8'));
-    const { code, stdout } = await cli(['--version']);
+    const { code, stdout } = await cliWith(['--version']);
     expect(code).toBe(0);
     expect(stdout.trim()).toBe(version);
   });
 
   it('accepts --fail-on in any case', async () => {
     const input = join(import.meta.dirname, '../../examples/rooms.json');
-    expect((await cli(['audit', '--input', input, '--fail-on', 'HIGH'])).code).toBe(1);
-    expect((await cli(['audit', '--input', input, '--fail-on', 'Critical'])).code).toBe(0);
+    expect((await cliWith(['audit', '--input', input, '--fail-on', 'HIGH'])).code).toBe(1);
+    expect((await cliWith(['audit', '--input', input, '--fail-on', 'Critical'])).code).toBe(0);
   });
 
   it('uses ./policies of the working directory by default, and --help says so', async () => {
@@ -273,9 +248,9 @@ describe('usability', () => {
     copyFileSync(join(bundled, 'message-length-max.json'), join(cwd, 'policies/message-length-max.json'));
     copyFileSync(join(bundled, 'policy.schema.json'), join(cwd, 'policies/policy.schema.json'));
 
-    const check = await cli(['policies', 'check'], { cwd });
+    const check = await cliWith(['policies', 'check'], { cwd });
     expect(check.stdout).toBe('1 policy OK: message-length-max\n');
-    const help = await cli(['audit', '--help'], { cwd });
+    const help = await cliWith(['audit', '--help'], { cwd });
     expect(help.stdout.replace(/\s+/g, ' ')).toContain(
       `(default: ./policies of the working directory (${join(cwd, 'policies')}))`,
     );
@@ -284,9 +259,9 @@ describe('usability', () => {
   it('falls back to the bundled policies where there is no ./policies, and --help says so', async () => {
     const cwd = join(dir, 'elsewhere');
     mkdirSync(cwd, { recursive: true });
-    const check = await cli(['policies', 'check'], { cwd });
+    const check = await cliWith(['policies', 'check'], { cwd });
     expect(check.stdout).toMatch(/^5 policies OK: /);
-    const help = await cli(['policies', 'check', '--help'], { cwd });
+    const help = await cliWith(['policies', 'check', '--help'], { cwd });
     expect(help.stdout.replace(/\s+/g, ' ')).toContain('the bundled policies');
   });
 });

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../../lambda/cli/main.js';
 import type { Report } from '../../lambda/core/types.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 import { compliantRoom } from '../fixtures.js';
+import { cliWith } from './run.js';
 
 // How the CLI drives the one audit pipeline: its clock, its state and its alerts.
 let aws: LocalAws;
@@ -26,21 +26,6 @@ beforeEach(() => {
 
 const T0 = Date.parse('2026-05-01T10:00:00.000Z');
 const HOUR = 3_600_000;
-
-async function cli(argv: string[], io: Partial<CliIo> = {}) {
-  const out = { stdout: '', stderr: '' };
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      out.stdout += t;
-    },
-    stderr: (t) => {
-      out.stderr += t;
-    },
-    env: { NO_COLOR: '1' },
-    ...io,
-  });
-  return { code, ...out };
-}
 
 /** A clock that moves on a minute at every reading, from `start`. */
 function movingClock(start: number): () => Date {
@@ -70,7 +55,7 @@ describe('ivschat-audit audit: one now per run', () => {
     const input = join(dir, 'rooms.json');
     writeFileSync(input, JSON.stringify([compliantRoom({ maximumMessageLength: 500 }, 'Long00000001')]));
 
-    const { stdout } = await cli(
+    const { stdout } = await cliWith(
       ['audit', '--input', input, '--format', 'json', '--state', join(dir, 'now.json')],
       { clock: movingClock(T0) },
     );
@@ -86,13 +71,13 @@ describe('ivschat-audit audit --full-refresh-hours', () => {
   it('re-fetches rooms whose cached copy is older than it, and only then', async () => {
     seed(3);
     const state = join(dir, 'refresh.json');
-    await cli(live('--state', state), { clock: movingClock(T0) });
+    await cliWith(live('--state', state), { clock: movingClock(T0) });
 
     aws.resetStats();
-    await cli(live('--state', state), { clock: movingClock(T0 + 2 * HOUR) });
+    await cliWith(live('--state', state), { clock: movingClock(T0 + 2 * HOUR) });
     expect(aws.stats()['us-west-2']?.GetRoom?.calls ?? 0).toBe(0);
 
-    const { code } = await cli(live('--state', state, '--full-refresh-hours', '1'), {
+    const { code } = await cliWith(live('--state', state, '--full-refresh-hours', '1'), {
       clock: movingClock(T0 + 2 * HOUR),
     });
     expect(code).toBe(1);
@@ -100,7 +85,7 @@ describe('ivschat-audit audit --full-refresh-hours', () => {
   });
 
   it('refuses a value outside its range, naming the flag', async () => {
-    const { code, stderr } = await cli(live('--full-refresh-hours', '0'));
+    const { code, stderr } = await cliWith(live('--full-refresh-hours', '0'));
     expect(code).toBe(2);
     expect(stderr).toContain('--full-refresh-hours');
   });
@@ -113,7 +98,7 @@ describe('ivschat-audit audit: an account it cannot identify', () => {
     const state = join(dir, 'unidentified.json');
     aws.setFaults({ serverErrorRate: 1, serverErrorServices: ['sts'] });
 
-    const { code, stdout, stderr } = await cli(live('--state', state, '--publish', topic));
+    const { code, stdout, stderr } = await cliWith(live('--state', state, '--publish', topic));
 
     expect(code).toBe(3);
     const report = JSON.parse(stdout) as Report;

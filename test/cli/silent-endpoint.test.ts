@@ -3,9 +3,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../lambda/cli/main.js';
 import type { Report } from '../../lambda/core/types.js';
 import { compliantRoom } from '../fixtures.js';
+import { cli } from './run.js';
 
 // An endpoint that accepts connections and never answers, with no --timeout: the CLI's own
 // connection settings must end the run well before a person gives up on it.
@@ -32,19 +32,14 @@ describe('audit against a silent endpoint, without --timeout', () => {
   it(
     'exits 3 within 30 s, each call reported as unanswered at that endpoint',
     async () => {
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli(
-        ['audit', '--endpoint', endpoint, '--region', 'us-east-1', '--format', 'json'],
-        {
-          stdout: (t) => {
-            stdout += t;
-          },
-          stderr: (t) => {
-            stderr += t;
-          },
-          env: { NO_COLOR: '1' },
-        },
+      const { code, stdout, stderr } = await cli(
+        'audit',
+        '--endpoint',
+        endpoint,
+        '--region',
+        'us-east-1',
+        '--format',
+        'json',
       );
       // Bounded by construction (two 5 s attempts per call, not the SDK's five of 10 s): the
       // messages prove it, and the test's own timeout catches a regression without a timed assertion.
@@ -66,27 +61,14 @@ describe('audit against a silent endpoint, without --timeout', () => {
       try {
         const input = join(dir, 'rooms.json');
         writeFileSync(input, JSON.stringify([compliantRoom({ maximumMessageLength: 500 }, 'Long01')]));
-        let stdout = '';
-        let stderr = '';
-        const code = await runCli(
-          [
-            'audit',
-            '--input',
-            input,
-            '--publish',
-            'arn:aws:sns:us-east-1:123456789012:alerts',
-            '--endpoint',
-            endpoint,
-          ],
-          {
-            stdout: (t) => {
-              stdout += t;
-            },
-            stderr: (t) => {
-              stderr += t;
-            },
-            env: { NO_COLOR: '1' },
-          },
+        const { code, stdout, stderr } = await cli(
+          'audit',
+          '--input',
+          input,
+          '--publish',
+          'arn:aws:sns:us-east-1:123456789012:alerts',
+          '--endpoint',
+          endpoint,
         );
         expect(code).toBe(3);
         expect(stdout).toContain('maximumMessageLength is 500');
