@@ -31,12 +31,17 @@ export interface LiveSettings {
   apiBudgetTps: number;
 }
 
+/** `--region` values (or $AWS_REGION), in every mode: a typo must not pass as "0 rooms, clean". */
+export function checkRegionFlags(regions: readonly string[]): void {
+  const bad = regions.find((r) => !isRegionName(r));
+  if (bad) throw new ConfigError('--region', `"${bad}" is not a region name (e.g. us-east-1)`);
+}
+
 /** Checks the live flags before any call is made; a bad one is a ConfigError naming the flag. */
 export function liveSettings(flags: LiveFlags, env: NodeJS.ProcessEnv): LiveSettings {
   const regions = flags.region.length > 0 ? flags.region : [env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? ''];
   if (!regions[0]) throw new ConfigError('--region', 'no region given: pass --region or set AWS_REGION');
-  const bad = regions.find((r) => !isRegionName(r));
-  if (bad) throw new ConfigError('--region', `"${bad}" is not a region name (e.g. us-east-1)`);
+  checkRegionFlags(regions);
   if (flags.endpoint && !URL.canParse(flags.endpoint)) {
     throw new ConfigError('--endpoint', `not a URL: "${flags.endpoint}" (e.g. http://127.0.0.1:4566)`);
   }

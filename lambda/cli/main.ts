@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type AwsConnection, snsClient, topicRegion } from '../aws/clients.js';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../aws/targets.js';
-import { isRegionName } from '../core/arn.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
 import { liveInventory } from '../pipeline/live-inventory.js';
@@ -17,7 +16,13 @@ import type { StateStore } from '../state/store.js';
 import { auditAccounts, type CliAudit, checkAccounts, checkRoleName, singleAudit } from './accounts.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
-import { CLI_CONNECTION, DEFAULT_TIMEOUT_SECONDS, type LiveFlags, liveSettings } from './live-flags.js';
+import {
+  CLI_CONNECTION,
+  checkRegionFlags,
+  DEFAULT_TIMEOUT_SECONDS,
+  type LiveFlags,
+  liveSettings,
+} from './live-flags.js';
 import { offlineInventory } from './offline.js';
 import { checkFilePaths, writablePath } from './paths.js';
 import { defaultPoliciesDir } from './policies-dir.js';
@@ -230,9 +235,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
-  // Checked in every mode and before any work: a typo must not pass as "0 rooms, clean".
-  const badRegion = flags.region.find((r) => !isRegionName(r));
-  if (badRegion) throw new ConfigError('--region', `"${badRegion}" is not a region name (e.g. us-east-1)`);
+  checkRegionFlags(flags.region);
   const accounts = checkAccounts(flags.account);
   if (accounts.length > 0 && flags.input) {
     throw new ConfigError('--account', 'audits live accounts and cannot be combined with --input');
