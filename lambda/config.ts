@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from './core/errors.js';
+import { SERVICE_NAME } from './metric-names.js';
 import { DEFAULT_POLICIES_DIR } from './policy/load-dir.js';
 import { type EnvSettingName, parseSetting, SETTINGS, type SettingValue, WIRING_ENV } from './settings.js';
 
@@ -13,6 +14,11 @@ export interface HandlerConfig {
   fullRefreshHours: number;
   retainResolvedDays: number;
   policiesDir: string;
+  /** Accounts the state machine's plan audits: [] = the own account, ['organization'], or ids. */
+  accounts: string[];
+  memberRoleName: string;
+  /** The metrics' `Auditor` dimension value. */
+  auditorName: string;
 }
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -56,5 +62,8 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     fullRefreshHours: setting('fullRefreshHours'),
     retainResolvedDays: setting('retainResolvedDays'),
     policiesDir,
+    accounts: setting('accounts'),
+    memberRoleName: setting('memberRoleName'),
+    auditorName: env[WIRING_ENV.auditorName]?.trim() || SERVICE_NAME,
   };
 }

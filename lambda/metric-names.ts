@@ -4,6 +4,8 @@
  */
 export const METRICS_NAMESPACE = 'IvsChatAuditor';
 export const SERVICE_NAME = 'ivschat-auditor';
+/** Every metric carries this dimension, valued by the function's AUDITOR_NAME (one per auditor instance). */
+export const AUDITOR_DIMENSION = 'Auditor';
 
 export const METRIC = {
   roomsAudited: 'RoomsAudited',
@@ -15,6 +17,13 @@ export const METRIC = {
   durationMs: 'DurationMs',
   /** Emitted only by a run without API errors: the missed-audit alarm watches it. */
   auditSucceeded: 'AuditSucceeded',
+  /** Per state-machine run (the aggregate step): targets planned, audited, and not audited. */
+  targetsPlanned: 'TargetsPlanned',
+  targetsAudited: 'TargetsAudited',
+  targetsNotAudited: 'TargetsNotAudited',
+  /** The longest run of consecutive runs any one target was not audited in (alarm: ≥ N). */
+  maxConsecutiveTargetFailures: 'MaxConsecutiveTargetFailures',
+  runDurationMs: 'RunDurationMs',
 } as const;
 
 /** Per-severity finding counts: `Findings_high`, … */

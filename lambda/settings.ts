@@ -159,6 +159,7 @@ export const SETTINGS = {
   },
   accounts: {
     type: 'list',
+    envVar: 'AUDIT_ACCOUNTS',
     default: [],
     allowed: `12-digit account ids, comma-separated, or \`${ORGANIZATION}\``,
     checkItem: checkAccount,
@@ -167,6 +168,7 @@ export const SETTINGS = {
   },
   memberRoleName: {
     type: 'text',
+    envVar: 'MEMBER_ROLE_NAME',
     default: 'ivschat-auditor-member',
     allowed: 'an IAM role name: 1–64 of letters, digits and `+=,.@_-`',
     check: idCheck(/^[\w+=,.@-]{1,64}$/, 'valid IAM role name', 'ivschat-auditor-member'),
@@ -222,6 +224,8 @@ export const WIRING_ENV = {
   topicArn: 'ALERT_TOPIC_ARN',
   stateTableName: 'STATE_TABLE_NAME',
   policiesDir: 'POLICIES_DIR',
+  /** Names this auditor in its metrics' `Auditor` dimension: two auditors in one account keep apart. */
+  auditorName: 'AUDITOR_NAME',
 } as const;
 
 /** Environment the stack sets for libraries the function runs (Powertools, Node), not for our code. */

@@ -232,6 +232,7 @@ export class IvsChatAuditor extends Construct {
         [WIRING_ENV.topicArn]: this.topic.topicArn,
         [WIRING_ENV.stateTableName]: this.table.tableName,
         [WIRING_ENV.policiesDir]: BUNDLED_POLICIES_DIR,
+        [WIRING_ENV.auditorName]: this.node.path,
         ...libraryEnvironment(),
       },
       bundling: {

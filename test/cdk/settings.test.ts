@@ -51,6 +51,8 @@ const ENV_VARS = {
   renotifyAfterHours: SETTINGS.renotifyAfterHours.envVar,
   fullRefreshHours: SETTINGS.fullRefreshHours.envVar,
   retainResolvedDays: SETTINGS.retainResolvedDays.envVar,
+  accounts: SETTINGS.accounts.envVar,
+  memberRoleName: SETTINGS.memberRoleName.envVar,
 } as const;
 
 describe('Settings table', () => {
