@@ -24,6 +24,8 @@ export const METRIC = {
   /** The longest run of consecutive runs any one target was not audited in (alarm: ≥ N). */
   maxConsecutiveTargetFailures: 'MaxConsecutiveTargetFailures',
   runDurationMs: 'RunDurationMs',
+  /** IVS Chat calls one audit-target invocation made (the dashboard sets them against the budget). */
+  apiCalls: 'ApiCalls',
 } as const;
 
 /** Per-severity finding counts: `Findings_high`, … */
