@@ -145,16 +145,47 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
       else dropped.push(only);
     }
   };
+  // Targets not audited are listed in part 1 only (a reader must not have to hunt for them), as many
+  // as fit there; the rest are counted there. They lead the items, so part 1 is the chunk holding them.
+  const isTarget = (item: Item) => item.kind === 'notAudited';
+  const allTargets = items.filter(isTarget);
+  let listedTargets = allTargets;
+  if (allTargets.length > 0 && !fits(allTargets, noneOmitted)) {
+    let lo = 0;
+    let hi = allTargets.length - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(allTargets.slice(0, mid), addCounts(noneOmitted, allTargets.slice(mid)))) lo = mid;
+      else hi = mid - 1;
+    }
+    listedTargets = allTargets.slice(0, lo);
+  }
+  const unlistedTargets = allTargets.slice(listedTargets.length);
+  const packed = [...listedTargets, ...items.filter((item) => !isTarget(item))];
+  const settleChunk = (chunk: Item[]): void => {
+    const targets = chunk.filter(isTarget);
+    if (targets.length === 0 || fits(chunk, noneOmitted)) {
+      settle(chunk);
+      return;
+    }
+    // The targets fit on their own (checked above): keep them whole, split only the findings.
+    verified.push(targets);
+    const findings = chunk.filter((item) => !isTarget(item));
+    if (findings.length > 0) settle(findings);
+  };
+  const omittedAt = (index: number, count: number, rest: readonly Item[]): OmittedCounts =>
+    addCounts(baseOmitted, [...(index === 0 ? unlistedTargets : []), ...(index === count - 1 ? rest : [])]);
+
   // Chunks are cut and verified one at a time; once maxParts are full, the remaining findings are only
   // counted, so they are never rendered.
   let current: Item[] = [];
   let used = 0;
   let next = 0;
-  for (; next < items.length && verified.length < maxParts; next++) {
-    const item = items[next] as Item;
+  for (; next < packed.length && verified.length < maxParts; next++) {
+    const item = packed[next] as Item;
     const cost = estimateCost(item);
-    if (current.length > 0 && used + cost > capacity) {
-      settle(current);
+    if (current.length > 0 && used + cost > capacity && !isTarget(item)) {
+      settleChunk(current);
       current = [];
       used = 0;
       if (verified.length >= maxParts) break;
@@ -162,9 +193,9 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
     current.push(item);
     used += cost;
   }
-  if (current.length > 0 && verified.length < maxParts) settle(current);
+  if (current.length > 0 && verified.length < maxParts) settleChunk(current);
   else next -= current.length;
-  const unrendered = items.slice(Math.max(0, next));
+  const unrendered = packed.slice(Math.max(0, next));
 
   // Past maxParts (or for findings too large to list) the rest is counted in the last part.
   let kept = verified.slice(0, maxParts);
@@ -172,7 +203,7 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
   if (rest.length > 0) {
     if (kept.length === 0) kept = [[]];
     const last = [...(kept.at(-1) ?? [])];
-    while (last.length > 0 && !fits(last, addCounts(baseOmitted, rest))) {
+    while (last.length > 0 && !fits(last, omittedAt(kept.length - 1, kept.length, rest))) {
       const moved = last.pop();
       if (moved) rest = [moved, ...rest];
     }
@@ -181,7 +212,7 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
 
   const count = kept.length;
   return kept.map((chunk, i) => {
-    const omitted = i === count - 1 ? addCounts(baseOmitted, rest) : baseOmitted;
+    const omitted = omittedAt(i, count, rest);
     const label = count > 1 ? `part ${i + 1}/${count}` : undefined;
     const message = build(alert, chunk, omitted, label, { index: i + 1, count });
     if (messageBytes(message) > maxBytes) {
