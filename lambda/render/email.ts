@@ -249,6 +249,12 @@ function footer(alert: Alert): string[] {
       'absence of a finding does not mean a room is compliant. Fix the errors below so the next',
       'run covers every room.',
     );
+    const notAudited = alert.notAudited?.length ?? 0;
+    if (notAudited > 0) {
+      lines.push(
+        `${plural(notAudited, 'target')} (account and region) not audited at all: see the top of this message.`,
+      );
+    }
   }
   for (const e of r.errors.slice(0, 20)) {
     const room = e.roomArn ? ` ${e.roomArn}` : '';

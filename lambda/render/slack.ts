@@ -144,7 +144,8 @@ function renderDescription(alert: Alert): string {
   let left = omittedTotal(alert);
   let full = false;
 
-  // Targets not audited first: their rooms were not checked, the most urgent news of the run.
+  // Targets not audited first: their rooms were not checked, the most urgent news of the run. They
+  // take at most half the description, so findings are still shown when a whole organization fails.
   const targets = sortNotAudited(alert.notAudited ?? []);
   let targetsLeft = alert.omitted?.notAudited ?? 0;
   for (const [i, t] of targets.entries()) {
@@ -153,7 +154,7 @@ function renderDescription(alert: Alert): string {
       notAuditedLine(t),
     ];
     const cost = next.reduce((n, l) => n + l.length + 1, 0);
-    if (full || used + cost + 2 * reserve > max) {
+    if (full || used + cost + reserve > max / 2) {
       full = true;
       targetsLeft += 1;
       continue;
@@ -162,6 +163,7 @@ function renderDescription(alert: Alert): string {
     used += cost;
   }
   if (targetsLeft > 0) lines.push(`_…and ${targetsLeft} more not audited_`);
+  full = false;
   const byAccount = spansAccounts(alert);
 
   for (const section of sections) {
@@ -196,8 +198,9 @@ function renderDescription(alert: Alert): string {
   }
   if (left > 0) lines.push('', `_…and ${left} more_`);
   if (!alert.report.complete) {
+    const notChecked = alert.notAudited?.length ? `, ${alert.notAudited.length} target(s) not audited` : '';
     lines.push(
-      `:warning: Audit incomplete: ${alert.report.errors.length} error(s); unchecked rooms may be non-compliant.`,
+      `:warning: Audit incomplete: ${alert.report.errors.length} error(s)${notChecked}; unchecked rooms may be non-compliant.`,
     );
   }
   return truncate(lines.join('\n'), max);

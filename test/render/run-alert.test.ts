@@ -144,6 +144,7 @@ describe('Rendering a run over three accounts', () => {
       '[ivschat-auditor] 1 not audited, 3 new, 1 resolved (1 critical, ...) in 3 accounts, audit incomplete',
     );
     expect(body).toContain('IVS Chat room audit of 3 accounts (us-east-1, eu-west-1)');
+    expect(body).toContain('1 target (account and region) not audited at all: see the top of this message.');
     expect(
       inOrder(body, [
         'NEW FINDINGS (3)',
@@ -239,6 +240,22 @@ describe('Rendering a run over three accounts', () => {
     expect(machine.accountId).toBe('');
     expect(machine.accountCount).toBe(3);
     expect(machine.notAudited).toEqual([target(C, { region: 'eu-west-1' })]);
+  });
+});
+
+describe('Slack with a whole organization not audited', () => {
+  it('lists targets in at most half the description, counts the rest, and still shows the findings', () => {
+    const notAudited = Array.from({ length: 300 }, (_, i) =>
+      target(String(100000000000 + i), { reason: `AccessDenied: ${'y'.repeat(100)}` }),
+    );
+    const n = renderSlack(threeAccounts(notAudited));
+    expect(validate(n)).toBe(true);
+    const d = n.content.description;
+    const listed = d.split('\n').filter((l) => l.startsWith('• `1000000')).length;
+    expect(listed).toBeGreaterThan(10);
+    expect(d).toContain(`_…and ${300 - listed} more not audited_`);
+    expect(d).toContain('*New (3)*');
+    expect(d).toContain('300 target(s) not audited');
   });
 });
 
