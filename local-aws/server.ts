@@ -230,7 +230,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       for (const s of counters) f(s);
     };
     count((s) => s.call(region, operation));
-    if (service === 'ivschat' && faults.accessDenied(region, caller.accountId)) {
+    if (service === 'ivschat' && faults.accessDenied(region, caller.accountId, operation)) {
       count((s) => s.error(region, operation));
       return ivschatError(403, 'AccessDeniedException', {
         message: `User: ${caller.arn} is not authorized to perform: ivschat:${operation} (local-aws fault: access denied for ${caller.accountId} in ${region})`,
