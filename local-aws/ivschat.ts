@@ -302,7 +302,15 @@ export class IvschatService {
 
   /** Deletes every room, or only those of one region and/or account. */
   clear(region?: string, accountId?: string): void {
-    for (const room of this.rooms(region, accountId)) this.removeRoom(room.arn);
+    for (const [key, rooms] of this.places) {
+      const [roomsAccount, roomsRegion] = key.split('\u0000');
+      if (
+        (region === undefined || roomsRegion === region) &&
+        (accountId === undefined || roomsAccount === accountId)
+      ) {
+        rooms.clear();
+      }
+    }
   }
 
   handle(req: IvschatRequest): LocalResponse {
