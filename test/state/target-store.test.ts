@@ -1,4 +1,5 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditorError } from '../../lambda/core/errors.js';
 import { evaluateRoom } from '../../lambda/core/evaluate.js';
@@ -6,7 +7,8 @@ import { type FindingRecord, reconcile } from '../../lambda/core/lifecycle.js';
 import { buildReport } from '../../lambda/core/report.js';
 import type { Finding, RegionInventory, RoomDocument } from '../../lambda/core/types.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
-import { DynamoStateStore } from '../../lambda/state/dynamo-store.js';
+import { batchWrite } from '../../lambda/state/batch-write.js';
+import { storedFinding } from '../../lambda/state/record.js';
 import { AccountStateStore, TargetStateStore } from '../../lambda/state/target-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
 import { ACCOUNT, compliantRoom } from '../fixtures.js';
@@ -79,9 +81,30 @@ async function partition(table: string, pk: string) {
   return out.Items ?? [];
 }
 
-/** What the previous version (one partition per account, every region in it) left in the table. */
+/**
+ * Writes `records` as the previous version's DynamoStateStore did: one partition per account, every
+ * region in it. Frozen here on purpose: tables written by that version look like this for good.
+ */
 async function writeLegacyState(table: string, records: readonly FindingRecord[], now: string) {
-  await new DynamoStateStore(dynamo.client, table, ACCOUNT).save(records, now);
+  const ttl = Math.floor(Date.parse(now) / 1000) + 30 * 86_400;
+  const doc = DynamoDBDocumentClient.from(dynamo.client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  await batchWrite(
+    doc,
+    table,
+    records.map((record) => ({
+      PutRequest: {
+        Item: {
+          pk: `FINDING#${ACCOUNT}`,
+          sk: record.fingerprint,
+          ...record,
+          finding: storedFinding(record.finding),
+          ...(record.status === 'resolved' ? { expiresAt: ttl } : {}),
+        },
+      },
+    })),
+  );
 }
 
 const legacyRooms = {
