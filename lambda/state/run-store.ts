@@ -45,7 +45,7 @@ export interface PlanMeta {
 export const OUTCOME_CHUNK_BYTES = 300 * 1024;
 /** Six digits in the sort key keep the items in index order. */
 const MAX_TARGETS = 1_000_000;
-/** Four digits of chunk number: 9,999 × 300 KB ≈ 3 GB, far more than any target's outcome. */
+/** Four digits of chunk number: 10,000 × 300 KB ≈ 3 GB, far more than any target's outcome. */
 const MAX_CHUNKS = 10_000;
 
 function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
@@ -160,7 +160,7 @@ export class RunStore {
     }
     const zipped = await gzipAsync(json);
     const chunks = Math.max(1, Math.ceil(zipped.length / OUTCOME_CHUNK_BYTES));
-    if (chunks >= MAX_CHUNKS) {
+    if (chunks > MAX_CHUNKS) {
       throw new AuditorError(
         `run ${this.runId}: the outcome of target ${index} is too large (${zipped.length} bytes gzip'd)`,
       );
