@@ -25,7 +25,7 @@ import {
 } from './live-flags.js';
 import { offlineInventory } from './offline.js';
 import { checkFilePaths, writablePath } from './paths.js';
-import { policiesDiffCommand } from './policies-diff-command.js';
+import { addPoliciesDiff } from './policies-diff-command.js';
 import { defaultPoliciesDir } from './policies-dir.js';
 import { writeReport } from './report-output.js';
 import { runLive } from './run-bound.js';
@@ -227,11 +227,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (results.failures.length > 0) exitCode = EXIT.findings;
     });
 
-  policies.addCommand(
-    policiesDiffCommand(policiesDefault, io, (code) => {
-      exitCode = code;
-    }),
-  );
+  addPoliciesDiff(policies, policiesDefault, io, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,15 +1,20 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from './main.js';
 import { type DiffFlags, policiesDiff } from './policies-diff.js';
 import type { DefaultPoliciesDir } from './policies-dir.js';
 
-/** `ivschat-audit policies diff`: what a policy change will find, before it is merged. */
-export function policiesDiffCommand(
+/**
+ * Adds `ivschat-audit policies diff` (what a policy change will find, before it is merged) to
+ * `policies`, whose output and exit handling it inherits.
+ */
+export function addPoliciesDiff(
+  policies: Command,
   policiesDefault: DefaultPoliciesDir,
   io: CliIo,
   setExitCode: (code: number) => void,
 ): Command {
-  return new Command('diff')
+  return policies
+    .command('diff')
     .description(
       'preview a policy change: evaluate the base and the head policies over the same rooms and show, per policy, the findings before and after and the rooms newly failing or no longer failing',
     )
