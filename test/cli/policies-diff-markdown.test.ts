@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DiffRoom, PolicyDiff } from '../../lambda/core/policy-diff.js';
 import { escapeGitHubMarkdown } from '../../lambda/render/github-markdown.js';
@@ -170,5 +171,34 @@ describe('policies diff --format markdown', () => {
     expect(stdout).toContain(
       '> [!CAUTION]\n> **Guard tripped:** the change would newly fail 9 findings, more than --max-new 2',
     );
+  });
+});
+
+describe('README "Changing a policy"', () => {
+  it('shows the comment the command prints on the fixture fleet', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const sample =
+      /<!-- policy-preview-sample:start -->\n````markdown\n([\s\S]*?)````\n<!-- policy-preview-sample:end -->/.exec(
+        readme,
+      )?.[1];
+    // The labels in the comment are the paths as typed, relative to the repository.
+    const fixture = (name: string) => relative(process.cwd(), join(FIXTURES, name));
+    const { code, stdout } = await cliWith(
+      [
+        'policies',
+        'diff',
+        '--base',
+        fixture('base'),
+        '--head',
+        fixture('head'),
+        '--input',
+        fixture('rooms.json'),
+        '--format',
+        'markdown',
+      ],
+      { clock: () => new Date('2026-11-26T12:00:00.000Z') },
+    );
+    expect(code).toBe(0);
+    expect(sample).toBe(stdout);
   });
 });
