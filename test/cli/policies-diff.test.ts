@@ -221,6 +221,13 @@ describe('ivschat-audit policies diff: guards', () => {
     expect(at.code).toBe(0);
   });
 
+  it('refuses a rollout guard that is not a whole number, naming the file and the pointer', async () => {
+    const head = headWithGuard(-1);
+    const { code, stderr } = await run('policies', 'check', head);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/message-length-max\.json \/rollout\/maxNewFindings: must be >= 0/);
+  });
+
   it('refuses a --max-new that is not a whole number', async () => {
     const { code, stderr } = await run(
       'policies',
