@@ -22,6 +22,8 @@ const GITHUB_LOOKALIKE: Record<string, string> = {
  * one line), mentions, issue references, cell breaks, backslash escapes and math cannot form.
  *
  * The result contains none of `< > * _ ~ \` [ ] @ # | \\ $`, no `://` and no line break.
+ * What GitHub still links is inside the repository and not the writer's choice of target: a commit
+ * SHA that exists in it, `GH-123`, and the repository's own custom autolink prefixes.
  */
 export function escapeGitHubMarkdown(s: string): string {
   return escapeSlack(s).replace(/[@#|\\$]/g, (c) => GITHUB_LOOKALIKE[c] ?? c);
