@@ -152,6 +152,28 @@ describe('ivschat-audit policies diff: what a policy change finds', () => {
   });
 });
 
+describe('ivschat-audit policies diff: what counts as a change', () => {
+  it('calls a policy unchanged when only its wording, examples or key order changed, and changed on severity', async () => {
+    const head = join(dir, 'head');
+    cpSync(BASE, head, { recursive: true });
+    const file = join(head, 'message-rate-max.json');
+    const policy = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const reworded = { ...policy, title: 'Chat is rate-limited', description: 'Reworded.' };
+    // Same content, keys in reverse order.
+    writeFileSync(file, JSON.stringify(Object.fromEntries(Object.entries(reworded).reverse())));
+    const tags = join(head, 'required-tags.json');
+    writeFileSync(tags, readFileSync(tags, 'utf8').replace('"severity": "low"', '"severity": "high"'));
+
+    const { diff } = await diffJson('--base', BASE, '--head', head, '--input', ROOMS);
+    const change = Object.fromEntries(diff.policies.map((p) => [p.id, p.change]));
+    expect(change['message-rate-max']).toBe('unchanged');
+    expect(change['required-tags']).toBe('changed');
+    // A severity change moves the findings between severities, not between failing and passing.
+    expect(diff.totals).toMatchObject({ newlyFailing: 0, noLongerFailing: 0 });
+    expect(diff.totals.bySeverity.high).toMatchObject({ before: 4, after: 8 });
+  });
+});
+
 describe('ivschat-audit policies diff: guards', () => {
   function headWithGuard(maxNewFindings: number): string {
     const head = join(dir, 'head');
