@@ -36,9 +36,8 @@ export interface DiffIo {
  */
 export async function policiesDiff(flags: DiffFlags, io: DiffIo): Promise<number> {
   const rooms = roomsSource(flags);
-  // The --input message serves --from-snapshot too: the flag is named by what the file is.
+  // -o must not overwrite the rooms file (the check calls it --input, whichever flag gave it).
   await checkFilePaths({ input: rooms.path, ...(flags.output ? { output: flags.output } : {}) });
-  const output = flags.output;
   const head = loadFolder('--head', flags.head, io.now);
   const base = isFolder(flags.base)
     ? loadFolder('--base', flags.base, io.now)
@@ -55,6 +54,7 @@ export async function policiesDiff(flags: DiffFlags, io: DiffIo): Promise<number
   });
 
   const text = render(diff, flags.format);
+  const output = flags.output;
   if (output) {
     await writeFile(output, text).catch((error: unknown) => {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -146,7 +146,10 @@ interface Evaluated {
   errors: AuditError[];
 }
 
-/** One streamed pass over the rooms file with one policy set's evaluator. */
+/**
+ * One streamed pass over the rooms file with one policy set's evaluator. Each side reads the file
+ * on its own, so no room document is held longer than its evaluation, as in `audit --input`.
+ */
 async function evaluateRooms(
   source: RoomsSource,
   policies: readonly CompiledPolicy[],
