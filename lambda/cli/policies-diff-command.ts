@@ -1,4 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { describeRange, parseSetting, SETTINGS } from '../settings.js';
+import { DEFAULT_TIMEOUT_SECONDS } from './live-flags.js';
 import type { CliIo } from './main.js';
 import { type DiffFlags, policiesDiff } from './policies-diff.js';
 import type { DefaultPoliciesDir } from './policies-dir.js';
@@ -36,6 +38,25 @@ export function addPoliciesDiff(
       '--from-snapshot <rooms.json>',
       'the rooms: a complete export (`export-rooms` output with its "regions"); refused when partial',
     )
+    .option(
+      '-r, --region <region>',
+      'the rooms, live: read every room of this region with ListRooms and GetRoom (repeat for several)',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
+    .option('--endpoint <url>', 'live: AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
+    .option(
+      '--api-budget <tps>',
+      `live: calls per second per region and operation, ${describeRange(SETTINGS.apiBudgetTps)} (the IVS Chat quota, shared with your application); above it only with --endpoint`,
+      apiBudget,
+      SETTINGS.apiBudgetTps.default,
+    )
+    .option(
+      '--timeout <seconds>',
+      'live: stop reading rooms after this long (exit 3)',
+      positiveNumber,
+      DEFAULT_TIMEOUT_SECONDS,
+    )
     .addOption(
       new Option('-f, --format <format>', 'output format')
         .choices(['text', 'json', 'markdown'])
@@ -56,19 +77,35 @@ export function addPoliciesDiff(
         '\nGuards: --max-new n over every policy, and each head policy\'s own "rollout": { "maxNewFindings": n }.\n' +
         "A guard that trips exits 1: raise the policy's guard in the same pull request to acknowledge.\n" +
         '\nExit codes: 0 preview done, 1 a guard tripped, 2 bad usage, rooms file or policy (the message names\n' +
-        '--base or --head, the file and the JSON pointer), 3 a rule failed on a room (counts incomplete).\n' +
+        '--base or --head, the file and the JSON pointer), 3 a rule failed on a room or a live read was\n' +
+        'incomplete (API errors, --timeout, Ctrl-C): the counts would understate the change.\n' +
         '\nExamples:\n' +
         '  $ ivschat-audit policies diff --base origin/main --input rooms.json\n' +
+        '  $ ivschat-audit policies diff --base origin/main --region us-east-1 --region eu-west-1\n' +
         '  $ ivschat-audit policies diff --base origin/main --head policies --from-snapshot rooms.json --format markdown -o preview.md\n' +
         '  $ ivschat-audit policies diff --base ../old-policies --head policies --input rooms.json --format json --max-new 50',
     )
     .action(async (flags: DiffFlags) => {
       const now = (io.clock ?? (() => new Date()))().toISOString();
-      setExitCode(await policiesDiff(flags, { stdout: io.stdout, stderr: io.stderr, now }));
+      setExitCode(await policiesDiff(flags, { ...io, now }));
     });
 }
 
 function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number ≥ 0, got "${value}"`);
   return Number(value);
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+/** Read as the setting is; the IVS Chat quota is enforced by liveSettings, which knows --endpoint. */
+function apiBudget(raw: string): number {
+  const parsed = parseSetting({ ...SETTINGS.apiBudgetTps, max: Number.MAX_SAFE_INTEGER }, raw);
+  if (!parsed.ok) throw new InvalidArgumentError(parsed.problems.join('; '));
+  return parsed.value;
 }

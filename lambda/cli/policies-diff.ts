@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, InputError, PolicySetError } from '../core/errors.js';
 import { Evaluator } from '../core/evaluate.js';
@@ -7,13 +8,17 @@ import { diffPolicySets, type PolicyDiff, type PolicySide } from '../core/policy
 import type { AuditError, Finding } from '../core/types.js';
 import { type CompiledPolicy, compilePolicySet } from '../policy/compile.js';
 import { DEFAULT_POLICIES_DIR, loadPolicyDir, POLICY_SCHEMA_FILE } from '../policy/load-dir.js';
+import { stripControl } from '../render/escape.js';
 import { renderDiffJson, renderDiffMarkdown, renderDiffText } from '../render/policy-diff.js';
 import { EXIT } from './exit-codes.js';
+import { exportRooms } from './export-rooms.js';
 import { readPoliciesAtRef } from './git-policies.js';
 import { readRoomsFile } from './input.js';
+import { type LiveFlags, liveSettings } from './live-flags.js';
 import { checkFilePaths, OutputWriteError } from './paths.js';
+import { type LiveRunIo, runLive } from './run-bound.js';
 
-export interface DiffFlags {
+export interface DiffFlags extends LiveFlags {
   base: string;
   head: string;
   input?: string;
@@ -23,9 +28,9 @@ export interface DiffFlags {
   output?: string;
 }
 
-export interface DiffIo {
+export interface DiffIo extends LiveRunIo {
   stdout: (text: string) => void;
-  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
   now: string;
 }
 
@@ -35,7 +40,33 @@ export interface DiffIo {
  * policy's `rollout.maxNewFindings`), 3 when a rule failed on a room (the counts are incomplete).
  */
 export async function policiesDiff(flags: DiffFlags, io: DiffIo): Promise<number> {
-  const rooms = roomsSource(flags);
+  const source = roomsSource(flags);
+  if (source !== 'live') return preview(flags, source, io);
+  // Live: the rooms are exported to a private temporary file first, so both sides read the same rooms.
+  const live = liveSettings(flags, io.env);
+  const tmp = await mkdtemp(join(tmpdir(), 'ivschat-policies-diff-'));
+  try {
+    const path = join(tmp, 'rooms.json');
+    const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
+      exportRooms({ ...live, output: path, signal, ...(onProgress ? { onProgress } : {}) }),
+    );
+    if (!result.complete) {
+      for (const e of result.errors) {
+        const room = e.roomArn ? ` ${e.roomArn}` : '';
+        io.stderr(`error: ${stripControl(`${e.region} ${e.operation}${room}: ${e.code} ${e.message}`)}\n`);
+      }
+      io.stderr(
+        `error: could not read every room${stopped ? ` (${stopped})` : ''}: no preview, it would understate the change\n`,
+      );
+      return EXIT.incomplete;
+    }
+    return await preview(flags, { flag: '--region', path }, io);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function preview(flags: DiffFlags, rooms: RoomsSource, io: DiffIo): Promise<number> {
   // -o must not overwrite the rooms file (the check calls it --input, whichever flag gave it).
   await checkFilePaths({ input: rooms.path, ...(flags.output ? { output: flags.output } : {}) });
   const head = loadFolder('--head', flags.head, io.now);
@@ -84,19 +115,25 @@ interface LoadedSide {
 }
 
 interface RoomsSource {
-  flag: '--input' | '--from-snapshot';
+  /** `--region` for the rooms a live read exported. */
+  flag: '--input' | '--from-snapshot' | '--region';
   path: string;
 }
 
-function roomsSource(flags: DiffFlags): RoomsSource {
-  if (flags.input && flags.fromSnapshot) {
-    throw new ConfigError('--from-snapshot', 'give either --input or --from-snapshot, not both');
-  }
+/** One source of rooms: a file, a snapshot, or a live read (`--region`, explicit: it calls AWS). */
+function roomsSource(flags: DiffFlags): RoomsSource | 'live' {
+  const given = [
+    flags.input ? '--input' : '',
+    flags.fromSnapshot ? '--from-snapshot' : '',
+    flags.region.length > 0 ? '--region' : '',
+  ].filter(Boolean);
+  if (given.length > 1) throw new ConfigError(given[1] ?? '', `give one of ${given.join(', ')}, not several`);
   if (flags.fromSnapshot) return { flag: '--from-snapshot', path: flags.fromSnapshot };
   if (flags.input) return { flag: '--input', path: flags.input };
+  if (flags.region.length > 0) return 'live';
   throw new ConfigError(
     '--input',
-    'the rooms to preview against are needed: --input rooms.json or --from-snapshot FILE',
+    'the rooms to preview against are needed: --input rooms.json, --from-snapshot FILE, or --region R (live)',
   );
 }
 

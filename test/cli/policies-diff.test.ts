@@ -370,7 +370,7 @@ describe('ivschat-audit policies diff: rooms', () => {
   it('exits 2 without rooms, or with both --input and --from-snapshot', async () => {
     const none = await run('policies', 'diff', '--base', BASE, '--head', HEAD);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('--input rooms.json or --from-snapshot FILE');
+    expect(none.stderr).toContain('--input rooms.json, --from-snapshot FILE, or --region R (live)');
     const both = await run(
       'policies',
       'diff',
