@@ -25,6 +25,7 @@ import {
 } from './live-flags.js';
 import { offlineInventory } from './offline.js';
 import { checkFilePaths, writablePath } from './paths.js';
+import { addPoliciesDiff } from './policies-diff-command.js';
 import { defaultPoliciesDir } from './policies-dir.js';
 import { writeReport } from './report-output.js';
 import { runLive } from './run-bound.js';
@@ -225,6 +226,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`examples: ${total - results.failures.length} passed, ${results.failures.length} failed\n`);
       if (results.failures.length > 0) exitCode = EXIT.findings;
     });
+
+  addPoliciesDiff(policies, policiesDefault, io, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

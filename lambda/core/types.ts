@@ -43,6 +43,8 @@ export interface PolicyFile {
   appliesTo?: Record<string, unknown> | boolean;
   regions?: string[];
   exemptions?: Exemption[];
+  /** The pull-request preview's guard (`policies diff`): more newly failing findings than this fail it. */
+  rollout?: { maxNewFindings?: number };
   examples: { pass: RoomDocument[]; fail: RoomDocument[] };
 }
 

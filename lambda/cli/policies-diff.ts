@@ -1,0 +1,233 @@
+import { readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, InputError, PolicySetError } from '../core/errors.js';
+import { Evaluator } from '../core/evaluate.js';
+import { diffPolicySets, type PolicyDiff, type PolicySide } from '../core/policy-diff.js';
+import type { AuditError, Finding } from '../core/types.js';
+import { type CompiledPolicy, compilePolicySet } from '../policy/compile.js';
+import { DEFAULT_POLICIES_DIR, loadPolicyDir, POLICY_SCHEMA_FILE } from '../policy/load-dir.js';
+import { stripControl } from '../render/escape.js';
+import { renderDiffJson, renderDiffMarkdown, renderDiffText } from '../render/policy-diff.js';
+import { EXIT } from './exit-codes.js';
+import { exportRooms } from './export-rooms.js';
+import { readPoliciesAtRef } from './git-policies.js';
+import { readRoomsFile } from './input.js';
+import { type LiveFlags, liveSettings } from './live-flags.js';
+import { checkFilePaths, OutputWriteError } from './paths.js';
+import { type LiveRunIo, runLive } from './run-bound.js';
+
+export interface DiffFlags extends LiveFlags {
+  base: string;
+  head: string;
+  input?: string;
+  fromSnapshot?: string;
+  format: 'text' | 'json' | 'markdown';
+  maxNew?: number;
+  output?: string;
+}
+
+export interface DiffIo extends LiveRunIo {
+  stdout: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  now: string;
+}
+
+/**
+ * `policies diff`: both policy sets over the same rooms, each evaluated once by the same evaluator
+ * an audit uses, then compared finding by finding. Exit 1 when a guard trips (`--max-new`, a head
+ * policy's `rollout.maxNewFindings`), 3 when a rule failed on a room (the counts are incomplete).
+ */
+export async function policiesDiff(flags: DiffFlags, io: DiffIo): Promise<number> {
+  const source = roomsSource(flags);
+  if (source !== 'live') return preview(flags, source, io);
+  // Live: the rooms are exported to a private temporary file first, so both sides read the same rooms.
+  const live = liveSettings(flags, io.env);
+  const tmp = await mkdtemp(join(tmpdir(), 'ivschat-policies-diff-'));
+  try {
+    const path = join(tmp, 'rooms.json');
+    const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
+      exportRooms({ ...live, output: path, signal, ...(onProgress ? { onProgress } : {}) }),
+    );
+    if (!result.complete) {
+      for (const e of result.errors) {
+        const room = e.roomArn ? ` ${e.roomArn}` : '';
+        io.stderr(`error: ${stripControl(`${e.region} ${e.operation}${room}: ${e.code} ${e.message}`)}\n`);
+      }
+      io.stderr(
+        `error: could not read every room${stopped ? ` (${stopped})` : ''}: no preview, it would understate the change\n`,
+      );
+      return EXIT.incomplete;
+    }
+    return await preview(flags, { flag: '--region', path }, io);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function preview(flags: DiffFlags, rooms: RoomsSource, io: DiffIo): Promise<number> {
+  // -o must not overwrite the rooms file (the check calls it --input, whichever flag gave it).
+  await checkFilePaths({ input: rooms.path, ...(flags.output ? { output: flags.output } : {}) });
+  const head = loadFolder('--head', flags.head, io.now);
+  const base = isFolder(flags.base)
+    ? loadFolder('--base', flags.base, io.now)
+    : loadAtRef(flags.base, flags.head, io.now);
+  for (const w of head.warnings) io.stderr(`warning: --head: ${w}\n`);
+
+  const before = await evaluateRooms(rooms, base.policies, io.now);
+  const after = await evaluateRooms(rooms, head.policies, io.now);
+  const diff = diffPolicySets({
+    base: side(base, before),
+    head: side(head, after),
+    roomsEvaluated: after.rooms,
+    ...(flags.maxNew === undefined ? {} : { maxNew: flags.maxNew }),
+  });
+
+  const text = render(diff, flags.format);
+  const output = flags.output;
+  if (output) {
+    await writeFile(output, text).catch((error: unknown) => {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new OutputWriteError(`--output: cannot write ${output}: ${reason}`, { cause: error });
+    });
+  } else {
+    io.stdout(text);
+  }
+  for (const trip of diff.guard.tripped) {
+    io.stderr(
+      trip.policyId
+        ? `error: ${trip.policyId}: ${trip.newlyFailing} newly failing findings, more than its rollout.maxNewFindings of ${trip.limit}\n`
+        : `error: --max-new: ${trip.newlyFailing} newly failing findings, more than ${trip.limit}\n`,
+    );
+  }
+  if (diff.errors.length > 0) {
+    io.stderr(`error: ${diff.errors.length} rule error(s) while evaluating: the counts are incomplete\n`);
+    return EXIT.incomplete;
+  }
+  return diff.guard.tripped.length > 0 ? EXIT.findings : EXIT.clean;
+}
+
+interface LoadedSide {
+  label: string;
+  policies: CompiledPolicy[];
+  warnings: string[];
+}
+
+interface RoomsSource {
+  /** `--region` for the rooms a live read exported. */
+  flag: '--input' | '--from-snapshot' | '--region';
+  path: string;
+}
+
+/** One source of rooms: a file, a snapshot, or a live read (`--region`, explicit: it calls AWS). */
+function roomsSource(flags: DiffFlags): RoomsSource | 'live' {
+  const given = [
+    flags.input ? '--input' : '',
+    flags.fromSnapshot ? '--from-snapshot' : '',
+    flags.region.length > 0 ? '--region' : '',
+  ].filter(Boolean);
+  if (given.length > 1) throw new ConfigError(given[1] ?? '', `give one of ${given.join(', ')}, not several`);
+  if (flags.fromSnapshot) return { flag: '--from-snapshot', path: flags.fromSnapshot };
+  if (flags.input) return { flag: '--input', path: flags.input };
+  if (flags.region.length > 0) return 'live';
+  throw new ConfigError(
+    '--input',
+    'the rooms to preview against are needed: --input rooms.json, --from-snapshot FILE, or --region R (live)',
+  );
+}
+
+function loadFolder(flag: '--base' | '--head', dir: string, now: string): LoadedSide {
+  try {
+    const set = loadPolicyDir(dir, { now });
+    return { label: dir, policies: set.policies, warnings: set.warnings.map((w) => w.message) };
+  } catch (error) {
+    throw named(flag, dir, error);
+  }
+}
+
+function loadAtRef(ref: string, headDir: string, now: string): LoadedSide {
+  const atRef = readPoliciesAtRef(ref, headDir);
+  try {
+    const schema = atRef.schema ?? bundledSchema();
+    const set = compilePolicySet(atRef.sources, schema, { now });
+    return { label: atRef.label, policies: set.policies, warnings: [] };
+  } catch (error) {
+    throw named('--base', ref, error);
+  }
+}
+
+/** A policy problem names the side it is on, then (as always) the file and the JSON pointer. */
+function named(flag: string, value: string, error: unknown): unknown {
+  if (error instanceof PolicySetError) {
+    return new InputError(`${flag} ${value}: ${error.message}`, { cause: error });
+  }
+  return error;
+}
+
+function bundledSchema(): object {
+  return JSON.parse(readFileSync(join(DEFAULT_POLICIES_DIR, POLICY_SCHEMA_FILE), 'utf8')) as object;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+interface Evaluated {
+  rooms: number;
+  findings: Finding[];
+  errors: AuditError[];
+}
+
+/**
+ * One streamed pass over the rooms file with one policy set's evaluator. Each side reads the file
+ * on its own, so no room document is held longer than its evaluation, as in `audit --input`.
+ */
+async function evaluateRooms(
+  source: RoomsSource,
+  policies: readonly CompiledPolicy[],
+  now: string,
+): Promise<Evaluated> {
+  const read = await readRoomsFile(source.path, {
+    regions: [],
+    evaluator: new Evaluator(policies),
+    now,
+  }).catch((error: unknown) => {
+    if (error instanceof InputError)
+      throw new InputError(`${source.flag}: ${error.message}`, { cause: error });
+    throw error;
+  });
+  // A snapshot is the whole fleet: a partial export would understate the blast radius.
+  if (source.flag === '--from-snapshot' && read.declaredRegions.size === 0) {
+    throw new InputError(
+      `--from-snapshot: ${source.path} /regions: missing; a snapshot is a complete export ` +
+        '(ivschat-audit export-rooms writes "regions" only when it got every room); use --input for other room files',
+    );
+  }
+  const out: Evaluated = { rooms: 0, findings: [], errors: [] };
+  for (const inventory of read.inventories) {
+    out.rooms += inventory.audited.length;
+    for (const f of inventory.evaluation?.findings ?? []) out.findings.push(f);
+    for (const e of inventory.evaluation?.errors ?? []) out.errors.push(e);
+  }
+  return out;
+}
+
+function side(loaded: LoadedSide, evaluated: Evaluated): PolicySide {
+  return {
+    label: loaded.label,
+    policies: loaded.policies,
+    findings: evaluated.findings,
+    errors: evaluated.errors,
+  };
+}
+
+function render(diff: PolicyDiff, format: DiffFlags['format']): string {
+  if (format === 'json') return renderDiffJson(diff);
+  if (format === 'markdown') return renderDiffMarkdown(diff);
+  return renderDiffText(diff);
+}
