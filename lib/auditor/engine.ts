@@ -10,6 +10,7 @@ import {
   Names,
   RemovalPolicy,
   Stack,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -305,10 +306,8 @@ function auditStateMachine(
     resultPath: sfn.JsonPath.DISCARD,
     mapExecutionType: sfn.StateMachineType.STANDARD,
   });
-  auditTargets.itemProcessor(auditTarget, {
-    mode: sfn.ProcessorMode.DISTRIBUTED,
-    executionType: sfn.ProcessorType.STANDARD,
-  });
+  // Mode DISTRIBUTED is the DistributedMap's own; its execution type is `mapExecutionType` above.
+  auditTargets.itemProcessor(auditTarget);
 
   const aggregate = invoke('aggregate', {
     step: 'aggregate',
@@ -374,7 +373,9 @@ function acknowledgeStateMachineNagFindings(stateMachine: sfn.StateMachine, fn: 
   const machineName = JSON.stringify({
     'Fn::Select': [6, { 'Fn::Split': [':', { Ref: logicalId(stateMachine) }] }],
   });
-  const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${machineName}`;
+  // cdk-nag shows pseudo parameters as <AWS::Name>, and a stack's concrete region or account as is.
+  const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+  const executions = `arn:<AWS::Partition>:states:${shown(stack.region, 'Region')}:${shown(stack.account, 'AccountId')}:execution:${machineName}`;
   const role = stateMachine.role.node;
   Validations.of(role.tryFindChild('DefaultPolicy') ?? stateMachine.role).acknowledge(
     {
