@@ -27,7 +27,14 @@ describe('Function: readConfig', () => {
       accounts: [],
       memberRoleName: 'ivschat-auditor-member',
       maxConcurrency: 20,
+      targetFailureAlarmRuns: 3,
     });
+  });
+
+  it('names targetFailureAlarmRuns when it is out of its range', () => {
+    expect(() => from({ targetFailureAlarmRuns: '0' })).toThrow(
+      /targetFailureAlarmRuns: "0" must be a whole number between 1 and 100/,
+    );
   });
 
   it('reads the accounts as a list, or the organization on its own', () => {

@@ -113,17 +113,33 @@ describe('Stack: IvsChatAuditorMember', () => {
     expect(trust?.Condition).not.toHaveProperty('StringEquals');
   });
 
-  it('may only list and read chat rooms of its own account', () => {
+  it('may only list and read chat rooms of its own account, ListRooms included (no "*")', () => {
     const { member } = synthBoth({ auditorAccountId: '123456789012' });
     const [policy] = Object.values(member.findResources('AWS::IAM::Policy'));
     const statements = policy?.Properties.PolicyDocument.Statement as Statement[];
-    expect(statements.flatMap(actionsOf).sort()).toEqual(['ivschat:GetRoom', 'ivschat:ListRooms']);
-    expect(withAction(statements, 'ivschat:GetRoom')[0]?.Resource).toEqual({
-      'Fn::Join': [
-        '',
-        ['arn:', { Ref: 'AWS::Partition' }, ':ivschat:*:', { Ref: 'AWS::AccountId' }, ':room/*'],
-      ],
-    });
+    expect(statements).toEqual([
+      {
+        Sid: 'ReadChatRooms',
+        Effect: 'Allow',
+        Action: ['ivschat:ListRooms', 'ivschat:GetRoom'],
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':ivschat:*:', { Ref: 'AWS::AccountId' }, ':room/*'],
+          ],
+        },
+      },
+    ]);
+  });
+
+  it("grants the same IVS Chat actions as the auditor function's own role", () => {
+    const { auditor, member } = synthBoth({ accounts: '111111111111', regions: 'us-east-1' });
+    const chatActions = (statements: Statement[]) =>
+      statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ivschat:'))).map(actionsOf);
+    const memberPolicy = Object.values(member.findResources('AWS::IAM::Policy'))[0];
+    expect(chatActions(memberPolicy?.Properties.PolicyDocument.Statement)).toEqual(
+      chatActions(functionRolePolicy(auditor)),
+    );
   });
 
   it('needs no bootstrap, so a StackSet can deploy its template', () => {

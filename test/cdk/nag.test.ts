@@ -51,6 +51,28 @@ describe('cdk-nag', () => {
     }
   });
 
+  it('reports nothing unacknowledged for a stack with a concrete account and region (as cdk synth with credentials)', () => {
+    const saved = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+    process.env.CDK_DEFAULT_ACCOUNT = '123456789012';
+    process.env.CDK_DEFAULT_REGION = 'eu-west-1';
+    try {
+      // Pseudo parameters become literals in resource ARNs, and so in cdk-nag's finding ids.
+      const { app, stack } = synthApp({ accounts: '111111111111' });
+      expect(stack.region).toBe('eu-west-1');
+      for (const pack of [new AwsSolutionsChecks(), new ServerlessChecks()]) {
+        expect(pack.validateScope(app).violations.map((v) => v.ruleName)).toEqual([]);
+      }
+    } finally {
+      for (const [key, value] of [
+        ['CDK_DEFAULT_ACCOUNT', saved.account],
+        ['CDK_DEFAULT_REGION', saved.region],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
   it('gives every acknowledgement a written reason', () => {
     const { app } = synthApp({
       regions: 'us-east-1',

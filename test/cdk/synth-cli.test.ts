@@ -82,9 +82,15 @@ describe('cdk synth (CLI)', () => {
       (r) => r.Type === 'AWS::IAM::Role',
     );
     expect(memberRoles.map((r) => r.Properties.RoleName)).toEqual(['ivschat-auditor-member']);
-    expect(JSON.stringify(read('IvsChatAuditor').Resources)).toContain(
-      ':iam::222222222222:role/ivschat-auditor-member',
-    );
+    const auditor = read('IvsChatAuditor').Resources;
+    expect(JSON.stringify(auditor)).toContain(':iam::222222222222:role/ivschat-auditor-member');
+    // The engine: a Standard state machine, started by the schedule.
+    const machines = Object.entries(auditor).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+    expect(machines.map(([, r]) => r.Properties.StateMachineType)).toEqual(['STANDARD']);
+    const rules = Object.values(auditor).filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(rules.map((r) => (r.Properties.Targets as Array<{ Arn: unknown }>)[0]?.Arn)).toEqual([
+      { Ref: machines[0]?.[0] },
+    ]);
   }, 180_000);
 
   it('fails naming the key when context is invalid', async () => {
