@@ -58,11 +58,17 @@ export interface LocalRunResult {
   stateTransitions: number;
   /** Audit function invocations by step. */
   invocations: Record<string, number>;
+  /** Seconds the handler ran, over every invocation (× memory = the run's Lambda GB-seconds). */
+  lambdaSeconds: number;
+  /** The largest result one invocation returned, in bytes of JSON. */
+  maxResultBytes: number;
   events: EventLog[];
 }
 
 export async function runLocalStateMachine(options: LocalRunOptions): Promise<LocalRunResult> {
   const invocations: Record<string, number> = {};
+  let lambdaMs = 0;
+  let maxResultBytes = 0;
   const invocationMs = options.invocationMs ?? 15 * 60_000;
   const invoke = async (input: unknown) => {
     const payload = (input as { Payload?: unknown }).Payload;
@@ -70,8 +76,14 @@ export async function runLocalStateMachine(options: LocalRunOptions): Promise<Lo
     invocations[step] = (invocations[step] ?? 0) + 1;
     const started = Date.now();
     const context = { getRemainingTimeInMillis: () => invocationMs - (Date.now() - started) };
-    // lambda:invoke answers { Payload, StatusCode, … }; the states select `$.Payload`.
-    return { Payload: (await options.handler(payload, context)) ?? null, StatusCode: 200 };
+    try {
+      const result = (await options.handler(payload, context)) ?? null;
+      maxResultBytes = Math.max(maxResultBytes, Buffer.byteLength(JSON.stringify(result)));
+      // lambda:invoke answers { Payload, StatusCode, … }; the states select `$.Payload`.
+      return { Payload: result, StatusCode: 200 };
+    } finally {
+      lambdaMs += Date.now() - started;
+    }
   };
   const handlers: Record<string, typeof invoke> = {};
   const retries: Record<string, number> = {};
@@ -104,6 +116,8 @@ export async function runLocalStateMachine(options: LocalRunOptions): Promise<Lo
     ...(error ? { error } : {}),
     stateTransitions: events.filter((e) => e.type === 'StateEntered').length,
     invocations,
+    lambdaSeconds: lambdaMs / 1000,
+    maxResultBytes,
     events,
   };
 }
