@@ -10,12 +10,14 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { snsClient, topicRegion } from '../aws/clients.js';
+import { AuditorError } from '../core/errors.js';
 import type { FindingRecord } from '../core/lifecycle.js';
 import { getOrCreate } from '../core/maps.js';
 import { SEVERITIES, type Severity } from '../core/types.js';
 import { findingsBySeverityMetric, METRIC } from '../metric-names.js';
 import { notifyAndRecord } from '../notify.js';
-import { type NotAuditedTarget, runAlert } from '../render/alert.js';
+import type { NotAuditedTarget } from '../render/alert.js';
+import { runAlert } from '../render/run-alert.js';
 import { clip } from '../run-summary.js';
 import { snsPublisher, snsSink } from '../sinks/sns.js';
 import type { PlannedTarget } from '../state/run-store.js';
@@ -63,7 +65,12 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
     if (read) outcomes.set(index, read);
   }
   const planned: PlannedTarget[] = [];
-  for await (const [, target] of runs.targets()) planned.push(target);
+  for await (const [index, target] of runs.targets()) planned[index] = target;
+  if (planned.length !== plan.count || planned.includes(undefined as never)) {
+    throw new AuditorError(
+      `run ${event.runId}: the state table holds ${planned.length} of its ${plan.count} targets`,
+    );
+  }
 
   const health = targetHealth(ctx);
   const audited: AuditedOutcome[] = [];
