@@ -184,6 +184,14 @@ export const SETTINGS = {
     default: 20,
     doc: 'Targets (account × region) audited at the same time.',
   },
+  targetFailureAlarmRuns: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    max: 100,
+    default: 3,
+    doc: 'Alarm when a target (account × region) has not been audited this many runs in a row.',
+  },
   organizationId: {
     type: 'text',
     default: '',

@@ -34,6 +34,8 @@ export interface AuditorConfig {
   readonly accounts: string[];
   readonly memberRoleName: string;
   readonly maxConcurrency: number;
+  /** The target-failure alarm's threshold, in consecutive runs. */
+  readonly targetFailureAlarmRuns: number;
   /** Pins the member trust and the auditor's AssumeRole to this organization. */
   readonly organizationId?: string;
   /** Read by the member stack only: the account whose auditor it trusts; absent means its own. */
@@ -87,6 +89,7 @@ export function readConfig(getContext: (key: ContextKey) => unknown): AuditorCon
     accounts: values.accounts,
     memberRoleName: values.memberRoleName,
     maxConcurrency: values.maxConcurrency,
+    targetFailureAlarmRuns: values.targetFailureAlarmRuns,
     ...(values.organizationId ? { organizationId: values.organizationId } : {}),
     ...(values.auditorAccountId ? { auditorAccountId: values.auditorAccountId } : {}),
   };

@@ -25,7 +25,15 @@ export class IvsChatAuditorStack extends Stack {
     const outputs: Record<string, [string, string]> = {
       AlertsTopicArn: [this.auditor.topic.topicArn, 'SNS topic the alerts go to'],
       StateTableName: [this.auditor.table.tableName, 'DynamoDB finding state (retained on cdk destroy)'],
-      FunctionName: [this.auditor.function.functionName, 'The audit Lambda (invoke it to audit now)'],
+      StateMachineArn: [
+        this.auditor.stateMachine.stateMachineArn,
+        'The audit engine (start an execution to audit now)',
+      ],
+      FunctionName: [
+        this.auditor.function.functionName,
+        'The audit Lambda (invoke it with {} to audit this account now)',
+      ],
+      DashboardName: [this.auditor.dashboard.dashboardName, 'CloudWatch dashboard of the audits'],
       DeadLetterQueueUrl: [this.auditor.deadLetterQueue.queueUrl, 'Failed invocations and deliveries'],
     };
     for (const [id, [value, description]] of Object.entries(outputs))

@@ -1,62 +1,60 @@
-import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, Arn, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as chatbot from 'aws-cdk-lib/aws-chatbot';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Annotations, Aws, Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/metric-names.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/metric-names.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
-import { isOrganization, type LIBRARY_ENV, WIRING_ENV } from '../lambda/settings.js';
-import {
-  type AuditorConfig,
-  type ContextKey,
-  readConfig,
-  scheduleIntervalSeconds,
-  settingsEnvironment,
-} from './config.js';
-import { FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from './function-runtime.js';
+import { isOrganization } from '../lambda/settings.js';
+import { AuditorAlerts, type SlackChannelProps } from './auditor/alerts.js';
+import { AuditEngine } from './auditor/engine.js';
+import { AuditorMonitoring } from './auditor/monitoring.js';
+import { CHAT_ROOM_READ_REASON, chatRoomReadNagIds } from './auditor/permissions.js';
+import { createStateTable } from './auditor/state.js';
+import { type AuditorConfig, type ContextKey, readConfig, scheduleIntervalSeconds } from './config.js';
 
-/** The audit waits on a 4-per-second API budget, not on CPU: 512 MB is plenty (see bench/README.md). */
-
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** Where the handler looks for policies, relative to the bundle root (the handler owner resolves it). */
-export const BUNDLED_POLICIES_DIR = 'policies';
-/**
- * The function role's name when it audits other accounts: each member role trusts exactly this role,
- * and a member account deploys that trust before (or without) knowing anything else of the auditor.
- */
-export const AUDITOR_FUNCTION_ROLE_NAME = 'ivschat-auditor-function';
+export type { SlackChannelProps } from './auditor/alerts.js';
+export {
+  AUDITOR_FUNCTION_ROLE_NAME,
+  BUNDLED_POLICIES_DIR,
+  RUN_TIMEOUT,
+  STATE_NAMES,
+} from './auditor/engine.js';
 /** Re-exported for users of the construct; the handler emits under these names. */
 export { METRICS_NAMESPACE, SERVICE_NAME };
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * The settings take the same values, ranges and defaults as the context keys of the same name: both
  * go through the settings table, `SETTINGS` in lambda/settings.ts (listed in docs/deploy.md).
  */
 export interface IvsChatAuditorProps {
-  /** EventBridge schedule expression. @default SETTINGS.schedule.default ('rate(1 hour)') */
+  /** EventBridge schedule expression that starts a run. @default SETTINGS.schedule.default ('rate(1 hour)') */
   readonly schedule?: string;
   /** Regions to audit. @default - the stack's region */
-  readonly regions?: string[];
+  readonly regions?: readonly string[];
   /** Email addresses subscribed to the alerts topic. @default - none */
-  readonly alertEmails?: string[];
+  readonly alertEmails?: readonly string[];
   /** Slack channel for alerts (the workspace must be authorized in the console first). @default - none */
-  readonly slack?: { readonly workspaceId: string; readonly channelId: string };
-  /** Share of the IVS Chat 5 TPS per-operation quota the audit may use. @default SETTINGS.apiBudgetTps.default */
+  readonly slack?: SlackChannelProps;
+  /**
+   * Send alerts to this existing topic instead of a new one. Alarms publish to it too, so its policy
+   * must let CloudWatch alarms of this account publish. @default - a new topic with its own KMS key
+   */
+  readonly topic?: sns.ITopic;
+  /** The KMS key `topic` is encrypted with; the function gets encrypt rights on it. @default - none */
+  readonly topicKey?: kms.IKey;
+  /** Share of the IVS Chat 5 TPS per-operation quota each target's audit may use. @default SETTINGS.apiBudgetTps.default */
   readonly apiBudgetTps?: number;
   /** Re-send an open finding after this many hours. @default SETTINGS.renotifyAfterHours.default */
   readonly renotifyAfterHours?: number;
@@ -73,6 +71,8 @@ export interface IvsChatAuditorProps {
   readonly memberRoleName?: string;
   /** Targets (account × region) audited at the same time. @default SETTINGS.maxConcurrency.default */
   readonly maxConcurrency?: number;
+  /** Alarm when a target was not audited this many runs in a row. @default SETTINGS.targetFailureAlarmRuns.default */
+  readonly targetFailureAlarmRuns?: number;
   /** Assume member roles in this organization only (`aws:ResourceOrgID`). @default - no organization condition */
   readonly organizationId?: string;
   /**
@@ -94,382 +94,159 @@ export interface IvsChatAuditorProps {
 }
 
 /**
- * A scheduled IVS Chat drift audit: an EventBridge rule runs the audit Lambda, which publishes
- * findings to an encrypted SNS topic (email, Slack), keeps finding state in DynamoDB, and is
- * itself watched by alarms on errors, missed runs and undelivered events.
+ * A scheduled IVS Chat drift audit: an EventBridge rule starts a Step Functions run that audits every
+ * target (account × region) with the audit Lambda and sends one alert per run to SNS (email, Slack).
+ * Finding state lives in DynamoDB; alarms and a dashboard watch the auditor itself.
+ *
+ * The parts are in lib/auditor/: alerts.ts, state.ts, engine.ts, monitoring.ts, permissions.ts.
  */
 export class IvsChatAuditor extends Construct {
-  readonly function: nodejs.NodejsFunction;
-  readonly topic: sns.Topic;
-  readonly topicKey: kms.Key;
-  readonly table: dynamodb.Table;
-  readonly deadLetterQueue: sqs.Queue;
-  readonly rule: events.Rule;
-  readonly errorsAlarm: cloudwatch.Alarm;
-  readonly missedAuditAlarm: cloudwatch.Alarm;
-  readonly deadLetterAlarm: cloudwatch.Alarm;
-  readonly slackChannel?: chatbot.SlackChannelConfiguration;
+  /** The audit Lambda: plans, audits one target per invocation, aggregates; or audits its own account when invoked with `{}`. */
+  readonly function: lambda.IFunction;
+  /** The Standard state machine the schedule starts: Plan → AuditTargets (Distributed Map) → Aggregate. */
+  readonly stateMachine: sfn.IStateMachine;
+  /** Where alerts go (created, or the one given in props). */
+  readonly topic: sns.ITopic;
+  /** The topic's KMS key; undefined when an existing topic was given without its key. */
+  readonly topicKey?: kms.IKey;
+  /** Finding state, room cache, runs, locks (TTL attribute `expiresAt`). */
+  readonly table: dynamodb.ITable;
+  /** Failed schedule deliveries, failed asynchronous invocations, undeliverable emails. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The schedule. */
+  readonly rule: events.IRule;
+  /** The function's log group (the dashboard's findings-by-account query reads it). */
+  readonly logGroup: logs.ILogGroup;
+  /** Function errors ≥ 1. */
+  readonly errorsAlarm: cloudwatch.IAlarm;
+  /** No complete run (`AuditSucceeded`) for two schedule intervals. */
+  readonly missedAuditAlarm: cloudwatch.IAlarm;
+  /** Anything in the dead-letter queue. */
+  readonly deadLetterAlarm: cloudwatch.IAlarm;
+  /** A target not audited `targetFailureAlarmRuns` runs in a row. */
+  readonly targetFailureAlarm: cloudwatch.IAlarm;
+  /** A run that failed, timed out or was aborted. */
+  readonly executionsFailedAlarm: cloudwatch.IAlarm;
+  /** Findings by severity and by account, targets per run, API calls against the budget, run duration. */
+  readonly dashboard: cloudwatch.Dashboard;
+  /** The Slack channel configuration, when Slack is connected. */
+  readonly slackChannel?: chatbot.ISlackChannelConfiguration;
 
   constructor(scope: Construct, id: string, props: IvsChatAuditorProps = {}) {
     super(scope, id);
     const config = readConfig((key) => propsAsContext(props)[key]);
     const policiesDir = props.policiesDir ?? join(PROJECT_ROOT, 'policies');
     validatePolicies(this, policiesDir);
-    const stack = Stack.of(this);
     const regions = config.regions.length > 0 ? config.regions : [Aws.REGION];
     const interval = props.auditInterval ?? defaultInterval(config.schedule);
+    // One name for this auditor: the function's AUDITOR_NAME and the metrics' Auditor dimension.
+    const auditorName = this.node.path;
 
-    this.topicKey = new kms.Key(this, 'TopicKey', {
-      description: 'Encrypts the ivschat-auditor alerts topic',
-      enableKeyRotation: true,
-      // Only the topic uses it and SNS holds no data at rest: do not leave a $1/month key behind.
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
-    // CloudWatch alarms publish to the encrypted topic, so the service must be able to use the key —
-    // but only on behalf of this account's alarms (confused-deputy guard).
-    this.topicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: ownAlarmsCondition(),
-      }),
-    );
-    this.topic = new sns.Topic(this, 'Alerts', {
-      displayName: 'IVS Chat audit',
-      masterKey: this.topicKey,
-      enforceSSL: true,
-    });
-    // enforceSSL gives the topic an explicit policy, which replaces the default one that let
-    // same-account alarms publish; allow this account's alarms again, and nothing else.
-    this.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: ownAlarmsCondition(),
-      }),
-    );
-
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    for (const email of config.alertEmails) {
-      this.topic.addSubscription(
-        new subscriptions.EmailSubscription(email, { deadLetterQueue: this.deadLetterQueue }),
-      );
-    }
-    if (config.slack) {
-      this.slackChannel = new chatbot.SlackChannelConfiguration(this, 'Slack', {
-        slackChannelConfigurationName: `${stack.stackName}-ivschat-audit`.slice(0, 128),
-        slackWorkspaceId: config.slack.workspaceId,
-        slackChannelId: config.slack.channelId,
-        notificationTopics: [this.topic],
-        // Alerts only: whatever role a channel member assumes, the guardrail caps it at read-only.
-        guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess')],
-        role: new iam.Role(this, 'SlackChannelRole', {
-          assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
-          description:
-            'Amazon Q Developer in chat applications: deliver ivschat-auditor alerts (no permissions)',
-        }),
-      });
-    }
-
-    this.table = new dynamodb.Table(this, 'State', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    this.deadLetterQueue = deadLetterQueue;
+    const alerts = new AuditorAlerts(this, {
+      ...(props.topic ? { topic: props.topic } : {}),
+      ...(props.topicKey ? { topicKey: props.topicKey } : {}),
+      alertEmails: config.alertEmails,
+      ...(config.slack ? { slack: config.slack } : {}),
+      deadLetterQueue,
     });
+    this.topic = alerts.topic;
+    if (alerts.topicKey) this.topicKey = alerts.topicKey;
+    if (alerts.slackChannel) this.slackChannel = alerts.slackChannel;
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
+    const table = createStateTable(this, {
+      ...(props.tableRemovalPolicy ? { removalPolicy: props.tableRemovalPolicy } : {}),
     });
-    const functionRoleName =
-      props.functionRoleName ?? (config.accounts.length > 0 ? AUDITOR_FUNCTION_ROLE_NAME : undefined);
-    const role = new iam.Role(this, 'FunctionRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      ...(functionRoleName ? { roleName: functionRoleName } : {}),
-      description: 'ivschat-auditor audit function: read IVS Chat rooms, keep finding state, publish alerts',
+    this.table = table;
+
+    const engine = new AuditEngine(this, {
+      config,
+      regions,
+      policiesDir,
+      ...(props.functionRoleName ? { functionRoleName: props.functionRoleName } : {}),
+      interval,
+      logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      table,
+      alerts,
+      deadLetterQueue,
+      auditorName,
     });
-    logGroup.grantWrite(role);
+    this.function = engine.function;
+    this.stateMachine = engine.stateMachine;
+    this.rule = engine.rule;
+    this.logGroup = engine.logGroup;
 
-    // CommonJS dependencies bundled into ESM output still call require(); give them a real one.
-    const requireShim =
-      "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: join(PROJECT_ROOT, 'lambda', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      ...lockFile(),
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: FUNCTION_MEMORY_MB,
-      // The audit watches its own deadline and stops early, so the Lambda maximum is safe.
-      timeout: Duration.minutes(15),
-      // One audit at a time: two would share, and so double, the per-account API budget.
-      reservedConcurrentExecutions: 1,
-      role,
-      logGroup,
-      tracing: lambda.Tracing.ACTIVE,
-      retryAttempts: 2,
-      maxEventAge: Duration.seconds(Math.min(Math.max(interval.toSeconds(), 60), 6 * 3600)),
-      // Both use the same queue; `deadLetterQueue` grants the role sqs:SendMessage on it, which is all
-      // the failure destination needs too (the stock SqsDestination would also add read actions).
-      deadLetterQueue: this.deadLetterQueue,
-      onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
-      environment: {
-        ...settingsEnvironment({ ...config, regions }),
-        [WIRING_ENV.topicArn]: this.topic.topicArn,
-        [WIRING_ENV.stateTableName]: this.table.tableName,
-        [WIRING_ENV.policiesDir]: BUNDLED_POLICIES_DIR,
-        [WIRING_ENV.auditorName]: this.node.path,
-        ...libraryEnvironment(),
-      },
-      bundling: {
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: requireShim,
-        minify: true,
-        sourceMap: true,
-        // Pin the SDK the handler was tested with instead of the runtime's copy.
-        bundleAwsSDK: true,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [
-            `mkdir -p ${shellQuote(join(outputDir, BUNDLED_POLICIES_DIR))}`,
-            `cp ${shellQuote(policiesDir)}/*.json ${shellQuote(join(outputDir, BUNDLED_POLICIES_DIR))}/`,
-          ],
-        },
-      },
+    const monitoring = new AuditorMonitoring(this, {
+      auditorName,
+      function: engine.function,
+      logGroup: engine.logGroup,
+      stateMachine: engine.stateMachine,
+      deadLetterQueue,
+      topic: alerts.topic,
+      interval,
+      targetFailureAlarmRuns: config.targetFailureAlarmRuns,
+      apiBudgetTps: config.apiBudgetTps,
     });
+    this.errorsAlarm = monitoring.errorsAlarm;
+    this.missedAuditAlarm = monitoring.missedAuditAlarm;
+    this.deadLetterAlarm = monitoring.deadLetterAlarm;
+    this.targetFailureAlarm = monitoring.targetFailureAlarm;
+    this.executionsFailedAlarm = monitoring.executionsFailedAlarm;
+    this.dashboard = monitoring.dashboard;
 
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadChatRooms',
-        actions: ['ivschat:ListRooms', 'ivschat:GetRoom'],
-        resources: regions.map(roomArnPattern),
-      }),
-    );
-    for (const statement of memberAccessStatements(config)) role.addToPrincipalPolicy(statement);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PublishAlerts',
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-      }),
-    );
-    // SNS encrypts each published message with a data key from the topic's key.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'EncryptAlerts',
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [this.topicKey.keyArn],
-      }),
-    );
-    // The state stores read with Query and write (puts and deletes) with BatchWriteItem only.
-    this.table.grant(role, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
-
-    this.rule = new events.Rule(this, 'Schedule', {
-      description: 'Runs the IVS Chat drift audit',
-      schedule: events.Schedule.expression(config.schedule),
-    });
-    this.rule.addTarget(
-      new targets.LambdaFunction(this.function, {
-        deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(1),
-      }),
-    );
-
-    const notify = new cwActions.SnsAction(this.topic);
-    this.errorsAlarm = this.function
-      .metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })
-      .createAlarm(this, 'ErrorsAlarm', {
-        alarmDescription: 'The IVS Chat audit function failed; see its log group for the error.',
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    this.missedAuditAlarm = missedAuditAlarm(this, interval);
-    this.deadLetterAlarm = this.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      })
-      .createAlarm(this, 'DeadLetterAlarm', {
-        alarmDescription:
-          'Audit invocations or alert deliveries failed and were parked in the dead-letter queue.',
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    for (const alarm of [this.errorsAlarm, this.missedAuditAlarm, this.deadLetterAlarm]) {
-      alarm.addAlarmAction(notify);
-    }
-    // Tell the on-call person when audits are running again.
-    this.missedAuditAlarm.addOkAction(notify);
-
-    this.acknowledgeNagFindings(regions, config);
+    acknowledgeNagFindings(engine, deadLetterQueue, regions, config);
   }
+}
 
-  /**
-   * cdk-nag findings this design accepts, each with its reason. cdk-nag 3 reads CDK's native
-   * acknowledgements and matches exact finding ids, so the IAM5 ids name each resource.
-   */
-  private acknowledgeNagFindings(regions: string[], config: AuditorConfig): void {
-    const role = this.function.role as iam.Role;
-    const policy = role.node.tryFindChild('DefaultPolicy') ?? role;
-    Validations.of(policy).acknowledge(
-      ...regions.map((region) => ({
-        // cdk-nag renders pseudo parameters as <AWS::Name>.
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivschat:${Token.isUnresolved(region) ? '<AWS::Region>' : region}:<AWS::AccountId>:room/*]`,
-        reason: 'The audit reads every chat room of the region (room/*); room ids are not known in advance.',
-      })),
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'X-Ray PutTraceSegments/PutTelemetryRecords (and Organizations ListAccounts in organization mode) support no resource-level permissions.',
-      },
-      ...(isOrganization(config.accounts)
-        ? [
-            {
-              id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${config.memberRoleName}]`,
-              reason:
-                'Organization mode audits accounts that join later, so the member role of any account; the organization condition narrows it when organizationId is set.',
-            },
-          ]
-        : []),
-    );
-    const runtimeReason =
-      'Pinned to nodejs22.x, the runtime the handler is built and tested for; upgrade deliberately.';
-    Validations.of(this.function).acknowledge(
-      { id: 'AwsSolutions-L1', reason: runtimeReason },
-      { id: 'Serverless-LambdaLatestVersion', reason: runtimeReason },
-    );
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
+/**
+ * cdk-nag findings this design accepts, each with its reason. cdk-nag 3 reads CDK's native
+ * acknowledgements and matches exact finding ids, so the IAM5 ids name each resource.
+ */
+function acknowledgeNagFindings(
+  engine: AuditEngine,
+  deadLetterQueue: sqs.IQueue,
+  regions: readonly string[],
+  config: AuditorConfig,
+): void {
+  const policy = engine.role.node.tryFindChild('DefaultPolicy') ?? engine.role;
+  Validations.of(policy).acknowledge(
+    ...chatRoomReadNagIds(regions).map((id) => ({ id, reason: CHAT_ROOM_READ_REASON })),
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'This queue is itself the terminal dead-letter queue (schedule target, function, email deliveries); its depth is alarmed.',
-    });
-  }
-}
-
-/**
- * The function role's way into member accounts: `sts:AssumeRole` on the member role of each listed
- * account, or of any account (and `organizations:ListAccounts`) in organization mode. Nothing when
- * the audit stays in the deploying account.
- */
-function memberAccessStatements(config: AuditorConfig): iam.PolicyStatement[] {
-  if (config.accounts.length === 0) return [];
-  const memberRoleArn = (account: string) =>
-    Arn.format({
-      partition: Aws.PARTITION,
-      service: 'iam',
-      region: '',
-      account,
-      resource: 'role',
-      resourceName: config.memberRoleName,
-    });
-  if (!isOrganization(config.accounts)) {
-    return [
-      new iam.PolicyStatement({
-        sid: 'AssumeMemberRoles',
-        actions: ['sts:AssumeRole'],
-        resources: config.accounts.map(memberRoleArn),
-      }),
-    ];
-  }
-  return [
-    new iam.PolicyStatement({
-      sid: 'AssumeMemberRoles',
-      actions: ['sts:AssumeRole'],
-      resources: [memberRoleArn('*')],
-      ...(config.organizationId
-        ? { conditions: { StringEquals: { 'aws:ResourceOrgID': config.organizationId } } }
-        : {}),
-    }),
-    // ListAccounts supports no resource-level permissions.
-    new iam.PolicyStatement({
-      sid: 'ListOrganizationAccounts',
-      actions: ['organizations:ListAccounts'],
-      resources: ['*'],
-    }),
-  ];
-}
-
-function missedAuditAlarm(scope: Construct, interval: Duration): cloudwatch.Alarm {
-  // CloudWatch periods above a day are not useful here; split long intervals into day periods.
-  const period = Math.min(roundUpToMinute(interval.toSeconds()), 86400);
-  const evaluationPeriods = Math.ceil((2 * interval.toSeconds()) / period);
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: METRIC.auditSucceeded,
-    dimensionsMap: { service: SERVICE_NAME },
-    statistic: cloudwatch.Stats.SUM,
-    period: Duration.seconds(period),
-  }).createAlarm(scope, 'MissedAuditAlarm', {
-    alarmDescription:
-      'No successful IVS Chat audit for two schedule intervals: the schedule, the function or its permissions are broken.',
-    threshold: 1,
-    evaluationPeriods,
-    datapointsToAlarm: evaluationPeriods,
-    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-    // No data at all is exactly the failure this alarm exists for.
-    treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-  });
-}
-
-/**
- * Conditions for a grant to cloudwatch.amazonaws.com: it may act only for alarms of this account and
- * region. The exact alarm ARNs cannot be named: the alarms reference the topic, which references
- * the key, so naming them in the key or topic policy would be a dependency cycle.
- */
-function ownAlarmsCondition(): Record<string, Record<string, unknown>> {
-  return {
-    StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-    ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
-  };
-}
-
-/**
- * ListRooms and GetRoom both require the Room resource type per the Service Authorization Reference
- * ("Actions, resources, and condition keys for Amazon Interactive Video Service Chat",
- * https://docs.aws.amazon.com/service-authorization/latest/reference/list_ivschat.html — ListRooms:
- * resource types "Room*"), so neither needs Resource "*".
- */
-function roomArnPattern(region: string): string {
-  return Arn.format({
-    partition: Aws.PARTITION,
-    service: 'ivschat',
-    region,
-    account: Aws.ACCOUNT_ID,
-    resource: 'room',
-    resourceName: '*',
+        'X-Ray PutTraceSegments/PutTelemetryRecords (and Organizations ListAccounts in organization mode) support no resource-level permissions.',
+    },
+    ...(isOrganization(config.accounts)
+      ? [
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${config.memberRoleName}]`,
+            reason:
+              'Organization mode audits accounts that join later, so the member role of any account; the organization condition narrows it when organizationId is set.',
+          },
+        ]
+      : []),
+  );
+  const runtimeReason =
+    'Pinned to nodejs22.x, the runtime the handler is built and tested for; upgrade deliberately.';
+  Validations.of(engine.function).acknowledge(
+    { id: 'AwsSolutions-L1', reason: runtimeReason },
+    { id: 'Serverless-LambdaLatestVersion', reason: runtimeReason },
+  );
+  Validations.of(deadLetterQueue).acknowledge({
+    id: 'Serverless-SQSRedrivePolicy',
+    reason:
+      'This queue is itself the terminal dead-letter queue (schedule target, function, email deliveries); its depth is alarmed.',
   });
 }
 
 function defaultInterval(schedule: string): Duration {
   const seconds = scheduleIntervalSeconds(schedule);
   return seconds === undefined ? Duration.days(1) : Duration.seconds(seconds);
-}
-
-function roundUpToMinute(seconds: number): number {
-  return Math.max(60, Math.ceil(seconds / 60) * 60);
 }
 
 /** Absent props fall back to the settings table's defaults, exactly as absent context keys do. */
@@ -487,17 +264,10 @@ function propsAsContext(props: IvsChatAuditorProps): Record<ContextKey, unknown>
     accounts: props.accounts,
     memberRoleName: props.memberRoleName,
     maxConcurrency: props.maxConcurrency,
+    targetFailureAlarmRuns: props.targetFailureAlarmRuns,
     organizationId: props.organizationId,
     // The member stack's setting, not the auditor's.
     auditorAccountId: undefined,
-  };
-}
-
-function libraryEnvironment(): Record<(typeof LIBRARY_ENV)[number], string> {
-  return {
-    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
   };
 }
 
@@ -516,13 +286,4 @@ function validatePolicies(scope: Construct, dir: string): void {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`ivschat-auditor: invalid policy, not deploying: ${message}`, { cause: error });
   }
-}
-
-function lockFile(): { depsLockFilePath?: string } {
-  const path = join(PROJECT_ROOT, 'package-lock.json');
-  return existsSync(path) ? { depsLockFilePath: path } : {};
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
 }

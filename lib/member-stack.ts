@@ -2,7 +2,8 @@ import { Arn, Aws, CliCredentialsStackSynthesizer, Stack, type StackProps, Valid
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { SETTINGS } from '../lambda/settings.js';
-import { AUDITOR_FUNCTION_ROLE_NAME } from './ivschat-auditor.js';
+import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
+import { ANY_REGION, chatRoomReadNagIds, chatRoomReadStatement } from './auditor/permissions.js';
 
 export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
 
@@ -53,29 +54,16 @@ export class IvsChatAuditorMemberStack extends Stack {
       assumedBy: trustedBy,
       description: 'ivschat-auditor: read-only access to IVS Chat rooms for the auditor account',
     });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadChatRooms',
-        actions: ['ivschat:GetRoom'],
-        resources: [`arn:${Aws.PARTITION}:ivschat:*:${Aws.ACCOUNT_ID}:room/*`],
-      }),
-    );
-    // ListRooms is granted on "*": it lists rooms of the calling account and region only, and "*" holds
-    // whether or not the action supports resource-level permissions.
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'ListChatRooms', actions: ['ivschat:ListRooms'], resources: ['*'] }),
-    );
+    // The same grant as the auditor function's own, over every region of this account: the member
+    // stack does not know which regions the auditor visits.
+    this.role.addToPrincipalPolicy(chatRoomReadStatement([ANY_REGION]));
     const policy = this.role.node.tryFindChild('DefaultPolicy') ?? this.role;
     Validations.of(policy).acknowledge(
-      {
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivschat:*:<AWS::AccountId>:room/*]',
+      ...chatRoomReadNagIds([ANY_REGION]).map((id) => ({
+        id,
         reason:
-          'The audit reads every chat room of the account in every audited region; room ids are not known in advance.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ListRooms lists the rooms of the calling account and region; it names no room.',
-      },
+          'The audit lists and reads every chat room of the account in every audited region; room ids are not known in advance.',
+      })),
     );
   }
 }

@@ -42,11 +42,12 @@ describe('Construct: IvsChatAuditor', () => {
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
   });
 
-  it('runs the function on the schedule', () => {
+  it('starts the state machine on the schedule', () => {
     const { template } = synthApp({ schedule: 'rate(30 minutes)' });
+    const machine = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))[0] as string;
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(30 minutes)',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(template), 'Arn'] } })],
+      Targets: [Match.objectLike({ Arn: { Ref: machine } })],
     });
   });
 
@@ -89,7 +90,7 @@ describe('Construct: IvsChatAuditor', () => {
       Handler: 'index.handler',
       Timeout: 900,
       MemorySize: 512,
-      ReservedConcurrentExecutions: 1,
+      ReservedConcurrentExecutions: Match.absent(),
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogGroup: Match.anyValue() },
       Environment: {
@@ -129,9 +130,14 @@ describe('Construct: IvsChatAuditor', () => {
         'sns:Publish',
         'kms:GenerateDataKey',
         'kms:Decrypt',
-        // The state stores only Query, and BatchWriteItem for both puts and deletes.
+        // Query and batches for findings, rooms and runs; conditional single-item writes for locks
+        // and failure streaks.
         'dynamodb:Query',
+        'dynamodb:GetItem',
         'dynamodb:BatchWriteItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
         // Lambda itself: its log group, its dead-letter queue, X-Ray.
         'logs:CreateLogStream',
         'logs:PutLogEvents',
@@ -280,21 +286,29 @@ describe('Construct: IvsChatAuditor', () => {
       );
     });
 
-    it('lets EventBridge invoke the function only from the schedule rule', () => {
+    it('lets EventBridge start the state machine, and only that, through a role of its own', () => {
       const { template } = synthApp();
-      const rule = Object.keys(template.findResources('AWS::Events::Rule'))[0] as string;
-      const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
-      expect(permissions.map((p) => p.Properties)).toEqual([
-        {
-          Action: 'lambda:InvokeFunction',
-          FunctionName: { 'Fn::GetAtt': [functionLogicalId(template), 'Arn'] },
-          Principal: 'events.amazonaws.com',
-          SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
+      const machine = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))[0] as string;
+      const eventsRoles = template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: Match.objectLike({
+            Statement: [Match.objectLike({ Principal: { Service: 'events.amazonaws.com' } })],
+          }),
         },
+      });
+      const roleId = Object.keys(eventsRoles)[0] as string;
+      const policies = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+      );
+      expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
+        { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: machine } },
       ]);
+      template.resourceCountIs('AWS::Lambda::Permission', 0);
     });
 
     it('conditions every service-principal Allow on its source, with or without Slack and email', () => {
+      // CloudWatch Logs names the log group it encrypts for in the KMS encryption context.
+      const source = /aws:SourceArn|kms:EncryptionContext:aws:logs:arn/;
       for (const context of [
         {},
         { alertEmails: 'a@example.com', slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' },
@@ -302,9 +316,7 @@ describe('Construct: IvsChatAuditor', () => {
         const allows = servicePrincipalStatements(synthApp(context).template);
         expect(allows.length).toBeGreaterThan(0);
         for (const statement of allows) {
-          expect(JSON.stringify(statement.Condition ?? {}), JSON.stringify(statement)).toMatch(
-            /aws:SourceArn/,
-          );
+          expect(JSON.stringify(statement.Condition ?? {}), JSON.stringify(statement)).toMatch(source);
         }
       }
     });
@@ -349,7 +361,7 @@ describe('Construct: IvsChatAuditor', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'IvsChatAuditor',
         MetricName: 'AuditSucceeded',
-        Dimensions: [{ Name: 'service', Value: 'ivschat-auditor' }],
+        Dimensions: [{ Name: 'Auditor', Value: 'IvsChatAuditor/Auditor' }],
         Statistic: 'Sum',
         Period: 3600,
         EvaluationPeriods: 2,

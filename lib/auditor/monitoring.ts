@@ -1,0 +1,238 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { SEVERITIES } from '../../lambda/core/types.js';
+import {
+  AUDITOR_DIMENSION,
+  findingsBySeverityMetric,
+  METRIC,
+  METRICS_NAMESPACE,
+} from '../../lambda/metric-names.js';
+import { CHAT_READ_ACTIONS } from './permissions.js';
+
+/** The longest a single audit-target invocation may run: the function timeout. */
+const INVOCATION_SECONDS = 15 * 60;
+
+export interface MonitoringProps {
+  /** The `Auditor` dimension value every metric of this auditor carries (its AUDITOR_NAME). */
+  readonly auditorName: string;
+  readonly function: lambda.IFunction;
+  readonly logGroup: logs.ILogGroup;
+  readonly stateMachine: sfn.IStateMachine;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly topic: sns.ITopic;
+  /** The expected time between runs. */
+  readonly interval: Duration;
+  /** Alarm when a target has not been audited this many runs in a row. */
+  readonly targetFailureAlarmRuns: number;
+  /** Calls per second per operation and target, drawn on the API-calls graph. */
+  readonly apiBudgetTps: number;
+}
+
+/**
+ * The alarms (all notify the alerts topic) and the dashboard. Every custom metric is read with this
+ * auditor's `Auditor` dimension, so two auditors in one account never share an alarm or a graph.
+ */
+export class AuditorMonitoring {
+  readonly errorsAlarm: cloudwatch.Alarm;
+  readonly missedAuditAlarm: cloudwatch.Alarm;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly targetFailureAlarm: cloudwatch.Alarm;
+  readonly executionsFailedAlarm: cloudwatch.Alarm;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, props: MonitoringProps) {
+    const metric = (metricName: string, statistic: string, period: Duration, label?: string) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { [AUDITOR_DIMENSION]: props.auditorName },
+        statistic,
+        period,
+        ...(label ? { label } : {}),
+      });
+    const intervalPeriod = Duration.seconds(Math.min(roundUpToMinute(props.interval.toSeconds()), 86400));
+
+    this.errorsAlarm = props.function
+      .metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })
+      .createAlarm(scope, 'ErrorsAlarm', {
+        alarmDescription: 'The IVS Chat audit function failed; see its log group for the error.',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+    // CloudWatch periods above a day are not useful here; split long intervals into day periods.
+    const evaluationPeriods = Math.ceil((2 * props.interval.toSeconds()) / intervalPeriod.toSeconds());
+    this.missedAuditAlarm = metric(METRIC.auditSucceeded, cloudwatch.Stats.SUM, intervalPeriod).createAlarm(
+      scope,
+      'MissedAuditAlarm',
+      {
+        alarmDescription:
+          'No complete IVS Chat audit run for two schedule intervals: the schedule, the state machine, the function or its permissions are broken, or targets keep failing.',
+        threshold: 1,
+        evaluationPeriods,
+        datapointsToAlarm: evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        // No data at all is exactly the failure this alarm exists for.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
+    );
+
+    this.deadLetterAlarm = props.deadLetterQueue
+      .metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      })
+      .createAlarm(scope, 'DeadLetterAlarm', {
+        alarmDescription:
+          'Schedule events, audit invocations or alert deliveries failed and were parked in the dead-letter queue.',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+    this.targetFailureAlarm = metric(
+      METRIC.maxConsecutiveTargetFailures,
+      cloudwatch.Stats.MAXIMUM,
+      intervalPeriod,
+    ).createAlarm(scope, 'TargetFailureAlarm', {
+      alarmDescription: `A target (account × region) was not audited in ${props.targetFailureAlarmRuns} runs in a row; the run alert's "accounts not audited" section names it and the reason.`,
+      threshold: props.targetFailureAlarmRuns,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // Without runs there is no streak to report; the missed-audit alarm covers that case.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const period = Duration.minutes(5);
+    this.executionsFailedAlarm = new cloudwatch.MathExpression({
+      expression: 'failed + timedOut + aborted',
+      usingMetrics: {
+        failed: props.stateMachine.metricFailed({ period, statistic: cloudwatch.Stats.SUM }),
+        timedOut: props.stateMachine.metricTimedOut({ period, statistic: cloudwatch.Stats.SUM }),
+        aborted: props.stateMachine.metricAborted({ period, statistic: cloudwatch.Stats.SUM }),
+      },
+      label: 'Runs failed, timed out or aborted',
+      period,
+    }).createAlarm(scope, 'ExecutionsFailedAlarm', {
+      alarmDescription:
+        'An audit run (state machine execution) failed, timed out or was aborted; its execution history shows the step.',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const notify = new cwActions.SnsAction(props.topic);
+    for (const alarm of [
+      this.errorsAlarm,
+      this.missedAuditAlarm,
+      this.deadLetterAlarm,
+      this.targetFailureAlarm,
+      this.executionsFailedAlarm,
+    ]) {
+      alarm.addAlarmAction(notify);
+    }
+    // Tell the on-call person when audits are running again.
+    this.missedAuditAlarm.addOkAction(notify);
+
+    this.dashboard = auditorDashboard(scope, props, metric, intervalPeriod);
+  }
+}
+
+type MetricFactory = (
+  metricName: string,
+  statistic: string,
+  period: Duration,
+  label?: string,
+) => cloudwatch.Metric;
+
+function auditorDashboard(
+  scope: Construct,
+  props: MonitoringProps,
+  metric: MetricFactory,
+  runPeriod: Duration,
+): cloudwatch.Dashboard {
+  const hour = Duration.hours(1);
+  const invocationPeriod = Duration.minutes(15);
+  // What one invocation may call at most: both operations at the budget for the whole timeout.
+  const invocationBudget = props.apiBudgetTps * CHAT_READ_ACTIONS.length * INVOCATION_SECONDS;
+  const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', {
+    defaultInterval: Duration.days(7),
+  });
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Open findings by severity',
+      left: SEVERITIES.map((severity) =>
+        metric(findingsBySeverityMetric(severity), cloudwatch.Stats.MAXIMUM, hour, severity),
+      ),
+      stacked: true,
+      width: 12,
+    }),
+    new cloudwatch.LogQueryWidget({
+      title: 'Open findings by account',
+      logGroupNames: [props.logGroup.logGroupName],
+      // One "findings by account" line per account and run, from the aggregate step.
+      queryLines: [
+        'fields @timestamp, accountId, open',
+        'filter message = "findings by account"',
+        'stats max(open) as openFindings by bin(1h), accountId',
+      ],
+      view: cloudwatch.LogQueryVisualizationType.LINE,
+      width: 12,
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Targets per run',
+      left: [
+        metric(METRIC.targetsAudited, cloudwatch.Stats.SUM, runPeriod, 'audited'),
+        metric(METRIC.targetsNotAudited, cloudwatch.Stats.SUM, runPeriod, 'not audited'),
+      ],
+      view: cloudwatch.GraphWidgetView.BAR,
+      stacked: true,
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'IVS Chat calls per invocation, against the budget',
+      left: [
+        metric(METRIC.apiCalls, cloudwatch.Stats.MAXIMUM, invocationPeriod, 'most in one invocation'),
+        metric(METRIC.apiCalls, cloudwatch.Stats.AVERAGE, invocationPeriod, 'average'),
+      ],
+      leftAnnotations: [
+        {
+          value: invocationBudget,
+          label: `budget: ${props.apiBudgetTps}/s × ${CHAT_READ_ACTIONS.length} operations × ${INVOCATION_SECONDS} s`,
+          color: cloudwatch.Color.RED,
+        },
+      ],
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Run duration (minutes)',
+      left: [
+        new cloudwatch.MathExpression({
+          expression: 'duration / 60000',
+          usingMetrics: { duration: metric(METRIC.runDurationMs, cloudwatch.Stats.MAXIMUM, runPeriod) },
+          label: 'run duration',
+          period: runPeriod,
+        }),
+      ],
+      width: 8,
+    }),
+  );
+  return dashboard;
+}
+
+function roundUpToMinute(seconds: number): number {
+  return Math.max(60, Math.ceil(seconds / 60) * 60);
+}

@@ -1,0 +1,53 @@
+import { Arn, Aws, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+/** What the audit calls in IVS Chat; the function role and the member role both grant exactly these. */
+export const CHAT_READ_ACTIONS = ['ivschat:ListRooms', 'ivschat:GetRoom'] as const;
+
+/** Stands for every region in a room ARN (the member role does not know the auditor's regions). */
+export const ANY_REGION = '*';
+
+/**
+ * The one grant to read IVS Chat rooms: both actions on the room ARNs of `account` in `regions`.
+ *
+ * The Service Authorization Reference ("Actions, resources, and condition keys for Amazon
+ * Interactive Video Service Chat", https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoninteractivevideoservicechat.html)
+ * lists the Room resource type for ListRooms as for GetRoom, so neither needs `Resource: "*"`.
+ * ListRooms is authorized against `room/*` of the caller's account and region, which these patterns
+ * cover.
+ */
+export function chatRoomReadStatement(
+  regions: readonly string[],
+  account: string = Aws.ACCOUNT_ID,
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadChatRooms',
+    actions: [...CHAT_READ_ACTIONS],
+    resources: regions.map((region) => roomArnPattern(region, account)),
+  });
+}
+
+/**
+ * The cdk-nag finding ids (AwsSolutions-IAM5) that `chatRoomReadStatement` raises, one per region:
+ * cdk-nag 3 matches exact ids and renders pseudo parameters as <AWS::Name>.
+ */
+export function chatRoomReadNagIds(regions: readonly string[]): string[] {
+  return regions.map((region) => {
+    const shown = Token.isUnresolved(region) ? '<AWS::Region>' : region;
+    return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivschat:${shown}:<AWS::AccountId>:room/*]`;
+  });
+}
+
+export const CHAT_ROOM_READ_REASON =
+  'The audit lists and reads every chat room of the region (room/*); room ids are not known in advance.';
+
+function roomArnPattern(region: string, account: string): string {
+  return Arn.format({
+    partition: Aws.PARTITION,
+    service: 'ivschat',
+    region,
+    account,
+    resource: 'room',
+    resourceName: '*',
+  });
+}
