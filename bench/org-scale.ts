@@ -10,7 +10,7 @@ import type { RunAggregate } from '../lambda/engine/aggregate.js';
 import { FUNCTION_MEMORY_MB } from '../lib/function-runtime.js';
 import type { SeedRoom } from '../local-aws/index.js';
 import { AUDITOR_ACCOUNT, startLocalOrg } from '../local-aws/org.js';
-import { auditorStateMachineDefinition } from '../test/cdk/state-machine-definition.js';
+import { stateMachineDefinition } from '../test/cdk/state-machine-definition.js';
 
 /** Step Functions Standard: $0.025 per 1,000 state transitions (us-east-1). */
 export const USD_PER_TRANSITION = 0.025 / 1000;
@@ -71,7 +71,7 @@ export async function orgScale(options: {
       }
     }
   }
-  const definition = await auditorStateMachineDefinition({
+  const definition = stateMachineDefinition({
     accounts: accounts.join(','),
     regions: REGIONS.join(','),
     maxConcurrency: String(options.maxConcurrency),

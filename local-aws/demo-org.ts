@@ -5,7 +5,7 @@
  * the emulator and dynalite. Prints the one aggregated alert with its "accounts not audited" part.
  */
 import type { RunAggregate } from '../lambda/engine/aggregate.js';
-import { auditorStateMachineDefinition } from '../test/cdk/state-machine-definition.js';
+import { stateMachineDefinition } from '../test/cdk/state-machine-definition.js';
 import { heading, out, seconds, showAlerts, subheading } from './demo-output.js';
 import type { SeedRoom } from './index.js';
 import { AUDITOR_ACCOUNT, type LocalOrg, startLocalOrg } from './org.js';
@@ -52,7 +52,7 @@ export async function orgDemo(closers: (() => Promise<void>)[]): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   heading('ivschat-auditor demo --org: one state machine run over 3 accounts × 2 regions (offline)');
   out('Synthesizing the stack (cdk synth, in process) to take its state machine definition ...');
-  const definition = await auditorStateMachineDefinition({
+  const definition = stateMachineDefinition({
     accounts: ACCOUNTS.map((a) => a.id).join(','),
     regions: REGIONS.join(','),
   });

@@ -8,7 +8,6 @@
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { createHandler, type HandlerDeps } from '../lambda/handler.js';
 import { type LocalDynamo, startLocalDynamo } from './dynamodb.js';
 import { ACCOUNT_ID, type LocalAws, type LocalAwsOptions, type SeedRoom, startLocalAws } from './index.js';
@@ -47,7 +46,8 @@ export interface LocalOrg {
 }
 
 export async function startLocalOrg(
-  definition: StateMachineDefinition,
+  /** The synthesized definition (test/cdk/state-machine-definition.ts). */
+  definition: object,
   options: OrgOptions,
 ): Promise<LocalOrg> {
   // EMF lines on stdout would bury the demo's output; the tests read metrics through their own logger.
