@@ -77,7 +77,7 @@ export class TargetStateStore implements StateStore {
       }
     }
     await writing(this.tableName, () => batchWrite(this.doc, this.tableName, requests()));
-    await this.migrate(new Set(changes.map((r) => r.fingerprint)));
+    await this.migrate(changes);
   }
 
   /**
@@ -86,15 +86,20 @@ export class TargetStateStore implements StateStore {
    * new key, which is newer. Each page is deleted only after its copies are written, so an interrupted
    * migration loses nothing and the next save finishes it.
    */
-  private async migrate(saved: ReadonlySet<string>): Promise<void> {
+  private async migrate(changes: readonly FindingRecord[]): Promise<void> {
+    // Built only when there is something to migrate: after the upgrade, nearly every save has nothing.
     let newer: Set<string> | undefined;
     let page: Item[] = [];
     const flush = async () => {
       if (page.length === 0) return;
-      newer ??= await reading(this.tableName, () => this.keys(this.pk));
+      newer ??= await reading(this.tableName, async () => {
+        const keys = await this.keys(this.pk);
+        for (const record of changes) keys.add(record.fingerprint);
+        return keys;
+      });
       const skip = newer;
       const copies = page
-        .filter((item) => !saved.has(String(item.sk)) && !skip.has(String(item.sk)))
+        .filter((item) => !skip.has(String(item.sk)))
         .map((item) => ({ PutRequest: { Item: { ...item, pk: this.pk } } }));
       const deletions = page.map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
       await writing(this.tableName, async () => {
@@ -113,13 +118,12 @@ export class TargetStateStore implements StateStore {
     await flush();
   }
 
-  /** Every item of a partition, page by page (strongly consistent: a save may have just written it). */
+  /** Every item of a partition, page by page. */
   private async *items(pk: string, extra: Partial<QueryCommandInput> = {}): AsyncGenerator<Item> {
     const pages = paginateQuery(
       { client: this.doc },
       {
         TableName: this.tableName,
-        ConsistentRead: true,
         KeyConditionExpression: 'pk = :pk',
         ...extra,
         ExpressionAttributeValues: { ':pk': pk, ...extra.ExpressionAttributeValues },
@@ -139,7 +143,9 @@ export class TargetStateStore implements StateStore {
 
   private async keys(pk: string): Promise<Set<string>> {
     const keys = new Set<string>();
-    for await (const item of this.items(pk, { ProjectionExpression: 'sk' })) keys.add(String(item.sk));
+    // Strongly consistent: an interrupted save retried at once must see the copies it already made.
+    const items = this.items(pk, { ProjectionExpression: 'sk', ConsistentRead: true });
+    for await (const item of items) keys.add(String(item.sk));
     return keys;
   }
 }
