@@ -65,7 +65,10 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
     if (read) outcomes.set(index, read);
   }
   const planned: PlannedTarget[] = [];
-  for await (const [index, target] of runs.targets()) planned[index] = target;
+  for await (const [index, target] of runs.targets()) {
+    // A Plan step retried with fewer targets leaves extra items behind (TTL removes them).
+    if (index < plan.count) planned[index] = target;
+  }
   if (planned.length !== plan.count || planned.includes(undefined as never)) {
     throw new AuditorError(
       `run ${event.runId}: the state table holds ${planned.length} of its ${plan.count} targets`,
