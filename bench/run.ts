@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — throughput, API budget, steady state, bundle and memory figures of ivschat-auditor.
  * A benchmark, not a test: it prints a table (metric, value, target, pass/fail) and writes
- * bench/results.json. Options: `--only evaluation,firstAudit,steadyState,bundle,memory`, `--quick`
+ * bench/results.json. Options: `--only evaluation,firstAudit,steadyState,bundle,memory,orgScale`, `--quick`
  * (smaller N, for development; results then go to the temp dir, not bench/results.json).
  */
 import { spawn } from 'node:child_process';
@@ -17,6 +17,7 @@ import { MemoryRoomCache } from '../lambda/state/memory-room-cache.js';
 import { FUNCTION_NODE_OPTIONS } from '../lib/function-runtime.js';
 import { startLocalDynamo } from '../local-aws/dynamodb.js';
 import { type LocalAws, startLocalAws } from '../local-aws/index.js';
+import { orgScale } from './org-scale.js';
 import { benchPolicies } from './policies.js';
 import { BENCH_ACCOUNT, benchRoomDocuments, benchRooms } from './rooms.js';
 
@@ -40,7 +41,7 @@ const STEADY_BUDGET_TPS = 4 * STEADY_SCALE;
 const REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
-const SECTIONS = ['evaluation', 'firstAudit', 'steadyState', 'bundle', 'memory'] as const;
+const SECTIONS = ['evaluation', 'firstAudit', 'steadyState', 'bundle', 'memory', 'orgScale'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Row {
@@ -598,7 +599,53 @@ async function memory() {
 
 // ---------------------------------------------------------------------------------------------
 
-const runners: Record<Section, () => Promise<void>> = { evaluation, firstAudit, steadyState, bundle, memory };
+const runners: Record<Section, () => Promise<void>> = {
+  evaluation,
+  firstAudit,
+  steadyState,
+  bundle,
+  memory,
+  orgScale: orgScaleSection,
+};
+
+/** Many targets through the local state machine with the real handlers (bench/org-scale.ts). */
+async function orgScaleSection() {
+  const result = await orgScale(
+    quick
+      ? { accounts: 10, roomsPerTarget: 12, maxConcurrency: 20 }
+      : { accounts: 20, roomsPerTarget: 40, maxConcurrency: 20 },
+  );
+  results.orgScale = result;
+  rows.push(
+    {
+      metric: 'orgScale.targets',
+      value: result.targets,
+      target: '≥ 40',
+      pass: quick || result.targets >= 40,
+    },
+    {
+      metric: 'orgScale.ratio',
+      value: result.ratio,
+      target: `≤ 1.25 (wall ${result.wallSeconds} s / floor ${result.minSeconds} s)`,
+      pass: result.ratio <= 1.25,
+    },
+    { metric: 'orgScale.stateTransitions', value: result.stateTransitions },
+    { metric: 'orgScale.lambdaGbSeconds', value: result.lambdaGbSeconds },
+    { metric: 'orgScale.estimatedCostUsdPerRun', value: result.estimatedCostUsdPerRun },
+    {
+      metric: 'orgScale.handlerResultBytes',
+      value: result.handlerResultBytes,
+      target: '≤ 16,384',
+      pass: result.handlerResultBytes <= 16_384,
+    },
+    {
+      metric: 'orgScale.alertsPublished',
+      value: result.alertsPublished,
+      target: '1 (one alert per run)',
+      pass: result.alertsPublished === 1,
+    },
+  );
+}
 
 async function main() {
   const started = performance.now();

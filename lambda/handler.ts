@@ -5,13 +5,23 @@ import type { Context } from 'aws-lambda';
 import { type AwsConnection, snsClient, topicRegion } from './aws/clients.js';
 import { type HandlerConfig, readConfig } from './config.js';
 import { type RegionInventory, SEVERITIES } from './core/types.js';
-import { findingsBySeverityMetric, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metric-names.js';
+import { type EngineContext, requireTable } from './engine/context.js';
+import { parseStepEvent } from './engine/events.js';
+import { runStep, type StepResult } from './engine/steps.js';
+import {
+  AUDITOR_DIMENSION,
+  findingsBySeverityMetric,
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from './metric-names.js';
 import type { NotifyOutcome } from './notify.js';
 import { liveInventory } from './pipeline/live-inventory.js';
 import { runAudit } from './pipeline/run-audit.js';
 import type { CompiledPolicy } from './policy/compile.js';
 import { loadPolicyDir } from './policy/load-dir.js';
 import { type RunSummary, summariseRun } from './run-summary.js';
+import { WIRING_ENV } from './settings.js';
 import { type Publisher, snsPublisher, snsSink } from './sinks/sns.js';
 import { DynamoRoomCache } from './state/dynamo-room-cache.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
@@ -63,29 +73,11 @@ export function createScheduledAudit(
   deps: HandlerDeps = {},
 ): (context?: LambdaContext) => Promise<ScheduledRun> {
   const logger = deps.logger ?? new Logger({ serviceName: SERVICE_NAME });
-  const metrics = deps.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-  let setup: { config: HandlerConfig; policies: CompiledPolicy[]; dynamo?: DynamoDBClient } | undefined;
+  const metrics = deps.metrics ?? auditorMetrics(deps.env ?? process.env);
+  const setupOnce = containerSetup(deps, logger);
 
   return async (context) => {
-    if (!setup) {
-      const config = readConfig(deps.env ?? process.env);
-      setup = {
-        config,
-        policies: loadPolicyDir(config.policiesDir).policies,
-        ...(config.stateTableName
-          ? {
-              dynamo:
-                deps.dynamoClient ??
-                new DynamoDBClient({ region: process.env.AWS_REGION ?? config.regions[0] }),
-            }
-          : {}),
-      };
-      logger.info('configured', {
-        regions: config.regions,
-        policies: setup.policies.map((p) => p.policy.id),
-      });
-    }
-    const { config, policies, dynamo } = setup;
+    const { config, policies, dynamo } = setupOnce();
     const now = deps.now ?? (() => new Date());
     const connection = deps.connection ?? {};
     const started = performance.now();
@@ -163,9 +155,73 @@ export function createScheduledAudit(
  * at 6 MB; the full alert of a few hundred violating rooms is larger).
  */
 export function createHandler(deps: HandlerDeps = {}) {
-  const audit = createScheduledAudit(deps);
-  return async (_event: unknown, context?: LambdaContext): Promise<RunSummary> =>
-    (await audit(context)).summary;
+  const logger = deps.logger ?? new Logger({ serviceName: SERVICE_NAME });
+  const metrics = deps.metrics ?? auditorMetrics(deps.env ?? process.env);
+  const audit = createScheduledAudit({ ...deps, logger, metrics });
+  const setupOnce = containerSetup(deps, logger);
+  let engine: EngineContext | undefined;
+  return async (event: unknown, context?: LambdaContext): Promise<RunSummary | StepResult> => {
+    const step = parseStepEvent(event);
+    if (!step) return (await audit(context)).summary;
+    if (!engine) {
+      const { config, policies, dynamo } = setupOnce();
+      engine = {
+        config,
+        policies,
+        tableName: requireTable(config),
+        dynamo: dynamo as DynamoDBClient,
+        connection: deps.connection ?? {},
+        logger,
+        metrics,
+        clock: deps.now ?? (() => new Date()),
+        ...(deps.publisher ? { publisher: deps.publisher } : {}),
+        apiBudgetTps: deps.apiBudgetTps === null ? null : (deps.apiBudgetTps ?? config.apiBudgetTps),
+        deadlineMarginMs: DEADLINE_MARGIN_MS,
+      };
+    }
+    try {
+      return await runStep(engine, step, context);
+    } catch (error) {
+      logger.error('step failed', { step: step.step, error: error as Error });
+      throw error;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+/** Everything a container reads once: configuration, compiled policies, the state table client. */
+function containerSetup(deps: HandlerDeps, logger: Logger) {
+  let setup: { config: HandlerConfig; policies: CompiledPolicy[]; dynamo?: DynamoDBClient } | undefined;
+  return () => {
+    if (setup) return setup;
+    const config = readConfig(deps.env ?? process.env);
+    setup = {
+      config,
+      policies: loadPolicyDir(config.policiesDir).policies,
+      ...(config.stateTableName
+        ? {
+            dynamo:
+              deps.dynamoClient ??
+              new DynamoDBClient({ region: process.env.AWS_REGION ?? config.regions[0] }),
+          }
+        : {}),
+    };
+    logger.info('configured', {
+      regions: config.regions,
+      policies: setup.policies.map((p) => p.policy.id),
+    });
+    return setup;
+  };
+}
+
+/** Metrics under this auditor's own dimension: two auditors in one account keep separate alarms. */
+function auditorMetrics(env: NodeJS.ProcessEnv): Metrics {
+  return new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: SERVICE_NAME,
+    defaultDimensions: { [AUDITOR_DIMENSION]: env[WIRING_ENV.auditorName]?.trim() || SERVICE_NAME },
+  });
 }
 
 function defaultPublisher(topicArn: string, connection: AwsConnection): Publisher {

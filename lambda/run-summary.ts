@@ -98,7 +98,7 @@ function regionSummary(inventory: RegionInventory): RegionSummary {
  * At most `max` bytes once serialised: codes, ids and region names are ASCII identifiers, so anything
  * that would need escaping or UTF-8 multi-byte sequences (and so could grow) becomes `?`.
  */
-function clip(value: string, max: number): string {
+export function clip(value: string, max: number): string {
   const ascii = value.replace(/[^\x20-\x7e]|["\\]/g, '?');
   return ascii.length <= max ? ascii : `${ascii.slice(0, max - 3)}...`;
 }

@@ -6,9 +6,7 @@
  * the handler three times (first audit, nothing changed, one room fixed) and shows what the
  * on-call person receives by email and in Slack.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -16,7 +14,7 @@ import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { SEVERITIES } from '../lambda/core/types.js';
 import { createScheduledAudit, type RunSummary } from '../lambda/handler.js';
 import { countBySeverity } from '../lambda/render/alert.js';
-import type { CustomNotification } from '../lambda/render/slack.js';
+import { heading, out, rel, seconds, showAlerts, subheading } from './demo-output.js';
 import { startLocalDynamo } from './dynamodb.js';
 import { type LocalAws, type PublishedMessage, startLocalAws } from './index.js';
 
@@ -25,74 +23,8 @@ const ROOT = join(HERE, '..');
 const SEED = join(HERE, 'seed-rooms.json');
 const REGIONS = ['us-east-1', 'eu-west-1'];
 const TOPIC_REGION = 'us-east-1';
-const WIDTH = 120;
 /** The room the demo fixes between the second and the third run. */
 const ROOM_TO_FIX = 'marketing-launch';
-/** `npm run demo -- --full` prints long alerts in full instead of an excerpt. */
-const FULL = process.argv.includes('--full');
-const SAVE_DIR = join(tmpdir(), 'ivschat-auditor-demo');
-
-const rel = (p: string) => relative(process.cwd(), p) || '.';
-const out = (line = '') => process.stdout.write(`${line}\n`);
-
-function heading(title: string): void {
-  out();
-  out('='.repeat(WIDTH));
-  out(title);
-  out('='.repeat(WIDTH));
-}
-
-function subheading(title: string): void {
-  out();
-  out(`--- ${title} ${'-'.repeat(Math.max(3, WIDTH - title.length - 5))}`);
-}
-
-/**
- * Prints text inside a left rule. Lines wider than the page wrap at a space (or hard, for a long
- * word), continuing under the value of a `Label: value` line.
- */
-function boxed(text: string): void {
-  const inner = WIDTH - 4;
-  for (const line of text.replace(/\n$/, '').split('\n')) {
-    const indent = ' '.repeat(Math.min(40, /^(\s*(?:[\w ]+:\s+|\d+\.\s|• ))?/.exec(line)?.[0].length ?? 0));
-    let rest = line;
-    let first = true;
-    while (rest.length > 0) {
-      const room = first ? inner : inner - indent.length;
-      if (rest.length <= room) {
-        out(`  | ${first ? '' : indent}${rest}`);
-        break;
-      }
-      const space = rest.lastIndexOf(' ', room);
-      const cut = space > room / 2 ? space : room;
-      out(`  | ${first ? '' : indent}${rest.slice(0, cut)}`);
-      rest = rest.slice(cut).replace(/^ /, '');
-      first = false;
-    }
-    if (line === '') out('  |');
-  }
-}
-
-/**
- * A long email cut for the screen: its first blocks up to about `head` lines (cut at a blank line,
- * so no finding is shown half), a marker saying what was left out, and the footer from `--` on.
- */
-function excerpt(text: string, head: number, note: string): string {
-  const lines = text.replace(/\n$/, '').split('\n');
-  const footer = lines.lastIndexOf('--');
-  const tailFrom = footer > 0 ? footer : lines.length;
-  if (FULL || tailFrom <= head + 10) return text;
-  const cut = lines.lastIndexOf('', head);
-  const end = cut > 0 ? cut : head;
-  return [
-    ...lines.slice(0, end),
-    '',
-    `[... ${tailFrom - end} more lines not shown: ${note} ...]`,
-    '',
-    ...lines.slice(tailFrom),
-  ].join('\n');
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
   // The handler's Metrics reads this from the process environment (EMF lines would clutter the demo).
@@ -247,62 +179,6 @@ async function run(
   return { summary, messages };
 }
 
-function showAlerts(runName: string, messages: PublishedMessage[]): void {
-  mkdirSync(SAVE_DIR, { recursive: true });
-  messages.forEach((m, i) => {
-    const label = messages.length > 1 ? ` ${i + 1}/${messages.length}` : '';
-    const parts = m.messages ?? {};
-    const saved = join(SAVE_DIR, `${runName}${messages.length > 1 ? `-part${i + 1}` : ''}.json`);
-    writeFileSync(saved, `${JSON.stringify(m, null, 2)}\n`);
-    const email = String(parts.email ?? '(no email body)');
-    const emailFile = saved.replace(/\.json$/, '-email.txt');
-    writeFileSync(emailFile, `Subject: ${m.subject ?? ''}\n\n${email}`);
-
-    subheading(
-      `EMAIL${label}: what an email subscriber receives (key "email" of the JSON message structure)`,
-    );
-    out(`  Subject: ${m.subject ?? '(none)'}`);
-    out();
-    boxed(excerpt(email, 45, `the other findings, same layout; the full body is in ${emailFile}`));
-
-    subheading(
-      `SLACK${label}: the custom notification in key "default", as Amazon Q Developer shows it in Slack`,
-    );
-    const slack = JSON.parse(String(parts.default ?? '{}')) as CustomNotification;
-    const steps = slack.content.nextSteps;
-    const lines = [
-      slack.content.title,
-      '',
-      slack.content.description,
-      ...(steps.length > 0 ? ['', 'Next steps', ...steps.map((step, n) => `${n + 1}. ${step}`)] : []),
-      '',
-      `keywords: ${slack.content.keywords.join(' · ')}`,
-      `thread: ${slack.metadata.threadId}   event: ${slack.metadata.eventType}`,
-    ];
-    boxed(lines.join('\n'));
-
-    subheading('SNS message attributes (what subscription filter policies match on)');
-    for (const [name, attr] of Object.entries(m.messageAttributes))
-      out(
-        `  ${name.padEnd(14)} ${attr.DataType.padEnd(13)} ${attr.StringValue ?? attr.BinaryValue ?? ''}`.replace(
-          /(.{100,}?,)/,
-          `$1\n${' '.repeat(31)}`,
-        ),
-      );
-    out();
-    out(`  Read back from the emulator (aws.published()): published ${m.timestamp}`);
-    out(
-      `  to ${m.topicArn}, ${Buffer.byteLength(m.message)} bytes, MessageStructure=${m.messageStructure ?? '-'},`,
-    );
-    out(`  keys ${Object.keys(parts).join(', ')}.`);
-    out(`  The whole message: ${saved}`);
-  });
-}
-
-function seconds(ms: number): string {
-  return (ms / 1000).toFixed(1);
-}
-
 const closers: (() => Promise<void>)[] = [];
 
 async function closeAll(): Promise<void> {
@@ -315,7 +191,9 @@ async function closeAll(): Promise<void> {
   }
 }
 
-main().then(
+const ORG = process.argv.includes('--org');
+
+(ORG ? import('./demo-org.js').then((m) => m.orgDemo(closers)) : main()).then(
   async () => {
     await closeAll();
     process.exit(0);

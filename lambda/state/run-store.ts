@@ -147,6 +147,21 @@ export class RunStore {
     };
   }
 
+  /** Every planned target in index order: one paginated Query, not a read per target. */
+  async *targets(): AsyncIterable<[number, PlannedTarget]> {
+    for await (const item of this.query('TARGET#')) {
+      const index = Number(String(item.sk).slice('TARGET#'.length));
+      yield [
+        index,
+        {
+          accountId: String(item.accountId),
+          region: String(item.region),
+          assumeRole: item.assumeRole === true,
+        },
+      ];
+    }
+  }
+
   /**
    * Stores a target's outcome as gzip'd JSON in chunks (an outcome can list 100,000 findings, far more
    * than one item holds). Writing again replaces the earlier outcome; chunks past the new end are

@@ -27,6 +27,9 @@ describe('Function: readConfig (Lambda environment)', () => {
       RETAIN_RESOLVED_DAYS: '90',
       STATE_TABLE_NAME: 'state',
       POLICIES_DIR: '/opt/policies',
+      AUDIT_ACCOUNTS: '111111111111,222222222222',
+      MEMBER_ROLE_NAME: 'ivschat-reader',
+      AUDITOR_NAME: 'Prod/Auditor',
     });
     expect(config).toEqual({
       regions: ['us-east-1', 'eu-west-1'],
@@ -37,6 +40,9 @@ describe('Function: readConfig (Lambda environment)', () => {
       fullRefreshHours: 6,
       retainResolvedDays: 90,
       policiesDir: '/opt/policies',
+      accounts: ['111111111111', '222222222222'],
+      memberRoleName: 'ivschat-reader',
+      auditorName: 'Prod/Auditor',
     });
   });
 

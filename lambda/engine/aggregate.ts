@@ -1,0 +1,242 @@
+/**
+ * The aggregate step: the end of a run. Reads every target's outcome, sends ONE alert for the run
+ * (grouped by account, with the targets that were not audited and why), then records each target's
+ * finding state, and releases the run's target locks.
+ *
+ * At-least-once, as in the single-account run: the state is written only after every sink accepted
+ * the alert. If delivery fails the step fails (the state machine retries it, then the run fails and
+ * its alarm fires); the locks are released anyway, so the next run audits those targets again and
+ * sends what this one could not.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { snsClient, topicRegion } from '../aws/clients.js';
+import { AuditorError } from '../core/errors.js';
+import type { FindingRecord } from '../core/lifecycle.js';
+import { getOrCreate } from '../core/maps.js';
+import { SEVERITIES, type Severity } from '../core/types.js';
+import { findingsBySeverityMetric, METRIC } from '../metric-names.js';
+import { notifyAndRecord } from '../notify.js';
+import type { NotAuditedTarget } from '../render/alert.js';
+import { runAlert } from '../render/run-alert.js';
+import { clip } from '../run-summary.js';
+import { snsPublisher, snsSink } from '../sinks/sns.js';
+import type { PlannedTarget } from '../state/run-store.js';
+import type { StateStore } from '../state/store.js';
+import { type EngineContext, runStore, targetHealth, targetLocks, targetState } from './context.js';
+import type { AggregateEvent } from './events.js';
+import { type AuditedOutcome, alertLists, readOutcome, type TargetOutcome } from './outcome.js';
+
+export const MAX_SUMMARY_NOT_AUDITED = 20;
+
+/** What the aggregate step returns: counts and the first few names, never findings (≤ 16 KiB). */
+export interface RunAggregate {
+  runId: string;
+  targets: number;
+  targetsAudited: number;
+  targetsNotAudited: number;
+  /** Targets another run still held (overlap): not audited, not a failure. */
+  targetsSkipped: number;
+  /** The first `MAX_SUMMARY_NOT_AUDITED` targets not audited, with why. */
+  notAudited: { accountId: string; region: string; reason: string }[];
+  accounts: number;
+  roomsAudited: number;
+  findings: number;
+  newFindings: number;
+  resolvedFindings: number;
+  reminders: number;
+  errors: number;
+  complete: boolean;
+  published: number;
+  messageIds: string[];
+  durationMs: number;
+}
+
+/** The organization's account list, as a target of its own: the plan itself can fail (ListAccounts). */
+const PLAN_TARGET = { accountId: 'organization', region: 'all' } as const;
+const NO_RESULT =
+  "the target's audit did not finish: no result was recorded (see the state machine execution's Map run for the error)";
+
+export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): Promise<RunAggregate> {
+  const runs = runStore(ctx, event.runId);
+  const plan = await runs.getPlan();
+  const outcomes = new Map<number, TargetOutcome>();
+  for await (const { index, outcome } of runs.outcomes()) {
+    const read = readOutcome(outcome);
+    if (read) outcomes.set(index, read);
+  }
+  const planned: PlannedTarget[] = [];
+  for await (const [index, target] of runs.targets()) {
+    // A Plan step retried with fewer targets leaves extra items behind (TTL removes them).
+    if (index < plan.count) planned[index] = target;
+  }
+  if (planned.length !== plan.count || planned.includes(undefined as never)) {
+    throw new AuditorError(
+      `run ${event.runId}: the state table holds ${planned.length} of its ${plan.count} targets`,
+    );
+  }
+
+  const health = targetHealth(ctx);
+  const audited: AuditedOutcome[] = [];
+  const notAudited: NotAuditedTarget[] = [];
+  let skipped = 0;
+  for (const [index, target] of planned.entries()) {
+    const outcome = outcomes.get(index) ?? {
+      status: 'failed' as const,
+      accountId: target.accountId,
+      region: target.region,
+      reason: NO_RESULT,
+    };
+    if (outcome.status === 'audited') {
+      audited.push(outcome);
+      await health.record(target, { ok: true }, event.runId);
+    } else if (outcome.status === 'skipped') {
+      skipped++;
+      notAudited.push({ ...where(target), reason: outcome.reason, failedRuns: 0 });
+    } else {
+      const failedRuns = await health.record(target, { ok: false, reason: outcome.reason }, event.runId);
+      notAudited.push({ ...where(target), reason: outcome.reason, failedRuns });
+    }
+  }
+  if (ctx.config.accounts.length > 0 || plan.errors.length > 0) {
+    const [first] = plan.errors;
+    const failedRuns = await health.record(
+      PLAN_TARGET,
+      first ? { ok: false, reason: first.message } : { ok: true },
+      event.runId,
+    );
+    for (const error of plan.errors) {
+      notAudited.unshift({
+        accountId: error.accountId || PLAN_TARGET.accountId,
+        region: error.region || PLAN_TARGET.region,
+        reason: error.message,
+        failedRuns,
+      });
+    }
+  }
+
+  const parts = audited.map((o) => ({
+    accountId: o.accountId,
+    region: o.region,
+    report: o.report,
+    resolvedFindings: o.resolvedFindings,
+    ...alertLists(o),
+  }));
+  const alert = runAlert(parts, notAudited);
+  const changes: FindingRecord[] = audited.flatMap((o) => o.changes);
+  let outcome: Awaited<ReturnType<typeof notifyAndRecord>>;
+  try {
+    outcome = await notifyAndRecord({
+      alert,
+      sinks: [snsSink(ctx.publisher ?? topicPublisher(ctx))],
+      store: byTarget(ctx),
+      changes,
+      now: event.startedAt,
+    });
+  } finally {
+    const locks = targetLocks(ctx);
+    for (const target of planned) await locks.release(target, event.runId);
+  }
+
+  const report = alert.report;
+  const open = report.findings.filter((f) => f.status === 'new' || f.status === 'open');
+  const summary: RunAggregate = {
+    runId: event.runId,
+    targets: planned.length,
+    targetsAudited: audited.length,
+    targetsNotAudited: notAudited.length,
+    targetsSkipped: skipped,
+    notAudited: notAudited.slice(0, MAX_SUMMARY_NOT_AUDITED).map((t) => ({
+      accountId: clip(t.accountId, 32),
+      region: clip(t.region, 32),
+      reason: clip(t.reason, 200),
+    })),
+    accounts: new Set(audited.map((o) => o.accountId)).size,
+    roomsAudited: report.roomsAudited,
+    findings: open.length,
+    newFindings: alert.newFindings.length,
+    resolvedFindings: alert.resolvedFindings.length,
+    reminders: alert.reminders.length,
+    errors: report.errors.length,
+    complete: notAudited.length === 0 && audited.every((o) => o.report.complete),
+    published: outcome.published,
+    messageIds: outcome.messageIds.slice(0, 10),
+    durationMs: Math.max(0, ctx.clock().getTime() - Date.parse(event.startedAt)),
+  };
+  emitMetrics(ctx, summary, open);
+  logFindingsByAccount(
+    ctx,
+    audited.map((o) => o.accountId),
+    open,
+  );
+  ctx.logger.info('run finished', { ...summary });
+  return summary;
+}
+
+const where = (t: { accountId: string; region: string }) => ({ accountId: t.accountId, region: t.region });
+
+/** Routes each changed record to its target's partition (findings are kept per account × region). */
+function byTarget(ctx: EngineContext): StateStore {
+  return {
+    load: async () => new Map(),
+    async save(changes, now) {
+      const groups = new Map<string, FindingRecord[]>();
+      for (const record of changes) {
+        const key = `${record.finding.accountId}\n${record.finding.region}`;
+        getOrCreate(groups, key, () => []).push(record);
+      }
+      for (const [key, records] of groups) {
+        const [accountId = '', region = ''] = key.split('\n');
+        await targetState(ctx, accountId, region).save(records, now);
+      }
+    },
+  };
+}
+
+function topicPublisher(ctx: EngineContext) {
+  const { topicArn } = ctx.config;
+  return snsPublisher(snsClient(topicRegion(topicArn) ?? 'us-east-1', ctx.connection), topicArn);
+}
+
+function emitMetrics(ctx: EngineContext, s: RunAggregate, open: readonly { severity: Severity }[]): void {
+  const { metrics } = ctx;
+  metrics.addMetric(METRIC.targetsPlanned, MetricUnit.Count, s.targets);
+  metrics.addMetric(METRIC.targetsAudited, MetricUnit.Count, s.targetsAudited);
+  metrics.addMetric(METRIC.targetsNotAudited, MetricUnit.Count, s.targetsNotAudited);
+  metrics.addMetric(METRIC.runDurationMs, MetricUnit.Milliseconds, s.durationMs);
+  metrics.addMetric(METRIC.roomsAudited, MetricUnit.Count, s.roomsAudited);
+  metrics.addMetric(METRIC.findings, MetricUnit.Count, s.findings);
+  metrics.addMetric(METRIC.newFindings, MetricUnit.Count, s.newFindings);
+  metrics.addMetric(METRIC.resolvedFindings, MetricUnit.Count, s.resolvedFindings);
+  metrics.addMetric(METRIC.apiErrors, MetricUnit.Count, s.errors);
+  metrics.addMetric(METRIC.auditComplete, MetricUnit.Count, s.complete ? 1 : 0);
+  for (const severity of SEVERITIES) {
+    metrics.addMetric(
+      findingsBySeverityMetric(severity),
+      MetricUnit.Count,
+      open.filter((f) => f.severity === severity).length,
+    );
+  }
+  // Feeds the missed-audit alarm: a run where some target was not audited, or errored, did not succeed.
+  if (s.complete && s.errors === 0) metrics.addMetric(METRIC.auditSucceeded, MetricUnit.Count, 1);
+}
+
+/**
+ * One log line per account with open findings: the dashboard charts findings by account with Logs
+ * Insights (a metric per account would cost $0.30 a month each, for 1,000 accounts).
+ */
+function logFindingsByAccount(
+  ctx: EngineContext,
+  accounts: readonly string[],
+  open: readonly { accountId: string; severity: Severity }[],
+) {
+  const none = (): Record<Severity, number> => ({ critical: 0, high: 0, medium: 0, low: 0, info: 0 });
+  // Every audited account gets a line, zeros included: a chart line drops to 0 instead of stopping.
+  const byAccount = new Map<string, Record<Severity, number>>(accounts.map((a) => [a, none()]));
+  for (const f of open) {
+    getOrCreate(byAccount, f.accountId, none)[f.severity]++;
+  }
+  for (const [accountId, bySeverity] of byAccount) {
+    const total = Object.values(bySeverity).reduce((a, b) => a + b, 0);
+    ctx.logger.info('findings by account', { accountId, open: total, ...bySeverity });
+  }
+}

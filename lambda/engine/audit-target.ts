@@ -1,0 +1,145 @@
+/**
+ * The audit-target step: one invocation of one target's (account × region) audit. The child workflow
+ * calls it again while it answers `done: false`.
+ *
+ * Resume cursor: the room cache in the state table. Every room fetched this run is cached with the
+ * run's start as its fetch time, so the next invocation lists the rooms again but fetches only those
+ * not reached yet (an unchanged room is evaluated from the cache). The invocation that reaches every
+ * room therefore holds the complete picture of the target: only it reconciles and stores the outcome,
+ * and a first audit of 50,000 rooms finishes within one run instead of across sixteen.
+ *
+ * Every invocation assumes a fresh member-role session: no credentials outlive an invocation (15
+ * minutes), however long the target's audit takes.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { type AuditTarget, accessDeniedError, targetCredentials } from '../aws/targets.js';
+import type { RegionInventory } from '../core/types.js';
+import { METRIC } from '../metric-names.js';
+import { liveInventory } from '../pipeline/live-inventory.js';
+import { type AuditedTarget, auditTarget } from '../pipeline/run-audit.js';
+import { DynamoRoomCache } from '../state/dynamo-room-cache.js';
+import { type EngineContext, runStore, targetLocks, targetState } from './context.js';
+import type { AuditTargetEvent, AuditTargetResult } from './events.js';
+import { type AuditedOutcome, OUTCOME_VERSION, type TargetOutcome } from './outcome.js';
+
+/**
+ * A target's lock outlives the state machine's 23-hour timeout, so a run never overlaps another
+ * that is still going, and a run that died without releasing is taken over a day later at most.
+ */
+export const LOCK_HOURS = 24;
+/** A target that still has rooms left after this many invocations stores what it has (incomplete). */
+export const MAX_ITERATIONS = 200;
+
+type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'>;
+
+export async function auditTargetStep(
+  ctx: EngineContext,
+  event: AuditTargetEvent,
+  context?: LambdaContext,
+): Promise<AuditTargetResult> {
+  const runs = runStore(ctx, event.runId);
+  const target = await runs.getTarget(event.index);
+  const result = (done: boolean): AuditTargetResult => ({
+    runId: event.runId,
+    startedAt: event.startedAt,
+    index: event.index,
+    iteration: event.iteration + 1,
+    done,
+  });
+  const finish = async (outcome: TargetOutcome) => {
+    await runs.putOutcome(event.index, outcome);
+    return result(true);
+  };
+  const notAudited = (status: 'failed' | 'skipped', reason: string) =>
+    finish({ version: OUTCOME_VERSION, status, accountId: target.accountId, region: target.region, reason });
+
+  const now = ctx.clock();
+  const lock = await targetLocks(ctx).acquire(
+    target,
+    event.runId,
+    new Date(now.getTime() + LOCK_HOURS * 3_600_000),
+    now,
+  );
+  if (!lock.ok) {
+    ctx.logger.info('target locked by another run', { ...target, heldBy: lock.heldBy, until: lock.until });
+    return notAudited('skipped', `run ${lock.heldBy} is still auditing it (locked until ${lock.until})`);
+  }
+
+  const access = await targetCredentials(target, {
+    roleName: ctx.config.memberRoleName,
+    connection: ctx.connection,
+  });
+  if (!access.ok) return notAudited('failed', access.error.message);
+
+  const audited = await auditTarget({
+    inventory: liveInventory({
+      regions: [target.region],
+      policies: ctx.policies,
+      connection: access.connection,
+      ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps }),
+      fullRefreshHours: ctx.config.fullRefreshHours,
+      roomCache: new DynamoRoomCache(ctx.dynamo, ctx.tableName),
+      clock: ctx.clock,
+      ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < ctx.deadlineMarginMs } : {}),
+    }),
+    state: (accountId) => (accountId === undefined ? undefined : targetState(ctx, accountId, target.region)),
+    // The aggregate step delivers one alert for the whole run; a target delivers nothing itself.
+    sinks: [],
+    // The run's one `now`: every target and every invocation reconciles at the execution's start.
+    clock: () => new Date(event.startedAt),
+    renotifyAfterHours: ctx.config.renotifyAfterHours,
+  });
+  ctx.metrics.addMetric(METRIC.apiCalls, MetricUnit.Count, apiCalls(audited.inventories));
+
+  const failure = whyNotAudited(target, audited, ctx.config.memberRoleName);
+  if (failure) return notAudited('failed', failure);
+  const remaining = roomsRemaining(audited.inventories);
+  if (remaining > 0 && event.iteration + 1 < MAX_ITERATIONS) {
+    ctx.logger.info('target continues', { ...target, iteration: event.iteration, roomsRemaining: remaining });
+    return result(false);
+  }
+  const outcome: AuditedOutcome = {
+    version: OUTCOME_VERSION,
+    status: 'audited',
+    accountId: target.accountId,
+    region: target.region,
+    report: audited.report,
+    newFindings: audited.reconciliation.newFindings.map((f) => f.fingerprint),
+    reminders: audited.reconciliation.reminders.map((f) => f.fingerprint),
+    resolvedFindings: audited.reconciliation.resolvedFindings,
+    changes: audited.reconciliation.changes,
+    iterations: event.iteration + 1,
+  };
+  ctx.logger.info('target audited', {
+    ...target,
+    iterations: outcome.iterations,
+    roomsAudited: audited.report.roomsAudited,
+    findings: audited.report.findings.length,
+    complete: audited.report.complete,
+  });
+  return finish(outcome);
+}
+
+/** Why the target counts as not audited at all (not merely incomplete), or undefined. */
+function whyNotAudited(target: AuditTarget, audited: AuditedTarget, roleName: string): string | undefined {
+  if (audited.withheld) return audited.withheld;
+  if (audited.accountId !== target.accountId) {
+    return `the credentials for account ${target.accountId} answer as account ${audited.accountId || '(unknown)'}; check the member role's trust and the accounts setting`;
+  }
+  return accessDeniedError(target, audited.report.errors, roleName)?.message;
+}
+
+/** Rooms the deadline left for the next invocation (listing cut short counts as one: not all known). */
+function roomsRemaining(inventories: readonly RegionInventory[]): number {
+  let remaining = 0;
+  for (const inv of inventories) {
+    remaining += inv.notReached.length;
+    if (inv.errors.some((e) => e.code === 'DeadlineReached')) remaining += 1;
+  }
+  return remaining;
+}
+
+function apiCalls(inventories: readonly RegionInventory[]): number {
+  return inventories.reduce((n, i) => n + i.calls.listRooms + i.calls.getRoom, 0);
+}

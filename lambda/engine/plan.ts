@@ -1,0 +1,60 @@
+/**
+ * The plan step: who is audited this run. Resolves the accounts (the own account, a list, or every
+ * ACTIVE account of the organization) × the configured regions, stores the targets under the run and
+ * returns their indexes for the Distributed Map.
+ */
+import { identifyAccount } from '../audit.js';
+import { type AccountsSetting, planTargets } from '../aws/targets.js';
+import { AuditorError } from '../core/errors.js';
+import { isOrganization } from '../settings.js';
+import { type EngineContext, runStore } from './context.js';
+import type { PlanEvent, PlanResult } from './events.js';
+
+/**
+ * Above this the indexes (≈ 6 bytes each) would approach Step Functions' 256 KiB payload cap;
+ * 40,000 targets is 8,000 accounts in 5 regions.
+ */
+export const MAX_TARGETS = 40_000;
+
+export async function planStep(ctx: EngineContext, event: PlanEvent): Promise<PlanResult> {
+  const { config } = ctx;
+  const self = await identifyAccount(config.regions[0] ?? 'us-east-1', ctx.connection);
+  if (self.error) {
+    // Without it the own account would be audited through a member role it may not have.
+    throw new AuditorError(
+      `the auditor's own account could not be identified (GetCallerIdentity: ${self.error.code} ${self.error.message})`,
+    );
+  }
+  const plan = await planTargets({
+    accounts: accountsSetting(config.accounts),
+    regions: config.regions,
+    selfAccountId: self.accountId,
+    connection: ctx.connection,
+  });
+  if (plan.targets.length > MAX_TARGETS) {
+    throw new AuditorError(
+      `${plan.targets.length} targets (accounts × regions) exceed the ${MAX_TARGETS} one run can hold; deploy a second auditor for part of the organization`,
+    );
+  }
+  const meta = await runStore(ctx, event.runId).putPlan(plan.targets, {
+    errors: plan.errors,
+    inactiveAccounts: plan.inactiveAccounts,
+  });
+  ctx.logger.info('planned', {
+    runId: event.runId,
+    targets: meta.count,
+    planErrors: plan.errors.length,
+    inactiveAccounts: plan.inactiveAccounts.length,
+  });
+  return {
+    runId: event.runId,
+    startedAt: event.startedAt,
+    count: meta.count,
+    targets: Array.from({ length: meta.count }, (_, i) => i),
+  };
+}
+
+function accountsSetting(accounts: readonly string[]): AccountsSetting {
+  if (accounts.length === 0) return '';
+  return isOrganization(accounts) ? 'organization' : accounts;
+}

@@ -1,0 +1,111 @@
+/**
+ * A local organization for the state machine: the emulator serving several accounts (one whose
+ * member role can be made unassumable), dynalite with the state table, the alert topic, and the real
+ * audit handler wired to them. `run()` executes the synthesized state machine through
+ * aws-local-stepfunctions. Shared by the engine tests, `npm run demo -- --org` and `bench orgScale`.
+ */
+
+import { fileURLToPath } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createHandler, type HandlerDeps } from '../lambda/handler.js';
+import { type LocalDynamo, startLocalDynamo } from './dynamodb.js';
+import { ACCOUNT_ID, type LocalAws, type LocalAwsOptions, type SeedRoom, startLocalAws } from './index.js';
+import { type AuditHandler, type LocalRunResult, runLocalStateMachine } from './step-functions.js';
+
+const POLICIES_DIR = fileURLToPath(new URL('../policies', import.meta.url));
+export const TOPIC_REGION = 'us-east-1';
+/** The auditor's own account: the emulator's default caller. */
+export const AUDITOR_ACCOUNT = ACCOUNT_ID;
+
+export interface OrgOptions {
+  /** Accounts to audit besides none: ids (the auditor's own included if it should be audited). */
+  accounts: readonly string[];
+  regions: readonly string[];
+  /** Rooms, each with its `accountId` and `region`. */
+  rooms: readonly SeedRoom[];
+  /** Accounts whose member role cannot be assumed (AccessDenied from STS). */
+  denyAssumeRole?: readonly string[];
+  quotas?: LocalAwsOptions['quotas'];
+  maxConcurrency?: number;
+}
+
+export interface LocalOrg {
+  aws: LocalAws;
+  dynamo: LocalDynamo;
+  table: string;
+  topicArn: string;
+  /** The audit function's handler as the Lambda runtime would call it (a fresh container each call). */
+  handler(deps?: Partial<HandlerDeps>): AuditHandler;
+  /** One state machine execution, start to end. */
+  run(
+    executionName: string,
+    options?: { handler?: AuditHandler; invocationMs?: number },
+  ): Promise<LocalRunResult>;
+  close(): Promise<void>;
+}
+
+export async function startLocalOrg(
+  /** The synthesized definition (test/cdk/state-machine-definition.ts). */
+  definition: object,
+  options: OrgOptions,
+): Promise<LocalOrg> {
+  // EMF lines on stdout would bury the demo's output; the tests read metrics through their own logger.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const aws = await startLocalAws({
+    accounts: options.accounts.filter((id) => id !== ACCOUNT_ID),
+    seed: [...options.rooms],
+    ...(options.quotas ? { quotas: options.quotas } : {}),
+    faults: { assumeRoleDeniedAccounts: [...(options.denyAssumeRole ?? [])] },
+  });
+  let dynamo: LocalDynamo;
+  try {
+    dynamo = await startLocalDynamo();
+  } catch (error) {
+    await aws.close();
+    throw error;
+  }
+  const topicArn = aws.createTopic(TOPIC_REGION, 'ivschat-auditor-alerts');
+  const table = dynamo.tableName;
+  const env = {
+    AUDIT_REGIONS: options.regions.join(','),
+    AUDIT_ACCOUNTS: options.accounts.join(','),
+    ALERT_TOPIC_ARN: topicArn,
+    STATE_TABLE_NAME: table,
+    POLICIES_DIR,
+    AWS_REGION: TOPIC_REGION,
+    AUDITOR_NAME: 'local-org',
+  };
+  const quiet = () => new Logger({ serviceName: 'ivschat-auditor', logLevel: 'SILENT' });
+  const handler = (deps: Partial<HandlerDeps> = {}): AuditHandler =>
+    createHandler({
+      env,
+      connection: { endpoint: aws.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
+      dynamoClient: dynamo.client,
+      logger: quiet(),
+      metrics: new Metrics({
+        namespace: 'IvsChatAuditorLocal',
+        serviceName: 'ivschat-auditor',
+        logger: quiet(),
+      }),
+      ...deps,
+    });
+  const defaultHandler = handler();
+  return {
+    aws,
+    dynamo,
+    table,
+    topicArn,
+    handler,
+    run: (executionName, runOptions = {}) =>
+      runLocalStateMachine({
+        definition,
+        handler: runOptions.handler ?? defaultHandler,
+        executionName,
+        ...(runOptions.invocationMs ? { invocationMs: runOptions.invocationMs } : {}),
+      }),
+    close: async () => {
+      await Promise.allSettled([aws.close(), dynamo.close()]);
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * The org-scale engine end to end: the state machine `cdk synth` produces, run by aws-local-stepfunctions,
+ * every task answered by the real audit handler against the emulator (several accounts) and dynalite.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TargetLocks } from '../../lambda/state/run-store.js';
+import type { SeedRoom } from '../../local-aws/index.js';
+import { AUDITOR_ACCOUNT, type LocalOrg, startLocalOrg } from '../../local-aws/org.js';
+import type { AuditHandler } from '../../local-aws/step-functions.js';
+import { stateMachineDefinition } from '../cdk/state-machine-definition.js';
+import { received } from '../e2e/helpers.js';
+
+const PROD = '111111111111';
+const STAGE = '222222222222';
+const REGIONS = ['us-east-1', 'eu-west-1'];
+const ACCOUNTS = [AUDITOR_ACCOUNT, PROD, STAGE];
+
+/** `count` rooms of one account and region; every other one allows 1,000-character messages. */
+function rooms(accountId: string, region: string, count: number): SeedRoom[] {
+  return Array.from({ length: count }, (_, i) => ({
+    accountId,
+    region,
+    id: `r${accountId.slice(0, 3)}${region.slice(0, 2)}${String(i).padStart(5, '0')}`,
+    name: `room-${accountId.slice(0, 3)}-${region}-${i}`,
+    maximumMessageLength: i % 2 === 0 ? 1000 : 200,
+    maximumMessageRatePerSecond: 10,
+    messageReviewHandler: {
+      uri: `arn:aws:lambda:${region}:${accountId}:function:review`,
+      fallbackResult: 'DENY',
+    },
+    loggingConfigurationIdentifiers: [`arn:aws:ivschat:${region}:${accountId}:logging-configuration/Lg0001`],
+    tags: { owner: 'team' },
+  }));
+}
+
+const fleet = (perTarget: number) => ACCOUNTS.flatMap((a) => REGIONS.flatMap((r) => rooms(a, r, perTarget)));
+
+let org: LocalOrg | undefined;
+let definition: object;
+// One synth for the file: the app (both stacks, cdk-nag) takes seconds to build.
+beforeAll(() => {
+  definition = stateMachineDefinition({ accounts: ACCOUNTS.join(','), regions: REGIONS.join(',') });
+}, 120_000);
+afterEach(async () => {
+  await org?.close();
+  org = undefined;
+});
+
+async function start(options: { perTarget?: number; denyAssumeRole?: string[]; quotas?: object } = {}) {
+  org = await startLocalOrg(definition, {
+    accounts: ACCOUNTS,
+    regions: REGIONS,
+    rooms: fleet(options.perTarget ?? 4),
+    denyAssumeRole: options.denyAssumeRole ?? [STAGE],
+    ...(options.quotas ? { quotas: options.quotas } : {}),
+  });
+  return org;
+}
+
+describe('org run on the local state machine', { timeout: 90_000 }, () => {
+  it('audits 3 accounts × 2 regions in one run and sends one alert naming the account it could not enter', async () => {
+    const o = await start();
+    const result = await o.run('run-1');
+    expect(result.error).toBeUndefined();
+    expect(result.output).toMatchObject({
+      targets: 6,
+      targetsAudited: 4,
+      targetsNotAudited: 2,
+      accounts: 2,
+      roomsAudited: 16,
+      newFindings: 8,
+      complete: false,
+    });
+    expect(result.invocations).toEqual({ plan: 1, 'audit-target': 6, aggregate: 1 });
+    const messages = o.aws.published().map(received);
+    expect(messages).toHaveLength(1);
+    const [alert] = messages as [ReturnType<typeof received>];
+    expect(alert.email).toMatch(/not audited/i);
+    expect(alert.email).toContain(STAGE);
+    expect(alert.email).toMatch(/AccessDenied|may not|cannot assume/i);
+    expect(alert.email).toContain(PROD);
+    expect(alert.email).toContain(AUDITOR_ACCOUNT);
+    const accountsInFindings = new Set(alert.machine.newFindings.map((f) => f.accountId));
+    expect([...accountsInFindings].sort()).toEqual([AUDITOR_ACCOUNT, PROD]);
+  });
+
+  it('stays quiet on a second run with nothing changed, while the unreachable account keeps failing', async () => {
+    const o = await start();
+    await o.run('run-1');
+    const second = await o.run('run-2');
+    expect(second.output).toMatchObject({ targetsNotAudited: 2, newFindings: 0, published: 0 });
+    expect(o.aws.published()).toHaveLength(1);
+  });
+
+  it('resolves the findings of a fixed account and keeps the others open', async () => {
+    const o = await start({ denyAssumeRole: [] });
+    await o.run('run-1');
+    for (const room of o.aws.rooms(undefined, PROD)) o.aws.removeRoom(room.arn);
+    const second = await o.run('run-2');
+    expect(second.output).toMatchObject({ resolvedFindings: 4, newFindings: 0, targetsNotAudited: 0 });
+    const [, alert] = o.aws.published().map(received);
+    expect(alert?.machine.resolvedFindings.every((f) => f.accountId === PROD)).toBe(true);
+  });
+
+  it('continues a target across invocations until every room is audited, then alerts once', async () => {
+    // 40 rooms a target at 5 GetRoom/s is ~8 s; each invocation may run ~1.5 s past the deadline margin.
+    const o = await start({ perTarget: 40, denyAssumeRole: [] });
+    const result = await o.run('run-long', { invocationMs: 90_000 + 1_500 });
+    expect(result.error).toBeUndefined();
+    expect(result.invocations['audit-target']).toBeGreaterThan(6);
+    expect(result.output).toMatchObject({
+      targetsAudited: 6,
+      roomsAudited: 240,
+      newFindings: 120,
+      complete: true,
+    });
+    // One alert (SNS splits 120 findings into numbered parts of that one alert).
+    const parts = o.aws.published().map(received);
+    expect(parts.every((p) => (p.machine.part?.count ?? 1) === parts.length)).toBe(true);
+    // No room was fetched twice: the room cache is the resume cursor.
+    let getRoom = 0;
+    for (const ops of Object.values(o.aws.stats())) getRoom += ops.GetRoom?.calls ?? 0;
+    expect(getRoom).toBe(240);
+  }, 120_000);
+
+  it('does not audit a target another run still holds, and leaves that run its lock', async () => {
+    const o = await start({ denyAssumeRole: [] });
+    const locks = new TargetLocks(o.dynamo.client, o.table);
+    const held = { accountId: PROD, region: 'eu-west-1' };
+    const now = new Date();
+    await locks.acquire(held, 'earlier-run', new Date(now.getTime() + 3_600_000), now);
+    const result = await o.run('run-overlap');
+    expect(result.output).toMatchObject({ targetsAudited: 5, targetsSkipped: 1 });
+    const again = await locks.acquire(held, 'third-run', new Date(now.getTime() + 3_600_000), new Date());
+    expect(again).toMatchObject({ ok: false, heldBy: 'earlier-run' });
+    // The run's own targets were released: the next run takes them.
+    const free = await locks.acquire(
+      { accountId: PROD, region: 'us-east-1' },
+      'third-run',
+      new Date(now.getTime() + 60_000),
+      new Date(),
+    );
+    expect(free).toEqual({ ok: true });
+  });
+
+  it('names a target whose audit step crashed, and still delivers the others', async () => {
+    const o = await start({ denyAssumeRole: [] });
+    const real = o.handler();
+    const crashing: AuditHandler = async (event, context) => {
+      const e = event as { step?: string; index?: number };
+      if (e.step === 'audit-target' && e.index === 1) throw new Error('out of memory (simulated)');
+      return real(event, context);
+    };
+    const result = await o.run('run-crash', { handler: crashing });
+    expect(result.error).toBeUndefined();
+    expect(result.output).toMatchObject({ targetsAudited: 5, targetsNotAudited: 1 });
+    const [alert] = o.aws.published().map(received);
+    expect(alert?.email).toContain('out of memory (simulated)');
+  });
+
+  it('records nothing when the alert cannot be delivered, and the next run sends it again', async () => {
+    const o = await start({ denyAssumeRole: [] });
+    const failing = o.handler({
+      publisher: { publish: async () => Promise.reject(new Error('SNS is down (simulated)')) },
+    });
+    const failed = await o.run('run-down', { handler: failing });
+    expect(failed.error?.message).toMatch(/SNS is down/);
+    expect(o.aws.published()).toHaveLength(0);
+    const next = await o.run('run-up');
+    expect(next.output).toMatchObject({ newFindings: 12, targetsAudited: 6, targetsSkipped: 0 });
+    expect(o.aws.published()).toHaveLength(1);
+  });
+
+  it('keeps every step result small whatever the run found', async () => {
+    const o = await start({ perTarget: 30, denyAssumeRole: [] });
+    const result = await o.run('run-size');
+    const sizes = result.events
+      .filter((e) => e.type === 'StateExited')
+      .map((e) =>
+        Buffer.byteLength(JSON.stringify((e as { state: { output?: unknown } }).state.output ?? null)),
+      );
+    expect(Math.max(...sizes)).toBeLessThan(16 * 1024);
+  });
+});
