@@ -13,6 +13,7 @@ import {
   findingsBySeverityMetric,
   METRIC,
   METRICS_NAMESPACE,
+  SERVICE_NAME,
 } from '../../lambda/metric-names.js';
 import { CHAT_READ_ACTIONS } from './permissions.js';
 
@@ -52,7 +53,8 @@ export class AuditorMonitoring {
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { [AUDITOR_DIMENSION]: props.auditorName },
+        // Exactly what the handler emits: Powertools adds `service`, the handler adds `Auditor`.
+        dimensionsMap: { service: SERVICE_NAME, [AUDITOR_DIMENSION]: props.auditorName },
         statistic,
         period,
         ...(label ? { label } : {}),

@@ -56,7 +56,10 @@ describe('Monitoring: alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'IvsChatAuditor',
       MetricName: 'MaxConsecutiveTargetFailures',
-      Dimensions: [{ Name: 'Auditor', Value: 'IvsChatAuditor/Auditor' }],
+      Dimensions: [
+        { Name: 'Auditor', Value: 'IvsChatAuditor/Auditor' },
+        { Name: 'service', Value: 'ivschat-auditor' },
+      ],
       Statistic: 'Maximum',
       Threshold: 5,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -101,7 +104,7 @@ describe('Monitoring: alarms', () => {
     const byAuditor = new Map<string, string[]>();
     for (const alarm of alarms) {
       const dimensions = alarm.Properties.Dimensions as Array<{ Name: string; Value: string }>;
-      expect(dimensions.map((d) => d.Name)).toEqual(['Auditor']);
+      expect(dimensions.map((d) => d.Name)).toEqual(['Auditor', 'service']);
       const auditor = dimensions[0]?.Value as string;
       byAuditor.set(auditor, [...(byAuditor.get(auditor) ?? []), alarm.Properties.MetricName as string]);
     }
@@ -145,7 +148,12 @@ describe('Monitoring: dashboard', () => {
     // Every metric is this auditor's.
     for (const widget of widgets) {
       for (const metric of (widget.properties.metrics ?? []).filter((m) => m[0] === 'IvsChatAuditor')) {
-        expect(metric.slice(2, 4)).toEqual(['Auditor', 'IvsChatAuditor/Auditor']);
+        expect(metric.slice(2, 6)).toEqual([
+          'Auditor',
+          'IvsChatAuditor/Auditor',
+          'service',
+          'ivschat-auditor',
+        ]);
       }
     }
     // The findings-by-account chart reads the aggregate step's log lines in the function's log group.

@@ -33,7 +33,7 @@ afterEach(() => {
 });
 
 /** Runs the handler with its own Metrics (as the Lambda does) and returns what it printed. */
-async function printedByOneRun(): Promise<string> {
+async function printedByOneRun(auditorName: string): Promise<string> {
   const room = compliantRoom({ name: 'long-messages', maximumMessageLength: 500 }, 'LongMsg00001');
   sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
@@ -50,6 +50,7 @@ async function printedByOneRun(): Promise<string> {
       AUDIT_REGIONS: 'us-east-1',
       ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:ivschat-alerts`,
       API_BUDGET_TPS: '5',
+      AUDITOR_NAME: auditorName,
     },
     logger: new Logger({ serviceName: 'ivschat-auditor', logLevel: 'SILENT' }),
   });
@@ -69,7 +70,10 @@ describe('metric names: the stack and the handler agree', () => {
     const { stack, template } = synthApp();
     const watched = missedAuditAlarmMetric(stack, template);
 
-    const emitted = emittedMetrics(await printedByOneRun());
+    // The function's AUDITOR_NAME as the template sets it: the alarm's dimension must be that value.
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const auditorName = String(fn?.Properties.Environment.Variables.AUDITOR_NAME);
+    const emitted = emittedMetrics(await printedByOneRun(auditorName));
 
     expect(emitted.length).toBeGreaterThan(0);
     expect(emitted).toContainEqual({ ...watched, value: 1 });
