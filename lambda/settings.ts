@@ -71,10 +71,18 @@ const checkAccount = (item: string) =>
     ? undefined
     : `"${item}" is not a 12-digit account id (or "${ORGANIZATION}" alone)`;
 
+/**
+ * Lambda allows 4 KB of environment variables in all; the list goes there (AUDIT_ACCOUNTS), 13 bytes
+ * an account. Past this, `organization` (every ACTIVE account) is the way.
+ */
+export const MAX_LISTED_ACCOUNTS = 200;
+
 const checkAccounts = (items: readonly string[]) =>
   items.includes(ORGANIZATION) && items.length > 1
     ? `"${ORGANIZATION}" already means every account; give it alone, without account ids`
-    : undefined;
+    : items.length > MAX_LISTED_ACCOUNTS
+      ? `${items.length} accounts do not fit the function's environment (at most ${MAX_LISTED_ACCOUNTS}); use "${ORGANIZATION}" to audit every ACTIVE account`
+      : undefined;
 
 const idCheck = (pattern: RegExp, what: string, example: string) => (value: string) =>
   pattern.test(value) ? undefined : `"${value}" is not a ${what} (e.g. ${example})`;

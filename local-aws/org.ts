@@ -27,6 +27,8 @@ export interface OrgOptions {
   /** Accounts whose member role cannot be assumed (AccessDenied from STS). */
   denyAssumeRole?: readonly string[];
   quotas?: LocalAwsOptions['quotas'];
+  /** The function's AUDIT_ACCOUNTS; default: `accounts` as a list (`organization` lists them all). */
+  auditAccounts?: string;
   maxConcurrency?: number;
 }
 
@@ -69,7 +71,7 @@ export async function startLocalOrg(
   const table = dynamo.tableName;
   const env = {
     AUDIT_REGIONS: options.regions.join(','),
-    AUDIT_ACCOUNTS: options.accounts.join(','),
+    AUDIT_ACCOUNTS: options.auditAccounts ?? options.accounts.join(','),
     ALERT_TOPIC_ARN: topicArn,
     STATE_TABLE_NAME: table,
     POLICIES_DIR,

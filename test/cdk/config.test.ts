@@ -100,6 +100,8 @@ describe('Function: readConfig', () => {
     ['accounts', { accounts: '1234567890123' }],
     ['accounts', { accounts: 'organization,111111111111' }],
     ['accounts', { accounts: 'Organization' }],
+    // 201 ids (13 bytes each) would not fit Lambda's 4 KB of environment variables.
+    ['accounts', { accounts: Array.from({ length: 201 }, (_, i) => String(100000000000 + i)).join(',') }],
     ['memberRoleName', { memberRoleName: 'has space' }],
     ['memberRoleName', { memberRoleName: 'r'.repeat(65) }],
     ['memberRoleName', { memberRoleName: 'role/path' }],

@@ -361,7 +361,10 @@ describe('Construct: IvsChatAuditor', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'IvsChatAuditor',
         MetricName: 'AuditSucceeded',
-        Dimensions: [{ Name: 'Auditor', Value: 'IvsChatAuditor/Auditor' }],
+        Dimensions: [
+          { Name: 'Auditor', Value: 'IvsChatAuditor/Auditor' },
+          { Name: 'service', Value: 'ivschat-auditor' },
+        ],
         Statistic: 'Sum',
         Period: 3600,
         EvaluationPeriods: 2,
