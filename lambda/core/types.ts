@@ -127,6 +127,13 @@ export interface RegionInventory {
    */
   rooms: RoomDocument[];
   evaluation?: { findings: Finding[]; errors: AuditError[] };
+  /**
+   * Policy id → rooms it could not be evaluated on for want of joined facts: their findings for that
+   * policy are neither raised nor resolved, and the report says so once per policy.
+   */
+  notEvaluated?: Map<string, string[]>;
+  /** Why joined facts are missing in this region (the listing's error), for that report error. */
+  factsMissingReason?: string;
   /** ARNs listed but gone before their GetRoom (deleted in between): skipped, not errors. */
   deleted: string[];
   /** ARNs listed but not fetched because the run stopped early. */
@@ -144,5 +151,6 @@ export interface RegionInventory {
   authoritative?: boolean;
   /** Why a room missing from an authoritative listing counts as gone, as its finding says. Default "room deleted". */
   absentReason?: string;
-  calls: { listRooms: number; getRoom: number };
+  /** API calls made; `listLoggingConfigurations` only where some policy reads the joined facts. */
+  calls: { listRooms: number; getRoom: number; listLoggingConfigurations?: number };
 }
