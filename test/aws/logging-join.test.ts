@@ -198,7 +198,9 @@ describe('logging configurations joined into rooms', () => {
       }),
     ]);
     // The other policies were evaluated as usual (these rooms have no review handler).
-    expect(second.report.findings.filter((f) => f.policyId === 'review-handler-fallback-deny')).toHaveLength(2);
+    expect(second.report.findings.filter((f) => f.policyId === 'review-handler-fallback-deny')).toHaveLength(
+      2,
+    );
   });
 
   it('makes no logging call when no policy reads loggingConfigurations', async () => {
