@@ -54,13 +54,16 @@ export async function exportRooms(options: ExportOptions): Promise<ExportResult>
         withApiBudget(client, options.apiBudgetTps);
         try {
           const logging = await listLoggingConfigurations(client, region, options.signal);
-          if (logging.error) return failedInventory(region, logging.error);
           const inventory = await inventoryRegion({
             region,
             accountId: '',
             client,
             onRoom: (doc) => {
-              const room = joinLoggingConfigurations(doc, logging.configurations);
+              // Without the listing the rooms are written as they are (a partial export): an audit of
+              // the file then reports the policies reading the joined facts as not evaluated.
+              const room = logging.configurations
+                ? joinLoggingConfigurations(doc, logging.configurations)
+                : doc;
               file.write(`${rooms === 0 ? '' : ',\n'}    ${JSON.stringify(room)}`);
               rooms++;
             },
@@ -70,6 +73,10 @@ export async function exportRooms(options: ExportOptions): Promise<ExportResult>
               : {}),
           });
           inventory.calls.listLoggingConfigurations = logging.calls;
+          if (logging.error) {
+            inventory.errors.unshift(logging.error);
+            inventory.complete = false;
+          }
           return inventory;
         } finally {
           client.destroy();
@@ -97,20 +104,4 @@ export async function exportRooms(options: ExportOptions): Promise<ExportResult>
     throw new OutputWriteError(`--output: cannot write ${path}: ${reason}`, { cause: error });
   }
   return { path, rooms, complete, errors: inventories.flatMap((i) => i.errors) };
-}
-
-/** A region that could not be exported at all: its rooms would lack their joined facts. */
-function failedInventory(region: string, error: AuditError): RegionInventory {
-  return {
-    region,
-    accountId: '',
-    listed: [],
-    audited: [],
-    rooms: [],
-    deleted: [],
-    notReached: [],
-    errors: [error],
-    complete: false,
-    calls: { listRooms: 0, getRoom: 0 },
-  };
 }

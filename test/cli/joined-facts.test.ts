@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AccessDeniedException,
   GetRoomCommand,
   IvschatClient,
   ListLoggingConfigurationsCommand,
@@ -121,5 +122,28 @@ describe('export-rooms', () => {
     const report = JSON.parse(audit.stdout) as Report;
     expect(report.complete).toBe(true);
     expect(report.findings.map((f) => f.policyId)).toEqual(['logging-active']);
+  });
+
+  it('keeps an export whose logging configurations could not be listed as .partial, rooms without joined facts', async () => {
+    const room = compliantRoom();
+    delete room.loggingConfigurations;
+    ivschat.on(ListRoomsCommand).resolves({ rooms: [{ arn: room.arn, name: room.name }] });
+    ivschat.on(GetRoomCommand).resolves({ ...room, createTime: undefined, updateTime: undefined } as never);
+    ivschat
+      .on(ListLoggingConfigurationsCommand)
+      .rejects(new AccessDeniedException({ message: 'no ListLoggingConfigurations', $metadata: {} }));
+    const output = join(dir, 'rooms.json');
+
+    const result = await exportRooms({ regions: ['us-east-1'], connection: {}, apiBudgetTps: 5, output });
+
+    expect(result).toMatchObject({
+      complete: false,
+      path: `${output}.partial`,
+      errors: [{ operation: 'ListLoggingConfigurations', code: 'AccessDeniedException' }],
+    });
+    const [written] = (JSON.parse(readFileSync(`${output}.partial`, 'utf8')) as { rooms: RoomDocument[] })
+      .rooms;
+    expect(written).not.toHaveProperty('loggingConfigurations');
+    expect(written?.arn).toBe(room.arn);
   });
 });
