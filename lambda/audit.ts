@@ -144,7 +144,8 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
         if (skipped.notEvaluated) inventory.notEvaluated = skipped.notEvaluated;
         if (logging) inventory.calls.listLoggingConfigurations = logging.calls;
         if (logging?.error) {
-          inventory.errors.unshift(logging.error);
+          // After the room errors: a ListRooms refusal is the more basic one to read first.
+          inventory.errors.push(logging.error);
           inventory.complete = false;
           inventory.factsMissingReason = `${logging.error.operation} failed (${logging.error.code}: ${logging.error.message})`;
         }
