@@ -14,9 +14,9 @@ import { loadPolicyDir } from './policy/load-dir.js';
 import { type RunSummary, summariseRun } from './run-summary.js';
 import { type Publisher, snsPublisher, snsSink } from './sinks/sns.js';
 import { DynamoRoomCache } from './state/dynamo-room-cache.js';
-import { DynamoStateStore } from './state/dynamo-store.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
 import type { StateStore } from './state/store.js';
+import { AccountStateStore } from './state/target-store.js';
 
 /**
  * Stop starting new API calls when less than this much Lambda time is left: enough for calls in flight
@@ -110,7 +110,13 @@ export function createScheduledAudit(
             ? undefined
             : (deps.stateStore?.(accountId, config) ??
               (dynamo && config.stateTableName
-                ? new DynamoStateStore(dynamo, config.stateTableName, accountId, config.retainResolvedDays)
+                ? new AccountStateStore(
+                    dynamo,
+                    config.stateTableName,
+                    accountId,
+                    config.regions,
+                    config.retainResolvedDays,
+                  )
                 : undefined)),
         sinks: [snsSink(deps.publisher ?? defaultPublisher(config.topicArn, connection))],
         clock: now,

@@ -12,7 +12,8 @@ Usage: npm run local-aws -- [options]
 Options:
   --port N                port to listen on (default 4566; 0 = any free port)
   --host H                address to bind (default 127.0.0.1)
-  --seed FILE             JSON file of rooms to start with (e.g. local-aws/seed-rooms.json)
+  --seed FILE             JSON file of rooms (and logging configurations) to start with
+                          (e.g. local-aws/seed-rooms.json)
   --account ID            an extra account (12 digits) besides 000000000000 (repeatable)
   --suspended-account ID  an extra account listed as SUSPENDED; AssumeRole into it is denied (repeatable)
   --deny-assume-role ID   STS AssumeRole into account ID answers AccessDenied (repeatable)
@@ -83,9 +84,10 @@ async function main(): Promise<void> {
   const counts = new Map<string, number>();
   for (const room of aws.rooms()) counts.set(room.region, (counts.get(room.region) ?? 0) + 1);
   const seeded = [...counts].map(([region, n]) => `${n} in ${region}`).join(', ') || 'none';
+  const loggingConfigurations = aws.loggingConfigurations().length;
   const accountIds = aws.accounts().map((a) => (a.status === 'ACTIVE' ? a.id : `${a.id} (${a.status})`));
   const e = aws.endpoint;
-  console.log(`local-aws listening on ${e}  (rooms: ${seeded}; quotas ${values['no-quotas'] ? 'off' : `on ×${quotaScale ?? 1}`})
+  console.log(`local-aws listening on ${e}  (rooms: ${seeded}; logging configurations: ${loggingConfigurations}; quotas ${values['no-quotas'] ? 'off' : `on ×${quotaScale ?? 1}`})
 Accounts: ${accountIds.join(', ')}  (sts assume-role --role-arn arn:aws:iam::<account>:role/<name> to act as one)
 
 Point the AWS SDK at it (any dummy credentials; the region comes from the client):
@@ -98,6 +100,7 @@ Or the AWS CLI:
   (or export AWS_ENDPOINT_URL=${e} for every client)
 
 Inspect:  curl ${e}/_local/sns/published   curl ${e}/_local/stats   curl ${e}/_local/rooms
+          curl ${e}/_local/logging-configurations
 Ctrl-C to stop.`);
 
   const stop = () => {

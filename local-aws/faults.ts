@@ -1,5 +1,5 @@
 /**
- * Fault injection: deterministic 5xx, access denied per region, AssumeRole denied per account,
+ * Fault injection: deterministic 5xx, access denied per region / account / operation, AssumeRole denied per account,
  * rooms that vanish between List and Get.
  */
 import { prng } from './prng.js';
@@ -24,6 +24,11 @@ export interface FaultOptions {
    * (`111111111111/eu-west-1`), answers AccessDeniedException 403: a member role without IVS Chat rights.
    */
   accessDeniedAccounts?: string[];
+  /**
+   * IVS Chat operations that answer AccessDeniedException 403 for every caller, e.g.
+   * `['ListLoggingConfigurations']`: a role whose policy lacks that one permission.
+   */
+  accessDeniedOperations?: string[];
   /** STS AssumeRole into one of these accounts answers AccessDenied 403 (as for an unknown account). */
   assumeRoleDeniedAccounts?: string[];
   /** Rooms (ARN, id or name) that ListRooms still lists but every other call answers ResourceNotFoundException. */
@@ -68,10 +73,11 @@ export class Faults {
     return rate > 0 && this.random() < rate;
   }
 
-  accessDenied(region: string, accountId: string): boolean {
+  accessDenied(region: string, accountId: string, operation: string): boolean {
     const accounts = this.options.accessDeniedAccounts ?? [];
     return (
       (this.options.accessDeniedRegions?.includes(region) ?? false) ||
+      (this.options.accessDeniedOperations?.includes(operation) ?? false) ||
       accounts.includes(accountId) ||
       accounts.includes(`${accountId}/${region}`)
     );

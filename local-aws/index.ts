@@ -3,8 +3,22 @@ export type { AccountInfo, AccountSeed, AccountStatus } from './accounts.js';
 export type { FaultOptions, FaultService } from './faults.js';
 export { ACCOUNT_ID } from './http.js';
 export type { SeedRoom } from './ivschat.js';
+export {
+  type DestinationConfiguration,
+  LOGGING_CONFIGURATION_STATES,
+  type LoggingConfigurationDocument,
+  type LoggingConfigurationState,
+  type SeedLoggingConfiguration,
+} from './ivschat-logging.js';
 export { ORGANIZATION_ID } from './organizations.js';
-export { IVSCHAT_RATE_LIMITS, type QuotaConfig, type QuotaOptions } from './quota.js';
-export { type LocalAws, type LocalAwsOptions, loadSeedFile, startLocalAws } from './server.js';
+export { IVSCHAT_QUOTA_GROUPS, IVSCHAT_RATE_LIMITS, type QuotaConfig, type QuotaOptions } from './quota.js';
+export {
+  type LocalAws,
+  type LocalAwsOptions,
+  loadSeed,
+  loadSeedFile,
+  type SeedData,
+  startLocalAws,
+} from './server.js';
 export type { MessageAttribute, PublishedMessage, Subscription, Topic } from './sns.js';
 export type { OperationStats, StatsSnapshot } from './stats.js';

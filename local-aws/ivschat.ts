@@ -1,12 +1,28 @@
 /**
  * Amazon IVS Chat rooms (REST-JSON protocol), as the SDK sends them:
- * POST /CreateRoom /GetRoom /UpdateRoom /DeleteRoom /ListRooms,
- * POST|DELETE|GET /tags/{resourceArn}. Each account × region keeps its own rooms.
+ * POST /CreateRoom /GetRoom /UpdateRoom /DeleteRoom /ListRooms, the five logging-configuration
+ * operations (ivschat-logging.ts), POST|DELETE|GET /tags/{resourceArn}.
+ * Each account × region keeps its own rooms and logging configurations.
  */
 import { randomInt } from 'node:crypto';
 import type { RoomDocument } from '../lambda/core/types.js';
 import type { Faults } from './faults.js';
 import { ACCOUNT_ID, DEFAULT_REGION, json, type LocalResponse } from './http.js';
+import { LoggingConfigurations } from './ivschat-logging.js';
+import {
+  Checker,
+  checkIdentifier,
+  checkTags,
+  type Input,
+  LOGGING_ARN,
+  MAX_LOGGING_CONFIGURATIONS_PER_ROOM,
+  notFound,
+  otherValidationError,
+  parseInput,
+  RESOURCE_ARN,
+  ROOM_ARN,
+  ServiceError,
+} from './ivschat-shapes.js';
 
 /**
  * A room to seed: RoomDocument-like; `arn`/`id` optional (generated), `region` defaults to us-east-1,
@@ -41,6 +57,11 @@ export const IVSCHAT_OPERATIONS = [
   'TagResource',
   'UntagResource',
   'ListTagsForResource',
+  'CreateLoggingConfiguration',
+  'GetLoggingConfiguration',
+  'ListLoggingConfigurations',
+  'UpdateLoggingConfiguration',
+  'DeleteLoggingConfiguration',
 ] as const;
 export type IvschatOperation = (typeof IVSCHAT_OPERATIONS)[number];
 
@@ -56,9 +77,6 @@ export interface IvschatRequest extends IvschatRoute {
   query: URLSearchParams;
 }
 
-const ROOM_ARN = /^arn:aws:ivschat:([a-z0-9-]+):([0-9]+):room\/([a-zA-Z0-9]+)$/;
-const RESOURCE_ARN = /^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:[a-z-]+\/[a-zA-Z0-9-]+$/;
-const LOGGING_ARN = /^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:logging-configuration\/[a-zA-Z0-9]+$/;
 const LAMBDA_URI = /^$|^arn:aws:lambda:[a-z0-9-]+:[0-9]{12}:function:.+/;
 const ROOM_NAME = /^[a-zA-Z0-9-_]*$/;
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -90,93 +108,6 @@ export function routeIvschat(method: string, pathname: string): IvschatRoute | u
   return undefined;
 }
 
-/** An error exactly as IVS Chat sends it: status, `x-amzn-ErrorType`, JSON body. */
-export function ivschatError(status: number, type: string, body: Record<string, unknown>): LocalResponse {
-  return json(status, body, { 'x-amzn-errortype': type });
-}
-
-class ServiceError extends Error {
-  constructor(readonly response: LocalResponse) {
-    super(String(response.status));
-  }
-}
-
-interface FieldError {
-  name: string;
-  message: string;
-}
-
-function validationError(fields: FieldError[]): ServiceError {
-  const message =
-    fields.length === 1 && fields[0]
-      ? `1 validation error detected: ${fields[0].message}`
-      : `${fields.length} validation errors detected: ${fields.map((f) => f.message).join('; ')}`;
-  return new ServiceError(
-    ivschatError(400, 'ValidationException', {
-      message,
-      reason: 'FIELD_VALIDATION_FAILED',
-      fieldList: fields,
-    }),
-  );
-}
-
-function otherValidationError(message: string): ServiceError {
-  return new ServiceError(ivschatError(400, 'ValidationException', { message, reason: 'OTHER' }));
-}
-
-function notFound(resourceId: string, resourceType = 'ROOM'): ServiceError {
-  return new ServiceError(
-    ivschatError(404, 'ResourceNotFoundException', {
-      message: `Resource not found: ${resourceId}`,
-      resourceId,
-      resourceType,
-    }),
-  );
-}
-
-/** Collects field errors with the wording of the real service. */
-class Checker {
-  readonly errors: FieldError[] = [];
-  fail(name: string, value: unknown, constraint: string): void {
-    const shown = typeof value === 'string' ? value : JSON.stringify(value);
-    this.errors.push({
-      name,
-      message: `Value '${shown}' at '${name}' failed to satisfy constraint: ${constraint}`,
-    });
-  }
-  string(
-    name: string,
-    value: unknown,
-    opts: { min?: number; max?: number; pattern?: RegExp },
-  ): value is string {
-    if (typeof value !== 'string') {
-      this.fail(name, value, 'Member must be a string');
-      return false;
-    }
-    if (opts.min !== undefined && value.length < opts.min) {
-      this.fail(name, value, `Member must have length greater than or equal to ${opts.min}`);
-    } else if (opts.max !== undefined && value.length > opts.max) {
-      this.fail(name, value, `Member must have length less than or equal to ${opts.max}`);
-    } else if (opts.pattern && !opts.pattern.test(value)) {
-      this.fail(name, value, `Member must satisfy regular expression pattern: ${opts.pattern.source}`);
-    } else {
-      return true;
-    }
-    return false;
-  }
-  int(name: string, value: unknown, min: number, max: number): void {
-    if (typeof value !== 'number' || !Number.isInteger(value))
-      this.fail(name, value, 'Member must be an integer');
-    else if (value < min) this.fail(name, value, `Member must have value greater than or equal to ${min}`);
-    else if (value > max) this.fail(name, value, `Member must have value less than or equal to ${max}`);
-  }
-  throwIfAny(): void {
-    if (this.errors.length > 0) throw validationError(this.errors);
-  }
-}
-
-type Input = Record<string, unknown>;
-
 function checkRoomFields(c: Checker, input: Input): void {
   if (input.name !== undefined) c.string('name', input.name, { max: 128, pattern: ROOM_NAME });
   if (input.maximumMessageLength !== undefined)
@@ -185,26 +116,31 @@ function checkRoomFields(c: Checker, input: Input): void {
     c.int('maximumMessageRatePerSecond', input.maximumMessageRatePerSecond, 1, 100);
   }
   const handler = input.messageReviewHandler;
-  if (handler !== undefined) {
-    if (typeof handler !== 'object' || handler === null || Array.isArray(handler)) {
-      c.fail('messageReviewHandler', handler, 'Member must be a structure');
-    } else {
-      const h = handler as Input;
-      if (h.uri !== undefined) c.string('messageReviewHandler.uri', h.uri, { max: 170, pattern: LAMBDA_URI });
-      if (h.fallbackResult !== undefined && h.fallbackResult !== 'ALLOW' && h.fallbackResult !== 'DENY') {
-        c.fail(
-          'messageReviewHandler.fallbackResult',
-          h.fallbackResult,
-          'Member must satisfy enum value set: [ALLOW, DENY]',
-        );
-      }
+  if (handler !== undefined && c.structure('messageReviewHandler', handler)) {
+    if (handler.uri !== undefined) {
+      c.string('messageReviewHandler.uri', handler.uri, { max: 170, pattern: LAMBDA_URI });
+    }
+    if (
+      handler.fallbackResult !== undefined &&
+      handler.fallbackResult !== 'ALLOW' &&
+      handler.fallbackResult !== 'DENY'
+    ) {
+      c.fail(
+        'messageReviewHandler.fallbackResult',
+        handler.fallbackResult,
+        'Member must satisfy enum value set: [ALLOW, DENY]',
+      );
     }
   }
   const logging = input.loggingConfigurationIdentifiers;
   if (logging !== undefined) {
     if (!Array.isArray(logging)) c.fail('loggingConfigurationIdentifiers', logging, 'Member must be a list');
-    else if (logging.length > 50) {
-      c.fail('loggingConfigurationIdentifiers', logging, 'Member must have length less than or equal to 50');
+    else if (logging.length > MAX_LOGGING_CONFIGURATIONS_PER_ROOM) {
+      c.fail(
+        'loggingConfigurationIdentifiers',
+        logging,
+        `Member must have length less than or equal to ${MAX_LOGGING_CONFIGURATIONS_PER_ROOM}`,
+      );
     } else {
       logging.forEach((id, i) => {
         c.string(`loggingConfigurationIdentifiers.${i + 1}.member`, id, {
@@ -215,33 +151,6 @@ function checkRoomFields(c: Checker, input: Input): void {
       });
     }
   }
-}
-
-function checkTags(c: Checker, tags: unknown, required: boolean): void {
-  if (tags === undefined) {
-    if (required) c.fail('tags', null, 'Member must not be null');
-    return;
-  }
-  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) {
-    c.fail('tags', tags, 'Member must be a map');
-    return;
-  }
-  const entries = Object.entries(tags);
-  if (entries.length > 50) c.fail('tags', tags, 'Member must have length less than or equal to 50');
-  if (required && entries.length < 1)
-    c.fail('tags', tags, 'Member must have length greater than or equal to 1');
-  for (const [key, value] of entries) {
-    c.string('tags.key', key, { min: 1, max: 128 });
-    c.string('tags.value', value, { max: 256 });
-  }
-}
-
-function checkIdentifier(name: string, value: unknown): string {
-  const c = new Checker();
-  if (value === undefined) c.fail(name, null, 'Member must not be null');
-  else c.string(name, value, { min: 1, max: 128, pattern: ROOM_ARN });
-  c.throwIfAny();
-  return value as string;
 }
 
 function normalizeHandler(handler: unknown): Room['messageReviewHandler'] {
@@ -309,8 +218,11 @@ function placeKey({ accountId, region }: Place): string {
 export class IvschatService {
   private places = new Map<string, Map<string, Room>>();
   private lastTime = 0;
+  readonly logging: LoggingConfigurations;
 
-  constructor(private readonly faults: Faults) {}
+  constructor(private readonly faults: Faults) {
+    this.logging = new LoggingConfigurations(() => this.now(), newRoomId);
+  }
 
   /** ISO time, strictly increasing across calls (so updateTime order is total). */
   private now(): string {
@@ -388,30 +300,34 @@ export class IvschatService {
     return this.places.get(placeKey({ accountId: m[2], region: m[1] }))?.delete(m[3]) ?? false;
   }
 
-  clear(): void {
-    this.places.clear();
+  /** Deletes every room, or only those of one region and/or account. */
+  clear(region?: string, accountId?: string): void {
+    for (const [key, rooms] of this.places) {
+      const [roomsAccount, roomsRegion] = key.split('\u0000');
+      if (
+        (region === undefined || roomsRegion === region) &&
+        (accountId === undefined || roomsAccount === accountId)
+      ) {
+        rooms.clear();
+      }
+    }
   }
 
   handle(req: IvschatRequest): LocalResponse {
     try {
-      let input: Input = {};
-      if (req.body.trim() !== '') {
-        try {
-          const parsed: unknown = JSON.parse(req.body);
-          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) input = parsed as Input;
-        } catch {
-          throw otherValidationError('Could not parse request body into json');
-        }
-      }
+      const input = parseInput(req.body);
       switch (req.operation) {
         case 'CreateRoom':
           return json(200, this.createRoom(req, input));
         case 'GetRoom':
-          return json(200, toDocument(this.find(req, checkIdentifier('identifier', input.identifier))));
+          return json(
+            200,
+            toDocument(this.find(req, checkIdentifier('identifier', input.identifier, ROOM_ARN))),
+          );
         case 'UpdateRoom':
           return json(200, this.updateRoom(req, input));
         case 'DeleteRoom': {
-          const room = this.find(req, checkIdentifier('identifier', input.identifier));
+          const room = this.find(req, checkIdentifier('identifier', input.identifier, ROOM_ARN));
           this.store(req).delete(room.id);
           return { status: 204 };
         }
@@ -420,11 +336,22 @@ export class IvschatService {
         case 'ListTagsForResource':
           return json(200, { tags: { ...this.findResource(req, req.resourceArn).tags } });
         case 'TagResource':
-          this.tagResource(req, req.resourceArn, input.tags);
+          this.tagResource(req, req.resourceArn, input);
           return json(200, {});
         case 'UntagResource':
           this.untagResource(req, req.resourceArn, req.query.getAll('tagKeys'));
           return json(200, {});
+        case 'CreateLoggingConfiguration':
+          return json(200, this.logging.create(req, input));
+        case 'GetLoggingConfiguration':
+          return json(200, this.logging.get(req, input));
+        case 'ListLoggingConfigurations':
+          return json(200, this.logging.listPage(req, input));
+        case 'UpdateLoggingConfiguration':
+          return json(200, this.logging.update(req, input));
+        case 'DeleteLoggingConfiguration':
+          this.logging.delete(req, input);
+          return { status: 204 };
       }
     } catch (err) {
       if (err instanceof ServiceError) return err.response;
@@ -440,19 +367,17 @@ export class IvschatService {
     return room;
   }
 
-  private findResource(place: Place, resourceArn: string | undefined): Room {
-    const c = new Checker();
-    c.string('resourceArn', resourceArn, { min: 1, max: 128, pattern: RESOURCE_ARN });
-    c.throwIfAny();
-    const arn = resourceArn as string;
-    if (!ROOM_ARN.test(arn)) throw notFound(arn, 'LOGGING_CONFIGURATION');
+  /** The room or logging configuration a tag operation names; both carry tags. */
+  private findResource(place: Place, resourceArn: string | undefined): { tags: Record<string, string> } {
+    const arn = checkIdentifier('resourceArn', resourceArn, RESOURCE_ARN);
+    if (LOGGING_ARN.test(arn)) return this.logging.find(place, arn);
     return this.find(place, arn);
   }
 
   private createRoom(place: Place, input: Input): RoomDocument {
     const c = new Checker();
     checkRoomFields(c, input);
-    checkTags(c, input.tags, false);
+    if (input.tags !== undefined) checkTags(c, input.tags);
     c.throwIfAny();
     const id = newRoomId();
     const now = this.now();
@@ -478,11 +403,14 @@ export class IvschatService {
   }
 
   private updateRoom(place: Place, input: Input): RoomDocument {
-    const identifier = checkIdentifier('identifier', input.identifier);
+    // One checker for the identifier and every field: the answer lists all invalid fields together.
     const c = new Checker();
+    if (c.required('identifier', input.identifier)) {
+      c.string('identifier', input.identifier, { min: 1, max: 128, pattern: ROOM_ARN });
+    }
     checkRoomFields(c, input);
     c.throwIfAny();
-    const room = this.find(place, identifier);
+    const room = this.find(place, input.identifier as string);
     if (input.name !== undefined) room.name = input.name as string;
     if (input.maximumMessageLength !== undefined)
       room.maximumMessageLength = input.maximumMessageLength as number;
@@ -542,24 +470,29 @@ export class IvschatService {
     return result;
   }
 
-  private tagResource(place: Place, resourceArn: string | undefined, tags: unknown): void {
+  private tagResource(place: Place, resourceArn: string | undefined, input: Input): void {
     const c = new Checker();
-    checkTags(c, tags, true);
+    // `tags` is required, and the model's Tags map has no minimum: `{}` is a valid no-op.
+    if (c.required('tags', input.tags)) checkTags(c, input.tags);
     c.throwIfAny();
-    const room = this.findResource(place, resourceArn);
-    const merged = { ...room.tags, ...(tags as Record<string, string>) };
+    const resource = this.findResource(place, resourceArn);
+    const merged = { ...resource.tags, ...(input.tags as Record<string, string>) };
     if (Object.keys(merged).length > 50) {
       throw otherValidationError('A resource can have at most 50 tags.');
     }
-    room.tags = merged;
+    resource.tags = merged;
   }
 
   private untagResource(place: Place, resourceArn: string | undefined, tagKeys: string[]): void {
     const c = new Checker();
-    if (tagKeys.length < 1) c.fail('tagKeys', null, 'Member must have length greater than or equal to 1');
+    // An empty list never reaches the wire (no query parameter): to the service it is missing.
+    if (tagKeys.length < 1) c.fail('tagKeys', null, 'Member must not be null');
     if (tagKeys.length > 50) c.fail('tagKeys', tagKeys, 'Member must have length less than or equal to 50');
+    tagKeys.forEach((key, i) => {
+      c.string(`tagKeys.${i + 1}.member`, key, { min: 1, max: 128 });
+    });
     c.throwIfAny();
-    const room = this.findResource(place, resourceArn);
-    for (const key of tagKeys) delete room.tags[key];
+    const resource = this.findResource(place, resourceArn);
+    for (const key of tagKeys) delete resource.tags[key];
   }
 }

@@ -1,27 +1,41 @@
 /**
  * Per account × region × operation token buckets at the documented IVS Chat API rates
  * (Service Quotas → Amazon IVS Chat, "... rate" quotas; all TPS per account per region).
- * Burst (bucket capacity) = rate. `scale` multiplies every rate (e.g. 100 for fast benchmarks).
+ * Operations of one quota group share one bucket (the logging-configuration operations: 3 TPS
+ * together). Burst (bucket capacity) = rate. `scale` multiplies every rate (e.g. 100 for fast benchmarks).
  */
 
 export const IVSCHAT_RATE_LIMITS: Readonly<Record<string, number>> = {
   CreateChatToken: 200,
   CreateLoggingConfiguration: 3,
   CreateRoom: 5,
-  DeleteLoggingConfiguration: 5,
+  DeleteLoggingConfiguration: 3,
   DeleteMessage: 100,
   DeleteRoom: 5,
   DisconnectUser: 100,
-  GetLoggingConfiguration: 5,
+  GetLoggingConfiguration: 3,
   GetRoom: 5,
-  ListLoggingConfigurations: 5,
+  ListLoggingConfigurations: 3,
   ListRooms: 5,
   ListTagsForResource: 10,
   SendEvent: 100,
   TagResource: 10,
   UntagResource: 10,
-  UpdateLoggingConfiguration: 5,
+  UpdateLoggingConfiguration: 3,
   UpdateRoom: 5,
+};
+
+/**
+ * Operations that draw from one shared bucket, named by the group. Every logging-configuration call
+ * counts against the same 3 TPS, so an auditor listing configurations competes with the customer's
+ * own Get/Update calls; the bucket's rate is that of the operation that first used it.
+ */
+export const IVSCHAT_QUOTA_GROUPS: Readonly<Record<string, string>> = {
+  CreateLoggingConfiguration: 'LoggingConfiguration',
+  DeleteLoggingConfiguration: 'LoggingConfiguration',
+  GetLoggingConfiguration: 'LoggingConfiguration',
+  ListLoggingConfigurations: 'LoggingConfiguration',
+  UpdateLoggingConfiguration: 'LoggingConfiguration',
 };
 
 export interface QuotaOptions {
@@ -96,7 +110,7 @@ export class QuotaManager {
     if (!this.config.enabled) return true;
     const rate = this.rateFor(operation);
     if (rate === undefined) return true;
-    const key = `${accountId}\u0000${region}\u0000${operation}`;
+    const key = `${accountId}\u0000${region}\u0000${IVSCHAT_QUOTA_GROUPS[operation] ?? operation}`;
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = new TokenBucket(rate, Math.max(1, rate), this.clock());

@@ -10,7 +10,9 @@ import type { RoomDocument } from '../lambda/core/types.js';
 import { type AccountInfo, type AccountSeed, Accounts, type Caller } from './accounts.js';
 import { type FaultOptions, type FaultService, Faults } from './faults.js';
 import { json, type LocalResponse, parseSigV4Scope, readBody, send } from './http.js';
-import { IvschatService, ivschatError, routeIvschat, type SeedRoom } from './ivschat.js';
+import { IvschatService, routeIvschat, type SeedRoom } from './ivschat.js';
+import type { LoggingConfigurationDocument, SeedLoggingConfiguration } from './ivschat-logging.js';
+import { bareId, ivschatError, throttlingError, unknownOperation } from './ivschat-shapes.js';
 import { listen } from './listen.js';
 import { ORGANIZATIONS_TARGET_PREFIX, OrganizationsService, organizationsError } from './organizations.js';
 import { type QuotaConfig, QuotaManager, type QuotaOptions, resolveQuotaConfig } from './quota.js';
@@ -23,8 +25,11 @@ export interface LocalAwsOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Rooms to start with, or the path of a JSON file holding them (array, or `{ "rooms": [...] }`). */
-  seed?: SeedRoom[] | string;
+  /**
+   * Rooms (and logging configurations) to start with, or the path of a JSON file holding them
+   * (an array of rooms, or `{ "rooms": [...], "loggingConfigurations": [...] }`).
+   */
+  seed?: SeedRoom[] | SeedData | string;
   /**
    * Accounts besides the default 000000000000 (which is always there, as the management account).
    * The accounts of seeded rooms are added too.
@@ -56,8 +61,24 @@ export interface LocalAws {
   addAccounts(accounts: (string | AccountSeed)[]): AccountInfo[];
   /** Deletes a room behind the API's back. */
   removeRoom(arn: string): boolean;
-  /** Deletes every room in every region. */
-  clearRooms(): void;
+  /** Deletes every room, or only those of one region and/or account. */
+  clearRooms(region?: string, accountId?: string): void;
+  /**
+   * Adds logging configurations directly, in any state (CREATE_FAILED, DELETING, ...); a seed with
+   * the id of an existing one replaces it. No HTTP, no quotas; the seeds themselves are checked.
+   */
+  seedLoggingConfigurations(
+    region: string | undefined,
+    configs: SeedLoggingConfiguration[],
+  ): LoggingConfigurationDocument[];
+  /** Current logging configurations (of one region and/or account, or all), sorted by ARN. */
+  loggingConfigurations(
+    region?: string,
+    accountId?: string,
+  ): (LoggingConfigurationDocument & { region: string; accountId: string })[];
+  /** Deletes a logging configuration behind the API's back (rooms keep naming it). */
+  removeLoggingConfiguration(arn: string): boolean;
+  clearLoggingConfigurations(region?: string, accountId?: string): void;
   /** Everything published to SNS (optionally of one region), oldest first. */
   published(region?: string): PublishedMessage[];
   clearPublished(): void;
@@ -79,18 +100,39 @@ export interface LocalAws {
 
 type Service = FaultService;
 
-export async function loadSeedFile(path: string): Promise<SeedRoom[]> {
-  const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
-  const rooms = Array.isArray(parsed) ? parsed : (parsed as { rooms?: unknown })?.rooms;
-  if (!Array.isArray(rooms)) throw new Error(`${path}: expected a JSON array of rooms or { "rooms": [...] }`);
-  return rooms as SeedRoom[];
+/** What a seed file holds. */
+export interface SeedData {
+  rooms?: SeedRoom[];
+  loggingConfigurations?: SeedLoggingConfiguration[];
 }
 
-function throttled(service: Service, limit: number | undefined): LocalResponse {
+function seedData(parsed: unknown, where: string): Required<SeedData> {
+  if (Array.isArray(parsed)) return { rooms: parsed as SeedRoom[], loggingConfigurations: [] };
+  const data = parsed as SeedData | null;
+  const rooms = data?.rooms ?? [];
+  const loggingConfigurations = data?.loggingConfigurations ?? [];
+  if (!data || typeof data !== 'object' || !Array.isArray(rooms) || !Array.isArray(loggingConfigurations)) {
+    throw new Error(
+      `${where}: expected a JSON array of rooms or { "rooms": [...], "loggingConfigurations": [...] }`,
+    );
+  }
+  return { rooms, loggingConfigurations };
+}
+
+/** A seed file's rooms and logging configurations. */
+export async function loadSeed(path: string): Promise<Required<SeedData>> {
+  return seedData(JSON.parse(await readFile(path, 'utf8')), path);
+}
+
+/** A seed file's rooms. */
+export async function loadSeedFile(path: string): Promise<SeedRoom[]> {
+  return (await loadSeed(path)).rooms;
+}
+
+function throttled(service: Service, limit: number | undefined, resourceId: string): LocalResponse {
   if (service === 'ivschat') {
-    const body: Record<string, unknown> = { message: 'Rate exceeded' };
-    if (limit !== undefined) body.limit = limit;
-    return ivschatError(429, 'ThrottlingException', body);
+    // Limit is an integer in the model; a scaled fractional rate is rounded for the answer only.
+    return throttlingError(Math.max(1, Math.round(limit ?? 1)), resourceId);
   }
   if (service === 'sns') return snsError(429, 'Throttled', 'Rate exceeded');
   if (service === 'organizations')
@@ -106,6 +148,24 @@ function serverError(service: Service): LocalResponse {
   return stsError(500, 'InternalFailure', message);
 }
 
+/**
+ * ThrottlingException requires a resourceId: the bare id of the room or configuration the request
+ * names, when it names one (ListRooms and Create* name none; the caller's account stands in).
+ */
+function throttledResourceId(resourceArn: string | undefined, body: string): string | undefined {
+  let identifier: unknown = resourceArn;
+  if (identifier === undefined) {
+    try {
+      identifier = (JSON.parse(body) as { identifier?: unknown } | null)?.identifier;
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof identifier !== 'string') return undefined;
+  const id = bareId(identifier);
+  return /^[a-zA-Z0-9]+$/.test(id) ? id : undefined;
+}
+
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const faults = new Faults(options.faults ?? {});
   const quotas = new QuotaManager(resolveQuotaConfig(options.quotas));
@@ -119,16 +179,32 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   let latencyMs = options.latencyMs ?? 0;
   const log = options.log;
 
+  /** Seeded resources' accounts become known accounts (ListAccounts, AssumeRole). */
+  function addAccountsOf(arns: string[]): void {
+    const ids = new Set(arns.map((arn) => arn.split(':')[4] as string));
+    accounts.add([...ids].filter((id) => !accounts.get(id)));
+  }
+
   function seedRooms(region: string | undefined, rooms: SeedRoom[]): RoomDocument[] {
     const docs = ivschat.seed(region, rooms);
-    const ids = new Set(docs.map((d) => d.arn.split(':')[4] as string));
-    accounts.add([...ids].filter((id) => !accounts.get(id)));
+    addAccountsOf(docs.map((d) => d.arn));
+    return docs;
+  }
+
+  function seedLoggingConfigurations(
+    region: string | undefined,
+    configs: SeedLoggingConfiguration[],
+  ): LoggingConfigurationDocument[] {
+    const docs = ivschat.logging.seed(region, configs);
+    addAccountsOf(docs.map((d) => d.arn));
     return docs;
   }
 
   if (options.seed !== undefined) {
-    const rooms = typeof options.seed === 'string' ? await loadSeedFile(options.seed) : options.seed;
-    seedRooms(undefined, rooms);
+    const data =
+      typeof options.seed === 'string' ? await loadSeed(options.seed) : seedData(options.seed, 'seed');
+    seedLoggingConfigurations(undefined, data.loggingConfigurations);
+    seedRooms(undefined, data.rooms);
   }
 
   function statsOf(accountId: string): Stats {
@@ -147,13 +223,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     region: string,
     operation: string,
     run: () => LocalResponse,
+    resourceId: string = caller.accountId,
   ): LocalResponse {
     const counters = [stats, statsOf(caller.accountId)];
     const count = (f: (s: Stats) => void) => {
       for (const s of counters) f(s);
     };
     count((s) => s.call(region, operation));
-    if (service === 'ivschat' && faults.accessDenied(region, caller.accountId)) {
+    if (service === 'ivschat' && faults.accessDenied(region, caller.accountId, operation)) {
       count((s) => s.error(region, operation));
       return ivschatError(403, 'AccessDeniedException', {
         message: `User: ${caller.arn} is not authorized to perform: ivschat:${operation} (local-aws fault: access denied for ${caller.accountId} in ${region})`,
@@ -161,7 +238,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     }
     if (!quotas.admit(caller.accountId, region, operation)) {
       count((s) => s.throttled(region, operation));
-      return throttled(service, quotas.rateFor(operation));
+      return throttled(service, quotas.rateFor(operation), resourceId);
     }
     count((s) => s.admitted(region, operation));
     if (faults.serverError(service, operation)) {
@@ -211,20 +288,22 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     }
 
     const route = routeIvschat(method, url.pathname);
-    if (!route) {
-      return ivschatError(404, 'UnknownOperationException', {
-        message: `No operation at ${method} ${url.pathname}`,
-      });
-    }
+    if (!route) return unknownOperation(method, url.pathname);
     log?.(`${scope.region} ivschat ${route.operation} as ${caller.accountId}`);
-    return pipeline('ivschat', caller, scope.region, route.operation, () =>
-      ivschat.handle({
-        ...route,
-        accountId: caller.accountId,
-        region: scope.region,
-        body,
-        query: url.searchParams,
-      }),
+    return pipeline(
+      'ivschat',
+      caller,
+      scope.region,
+      route.operation,
+      () =>
+        ivschat.handle({
+          ...route,
+          accountId: caller.accountId,
+          region: scope.region,
+          body,
+          query: url.searchParams,
+        }),
+      throttledResourceId(route.resourceArn, body) ?? caller.accountId,
     );
   }
 
@@ -272,7 +351,29 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         return json(200, seedRooms(region, seeds));
       }
       case 'DELETE /_local/rooms':
-        ivschat.clear();
+        ivschat.clear(region, accountId);
+        return json(200, { ok: true });
+      case 'GET /_local/logging-configurations':
+        return json(200, ivschat.logging.list(region, accountId));
+      case 'POST /_local/logging-configurations': {
+        const body = await readJson();
+        const configs = Array.isArray(body) ? body : (body as SeedData).loggingConfigurations;
+        if (!Array.isArray(configs)) {
+          return json(400, {
+            message: 'expected an array of logging configurations or { "loggingConfigurations": [...] }',
+          });
+        }
+        const seeds = (configs as SeedLoggingConfiguration[]).map((c) =>
+          accountId && !c.accountId ? { ...c, accountId } : c,
+        );
+        try {
+          return json(200, seedLoggingConfigurations(region, seeds));
+        } catch (err) {
+          return json(400, { message: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      case 'DELETE /_local/logging-configurations':
+        ivschat.logging.clear(region, accountId);
         return json(200, { ok: true });
       case 'GET /_local/accounts':
         return json(200, accounts.list());
@@ -347,7 +448,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     accounts: () => accounts.list(),
     addAccounts: (seeds) => accounts.add(seeds),
     removeRoom: (arn) => ivschat.removeRoom(arn),
-    clearRooms: () => ivschat.clear(),
+    clearRooms: (region, accountId) => ivschat.clear(region, accountId),
+    seedLoggingConfigurations,
+    loggingConfigurations: (region, accountId) => ivschat.logging.list(region, accountId),
+    removeLoggingConfiguration: (arn) => ivschat.logging.remove(arn),
+    clearLoggingConfigurations: (region, accountId) => ivschat.logging.clear(region, accountId),
     published: (region) => sns.published(region),
     clearPublished: () => sns.clearPublished(),
     topics: (region) => sns.listTopics(region),

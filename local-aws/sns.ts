@@ -87,6 +87,80 @@ function readEntries(params: URLSearchParams, prefix: string): Map<string, Map<s
   return entries;
 }
 
+function parameterValueInvalid(message: string): LocalResponse {
+  return snsError(400, 'ParameterValueInvalid', message);
+}
+
+/**
+ * A message attribute name's problem, in the words of SNS: `[A-Za-z0-9_.-]`, ≤ 256 characters, no
+ * leading, trailing or successive '.', and no `AWS.` / `Amazon.` prefix (any case: reserved).
+ */
+export function attributeNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'The message attribute name must not be empty.';
+  if (name.length > 256) return 'Length of message attribute name must be less than 256 bytes.';
+  const bad = [...name].find((ch) => !/[A-Za-z0-9_.-]/.test(ch));
+  if (bad !== undefined) {
+    const hex = `#x${(bad.codePointAt(0) ?? 0).toString(16).toUpperCase()}`;
+    return `Invalid non-alphanumeric character '${hex}' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.`;
+  }
+  if (name.startsWith('.')) return "Invalid message attribute name starting with character '.' was found.";
+  if (name.endsWith('.')) return "Invalid message attribute name ending with character '.' was found.";
+  if (name.includes('..')) return "Message attribute name can not have successive '.' character.";
+  if (/^(aws|amazon)\./i.test(name)) {
+    return `The message attribute name '${name}' is reserved: names must not start with 'AWS.' or 'Amazon.'.`;
+  }
+  return undefined;
+}
+
+/** A decimal number as SNS reads a Number attribute (no hex, no Infinity, no blanks). */
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** String.Array: a JSON array of strings, numbers, true, false and null. */
+function isStringArray(value: string): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return false;
+  }
+  return (
+    Array.isArray(parsed) &&
+    parsed.every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
+  );
+}
+
+/**
+ * The first key that appears twice at the top level of a JSON object text (already known to parse),
+ * which JSON.parse would silently resolve to the last value.
+ */
+export function duplicateTopLevelKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = end;
+    } else if (ch === '{' || ch === '[') {
+      depth++;
+      expectKey = depth === 1 && ch === '{';
+    } else if (ch === '}' || ch === ']') {
+      depth--;
+    } else if (ch === ',' && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return undefined;
+}
+
 /** SNS Subject: printable ASCII, no line breaks or control characters, not starting with whitespace, ≤ 100 chars. */
 export function subjectProblem(subject: string): string | undefined {
   if (subject.length === 0) return 'Subject must not be empty';
@@ -222,6 +296,8 @@ export class SnsService {
       const dataType = e.get('Value.DataType') ?? '';
       const stringValue = e.get('Value.StringValue');
       const binaryValue = e.get('Value.BinaryValue');
+      const nameProblem = attributeNameProblem(name);
+      if (nameProblem) return parameterValueInvalid(nameProblem);
       if (!/^(String|Number|Binary|String\.Array)(\..+)?$/.test(dataType)) {
         return snsError(
           400,
@@ -235,6 +311,14 @@ export class SnsService {
           400,
           'ParameterValueInvalid',
           `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`,
+        );
+      }
+      if (/^Number(\.|$)/.test(dataType) && !NUMBER.test(stringValue as string)) {
+        return parameterValueInvalid(`Could not cast message attribute '${name}' value to number.`);
+      }
+      if (/^String\.Array(\.|$)/.test(dataType) && !isStringArray(stringValue as string)) {
+        return parameterValueInvalid(
+          `The message attribute '${name}' with type 'String.Array' must be a JSON array of strings, numbers, true, false or null.`,
         );
       }
       const attr: MessageAttribute = { DataType: dataType };
@@ -265,6 +349,15 @@ export class SnsService {
       }
       if (!('default' in parsed))
         return invalidParameter('Message Structure - No default entry in JSON message body');
+      const duplicate = duplicateTopLevelKey(message);
+      if (duplicate !== undefined) {
+        return invalidParameter(`Message Structure - Duplicate key '${duplicate}' in JSON message body`);
+      }
+      // Every protocol's message is a string; SNS does not serialise a nested value for you.
+      const nonString = Object.entries(parsed).find(([, v]) => typeof v !== 'string');
+      if (nonString) {
+        return invalidParameter(`Message Structure - Value of '${nonString[0]}' must be a string`);
+      }
       messages = parsed as Record<string, unknown>;
     }
 

@@ -15,7 +15,8 @@ import {
   targetCredentials,
 } from '../aws/targets.js';
 import { AuditorError, ConfigError } from '../core/errors.js';
-import { type AuditError, type Finding, REPORT_VERSION, type Report } from '../core/types.js';
+import { combineReports } from '../core/report.js';
+import type { AuditError, Finding, Report } from '../core/types.js';
 import type { AuditedTarget } from '../pipeline/run-audit.js';
 
 /** What the CLI reports and delivers: one account's audit, or several accounts' as one. */
@@ -116,27 +117,15 @@ export async function auditAccounts(run: AccountsRun): Promise<CliAudit> {
     errors.push(...withDeniedNamed(target.report.errors, accountTargets, run.roleName));
   }
 
-  const reports = audited.map((t) => t.report);
   const report: Report = {
-    version: REPORT_VERSION,
+    ...combineReports(audited.map((t) => t.report)),
     startedAt,
     finishedAt: run.clock().toISOString(),
+    // Every planned target, audited or not; the errors name the ones that were not.
     targets,
-    roomsAudited: sum(reports, (r) => r.roomsAudited),
-    policiesEvaluated: reports[0]?.policiesEvaluated ?? 0,
-    findings: reports.flatMap((r) => r.findings),
     errors,
-    complete: errors.length === 0 && reports.every((r) => r.complete),
   };
-  const skipped = sum(reports, (r) => r.roomsSkipped ?? 0);
-  if (skipped > 0) report.roomsSkipped = skipped;
-  const progress = reports.filter((r) => r.progress);
-  if (progress.length > 0) {
-    report.progress = {
-      roomsListed: sum(progress, (r) => r.progress?.roomsListed ?? 0),
-      roomsRemaining: sum(progress, (r) => r.progress?.roomsRemaining ?? 0),
-    };
-  }
+  if (errors.length > 0) report.complete = false;
   const stopped = audited.find((t) => t.stopped)?.stopped;
   const withheld = audited.find((t) => t.withheld);
   return {
@@ -171,8 +160,4 @@ function withDeniedNamed(
     const denied = accessDeniedError(t, inRegion, roleName);
     return denied ? [reportError(denied)] : inRegion;
   });
-}
-
-function sum<T>(items: readonly T[], value: (item: T) => number): number {
-  return items.reduce((n, item) => n + value(item), 0);
 }

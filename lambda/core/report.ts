@@ -96,6 +96,42 @@ function notEvaluatedErrors(inventory: RegionInventory): AuditError[] {
   }));
 }
 
+/**
+ * Several audits (accounts, or account × region targets) as one report: findings and errors in the
+ * order given, counts summed, complete only when every part is. The run spans the earliest start to
+ * the latest finish (ISO timestamps compare as strings); with no reports both are ''. Pure.
+ */
+export function combineReports(reports: readonly Report[]): Report {
+  const starts = reports.map((r) => r.startedAt).sort();
+  const finishes = reports.map((r) => r.finishedAt).sort();
+  const report: Report = {
+    version: REPORT_VERSION,
+    startedAt: starts[0] ?? '',
+    finishedAt: finishes.at(-1) ?? '',
+    targets: reports.flatMap((r) => r.targets),
+    roomsAudited: sum(reports, (r) => r.roomsAudited),
+    // Every part evaluates the same policy set; a part that stopped before evaluating counts 0.
+    policiesEvaluated: Math.max(0, ...reports.map((r) => r.policiesEvaluated)),
+    findings: reports.flatMap((r) => r.findings),
+    errors: reports.flatMap((r) => r.errors),
+    complete: reports.every((r) => r.complete),
+  };
+  const skipped = sum(reports, (r) => r.roomsSkipped ?? 0);
+  if (skipped > 0) report.roomsSkipped = skipped;
+  const progress = reports.filter((r) => r.progress);
+  if (progress.length > 0) {
+    report.progress = {
+      roomsListed: sum(progress, (r) => r.progress?.roomsListed ?? 0),
+      roomsRemaining: sum(progress, (r) => r.progress?.roomsRemaining ?? 0),
+    };
+  }
+  return report;
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  return items.reduce((n, item) => n + value(item), 0);
+}
+
 /** The one order of findings everywhere: severity (critical first), policy, region, room, pointer. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (

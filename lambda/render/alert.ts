@@ -9,6 +9,18 @@ export interface OmittedCounts {
   new: number;
   resolved: number;
   reminders: number;
+  /** Targets not audited that are not listed (set only when some were left out). */
+  notAudited?: number;
+}
+
+/** A target (account × region) a run could not audit: its rooms were not checked at all. */
+export interface NotAuditedTarget {
+  accountId: string;
+  region: string;
+  /** Why, often an AWS error message: untrusted text, escaped like room data by every renderer. */
+  reason: string;
+  /** Consecutive runs this target was not audited, this one included: 1 = newly failing. */
+  failedRuns: number;
 }
 
 /** What one notification is about: the result of reconciling a run against stored state. */
@@ -24,11 +36,68 @@ export interface Alert {
   partLabel?: string;
   /** Findings of this run not listed in this alert (they did not fit). */
   omitted?: OmittedCounts;
+  /** Every account a run alert covers; with more than one, `accountId` is '' and renderers say "N accounts". */
+  accounts?: string[];
+  /** Targets the run could not audit; every renderer lists them first, as the most urgent part. */
+  notAudited?: NotAuditedTarget[];
 }
 
-/** True when the alert has anything to tell a person. */
+/**
+ * True when the alert has anything to tell a person: a finding, or a target not audited for the
+ * first time. A target that keeps failing is listed whenever an alert goes out but does not by
+ * itself send one every run: the MaxConsecutiveTargetFailures alarm covers a streak, so an account
+ * whose member role is gone does not page every hour.
+ */
 export function hasContent(alert: Alert): boolean {
-  return alert.newFindings.length + alert.resolvedFindings.length + alert.reminders.length > 0;
+  return (
+    alert.newFindings.length + alert.resolvedFindings.length + alert.reminders.length > 0 ||
+    (alert.notAudited ?? []).some((t) => t.failedRuns === 1)
+  );
+}
+
+/** The account an alert is about, or "3 accounts" for a run over several. */
+export function accountScope(alert: Pick<Alert, 'accountId' | 'accounts'>): string {
+  const count = alert.accounts?.length ?? 0;
+  return count > 1 ? `${count} accounts` : alert.accountId;
+}
+
+/** True when findings go under account headings: the alert covers, or its findings span, several accounts. */
+export function spansAccounts(alert: Alert): boolean {
+  if ((alert.accounts?.length ?? 0) > 1) return true;
+  const ids = new Set<string>();
+  for (const list of [alert.newFindings, alert.resolvedFindings, alert.reminders]) {
+    for (const f of list) ids.add(f.accountId);
+  }
+  return ids.size > 1;
+}
+
+/** Findings by account (account id order), each account's in the usual `sortFindings` order. */
+export function groupByAccount(findings: readonly Finding[]): { accountId: string; findings: Finding[] }[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of sortFindings(findings)) {
+    const group = groups.get(f.accountId);
+    if (group) group.push(f);
+    else groups.set(f.accountId, [f]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([accountId, list]) => ({ accountId, findings: list }));
+}
+
+/** Findings in rendering order: by account first when the alert spans accounts, else `sortFindings`. */
+export function renderOrder(alert: Alert, findings: readonly Finding[]): Finding[] {
+  return spansAccounts(alert) ? groupByAccount(findings).flatMap((g) => g.findings) : sortFindings(findings);
+}
+
+/** Targets not audited in rendering order: account, then region. Returns a new array. */
+export function sortNotAudited(targets: readonly NotAuditedTarget[]): NotAuditedTarget[] {
+  const key = (t: NotAuditedTarget) => `${t.accountId}\u0000${t.region}`;
+  return [...targets].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** "failing for 3 runs" for a target not audited in several runs in a row; '' the first time. */
+export function failingFor(target: NotAuditedTarget): string {
+  return target.failedRuns > 1 ? `failing for ${target.failedRuns} runs` : '';
 }
 
 export function omittedTotal(alert: Alert): number {

@@ -2,11 +2,16 @@ import { appendAll } from '../core/append.js';
 import type { Finding } from '../core/types.js';
 import {
   type Alert,
+  accountScope,
   consoleUrl,
+  failingFor,
+  groupByAccount,
   groupBySeverityAndPolicy,
   hasContent,
   omittedTotal,
   severityBreakdown,
+  sortNotAudited,
+  spansAccounts,
 } from './alert.js';
 import { asciiSubject, inlineValue } from './escape.js';
 import { fillRemediation } from './remediation.js';
@@ -27,14 +32,15 @@ export function renderEmail(alert: Alert): RenderedEmail {
 
 /**
  * `[ivschat-auditor] 3 new, 1 resolved (1 high) in 123456789012`, or for a digest with only
- * reminders `[ivschat-auditor] reminder: 5 open findings (1 high) in 123456789012`. The part label
- * survives truncation.
+ * reminders `[ivschat-auditor] reminder: 5 open findings (1 high) in 123456789012`; a run over
+ * several accounts ends `in 3 accounts`, and targets not audited lead: `2 not audited, 3 new ...`.
+ * The part label survives truncation.
  */
 export function renderSubject(alert: Alert): string {
   const { newFindings: added, resolvedFindings: resolved, reminders } = alert;
   const label = alert.partLabel ? ` (${asciiSubject(alert.partLabel, 20)})` : '';
   const prefix = `[${PRODUCT}] `;
-  const suffix = ` in ${asciiSubject(alert.accountId, 40)}${alert.report.complete ? '' : ', audit incomplete'}`;
+  const suffix = ` in ${asciiSubject(accountScope(alert), 40)}${alert.report.complete ? '' : ', audit incomplete'}`;
   let head: string;
   let counted: readonly Finding[];
   if (added.length > 0 || resolved.length > 0) {
@@ -52,6 +58,8 @@ export function renderSubject(alert: Alert): string {
     head = 'no changes';
     counted = [];
   }
+  const notAudited = alert.notAudited?.length ?? 0;
+  if (notAudited > 0) head = `${notAudited} not audited${counted.length > 0 ? `, ${head}` : ''}`;
   // The most detailed severity breakdown that fits; the account and part label always stay.
   const entries = severityBreakdown(counted).split(', ').filter(Boolean);
   const candidates = [entries, entries.slice(0, 2), entries.slice(0, 1), []].map((e) =>
@@ -70,22 +78,29 @@ export function renderSubject(alert: Alert): string {
 function renderBody(alert: Alert): string {
   const out: string[] = [];
   const regions = alert.regions.map((r) => inlineValue(r, 64)).join(', ') || 'no regions';
-  out.push(`${PRODUCT}: IVS Chat room audit of account ${inlineValue(alert.accountId, 64)} (${regions})`);
+  const scope =
+    (alert.accounts?.length ?? 0) > 1 ? accountScope(alert) : `account ${inlineValue(alert.accountId, 64)}`;
+  out.push(`${PRODUCT}: IVS Chat room audit of ${scope} (${regions})`);
   if (alert.partLabel) out.push(`This message is ${inlineValue(alert.partLabel, 40)} of this run's alert.`);
   out.push('');
   out.push(summaryLine(alert));
 
+  appendAll(out, renderNotAudited(alert));
+  const byAccount = spansAccounts(alert);
   if (alert.newFindings.length > 0) {
     out.push('', RULE, `NEW FINDINGS (${alert.newFindings.length})`, RULE);
-    appendAll(out, renderGrouped(alert.newFindings));
+    appendAll(out, renderSection(alert.newFindings, byAccount));
   }
   if (alert.resolvedFindings.length > 0) {
     out.push('', RULE, `RESOLVED (${alert.resolvedFindings.length})`, RULE);
-    appendAll(out, renderGrouped(alert.resolvedFindings, { resolved: true, runAt: alert.report.startedAt }));
+    appendAll(
+      out,
+      renderSection(alert.resolvedFindings, byAccount, { resolved: true, runAt: alert.report.startedAt }),
+    );
   }
   if (alert.reminders.length > 0) {
     out.push('', RULE, `STILL OPEN - REMINDER (${alert.reminders.length})`, RULE);
-    appendAll(out, renderGrouped(alert.reminders));
+    appendAll(out, renderSection(alert.reminders, byAccount));
   }
   const omitted = omittedTotal(alert);
   if (alert.omitted && omitted > 0) {
@@ -102,13 +117,58 @@ function renderBody(alert: Alert): string {
 }
 
 function summaryLine(alert: Alert): string {
-  if (!hasContent(alert) && omittedTotal(alert) === 0) return 'Nothing changed since the last notification.';
+  const notAudited = alert.notAudited?.length ?? 0;
+  if (!hasContent(alert) && omittedTotal(alert) === 0 && notAudited === 0)
+    return 'Nothing changed since the last notification.';
   const parts = [
+    ...(notAudited > 0 ? [`${plural(notAudited, 'target')} not audited`] : []),
     `${alert.newFindings.length} new`,
     `${alert.resolvedFindings.length} resolved`,
     `${alert.reminders.length} still open (reminder)`,
   ];
   return `In this message: ${parts.join(', ')}.`;
+}
+
+/**
+ * The targets whose rooms were not checked, one line each, first in the message: a quiet alert for
+ * an account means nothing when the account was never read.
+ */
+function renderNotAudited(alert: Alert): string[] {
+  const targets = sortNotAudited(alert.notAudited ?? []);
+  const more = alert.omitted?.notAudited ?? 0;
+  if (targets.length === 0 && more === 0) return [];
+  const out = ['', RULE, `ACCOUNTS NOT AUDITED (${plural(targets.length, 'target')})`, RULE, ''];
+  out.push('The rooms of these accounts and regions were NOT checked in this run:', '');
+  for (const t of targets) {
+    const streak = failingFor(t);
+    out.push(
+      `  ${inlineValue(t.accountId, 64)}  ${inlineValue(t.region, 64)}: ${inlineValue(t.reason, 500)}${streak ? ` (${streak})` : ''}`,
+    );
+  }
+  if (more > 0) {
+    out.push(
+      `  ...and ${plural(more, 'more target')} not audited, not listed here to stay within the message size limit.`,
+    );
+  }
+  return out;
+}
+
+/** A section's findings, under an account heading each when the alert spans accounts. */
+function renderSection(
+  findings: readonly Finding[],
+  byAccount: boolean,
+  opts: FindingOptions = {},
+): string[] {
+  if (!byAccount) return renderGrouped(findings, opts);
+  const out: string[] = [];
+  for (const group of groupByAccount(findings)) {
+    out.push(
+      '',
+      `## Account ${inlineValue(group.accountId, 64)} (${plural(group.findings.length, 'finding')})`,
+    );
+    appendAll(out, renderGrouped(group.findings, opts));
+  }
+  return out;
 }
 
 function renderGrouped(findings: readonly Finding[], opts: FindingOptions = {}): string[] {
@@ -189,6 +249,12 @@ function footer(alert: Alert): string[] {
       'absence of a finding does not mean a room is compliant. Fix the errors below so the next',
       'run covers every room.',
     );
+    const notAudited = alert.notAudited?.length ?? 0;
+    if (notAudited > 0) {
+      lines.push(
+        `${plural(notAudited, 'target')} (account and region) not audited at all: see the top of this message.`,
+      );
+    }
   }
   for (const e of r.errors.slice(0, 20)) {
     const room = e.roomArn ? ` ${e.roomArn}` : '';

@@ -1,11 +1,17 @@
 import type { Finding, Severity } from '../core/types.js';
 import {
   type Alert,
+  accountScope,
   consoleUrl,
+  failingFor,
   highestSeverity,
+  type NotAuditedTarget,
   omittedTotal,
+  renderOrder,
   severityBreakdown,
   sortFindings,
+  sortNotAudited,
+  spansAccounts,
 } from './alert.js';
 import { PRODUCT } from './email.js';
 import { escapeSlack, stripControl, truncate } from './escape.js';
@@ -71,9 +77,11 @@ export function renderSlack(alert: Alert): CustomNotification {
       ? SEVERITY_EMOJI[top]
       : alert.newFindings.length > 0
         ? ':warning:'
-        : alert.resolvedFindings.length > 0
-          ? ':white_check_mark:'
-          : ':bell:';
+        : (alert.notAudited?.length ?? 0) > 0
+          ? ':warning:'
+          : alert.resolvedFindings.length > 0
+            ? ':white_check_mark:'
+            : ':bell:';
   const title = truncate(`${icon} ${escapeSlack(headline)}`, SLACK_LIMITS.title);
 
   const notification: CustomNotification = {
@@ -100,7 +108,9 @@ export function renderSlack(alert: Alert): CustomNotification {
 
 function headlineText(alert: Alert): string {
   const { newFindings: added, resolvedFindings: resolved, reminders } = alert;
+  const notAudited = alert.notAudited?.length ?? 0;
   const counts = [
+    notAudited > 0 ? `${notAudited} not audited` : '',
     added.length > 0 ? `${added.length} new` : '',
     resolved.length > 0 ? `${resolved.length} resolved` : '',
     reminders.length > 0 ? `${reminders.length} still open` : '',
@@ -108,7 +118,7 @@ function headlineText(alert: Alert): string {
   const breakdown = severityBreakdown(added.length > 0 ? added : reminders.length > 0 ? reminders : resolved);
   let text = counts.length > 0 ? `IVS Chat: ${counts.join(', ')}` : 'IVS Chat: no changes';
   if (breakdown) text += ` (${breakdown})`;
-  text += ` in ${alert.accountId}`;
+  text += ` in ${accountScope(alert)}`;
   if (!alert.report.complete) text += ', audit incomplete';
   if (alert.partLabel) text += ` (${alert.partLabel})`;
   return stripControl(text);
@@ -121,25 +131,52 @@ function headlineText(alert: Alert): string {
 function renderDescription(alert: Alert): string {
   const max = SLACK_LIMITS.description;
   const sections: { heading: string; findings: Finding[]; resolved?: boolean }[] = [
-    { heading: 'New', findings: sortFindings(alert.newFindings) },
-    { heading: 'Resolved', findings: sortFindings(alert.resolvedFindings), resolved: true },
-    { heading: 'Still open', findings: sortFindings(alert.reminders) },
+    { heading: 'New', findings: renderOrder(alert, alert.newFindings) },
+    { heading: 'Resolved', findings: renderOrder(alert, alert.resolvedFindings), resolved: true },
+    { heading: 'Still open', findings: renderOrder(alert, alert.reminders) },
   ];
   const regions = alert.regions.map(escapeSlack).join(', ');
-  const lines: string[] = [`Account \`${escapeSlack(alert.accountId)}\`${regions ? ` · ${regions}` : ''}`];
+  const scope =
+    (alert.accounts?.length ?? 0) > 1 ? accountScope(alert) : `Account \`${escapeSlack(alert.accountId)}\``;
+  const lines: string[] = [`${scope}${regions ? ` · ${regions}` : ''}`];
   const reserve = 80; // room for the "…and N more" line and the incomplete-audit warning
   let used = lines[0]?.length ?? 0;
   let left = omittedTotal(alert);
   let full = false;
 
+  // Targets not audited first: their rooms were not checked, the most urgent news of the run. They
+  // take at most half the description, so findings are still shown when a whole organization fails.
+  const targets = sortNotAudited(alert.notAudited ?? []);
+  let targetsLeft = alert.omitted?.notAudited ?? 0;
+  for (const [i, t] of targets.entries()) {
+    const next = [
+      ...(i === 0 ? ['', `:warning: *Accounts not audited (${targets.length})*`] : []),
+      notAuditedLine(t),
+    ];
+    const cost = next.reduce((n, l) => n + l.length + 1, 0);
+    if (full || used + cost + reserve > max / 2) {
+      full = true;
+      targetsLeft += 1;
+      continue;
+    }
+    lines.push(...next);
+    used += cost;
+  }
+  if (targetsLeft > 0) lines.push(`_…and ${targetsLeft} more not audited_`);
+  full = false;
+  const byAccount = spansAccounts(alert);
+
   for (const section of sections) {
     if (section.findings.length === 0) continue;
     const sectionLines: string[] = ['', `*${section.heading} (${section.findings.length})*`];
     let lastPolicy = '';
+    let lastAccount: string | undefined;
     let shown = 0;
     for (const f of section.findings) {
       const next: string[] = [];
-      if (f.policyId !== lastPolicy) {
+      const newAccount = byAccount && f.accountId !== lastAccount;
+      if (newAccount) next.push(`Account \`${escapeSlack(f.accountId)}\``);
+      if (newAccount || f.policyId !== lastPolicy) {
         next.push(
           `${SEVERITY_EMOJI[f.severity]} *${f.severity.toUpperCase()}* ${escapeSlack(f.policyId)}: ${escapeSlack(f.title)}`,
         );
@@ -156,15 +193,23 @@ function renderDescription(alert: Alert): string {
       used += cost;
       shown += 1;
       lastPolicy = f.policyId;
+      lastAccount = f.accountId;
     }
   }
   if (left > 0) lines.push('', `_…and ${left} more_`);
   if (!alert.report.complete) {
+    const notChecked = alert.notAudited?.length ? `, ${alert.notAudited.length} target(s) not audited` : '';
     lines.push(
-      `:warning: Audit incomplete: ${alert.report.errors.length} error(s); unchecked rooms may be non-compliant.`,
+      `:warning: Audit incomplete: ${alert.report.errors.length} error(s)${notChecked}; unchecked rooms may be non-compliant.`,
     );
   }
   return truncate(lines.join('\n'), max);
+}
+
+function notAuditedLine(t: NotAuditedTarget): string {
+  const streak = failingFor(t);
+  const reason = escapeSlack(truncate(t.reason, 300));
+  return `• \`${escapeSlack(t.accountId)}\` ${escapeSlack(t.region)}: ${reason}${streak ? ` — ${streak}` : ''}`;
 }
 
 function findingLine(f: Finding, resolved: boolean): string {
@@ -178,6 +223,12 @@ function findingLine(f: Finding, resolved: boolean): string {
 
 function renderNextSteps(alert: Alert): string[] {
   const steps: string[] = [];
+  const notAudited = alert.notAudited?.length ?? 0;
+  if (notAudited > 0) {
+    steps.push(
+      `Restore access to the ${notAudited} target(s) not audited: each line gives the reason (often the member role is missing or cannot be assumed).`,
+    );
+  }
   const seen = new Set<string>();
   for (const f of sortFindings([...alert.newFindings, ...alert.reminders])) {
     if (seen.has(f.policyId)) continue;
@@ -211,11 +262,14 @@ function renderKeywords(alert: Alert): string[] {
 
 function threadId(alert: Alert): string {
   const scope = alert.regions.length === 1 ? (alert.regions[0] ?? 'multi') : 'multi';
-  return `${alert.accountId}-${scope}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, SLACK_LIMITS.threadId);
+  return `${alert.accountId || 'accounts'}-${scope}`
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .slice(0, SLACK_LIMITS.threadId);
 }
 
 function eventType(alert: Alert): string {
   if (alert.newFindings.length > 0) return 'IvsChatAuditNewFindings';
+  if ((alert.notAudited?.length ?? 0) > 0) return 'IvsChatAuditTargetsNotAudited';
   if (alert.resolvedFindings.length > 0) return 'IvsChatAuditResolvedFindings';
   if (alert.reminders.length > 0) return 'IvsChatAuditReminder';
   return 'IvsChatAuditSummary';
@@ -223,7 +277,7 @@ function eventType(alert: Alert): string {
 
 function eventId(alert: Alert): string {
   const part = alert.partLabel ? `-${alert.partLabel}` : '';
-  return `${PRODUCT}-${alert.accountId}-${alert.report.startedAt}${part}`
+  return `${PRODUCT}-${alert.accountId || 'accounts'}-${alert.report.startedAt}${part}`
     .replace(/[^A-Za-z0-9:._-]/g, '-')
     .slice(0, 200);
 }
@@ -238,7 +292,8 @@ function relatedResources(alert: Alert): string[] {
 function additionalContext(alert: Alert): Record<string, string> {
   const r = alert.report;
   const context: Record<string, string> = {
-    accountId: alert.accountId,
+    ...(alert.accountId ? { accountId: alert.accountId } : {}),
+    ...((alert.accounts?.length ?? 0) > 1 ? { accountCount: String(alert.accounts?.length) } : {}),
     regions: alert.regions.join(','),
     newCount: String(alert.newFindings.length),
     resolvedCount: String(alert.resolvedFindings.length),
@@ -248,6 +303,7 @@ function additionalContext(alert: Alert): Record<string, string> {
     errorCount: String(r.errors.length),
     complete: String(r.complete),
   };
+  if (alert.notAudited?.length) context.notAuditedCount = String(alert.notAudited.length);
   if (alert.partLabel) context.part = alert.partLabel;
   for (const [k, v] of Object.entries(context))
     context[k] = truncate(stripControl(v), SLACK_LIMITS.contextValue);

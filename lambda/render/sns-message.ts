@@ -1,5 +1,13 @@
 import type { AuditError, Finding, Report } from '../core/types.js';
-import { type Alert, highestSeverity, type OmittedCounts, openInReport, sortFindings } from './alert.js';
+import {
+  type Alert,
+  highestSeverity,
+  type NotAuditedTarget,
+  type OmittedCounts,
+  openInReport,
+  renderOrder,
+  sortNotAudited,
+} from './alert.js';
 import { renderEmail, renderFinding } from './email.js';
 import { truncate, utf8Bytes } from './escape.js';
 import { type ShownFinding, shownFinding } from './remediation.js';
@@ -11,6 +19,8 @@ export const SNS_MAX_BYTES = 262_144;
 export const DEFAULT_MAX_PARTS = 10;
 /** Machine JSON carries at most this many audit errors (with the total count). */
 const MAX_ERRORS_IN_MESSAGE = 50;
+/** Machine JSON lists at most this many of the run's targets (with the total count): a run may have thousands. */
+const MAX_TARGETS_IN_MESSAGE = 100;
 /** Part labels differ in length between the sizing pass and the final render: keep a margin. */
 const LABEL_MARGIN = 1024;
 
@@ -43,15 +53,21 @@ export interface MachineAlert {
   newFindings: MachineFinding[];
   resolvedFindings: MachineFinding[];
   reminders: MachineFinding[];
-  /** Findings of this run not listed in this message (size limits); see the report. */
+  /** Findings (and targets not audited) of this run not listed in this message (size limits); see the report. */
   omitted: OmittedCounts;
   /** The run's report without its findings list (`findingCount` says how many it had). */
   report: Omit<Report, 'findings' | 'errors'> & {
+    /** Set when `targets` lists only the first of them. */
+    targetCount?: number;
     findingCount: number;
     openCount: number;
     errorCount: number;
     errors: AuditError[];
   };
+  /** With more than one account (then `accountId` is ''): how many the run covers. */
+  accountCount?: number;
+  /** Targets the run could not audit, listed in the first part(s) before any finding. */
+  notAudited?: NotAuditedTarget[];
 }
 
 /** A finding as the machine JSON carries it: remediation filled, `actualTruncated` when compacted. */
@@ -67,18 +83,17 @@ export class MessageTooLargeError extends Error {
 }
 
 type Kind = 'new' | 'resolved' | 'reminders';
-interface Item {
-  kind: Kind;
-  finding: ItemFinding;
-}
+/** One listed thing: a finding of a section, or a target not audited (packed before every finding). */
+type Item = { kind: Kind; finding: ItemFinding } | { kind: 'notAudited'; target: NotAuditedTarget };
 
 /**
  * The SNS publishes for one run: normally one message whose JSON structure carries the Slack
  * custom notification (`default`, `https`), the email body (`email`, `email-json`) and the machine
  * JSON (`sqs`, `lambda`). When that exceeds the SNS limit the findings are split into numbered
  * parts, each within the limit; past `maxParts`, or for a finding too large on its own even when
- * compacted, the remainder is counted in the last message instead of listed. No returned message
- * is ever over `maxBytes`.
+ * compacted, the remainder is counted in the last message instead of listed. Targets not audited
+ * come first, so they are in part 1 (and only there, unless they alone overflow it). No returned
+ * message is ever over `maxBytes`.
  */
 export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): PublishInput[] {
   const maxBytes = opts.maxBytes ?? SNS_MAX_BYTES;
@@ -125,21 +140,52 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
     } else {
       const [only] = chunk;
       if (!only) return;
-      const compact = { ...only, finding: compactFinding(only.finding) };
+      const compact = compactItem(only);
       if (fits([compact], noneOmitted)) verified.push([compact]);
       else dropped.push(only);
     }
   };
+  // Targets not audited are listed in part 1 only (a reader must not have to hunt for them), as many
+  // as fit there; the rest are counted there. They lead the items, so part 1 is the chunk holding them.
+  const isTarget = (item: Item) => item.kind === 'notAudited';
+  const allTargets = items.filter(isTarget);
+  let listedTargets = allTargets;
+  if (allTargets.length > 0 && !fits(allTargets, noneOmitted)) {
+    let lo = 0;
+    let hi = allTargets.length - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(allTargets.slice(0, mid), addCounts(noneOmitted, allTargets.slice(mid)))) lo = mid;
+      else hi = mid - 1;
+    }
+    listedTargets = allTargets.slice(0, lo);
+  }
+  const unlistedTargets = allTargets.slice(listedTargets.length);
+  const packed = [...listedTargets, ...items.filter((item) => !isTarget(item))];
+  const settleChunk = (chunk: Item[]): void => {
+    const targets = chunk.filter(isTarget);
+    if (targets.length === 0 || fits(chunk, noneOmitted)) {
+      settle(chunk);
+      return;
+    }
+    // The targets fit on their own (checked above): keep them whole, split only the findings.
+    verified.push(targets);
+    const findings = chunk.filter((item) => !isTarget(item));
+    if (findings.length > 0) settle(findings);
+  };
+  const omittedAt = (index: number, count: number, rest: readonly Item[]): OmittedCounts =>
+    addCounts(baseOmitted, [...(index === 0 ? unlistedTargets : []), ...(index === count - 1 ? rest : [])]);
+
   // Chunks are cut and verified one at a time; once maxParts are full, the remaining findings are only
   // counted, so they are never rendered.
   let current: Item[] = [];
   let used = 0;
   let next = 0;
-  for (; next < items.length && verified.length < maxParts; next++) {
-    const item = items[next] as Item;
+  for (; next < packed.length && verified.length < maxParts; next++) {
+    const item = packed[next] as Item;
     const cost = estimateCost(item);
-    if (current.length > 0 && used + cost > capacity) {
-      settle(current);
+    if (current.length > 0 && used + cost > capacity && !isTarget(item)) {
+      settleChunk(current);
       current = [];
       used = 0;
       if (verified.length >= maxParts) break;
@@ -147,9 +193,9 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
     current.push(item);
     used += cost;
   }
-  if (current.length > 0 && verified.length < maxParts) settle(current);
+  if (current.length > 0 && verified.length < maxParts) settleChunk(current);
   else next -= current.length;
-  const unrendered = items.slice(Math.max(0, next));
+  const unrendered = packed.slice(Math.max(0, next));
 
   // Past maxParts (or for findings too large to list) the rest is counted in the last part.
   let kept = verified.slice(0, maxParts);
@@ -157,7 +203,7 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
   if (rest.length > 0) {
     if (kept.length === 0) kept = [[]];
     const last = [...(kept.at(-1) ?? [])];
-    while (last.length > 0 && !fits(last, addCounts(baseOmitted, rest))) {
+    while (last.length > 0 && !fits(last, omittedAt(kept.length - 1, kept.length, rest))) {
       const moved = last.pop();
       if (moved) rest = [moved, ...rest];
     }
@@ -166,7 +212,7 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
 
   const count = kept.length;
   return kept.map((chunk, i) => {
-    const omitted = i === count - 1 ? addCounts(baseOmitted, rest) : baseOmitted;
+    const omitted = omittedAt(i, count, rest);
     const label = count > 1 ? `part ${i + 1}/${count}` : undefined;
     const message = build(alert, chunk, omitted, label, { index: i + 1, count });
     if (messageBytes(message) > maxBytes) {
@@ -189,8 +235,9 @@ export function messageBytes(input: PublishInput): number {
 
 function toItems(alert: Alert): Item[] {
   const wrap = (kind: Kind, findings: Finding[]): Item[] =>
-    sortFindings(findings).map((finding) => ({ kind, finding }));
+    renderOrder(alert, findings).map((finding) => ({ kind, finding }));
   return [
+    ...sortNotAudited(alert.notAudited ?? []).map((target): Item => ({ kind: 'notAudited', target })),
     ...wrap('new', alert.newFindings),
     ...wrap('resolved', alert.resolvedFindings),
     ...wrap('reminders', alert.reminders),
@@ -204,13 +251,14 @@ function build(
   partLabel?: string,
   position?: { index: number; count: number },
 ): PublishInput {
-  const of = (kind: Kind) => items.filter((i) => i.kind === kind).map((i) => i.finding);
+  const of = (kind: Kind) => items.flatMap((i) => (i.kind === kind ? [i.finding] : []));
   const part: Alert = {
     ...alert,
     newFindings: of('new'),
     resolvedFindings: of('resolved'),
     reminders: of('reminders'),
     omitted,
+    notAudited: items.flatMap((i) => (i.kind === 'notAudited' ? [i.target] : [])),
   };
   if (partLabel) part.partLabel = partLabel;
 
@@ -232,6 +280,10 @@ function build(
 
 function machineAlert(part: Alert, position?: { label: string; index: number; count: number }): MachineAlert {
   const { findings, errors, ...rest } = part.report;
+  const targets =
+    rest.targets.length > MAX_TARGETS_IN_MESSAGE
+      ? { targets: rest.targets.slice(0, MAX_TARGETS_IN_MESSAGE), targetCount: rest.targets.length }
+      : {};
   const machine: MachineAlert = {
     schema: 'ivschat-auditor/alert@1',
     accountId: part.accountId,
@@ -242,6 +294,7 @@ function machineAlert(part: Alert, position?: { label: string; index: number; co
     omitted: part.omitted ?? { new: 0, resolved: 0, reminders: 0 },
     report: {
       ...rest,
+      ...targets,
       findingCount: findings.length,
       openCount: openInReport(part.report).length,
       errorCount: errors.length,
@@ -249,13 +302,17 @@ function machineAlert(part: Alert, position?: { label: string; index: number; co
     },
   };
   if (position) machine.part = position;
+  if ((part.accounts?.length ?? 0) > 1) machine.accountCount = part.accounts?.length;
+  if (part.notAudited?.length) machine.notAudited = part.notAudited;
   return machine;
 }
 
 /**
  * `severity`: highest among new + still-open in this message, else among resolved;
  * `newCount`, `resolvedCount`: findings listed in this message; `openCount`: findings failing in
- * the whole run (a gauge, the same in every part); `policyIds`, `accountId`; `part` when split.
+ * the whole run (a gauge, the same in every part); `policyIds`, `accountId` (absent for a run
+ * over several accounts: SNS refuses an empty value), then `accountCount`; `notAuditedCount`: targets
+ * not audited listed in this message; `part` when split.
  */
 function attributes(part: Alert): Record<string, MessageAttribute> {
   const active = [...part.newFindings, ...part.reminders];
@@ -269,20 +326,32 @@ function attributes(part: Alert): Record<string, MessageAttribute> {
     resolvedCount: { DataType: 'Number', StringValue: String(part.resolvedFindings.length) },
     openCount: { DataType: 'Number', StringValue: String(openInReport(part.report).length) },
     policyIds: { DataType: 'String.Array', StringValue: JSON.stringify(policyIds) },
-    accountId: { DataType: 'String', StringValue: part.accountId },
   };
+  if (part.accountId) attrs.accountId = { DataType: 'String', StringValue: part.accountId };
+  const accounts = part.accounts?.length ?? 0;
+  if (accounts > 1) attrs.accountCount = { DataType: 'Number', StringValue: String(accounts) };
+  if (part.notAudited?.length) {
+    attrs.notAuditedCount = { DataType: 'Number', StringValue: String(part.notAudited.length) };
+  }
   if (part.partLabel) attrs.part = { DataType: 'String', StringValue: part.partLabel.replace(/^part /, '') };
   return attrs;
 }
 
 function addCounts(base: OmittedCounts, items: readonly Item[]): OmittedCounts {
   const counts = { ...base };
-  for (const item of items) counts[item.kind] += 1;
+  for (const item of items) counts[item.kind] = (counts[item.kind] ?? 0) + 1;
   return counts;
 }
 
 /** Bytes an item adds: its email block twice and its JSON twice, each JSON-escaped once more inside Message. */
 function estimateCost(item: Item): number {
+  if (item.kind === 'notAudited') {
+    const { accountId, region, reason } = item.target;
+    const line = `  ${accountId}  ${region}: ${reason} (failing for 00000 runs)`;
+    return Math.ceil(
+      2 * utf8Bytes(JSON.stringify(JSON.stringify(item.target))) + 2.2 * utf8Bytes(JSON.stringify(line)) + 64,
+    );
+  }
   const json = JSON.stringify(shownFinding(item.finding));
   const block = renderFinding(item.finding, { resolved: item.kind === 'resolved' }).join('\n');
   return Math.ceil(2 * utf8Bytes(JSON.stringify(json)) + 2.2 * utf8Bytes(JSON.stringify(block)) + 64);
@@ -291,6 +360,13 @@ function estimateCost(item: Item): number {
 /** The Slack notification is bounded (8,000-character description); reserve what the whole alert's takes. */
 function slackReserve(alert: Alert): number {
   return 2 * utf8Bytes(JSON.stringify(JSON.stringify(renderSlack(alert))));
+}
+
+/** An item cut down to fit a message on its own. */
+function compactItem(item: Item): Item {
+  if (item.kind === 'notAudited')
+    return { ...item, target: { ...item.target, reason: truncate(item.target.reason, 1000) } };
+  return { ...item, finding: compactFinding(item.finding) };
 }
 
 /** A finding cut down to fit a message on its own: long texts shortened, `actual` previewed. */

@@ -1,5 +1,5 @@
 import type { Finding, Report, Severity } from '../core/types.js';
-import { groupBySeverityAndPolicy, openInReport, severityBreakdown } from './alert.js';
+import { groupByAccount, groupBySeverityAndPolicy, openInReport, severityBreakdown } from './alert.js';
 import { plural } from './email.js';
 import { stripControl } from './escape.js';
 
@@ -25,39 +25,51 @@ const ANSI: Record<Severity | 'bold' | 'dim' | 'reset', string> = {
  * findings, errors, and a summary line. Each finding line starts with its status: `NEW` (first seen
  * in this run), `OPEN` (seen before), `RESOLVED`, or `EXEMPT (until DATE)`. Every value that is not our own text (room data, and
  * policy ids, titles and exemption reasons from policy files) is stripped of control characters
- * so it cannot inject terminal escape sequences or forge lines.
+ * so it cannot inject terminal escape sequences or forge lines. A report over several accounts
+ * (`audit --account`) lists failing and resolved findings under an `ACCOUNT <id>` heading each.
  */
 export function renderText(report: Report, opts: TextOptions = {}): string {
   const paint = (style: keyof typeof ANSI, s: string) => (opts.color ? `${ANSI[style]}${s}${ANSI.reset}` : s);
   const clean = (s: string) => stripControl(s);
   const out: string[] = [];
-  const failing = openInReport(report);
+  const byAccount = new Set([...report.targets, ...report.findings].map((t) => t.accountId)).size > 1;
+  const accounts = (findings: readonly Finding[]) =>
+    byAccount ? groupByAccount(findings) : [{ accountId: '', findings: [...findings] }];
+  const heading = (accountId: string) => {
+    if (byAccount) out.push(paint('bold', `ACCOUNT ${clean(accountId)}`));
+  };
 
-  for (const group of groupBySeverityAndPolicy(failing)) {
-    out.push(paint(group.severity, `${group.severity.toUpperCase()}`));
-    for (const policy of group.policies) {
-      out.push(`${paint('bold', clean(policy.policyId))}  ${clean(policy.title)}`);
-      for (const f of policy.findings) {
-        // An expired exemption is already noted at the end of the message (evaluation writes it).
-        const mark = paint('bold', clean(statusMark(f)).padEnd(4));
-        out.push(`  ${mark}  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.message)}`);
-        out.push(paint('dim', `    ${clean(f.roomArn)}`));
+  for (const account of accounts(openInReport(report))) {
+    heading(account.accountId);
+    for (const group of groupBySeverityAndPolicy(account.findings)) {
+      out.push(paint(group.severity, `${group.severity.toUpperCase()}`));
+      for (const policy of group.policies) {
+        out.push(`${paint('bold', clean(policy.policyId))}  ${clean(policy.title)}`);
+        for (const f of policy.findings) {
+          // An expired exemption is already noted at the end of the message (evaluation writes it).
+          const mark = paint('bold', clean(statusMark(f)).padEnd(4));
+          out.push(`  ${mark}  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.message)}`);
+          out.push(paint('dim', `    ${clean(f.roomArn)}`));
+        }
       }
+      out.push('');
     }
-    out.push('');
   }
 
   const resolved = resolvedInReport(report);
   if (resolved.length > 0) {
     out.push(paint('bold', `RESOLVED (${resolved.length})`));
-    for (const group of groupBySeverityAndPolicy(resolved)) {
-      for (const policy of group.policies) {
-        out.push(`${paint('bold', clean(policy.policyId))}  ${clean(policy.title)}  (${group.severity})`);
-        for (const f of policy.findings) {
-          const reason = f.resolvedReason ? ` (${clean(f.resolvedReason)})` : '';
-          out.push(
-            `  ${clean(statusMark(f))}  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  was: ${clean(f.message)}${reason}`,
-          );
+    for (const account of accounts(resolved)) {
+      heading(account.accountId);
+      for (const group of groupBySeverityAndPolicy(account.findings)) {
+        for (const policy of group.policies) {
+          out.push(`${paint('bold', clean(policy.policyId))}  ${clean(policy.title)}  (${group.severity})`);
+          for (const f of policy.findings) {
+            const reason = f.resolvedReason ? ` (${clean(f.resolvedReason)})` : '';
+            out.push(
+              `  ${clean(statusMark(f))}  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  was: ${clean(f.message)}${reason}`,
+            );
+          }
         }
       }
     }

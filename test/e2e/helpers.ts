@@ -10,7 +10,7 @@ import type { FindingRecord } from '../../lambda/core/lifecycle.js';
 import type { Finding } from '../../lambda/core/types.js';
 import { createScheduledAudit, type HandlerDeps } from '../../lambda/handler.js';
 import type { MachineAlert } from '../../lambda/render/sns-message.js';
-import { DynamoStateStore } from '../../lambda/state/dynamo-store.js';
+import { AccountStateStore } from '../../lambda/state/target-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
 import {
   ACCOUNT_ID,
@@ -108,8 +108,9 @@ export function quietLogger(): Logger {
   return new Logger({ serviceName: 'ivschat-auditor', logLevel: 'SILENT' });
 }
 
-export function stateOf(stack: Stack, table: string): Promise<Map<string, FindingRecord>> {
-  return new DynamoStateStore(stack.dynamo.client, table, ACCOUNT_ID).load();
+/** The finding state of the audited account in `regions` (every region the harness audits by default). */
+export function stateOf(stack: Stack, table: string, regions = REGIONS): Promise<Map<string, FindingRecord>> {
+  return new AccountStateStore(stack.dynamo.client, table, ACCOUNT_ID, regions).load();
 }
 
 /** The parts of one published alert, parsed. */
@@ -157,7 +158,20 @@ export async function updateRoom(
   }
 }
 
-/** `count` generated rooms, deterministic ids; every third one breaks message-length-max. */
+/** The ACTIVE logging configuration every generated room logs to; seed it with the rooms. */
+export function generatedLogging(region: string) {
+  return {
+    arn: `arn:aws:ivschat:${region}:${ACCOUNT_ID}:logging-configuration/Lg0001`,
+    name: 'e2e-logs',
+    state: 'ACTIVE',
+    destinationConfiguration: { s3: { bucketName: 'e2e-chat-logs' } },
+  };
+}
+
+/**
+ * `count` generated rooms, deterministic ids; every third one breaks message-length-max. They log to
+ * `generatedLogging(region)`, which the caller seeds (without it they break logging-active too).
+ */
 export function generatedRooms(region: string, count: number, prefix = 'gen'): SeedRoom[] {
   return Array.from({ length: count }, (_, i) => {
     const n = String(i).padStart(4, '0');

@@ -4,15 +4,17 @@
  * be read is not resolved; a failed publish leaves the state as it was and the next run sends the
  * same findings again (at-least-once).
  */
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PublishError } from '../../lambda/core/errors.js';
 import type { PublishInput } from '../../lambda/render/sns-message.js';
 import type { Publisher } from '../../lambda/sinks/sns.js';
-import type { SeedRoom } from '../../local-aws/index.js';
+import { ACCOUNT_ID, type SeedRoom } from '../../local-aws/index.js';
 import {
   key,
   loadSmallFleet,
   publishedSince,
+  REGIONS,
   type Received,
   received,
   type Stack,
@@ -35,6 +37,18 @@ beforeEach(() => {
   stack.aws.seedRooms(undefined, seed);
   stack.aws.setFaults({});
 });
+
+async function itemCount(table: string, pk: string): Promise<number> {
+  const out = await stack.dynamo.client.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pk } },
+      Select: 'COUNT',
+    }),
+  );
+  return out.Count ?? 0;
+}
 
 /** Runs `run` and returns what it published to the emulator's SNS. */
 async function published(run: () => Promise<unknown>): Promise<Received[]> {
@@ -71,6 +85,12 @@ describe('finding lifecycle against DynamoDB (dynalite)', () => {
     const afterFirst = await stateOf(stack, table);
     expect(afterFirst.size).toBe(n);
     expect([...afterFirst.values()].every((r) => r.status === 'open')).toBe(true);
+    // One partition per account × region, so the org-scale engine records each target on its own.
+    for (const region of REGIONS) {
+      const inRegion = [...afterFirst.values()].filter((r) => r.finding.region === region).length;
+      expect(await itemCount(table, `FINDING#${ACCOUNT_ID}#${region}`)).toBe(inRegion);
+    }
+    expect(await itemCount(table, `FINDING#${ACCOUNT_ID}`)).toBe(0);
 
     // Run 2: nothing changed, nothing sent, nothing rewritten.
     expect(await published(() => audit())).toEqual([]);

@@ -1,7 +1,20 @@
-import { GetRoomCommand, ListRoomsCommand, ThrottlingException } from '@aws-sdk/client-ivschat';
+import {
+  GetLoggingConfigurationCommand,
+  GetRoomCommand,
+  ListLoggingConfigurationsCommand,
+  ListRoomsCommand,
+  ResourceNotFoundException,
+  ThrottlingException,
+} from '@aws-sdk/client-ivschat';
 import { CreateTopicCommand, PublishCommand } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalAws, loadSeedFile, type StatsSnapshot, startLocalAws } from '../../local-aws/index.js';
+import {
+  type LocalAws,
+  loadSeed,
+  loadSeedFile,
+  type StatsSnapshot,
+  startLocalAws,
+} from '../../local-aws/index.js';
 import { ivschat, sns } from './helpers.js';
 
 const SEED_FILE = new URL('../../local-aws/seed-rooms.json', import.meta.url).pathname;
@@ -49,6 +62,70 @@ describe('seed-rooms.json', () => {
       const first = await client.send(new GetRoomCommand({ identifier: arns[0] }));
       expect(first.arn).toBe(arns[0]);
     }
+  });
+});
+
+describe('seed-rooms.json logging configurations', () => {
+  it('seeds an ACTIVE and a CREATE_FAILED configuration, and a room naming one that does not exist', async () => {
+    aws = await startLocalAws({ seed: SEED_FILE, quotas: { enabled: false } });
+    const { rooms, loggingConfigurations } = await loadSeed(SEED_FILE);
+    const client = ivschat(aws, { region: 'us-east-1' });
+    const listed = (await client.send(new ListLoggingConfigurationsCommand({}))).loggingConfigurations ?? [];
+    expect(new Set(listed.map((c) => c.state))).toEqual(new Set(['ACTIVE', 'CREATE_FAILED']));
+    expect(aws.loggingConfigurations()).toHaveLength(loggingConfigurations.length);
+
+    const failed = listed.find((c) => c.state === 'CREATE_FAILED');
+    const shopping = rooms.find((r) => r.loggingConfigurationIdentifiers?.includes(failed?.arn as string));
+    expect(shopping?.name).toBe('shopping-live');
+
+    // Every identifier a seeded room names resolves, but one: beta-feedback's (deleted).
+    const known = new Set(aws.loggingConfigurations().map((c) => c.arn));
+    const dangling = rooms.flatMap((r) =>
+      (r.loggingConfigurationIdentifiers ?? [])
+        .filter((id) => !known.has(id))
+        .map((id) => ({ room: r.name, id })),
+    );
+    expect(dangling.map((d) => d.room)).toEqual(['beta-feedback']);
+    const eu = ivschat(aws, { region: 'eu-west-1' });
+    await expect(
+      eu.send(new GetLoggingConfigurationCommand({ identifier: dangling[0]?.id })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+});
+
+describe('admin logging-configuration endpoints', () => {
+  it('POST seeds any state into an account and region, GET lists, DELETE clears one region only', async () => {
+    aws = await startLocalAws();
+    const base = `${aws.endpoint}/_local/logging-configurations`;
+    const post = (query: string, body: unknown) =>
+      fetch(`${base}${query}`, { method: 'POST', body: JSON.stringify(body) });
+    const dest = { s3: { bucketName: 'logs' } };
+    expect(
+      (
+        await post('?region=eu-west-1&accountId=111111111111', [
+          { state: 'UPDATE_FAILED', destinationConfiguration: dest },
+        ])
+      ).status,
+    ).toBe(200);
+    expect((await post('?region=us-east-1', [{ destinationConfiguration: dest }])).status).toBe(200);
+    const listed = (await (await fetch(`${base}?accountId=111111111111`)).json()) as {
+      arn: string;
+      state: string;
+    }[];
+    expect(listed).toMatchObject([{ state: 'UPDATE_FAILED' }]);
+    expect(listed[0]?.arn).toContain(':eu-west-1:111111111111:');
+    expect(aws.accounts().map((a) => a.id)).toContain('111111111111');
+
+    const bad = await post('', [{ state: 'BROKEN', destinationConfiguration: dest }]);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/state must be one of .*got BROKEN/);
+    const twoDestinations = await post('', [
+      { destinationConfiguration: { ...dest, firehose: { deliveryStreamName: 'x' } } },
+    ]);
+    expect(twoDestinations.status).toBe(400);
+
+    await fetch(`${base}?region=eu-west-1`, { method: 'DELETE' });
+    expect(aws.loggingConfigurations().map((c) => c.arn.split(':')[3])).toEqual(['us-east-1']);
   });
 });
 
@@ -104,5 +181,27 @@ describe('admin HTTP endpoints (/_local/...)', () => {
     ).toEqual([]);
     await fetch(`${base}/sns/published`, { method: 'DELETE' });
     expect(aws.published()).toEqual([]);
+  });
+});
+
+describe('DELETE /_local/rooms', () => {
+  it('with ?region=X clears only that region (and with accountId only that account there)', async () => {
+    aws = await startLocalAws();
+    aws.seedRooms(undefined, [
+      { name: 'east', region: 'us-east-1' },
+      { name: 'west', region: 'eu-west-1' },
+      { name: 'member-west', region: 'eu-west-1', accountId: '111111111111' },
+    ]);
+    await fetch(`${aws.endpoint}/_local/rooms?region=eu-west-1&accountId=111111111111`, { method: 'DELETE' });
+    expect(
+      aws
+        .rooms()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['east', 'west']);
+    await fetch(`${aws.endpoint}/_local/rooms?region=eu-west-1`, { method: 'DELETE' });
+    expect(aws.rooms().map((r) => r.name)).toEqual(['east']);
+    await fetch(`${aws.endpoint}/_local/rooms`, { method: 'DELETE' });
+    expect(aws.rooms()).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import {
   AccessDeniedException,
   GetRoomCommand,
   InternalServerException,
+  ListLoggingConfigurationsCommand,
   ListRoomsCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-ivschat';
@@ -34,6 +35,16 @@ describe('fault injection', () => {
     const east = await ivschat(aws, { region: 'us-east-1' }).send(new ListRoomsCommand({}));
     expect(east.rooms?.map((r) => r.name)).toEqual(['a']);
     expect(aws.stats()['eu-west-1']?.ListRooms).toMatchObject({ calls: 1, errors: 1 });
+  });
+
+  it('access denied for an operation: only that operation answers AccessDeniedException 403', async () => {
+    aws.seedRooms('us-east-1', [{ name: 'a' }]);
+    aws.setFaults({ accessDeniedOperations: ['ListLoggingConfigurations'] });
+    const client = ivschat(aws);
+    const err = await rejection(client.send(new ListLoggingConfigurationsCommand({})));
+    expect(err).toBeInstanceOf(AccessDeniedException);
+    expect(err.message).toContain('ivschat:ListLoggingConfigurations');
+    expect((await client.send(new ListRoomsCommand({}))).rooms?.map((r) => r.name)).toEqual(['a']);
   });
 
   it('vanishing rooms: listed by ListRooms, but GetRoom answers ResourceNotFoundException', async () => {

@@ -1,0 +1,389 @@
+/**
+ * The state of one org-scale run, and of each target across runs, in the state table. Step Functions
+ * passes only target indexes between the steps (5,000 targets fit its 256 KiB payload cap as
+ * indexes, not as objects); the targets, each target's outcome, the locks and the failure streaks
+ * live here.
+ *
+ * Keys (one table, `pk`/`sk` strings):
+ * - `RUN#<runId>`: `TARGET#<index 6>`, `PLAN`, `RESULT#<index 6>#<chunk 4>`; each with `expiresAt`
+ *   (the table's TTL) so a run's items disappear on their own.
+ * - `LOCK#<account>#<region>` / `LOCK`: which run audits the target, until when.
+ * - `HEALTH#<account>#<region>` / `HEALTH`: consecutive failed runs of the target.
+ */
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { TargetError } from '../aws/targets.js';
+import { AuditorError } from '../core/errors.js';
+import { batchWrite, type WriteRequest } from './batch-write.js';
+import { reading, writing } from './table-errors.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+export interface PlannedTarget {
+  accountId: string;
+  region: string;
+  assumeRole: boolean;
+}
+
+export interface PlanMeta {
+  count: number;
+  errors: TargetError[];
+  inactiveAccounts: { accountId: string; status: string }[];
+}
+
+/** DynamoDB caps an item at 400 KB; a chunk leaves room for the keys and attribute names. */
+export const OUTCOME_CHUNK_BYTES = 300 * 1024;
+/** Six digits in the sort key keep the items in index order. */
+const MAX_TARGETS = 1_000_000;
+/** Four digits of chunk number: 10,000 × 300 KB ≈ 3 GB, far more than any target's outcome. */
+const MAX_CHUNKS = 10_000;
+
+function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/**
+ * Runs a conditional write: `undefined` when its condition did not hold (an answer, not a failure),
+ * an AuditorError naming the table for anything else.
+ */
+function conditionally<T>(tableName: string, write: () => Promise<T>): Promise<T | undefined> {
+  return writing(tableName, async () => {
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as Error | undefined)?.name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  });
+}
+
+const digits = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** The items of one run. Reads are strongly consistent: each step reads what an earlier one just wrote. */
+export class RunStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly ttlDays: number;
+  private readonly now: () => Date;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly runId: string,
+    options: { ttlDays?: number; now?: () => Date } = {},
+  ) {
+    this.doc = documentClient(client);
+    this.ttlDays = options.ttlDays ?? 7;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private get pk(): string {
+    return `RUN#${this.runId}`;
+  }
+
+  private expiresAt(): number {
+    return Math.floor(this.now().getTime() / 1000) + this.ttlDays * 86_400;
+  }
+
+  /**
+   * Stores the targets, then the PLAN item: a run whose PLAN exists has all its targets. Planning again
+   * under the same run id (a retried Plan step) overwrites them.
+   */
+  async putPlan(targets: readonly PlannedTarget[], meta: Omit<PlanMeta, 'count'>): Promise<PlanMeta> {
+    if (targets.length > MAX_TARGETS) {
+      throw new AuditorError(`run ${this.runId} plans ${targets.length} targets; at most ${MAX_TARGETS} fit`);
+    }
+    const pk = this.pk;
+    const expiresAt = this.expiresAt();
+    function* requests(): Generator<WriteRequest> {
+      for (const [index, { accountId, region, assumeRole }] of targets.entries()) {
+        const Item = { pk, sk: `TARGET#${digits(index, 6)}`, accountId, region, assumeRole, expiresAt };
+        yield { PutRequest: { Item } };
+      }
+    }
+    const plan: PlanMeta = {
+      count: targets.length,
+      errors: meta.errors.map((e) => ({ ...e })),
+      inactiveAccounts: meta.inactiveAccounts.map(({ accountId, status }) => ({ accountId, status })),
+    };
+    await writing(this.tableName, async () => {
+      await batchWrite(this.doc, this.tableName, requests());
+      await this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: { pk, sk: 'PLAN', ...plan, expiresAt } }),
+      );
+    });
+    return plan;
+  }
+
+  async getPlan(): Promise<PlanMeta> {
+    const item = await this.get('PLAN');
+    if (!item) throw new AuditorError(`run ${this.runId} has no plan in state table ${this.tableName}`);
+    return {
+      count: Number(item.count),
+      errors: (item.errors ?? []) as TargetError[],
+      inactiveAccounts: (item.inactiveAccounts ?? []) as PlanMeta['inactiveAccounts'],
+    };
+  }
+
+  async getTarget(index: number): Promise<PlannedTarget> {
+    this.checkIndex(index);
+    const item = await this.get(`TARGET#${digits(index, 6)}`);
+    if (!item) {
+      throw new AuditorError(`run ${this.runId} has no target ${index} in state table ${this.tableName}`);
+    }
+    return {
+      accountId: String(item.accountId),
+      region: String(item.region),
+      assumeRole: item.assumeRole === true,
+    };
+  }
+
+  /**
+   * Stores a target's outcome as gzip'd JSON in chunks (an outcome can list 100,000 findings, far more
+   * than one item holds). Writing again replaces the earlier outcome; chunks past the new end are
+   * deleted so a shorter outcome never reads back with a stale tail.
+   */
+  async putOutcome(index: number, outcome: unknown): Promise<void> {
+    this.checkIndex(index);
+    const json = JSON.stringify(outcome);
+    if (json === undefined) {
+      throw new AuditorError(`run ${this.runId}: the outcome of target ${index} is not a JSON value`);
+    }
+    const zipped = await gzipAsync(json);
+    const chunks = Math.max(1, Math.ceil(zipped.length / OUTCOME_CHUNK_BYTES));
+    if (chunks > MAX_CHUNKS) {
+      throw new AuditorError(
+        `run ${this.runId}: the outcome of target ${index} is too large (${zipped.length} bytes gzip'd)`,
+      );
+    }
+    const pk = this.pk;
+    const prefix = `RESULT#${digits(index, 6)}#`;
+    const expiresAt = this.expiresAt();
+    function* puts(): Generator<WriteRequest> {
+      for (let chunk = 0; chunk < chunks; chunk++) {
+        const data = zipped.subarray(chunk * OUTCOME_CHUNK_BYTES, (chunk + 1) * OUTCOME_CHUNK_BYTES);
+        yield { PutRequest: { Item: { pk, sk: `${prefix}${digits(chunk, 4)}`, data, chunks, expiresAt } } };
+      }
+    }
+    await writing(this.tableName, () => batchWrite(this.doc, this.tableName, puts()));
+    const stale: WriteRequest[] = [];
+    for await (const item of this.query(prefix, 'sk')) {
+      if (Number(String(item.sk).slice(prefix.length)) >= chunks) {
+        stale.push({ DeleteRequest: { Key: { pk, sk: item.sk } } });
+      }
+    }
+    await writing(this.tableName, () => batchWrite(this.doc, this.tableName, stale));
+  }
+
+  /**
+   * Every stored outcome in index order, reassembled from its chunks. Pages are read as they are
+   * consumed, so only one outcome's chunks are held at a time.
+   */
+  async *outcomes(): AsyncIterable<{ index: number; outcome: unknown }> {
+    let current: { index: number; total: number; parts: Uint8Array[] } | undefined;
+    for await (const item of this.query('RESULT#')) {
+      const [, index, chunk] = String(item.sk).split('#').map(Number);
+      if (index === undefined || chunk === undefined) continue;
+      if (current && current.index !== index) {
+        yield { index: current.index, outcome: await this.assemble(current) };
+        current = undefined;
+      }
+      current ??= { index, total: Number(item.chunks), parts: [] };
+      if (chunk !== current.parts.length) {
+        throw new AuditorError(
+          `run ${this.runId}: the outcome of target ${index} misses chunk ${current.parts.length}`,
+        );
+      }
+      current.parts.push(item.data as Uint8Array);
+    }
+    if (current) yield { index: current.index, outcome: await this.assemble(current) };
+  }
+
+  private async assemble(outcome: { index: number; total: number; parts: Uint8Array[] }): Promise<unknown> {
+    const { index, total, parts } = outcome;
+    if (parts.length !== total) {
+      throw new AuditorError(
+        `run ${this.runId}: the outcome of target ${index} is incomplete (${parts.length} of ${total} chunks)`,
+      );
+    }
+    try {
+      return JSON.parse((await gunzipAsync(Buffer.concat(parts))).toString('utf8'));
+    } catch (cause) {
+      throw new AuditorError(
+        `run ${this.runId}: the outcome of target ${index} cannot be read: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+
+  private checkIndex(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= MAX_TARGETS) {
+      throw new AuditorError(
+        `run ${this.runId}: target index ${index} is not a whole number from 0 to ${MAX_TARGETS - 1}`,
+      );
+    }
+  }
+
+  private get(sk: string): Promise<Record<string, unknown> | undefined> {
+    return reading(this.tableName, async () => {
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: this.pk, sk }, ConsistentRead: true }),
+      );
+      return out.Item;
+    });
+  }
+
+  private async *query(prefix: string, projection?: string): AsyncGenerator<Record<string, unknown>> {
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        ConsistentRead: true,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': this.pk, ':prefix': prefix },
+        ...(projection ? { ProjectionExpression: projection } : {}),
+      },
+    );
+    const iterator = pages[Symbol.asyncIterator]();
+    for (;;) {
+      const page = await reading(this.tableName, () => iterator.next());
+      if (page.done) return;
+      yield* page.value.Items ?? [];
+    }
+  }
+}
+
+/**
+ * One run at a time per target: two overlapping runs (a slow run and the next scheduled one) would
+ * otherwise both reconcile the same findings and alert twice. A lock expires by itself, so a run that
+ * died holding it blocks the target only until `until`.
+ */
+export class TargetLocks {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.doc = documentClient(client);
+  }
+
+  /** Conditional put on LOCK#<account>#<region>: succeeds when absent, expired, or already held by runId. */
+  async acquire(
+    t: { accountId: string; region: string },
+    runId: string,
+    until: Date,
+    now: Date,
+  ): Promise<{ ok: true } | { ok: false; heldBy: string; until: string }> {
+    const key = lockKey(t);
+    // expiresAt is also the table's TTL attribute (whole seconds): rounding up keeps the lock at least
+    // until `until`.
+    const item = { ...key, runId, until: until.toISOString(), expiresAt: Math.ceil(until.getTime() / 1000) };
+    // A lock released between the refused put and the read of its holder is simply tried again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const put = await conditionally(this.tableName, () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR runId = :runId',
+            ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000), ':runId': runId },
+          }),
+        ),
+      );
+      if (put) return { ok: true };
+      const held = await reading(this.tableName, async () => {
+        const out = await this.doc.send(
+          new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+        );
+        return out.Item;
+      });
+      if (held) return { ok: false, heldBy: String(held.runId), until: String(held.until) };
+    }
+    throw new AuditorError(
+      `cannot lock ${t.accountId}/${t.region} in state table ${this.tableName}: the lock kept changing`,
+    );
+  }
+
+  /** Releases the lock if runId holds it; a lock taken over by another run (or gone) is left alone. */
+  async release(t: { accountId: string; region: string }, runId: string): Promise<void> {
+    await conditionally(this.tableName, () =>
+      this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: lockKey(t),
+          ConditionExpression: 'runId = :runId',
+          ExpressionAttributeValues: { ':runId': runId },
+        }),
+      ),
+    );
+  }
+}
+
+/** Consecutive failed runs per target, for the "target keeps failing" alarm. */
+export class TargetHealth {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.doc = documentClient(client);
+  }
+
+  /**
+   * Records this run's result for the target; returns consecutive failed runs (0 after a success).
+   * Recording the same run again (a retried aggregate step) changes nothing and returns the count.
+   */
+  async record(
+    t: { accountId: string; region: string },
+    result: { ok: true } | { ok: false; reason: string },
+    runId: string,
+  ): Promise<number> {
+    const Key = { pk: `HEALTH#${t.accountId}#${t.region}`, sk: 'HEALTH' };
+    const update = result.ok
+      ? {
+          UpdateExpression: 'SET consecutiveFailures = :zero, lastRunId = :runId REMOVE lastError',
+          ExpressionAttributeValues: { ':zero': 0, ':runId': runId },
+        }
+      : {
+          UpdateExpression:
+            'SET consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one, lastError = :reason, lastRunId = :runId',
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':reason': result.reason, ':runId': runId },
+        };
+    const updated = await conditionally(this.tableName, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key,
+          ...update,
+          ConditionExpression: 'attribute_not_exists(lastRunId) OR lastRunId <> :runId',
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    if (updated) return Number(updated.Attributes?.consecutiveFailures ?? 0);
+    const item = await reading(this.tableName, async () => {
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
+      );
+      return out.Item;
+    });
+    return Number(item?.consecutiveFailures ?? 0);
+  }
+}
+
+function lockKey(t: { accountId: string; region: string }) {
+  return { pk: `LOCK#${t.accountId}#${t.region}`, sk: 'LOCK' };
+}
