@@ -1,14 +1,16 @@
 import { type AwsConnection, callerAccountId, ivschatClient } from './aws/clients.js';
 import { type InventoryProgress, inventoryRegion, toAuditError } from './aws/inventory.js';
+import { listLoggingConfigurations } from './aws/logging-configurations.js';
 import { withApiBudget } from './aws/rate-limit.js';
 import { appendAll } from './core/append.js';
 import { parseRoomArn } from './core/arn.js';
 import { Evaluator } from './core/evaluate.js';
-import { buildReport } from './core/report.js';
+import { buildReport, noteNotEvaluated } from './core/report.js';
 import { type CachedRoom, cachedRoom, planFetches } from './core/room-cache.js';
+import { joinLoggingConfigurations } from './core/room-facts.js';
 import type { AuditError, Finding, RegionInventory, Report, RoomDocument } from './core/types.js';
 import type { CompiledPolicy } from './policy/compile.js';
-import { policiesNeedGetRoom } from './policy/fields.js';
+import { policiesNeedGetRoom, policiesNeedJoin } from './policy/fields.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
 
 export interface LiveAuditOptions {
@@ -85,6 +87,7 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
   const identityErrors: AuditError[] = identity.error ? [identity.error] : [];
   const roomCache = accountId ? options.roomCache : undefined;
   const needGetRoom = policiesNeedGetRoom(options.policies);
+  const needLogging = policiesNeedJoin(options.policies, 'loggingConfigurations');
   const evaluator = new Evaluator(options.policies);
 
   const inventories = await Promise.all(
@@ -100,8 +103,14 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
           fullRefreshHours: options.fullRefreshHours ?? 24,
           needGetRoom,
         });
+        // One listing per target, joined into every room (cached ones too) before evaluation; a
+        // failed listing leaves the rooms without the facts, so the policies reading them are skipped.
+        const logging = needLogging
+          ? await listLoggingConfigurations(client, region, options.signal)
+          : undefined;
         // Rooms are evaluated as they arrive, so no run holds every room document at once.
         const evaluation = { findings: [] as Finding[], errors: [] as AuditError[] };
+        const skipped: Pick<RegionInventory, 'notEvaluated'> = {};
         const ctx = { now: startedAt, accountId, region };
         // Cache entries are cut down as documents arrive, so the full documents are never all held.
         const upserts: CachedRoom[] = [];
@@ -110,9 +119,13 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
           accountId,
           client,
           onRoom: (doc) => {
-            const result = evaluator.evaluate(doc, ctx);
+            const room = logging?.configurations
+              ? joinLoggingConfigurations(doc, logging.configurations)
+              : doc;
+            const result = evaluator.evaluate(room, ctx);
             appendAll(evaluation.findings, result.findings);
             appendAll(evaluation.errors, result.errors);
+            noteNotEvaluated(skipped, doc.arn, result.notEvaluated);
           },
           ...(roomCache
             ? { onFetched: (doc: RoomDocument) => upserts.push(cachedRoom(doc, startedAt)) }
@@ -128,6 +141,14 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
           knownArns: new Set([...cache.keys(), ...(options.knownRooms?.(region) ?? [])]),
         });
         inventory.evaluation = evaluation;
+        if (skipped.notEvaluated) inventory.notEvaluated = skipped.notEvaluated;
+        if (logging) inventory.calls.listLoggingConfigurations = logging.calls;
+        if (logging?.error) {
+          // After the room errors: a ListRooms refusal is the more basic one to read first.
+          inventory.errors.push(logging.error);
+          inventory.complete = false;
+          inventory.factsMissingReason = `${logging.error.operation} failed (${logging.error.code}: ${logging.error.message})`;
+        }
         if (!inventory.accountId) inventory.accountId = accountFromArns(inventory) ?? '';
         if (roomCache) {
           const removals = inventory.deleted.filter((arn) => cache.has(arn));

@@ -21,6 +21,17 @@ export function compliantRoom(
       fallbackResult: 'DENY',
     },
     loggingConfigurationIdentifiers: [`arn:aws:ivschat:${region}:${ACCOUNT}:logging-configuration/Lc0001`],
+    // Joined as a live audit and export-rooms join it (an ACTIVE configuration).
+    loggingConfigurations: [
+      {
+        arn: `arn:aws:ivschat:${region}:${ACCOUNT}:logging-configuration/Lc0001`,
+        id: 'Lc0001',
+        name: 'chat-archive',
+        state: 'ACTIVE',
+        destinationType: 's3',
+        destination: 'example-chat-logs',
+      },
+    ],
     tags: { owner: 'team-chat' },
     ...overrides,
   };

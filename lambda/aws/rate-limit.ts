@@ -2,6 +2,23 @@
 export const IVSCHAT_QUOTA_TPS = 5;
 /** The auditor's default share of it, leaving the rest to the customer's own application. */
 export const DEFAULT_API_BUDGET_TPS = 4;
+/**
+ * Operations whose quota is lower than `IVSCHAT_QUOTA_TPS`: IVS Chat allows 3 calls per second for
+ * every logging-configuration operation, not adjustable.
+ */
+export const OPERATION_QUOTA_TPS: Readonly<Record<string, number>> = {
+  ListLoggingConfigurations: 3,
+  GetLoggingConfiguration: 3,
+};
+
+/**
+ * The budget of one operation: the same share of its own quota as `tps` is of the room operations'
+ * (4 of 5 → 2.4 of 3), so the auditor never takes more of a smaller quota than of the others.
+ */
+export function operationBudget(operation: string, tps: number): number {
+  const quota = OPERATION_QUOTA_TPS[operation.replace(/Command$/, '')];
+  return quota === undefined ? tps : Math.min(quota, (tps * quota) / IVSCHAT_QUOTA_TPS);
+}
 
 /**
  * Client-side API budget: releases callers one at a time, at least 1/tps seconds apart (plus a
@@ -63,7 +80,7 @@ type Clock = { now(): number; sleep(ms: number): Promise<void> };
 
 /**
  * Puts a client under an API budget: each operation (ListRooms, GetRoom, …) gets its own limiter at
- * `tps`, as the service's quotas are per operation. The limiter sits inside the SDK's retry loop, just
+ * `tps` (scaled down for operations with a smaller quota), as the service's quotas are per operation. The limiter sits inside the SDK's retry loop, just
  * before the request is sent, so retries spend budget too and nothing reaches the wire unbudgeted.
  */
 export function withApiBudget<C extends { middlewareStack: { add: (...args: never[]) => void } }>(
@@ -75,7 +92,7 @@ export function withApiBudget<C extends { middlewareStack: { add: (...args: neve
   const limiterFor = (operation: string) => {
     let limiter = limiters.get(operation);
     if (!limiter) {
-      limiter = new RateLimiter(tps, clock);
+      limiter = new RateLimiter(operationBudget(operation, tps), clock);
       limiters.set(operation, limiter);
     }
     return limiter;

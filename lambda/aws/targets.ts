@@ -347,8 +347,8 @@ export function accessDeniedError(
     ? `role ${roleName} in ${target.accountId}`
     : `the auditor's own role in ${target.accountId}`;
   const fix = target.assumeRole
-    ? `update the ${MEMBER_STACK_NAME} stack there (it grants ivschat:ListRooms and ivschat:GetRoom)`
-    : 'redeploy the auditor stack (its function role needs ivschat:ListRooms and ivschat:GetRoom)';
+    ? `update the ${MEMBER_STACK_NAME} stack there (it grants ivschat:ListRooms, ivschat:GetRoom and ivschat:ListLoggingConfigurations)`
+    : 'redeploy the auditor stack (its function role needs ivschat:ListRooms, ivschat:GetRoom and ivschat:ListLoggingConfigurations)';
   return {
     accountId: target.accountId,
     region: target.region,

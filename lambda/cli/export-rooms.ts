@@ -2,7 +2,9 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { type AwsConnection, ivschatClient } from '../aws/clients.js';
 import { type InventoryProgress, inventoryRegion } from '../aws/inventory.js';
+import { listLoggingConfigurations } from '../aws/logging-configurations.js';
 import { withApiBudget } from '../aws/rate-limit.js';
+import { joinLoggingConfigurations } from '../core/room-facts.js';
 import type { AuditError, RegionInventory } from '../core/types.js';
 import { OutputWriteError } from './paths.js';
 
@@ -25,8 +27,10 @@ export interface ExportResult {
 }
 
 /**
- * Lists every room of each region and saves its GetRoom document, regions in parallel, each within
- * the API budget (the same inventory as a live audit). Documents are streamed to the file as they
+ * Lists every room of each region and saves its GetRoom document with the joined facts
+ * (`loggingConfigurations`), regions in parallel, each within the API budget (the same inventory as
+ * a live audit), so an offline audit of the file is as complete as a live one. A region whose logging
+ * configurations cannot be listed makes the export incomplete. Documents are streamed to the file as they
  * arrive, so an export never holds every room. An incomplete export (API errors, --timeout,
  * Ctrl-C) is kept as `<output>.partial` and leaves `<output>` untouched: `audit --input` treats its
  * file as the whole inventory, so a partial one must never be read as complete by accident.
@@ -49,12 +53,18 @@ export async function exportRooms(options: ExportOptions): Promise<ExportResult>
         const client = ivschatClient(region, options.connection);
         withApiBudget(client, options.apiBudgetTps);
         try {
-          return await inventoryRegion({
+          const logging = await listLoggingConfigurations(client, region, options.signal);
+          const inventory = await inventoryRegion({
             region,
             accountId: '',
             client,
             onRoom: (doc) => {
-              file.write(`${rooms === 0 ? '' : ',\n'}    ${JSON.stringify(doc)}`);
+              // Without the listing the rooms are written as they are (a partial export): an audit of
+              // the file then reports the policies reading the joined facts as not evaluated.
+              const room = logging.configurations
+                ? joinLoggingConfigurations(doc, logging.configurations)
+                : doc;
+              file.write(`${rooms === 0 ? '' : ',\n'}    ${JSON.stringify(room)}`);
               rooms++;
             },
             ...(options.signal ? { signal: options.signal } : {}),
@@ -62,6 +72,12 @@ export async function exportRooms(options: ExportOptions): Promise<ExportResult>
               ? { onProgress: (p: InventoryProgress) => options.onProgress?.(region, p) }
               : {}),
           });
+          inventory.calls.listLoggingConfigurations = logging.calls;
+          if (logging.error) {
+            inventory.errors.unshift(logging.error);
+            inventory.complete = false;
+          }
+          return inventory;
         } finally {
           client.destroy();
         }

@@ -2,6 +2,7 @@ import { appendAll } from '../core/append.js';
 import { isRegionName, parseRoomArn } from '../core/arn.js';
 import { InputError } from '../core/errors.js';
 import type { Evaluator } from '../core/evaluate.js';
+import { noteNotEvaluated } from '../core/report.js';
 import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';
 import { stripControl } from '../render/escape.js';
@@ -70,6 +71,9 @@ export async function readRoomsFile(path: string, options: RoomsFileOptions): Pr
     inventory.evaluation = into;
     appendAll(into.findings, evaluation.findings);
     appendAll(into.errors, evaluation.errors);
+    // A plain GetRoom document has no joined facts: the policies reading them are reported as not
+    // evaluated (the run is incomplete for them), never as findings.
+    noteNotEvaluated(inventory, doc.arn, evaluation.notEvaluated);
   };
 
   try {

@@ -1,8 +1,10 @@
 import type { CompiledPolicy } from '../policy/compile.js';
+import { joinedFieldsRead, schemasFieldsRead } from '../policy/fields.js';
 import { parseRoomArn } from './arn.js';
 import { type PolicyMemo, policyMemos } from './evaluation-cache.js';
 import { roomPart, rulePart } from './fingerprint.js';
 import { type Violation, violationsFrom } from './message.js';
+import { withDerivedFacts } from './room-facts.js';
 import type { AuditError, Exemption, Finding, RoomDocument } from './types.js';
 
 export interface EvaluationContext {
@@ -16,6 +18,11 @@ export interface EvaluationContext {
 export interface Evaluation {
   findings: Finding[];
   errors: AuditError[];
+  /**
+   * Policies not evaluated on this room because it lacks joined facts they read (the target's listing
+   * failed, or a saved document was never joined): neither a finding nor a pass. Absent when none.
+   */
+  notEvaluated?: string[];
 }
 
 export interface EvaluatorOptions {
@@ -34,17 +41,24 @@ export interface EvaluatorOptions {
 export class Evaluator {
   readonly policies: readonly CompiledPolicy[];
   /** Each policy with its memo (none when caching is off), in the policies' order. */
-  private readonly checks: readonly { compiled: CompiledPolicy; memo?: PolicyMemo }[];
+  private readonly checks: readonly Check[];
 
   constructor(policies: readonly CompiledPolicy[], options: EvaluatorOptions = {}) {
     this.policies = policies;
     const memos = options.cache === false ? undefined : policyMemos(policies);
-    this.checks = policies.map((compiled, i) => (memos ? { compiled, memo: memos[i] } : { compiled }));
+    this.checks = policies.map((compiled, i) => {
+      const joined = joinedFieldsRead(compiled);
+      const scope = schemasFieldsRead([compiled.policy.appliesTo]);
+      const scopeJoins = joined.some((f) => scope === 'all' || scope.has(f));
+      return memos ? { compiled, memo: memos[i], joined, scopeJoins } : { compiled, joined, scopeJoins };
+    });
   }
 
-  evaluate(room: RoomDocument, ctx: EvaluationContext): Evaluation {
+  evaluate(input: RoomDocument, ctx: EvaluationContext): Evaluation {
     const findings: Finding[] = [];
     const errors: AuditError[] = [];
+    const notEvaluated: string[] = [];
+    const room = withDerivedFacts(input, ctx);
     // The caller usually knows account and region (a live audit, a grouped --input file); the ARN
     // is parsed only when it does not, or when the room has no id of its own.
     const arnParts =
@@ -56,12 +70,18 @@ export class Evaluator {
     const roomId = typeof room?.id === 'string' ? room.id : (arnParts?.roomId ?? '');
     let roomHalf: string | undefined; // hashed once, on the room's first finding
 
-    for (const { compiled, memo } of this.checks) {
+    for (const { compiled, memo, joined, scopeJoins } of this.checks) {
       const { policy } = compiled;
       if (compiled.regions && !compiled.regions.has(region)) continue;
+      // Without the joined facts a policy reads there is no verdict: neither a finding nor a pass.
+      const lacking = joined.some((field) => !isObject(room) || !Object.hasOwn(room, field));
       let violations: Violation[];
       try {
-        if (compiled.appliesTo && !compiled.appliesTo(room)) continue;
+        if (compiled.appliesTo && !(lacking && scopeJoins) && !compiled.appliesTo(room)) continue;
+        if (lacking) {
+          notEvaluated.push(policy.id);
+          continue;
+        }
         if (compiled.rule(room)) continue;
         violations = violationsFrom(compiled.rule.errors ?? [], room, memo?.describe);
       } catch (cause) {
@@ -113,8 +133,17 @@ export class Evaluator {
         findings.push(finding);
       }
     }
-    return { findings, errors };
+    return notEvaluated.length > 0 ? { findings, errors, notEvaluated } : { findings, errors };
   }
+}
+
+interface Check {
+  compiled: CompiledPolicy;
+  memo?: PolicyMemo;
+  /** Joined fields the policy reads. */
+  joined: string[];
+  /** Its appliesTo reads some of them too (then a room without them cannot even be scoped). */
+  scopeJoins: boolean;
 }
 
 /**
@@ -144,4 +173,8 @@ function bestExemption(candidates: readonly Exemption[] | undefined, now: string
   return candidates.reduce((best, e) =>
     rank(e) > rank(best) || (rank(e) === rank(best) && (e.expires ?? '') > (best.expires ?? '')) ? e : best,
   );
+}
+
+function isObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object';
 }

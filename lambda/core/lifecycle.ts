@@ -61,10 +61,16 @@ export function reconcile(
       });
     }
   }
-  // A policy that failed on a room (rule threw) neither raises nor resolves that room's findings for it.
+  // A policy that failed on a room (rule threw), or could not be evaluated on it (joined facts
+  // missing), neither raises nor resolves that room's findings for it.
   const failedChecks = new Set(
     report.errors.filter((e) => e.policyId && e.roomArn).map((e) => `${e.policyId}\n${e.roomArn}`),
   );
+  for (const inv of inventories) {
+    for (const [policyId, rooms] of inv.notEvaluated ?? []) {
+      for (const arn of rooms) failedChecks.add(`${policyId}\n${arn}`);
+    }
+  }
 
   const findings: Finding[] = [];
   const newFindings: Finding[] = [];

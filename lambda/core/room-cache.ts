@@ -1,4 +1,4 @@
-import { LIST_SUMMARY_FIELDS } from './room-fields.js';
+import { sourceOf } from './room-fields.js';
 import type { RoomDocument } from './types.js';
 
 /** A room document as last fetched with GetRoom. */
@@ -50,14 +50,16 @@ export function planFetches(cache: ReadonlyMap<string, CachedRoom>, options: Fet
 }
 
 /**
- * The cache entry for a document fetched now: its `updateTime`, and only the fields the list does
- * not carry, since every run's list brings those fresh and `resolve` lets them win. Two numbers
- * today instead of the whole room: 50,000 rooms fit in a few megabytes.
+ * The cache entry for a document fetched now: its `updateTime`, and only the fields GetRoom alone
+ * returns (core/room-fields.ts): every run's list brings the summary's fresh and `resolve` lets them
+ * win, and joined or derived facts are made afresh each run (a logging configuration that changes
+ * state must be noticed though no room changed). Two numbers today instead of the whole room: 50,000
+ * rooms fit in a few megabytes.
  */
 export function cachedRoom(doc: RoomDocument, now: string): CachedRoom {
   const rest: RoomDocument = { arn: doc.arn };
   for (const [key, value] of Object.entries(doc)) {
-    if (!LIST_SUMMARY_FIELDS.has(key)) rest[key] = value;
+    if (key !== 'arn' && sourceOf(key) === 'getRoom') rest[key] = value;
   }
   return doc.updateTime
     ? { arn: doc.arn, updateTime: doc.updateTime, fetchedAt: now, doc: rest }

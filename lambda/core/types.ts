@@ -1,3 +1,5 @@
+import type { LoggingConfigurationFact } from './room-facts.js';
+
 /**
  * The contracts of ivschat-auditor (see README and policies/README.md).
  * Everything in lambda/core is pure: no AWS SDK, no clock, no environment.
@@ -9,7 +11,10 @@ export type Severity = (typeof SEVERITIES)[number];
 /** Higher number = more severe. */
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 
-/** A GetRoom response as JSON. Fields the API omits stay absent. */
+/**
+ * A GetRoom response as JSON, plus the joined and derived facts of core/room-fields.ts. Fields the
+ * API omits stay absent.
+ */
 export interface RoomDocument {
   arn: string;
   id?: string;
@@ -18,9 +23,17 @@ export interface RoomDocument {
   updateTime?: string;
   maximumMessageLength?: number;
   maximumMessageRatePerSecond?: number;
-  messageReviewHandler?: { uri?: string; fallbackResult?: string };
+  messageReviewHandler?: {
+    uri?: string;
+    fallbackResult?: string;
+    functionAccountId?: string;
+    functionRegion?: string;
+  };
   loggingConfigurationIdentifiers?: string[];
   tags?: Record<string, string>;
+  loggingConfigurations?: LoggingConfigurationFact[];
+  accountId?: string;
+  region?: string;
   [extra: string]: unknown;
 }
 
@@ -129,6 +142,13 @@ export interface RegionInventory {
    */
   rooms: RoomDocument[];
   evaluation?: { findings: Finding[]; errors: AuditError[] };
+  /**
+   * Policy id → rooms it could not be evaluated on for want of joined facts: their findings for that
+   * policy are neither raised nor resolved, and the report says so once per policy.
+   */
+  notEvaluated?: Map<string, string[]>;
+  /** Why joined facts are missing in this region (the listing's error), for that report error. */
+  factsMissingReason?: string;
   /** ARNs listed but gone before their GetRoom (deleted in between): skipped, not errors. */
   deleted: string[];
   /** ARNs listed but not fetched because the run stopped early. */
@@ -146,5 +166,6 @@ export interface RegionInventory {
   authoritative?: boolean;
   /** Why a room missing from an authoritative listing counts as gone, as its finding says. Default "room deleted". */
   absentReason?: string;
-  calls: { listRooms: number; getRoom: number };
+  /** API calls made; `listLoggingConfigurations` only where some policy reads the joined facts. */
+  calls: { listRooms: number; getRoom: number; listLoggingConfigurations?: number };
 }

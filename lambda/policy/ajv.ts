@@ -9,6 +9,7 @@ import { isLinearPattern, linearRegExp } from './regex.js';
  * Strict schema mode stays on: a misspelt keyword in a rule is a compile error, not a silently ignored check.
  * Every pattern (`pattern`, `patternProperties`, `format: "regex"`) runs on RE2, in time linear in
  * the input, so a policy cannot make an audit hang on a crafted tag value (see regex.ts).
+ * `$data` is on so a rule can compare two fields of a room: `{ "const": { "$data": "/accountId" } }`.
  */
 export function createRuleAjv(): Ajv2020 {
   // Type/required strictness is off: `{ "maximum": 200 }` without `"type": "number"` is a fine rule to write.
@@ -19,6 +20,7 @@ export function createRuleAjv(): Ajv2020 {
     strictTuples: false,
     strictRequired: false,
     allowUnionTypes: true,
+    $data: true,
     code: { regExp: linearRegExp },
   });
   ajvFormats.default(ajv);

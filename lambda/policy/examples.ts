@@ -1,4 +1,5 @@
 import { evaluateRoom } from '../core/evaluate.js';
+import { JOINED_FIELDS } from '../core/room-fields.js';
 import type { CompiledPolicy } from './compile.js';
 
 export interface ExampleFailure {
@@ -33,9 +34,14 @@ export function runExamples(policies: readonly CompiledPolicy[], now: string): E
     const check = (kind: 'pass' | 'fail', index: number) => {
       const room = policy.examples[kind][index];
       if (!room) return;
-      const { findings, errors } = evaluateRoom(room, [compiled], { now });
+      const { findings, errors, notEvaluated } = evaluateRoom(room, [compiled], { now });
       const where = { policyId: policy.id, file, example: `/examples/${kind}/${index}`, arn: room.arn };
-      if (errors.length > 0) {
+      if (notEvaluated) {
+        failures.push({
+          ...where,
+          problem: `not evaluated: the rule reads ${JOINED_FIELDS.join(', ')}, which the example does not have (write it as the audit joins it)`,
+        });
+      } else if (errors.length > 0) {
         failures.push({ ...where, problem: `evaluation failed: ${errors.map((e) => e.message).join('; ')}` });
       } else if (kind === 'pass' && findings.length > 0) {
         failures.push({

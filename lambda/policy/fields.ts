@@ -1,4 +1,4 @@
-import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
+import { GET_ROOM_ONLY_FIELDS, JOINED_FIELDS } from '../core/room-fields.js';
 import type { CompiledPolicy } from './compile.js';
 
 /** Keywords whose sub-schemas apply to the same (root) object. */
@@ -49,13 +49,68 @@ export function fieldsRead(schema: unknown): Set<string> | 'all' {
   return fields;
 }
 
+/**
+ * The top-level fields a `$data` reference anywhere in `schema` reads (`{"$data": "/accountId"}` reads
+ * `accountId`), or `'all'` for a relative or whole-document reference, whose target depends on where
+ * it is used.
+ */
+export function dataFieldsRead(schema: unknown): Set<string> | 'all' {
+  const fields = new Set<string>();
+  let all = false;
+  const walk = (value: unknown) => {
+    if (all || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item);
+      return;
+    }
+    const ref = (value as Record<string, unknown>).$data;
+    if (typeof ref === 'string') {
+      const match = /^\/([^/]+)/.exec(ref);
+      if (match?.[1]) fields.add(match[1].replace(/~1/g, '/').replace(/~0/g, '~'));
+      else all = true;
+    }
+    for (const child of Object.values(value)) walk(child);
+  };
+  walk(schema);
+  return all ? 'all' : fields;
+}
+
+/** Every top-level room field a policy (rule and appliesTo, `$data` included) may read, or `'all'`. */
+export function policyFieldsRead({ policy }: CompiledPolicy): Set<string> | 'all' {
+  return schemasFieldsRead([policy.rule, policy.appliesTo]);
+}
+
+/** The top-level room fields some of `schemas` (undefined ones skipped) may read, or `'all'`. */
+export function schemasFieldsRead(schemas: readonly unknown[]): Set<string> | 'all' {
+  const fields = new Set<string>();
+  for (const schema of schemas) {
+    if (schema === undefined) continue;
+    for (const read of [fieldsRead(schema), dataFieldsRead(schema)]) {
+      if (read === 'all') return 'all';
+      for (const f of read) fields.add(f);
+    }
+  }
+  return fields;
+}
+
 /** True when some policy may read a field only GetRoom returns, so summaries alone are not enough. */
 export function policiesNeedGetRoom(policies: readonly CompiledPolicy[]): boolean {
-  return policies.some(({ policy }) =>
-    [policy.rule, policy.appliesTo].some((schema) => {
-      if (schema === undefined) return false;
-      const read = fieldsRead(schema);
-      return read === 'all' || GET_ROOM_ONLY_FIELDS.some((f) => read.has(f));
-    }),
-  );
+  return policies.some((compiled) => {
+    const read = policyFieldsRead(compiled);
+    return read === 'all' || GET_ROOM_ONLY_FIELDS.some((f) => read.has(f));
+  });
+}
+
+/**
+ * The joined fields (core/room-fields.ts) a policy may read: a room without them cannot be judged by
+ * it. A policy whose reads cannot be told needs them all (never a finding from a missing join).
+ */
+export function joinedFieldsRead(compiled: CompiledPolicy): string[] {
+  const read = policyFieldsRead(compiled);
+  return JOINED_FIELDS.filter((f) => read === 'all' || read.has(f));
+}
+
+/** True when some policy may read `field` (a joined field): then the target's listing is needed. */
+export function policiesNeedJoin(policies: readonly CompiledPolicy[], field: string): boolean {
+  return policies.some((compiled) => joinedFieldsRead(compiled).includes(field));
 }

@@ -303,7 +303,7 @@ describe('targetCredentials', () => {
         code: 'AccessDeniedException',
         message:
           `role ivschat-auditor-member in ${MEMBER_A} may not call ivschat:ListRooms in eu-west-1: ` +
-          'AccessDeniedException — update the IvsChatAuditorMember stack there (it grants ivschat:ListRooms and ivschat:GetRoom)',
+          'AccessDeniedException — update the IvsChatAuditorMember stack there (it grants ivschat:ListRooms, ivschat:GetRoom and ivschat:ListLoggingConfigurations)',
       },
     });
     expect(b).toEqual({ rooms: ['b-room'] });

@@ -23,11 +23,23 @@ const rooms: RoomDocument[] = [
   compliantRoom({ name: 'length-200', maximumMessageLength: 200 }, 'Len200'),
   compliantRoom({ name: 'length-201', maximumMessageLength: 201 }, 'Len201'),
   compliantRoom(
-    { name: 'deny', messageReviewHandler: { uri: 'arn:aws:lambda:x', fallbackResult: 'DENY' } },
+    {
+      name: 'deny',
+      messageReviewHandler: {
+        uri: 'arn:aws:lambda:us-east-1:123456789012:function:r',
+        fallbackResult: 'DENY',
+      },
+    },
     'Deny',
   ),
   compliantRoom(
-    { name: 'allow', messageReviewHandler: { uri: 'arn:aws:lambda:x', fallbackResult: 'ALLOW' } },
+    {
+      name: 'allow',
+      messageReviewHandler: {
+        uri: 'arn:aws:lambda:us-east-1:123456789012:function:r',
+        fallbackResult: 'ALLOW',
+      },
+    },
     'Allow',
   ),
   compliantRoom({ name: 'no-logging', loggingConfigurationIdentifiers: [] }, 'NoLog'),
@@ -38,7 +50,7 @@ describe('ivschat-audit audit --input', () => {
     const { code, stdout } = await cli('audit', '--input', roomsFile(rooms), '--format', 'json');
     expect(code).toBe(1);
     const report = JSON.parse(stdout) as Report;
-    expect(report).toMatchObject({ roomsAudited: 5, policiesEvaluated: 5, complete: true, errors: [] });
+    expect(report).toMatchObject({ roomsAudited: 5, policiesEvaluated: 7, complete: true, errors: [] });
     const flagged = report.findings.map((f: Finding) => [f.roomName, f.policyId, f.actual]);
     expect(flagged).toEqual(
       expect.arrayContaining([
@@ -88,7 +100,7 @@ describe('ivschat-audit audit --input', () => {
     expect(sarif.runs[0].tool.driver.version).toBe(
       JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
     );
-    expect(sarif.runs[0].tool.driver.rules).toHaveLength(5);
+    expect(sarif.runs[0].tool.driver.rules).toHaveLength(7);
     expect(sarif.runs[0].results).toHaveLength(3);
     expect(JSON.stringify(sarif.runs[0].results)).toContain(rooms[1]?.arn);
   });

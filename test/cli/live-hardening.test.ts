@@ -260,7 +260,7 @@ describe('usability', () => {
     const cwd = join(dir, 'elsewhere');
     mkdirSync(cwd, { recursive: true });
     const check = await cliWith(['policies', 'check'], { cwd });
-    expect(check.stdout).toMatch(/^5 policies OK: /);
+    expect(check.stdout).toMatch(/^7 policies OK: /);
     const help = await cliWith(['policies', 'check', '--help'], { cwd });
     expect(help.stdout.replace(/\s+/g, ' ')).toContain('the bundled policies');
   });

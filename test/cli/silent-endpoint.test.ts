@@ -49,6 +49,7 @@ describe('audit against a silent endpoint, without --timeout', () => {
       expect(report.errors.map((e) => `${e.operation}: ${e.code} ${e.message}`)).toEqual([
         `GetCallerIdentity: NoResponseError no response: 2 attempts timed out (up to 5 s each) (calling ${endpoint})`,
         `ListRooms: NoResponseError no response: 2 attempts timed out (up to 5 s each) (calling ${endpoint})`,
+        `ListLoggingConfigurations: NoResponseError no response: 2 attempts timed out (up to 5 s each) (calling ${endpoint})`,
       ]);
     },
     2 * BOUND_MS,

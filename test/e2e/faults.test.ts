@@ -84,6 +84,11 @@ describe('injected faults, through the real handler', () => {
     expect(second.summary.complete).toBe(false);
     expect(report(second).errors).toEqual([
       expect.objectContaining({ region: 'eu-west-1', operation: 'ListRooms', code: 'AccessDeniedException' }),
+      expect.objectContaining({
+        region: 'eu-west-1',
+        operation: 'ListLoggingConfigurations',
+        code: 'AccessDeniedException',
+      }),
     ]);
     expect(report(second).roomsAudited).toBe(3); // us-east-1 only
     expect(second.summary.newFindings).toBe(0);
@@ -103,7 +108,7 @@ describe('injected faults, through the real handler', () => {
     const { summary } = await audit();
 
     expect(summary.complete).toBe(false);
-    expect(summary.errors).toBe(1);
+    expect(summary.errors).toBe(2); // ListRooms and ListLoggingConfigurations, both denied
     const [alert] = publishedSince(stack.aws, before);
     expect(alert?.subject).toMatch(/, audit incomplete$/);
     expect(alert?.email).toContain('WARNING: the audit was INCOMPLETE');

@@ -158,7 +158,20 @@ export async function updateRoom(
   }
 }
 
-/** `count` generated rooms, deterministic ids; every third one breaks message-length-max. */
+/** The ACTIVE logging configuration every generated room logs to; seed it with the rooms. */
+export function generatedLogging(region: string) {
+  return {
+    arn: `arn:aws:ivschat:${region}:${ACCOUNT_ID}:logging-configuration/Lg0001`,
+    name: 'e2e-logs',
+    state: 'ACTIVE',
+    destinationConfiguration: { s3: { bucketName: 'e2e-chat-logs' } },
+  };
+}
+
+/**
+ * `count` generated rooms, deterministic ids; every third one breaks message-length-max. They log to
+ * `generatedLogging(region)`, which the caller seeds (without it they break logging-active too).
+ */
 export function generatedRooms(region: string, count: number, prefix = 'gen'): SeedRoom[] {
   return Array.from({ length: count }, (_, i) => {
     const n = String(i).padStart(4, '0');

@@ -84,7 +84,7 @@ describe('the real handler over the seeded rooms', () => {
 
   it('carries room, region, actual and required value in the email body', () => {
     expect(alert.subject).toMatch(
-      /^\[ivschat-auditor\] 39 new \(10 high, 22 medium, 7 low\) in 000000000000$/,
+      /^\[ivschat-auditor\] 41 new \(12 high, 22 medium, 7 low\) in 000000000000$/,
     );
     const length = emailBlock(alert.email, 'eurovision-watch-party', 'message-length-max');
     expect(length).toContain('ARN:        arn:aws:ivschat:eu-west-1:000000000000:room/ZoVsbZZXvAAW');
@@ -111,7 +111,7 @@ describe('the real handler over the seeded rooms', () => {
 
   it('renders the Slack notification with the room data escaped', () => {
     const { title, description } = alert.slack.content;
-    expect(title).toContain('IVS Chat: 39 new (10 high, 22 medium, 7 low) in 000000000000');
+    expect(title).toContain('IVS Chat: 41 new (12 high, 22 medium, 7 low) in 000000000000');
     expect(description).toContain(
       '• `eurovision-watch-party` (eu-west-1): maximumMessageLength is 350; must be ≤ 200',
     );

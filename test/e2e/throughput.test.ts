@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { auditAccount } from '../../lambda/audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import {
+  generatedLogging,
   generatedRooms,
   opStats,
   POLICIES_DIR,
@@ -27,6 +28,7 @@ afterEach(async () => {
 describe('audit throughput within the IVS Chat quota', () => {
   it('audits 200 rooms with zero failed calls (quota ×10 = 50 TPS, budget ×10 = 40 TPS)', async () => {
     stack = await startStack({ quotas: { enabled: true, scale: 10 } });
+    stack.aws.seedLoggingConfigurations(REGION, [generatedLogging(REGION)]);
     stack.aws.seedRooms(REGION, generatedRooms(REGION, 200));
 
     const run = await auditAccount({
@@ -55,6 +57,7 @@ describe('audit throughput within the IVS Chat quota', () => {
 
   it('audits 30 rooms at the real 5 TPS quota through the handler (budget 4 TPS)', async () => {
     stack = await startStack({ quotas: { enabled: true, scale: 1 } });
+    stack.aws.seedLoggingConfigurations(REGION, [generatedLogging(REGION)]);
     stack.aws.seedRooms(REGION, generatedRooms(REGION, 30));
     const audit = stackAudit(stack, {
       table: await stack.freshTable(),

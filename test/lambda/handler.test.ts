@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { GetRoomCommand, IvschatClient, ListRoomsCommand, type RoomSummary } from '@aws-sdk/client-ivschat';
+import {
+  GetRoomCommand,
+  IvschatClient,
+  ListLoggingConfigurationsCommand,
+  ListRoomsCommand,
+  type RoomSummary,
+} from '@aws-sdk/client-ivschat';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -36,8 +42,24 @@ function handlerWith(env: Record<string, string | undefined>) {
   });
 }
 
-/** ListRooms answers the summaries; GetRoom answers each full document by ARN. */
-function serveRooms(rooms: RoomDocument[]) {
+/**
+ * ListRooms answers the summaries; GetRoom answers each full document by ARN; ListLoggingConfigurations
+ * answers the configurations the rooms' joined facts describe (ACTIVE in the fixture).
+ */
+function serveRooms(documents: RoomDocument[]) {
+  const rooms = documents.map(({ loggingConfigurations: _c, ...apiFields }) => apiFields as RoomDocument);
+  const configurations = new Map(
+    documents.flatMap((r) => r.loggingConfigurations ?? []).map((c) => [c.arn, c]),
+  );
+  ivschat.on(ListLoggingConfigurationsCommand).resolves({
+    loggingConfigurations: [...configurations.values()].map((c) => ({
+      arn: c.arn,
+      id: c.id,
+      name: c.name,
+      state: c.state as 'ACTIVE',
+      destinationConfiguration: { s3: { bucketName: c.destination ?? 'chat-logs' } },
+    })),
+  });
   ivschat.on(ListRoomsCommand).resolves({
     rooms: rooms.map(({ maximumMessageLength: _l, maximumMessageRatePerSecond: _r, ...summary }) => ({
       ...summary,

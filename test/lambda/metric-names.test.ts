@@ -7,6 +7,7 @@ import {
   GetRoomCommand,
   type GetRoomCommandOutput,
   IvschatClient,
+  ListLoggingConfigurationsCommand,
   ListRoomsCommand,
 } from '@aws-sdk/client-ivschat';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -40,6 +41,7 @@ async function printedByOneRun(auditorName: string): Promise<string> {
   ivschat.on(ListRoomsCommand).resolves({
     rooms: [{ arn: room.arn, id: room.id, name: room.name, updateTime: new Date(String(room.updateTime)) }],
   });
+  ivschat.on(ListLoggingConfigurationsCommand).resolves({ loggingConfigurations: [] });
   ivschat.on(GetRoomCommand).resolves({
     ...room,
     createTime: new Date(String(room.createTime)),

@@ -23,7 +23,7 @@ describe('ivschat-audit policies check', () => {
   it('accepts the starter policies', async () => {
     const { code, stdout } = await cli('policies', 'check', dir);
     expect(code).toBe(0);
-    expect(stdout).toContain('5 policies OK');
+    expect(stdout).toContain('7 policies OK');
   });
 
   it('rejects invalid JSON, naming the file and the line', async () => {
@@ -181,7 +181,7 @@ describe('ivschat-audit policies test', () => {
   it('runs every example of the starter policies', async () => {
     const { code, stdout } = await cli('policies', 'test', dir);
     expect(code).toBe(0);
-    expect(stdout).toContain('examples: 21 passed, 0 failed');
+    expect(stdout).toContain('examples: 31 passed, 0 failed');
   });
 
   it('fails when an example contradicts its rule, naming the policy and the example', async () => {
@@ -197,7 +197,23 @@ describe('ivschat-audit policies test', () => {
     expect(stdout).toMatch(
       /message-length-max\.json \/examples\/pass\/2 \(arn:aws:ivschat:us-east-1:123456789012:room\/TooLong00001\): expected to pass, but: maximumMessageLength is 500; must be ≤ 200/,
     );
-    expect(stdout).toContain('examples: 21 passed, 1 failed');
+    expect(stdout).toContain('examples: 31 passed, 1 failed');
+  });
+
+  it('fails an example without the joined facts its rule reads, saying it was not evaluated', async () => {
+    edit('logging-active.json', (p) => {
+      (p.examples as { fail: unknown[] }).fail.push({
+        arn: 'arn:aws:ivschat:us-east-1:123456789012:room/NoJoin000001',
+        loggingConfigurationIdentifiers: [
+          'arn:aws:ivschat:us-east-1:123456789012:logging-configuration/LcGone000001',
+        ],
+      });
+    });
+    const { code, stdout } = await cli('policies', 'test', dir);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      /logging-active\.json \/examples\/fail\/2 \(arn:aws:ivschat:us-east-1:123456789012:room\/NoJoin000001\): not evaluated: the rule reads loggingConfigurations/,
+    );
   });
 
   it('fails when a fail example is accepted by the rule', async () => {

@@ -13,10 +13,11 @@ const policies = [...readme.matchAll(/```json\n([\s\S]*?)```/g)]
   .map((text) => ({ file: `policies/${JSON.parse(text).id}.json`, text }));
 
 describe('policies/README.md worked examples', () => {
-  it('has two worked examples', () => {
+  it('has three worked examples', () => {
     expect(policies.map((p) => p.file)).toEqual([
       'policies/prod-review-deny.json',
       'policies/eu-rate-cap.json',
+      'policies/logging-approved-destinations.json',
     ]);
   });
 
@@ -48,5 +49,18 @@ describe('policies/README.md worked examples', () => {
     const after = evaluateRoom(legacy, eu, { now: '2027-04-01T00:00:00.000Z' }).findings[0];
     expect(after?.status).toBe('new');
     expect(after?.message).toMatch(/\(exemption expired 2027-03-31\)$/);
+  });
+
+  it('reports a logging destination outside the approved archive as the README says', () => {
+    const compiled = compilePolicies(policies, policySchema);
+    const approved = compiled.filter((c) => c.policy.id === 'logging-approved-destinations');
+    const room = approved[0]?.policy.examples.fail[0];
+    if (!room) throw new Error('the example room is missing');
+    const messages = evaluateRoom(room, approved, { now: '2026-11-25T00:00:00.000Z' }).findings.map(
+      (f) => f.message,
+    );
+    expect(messages).toContain(
+      'loggingConfigurations.0.destinationType is "cloudWatchLogs"; must be one of "s3"',
+    );
   });
 });

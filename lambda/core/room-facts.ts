@@ -1,0 +1,77 @@
+import { parseRoomArn } from './arn.js';
+import { JOINED_FIELDS } from './room-fields.js';
+import type { RoomDocument } from './types.js';
+
+/** IVS Chat logging destinations (the API's DestinationConfiguration union). */
+export type LoggingDestinationType = 's3' | 'cloudWatchLogs' | 'firehose';
+
+/**
+ * A logging configuration as joined into a room (`loggingConfigurations`): the API's summary cut to
+ * what a policy checks. `destination` is the bucket, log group or delivery stream name. A room
+ * pointing at a configuration that does not exist gets `{ arn, state: "NOT_FOUND" }`.
+ */
+export interface LoggingConfigurationFact {
+  arn: string;
+  id?: string;
+  name?: string;
+  state: string;
+  destinationType?: LoggingDestinationType;
+  destination?: string;
+}
+
+export const NOT_FOUND = 'NOT_FOUND';
+
+/**
+ * The room with `loggingConfigurations` joined from its target's configurations, one entry per
+ * identifier in the room's order. A new object: the document passed in (the one the room cache
+ * keeps) is left as it was, so joined facts are never cached and are joined afresh every run.
+ */
+export function joinLoggingConfigurations(
+  room: RoomDocument,
+  configurations: ReadonlyMap<string, LoggingConfigurationFact>,
+): RoomDocument {
+  const ids = Array.isArray(room.loggingConfigurationIdentifiers) ? room.loggingConfigurationIdentifiers : [];
+  const loggingConfigurations = ids.map(
+    (arn) => configurations.get(arn) ?? { arn: String(arn), state: NOT_FOUND },
+  );
+  return { ...room, loggingConfigurations };
+}
+
+/** The joined fields `room` lacks: policies reading them cannot be evaluated on it. */
+export function missingJoinedFacts(room: RoomDocument): string[] {
+  return JOINED_FIELDS.filter((field) => !Object.hasOwn(room, field));
+}
+
+const LAMBDA_ARN = /^arn:[a-z-]+:lambda:([a-z0-9-]+):(\d{12}):function:[^:]+(?::[^:]+)?$/;
+
+/**
+ * The room with its derived facts: `accountId` and `region` from the room ARN (else `fallback`, for
+ * hand-written rooms whose ARN is not a real one), and `messageReviewHandler.functionAccountId` /
+ * `functionRegion` from a handler URI that is a Lambda function ARN. Derived from the document itself,
+ * so a value written into the document cannot disagree with its ARN. A new object when anything is set.
+ */
+export function withDerivedFacts(
+  room: RoomDocument,
+  fallback: { accountId?: string; region?: string } = {},
+): RoomDocument {
+  if (room === null || typeof room !== 'object') return room;
+  const parts = parseRoomArn(room.arn);
+  const accountId = parts?.accountId || fallback.accountId;
+  const region = parts?.region || fallback.region;
+  const out: RoomDocument = { ...room };
+  if (accountId) out.accountId = accountId;
+  if (region) out.region = region;
+  const handler = room.messageReviewHandler;
+  if (handler !== null && typeof handler === 'object' && typeof handler.uri === 'string') {
+    const match = LAMBDA_ARN.exec(handler.uri);
+    const derived: Record<string, unknown> = { ...handler };
+    delete derived.functionAccountId;
+    delete derived.functionRegion;
+    if (match) {
+      derived.functionRegion = match[1];
+      derived.functionAccountId = match[2];
+    }
+    out.messageReviewHandler = derived;
+  }
+  return out;
+}
