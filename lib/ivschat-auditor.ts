@@ -18,7 +18,12 @@ import { isOrganization } from '../lambda/settings.js';
 import { AuditorAlerts, type SlackChannelProps } from './auditor/alerts.js';
 import { AuditEngine } from './auditor/engine.js';
 import { AuditorMonitoring } from './auditor/monitoring.js';
-import { CHAT_ROOM_READ_REASON, chatRoomReadNagIds } from './auditor/permissions.js';
+import {
+  CHAT_LOGGING_READ_REASON,
+  CHAT_ROOM_READ_REASON,
+  chatLoggingReadNagIds,
+  chatRoomReadNagIds,
+} from './auditor/permissions.js';
 import { createStateTable } from './auditor/state.js';
 import { type AuditorConfig, type ContextKey, readConfig, scheduleIntervalSeconds } from './config.js';
 
@@ -216,6 +221,7 @@ function acknowledgeNagFindings(
   const policy = engine.role.node.tryFindChild('DefaultPolicy') ?? engine.role;
   Validations.of(policy).acknowledge(
     ...chatRoomReadNagIds(regions).map((id) => ({ id, reason: CHAT_ROOM_READ_REASON })),
+    ...chatLoggingReadNagIds(regions).map((id) => ({ id, reason: CHAT_LOGGING_READ_REASON })),
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

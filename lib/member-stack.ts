@@ -3,7 +3,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { SETTINGS } from '../lambda/settings.js';
 import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
-import { ANY_REGION, chatRoomReadNagIds, chatRoomReadStatement } from './auditor/permissions.js';
+import {
+  ANY_REGION,
+  CHAT_LOGGING_READ_REASON,
+  chatLoggingReadNagIds,
+  chatLoggingReadStatement,
+  chatRoomReadNagIds,
+  chatRoomReadStatement,
+} from './auditor/permissions.js';
 
 export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
 
@@ -57,6 +64,7 @@ export class IvsChatAuditorMemberStack extends Stack {
     // The same grant as the auditor function's own, over every region of this account: the member
     // stack does not know which regions the auditor visits.
     this.role.addToPrincipalPolicy(chatRoomReadStatement([ANY_REGION]));
+    this.role.addToPrincipalPolicy(chatLoggingReadStatement([ANY_REGION]));
     const policy = this.role.node.tryFindChild('DefaultPolicy') ?? this.role;
     Validations.of(policy).acknowledge(
       ...chatRoomReadNagIds([ANY_REGION]).map((id) => ({
@@ -64,6 +72,7 @@ export class IvsChatAuditorMemberStack extends Stack {
         reason:
           'The audit lists and reads every chat room of the account in every audited region; room ids are not known in advance.',
       })),
+      ...chatLoggingReadNagIds([ANY_REGION]).map((id) => ({ id, reason: CHAT_LOGGING_READ_REASON })),
     );
   }
 }

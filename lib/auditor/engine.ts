@@ -30,7 +30,7 @@ import { isOrganization, type LIBRARY_ENV, WIRING_ENV } from '../../lambda/setti
 import { type AuditorConfig, settingsEnvironment } from '../config.js';
 import { FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from '../function-runtime.js';
 import type { AuditorAlerts } from './alerts.js';
-import { chatRoomReadStatement } from './permissions.js';
+import { chatLoggingReadStatement, chatRoomReadStatement } from './permissions.js';
 import { STATE_TABLE_ACTIONS } from './state.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -111,6 +111,7 @@ export class AuditEngine {
     this.function = auditFunction(scope, this.role, this.logGroup, props);
 
     this.role.addToPrincipalPolicy(chatRoomReadStatement(props.regions));
+    this.role.addToPrincipalPolicy(chatLoggingReadStatement(props.regions));
     for (const statement of memberAccessStatements(config)) this.role.addToPrincipalPolicy(statement);
     props.alerts.grantPublish(this.role);
     props.table.grant(this.role, ...STATE_TABLE_ACTIONS);

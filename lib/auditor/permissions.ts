@@ -38,6 +38,40 @@ export function chatRoomReadNagIds(regions: readonly string[]): string[] {
   });
 }
 
+/**
+ * The logging configurations joined into each room (policy `logging-active`): one listing per target.
+ * Scoped like the rooms, to `logging-configuration/*` of the account and region.
+ */
+export function chatLoggingReadStatement(
+  regions: readonly string[],
+  account: string = Aws.ACCOUNT_ID,
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ListChatLoggingConfigurations',
+    actions: ['ivschat:ListLoggingConfigurations'],
+    resources: regions.map((region) =>
+      Arn.format({
+        partition: Aws.PARTITION,
+        service: 'ivschat',
+        region,
+        account,
+        resource: 'logging-configuration',
+        resourceName: '*',
+      }),
+    ),
+  });
+}
+
+export function chatLoggingReadNagIds(regions: readonly string[]): string[] {
+  return regions.map((region) => {
+    const shown = Token.isUnresolved(region) ? '<AWS::Region>' : region;
+    return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivschat:${shown}:<AWS::AccountId>:logging-configuration/*]`;
+  });
+}
+
+export const CHAT_LOGGING_READ_REASON =
+  'The audit lists every logging configuration of the region once (logging-configuration/*) to join them into the rooms.';
+
 export const CHAT_ROOM_READ_REASON =
   'The audit lists and reads every chat room of the region (room/*); room ids are not known in advance.';
 

@@ -127,6 +127,7 @@ describe('Construct: IvsChatAuditor', () => {
       [
         'ivschat:ListRooms',
         'ivschat:GetRoom',
+        'ivschat:ListLoggingConfigurations',
         'sns:Publish',
         'kms:GenerateDataKey',
         'kms:Decrypt',

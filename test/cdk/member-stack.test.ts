@@ -113,7 +113,7 @@ describe('Stack: IvsChatAuditorMember', () => {
     expect(trust?.Condition).not.toHaveProperty('StringEquals');
   });
 
-  it('may only list and read chat rooms of its own account, ListRooms included (no "*")', () => {
+  it('may only list and read chat rooms and logging configurations of its own account (no "*")', () => {
     const { member } = synthBoth({ auditorAccountId: '123456789012' });
     const [policy] = Object.values(member.findResources('AWS::IAM::Policy'));
     const statements = policy?.Properties.PolicyDocument.Statement as Statement[];
@@ -126,6 +126,23 @@ describe('Stack: IvsChatAuditorMember', () => {
           'Fn::Join': [
             '',
             ['arn:', { Ref: 'AWS::Partition' }, ':ivschat:*:', { Ref: 'AWS::AccountId' }, ':room/*'],
+          ],
+        },
+      },
+      {
+        Sid: 'ListChatLoggingConfigurations',
+        Effect: 'Allow',
+        Action: 'ivschat:ListLoggingConfigurations',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':ivschat:*:',
+              { Ref: 'AWS::AccountId' },
+              ':logging-configuration/*',
+            ],
           ],
         },
       },
