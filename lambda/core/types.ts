@@ -44,6 +44,15 @@ export interface PolicyFile {
   regions?: string[];
   exemptions?: Exemption[];
   examples: { pass: RoomDocument[]; fail: RoomDocument[] };
+  /** How to fix a violating room with UpdateRoom; proven on the fail examples when the set loads. */
+  fix?: PolicyFix;
+}
+
+export interface PolicyFix {
+  /** UpdateRoom fields (`messageReviewHandler.<field>` for one handler field) → the value to set. */
+  set: Record<string, unknown>;
+  /** The deployed auditor may apply this fix on its own (opt-in, within the guards). */
+  auto?: boolean;
 }
 
 export type FindingStatus = 'new' | 'open' | 'resolved' | 'exempt';
