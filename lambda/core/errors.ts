@@ -56,3 +56,9 @@ export class PatternError extends AuditorError {
     this.reason = reason;
   }
 }
+
+/** A room remediation was about to read or write no longer exists (ResourceNotFoundException). */
+export class RoomGoneError extends AuditorError {}
+
+/** An IVS Chat call of remediation failed; the message names the operation, code and endpoint. */
+export class RemediationCallError extends AuditorError {}

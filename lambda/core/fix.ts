@@ -14,7 +14,7 @@ export const FIX_FIELDS = [
 ] as const;
 export type FixField = (typeof FIX_FIELDS)[number];
 
-/** Field → value; an undefined value means the field is absent (no review handler). */
+/** Field → value; null (or undefined) means the field is absent, e.g. no review handler. */
 export type FieldValues = Readonly<Partial<Record<FixField, unknown>>>;
 
 const HANDLER = 'messageReviewHandler.';
@@ -23,13 +23,13 @@ export function isFixField(name: string): name is FixField {
   return (FIX_FIELDS as readonly string[]).includes(name);
 }
 
-/** The value of one fix field in a room document; undefined when absent. */
+/** The value of one fix field in a room document; null when absent (so it survives JSON). */
 export function fieldValue(room: RoomDocument, field: FixField): unknown {
   if (field.startsWith(HANDLER)) {
     const handler = room.messageReviewHandler as Record<string, unknown> | undefined;
-    return handler?.[field.slice(HANDLER.length)];
+    return handler?.[field.slice(HANDLER.length)] ?? null;
   }
-  return room[field];
+  return room[field] ?? null;
 }
 
 /** The current values of `fields` in a room, as a change records them before it writes. */
@@ -50,7 +50,7 @@ export function holdsValues(room: RoomDocument, values: FieldValues): boolean {
 }
 
 export function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 /**
@@ -86,9 +86,9 @@ export function updateRoomFields(room: RoomDocument, values: FieldValues): Recor
     if (field.startsWith(HANDLER)) {
       handler ??= { ...(room.messageReviewHandler ?? {}) };
       const key = field.slice(HANDLER.length);
-      if (value === undefined) delete handler[key];
+      if (value === undefined || value === null) delete handler[key];
       else handler[key] = value;
-    } else if (value !== undefined) {
+    } else if (value !== undefined && value !== null) {
       input[field] = value;
     }
   }
