@@ -150,6 +150,9 @@ async function undo(id: string, flags: RemediateFlags, io: RemediateIo, clock: (
     io.stderr(`change ${id} was already undone by ${undone.changeId} at ${undone.time}; nothing changed\n`);
     return EXIT.findings;
   }
+  // The room as this tool last left it: the change itself, or a later change or undo.
+  const latest =
+    entries.filter((e) => e.roomArn === applied.roomArn && e.outcome === 'applied').at(-1) ?? applied;
   const live = liveSettings({ ...flags, region: [applied.region] }, io.env);
   io.stdout(
     stripControl(
@@ -161,7 +164,7 @@ async function undo(id: string, flags: RemediateFlags, io: RemediateIo, clock: (
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, async (signal) => {
     const undoId = changeId(clock().toISOString(), applied.roomArn, `undo:${id}`);
     return withExecutor(live, flags.writeBudget, trail, clock, signal, (executor) =>
-      undoChange(applied, undoId, executor),
+      undoChange(applied, undoId, executor, latest),
     );
   });
   printEntries([result], io);

@@ -78,13 +78,15 @@ export async function applyPlan(
 }
 
 /**
- * Restores what an applied change wrote, under the same re-read guard: only if the room is as that
- * change left it (same updateTime, same values).
+ * Restores what an applied change wrote, under the same re-read guard: only if the room still has
+ * the values the change wrote and is as the trail's latest applied entry for it left it (`latest`:
+ * that change itself, or a later change or undo of this tool; so changes undo newest first).
  */
 export async function undoChange(
   applied: TrailEntry,
   undoId: string,
   options: Omit<ExecutorOptions, 'policies'>,
+  latest: TrailEntry = applied,
 ): Promise<TrailEntry> {
   const reverse: PlannedChange = {
     changeId: undoId,
@@ -98,9 +100,9 @@ export async function undoChange(
   };
   return write(
     reverse,
-    applied.updateTimeAfter,
+    latest.updateTimeAfter,
     options,
-    { kind: 'undo', undoOf: applied.changeId, since: `change ${applied.changeId}` },
+    { kind: 'undo', undoOf: applied.changeId, since: `change ${latest.changeId}` },
     (room) =>
       holdsValues(room, applied.after) ? undefined : 'the room no longer has the values the change wrote',
   );
