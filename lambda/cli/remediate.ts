@@ -72,7 +72,8 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
   let plan: RemediationPlan;
   let regions: string[];
   if (flags.apply && flags.plan) {
-    plan = await readPlanFile(flags.plan);
+    const saved = await readPlanFile(flags.plan);
+    plan = policyIds ? { ...saved, changes: saved.changes.filter((c) => policyIds.has(c.policyId)) } : saved;
     regions = [...new Set(plan.changes.map((c) => c.region))];
     io.stderr(`applying the plan saved in ${flags.plan} (planned ${plan.plannedAt})\n`);
   } else {
@@ -119,7 +120,8 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
   const live = liveSettings({ ...flags, region: regions }, io.env);
   const trail = new FileTrail(flags.trail);
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, async (signal) => {
-    return withExecutor(live, flags.writeBudget, trail, clock, signal, (executor) =>
+    const accounts = [...new Set(plan.changes.map((c) => c.accountId))];
+    return withExecutor(live, flags.writeBudget, trail, clock, signal, accounts, (executor) =>
       applyPlan(plan, guards, { ...executor, policies }),
     );
   });
@@ -163,7 +165,7 @@ async function undo(id: string, flags: RemediateFlags, io: RemediateIo, clock: (
   for (const line of fieldLines(applied.after, applied.before)) io.stdout(`  ${line}\n`);
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, async (signal) => {
     const undoId = changeId(clock().toISOString(), applied.roomArn, `undo:${id}`);
-    return withExecutor(live, flags.writeBudget, trail, clock, signal, (executor) =>
+    return withExecutor(live, flags.writeBudget, trail, clock, signal, [applied.accountId], (executor) =>
       undoChange(applied, undoId, executor, latest),
     );
   });
@@ -180,9 +182,20 @@ async function withExecutor<T>(
   trail: FileTrail,
   clock: () => Date,
   signal: AbortSignal,
+  /** The accounts the changes are for. */
+  accounts: readonly string[],
   use: (executor: Omit<ExecutorOptions, 'policies'>) => Promise<T>,
 ): Promise<T> {
   const actor = await callerArn(live.regions[0] ?? 'us-east-1', live.connection, signal);
+  // The CLI writes with one set of credentials: a change planned for another account is not theirs to make.
+  const account = actor.split(':')[4];
+  const foreign = accounts.find((id) => id !== account);
+  if (foreign) {
+    throw new ConfigError(
+      '--plan',
+      `a change is planned for account ${foreign}, but the credentials are of account ${account}; nothing was changed`,
+    );
+  }
   const clients = new Map<string, IvschatClient>();
   const budgets = new Map<string, RateLimiter>();
   const client = (region: string) =>

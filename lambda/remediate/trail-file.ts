@@ -1,5 +1,5 @@
 import { appendFile, readFile } from 'node:fs/promises';
-import { InputError } from '../core/errors.js';
+import { InputError, TrailWriteError } from '../core/errors.js';
 import type { Trail, TrailEntry } from './trail.js';
 
 /** The CLI's default audit trail, in the working directory. */
@@ -27,7 +27,15 @@ export class FileTrail implements Trail {
   constructor(readonly path: string) {}
 
   async append(entry: TrailEntry): Promise<void> {
-    await appendFile(this.path, `${JSON.stringify(entry)}\n`, 'utf8');
+    try {
+      await appendFile(this.path, `${JSON.stringify(entry)}\n`, 'utf8');
+    } catch (cause) {
+      // The change may be made already: the user must learn it is not recorded, and of which room.
+      throw new TrailWriteError(
+        `--trail ${this.path}: cannot record ${entry.outcome} change ${entry.changeId} of ${entry.roomArn} (${(cause as NodeJS.ErrnoException).code ?? cause}); nothing more is changed`,
+        { cause },
+      );
+    }
   }
 
   async entries(): Promise<TrailEntry[]> {

@@ -316,6 +316,23 @@ describe('ivschat-audit remediate: bad input exits 2 naming the flag or file', (
     expect(stderr).toContain(`--plan ${plan} /changes/0/accountId: not a string`);
   });
 
+  it("refuses a saved plan for another account than the credentials' own, writing nothing", async () => {
+    const [room] = seed(1);
+    const plan = join(dir, 'plan.json');
+    await remediate('--plan', plan);
+    const saved = JSON.parse(readFileSync(plan, 'utf8'));
+    const foreign = (room?.arn ?? '').replace('000000000000', '111111111111');
+    saved.changes[0] = { ...saved.changes[0], accountId: '111111111111', roomArn: foreign };
+    writeFileSync(plan, JSON.stringify(saved));
+    const { code, stderr } = await remediate('--apply', '--plan', plan);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      '--plan: a change is planned for account 111111111111, but the credentials are of account 000000000000',
+    );
+    expect(updateRoomCalls()).toBe(0);
+    expect(trail()).toEqual([]);
+  });
+
   it('refuses a trail line that is not an entry, naming the file and the line', async () => {
     writeFileSync(trailFile(), '{"changeId":"chg-0123456789ab"}\n');
     const { code, stderr } = await remediate('--undo', 'chg-0123456789ab');
