@@ -27,6 +27,7 @@ import { offlineInventory } from './offline.js';
 import { checkFilePaths, writablePath } from './paths.js';
 import { addPoliciesDiff } from './policies-diff-command.js';
 import { defaultPoliciesDir } from './policies-dir.js';
+import { registerRemediate } from './remediate.js';
 import { writeReport } from './report-output.js';
 import { runLive } from './run-bound.js';
 
@@ -195,6 +196,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(async (flags: ExportFlags) => {
       exitCode = await exportCommand(flags, io);
     });
+
+  registerRemediate(
+    program,
+    io,
+    policiesDefault,
+    {
+      apiBudgetHelp: API_BUDGET_HELP,
+      apiBudget: apiBudgetArgument,
+      defaultApiBudget: SETTINGS.apiBudgetTps.default,
+      defaultTimeout: DEFAULT_TIMEOUT_SECONDS,
+    },
+    (code) => {
+      exitCode = code;
+    },
+  );
 
   const policies = program.command('policies').description('validate and test policy files');
   policies

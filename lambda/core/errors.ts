@@ -56,3 +56,12 @@ export class PatternError extends AuditorError {
     this.reason = reason;
   }
 }
+
+/** A room remediation was about to read or write no longer exists (ResourceNotFoundException). */
+export class RoomGoneError extends AuditorError {}
+
+/** An IVS Chat call of remediation failed; the message names the operation, code and endpoint. */
+export class RemediationCallError extends AuditorError {}
+
+/** The remediation trail could not be written: the run stops, since an unrecorded change cannot be undone. */
+export class TrailWriteError extends AuditorError {}

@@ -59,6 +59,15 @@ export interface PolicyFile {
   /** The pull-request preview's guard (`policies diff`): more newly failing findings than this fail it. */
   rollout?: { maxNewFindings?: number };
   examples: { pass: RoomDocument[]; fail: RoomDocument[] };
+  /** How to fix a violating room with UpdateRoom; proven on the fail examples when the set loads. */
+  fix?: PolicyFix;
+}
+
+export interface PolicyFix {
+  /** UpdateRoom fields (`messageReviewHandler.<field>` for one handler field) → the value to set. */
+  set: Record<string, unknown>;
+  /** The deployed auditor may apply this fix on its own (opt-in, within the guards). */
+  auto?: boolean;
 }
 
 export type FindingStatus = 'new' | 'open' | 'resolved' | 'exempt';

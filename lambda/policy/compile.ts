@@ -1,8 +1,10 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PolicyError, PolicySetError } from '../core/errors.js';
+import { FIX_FIELDS } from '../core/fix.js';
 import type { Exemption, PolicyFile, RoomDocument } from '../core/types.js';
 import { createPolicyFileAjv, createRuleAjv } from './ajv.js';
 import { checkExemptionDates, type ExemptionCheckOptions, unknownPlaceholders } from './file-checks.js';
+import { proveFixes } from './fix-proof.js';
 import { type SchemaProblem, unknownKeywords, unrunnablePatterns } from './rule-checks.js';
 
 /** A policy ready to evaluate: its file plus compiled validators. Built once, at start-up. */
@@ -114,6 +116,9 @@ export function compilePolicySet(
       exemptions,
     });
   }
+  // Fixes are proven against the whole set (a fix must not break another policy), so only a set
+  // whose every rule compiled is worth the proof.
+  if (problems.length === 0) problems.push(...proveFixes(compiled, options.now ?? ''));
   if (problems.length > 0) throw new PolicySetError(problems);
   return { policies: compiled.sort((a, b) => a.policy.id.localeCompare(b.policy.id)), warnings };
 }
@@ -150,7 +155,9 @@ function schemaProblem(file: string, error: ErrorObject): PolicyError {
   if (error.keyword === 'required') pointer = `${pointer}/${String(params.missingProperty)}`;
   if (error.keyword === 'additionalProperties') {
     pointer = `${pointer}/${String(params.additionalProperty)}`;
-    detail = 'unknown property (not allowed in a policy file)';
+    detail = /^\/fix\/set$/.test(error.instancePath)
+      ? `not a field UpdateRoom sets (allowed: ${FIX_FIELDS.join(', ')})`
+      : 'unknown property (not allowed in a policy file)';
   }
   if (error.keyword === 'enum') detail = `must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
   return new PolicyError(file, pointer, detail);

@@ -139,21 +139,27 @@ describe('ivschat-audit audit --input: refused with exit 2, naming file and poin
 describe('ivschat-audit audit --input: evaluation', () => {
   it('evaluates every room of the file through one Evaluator, as a live run does', async () => {
     const original = Evaluator.prototype.evaluate;
+    const alsoTooLong = compliantRoom({ name: 'also-too-long', maximumMessageLength: 400 }, 'TooLong00002');
+    const fileRooms = new Set([tooLong, fine, alsoTooLong].map((r) => r.arn));
+    // Loading the policies evaluates their examples too (a fix is proven on them): only the file's rooms count.
     const used = new Set<Evaluator>();
+    let calls = 0;
     const evaluate = vi.spyOn(Evaluator.prototype, 'evaluate').mockImplementation(function (
       this: Evaluator,
       room,
       ctx,
     ) {
-      used.add(this);
+      if (fileRooms.has(room.arn)) {
+        used.add(this);
+        calls += 1;
+      }
       return original.call(this, room, ctx);
     });
     try {
-      const alsoTooLong = compliantRoom({ name: 'also-too-long', maximumMessageLength: 400 }, 'TooLong00002');
       const { names, rooms } = await audited(file(JSON.stringify([tooLong, fine, alsoTooLong])));
       expect(rooms).toBe(3);
       expect(names.sort()).toEqual(['also-too-long', 'too-long']);
-      expect(evaluate).toHaveBeenCalledTimes(3);
+      expect(calls).toBe(3);
       expect(used.size).toBe(1);
     } finally {
       evaluate.mockRestore();

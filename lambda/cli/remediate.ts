@@ -1,0 +1,461 @@
+import type { IvschatClient } from '@aws-sdk/client-ivschat';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { identifyAccount } from '../audit.js';
+import { type AwsConnection, ivschatClient } from '../aws/clients.js';
+import { inventoryRegion } from '../aws/inventory.js';
+import { RateLimiter, withApiBudget } from '../aws/rate-limit.js';
+import { ConfigError, InputError } from '../core/errors.js';
+import { Evaluator } from '../core/evaluate.js';
+import { getOrCreate } from '../core/maps.js';
+import {
+  changeId,
+  type Guards,
+  guardProblems,
+  planRemediation,
+  type RemediationPlan,
+} from '../core/remediation-plan.js';
+import type { AuditError, Finding, RoomDocument } from '../core/types.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { loadPolicyDir } from '../policy/load-dir.js';
+import { applyPlan, type ExecutorOptions, undoChange } from '../remediate/apply.js';
+import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
+import type { TrailEntry } from '../remediate/trail.js';
+import { DEFAULT_TRAIL_FILE, FileTrail } from '../remediate/trail-file.js';
+import { stripControl } from '../render/escape.js';
+import { fieldLines, renderPlanText } from '../render/remediation-plan.js';
+import { EXIT } from './exit-codes.js';
+import { type LiveFlags, liveSettings } from './live-flags.js';
+import { writablePath } from './paths.js';
+import { readPlanFile, writePlanFile } from './plan-file.js';
+import { runLive } from './run-bound.js';
+
+/** IVS Chat's UpdateRoom quota: 5 calls per second per account and region, shared with the application. */
+export const UPDATE_ROOM_QUOTA_TPS = 5;
+export const DEFAULT_WRITE_BUDGET_TPS = 1;
+export const DEFAULT_GUARDS: Guards = { maxChanges: 10, maxPercent: 10 };
+
+export interface RemediateFlags extends LiveFlags {
+  policies: string;
+  policy: string[];
+  maxChanges: number;
+  maxPercent: number;
+  apply?: boolean;
+  plan?: string;
+  trail: string;
+  writeBudget: number;
+  undo?: string;
+}
+
+export interface RemediateIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  stderrIsTTY?: boolean;
+  interrupt?: AbortSignal;
+  clock?: () => Date;
+}
+
+/**
+ * `ivschat-audit remediate`: plans by default (no write call at all), applies with --apply, undoes
+ * one change with --undo. Exit 0 all applied or nothing to do, 1 guard tripped or a room skipped,
+ * 2 bad input, 3 API errors.
+ */
+export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise<number> {
+  checkFlags(flags);
+  const clock = io.clock ?? (() => new Date());
+  if (flags.undo !== undefined) return undo(flags.undo, flags, io, clock);
+  await writablePath('--trail', flags.trail);
+  const { policies } = loadPolicyDir(flags.policies);
+  const policyIds = checkPolicyIds(flags.policy, policies);
+  const guards: Guards = { maxChanges: flags.maxChanges, maxPercent: flags.maxPercent };
+
+  let plan: RemediationPlan;
+  let regions: string[];
+  if (flags.apply && flags.plan) {
+    const saved = await readPlanFile(flags.plan);
+    plan = policyIds ? { ...saved, changes: saved.changes.filter((c) => policyIds.has(c.policyId)) } : saved;
+    regions = [...new Set(plan.changes.map((c) => c.region))];
+    io.stderr(`applying the plan saved in ${flags.plan} (planned ${plan.plannedAt})\n`);
+  } else {
+    if (flags.plan) await writablePath('--plan', flags.plan);
+    const live = liveSettings(flags, io.env);
+    regions = live.regions;
+    const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal) =>
+      inventory({ ...live, policies, policyIds, signal, now: clock().toISOString() }),
+    );
+    for (const e of result.errors) {
+      const room = e.roomArn ? ` ${e.roomArn}` : '';
+      io.stderr(`error: ${stripControl(`${e.region} ${e.operation}${room}: ${e.code} ${e.message}`)}\n`);
+    }
+    plan = result.plan;
+    io.stdout(renderPlanText(plan));
+    if (stopped || result.errors.length > 0) {
+      io.stderr(
+        `error: the audit is incomplete${stopped ? ` (${stopped})` : ''}: the plan may miss rooms, so nothing was changed${flags.plan ? ` and ${flags.plan} was not written` : ''}\n`,
+      );
+      return EXIT.incomplete;
+    }
+    if (flags.plan && !flags.apply) {
+      await writePlanFile(flags.plan, plan);
+      io.stderr(`plan saved to ${flags.plan}\n`);
+    }
+  }
+
+  const tripped = guardsTripped(plan, guards, io);
+  if (tripped) return EXIT.findings;
+  if (plan.changes.length === 0) {
+    io.stderr('nothing to do\n');
+    return EXIT.clean;
+  }
+  if (!flags.apply) {
+    const saved = flags.plan
+      ? ` --plan ${flags.plan}`
+      : ' (it plans again; --plan FILE applies a saved plan)';
+    io.stderr(
+      `plan only: nothing was changed. Review it, then apply with: ivschat-audit remediate --apply${saved}\n`,
+    );
+    return EXIT.clean;
+  }
+
+  const live = liveSettings({ ...flags, region: regions }, io.env);
+  const trail = new FileTrail(flags.trail);
+  const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, async (signal) => {
+    const accounts = [...new Set(plan.changes.map((c) => c.accountId))];
+    return withExecutor(live, flags.writeBudget, trail, clock, signal, accounts, (executor) =>
+      applyPlan(plan, guards, { ...executor, policies }),
+    );
+  });
+  // The guards were checked above; the executor checks them again, for callers that skip that.
+  if (result.tripped.length > 0) return EXIT.findings;
+  printEntries(result.entries, io);
+  io.stderr(`trail: ${flags.trail}\n`);
+  if (stopped) {
+    const left = plan.changes.length - result.entries.length;
+    io.stderr(`error: ${stopped}; ${left} planned change${left === 1 ? '' : 's'} not made\n`);
+    return EXIT.incomplete;
+  }
+  return exitFor(result.entries, plan.changes.length);
+}
+
+async function undo(id: string, flags: RemediateFlags, io: RemediateIo, clock: () => Date): Promise<number> {
+  const trail = new FileTrail(flags.trail);
+  const entries = await trail.entries();
+  const applied = entries.find((e) => e.changeId === id && e.kind === 'fix' && e.outcome === 'applied');
+  if (!applied) {
+    const known = entries.some((e) => e.changeId === id);
+    throw new InputError(
+      `--undo: ${known ? `change ${id} in ${flags.trail} was not applied, so there is nothing to undo` : `no change ${id} in ${flags.trail}`}`,
+    );
+  }
+  const undone = entries.find((e) => e.kind === 'undo' && e.undoOf === id && e.outcome === 'applied');
+  if (undone) {
+    io.stderr(`change ${id} was already undone by ${undone.changeId} at ${undone.time}; nothing changed\n`);
+    return EXIT.findings;
+  }
+  // The room as this tool last left it: the change itself, or a later change or undo.
+  const latest =
+    entries.filter((e) => e.roomArn === applied.roomArn && e.outcome === 'applied').at(-1) ?? applied;
+  const live = liveSettings({ ...flags, region: [applied.region] }, io.env);
+  io.stdout(
+    stripControl(
+      `UNDO ${id}  ${applied.accountId} ${applied.region}  ${applied.roomName || applied.roomArn}  [${applied.policyId}]`,
+    ),
+  );
+  io.stdout('\n');
+  for (const line of fieldLines(applied.after, applied.before)) io.stdout(`  ${line}\n`);
+  const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, async (signal) => {
+    const undoId = changeId(clock().toISOString(), applied.roomArn, `undo:${id}`);
+    return withExecutor(live, flags.writeBudget, trail, clock, signal, [applied.accountId], (executor) =>
+      undoChange(applied, undoId, executor, latest),
+    );
+  });
+  printEntries([result], io);
+  io.stderr(`trail: ${flags.trail}\n`);
+  if (stopped) io.stderr(`error: ${stopped}\n`);
+  return stopped ? EXIT.incomplete : exitFor([result], 1);
+}
+
+/** Runs `use` with the executor's calls, trail and budgets; its SDK clients are closed after. */
+async function withExecutor<T>(
+  live: { connection: AwsConnection; apiBudgetTps: number; regions: string[] },
+  writeBudgetTps: number,
+  trail: FileTrail,
+  clock: () => Date,
+  signal: AbortSignal,
+  /** The accounts the changes are for. */
+  accounts: readonly string[],
+  use: (executor: Omit<ExecutorOptions, 'policies'>) => Promise<T>,
+): Promise<T> {
+  const actor = await callerArn(live.regions[0] ?? 'us-east-1', live.connection, signal);
+  // The CLI writes with one set of credentials: a change planned for another account is not theirs to make.
+  const account = actor.split(':')[4];
+  const foreign = accounts.find((id) => id !== account);
+  if (foreign) {
+    throw new ConfigError(
+      '--plan',
+      `a change is planned for account ${foreign}, but the credentials are of account ${account}; nothing was changed`,
+    );
+  }
+  const clients = new Map<string, IvschatClient>();
+  const budgets = new Map<string, RateLimiter>();
+  const client = (region: string) =>
+    getOrCreate(clients, region, () =>
+      withApiBudget(ivschatClient(region, live.connection), live.apiBudgetTps),
+    );
+  try {
+    return await use({
+      actor,
+      trail,
+      clock,
+      signal,
+      api: (_accountId, region) => ivschatRoomApi(client(region), region, signal),
+      // One budget per region: the quota is per account and region, and the CLI writes as one account.
+      writeBudget: (_accountId, region) =>
+        getOrCreate(budgets, region, () => new RateLimiter(writeBudgetTps)),
+    });
+  } finally {
+    for (const c of clients.values()) c.destroy();
+  }
+}
+
+interface PlanInventory {
+  plan: RemediationPlan;
+  errors: AuditError[];
+}
+
+/** Lists and fetches every room of the regions, evaluates them, and plans the fixes. */
+async function inventory(options: {
+  regions: string[];
+  connection: AwsConnection;
+  apiBudgetTps: number;
+  policies: readonly CompiledPolicy[];
+  policyIds?: ReadonlySet<string>;
+  signal: AbortSignal;
+  now: string;
+}): Promise<PlanInventory> {
+  const identity = await identifyAccount(
+    options.regions[0] ?? 'us-east-1',
+    options.connection,
+    options.signal,
+  );
+  const errors: AuditError[] = identity.error ? [identity.error] : [];
+  const accountId = identity.accountId ?? '';
+  const evaluator = new Evaluator(options.policies);
+  const fixable = new Set(
+    options.policies
+      .filter((p) => p.policy.fix && (!options.policyIds || options.policyIds.has(p.policy.id)))
+      .map((p) => p.policy.id),
+  );
+  const findings: Finding[] = [];
+  const rooms = new Map<string, RoomDocument>();
+  let roomsAudited = 0;
+  await Promise.all(
+    options.regions.map(async (region) => {
+      const client = withApiBudget(ivschatClient(region, options.connection), options.apiBudgetTps);
+      try {
+        const result = await inventoryRegion({
+          region,
+          accountId,
+          client,
+          signal: options.signal,
+          // Only the documents a fix may need are kept.
+          onRoom: (doc) => {
+            const evaluation = evaluator.evaluate(doc, { now: options.now, accountId, region });
+            errors.push(...evaluation.errors);
+            const relevant = evaluation.findings.filter((f) => fixable.has(f.policyId));
+            if (relevant.length === 0) return;
+            findings.push(...relevant);
+            rooms.set(doc.arn, doc);
+          },
+        });
+        roomsAudited += result.audited.length;
+        errors.push(...result.errors);
+      } finally {
+        client.destroy();
+      }
+    }),
+  );
+  const plan = planRemediation({
+    findings,
+    rooms,
+    roomsAudited,
+    policies: options.policies,
+    ...(options.policyIds ? { policyIds: options.policyIds } : {}),
+    now: options.now,
+  });
+  return { plan, errors };
+}
+
+function checkFlags(flags: RemediateFlags): void {
+  if (!Number.isInteger(flags.maxChanges) || flags.maxChanges < 0) {
+    throw new ConfigError('--max-changes', `expected a whole number ≥ 0, got ${flags.maxChanges}`);
+  }
+  if (!(flags.maxPercent >= 0 && flags.maxPercent <= 100)) {
+    throw new ConfigError('--max-percent', `expected a number from 0 to 100, got ${flags.maxPercent}`);
+  }
+  if (!(flags.writeBudget > 0 && flags.writeBudget <= UPDATE_ROOM_QUOTA_TPS)) {
+    throw new ConfigError(
+      '--write-budget',
+      `expected more than 0 and at most the UpdateRoom quota of ${UPDATE_ROOM_QUOTA_TPS} calls per second, got ${flags.writeBudget}`,
+    );
+  }
+  if (flags.undo !== undefined) {
+    if (!/^chg-[0-9a-f]{12}$/.test(flags.undo)) {
+      throw new ConfigError(
+        '--undo',
+        `"${stripControl(flags.undo)}" is not a change id (chg- and 12 hex digits, as the plan and the trail show them)`,
+      );
+    }
+    if (flags.apply || flags.plan)
+      throw new ConfigError('--undo', 'cannot be combined with --apply or --plan');
+  }
+}
+
+function checkPolicyIds(
+  ids: readonly string[],
+  policies: readonly CompiledPolicy[],
+): ReadonlySet<string> | undefined {
+  if (ids.length === 0) return undefined;
+  for (const id of ids) {
+    const policy = policies.find((p) => p.policy.id === id);
+    if (!policy) throw new ConfigError('--policy', `no policy "${stripControl(id)}" in the policy folder`);
+    if (!policy.policy.fix)
+      throw new ConfigError('--policy', `policy ${id} declares no fix (${policy.file} has no "fix")`);
+  }
+  return new Set(ids);
+}
+
+const GUARD_FLAGS = { maxChanges: '--max-changes', maxPercent: '--max-percent' };
+
+function guardsTripped(plan: RemediationPlan, guards: Guards, io: RemediateIo): boolean {
+  const problems = guardProblems(plan, guards, GUARD_FLAGS);
+  for (const p of problems) io.stderr(`guard: ${p}\n`);
+  if (problems.length > 0) {
+    io.stderr('nothing was changed: narrow the plan with --policy, or raise the guard after review\n');
+  }
+  return problems.length > 0;
+}
+
+function printEntries(entries: readonly TrailEntry[], io: RemediateIo): void {
+  for (const e of entries) {
+    const word = { applied: 'APPLIED', skipped: 'SKIPPED', failed: 'FAILED ' }[e.outcome];
+    io.stdout(
+      stripControl(
+        `${word} ${e.changeId}  ${e.region}  ${e.roomName || e.roomArn}  [${e.policyId}]${e.reason ? `: ${e.reason}` : ''}`,
+      ),
+    );
+    io.stdout('\n');
+  }
+}
+
+/** 3 when a call failed, 1 when a change was skipped or not reached, else 0. */
+function exitFor(entries: readonly TrailEntry[], planned: number): number {
+  if (entries.some((e) => e.outcome === 'failed')) return EXIT.incomplete;
+  if (entries.length < planned || entries.some((e) => e.outcome === 'skipped')) return EXIT.findings;
+  return EXIT.clean;
+}
+
+/** Adds `remediate` to the CLI; the action hands its exit code to `setExit`. */
+export function registerRemediate(
+  program: Command,
+  io: RemediateIo,
+  policiesDefault: { dir: string; description: string },
+  options: {
+    apiBudgetHelp: string;
+    apiBudget: (raw: string) => number;
+    defaultApiBudget: number;
+    defaultTimeout: number;
+  },
+  setExit: (code: number) => void,
+): void {
+  program
+    .command('remediate')
+    .description(
+      'plan the UpdateRoom calls that fix violations of policies with a "fix" (no write), apply them with --apply, undo one with --undo',
+    )
+    .option(
+      '-r, --region <region>',
+      'region to remediate (repeat for several; default $AWS_REGION)',
+      collect,
+      [],
+    )
+    .addOption(
+      new Option('-p, --policies <dir>', 'policy folder').default(
+        policiesDefault.dir,
+        policiesDefault.description,
+      ),
+    )
+    .option('--policy <id>', 'only fix violations of this policy (repeat for several)', collect, [])
+    .option(
+      '--max-changes <n>',
+      'guard: refuse the whole plan (exit 1, nothing changed) when it has more changes',
+      wholeNumber,
+      DEFAULT_GUARDS.maxChanges,
+    )
+    .option(
+      '--max-percent <p>',
+      'guard: refuse the whole plan when it changes more than this percentage of the audited rooms',
+      Number,
+      DEFAULT_GUARDS.maxPercent,
+    )
+    .option('--apply', 'execute the plan: re-read each room just before writing it, then verify the write')
+    .option(
+      '--plan <file>',
+      'without --apply: save the plan to this file; with --apply: apply that saved plan, not a new one',
+    )
+    .option(
+      '--trail <file>',
+      'the audit trail (JSONL) every change, skip and undo is appended to',
+      DEFAULT_TRAIL_FILE,
+    )
+    .option(
+      '--write-budget <tps>',
+      `UpdateRoom calls per second per region, at most the quota of ${UPDATE_ROOM_QUOTA_TPS} (shared with your application)`,
+      Number,
+      DEFAULT_WRITE_BUDGET_TPS,
+    )
+    .option(
+      '--undo <change-id>',
+      'restore what one applied change (from --trail) wrote, if the room is still as it left it',
+    )
+    .option('--endpoint <url>', 'AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
+    .option('--api-budget <tps>', options.apiBudgetHelp, options.apiBudget, options.defaultApiBudget)
+    .option(
+      '--timeout <seconds>',
+      'stop the whole run after this long (exit 3)',
+      positive,
+      options.defaultTimeout,
+    )
+    .addHelpText(
+      'after',
+      '\nA plan makes no write call. --apply checks the guards before the first write, then, room by room,\n' +
+        'reads the room again and skips it (and says why) if it changed since the plan or no longer violates\n' +
+        'the policy. Exempt rooms are never written. Exit codes: 0 all applied or nothing to do, 1 guard\n' +
+        'tripped or a room skipped, 2 bad input, 3 API errors or incomplete audit.\n' +
+        '\nExamples:\n' +
+        '  $ ivschat-audit remediate --region us-east-1 --plan plan.json\n' +
+        '  $ ivschat-audit remediate --region us-east-1 --apply --plan plan.json\n' +
+        '  $ ivschat-audit remediate --undo chg-0123456789ab',
+    )
+    .action(async (flags: RemediateFlags) => {
+      setExit(await remediate(flags, io));
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`expected a whole number ≥ 0, got "${value}"`);
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}

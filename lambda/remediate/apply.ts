@@ -1,0 +1,198 @@
+import { RoomGoneError } from '../core/errors.js';
+import { Evaluator } from '../core/evaluate.js';
+import { type FieldValues, fieldValues, holdsValues, updateRoomFields } from '../core/fix.js';
+import {
+  type Guards,
+  guardProblems,
+  type PlannedChange,
+  type RemediationPlan,
+  whyNot,
+} from '../core/remediation-plan.js';
+import type { RoomDocument } from '../core/types.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import type { Trail, TrailEntry } from './trail.js';
+
+/** The two IVS Chat calls remediation makes, for one account and region. */
+export interface RoomApi {
+  /** GetRoom as a room document; throws RoomGoneError when the room does not exist. */
+  getRoom(roomArn: string): Promise<RoomDocument>;
+  updateRoom(input: { identifier: string } & Record<string, unknown>): Promise<void>;
+}
+
+/** Releases one UpdateRoom at a time, at the write budget (a RateLimiter). */
+export interface WriteBudget {
+  acquire(): Promise<void>;
+}
+
+export interface ExecutorOptions {
+  /** The IVS Chat calls of one account and region. */
+  api: (accountId: string, region: string) => RoomApi;
+  /** The UpdateRoom budget of one account and region: the quota is per account and region. */
+  writeBudget: (accountId: string, region: string) => WriteBudget;
+  trail: Trail;
+  /** The caller's STS ARN, recorded with every entry. */
+  actor: string;
+  clock: () => Date;
+  /** The policy set: just before a write the violation is checked again with it. */
+  policies: readonly CompiledPolicy[];
+  /** Stops before the next change (--timeout, Ctrl-C); a write in flight finishes and is recorded. */
+  signal?: AbortSignal;
+}
+
+export interface ApplyResult {
+  /** Guards the plan exceeds: when any, nothing was written. */
+  tripped: string[];
+  entries: TrailEntry[];
+}
+
+/**
+ * Executes a plan: the guards first (over any guard, nothing is written), then change by change,
+ * at the write budget: GetRoom again, skip the room if its updateTime moved since the plan or the
+ * violation no longer holds, UpdateRoom, then GetRoom once more to verify. Every change, skipped or
+ * failed ones too, goes to the trail as it happens. Knows nothing of the SDK, the CLI or the Lambda.
+ */
+export async function applyPlan(
+  plan: RemediationPlan,
+  guards: Guards,
+  options: ExecutorOptions,
+): Promise<ApplyResult> {
+  const tripped = guardProblems(plan, guards);
+  if (tripped.length > 0) return { tripped, entries: [] };
+  const evaluator = new Evaluator(options.policies, { cache: false });
+  const known = new Set(options.policies.map((p) => p.policy.id));
+  // A room this run wrote has a new updateTime; the next change to it expects that one.
+  const written = new Map<string, string | undefined>();
+  const entries: TrailEntry[] = [];
+  for (const change of plan.changes) {
+    if (options.signal?.aborted) break;
+    const expected = written.has(change.roomArn) ? written.get(change.roomArn) : change.updateTime;
+    const entry = await write(change, expected, options, { kind: 'fix', since: 'the plan' }, (room) => {
+      if (!known.has(change.policyId)) return `policy ${change.policyId} is not in the policy set`;
+      const ctx = { now: options.clock().toISOString(), accountId: change.accountId, region: change.region };
+      return whyNot(evaluator, room, change.after, change.policyId, ctx);
+    });
+    if (entry.outcome === 'applied') written.set(change.roomArn, entry.updateTimeAfter);
+    entries.push(entry);
+  }
+  return { tripped: [], entries };
+}
+
+/**
+ * Restores what an applied change wrote, under the same re-read guard: only if the room still has
+ * the values the change wrote and is as the trail's latest applied entry for it left it (`latest`:
+ * that change itself, or a later change or undo of this tool; so changes undo newest first).
+ */
+export async function undoChange(
+  applied: TrailEntry,
+  undoId: string,
+  options: Omit<ExecutorOptions, 'policies'>,
+  latest: TrailEntry = applied,
+): Promise<TrailEntry> {
+  const reverse: PlannedChange = {
+    changeId: undoId,
+    policyId: applied.policyId,
+    accountId: applied.accountId,
+    region: applied.region,
+    roomArn: applied.roomArn,
+    roomName: applied.roomName,
+    before: applied.after,
+    after: applied.before,
+  };
+  return write(
+    reverse,
+    latest.updateTimeAfter,
+    options,
+    { kind: 'undo', undoOf: applied.changeId, since: `change ${latest.changeId}` },
+    (room) =>
+      holdsValues(room, applied.after) ? undefined : 'the room no longer has the values the change wrote',
+  );
+}
+
+/** One guarded write: re-read, check, UpdateRoom within the budget, read back, record. */
+async function write(
+  change: PlannedChange,
+  expectedUpdateTime: string | undefined,
+  options: Omit<ExecutorOptions, 'policies'>,
+  /** What the entry records, and what the room's expected state dates from ("the plan"). */
+  what: { kind: TrailEntry['kind']; undoOf?: string; since: string },
+  stillWanted: (room: RoomDocument) => string | undefined,
+): Promise<TrailEntry> {
+  const api = options.api(change.accountId, change.region);
+  const fields = Object.keys(change.after);
+  const record = async (
+    outcome: TrailEntry['outcome'],
+    detail: { reason?: string; before?: FieldValues; updateTimeBefore?: string; updateTimeAfter?: string },
+  ): Promise<TrailEntry> => {
+    const entry: TrailEntry = {
+      changeId: change.changeId,
+      kind: what.kind,
+      ...(what.undoOf ? { undoOf: what.undoOf } : {}),
+      outcome,
+      ...(detail.reason ? { reason: detail.reason } : {}),
+      policyId: change.policyId,
+      accountId: change.accountId,
+      region: change.region,
+      roomArn: change.roomArn,
+      roomName: change.roomName,
+      before: detail.before ?? change.before,
+      after: change.after,
+      ...(detail.updateTimeBefore ? { updateTimeBefore: detail.updateTimeBefore } : {}),
+      ...(detail.updateTimeAfter ? { updateTimeAfter: detail.updateTimeAfter } : {}),
+      time: options.clock().toISOString(),
+      actor: options.actor,
+    };
+    await options.trail.append(entry);
+    return entry;
+  };
+
+  let current: RoomDocument;
+  try {
+    current = await api.getRoom(change.roomArn);
+  } catch (error) {
+    if (error instanceof RoomGoneError)
+      return record('skipped', { reason: `the room was deleted since ${what.since}` });
+    return record('failed', { reason: `GetRoom failed: ${describe(error)}` });
+  }
+  const seen = {
+    before: fieldValues(current, fields),
+    ...(current.updateTime ? { updateTimeBefore: current.updateTime } : {}),
+  };
+  if (current.updateTime !== expectedUpdateTime) {
+    return record('skipped', {
+      ...seen,
+      reason: `the room changed since ${what.since} (updateTime ${expectedUpdateTime ?? 'unknown'}, now ${current.updateTime ?? 'unknown'})`,
+    });
+  }
+  const reason = stillWanted(current);
+  if (reason) return record('skipped', { ...seen, reason });
+
+  try {
+    await options.writeBudget(change.accountId, change.region).acquire();
+    await api.updateRoom({ identifier: change.roomArn, ...updateRoomFields(current, change.after) });
+  } catch (error) {
+    return record('failed', { ...seen, reason: `UpdateRoom failed: ${describe(error)}` });
+  }
+  let readBack: RoomDocument;
+  try {
+    readBack = await api.getRoom(change.roomArn);
+  } catch (error) {
+    return record('failed', {
+      ...seen,
+      reason: `written, but the read-back GetRoom failed: ${describe(error)}`,
+    });
+  }
+  const updateTimeAfter = readBack.updateTime ? { updateTimeAfter: readBack.updateTime } : {};
+  if (!holdsValues(readBack, change.after)) {
+    const got = JSON.stringify(fieldValues(readBack, fields));
+    return record('failed', {
+      ...seen,
+      ...updateTimeAfter,
+      reason: `written, but the room reads back ${got}`,
+    });
+  }
+  return record('applied', { ...seen, ...updateTimeAfter });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
