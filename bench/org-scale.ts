@@ -9,7 +9,7 @@
 import type { RunAggregate } from '../lambda/engine/aggregate.js';
 import { FUNCTION_MEMORY_MB } from '../lib/function-runtime.js';
 import type { SeedRoom } from '../local-aws/index.js';
-import { AUDITOR_ACCOUNT, startLocalOrg } from '../local-aws/org.js';
+import { AUDITOR_ACCOUNT, orgLoggingConfigArn, startLocalOrg } from '../local-aws/org.js';
 import { stateMachineDefinition } from '../test/cdk/state-machine-definition.js';
 
 /** Step Functions Standard: $0.025 per 1,000 state transitions (us-east-1). */
@@ -63,9 +63,7 @@ export async function orgScale(options: {
             uri: `arn:aws:lambda:${region}:${accountId}:function:r`,
             fallbackResult: 'DENY',
           },
-          loggingConfigurationIdentifiers: [
-            `arn:aws:ivschat:${region}:${accountId}:logging-configuration/Lg0001`,
-          ],
+          loggingConfigurationIdentifiers: [orgLoggingConfigArn(accountId, region)],
           tags: {},
         });
       }

@@ -48,7 +48,7 @@ export function benchRooms(region: string, count: number, prefix = 'bm', seed = 
       maximumMessageRatePerSecond: compliant ? pick([1, 5, 10]) : pick([10, 20, 50, 100]),
       loggingConfigurationIdentifiers:
         compliant || rand() < 0.5
-          ? [`arn:aws:ivschat:${region}:${BENCH_ACCOUNT}:logging-configuration/Lg${i % 7}`]
+          ? [`arn:aws:ivschat:${region}:${BENCH_ACCOUNT}:logging-configuration/LgBench0000${i % 7}`]
           : [],
       tags,
     };

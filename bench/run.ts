@@ -37,6 +37,8 @@ const BUDGET_TPS = 4 * SCALE;
 const STEADY_SCALE = 5;
 const STEADY_QUOTA_TPS = 5 * STEADY_SCALE;
 const STEADY_BUDGET_TPS = 4 * STEADY_SCALE;
+/** Logging configurations the steady-state fleet's rooms point at (LgBench00000…6 in bench/rooms.ts). */
+const LOGGING_CONFIGS = 7;
 /** Same banner as lib/ivschat-auditor.ts (checked below, so a change there is noticed). */
 const REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -285,6 +287,16 @@ async function steadyState() {
   });
   try {
     aws.seedRooms(REGION, benchRooms(REGION, n));
+    // The rooms point at LgBench00000…6 (bench/rooms.ts): joined into every room by one listing per run.
+    aws.seedLoggingConfigurations(
+      REGION,
+      Array.from({ length: LOGGING_CONFIGS }, (_, i) => ({
+        id: `LgBench0000${i}`,
+        name: `bench-logs-${i}`,
+        state: 'ACTIVE',
+        destinationConfiguration: { cloudWatchLogs: { logGroupName: `/ivs/chat/bench-${i}` } },
+      })),
+    );
     const policies = loadPolicyDir().policies;
     const roomCache = new MemoryRoomCache();
     // Fill the cache: quotas off, no budget (not measured).
@@ -328,6 +340,8 @@ async function steadyState() {
       { listRooms: 0, getRoom: 0 },
     );
     const listStats = opStats(aws, 'ListRooms');
+    const loggingCalls = opStats(aws, 'ListLoggingConfigurations').calls;
+    const loggingPages = Math.max(1, Math.ceil(LOGGING_CONFIGS / 50));
     const totals = sumStats(aws);
     // Request latency of one ListRooms page (emulator in-process, no limiter, quotas off).
     aws.setQuotas({ enabled: false });
@@ -338,6 +352,7 @@ async function steadyState() {
       roomsAudited: run.report.roomsAudited,
       complete: run.report.complete,
       getRoomCalls: calls.getRoom,
+      listLoggingConfigurationsCalls: loggingCalls,
       listRoomsCalls: calls.listRooms,
       emulatorGetRoomCalls: opStats(aws, 'GetRoom').calls,
       emulatorListRoomsCalls: listStats.calls,
@@ -359,6 +374,12 @@ async function steadyState() {
     };
     rows.push(
       { metric: 'steadyState.getRoomCalls', value: calls.getRoom, target: '0', pass: calls.getRoom === 0 },
+      {
+        metric: 'steadyState.listLoggingConfigurationsCalls',
+        value: loggingCalls,
+        target: `≤ ${loggingPages} (⌈${LOGGING_CONFIGS} configurations ÷ 50⌉, one target)`,
+        pass: loggingCalls <= loggingPages,
+      },
       {
         metric: 'steadyState.listRoomsCalls',
         value: calls.listRooms,

@@ -8,7 +8,7 @@ import type { RunAggregate } from '../lambda/engine/aggregate.js';
 import { stateMachineDefinition } from '../test/cdk/state-machine-definition.js';
 import { heading, out, seconds, showAlerts, subheading } from './demo-output.js';
 import type { SeedRoom } from './index.js';
-import { AUDITOR_ACCOUNT, type LocalOrg, startLocalOrg } from './org.js';
+import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from './org.js';
 import type { LocalRunResult } from './step-functions.js';
 
 const REGIONS = ['us-east-1', 'eu-west-1'];
@@ -37,8 +37,7 @@ function fleet(): SeedRoom[] {
             uri: `arn:aws:lambda:${region}:${account.id}:function:review`,
             fallbackResult: i === 2 ? 'ALLOW' : 'DENY',
           },
-          loggingConfigurationIdentifiers:
-            i === 3 ? [] : [`arn:aws:ivschat:${region}:${account.id}:logging-configuration/Lg0001`],
+          loggingConfigurationIdentifiers: i === 3 ? [] : [orgLoggingConfigArn(account.id, region)],
           tags: { owner: 'team-chat' },
         });
       }

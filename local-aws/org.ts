@@ -17,6 +17,11 @@ const POLICIES_DIR = fileURLToPath(new URL('../policies', import.meta.url));
 export const TOPIC_REGION = 'us-east-1';
 /** The auditor's own account: the emulator's default caller. */
 export const AUDITOR_ACCOUNT = ACCOUNT_ID;
+/** The id of the ACTIVE logging configuration every account and region of the local org has. */
+export const ORG_LOGGING_CONFIG_ID = 'LogsActive01';
+/** Its ARN in one account and region, for room fixtures. */
+export const orgLoggingConfigArn = (accountId: string, region: string) =>
+  `arn:aws:ivschat:${region}:${accountId}:logging-configuration/${ORG_LOGGING_CONFIG_ID}`;
 
 export interface OrgOptions {
   /** Accounts to audit besides none: ids (the auditor's own included if it should be audited). */
@@ -67,6 +72,20 @@ export async function startLocalOrg(
     await aws.close();
     throw error;
   }
+  // One ACTIVE logging configuration per account and region: the rooms' fixtures point at it.
+  aws.seedLoggingConfigurations(
+    undefined,
+    options.accounts.flatMap((accountId) =>
+      options.regions.map((region) => ({
+        accountId,
+        region,
+        id: ORG_LOGGING_CONFIG_ID,
+        name: 'chat-logs',
+        state: 'ACTIVE',
+        destinationConfiguration: { cloudWatchLogs: { logGroupName: '/ivs/chat' } },
+      })),
+    ),
+  );
   const topicArn = aws.createTopic(TOPIC_REGION, 'ivschat-auditor-alerts');
   const table = dynamo.tableName;
   const env = {

@@ -5,7 +5,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TargetLocks } from '../../lambda/state/run-store.js';
 import type { SeedRoom } from '../../local-aws/index.js';
-import { AUDITOR_ACCOUNT, type LocalOrg, startLocalOrg } from '../../local-aws/org.js';
+import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from '../../local-aws/org.js';
 import type { AuditHandler } from '../../local-aws/step-functions.js';
 import { stateMachineDefinition } from '../cdk/state-machine-definition.js';
 import { received } from '../e2e/helpers.js';
@@ -28,7 +28,7 @@ function rooms(accountId: string, region: string, count: number): SeedRoom[] {
       uri: `arn:aws:lambda:${region}:${accountId}:function:review`,
       fallbackResult: 'DENY',
     },
-    loggingConfigurationIdentifiers: [`arn:aws:ivschat:${region}:${accountId}:logging-configuration/Lg0001`],
+    loggingConfigurationIdentifiers: [orgLoggingConfigArn(accountId, region)],
     tags: { owner: 'team' },
   }));
 }
