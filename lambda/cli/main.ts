@@ -26,7 +26,7 @@ import {
 import { offlineInventory } from './offline.js';
 import { checkFilePaths, writablePath } from './paths.js';
 import { defaultPoliciesDir } from './policies-dir.js';
-import { writeReport } from './report-output.js';
+import { REPORT_FORMATS, type ReportFormat, writeReport } from './report-output.js';
 import { runLive } from './run-bound.js';
 
 export { EXIT };
@@ -49,7 +49,7 @@ export interface CliIo {
 interface AuditFlags extends LiveFlags {
   policies: string;
   input?: string;
-  format: 'text' | 'json' | 'sarif';
+  format: ReportFormat;
   failOn: Severity;
   publish?: string;
   state?: string;
@@ -117,7 +117,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     )
     .option('--endpoint <url>', 'AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
     .addOption(
-      new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'),
+      new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('text'),
     )
     .addOption(
       new Option(
