@@ -117,7 +117,13 @@ export async function auditTarget(options: AuditTargetOptions): Promise<AuditedT
     ...(withheld ? { withheld } : {}),
     deliver: async () => {
       if (withheld) {
-        const nothing = { ...alert, newFindings: [], resolvedFindings: [], reminders: [], exemptedFindings: [] };
+        const nothing = {
+          ...alert,
+          newFindings: [],
+          resolvedFindings: [],
+          reminders: [],
+          exemptedFindings: [],
+        };
         return { alert: nothing, receipts: [], published: 0, messageIds: [] };
       }
       return notifyAndRecord({
