@@ -10,6 +10,11 @@ export interface FindingRecord {
   lastNotified?: string;
   /** The last finding payload, so a resolution can say what was fixed. */
   finding: Finding;
+  /**
+   * Sinks (by name) that do not have this record's status yet: their delivery failed, and the next
+   * run sends it to them again (to them only). Absent: every sink has it.
+   */
+  pendingSinks?: string[];
 }
 
 export interface LifecycleOptions {

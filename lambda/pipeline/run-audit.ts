@@ -132,6 +132,7 @@ export async function auditTarget(options: AuditTargetOptions): Promise<AuditedT
         store: store ?? statelessStore,
         changes: reconciliation.changes,
         now: startedAt,
+        backlog: [...previous.values()].filter((r) => (r.pendingSinks?.length ?? 0) > 0),
       });
     },
   };
