@@ -5,13 +5,22 @@ import type { Context } from 'aws-lambda';
 import { type AwsConnection, snsClient, topicRegion } from './aws/clients.js';
 import { type HandlerConfig, readConfig } from './config.js';
 import { type RegionInventory, SEVERITIES } from './core/types.js';
-import { findingsBySeverityMetric, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metric-names.js';
+import {
+  findingsBySeverityMetric,
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  sinkUndeliveredMetric,
+} from './metric-names.js';
 import type { NotifyOutcome } from './notify.js';
 import { liveInventory } from './pipeline/live-inventory.js';
 import { runAudit } from './pipeline/run-audit.js';
 import type { CompiledPolicy } from './policy/compile.js';
 import { loadPolicyDir } from './policy/load-dir.js';
 import { type RunSummary, summariseRun } from './run-summary.js';
+import { defaultEventPutter, type EventPutter, eventBridgeSink } from './sinks/eventbridge.js';
+import { type SecurityHubImporter, securityHubImporters, securityHubSink } from './sinks/securityhub.js';
+import type { AlertSink } from './sinks/sink.js';
 import { type Publisher, snsPublisher, snsSink } from './sinks/sns.js';
 import { DynamoRoomCache } from './state/dynamo-room-cache.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
@@ -33,6 +42,10 @@ export interface HandlerDeps {
   now?: () => Date;
   /** The SNS publish behind the alert sink (tests inject one that records or fails). */
   publisher?: Publisher;
+  /** Security Hub imports when SECURITY_HUB=true; default: signed with `connection`. */
+  securityHubImporter?: (accountId: string, region: string) => SecurityHubImporter;
+  /** EventBridge PutEvents when EVENT_BUS is set; default: signed with `connection`. */
+  eventPutter?: EventPutter;
   stateStore?: (accountId: string, config: HandlerConfig) => StateStore;
   /** Room document cache for incremental audits; default: the state table when configured. */
   roomCache?: RoomCacheStore;
@@ -92,6 +105,7 @@ export function createScheduledAudit(
     const roomCache =
       deps.roomCache ??
       (dynamo && config.stateTableName ? new DynamoRoomCache(dynamo, config.stateTableName) : undefined);
+    const sinks = alertSinks(config, deps, connection);
     try {
       const { target, outcome } = await runAudit({
         inventory: liveInventory({
@@ -118,13 +132,14 @@ export function createScheduledAudit(
                     config.retainResolvedDays,
                   )
                 : undefined)),
-        sinks: [snsSink(deps.publisher ?? defaultPublisher(config.topicArn, connection))],
+        sinks,
         clock: now,
         renotifyAfterHours: config.renotifyAfterHours,
       });
       const { accountId, inventories } = target;
       const report = target.report;
       if (target.withheld) logger.error('nothing delivered or recorded', { reason: target.withheld });
+      for (const lag of outcome.lagging ?? []) logger.error('sink lagging; retried next run', { ...lag });
       const summary = summariseRun({
         accountId,
         inventories,
@@ -141,6 +156,10 @@ export function createScheduledAudit(
       metrics.addMetric(METRIC.apiErrors, MetricUnit.Count, summary.errors);
       metrics.addMetric(METRIC.auditComplete, MetricUnit.Count, summary.complete ? 1 : 0);
       metrics.addMetric(METRIC.durationMs, MetricUnit.Milliseconds, summary.durationMs);
+      for (const sink of sinks) {
+        const lag = outcome.lagging?.find((l) => l.sink === sink.name);
+        metrics.addMetric(sinkUndeliveredMetric(sink.name), MetricUnit.Count, lag?.undelivered ?? 0);
+      }
       for (const severity of SEVERITIES) {
         const count = report.findings.filter((f) => f.severity === severity && f.status !== 'exempt').length;
         if (count > 0) metrics.addMetric(findingsBySeverityMetric(severity), MetricUnit.Count, count);
@@ -166,6 +185,25 @@ export function createHandler(deps: HandlerDeps = {}) {
   const audit = createScheduledAudit(deps);
   return async (_event: unknown, context?: LambdaContext): Promise<RunSummary> =>
     (await audit(context)).summary;
+}
+
+/**
+ * SNS always; Security Hub and EventBridge when configured. A single-account run imports with the
+ * function's own credentials: every finding names its own account.
+ */
+function alertSinks(config: HandlerConfig, deps: HandlerDeps, connection: AwsConnection): AlertSink[] {
+  const sinks = [snsSink(deps.publisher ?? defaultPublisher(config.topicArn, connection))];
+  if (config.securityHub) {
+    sinks.push(
+      securityHubSink({ importer: deps.securityHubImporter ?? securityHubImporters(() => connection) }),
+    );
+  }
+  if (config.eventBus) {
+    const region = process.env.AWS_REGION ?? config.regions[0] ?? 'us-east-1';
+    const putter = deps.eventPutter ?? defaultEventPutter(config.eventBus, region, connection);
+    sinks.push(eventBridgeSink({ putter, eventBus: config.eventBus }));
+  }
+  return sinks;
 }
 
 function defaultPublisher(topicArn: string, connection: AwsConnection): Publisher {

@@ -7,7 +7,7 @@ import type { AlertSink, SinkReceipt } from './sink.js';
 import { type Transition, type TransitionKind, transitionsOf } from './transitions.js';
 
 export const EVENT_SOURCE = 'ivschat-auditor';
-/** The `Detail` schema (docs/schemas/finding-event.v1.json); a breaking change is a new version. */
+/** The `Detail` schema (docs/schemas/finding-event.v1.schema.json); a breaking change is a new version. */
 export const EVENT_SCHEMA_VERSION = '1';
 export const EVENT_DETAIL_TYPES: Readonly<Record<TransitionKind, string>> = {
   new: 'IVS Chat Finding New',
@@ -77,7 +77,7 @@ export interface EventBridgeSinkOptions {
   retries?: number;
 }
 
-/** The `Detail` of one transition (schema: docs/schemas/finding-event.v1.json). */
+/** The `Detail` of one transition (schema: docs/schemas/finding-event.v1.schema.json). */
 export function eventDetail(transition: Transition, auditedAt: string): Record<string, unknown> {
   return {
     schemaVersion: EVENT_SCHEMA_VERSION,
@@ -111,7 +111,8 @@ export function eventBridgeSink(options: EventBridgeSinkOptions): AlertSink {
             result = await options.putter.put(batch.map((b) => b.entry));
           } catch (error) {
             // The call failed after the client's own retries: what is left waits for the next run.
-            receipt.error = (error as Error).message;
+            const e = error as Error & { code?: string };
+            receipt.error = `${e.code ?? e.name}: ${e.message}`;
             const left = pending.slice(pending.indexOf(batch[0] as (typeof pending)[number]));
             undelivered.push(...retry.map((p) => p.fingerprint), ...left.map((p) => p.fingerprint));
             return finish(receipt, undelivered);

@@ -147,14 +147,15 @@ export function securityHubSink(options: SecurityHubSinkOptions): AlertSink {
                 else if (RETRYABLE.test(failure.code)) retry.push(asff);
                 else {
                   undelivered.push(fingerprintOf.get(asff.Id) ?? asff.Id);
-                  receipt.error = `${accountId}/${region}: ${failure.code}: ${failure.message}`;
+                  receipt.error = `${failure.code} in ${accountId}/${region}: ${failure.message}`;
                 }
               }
             } catch (error) {
               // The whole call failed after the client's own retries (not enabled, access denied):
               // the rest of this account × region waits for the next run.
               failedCall = error;
-              receipt.error = `${accountId}/${region}: ${(error as Error).message}`;
+              const e = error as Error & { code?: string };
+              receipt.error = `${e.code ?? e.name} in ${accountId}/${region}: ${e.message}`;
               retry.push(...batch);
             }
           }

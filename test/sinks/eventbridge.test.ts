@@ -17,7 +17,7 @@ import { credentials } from '../local-aws/helpers.js';
 import { makeAlert, makeFinding } from '../render/fixtures.js';
 
 const schema = JSON.parse(
-  readFileSync(new URL('../../docs/schemas/finding-event.v1.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../docs/schemas/finding-event.v1.schema.json', import.meta.url), 'utf8'),
 ) as object;
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 ajvFormats.default(ajv);

@@ -146,7 +146,7 @@ describe('securityHubSink', () => {
 
     expect(receipt.delivered).toBe(1);
     expect(receipt.undelivered).toEqual([theirs.fingerprint]);
-    expect(receipt.error).toMatch(/111111111111\/us-east-1: .*InvalidAccessException/);
+    expect(receipt.error).toMatch(/^InvalidAccessException in 111111111111\/us-east-1: /);
     expect(aws.securityHubFindings().map((f) => f.accountId)).toEqual([LOCAL]);
   });
 
