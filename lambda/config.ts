@@ -2,7 +2,14 @@ import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from './core/errors.js';
 import { SERVICE_NAME } from './metric-names.js';
 import { DEFAULT_POLICIES_DIR } from './policy/load-dir.js';
-import { type EnvSettingName, parseSetting, SETTINGS, type SettingValue, WIRING_ENV } from './settings.js';
+import {
+  type EnvSettingName,
+  parseSetting,
+  SETTINGS,
+  type SettingValue,
+  SINK_SETTINGS,
+  WIRING_ENV,
+} from './settings.js';
 
 /** The Lambda's configuration, from its environment (set by the CDK stack). */
 export interface HandlerConfig {
@@ -19,6 +26,10 @@ export interface HandlerConfig {
   memberRoleName: string;
   /** The metrics' `Auditor` dimension value. */
   auditorName: string;
+  /** Import findings into Security Hub. */
+  securityHub: boolean;
+  /** `default` or a bus ARN; absent: no events. */
+  eventBus?: string;
 }
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -38,6 +49,13 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     return parsed.value;
   };
 
+  const sinkSetting = (name: keyof typeof SINK_SETTINGS): string => {
+    const { envVar } = SINK_SETTINGS[name];
+    const parsed = parseSetting(SINK_SETTINGS[name], env[envVar]);
+    if (!parsed.ok) throw new ConfigError(envVar, parsed.problems.join('; '));
+    return parsed.value;
+  };
+
   // An empty list means the stack's own region, which is the function's.
   const listed = setting('regions');
   const regions = listed.length > 0 ? listed : [env.AWS_REGION?.trim() ?? ''].filter(Boolean);
@@ -52,6 +70,7 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
       : resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), policiesDirVar)
     : DEFAULT_POLICIES_DIR;
   const stateTableName = env[WIRING_ENV.stateTableName];
+  const eventBus = sinkSetting('eventBus');
 
   return {
     regions,
@@ -65,5 +84,7 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     accounts: setting('accounts'),
     memberRoleName: setting('memberRoleName'),
     auditorName: env[WIRING_ENV.auditorName]?.trim() || SERVICE_NAME,
+    securityHub: sinkSetting('securityHub') === 'true',
+    ...(eventBus ? { eventBus } : {}),
   };
 }

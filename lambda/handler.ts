@@ -14,6 +14,7 @@ import {
   METRIC,
   METRICS_NAMESPACE,
   SERVICE_NAME,
+  sinkUndeliveredMetric,
 } from './metric-names.js';
 import type { NotifyOutcome } from './notify.js';
 import { liveInventory } from './pipeline/live-inventory.js';
@@ -22,6 +23,9 @@ import type { CompiledPolicy } from './policy/compile.js';
 import { loadPolicyDir } from './policy/load-dir.js';
 import { type RunSummary, summariseRun } from './run-summary.js';
 import { WIRING_ENV } from './settings.js';
+import { defaultEventPutter, type EventPutter, eventBridgeSink } from './sinks/eventbridge.js';
+import { type SecurityHubImporter, securityHubImporters, securityHubSink } from './sinks/securityhub.js';
+import type { AlertSink } from './sinks/sink.js';
 import { type Publisher, snsPublisher, snsSink } from './sinks/sns.js';
 import { DynamoRoomCache } from './state/dynamo-room-cache.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
@@ -43,6 +47,10 @@ export interface HandlerDeps {
   now?: () => Date;
   /** The SNS publish behind the alert sink (tests inject one that records or fails). */
   publisher?: Publisher;
+  /** Security Hub imports when SECURITY_HUB=true; default: signed with `connection`. */
+  securityHubImporter?: (accountId: string, region: string) => SecurityHubImporter;
+  /** EventBridge PutEvents when EVENT_BUS is set; default: signed with `connection`. */
+  eventPutter?: EventPutter;
   stateStore?: (accountId: string, config: HandlerConfig) => StateStore;
   /** Room document cache for incremental audits; default: the state table when configured. */
   roomCache?: RoomCacheStore;
@@ -84,6 +92,7 @@ export function createScheduledAudit(
     const roomCache =
       deps.roomCache ??
       (dynamo && config.stateTableName ? new DynamoRoomCache(dynamo, config.stateTableName) : undefined);
+    const sinks = alertSinks(config, deps, connection);
     try {
       const { target, outcome } = await runAudit({
         inventory: liveInventory({
@@ -110,13 +119,14 @@ export function createScheduledAudit(
                     config.retainResolvedDays,
                   )
                 : undefined)),
-        sinks: [snsSink(deps.publisher ?? defaultPublisher(config.topicArn, connection))],
+        sinks,
         clock: now,
         renotifyAfterHours: config.renotifyAfterHours,
       });
       const { accountId, inventories } = target;
       const report = target.report;
       if (target.withheld) logger.error('nothing delivered or recorded', { reason: target.withheld });
+      for (const lag of outcome.lagging ?? []) logger.error('sink lagging; retried next run', { ...lag });
       const summary = summariseRun({
         accountId,
         inventories,
@@ -133,6 +143,10 @@ export function createScheduledAudit(
       metrics.addMetric(METRIC.apiErrors, MetricUnit.Count, summary.errors);
       metrics.addMetric(METRIC.auditComplete, MetricUnit.Count, summary.complete ? 1 : 0);
       metrics.addMetric(METRIC.durationMs, MetricUnit.Milliseconds, summary.durationMs);
+      for (const sink of sinks) {
+        const lag = outcome.lagging?.find((l) => l.sink === sink.name);
+        metrics.addMetric(sinkUndeliveredMetric(sink.name), MetricUnit.Count, lag?.undelivered ?? 0);
+      }
       for (const severity of SEVERITIES) {
         const count = report.findings.filter((f) => f.severity === severity && f.status !== 'exempt').length;
         if (count > 0) metrics.addMetric(findingsBySeverityMetric(severity), MetricUnit.Count, count);
@@ -222,6 +236,25 @@ function auditorMetrics(env: NodeJS.ProcessEnv): Metrics {
     serviceName: SERVICE_NAME,
     defaultDimensions: { [AUDITOR_DIMENSION]: env[WIRING_ENV.auditorName]?.trim() || SERVICE_NAME },
   });
+}
+
+/**
+ * SNS always; Security Hub and EventBridge when configured. A single-account run imports with the
+ * function's own credentials: every finding names its own account.
+ */
+function alertSinks(config: HandlerConfig, deps: HandlerDeps, connection: AwsConnection): AlertSink[] {
+  const sinks = [snsSink(deps.publisher ?? defaultPublisher(config.topicArn, connection))];
+  if (config.securityHub) {
+    sinks.push(
+      securityHubSink({ importer: deps.securityHubImporter ?? securityHubImporters(() => connection) }),
+    );
+  }
+  if (config.eventBus) {
+    const region = process.env.AWS_REGION ?? config.regions[0] ?? 'us-east-1';
+    const putter = deps.eventPutter ?? defaultEventPutter(config.eventBus, region, connection);
+    sinks.push(eventBridgeSink({ putter, eventBus: config.eventBus }));
+  }
+  return sinks;
 }
 
 function defaultPublisher(topicArn: string, connection: AwsConnection): Publisher {

@@ -28,5 +28,11 @@ export const METRIC = {
   apiCalls: 'ApiCalls',
 } as const;
 
+/**
+ * Findings a sink still owes after a run (0 when it took everything): `SinkUndelivered_securityhub`, …
+ * Emitted for every configured sink, so an alarm on it sees a lagging sink and its recovery.
+ */
+export const sinkUndeliveredMetric = (sink: string): string => `SinkUndelivered_${sink}`;
+
 /** Per-severity finding counts: `Findings_high`, … */
 export const findingsBySeverityMetric = (severity: string): string => `Findings_${severity}`;

@@ -11,6 +11,7 @@ export const MAX_SUMMARY_BYTES = 16 * 1024;
 export const MAX_SUMMARY_REGIONS = 40;
 export const MAX_SUMMARY_MESSAGE_IDS = 10;
 export const MAX_SUMMARY_ERROR_CODES = 10;
+export const MAX_SUMMARY_SINKS = 10;
 const MAX_STRING = 64;
 
 export interface RegionSummary {
@@ -44,6 +45,8 @@ export interface RunSummary {
   /** The most frequent error codes, most frequent first. */
   errorCodes: { code: string; count: number }[];
   errorCodesOmitted: number;
+  /** Sinks that did not take everything they were owed; the next run sends them the rest. */
+  sinksLagging: { sink: string; undelivered: number; error: string }[];
   durationMs: number;
 }
 
@@ -78,6 +81,11 @@ export function summariseRun(input: {
     regionsOmitted: Math.max(0, input.inventories.length - MAX_SUMMARY_REGIONS),
     errorCodes: errorCodes.slice(0, MAX_SUMMARY_ERROR_CODES),
     errorCodesOmitted: Math.max(0, errorCodes.length - MAX_SUMMARY_ERROR_CODES),
+    sinksLagging: (input.outcome.lagging ?? []).slice(0, MAX_SUMMARY_SINKS).map((lag) => ({
+      sink: clip(lag.sink, MAX_STRING),
+      undelivered: lag.undelivered,
+      error: clip(lag.error, MAX_STRING),
+    })),
     durationMs: input.durationMs,
   };
 }

@@ -84,6 +84,16 @@ const checkAccounts = (items: readonly string[]) =>
       ? `${items.length} accounts do not fit the function's environment (at most ${MAX_LISTED_ACCOUNTS}); use "${ORGANIZATION}" to audit every ACTIVE account`
       : undefined;
 
+const checkFlag = (value: string) =>
+  /^(true|false)$/.test(value) ? undefined : `"${value}" must be true or false`;
+
+/** The bus every account has, or a bus ARN (events go to that bus's region). */
+const checkEventBus = (value: string) =>
+  value === 'default' ||
+  /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[.\-_A-Za-z0-9]{1,256}$/.test(value)
+    ? undefined
+    : `"${value}" is neither "default" nor an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)`;
+
 const idCheck = (pattern: RegExp, what: string, example: string) => (value: string) =>
   pattern.test(value) ? undefined : `"${value}" is not a ${what} (e.g. ${example})`;
 
@@ -216,6 +226,31 @@ export const SETTINGS = {
   },
 } as const satisfies Record<string, Setting>;
 
+/**
+ * The alert sinks' settings (issue 14), in the table's shape. Kept apart from `SETTINGS` only until
+ * lib/ (being restructured) types its config from them: moving both entries into `SETTINGS` then makes
+ * them context keys, function variables, cdk.json defaults and docs/deploy.md rows like the others.
+ * The Lambda reads them now (lambda/config.ts).
+ */
+export const SINK_SETTINGS = {
+  securityHub: {
+    type: 'text',
+    envVar: 'SECURITY_HUB',
+    default: 'false',
+    allowed: '`true` or `false`',
+    check: checkFlag,
+    doc: "Import findings into Security Hub (ASFF) under each finding's account's default product: new ones active, resolved and exempt ones archived. Security Hub must be enabled there.",
+  },
+  eventBus: {
+    type: 'text',
+    envVar: 'EVENT_BUS',
+    default: '',
+    allowed: '`default` or an event bus ARN',
+    check: checkEventBus,
+    doc: 'Put one EventBridge event per finding transition (new, resolved, exempted, exemption expired) on this bus; empty puts none.',
+  },
+} as const satisfies Record<string, TextSetting & { envVar: string }>;
+
 export type SettingName = keyof typeof SETTINGS;
 export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
 
@@ -299,7 +334,8 @@ function parseNumber(setting: NumberSetting, raw: unknown): Parsed<number> {
 
 function parseText(setting: TextSetting, raw: unknown): Parsed<string> {
   if (isBlank(raw)) return { ok: true, value: setting.default };
-  if (typeof raw !== 'string' && typeof raw !== 'number') {
+  // cdk.json may hold `true` for a flag where -c passes "true".
+  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
     return { ok: false, problems: [`${show(raw)} must be a string`] };
   }
   const value = String(raw).trim();

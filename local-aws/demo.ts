@@ -69,6 +69,8 @@ async function main(): Promise<void> {
       POLICIES_DIR: join(ROOT, 'policies'),
       POWERTOOLS_METRICS_DISABLED: 'true',
       STATE_TABLE_NAME: dynamo.tableName,
+      SECURITY_HUB: 'true',
+      EVENT_BUS: 'default',
     },
     connection: { endpoint: aws.endpoint },
     // The production path: STATE_TABLE_NAME gives both the finding state and the room cache.
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
   heading('RUN 1: first audit (state table empty, every finding is new)');
   const first = await run(aws, audit);
   showAlerts('run1', first.messages);
+  showMachineSinks(aws, 0);
 
   // Run 2: nothing changed.
   heading('RUN 2: the handler runs again, nothing has changed');
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
   const third = await run(aws, audit);
   if (third.summary.resolvedFindings === 0) throw new Error('the third run resolved nothing');
   showAlerts('run3', third.messages);
+  showMachineSinks(aws, first.summary.newFindings);
 
   heading('Done');
   out(
@@ -130,6 +134,38 @@ async function main(): Promise<void> {
 }
 
 type Audit = ReturnType<typeof createScheduledAudit>;
+
+/** What the Security Hub and EventBridge sinks delivered (SECURITY_HUB=true, EVENT_BUS=default). */
+function showMachineSinks(aws: LocalAws, eventsBefore: number): void {
+  heading('SECURITY HUB (BatchImportFindings, ASFF) and EVENTBRIDGE (PutEvents)');
+  const findings = aws.securityHubFindings();
+  const states = new Map<string, number>();
+  for (const { finding } of findings) {
+    const key = `${String(finding.RecordState)}/${String((finding.Compliance as { Status?: string })?.Status)}`;
+    states.set(key, (states.get(key) ?? 0) + 1);
+  }
+  const calls = Object.values(aws.stats()).reduce((n, ops) => n + (ops.BatchImportFindings?.calls ?? 0), 0);
+  out(
+    `  Security Hub holds ${findings.length} findings (${[...states].map(([k, n]) => `${n} ${k}`).join(', ')}), ${calls} import calls this run`,
+  );
+  const latest = [...findings].sort((a, b) =>
+    String(b.finding.UpdatedAt).localeCompare(String(a.finding.UpdatedAt)),
+  )[0];
+  if (latest) {
+    const f = latest.finding;
+    out(
+      `  | Id ${String(f.Id)}  ${String(f.RecordState)}  ${String((f.Severity as { Label?: string })?.Label)}`,
+    );
+    out(`  | ${String(f.Title)}`);
+    out(`  | ${String(f.ProductArn)}`);
+  }
+  const events = aws.events().slice(eventsBefore);
+  const types = new Map<string, number>();
+  for (const e of events) types.set(e.detailType, (types.get(e.detailType) ?? 0) + 1);
+  out(
+    `  EventBridge (default bus): ${events.length} events this run: ${[...types].map(([t, n]) => `${n} × ${t}`).join(', ')}`,
+  );
+}
 
 async function run(
   aws: LocalAws,

@@ -4,7 +4,7 @@
  */
 import { prng } from './prng.js';
 
-export type FaultService = 'ivschat' | 'sns' | 'sts' | 'organizations';
+export type FaultService = 'ivschat' | 'sns' | 'sts' | 'organizations' | 'securityhub' | 'events';
 
 export interface FaultOptions {
   /** Probability (0–1) that a request answers a 5xx (IVS Chat: InternalServerException 500). Deterministic: see `seed`. */
@@ -35,12 +35,23 @@ export interface FaultOptions {
   vanishingRooms?: string[];
   /** Rooms (ARN, id or name) really deleted right after a ListRooms page has listed them. */
   deleteAfterListing?: string[];
+  /**
+   * Count-based: the next N findings Security Hub `BatchImportFindings` is sent fail on their own
+   * (`FailedFindings`, InternalException) while the rest of the call is accepted.
+   */
+  securityHubFailFindings?: number;
+  /** Accounts where Security Hub is not enabled: every import answers InvalidAccessException 401. */
+  securityHubDisabledAccounts?: string[];
+  /** Count-based: the next N EventBridge `PutEvents` entries fail on their own (InternalFailure). */
+  eventsFailEntries?: number;
 }
 
 export class Faults {
   private options: FaultOptions = {};
   private random: () => number = prng(1);
   private remainingFailures = 0;
+  private remainingFindingFailures = 0;
+  private remainingEntryFailures = 0;
 
   constructor(options: FaultOptions = {}) {
     this.set(options);
@@ -53,10 +64,35 @@ export class Faults {
     this.options = structuredClone(options);
     this.random = prng(options.seed ?? 1);
     this.remainingFailures = options.failNext ?? 0;
+    this.remainingFindingFailures = options.securityHubFailFindings ?? 0;
+    this.remainingEntryFailures = options.eventsFailEntries ?? 0;
   }
 
   get current(): FaultOptions {
-    return { ...structuredClone(this.options), failNext: this.remainingFailures };
+    return {
+      ...structuredClone(this.options),
+      failNext: this.remainingFailures,
+      securityHubFailFindings: this.remainingFindingFailures,
+      eventsFailEntries: this.remainingEntryFailures,
+    };
+  }
+
+  /** Decides (and consumes) whether one imported finding fails on its own. */
+  failFinding(): boolean {
+    if (this.remainingFindingFailures <= 0) return false;
+    this.remainingFindingFailures--;
+    return true;
+  }
+
+  /** Decides (and consumes) whether one PutEvents entry fails on its own. */
+  failEntry(): boolean {
+    if (this.remainingEntryFailures <= 0) return false;
+    this.remainingEntryFailures--;
+    return true;
+  }
+
+  securityHubDisabled(accountId: string): boolean {
+    return this.options.securityHubDisabledAccounts?.includes(accountId) ?? false;
   }
 
   /** Decides (and consumes) whether this request answers a 5xx. */

@@ -1,5 +1,6 @@
 /** Public entry point of the local AWS emulator (see local-aws/README.md). */
 export type { AccountInfo, AccountSeed, AccountStatus } from './accounts.js';
+export type { PutEvent } from './eventbridge.js';
 export type { FaultOptions, FaultService } from './faults.js';
 export { ACCOUNT_ID } from './http.js';
 export type { SeedRoom } from './ivschat.js';
@@ -12,6 +13,7 @@ export {
 } from './ivschat-logging.js';
 export { ORGANIZATION_ID } from './organizations.js';
 export { IVSCHAT_QUOTA_GROUPS, IVSCHAT_RATE_LIMITS, type QuotaConfig, type QuotaOptions } from './quota.js';
+export type { ImportedFinding } from './securityhub.js';
 export {
   type LocalAws,
   type LocalAwsOptions,

@@ -26,6 +26,15 @@ export const IVSCHAT_RATE_LIMITS: Readonly<Record<string, number>> = {
 };
 
 /**
+ * The alert sinks' documented rates (TPS per account per region): Security Hub `BatchImportFindings`
+ * 10 (burst 30; the bucket here allows a burst of 10, the stricter test). PutEvents' quota is in the
+ * thousands and is not limited here.
+ */
+export const SINK_RATE_LIMITS: Readonly<Record<string, number>> = {
+  BatchImportFindings: 10,
+};
+
+/**
  * Operations that draw from one shared bucket, named by the group. Every logging-configuration call
  * counts against the same 3 TPS, so an auditor listing configurations competes with the customer's
  * own Get/Update calls; the bucket's rate is that of the operation that first used it.
@@ -54,7 +63,9 @@ export interface QuotaConfig {
 }
 
 export function resolveQuotaConfig(options: QuotaOptions = {}, base?: QuotaConfig): QuotaConfig {
-  const rates: Record<string, number> = { ...(base?.rates ?? IVSCHAT_RATE_LIMITS) };
+  const rates: Record<string, number> = {
+    ...(base?.rates ?? { ...IVSCHAT_RATE_LIMITS, ...SINK_RATE_LIMITS }),
+  };
   for (const [op, rate] of Object.entries(options.rates ?? {})) {
     if (rate !== undefined) rates[op] = rate;
   }

@@ -1,6 +1,6 @@
 /**
- * The local AWS emulator: one HTTP server speaking IVS Chat (REST-JSON), SNS and STS (awsQuery) and
- * Organizations (JSON 1.1), routed by path / `Action` form field / `X-Amz-Target` / the SigV4
+ * The local AWS emulator: one HTTP server speaking IVS Chat and Security Hub (REST-JSON), SNS and STS
+ * (awsQuery), Organizations and EventBridge (JSON 1.1), routed by path / `Action` form field / `X-Amz-Target` / the SigV4
  * credential scope (region + service). The signing access key id says which account a request acts as.
  * Admin endpoints under /_local/ (see local-aws/README.md).
  */
@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { RoomDocument } from '../lambda/core/types.js';
 import { type AccountInfo, type AccountSeed, Accounts, type Caller } from './accounts.js';
+import { EVENTS_TARGET_PREFIX, EventBridgeService, eventsError, type PutEvent } from './eventbridge.js';
 import { type FaultOptions, type FaultService, Faults } from './faults.js';
 import { json, type LocalResponse, parseSigV4Scope, readBody, send } from './http.js';
 import { IvschatService, routeIvschat, type SeedRoom } from './ivschat.js';
@@ -16,6 +17,7 @@ import { bareId, ivschatError, throttlingError, unknownOperation } from './ivsch
 import { listen } from './listen.js';
 import { ORGANIZATIONS_TARGET_PREFIX, OrganizationsService, organizationsError } from './organizations.js';
 import { type QuotaConfig, QuotaManager, type QuotaOptions, resolveQuotaConfig } from './quota.js';
+import { type ImportedFinding, SecurityHubService, securityHubError } from './securityhub.js';
 import { type PublishedMessage, SnsService, type Subscription, snsError, type Topic } from './sns.js';
 import { Stats, type StatsSnapshot } from './stats.js';
 import { StsService, stsError } from './sts.js';
@@ -79,6 +81,12 @@ export interface LocalAws {
   /** Deletes a logging configuration behind the API's back (rooms keep naming it). */
   removeLoggingConfiguration(arn: string): boolean;
   clearLoggingConfigurations(region?: string, accountId?: string): void;
+  /** Findings Security Hub imported (optionally of one region and/or account), latest version of each. */
+  securityHubFindings(region?: string, accountId?: string): ImportedFinding[];
+  clearSecurityHubFindings(): void;
+  /** Events EventBridge accepted (optionally of one region and/or account), oldest first. */
+  events(region?: string, accountId?: string): PutEvent[];
+  clearEvents(): void;
   /** Everything published to SNS (optionally of one region), oldest first. */
   published(region?: string): PublishedMessage[];
   clearPublished(): void;
@@ -137,6 +145,8 @@ function throttled(service: Service, limit: number | undefined, resourceId: stri
   if (service === 'sns') return snsError(429, 'Throttled', 'Rate exceeded');
   if (service === 'organizations')
     return organizationsError(400, 'TooManyRequestsException', 'Rate exceeded');
+  if (service === 'securityhub') return securityHubError(429, 'LimitExceededException', 'Rate exceeded');
+  if (service === 'events') return eventsError(400, 'ThrottlingException', 'Rate exceeded');
   return stsError(400, 'Throttling', 'Rate exceeded');
 }
 
@@ -145,6 +155,8 @@ function serverError(service: Service): LocalResponse {
   if (service === 'ivschat') return ivschatError(500, 'InternalServerException', { message });
   if (service === 'sns') return snsError(500, 'InternalError', message, 'Receiver');
   if (service === 'organizations') return organizationsError(500, 'ServiceException', message);
+  if (service === 'securityhub') return securityHubError(500, 'InternalException', message);
+  if (service === 'events') return eventsError(500, 'InternalException', message);
   return stsError(500, 'InternalFailure', message);
 }
 
@@ -176,6 +188,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const sns = new SnsService();
   const sts = new StsService(accounts, faults);
   const organizations = new OrganizationsService(accounts);
+  const securityHub = new SecurityHubService();
+  const eventBridge = new EventBridgeService();
   let latencyMs = options.latencyMs ?? 0;
   const log = options.log;
 
@@ -267,6 +281,20 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         organizations.handle(operation, body, caller),
       );
     }
+    // Every JSON 1.1 service is routed here, before the unknown-target answer below.
+    if (target.startsWith(EVENTS_TARGET_PREFIX)) {
+      const operation = target.slice(EVENTS_TARGET_PREFIX.length);
+      log?.(`${scope.region} events ${operation} as ${caller.accountId}`);
+      return pipeline('events', caller, scope.region, operation, () =>
+        eventBridge.handle({
+          operation,
+          accountId: caller.accountId,
+          region: scope.region,
+          body,
+          failEntry: () => faults.failEntry(),
+        }),
+      );
+    }
     if (target !== '') {
       return organizationsError(
         400,
@@ -284,6 +312,26 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       log?.(`${scope.region} ${service} ${action} as ${caller.accountId}`);
       return pipeline(service, caller, scope.region, action, () =>
         service === 'sts' ? sts.handle(params, caller) : sns.handle(scope.region, params),
+      );
+    }
+
+    if (scope.service === 'securityhub' || url.pathname === '/findings/import') {
+      if (method !== 'POST' || url.pathname !== '/findings/import') {
+        return securityHubError(
+          404,
+          'ResourceNotFoundException',
+          `No Security Hub operation at ${method} ${url.pathname}`,
+        );
+      }
+      log?.(`${scope.region} securityhub BatchImportFindings as ${caller.accountId}`);
+      return pipeline('securityhub', caller, scope.region, 'BatchImportFindings', () =>
+        securityHub.handle({
+          accountId: caller.accountId,
+          region: scope.region,
+          body,
+          disabled: faults.securityHubDisabled(caller.accountId),
+          failEntry: () => faults.failFinding(),
+        }),
       );
     }
 
@@ -335,6 +383,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       }
       case 'DELETE /_local/sns/published':
         sns.clearPublished();
+        return json(200, { ok: true });
+      case 'GET /_local/securityhub/findings':
+        return json(200, securityHub.list(region, accountId));
+      case 'DELETE /_local/securityhub/findings':
+        securityHub.clear();
+        return json(200, { ok: true });
+      case 'GET /_local/events':
+        return json(200, eventBridge.list(region, accountId));
+      case 'DELETE /_local/events':
+        eventBridge.clear();
         return json(200, { ok: true });
       case 'GET /_local/sns/topics':
         return json(200, sns.listTopics(region));
@@ -453,6 +511,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     loggingConfigurations: (region, accountId) => ivschat.logging.list(region, accountId),
     removeLoggingConfiguration: (arn) => ivschat.logging.remove(arn),
     clearLoggingConfigurations: (region, accountId) => ivschat.logging.clear(region, accountId),
+    securityHubFindings: (region, accountId) => securityHub.list(region, accountId),
+    clearSecurityHubFindings: () => securityHub.clear(),
+    events: (region, accountId) => eventBridge.list(region, accountId),
+    clearEvents: () => eventBridge.clear(),
     published: (region) => sns.published(region),
     clearPublished: () => sns.clearPublished(),
     topics: (region) => sns.listTopics(region),

@@ -28,7 +28,7 @@ import { checkFilePaths, writablePath } from './paths.js';
 import { addPoliciesDiff } from './policies-diff-command.js';
 import { defaultPoliciesDir } from './policies-dir.js';
 import { registerRemediate } from './remediate.js';
-import { writeReport } from './report-output.js';
+import { REPORT_FORMATS, type ReportFormat, writeReport } from './report-output.js';
 import { runLive } from './run-bound.js';
 
 export { EXIT };
@@ -51,7 +51,7 @@ export interface CliIo {
 interface AuditFlags extends LiveFlags {
   policies: string;
   input?: string;
-  format: 'text' | 'json' | 'sarif';
+  format: ReportFormat;
   failOn: Severity;
   publish?: string;
   state?: string;
@@ -119,7 +119,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     )
     .option('--endpoint <url>', 'AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
     .addOption(
-      new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'),
+      new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('text'),
     )
     .addOption(
       new Option(

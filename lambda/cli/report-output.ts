@@ -1,13 +1,17 @@
 import type { Finding, Report } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
+import { toAsff } from '../render/asff.js';
 import { shownFinding } from '../render/remediation.js';
 import { renderSarif } from '../render/sarif.js';
 import { renderText } from '../render/text.js';
 import { ChunkedWriter, writeFileInChunks } from '../state/text-writer.js';
 import { OutputWriteError } from './paths.js';
 
+export const REPORT_FORMATS = ['text', 'json', 'sarif', 'asff'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
 export interface ReportOutput {
-  format: 'text' | 'json' | 'sarif';
+  format: ReportFormat;
   /** A file to write; stdout otherwise. */
   output?: string;
   stdout: (text: string) => void;
@@ -29,6 +33,7 @@ export async function writeReport(
 ): Promise<void> {
   const body = async (out: ChunkedWriter) => {
     if (options.format === 'json') return writeJsonReport(report, resolved, out);
+    if (options.format === 'asff') return writeAsff(report, resolved, out);
     const shown: Report = { ...report, findings: [...report.findings, ...resolved] };
     const text =
       options.format === 'sarif'
@@ -74,4 +79,22 @@ async function writeJsonReport(report: Report, resolved: readonly Finding[], out
     }
   }
   await out.write(`${first ? '' : '\n  '}]${frame.slice(at + marker.length)}\n`);
+}
+
+/**
+ * `--format asff`: a JSON array of Security Hub findings, one per finding of the report and one per
+ * finding resolved this run (archived), written finding by finding like `--format json`. Import it
+ * 100 at a time (`BatchImportFindings` takes at most 100 findings per call).
+ */
+async function writeAsff(report: Report, resolved: readonly Finding[], out: ChunkedWriter) {
+  let first = true;
+  await out.write('[');
+  for (const list of [report.findings, resolved]) {
+    for (const finding of list) {
+      const item = JSON.stringify(toAsff(finding, report.startedAt), null, 2).replaceAll('\n', '\n  ');
+      await out.write(`${first ? '\n' : ',\n'}  ${item}`);
+      first = false;
+    }
+  }
+  await out.write(`${first ? '' : '\n'}]\n`);
 }

@@ -10,6 +10,11 @@ export interface FindingRecord {
   lastNotified?: string;
   /** The last finding payload, so a resolution can say what was fixed. */
   finding: Finding;
+  /**
+   * Sinks (by name) that do not have this record's status yet: their delivery failed, and the next
+   * run sends it to them again (to them only). Absent: every sink has it.
+   */
+  pendingSinks?: string[];
 }
 
 export interface LifecycleOptions {
@@ -24,6 +29,8 @@ export interface Reconciliation {
   resolvedFindings: Finding[];
   /** Still open and not told about for `renotifyAfterHours`. */
   reminders: Finding[];
+  /** Exempt in this run and not before (an exemption added to a policy, or a new room it names). */
+  exemptedFindings: Finding[];
   /** Records to write once SNS accepted the notification (or at once when there is nothing to send). */
   changes: FindingRecord[];
 }
@@ -75,6 +82,7 @@ export function reconcile(
   const findings: Finding[] = [];
   const newFindings: Finding[] = [];
   const reminders: Finding[] = [];
+  const exemptedFindings: Finding[] = [];
   const changes: FindingRecord[] = [];
   const seen = new Set<string>();
   const renotifyMs = options.renotifyAfterHours * 3_600_000;
@@ -88,7 +96,10 @@ export function reconcile(
     if (finding.status === 'exempt') {
       if (before) finding.firstSeen = before.firstSeen;
       findings.push(finding);
-      if (before?.status !== 'exempt') changes.push(record(finding, 'exempt', before?.lastNotified));
+      if (before?.status !== 'exempt') {
+        exemptedFindings.push(finding);
+        changes.push(record(finding, 'exempt', before?.lastNotified));
+      }
       continue;
     }
     if (before?.status !== 'open') {
@@ -141,6 +152,7 @@ export function reconcile(
     newFindings,
     resolvedFindings,
     reminders,
+    exemptedFindings,
     changes,
   };
 }

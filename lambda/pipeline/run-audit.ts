@@ -100,6 +100,7 @@ export async function auditTarget(options: AuditTargetOptions): Promise<AuditedT
     newFindings: reconciliation.newFindings,
     resolvedFindings: reconciliation.resolvedFindings,
     reminders: reconciliation.reminders,
+    exemptedFindings: reconciliation.exemptedFindings,
     report: reconciliation.report,
   };
   const withheld = identity?.error
@@ -116,7 +117,13 @@ export async function auditTarget(options: AuditTargetOptions): Promise<AuditedT
     ...(withheld ? { withheld } : {}),
     deliver: async () => {
       if (withheld) {
-        const nothing = { ...alert, newFindings: [], resolvedFindings: [], reminders: [] };
+        const nothing = {
+          ...alert,
+          newFindings: [],
+          resolvedFindings: [],
+          reminders: [],
+          exemptedFindings: [],
+        };
         return { alert: nothing, receipts: [], published: 0, messageIds: [] };
       }
       return notifyAndRecord({
@@ -125,6 +132,7 @@ export async function auditTarget(options: AuditTargetOptions): Promise<AuditedT
         store: store ?? statelessStore,
         changes: reconciliation.changes,
         now: startedAt,
+        backlog: [...previous.values()].filter((r) => (r.pendingSinks?.length ?? 0) > 0),
       });
     },
   };

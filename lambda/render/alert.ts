@@ -31,6 +31,11 @@ export interface Alert {
   resolvedFindings: Finding[];
   /** Still open, due for re-notification. */
   reminders: Finding[];
+  /**
+   * Findings exempted in this run (they were open, or not seen, before). People are not told (the
+   * exemption was their own decision); the Security Hub and EventBridge sinks record the transition.
+   */
+  exemptedFindings?: Finding[];
   report: Report;
   /** e.g. "part 2/3" when one run's alert is split across several messages. */
   partLabel?: string;

@@ -8,12 +8,22 @@ export interface SinkReceipt {
   delivered: number;
   /** Ids the destination gave them, in delivery order (a destination may give none). */
   messageIds: string[];
+  /**
+   * Fingerprints of the alert's findings the destination did not take (it refused them one by one,
+   * or one account's import failed while others' succeeded). They stay owed to this sink and are
+   * sent again on the next run; the others are not resent. Absent: everything was taken.
+   */
+  undelivered?: string[];
+  /** Why some were not taken (the last error), for the run summary and logs. */
+  error?: string;
 }
 
 /**
  * Where a run's alert goes. A sink owns its destination's shape and limits (SNS splits a large alert
- * into several messages). `deliver` resolves only once the destination accepted all of the alert and
- * throws otherwise: the pipeline records the run only after every sink resolved (at-least-once).
+ * into several messages). `deliver` resolves with what the destination took, naming in `undelivered`
+ * the findings it did not; it throws when nothing of the alert could be delivered. Either way the
+ * findings not taken stay owed to this sink (per-sink delivery state, see notify.ts) and the next run
+ * sends them again, to this sink only (at-least-once per sink).
  */
 export interface AlertSink {
   readonly name: string;

@@ -1,6 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { PublishError } from '../core/errors.js';
-import type { Alert } from '../render/alert.js';
+import { type Alert, hasContent } from '../render/alert.js';
 import { type BuildOptions, buildSnsMessages, type PublishInput } from '../render/sns-message.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
 
@@ -38,6 +38,8 @@ export function snsSink(publisher: Publisher, options: BuildOptions = {}): Alert
     name: 'sns',
     async deliver(alert: Alert): Promise<SinkReceipt> {
       const receipt: SinkReceipt = { sink: 'sns', delivered: 0, messageIds: [] };
+      // People are not told of exemptions: an alert holding only those is for the machine sinks.
+      if (!hasContent(alert)) return receipt;
       for (const message of buildSnsMessages(alert, options)) {
         const { messageId } = await publisher.publish(message);
         receipt.delivered++;

@@ -48,8 +48,14 @@ export class RecordReader {
     const status = s(item.status) as FindingRecord['status'];
     const firstSeen = s(item.firstSeen);
     const lastSeen = s(item.lastSeen);
-    return typeof item.lastNotified === 'string'
-      ? { fingerprint, status, firstSeen, lastSeen, lastNotified: s(item.lastNotified), finding }
-      : { fingerprint, status, firstSeen, lastSeen, finding };
+    const record: FindingRecord =
+      typeof item.lastNotified === 'string'
+        ? { fingerprint, status, firstSeen, lastSeen, lastNotified: s(item.lastNotified), finding }
+        : { fingerprint, status, firstSeen, lastSeen, finding };
+    // Rare (a sink failed), so added after the fixed shape rather than given to every record.
+    if (Array.isArray(item.pendingSinks) && item.pendingSinks.length > 0) {
+      record.pendingSinks = item.pendingSinks.map((name) => s(name));
+    }
+    return record;
   }
 }

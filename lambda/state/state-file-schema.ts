@@ -35,6 +35,7 @@ export const STATE_FILE_SCHEMA = {
         firstSeen: text,
         lastSeen: text,
         lastNotified: text,
+        pendingSinks: { type: 'array', items: text },
         finding: {
           type: 'object',
           required: ['policyId', 'title', 'severity', 'accountId', 'region', 'roomArn', 'path', 'message'],

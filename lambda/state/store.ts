@@ -5,6 +5,11 @@ export interface StateStore {
   load(): Promise<Map<string, FindingRecord>>;
   /** Writes changed records. Called only after SNS accepted the run's notification. */
   save(changes: readonly FindingRecord[], now: string): Promise<void>;
+  /**
+   * Records some sink has not taken yet (`pendingSinks`), for a caller that has not loaded the state
+   * (the org-scale aggregate step). Optional: without it such a caller retries nothing.
+   */
+  pending?(): Promise<FindingRecord[]>;
 }
 
 /** No state: every finding is new on every run. */

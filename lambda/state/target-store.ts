@@ -60,6 +60,17 @@ export class TargetStateStore implements StateStore {
     return records;
   }
 
+  /** Records some sink still lacks; the filter keeps the rest off the wire (they are still read). */
+  async pending(): Promise<FindingRecord[]> {
+    const reader = new RecordReader();
+    const records: FindingRecord[] = [];
+    await reading(this.tableName, async () => {
+      const items = this.items(this.pk, { FilterExpression: 'attribute_exists(pendingSinks)' });
+      for await (const item of items) records.push(reader.read(item));
+    });
+    return records;
+  }
+
   async save(changes: readonly FindingRecord[], now: string): Promise<void> {
     const ttl = Math.floor(Date.parse(now) / 1000) + this.retainResolvedDays * 86_400;
     const pk = this.pk;
@@ -178,6 +189,12 @@ export class AccountStateStore implements StateStore {
       for (const [fingerprint, record] of await store.load()) merged.set(fingerprint, record);
     }
     return merged;
+  }
+
+  async pending(): Promise<FindingRecord[]> {
+    const all: FindingRecord[] = [];
+    for (const store of this.stores.values()) all.push(...(await store.pending()));
+    return all;
   }
 
   /**

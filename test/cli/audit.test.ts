@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Finding, Report, RoomDocument } from '../../lambda/core/types.js';
 import type { ShownReport } from '../../lambda/render/remediation.js';
 import { compliantRoom } from '../fixtures.js';
+import { shapeProblems } from '../render/asff-shape.js';
 import { cli } from './run.js';
 
 let dir: string;
@@ -103,6 +104,35 @@ describe('ivschat-audit audit --input', () => {
     expect(sarif.runs[0].tool.driver.rules).toHaveLength(7);
     expect(sarif.runs[0].results).toHaveLength(3);
     expect(JSON.stringify(sarif.runs[0].results)).toContain(rooms[1]?.arn);
+  });
+
+  it('writes --format asff: one Security Hub finding per finding, valid against the service model', async () => {
+    const { code, stdout } = await cli('audit', '--input', roomsFile(rooms), '--format', 'asff');
+    expect(code).toBe(1);
+    const findings = JSON.parse(stdout) as Record<string, unknown>[];
+    expect(findings).toHaveLength(3);
+    for (const finding of findings) expect(shapeProblems(finding, 'AwsSecurityFinding')).toEqual([]);
+    expect(findings.map((f) => f.RecordState)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
+    expect(JSON.stringify(findings)).toContain(rooms[1]?.arn);
+  });
+
+  it('archives in --format asff what a run with --state resolved', async () => {
+    const state = join(dir, 'state.json');
+    await cli('audit', '--input', roomsFile([rooms[1]]), '--state', state);
+    const fixed = compliantRoom({ name: 'length-201', maximumMessageLength: 200 }, 'Len201');
+    const { stdout } = await cli(
+      'audit',
+      '--input',
+      roomsFile([fixed]),
+      '--state',
+      state,
+      '--format',
+      'asff',
+    );
+    const findings = JSON.parse(stdout) as { RecordState: string; Compliance: { Status: string } }[];
+    expect(findings).toEqual([
+      expect.objectContaining({ RecordState: 'ARCHIVED', Compliance: { Status: 'PASSED' } }),
+    ]);
   });
 
   it('shows new → open → resolved across runs with --state', async () => {

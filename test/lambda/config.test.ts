@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../lambda/config.js';
 import { ConfigError } from '../../lambda/core/errors.js';
-import { LIBRARY_ENV, SETTINGS, WIRING_ENV } from '../../lambda/settings.js';
+import { LIBRARY_ENV, SETTINGS, SINK_SETTINGS, WIRING_ENV } from '../../lambda/settings.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:ivschat-alerts';
 const BASE = { ALERT_TOPIC_ARN: TOPIC, AUDIT_REGIONS: 'us-east-1' };
@@ -27,9 +27,11 @@ describe('Function: readConfig (Lambda environment)', () => {
       RETAIN_RESOLVED_DAYS: '90',
       STATE_TABLE_NAME: 'state',
       POLICIES_DIR: '/opt/policies',
-      AUDIT_ACCOUNTS: '111111111111,222222222222',
-      MEMBER_ROLE_NAME: 'ivschat-reader',
-      AUDITOR_NAME: 'Prod/Auditor',
+      AUDIT_ACCOUNTS: '111111111111',
+      MEMBER_ROLE_NAME: 'auditing-role',
+      AUDITOR_NAME: 'auditor-2',
+      SECURITY_HUB: 'true',
+      EVENT_BUS: 'default',
     });
     expect(config).toEqual({
       regions: ['us-east-1', 'eu-west-1'],
@@ -40,9 +42,11 @@ describe('Function: readConfig (Lambda environment)', () => {
       fullRefreshHours: 6,
       retainResolvedDays: 90,
       policiesDir: '/opt/policies',
-      accounts: ['111111111111', '222222222222'],
-      memberRoleName: 'ivschat-reader',
-      auditorName: 'Prod/Auditor',
+      accounts: ['111111111111'],
+      memberRoleName: 'auditing-role',
+      auditorName: 'auditor-2',
+      securityHub: true,
+      eventBus: 'default',
     });
   });
 
@@ -120,10 +124,32 @@ describe('Function: readConfig (Lambda environment)', () => {
     readConfig(env);
     const runtime = ['AWS_REGION', 'LAMBDA_TASK_ROOT'];
     const declared = [
-      ...Object.values(SETTINGS).flatMap((s) => ('envVar' in s ? [s.envVar] : [])),
+      ...[...Object.values(SETTINGS), ...Object.values(SINK_SETTINGS)].flatMap((s) =>
+        'envVar' in s ? [s.envVar] : [],
+      ),
       ...Object.values(WIRING_ENV),
     ];
     expect([...read].filter((name) => !runtime.includes(name)).sort()).toEqual(declared.sort());
     expect(declared.filter((name) => (LIBRARY_ENV as readonly string[]).includes(name))).toEqual([]);
+  });
+
+  it('turns the sinks off by default and on with SECURITY_HUB and EVENT_BUS', () => {
+    expect(readConfig(BASE)).toMatchObject({ securityHub: false });
+    expect(readConfig(BASE)).not.toHaveProperty('eventBus');
+    const bus = 'arn:aws:events:eu-west-1:123456789012:event-bus/security';
+    expect(readConfig({ ...BASE, SECURITY_HUB: 'true', EVENT_BUS: bus })).toMatchObject({
+      securityHub: true,
+      eventBus: bus,
+    });
+    expect(readConfig({ ...BASE, EVENT_BUS: 'default' }).eventBus).toBe('default');
+  });
+
+  it('refuses a SECURITY_HUB or EVENT_BUS it cannot use, naming the variable', () => {
+    expect(errorOf({ ...BASE, SECURITY_HUB: 'yes' }).message).toBe(
+      'SECURITY_HUB: "yes" must be true or false',
+    );
+    expect(errorOf({ ...BASE, EVENT_BUS: 'arn:aws:sns:us-east-1:123456789012:t' }).message).toMatch(
+      /^EVENT_BUS: ".*" is neither "default" nor an event bus ARN/,
+    );
   });
 });

@@ -10,6 +10,7 @@ import {
   MAX_SUMMARY_ERROR_CODES,
   MAX_SUMMARY_MESSAGE_IDS,
   MAX_SUMMARY_REGIONS,
+  MAX_SUMMARY_SINKS,
   summariseRun,
 } from '../../lambda/run-summary.js';
 import { ACCOUNT } from '../fixtures.js';
@@ -128,6 +129,7 @@ describe('summariseRun', () => {
       regionsOmitted: 0,
       errorCodes: [],
       errorCodesOmitted: 0,
+      sinksLagging: [],
       durationMs: 1234,
     });
   });
@@ -175,10 +177,16 @@ describe('summariseRun', () => {
     const findings = Array.from({ length: 50_000 }, (_, i) => finding(i, i % 2 ? 'new' : 'open'));
     const messageIds = Array.from({ length: 1_000 }, (_, i) => hostile(i));
 
+    const lagging = Array.from({ length: 50 }, (_, i) => ({
+      sink: hostile(i),
+      undelivered: 50_000,
+      error: hostile(i).repeat(100),
+    }));
+
     const summary = summariseRun({
       accountId: hostile(0),
       inventories,
-      outcome: outcome({ findings, errors, messageIds, roomsAudited: 59_000 }),
+      outcome: { ...outcome({ findings, errors, messageIds, roomsAudited: 59_000 }), lagging },
       durationMs: Number.MAX_SAFE_INTEGER,
     });
 
@@ -199,5 +207,25 @@ describe('summariseRun', () => {
     expect(summary.regions).toHaveLength(MAX_SUMMARY_REGIONS);
     expect(summary.messageIds).toHaveLength(MAX_SUMMARY_MESSAGE_IDS);
     expect(summary.errorCodes).toHaveLength(MAX_SUMMARY_ERROR_CODES);
+    expect(summary.sinksLagging).toHaveLength(MAX_SUMMARY_SINKS);
+  });
+
+  it('names each sink that lagged, how much it still owes and why', () => {
+    const summary = summariseRun({
+      accountId: ACCOUNT,
+      inventories: [],
+      outcome: {
+        ...outcome({ findings: [] }),
+        lagging: [
+          { sink: 'securityhub', undelivered: 3, error: 'InvalidAccessException in 123456789012/us-east-1' },
+        ],
+      },
+      durationMs: 1,
+    });
+
+    expect(summary.sinksLagging).toEqual([
+      { sink: 'securityhub', undelivered: 3, error: 'InvalidAccessException in 123456789012/us-east-1' },
+    ]);
+    expect(runSummaryProblems(summary)).toEqual([]);
   });
 });

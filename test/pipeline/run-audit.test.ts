@@ -117,17 +117,61 @@ describe('Function: auditTarget', () => {
     expect(calls.saves).toHaveLength(1);
   });
 
-  it('records the state only after every sink accepted the alert', async () => {
+  it('records nothing and throws when the only sink refused the alert (the next run sends it again)', async () => {
     const { store, calls } = memoryStore();
+    const only = recordingSink('sns', true);
+    const target = await auditTarget(options({ inventory: rooms([bad]), state: () => store, sinks: [only] }));
+
+    await expect(target.deliver()).rejects.toThrow('sns refused the alert');
+    expect(calls.saves).toEqual([]);
+  });
+
+  it('records which sink missed a finding, sends it to that sink only next run, and then clears it', async () => {
+    const { store, calls, records } = memoryStore();
+    const first = recordingSink('first');
+    let failing = true;
+    const second: AlertSink & { alerts: Alert[] } = {
+      name: 'second',
+      alerts: [],
+      async deliver(alert) {
+        second.alerts.push(alert);
+        if (failing) throw new PublishError('second is throttled');
+        return { sink: 'second', delivered: alert.newFindings.length, messageIds: [] };
+      },
+    };
+    const run = () =>
+      runAudit(options({ inventory: rooms([bad]), state: () => store, sinks: [first, second] }));
+
+    const { outcome } = await run();
+    expect(outcome.lagging).toEqual([{ sink: 'second', undelivered: 1, error: 'second is throttled' }]);
+    expect([...records.values()].map((r) => r.pendingSinks)).toEqual([['second']]);
+
+    failing = false;
+    const { outcome: next } = await run();
+    expect(first.alerts).toHaveLength(1); // nothing new for the first sink: it is not called again
+    expect(second.alerts.map((a) => a.newFindings.map((f) => [f.policyId, f.status]))).toEqual([
+      [['message-length-max', 'new']],
+      [['message-length-max', 'new']],
+    ]);
+    expect(next.lagging).toEqual([]);
+    expect([...records.values()].map((r) => r.pendingSinks)).toEqual([undefined]);
+    expect(calls.saves).toHaveLength(2);
+  });
+
+  it('keeps a finding owed to a sink that lags for several runs, and resends nothing to the others', async () => {
+    const { store, records } = memoryStore();
     const first = recordingSink('first');
     const second = recordingSink('second', true);
-    const target = await auditTarget(
-      options({ inventory: rooms([bad]), state: () => store, sinks: [first, second] }),
-    );
+    const run = () =>
+      runAudit(options({ inventory: rooms([bad]), state: () => store, sinks: [first, second] }));
 
-    await expect(target.deliver()).rejects.toThrow('second refused the alert');
+    await run();
+    await run();
+    await run();
+
     expect(first.alerts).toHaveLength(1);
-    expect(calls.saves).toEqual([]);
+    expect(second.alerts).toHaveLength(3);
+    expect([...records.values()].map((r) => r.pendingSinks)).toEqual([['second']]);
   });
 
   it('calls no sink when there is nothing to tell, and still records the run', async () => {

@@ -188,6 +188,21 @@ describe('TargetStateStore', () => {
     expect((await new TargetStateStore(dynamo.client, table, ACCOUNT, 'eu-west-1').load()).size).toBe(3);
   });
 
+  it('keeps the sinks a finding is owed to, lists those findings as pending, and forgets them once delivered', async () => {
+    const table = await dynamo.createStateTable('pending-sinks');
+    const store = new TargetStateStore(dynamo.client, table, ACCOUNT, 'us-east-1');
+    const [owed, delivered] = findings();
+    if (!owed || !delivered) throw new Error('the fixture room must break two policies');
+    await store.save([{ ...openRecord(owed), pendingSinks: ['securityhub'] }, openRecord(delivered)], NOW);
+
+    expect((await store.load()).get(owed.fingerprint)?.pendingSinks).toEqual(['securityhub']);
+    expect((await store.pending()).map((r) => r.fingerprint)).toEqual([owed.fingerprint]);
+
+    await store.save([openRecord(owed)], NOW);
+    expect(await store.pending()).toEqual([]);
+    expect((await store.load()).get(owed.fingerprint)).not.toHaveProperty('pendingSinks');
+  });
+
   it('names the table when DynamoDB refuses a read or a write', async () => {
     const store = new TargetStateStore(dynamo.client, 'no-such-table', ACCOUNT, 'us-east-1');
     await expect(store.load()).rejects.toThrow(/^cannot read state table no-such-table: /);

@@ -1,0 +1,148 @@
+/**
+ * Amazon EventBridge `PutEvents` (JSON 1.1: `X-Amz-Target: AWSEvents.PutEvents`) with the documented
+ * limits: 1–10 entries per call, at most 256 KB per call, sized as EventBridge sizes an entry (Time 14
+ * bytes when given, plus the UTF-8 bytes of Source, DetailType, Detail and each Resource). An entry
+ * without Source, DetailType or Detail, or whose Detail is not a JSON object, fails on its own; the
+ * others are accepted. Accepted events are kept so tests can read what arrived.
+ */
+import { randomUUID } from 'node:crypto';
+import { json, type LocalResponse } from './http.js';
+
+export const EVENTS_TARGET_PREFIX = 'AWSEvents.';
+export const EVENTS_MAX_ENTRIES = 10;
+export const EVENTS_MAX_REQUEST_BYTES = 256 * 1024;
+const CONTENT_TYPE = { 'content-type': 'application/x-amz-json-1.1' };
+
+export interface PutEvent {
+  id: string;
+  region: string;
+  accountId: string;
+  eventBusName: string;
+  source: string;
+  detailType: string;
+  resources: string[];
+  /** Detail, parsed. */
+  detail: Record<string, unknown>;
+  time: string;
+}
+
+export function eventsError(status: number, type: string, message: string): LocalResponse {
+  return json(status, { __type: type, message }, { ...CONTENT_TYPE, 'x-amzn-errortype': type });
+}
+
+interface Entry {
+  Time?: unknown;
+  Source?: unknown;
+  DetailType?: unknown;
+  Detail?: unknown;
+  Resources?: unknown;
+  EventBusName?: unknown;
+}
+
+/** An entry's size as EventBridge counts it against the 256 KB limit. */
+export function entrySize(entry: Entry): number {
+  let size = entry.Time !== undefined ? 14 : 0;
+  for (const field of [entry.Source, entry.DetailType, entry.Detail]) {
+    if (typeof field === 'string') size += Buffer.byteLength(field);
+  }
+  if (Array.isArray(entry.Resources)) {
+    for (const r of entry.Resources) if (typeof r === 'string') size += Buffer.byteLength(r);
+  }
+  return size;
+}
+
+export class EventBridgeService {
+  private readonly events: PutEvent[] = [];
+
+  handle(input: {
+    operation: string | undefined;
+    accountId: string;
+    region: string;
+    body: string;
+    failEntry: () => boolean;
+  }): LocalResponse {
+    if (input.operation !== 'PutEvents') {
+      return eventsError(400, 'UnknownOperationException', `Unknown operation ${input.operation ?? ''}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(input.body);
+    } catch {
+      return eventsError(400, 'SerializationException', 'Request body is not valid JSON');
+    }
+    const entries = (parsed as { Entries?: unknown } | null)?.Entries;
+    if (!Array.isArray(entries) || entries.length < 1 || entries.length > EVENTS_MAX_ENTRIES) {
+      return eventsError(
+        400,
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${EVENTS_MAX_ENTRIES}`,
+      );
+    }
+    const total = entries.reduce((n: number, e: Entry) => n + entrySize(e ?? {}), 0);
+    if (total > EVENTS_MAX_REQUEST_BYTES) {
+      return eventsError(
+        400,
+        'ValidationException',
+        `Total size of the entries in the request is over the limit (${total} > ${EVENTS_MAX_REQUEST_BYTES} bytes)`,
+      );
+    }
+    let failed = 0;
+    const results = (entries as Entry[]).map((raw) => {
+      const entry = raw ?? {};
+      const problem = invalid(entry) ?? (input.failEntry() ? injected : undefined);
+      if (problem) {
+        failed++;
+        return { ErrorCode: problem.code, ErrorMessage: problem.message };
+      }
+      const id = randomUUID();
+      this.events.push({
+        id,
+        region: input.region,
+        accountId: input.accountId,
+        eventBusName: typeof entry.EventBusName === 'string' ? entry.EventBusName : 'default',
+        source: entry.Source as string,
+        detailType: entry.DetailType as string,
+        resources: Array.isArray(entry.Resources) ? entry.Resources.map(String) : [],
+        detail: JSON.parse(entry.Detail as string) as Record<string, unknown>,
+        time:
+          typeof entry.Time === 'number'
+            ? new Date(entry.Time * 1000).toISOString()
+            : new Date().toISOString(),
+      });
+      return { EventId: id };
+    });
+    return json(200, { FailedEntryCount: failed, Entries: results }, CONTENT_TYPE);
+  }
+
+  /** What arrived, optionally of one region and/or account, oldest first. */
+  list(region?: string, accountId?: string): PutEvent[] {
+    return this.events
+      .filter((e) => (!region || e.region === region) && (!accountId || e.accountId === accountId))
+      .map((e) => structuredClone(e));
+  }
+
+  clear(): void {
+    this.events.length = 0;
+  }
+}
+
+function invalid(entry: Entry): { code: string; message: string } | undefined {
+  for (const field of ['Source', 'DetailType', 'Detail'] as const) {
+    if (typeof entry[field] !== 'string' || entry[field] === '') {
+      return {
+        code: 'InvalidArgument',
+        message: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+      };
+    }
+  }
+  try {
+    const detail = JSON.parse(entry.Detail as string) as unknown;
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail))
+      throw new Error('not an object');
+  } catch {
+    return { code: 'MalformedDetail', message: 'Detail is malformed.' };
+  }
+  return undefined;
+}
+
+const injected = { code: 'InternalFailure', message: 'Internal failure (injected by local-aws)' };
