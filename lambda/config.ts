@@ -2,14 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from './core/errors.js';
 import { SERVICE_NAME } from './metric-names.js';
 import { DEFAULT_POLICIES_DIR } from './policy/load-dir.js';
-import {
-  type EnvSettingName,
-  parseSetting,
-  SETTINGS,
-  type SettingValue,
-  SINK_SETTINGS,
-  WIRING_ENV,
-} from './settings.js';
+import { type EnvSettingName, parseSetting, SETTINGS, type SettingValue, WIRING_ENV } from './settings.js';
 
 /** The Lambda's configuration, from its environment (set by the CDK stack). */
 export interface HandlerConfig {
@@ -49,13 +42,6 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     return parsed.value;
   };
 
-  const sinkSetting = (name: keyof typeof SINK_SETTINGS): string => {
-    const { envVar } = SINK_SETTINGS[name];
-    const parsed = parseSetting(SINK_SETTINGS[name], env[envVar]);
-    if (!parsed.ok) throw new ConfigError(envVar, parsed.problems.join('; '));
-    return parsed.value;
-  };
-
   // An empty list means the stack's own region, which is the function's.
   const listed = setting('regions');
   const regions = listed.length > 0 ? listed : [env.AWS_REGION?.trim() ?? ''].filter(Boolean);
@@ -70,7 +56,7 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
       : resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), policiesDirVar)
     : DEFAULT_POLICIES_DIR;
   const stateTableName = env[WIRING_ENV.stateTableName];
-  const eventBus = sinkSetting('eventBus');
+  const eventBus = setting('eventBus');
 
   return {
     regions,
@@ -84,7 +70,7 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     accounts: setting('accounts'),
     memberRoleName: setting('memberRoleName'),
     auditorName: env[WIRING_ENV.auditorName]?.trim() || SERVICE_NAME,
-    securityHub: sinkSetting('securityHub') === 'true',
+    securityHub: setting('securityHub') === 'true',
     ...(eventBus ? { eventBus } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { type AwsConnection, snsClient, topicRegion } from './aws/clients.js';
+import type { AwsConnection } from './aws/clients.js';
 import { type HandlerConfig, readConfig } from './config.js';
 import { type RegionInventory, SEVERITIES } from './core/types.js';
 import { type EngineContext, requireTable } from './engine/context.js';
@@ -23,10 +23,10 @@ import type { CompiledPolicy } from './policy/compile.js';
 import { loadPolicyDir } from './policy/load-dir.js';
 import { type RunSummary, summariseRun } from './run-summary.js';
 import { WIRING_ENV } from './settings.js';
-import { defaultEventPutter, type EventPutter, eventBridgeSink } from './sinks/eventbridge.js';
-import { type SecurityHubImporter, securityHubImporters, securityHubSink } from './sinks/securityhub.js';
-import type { AlertSink } from './sinks/sink.js';
-import { type Publisher, snsPublisher, snsSink } from './sinks/sns.js';
+import { alertSinks } from './sinks/configured.js';
+import type { EventPutter } from './sinks/eventbridge.js';
+import type { SecurityHubImporter } from './sinks/securityhub.js';
+import type { Publisher } from './sinks/sns.js';
 import { DynamoRoomCache } from './state/dynamo-room-cache.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
 import type { StateStore } from './state/store.js';
@@ -189,6 +189,7 @@ export function createHandler(deps: HandlerDeps = {}) {
         metrics,
         clock: deps.now ?? (() => new Date()),
         ...(deps.publisher ? { publisher: deps.publisher } : {}),
+        sinkDeps: deps,
         apiBudgetTps: deps.apiBudgetTps === null ? null : (deps.apiBudgetTps ?? config.apiBudgetTps),
         deadlineMarginMs: DEADLINE_MARGIN_MS,
       };
@@ -236,29 +237,6 @@ function auditorMetrics(env: NodeJS.ProcessEnv): Metrics {
     serviceName: SERVICE_NAME,
     defaultDimensions: { [AUDITOR_DIMENSION]: env[WIRING_ENV.auditorName]?.trim() || SERVICE_NAME },
   });
-}
-
-/**
- * SNS always; Security Hub and EventBridge when configured. A single-account run imports with the
- * function's own credentials: every finding names its own account.
- */
-function alertSinks(config: HandlerConfig, deps: HandlerDeps, connection: AwsConnection): AlertSink[] {
-  const sinks = [snsSink(deps.publisher ?? defaultPublisher(config.topicArn, connection))];
-  if (config.securityHub) {
-    sinks.push(
-      securityHubSink({ importer: deps.securityHubImporter ?? securityHubImporters(() => connection) }),
-    );
-  }
-  if (config.eventBus) {
-    const region = process.env.AWS_REGION ?? config.regions[0] ?? 'us-east-1';
-    const putter = deps.eventPutter ?? defaultEventPutter(config.eventBus, region, connection);
-    sinks.push(eventBridgeSink({ putter, eventBus: config.eventBus }));
-  }
-  return sinks;
-}
-
-function defaultPublisher(topicArn: string, connection: AwsConnection): Publisher {
-  return snsPublisher(snsClient(topicRegion(topicArn) ?? 'us-east-1', connection), topicArn);
 }
 
 export const handler = createHandler();

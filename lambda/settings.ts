@@ -224,15 +224,6 @@ export const SETTINGS = {
     check: idCheck(ACCOUNT_ID, '12-digit account id', '123456789012'),
     doc: "For the `IvsChatAuditorMember` stack: the account the auditor runs in; empty means the member stack's own account.",
   },
-} as const satisfies Record<string, Setting>;
-
-/**
- * The alert sinks' settings (issue 14), in the table's shape. Kept apart from `SETTINGS` only until
- * lib/ (being restructured) types its config from them: moving both entries into `SETTINGS` then makes
- * them context keys, function variables, cdk.json defaults and docs/deploy.md rows like the others.
- * The Lambda reads them now (lambda/config.ts).
- */
-export const SINK_SETTINGS = {
   securityHub: {
     type: 'text',
     envVar: 'SECURITY_HUB',
@@ -249,7 +240,7 @@ export const SINK_SETTINGS = {
     check: checkEventBus,
     doc: 'Put one EventBridge event per finding transition (new, resolved, exempted, exemption expired) on this bus; empty puts none.',
   },
-} as const satisfies Record<string, TextSetting & { envVar: string }>;
+} as const satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;
 export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];

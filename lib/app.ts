@@ -30,6 +30,7 @@ export function buildApp(
           ...(config.auditorAccountId ? { auditorAccountId: config.auditorAccountId } : {}),
           memberRoleName: config.memberRoleName,
           ...(config.organizationId ? { organizationId: config.organizationId } : {}),
+          securityHub: config.securityHub === 'true',
         })
       : undefined;
   // cdk-nag 3 packs are CDK validation plugins: any unacknowledged finding stops synthesis.

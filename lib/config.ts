@@ -40,6 +40,10 @@ export interface AuditorConfig {
   readonly organizationId?: string;
   /** Read by the member stack only: the account whose auditor it trusts; absent means its own. */
   readonly auditorAccountId?: string;
+  /** `true` imports findings into Security Hub (ASFF); `false` does not. */
+  readonly securityHub: string;
+  /** `default`, an event bus ARN, or empty (no EventBridge events). */
+  readonly eventBus: string;
 }
 
 /** The context keys this app reads: the names of the settings table (`lambda/settings.ts`). */
@@ -92,6 +96,8 @@ export function readConfig(getContext: (key: ContextKey) => unknown): AuditorCon
     targetFailureAlarmRuns: values.targetFailureAlarmRuns,
     ...(values.organizationId ? { organizationId: values.organizationId } : {}),
     ...(values.auditorAccountId ? { auditorAccountId: values.auditorAccountId } : {}),
+    securityHub: values.securityHub,
+    eventBus: values.eventBus,
   };
 }
 

@@ -21,7 +21,11 @@ export class IvsChatAuditorStack extends Stack {
     });
     const { config } = props;
     // AuditorConfig's fields are the construct's setting props, so the settings pass through whole.
-    this.auditor = new IvsChatAuditor(this, 'Auditor', { ...props.auditor, ...config });
+    this.auditor = new IvsChatAuditor(this, 'Auditor', {
+      ...props.auditor,
+      ...config,
+      securityHub: config.securityHub === 'true',
+    });
     const outputs: Record<string, [string, string]> = {
       AlertsTopicArn: [this.auditor.topic.topicArn, 'SNS topic the alerts go to'],
       StateTableName: [this.auditor.table.tableName, 'DynamoDB finding state (retained on cdk destroy)'],

@@ -78,6 +78,10 @@ export interface IvsChatAuditorProps {
   readonly maxConcurrency?: number;
   /** Alarm when a target was not audited this many runs in a row. @default SETTINGS.targetFailureAlarmRuns.default */
   readonly targetFailureAlarmRuns?: number;
+  /** Import findings into Security Hub (ASFF) under each finding's account. @default false */
+  readonly securityHub?: boolean;
+  /** Put one EventBridge event per finding transition on this bus (`default` or a bus ARN). @default - none */
+  readonly eventBus?: string;
   /** Assume member roles in this organization only (`aws:ResourceOrgID`). @default - no organization condition */
   readonly organizationId?: string;
   /**
@@ -274,6 +278,8 @@ function propsAsContext(props: IvsChatAuditorProps): Record<ContextKey, unknown>
     organizationId: props.organizationId,
     // The member stack's setting, not the auditor's.
     auditorAccountId: undefined,
+    securityHub: props.securityHub,
+    eventBus: props.eventBus,
   };
 }
 

@@ -10,6 +10,7 @@ import {
   chatLoggingReadStatement,
   chatRoomReadNagIds,
   chatRoomReadStatement,
+  securityHubImportStatement,
 } from './auditor/permissions.js';
 
 export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
@@ -23,6 +24,8 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
   readonly memberRoleName?: string;
   /** Trust callers of this organization only (`aws:PrincipalOrgID`). @default - no organization condition */
   readonly organizationId?: string;
+  /** The auditor imports this account's findings into its Security Hub through the role. @default false */
+  readonly securityHub?: boolean;
 }
 
 /**
@@ -65,6 +68,7 @@ export class IvsChatAuditorMemberStack extends Stack {
     // stack does not know which regions the auditor visits.
     this.role.addToPrincipalPolicy(chatRoomReadStatement([ANY_REGION]));
     this.role.addToPrincipalPolicy(chatLoggingReadStatement([ANY_REGION]));
+    if (props.securityHub) this.role.addToPrincipalPolicy(securityHubImportStatement([ANY_REGION]));
     const policy = this.role.node.tryFindChild('DefaultPolicy') ?? this.role;
     Validations.of(policy).acknowledge(
       ...chatRoomReadNagIds([ANY_REGION]).map((id) => ({
@@ -73,6 +77,15 @@ export class IvsChatAuditorMemberStack extends Stack {
           'The audit lists and reads every chat room of the account in every audited region; room ids are not known in advance.',
       })),
       ...chatLoggingReadNagIds([ANY_REGION]).map((id) => ({ id, reason: CHAT_LOGGING_READ_REASON })),
+      ...(props.securityHub
+        ? [
+            {
+              id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:product/<AWS::AccountId>/default]',
+              reason:
+                "Findings are imported in the region of their room, into this account's own default product only; the member stack does not know the auditor's regions.",
+            },
+          ]
+        : []),
     );
   }
 }

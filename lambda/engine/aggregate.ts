@@ -9,7 +9,7 @@
  * sends what this one could not.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { snsClient, topicRegion } from '../aws/clients.js';
+import { targetCredentials } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
 import type { FindingRecord } from '../core/lifecycle.js';
 import { getOrCreate } from '../core/maps.js';
@@ -19,7 +19,7 @@ import { notifyAndRecord } from '../notify.js';
 import type { NotAuditedTarget } from '../render/alert.js';
 import { runAlert } from '../render/run-alert.js';
 import { clip } from '../run-summary.js';
-import { snsPublisher, snsSink } from '../sinks/sns.js';
+import { alertSinks } from '../sinks/configured.js';
 import type { PlannedTarget } from '../state/run-store.js';
 import type { StateStore } from '../state/store.js';
 import { type EngineContext, runStore, targetHealth, targetLocks, targetState } from './context.js';
@@ -127,7 +127,7 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
   try {
     outcome = await notifyAndRecord({
       alert,
-      sinks: [snsSink(ctx.publisher ?? topicPublisher(ctx))],
+      sinks: runSinks(ctx, planned),
       store: byTarget(ctx),
       changes,
       now: event.startedAt,
@@ -192,9 +192,29 @@ function byTarget(ctx: EngineContext): StateStore {
   };
 }
 
-function topicPublisher(ctx: EngineContext) {
-  const { topicArn } = ctx.config;
-  return snsPublisher(snsClient(topicRegion(topicArn) ?? 'us-east-1', ctx.connection), topicArn);
+/**
+ * The run's sinks, as the single-account run builds them; Security Hub imports each finding as its own
+ * account (the default product ARN requires it): through that account's member role, with a fresh
+ * session, unless it is the auditor's own account.
+ */
+function runSinks(ctx: EngineContext, planned: readonly PlannedTarget[]) {
+  const throughRole = new Map(planned.map((t) => [t.accountId, t]));
+  const connectionOf = async (accountId: string) => {
+    const target = throughRole.get(accountId);
+    if (!target?.assumeRole) return ctx.connection;
+    const access = await targetCredentials(target, {
+      roleName: ctx.config.memberRoleName,
+      connection: ctx.connection,
+    });
+    if (!access.ok) throw new AuditorError(access.error.message);
+    return access.connection;
+  };
+  return alertSinks(
+    ctx.config,
+    { ...ctx.sinkDeps, ...(ctx.publisher ? { publisher: ctx.publisher } : {}) },
+    ctx.connection,
+    connectionOf,
+  );
 }
 
 function emitMetrics(ctx: EngineContext, s: RunAggregate, open: readonly { severity: Severity }[]): void {

@@ -9,6 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsConnection } from '../aws/clients.js';
 import type { HandlerConfig } from '../config.js';
 import { ConfigError } from '../core/errors.js';
+import type { HandlerDeps } from '../handler.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { WIRING_ENV } from '../settings.js';
 import type { Publisher } from '../sinks/sns.js';
@@ -26,6 +27,8 @@ export interface EngineContext {
   /** Wall clock (deadlines, durations); the run's `now` is the execution's start, not this. */
   clock: () => Date;
   publisher?: Publisher;
+  /** Test doubles for the optional sinks (Security Hub, EventBridge). */
+  sinkDeps?: Pick<HandlerDeps, 'securityHubImporter' | 'eventPutter'>;
   /** Per-target API budget; `null` = none (benchmarks against an emulator without quotas). */
   apiBudgetTps: number | null;
   /** Stop starting API calls when less than this much Lambda time is left. */

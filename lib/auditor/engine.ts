@@ -30,7 +30,12 @@ import { isOrganization, type LIBRARY_ENV, WIRING_ENV } from '../../lambda/setti
 import { type AuditorConfig, settingsEnvironment } from '../config.js';
 import { FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from '../function-runtime.js';
 import type { AuditorAlerts } from './alerts.js';
-import { chatLoggingReadStatement, chatRoomReadStatement } from './permissions.js';
+import {
+  chatLoggingReadStatement,
+  chatRoomReadStatement,
+  putEventsStatement,
+  securityHubImportStatement,
+} from './permissions.js';
 import { STATE_TABLE_ACTIONS } from './state.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -113,6 +118,10 @@ export class AuditEngine {
     this.role.addToPrincipalPolicy(chatRoomReadStatement(props.regions));
     this.role.addToPrincipalPolicy(chatLoggingReadStatement(props.regions));
     for (const statement of memberAccessStatements(config)) this.role.addToPrincipalPolicy(statement);
+    // Findings of member accounts are imported through their member role, which has its own grant.
+    if (config.securityHub === 'true')
+      this.role.addToPrincipalPolicy(securityHubImportStatement(props.regions));
+    if (config.eventBus) this.role.addToPrincipalPolicy(putEventsStatement(config.eventBus));
     props.alerts.grantPublish(this.role);
     props.table.grant(this.role, ...STATE_TABLE_ACTIONS);
 

@@ -85,3 +85,33 @@ function roomArnPattern(region: string, account: string): string {
     resourceName: '*',
   });
 }
+
+/**
+ * Security Hub import of the findings of `account` (opt-in `securityHub`): only into that account's
+ * own default product, the one ARN the ASFF `ProductArn` names, in each region findings live in.
+ */
+export function securityHubImportStatement(
+  regions: readonly string[],
+  account: string = Aws.ACCOUNT_ID,
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ImportFindingsToSecurityHub',
+    actions: ['securityhub:BatchImportFindings'],
+    resources: regions.map(
+      (region) => `arn:${Aws.PARTITION}:securityhub:${region}:${account}:product/${account}/default`,
+    ),
+  });
+}
+
+/** EventBridge events per finding transition (opt-in `eventBus`): only onto that one bus. */
+export function putEventsStatement(eventBus: string): iam.PolicyStatement {
+  const busArn =
+    eventBus === 'default'
+      ? `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/default`
+      : eventBus;
+  return new iam.PolicyStatement({
+    sid: 'PutFindingEvents',
+    actions: ['events:PutEvents'],
+    resources: [busArn],
+  });
+}

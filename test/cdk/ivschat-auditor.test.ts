@@ -435,3 +435,22 @@ describe('Construct: IvsChatAuditor', () => {
     });
   });
 });
+
+describe('Construct: IvsChatAuditor, opt-in sinks', () => {
+  it('grants exactly BatchImportFindings on the default products and PutEvents on the bus, nothing else new', () => {
+    const plain = functionRoleStatements(synthApp({ regions: 'us-east-1,eu-west-1' }).template);
+    const withSinks = functionRoleStatements(
+      synthApp({ regions: 'us-east-1,eu-west-1', securityHub: 'true', eventBus: 'default' }).template,
+    );
+    const plainJson = new Set(plain.map((s) => JSON.stringify(s)));
+    const added = withSinks.filter((s) => !plainJson.has(JSON.stringify(s)));
+    expect(actionsOf(added).sort()).toEqual(['events:PutEvents', 'securityhub:BatchImportFindings']);
+    const hub = JSON.stringify(added.find((s) => actionsOf([s]).includes('securityhub:BatchImportFindings')));
+    expect(hub).toContain(':securityhub:us-east-1:');
+    expect(hub).toContain(':securityhub:eu-west-1:');
+    expect(hub).toContain('/default');
+    expect(hub).not.toContain('"*"');
+    const bus = JSON.stringify(added.find((s) => actionsOf([s]).includes('events:PutEvents')));
+    expect(bus).toContain(':event-bus/default');
+  });
+});

@@ -225,3 +225,15 @@ describe('Both stacks', () => {
     }
   });
 });
+
+describe('Member stack with Security Hub', () => {
+  it("lets the auditor import that account's findings into its own default product only", () => {
+    const { member } = synthBoth({ accounts: '111111111111', securityHub: 'true' });
+    const [policy] = Object.values(member.findResources('AWS::IAM::Policy'));
+    const statements = policy?.Properties.PolicyDocument.Statement as Statement[];
+    const hub = statements.find((s) => [s.Action].flat().includes('securityhub:BatchImportFindings'));
+    expect(hub).toBeDefined();
+    expect([hub?.Action].flat()).toEqual(['securityhub:BatchImportFindings']);
+    expect(JSON.stringify(hub?.Resource)).toContain('/default');
+  });
+});

@@ -53,6 +53,8 @@ const ENV_VARS = {
   retainResolvedDays: SETTINGS.retainResolvedDays.envVar,
   accounts: SETTINGS.accounts.envVar,
   memberRoleName: SETTINGS.memberRoleName.envVar,
+  securityHub: SETTINGS.securityHub.envVar,
+  eventBus: SETTINGS.eventBus.envVar,
 } as const;
 
 describe('Settings table', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../lambda/config.js';
 import { ConfigError } from '../../lambda/core/errors.js';
-import { LIBRARY_ENV, SETTINGS, SINK_SETTINGS, WIRING_ENV } from '../../lambda/settings.js';
+import { LIBRARY_ENV, SETTINGS, WIRING_ENV } from '../../lambda/settings.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:ivschat-alerts';
 const BASE = { ALERT_TOPIC_ARN: TOPIC, AUDIT_REGIONS: 'us-east-1' };
@@ -124,9 +124,7 @@ describe('Function: readConfig (Lambda environment)', () => {
     readConfig(env);
     const runtime = ['AWS_REGION', 'LAMBDA_TASK_ROOT'];
     const declared = [
-      ...[...Object.values(SETTINGS), ...Object.values(SINK_SETTINGS)].flatMap((s) =>
-        'envVar' in s ? [s.envVar] : [],
-      ),
+      ...Object.values(SETTINGS).flatMap((s) => ('envVar' in s ? [s.envVar] : [])),
       ...Object.values(WIRING_ENV),
     ];
     expect([...read].filter((name) => !runtime.includes(name)).sort()).toEqual(declared.sort());
