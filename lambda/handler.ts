@@ -18,6 +18,7 @@ import {
 import type { NotifyOutcome } from './notify.js';
 import { liveInventory } from './pipeline/live-inventory.js';
 import { runAudit } from './pipeline/run-audit.js';
+import { SnapshotCollector, snapshotGap } from './pipeline/snapshot-rooms.js';
 import type { CompiledPolicy } from './policy/compile.js';
 import { loadPolicyDir } from './policy/load-dir.js';
 import { type RunSummary, summariseRun } from './run-summary.js';
@@ -25,6 +26,7 @@ import { WIRING_ENV } from './settings.js';
 import { type Publisher, snsPublisher, snsSink } from './sinks/sns.js';
 import { DynamoRoomCache } from './state/dynamo-room-cache.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
+import { RoomSnapshotStore } from './state/room-snapshot.js';
 import type { StateStore } from './state/store.js';
 import { AccountStateStore } from './state/target-store.js';
 
@@ -84,6 +86,11 @@ export function createScheduledAudit(
     const roomCache =
       deps.roomCache ??
       (dynamo && config.stateTableName ? new DynamoRoomCache(dynamo, config.stateTableName) : undefined);
+    // The room snapshot (policy previews read it) lives in the state table too.
+    const snapshot =
+      dynamo && config.stateTableName && snapshotGap(policies) === undefined
+        ? new SnapshotCollector()
+        : undefined;
     try {
       const { target, outcome } = await runAudit({
         inventory: liveInventory({
@@ -93,6 +100,7 @@ export function createScheduledAudit(
           ...(deps.apiBudgetTps === null ? {} : { apiBudgetTps: deps.apiBudgetTps ?? config.apiBudgetTps }),
           fullRefreshHours: config.fullRefreshHours,
           ...(roomCache ? { roomCache } : {}),
+          ...(snapshot ? { onDocument: snapshot.onDocument } : {}),
           clock: now,
           ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS } : {}),
         }),
@@ -116,6 +124,17 @@ export function createScheduledAudit(
       });
       const { accountId, inventories } = target;
       const report = target.report;
+      if (snapshot && dynamo && config.stateTableName) {
+        // Best effort: a failed write leaves the previous snapshot; the audit has succeeded.
+        await snapshot
+          .write(
+            new RoomSnapshotStore(dynamo, config.stateTableName),
+            accountId,
+            report.startedAt,
+            inventories,
+          )
+          .catch((error: unknown) => logger.warn('room snapshot not stored', { error: error as Error }));
+      }
       if (target.withheld) logger.error('nothing delivered or recorded', { reason: target.withheld });
       const summary = summariseRun({
         accountId,
