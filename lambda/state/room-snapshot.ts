@@ -15,7 +15,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { AuditorError } from '../core/errors.js';
 import type { RoomDocument } from '../core/types.js';
-import { decodeChunks, deleteChunksFrom, encodeChunks, putChunks } from './chunks.js';
+import { decodeChunks, deleteChunksFrom, GzipJsonArray, putChunks, splitChunks } from './chunks.js';
 import { reading, writing } from './table-errors.js';
 
 export interface RoomSnapshot {
@@ -51,12 +51,19 @@ export class RoomSnapshotStore {
     takenAt: string,
     rooms: readonly RoomDocument[],
   ): Promise<void> {
-    const what = `the room snapshot of ${accountId}/${region}`;
-    const chunks = await encodeChunks(rooms, what);
+    const array = new GzipJsonArray();
+    for (const room of rooms) array.push(room);
+    await this.putGzipped(accountId, region, takenAt, array);
+  }
+
+  /** Like `put`, with the documents gathered gzip'd as they arrived (how an audit collects them). */
+  async putGzipped(accountId: string, region: string, takenAt: string, array: GzipJsonArray): Promise<void> {
+    const rooms = array.length;
+    const chunks = splitChunks(array.finish(), `the room snapshot of ${accountId}/${region}`);
     const pk = snapshotPk(accountId, region);
     const target = { doc: this.doc, tableName: this.tableName, pk, prefix: CHUNK_PREFIX };
     await putChunks({ ...target, chunks, attributes: { takenAt } });
-    const meta = { takenAt, rooms: rooms.length, chunks: chunks.length, accountId, region };
+    const meta = { takenAt, rooms, chunks: chunks.length, accountId, region };
     await writing(this.tableName, async () => {
       await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk, sk: 'META', ...meta } }));
       await this.doc.send(
