@@ -87,10 +87,9 @@ export function createScheduledAudit(
       deps.roomCache ??
       (dynamo && config.stateTableName ? new DynamoRoomCache(dynamo, config.stateTableName) : undefined);
     // The room snapshot (policy previews read it) lives in the state table too.
-    const snapshot =
-      dynamo && config.stateTableName && snapshotGap(policies) === undefined
-        ? new SnapshotCollector()
-        : undefined;
+    const gap = snapshotGap(policies);
+    if (gap && dynamo && config.stateTableName) logger.info('no room snapshot', { reason: gap });
+    const snapshot = dynamo && config.stateTableName && !gap ? new SnapshotCollector() : undefined;
     try {
       const { target, outcome } = await runAudit({
         inventory: liveInventory({

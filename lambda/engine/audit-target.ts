@@ -75,7 +75,9 @@ export async function auditTargetStep(
   if (!access.ok) return notAudited('failed', access.error.message);
 
   // Every invocation collects: only the one that reaches every room (cached ones included) stores them.
-  const snapshot = snapshotGap(ctx.policies) === undefined ? new SnapshotCollector() : undefined;
+  const gap = snapshotGap(ctx.policies);
+  if (gap) ctx.logger.info('no room snapshot', { reason: gap });
+  const snapshot = gap ? undefined : new SnapshotCollector();
   const audited = await auditTarget({
     inventory: liveInventory({
       regions: [target.region],
