@@ -39,6 +39,11 @@ export interface LiveAuditOptions {
   fullRefreshHours?: number;
   /** Rooms with open findings per region: if the list misses one, GetRoom tells whether it is gone. */
   knownRooms?: (region: string) => Iterable<string>;
+  /**
+   * Every room document as evaluated (joined facts included, derived ones not), cached rooms too: a
+   * caller keeps them (the room snapshot). Fields no policy reads may be absent (see policiesNeedGetRoom).
+   */
+  onDocument?: (region: string, doc: RoomDocument) => void;
 }
 
 /** Who the credentials belong to, or why that is not known (the error goes into the report). */
@@ -122,6 +127,7 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
             const room = logging?.configurations
               ? joinLoggingConfigurations(doc, logging.configurations)
               : doc;
+            options.onDocument?.(region, room);
             const result = evaluator.evaluate(room, ctx);
             appendAll(evaluation.findings, result.findings);
             appendAll(evaluation.errors, result.errors);

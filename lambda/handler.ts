@@ -19,6 +19,7 @@ import {
 import type { NotifyOutcome } from './notify.js';
 import { liveInventory } from './pipeline/live-inventory.js';
 import { runAudit } from './pipeline/run-audit.js';
+import { SnapshotCollector, snapshotGap } from './pipeline/snapshot-rooms.js';
 import type { CompiledPolicy } from './policy/compile.js';
 import { loadPolicyDir } from './policy/load-dir.js';
 import { type RunSummary, summariseRun } from './run-summary.js';
@@ -29,6 +30,7 @@ import type { SecurityHubImporter } from './sinks/securityhub.js';
 import type { Publisher } from './sinks/sns.js';
 import { DynamoRoomCache } from './state/dynamo-room-cache.js';
 import type { RoomCacheStore } from './state/room-cache-store.js';
+import { RoomSnapshotStore } from './state/room-snapshot.js';
 import type { StateStore } from './state/store.js';
 import { AccountStateStore } from './state/target-store.js';
 
@@ -93,6 +95,10 @@ export function createScheduledAudit(
       deps.roomCache ??
       (dynamo && config.stateTableName ? new DynamoRoomCache(dynamo, config.stateTableName) : undefined);
     const sinks = alertSinks(config, deps, connection);
+    // The room snapshot (policy previews read it) lives in the state table too.
+    const gap = snapshotGap(policies);
+    if (gap && dynamo && config.stateTableName) logger.info('no room snapshot', { reason: gap });
+    const snapshot = dynamo && config.stateTableName && !gap ? new SnapshotCollector() : undefined;
     try {
       const { target, outcome } = await runAudit({
         inventory: liveInventory({
@@ -102,6 +108,7 @@ export function createScheduledAudit(
           ...(deps.apiBudgetTps === null ? {} : { apiBudgetTps: deps.apiBudgetTps ?? config.apiBudgetTps }),
           fullRefreshHours: config.fullRefreshHours,
           ...(roomCache ? { roomCache } : {}),
+          ...(snapshot ? { onDocument: snapshot.onDocument } : {}),
           clock: now,
           ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS } : {}),
         }),
@@ -125,6 +132,17 @@ export function createScheduledAudit(
       });
       const { accountId, inventories } = target;
       const report = target.report;
+      if (snapshot && dynamo && config.stateTableName) {
+        // Best effort: a failed write leaves the previous snapshot; the audit has succeeded.
+        await snapshot
+          .write(
+            new RoomSnapshotStore(dynamo, config.stateTableName),
+            accountId,
+            report.startedAt,
+            inventories,
+          )
+          .catch((error: unknown) => logger.warn('room snapshot not stored', { error: error as Error }));
+      }
       if (target.withheld) logger.error('nothing delivered or recorded', { reason: target.withheld });
       for (const lag of outcome.lagging ?? []) logger.error('sink lagging; retried next run', { ...lag });
       const summary = summariseRun({

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IvschatClient, type IvschatClientConfig } from '@aws-sdk/client-ivschat';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -65,6 +66,9 @@ export const stsClient = (region: string, c: AwsConnection = {}) =>
   withEndpointInErrors(withSilenceLimit(new STSClient(common(region, c)), c));
 export const organizationsClient = (region: string, c: AwsConnection = {}) =>
   withEndpointInErrors(withSilenceLimit(new OrganizationsClient(common(region, c)), c));
+/** The state table's client for the CLI (the Lambda builds its own with the SDK defaults). */
+export const dynamodbClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(withSilenceLimit(new DynamoDBClient(common(region, c)), c));
 
 /**
  * The account the credentials belong to. `signal` aborts the call (and its retries) at once: the

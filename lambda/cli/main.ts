@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { type AwsConnection, snsClient, topicRegion } from '../aws/clients.js';
+import { type AwsConnection, dynamodbClient, snsClient, topicRegion } from '../aws/clients.js';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../aws/targets.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
@@ -12,10 +12,12 @@ import { stripControl } from '../render/escape.js';
 import { describeRange, type NumberSetting, parseSetting, SETTINGS } from '../settings.js';
 import { snsPublisher, snsSink } from '../sinks/sns.js';
 import { FileStateStore } from '../state/file-store.js';
+import { RoomSnapshotStore } from '../state/room-snapshot.js';
 import type { StateStore } from '../state/store.js';
 import { auditAccounts, type CliAudit, checkAccounts, checkRoleName, singleAudit } from './accounts.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
+import { exportSnapshot } from './export-snapshot.js';
 import {
   CLI_CONNECTION,
   checkRegionFlags,
@@ -64,6 +66,8 @@ interface AuditFlags extends LiveFlags {
 
 interface ExportFlags extends LiveFlags {
   output: string;
+  fromTable?: string;
+  account: string[];
 }
 
 const HOW_LONG =
@@ -185,13 +189,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--endpoint <url>', 'AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
     .option('--api-budget <tps>', API_BUDGET_HELP, apiBudgetArgument, SETTINGS.apiBudgetTps.default)
     .option('--timeout <seconds>', 'stop the whole export after this long', number, DEFAULT_TIMEOUT_SECONDS)
+    .option(
+      '--from-table <table>',
+      "no IVS Chat call: the rooms the deployed auditor's last complete audits saw, from its state table " +
+        '(in $AWS_REGION; needs only dynamodb:Query on it); --region then filters (default: every region)',
+    )
+    .option('--account <id>', 'with --from-table: only this account (repeat for several)', collect, [])
     .addHelpText(
       'after',
       `\n${HOW_LONG}\n` +
         '\nAn incomplete export (API errors, --timeout, Ctrl-C) writes what it got to <rooms.json>.partial,\n' +
         'leaves <rooms.json> as it was, and exits 3: `audit --input` takes its file as every room there is.\n' +
-        '\nExample:\n' +
-        '  $ ivschat-audit export-rooms --region us-east-1 -o rooms.json && ivschat-audit audit --input rooms.json',
+        '\nExamples:\n' +
+        '  $ ivschat-audit export-rooms --region us-east-1 -o rooms.json && ivschat-audit audit --input rooms.json\n' +
+        '  $ AWS_REGION=us-east-1 ivschat-audit export-rooms --from-table <state table> -o rooms.json',
     )
     .action(async (flags: ExportFlags) => {
       exitCode = await exportCommand(flags, io);
@@ -373,6 +384,13 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
 }
 
 async function exportCommand(flags: ExportFlags, io: CliIo): Promise<number> {
+  if (flags.fromTable) return exportFromTable(flags, flags.fromTable, io);
+  if (flags.account.length > 0) {
+    throw new ConfigError(
+      '--account',
+      "only with --from-table (a live export reads the credentials' account)",
+    );
+  }
   const live = liveSettings(flags, io.env);
   await writablePath('--output', flags.output);
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
@@ -387,6 +405,47 @@ async function exportCommand(flags: ExportFlags, io: CliIo): Promise<number> {
   if (result.complete) return EXIT.clean;
   io.stderr(`error: export incomplete${stopped ? ` (${stopped})` : ''}: ${flags.output} was not written\n`);
   return EXIT.incomplete;
+}
+
+async function exportFromTable(flags: ExportFlags, tableName: string, io: CliIo): Promise<number> {
+  checkRegionFlags(flags.region);
+  const accounts = checkAccounts(flags.account);
+  if (flags.endpoint && !URL.canParse(flags.endpoint)) {
+    throw new ConfigError('--endpoint', `not a URL: "${flags.endpoint}" (e.g. http://127.0.0.1:8000)`);
+  }
+  const tableRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? '';
+  if (!tableRegion) throw new ConfigError('AWS_REGION', "is not set: it names the state table's region");
+  await writablePath('--output', flags.output);
+  const client = dynamodbClient(tableRegion, {
+    ...CLI_CONNECTION,
+    ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+  });
+  try {
+    const result = await exportSnapshot({
+      store: new RoomSnapshotStore(client, tableName),
+      accounts,
+      regions: [...new Set(flags.region)],
+      output: flags.output,
+    });
+    for (const s of result.snapshots) {
+      io.stderr(`${s.accountId}/${s.region}: ${s.rooms} room(s) as of ${s.takenAt}\n`);
+    }
+    if (result.snapshots.length === 0) {
+      io.stderr(
+        `error: state table ${tableName} holds no room snapshot${accounts.length || flags.region.length ? ' for the accounts and regions asked' : ''}: the auditor writes one after each complete audit of a target\n`,
+      );
+    }
+    const missing = result.missing.join(', ');
+    if (missing) io.stderr(`${result.complete ? 'note' : 'error'}: no snapshot of ${missing}\n`);
+    const rooms = result.rooms === 1 ? '1 room' : `${result.rooms} rooms`;
+    const covered = result.regions.length > 0 ? ` (complete for ${result.regions.join(', ')})` : '';
+    io.stdout(`${rooms} from state table ${tableName} written to ${result.path}${covered}\n`);
+    if (result.complete) return EXIT.clean;
+    io.stderr(`error: export incomplete: ${flags.output} was not written\n`);
+    return EXIT.incomplete;
+  } finally {
+    client.destroy();
+  }
 }
 
 /** The state file's own messages name the file; the user also needs to know which flag gave it. */

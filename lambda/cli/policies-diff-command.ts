@@ -36,7 +36,7 @@ export function addPoliciesDiff(
     )
     .option(
       '--from-snapshot <rooms.json>',
-      'the rooms: a complete export (`export-rooms` output with its "regions"); refused when partial',
+      'the rooms: a complete export (`export-rooms` output with its "regions"; `export-rooms --from-table` writes one from the deployed auditor\'s snapshot); refused when partial',
     )
     .option(
       '-r, --region <region>',

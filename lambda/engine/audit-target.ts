@@ -18,7 +18,9 @@ import type { RegionInventory } from '../core/types.js';
 import { METRIC } from '../metric-names.js';
 import { liveInventory } from '../pipeline/live-inventory.js';
 import { type AuditedTarget, auditTarget } from '../pipeline/run-audit.js';
+import { SnapshotCollector, snapshotGap } from '../pipeline/snapshot-rooms.js';
 import { DynamoRoomCache } from '../state/dynamo-room-cache.js';
+import { RoomSnapshotStore } from '../state/room-snapshot.js';
 import { type EngineContext, runStore, targetLocks, targetState } from './context.js';
 import type { AuditTargetEvent, AuditTargetResult } from './events.js';
 import { type AuditedOutcome, OUTCOME_VERSION, type TargetOutcome } from './outcome.js';
@@ -72,6 +74,10 @@ export async function auditTargetStep(
   });
   if (!access.ok) return notAudited('failed', access.error.message);
 
+  // Every invocation collects: only the one that reaches every room (cached ones included) stores them.
+  const gap = snapshotGap(ctx.policies);
+  if (gap) ctx.logger.info('no room snapshot', { reason: gap });
+  const snapshot = gap ? undefined : new SnapshotCollector();
   const audited = await auditTarget({
     inventory: liveInventory({
       regions: [target.region],
@@ -81,6 +87,7 @@ export async function auditTargetStep(
       fullRefreshHours: ctx.config.fullRefreshHours,
       roomCache: new DynamoRoomCache(ctx.dynamo, ctx.tableName),
       clock: ctx.clock,
+      ...(snapshot ? { onDocument: snapshot.onDocument } : {}),
       ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < ctx.deadlineMarginMs } : {}),
     }),
     state: (accountId) => (accountId === undefined ? undefined : targetState(ctx, accountId, target.region)),
@@ -99,6 +106,7 @@ export async function auditTargetStep(
     ctx.logger.info('target continues', { ...target, iteration: event.iteration, roomsRemaining: remaining });
     return result(false);
   }
+  if (snapshot) await storeSnapshot(ctx, snapshot, target, event.startedAt, audited.inventories);
   const outcome: AuditedOutcome = {
     version: OUTCOME_VERSION,
     status: 'audited',
@@ -119,6 +127,25 @@ export async function auditTargetStep(
     complete: audited.report.complete,
   });
   return finish(outcome);
+}
+
+/**
+ * The room snapshot of a complete audit (policy previews read it). Best effort: a failed write is
+ * logged and the previous snapshot stays; the audit itself has succeeded.
+ */
+async function storeSnapshot(
+  ctx: EngineContext,
+  snapshot: SnapshotCollector,
+  target: AuditTarget,
+  takenAt: string,
+  inventories: readonly RegionInventory[],
+): Promise<void> {
+  try {
+    const store = new RoomSnapshotStore(ctx.dynamo, ctx.tableName);
+    await snapshot.write(store, target.accountId, takenAt, inventories);
+  } catch (error) {
+    ctx.logger.warn('room snapshot not stored', { ...target, error: error as Error });
+  }
 }
 
 /** Why the target counts as not audited at all (not merely incomplete), or undefined. */

@@ -10,8 +10,6 @@
  * - `LOCK#<account>#<region>` / `LOCK`: which run audits the target, until when.
  * - `HEALTH#<account>#<region>` / `HEALTH`: consecutive failed runs of the target.
  */
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -24,10 +22,8 @@ import {
 import type { TargetError } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
 import { batchWrite, type WriteRequest } from './batch-write.js';
+import { CHUNK_BYTES, decodeChunks, deleteChunksFrom, encodeChunks, putChunks } from './chunks.js';
 import { reading, writing } from './table-errors.js';
-
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
 
 export interface PlannedTarget {
   accountId: string;
@@ -41,12 +37,9 @@ export interface PlanMeta {
   inactiveAccounts: { accountId: string; status: string }[];
 }
 
-/** DynamoDB caps an item at 400 KB; a chunk leaves room for the keys and attribute names. */
-export const OUTCOME_CHUNK_BYTES = 300 * 1024;
+export const OUTCOME_CHUNK_BYTES = CHUNK_BYTES;
 /** Six digits in the sort key keep the items in index order. */
 const MAX_TARGETS = 1_000_000;
-/** Four digits of chunk number: 10,000 × 300 KB ≈ 3 GB, far more than any target's outcome. */
-const MAX_CHUNKS = 10_000;
 
 function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -169,34 +162,15 @@ export class RunStore {
    */
   async putOutcome(index: number, outcome: unknown): Promise<void> {
     this.checkIndex(index);
-    const json = JSON.stringify(outcome);
-    if (json === undefined) {
-      throw new AuditorError(`run ${this.runId}: the outcome of target ${index} is not a JSON value`);
-    }
-    const zipped = await gzipAsync(json);
-    const chunks = Math.max(1, Math.ceil(zipped.length / OUTCOME_CHUNK_BYTES));
-    if (chunks > MAX_CHUNKS) {
-      throw new AuditorError(
-        `run ${this.runId}: the outcome of target ${index} is too large (${zipped.length} bytes gzip'd)`,
-      );
-    }
-    const pk = this.pk;
-    const prefix = `RESULT#${digits(index, 6)}#`;
-    const expiresAt = this.expiresAt();
-    function* puts(): Generator<WriteRequest> {
-      for (let chunk = 0; chunk < chunks; chunk++) {
-        const data = zipped.subarray(chunk * OUTCOME_CHUNK_BYTES, (chunk + 1) * OUTCOME_CHUNK_BYTES);
-        yield { PutRequest: { Item: { pk, sk: `${prefix}${digits(chunk, 4)}`, data, chunks, expiresAt } } };
-      }
-    }
-    await writing(this.tableName, () => batchWrite(this.doc, this.tableName, puts()));
-    const stale: WriteRequest[] = [];
-    for await (const item of this.query(prefix, 'sk')) {
-      if (Number(String(item.sk).slice(prefix.length)) >= chunks) {
-        stale.push({ DeleteRequest: { Key: { pk, sk: item.sk } } });
-      }
-    }
-    await writing(this.tableName, () => batchWrite(this.doc, this.tableName, stale));
+    const chunks = await encodeChunks(outcome, `run ${this.runId}: the outcome of target ${index}`);
+    const target = {
+      doc: this.doc,
+      tableName: this.tableName,
+      pk: this.pk,
+      prefix: `RESULT#${digits(index, 6)}#`,
+    };
+    await putChunks({ ...target, chunks, attributes: { expiresAt: this.expiresAt() } });
+    await deleteChunksFrom(target, chunks.length, this.query(target.prefix, 'sk'));
   }
 
   /**
@@ -223,23 +197,8 @@ export class RunStore {
     if (current) yield { index: current.index, outcome: await this.assemble(current) };
   }
 
-  private async assemble(outcome: { index: number; total: number; parts: Uint8Array[] }): Promise<unknown> {
-    const { index, total, parts } = outcome;
-    if (parts.length !== total) {
-      throw new AuditorError(
-        `run ${this.runId}: the outcome of target ${index} is incomplete (${parts.length} of ${total} chunks)`,
-      );
-    }
-    try {
-      return JSON.parse((await gunzipAsync(Buffer.concat(parts))).toString('utf8'));
-    } catch (cause) {
-      throw new AuditorError(
-        `run ${this.runId}: the outcome of target ${index} cannot be read: ${(cause as Error).message}`,
-        {
-          cause,
-        },
-      );
-    }
+  private assemble({ index, total, parts }: { index: number; total: number; parts: Uint8Array[] }) {
+    return decodeChunks(parts, total, `run ${this.runId}: the outcome of target ${index}`);
   }
 
   private checkIndex(index: number): void {

@@ -79,6 +79,14 @@ describe('.github/workflows/policy-preview.yml', () => {
     expect(scripts(fork)).toContain('forks get no AWS credentials');
   });
 
+  it("reads the fleet's rooms from the auditor's state table snapshot, never from IVS Chat or S3", () => {
+    const run = scripts(job('preview'));
+    expect(run).toContain(
+      'npx ivschat-audit export-rooms --from-table "$AUDITOR_STATE_TABLE" -o rooms-snapshot.json',
+    );
+    expect(run).not.toMatch(/\bs3\b|--region/);
+  });
+
   it('updates one sticky comment per pull request and fails when the guard trips', () => {
     const comment = job('comment');
     expect(comment.needs).toEqual(['preview', 'preview-fork']);

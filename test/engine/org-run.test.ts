@@ -2,8 +2,13 @@
  * The org-scale engine end to end: the state machine `cdk synth` produces, run by aws-local-stepfunctions,
  * every task answered by the real audit handler against the emulator (several accounts) and dynalite.
  */
+import type { LoggingConfigurationSummary } from '@aws-sdk/client-ivschat';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TargetLocks } from '../../lambda/state/run-store.js';
+import { toLoggingConfigurationFact } from '../../lambda/aws/logging-configurations.js';
+import { joinLoggingConfigurations, type LoggingConfigurationFact } from '../../lambda/core/room-facts.js';
+import type { RoomDocument } from '../../lambda/core/types.js';
+import { type RoomSnapshot, RoomSnapshotStore } from '../../lambda/state/room-snapshot.js';
+import { RunStore, TargetLocks } from '../../lambda/state/run-store.js';
 import type { SeedRoom } from '../../local-aws/index.js';
 import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from '../../local-aws/org.js';
 import type { AuditHandler } from '../../local-aws/step-functions.js';
@@ -55,6 +60,31 @@ async function start(options: { perTarget?: number; denyAssumeRole?: string[]; q
     ...(options.quotas ? { quotas: options.quotas } : {}),
   });
   return org;
+}
+
+/** What a complete export of the target would hold: the emulator's rooms with the joined facts, by ARN. */
+function expectedDocuments(o: LocalOrg, accountId: string, region: string): RoomDocument[] {
+  const facts = new Map<string, LoggingConfigurationFact>();
+  for (const { accountId: _a, region: _r, ...config } of o.aws.loggingConfigurations(region, accountId)) {
+    // The emulator's document is the API's summary as JSON (times as strings; the fact reads neither).
+    const fact = toLoggingConfigurationFact(config as unknown as LoggingConfigurationSummary);
+    if (fact) facts.set(fact.arn, fact);
+  }
+  return o.aws
+    .rooms(region, accountId)
+    .map(({ accountId: _a, region: _r, ...room }) => joinLoggingConfigurations(room, facts))
+    .sort((a, b) => a.arn.localeCompare(b.arn));
+}
+
+async function snapshots(o: LocalOrg) {
+  const found = new Map<string, RoomDocument[]>();
+  for await (const s of new RoomSnapshotStore(o.dynamo.client, o.table).list()) {
+    found.set(
+      `${s.accountId}/${s.region}`,
+      [...s.rooms].sort((a, b) => a.arn.localeCompare(b.arn)),
+    );
+  }
+  return found;
 }
 
 describe('org run on the local state machine', { timeout: 90_000 }, () => {
@@ -121,6 +151,66 @@ describe('org run on the local state machine', { timeout: 90_000 }, () => {
     let getRoom = 0;
     for (const ops of Object.values(o.aws.stats())) getRoom += ops.GetRoom?.calls ?? 0;
     expect(getRoom).toBe(240);
+  }, 120_000);
+
+  it('leaves a snapshot of each audited target equal to its rooms with joined facts, none of a target it could not enter', async () => {
+    const o = await start();
+    const [logs] = o.aws.seedLoggingConfigurations('us-east-1', [
+      {
+        accountId: PROD,
+        id: 'LgChatLogs01',
+        name: 'chat-logs',
+        destinationConfiguration: { s3: { bucketName: 'chat-logs-bucket' } },
+      },
+    ]);
+    const [logged] = rooms(PROD, 'us-east-1', 5).slice(4);
+    o.aws.seedRooms(undefined, [
+      { ...logged, loggingConfigurationIdentifiers: [String(logs?.arn)] } as SeedRoom,
+    ]);
+    await o.run('run-1');
+
+    const stored = await snapshots(o);
+    expect([...stored.keys()].sort()).toEqual(
+      [AUDITOR_ACCOUNT, PROD].flatMap((a) => REGIONS.map((r) => `${a}/${r}`)).sort(),
+    );
+    for (const account of [AUDITOR_ACCOUNT, PROD]) {
+      for (const region of REGIONS) {
+        expect(stored.get(`${account}/${region}`)).toEqual(expectedDocuments(o, account, region));
+      }
+    }
+    const prod = stored.get(`${PROD}/us-east-1`) ?? [];
+    expect(prod).toHaveLength(5);
+    expect(prod.find((r) => r.name === logged?.name)?.loggingConfigurations).toEqual([
+      expect.objectContaining({ state: 'ACTIVE', destinationType: 's3', destination: 'chat-logs-bucket' }),
+    ]);
+    expect(prod.map((r) => r.maximumMessageLength)).toContain(1000);
+  });
+
+  it('writes no snapshot of a target cut short by its deadline until the invocation that completes it', async () => {
+    const o = await start({ perTarget: 40, denyAssumeRole: [] });
+    const real = o.handler();
+    const unfinished: (RoomSnapshot | undefined)[] = [];
+    const watching: AuditHandler = async (event, context) => {
+      const output = (await real(event, context)) as { done?: boolean };
+      const e = event as { step?: string; runId?: string; index?: number };
+      if (e.step === 'audit-target' && output.done === false) {
+        const t = await new RunStore(o.dynamo.client, o.table, String(e.runId)).getTarget(Number(e.index));
+        unfinished.push(await new RoomSnapshotStore(o.dynamo.client, o.table).get(t.accountId, t.region));
+      }
+      return output;
+    };
+    const result = await o.run('run-long', { handler: watching, invocationMs: 90_000 + 1_500 });
+
+    expect(result.output).toMatchObject({ targetsAudited: 6, complete: true });
+    expect(unfinished.length).toBeGreaterThan(0);
+    expect(unfinished.every((s) => s === undefined)).toBe(true);
+    const stored = await snapshots(o);
+    expect(stored.size).toBe(6);
+    for (const account of ACCOUNTS) {
+      for (const region of REGIONS) {
+        expect(stored.get(`${account}/${region}`)).toHaveLength(40);
+      }
+    }
   }, 120_000);
 
   it('does not audit a target another run still holds, and leaves that run its lock', async () => {

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { DeleteItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RoomDocument } from '../../lambda/core/types.js';
+import { type RoomSnapshot, RoomSnapshotStore } from '../../lambda/state/room-snapshot.js';
+import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
+
+const PROD = '111111111111';
+const STAGE = '222222222222';
+let dynamo: LocalDynamo;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+
+/** `count` rooms whose random tags gzip cannot shrink much (~1 KB each). */
+function rooms(accountId: string, region: string, count: number): RoomDocument[] {
+  return Array.from({ length: count }, (_, i) => ({
+    arn: `arn:aws:ivschat:${region}:${accountId}:room/r${i}`,
+    id: `r${i}`,
+    name: `room-${i}`,
+    maximumMessageLength: 500,
+    loggingConfigurationIdentifiers: [],
+    loggingConfigurations: [],
+    tags: { noise: randomBytes(400).toString('hex') },
+  }));
+}
+
+async function chunkKeys(table: string, pk: string): Promise<string[]> {
+  const keys: string[] = [];
+  let ExclusiveStartKey: Record<string, never> | undefined;
+  do {
+    const out = await dynamo.client.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: pk } },
+        ProjectionExpression: 'sk',
+        ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
+      }),
+    );
+    keys.push(...(out.Items ?? []).map((i) => String(i.sk?.S)));
+    ExclusiveStartKey = out.LastEvaluatedKey as typeof ExclusiveStartKey;
+  } while (ExclusiveStartKey);
+  return keys;
+}
+
+async function all(store: RoomSnapshotStore): Promise<RoomSnapshot[]> {
+  const found: RoomSnapshot[] = [];
+  for await (const s of store.list()) found.push(s);
+  return found;
+}
+
+describe('RoomSnapshotStore', () => {
+  it('round-trips the snapshots of several targets, listed by account then region', async () => {
+    const table = await dynamo.createStateTable('snapshot-list');
+    const store = new RoomSnapshotStore(dynamo.client, table);
+    const prodEu = rooms(PROD, 'eu-west-1', 3);
+    const prodUs = rooms(PROD, 'us-east-1', 2);
+
+    await store.put(STAGE, 'us-east-1', '2026-11-26T02:00:00.000Z', []);
+    await store.put(PROD, 'us-east-1', '2026-11-26T01:00:00.000Z', prodUs);
+    await store.put(PROD, 'eu-west-1', '2026-11-26T01:00:00.000Z', prodEu);
+
+    expect(await all(store)).toEqual([
+      { accountId: PROD, region: 'eu-west-1', takenAt: '2026-11-26T01:00:00.000Z', rooms: prodEu },
+      { accountId: PROD, region: 'us-east-1', takenAt: '2026-11-26T01:00:00.000Z', rooms: prodUs },
+      { accountId: STAGE, region: 'us-east-1', takenAt: '2026-11-26T02:00:00.000Z', rooms: [] },
+    ]);
+    expect(await store.get(STAGE, 'eu-west-1')).toBeUndefined();
+  });
+
+  it('splits 3,000 rooms into several chunks and replaces them with a shorter snapshot, leaving no stale chunk', async () => {
+    const table = await dynamo.createStateTable('snapshot-chunks');
+    const store = new RoomSnapshotStore(dynamo.client, table);
+    const big = rooms(PROD, 'us-east-1', 3_000);
+
+    await store.put(PROD, 'us-east-1', '2026-11-26T01:00:00.000Z', big);
+    const keys = await chunkKeys(table, `SNAPSHOT#${PROD}#us-east-1`);
+    expect(keys.filter((k) => k.startsWith('CHUNK#')).length).toBeGreaterThanOrEqual(3);
+    expect(keys).toContain('META');
+    expect((await store.get(PROD, 'us-east-1'))?.rooms).toEqual(big);
+
+    const small = big.slice(0, 2);
+    await store.put(PROD, 'us-east-1', '2026-11-26T02:00:00.000Z', small);
+    expect(await chunkKeys(table, `SNAPSHOT#${PROD}#us-east-1`)).toEqual(['CHUNK#0000', 'META']);
+    expect(await store.get(PROD, 'us-east-1')).toEqual({
+      accountId: PROD,
+      region: 'us-east-1',
+      takenAt: '2026-11-26T02:00:00.000Z',
+      rooms: small,
+    });
+  });
+
+  it('refuses a snapshot whose chunks belong to another audit than its META (one being replaced)', async () => {
+    const table = await dynamo.createStateTable('snapshot-torn');
+    const store = new RoomSnapshotStore(dynamo.client, table);
+    await store.put(PROD, 'us-east-1', '2026-11-26T01:00:00.000Z', rooms(PROD, 'us-east-1', 2));
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: `SNAPSHOT#${PROD}#us-east-1` },
+          sk: { S: 'META' },
+          takenAt: { S: '2026-11-26T03:00:00.000Z' },
+          rooms: { N: '2' },
+          chunks: { N: '1' },
+        },
+      }),
+    );
+
+    await expect(store.get(PROD, 'us-east-1')).rejects.toThrow(
+      `the room snapshot of ${PROD}/us-east-1 in state table ${table} is incomplete: an audit is probably replacing it`,
+    );
+  });
+
+  it('refuses a snapshot missing one of its chunks', async () => {
+    const table = await dynamo.createStateTable('snapshot-missing');
+    const store = new RoomSnapshotStore(dynamo.client, table);
+    await store.put(PROD, 'us-east-1', '2026-11-26T01:00:00.000Z', rooms(PROD, 'us-east-1', 3_000));
+    await dynamo.client.send(
+      new DeleteItemCommand({
+        TableName: table,
+        Key: { pk: { S: `SNAPSHOT#${PROD}#us-east-1` }, sk: { S: 'CHUNK#0001' } },
+      }),
+    );
+
+    await expect(all(store)).rejects.toThrow(/is incomplete/);
+  });
+
+  it('names the table when it cannot be read', async () => {
+    const store = new RoomSnapshotStore(dynamo.client, 'no-such-table');
+    await expect(all(store)).rejects.toThrow(/^cannot read state table no-such-table: /);
+  });
+});
