@@ -94,6 +94,8 @@ describe('room snapshot of the scheduled audit', () => {
     cpSync(POLICIES_DIR, head, { recursive: true });
     const lengthPolicy = JSON.parse(readFileSync(join(head, 'message-length-max.json'), 'utf8'));
     lengthPolicy.rule.properties.maximumMessageLength.maximum = 150;
+    // The fix must still fix: a lower limit, a lower value to set.
+    if (lengthPolicy.fix) lengthPolicy.fix.set.maximumMessageLength = 150;
     writeFileSync(join(head, 'message-length-max.json'), JSON.stringify(lengthPolicy, null, 2));
 
     const diff = (rooms: string) =>
