@@ -28,6 +28,8 @@ describe('Function: readConfig', () => {
       memberRoleName: 'ivschat-auditor-member',
       maxConcurrency: 20,
       targetFailureAlarmRuns: 3,
+      securityHub: 'false',
+      eventBus: '',
     });
   });
 
