@@ -37,7 +37,9 @@ export interface OrgScaleResult {
   handlerResultBytes: number;
   targetsAudited: number;
   complete: boolean;
+  /** Alerts (an alert too large for one SNS message is sent as numbered parts of one alert). */
   alertsPublished: number;
+  snsMessages: number;
 }
 
 export async function orgScale(options: {
@@ -113,10 +115,21 @@ export async function orgScale(options: {
       handlerResultBytes: run.maxResultBytes,
       targetsAudited: summary.targetsAudited,
       complete: summary.complete,
-      alertsPublished: org.aws.published().length,
+      alertsPublished: alerts(org.aws.published()),
+      snsMessages: org.aws.published().length,
     };
     return result;
   } finally {
     await org.close();
   }
+}
+
+/** Distinct alerts among the published messages: the parts of one alert count once. */
+function alerts(messages: readonly { messages?: Record<string, unknown> }[]): number {
+  let count = 0;
+  for (const m of messages) {
+    const machine = JSON.parse(String(m.messages?.sqs ?? '{}')) as { part?: { index: number } };
+    if (!machine.part || machine.part.index === 1) count++;
+  }
+  return count;
 }

@@ -39,7 +39,7 @@ const STEADY_QUOTA_TPS = 5 * STEADY_SCALE;
 const STEADY_BUDGET_TPS = 4 * STEADY_SCALE;
 /** Logging configurations the steady-state fleet's rooms point at (LgBench00000…6 in bench/rooms.ts). */
 const LOGGING_CONFIGS = 7;
-/** Same banner as lib/ivschat-auditor.ts (checked below, so a change there is noticed). */
+/** Same banner as lib/auditor/engine.ts (checked below, so a change there is noticed). */
 const REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
@@ -457,9 +457,9 @@ function runNode(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
 }
 
 async function bundle() {
-  const stackSource = readFileSync(join(ROOT, 'lib', 'ivschat-auditor.ts'), 'utf8');
+  const stackSource = readFileSync(join(ROOT, 'lib', 'auditor', 'engine.ts'), 'utf8');
   if (!stackSource.includes(REQUIRE_SHIM)) {
-    log('WARNING: lib/ivschat-auditor.ts no longer has the banner this bench copies; update bench/run.ts');
+    log('WARNING: lib/auditor/engine.ts no longer has the banner this bench copies; update bench/run.ts');
   }
   const outdir = mkdtempSync(join(tmpdir(), 'ivschat-bench-bundle-'));
   try {
@@ -665,6 +665,7 @@ async function orgScaleSection() {
       target: '1 (one alert per run)',
       pass: result.alertsPublished === 1,
     },
+    { metric: 'orgScale.snsMessages', value: result.snsMessages },
   );
 }
 
