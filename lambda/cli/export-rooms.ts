@@ -36,16 +36,9 @@ export interface ExportResult {
  * file as the whole inventory, so a partial one must never be read as complete by accident.
  */
 export async function exportRooms(options: ExportOptions): Promise<ExportResult> {
-  const tmp = `${options.output}.${process.pid}.tmp`;
-  const file = createWriteStream(tmp);
-  const written = new Promise<void>((done, fail) => {
-    file.on('error', fail);
-    file.on('finish', done);
-  });
-  // Awaited after the calls; until then a failed open (the folder turned read-only) must not crash.
-  written.catch(() => undefined);
+  const out = openRoomsFile(options.output);
+  const { file } = out;
   let rooms = 0;
-  file.write('{\n  "rooms": [\n');
   let inventories: RegionInventory[];
   try {
     inventories = await Promise.all(
@@ -85,23 +78,52 @@ export async function exportRooms(options: ExportOptions): Promise<ExportResult>
     );
   } catch (error) {
     // Unexpected (inventory turns AWS faults into report errors): leave no temporary file behind.
-    file.destroy();
-    await rm(tmp, { force: true });
+    await out.discard();
     throw error;
   }
   const complete = inventories.every((i) => i.complete);
   // Only a complete export vouches for its regions: `audit --input` resolves the findings of a
   // declared region's rooms that are not in the file, even when the region has no room left.
-  const regions = complete ? `,\n  "regions": ${JSON.stringify([...new Set(options.regions)])}` : '';
-  file.end(`${rooms === 0 ? '' : '\n'}  ]${regions}\n}\n`);
-  const path = complete ? options.output : `${options.output}.partial`;
-  try {
-    await written;
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new OutputWriteError(`--output: cannot write ${path}: ${reason}`, { cause: error });
-  }
+  const path = await out.finish(rooms, complete ? [...new Set(options.regions)] : undefined);
   return { path, rooms, complete, errors: inventories.flatMap((i) => i.errors) };
+}
+
+/**
+ * A rooms file (`{ "rooms": [...], "regions": [...] }`) written to a temp file beside `output`, then
+ * renamed: to `output` when it declares its regions (complete), else to `<output>.partial`. The
+ * caller writes the opening `{"rooms": [` items itself through `file`.
+ */
+export function openRoomsFile(output: string) {
+  const tmp = `${output}.${process.pid}.tmp`;
+  const file = createWriteStream(tmp);
+  const written = new Promise<void>((done, fail) => {
+    file.on('error', fail);
+    file.on('finish', done);
+  });
+  // Awaited at the end; until then a failed open (the folder turned read-only) must not crash.
+  written.catch(() => undefined);
+  file.write('{\n  "rooms": [\n');
+  return {
+    file,
+    /** Leaves no temporary file behind (the export failed before it was finished). */
+    async discard(): Promise<void> {
+      file.destroy();
+      await rm(tmp, { force: true });
+    },
+    /** Closes the file; `regions` only for a complete export (it vouches for them). Returns the path. */
+    async finish(rooms: number, regions: readonly string[] | undefined): Promise<string> {
+      const declared = regions ? `,\n  "regions": ${JSON.stringify(regions)}` : '';
+      file.end(`${rooms === 0 ? '' : '\n'}  ]${declared}\n}\n`);
+      const path = regions ? output : `${output}.partial`;
+      try {
+        await written;
+        await rename(tmp, path);
+      } catch (error) {
+        await rm(tmp, { force: true });
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        throw new OutputWriteError(`--output: cannot write ${path}: ${reason}`, { cause: error });
+      }
+      return path;
+    },
+  };
 }

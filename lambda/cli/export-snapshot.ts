@@ -1,7 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import type { RoomSnapshotStore } from '../state/room-snapshot.js';
-import { OutputWriteError } from './paths.js';
+import { openRoomsFile } from './export-rooms.js';
 
 export interface SnapshotExportOptions {
   store: RoomSnapshotStore;
@@ -37,16 +35,10 @@ export interface SnapshotExportResult {
 export async function exportSnapshot(options: SnapshotExportOptions): Promise<SnapshotExportResult> {
   const wantAccount = (a: string) => options.accounts.length === 0 || options.accounts.includes(a);
   const wantRegion = (r: string) => options.regions.length === 0 || options.regions.includes(r);
-  const tmp = `${options.output}.${process.pid}.tmp`;
-  const file = createWriteStream(tmp);
-  const written = new Promise<void>((done, fail) => {
-    file.on('error', fail);
-    file.on('finish', done);
-  });
-  written.catch(() => undefined);
+  const out = openRoomsFile(options.output);
+  const { file } = out;
   const snapshots: SnapshotExportResult['snapshots'] = [];
   let rooms = 0;
-  file.write('{\n  "rooms": [\n');
   try {
     for await (const snapshot of options.store.list()) {
       if (!wantAccount(snapshot.accountId) || !wantRegion(snapshot.region)) continue;
@@ -58,8 +50,7 @@ export async function exportSnapshot(options: SnapshotExportOptions): Promise<Sn
       snapshots.push({ accountId, region, takenAt, rooms: snapshot.rooms.length });
     }
   } catch (error) {
-    file.destroy();
-    await rm(tmp, { force: true });
+    await out.discard();
     throw error;
   }
   const have = new Set(snapshots.map((s) => `${s.accountId}/${s.region}`));
@@ -70,16 +61,6 @@ export async function exportSnapshot(options: SnapshotExportOptions): Promise<Sn
   const covered = [...new Set(regions)].filter((r) => accounts.every((a) => have.has(`${a}/${r}`))).sort();
   const filtered = options.accounts.length > 0 || options.regions.length > 0;
   const complete = covered.length > 0 && (!filtered || missing.length === 0);
-  const declared = complete ? `,\n  "regions": ${JSON.stringify(covered)}` : '';
-  file.end(`${rooms === 0 ? '' : '\n'}  ]${declared}\n}\n`);
-  const path = complete ? options.output : `${options.output}.partial`;
-  try {
-    await written;
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new OutputWriteError(`--output: cannot write ${path}: ${reason}`, { cause: error });
-  }
+  const path = await out.finish(rooms, complete ? covered : undefined);
   return { path, rooms, complete, regions: complete ? covered : [], snapshots, missing };
 }
