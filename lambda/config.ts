@@ -2,7 +2,14 @@ import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from './core/errors.js';
 import { SERVICE_NAME } from './metric-names.js';
 import { DEFAULT_POLICIES_DIR } from './policy/load-dir.js';
-import { type EnvSettingName, parseSetting, SETTINGS, type SettingValue, WIRING_ENV } from './settings.js';
+import {
+  type EnvSettingName,
+  parseSetting,
+  parseTag,
+  SETTINGS,
+  type SettingValue,
+  WIRING_ENV,
+} from './settings.js';
 
 /** The Lambda's configuration, from its environment (set by the CDK stack). */
 export interface HandlerConfig {
@@ -23,6 +30,17 @@ export interface HandlerConfig {
   securityHub: boolean;
   /** `default` or a bus ARN; absent: no events. */
   eventBus?: string;
+  /** `off`: no write; `plan`: alerts carry the planned fixes; `apply`: `fix.auto` fixes are applied. */
+  remediation: 'off' | 'plan' | 'apply';
+  /** The opt-in tag as written (`key=value`); `remediationTagParsed` is it split. */
+  remediationTag: string;
+  remediationTagParsed: { key: string; value: string };
+  remediationMaxChanges: number;
+  remediationMaxPercent: number;
+  /** Storm threshold of the change path: rooms audited per target per batch. */
+  changeMaxRooms: number;
+  /** The function role's name (FUNCTION_ROLE_NAME), when the stack set it. */
+  functionRoleName?: string;
 }
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -57,6 +75,8 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     : DEFAULT_POLICIES_DIR;
   const stateTableName = env[WIRING_ENV.stateTableName];
   const eventBus = setting('eventBus');
+  const remediationTag = setting('remediationTag');
+  const functionRoleName = env[WIRING_ENV.functionRoleName]?.trim();
 
   return {
     regions,
@@ -72,5 +92,13 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     auditorName: env[WIRING_ENV.auditorName]?.trim() || SERVICE_NAME,
     securityHub: setting('securityHub') === 'true',
     ...(eventBus ? { eventBus } : {}),
+    remediation: setting('remediation') as HandlerConfig['remediation'],
+    remediationTag,
+    // The setting's check has accepted it, so it parses.
+    remediationTagParsed: parseTag(remediationTag) as { key: string; value: string },
+    remediationMaxChanges: setting('remediationMaxChanges'),
+    remediationMaxPercent: setting('remediationMaxPercent'),
+    changeMaxRooms: setting('changeMaxRooms'),
+    ...(functionRoleName ? { functionRoleName } : {}),
   };
 }

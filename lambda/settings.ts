@@ -94,6 +94,31 @@ const checkEventBus = (value: string) =>
     ? undefined
     : `"${value}" is neither "default" nor an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)`;
 
+const checkChoice =
+  (...choices: string[]) =>
+  (value: string) =>
+    choices.includes(value) ? undefined : `"${value}" must be one of ${choices.join(', ')}`;
+
+/**
+ * The opt-in tag of `remediationTag`: `key=value`, as IAM's `aws:ResourceTag/<key>` condition and the
+ * IVS Chat tag rules take them (key 1–128, value 0–256 characters; no `aws:` prefix, which is reserved).
+ */
+export function parseTag(value: string): { key: string; value: string } | undefined {
+  const at = value.indexOf('=');
+  if (at < 0) return undefined;
+  const key = value.slice(0, at).trim();
+  const tagValue = value.slice(at + 1).trim();
+  const chars = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+  if (key.length < 1 || key.length > 128 || tagValue.length > 256) return undefined;
+  if (!chars.test(key) || !chars.test(tagValue) || key.toLowerCase().startsWith('aws:')) return undefined;
+  return { key, value: tagValue };
+}
+
+const checkTag = (value: string) =>
+  parseTag(value)
+    ? undefined
+    : `"${value}" is not a tag as key=value (key 1–128 characters, not starting with aws:; value up to 256)`;
+
 const idCheck = (pattern: RegExp, what: string, example: string) => (value: string) =>
   pattern.test(value) ? undefined : `"${value}" is not a ${what} (e.g. ${example})`;
 
@@ -240,6 +265,71 @@ export const SETTINGS = {
     check: checkEventBus,
     doc: 'Put one EventBridge event per finding transition (new, resolved, exempted, exemption expired) on this bus; empty puts none.',
   },
+  remediation: {
+    type: 'text',
+    envVar: 'REMEDIATION',
+    default: 'off',
+    allowed: '`off`, `plan` or `apply`',
+    check: checkChoice('off', 'plan', 'apply'),
+    doc: '`off`: the function cannot write. `plan`: alerts show the fixes (`fix` in a policy) and the command that applies them. `apply`: each run also applies the fixes of policies with `fix.auto`, within the guards, to rooms carrying `remediationTag`.',
+  },
+  remediationTag: {
+    type: 'text',
+    envVar: 'REMEDIATION_TAG',
+    default: 'ivschat-auditor:remediate=true',
+    allowed: '`key=value`',
+    check: checkTag,
+    doc: 'With `remediation=apply`, only rooms carrying this tag are written (`aws:ResourceTag` condition on `ivschat:UpdateRoom`).',
+  },
+  remediationMaxChanges: {
+    type: 'number',
+    envVar: 'REMEDIATION_MAX_CHANGES',
+    integer: true,
+    min: 0,
+    max: 1000,
+    default: 10,
+    doc: 'Guard: a target (account × region) whose run plans more changes than this is not changed at all.',
+  },
+  remediationMaxPercent: {
+    type: 'number',
+    envVar: 'REMEDIATION_MAX_PERCENT',
+    integer: false,
+    min: 0,
+    max: 100,
+    default: 10,
+    doc: 'Guard: a target whose run would change more than this percentage of its audited rooms is not changed at all.',
+  },
+  changeEvents: {
+    type: 'text',
+    default: 'true',
+    allowed: '`true` or `false`',
+    check: checkFlag,
+    doc: 'Audit a room within a minute of a change to it: a rule on IVS Chat write calls (CloudTrail) feeds a queue the change function reads in batches. Needs a CloudTrail trail; the schedule still finds everything without one.',
+  },
+  changeBatchWindowSeconds: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    max: 300,
+    default: 20,
+    doc: 'How long the change queue gathers events before the change function reads them as one batch (one alert per batch).',
+  },
+  changeMaxRooms: {
+    type: 'number',
+    envVar: 'CHANGE_MAX_ROOMS',
+    integer: true,
+    min: 1,
+    max: 1000,
+    default: 100,
+    doc: 'Rooms one change batch audits per target (account × region); past it the batch marks a full audit due instead of queueing more `GetRoom` calls.',
+  },
+  auditorRegion: {
+    type: 'text',
+    default: '',
+    allowed: 'a region name',
+    check: checkRegion,
+    doc: "For the `IvsChatAuditorMember` stack: the region of the auditor's stack, whose default event bus receives this account's IVS Chat change events; empty means the member stack's own region.",
+  },
 } as const satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -268,6 +358,11 @@ export const WIRING_ENV = {
   policiesDir: 'POLICIES_DIR',
   /** Names this auditor in its metrics' `Auditor` dimension: two auditors in one account keep apart. */
   auditorName: 'AUDITOR_NAME',
+  /**
+   * The function role's name: a change event whose caller is this role (or the member role) is the
+   * auditor's own remediation, not drift.
+   */
+  functionRoleName: 'FUNCTION_ROLE_NAME',
 } as const;
 
 /** Environment the stack sets for libraries the function runs (Powertools, Node), not for our code. */

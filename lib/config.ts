@@ -44,6 +44,18 @@ export interface AuditorConfig {
   readonly securityHub: string;
   /** `default`, an event bus ARN, or empty (no EventBridge events). */
   readonly eventBus: string;
+  /** `off`, `plan` or `apply`. */
+  readonly remediation: string;
+  /** `key=value`: with `apply`, only rooms with this tag may be written. */
+  readonly remediationTag: string;
+  readonly remediationMaxChanges: number;
+  readonly remediationMaxPercent: number;
+  /** `true`: the change-event rule, queue and function; `false`: the schedule only. */
+  readonly changeEvents: string;
+  readonly changeBatchWindowSeconds: number;
+  readonly changeMaxRooms: number;
+  /** Read by the member stack only: the auditor stack's region; absent means its own. */
+  readonly auditorRegion?: string;
 }
 
 /** The context keys this app reads: the names of the settings table (`lambda/settings.ts`). */
@@ -98,6 +110,14 @@ export function readConfig(getContext: (key: ContextKey) => unknown): AuditorCon
     ...(values.auditorAccountId ? { auditorAccountId: values.auditorAccountId } : {}),
     securityHub: values.securityHub,
     eventBus: values.eventBus,
+    remediation: values.remediation,
+    remediationTag: values.remediationTag,
+    remediationMaxChanges: values.remediationMaxChanges,
+    remediationMaxPercent: values.remediationMaxPercent,
+    changeEvents: values.changeEvents,
+    changeBatchWindowSeconds: values.changeBatchWindowSeconds,
+    changeMaxRooms: values.changeMaxRooms,
+    ...(values.auditorRegion ? { auditorRegion: values.auditorRegion } : {}),
   };
 }
 

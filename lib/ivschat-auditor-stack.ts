@@ -25,6 +25,8 @@ export class IvsChatAuditorStack extends Stack {
       ...props.auditor,
       ...config,
       securityHub: config.securityHub === 'true',
+      remediation: config.remediation as 'off' | 'plan' | 'apply',
+      changeEvents: config.changeEvents === 'true',
     });
     const outputs: Record<string, [string, string]> = {
       AlertsTopicArn: [this.auditor.topic.topicArn, 'SNS topic the alerts go to'],

@@ -84,6 +84,20 @@ export interface IvsChatAuditorProps {
   readonly eventBus?: string;
   /** Assume member roles in this organization only (`aws:ResourceOrgID`). @default - no organization condition */
   readonly organizationId?: string;
+  /** `off` (no write permission), `plan` (alerts show the fixes) or `apply` (`fix.auto` fixes applied). @default 'off' */
+  readonly remediation?: 'off' | 'plan' | 'apply';
+  /** With `apply`, only rooms carrying this tag (`key=value`) are written. @default 'ivschat-auditor:remediate=true' */
+  readonly remediationTag?: string;
+  /** Guard: more planned changes than this in a target, and none is made. @default 10 */
+  readonly remediationMaxChanges?: number;
+  /** Guard: more than this percentage of a target's audited rooms, and none is changed. @default 10 */
+  readonly remediationMaxPercent?: number;
+  /** Audit a room within a minute of a change to it (CloudTrail events through a queue). @default true */
+  readonly changeEvents?: boolean;
+  /** Seconds the change queue gathers events into one batch. @default 20 */
+  readonly changeBatchWindowSeconds?: number;
+  /** Rooms one change batch audits per target before it marks a full audit due instead. @default 100 */
+  readonly changeMaxRooms?: number;
   /**
    * Name of the function's role. The member role's trust names it, so it is fixed whenever
    * `accounts` is set. @default AUDITOR_FUNCTION_ROLE_NAME when `accounts` is set, else generated
@@ -280,6 +294,15 @@ function propsAsContext(props: IvsChatAuditorProps): Record<ContextKey, unknown>
     auditorAccountId: undefined,
     securityHub: props.securityHub,
     eventBus: props.eventBus,
+    remediation: props.remediation,
+    remediationTag: props.remediationTag,
+    remediationMaxChanges: props.remediationMaxChanges,
+    remediationMaxPercent: props.remediationMaxPercent,
+    changeEvents: props.changeEvents,
+    changeBatchWindowSeconds: props.changeBatchWindowSeconds,
+    changeMaxRooms: props.changeMaxRooms,
+    // The member stack's setting, not the auditor's.
+    auditorRegion: undefined,
   };
 }
 

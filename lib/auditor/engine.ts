@@ -184,6 +184,7 @@ function auditFunction(
       [WIRING_ENV.stateTableName]: props.table.tableName,
       [WIRING_ENV.policiesDir]: BUNDLED_POLICIES_DIR,
       [WIRING_ENV.auditorName]: props.auditorName,
+      [WIRING_ENV.functionRoleName]: role.roleName,
       ...libraryEnvironment(),
     },
     bundling: {

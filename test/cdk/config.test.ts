@@ -30,6 +30,13 @@ describe('Function: readConfig', () => {
       targetFailureAlarmRuns: 3,
       securityHub: 'false',
       eventBus: '',
+      remediation: 'off',
+      remediationTag: 'ivschat-auditor:remediate=true',
+      remediationMaxChanges: 10,
+      remediationMaxPercent: 10,
+      changeEvents: 'true',
+      changeBatchWindowSeconds: 20,
+      changeMaxRooms: 100,
     });
   });
 

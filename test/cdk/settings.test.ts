@@ -55,6 +55,11 @@ const ENV_VARS = {
   memberRoleName: SETTINGS.memberRoleName.envVar,
   securityHub: SETTINGS.securityHub.envVar,
   eventBus: SETTINGS.eventBus.envVar,
+  remediation: SETTINGS.remediation.envVar,
+  remediationTag: SETTINGS.remediationTag.envVar,
+  remediationMaxChanges: SETTINGS.remediationMaxChanges.envVar,
+  remediationMaxPercent: SETTINGS.remediationMaxPercent.envVar,
+  changeMaxRooms: SETTINGS.changeMaxRooms.envVar,
 } as const;
 
 describe('Settings table', () => {
@@ -107,7 +112,11 @@ describe('Settings table', () => {
       retainResolvedDays: '7',
     });
     const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
-    const config = readEnv({ ...fn?.Properties.Environment.Variables, ALERT_TOPIC_ARN: TOPIC });
+    const config = readEnv({
+      ...fn?.Properties.Environment.Variables,
+      ALERT_TOPIC_ARN: TOPIC,
+      FUNCTION_ROLE_NAME: 'audit-role',
+    });
     expect(config).toMatchObject({
       regions: ['eu-west-1', 'us-east-1'],
       apiBudgetTps: 2.5,

@@ -32,6 +32,12 @@ describe('Function: readConfig (Lambda environment)', () => {
       AUDITOR_NAME: 'auditor-2',
       SECURITY_HUB: 'true',
       EVENT_BUS: 'default',
+      REMEDIATION: 'apply',
+      REMEDIATION_TAG: 'team=chat-ops',
+      REMEDIATION_MAX_CHANGES: '3',
+      REMEDIATION_MAX_PERCENT: '2.5',
+      CHANGE_MAX_ROOMS: '40',
+      FUNCTION_ROLE_NAME: 'auditor-role',
     });
     expect(config).toEqual({
       regions: ['us-east-1', 'eu-west-1'],
@@ -47,7 +53,24 @@ describe('Function: readConfig (Lambda environment)', () => {
       auditorName: 'auditor-2',
       securityHub: true,
       eventBus: 'default',
+      remediation: 'apply',
+      remediationTag: 'team=chat-ops',
+      remediationTagParsed: { key: 'team', value: 'chat-ops' },
+      remediationMaxChanges: 3,
+      remediationMaxPercent: 2.5,
+      changeMaxRooms: 40,
+      functionRoleName: 'auditor-role',
     });
+  });
+
+  it.each([
+    ['REMEDIATION', 'fix', '"fix" must be one of off, plan, apply'],
+    ['REMEDIATION_TAG', 'remediate', '"remediate" is not a tag as key=value'],
+    ['REMEDIATION_TAG', 'aws:remediate=true', 'is not a tag as key=value'],
+    ['CHANGE_MAX_ROOMS', '0', 'a whole number between 1 and 1000'],
+  ])('refuses %s=%s, naming the variable', (name, value, problem) => {
+    expect(() => readConfig({ ...BASE, [name]: value })).toThrow(`${name}: `);
+    expect(() => readConfig({ ...BASE, [name]: value })).toThrow(problem);
   });
 
   it('uses the defaults of the settings table for absent or blank variables', () => {
