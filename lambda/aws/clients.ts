@@ -32,7 +32,9 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * carries no `cause`: the SDK classifies an error by its cause chain too, and the timeout there
  * would make it retry again.
  */
-export class NoResponseError extends AuditorError {}
+export class NoResponseError extends AuditorError {
+  override readonly name = 'NoResponseError';
+}
 
 /** Against a local endpoint without credentials configured, sign with throwaway ones. */
 function localCredentials(connection: AwsConnection) {

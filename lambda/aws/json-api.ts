@@ -15,6 +15,7 @@ import type { AwsConnection } from './clients.js';
 
 /** A whole call that failed: the service's error code (e.g. `InvalidAccessException`) and status. */
 export class AwsCallError extends AuditorError {
+  override readonly name = 'AwsCallError';
   constructor(
     readonly service: string,
     readonly operation: string,

@@ -7,7 +7,9 @@ import { AuditorError, ConfigError } from '../core/errors.js';
  * link into a missing folder, /proc). Exit 3, like a failed publish: the audit ran but its result
  * did not arrive, so nothing was published or recorded and running again is the remedy.
  */
-export class OutputWriteError extends AuditorError {}
+export class OutputWriteError extends AuditorError {
+  override readonly name = 'OutputWriteError';
+}
 
 export interface FilePaths {
   input?: string;

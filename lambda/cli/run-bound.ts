@@ -4,6 +4,7 @@ import { type ProgressDisplay, progressDisplay } from './progress.js';
 
 /** Why a run stopped before its end; `code` goes into the report's error. */
 export class RunStoppedError extends AuditorError {
+  override readonly name = 'RunStoppedError';
   constructor(
     readonly code: 'Timeout' | 'Interrupted',
     message: string,

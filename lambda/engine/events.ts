@@ -57,7 +57,9 @@ export interface PlanResult {
   targets: number[];
 }
 
-export class EventError extends AuditorError {}
+export class EventError extends AuditorError {
+  override readonly name = 'EventError';
+}
 
 // Execution names: 1-80 characters; kept to what is safe in a DynamoDB key and a log line.
 const RUN_ID = /^[\w.:-]{1,80}$/;

@@ -22,13 +22,13 @@ export interface JsonWalker {
  * being read when the parser gave up, as far as the tokens read so far tell (often the root).
  */
 export class JsonSyntaxError extends Error {
+  override readonly name = 'JsonSyntaxError';
   constructor(
     readonly pointer: string,
     detail: string,
     options?: { cause?: unknown },
   ) {
     super(detail, options);
-    this.name = 'JsonSyntaxError';
   }
 }
 
