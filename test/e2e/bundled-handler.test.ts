@@ -87,6 +87,7 @@ beforeAll(async () => {
   const env = functionEnvironment(fn.Environment.Variables, {
     ALERT_TOPIC_ARN: stack.topicArn,
     STATE_TABLE_NAME: table,
+    FUNCTION_ROLE_NAME: 'ivschat-auditor-function',
   });
 
   const resultFile = join(outdir, 'result.json');
