@@ -16,6 +16,7 @@ const ROOM = 'arn:aws:ivschat:us-east-1:123456789012:room/g1H2I3J4k5L6';
 const LOGGING = 'arn:aws:ivschat:us-east-1:123456789012:logging-configuration/AbCdEf123456';
 const OWN = { ownRoleNames: ['ivschat-auditor-fn-role', 'ivschat-auditor-member'] };
 
+// biome-ignore lint/suspicious/noExplicitAny: the samples are read as loose JSON, and the assertions check their shape
 type Json = Record<string, any>;
 const sample = (name: string): Json => JSON.parse(readFileSync(`${EVENTS_DIR}${name}`, 'utf8'));
 const parse = (event: unknown) => parseChangeEvent(event, OWN);
