@@ -263,14 +263,20 @@ async function deliver(ctx: EngineContext, audited: readonly AuditedChanges[], n
   });
 }
 
+/** Per container: the function's account never changes, so STS is asked once, not once a batch. */
+const ownAccounts = new WeakMap<EngineContext, string>();
+
 /** The function's own account: its targets are audited with its own role, not the member role. */
 async function ownAccount(ctx: EngineContext): Promise<string> {
+  const known = ownAccounts.get(ctx);
+  if (known) return known;
   const self = await identifyAccount(ctx.config.regions[0] ?? 'us-east-1', ctx.connection);
   if (self.error) {
     throw new AuditorError(
       `the auditor's own account could not be identified (GetCallerIdentity: ${self.error.code} ${self.error.message})`,
     );
   }
+  ownAccounts.set(ctx, self.accountId);
   return self.accountId;
 }
 
