@@ -324,6 +324,32 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     expect([...(await state(MEMBER)).values()].map((r) => r.finding.accountId)).toEqual([MEMBER]);
   });
 
+  it('takes one EventBridge event invoked directly: no messages to retry, a failure throws instead', async () => {
+    await client().send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[7] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    const [event] = take();
+    const run = changeFunction();
+
+    const result = await run(event);
+
+    expect(result).toMatchObject({
+      batchItemFailures: [],
+      summary: { events: 1, newFindings: 1, published: 1 },
+    });
+    const memberEvent = JSON.parse(
+      JSON.stringify(event).replaceAll(ACCOUNT_ID, MEMBER).replaceAll('room/own7', 'room/member0'),
+    );
+    stack.aws.setFaults({ assumeRoleDeniedAccounts: [MEMBER] });
+    try {
+      await expect(run(memberEvent)).rejects.toThrow(
+        /change event not processed: 123456789012\/us-east-1: role ivschat-auditor-member/,
+      );
+    } finally {
+      stack.aws.setFaults({});
+    }
+  });
+
   it('is fed by the local queue: a target that keeps failing is redelivered, then dead-lettered', async () => {
     await client().send(
       new UpdateRoomCommand({ identifier: arnOf(ROOMS[6] as SeedRoom), maximumMessageLength: 500 }),
