@@ -238,6 +238,25 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     expect((await state()).size).toBe(0);
   });
 
+  it('ignores changes in accounts and regions this auditor does not audit', async () => {
+    await client().send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[3] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    const [event] = take();
+    const elsewhere = JSON.parse(
+      JSON.stringify(event).replaceAll(REGION, 'eu-west-1').replaceAll(ACCOUNT_ID, MEMBER),
+    );
+
+    const result = await changeFunction({ AUDIT_ACCOUNTS: MEMBER })(sqsBatch([event, elsewhere]));
+
+    expect(result.summary).toMatchObject({
+      ignored: 2,
+      ignoredReasons: { 'account not audited': 1, 'region not audited': 1 },
+      targets: 0,
+      getRoomCalls: 0,
+    });
+  });
+
   it("ignores the auditor's own writes (its member role's session) as new drift", async () => {
     const member = await memberClient();
     await member.send(
