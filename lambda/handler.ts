@@ -3,6 +3,8 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { AwsConnection } from './aws/clients.js';
+import { type ChangeBatchResult, changeBatch } from './changes/batch.js';
+import { isChangeTrigger } from './changes/events.js';
 import { type HandlerConfig, readConfig } from './config.js';
 import { type RegionInventory, SEVERITIES } from './core/types.js';
 import { type EngineContext, requireTable } from './engine/context.js';
@@ -183,8 +185,10 @@ export function createScheduledAudit(
 }
 
 /**
- * The Lambda entry: the scheduled audit, returning only its bounded summary (Lambda caps a response
- * at 6 MB; the full alert of a few hundred violating rooms is larger).
+ * The Lambda entry, for every trigger of the one bundle: IVS Chat change events (an SQS batch or one
+ * EventBridge event: the change function), the state machine's steps, and the scheduled audit (`{}`).
+ * Each returns only a bounded summary (Lambda caps a response at 6 MB; the full alert of a few hundred
+ * violating rooms is larger).
  */
 export function createHandler(deps: HandlerDeps = {}) {
   const logger = deps.logger ?? new Logger({ serviceName: SERVICE_NAME });
@@ -192,28 +196,45 @@ export function createHandler(deps: HandlerDeps = {}) {
   const audit = createScheduledAudit({ ...deps, logger, metrics });
   const setupOnce = containerSetup(deps, logger);
   let engine: EngineContext | undefined;
-  return async (event: unknown, context?: LambdaContext): Promise<RunSummary | StepResult> => {
+  const engineContext = (): EngineContext => {
+    if (engine) return engine;
+    const { config, policies, dynamo } = setupOnce();
+    engine = {
+      config,
+      policies,
+      tableName: requireTable(config),
+      dynamo: dynamo as DynamoDBClient,
+      connection: deps.connection ?? {},
+      logger,
+      metrics,
+      clock: deps.now ?? (() => new Date()),
+      ...(deps.publisher ? { publisher: deps.publisher } : {}),
+      sinkDeps: deps,
+      apiBudgetTps: deps.apiBudgetTps === null ? null : (deps.apiBudgetTps ?? config.apiBudgetTps),
+      deadlineMarginMs: DEADLINE_MARGIN_MS,
+    };
+    return engine;
+  };
+  return async (
+    event: unknown,
+    context?: LambdaContext,
+  ): Promise<RunSummary | StepResult | ChangeBatchResult> => {
+    // Change events first: an SQS batch or an aws.ivschat event is never a step or a scheduled run.
+    if (isChangeTrigger(event)) {
+      try {
+        return await changeBatch(engineContext(), event, context);
+      } catch (error) {
+        logger.error('change batch failed', error as Error);
+        throw error;
+      } finally {
+        metrics.publishStoredMetrics();
+      }
+    }
     const step = parseStepEvent(event);
     if (!step) return (await audit(context)).summary;
-    if (!engine) {
-      const { config, policies, dynamo } = setupOnce();
-      engine = {
-        config,
-        policies,
-        tableName: requireTable(config),
-        dynamo: dynamo as DynamoDBClient,
-        connection: deps.connection ?? {},
-        logger,
-        metrics,
-        clock: deps.now ?? (() => new Date()),
-        ...(deps.publisher ? { publisher: deps.publisher } : {}),
-        sinkDeps: deps,
-        apiBudgetTps: deps.apiBudgetTps === null ? null : (deps.apiBudgetTps ?? config.apiBudgetTps),
-        deadlineMarginMs: DEADLINE_MARGIN_MS,
-      };
-    }
+    const ctx = engineContext();
     try {
-      return await runStep(engine, step, context);
+      return await runStep(ctx, step, context);
     } catch (error) {
       logger.error('step failed', { step: step.step, error: error as Error });
       throw error;

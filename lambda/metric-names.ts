@@ -36,3 +36,14 @@ export const sinkUndeliveredMetric = (sink: string): string => `SinkUndelivered_
 
 /** Per-severity finding counts: `Findings_high`, … */
 export const findingsBySeverityMetric = (severity: string): string => `Findings_${severity}`;
+
+/** The change path (one batch of IVS Chat change events; lambda/changes/batch.ts). */
+export const CHANGE_METRIC = {
+  events: 'ChangeEvents',
+  ignored: 'ChangeEventsIgnored',
+  getRoomCalls: 'ChangeGetRoomCalls',
+  /** Targets a storm left to their next full audit (marked due). */
+  fullAuditsDue: 'ChangeFullAuditsDue',
+  /** Targets whose changes failed and are retried (their messages in batchItemFailures). */
+  targetsFailed: 'ChangeTargetsFailed',
+} as const;

@@ -5,6 +5,13 @@ export type { FaultOptions, FaultService } from './faults.js';
 export { ACCOUNT_ID } from './http.js';
 export type { SeedRoom } from './ivschat.js';
 export {
+  type CloudTrailDetail,
+  type CloudTrailUserIdentity,
+  IVSCHAT_WRITE_OPERATIONS,
+  type IvschatChangeEvent,
+  type IvschatWriteOperation,
+} from './ivschat-events.js';
+export {
   type DestinationConfiguration,
   LOGGING_CONFIGURATION_STATES,
   type LoggingConfigurationDocument,

@@ -10,8 +10,9 @@ import type { RoomDocument } from '../lambda/core/types.js';
 import { type AccountInfo, type AccountSeed, Accounts, type Caller } from './accounts.js';
 import { EVENTS_TARGET_PREFIX, EventBridgeService, eventsError, type PutEvent } from './eventbridge.js';
 import { type FaultOptions, type FaultService, Faults } from './faults.js';
-import { json, type LocalResponse, parseSigV4Scope, readBody, send } from './http.js';
+import { json, type LocalResponse, parseSigV4Scope, readBody, requestId, send } from './http.js';
 import { IvschatService, routeIvschat, type SeedRoom } from './ivschat.js';
+import { changeEvent, type IvschatChangeEvent, isIvschatWrite } from './ivschat-events.js';
 import type { LoggingConfigurationDocument, SeedLoggingConfiguration } from './ivschat-logging.js';
 import { bareId, ivschatError, throttlingError, unknownOperation } from './ivschat-shapes.js';
 import { listen } from './listen.js';
@@ -43,6 +44,13 @@ export interface LocalAwsOptions {
   faults?: FaultOptions;
   /** Called with one line per AWS request (CLI --verbose). */
   log?: (line: string) => void;
+  /**
+   * Called, before the answer is sent, with the CloudTrail event (as EventBridge delivers it) of
+   * every IVS Chat write call: CreateRoom, UpdateRoom, DeleteRoom, TagResource, UntagResource and the
+   * logging-configuration writes; a failed call's event carries `errorCode` and `errorMessage`.
+   * An exception it throws is logged and does not affect the call.
+   */
+  onChangeEvent?: (event: IvschatChangeEvent) => void;
 }
 
 export interface LocalAws {
@@ -338,7 +346,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const route = routeIvschat(method, url.pathname);
     if (!route) return unknownOperation(method, url.pathname);
     log?.(`${scope.region} ivschat ${route.operation} as ${caller.accountId}`);
-    return pipeline(
+    const response = pipeline(
       'ivschat',
       caller,
       scope.region,
@@ -353,6 +361,31 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         }),
       throttledResourceId(route.resourceArn, body) ?? caller.accountId,
     );
+    const { operation } = route;
+    if (!options.onChangeEvent || !isIvschatWrite(operation)) return response;
+    // The answer and the CloudTrail record share a request id, as on AWS.
+    const id = requestId();
+    try {
+      options.onChangeEvent(
+        changeEvent({
+          operation,
+          caller,
+          accessKeyId: scope.accessKeyId,
+          region: scope.region,
+          body,
+          query: url.searchParams,
+          sourceIp: req.socket.remoteAddress,
+          userAgent: req.headers['user-agent'],
+          response,
+          requestId: id,
+          at: new Date(),
+          resourceArn: route.resourceArn,
+        }),
+      );
+    } catch (err) {
+      log?.(`onChangeEvent failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return { ...response, headers: { ...response.headers, 'x-amzn-requestid': id } };
   }
 
   async function handleAdmin(req: IncomingMessage, url: URL): Promise<LocalResponse> {

@@ -1,0 +1,327 @@
+/**
+ * One batch of IVS Chat change events (an SQS batch, or one event EventBridge invoked us with):
+ * audit only the rooms they name, through the same pipeline, credentials, API budget, state, sinks
+ * and renderings as the scheduled run, and send ONE alert for the batch.
+ *
+ * At-least-once, as everywhere: finding state is written only after every sink took the alert. A
+ * target that fails (its role, the state table) has its messages returned in `batchItemFailures`, so
+ * SQS delivers them again (after 5 receives they go to the alarmed dead-letter queue); a failed
+ * delivery returns every message and records nothing. A direct EventBridge invocation has no
+ * messages to return: it throws instead, and Lambda's asynchronous retries take over.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { identifyAccount } from '../audit.js';
+import { type AuditTarget, accessDeniedError, targetCredentials } from '../aws/targets.js';
+import { AuditorError } from '../core/errors.js';
+import { type EngineContext, targetState } from '../engine/context.js';
+import { CHANGE_METRIC } from '../metric-names.js';
+import { type NotifyOutcome, notifyAndRecord } from '../notify.js';
+import { type AuditedTarget, auditTarget } from '../pipeline/run-audit.js';
+import { runAlert } from '../render/run-alert.js';
+import { clip } from '../run-summary.js';
+import { isOrganization } from '../settings.js';
+import { DynamoRoomCache } from '../state/dynamo-room-cache.js';
+import { FullAuditDue } from '../state/full-audit-due.js';
+import { type ChangedRoomsStats, changedRooms } from './changed-rooms.js';
+import {
+  type Change,
+  changeMessages,
+  coalesceChanges,
+  type IgnoreReason,
+  parseChangeEvent,
+  type TargetChanges,
+} from './events.js';
+import { storeByTarget, targetSinks } from './routing.js';
+
+/** At most this many names in a summary list. */
+export const MAX_SUMMARY_NAMES = 20;
+
+/** Why a well-formed change is not this auditor's to audit (its `accounts` and `regions` settings). */
+export type ScopeReason = 'account not audited' | 'region not audited';
+
+/** Small whatever the batch held: counts, and at most 20 names per list. */
+export interface ChangeBatchSummary {
+  /** Messages (events) in the batch. */
+  events: number;
+  /** Events that changed nothing to audit, all reasons together. */
+  ignored: number;
+  ignoredReasons: Partial<Record<IgnoreReason | ScopeReason, number>>;
+  /** Writes by the auditor's own roles (its remediation): ignored, confirmed by the next audit. */
+  ownChanges: number;
+  /** Calls that failed (`errorCode` set) and so changed nothing. */
+  failedCalls: number;
+  /** Targets (account × region) with changes. */
+  targets: number;
+  /** Targets whose processing failed; their messages are retried. */
+  failedTargets: number;
+  /** `account/region: why` of the first failed targets. */
+  failures: string[];
+  /** Rooms audited. */
+  rooms: number;
+  getRoomCalls: number;
+  deletedRooms: number;
+  /** Targets a storm left to their next full audit (marked due). */
+  fullAuditsDue: number;
+  /** `account/region` of the first of them. */
+  fullAuditDue: string[];
+  newFindings: number;
+  resolvedFindings: number;
+  /** Messages the sinks accepted. */
+  published: number;
+}
+
+export interface ChangeBatchResult {
+  /** The SQS messages to deliver again (partial-batch response); none for a direct invocation. */
+  batchItemFailures: { itemIdentifier: string }[];
+  summary: ChangeBatchSummary;
+}
+
+type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'>;
+
+interface AuditedChanges {
+  target: AuditTarget;
+  changes: TargetChanges;
+  audited: AuditedTarget;
+  stats: ChangedRoomsStats;
+}
+
+export async function changeBatch(
+  ctx: EngineContext,
+  event: unknown,
+  context?: LambdaContext,
+): Promise<ChangeBatchResult> {
+  const messages = changeMessages(event);
+  const direct = messages.length === 1 && messages[0]?.messageId === undefined;
+  const summary = emptySummary(messages.length);
+  const ignore = (reason: IgnoreReason | ScopeReason, log: Record<string, unknown>) => {
+    summary.ignored++;
+    summary.ignoredReasons[reason] = (summary.ignoredReasons[reason] ?? 0) + 1;
+    if (reason === 'own change') summary.ownChanges++;
+    if (reason === 'failed call') summary.failedCalls++;
+    ctx.logger.info('change event ignored', { reason, ...log });
+  };
+
+  const ownRoleNames = [ctx.config.functionRoleName ?? '', ctx.config.memberRoleName];
+  const parsed: { change: Change; messageId?: string }[] = [];
+  for (const message of messages) {
+    const id = message.messageId ? { messageId: message.messageId } : {};
+    if (message.malformed) {
+      ignore('malformed message', { ...id, detail: message.malformed });
+      continue;
+    }
+    const result = parseChangeEvent(message.event, { ownRoleNames });
+    if ('ignored' in result) {
+      ignore(result.ignored, { ...id, eventId: result.eventId, detail: result.detail });
+    } else {
+      parsed.push({ change: result.change, ...id });
+    }
+  }
+
+  const selfAccountId = parsed.length > 0 ? await ownAccount(ctx) : '';
+  const inScope = parsed.filter(({ change, messageId }) => {
+    const why = outOfScope(ctx, change, selfAccountId);
+    if (why) ignore(why, { messageId, accountId: change.accountId, region: change.region });
+    return !why;
+  });
+
+  const targets = coalesceChanges(inScope);
+  summary.targets = targets.length;
+  // The batch's one `now`: every target reconciles and records at it.
+  const startedAt = ctx.clock().toISOString();
+  const audited: AuditedChanges[] = [];
+  const failed: TargetChanges[] = [];
+  const fail = (changes: TargetChanges, error: unknown) => {
+    failed.push(changes);
+    const reason = error instanceof Error ? error.message : String(error);
+    if (summary.failures.length < MAX_SUMMARY_NAMES) {
+      summary.failures.push(`${changes.accountId}/${changes.region}: ${clip(reason, 200)}`);
+    }
+    ctx.logger.error('change target failed; its messages are retried', {
+      accountId: changes.accountId,
+      region: changes.region,
+      error: error as Error,
+    });
+  };
+  for (const changes of targets) {
+    if (context && context.getRemainingTimeInMillis() < ctx.deadlineMarginMs) {
+      fail(changes, new AuditorError('the invocation ran out of time before this target'));
+      continue;
+    }
+    try {
+      audited.push(await auditChanges(ctx, changes, selfAccountId, startedAt));
+    } catch (error) {
+      fail(changes, error);
+    }
+  }
+
+  let outcome: NotifyOutcome;
+  try {
+    outcome = await deliver(ctx, audited, startedAt);
+  } catch (error) {
+    ctx.logger.error('change alert not delivered; nothing recorded, every message is retried', {
+      error: error as Error,
+    });
+    if (direct) throw error;
+    return { batchItemFailures: retry(messages.flatMap((m) => (m.messageId ? [m.messageId] : []))), summary };
+  }
+  summary.published = outcome.published;
+  summary.newFindings = outcome.alert.newFindings.length;
+  summary.resolvedFindings = outcome.alert.resolvedFindings.length;
+
+  // Only once the alert is out: a batch retried after a failed delivery must not count a storm twice.
+  const due = new FullAuditDue(ctx.dynamo, ctx.tableName);
+  for (const a of audited) {
+    const inventory = a.audited.inventories[0];
+    summary.rooms += inventory?.audited.length ?? 0;
+    summary.getRoomCalls += inventory?.calls.getRoom ?? 0;
+    summary.deletedRooms += inventory?.deleted.length ?? 0;
+    if (a.stats.leftOver === 0) continue;
+    try {
+      await due.mark(a.target, a.stats.leftOver, new Date(startedAt));
+      summary.fullAuditsDue++;
+      if (summary.fullAuditDue.length < MAX_SUMMARY_NAMES) {
+        summary.fullAuditDue.push(`${a.target.accountId}/${a.target.region}`);
+      }
+      ctx.logger.warn('change storm: full audit due', { ...a.target, left: a.stats.leftOver });
+    } catch (error) {
+      fail(a.changes, error);
+    }
+  }
+  summary.failedTargets = failed.length;
+  emitMetrics(ctx, summary);
+  ctx.logger.info('change batch finished', { ...summary });
+  if (direct && failed.length > 0) {
+    throw new AuditorError(`change event not processed: ${summary.failures.join('; ')}`);
+  }
+  return { batchItemFailures: retry(failed.flatMap((t) => t.messageIds)), summary };
+}
+
+/** One target's changed rooms, reconciled against its state (delivered later, with the batch). */
+async function auditChanges(
+  ctx: EngineContext,
+  changes: TargetChanges,
+  selfAccountId: string,
+  startedAt: string,
+): Promise<AuditedChanges> {
+  const target: AuditTarget = {
+    accountId: changes.accountId,
+    region: changes.region,
+    assumeRole: changes.accountId !== selfAccountId,
+  };
+  const access = await targetCredentials(target, {
+    roleName: ctx.config.memberRoleName,
+    connection: ctx.connection,
+  });
+  if (!access.ok) throw new AuditorError(access.error.message);
+  const source = changedRooms({
+    changes,
+    policies: ctx.policies,
+    connection: access.connection,
+    ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps }),
+    maxRooms: ctx.config.changeMaxRooms,
+    roomCache: new DynamoRoomCache(ctx.dynamo, ctx.tableName),
+    fullRefreshHours: ctx.config.fullRefreshHours,
+    clock: ctx.clock,
+  });
+  const audited = await auditTarget({
+    inventory: source,
+    state: () => targetState(ctx, target.accountId, target.region),
+    // The batch delivers one alert for every target.
+    sinks: [],
+    clock: () => new Date(startedAt),
+    renotifyAfterHours: ctx.config.renotifyAfterHours,
+  });
+  // A role without the right to read rooms is the target's failure, retried until someone fixes it.
+  const denied =
+    source.stats.denied && accessDeniedError(target, [source.stats.denied], ctx.config.memberRoleName);
+  if (denied) throw new AuditorError(denied.message);
+  return { target, changes, audited, stats: source.stats };
+}
+
+async function deliver(ctx: EngineContext, audited: readonly AuditedChanges[], now: string) {
+  const parts = audited.map(({ target, audited: a }) => ({
+    accountId: target.accountId,
+    region: target.region,
+    report: a.report,
+    newFindings: a.reconciliation.newFindings,
+    resolvedFindings: a.reconciliation.resolvedFindings,
+    reminders: a.reconciliation.reminders,
+  }));
+  const alert = runAlert(parts, []);
+  // Exemptions are recorded (and told to the sinks that keep transitions) as in a scheduled run.
+  alert.exemptedFindings = audited.flatMap((a) => a.audited.reconciliation.exemptedFindings);
+  return notifyAndRecord({
+    alert,
+    sinks: targetSinks(
+      ctx,
+      audited.map((a) => a.target),
+    ),
+    store: storeByTarget(ctx),
+    changes: audited.flatMap((a) => a.audited.reconciliation.changes),
+    now,
+  });
+}
+
+/** Per container: the function's account never changes, so STS is asked once, not once a batch. */
+const ownAccounts = new WeakMap<EngineContext, string>();
+
+/** The function's own account: its targets are audited with its own role, not the member role. */
+async function ownAccount(ctx: EngineContext): Promise<string> {
+  const known = ownAccounts.get(ctx);
+  if (known) return known;
+  const self = await identifyAccount(ctx.config.regions[0] ?? 'us-east-1', ctx.connection);
+  if (self.error) {
+    throw new AuditorError(
+      `the auditor's own account could not be identified (GetCallerIdentity: ${self.error.code} ${self.error.message})`,
+    );
+  }
+  ownAccounts.set(ctx, self.accountId);
+  return self.accountId;
+}
+
+/** Changes in accounts or regions this auditor does not audit (its `accounts`, `regions`). */
+function outOfScope(ctx: EngineContext, change: Change, selfAccountId: string): ScopeReason | undefined {
+  const { accounts, regions } = ctx.config;
+  const account =
+    accounts.length === 0
+      ? change.accountId === selfAccountId
+      : isOrganization(accounts) || accounts.includes(change.accountId);
+  if (!account) return 'account not audited';
+  if (!regions.includes(change.region)) return 'region not audited';
+  return undefined;
+}
+
+function retry(messageIds: readonly string[]) {
+  return [...new Set(messageIds)].map((itemIdentifier) => ({ itemIdentifier }));
+}
+
+function emptySummary(events: number): ChangeBatchSummary {
+  return {
+    events,
+    ignored: 0,
+    ignoredReasons: {},
+    ownChanges: 0,
+    failedCalls: 0,
+    targets: 0,
+    failedTargets: 0,
+    failures: [],
+    rooms: 0,
+    getRoomCalls: 0,
+    deletedRooms: 0,
+    fullAuditsDue: 0,
+    fullAuditDue: [],
+    newFindings: 0,
+    resolvedFindings: 0,
+    published: 0,
+  };
+}
+
+function emitMetrics(ctx: EngineContext, s: ChangeBatchSummary): void {
+  const { metrics } = ctx;
+  metrics.addMetric(CHANGE_METRIC.events, MetricUnit.Count, s.events);
+  metrics.addMetric(CHANGE_METRIC.ignored, MetricUnit.Count, s.ignored);
+  metrics.addMetric(CHANGE_METRIC.getRoomCalls, MetricUnit.Count, s.getRoomCalls);
+  metrics.addMetric(CHANGE_METRIC.fullAuditsDue, MetricUnit.Count, s.fullAuditsDue);
+  metrics.addMetric(CHANGE_METRIC.targetsFailed, MetricUnit.Count, s.failedTargets);
+}

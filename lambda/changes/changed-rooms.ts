@@ -1,0 +1,217 @@
+/**
+ * The change path's inventory source: only the rooms a batch of change events names, for one target.
+ * Written rooms get one GetRoom each; deleted rooms none (they resolve as "room deleted"); a written
+ * logging configuration brings in the rooms that reference it (ListRooms filtered by it, their
+ * GetRoom-only fields from the room cache when the room has not changed since). At most `maxRooms`
+ * rooms are fetched: the rest of a storm is left to the target's next full audit.
+ */
+import {
+  GetRoomCommand,
+  type IvschatClient,
+  paginateListRooms,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-ivschat';
+import type { Identity } from '../audit.js';
+import { type AwsConnection, ivschatClient } from '../aws/clients.js';
+import { toAuditError } from '../aws/inventory.js';
+import { listLoggingConfigurations } from '../aws/logging-configurations.js';
+import { withApiBudget } from '../aws/rate-limit.js';
+import { toRoomDocument } from '../aws/room-document.js';
+import { buildReport } from '../core/report.js';
+import { type CachedRoom, cachedRoom, planFetches } from '../core/room-cache.js';
+import { joinLoggingConfigurations } from '../core/room-facts.js';
+import type { AuditError, RegionInventory, RoomDocument } from '../core/types.js';
+import type { InventorySource } from '../pipeline/run-audit.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
+import type { RoomCacheStore } from '../state/room-cache-store.js';
+import type { TargetChanges } from './events.js';
+
+export interface ChangedRoomsOptions {
+  changes: TargetChanges;
+  policies: readonly CompiledPolicy[];
+  /** The target's credentials (its member role, or the function's own for its own account). */
+  connection: AwsConnection;
+  /** The per-target API budget the scheduled audit uses; undefined = none. */
+  apiBudgetTps?: number;
+  /** Rooms fetched at most (`changeMaxRooms`). */
+  maxRooms: number;
+  roomCache: RoomCacheStore;
+  /** How old a cached document may be and still stand in for GetRoom. */
+  fullRefreshHours: number;
+  clock: () => Date;
+}
+
+/** What the source did, read by the batch after the audit. */
+export interface ChangedRoomsStats {
+  /** Changed rooms left to the full audit (storm): 0 when every one was audited. */
+  leftOver: number;
+  /** Rooms written or referencing a written configuration, before the cap. */
+  rooms: number;
+  /** An IVS Chat call was refused (AccessDenied): the target's role lacks a right. */
+  denied?: AuditError;
+}
+
+/** Parallel GetRoom calls in flight; the API budget sets the rate. */
+const CONCURRENCY = 4;
+
+export function changedRooms(options: ChangedRoomsOptions): InventorySource & { stats: ChangedRoomsStats } {
+  const { changes } = options;
+  const stats: ChangedRoomsStats = { leftOver: 0, rooms: 0 };
+  return {
+    stats,
+    // The account is the event's (recipientAccountId), and the credentials are that account's.
+    identify: async (): Promise<Identity> => ({ accountId: changes.accountId }),
+    async audit({ startedAt }) {
+      const { accountId, region } = changes;
+      const client = ivschatClient(region, options.connection);
+      if (options.apiBudgetTps) withApiBudget(client, options.apiBudgetTps);
+      const inventory: RegionInventory = {
+        accountId,
+        region,
+        listed: [],
+        audited: [],
+        rooms: [],
+        deleted: [...changes.deleted],
+        notReached: [],
+        fetched: [],
+        errors: [],
+        complete: true,
+        calls: { listRooms: 0, getRoom: 0 },
+      };
+      try {
+        const deleted = new Set(changes.deleted);
+        // Rooms named by the events go first: a storm's cap keeps the rooms someone wrote to.
+        const wanted = new Map<string, RoomDocument | undefined>();
+        for (const arn of changes.rooms) if (!deleted.has(arn)) wanted.set(arn, undefined);
+        if (changes.loggingConfigurations.length > 0) {
+          await addReferencingRooms(options, client, inventory, wanted, deleted, startedAt);
+        }
+        stats.rooms = wanted.size;
+        const toAudit = [...wanted].slice(0, options.maxRooms);
+        for (const [arn] of [...wanted].slice(options.maxRooms)) inventory.notReached.push(arn);
+        stats.leftOver = inventory.notReached.length;
+
+        const docs: RoomDocument[] = [];
+        const upserts: CachedRoom[] = [];
+        const toFetch = toAudit.filter(([, known]) => !known).map(([arn]) => arn);
+        for (const [, known] of toAudit) if (known) docs.push(known);
+        await fetchRooms(client, toFetch, inventory, (doc) => {
+          docs.push(doc);
+          upserts.push(cachedRoom(doc, startedAt));
+        });
+        inventory.listed = docs.map((d) => d.arn);
+        inventory.audited = [...inventory.listed];
+
+        const logging =
+          docs.length > 0 && policiesNeedJoin(options.policies, 'loggingConfigurations')
+            ? await listLoggingConfigurations(client, region)
+            : undefined;
+        if (logging) inventory.calls.listLoggingConfigurations = logging.calls;
+        if (logging?.error) {
+          inventory.errors.push(logging.error);
+          inventory.complete = false;
+          inventory.factsMissingReason = `${logging.error.operation} failed (${logging.error.code}: ${logging.error.message})`;
+        }
+        inventory.rooms = logging?.configurations
+          ? docs.map((doc) => joinLoggingConfigurations(doc, logging.configurations))
+          : docs;
+        if (stats.leftOver > 0) {
+          inventory.errors.push({
+            region,
+            operation: 'ChangeBatch',
+            code: 'FullAuditDue',
+            message: `${stats.rooms} rooms of ${accountId} changed in one batch, more than the ${options.maxRooms} the change path audits at once: ${stats.leftOver} are left to the next scheduled audit, marked due`,
+          });
+          inventory.complete = false;
+        }
+        stats.denied = inventory.errors.find((e) => DENIED.has(e.code));
+        await options.roomCache.saveRooms(accountId, region, upserts, inventory.deleted);
+      } finally {
+        client.destroy();
+      }
+      const report = buildReport({
+        startedAt,
+        finishedAt: options.clock().toISOString(),
+        inventories: [inventory],
+        policies: options.policies,
+      });
+      return { report, inventories: [inventory] };
+    },
+  };
+}
+
+const DENIED = new Set(['AccessDeniedException', 'AccessDenied']);
+
+/**
+ * The rooms referencing each written logging configuration (ListRooms filtered by it). A room whose
+ * cached document is current is evaluated from the cache and its listing; the others need GetRoom.
+ */
+async function addReferencingRooms(
+  options: ChangedRoomsOptions,
+  client: IvschatClient,
+  inventory: RegionInventory,
+  wanted: Map<string, RoomDocument | undefined>,
+  deleted: ReadonlySet<string>,
+  startedAt: string,
+): Promise<void> {
+  const { accountId, region } = options.changes;
+  const cache = await options.roomCache.loadRooms(accountId, region);
+  const plan = planFetches(cache, {
+    now: startedAt,
+    fullRefreshHours: options.fullRefreshHours,
+    needGetRoom: policiesNeedGetRoom(options.policies),
+  });
+  for (const identifier of options.changes.loggingConfigurations) {
+    try {
+      const pages = paginateListRooms(
+        { client, pageSize: 50 },
+        { loggingConfigurationIdentifier: identifier },
+      );
+      for await (const page of pages) {
+        inventory.calls.listRooms++;
+        for (const summary of page.rooms ?? []) {
+          if (!summary.arn || deleted.has(summary.arn) || wanted.get(summary.arn) !== undefined) continue;
+          // A room written in this batch is fetched anyway; otherwise the cache may answer.
+          wanted.set(
+            summary.arn,
+            wanted.has(summary.arn) ? undefined : plan.resolve(toRoomDocument(summary)),
+          );
+        }
+      }
+    } catch (error) {
+      // Its rooms stay as they were (findings neither raised nor resolved); the schedule checks them.
+      inventory.errors.push(toAuditError(region, 'ListRooms', error));
+      inventory.complete = false;
+    }
+  }
+}
+
+/** GetRoom for each ARN; a room gone in the meantime counts as deleted, other failures as errors. */
+async function fetchRooms(
+  client: IvschatClient,
+  arns: readonly string[],
+  inventory: RegionInventory,
+  onRoom: (doc: RoomDocument) => void,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < arns.length) {
+      const arn = arns[next++] as string;
+      inventory.calls.getRoom++;
+      try {
+        const doc = toRoomDocument(await client.send(new GetRoomCommand({ identifier: arn })));
+        inventory.fetched?.push(arn);
+        onRoom(doc);
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) {
+          inventory.deleted.push(arn);
+        } else {
+          inventory.errors.push({ ...toAuditError(inventory.region, 'GetRoom', error), roomArn: arn });
+          inventory.complete = false;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, arns.length) }, worker));
+}

@@ -1,0 +1,86 @@
+/**
+ * Targets whose full audit is due: the change path saw more changed rooms in one batch than it may
+ * audit (`changeMaxRooms`, a storm such as a deploy touching every room) and left the rest to the
+ * scheduled audit. Item `pk = FULLAUDIT#<account>#<region>`, `sk = DUE`, `{ since, rooms, expiresAt }`.
+ * The next complete scheduled audit of the target clears it; `expiresAt` (the table's TTL) removes a
+ * mark nothing cleared, as every schedule audits the whole target anyway.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { reading, writing } from './table-errors.js';
+
+/** How long a mark lives when no complete audit clears it. */
+export const FULL_AUDIT_DUE_DAYS = 7;
+
+export interface FullAuditDueMark {
+  /** When the first storm not yet covered by a complete audit was seen (ISO 8601). */
+  since: string;
+  /** Rooms left unaudited by the change path since then (summed over storms). */
+  rooms: number;
+}
+
+type Target = { accountId: string; region: string };
+
+export class FullAuditDue {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client);
+  }
+
+  /** Records that `rooms` changed rooms of the target were left to its next full audit. */
+  async mark(target: Target, rooms: number, now: Date): Promise<void> {
+    const expiresAt = Math.floor(now.getTime() / 1000) + FULL_AUDIT_DUE_DAYS * 86_400;
+    await writing(this.tableName, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(target),
+          // The earliest storm is kept: an audit that started before it does not cover it.
+          UpdateExpression: 'SET since = if_not_exists(since, :now), expiresAt = :exp ADD rooms :rooms',
+          ExpressionAttributeValues: { ':now': now.toISOString(), ':exp': expiresAt, ':rooms': rooms },
+        }),
+      ),
+    );
+  }
+
+  async get(target: Target): Promise<FullAuditDueMark | undefined> {
+    const item = await reading(this.tableName, async () => {
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: key(target), ConsistentRead: true }),
+      );
+      return out.Item;
+    });
+    return item ? { since: String(item.since), rooms: Number(item.rooms) } : undefined;
+  }
+
+  /**
+   * Clears the mark after a complete audit of the target that started at `auditStartedAt`; a mark
+   * set after that start (a storm during the audit) stays for the next one. True when cleared.
+   */
+  async clear(target: Target, auditStartedAt: string): Promise<boolean> {
+    return writing(this.tableName, async () => {
+      try {
+        await this.doc.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: key(target),
+            ConditionExpression: 'attribute_exists(pk) AND since <= :started',
+            ExpressionAttributeValues: { ':started': auditStartedAt },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if ((error as Error | undefined)?.name === 'ConditionalCheckFailedException') return false;
+        throw error;
+      }
+    });
+  }
+}
+
+function key(target: Target) {
+  return { pk: `FULLAUDIT#${target.accountId}#${target.region}`, sk: 'DUE' };
+}

@@ -1,0 +1,295 @@
+/**
+ * A local stand-in for the change path's SQS queue and its Lambda event source mapping: events wait
+ * for the batching window (or until a batch is full), are delivered to the consumer as an SQS event,
+ * and the messages it reports in `batchItemFailures` (all of them, if it throws) come back after the
+ * visibility timeout, until the receive count reaches `maxReceiveCount` and they move to the DLQ.
+ * One batch is in flight at a time, so deliveries are ordered and a test can reason about them.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { ACCOUNT_ID, DEFAULT_REGION } from './http.js';
+
+/** One record of an SQS event, as Lambda delivers it. */
+export interface SqsRecord {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  attributes: {
+    ApproximateReceiveCount: string;
+    SentTimestamp: string;
+    SenderId: string;
+    ApproximateFirstReceiveTimestamp: string;
+  };
+  messageAttributes: Record<string, never>;
+  md5OfBody: string;
+  eventSource: 'aws:sqs';
+  eventSourceARN: string;
+  awsRegion: string;
+}
+
+export interface SqsEvent {
+  Records: SqsRecord[];
+}
+
+/** What the consumer may answer (the SQS partial-batch response); anything else means "all done". */
+export interface SqsBatchResponse {
+  batchItemFailures?: { itemIdentifier: string }[];
+}
+
+export type ChangeConsumer = (event: SqsEvent) => Promise<unknown>;
+
+export interface ChangeQueueOptions {
+  consumer: ChangeConsumer;
+  /** How long the first waiting message waits for others (the mapping's maximumBatchingWindow). */
+  batchWindowMs: number;
+  /** A batch this large is delivered at once. Default 10 (the mapping's default batchSize). */
+  maxBatchSize?: number;
+  /** Lambda's 6 MB invoke payload: a batch never holds more bytes of bodies than this. */
+  maxBatchBytes?: number;
+  /** Receives before a failing message moves to the DLQ (the redrive policy). Default 5. */
+  maxReceiveCount?: number;
+  /** How long a failed message stays invisible before it can be received again. Default 0. */
+  visibilityTimeoutMs?: number;
+  queueName?: string;
+  region?: string;
+  accountId?: string;
+}
+
+/** A message the consumer failed `maxReceiveCount` times. */
+export interface DeadLetter {
+  messageId: string;
+  body: string;
+  receiveCount: number;
+  /** Why the last delivery failed: the consumer's error, or "reported in batchItemFailures". */
+  reason: string;
+}
+
+/** What the queue did, for tests, the demo and the bench. */
+export interface Delivery {
+  /** Epoch ms when the batch was handed to the consumer and when the consumer finished. */
+  startedAt: number;
+  finishedAt: number;
+  messageIds: string[];
+  failedIds: string[];
+  error?: string;
+  response?: unknown;
+}
+
+interface Message {
+  messageId: string;
+  body: string;
+  sentAt: number;
+  firstReceivedAt?: number;
+  receiveCount: number;
+  /** Epoch ms from when the message may be received. */
+  visibleAt: number;
+}
+
+const SIX_MB = 6 * 1024 * 1024;
+
+function isBatchResponse(value: unknown): value is SqsBatchResponse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as SqsBatchResponse).batchItemFailures)
+  );
+}
+
+export class ChangeQueue {
+  readonly deadLetters: DeadLetter[] = [];
+  readonly deliveries: Delivery[] = [];
+  private readonly waiting: Message[] = [];
+  private readonly options: Required<ChangeQueueOptions>;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(options: ChangeQueueOptions) {
+    if (!(options.batchWindowMs >= 0)) throw new Error('ChangeQueue: batchWindowMs must be a number ≥ 0');
+    this.options = {
+      maxBatchSize: 10,
+      maxBatchBytes: SIX_MB,
+      maxReceiveCount: 5,
+      visibilityTimeoutMs: 0,
+      queueName: 'ivschat-auditor-changes',
+      region: DEFAULT_REGION,
+      accountId: ACCOUNT_ID,
+      ...options,
+    };
+    if (!(this.options.maxBatchSize >= 1)) throw new Error('ChangeQueue: maxBatchSize must be ≥ 1');
+    if (!(this.options.maxReceiveCount >= 1)) throw new Error('ChangeQueue: maxReceiveCount must be ≥ 1');
+  }
+
+  get queueArn(): string {
+    const { region, accountId, queueName } = this.options;
+    return `arn:aws:sqs:${region}:${accountId}:${queueName}`;
+  }
+
+  /** Messages not yet processed (waiting or invisible after a failure), excluding the batch in flight. */
+  get depth(): number {
+    return this.waiting.length;
+  }
+
+  /** Queues one message (an object is sent as its JSON, as EventBridge's SQS target does). */
+  send(event: unknown): string {
+    if (this.stopped) throw new Error(`ChangeQueue ${this.options.queueName} is stopped`);
+    const messageId = randomUUID();
+    const now = Date.now();
+    const body = typeof event === 'string' ? event : JSON.stringify(event);
+    this.waiting.push({ messageId, body, sentAt: now, receiveCount: 0, visibleAt: now });
+    this.schedule();
+    return messageId;
+  }
+
+  /** Resolves when nothing is waiting and no batch is in flight (or when stopped). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops delivering: clears the timer, lets the batch in flight finish, and returns the messages
+   * that were never processed (as SQS would keep them).
+   */
+  async stop(): Promise<{ messageId: string; body: string }[]> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inFlight;
+    this.notifyIdle();
+    return this.waiting.map(({ messageId, body }) => ({ messageId, body }));
+  }
+
+  private isIdle(): boolean {
+    return this.stopped || (this.waiting.length === 0 && !this.inFlight);
+  }
+
+  private notifyIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** The messages of the next batch, oldest first, within the size and byte limits. */
+  private visible(now: number): Message[] {
+    const batch: Message[] = [];
+    let bytes = 0;
+    for (const message of this.waiting) {
+      if (message.visibleAt > now) continue;
+      const size = Buffer.byteLength(message.body);
+      if (
+        batch.length >= this.options.maxBatchSize ||
+        (batch.length > 0 && bytes + size > this.options.maxBatchBytes)
+      ) {
+        break;
+      }
+      batch.push(message);
+      bytes += size;
+    }
+    return batch;
+  }
+
+  /** When the next batch is due: at once when full, else when the oldest visible message's window ends. */
+  private schedule(): void {
+    if (this.stopped || this.inFlight) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.waiting.length === 0) return;
+    const now = Date.now();
+    const batch = this.visible(now);
+    const full =
+      batch.length >= this.options.maxBatchSize ||
+      batch.length < this.waiting.filter((m) => m.visibleAt <= now).length;
+    let dueAt: number;
+    if (batch.length > 0) {
+      const oldest = Math.min(...batch.map((m) => m.visibleAt));
+      dueAt = full ? now : oldest + this.options.batchWindowMs;
+    } else {
+      dueAt = Math.min(...this.waiting.map((m) => m.visibleAt));
+    }
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.deliver();
+      },
+      Math.max(0, dueAt - now),
+    );
+  }
+
+  private deliver(): void {
+    if (this.stopped || this.inFlight) return;
+    const now = Date.now();
+    const batch = this.visible(now);
+    if (batch.length === 0) {
+      this.schedule();
+      return;
+    }
+    const taken = new Set(batch);
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      if (taken.has(this.waiting[i] as Message)) this.waiting.splice(i, 1);
+    }
+    this.inFlight = this.run(batch, now).finally(() => {
+      this.inFlight = undefined;
+      this.schedule();
+      this.notifyIdle();
+    });
+  }
+
+  private record(message: Message, now: number): SqsRecord {
+    message.receiveCount += 1;
+    message.firstReceivedAt ??= now;
+    return {
+      messageId: message.messageId,
+      receiptHandle: `${message.messageId}#${message.receiveCount}`,
+      body: message.body,
+      attributes: {
+        ApproximateReceiveCount: String(message.receiveCount),
+        SentTimestamp: String(message.sentAt),
+        SenderId: 'AIDAEVENTBRIDGE',
+        ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
+      },
+      messageAttributes: {},
+      md5OfBody: createHash('md5').update(message.body).digest('hex'),
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.queueArn,
+      awsRegion: this.options.region,
+    };
+  }
+
+  private async run(batch: Message[], startedAt: number): Promise<void> {
+    const event: SqsEvent = { Records: batch.map((m) => this.record(m, startedAt)) };
+    const ids = new Set(batch.map((m) => m.messageId));
+    let failed: Set<string>;
+    let reason = 'reported in batchItemFailures';
+    const delivery: Delivery = { startedAt, finishedAt: startedAt, messageIds: [...ids], failedIds: [] };
+    try {
+      const response = await this.options.consumer(event);
+      delivery.response = response;
+      const reported = isBatchResponse(response)
+        ? (response.batchItemFailures?.map((f) => f.itemIdentifier) ?? [])
+        : [];
+      // Lambda treats an identifier that is not in the batch as a failure of the whole batch.
+      const unknown = reported.filter((id) => !ids.has(id));
+      if (unknown.length > 0) reason = `batchItemFailures named ids not in the batch: ${unknown.join(', ')}`;
+      failed = unknown.length > 0 ? new Set(ids) : new Set(reported);
+    } catch (err) {
+      reason = err instanceof Error ? err.message : String(err);
+      delivery.error = reason;
+      failed = new Set(ids);
+    }
+    delivery.finishedAt = Date.now();
+    delivery.failedIds = [...failed];
+    this.deliveries.push(delivery);
+    for (const message of batch) {
+      if (!failed.has(message.messageId)) continue;
+      if (message.receiveCount >= this.options.maxReceiveCount) {
+        const { messageId, body, receiveCount } = message;
+        this.deadLetters.push({ messageId, body, receiveCount, reason });
+      } else {
+        message.visibleAt = delivery.finishedAt + this.options.visibilityTimeoutMs;
+        this.waiting.push(message);
+      }
+    }
+  }
+}

@@ -1,0 +1,423 @@
+/**
+ * The change path end to end: the emulator records every IVS Chat write as the CloudTrail event
+ * EventBridge delivers, the real handler (the change function's entry) takes them as an SQS batch,
+ * with real SDK clients against the emulator and the state in dynalite.
+ */
+
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import {
+  DeleteLoggingConfigurationCommand,
+  DeleteRoomCommand,
+  IvschatClient,
+  TagResourceCommand,
+  UpdateRoomCommand,
+} from '@aws-sdk/client-ivschat';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
+import { createHandler, type HandlerDeps } from '../../lambda/handler.js';
+import { FullAuditDue } from '../../lambda/state/full-audit-due.js';
+import { TargetStateStore } from '../../lambda/state/target-store.js';
+import { ChangeQueue } from '../../local-aws/change-queue.js';
+import type { IvschatChangeEvent, SeedRoom } from '../../local-aws/index.js';
+import {
+  ACCOUNT_ID,
+  credentials,
+  POLICIES_DIR,
+  quietLogger,
+  received,
+  type Stack,
+  startStack,
+} from '../e2e/helpers.js';
+
+const REGION = 'us-east-1';
+const MEMBER = '123456789012';
+const logArn = (accountId: string, id: string) =>
+  `arn:aws:ivschat:${REGION}:${accountId}:logging-configuration/${id}`;
+
+/** A room every starter policy passes. */
+function compliant(accountId: string, id: string, logging = 'LogsActive12'): SeedRoom {
+  return {
+    accountId,
+    region: REGION,
+    id,
+    name: `room-${id}`,
+    maximumMessageLength: 200,
+    maximumMessageRatePerSecond: 10,
+    messageReviewHandler: {
+      uri: `arn:aws:lambda:${REGION}:${accountId}:function:review`,
+      fallbackResult: 'DENY',
+    },
+    loggingConfigurationIdentifiers: [logArn(accountId, logging)],
+    tags: { owner: 'team' },
+  };
+}
+const arnOf = (room: SeedRoom) => `arn:aws:ivschat:${REGION}:${room.accountId}:room/${room.id}`;
+
+const ROOMS = [
+  ...Array.from({ length: 8 }, (_, i) => compliant(ACCOUNT_ID, `own${i}`)),
+  compliant(ACCOUNT_ID, 'other0', 'LogsOther012'),
+  compliant(MEMBER, 'member0'),
+];
+
+let stack: Stack;
+const events: IvschatChangeEvent[] = [];
+let table: string;
+
+beforeAll(async () => {
+  stack = await startStack({ accounts: [MEMBER], seed: ROOMS, onChangeEvent: (e) => events.push(e) });
+}, 60_000);
+afterAll(() => stack?.close());
+beforeEach(async () => {
+  stack.aws.clearRooms();
+  stack.aws.clearLoggingConfigurations();
+  stack.aws.seedLoggingConfigurations(
+    undefined,
+    [ACCOUNT_ID, MEMBER].flatMap((accountId) =>
+      ['LogsActive12', 'LogsOther012'].map((id) => ({
+        accountId,
+        region: REGION,
+        id,
+        name: id,
+        state: 'ACTIVE',
+        destinationConfiguration: { cloudWatchLogs: { logGroupName: '/ivs/chat' } },
+      })),
+    ),
+  );
+  stack.aws.seedRooms(undefined, ROOMS);
+  stack.aws.clearPublished();
+  table = await stack.freshTable();
+  events.length = 0;
+  stack.aws.resetStats();
+});
+
+function changeFunction(env: Record<string, string> = {}, publisher?: HandlerDeps['publisher']) {
+  const handler = createHandler({
+    env: {
+      AUDIT_REGIONS: REGION,
+      AUDIT_ACCOUNTS: `${ACCOUNT_ID},${MEMBER}`,
+      ALERT_TOPIC_ARN: stack.topicArn,
+      API_BUDGET_TPS: '4',
+      POLICIES_DIR,
+      STATE_TABLE_NAME: table,
+      FUNCTION_ROLE_NAME: 'ivschat-auditor-fn',
+      ...env,
+    },
+    connection: { endpoint: stack.aws.endpoint, credentials },
+    dynamoClient: stack.dynamo.client,
+    logger: quietLogger(),
+    metrics: new Metrics({
+      namespace: 'IvsChatAuditorTest',
+      serviceName: 'ivschat-auditor',
+      logger: quietLogger(),
+    }),
+    ...(publisher ? { publisher } : {}),
+  });
+  return async (event: unknown) => (await handler(event)) as ChangeBatchResult;
+}
+
+let messageCount = 0;
+/** The recorded events as one SQS batch, as the event source mapping delivers them. */
+function sqsBatch(batch: readonly unknown[]) {
+  return {
+    Records: batch.map((event) => ({
+      messageId: `msg-${++messageCount}`,
+      receiptHandle: 'handle',
+      body: JSON.stringify(event),
+      attributes: {},
+      messageAttributes: {},
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:changes`,
+      awsRegion: REGION,
+    })),
+  };
+}
+/** The events recorded so far, taken. */
+const take = () => events.splice(0, events.length);
+
+const client = () => new IvschatClient({ region: REGION, endpoint: stack.aws.endpoint, credentials });
+const calls = (operation: string, accountId = ACCOUNT_ID) =>
+  stack.aws.stats(accountId)[REGION]?.[operation]?.calls ?? 0;
+const state = (accountId = ACCOUNT_ID) =>
+  new TargetStateStore(stack.dynamo.client, table, accountId, REGION).load();
+
+describe('change batch against the emulator', { timeout: 60_000 }, () => {
+  it('alerts an update of a room to a violating value once, with exactly one GetRoom', async () => {
+    const room = arnOf(ROOMS[0] as SeedRoom);
+    await client().send(new UpdateRoomCommand({ identifier: room, maximumMessageLength: 500 }));
+    const batch = sqsBatch(take());
+    const run = changeFunction();
+
+    const result = await run(batch);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({
+      events: 1,
+      targets: 1,
+      rooms: 1,
+      getRoomCalls: 1,
+      newFindings: 1,
+      published: 1,
+    });
+    expect(calls('GetRoom')).toBe(1);
+    expect(calls('ListRooms')).toBe(0);
+    const [alert, ...more] = stack.aws.published().map(received);
+    expect(more).toEqual([]);
+    expect(alert?.machine.newFindings.map((f) => [f.roomArn, f.policyId])).toEqual([
+      [room, 'message-length-max'],
+    ]);
+    // The same event delivered again (SQS is at-least-once) finds the finding open: no second alert.
+    const again = await run(
+      sqsBatch(JSON.parse(JSON.stringify(batch.Records.map((r) => JSON.parse(r.body))))),
+    );
+    expect(again.summary).toMatchObject({ newFindings: 0, published: 0 });
+    expect(stack.aws.published()).toHaveLength(1);
+  });
+
+  it('fetches a room updated ten times in one batch once', async () => {
+    const room = arnOf(ROOMS[1] as SeedRoom);
+    for (let i = 0; i < 10; i++) {
+      await client().send(new UpdateRoomCommand({ identifier: room, maximumMessageLength: 300 + i }));
+    }
+    const result = await changeFunction()(sqsBatch(take()));
+    expect(result.summary).toMatchObject({ rooms: 1, getRoomCalls: 1, newFindings: 1 });
+    // Ten updates went through; the emulator's UpdateRoom quota may have refused (and the SDK retried) some.
+    expect(result.summary.events - result.summary.failedCalls).toBe(10);
+    expect(calls('GetRoom')).toBe(1);
+    const [alert] = stack.aws.published().map(received);
+    expect(alert?.machine.newFindings[0]?.message).toMatch(/309/);
+  });
+
+  it('resolves the findings of a deleted room as "room deleted" without any IVS Chat call', async () => {
+    const room = arnOf(ROOMS[2] as SeedRoom);
+    const run = changeFunction();
+    await client().send(new UpdateRoomCommand({ identifier: room, maximumMessageLength: 500 }));
+    await run(sqsBatch(take()));
+    await client().send(new DeleteRoomCommand({ identifier: room }));
+    stack.aws.resetStats();
+
+    const result = await run(sqsBatch(take()));
+
+    expect(result.summary).toMatchObject({ deletedRooms: 1, getRoomCalls: 0, resolvedFindings: 1 });
+    const ivschat = Object.entries(stack.aws.stats()[REGION] ?? {}).filter(
+      ([op]) => !/Publish|Caller/.test(op),
+    );
+    expect(ivschat.reduce((n, [, s]) => n + s.calls, 0)).toBe(0);
+    const [, resolved] = stack.aws.published().map(received);
+    expect(resolved?.machine.resolvedFindings).toMatchObject([
+      { roomArn: room, resolvedReason: 'room deleted' },
+    ]);
+    expect([...(await state()).values()].map((r) => r.status)).toEqual(['resolved']);
+  });
+
+  it('changes nothing for a failed call or an unknown event, and counts them as ignored', async () => {
+    const room = arnOf(ROOMS[3] as SeedRoom);
+    await expect(
+      client().send(new UpdateRoomCommand({ identifier: room, maximumMessageLength: 1000 })),
+    ).rejects.toThrow();
+    const [failedCall] = take();
+    expect(failedCall?.detail.errorCode).toBeDefined();
+    const unknown = {
+      ...failedCall,
+      detail: { ...failedCall?.detail, eventName: 'SendEvent', errorCode: undefined },
+    };
+
+    const result = await changeFunction()(sqsBatch([failedCall, unknown, 'not an event']));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({
+      events: 3,
+      ignored: 3,
+      failedCalls: 1,
+      ignoredReasons: { 'failed call': 1, 'unknown event': 1, 'malformed message': 1 },
+      targets: 0,
+      getRoomCalls: 0,
+      published: 0,
+    });
+    expect(calls('GetRoom')).toBe(0);
+    expect((await state()).size).toBe(0);
+  });
+
+  it('ignores changes in accounts and regions this auditor does not audit', async () => {
+    await client().send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[3] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    const [event] = take();
+    const elsewhere = JSON.parse(
+      JSON.stringify(event).replaceAll(REGION, 'eu-west-1').replaceAll(ACCOUNT_ID, MEMBER),
+    );
+
+    const result = await changeFunction({ AUDIT_ACCOUNTS: MEMBER })(sqsBatch([event, elsewhere]));
+
+    expect(result.summary).toMatchObject({
+      ignored: 2,
+      ignoredReasons: { 'account not audited': 1, 'region not audited': 1 },
+      targets: 0,
+      getRoomCalls: 0,
+    });
+  });
+
+  it("ignores the auditor's own writes (its member role's session) as new drift", async () => {
+    const member = await memberClient();
+    await member.send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[9] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    const [own] = take();
+    expect(issuerOf(own)?.userName).toBe('ivschat-auditor-member');
+
+    const result = await changeFunction()(sqsBatch([own]));
+
+    expect(result.summary).toMatchObject({ ownChanges: 1, ignored: 1, targets: 0, published: 0 });
+  });
+
+  it('audits at most changeMaxRooms rooms of a storm and marks the full audit due', async () => {
+    const own = ROOMS.filter((r) => r.accountId === ACCOUNT_ID && r.id?.startsWith('own'));
+    for (const room of own) {
+      await client().send(new TagResourceCommand({ resourceArn: arnOf(room), tags: { deploy: 'v2' } }));
+    }
+    const result = await changeFunction({ CHANGE_MAX_ROOMS: '5' })(sqsBatch(take()));
+
+    expect(own).toHaveLength(8);
+    expect(result.summary).toMatchObject({
+      rooms: 5,
+      getRoomCalls: 5,
+      fullAuditsDue: 1,
+      fullAuditDue: [`${ACCOUNT_ID}/${REGION}`],
+    });
+    expect(calls('GetRoom')).toBe(5);
+    expect(stack.aws.stats()[REGION]?.GetRoom?.maxObservedTps ?? 0).toBeLessThanOrEqual(4);
+    const due = new FullAuditDue(stack.dynamo.client, table);
+    expect(await due.get({ accountId: ACCOUNT_ID, region: REGION })).toMatchObject({ rooms: 3 });
+  });
+
+  it('re-checks the rooms that reference a changed logging configuration, and only them', async () => {
+    await client().send(
+      new DeleteLoggingConfigurationCommand({ identifier: logArn(ACCOUNT_ID, 'LogsOther012') }),
+    );
+    const result = await changeFunction()(sqsBatch(take()));
+
+    expect(result.summary).toMatchObject({ rooms: 1, getRoomCalls: 1, newFindings: 1 });
+    expect(calls('ListRooms')).toBe(1);
+    const [alert] = stack.aws.published().map(received);
+    expect(alert?.machine.newFindings.map((f) => [f.roomArn, f.policyId])).toEqual([
+      [arnOf(ROOMS[8] as SeedRoom), 'logging-active'],
+    ]);
+  });
+
+  it('returns every message in batchItemFailures and records nothing when the alert cannot be delivered', async () => {
+    await client().send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[4] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    await client().send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[5] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    const batch = sqsBatch(take());
+    const failing = { publish: async () => Promise.reject(new Error('SNS is down')) };
+
+    const result = await changeFunction({}, failing)(batch);
+
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      batch.Records.map((r) => r.messageId).sort(),
+    );
+    expect((await state()).size).toBe(0);
+    expect(
+      await new FullAuditDue(stack.dynamo.client, table).get({ accountId: ACCOUNT_ID, region: REGION }),
+    ).toBeUndefined();
+  });
+
+  it("audits a member account's room through the member role", async () => {
+    const member = await memberClient();
+    await member.send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[9] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    // Someone in the member account, not the auditor: rename the session's role.
+    const [event] = take();
+    const issuer = issuerOf(event);
+    if (issuer) issuer.userName = 'PlatformAdmin';
+
+    const result = await changeFunction()(sqsBatch([event]));
+
+    expect(result.summary).toMatchObject({ targets: 1, getRoomCalls: 1, newFindings: 1 });
+    expect(calls('AssumeRole')).toBeGreaterThanOrEqual(1);
+    expect(calls('GetRoom', MEMBER)).toBe(1);
+    expect([...(await state(MEMBER)).values()].map((r) => r.finding.accountId)).toEqual([MEMBER]);
+  });
+
+  it('takes one EventBridge event invoked directly: no messages to retry, a failure throws instead', async () => {
+    await client().send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[7] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    const [event] = take();
+    const run = changeFunction();
+
+    const result = await run(event);
+
+    expect(result).toMatchObject({
+      batchItemFailures: [],
+      summary: { events: 1, newFindings: 1, published: 1 },
+    });
+    const memberEvent = JSON.parse(
+      JSON.stringify(event).replaceAll(ACCOUNT_ID, MEMBER).replaceAll('room/own7', 'room/member0'),
+    );
+    stack.aws.setFaults({ assumeRoleDeniedAccounts: [MEMBER] });
+    try {
+      await expect(run(memberEvent)).rejects.toThrow(
+        /change event not processed: 123456789012\/us-east-1: role ivschat-auditor-member/,
+      );
+    } finally {
+      stack.aws.setFaults({});
+    }
+  });
+
+  it('is fed by the local queue: a target that keeps failing is redelivered, then dead-lettered', async () => {
+    await client().send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[6] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    const [ownEvent] = take();
+    // The same write in the member account, whose member role this auditor may not assume.
+    const memberEvent = JSON.parse(
+      JSON.stringify(ownEvent).replaceAll(ACCOUNT_ID, MEMBER).replaceAll('room/own6', 'room/member0'),
+    );
+    stack.aws.setFaults({ assumeRoleDeniedAccounts: [MEMBER] });
+    const queue = new ChangeQueue({ consumer: changeFunction(), batchWindowMs: 10, maxReceiveCount: 2 });
+    try {
+      queue.send(ownEvent);
+      queue.send(memberEvent);
+      await queue.idle();
+    } finally {
+      await queue.stop();
+      stack.aws.setFaults({});
+    }
+
+    expect(stack.aws.published()).toHaveLength(1);
+    expect(queue.deliveries.map((d) => d.messageIds.length)).toEqual([2, 1]);
+    expect(queue.deadLetters.map((m) => JSON.parse(m.body).detail.recipientAccountId)).toEqual([MEMBER]);
+    expect([...(await state()).values()]).toHaveLength(1);
+  });
+});
+
+/** The role that made the call, when an assumed-role session did. */
+function issuerOf(event: IvschatChangeEvent | undefined) {
+  const identity = event?.detail.userIdentity;
+  return identity && 'sessionContext' in identity ? identity.sessionContext.sessionIssuer : undefined;
+}
+
+/** An IVS Chat client acting as the member role in MEMBER (what the auditor's own remediation uses). */
+async function memberClient(): Promise<IvschatClient> {
+  const sts = new STSClient({ region: REGION, endpoint: stack.aws.endpoint, credentials });
+  const { Credentials: c } = await sts.send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${MEMBER}:role/ivschat-auditor-member`,
+      RoleSessionName: 'ivschat-auditor',
+    }),
+  );
+  return new IvschatClient({
+    region: REGION,
+    endpoint: stack.aws.endpoint,
+    credentials: {
+      accessKeyId: c?.AccessKeyId ?? '',
+      secretAccessKey: c?.SecretAccessKey ?? '',
+      sessionToken: c?.SessionToken ?? '',
+    },
+  });
+}

@@ -1,0 +1,283 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  CHANGE_EVENT_NAMES,
+  type Change,
+  changeMessages,
+  coalesceChanges,
+  isChangeTrigger,
+  type ParsedEvent,
+  parseChangeEvent,
+} from '../../lambda/changes/events.js';
+
+const EVENTS_DIR = fileURLToPath(new URL('../../examples/events/', import.meta.url));
+const ROOM = 'arn:aws:ivschat:us-east-1:123456789012:room/g1H2I3J4k5L6';
+const LOGGING = 'arn:aws:ivschat:us-east-1:123456789012:logging-configuration/AbCdEf123456';
+const OWN = { ownRoleNames: ['ivschat-auditor-fn-role', 'ivschat-auditor-member'] };
+
+// biome-ignore lint/suspicious/noExplicitAny: the samples are read as loose JSON, and the assertions check their shape
+type Json = Record<string, any>;
+const sample = (name: string): Json => JSON.parse(readFileSync(`${EVENTS_DIR}${name}`, 'utf8'));
+const parse = (event: unknown) => parseChangeEvent(event, OWN);
+const changeOf = (parsed: ParsedEvent): Change => {
+  if (!('change' in parsed)) throw new Error(`ignored: ${parsed.ignored} (${parsed.detail})`);
+  return parsed.change;
+};
+const withDetail = (name: string, detail: Json): Json => {
+  const event = sample(name);
+  return { ...event, detail: { ...event.detail, ...detail } };
+};
+
+describe('isChangeTrigger', () => {
+  it('recognises an SQS batch and one aws.ivschat event', () => {
+    expect(isChangeTrigger(sample('sqs-batch.json'))).toBe(true);
+    expect(isChangeTrigger(sample('update-room.json'))).toBe(true);
+  });
+
+  it('leaves the scheduled run and the state machine steps alone', () => {
+    expect(isChangeTrigger({})).toBe(false);
+    expect(isChangeTrigger({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} })).toBe(
+      false,
+    );
+    expect(isChangeTrigger({ step: 'plan', runId: 'r', startedAt: '2026-11-26T10:00:00Z' })).toBe(false);
+    expect(isChangeTrigger({ Records: [] })).toBe(false);
+    expect(isChangeTrigger({ Records: [{ eventSource: 'aws:s3' }] })).toBe(false);
+    expect(isChangeTrigger(null)).toBe(false);
+  });
+});
+
+describe('changeMessages', () => {
+  it('parses each SQS body and keeps its messageId', () => {
+    const messages = changeMessages(sample('sqs-batch.json'));
+    expect(messages.map((m) => m.messageId)).toEqual([
+      '0d6c3f5a-1b2e-4c7d-8e9f-a0b1c2d3e4f5',
+      '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d',
+    ]);
+    expect(messages.map((m) => changeOf(parse(m.event)))).toMatchObject([
+      { kind: 'room', roomArn: ROOM, deleted: false, eventName: 'UpdateRoom' },
+      { kind: 'room', roomArn: ROOM, deleted: false, eventName: 'TagResource' },
+    ]);
+  });
+
+  it('marks a body that is not JSON as malformed, naming why', () => {
+    const [message] = changeMessages({
+      Records: [{ messageId: 'm1', eventSource: 'aws:sqs', body: '{"source": "aws.ivschat", ' }],
+    });
+    expect(message).toMatchObject({ messageId: 'm1', event: undefined });
+    expect(message?.malformed).toMatch(/not JSON/);
+  });
+
+  it('takes a direct EventBridge event as the one message, without an id', () => {
+    const event = sample('delete-room.json');
+    expect(changeMessages(event)).toEqual([{ event }]);
+  });
+});
+
+describe('parseChangeEvent', () => {
+  it('reads a CreateRoom from its responseElements.arn', () => {
+    expect(changeOf(parse(sample('create-room.json')))).toEqual({
+      kind: 'room',
+      accountId: '123456789012',
+      region: 'us-east-1',
+      roomArn: ROOM,
+      deleted: false,
+      eventName: 'CreateRoom',
+    });
+  });
+
+  it('reads an UpdateRoom from requestParameters.identifier, with its event id and time', () => {
+    const parsed = parse(sample('update-room.json'));
+    expect(parsed).toMatchObject({
+      change: { kind: 'room', roomArn: ROOM, deleted: false },
+      eventId: '9e2d7a41-3c5b-4f6e-8a9b-1c2d3e4f5a02',
+      eventTime: '2026-11-26T10:14:37Z',
+    });
+  });
+
+  it('reads TagResource and UntagResource of a room from requestParameters.resourceArn', () => {
+    expect(changeOf(parse(sample('tag-resource.json')))).toMatchObject({ kind: 'room', roomArn: ROOM });
+    expect(changeOf(parse(sample('untag-resource.json')))).toMatchObject({ kind: 'room', roomArn: ROOM });
+  });
+
+  it('decodes a URL-encoded resourceArn', () => {
+    const event = withDetail('tag-resource.json', {
+      requestParameters: { resourceArn: encodeURIComponent(ROOM), tags: { env: 'prod' } },
+    });
+    expect(changeOf(parse(event))).toMatchObject({ roomArn: ROOM });
+  });
+
+  it('reads a DeleteRoom as a deletion', () => {
+    expect(changeOf(parse(sample('delete-room.json')))).toMatchObject({ roomArn: ROOM, deleted: true });
+  });
+
+  it('reads a logging-configuration update, keeping the configuration ARN', () => {
+    expect(changeOf(parse(sample('update-logging-configuration.json')))).toEqual({
+      kind: 'logging',
+      accountId: '123456789012',
+      region: 'us-east-1',
+      configurationArn: LOGGING,
+      eventName: 'UpdateLoggingConfiguration',
+    });
+  });
+
+  it('reads a tag on a logging configuration as a logging change', () => {
+    const event = withDetail('tag-resource.json', { requestParameters: { resourceArn: LOGGING, tags: {} } });
+    expect(changeOf(parse(event))).toMatchObject({ kind: 'logging', configurationArn: LOGGING });
+  });
+
+  it('ignores a failed call (errorCode set): it changed nothing', () => {
+    expect(parse(sample('update-room-failed.json'))).toMatchObject({
+      ignored: 'failed call',
+      detail: 'UpdateRoom: ValidationException',
+    });
+  });
+
+  it("ignores the auditor's own change, by its function role or its member role (with a path)", () => {
+    const by = (userName: string) =>
+      withDetail('update-room.json', {
+        userIdentity: { type: 'AssumedRole', sessionContext: { sessionIssuer: { type: 'Role', userName } } },
+      });
+    expect(parse(by('ivschat-auditor-fn-role'))).toMatchObject({ ignored: 'own change' });
+    expect(parseChangeEvent(by('member'), { ownRoleNames: ['auditing/member'] })).toMatchObject({
+      ignored: 'own change',
+    });
+    expect(parse(by('PlatformAdmin'))).toHaveProperty('change');
+  });
+
+  it('ignores an unknown event, a read-only call and another service', () => {
+    expect(parse(withDetail('update-room.json', { eventName: 'GetRoom' }))).toMatchObject({
+      ignored: 'unknown event',
+      detail: 'eventName GetRoom',
+    });
+    expect(parse(withDetail('update-room.json', { readOnly: true }))).toMatchObject({
+      ignored: 'read-only call',
+    });
+    expect(parse({ ...sample('update-room.json'), source: 'aws.ivs' })).toMatchObject({
+      ignored: 'not an IVS Chat API call',
+    });
+  });
+
+  it('ignores malformed fields, naming the field', () => {
+    expect(parse(withDetail('update-room.json', { recipientAccountId: 'me' }))).toMatchObject({
+      ignored: 'malformed fields',
+      detail: expect.stringContaining('recipientAccountId'),
+    });
+    expect(parse(withDetail('update-room.json', { awsRegion: 42 }))).toMatchObject({
+      ignored: 'malformed fields',
+      detail: expect.stringContaining('awsRegion'),
+    });
+    expect(parse(withDetail('update-room.json', { requestParameters: {} }))).toMatchObject({
+      ignored: 'malformed fields',
+      detail: expect.stringContaining('no room ARN'),
+    });
+    // A room ARN of another account than the one the event was recorded in is not this event's room.
+    const elsewhere = ROOM.replace('123456789012', '000000000000');
+    expect(
+      parse(withDetail('update-room.json', { requestParameters: { identifier: elsewhere } })),
+    ).toMatchObject({
+      ignored: 'malformed fields',
+    });
+    expect(parse({ source: 'aws.ivschat' })).toMatchObject({ ignored: 'malformed message' });
+    expect(parse('text')).toMatchObject({ ignored: 'malformed message' });
+  });
+
+  it('acts on exactly the eight write calls', () => {
+    expect([...CHANGE_EVENT_NAMES].sort()).toEqual([
+      'CreateLoggingConfiguration',
+      'CreateRoom',
+      'DeleteLoggingConfiguration',
+      'DeleteRoom',
+      'TagResource',
+      'UntagResource',
+      'UpdateLoggingConfiguration',
+      'UpdateRoom',
+    ]);
+  });
+});
+
+describe('every sample event', () => {
+  const files = readdirSync(EVENTS_DIR).filter((f) => f.endsWith('.json'));
+
+  it.each(files)('%s is a real-shaped change trigger with the documented fields', (file) => {
+    const trigger = sample(file);
+    expect(isChangeTrigger(trigger)).toBe(true);
+    for (const { event, malformed } of changeMessages(trigger)) {
+      expect(malformed).toBeUndefined();
+      const e = event as Json;
+      expect(e).toMatchObject({ 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ivschat' });
+      expect(e.detail).toMatchObject({
+        eventSource: 'ivschat.amazonaws.com',
+        recipientAccountId: '123456789012',
+        awsRegion: 'us-east-1',
+        eventType: 'AwsApiCall',
+        managementEvent: true,
+        readOnly: false,
+      });
+      for (const field of [
+        'eventVersion',
+        'eventTime',
+        'eventID',
+        'requestID',
+        'userAgent',
+        'sourceIPAddress',
+      ]) {
+        expect(typeof e.detail[field], field).toBe('string');
+      }
+      expect(e.detail.userIdentity.sessionContext.sessionIssuer.userName).toBe('PlatformAdmin');
+      const parsed = parse(e);
+      if (file === 'update-room-failed.json') expect(parsed).toMatchObject({ ignored: 'failed call' });
+      else expect(parsed).toHaveProperty('change');
+    }
+  });
+});
+
+describe('coalesceChanges', () => {
+  const room = (arn: string, deleted = false, accountId = '123456789012'): Change => ({
+    kind: 'room',
+    accountId,
+    region: 'us-east-1',
+    roomArn: arn,
+    deleted,
+    eventName: deleted ? 'DeleteRoom' : 'UpdateRoom',
+  });
+
+  it('makes ten updates of one room one room, keeping every message id', () => {
+    const changes = Array.from({ length: 10 }, (_, i) => ({ change: room(ROOM), messageId: `m${i}` }));
+    const [target, ...more] = coalesceChanges(changes);
+    expect(more).toEqual([]);
+    expect(target).toMatchObject({ rooms: [ROOM], deleted: [], events: 10 });
+    expect(target?.messageIds).toHaveLength(10);
+  });
+
+  it('lets a delete win over updates before or after it', () => {
+    const other = ROOM.replace('g1H2', 'zzzz');
+    const [target] = coalesceChanges([
+      { change: room(ROOM) },
+      { change: room(ROOM, true) },
+      { change: room(ROOM) },
+      { change: room(other) },
+    ]);
+    expect(target).toMatchObject({ rooms: [other], deleted: [ROOM] });
+  });
+
+  it('groups by target and keeps logging configuration ARNs', () => {
+    const targets = coalesceChanges([
+      { change: room(ROOM) },
+      { change: room(ROOM.replace('123456789012', '000000000000'), false, '000000000000') },
+      {
+        change: {
+          kind: 'logging',
+          accountId: '123456789012',
+          region: 'us-east-1',
+          configurationArn: LOGGING,
+          eventName: 'UpdateLoggingConfiguration',
+        },
+      },
+    ]);
+    expect(targets.map((t) => [t.accountId, t.rooms.length, t.loggingConfigurations])).toEqual([
+      ['123456789012', 1, [LOGGING]],
+      ['000000000000', 1, []],
+    ]);
+  });
+});
