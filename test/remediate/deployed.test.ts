@@ -79,7 +79,7 @@ async function run(
     candidates.onDocument('us-east-1', room);
     for (const f of evaluateRoom(room, policies, { now: NOW }).findings) {
       findings.push(
-        options.exempt?.includes(room.id)
+        options.exempt?.includes(String(room.id))
           ? { ...f, status: 'exempt', exemption: { reason: 'launch event', expired: false } }
           : { ...f, status: 'new' },
       );
