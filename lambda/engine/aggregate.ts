@@ -120,6 +120,7 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
     report: o.report,
     resolvedFindings: o.resolvedFindings,
     ...alertLists(o),
+    ...(o.remediation ? { remediation: o.remediation } : {}),
   }));
   const alert = runAlert(parts, notAudited);
   const changes: FindingRecord[] = audited.flatMap((o) => o.changes);
