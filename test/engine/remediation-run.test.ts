@@ -126,6 +126,9 @@ describe('deployed remediation on the local state machine', { timeout: 90_000 },
     const first = await run('run-1');
 
     expect(first.error).toBeUndefined();
+    expect(first.output).toMatchObject({
+      remediation: { mode: 'apply', planned: 1, applied: 1, skipped: 0, failed: 0, guardTripped: 0 },
+    });
     expect(updateRoomCalls(o)).toBe(1);
     expect(lengthOf(o, 'Tagged0001')).toBe(200);
     expect(lengthOf(o, 'Untagged01')).toBe(500);
@@ -184,6 +187,7 @@ describe('deployed remediation on the local state machine', { timeout: 90_000 },
     const result = await run('run-guard');
 
     expect(result.error).toBeUndefined();
+    expect(result.output).toMatchObject({ remediation: { applied: 0, guardTripped: 1 } });
     expect(updateRoomCalls(o)).toBe(0);
     for (const id of ['Tagged0001', 'Tagged0002', 'Tagged0003', 'Exempt0001'])
       expect(lengthOf(o, id)).toBe(500);
