@@ -146,6 +146,7 @@ export async function auditTargetStep(
       findings: audited.report.findings,
       candidates,
       roomsAudited: audited.report.roomsAudited,
+      complete: audited.report.complete,
       policies: ctx.policies,
       tag: ctx.config.remediationTagParsed,
       guards: { maxChanges: ctx.config.remediationMaxChanges, maxPercent: ctx.config.remediationMaxPercent },

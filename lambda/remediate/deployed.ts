@@ -87,6 +87,8 @@ export interface DeployedRemediationOptions {
   findings: readonly Finding[];
   candidates: FixCandidates;
   roomsAudited: number;
+  /** Whether the audit reached every room: an incomplete one may miss rooms, so it writes nothing. */
+  complete: boolean;
   /** The whole policy set: a fix must break none of them. */
   policies: readonly CompiledPolicy[];
   tag: OptInTag;
@@ -127,7 +129,11 @@ export async function remediateTarget(o: DeployedRemediationOptions): Promise<Ta
 
   const entries: TrailEntry[] = [];
   let error: string | undefined;
-  if (o.mode === 'apply' && tripped.length === 0 && plan.changes.length > 0) {
+  if (o.mode === 'apply' && plan.changes.length > 0 && !o.complete) {
+    // As the CLI: the guards' share and the plan itself are only as good as the audit.
+    error =
+      'the audit of the target is incomplete (see its errors), so the plan may miss rooms: nothing was changed';
+  } else if (o.mode === 'apply' && tripped.length === 0 && plan.changes.length > 0) {
     try {
       const executor = await o.executor();
       // Entries are kept as the trail takes them, so a failure halfway still reports what was done.

@@ -66,7 +66,7 @@ function memoryTrail(failAfter = Number.POSITIVE_INFINITY): Trail & { kept: Trai
 async function run(
   mode: DeployedMode,
   rooms: RoomDocument[],
-  options: { maxChanges?: number; trail?: Trail; exempt?: string[] } = {},
+  options: { maxChanges?: number; trail?: Trail; exempt?: string[]; complete?: boolean } = {},
 ) {
   const account = fakeAccount(rooms);
   const trail = options.trail ?? memoryTrail();
@@ -101,6 +101,7 @@ async function run(
     findings,
     candidates,
     roomsAudited: 20,
+    complete: options.complete ?? true,
     policies,
     tag: TAG,
     guards: { maxChanges: options.maxChanges ?? 10, maxPercent: 100 },
@@ -161,6 +162,16 @@ describe('remediateTarget', () => {
     expect(result?.entries).toEqual([]);
     expect(executorBuilt).toBe(0);
     expect(account.writes).toEqual([]);
+  });
+
+  it('writes nothing after an incomplete audit, and says why', async () => {
+    const tagged = optedIn('Tagged000001', { maximumMessageLength: 500 });
+    const { result, account, executorBuilt } = await run('apply', [tagged], { complete: false });
+
+    expect(account.writes).toEqual([]);
+    expect(executorBuilt).toBe(0);
+    expect(result?.planned).toHaveLength(1);
+    expect(result?.error).toMatch(/audit of the target is incomplete .* nothing was changed/);
   });
 
   it('never writes an exempt room, tagged or not', async () => {
