@@ -11,7 +11,12 @@ import { renderEmail } from '../../lambda/render/email.js';
 import { applyCommand } from '../../lambda/render/remediation-plan.js';
 import { MAX_ALERT_REMEDIATION, runAlert, type TargetOutcome } from '../../lambda/render/run-alert.js';
 import { renderSlack } from '../../lambda/render/slack.js';
-import { buildSnsMessages, type MachineAlert } from '../../lambda/render/sns-message.js';
+import {
+  buildSnsMessages,
+  type MachineAlert,
+  messageBytes,
+  SNS_MAX_BYTES,
+} from '../../lambda/render/sns-message.js';
 import { renderRemediationText } from '../../lambda/render/text.js';
 import { hasControlChars, makeFinding, makeReport } from './fixtures.js';
 
@@ -214,6 +219,39 @@ describe('The remediation section of a run alert', () => {
     expect(validate(n)).toBe(true);
     expect(n.content.title).toContain('1 changed by the auditor');
     expect(n.content.description).toContain('*FIXED BY THE AUDITOR (1; confirmed by the next audit)*');
+  });
+});
+
+describe('An alert with the most remediation it lists, every value long', () => {
+  it('stays within the SNS limit in every part, findings included', () => {
+    const name = 'n'.repeat(128);
+    const long = (c: PlannedChange): PlannedChange => ({
+      ...c,
+      before: { 'messageReviewHandler.uri': `arn:aws:lambda:us-east-1:${A}:function:${'f'.repeat(140)}` },
+      after: { 'messageReviewHandler.uri': null },
+    });
+    const changes = Array.from({ length: 40 }, (_, i) => long(change(A, 'us-east-1', `x${i}`, name)));
+    const remediation: TargetRemediation = {
+      mode: 'apply',
+      planned: changes,
+      entries: changes.map((c) => entry(c, 'failed', `UpdateRoom failed: ${'r'.repeat(600)}`)),
+      skipped: changes.map((c) => ({ ...c, reason: `the fix would not make it pass: ${'m'.repeat(600)}` })),
+      tripped: [],
+    };
+    const alert = runAlert(
+      [
+        {
+          ...outcome(A, 'us-east-1', remediation),
+          newFindings: Array.from({ length: 300 }, () =>
+            makeFinding({ roomName: name, message: 'v'.repeat(400) }),
+          ),
+        },
+      ],
+      [],
+    );
+    const messages = buildSnsMessages(alert);
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) expect(messageBytes(m)).toBeLessThanOrEqual(SNS_MAX_BYTES);
   });
 });
 
