@@ -49,6 +49,18 @@ export interface RunAggregate {
   published: number;
   messageIds: string[];
   durationMs: number;
+  /** Setting `remediation` plan or apply: changes planned, and made, skipped or failed, over all targets. */
+  remediation?: RemediationCounts;
+}
+
+export interface RemediationCounts {
+  mode: 'plan' | 'apply';
+  planned: number;
+  applied: number;
+  skipped: number;
+  failed: number;
+  /** Targets whose plan exceeded a guard (nothing of theirs written). */
+  guardTripped: number;
 }
 
 /** The organization's account list, as a target of its own: the plan itself can fail (ListAccounts). */
@@ -120,6 +132,7 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
     report: o.report,
     resolvedFindings: o.resolvedFindings,
     ...alertLists(o),
+    ...(o.remediation ? { remediation: o.remediation } : {}),
   }));
   const alert = runAlert(parts, notAudited);
   const changes: FindingRecord[] = audited.flatMap((o) => o.changes);
@@ -162,6 +175,8 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
     messageIds: outcome.messageIds.slice(0, 10),
     durationMs: Math.max(0, ctx.clock().getTime() - Date.parse(event.startedAt)),
   };
+  const remediation = remediationCounts(audited);
+  if (remediation) summary.remediation = remediation;
   emitMetrics(ctx, summary, open);
   logFindingsByAccount(
     ctx,
@@ -170,6 +185,23 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
   );
   ctx.logger.info('run finished', { ...summary });
   return summary;
+}
+
+/** Counted from the targets' outcomes, whose lists are bounded: the counts are of what they kept. */
+function remediationCounts(audited: readonly AuditedOutcome[]): RemediationCounts | undefined {
+  const all = audited.flatMap((o) => (o.remediation ? [o.remediation] : []));
+  const [first] = all;
+  if (!first) return undefined;
+  const entries = all.flatMap((r) => r.entries);
+  const count = (outcome: string) => entries.filter((e) => e.outcome === outcome).length;
+  return {
+    mode: first.mode,
+    planned: all.reduce((n, r) => n + r.planned.length, 0),
+    applied: count('applied'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    guardTripped: all.filter((r) => r.tripped.length > 0).length,
+  };
 }
 
 const where = (t: { accountId: string; region: string }) => ({ accountId: t.accountId, region: t.region });

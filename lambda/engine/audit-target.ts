@@ -13,12 +13,24 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import type { AwsConnection } from '../aws/clients.js';
+import { ivschatClient } from '../aws/clients.js';
+import { RateLimiter, withApiBudget } from '../aws/rate-limit.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../aws/targets.js';
-import type { RegionInventory } from '../core/types.js';
+import type { Finding, RegionInventory, RoomDocument } from '../core/types.js';
 import { METRIC } from '../metric-names.js';
 import { liveInventory } from '../pipeline/live-inventory.js';
 import { type AuditedTarget, auditTarget } from '../pipeline/run-audit.js';
 import { SnapshotCollector, snapshotGap } from '../pipeline/snapshot-rooms.js';
+import type { ExecutorOptions } from '../remediate/apply.js';
+import {
+  FixCandidates,
+  fixablePolicies,
+  markFixedByAuditor,
+  remediateTarget,
+} from '../remediate/deployed.js';
+import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
+import { TableTrail } from '../remediate/trail-table.js';
 import { DynamoRoomCache } from '../state/dynamo-room-cache.js';
 import { RoomSnapshotStore } from '../state/room-snapshot.js';
 import { type EngineContext, runStore, targetLocks, targetState } from './context.js';
@@ -32,6 +44,8 @@ import { type AuditedOutcome, OUTCOME_VERSION, type TargetOutcome } from './outc
 export const LOCK_HOURS = 24;
 /** A target that still has rooms left after this many invocations stores what it has (incomplete). */
 export const MAX_ITERATIONS = 200;
+/** UpdateRoom calls per second of the deployed remediation: 1 of the quota of 5 the application shares. */
+export const WRITE_BUDGET_TPS = 1;
 
 type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'>;
 
@@ -78,6 +92,11 @@ export async function auditTargetStep(
   const gap = snapshotGap(ctx.policies);
   if (gap) ctx.logger.info('no room snapshot', { reason: gap });
   const snapshot = gap ? undefined : new SnapshotCollector();
+  const candidates = fixCandidates(ctx, target, event.startedAt);
+  const collectors = [snapshot?.onDocument, candidates?.onDocument].filter((c) => c !== undefined);
+  const onDocument = (region: string, doc: RoomDocument) => {
+    for (const collect of collectors) collect(region, doc);
+  };
   const audited = await auditTarget({
     inventory: liveInventory({
       regions: [target.region],
@@ -87,7 +106,7 @@ export async function auditTargetStep(
       fullRefreshHours: ctx.config.fullRefreshHours,
       roomCache: new DynamoRoomCache(ctx.dynamo, ctx.tableName),
       clock: ctx.clock,
-      ...(snapshot ? { onDocument: snapshot.onDocument } : {}),
+      ...(collectors.length > 0 ? { onDocument } : {}),
       ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < ctx.deadlineMarginMs } : {}),
     }),
     state: (accountId) => (accountId === undefined ? undefined : targetState(ctx, accountId, target.region)),
@@ -119,6 +138,35 @@ export async function auditTargetStep(
     changes: audited.reconciliation.changes,
     iterations: event.iteration + 1,
   };
+  await explainFixed(ctx, target, audited.reconciliation.resolvedFindings);
+  if (candidates) {
+    const cleanup: (() => void)[] = [];
+    const remediation = await remediateTarget({
+      mode: ctx.config.remediation as 'plan' | 'apply',
+      findings: audited.report.findings,
+      candidates,
+      roomsAudited: audited.report.roomsAudited,
+      complete: audited.report.complete,
+      policies: ctx.policies,
+      tag: ctx.config.remediationTagParsed,
+      guards: { maxChanges: ctx.config.remediationMaxChanges, maxPercent: ctx.config.remediationMaxPercent },
+      now: event.startedAt,
+      executor: () => executorFor(ctx, target, access.connection, cleanup, context),
+    }).finally(() => {
+      for (const close of cleanup) close();
+    });
+    if (remediation) {
+      outcome.remediation = remediation;
+      ctx.logger.info('target remediation', {
+        ...target,
+        mode: remediation.mode,
+        planned: remediation.planned.length,
+        applied: remediation.entries.filter((e) => e.outcome === 'applied').length,
+        tripped: remediation.tripped,
+        ...(remediation.error ? { error: remediation.error } : {}),
+      });
+    }
+  }
   ctx.logger.info('target audited', {
     ...target,
     iterations: outcome.iterations,
@@ -145,6 +193,63 @@ async function storeSnapshot(
     await snapshot.write(store, target.accountId, takenAt, inventories);
   } catch (error) {
     ctx.logger.warn('room snapshot not stored', { ...target, error: error as Error });
+  }
+}
+
+/** The room documents a fix may need, when remediation is on and some policy's fix is in play. */
+function fixCandidates(ctx: EngineContext, target: AuditTarget, now: string): FixCandidates | undefined {
+  const mode = ctx.config.remediation;
+  if (mode === 'off') return undefined;
+  const fixable = fixablePolicies(ctx.policies, mode);
+  if (fixable.length === 0) return undefined;
+  return new FixCandidates(fixable, ctx.config.remediationTagParsed, { now, accountId: target.accountId });
+}
+
+/**
+ * The write side of apply mode, with the target's own credentials: GetRoom within the target's API
+ * budget, UpdateRoom at WRITE_BUDGET_TPS, the trail in the state table, the caller's ARN as actor. No
+ * change is started once the invocation's deadline margin is reached (a write in flight finishes).
+ */
+async function executorFor(
+  ctx: EngineContext,
+  target: AuditTarget,
+  connection: AwsConnection,
+  /** Where the client's `destroy` goes, for the caller to run when the changes are done. */
+  cleanup: (() => void)[],
+  context?: LambdaContext,
+): Promise<Omit<ExecutorOptions, 'policies'>> {
+  const actor = await callerArn(target.region, connection);
+  const client = ivschatClient(target.region, connection);
+  cleanup.push(() => client.destroy());
+  if (ctx.apiBudgetTps !== null) withApiBudget(client, ctx.apiBudgetTps);
+  const writes = new RateLimiter(WRITE_BUDGET_TPS);
+  const signal = context
+    ? AbortSignal.timeout(Math.max(0, context.getRemainingTimeInMillis() - ctx.deadlineMarginMs))
+    : undefined;
+  return {
+    api: () => ivschatRoomApi(client, target.region),
+    writeBudget: () => writes,
+    trail: new TableTrail(ctx.dynamo, ctx.tableName, target),
+    actor,
+    clock: ctx.clock,
+    ...(signal ? { signal } : {}),
+  };
+}
+
+/**
+ * "fixed by the auditor (<changeId>)" on the findings this audit resolved that the auditor's own
+ * remediation fixed since they were first seen. Best effort: without the trail they resolve unexplained.
+ */
+async function explainFixed(ctx: EngineContext, target: AuditTarget, resolved: readonly Finding[]) {
+  const unexplained = resolved.filter((f) => !f.resolvedReason);
+  if (unexplained.length === 0) return;
+  // ISO 8601 strings of one format sort as their instants do.
+  const since = unexplained.map((f) => f.firstSeen).sort()[0] ?? '';
+  try {
+    const entries = await new TableTrail(ctx.dynamo, ctx.tableName, target).since(since);
+    markFixedByAuditor(unexplained, entries);
+  } catch (error) {
+    ctx.logger.warn('remediation trail not read', { ...target, error: error as Error });
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { FindingRecord } from '../core/lifecycle.js';
 import type { Finding, Report } from '../core/types.js';
+import type { TargetRemediation } from '../remediate/deployed.js';
 
 export const OUTCOME_VERSION = 1;
 
@@ -24,6 +25,8 @@ export interface AuditedOutcome {
   changes: FindingRecord[];
   /** Invocations the target took (a first audit of 50,000 rooms takes ~20). */
   iterations: number;
+  /** What remediation (setting `remediation`: plan or apply) planned and did for this target; bounded. */
+  remediation?: TargetRemediation;
 }
 
 export interface NotAuditedOutcome {

@@ -1,7 +1,9 @@
 import { isRegionName } from '../core/arn.js';
+import type { PlannedChange, PlanSkip } from '../core/remediation-plan.js';
 import { compareFindings } from '../core/report.js';
 import type { Finding, Report, Severity } from '../core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
+import type { TrailEntry } from '../remediate/trail.js';
 import { wellFormed } from './escape.js';
 
 /** Findings left out of a rendered alert because of size limits: counted, never silently dropped. */
@@ -21,6 +23,33 @@ export interface NotAuditedTarget {
   reason: string;
   /** Consecutive runs this target was not audited, this one included: 1 = newly failing. */
   failedRuns: number;
+}
+
+/** A guard a target's plan exceeded: nothing of that target was (or would be) changed. */
+export interface TrippedGuard {
+  accountId: string;
+  region: string;
+  /** One sentence per guard, naming the setting (e.g. "3 changes planned, more than remediationMaxChanges 2"). */
+  problems: string[];
+}
+
+/**
+ * What the deployed auditor's remediation planned (`plan`) or did (`apply`) in this run, over every
+ * target. Room names, field values and reasons are untrusted text: every renderer escapes them.
+ */
+export interface AlertRemediation {
+  mode: 'plan' | 'apply';
+  /** The changes planned (plan mode: what `ivschat-audit remediate --apply` would make). */
+  planned: PlannedChange[];
+  /** Apply mode: the changes made, skipped or failed, as the trail records them. */
+  entries: TrailEntry[];
+  /** Violations of a fixable policy left alone, and why (not opted in, exempt, …). */
+  skipped: PlanSkip[];
+  tripped: TrippedGuard[];
+  /** Targets whose remediation stopped before its end (trail or STS failure), with why. */
+  errors: { accountId: string; region: string; message: string }[];
+  /** Changes, entries and skips of the run not listed here (size limits), counted. */
+  omitted: number;
 }
 
 /** What one notification is about: the result of reconciling a run against stored state. */
@@ -45,6 +74,8 @@ export interface Alert {
   accounts?: string[];
   /** Targets the run could not audit; every renderer lists them first, as the most urgent part. */
   notAudited?: NotAuditedTarget[];
+  /** The deployed remediation's plan or changes (setting `remediation`), when it had any. */
+  remediation?: AlertRemediation;
 }
 
 /**
@@ -56,8 +87,17 @@ export interface Alert {
 export function hasContent(alert: Alert): boolean {
   return (
     alert.newFindings.length + alert.resolvedFindings.length + alert.reminders.length > 0 ||
-    (alert.notAudited ?? []).some((t) => t.failedRuns === 1)
+    (alert.notAudited ?? []).some((t) => t.failedRuns === 1) ||
+    changedByAuditor(alert) > 0
   );
+}
+
+/**
+ * Rooms the auditor wrote, or tried to, in this run: people are always told of a write. A plan, or a
+ * tripped guard, is shown when an alert goes out but sends none by itself (it would every hour).
+ */
+export function changedByAuditor(alert: Pick<Alert, 'remediation'>): number {
+  return (alert.remediation?.entries ?? []).filter((e) => e.outcome !== 'skipped').length;
 }
 
 /** The account an alert is about, or "3 accounts" for a run over several. */

@@ -3,6 +3,7 @@ import type { Finding } from '../core/types.js';
 import {
   type Alert,
   accountScope,
+  changedByAuditor,
   consoleUrl,
   failingFor,
   groupByAccount,
@@ -15,6 +16,7 @@ import {
 } from './alert.js';
 import { asciiSubject, inlineValue } from './escape.js';
 import { fillRemediation } from './remediation.js';
+import { remediationSection } from './remediation-plan.js';
 
 export const PRODUCT = 'ivschat-auditor';
 const SUBJECT_MAX = 100;
@@ -54,6 +56,9 @@ export function renderSubject(alert: Alert): string {
   } else if (reminders.length > 0) {
     head = `reminder: ${plural(reminders.length, 'open finding')}`;
     counted = reminders;
+  } else if (changedByAuditor(alert) > 0) {
+    head = `${changedByAuditor(alert)} changed by the auditor`;
+    counted = [];
   } else {
     head = 'no changes';
     counted = [];
@@ -102,6 +107,7 @@ function renderBody(alert: Alert): string {
     out.push('', RULE, `STILL OPEN - REMINDER (${alert.reminders.length})`, RULE);
     appendAll(out, renderSection(alert.reminders, byAccount));
   }
+  appendAll(out, renderRemediation(alert));
   const omitted = omittedTotal(alert);
   if (alert.omitted && omitted > 0) {
     const o = alert.omitted;
@@ -151,6 +157,14 @@ function renderNotAudited(alert: Alert): string[] {
     );
   }
   return out;
+}
+
+/** The deployed remediation's plan or changes, after the findings they are about. */
+function renderRemediation(alert: Alert): string[] {
+  if (!alert.remediation) return [];
+  const { title, lines } = remediationSection(alert.remediation, inlineValue);
+  if (lines.length === 0) return [];
+  return ['', RULE, title, RULE, '', ...lines];
 }
 
 /** A section's findings, under an account heading each when the alert spans accounts. */

@@ -2,6 +2,7 @@ import type { Finding, Severity } from '../core/types.js';
 import {
   type Alert,
   accountScope,
+  changedByAuditor,
   consoleUrl,
   failingFor,
   highestSeverity,
@@ -16,6 +17,7 @@ import {
 import { PRODUCT } from './email.js';
 import { escapeSlack, stripControl, truncate } from './escape.js';
 import { fillRemediation } from './remediation.js';
+import { remediationSection } from './remediation-plan.js';
 
 /**
  * An Amazon Q Developer in chat applications (formerly AWS Chatbot) custom notification.
@@ -114,6 +116,7 @@ function headlineText(alert: Alert): string {
     added.length > 0 ? `${added.length} new` : '',
     resolved.length > 0 ? `${resolved.length} resolved` : '',
     reminders.length > 0 ? `${reminders.length} still open` : '',
+    changedByAuditor(alert) > 0 ? `${changedByAuditor(alert)} changed by the auditor` : '',
   ].filter(Boolean);
   const breakdown = severityBreakdown(added.length > 0 ? added : reminders.length > 0 ? reminders : resolved);
   let text = counts.length > 0 ? `IVS Chat: ${counts.join(', ')}` : 'IVS Chat: no changes';
@@ -165,6 +168,9 @@ function renderDescription(alert: Alert): string {
   if (targetsLeft > 0) lines.push(`_…and ${targetsLeft} more not audited_`);
   full = false;
   const byAccount = spansAccounts(alert);
+  // The remediation section comes after the findings but has its share set aside first.
+  const remediation = remediationLines(alert, max / 4);
+  const findingsMax = max - remediation.reduce((n, l) => n + l.length + 1, 0);
 
   for (const section of sections) {
     if (section.findings.length === 0) continue;
@@ -183,7 +189,7 @@ function renderDescription(alert: Alert): string {
       }
       next.push(findingLine(f, section.resolved === true));
       const cost = [...(shown === 0 ? sectionLines : []), ...next].reduce((n, l) => n + l.length + 1, 0);
-      if (full || used + cost + reserve > max) {
+      if (full || used + cost + reserve > findingsMax) {
         full = true;
         left += 1;
         continue;
@@ -197,6 +203,7 @@ function renderDescription(alert: Alert): string {
     }
   }
   if (left > 0) lines.push('', `_…and ${left} more_`);
+  lines.push(...remediation);
   if (!alert.report.complete) {
     const notChecked = alert.notAudited?.length ? `, ${alert.notAudited.length} target(s) not audited` : '';
     lines.push(
@@ -204,6 +211,25 @@ function renderDescription(alert: Alert): string {
     );
   }
   return truncate(lines.join('\n'), max);
+}
+
+/** The remediation section within `budget` characters, escaped; cut lines are counted. */
+function remediationLines(alert: Alert, budget: number): string[] {
+  if (!alert.remediation) return [];
+  const esc = (s: string, max: number) => escapeSlack(truncate(s, max));
+  const section = remediationSection(alert.remediation, esc);
+  if (section.lines.length === 0) return [];
+  const out = ['', `:wrench: *${section.title}*`];
+  let used = out.reduce((n, l) => n + l.length + 1, 0) + 40;
+  for (const [i, line] of section.lines.entries()) {
+    if (used + line.length + 1 > budget) {
+      out.push(`_…and ${section.lines.length - i} more lines (see the email)_`);
+      break;
+    }
+    out.push(line);
+    used += line.length + 1;
+  }
+  return out;
 }
 
 function notAuditedLine(t: NotAuditedTarget): string {

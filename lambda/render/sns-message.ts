@@ -1,6 +1,7 @@
 import type { AuditError, Finding, Report } from '../core/types.js';
 import {
   type Alert,
+  type AlertRemediation,
   highestSeverity,
   type NotAuditedTarget,
   type OmittedCounts,
@@ -68,6 +69,8 @@ export interface MachineAlert {
   accountCount?: number;
   /** Targets the run could not audit, listed in the first part(s) before any finding. */
   notAudited?: NotAuditedTarget[];
+  /** The deployed remediation's plan or changes (setting `remediation`), in every part. */
+  remediation?: AlertRemediation;
 }
 
 /** A finding as the machine JSON carries it: remediation filled, `actualTruncated` when compacted. */
@@ -304,6 +307,7 @@ function machineAlert(part: Alert, position?: { label: string; index: number; co
   if (position) machine.part = position;
   if ((part.accounts?.length ?? 0) > 1) machine.accountCount = part.accounts?.length;
   if (part.notAudited?.length) machine.notAudited = part.notAudited;
+  if (part.remediation) machine.remediation = part.remediation;
   return machine;
 }
 

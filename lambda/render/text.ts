@@ -1,7 +1,9 @@
 import type { Finding, Report, Severity } from '../core/types.js';
+import type { AlertRemediation } from './alert.js';
 import { groupByAccount, groupBySeverityAndPolicy, openInReport, severityBreakdown } from './alert.js';
 import { plural } from './email.js';
-import { stripControl } from './escape.js';
+import { stripControl, truncate } from './escape.js';
+import { remediationSection } from './remediation-plan.js';
 
 export interface TextOptions {
   /** ANSI colours for a terminal; off by default so piped output stays clean. */
@@ -133,4 +135,13 @@ export function statusMark(f: Pick<Finding, 'status' | 'exemption'>): string {
 /** Findings fixed since the last run: the CLI adds them to the report it prints when given `--state`. */
 function resolvedInReport(report: Report): Finding[] {
   return report.findings.filter((f) => f.status === 'resolved');
+}
+
+/**
+ * A run's remediation (plan or changes) for a terminal or a log: the heading, then its lines, every
+ * untrusted value stripped of control characters; '' when there is nothing to show.
+ */
+export function renderRemediationText(remediation: AlertRemediation): string {
+  const { title, lines } = remediationSection(remediation, (s, max) => truncate(stripControl(s), max));
+  return lines.length === 0 ? '' : `${[title, ...lines].join('\n')}\n`;
 }
