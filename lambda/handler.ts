@@ -87,9 +87,17 @@ export function createScheduledAudit(
   const logger = deps.logger ?? new Logger({ serviceName: SERVICE_NAME });
   const metrics = deps.metrics ?? auditorMetrics(deps.env ?? process.env);
   const setupOnce = containerSetup(deps, logger);
+  let remediationNoted = false;
 
   return async (context) => {
     const { config, policies, dynamo } = setupOnce();
+    if (config.remediation !== 'off' && !remediationNoted) {
+      // Plans and fixes need the per-target step (its credentials, budget and trail); this run has none.
+      remediationNoted = true;
+      logger.warn('remediation runs in the state machine only; this single-account run ({}) plans no fix', {
+        remediation: config.remediation,
+      });
+    }
     const now = deps.now ?? (() => new Date());
     const connection = deps.connection ?? {};
     const started = performance.now();

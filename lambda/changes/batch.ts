@@ -15,6 +15,7 @@ import { identifyAccount } from '../audit.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
 import { type EngineContext, targetState } from '../engine/context.js';
+import { storeByTarget, targetSinks } from '../engine/routing.js';
 import { CHANGE_METRIC } from '../metric-names.js';
 import { type NotifyOutcome, notifyAndRecord } from '../notify.js';
 import { type AuditedTarget, auditTarget } from '../pipeline/run-audit.js';
@@ -32,7 +33,6 @@ import {
   parseChangeEvent,
   type TargetChanges,
 } from './events.js';
-import { storeByTarget, targetSinks } from './routing.js';
 
 /** At most this many names in a summary list. */
 export const MAX_SUMMARY_NAMES = 20;

@@ -9,7 +9,6 @@
  * sends what this one could not.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { targetCredentials } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
 import type { FindingRecord } from '../core/lifecycle.js';
 import { getOrCreate } from '../core/maps.js';
@@ -19,12 +18,11 @@ import { notifyAndRecord } from '../notify.js';
 import type { NotAuditedTarget } from '../render/alert.js';
 import { runAlert } from '../render/run-alert.js';
 import { clip } from '../run-summary.js';
-import { alertSinks } from '../sinks/configured.js';
 import type { PlannedTarget } from '../state/run-store.js';
-import type { StateStore } from '../state/store.js';
-import { type EngineContext, runStore, targetHealth, targetLocks, targetState } from './context.js';
+import { type EngineContext, runStore, targetHealth, targetLocks } from './context.js';
 import type { AggregateEvent } from './events.js';
 import { type AuditedOutcome, alertLists, readOutcome, type TargetOutcome } from './outcome.js';
+import { storeByTarget, targetSinks } from './routing.js';
 
 export const MAX_SUMMARY_NOT_AUDITED = 20;
 
@@ -140,8 +138,8 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
   try {
     outcome = await notifyAndRecord({
       alert,
-      sinks: runSinks(ctx, planned),
-      store: byTarget(ctx),
+      sinks: targetSinks(ctx, planned),
+      store: storeByTarget(ctx),
       changes,
       now: event.startedAt,
     });
@@ -205,49 +203,6 @@ function remediationCounts(audited: readonly AuditedOutcome[]): RemediationCount
 }
 
 const where = (t: { accountId: string; region: string }) => ({ accountId: t.accountId, region: t.region });
-
-/** Routes each changed record to its target's partition (findings are kept per account × region). */
-function byTarget(ctx: EngineContext): StateStore {
-  return {
-    load: async () => new Map(),
-    async save(changes, now) {
-      const groups = new Map<string, FindingRecord[]>();
-      for (const record of changes) {
-        const key = `${record.finding.accountId}\n${record.finding.region}`;
-        getOrCreate(groups, key, () => []).push(record);
-      }
-      for (const [key, records] of groups) {
-        const [accountId = '', region = ''] = key.split('\n');
-        await targetState(ctx, accountId, region).save(records, now);
-      }
-    },
-  };
-}
-
-/**
- * The run's sinks, as the single-account run builds them; Security Hub imports each finding as its own
- * account (the default product ARN requires it): through that account's member role, with a fresh
- * session, unless it is the auditor's own account.
- */
-function runSinks(ctx: EngineContext, planned: readonly PlannedTarget[]) {
-  const throughRole = new Map(planned.map((t) => [t.accountId, t]));
-  const connectionOf = async (accountId: string) => {
-    const target = throughRole.get(accountId);
-    if (!target?.assumeRole) return ctx.connection;
-    const access = await targetCredentials(target, {
-      roleName: ctx.config.memberRoleName,
-      connection: ctx.connection,
-    });
-    if (!access.ok) throw new AuditorError(access.error.message);
-    return access.connection;
-  };
-  return alertSinks(
-    ctx.config,
-    { ...ctx.sinkDeps, ...(ctx.publisher ? { publisher: ctx.publisher } : {}) },
-    ctx.connection,
-    connectionOf,
-  );
-}
 
 function emitMetrics(ctx: EngineContext, s: RunAggregate, open: readonly { severity: Severity }[]): void {
   const { metrics } = ctx;

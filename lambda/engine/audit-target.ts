@@ -32,6 +32,7 @@ import {
 import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
 import { TableTrail } from '../remediate/trail-table.js';
 import { DynamoRoomCache } from '../state/dynamo-room-cache.js';
+import { FullAuditDue } from '../state/full-audit-due.js';
 import { RoomSnapshotStore } from '../state/room-snapshot.js';
 import { type EngineContext, runStore, targetLocks, targetState } from './context.js';
 import type { AuditTargetEvent, AuditTargetResult } from './events.js';
@@ -167,6 +168,7 @@ export async function auditTargetStep(
       });
     }
   }
+  if (audited.report.complete) await clearFullAuditDue(ctx, target, event.startedAt);
   ctx.logger.info('target audited', {
     ...target,
     iterations: outcome.iterations,
@@ -250,6 +252,20 @@ async function explainFixed(ctx: EngineContext, target: AuditTarget, resolved: r
     markFixedByAuditor(unexplained, entries);
   } catch (error) {
     ctx.logger.warn('remediation trail not read', { ...target, error: error as Error });
+  }
+}
+
+/**
+ * A complete audit covers whatever a change storm left to it (lambda/state/full-audit-due.ts). Best
+ * effort: a mark left behind only says a full audit is due, and its TTL removes it.
+ */
+async function clearFullAuditDue(ctx: EngineContext, target: AuditTarget, startedAt: string): Promise<void> {
+  try {
+    if (await new FullAuditDue(ctx.dynamo, ctx.tableName).clear(target, startedAt)) {
+      ctx.logger.info('full audit done; the change storm mark is cleared', { ...target });
+    }
+  } catch (error) {
+    ctx.logger.warn('full-audit-due mark not cleared', { ...target, error: error as Error });
   }
 }
 

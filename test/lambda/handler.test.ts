@@ -189,6 +189,25 @@ describe('handler: the published alert', () => {
     expect(summary).toMatchObject({ roomsAudited: 2, findings: 0, published: 0, complete: true });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
+
+  it('says once that remediation needs the state machine, when a single-account run is asked for it', async () => {
+    serveRooms([compliantRoom({ name: 'long-messages', maximumMessageLength: 500 }, 'LongMsg00001')]);
+    const logger = quiet();
+    const warnings: string[] = [];
+    logger.warn = ((message: string) => void warnings.push(message)) as Logger['warn'];
+    const handler = createHandler({
+      env: { AUDIT_REGIONS: 'us-east-1', ALERT_TOPIC_ARN: TOPIC, REMEDIATION: 'apply' },
+      logger,
+      metrics: new Metrics({ namespace: 'Test', serviceName: 'ivschat-auditor', logger: quiet() }),
+    });
+
+    await handler({});
+    await handler({});
+
+    expect(warnings.filter((w) => w.startsWith('remediation runs in the state machine only'))).toHaveLength(
+      1,
+    );
+  });
 });
 
 describe('handler: an account it cannot identify', () => {

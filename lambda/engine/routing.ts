@@ -2,18 +2,16 @@
  * Delivery for an alert over several targets, as the state machine's aggregate step does it: findings
  * recorded in each target's own partition, and Security Hub importing each finding as its account
  * (through the member role unless it is the auditor's own account).
- *
- * The aggregate step (lambda/engine/aggregate.ts) has private equivalents (`byTarget`, `runSinks`);
- * these are written to be shared by both.
+ * Shared by the aggregate step (one alert per run) and the change path (one alert per batch).
  */
 import { type AuditTarget, targetCredentials } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
 import type { FindingRecord } from '../core/lifecycle.js';
 import { getOrCreate } from '../core/maps.js';
-import { type EngineContext, targetState } from '../engine/context.js';
 import { alertSinks } from '../sinks/configured.js';
 import type { AlertSink } from '../sinks/sink.js';
 import type { StateStore } from '../state/store.js';
+import { type EngineContext, targetState } from './context.js';
 
 /** Routes each changed record to its target's partition (findings are kept per account × region). */
 export function storeByTarget(ctx: EngineContext): StateStore {
