@@ -26,6 +26,12 @@ export const METRIC = {
   runDurationMs: 'RunDurationMs',
   /** IVS Chat calls one audit-target invocation made (the dashboard sets them against the budget). */
   apiCalls: 'ApiCalls',
+  /** Setting `remediation` plan or apply, per run: changes planned; made, skipped, failed; targets a guard stopped. */
+  remediationPlanned: 'RemediationPlanned',
+  remediationApplied: 'RemediationApplied',
+  remediationSkipped: 'RemediationSkipped',
+  remediationFailed: 'RemediationFailed',
+  remediationGuardTripped: 'RemediationGuardTripped',
 } as const;
 
 /**

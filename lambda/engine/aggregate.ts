@@ -223,6 +223,13 @@ function emitMetrics(ctx: EngineContext, s: RunAggregate, open: readonly { sever
       open.filter((f) => f.severity === severity).length,
     );
   }
+  if (s.remediation) {
+    metrics.addMetric(METRIC.remediationPlanned, MetricUnit.Count, s.remediation.planned);
+    metrics.addMetric(METRIC.remediationApplied, MetricUnit.Count, s.remediation.applied);
+    metrics.addMetric(METRIC.remediationSkipped, MetricUnit.Count, s.remediation.skipped);
+    metrics.addMetric(METRIC.remediationFailed, MetricUnit.Count, s.remediation.failed);
+    metrics.addMetric(METRIC.remediationGuardTripped, MetricUnit.Count, s.remediation.guardTripped);
+  }
   // Feeds the missed-audit alarm: a run where some target was not audited, or errored, did not succeed.
   if (s.complete && s.errors === 0) metrics.addMetric(METRIC.auditSucceeded, MetricUnit.Count, 1);
 }
