@@ -1,14 +1,16 @@
 /**
  * `bench changeEvents`: change-triggered audits end to end, in real time. Writes go through the
  * real SDK to the emulator, whose CloudTrail events pass the local SQS queue and event source
- * mapping (local-aws/change-queue.ts: batching window, 10,000 messages or 6 MB a batch) to the
+ * mapping (local-aws/change-queue.ts: batching window, 10,000 messages or 6 MB a batch, two batches
+ * at a time as the stack's maxConcurrency allows) to the
  * change function — the bundled handler, one fresh process per batch (a cold Lambda) — which reads
  * rooms from the emulator at its quotas and publishes to its SNS.
  *
  * - burst: N writes over M rooms at the default 20 s window and the real quotas and budget (GetRoom
  *   5 TPS, budget 4). The writer's UpdateRoom quota is raised so the burst lands in one window (at
  *   the real 5 TPS, 200 writes take 40 s and span two or three batches).
- * - storm: one write to each of many rooms (a deploy touching every room), quotas and budget ×10.
+ * - storm: one write to each of many rooms (a deploy touching every room), at the real quotas and
+ *   budget too (`--quick`: ×10).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +30,8 @@ export const DEFAULT_WINDOW_MS = 20_000;
 export const CHANGE_MAX_ROOMS = 100;
 const BUDGET_TPS = 4;
 const QUOTA_TPS = 5;
+/** The stack's event source mapping: maxConcurrency 2 (the least SQS allows). */
+export const MAPPING_MAX_CONCURRENCY = 2;
 
 /** Runs the bundled change function once: argv after the script; resolves to its last stdout line. */
 export type RunChild = (argv: string[]) => Promise<string>;
@@ -85,6 +89,7 @@ async function harness(options: {
     batchWindowMs: options.windowMs,
     // The mapping's largest batch with a window; Lambda's 6 MB payload is the tighter bound.
     maxBatchSize: 10_000,
+    maxConcurrency: MAPPING_MAX_CONCURRENCY,
     region: REGION,
     consumer: async (event: SqsEvent) => {
       const file = join(dir, `batch-${++batch}.json`);
@@ -252,6 +257,8 @@ export interface StormResult {
   batchSizes: number[];
   /** GetRoom calls of each batch, as the handler counted them. */
   getRoomCallsPerBatch: number[];
+  /** Each batch's delivery and return, seconds after the first write. */
+  batchSeconds: { from: number; to: number }[];
   maxGetRoomCallsPerBatch: number;
   getRoomCalls: number;
   getRoomMaxObservedTps: number;
@@ -303,6 +310,10 @@ async function storm(options: ChangeEventsOptions): Promise<StormResult> {
       batches: h.queue.deliveries.length,
       batchSizes: h.queue.deliveries.map((d) => d.messageIds.length),
       getRoomCallsPerBatch: perBatch,
+      batchSeconds: h.queue.deliveries.map((d) => ({
+        from: round((d.startedAt - t0) / 1000),
+        to: round((d.finishedAt - t0) / 1000),
+      })),
       maxGetRoomCallsPerBatch: Math.max(0, ...perBatch),
       getRoomCalls: stats.GetRoom?.calls ?? 0,
       getRoomMaxObservedTps: stats.GetRoom?.maxObservedTps ?? 0,
