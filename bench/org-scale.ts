@@ -125,7 +125,7 @@ export async function orgScale(options: {
 }
 
 /** Distinct alerts among the published messages: the parts of one alert count once. */
-function alerts(messages: readonly { messages?: Record<string, unknown> }[]): number {
+export function alerts(messages: readonly { messages?: Record<string, unknown> }[]): number {
   let count = 0;
   for (const m of messages) {
     const machine = JSON.parse(String(m.messages?.sqs ?? '{}')) as { part?: { index: number } };

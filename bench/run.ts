@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — throughput, API budget, steady state, bundle and memory figures of ivschat-auditor.
  * A benchmark, not a test: it prints a table (metric, value, target, pass/fail) and writes
- * bench/results.json. Options: `--only evaluation,firstAudit,steadyState,bundle,memory,orgScale`, `--quick`
+ * bench/results.json. Options: `--only evaluation,firstAudit,steadyState,bundle,memory,orgScale,changeEvents`, `--quick`
  * (smaller N, for development; results then go to the temp dir, not bench/results.json).
  */
 import { spawn } from 'node:child_process';
@@ -17,6 +17,7 @@ import { MemoryRoomCache } from '../lambda/state/memory-room-cache.js';
 import { FUNCTION_NODE_OPTIONS } from '../lib/function-runtime.js';
 import { startLocalDynamo } from '../local-aws/dynamodb.js';
 import { type LocalAws, startLocalAws } from '../local-aws/index.js';
+import { CHANGE_MAX_ROOMS, changeEvents, DEFAULT_WINDOW_MS } from './change-events.js';
 import { orgScale } from './org-scale.js';
 import { benchPolicies } from './policies.js';
 import { BENCH_ACCOUNT, benchRoomDocuments, benchRooms } from './rooms.js';
@@ -43,7 +44,15 @@ const LOGGING_CONFIGS = 7;
 const REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
-const SECTIONS = ['evaluation', 'firstAudit', 'steadyState', 'bundle', 'memory', 'orgScale'] as const;
+const SECTIONS = [
+  'evaluation',
+  'firstAudit',
+  'steadyState',
+  'bundle',
+  'memory',
+  'orgScale',
+  'changeEvents',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Row {
@@ -627,7 +636,82 @@ const runners: Record<Section, () => Promise<void>> = {
   bundle,
   memory,
   orgScale: orgScaleSection,
+  changeEvents: changeEventsSection,
 };
+
+/** Change-triggered audits through the local queue and the bundled change function (bench/change-events.ts). */
+async function changeEventsSection() {
+  const child = await bundleChild('change-child.ts');
+  try {
+    const result = await changeEvents({
+      runChild: async (argv) =>
+        lastLine(await runNode([child.file, ...argv], { NODE_OPTIONS: FUNCTION_NODE_OPTIONS })),
+      burst: quick
+        ? { events: 50, rooms: 10, windowMs: 5_000 }
+        : { events: 200, rooms: 20, windowMs: DEFAULT_WINDOW_MS },
+      storm: quick
+        ? { rooms: 500, windowMs: 5_000, scale: 10 }
+        : { rooms: 5_000, windowMs: DEFAULT_WINDOW_MS, scale: 1 },
+    });
+    results.changeEvents = result;
+    const { burst, storm } = result;
+    rows.push(
+      {
+        metric: 'changeEvents.burst.getRoomCalls',
+        value: burst.getRoomCalls,
+        target: `= ${burst.rooms} distinct rooms (${burst.events} events)`,
+        pass: burst.getRoomCalls === burst.rooms && burst.getRoomCallsByHandler === burst.rooms,
+      },
+      {
+        metric: 'changeEvents.burst.getRoomMaxObservedTps',
+        value: burst.getRoomMaxObservedTps,
+        target: `≤ ${burst.budgetTps} (budget; quota ${result.quotaTps})`,
+        pass: burst.getRoomMaxObservedTps <= burst.budgetTps && burst.throttledCalls === 0,
+      },
+      {
+        metric: 'changeEvents.burst.p95DetectionSeconds',
+        value: burst.p95DetectionSeconds,
+        target: `≤ 60 (window ${burst.windowSeconds} s)`,
+        pass: burst.p95DetectionSeconds <= 60 && burst.detectedEvents === burst.events - burst.failedWrites,
+      },
+      { metric: 'changeEvents.burst.batches', value: burst.batches },
+      {
+        metric: 'changeEvents.burst.alertsPublished',
+        value: burst.alertsPublished,
+        target: '1 per batch',
+        pass: burst.alertsPublished === burst.batches,
+      },
+      {
+        metric: 'changeEvents.storm.maxGetRoomCallsPerBatch',
+        value: storm.maxGetRoomCallsPerBatch,
+        target: `≤ ${CHANGE_MAX_ROOMS} (changeMaxRooms; ${storm.rooms} rooms changed)`,
+        pass: storm.maxGetRoomCallsPerBatch <= CHANGE_MAX_ROOMS,
+      },
+      {
+        metric: 'changeEvents.storm.getRoomMaxObservedTps',
+        value: storm.getRoomMaxObservedTps,
+        target: `≤ ${storm.budgetTps} (budget ×${storm.scale})`,
+        pass: storm.getRoomMaxObservedTps <= storm.budgetTps && storm.throttledCalls === 0,
+      },
+      {
+        metric: 'changeEvents.storm.fullAuditDue',
+        value: storm.fullAuditDueMark ? `marked (${storm.fullAuditDueMark.rooms} rooms)` : 'not marked',
+        target: 'marked',
+        pass: storm.fullAuditDueMark !== null && storm.fullAuditsDue >= 1,
+      },
+      { metric: 'changeEvents.storm.getRoomCalls', value: storm.getRoomCalls },
+      {
+        metric: 'changeEvents.storm.alertsPublished',
+        value: storm.alertsPublished,
+        target: '1 per batch',
+        pass: storm.alertsPublished === storm.batches,
+      },
+      { metric: 'changeEvents.storm.batches', value: storm.batches },
+    );
+  } finally {
+    child.dispose();
+  }
+}
 
 /** Many targets through the local state machine with the real handlers (bench/org-scale.ts). */
 async function orgScaleSection() {

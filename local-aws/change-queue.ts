@@ -3,7 +3,8 @@
  * for the batching window (or until a batch is full), are delivered to the consumer as an SQS event,
  * and the messages it reports in `batchItemFailures` (all of them, if it throws) come back after the
  * visibility timeout, until the receive count reaches `maxReceiveCount` and they move to the DLQ.
- * One batch is in flight at a time, so deliveries are ordered and a test can reason about them.
+ * At most `maxConcurrency` batches are in flight at once (default 1, so deliveries are ordered; the
+ * stack's mapping allows 2).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { ACCOUNT_ID, DEFAULT_REGION } from './http.js';
@@ -49,6 +50,8 @@ export interface ChangeQueueOptions {
   maxReceiveCount?: number;
   /** How long a failed message stays invisible before it can be received again. Default 0. */
   visibilityTimeoutMs?: number;
+  /** Batches delivered at the same time at most (the mapping's maximumConcurrency). Default 1. */
+  maxConcurrency?: number;
   queueName?: string;
   region?: string;
   accountId?: string;
@@ -100,7 +103,7 @@ export class ChangeQueue {
   private readonly waiting: Message[] = [];
   private readonly options: Required<ChangeQueueOptions>;
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -111,6 +114,7 @@ export class ChangeQueue {
       maxBatchBytes: SIX_MB,
       maxReceiveCount: 5,
       visibilityTimeoutMs: 0,
+      maxConcurrency: 1,
       queueName: 'ivschat-auditor-changes',
       region: DEFAULT_REGION,
       accountId: ACCOUNT_ID,
@@ -118,6 +122,7 @@ export class ChangeQueue {
     };
     if (!(this.options.maxBatchSize >= 1)) throw new Error('ChangeQueue: maxBatchSize must be ≥ 1');
     if (!(this.options.maxReceiveCount >= 1)) throw new Error('ChangeQueue: maxReceiveCount must be ≥ 1');
+    if (!(this.options.maxConcurrency >= 1)) throw new Error('ChangeQueue: maxConcurrency must be ≥ 1');
   }
 
   get queueArn(): string {
@@ -155,13 +160,13 @@ export class ChangeQueue {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.inFlight;
+    await Promise.all(this.inFlight);
     this.notifyIdle();
     return this.waiting.map(({ messageId, body }) => ({ messageId, body }));
   }
 
   private isIdle(): boolean {
-    return this.stopped || (this.waiting.length === 0 && !this.inFlight);
+    return this.stopped || (this.waiting.length === 0 && this.inFlight.size === 0);
   }
 
   private notifyIdle(): void {
@@ -192,7 +197,7 @@ export class ChangeQueue {
 
   /** When the next batch is due: at once when full, else when the oldest visible message's window ends. */
   private schedule(): void {
-    if (this.stopped || this.inFlight) return;
+    if (this.stopped || this.inFlight.size >= this.options.maxConcurrency) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.waiting.length === 0) return;
@@ -218,7 +223,7 @@ export class ChangeQueue {
   }
 
   private deliver(): void {
-    if (this.stopped || this.inFlight) return;
+    if (this.stopped || this.inFlight.size >= this.options.maxConcurrency) return;
     const now = Date.now();
     const batch = this.visible(now);
     if (batch.length === 0) {
@@ -229,11 +234,14 @@ export class ChangeQueue {
     for (let i = this.waiting.length - 1; i >= 0; i--) {
       if (taken.has(this.waiting[i] as Message)) this.waiting.splice(i, 1);
     }
-    this.inFlight = this.run(batch, now).finally(() => {
-      this.inFlight = undefined;
+    const delivery: Promise<void> = this.run(batch, now).finally(() => {
+      this.inFlight.delete(delivery);
       this.schedule();
       this.notifyIdle();
     });
+    this.inFlight.add(delivery);
+    // Another poller may take the next batch meanwhile.
+    this.schedule();
   }
 
   private record(message: Message, now: number): SqsRecord {

@@ -4,7 +4,9 @@
  * Starts the in-repo emulator (IVS Chat, SNS, STS) seeded with local-aws/seed-rooms.json at the
  * real IVS Chat quotas, and dynalite (a DynamoDB API implementation) with the state table; runs
  * the handler three times (first audit, nothing changed, one room fixed) and shows what the
- * on-call person receives by email and in Slack.
+ * on-call person receives by email and in Slack. Then someone changes a room: the emulator's
+ * CloudTrail event goes through the local SQS queue to the same handler, which alerts with one
+ * GetRoom. It ends with the remediation plan of what the auditor knows: planned, nothing written.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,11 +14,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { SEVERITIES } from '../lambda/core/types.js';
-import { createScheduledAudit, type RunSummary } from '../lambda/handler.js';
+import { createHandler, createScheduledAudit, type RunSummary } from '../lambda/handler.js';
+import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { countBySeverity } from '../lambda/render/alert.js';
+import { changeDemo, planDemo } from './demo-changes.js';
 import { heading, out, rel, seconds, showAlerts, subheading } from './demo-output.js';
 import { startLocalDynamo } from './dynamodb.js';
-import { type LocalAws, type PublishedMessage, startLocalAws } from './index.js';
+import { type IvschatChangeEvent, type LocalAws, type PublishedMessage, startLocalAws } from './index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -25,6 +29,10 @@ const REGIONS = ['us-east-1', 'eu-west-1'];
 const TOPIC_REGION = 'us-east-1';
 /** The room the demo fixes between the second and the third run. */
 const ROOM_TO_FIX = 'marketing-launch';
+/** The compliant room someone opens up to 500-character messages after the scheduled runs. */
+const ROOM_TO_CHANGE = 'support-chat';
+/** The change path's batching window, shortened for the demo (the stack's default is 20 s). */
+const DEMO_BATCH_WINDOW_MS = 1000;
 async function main(): Promise<void> {
   const started = performance.now();
   // The handler's Metrics reads this from the process environment (EMF lines would clutter the demo).
@@ -35,7 +43,12 @@ async function main(): Promise<void> {
   heading(
     'ivschat-auditor demo: the real Lambda handler against local AWS (offline, nothing leaves this machine)',
   );
-  const aws = await startLocalAws({ seed: SEED, quotas: { enabled: true, scale: 1 } });
+  let changeListener: ((event: IvschatChangeEvent) => void) | undefined;
+  const aws = await startLocalAws({
+    seed: SEED,
+    quotas: { enabled: true, scale: 1 },
+    onChangeEvent: (event) => changeListener?.(event),
+  });
   closers.push(() => aws.close());
   const dynamo = await startLocalDynamo();
   closers.push(() => dynamo.close());
@@ -61,24 +74,28 @@ async function main(): Promise<void> {
   );
 
   const logger = new Logger({ serviceName: 'ivschat-auditor', logLevel: 'WARN' });
-  const audit = createScheduledAudit({
-    env: {
-      AUDIT_REGIONS: REGIONS.join(','),
-      ALERT_TOPIC_ARN: topicArn,
-      API_BUDGET_TPS: '4',
-      POLICIES_DIR: join(ROOT, 'policies'),
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      STATE_TABLE_NAME: dynamo.tableName,
-      SECURITY_HUB: 'true',
-      EVENT_BUS: 'default',
-    },
+  const env = {
+    AUDIT_REGIONS: REGIONS.join(','),
+    ALERT_TOPIC_ARN: topicArn,
+    API_BUDGET_TPS: '4',
+    POLICIES_DIR: join(ROOT, 'policies'),
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    STATE_TABLE_NAME: dynamo.tableName,
+    SECURITY_HUB: 'true',
+    EVENT_BUS: 'default',
+    // The stack sets it to the function role's name: changes made by it are the auditor's own.
+    FUNCTION_ROLE_NAME: 'ivschat-auditor-function',
+  };
+  const deps = {
+    env,
     connection: { endpoint: aws.endpoint },
     // The production path: STATE_TABLE_NAME gives both the finding state and the room cache.
     dynamoClient: dynamo.client,
     logger,
     // Metrics are disabled above; its logger only warns about a failed run's empty metrics.
     metrics: new Metrics({ namespace: 'IvsChatAuditorDemo', serviceName: 'ivschat-auditor', logger }),
-  });
+  };
+  const audit = createScheduledAudit(deps);
 
   // Run 1: everything is new.
   heading('RUN 1: first audit (state table empty, every finding is new)');
@@ -120,10 +137,39 @@ async function main(): Promise<void> {
   showAlerts('run3', third.messages);
   showMachineSinks(aws, first.summary.newFindings);
 
+  // A change after the scheduled runs: the change path catches it within its batching window.
+  heading(
+    `CHANGE: someone opens "${ROOM_TO_CHANGE}" up to 500-character messages; the change path alerts within its window`,
+  );
+  const change = await changeDemo({
+    aws,
+    region: 'us-east-1',
+    roomName: ROOM_TO_CHANGE,
+    handler: createHandler(deps),
+    batchWindowMs: DEMO_BATCH_WINDOW_MS,
+    listen: (listener) => {
+      changeListener = listener;
+    },
+  });
+
+  // The end: what fixing the drift would take, planned, not done.
+  heading(
+    'REMEDIATION PLAN of the last audit: what `ivschat-audit remediate` would change (nothing is written)',
+  );
+  const plan = await planDemo({
+    aws,
+    dynamo: dynamo.client,
+    tableName: dynamo.tableName,
+    regions: REGIONS,
+    policies: loadPolicyDir(join(ROOT, 'policies')).policies,
+  });
+
   heading('Done');
   out(
-    `3 runs in ${seconds(performance.now() - started)} s; alerts published: run 1 ${first.messages.length}, ` +
-      `run 2 ${second.messages.length}, run 3 ${third.messages.length}.`,
+    `3 runs, 1 change batch and a plan in ${seconds(performance.now() - started)} s; alerts published: run 1 ${first.messages.length}, ` +
+      `run 2 ${second.messages.length}, run 3 ${third.messages.length}, change ${change.published} ` +
+      `(${change.getRoomCalls} GetRoom, ${seconds(change.writeToAlertMs)} s from write to alert); ` +
+      `plan ${plan.changes.length} changes, 0 written.`,
   );
   out(
     'Everything above was read back from the emulator (aws.published(), aws.stats()) and from the handler result.',

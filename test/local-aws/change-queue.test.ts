@@ -185,6 +185,30 @@ describe('ChangeQueue', () => {
     await queue.idle();
   });
 
+  it('has at most maxConcurrency batches in flight at once', async () => {
+    const releases: (() => void)[] = [];
+    const started: number[][] = [];
+    const queue = new ChangeQueue({
+      batchWindowMs: 100,
+      maxBatchSize: 1,
+      maxConcurrency: 2,
+      consumer: (event) => {
+        started.push(event.Records.map((r) => (JSON.parse(r.body) as { n: number }).n));
+        return new Promise((resolve) => releases.push(() => resolve({})));
+      },
+    });
+    for (let n = 1; n <= 3; n++) queue.send({ n });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(started).toEqual([[1], [2]]);
+    releases[0]?.();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(started).toEqual([[1], [2], [3]]);
+    releases[1]?.();
+    releases[2]?.();
+    await queue.idle();
+    expect(queue.depth).toBe(0);
+  });
+
   it('refuses a negative batching window', () => {
     expect(() => new ChangeQueue({ consumer: async () => ({}), batchWindowMs: -1 })).toThrow(/batchWindowMs/);
   });
