@@ -34,6 +34,13 @@ import {
   type TargetChanges,
 } from './events.js';
 
+/**
+ * Batches the change queue hands the function at once (the SQS event source's `maxConcurrency`, whose
+ * least is 2; lib/auditor/changes.ts sets it from here). Each batch audits at apiBudgetTps / this, so
+ * two batches that touch one target at the same moment stay within its budget.
+ */
+export const CHANGE_CONCURRENCY = 2;
+
 /** At most this many names in a summary list. */
 export const MAX_SUMMARY_NAMES = 20;
 
@@ -218,7 +225,8 @@ async function auditChanges(
     changes,
     policies: ctx.policies,
     connection: access.connection,
-    ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps }),
+    // The queue runs up to CHANGE_CONCURRENCY batches at once: together they keep the target's budget.
+    ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps / CHANGE_CONCURRENCY }),
     maxRooms: ctx.config.changeMaxRooms,
     roomCache: new DynamoRoomCache(ctx.dynamo, ctx.tableName),
     fullRefreshHours: ctx.config.fullRefreshHours,

@@ -285,7 +285,8 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
       fullAuditDue: [`${ACCOUNT_ID}/${REGION}`],
     });
     expect(calls('GetRoom')).toBe(5);
-    expect(stack.aws.stats()[REGION]?.GetRoom?.maxObservedTps ?? 0).toBeLessThanOrEqual(4);
+    // Half the target's budget of 4: the queue may run two batches at once.
+    expect(stack.aws.stats()[REGION]?.GetRoom?.maxObservedTps ?? 0).toBeLessThanOrEqual(2);
     const due = new FullAuditDue(stack.dynamo.client, table);
     expect(await due.get({ accountId: ACCOUNT_ID, region: REGION })).toMatchObject({ rooms: 3 });
 
