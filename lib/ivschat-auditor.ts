@@ -23,6 +23,7 @@ import {
   CHAT_ROOM_READ_REASON,
   chatLoggingReadNagIds,
   chatRoomReadNagIds,
+  chatRoomReason,
 } from './auditor/permissions.js';
 import { createStateTable } from './auditor/state.js';
 import { type AuditorConfig, type ContextKey, readConfig, scheduleIntervalSeconds } from './config.js';
@@ -238,7 +239,10 @@ function acknowledgeNagFindings(
 ): void {
   const policy = engine.role.node.tryFindChild('DefaultPolicy') ?? engine.role;
   Validations.of(policy).acknowledge(
-    ...chatRoomReadNagIds(regions).map((id) => ({ id, reason: CHAT_ROOM_READ_REASON })),
+    ...chatRoomReadNagIds(regions).map((id) => ({
+      id,
+      reason: chatRoomReason(CHAT_ROOM_READ_REASON, config.remediation),
+    })),
     ...chatLoggingReadNagIds(regions).map((id) => ({ id, reason: CHAT_LOGGING_READ_REASON })),
     {
       id: 'AwsSolutions-IAM5[Resource::*]',

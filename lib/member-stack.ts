@@ -10,6 +10,8 @@ import {
   chatLoggingReadStatement,
   chatRoomReadNagIds,
   chatRoomReadStatement,
+  chatRoomReason,
+  chatRoomRemediationStatement,
   securityHubImportStatement,
 } from './auditor/permissions.js';
 
@@ -26,6 +28,10 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
   readonly organizationId?: string;
   /** The auditor imports this account's findings into its Security Hub through the role. @default false */
   readonly securityHub?: boolean;
+  /** The auditor's `remediation`: with `apply` the role may also update opted-in rooms. @default 'off' */
+  readonly remediation?: 'off' | 'plan' | 'apply';
+  /** The opt-in tag (`key=value`) a room needs before the auditor may update it. @default SETTINGS.remediationTag.default */
+  readonly remediationTag?: string;
 }
 
 /**
@@ -62,19 +68,30 @@ export class IvsChatAuditorMemberStack extends Stack {
     this.role = new iam.Role(this, 'MemberRole', {
       roleName: props.memberRoleName ?? SETTINGS.memberRoleName.default,
       assumedBy: trustedBy,
-      description: 'ivschat-auditor: read-only access to IVS Chat rooms for the auditor account',
+      description:
+        props.remediation === 'apply'
+          ? 'ivschat-auditor: reads IVS Chat rooms and updates opted-in rooms for the auditor account'
+          : 'ivschat-auditor: read-only access to IVS Chat rooms for the auditor account',
     });
     // The same grant as the auditor function's own, over every region of this account: the member
     // stack does not know which regions the auditor visits.
     this.role.addToPrincipalPolicy(chatRoomReadStatement([ANY_REGION]));
     this.role.addToPrincipalPolicy(chatLoggingReadStatement([ANY_REGION]));
     if (props.securityHub) this.role.addToPrincipalPolicy(securityHubImportStatement([ANY_REGION]));
+    const remediation = props.remediation ?? 'off';
+    if (remediation === 'apply') {
+      this.role.addToPrincipalPolicy(
+        chatRoomRemediationStatement([ANY_REGION], props.remediationTag ?? SETTINGS.remediationTag.default),
+      );
+    }
     const policy = this.role.node.tryFindChild('DefaultPolicy') ?? this.role;
     Validations.of(policy).acknowledge(
       ...chatRoomReadNagIds([ANY_REGION]).map((id) => ({
         id,
-        reason:
+        reason: chatRoomReason(
           'The audit lists and reads every chat room of the account in every audited region; room ids are not known in advance.',
+          remediation,
+        ),
       })),
       ...chatLoggingReadNagIds([ANY_REGION]).map((id) => ({ id, reason: CHAT_LOGGING_READ_REASON })),
       ...(props.securityHub

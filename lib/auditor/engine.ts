@@ -33,6 +33,7 @@ import type { AuditorAlerts } from './alerts.js';
 import {
   chatLoggingReadStatement,
   chatRoomReadStatement,
+  chatRoomRemediationStatement,
   putEventsStatement,
   securityHubImportStatement,
 } from './permissions.js';
@@ -117,6 +118,9 @@ export class AuditEngine {
 
     this.role.addToPrincipalPolicy(chatRoomReadStatement(props.regions));
     this.role.addToPrincipalPolicy(chatLoggingReadStatement(props.regions));
+    // `off` and `plan` never write: the role gets no write action at all.
+    if (config.remediation === 'apply')
+      this.role.addToPrincipalPolicy(chatRoomRemediationStatement(props.regions, config.remediationTag));
     for (const statement of memberAccessStatements(config)) this.role.addToPrincipalPolicy(statement);
     // Findings of member accounts are imported through their member role, which has its own grant.
     if (config.securityHub === 'true')
