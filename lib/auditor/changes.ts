@@ -1,0 +1,230 @@
+import { Annotations, Arn, Aws, Duration, Names, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { isOrganization } from '../../lambda/settings.js';
+import type { AuditorConfig } from '../config.js';
+import { FUNCTION_MEMORY_MB } from '../function-runtime.js';
+
+/** The IVS Chat calls that change a room or a logging configuration: exactly what the rule matches. */
+export const CHANGE_EVENT_NAMES = [
+  'CreateRoom',
+  'UpdateRoom',
+  'DeleteRoom',
+  'TagResource',
+  'UntagResource',
+  'CreateLoggingConfiguration',
+  'UpdateLoggingConfiguration',
+  'DeleteLoggingConfiguration',
+] as const;
+
+/**
+ * IVS Chat write calls as EventBridge receives them from CloudTrail. The auditor's rule and the
+ * member stack's forwarding rule share it, so what a member forwards is what the auditor reads.
+ */
+export const CHANGE_EVENT_PATTERN: events.EventPattern = {
+  source: ['aws.ivschat'],
+  detailType: ['AWS API Call via CloudTrail'],
+  detail: { eventSource: ['ivschat.amazonaws.com'], eventName: [...CHANGE_EVENT_NAMES] },
+};
+
+/** The change function's timeout: a batch audits at most `changeMaxRooms` rooms per target. */
+export const CHANGE_FUNCTION_TIMEOUT = Duration.minutes(5);
+
+/**
+ * Records per invocation. An IVS Chat CloudTrail event is ~3 KB, ~4 KB with its SQS envelope, so 500
+ * make ~2 MB, well under Lambda's 6 MB synchronous payload (past which Lambda cuts the batch anyway).
+ */
+export const CHANGE_BATCH_SIZE = 500;
+
+/** Batches processed at once (the least an SQS event source allows): the API budget is per target, not per batch. */
+export const CHANGE_MAX_CONCURRENCY = 2;
+
+/** Receives before a change event is parked in the change dead-letter queue. */
+export const CHANGE_MAX_RECEIVE_COUNT = 5;
+
+export interface AuditorChangesProps {
+  readonly config: AuditorConfig;
+  /** The audit function: the change function runs its code (same asset, same handler). */
+  readonly auditFunction: lambda.Function;
+  /** The audit function's role and log group, shared. */
+  readonly role: iam.IRole;
+  readonly logGroup: logs.ILogGroup;
+  /** The audit function's environment, so both read the same settings and wiring. */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/**
+ * Change-triggered audits (`changeEvents=true`): a rule on the default bus matches IVS Chat write
+ * calls and sends them to a queue; the change function reads the queue in batches and audits the
+ * rooms named. With `accounts` set, the default bus also accepts the events member stacks forward.
+ */
+export class AuditorChanges extends Construct {
+  readonly rule: events.Rule;
+  readonly queue: sqs.Queue;
+  /** Events that failed `CHANGE_MAX_RECEIVE_COUNT` times, or that EventBridge could not deliver. */
+  readonly deadLetterQueue: sqs.Queue;
+  readonly function: lambda.Function;
+  /** The default bus's policy for member accounts; absent without `accounts`, or when it cannot be scoped. */
+  readonly busPolicy?: events.CfnEventBusPolicy;
+
+  constructor(scope: Construct, id: string, props: AuditorChangesProps) {
+    super(scope, id);
+    const { config } = props;
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's advice for SQS event sources: at least six times the function timeout plus the batch
+      // window, so a message is not handed to a second invocation while the first still works on it.
+      visibilityTimeout: Duration.seconds(
+        6 * CHANGE_FUNCTION_TIMEOUT.toSeconds() + config.changeBatchWindowSeconds,
+      ),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: CHANGE_MAX_RECEIVE_COUNT },
+    });
+
+    this.rule = new events.Rule(this, 'Rule', {
+      description: 'IVS Chat write calls (CloudTrail) for the change-triggered audit',
+      eventPattern: CHANGE_EVENT_PATTERN,
+    });
+    this.rule.addTarget(
+      new targets.SqsQueue(this.queue, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 8,
+        // An older change is left to the scheduled audit.
+        maxEventAge: Duration.hours(1),
+      }),
+    );
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'ivschat-auditor change function: audits the rooms named by a batch of IVS Chat changes',
+      code: new SharedCode(props.auditFunction),
+      handler: handlerOf(props.auditFunction),
+      runtime: props.auditFunction.runtime,
+      architecture: props.auditFunction.architecture,
+      memorySize: FUNCTION_MEMORY_MB,
+      timeout: CHANGE_FUNCTION_TIMEOUT,
+      role: props.role,
+      logGroup: props.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { ...props.environment },
+    });
+    const eventSource = new SqsEventSource(this.queue, {
+      batchSize: CHANGE_BATCH_SIZE,
+      maxBatchingWindow: Duration.seconds(config.changeBatchWindowSeconds),
+      reportBatchItemFailures: true,
+      maxConcurrency: CHANGE_MAX_CONCURRENCY,
+    });
+    this.function.addEventSource(eventSource);
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        "An SQS event source mapping takes no on-failure destination; the change queue's redrive policy parks a message that failed 5 times in the alarmed change dead-letter queue.",
+    });
+
+    const busPolicy = memberBusPolicy(this, config);
+    if (busPolicy) this.busPolicy = busPolicy;
+    this.acknowledgeNagFindings();
+  }
+
+  private acknowledgeNagFindings(): void {
+    const runtimeReason =
+      'Pinned to nodejs22.x, the runtime the handler is built and tested for; upgrade deliberately.';
+    Validations.of(this.function).acknowledge(
+      { id: 'AwsSolutions-L1', reason: runtimeReason },
+      { id: 'Serverless-LambdaLatestVersion', reason: runtimeReason },
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Invoked only by the SQS event source, never asynchronously: a failed batch returns to the change queue, whose redrive policy parks it in the alarmed change dead-letter queue.',
+      },
+    );
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        'This queue is itself the terminal dead-letter queue of the change queue and the change rule; its depth is alarmed.',
+    });
+  }
+}
+
+/**
+ * The audit function's deployment package, as the change function's: one asset, bundled once, so
+ * the two can never run different code. Reads the audit function's resolved S3 location.
+ */
+class SharedCode extends lambda.Code {
+  constructor(private readonly source: lambda.Function) {
+    super();
+  }
+
+  bind(): lambda.CodeConfig {
+    const code = cfnFunction(this.source).code as lambda.CfnFunction.CodeProperty;
+    if (!code.s3Bucket || !code.s3Key) throw new Error('ivschat-auditor: the audit function has no S3 code');
+    return { s3Location: { bucketName: code.s3Bucket, objectKey: code.s3Key } };
+  }
+}
+
+const cfnFunction = (fn: lambda.Function) => fn.node.defaultChild as lambda.CfnFunction;
+
+function handlerOf(fn: lambda.Function): string {
+  return cfnFunction(fn).handler ?? 'index.handler';
+}
+
+/**
+ * Lets member accounts put events on this account's default bus (their forwarding rules), when other
+ * accounts are audited: the organization when its id is known, else exactly the listed accounts. In
+ * organization mode without `organizationId` there is nothing safe to scope to (a `*` principal
+ * would open the bus to every AWS account), so no policy is made and synth warns: members' changes
+ * then wait for the scheduled audit.
+ */
+function memberBusPolicy(scope: Construct, config: AuditorConfig): events.CfnEventBusPolicy | undefined {
+  if (config.accounts.length === 0) return undefined;
+  const organization = isOrganization(config.accounts);
+  if (organization && !config.organizationId) {
+    Annotations.of(scope).addWarningV2(
+      'ivschat-auditor:change-events-organization',
+      'accounts=organization without organizationId: the default event bus is not opened to member accounts, so their IVS Chat changes are found by the scheduled audit only. Set organizationId (o-...) to let member stacks forward their change events.',
+    );
+    return undefined;
+  }
+  const busArn = Arn.format({
+    partition: Aws.PARTITION,
+    service: 'events',
+    region: Aws.REGION,
+    account: Aws.ACCOUNT_ID,
+    resource: 'event-bus',
+    resourceName: 'default',
+  });
+  const principal = organization
+    ? '*'
+    : {
+        AWS: config.accounts.map((account) =>
+          Arn.format({ partition: Aws.PARTITION, service: 'iam', region: '', account, resource: 'root' }),
+        ),
+      };
+  // AWS services' sources (aws.*) cannot be sent with PutEvents by anyone, only forwarded by rules:
+  // the bus takes nothing from members but forwarded IVS Chat events.
+  const onlyChatEvents = { 'ForAllValues:StringEquals': { 'events:source': ['aws.ivschat'] } };
+  return new events.CfnEventBusPolicy(scope, 'MemberBusPolicy', {
+    eventBusName: 'default',
+    statementId: Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' }),
+    statement: {
+      Effect: 'Allow',
+      Principal: principal,
+      Action: 'events:PutEvents',
+      Resource: busArn,
+      Condition: {
+        ...onlyChatEvents,
+        ...(organization ? { StringEquals: { 'aws:PrincipalOrgID': config.organizationId } } : {}),
+      },
+    },
+  });
+}
