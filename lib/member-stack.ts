@@ -1,7 +1,18 @@
-import { Arn, Aws, CliCredentialsStackSynthesizer, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Arn,
+  Aws,
+  CfnCondition,
+  CfnResource,
+  CliCredentialsStackSynthesizer,
+  Fn,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { SETTINGS } from '../lambda/settings.js';
+import { ChangeForwarding } from './auditor/changes.js';
 import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
 import {
   ANY_REGION,
@@ -32,6 +43,14 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
   readonly remediation?: 'off' | 'plan' | 'apply';
   /** The opt-in tag (`key=value`) a room needs before the auditor may update it. @default SETTINGS.remediationTag.default */
   readonly remediationTag?: string;
+  /** Forward this account's IVS Chat change events to the auditor's default bus. @default true */
+  readonly changeEvents?: boolean;
+  /**
+   * The auditor stack's region: its bus receives the forwarded events, and the member role (global)
+   * is created in that region only, so the stack can be deployed in every audited region.
+   * @default - this stack's region, and the role in every region the stack is deployed in
+   */
+  readonly auditorRegion?: string;
 }
 
 /**
@@ -41,6 +60,8 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
  */
 export class IvsChatAuditorMemberStack extends Stack {
   readonly role: iam.Role;
+  /** The forwarding of change events; absent with `changeEvents: false`. */
+  readonly changeForwarding?: ChangeForwarding;
 
   constructor(scope: Construct, id: string, props: IvsChatAuditorMemberStackProps = {}) {
     super(scope, id, {
@@ -104,5 +125,19 @@ export class IvsChatAuditorMemberStack extends Stack {
           ]
         : []),
     );
+    if (props.auditorRegion) {
+      // IAM is global: deployed in several regions for the forwarding, the stack creates the role once.
+      const inAuditorRegion = new CfnCondition(this, 'InAuditorRegion', {
+        expression: Fn.conditionEquals(Aws.REGION, props.auditorRegion),
+      });
+      for (const resource of [this.role.node.defaultChild, policy.node.defaultChild])
+        if (resource instanceof CfnResource) resource.cfnOptions.condition = inAuditorRegion;
+    }
+    if (props.changeEvents ?? true) {
+      this.changeForwarding = new ChangeForwarding(this, 'ChangeForwarding', {
+        ...(props.auditorAccountId ? { auditorAccountId: props.auditorAccountId } : {}),
+        ...(props.auditorRegion ? { auditorRegion: props.auditorRegion } : {}),
+      });
+    }
   }
 }

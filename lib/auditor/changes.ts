@@ -1,7 +1,17 @@
-import { Annotations, Arn, Aws, Duration, Names, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Arn,
+  Aws,
+  CfnCondition,
+  type CfnResource,
+  Duration,
+  Fn,
+  Names,
+  Validations,
+} from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -227,4 +237,76 @@ function memberBusPolicy(scope: Construct, config: AuditorConfig): events.CfnEve
       },
     },
   });
+}
+
+export interface ChangeForwardingProps {
+  /** The auditor's account. @default - this stack's account */
+  readonly auditorAccountId?: string;
+  /** The auditor stack's region. @default - this stack's region */
+  readonly auditorRegion?: string;
+}
+
+/**
+ * A member account's forwarding of its IVS Chat write calls to the auditor's default bus: a rule
+ * with the auditor's pattern, and the role EventBridge uses to put the events there. Deployed
+ * everywhere except on the auditor's own bus (same account and region), where the auditor's rule
+ * already sees them: a CloudFormation condition, because a StackSet's account and region are known
+ * only at deploy time.
+ */
+export class ChangeForwarding extends Construct {
+  readonly rule: events.Rule;
+  readonly role: iam.Role;
+  /** True where this stack is not on the auditor's own bus. */
+  readonly condition: CfnCondition;
+
+  constructor(scope: Construct, id: string, props: ChangeForwardingProps = {}) {
+    super(scope, id);
+    const auditorAccount = props.auditorAccountId ?? Aws.ACCOUNT_ID;
+    const auditorRegion = props.auditorRegion ?? Aws.REGION;
+    this.condition = new CfnCondition(this, 'NotOnAuditorBus', {
+      expression: Fn.conditionNot(
+        Fn.conditionAnd(
+          Fn.conditionEquals(Aws.ACCOUNT_ID, auditorAccount),
+          Fn.conditionEquals(Aws.REGION, auditorRegion),
+        ),
+      ),
+    });
+    const auditorBusArn = Arn.format({
+      partition: Aws.PARTITION,
+      service: 'events',
+      region: auditorRegion,
+      account: auditorAccount,
+      resource: 'event-bus',
+      resourceName: 'default',
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      }),
+      description:
+        "ivschat-auditor: forwards this account's IVS Chat change events to the auditor's event bus",
+      inlinePolicies: {
+        PutToAuditorBus: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [auditorBusArn] }),
+          ],
+        }),
+      },
+    });
+    this.rule = new events.Rule(this, 'Rule', {
+      description: "Forwards IVS Chat write calls (CloudTrail) to the ivschat-auditor account's default bus",
+      eventPattern: CHANGE_EVENT_PATTERN,
+    });
+    // A plain target: CDK's EventBus target would reason about cross-environment stacks, and the
+    // auditor's bus is only an ARN here.
+    const role = this.role;
+    this.rule.addTarget({ bind: () => ({ arn: auditorBusArn, role }) });
+    for (const resource of [this.rule, this.role])
+      (resource.node.defaultChild as CfnResource).cfnOptions.condition = this.condition;
+    Validations.of(this.rule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason:
+        'A forwarded event that EventBridge cannot deliver is found by the next scheduled audit; a dead-letter queue in every member account and region would go unwatched.',
+    });
+  }
 }
