@@ -65,7 +65,10 @@ export class IvsChatAuditorMemberStack extends Stack {
 
   constructor(scope: Construct, id: string, props: IvsChatAuditorMemberStackProps = {}) {
     super(scope, id, {
-      description: "ivschat-auditor member role: lets the auditor account read this account's IVS Chat rooms",
+      description:
+        (props.changeEvents ?? true)
+          ? "ivschat-auditor member: lets the auditor account read this account's IVS Chat rooms, and forwards their change events"
+          : "ivschat-auditor member role: lets the auditor account read this account's IVS Chat rooms",
       // Uses the deployer's credentials and no assets: no `cdk bootstrap` per member account, and no
       // bootstrap-version rule that would fail in a StackSet instance.
       synthesizer: new CliCredentialsStackSynthesizer(),

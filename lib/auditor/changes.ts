@@ -75,23 +75,27 @@ export interface AuditorChangesProps {
  * rooms named. With `accounts` set, the default bus also accepts the events member stacks forward.
  */
 export class AuditorChanges extends Construct {
-  readonly rule: events.Rule;
-  readonly queue: sqs.Queue;
+  /** The rule on the default bus that matches `CHANGE_EVENT_PATTERN`. */
+  readonly rule: events.IRule;
+  /** Buffers the change events for the change function. */
+  readonly queue: sqs.IQueue;
   /** Events that failed `CHANGE_MAX_RECEIVE_COUNT` times, or that EventBridge could not deliver. */
-  readonly deadLetterQueue: sqs.Queue;
-  readonly function: lambda.Function;
+  readonly deadLetterQueue: sqs.IQueue;
+  /** Reads the queue in batches: the audit function's code and role, `CHANGE_FUNCTION_TIMEOUT`. */
+  readonly function: lambda.IFunction;
   /** The default bus's policy for member accounts; absent without `accounts`, or when it cannot be scoped. */
   readonly busPolicy?: events.CfnEventBusPolicy;
 
   constructor(scope: Construct, id: string, props: AuditorChangesProps) {
     super(scope, id);
     const { config } = props;
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.queue = new sqs.Queue(this, 'Queue', {
+    this.deadLetterQueue = deadLetterQueue;
+    const queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // AWS's advice for SQS event sources: at least six times the function timeout plus the batch
@@ -99,23 +103,25 @@ export class AuditorChanges extends Construct {
       visibilityTimeout: Duration.seconds(
         6 * CHANGE_FUNCTION_TIMEOUT.toSeconds() + config.changeBatchWindowSeconds,
       ),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: CHANGE_MAX_RECEIVE_COUNT },
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: CHANGE_MAX_RECEIVE_COUNT },
     });
+    this.queue = queue;
 
-    this.rule = new events.Rule(this, 'Rule', {
+    const rule = new events.Rule(this, 'Rule', {
       description: 'IVS Chat write calls (CloudTrail) for the change-triggered audit',
       eventPattern: CHANGE_EVENT_PATTERN,
     });
-    this.rule.addTarget(
-      new targets.SqsQueue(this.queue, {
-        deadLetterQueue: this.deadLetterQueue,
+    this.rule = rule;
+    rule.addTarget(
+      new targets.SqsQueue(queue, {
+        deadLetterQueue,
         retryAttempts: 8,
         // An older change is left to the scheduled audit.
         maxEventAge: Duration.hours(1),
       }),
     );
 
-    this.function = new lambda.Function(this, 'Function', {
+    const changeFunction = new lambda.Function(this, 'Function', {
       description: 'ivschat-auditor change function: audits the rooms named by a batch of IVS Chat changes',
       code: new SharedCode(props.auditFunction),
       handler: handlerOf(props.auditFunction),
@@ -128,14 +134,15 @@ export class AuditorChanges extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       environment: { ...props.environment },
     });
-    const eventSource = new SqsEventSource(this.queue, {
+    this.function = changeFunction;
+    const eventSource = new SqsEventSource(queue, {
       batchSize: CHANGE_BATCH_SIZE,
       maxBatchingWindow: Duration.seconds(config.changeBatchWindowSeconds),
       reportBatchItemFailures: true,
       maxConcurrency: CHANGE_MAX_CONCURRENCY,
     });
-    this.function.addEventSource(eventSource);
-    Validations.of(this.function).acknowledge({
+    changeFunction.addEventSource(eventSource);
+    Validations.of(changeFunction).acknowledge({
       id: 'Serverless-LambdaEventSourceMappingDestination',
       reason:
         "An SQS event source mapping takes no on-failure destination; the change queue's redrive policy parks a message that failed 5 times in the alarmed change dead-letter queue.",

@@ -161,6 +161,10 @@ describe('Change events (changeEvents=true, the default)', () => {
     expect(body).toContain(queueId(template));
   });
 
+  it('names the change dead-letter queue in a stack output', () => {
+    template.hasOutput('ChangeDeadLetterQueueUrl', { Value: { Ref: deadLetterId(template) } });
+  });
+
   it('opens the default bus to nobody when no other account is audited', () => {
     template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
   });
@@ -187,6 +191,7 @@ describe('Change events: settings', () => {
       expect(changeResources(auditor, type), type).toEqual([]);
     auditor.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
     auditor.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+    expect(auditor.findOutputs('ChangeDeadLetterQueueUrl')).toEqual({});
     // The schedule is the one rule left.
     auditor.resourceCountIs('AWS::Events::Rule', 1);
     if (!memberStack) throw new Error('expected the member stack');
