@@ -43,7 +43,10 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
   readonly remediation?: 'off' | 'plan' | 'apply';
   /** The opt-in tag (`key=value`) a room needs before the auditor may update it. @default SETTINGS.remediationTag.default */
   readonly remediationTag?: string;
-  /** Forward this account's IVS Chat change events to the auditor's default bus. @default true */
+  /**
+   * Forward this account's IVS Chat change events to the auditor's default bus, when the stack knows
+   * a bus other than its own (`auditorAccountId` or `auditorRegion`). @default true
+   */
   readonly changeEvents?: boolean;
   /**
    * The auditor stack's region: its bus receives the forwarded events, and the member role (global)
@@ -65,10 +68,9 @@ export class IvsChatAuditorMemberStack extends Stack {
 
   constructor(scope: Construct, id: string, props: IvsChatAuditorMemberStackProps = {}) {
     super(scope, id, {
-      description:
-        (props.changeEvents ?? true)
-          ? "ivschat-auditor member: lets the auditor account read this account's IVS Chat rooms, and forwards their change events"
-          : "ivschat-auditor member role: lets the auditor account read this account's IVS Chat rooms",
+      description: forwardsChanges(props)
+        ? "ivschat-auditor member: lets the auditor account read this account's IVS Chat rooms, and forwards their change events"
+        : "ivschat-auditor member role: lets the auditor account read this account's IVS Chat rooms",
       // Uses the deployer's credentials and no assets: no `cdk bootstrap` per member account, and no
       // bootstrap-version rule that would fail in a StackSet instance.
       synthesizer: new CliCredentialsStackSynthesizer(),
@@ -136,11 +138,19 @@ export class IvsChatAuditorMemberStack extends Stack {
       for (const resource of [this.role.node.defaultChild, policy.node.defaultChild])
         if (resource instanceof CfnResource) resource.cfnOptions.condition = inAuditorRegion;
     }
-    if (props.changeEvents ?? true) {
+    if (forwardsChanges(props)) {
       this.changeForwarding = new ChangeForwarding(this, 'ChangeForwarding', {
         ...(props.auditorAccountId ? { auditorAccountId: props.auditorAccountId } : {}),
         ...(props.auditorRegion ? { auditorRegion: props.auditorRegion } : {}),
       });
     }
   }
+}
+
+/**
+ * Without `auditorAccountId` and `auditorRegion` the auditor's bus is this stack's own, where the
+ * auditor's rule already sees every change: nothing to forward.
+ */
+function forwardsChanges(props: IvsChatAuditorMemberStackProps): boolean {
+  return (props.changeEvents ?? true) && Boolean(props.auditorAccountId || props.auditorRegion);
 }

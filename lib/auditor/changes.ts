@@ -3,12 +3,13 @@ import {
   Arn,
   Aws,
   CfnCondition,
-  type CfnResource,
+  CfnResource,
   Duration,
   Fn,
   Names,
   Validations,
 } from 'aws-cdk-lib';
+
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -84,7 +85,7 @@ export class AuditorChanges extends Construct {
   /** Reads the queue in batches: the audit function's code and role, `CHANGE_FUNCTION_TIMEOUT`. */
   readonly function: lambda.IFunction;
   /** The default bus's policy for member accounts; absent without `accounts`, or when it cannot be scoped. */
-  readonly busPolicy?: events.CfnEventBusPolicy;
+  readonly busPolicy?: CfnResource;
 
   constructor(scope: Construct, id: string, props: AuditorChangesProps) {
     super(scope, id);
@@ -202,7 +203,7 @@ function handlerOf(fn: lambda.Function): string {
  * would open the bus to every AWS account), so no policy is made and synth warns: members' changes
  * then wait for the scheduled audit.
  */
-function memberBusPolicy(scope: Construct, config: AuditorConfig): events.CfnEventBusPolicy | undefined {
+function memberBusPolicy(scope: Construct, config: AuditorConfig): CfnResource | undefined {
   if (config.accounts.length === 0) return undefined;
   const organization = isOrganization(config.accounts);
   if (organization && !config.organizationId) {
@@ -230,17 +231,22 @@ function memberBusPolicy(scope: Construct, config: AuditorConfig): events.CfnEve
   // AWS services' sources (aws.*) cannot be sent with PutEvents by anyone, only forwarded by rules:
   // the bus takes nothing from members but forwarded IVS Chat events.
   const onlyChatEvents = { 'ForAllValues:StringEquals': { 'events:source': ['aws.ivschat'] } };
-  return new events.CfnEventBusPolicy(scope, 'MemberBusPolicy', {
-    eventBusName: 'default',
-    statementId: Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' }),
-    statement: {
-      Effect: 'Allow',
-      Principal: principal,
-      Action: 'events:PutEvents',
-      Resource: busArn,
-      Condition: {
-        ...onlyChatEvents,
-        ...(organization ? { StringEquals: { 'aws:PrincipalOrgID': config.organizationId } } : {}),
+  // A plain CfnResource: CfnEventBusPolicy's generated class prints a deprecation warning for its
+  // legacy `principal` property on every synth, even when it is not set.
+  return new CfnResource(scope, 'MemberBusPolicy', {
+    type: 'AWS::Events::EventBusPolicy',
+    properties: {
+      EventBusName: 'default',
+      StatementId: Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' }),
+      Statement: {
+        Effect: 'Allow',
+        Principal: principal,
+        Action: 'events:PutEvents',
+        Resource: busArn,
+        Condition: {
+          ...onlyChatEvents,
+          ...(organization ? { StringEquals: { 'aws:PrincipalOrgID': config.organizationId } } : {}),
+        },
       },
     },
   });
@@ -258,25 +264,28 @@ export interface ChangeForwardingProps {
  * with the auditor's pattern, and the role EventBridge uses to put the events there. Deployed
  * everywhere except on the auditor's own bus (same account and region), where the auditor's rule
  * already sees them: a CloudFormation condition, because a StackSet's account and region are known
- * only at deploy time.
+ * only at deploy time. At least one of the two props must name somewhere else.
  */
 export class ChangeForwarding extends Construct {
-  readonly rule: events.Rule;
-  readonly role: iam.Role;
+  readonly rule: events.IRule;
+  readonly role: iam.IRole;
   /** True where this stack is not on the auditor's own bus. */
   readonly condition: CfnCondition;
 
-  constructor(scope: Construct, id: string, props: ChangeForwardingProps = {}) {
+  constructor(scope: Construct, id: string, props: ChangeForwardingProps) {
     super(scope, id);
     const auditorAccount = props.auditorAccountId ?? Aws.ACCOUNT_ID;
     const auditorRegion = props.auditorRegion ?? Aws.REGION;
+    // Only what was given: comparing a pseudo parameter with itself is always true, and
+    // CloudFormation's validation warns about it.
+    const onAuditorBus = [
+      ...(props.auditorAccountId ? [Fn.conditionEquals(Aws.ACCOUNT_ID, props.auditorAccountId)] : []),
+      ...(props.auditorRegion ? [Fn.conditionEquals(Aws.REGION, props.auditorRegion)] : []),
+    ];
+    const [first, ...rest] = onAuditorBus;
+    if (!first) throw new Error('ivschat-auditor: change forwarding needs auditorAccountId or auditorRegion');
     this.condition = new CfnCondition(this, 'NotOnAuditorBus', {
-      expression: Fn.conditionNot(
-        Fn.conditionAnd(
-          Fn.conditionEquals(Aws.ACCOUNT_ID, auditorAccount),
-          Fn.conditionEquals(Aws.REGION, auditorRegion),
-        ),
-      ),
+      expression: Fn.conditionNot(rest.length > 0 ? Fn.conditionAnd(first, ...rest) : first),
     });
     const auditorBusArn = Arn.format({
       partition: Aws.PARTITION,
@@ -286,7 +295,7 @@ export class ChangeForwarding extends Construct {
       resource: 'event-bus',
       resourceName: 'default',
     });
-    this.role = new iam.Role(this, 'Role', {
+    const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({
         StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
       }),
@@ -300,17 +309,18 @@ export class ChangeForwarding extends Construct {
         }),
       },
     });
-    this.rule = new events.Rule(this, 'Rule', {
+    this.role = role;
+    const rule = new events.Rule(this, 'Rule', {
       description: "Forwards IVS Chat write calls (CloudTrail) to the ivschat-auditor account's default bus",
       eventPattern: CHANGE_EVENT_PATTERN,
     });
     // A plain target: CDK's EventBus target would reason about cross-environment stacks, and the
     // auditor's bus is only an ARN here.
-    const role = this.role;
-    this.rule.addTarget({ bind: () => ({ arn: auditorBusArn, role }) });
-    for (const resource of [this.rule, this.role])
+    rule.addTarget({ bind: () => ({ arn: auditorBusArn, role }) });
+    this.rule = rule;
+    for (const resource of [rule, role])
       (resource.node.defaultChild as CfnResource).cfnOptions.condition = this.condition;
-    Validations.of(this.rule).acknowledge({
+    Validations.of(rule).acknowledge({
       id: 'Serverless-EventBusDLQ',
       reason:
         'A forwarded event that EventBridge cannot deliver is found by the next scheduled audit; a dead-letter queue in every member account and region would go unwatched.',

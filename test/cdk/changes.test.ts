@@ -179,7 +179,13 @@ describe('Change events: settings', () => {
 
   it('deploys none of it with changeEvents=false, in either stack', () => {
     const { stack, memberStack } = buildApp({
-      context: { ...NO_BUNDLING, changeEvents: 'false', accounts: '111111111111' },
+      context: {
+        ...NO_BUNDLING,
+        changeEvents: 'false',
+        accounts: '111111111111',
+        auditorAccountId: '123456789012',
+        auditorRegion: 'eu-west-1',
+      },
     });
     const auditor = Template.fromStack(stack);
     for (const type of [
@@ -354,9 +360,18 @@ describe('Change events: forwarding from the member stack', () => {
         ],
       }),
     );
+    expect(template.toJSON().Conditions[rule.Condition]).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, '123456789012'] }],
+    });
     const memberRole = Object.values(
       template.findResources('AWS::IAM::Role') as Record<string, Resource>,
     ).find((r) => r.Properties.RoleName);
     expect(memberRole?.Condition).toBeUndefined();
+  });
+
+  it("forwards nothing when the stack's own account and region are the auditor's", () => {
+    const template = member({ accounts: '111111111111' });
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    expect(Object.keys(template.findResources('AWS::IAM::Role'))).toHaveLength(1);
   });
 });

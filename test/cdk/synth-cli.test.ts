@@ -71,6 +71,9 @@ describe('cdk synth (CLI)', () => {
       'accounts=111111111111,222222222222',
       '-c',
       'regions=us-east-1,eu-west-1',
+      // What a member account deploys with: the forwarding needs a bus other than its own.
+      '-c',
+      'auditorAccountId=123456789012',
     ]);
     expect(result.stderr).not.toMatch(/ERROR/);
     expect(result.code).toBe(0);
@@ -89,7 +92,7 @@ describe('cdk synth (CLI)', () => {
       'detail-type': ['AWS API Call via CloudTrail'],
       detail: { eventSource: ['ivschat.amazonaws.com'] },
     });
-    expect(JSON.stringify(forwarding[0]?.Properties.Targets)).toContain(':event-bus/default');
+    expect(JSON.stringify(forwarding[0]?.Properties.Targets)).toContain(':123456789012:event-bus/default');
     const auditor = read('IvsChatAuditor').Resources;
     expect(JSON.stringify(auditor)).toContain(':iam::222222222222:role/ivschat-auditor-member');
     // The engine: a Standard state machine, started by the schedule.
