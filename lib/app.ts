@@ -31,6 +31,10 @@ export function buildApp(
           memberRoleName: config.memberRoleName,
           ...(config.organizationId ? { organizationId: config.organizationId } : {}),
           securityHub: config.securityHub === 'true',
+          remediation: config.remediation as 'off' | 'plan' | 'apply',
+          remediationTag: config.remediationTag,
+          changeEvents: config.changeEvents === 'true',
+          ...(config.auditorRegion ? { auditorRegion: config.auditorRegion } : {}),
         })
       : undefined;
   // cdk-nag 3 packs are CDK validation plugins: any unacknowledged finding stops synthesis.

@@ -1,5 +1,6 @@
 export * from './app.js';
 export * from './auditor/alerts.js';
+export * from './auditor/changes.js';
 export * from './auditor/engine.js';
 export * from './auditor/monitoring.js';
 export * from './auditor/permissions.js';

@@ -41,6 +41,14 @@ export class IvsChatAuditorStack extends Stack {
       ],
       DashboardName: [this.auditor.dashboard.dashboardName, 'CloudWatch dashboard of the audits'],
       DeadLetterQueueUrl: [this.auditor.deadLetterQueue.queueUrl, 'Failed invocations and deliveries'],
+      ...(this.auditor.changes
+        ? {
+            ChangeDeadLetterQueueUrl: [
+              this.auditor.changes.deadLetterQueue.queueUrl,
+              'IVS Chat change events that failed 5 times or could not be delivered',
+            ] as [string, string],
+          }
+        : {}),
     };
     for (const [id, [value, description]] of Object.entries(outputs))
       new CfnOutput(this, id, { value, description });

@@ -16,6 +16,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/metric-names.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { isOrganization } from '../lambda/settings.js';
 import { AuditorAlerts, type SlackChannelProps } from './auditor/alerts.js';
+import { AuditorChanges } from './auditor/changes.js';
 import { AuditEngine } from './auditor/engine.js';
 import { AuditorMonitoring } from './auditor/monitoring.js';
 import {
@@ -23,6 +24,7 @@ import {
   CHAT_ROOM_READ_REASON,
   chatLoggingReadNagIds,
   chatRoomReadNagIds,
+  chatRoomReason,
 } from './auditor/permissions.js';
 import { createStateTable } from './auditor/state.js';
 import { type AuditorConfig, type ContextKey, readConfig, scheduleIntervalSeconds } from './config.js';
@@ -150,6 +152,12 @@ export class IvsChatAuditor extends Construct {
   readonly targetFailureAlarm: cloudwatch.IAlarm;
   /** A run that failed, timed out or was aborted. */
   readonly executionsFailedAlarm: cloudwatch.IAlarm;
+  /** The change path (rule, queue and dead-letter queue, change function); absent with `changeEvents: false`. */
+  readonly changes?: AuditorChanges;
+  /** The oldest change event waited 15 minutes or more; absent with `changeEvents: false`. */
+  readonly changeQueueAgeAlarm?: cloudwatch.IAlarm;
+  /** Anything in the change dead-letter queue; absent with `changeEvents: false`. */
+  readonly changeDeadLetterAlarm?: cloudwatch.IAlarm;
   /** Findings by severity and by account, targets per run, API calls against the budget, run duration. */
   readonly dashboard: cloudwatch.Dashboard;
   /** The Slack channel configuration, when Slack is connected. */
@@ -204,6 +212,18 @@ export class IvsChatAuditor extends Construct {
     this.rule = engine.rule;
     this.logGroup = engine.logGroup;
 
+    const changes =
+      config.changeEvents === 'true'
+        ? new AuditorChanges(this, 'Changes', {
+            config,
+            auditFunction: engine.function,
+            role: engine.role,
+            logGroup: engine.logGroup,
+            environment: engine.environment,
+          })
+        : undefined;
+    if (changes) this.changes = changes;
+
     const monitoring = new AuditorMonitoring(this, {
       auditorName,
       function: engine.function,
@@ -214,7 +234,12 @@ export class IvsChatAuditor extends Construct {
       interval,
       targetFailureAlarmRuns: config.targetFailureAlarmRuns,
       apiBudgetTps: config.apiBudgetTps,
+      ...(changes
+        ? { changeQueues: { queue: changes.queue, deadLetterQueue: changes.deadLetterQueue } }
+        : {}),
     });
+    if (monitoring.changeQueueAgeAlarm) this.changeQueueAgeAlarm = monitoring.changeQueueAgeAlarm;
+    if (monitoring.changeDeadLetterAlarm) this.changeDeadLetterAlarm = monitoring.changeDeadLetterAlarm;
     this.errorsAlarm = monitoring.errorsAlarm;
     this.missedAuditAlarm = monitoring.missedAuditAlarm;
     this.deadLetterAlarm = monitoring.deadLetterAlarm;
@@ -238,7 +263,10 @@ function acknowledgeNagFindings(
 ): void {
   const policy = engine.role.node.tryFindChild('DefaultPolicy') ?? engine.role;
   Validations.of(policy).acknowledge(
-    ...chatRoomReadNagIds(regions).map((id) => ({ id, reason: CHAT_ROOM_READ_REASON })),
+    ...chatRoomReadNagIds(regions).map((id) => ({
+      id,
+      reason: chatRoomReason(CHAT_ROOM_READ_REASON, config.remediation),
+    })),
     ...chatLoggingReadNagIds(regions).map((id) => ({ id, reason: CHAT_LOGGING_READ_REASON })),
     {
       id: 'AwsSolutions-IAM5[Resource::*]',

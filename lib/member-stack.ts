@@ -1,7 +1,18 @@
-import { Arn, Aws, CliCredentialsStackSynthesizer, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Arn,
+  Aws,
+  CfnCondition,
+  CfnResource,
+  CliCredentialsStackSynthesizer,
+  Fn,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { SETTINGS } from '../lambda/settings.js';
+import { ChangeForwarding } from './auditor/changes.js';
 import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
 import {
   ANY_REGION,
@@ -10,6 +21,8 @@ import {
   chatLoggingReadStatement,
   chatRoomReadNagIds,
   chatRoomReadStatement,
+  chatRoomReason,
+  chatRoomRemediationStatement,
   securityHubImportStatement,
 } from './auditor/permissions.js';
 
@@ -26,6 +39,21 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
   readonly organizationId?: string;
   /** The auditor imports this account's findings into its Security Hub through the role. @default false */
   readonly securityHub?: boolean;
+  /** The auditor's `remediation`: with `apply` the role may also update opted-in rooms. @default 'off' */
+  readonly remediation?: 'off' | 'plan' | 'apply';
+  /** The opt-in tag (`key=value`) a room needs before the auditor may update it. @default SETTINGS.remediationTag.default */
+  readonly remediationTag?: string;
+  /**
+   * Forward this account's IVS Chat change events to the auditor's default bus, when the stack knows
+   * a bus other than its own (`auditorAccountId` or `auditorRegion`). @default true
+   */
+  readonly changeEvents?: boolean;
+  /**
+   * The auditor stack's region: its bus receives the forwarded events, and the member role (global)
+   * is created in that region only, so the stack can be deployed in every audited region.
+   * @default - this stack's region, and the role in every region the stack is deployed in
+   */
+  readonly auditorRegion?: string;
 }
 
 /**
@@ -35,10 +63,14 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
  */
 export class IvsChatAuditorMemberStack extends Stack {
   readonly role: iam.Role;
+  /** The forwarding of change events; absent with `changeEvents: false`. */
+  readonly changeForwarding?: ChangeForwarding;
 
   constructor(scope: Construct, id: string, props: IvsChatAuditorMemberStackProps = {}) {
     super(scope, id, {
-      description: "ivschat-auditor member role: lets the auditor account read this account's IVS Chat rooms",
+      description: forwardsChanges(props)
+        ? "ivschat-auditor member: lets the auditor account read this account's IVS Chat rooms, and forwards their change events"
+        : "ivschat-auditor member role: lets the auditor account read this account's IVS Chat rooms",
       // Uses the deployer's credentials and no assets: no `cdk bootstrap` per member account, and no
       // bootstrap-version rule that would fail in a StackSet instance.
       synthesizer: new CliCredentialsStackSynthesizer(),
@@ -62,19 +94,30 @@ export class IvsChatAuditorMemberStack extends Stack {
     this.role = new iam.Role(this, 'MemberRole', {
       roleName: props.memberRoleName ?? SETTINGS.memberRoleName.default,
       assumedBy: trustedBy,
-      description: 'ivschat-auditor: read-only access to IVS Chat rooms for the auditor account',
+      description:
+        props.remediation === 'apply'
+          ? 'ivschat-auditor: reads IVS Chat rooms and updates opted-in rooms for the auditor account'
+          : 'ivschat-auditor: read-only access to IVS Chat rooms for the auditor account',
     });
     // The same grant as the auditor function's own, over every region of this account: the member
     // stack does not know which regions the auditor visits.
     this.role.addToPrincipalPolicy(chatRoomReadStatement([ANY_REGION]));
     this.role.addToPrincipalPolicy(chatLoggingReadStatement([ANY_REGION]));
     if (props.securityHub) this.role.addToPrincipalPolicy(securityHubImportStatement([ANY_REGION]));
+    const remediation = props.remediation ?? 'off';
+    if (remediation === 'apply') {
+      this.role.addToPrincipalPolicy(
+        chatRoomRemediationStatement([ANY_REGION], props.remediationTag ?? SETTINGS.remediationTag.default),
+      );
+    }
     const policy = this.role.node.tryFindChild('DefaultPolicy') ?? this.role;
     Validations.of(policy).acknowledge(
       ...chatRoomReadNagIds([ANY_REGION]).map((id) => ({
         id,
-        reason:
+        reason: chatRoomReason(
           'The audit lists and reads every chat room of the account in every audited region; room ids are not known in advance.',
+          remediation,
+        ),
       })),
       ...chatLoggingReadNagIds([ANY_REGION]).map((id) => ({ id, reason: CHAT_LOGGING_READ_REASON })),
       ...(props.securityHub
@@ -87,5 +130,27 @@ export class IvsChatAuditorMemberStack extends Stack {
           ]
         : []),
     );
+    if (props.auditorRegion) {
+      // IAM is global: deployed in several regions for the forwarding, the stack creates the role once.
+      const inAuditorRegion = new CfnCondition(this, 'InAuditorRegion', {
+        expression: Fn.conditionEquals(Aws.REGION, props.auditorRegion),
+      });
+      for (const resource of [this.role.node.defaultChild, policy.node.defaultChild])
+        if (resource instanceof CfnResource) resource.cfnOptions.condition = inAuditorRegion;
+    }
+    if (forwardsChanges(props)) {
+      this.changeForwarding = new ChangeForwarding(this, 'ChangeForwarding', {
+        ...(props.auditorAccountId ? { auditorAccountId: props.auditorAccountId } : {}),
+        ...(props.auditorRegion ? { auditorRegion: props.auditorRegion } : {}),
+      });
+    }
   }
+}
+
+/**
+ * Without `auditorAccountId` and `auditorRegion` the auditor's bus is this stack's own, where the
+ * auditor's rule already sees every change: nothing to forward.
+ */
+function forwardsChanges(props: IvsChatAuditorMemberStackProps): boolean {
+  return (props.changeEvents ?? true) && Boolean(props.auditorAccountId || props.auditorRegion);
 }

@@ -33,6 +33,7 @@ import type { AuditorAlerts } from './alerts.js';
 import {
   chatLoggingReadStatement,
   chatRoomReadStatement,
+  chatRoomRemediationStatement,
   putEventsStatement,
   securityHubImportStatement,
 } from './permissions.js';
@@ -93,6 +94,8 @@ export interface AuditEngineProps {
  */
 export class AuditEngine {
   readonly function: nodejs.NodejsFunction;
+  /** The function's environment: every setting the Lambda reads and the wiring (the change function reuses it). */
+  readonly environment: Readonly<Record<string, string>>;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly stateMachine: sfn.StateMachine;
@@ -113,10 +116,22 @@ export class AuditEngine {
       description: 'ivschat-auditor audit function: read IVS Chat rooms, keep finding state, publish alerts',
     });
     this.logGroup.grantWrite(this.role);
-    this.function = auditFunction(scope, this.role, this.logGroup, props);
+    this.environment = {
+      ...settingsEnvironment({ ...config, regions: [...props.regions] }),
+      [WIRING_ENV.topicArn]: props.alerts.topic.topicArn,
+      [WIRING_ENV.stateTableName]: props.table.tableName,
+      [WIRING_ENV.policiesDir]: BUNDLED_POLICIES_DIR,
+      [WIRING_ENV.auditorName]: props.auditorName,
+      [WIRING_ENV.functionRoleName]: this.role.roleName,
+      ...libraryEnvironment(),
+    };
+    this.function = auditFunction(scope, this.role, this.logGroup, this.environment, props);
 
     this.role.addToPrincipalPolicy(chatRoomReadStatement(props.regions));
     this.role.addToPrincipalPolicy(chatLoggingReadStatement(props.regions));
+    // `off` and `plan` never write: the role gets no write action at all.
+    if (config.remediation === 'apply')
+      this.role.addToPrincipalPolicy(chatRoomRemediationStatement(props.regions, config.remediationTag));
     for (const statement of memberAccessStatements(config)) this.role.addToPrincipalPolicy(statement);
     // Findings of member accounts are imported through their member role, which has its own grant.
     if (config.securityHub === 'true')
@@ -148,6 +163,7 @@ function auditFunction(
   scope: Construct,
   role: iam.IRole,
   logGroup: logs.ILogGroup,
+  environment: Readonly<Record<string, string>>,
   props: AuditEngineProps,
 ): nodejs.NodejsFunction {
   // CommonJS dependencies bundled into ESM output still call require(); give them a real one.
@@ -178,15 +194,7 @@ function auditFunction(
     // the failure destination needs too (the stock SqsDestination would also add read actions).
     deadLetterQueue,
     onFailure: { bind: () => ({ destination: deadLetterQueue.queueArn }) },
-    environment: {
-      ...settingsEnvironment({ ...props.config, regions: [...props.regions] }),
-      [WIRING_ENV.topicArn]: props.alerts.topic.topicArn,
-      [WIRING_ENV.stateTableName]: props.table.tableName,
-      [WIRING_ENV.policiesDir]: BUNDLED_POLICIES_DIR,
-      [WIRING_ENV.auditorName]: props.auditorName,
-      [WIRING_ENV.functionRoleName]: role.roleName,
-      ...libraryEnvironment(),
-    },
+    environment: { ...environment },
     bundling: {
       forceDockerBundling: false,
       format: nodejs.OutputFormat.ESM,

@@ -34,7 +34,20 @@ export interface MonitoringProps {
   readonly targetFailureAlarmRuns: number;
   /** Calls per second per operation and target, drawn on the API-calls graph. */
   readonly apiBudgetTps: number;
+  /** The change path's queues (`changeEvents=true`): alarmed, and graphed on the dashboard. @default - none */
+  readonly changeQueues?: ChangeQueues;
 }
+
+export interface ChangeQueues {
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+}
+
+/**
+ * A change event older than this has not been processed: a batch window is at most 5 minutes and a
+ * batch at most 5 minutes, so it is waiting on a failing or throttled change function.
+ */
+export const CHANGE_QUEUE_AGE_ALARM = Duration.minutes(15);
 
 /**
  * The alarms (all notify the alerts topic) and the dashboard. Every custom metric is read with this
@@ -46,6 +59,10 @@ export class AuditorMonitoring {
   readonly deadLetterAlarm: cloudwatch.Alarm;
   readonly targetFailureAlarm: cloudwatch.Alarm;
   readonly executionsFailedAlarm: cloudwatch.Alarm;
+  /** The oldest change event waited `CHANGE_QUEUE_AGE_ALARM` or more (`changeEvents=true` only). */
+  readonly changeQueueAgeAlarm?: cloudwatch.Alarm;
+  /** Anything in the change dead-letter queue (`changeEvents=true` only). */
+  readonly changeDeadLetterAlarm?: cloudwatch.Alarm;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, props: MonitoringProps) {
@@ -134,6 +151,29 @@ export class AuditorMonitoring {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    if (props.changeQueues) {
+      const { queue, deadLetterQueue } = props.changeQueues;
+      this.changeQueueAgeAlarm = queue
+        .metricApproximateAgeOfOldestMessage({ period, statistic: cloudwatch.Stats.MAXIMUM })
+        .createAlarm(scope, 'ChangeQueueAgeAlarm', {
+          alarmDescription: `An IVS Chat change event has waited ${CHANGE_QUEUE_AGE_ALARM.toMinutes()} minutes or more in the change queue: the change function is failing or throttled (see its log group). The scheduled audit still finds the drift, later.`,
+          threshold: CHANGE_QUEUE_AGE_ALARM.toSeconds(),
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      this.changeDeadLetterAlarm = deadLetterQueue
+        .metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM })
+        .createAlarm(scope, 'ChangeDeadLetterAlarm', {
+          alarmDescription:
+            'IVS Chat change events failed 5 times or could not be delivered and were parked in the change dead-letter queue; the scheduled audit still covers those rooms.',
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+    }
+
     const notify = new cwActions.SnsAction(props.topic);
     for (const alarm of [
       this.errorsAlarm,
@@ -141,6 +181,8 @@ export class AuditorMonitoring {
       this.deadLetterAlarm,
       this.targetFailureAlarm,
       this.executionsFailedAlarm,
+      ...(this.changeQueueAgeAlarm ? [this.changeQueueAgeAlarm] : []),
+      ...(this.changeDeadLetterAlarm ? [this.changeDeadLetterAlarm] : []),
     ]) {
       alarm.addAlarmAction(notify);
     }
@@ -232,6 +274,33 @@ function auditorDashboard(
       width: 8,
     }),
   );
+  if (props.changeQueues) {
+    const { queue, deadLetterQueue } = props.changeQueues;
+    const fiveMinutes = Duration.minutes(5);
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Change events: oldest waiting (seconds) and dead letters',
+        left: [
+          queue.metricApproximateAgeOfOldestMessage({
+            period: fiveMinutes,
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: 'oldest change event waiting',
+          }),
+        ],
+        right: [
+          deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: fiveMinutes,
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: 'dead letters',
+          }),
+        ],
+        leftAnnotations: [
+          { value: CHANGE_QUEUE_AGE_ALARM.toSeconds(), label: 'alarm', color: cloudwatch.Color.RED },
+        ],
+        width: 24,
+      }),
+    );
+  }
   return dashboard;
 }
 

@@ -1,5 +1,6 @@
 import { Arn, Aws, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { parseTag } from '../../lambda/settings.js';
 
 /** What the audit calls in IVS Chat; the function role and the member role both grant exactly these. */
 export const CHAT_READ_ACTIONS = ['ivschat:ListRooms', 'ivschat:GetRoom'] as const;
@@ -114,4 +115,38 @@ export function putEventsStatement(eventBus: string): iam.PolicyStatement {
     actions: ['events:PutEvents'],
     resources: [busArn],
   });
+}
+
+/** The one write the deployed remediation makes (`remediation=apply`). */
+export const CHAT_REMEDIATION_ACTIONS = ['ivschat:UpdateRoom'] as const;
+
+/**
+ * `remediation=apply`: UpdateRoom on the room ARNs of `account` in `regions`, and only on rooms
+ * carrying the opt-in tag. IAM enforces the opt-in, so a planning bug cannot write to a room nobody
+ * opted in. `tag` is `remediationTag`, already validated by the settings table; an unparsable one is
+ * a programming error here.
+ */
+export function chatRoomRemediationStatement(
+  regions: readonly string[],
+  tag: string,
+  account: string = Aws.ACCOUNT_ID,
+): iam.PolicyStatement {
+  const parsed = parseTag(tag);
+  if (!parsed) throw new Error(`ivschat-auditor: remediationTag "${tag}" is not key=value`);
+  return new iam.PolicyStatement({
+    sid: 'RemediateOptedInChatRooms',
+    actions: [...CHAT_REMEDIATION_ACTIONS],
+    resources: regions.map((region) => roomArnPattern(region, account)),
+    conditions: { StringEquals: { [`aws:ResourceTag/${parsed.key}`]: parsed.value } },
+  });
+}
+
+/**
+ * The room ARN pattern's finding id is the same for the read and the remediation statement, and an
+ * acknowledgement carries one reason: with remediation on, the reason covers both.
+ */
+export function chatRoomReason(readReason: string, remediation: string): string {
+  return remediation === 'apply'
+    ? `${readReason} With remediation=apply, UpdateRoom is granted on the same pattern, but only on rooms carrying the opt-in tag (aws:ResourceTag condition).`
+    : readReason;
 }

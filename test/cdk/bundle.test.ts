@@ -32,5 +32,12 @@ describe('Bundling (esbuild, no Docker)', () => {
       .filter((f) => f.endsWith('.json'))
       .sort();
     expect(readdirSync(join(assetDir, 'policies')).sort()).toEqual(repoPolicies);
+
+    // The change function runs the very same bundle: one asset, one S3 object.
+    const keys = Object.values<{ Type: string; Properties: { Code: { S3Key: string } } }>(template.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => r.Properties.Code.S3Key);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(1);
   }, 120_000);
 });

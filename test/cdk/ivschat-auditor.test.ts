@@ -53,7 +53,10 @@ describe('Construct: IvsChatAuditor', () => {
 
   it('sends undeliverable schedule events and failed async invocations to the dead-letter queue', () => {
     const { template } = synthApp();
-    const queues = template.findResources('AWS::SQS::Queue');
+    // The change path's queues (changeEvents, on by default) live under Auditor/Changes.
+    const queues = Object.fromEntries(
+      Object.entries(template.findResources('AWS::SQS::Queue')).filter(([id]) => !id.includes('Changes')),
+    );
     expect(Object.keys(queues)).toHaveLength(1);
     const queue = Object.keys(queues)[0] as string;
     expect(queues[queue]?.Properties).toMatchObject({ SqsManagedSseEnabled: true });
@@ -143,6 +146,12 @@ describe('Construct: IvsChatAuditor', () => {
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'sqs:SendMessage',
+        // The change function shares the role; its SQS event source reads the change queue.
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueUrl',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
         'xray:PutTraceSegments',
         'xray:PutTelemetryRecords',
       ].sort(),
@@ -265,9 +274,15 @@ describe('Construct: IvsChatAuditor', () => {
       const { template } = synthApp({ alertEmails: 'a@example.com' });
       const rule = Object.keys(template.findResources('AWS::Events::Rule'))[0] as string;
       const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0] as string;
-      const senders = statementsOf(template, 'AWS::SQS::QueuePolicy', 'PolicyDocument').filter(
-        (s) => s.Principal?.Service !== undefined,
+      const deadLetterQueue = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) =>
+        id.startsWith('AuditorDeadLetterQueue'),
       );
+      const policies = template.findResources('AWS::SQS::QueuePolicy', {
+        Properties: { Queues: [{ Ref: deadLetterQueue }] },
+      });
+      const senders = Object.values(policies)
+        .flatMap((r) => r.Properties.PolicyDocument.Statement as PolicyStatement[])
+        .filter((s) => s.Principal?.Service !== undefined);
       expect(senders).toHaveLength(2);
       expect(senders).toEqual(
         expect.arrayContaining([

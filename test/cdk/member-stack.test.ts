@@ -40,9 +40,9 @@ function functionRolePolicy(template: Template): Statement[] {
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }
 
-/** The member role and the one statement of its trust. */
+/** The member role (the one with a name; the forwarding role has none) and the one statement of its trust. */
 function memberRole(template: Template): { name: string; trust: Statement | undefined } {
-  const roles = Object.values(template.findResources('AWS::IAM::Role'));
+  const roles = Object.values(template.findResources('AWS::IAM::Role')).filter((r) => r.Properties.RoleName);
   expect(roles).toHaveLength(1);
   const properties = roles[0]?.Properties ?? {};
   const statements = properties.AssumeRolePolicyDocument.Statement as Statement[];

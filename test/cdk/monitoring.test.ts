@@ -120,7 +120,7 @@ describe('Monitoring: alarms', () => {
 });
 
 describe('Monitoring: dashboard', () => {
-  it('shows findings by severity and by account, targets per run, API calls against the budget, run duration', () => {
+  it('shows findings by severity and by account, targets per run, API calls against the budget, run duration, change events', () => {
     const { stack, template } = defaults;
     expect(stack.auditor.dashboard.dashboardName).toBeDefined();
     const widgets = dashboardWidgets(template);
@@ -131,6 +131,7 @@ describe('Monitoring: dashboard', () => {
       'Targets per run',
       'IVS Chat calls per invocation, against the budget',
       'Run duration (minutes)',
+      'Change events: oldest waiting (seconds) and dead letters',
     ]);
     const metricNames = (title: string) =>
       (byTitle.get(title)?.properties.metrics ?? [])
@@ -165,6 +166,20 @@ describe('Monitoring: dashboard', () => {
     // Budget per invocation: 2/s × 2 operations × 900 s.
     const budget = byTitle.get('IVS Chat calls per invocation, against the budget')?.properties.annotations;
     expect(budget?.horizontal?.map((a) => a.value)).toEqual([3600]);
+    const changes = byTitle.get('Change events: oldest waiting (seconds) and dead letters')?.properties;
+    expect(changes?.metrics?.map((m) => m.slice(0, 2))).toEqual([
+      ['AWS/SQS', 'ApproximateAgeOfOldestMessage'],
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+    ]);
+    expect(changes?.annotations?.horizontal?.map((a) => a.value)).toEqual([900]);
+  });
+
+  it('leaves the change-events graph out with changeEvents=false', () => {
+    const titles = dashboardWidgets(synthApp({ changeEvents: 'false' }).template).map(
+      (w) => w.properties.title,
+    );
+    expect(titles).not.toContain('Change events: oldest waiting (seconds) and dead letters');
+    expect(titles).toHaveLength(5);
   });
 });
 

@@ -40,6 +40,16 @@ describe('cdk-nag', () => {
     // These two add the IvsChatAuditorMember stack, checked with the rest of the app.
     ['listed member accounts', { accounts: '111111111111,222222222222', regions: 'us-east-1,eu-west-1' }],
     ['organization', { accounts: 'organization', organizationId: 'o-a1b2c3d4e5', memberRoleName: 'reader' }],
+    [
+      'remediation applied, organization without id, change events forwarded from another region',
+      {
+        accounts: 'organization',
+        remediation: 'apply',
+        remediationTag: 'team=chat',
+        auditorRegion: 'eu-west-1',
+      },
+    ],
+    ['no change events', { changeEvents: 'false', accounts: '111111111111' }],
   ])('AwsSolutions and Serverless report nothing unacknowledged (%s)', (_name, context) => {
     // synthApp synthesizes, so it would already have thrown on an unacknowledged finding.
     const { app } = synthApp(context);

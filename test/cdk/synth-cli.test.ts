@@ -71,6 +71,9 @@ describe('cdk synth (CLI)', () => {
       'accounts=111111111111,222222222222',
       '-c',
       'regions=us-east-1,eu-west-1',
+      // What a member account deploys with: the forwarding needs a bus other than its own.
+      '-c',
+      'auditorAccountId=123456789012',
     ]);
     expect(result.stderr).not.toMatch(/ERROR/);
     expect(result.code).toBe(0);
@@ -78,19 +81,34 @@ describe('cdk synth (CLI)', () => {
       JSON.parse(readFileSync(join(dir, 'cdk.out', `${stack}.template.json`), 'utf8')) as {
         Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
       };
-    const memberRoles = Object.values(read('IvsChatAuditorMember').Resources).filter(
-      (r) => r.Type === 'AWS::IAM::Role',
-    );
+    const member = Object.values(read('IvsChatAuditorMember').Resources);
+    const memberRoles = member.filter((r) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName);
     expect(memberRoles.map((r) => r.Properties.RoleName)).toEqual(['ivschat-auditor-member']);
+    // The forwarding of IVS Chat change events to the auditor's default bus.
+    const forwarding = member.filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(forwarding).toHaveLength(1);
+    expect(forwarding[0]?.Properties.EventPattern).toMatchObject({
+      source: ['aws.ivschat'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { eventSource: ['ivschat.amazonaws.com'] },
+    });
+    expect(JSON.stringify(forwarding[0]?.Properties.Targets)).toContain(':123456789012:event-bus/default');
     const auditor = read('IvsChatAuditor').Resources;
     expect(JSON.stringify(auditor)).toContain(':iam::222222222222:role/ivschat-auditor-member');
     // The engine: a Standard state machine, started by the schedule.
     const machines = Object.entries(auditor).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
     expect(machines.map(([, r]) => r.Properties.StateMachineType)).toEqual(['STANDARD']);
     const rules = Object.values(auditor).filter((r) => r.Type === 'AWS::Events::Rule');
-    expect(rules.map((r) => (r.Properties.Targets as Array<{ Arn: unknown }>)[0]?.Arn)).toEqual([
+    const scheduled = rules.filter((r) => r.Properties.ScheduleExpression);
+    expect(scheduled.map((r) => (r.Properties.Targets as Array<{ Arn: unknown }>)[0]?.Arn)).toEqual([
       { Ref: machines[0]?.[0] },
     ]);
+    // The change path: its rule (to the change queue), the queue and its dead-letter queue, the alarms.
+    const changeRules = rules.filter((r) => r.Properties.EventPattern);
+    expect(changeRules).toHaveLength(1);
+    const queues = Object.entries(auditor).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
+    expect(queues.map(([id]) => id).filter((id) => id.includes('Changes'))).toHaveLength(2);
+    expect(Object.values(auditor).filter((r) => r.Type === 'AWS::Events::EventBusPolicy')).toHaveLength(1);
   }, 180_000);
 
   it('fails naming the key when context is invalid', async () => {

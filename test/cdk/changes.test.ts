@@ -1,0 +1,377 @@
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../lib/app.js';
+import { NO_BUNDLING, synthApp } from './synth.js';
+
+/** A template resource as `findResources` gives it (Type, Properties, Condition, ...). */
+type Resource = ReturnType<Template['findResources']>[string];
+
+const CHANGE_EVENT_PATTERN = {
+  source: ['aws.ivschat'],
+  'detail-type': ['AWS API Call via CloudTrail'],
+  detail: {
+    eventSource: ['ivschat.amazonaws.com'],
+    eventName: [
+      'CreateRoom',
+      'UpdateRoom',
+      'DeleteRoom',
+      'TagResource',
+      'UntagResource',
+      'CreateLoggingConfiguration',
+      'UpdateLoggingConfiguration',
+      'DeleteLoggingConfiguration',
+    ],
+  },
+};
+
+/** The resources of a type whose logical id names the change path (Auditor/Changes/...). */
+function changeResources(template: Template, type: string): Array<[string, Resource]> {
+  return Object.entries(template.findResources(type) as Record<string, Resource>).filter(([id]) =>
+    id.startsWith('AuditorChanges'),
+  );
+}
+
+function only<T>(items: T[]): T {
+  expect(items).toHaveLength(1);
+  return items[0] as T;
+}
+
+function functions(template: Template): { audit: Resource; change: Resource } {
+  const all = Object.entries(template.findResources('AWS::Lambda::Function') as Record<string, Resource>);
+  return {
+    audit: only(all.filter(([id]) => id.startsWith('AuditorFunction'))).at(1) as Resource,
+    change: only(all.filter(([id]) => id.startsWith('AuditorChangesFunction'))).at(1) as Resource,
+  };
+}
+
+const queueId = (template: Template) =>
+  only(changeResources(template, 'AWS::SQS::Queue').filter(([id]) => !id.includes('DeadLetter')))[0];
+const deadLetterId = (template: Template) =>
+  only(changeResources(template, 'AWS::SQS::Queue').filter(([id]) => id.includes('DeadLetter')))[0];
+
+describe('Change events (changeEvents=true, the default)', () => {
+  const { template } = synthApp();
+
+  it('matches exactly the eight IVS Chat write calls on the default bus and sends them to the queue', () => {
+    const [, rule] = only(changeResources(template, 'AWS::Events::Rule'));
+    expect(rule.Properties.EventPattern).toEqual(CHANGE_EVENT_PATTERN);
+    expect(rule.Properties.EventBusName).toBeUndefined();
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [queueId(template), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterId(template), 'Arn'] } },
+      }),
+    ]);
+  });
+
+  it('buffers events in an encrypted, TLS-only queue that parks a message after 5 receives', () => {
+    const queues = Object.fromEntries(changeResources(template, 'AWS::SQS::Queue'));
+    const queue = queues[queueId(template)] as Resource;
+    expect(queue.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterId(template), 'Arn'] },
+        maxReceiveCount: 5,
+      },
+    });
+    expect(queues[deadLetterId(template)]?.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    for (const id of [queueId(template), deadLetterId(template)]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('keeps a message invisible for at least six times the change function timeout', () => {
+    const queue = Object.fromEntries(changeResources(template, 'AWS::SQS::Queue'))[queueId(template)];
+    const { change } = functions(template);
+    expect(change.Properties.Timeout).toBe(300);
+    expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * 300);
+  });
+
+  it("runs the audit function's code, handler, role, log group and environment with a 5-minute timeout", () => {
+    const { audit, change } = functions(template);
+    for (const key of [
+      'Code',
+      'Handler',
+      'Runtime',
+      'Architectures',
+      'Role',
+      'LoggingConfig',
+      'Environment',
+      'MemorySize',
+      'TracingConfig',
+    ])
+      expect(change.Properties[key], key).toEqual(audit.Properties[key]);
+    expect(change.Properties.Timeout).toBe(300);
+  });
+
+  it('reads the queue in batches of the window, reporting failed items, two batches at a time', () => {
+    const [, mapping] = only(
+      Object.entries(template.findResources('AWS::Lambda::EventSourceMapping') as Record<string, Resource>),
+    );
+    const changeFunction = only(changeResources(template, 'AWS::Lambda::Function'))[0];
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [queueId(template), 'Arn'] },
+      FunctionName: { Ref: changeFunction },
+      MaximumBatchingWindowInSeconds: 20,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    // ~3 KB events (~4 KB with the SQS envelope) stay well under Lambda's 6 MB payload.
+    expect(mapping.Properties.BatchSize * 4 * 1024).toBeLessThan(0.5 * 6 * 1024 * 1024);
+  });
+
+  it('alarms on the age of the oldest change event and on any dead letter, notifying the alerts topic', () => {
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
+    );
+    const on = (metric: string, queue: string) =>
+      only(
+        alarms.filter(
+          (a) =>
+            a.Properties.MetricName === metric &&
+            JSON.stringify(a.Properties.Dimensions).includes(`"${queue}","QueueName"`),
+        ),
+      );
+    const age = on('ApproximateAgeOfOldestMessage', queueId(template));
+    expect(age.Properties).toMatchObject({
+      Threshold: 900,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: topic }],
+    });
+    const deadLetters = on('ApproximateNumberOfMessagesVisible', deadLetterId(template));
+    expect(deadLetters.Properties).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: topic }],
+    });
+  });
+
+  it('graphs the change queue on the dashboard', () => {
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    expect(body).toContain('Change events');
+    expect(body).toContain(queueId(template));
+  });
+
+  it('names the change dead-letter queue in a stack output', () => {
+    template.hasOutput('ChangeDeadLetterQueueUrl', { Value: { Ref: deadLetterId(template) } });
+  });
+
+  it('opens the default bus to nobody when no other account is audited', () => {
+    template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+  });
+});
+
+describe('Change events: settings', () => {
+  it('uses changeBatchWindowSeconds as the batch window, and adds it to the visibility timeout', () => {
+    const { template } = synthApp({ changeBatchWindowSeconds: '45' });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumBatchingWindowInSeconds: 45 });
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 300 + 45 });
+  });
+
+  it('deploys none of it with changeEvents=false, in either stack', () => {
+    const { stack, memberStack } = buildApp({
+      context: {
+        ...NO_BUNDLING,
+        changeEvents: 'false',
+        accounts: '111111111111',
+        auditorAccountId: '123456789012',
+        auditorRegion: 'eu-west-1',
+      },
+    });
+    const auditor = Template.fromStack(stack);
+    for (const type of [
+      'AWS::Events::Rule',
+      'AWS::SQS::Queue',
+      'AWS::Lambda::Function',
+      'AWS::CloudWatch::Alarm',
+    ])
+      expect(changeResources(auditor, type), type).toEqual([]);
+    auditor.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    auditor.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+    expect(auditor.findOutputs('ChangeDeadLetterQueueUrl')).toEqual({});
+    // The schedule is the one rule left.
+    auditor.resourceCountIs('AWS::Events::Rule', 1);
+    if (!memberStack) throw new Error('expected the member stack');
+    Template.fromStack(memberStack).resourceCountIs('AWS::Events::Rule', 0);
+  });
+});
+
+describe('Change events: the default bus policy for member accounts', () => {
+  const busPolicy = (template: Template) =>
+    only(Object.values(template.findResources('AWS::Events::EventBusPolicy') as Record<string, Resource>));
+  const busArn = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':events:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':event-bus/default',
+      ],
+    ],
+  };
+  const onlyChatEvents = { 'ForAllValues:StringEquals': { 'events:source': ['aws.ivschat'] } };
+
+  it('lets exactly the listed accounts put forwarded IVS Chat events', () => {
+    const { template } = synthApp({ accounts: '111111111111,222222222222' });
+    const policy = busPolicy(template);
+    expect(policy.Properties.EventBusName).toBe('default');
+    const root = (account: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:root`]],
+    });
+    expect(policy.Properties.Statement).toEqual({
+      Effect: 'Allow',
+      Principal: { AWS: [root('111111111111'), root('222222222222')] },
+      Action: 'events:PutEvents',
+      Resource: busArn,
+      Condition: onlyChatEvents,
+    });
+  });
+
+  it('lets the organization put them when organizationId is given', () => {
+    const { template } = synthApp({ accounts: 'organization', organizationId: 'o-a1b2c3d4e5' });
+    expect(busPolicy(template).Properties.Statement).toEqual({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Resource: busArn,
+      Condition: { ...onlyChatEvents, StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+    });
+  });
+
+  it('opens the bus to no one in organization mode without organizationId, and says why at synth', () => {
+    const { stack, template } = synthApp({ accounts: 'organization' });
+    template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+    Annotations.fromStack(stack).hasWarning(
+      '/IvsChatAuditor/Auditor/Changes',
+      Match.stringLikeRegexp('without organizationId.*scheduled audit only.*Set organizationId'),
+    );
+  });
+});
+
+describe('Change events: forwarding from the member stack', () => {
+  function member(context: Record<string, unknown>): Template {
+    const { memberStack } = buildApp({ context: { ...NO_BUNDLING, ...context } });
+    if (!memberStack) throw new Error('expected the member stack');
+    return Template.fromStack(memberStack);
+  }
+  const auditorBus = (region: string, account: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:events:${region}:${account}:event-bus/default`]],
+  });
+
+  describe('with auditorAccountId and auditorRegion', () => {
+    const template = member({ auditorAccountId: '123456789012', auditorRegion: 'eu-west-1' });
+    const rules = Object.values(template.findResources('AWS::Events::Rule') as Record<string, Resource>);
+    const roles = Object.entries(template.findResources('AWS::IAM::Role') as Record<string, Resource>);
+    const [forwardingRoleId, forwardingRole] = only(roles.filter(([, r]) => !r.Properties.RoleName));
+
+    it("forwards the auditor's pattern to the auditor's default bus through a role of its own", () => {
+      const rule = only(rules);
+      expect(rule.Properties.EventPattern).toEqual(CHANGE_EVENT_PATTERN);
+      expect(rule.Properties.Targets).toEqual([
+        {
+          Id: expect.any(String),
+          Arn: auditorBus('eu-west-1', '123456789012'),
+          RoleArn: { 'Fn::GetAtt': [forwardingRoleId, 'Arn'] },
+        },
+      ]);
+    });
+
+    it('lets that role only put events on that one bus, assumed by EventBridge of this account', () => {
+      expect(forwardingRole.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'events.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ]);
+      expect(forwardingRole.Properties.Policies).toEqual([
+        {
+          PolicyName: 'PutToAuditorBus',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'events:PutEvents',
+                Resource: auditorBus('eu-west-1', '123456789012'),
+              },
+            ],
+          },
+        },
+      ]);
+    });
+
+    it("is deployed everywhere but on the auditor's own bus (same account and region)", () => {
+      const conditionName = only(rules).Condition as string;
+      expect(forwardingRole.Condition).toBe(conditionName);
+      expect(template.toJSON().Conditions[conditionName]).toEqual({
+        'Fn::Not': [
+          {
+            'Fn::And': [
+              { 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, '123456789012'] },
+              { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] },
+            ],
+          },
+        ],
+      });
+    });
+
+    it("creates the member role and its policy in the auditor's region only, so every region can deploy the stack", () => {
+      const [, memberRole] = only(roles.filter(([, r]) => r.Properties.RoleName));
+      const [, policy] = only(
+        Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, Resource>),
+      );
+      expect(memberRole.Condition).toBeDefined();
+      expect(policy.Condition).toBe(memberRole.Condition);
+      expect(template.toJSON().Conditions[memberRole.Condition as string]).toEqual({
+        'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'],
+      });
+    });
+  });
+
+  it("targets the member's own region and creates the role unconditionally without auditorRegion", () => {
+    const template = member({ auditorAccountId: '123456789012' });
+    const rule = only(Object.values(template.findResources('AWS::Events::Rule') as Record<string, Resource>));
+    expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toBe(
+      JSON.stringify({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':events:',
+            { Ref: 'AWS::Region' },
+            ':123456789012:event-bus/default',
+          ],
+        ],
+      }),
+    );
+    expect(template.toJSON().Conditions[rule.Condition]).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, '123456789012'] }],
+    });
+    const memberRole = Object.values(
+      template.findResources('AWS::IAM::Role') as Record<string, Resource>,
+    ).find((r) => r.Properties.RoleName);
+    expect(memberRole?.Condition).toBeUndefined();
+  });
+
+  it("forwards nothing when the stack's own account and region are the auditor's", () => {
+    const template = member({ accounts: '111111111111' });
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    expect(Object.keys(template.findResources('AWS::IAM::Role'))).toHaveLength(1);
+  });
+});
