@@ -57,6 +57,12 @@ const checkEmail = (email: string) =>
     ? undefined
     : `"${email}" is not an email address`;
 
+/**
+ * Change batches the queue hands the change function at once (the SQS event source's
+ * `maxConcurrency`, whose least is 2). Each batch audits at `apiBudgetTps` / this.
+ */
+export const CHANGE_CONCURRENCY = 2;
+
 /** The `accounts` value that means every ACTIVE account of the organization. */
 export const ORGANIZATION = 'organization';
 

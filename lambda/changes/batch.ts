@@ -21,7 +21,7 @@ import { type NotifyOutcome, notifyAndRecord } from '../notify.js';
 import { type AuditedTarget, auditTarget } from '../pipeline/run-audit.js';
 import { runAlert } from '../render/run-alert.js';
 import { clip } from '../run-summary.js';
-import { isOrganization } from '../settings.js';
+import { CHANGE_CONCURRENCY, isOrganization } from '../settings.js';
 import { DynamoRoomCache } from '../state/dynamo-room-cache.js';
 import { FullAuditDue } from '../state/full-audit-due.js';
 import { type ChangedRoomsStats, changedRooms } from './changed-rooms.js';
@@ -33,13 +33,6 @@ import {
   parseChangeEvent,
   type TargetChanges,
 } from './events.js';
-
-/**
- * Batches the change queue hands the function at once (the SQS event source's `maxConcurrency`, whose
- * least is 2; lib/auditor/changes.ts sets it from here). Each batch audits at apiBudgetTps / this, so
- * two batches that touch one target at the same moment stay within its budget.
- */
-export const CHANGE_CONCURRENCY = 2;
 
 /** At most this many names in a summary list. */
 export const MAX_SUMMARY_NAMES = 20;

@@ -18,21 +18,13 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { isOrganization } from '../../lambda/settings.js';
+import { CHANGE_EVENT_NAMES } from '../../lambda/changes/events.js';
+import { CHANGE_CONCURRENCY, isOrganization } from '../../lambda/settings.js';
 import type { AuditorConfig } from '../config.js';
 import { FUNCTION_MEMORY_MB } from '../function-runtime.js';
 
-/** The IVS Chat calls that change a room or a logging configuration: exactly what the rule matches. */
-export const CHANGE_EVENT_NAMES = [
-  'CreateRoom',
-  'UpdateRoom',
-  'DeleteRoom',
-  'TagResource',
-  'UntagResource',
-  'CreateLoggingConfiguration',
-  'UpdateLoggingConfiguration',
-  'DeleteLoggingConfiguration',
-] as const;
+/** The write calls that change a room: one list, read by the change function (lambda/changes/events.ts). */
+export { CHANGE_EVENT_NAMES };
 
 /**
  * IVS Chat write calls as EventBridge receives them from CloudTrail. The auditor's rule and the
@@ -48,13 +40,18 @@ export const CHANGE_EVENT_PATTERN: events.EventPattern = {
 export const CHANGE_FUNCTION_TIMEOUT = Duration.minutes(5);
 
 /**
- * Records per invocation. An IVS Chat CloudTrail event is ~3 KB, ~4 KB with its SQS envelope, so 500
- * make ~2 MB, well under Lambda's 6 MB synchronous payload (past which Lambda cuts the batch anyway).
+ * Records per invocation: the most a standard queue allows. Lambda also cuts a batch at its 6 MB
+ * payload (~1,500 CloudTrail events of ~4 KB with their SQS envelope), so a storm arrives in few
+ * batches, each auditing at most `changeMaxRooms` rooms per target, instead of in hundreds of small
+ * ones that would each fetch their rooms.
  */
-export const CHANGE_BATCH_SIZE = 500;
+export const CHANGE_BATCH_SIZE = 10_000;
 
-/** Batches processed at once (the least an SQS event source allows): the API budget is per target, not per batch. */
-export const CHANGE_MAX_CONCURRENCY = 2;
+/**
+ * Batches processed at once (the least an SQS event source allows); each audits at half the target's
+ * API budget (lambda/changes/batch.ts), so together they keep it.
+ */
+export const CHANGE_MAX_CONCURRENCY = CHANGE_CONCURRENCY;
 
 /** Receives before a change event is parked in the change dead-letter queue. */
 export const CHANGE_MAX_RECEIVE_COUNT = 5;
