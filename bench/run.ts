@@ -14,7 +14,7 @@ import { auditAccount } from '../lambda/audit.js';
 import { Evaluator } from '../lambda/core/evaluate.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { MemoryRoomCache } from '../lambda/state/memory-room-cache.js';
-import { FUNCTION_NODE_OPTIONS } from '../lib/function-runtime.js';
+import { FUNCTION_BUNDLE_ALIAS, FUNCTION_NODE_OPTIONS } from '../lib/function-runtime.js';
 import { startLocalDynamo } from '../local-aws/dynamodb.js';
 import { type LocalAws, startLocalAws } from '../local-aws/index.js';
 import { CHANGE_MAX_ROOMS, changeEvents, DEFAULT_WINDOW_MS } from './change-events.js';
@@ -40,6 +40,11 @@ const STEADY_QUOTA_TPS = 5 * STEADY_SCALE;
 const STEADY_BUDGET_TPS = 4 * STEADY_SCALE;
 /** Logging configurations the steady-state fleet's rooms point at (LgBench00000…6 in bench/rooms.ts). */
 const LOGGING_CONFIGS = 7;
+/** The stack's esbuild aliases (the environment-only credential chain), as absolute paths. */
+const BUNDLE_ALIAS = Object.fromEntries(
+  Object.entries(FUNCTION_BUNDLE_ALIAS).map(([from, to]) => [from, join(ROOT, to)]),
+);
+
 /** Same banner as lib/auditor/engine.ts (checked below, so a change there is noticed). */
 const REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -177,6 +182,7 @@ async function bundleChild(entry: string): Promise<{ file: string; dispose(): vo
       target: 'node20',
       minify: true,
       banner: { js: REQUIRE_SHIM },
+      alias: BUNDLE_ALIAS,
       outfile: file,
       logLevel: 'warning',
     });
@@ -486,6 +492,7 @@ async function bundle() {
       minify: true,
       sourcemap: true,
       banner: { js: REQUIRE_SHIM },
+      alias: BUNDLE_ALIAS,
       outfile,
       metafile: true,
       logLevel: 'warning',

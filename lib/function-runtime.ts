@@ -14,3 +14,12 @@ export const FUNCTION_NODE_OPTIONS = [
   `--max-old-space-size=${Math.floor(FUNCTION_MEMORY_MB * 0.75)}`,
   '--max-semi-space-size=8',
 ].join(' ');
+
+/**
+ * esbuild aliases of the function's bundle (the stack's NodejsFunction and `npm run bench` build it
+ * with these): the SDK's default credential chain becomes the environment alone, which is where
+ * Lambda puts the role's credentials (lambda/aws/env-credentials.ts). Paths are from the project root.
+ */
+export const FUNCTION_BUNDLE_ALIAS: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': './lambda/aws/env-credentials.ts',
+};

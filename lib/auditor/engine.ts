@@ -28,7 +28,7 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/metric-names.js';
 import { isOrganization, type LIBRARY_ENV, WIRING_ENV } from '../../lambda/settings.js';
 import { type AuditorConfig, settingsEnvironment } from '../config.js';
-import { FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from '../function-runtime.js';
+import { FUNCTION_BUNDLE_ALIAS, FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from '../function-runtime.js';
 import type { AuditorAlerts } from './alerts.js';
 import {
   chatLoggingReadStatement,
@@ -201,6 +201,9 @@ function auditFunction(
       target: 'node22',
       mainFields: ['module', 'main'],
       banner: requireShim,
+      esbuildArgs: Object.fromEntries(
+        Object.entries(FUNCTION_BUNDLE_ALIAS).map(([from, to]) => [`--alias:${from}`, to]),
+      ),
       minify: true,
       sourceMap: true,
       // Pin the SDK the handler was tested with instead of the runtime's copy.

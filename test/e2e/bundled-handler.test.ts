@@ -48,6 +48,7 @@ let resultBytes: number;
 let stdout: string;
 let template: Template;
 let auditorStack: ReturnType<typeof buildApp>['stack'];
+let bundleSources: string[] = [];
 
 beforeAll(async () => {
   // Several regions keep the run short: each has its own 4 TPS GetRoom budget, audited in parallel.
@@ -64,6 +65,9 @@ beforeAll(async () => {
   // The asset folder is named after the asset hash, which is the S3 key without '.zip'.
   const assetDir = join(outdir, `asset.${fn.Code.S3Key.replace(/\.zip$/, '')}`);
   const [file, exportName] = fn.Handler.split('.');
+  bundleSources = (
+    JSON.parse(readFileSync(join(assetDir, `${file}.mjs.map`), 'utf8')) as { sources: string[] }
+  ).sources;
 
   stack = await startStack({ quotas: { enabled: true, scale: 1 } });
   for (const region of REGIONS) {
@@ -140,6 +144,14 @@ describe('the bundled handler (cdk synth output) against local AWS', () => {
     const published = stack.aws.published().map((m) => m.messageId);
     expect(result.published).toBe(published.length);
     expect(result.messageIds).toEqual(published.slice(0, 10));
+  });
+
+  it("ships the environment-only credential chain, not the SDK's SSO, profile and metadata sources", () => {
+    // Lambda puts the role's credentials in the environment; this run above read them from there.
+    expect(bundleSources.some((s) => s.endsWith('lambda/aws/env-credentials.ts'))).toBe(true);
+    expect(bundleSources.filter((s) => /credential-provider-(sso|ini|imds|process|node)\//.test(s))).toEqual(
+      [],
+    );
   });
 
   it('emits the exact metric the missed-audit alarm of the same template watches', () => {
