@@ -40,7 +40,7 @@ export function requireTable(config: HandlerConfig): string {
   if (!config.stateTableName) {
     throw new ConfigError(
       WIRING_ENV.stateTableName,
-      'is not set; the state machine steps keep the run in the state table (the single-account run, event {}, works without it)',
+      'is not set; the state machine steps and the change path keep their state in the state table (the single-account run, event {}, works without it)',
     );
   }
   return config.stateTableName;
