@@ -242,7 +242,11 @@ async function executorFor(
  * "fixed by the auditor (<changeId>)" on the findings this audit resolved that the auditor's own
  * remediation fixed since they were first seen. Best effort: without the trail they resolve unexplained.
  */
-async function explainFixed(ctx: EngineContext, target: AuditTarget, resolved: readonly Finding[]) {
+export async function explainFixed(
+  ctx: EngineContext,
+  target: AuditTarget,
+  resolved: readonly Finding[],
+): Promise<void> {
   const unexplained = resolved.filter((f) => !f.resolvedReason);
   if (unexplained.length === 0) return;
   // ISO 8601 strings of one format sort as their instants do.

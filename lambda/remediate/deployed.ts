@@ -136,15 +136,20 @@ export async function remediateTarget(o: DeployedRemediationOptions): Promise<Ta
   } else if (o.mode === 'apply' && tripped.length === 0 && plan.changes.length > 0) {
     try {
       const executor = await o.executor();
-      // Entries are kept as the trail takes them, so a failure halfway still reports what was done.
+      // Entries are kept before the trail takes them: a write whose trail record failed is still
+      // reported (with the error), so people hear of every write even when the table does not.
       const trail: Trail = {
         append: async (entry) => {
-          await executor.trail.append(entry);
           entries.push(entry);
+          await executor.trail.append(entry);
         },
         entries: () => executor.trail.entries(),
       };
       await applyPlan(plan, o.guards, { ...executor, trail, policies: o.policies });
+      const notTried = plan.changes.length - entries.length;
+      if (executor.signal?.aborted && notTried > 0) {
+        error = `the invocation's deadline came first: ${notTried} planned change(s) not attempted; the next run plans them again`;
+      }
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }

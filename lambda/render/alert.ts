@@ -88,13 +88,16 @@ export function hasContent(alert: Alert): boolean {
   return (
     alert.newFindings.length + alert.resolvedFindings.length + alert.reminders.length > 0 ||
     (alert.notAudited ?? []).some((t) => t.failedRuns === 1) ||
-    changedByAuditor(alert) > 0
+    changedByAuditor(alert) > 0 ||
+    (alert.remediation?.errors.length ?? 0) > 0
   );
 }
 
 /**
- * Rooms the auditor wrote, or tried to, in this run: people are always told of a write. A plan, or a
- * tripped guard, is shown when an alert goes out but sends none by itself (it would every hour).
+ * Rooms the auditor wrote, or tried to, in this run: people are always told of a write, and of
+ * remediation that stopped on an error (a trail it could not write, a deadline; see hasContent). A
+ * plan, or a tripped guard, is shown when an alert goes out but sends none by itself (it would every
+ * hour); the RemediationGuardTripped metric counts it every run.
  */
 export function changedByAuditor(alert: Pick<Alert, 'remediation'>): number {
   return (alert.remediation?.entries ?? []).filter((e) => e.outcome !== 'skipped').length;
