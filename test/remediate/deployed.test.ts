@@ -66,7 +66,13 @@ function memoryTrail(failAfter = Number.POSITIVE_INFINITY): Trail & { kept: Trai
 async function run(
   mode: DeployedMode,
   rooms: RoomDocument[],
-  options: { maxChanges?: number; trail?: Trail; exempt?: string[]; complete?: boolean } = {},
+  options: {
+    maxChanges?: number;
+    trail?: Trail;
+    exempt?: string[];
+    complete?: boolean;
+    signal?: AbortSignal;
+  } = {},
 ) {
   const account = fakeAccount(rooms);
   const trail = options.trail ?? memoryTrail();
@@ -94,6 +100,7 @@ async function run(
       trail,
       actor: `arn:aws:sts::${ACCOUNT}:assumed-role/ivschat-auditor-member/run`,
       clock: () => new Date('2026-11-26T12:00:30.000Z'),
+      ...(options.signal ? { signal: options.signal } : {}),
     };
   };
   const result = await remediateTarget({
@@ -185,14 +192,29 @@ describe('remediateTarget', () => {
     ]);
   });
 
-  it('reports the changes made before the trail failed, and why it stopped', async () => {
-    const rooms = ['Tagged000001', 'Tagged000002'].map((id) => optedIn(id, { maximumMessageLength: 500 }));
+  it('reports every write, the one the trail could not record included, and why it stopped', async () => {
+    const rooms = ['Tagged000001', 'Tagged000002', 'Tagged000003'].map((id) =>
+      optedIn(id, { maximumMessageLength: 500 }),
+    );
     const { result, account } = await run('apply', rooms, { trail: memoryTrail(1) });
 
-    expect(result?.entries.map((e) => [e.roomArn, e.outcome])).toEqual([[rooms[0]?.arn, 'applied']]);
+    // The second room was written but could not be recorded: it is still reported, with the error;
+    // nothing after it runs.
+    expect(result?.entries.map((e) => [e.roomArn, e.outcome])).toEqual([
+      [rooms[0]?.arn, 'applied'],
+      [rooms[1]?.arn, 'applied'],
+    ]);
     expect(result?.error).toMatch(/state table is gone/);
-    // The second room was written but could not be recorded: the error says so; nothing after it runs.
-    expect(account.writes).toEqual(rooms.map((r) => r.arn));
+    expect(account.writes).toEqual([rooms[0]?.arn, rooms[1]?.arn]);
+  });
+
+  it('says how many planned changes the deadline left untried, rather than reporting nothing', async () => {
+    const rooms = ['Tagged000001', 'Tagged000002'].map((id) => optedIn(id, { maximumMessageLength: 500 }));
+    const { result, account } = await run('apply', rooms, { signal: AbortSignal.abort() });
+
+    expect(account.writes).toEqual([]);
+    expect(result?.entries).toEqual([]);
+    expect(result?.error).toMatch(/deadline came first: 2 planned change\(s\) not attempted/);
   });
 
   it('keeps at most MAX_KEPT of each list and counts the rest', async () => {

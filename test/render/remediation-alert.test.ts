@@ -182,6 +182,19 @@ describe('The remediation section of a run alert', () => {
     );
   });
 
+  it('sends an alert when remediation stopped on an error, even with nothing else to tell', () => {
+    const plain = { ...planAlert(), newFindings: [] };
+    const stopped: Alert = {
+      ...plain,
+      remediation: {
+        ...(plain.remediation as NonNullable<Alert['remediation']>),
+        errors: [{ accountId: A, region: 'us-east-1', message: 'the trail could not be written' }],
+      },
+    };
+    expect(hasContent(plain)).toBe(false);
+    expect(hasContent(stopped)).toBe(true);
+  });
+
   it('reports applied changes first, skipped ones with their reason, and a tripped guard with its sentence', () => {
     const { body } = renderEmail(applyAlert());
     expect(body).toContain('FIXED BY THE AUDITOR (1; confirmed by the next audit)');
