@@ -11,18 +11,20 @@ import {
   changeId,
   type Guards,
   guardProblems,
+  type PlanSkip,
   planRemediation,
   type RemediationPlan,
 } from '../core/remediation-plan.js';
 import type { AuditError, Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
-import { applyPlan, type ExecutorOptions, undoChange } from '../remediate/apply.js';
+import { applyPlan, type ExecutorOptions, notOptedIn, undoChange } from '../remediate/apply.js';
 import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
 import type { TrailEntry } from '../remediate/trail.js';
 import { DEFAULT_TRAIL_FILE, FileTrail } from '../remediate/trail-file.js';
 import { stripControl } from '../render/escape.js';
 import { fieldLines, renderPlanText } from '../render/remediation-plan.js';
+import { parseTag } from '../settings.js';
 import { EXIT } from './exit-codes.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { writablePath } from './paths.js';
@@ -44,6 +46,8 @@ export interface RemediateFlags extends LiveFlags {
   trail: string;
   writeBudget: number;
   undo?: string;
+  /** `key=value`: only rooms carrying this tag are planned and written. */
+  tag?: string;
 }
 
 export interface RemediateIo {
@@ -67,6 +71,7 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
   await writablePath('--trail', flags.trail);
   const { policies } = loadPolicyDir(flags.policies);
   const policyIds = checkPolicyIds(flags.policy, policies);
+  const tag = checkTag(flags.tag);
   const guards: Guards = { maxChanges: flags.maxChanges, maxPercent: flags.maxPercent };
 
   let plan: RemediationPlan;
@@ -81,7 +86,14 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
     const live = liveSettings(flags, io.env);
     regions = live.regions;
     const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal) =>
-      inventory({ ...live, policies, policyIds, signal, now: clock().toISOString() }),
+      inventory({
+        ...live,
+        policies,
+        policyIds,
+        signal,
+        now: clock().toISOString(),
+        ...(tag ? { tag } : {}),
+      }),
     );
     for (const e of result.errors) {
       const room = e.roomArn ? ` ${e.roomArn}` : '';
@@ -122,7 +134,7 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, async (signal) => {
     const accounts = [...new Set(plan.changes.map((c) => c.accountId))];
     return withExecutor(live, flags.writeBudget, trail, clock, signal, accounts, (executor) =>
-      applyPlan(plan, guards, { ...executor, policies }),
+      applyPlan(plan, guards, { ...executor, policies, ...(tag ? { requireTag: tag } : {}) }),
     );
   });
   // The guards were checked above; the executor checks them again, for callers that skip that.
@@ -230,6 +242,8 @@ async function inventory(options: {
   apiBudgetTps: number;
   policies: readonly CompiledPolicy[];
   policyIds?: ReadonlySet<string>;
+  /** Only rooms carrying this tag are planned; the others are listed as not opted in. */
+  tag?: { key: string; value: string };
   signal: AbortSignal;
   now: string;
 }): Promise<PlanInventory> {
@@ -248,6 +262,7 @@ async function inventory(options: {
   );
   const findings: Finding[] = [];
   const rooms = new Map<string, RoomDocument>();
+  const outside: PlanSkip[] = [];
   let roomsAudited = 0;
   await Promise.all(
     options.regions.map(async (region) => {
@@ -264,6 +279,13 @@ async function inventory(options: {
             errors.push(...evaluation.errors);
             const relevant = evaluation.findings.filter((f) => fixable.has(f.policyId));
             if (relevant.length === 0) return;
+            const { tag } = options;
+            if (tag && doc.tags?.[tag.key] !== tag.value) {
+              for (const { policyId, roomArn, roomName } of relevant) {
+                outside.push({ policyId, accountId, region, roomArn, roomName, reason: notOptedIn(tag) });
+              }
+              return;
+            }
             findings.push(...relevant);
             rooms.set(doc.arn, doc);
           },
@@ -283,7 +305,19 @@ async function inventory(options: {
     ...(options.policyIds ? { policyIds: options.policyIds } : {}),
     now: options.now,
   });
-  return { plan, errors };
+  return { plan: { ...plan, skipped: [...plan.skipped, ...outside] }, errors };
+}
+
+function checkTag(raw: string | undefined): { key: string; value: string } | undefined {
+  if (raw === undefined) return undefined;
+  const tag = parseTag(raw);
+  if (!tag) {
+    throw new ConfigError(
+      '--tag',
+      `"${raw}" is not a tag as key=value (key 1–128 characters, not starting with aws:), e.g. ivschat-auditor:remediate=true`,
+    );
+  }
+  return tag;
 }
 
 function checkFlags(flags: RemediateFlags): void {
@@ -397,6 +431,10 @@ export function registerRemediate(
       'guard: refuse the whole plan when it changes more than this percentage of the audited rooms',
       Number,
       DEFAULT_GUARDS.maxPercent,
+    )
+    .option(
+      '--tag <key=value>',
+      'only rooms carrying this tag are planned and written (the deployed auditor opts rooms in with ivschat-auditor:remediate=true)',
     )
     .option('--apply', 'execute the plan: re-read each room just before writing it, then verify the write')
     .option(

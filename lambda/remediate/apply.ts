@@ -37,6 +37,11 @@ export interface ExecutorOptions {
   policies: readonly CompiledPolicy[];
   /** Stops before the next change (--timeout, Ctrl-C); a write in flight finishes and is recorded. */
   signal?: AbortSignal;
+  /**
+   * The opt-in tag (`--tag`, the deployment's `remediationTag`): a room that does not carry it when
+   * re-read just before the write is skipped, whatever the plan said.
+   */
+  requireTag?: { key: string; value: string };
 }
 
 export interface ApplyResult {
@@ -68,6 +73,8 @@ export async function applyPlan(
     const expected = written.has(change.roomArn) ? written.get(change.roomArn) : change.updateTime;
     const entry = await write(change, expected, options, { kind: 'fix', since: 'the plan' }, (room) => {
       if (!known.has(change.policyId)) return `policy ${change.policyId} is not in the policy set`;
+      const tag = options.requireTag;
+      if (tag && room.tags?.[tag.key] !== tag.value) return notOptedIn(tag);
       const ctx = { now: options.clock().toISOString(), accountId: change.accountId, region: change.region };
       return whyNot(evaluator, room, change.after, change.policyId, ctx);
     });
@@ -191,6 +198,11 @@ async function write(
     });
   }
   return record('applied', { ...seen, ...updateTimeAfter });
+}
+
+/** Why a room without the opt-in tag is left alone: the plan, the CLI and the alert say it alike. */
+export function notOptedIn(tag: { key: string; value: string }): string {
+  return `not opted in: tag ${tag.key}=${tag.value} missing`;
 }
 
 function describe(error: unknown): string {

@@ -14,7 +14,7 @@ import {
 } from '../core/remediation-plan.js';
 import type { Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { applyPlan, type ExecutorOptions } from './apply.js';
+import { applyPlan, type ExecutorOptions, notOptedIn } from './apply.js';
 import type { Trail, TrailEntry } from './trail.js';
 
 export type DeployedMode = 'plan' | 'apply';
@@ -25,6 +25,8 @@ export const MAX_KEPT = 100;
 /** What the auditor did, or would do, about one target's fixable violations (bounded). */
 export interface TargetRemediation {
   mode: DeployedMode;
+  /** The opt-in tag as `key=value`: the command an alert shows plans with it too. */
+  tag?: string;
   planned: PlannedChange[];
   skipped: PlanSkip[];
   /** Guards the plan exceeds, one sentence each: then nothing was (or would be) written. */
@@ -103,8 +105,8 @@ export async function remediateTarget(o: DeployedRemediationOptions): Promise<Ta
   const policyIds = new Set(fixablePolicies(o.policies, o.mode).map((p) => p.policy.id));
   if (policyIds.size === 0) return undefined;
   const plannable: Finding[] = [];
-  const notOptedIn = new Map<string, PlanSkip>();
-  const reason = `not opted in: tag ${o.tag.key}=${o.tag.value} missing`;
+  const outside = new Map<string, PlanSkip>();
+  const reason = notOptedIn(o.tag);
   for (const f of o.findings) {
     if (!policyIds.has(f.policyId) || f.status === 'resolved') continue;
     // Exempt findings go to the planner, which says so; a room without a kept document is not opted in.
@@ -112,7 +114,7 @@ export async function remediateTarget(o: DeployedRemediationOptions): Promise<Ta
       plannable.push(f);
     } else {
       const { policyId, accountId, region, roomArn, roomName } = f;
-      notOptedIn.set(`${roomArn}\n${policyId}`, { policyId, accountId, region, roomArn, roomName, reason });
+      outside.set(`${roomArn}\n${policyId}`, { policyId, accountId, region, roomArn, roomName, reason });
     }
   }
   const plan = planRemediation({
@@ -123,7 +125,7 @@ export async function remediateTarget(o: DeployedRemediationOptions): Promise<Ta
     policyIds,
     now: o.now,
   });
-  const skipped = [...plan.skipped, ...notOptedIn.values()];
+  const skipped = [...plan.skipped, ...outside.values()];
   const tripped = guardProblems(plan, o.guards, DEPLOYED_GUARD_NAMES);
   if (plan.changes.length === 0 && skipped.length === 0) return undefined;
 
@@ -145,7 +147,7 @@ export async function remediateTarget(o: DeployedRemediationOptions): Promise<Ta
         },
         entries: () => executor.trail.entries(),
       };
-      await applyPlan(plan, o.guards, { ...executor, trail, policies: o.policies });
+      await applyPlan(plan, o.guards, { ...executor, trail, policies: o.policies, requireTag: o.tag });
       const notTried = plan.changes.length - entries.length;
       if (executor.signal?.aborted && notTried > 0) {
         error = `the invocation's deadline came first: ${notTried} planned change(s) not attempted; the next run plans them again`;
@@ -156,6 +158,7 @@ export async function remediateTarget(o: DeployedRemediationOptions): Promise<Ta
   }
   return bounded({
     mode: o.mode,
+    tag: `${o.tag.key}=${o.tag.value}`,
     planned: plan.changes,
     skipped,
     tripped,

@@ -39,6 +39,8 @@ export interface TrippedGuard {
  */
 export interface AlertRemediation {
   mode: 'plan' | 'apply';
+  /** The opt-in tag (`key=value`) the targets planned with; the apply command carries it. */
+  tag?: string;
   /** The changes planned (plan mode: what `ivschat-audit remediate --apply` would make). */
   planned: PlannedChange[];
   /** Apply mode: the changes made, skipped or failed, as the trail records them. */

@@ -65,8 +65,9 @@ export type Escape = (s: string, max: number) => string;
  * member role (trusted by the auditor alone, with no write permission in plan mode) is not for
  * people: so it is run with credentials for the room's account.
  */
-export function applyCommand(change: Pick<PlannedChange, 'region' | 'policyId'>): string {
-  return `ivschat-audit remediate --region ${change.region} --policy ${change.policyId} --apply`;
+export function applyCommand(change: Pick<PlannedChange, 'region' | 'policyId'>, tag?: string): string {
+  const optIn = tag ? ` --tag ${tag}` : '';
+  return `ivschat-audit remediate --region ${change.region} --policy ${change.policyId}${optIn} --apply`;
 }
 
 /**
@@ -100,7 +101,7 @@ export function remediationSection(r: AlertRemediation, esc: Escape): { title: s
       for (const c of r.planned) {
         commands.set(
           `${c.accountId}\n${c.region}\n${c.policyId}`,
-          `  account ${esc(c.accountId, 64)}: ${esc(applyCommand(c), 400)}`,
+          `  account ${esc(c.accountId, 64)}: ${esc(applyCommand(c, r.tag), 400)}`,
         );
       }
       out.push(

@@ -59,6 +59,7 @@ export function alertRemediation(parts: readonly TargetOutcome[]): AlertRemediat
   const rank = { applied: 0, failed: 1, skipped: 2 } as const;
   return {
     mode: first.r.mode,
+    ...(first.r.tag ? { tag: first.r.tag } : {}),
     planned: cut(all.flatMap(({ r }) => r.planned)),
     entries: cut(
       entries

@@ -1,7 +1,12 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetRoomCommand, IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
+import {
+  GetRoomCommand,
+  IvschatClient,
+  UntagResourceCommand,
+  UpdateRoomCommand,
+} from '@aws-sdk/client-ivschat';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toRoomDocument } from '../../lambda/aws/room-document.js';
 import type { Report, RoomDocument } from '../../lambda/core/types.js';
@@ -245,6 +250,48 @@ describe('ivschat-audit remediate --apply', () => {
   });
 });
 
+describe('ivschat-audit remediate --tag (opt-in rooms only)', () => {
+  const OPT_IN = { 'ivschat-auditor:remediate': 'true' };
+  const seedTagged = () =>
+    aws.seedRooms(REGION, [
+      { name: 'opted-in', maximumMessageLength: 500, tags: { ...OPT_IN, owner: 'chat' } },
+      { name: 'not-opted-in', maximumMessageLength: 500, tags: { owner: 'chat' } },
+    ]);
+
+  it('plans and writes only the rooms carrying the tag, and lists the others as not opted in', async () => {
+    seedTagged();
+    const { code, stdout } = await remediate('--tag', 'ivschat-auditor:remediate=true', '--apply');
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('not-opted-in');
+    expect(stdout).toContain('not opted in: tag ivschat-auditor:remediate=true missing');
+    expect(lengths()).toEqual({ 'opted-in': 200, 'not-opted-in': 500 });
+    expect(updateRoomCalls()).toBe(1);
+  });
+
+  it('skips, untouched, a room whose tag was removed between plan and apply', async () => {
+    const [optedIn] = seedTagged();
+    const plan = join(dir, 'plan.json');
+    expect((await remediate('--tag', 'ivschat-auditor:remediate=true', '--plan', plan)).code).toBe(0);
+    await ivschat.send(
+      new UntagResourceCommand({ resourceArn: optedIn?.arn, tagKeys: ['ivschat-auditor:remediate'] }),
+    );
+    aws.resetStats();
+
+    const { code, stdout } = await remediate(
+      '--tag',
+      'ivschat-auditor:remediate=true',
+      '--apply',
+      '--plan',
+      plan,
+    );
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^SKIPPED .*opted-in .*not opted in: tag ivschat-auditor:remediate=true missing/m);
+    expect(lengths()).toEqual({ 'opted-in': 500, 'not-opted-in': 500 });
+    expect(updateRoomCalls()).toBe(0);
+  });
+});
+
 describe('ivschat-audit remediate --undo', () => {
   it('restores the room exactly as it was, once', async () => {
     aws.seedRooms(REGION, [{ name: 'undo-me', maximumMessageLength: 500, maximumMessageRatePerSecond: 50 }]);
@@ -298,6 +345,7 @@ describe('ivschat-audit remediate: bad input exits 2 naming the flag or file', (
     [['--policy', 'required-tags'], '--policy: policy required-tags declares no fix'],
     [['--undo', 'chg-0123456789ab'], '--undo: no change chg-0123456789ab in'],
     [['--undo', 'yesterday'], '--undo: "yesterday" is not a change id'],
+    [['--tag', 'remediate'], '--tag: "remediate" is not a tag as key=value'],
   ])('%j', async (flags, message) => {
     const { code, stderr } = await remediate(...flags);
     expect(code).toBe(2);

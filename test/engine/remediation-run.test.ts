@@ -107,10 +107,10 @@ describe('deployed remediation on the local state machine', { timeout: 90_000 },
     expect(alert?.email).toContain(`${PROD} ${REGION}  room-tagged0001  [message-length-max]`);
     expect(alert?.email).toContain('    maximumMessageLength: 500 → 200');
     expect(alert?.email).toContain(
-      `  account ${PROD}: ivschat-audit remediate --region ${REGION} --policy message-length-max --apply`,
+      `  account ${PROD}: ivschat-audit remediate --region ${REGION} --policy message-length-max --tag ivschat-auditor:remediate=true --apply`,
     );
     expect(alert?.email).toContain(
-      `  account ${PROD}: ivschat-audit remediate --region ${REGION} --policy message-rate-max --apply`,
+      `  account ${PROD}: ivschat-audit remediate --region ${REGION} --policy message-rate-max --tag ivschat-auditor:remediate=true --apply`,
     );
     expect(alert?.email).toContain(
       `room-untagged01  [message-length-max]: not opted in: tag ivschat-auditor:remediate=true missing`,

@@ -168,7 +168,11 @@ describe('The remediation section of a run alert', () => {
     const options = { apiBudgetHelp: 'b', apiBudget: Number, defaultApiBudget: 4, defaultTimeout: 60 };
     registerRemediate(program, io, { dir: 'policies', description: 'p' }, options, () => {});
     const remediate = program.commands.find((c) => c.name() === 'remediate');
-    const words = applyCommand({ region: 'us-east-1', policyId: 'message-length-max' }).split(' ');
+    const words = applyCommand(
+      { region: 'us-east-1', policyId: 'message-length-max' },
+      'ivschat-auditor:remediate=true',
+    ).split(' ');
+    expect(words).toContain('--tag');
     expect(words.slice(0, 2)).toEqual(['ivschat-audit', 'remediate']);
     expect(remediate?.parseOptions(words.slice(2))).toEqual({ operands: [], unknown: [] });
   });
