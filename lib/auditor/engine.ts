@@ -129,8 +129,16 @@ export class AuditEngine {
 
     this.role.addToPrincipalPolicy(chatRoomReadStatement(props.regions));
     this.role.addToPrincipalPolicy(chatLoggingReadStatement(props.regions));
-    // `off` and `plan` never write: the role gets no write action at all.
-    if (config.remediation === 'apply')
+    // `off` and `plan` never write: the role gets no write action at all. Other accounts are written
+    // through their member role; the own account only when it is audited (a list that leaves out the
+    // stack's known account does not audit it).
+    const ownAccount = Stack.of(scope).account;
+    const auditsOwnAccount =
+      config.accounts.length === 0 ||
+      isOrganization(config.accounts) ||
+      Token.isUnresolved(ownAccount) ||
+      config.accounts.includes(ownAccount);
+    if (config.remediation === 'apply' && auditsOwnAccount)
       this.role.addToPrincipalPolicy(chatRoomRemediationStatement(props.regions, config.remediationTag));
     for (const statement of memberAccessStatements(config)) this.role.addToPrincipalPolicy(statement);
     // Findings of member accounts are imported through their member role, which has its own grant.

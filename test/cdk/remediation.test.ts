@@ -100,6 +100,24 @@ describe('Remediation IAM', () => {
     }
   });
 
+  it('grants the function role no UpdateRoom in its own account when the accounts list leaves that account out', () => {
+    const before = process.env.CDK_DEFAULT_ACCOUNT;
+    process.env.CDK_DEFAULT_ACCOUNT = '999999999999';
+    try {
+      const without = buildApp({
+        context: { ...NO_BUNDLING, remediation: 'apply', accounts: '111111111111' },
+      });
+      expect(updateRoomStatements(Template.fromStack(without.stack))).toEqual([]);
+      const within = buildApp({
+        context: { ...NO_BUNDLING, remediation: 'apply', accounts: '111111111111,999999999999' },
+      });
+      expect(updateRoomStatements(Template.fromStack(within.stack))).toHaveLength(1);
+    } finally {
+      if (before === undefined) delete process.env.CDK_DEFAULT_ACCOUNT;
+      else process.env.CDK_DEFAULT_ACCOUNT = before;
+    }
+  });
+
   it('grants the function role UpdateRoom in a single-account app too', () => {
     const { stack } = buildApp({ context: { ...NO_BUNDLING, remediation: 'apply' } });
     const [statement] = updateRoomStatements(Template.fromStack(stack));
