@@ -185,19 +185,28 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
   return summary;
 }
 
-/** Counted from the targets' outcomes, whose lists are bounded: the counts are of what they kept. */
+/** Summed over the targets' outcomes. */
 function remediationCounts(audited: readonly AuditedOutcome[]): RemediationCounts | undefined {
   const all = audited.flatMap((o) => (o.remediation ? [o.remediation] : []));
   const [first] = all;
   if (!first) return undefined;
-  const entries = all.flatMap((r) => r.entries);
-  const count = (outcome: string) => entries.filter((e) => e.outcome === outcome).length;
+  // The totals of each target, counted before its lists were cut (older outcomes: the lists).
+  const totals = all.map(
+    (r) =>
+      r.totals ?? {
+        planned: r.planned.length,
+        applied: r.entries.filter((e) => e.outcome === 'applied').length,
+        skipped: r.entries.filter((e) => e.outcome === 'skipped').length,
+        failed: r.entries.filter((e) => e.outcome === 'failed').length,
+      },
+  );
+  const sum = (key: keyof (typeof totals)[number]) => totals.reduce((n, t) => n + t[key], 0);
   return {
     mode: first.mode,
-    planned: all.reduce((n, r) => n + r.planned.length, 0),
-    applied: count('applied'),
-    skipped: count('skipped'),
-    failed: count('failed'),
+    planned: sum('planned'),
+    applied: sum('applied'),
+    skipped: sum('skipped'),
+    failed: sum('failed'),
     guardTripped: all.filter((r) => r.tripped.length > 0).length,
   };
 }

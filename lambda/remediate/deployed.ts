@@ -35,6 +35,8 @@ export interface TargetRemediation {
   entries: TrailEntry[];
   /** Items of the lists above left out (over `MAX_KEPT` each). */
   omitted?: number;
+  /** The whole target's counts, before the lists were cut to `MAX_KEPT` (metrics and the summary). */
+  totals?: { planned: number; applied: number; skipped: number; failed: number };
   /** Why remediation stopped before its end (the trail or STS failed); the audit itself stands. */
   error?: string;
 }
@@ -167,7 +169,17 @@ export async function remediateTarget(o: DeployedRemediationOptions): Promise<Ta
   });
 }
 
-function bounded(r: TargetRemediation): TargetRemediation {
+function bounded(whole: TargetRemediation): TargetRemediation {
+  const count = (outcome: TrailEntry['outcome']) => whole.entries.filter((e) => e.outcome === outcome).length;
+  const r: TargetRemediation = {
+    ...whole,
+    totals: {
+      planned: whole.planned.length,
+      applied: count('applied'),
+      skipped: count('skipped'),
+      failed: count('failed'),
+    },
+  };
   const over = [r.planned, r.skipped, r.entries].reduce(
     (n, list) => n + Math.max(0, list.length - MAX_KEPT),
     0,

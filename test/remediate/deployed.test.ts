@@ -107,7 +107,7 @@ async function run(
     mode,
     findings,
     candidates,
-    roomsAudited: 20,
+    roomsAudited: Math.max(20, rooms.length),
     complete: options.complete ?? true,
     policies,
     tag: TAG,
@@ -225,6 +225,17 @@ describe('remediateTarget', () => {
 
     expect(result?.skipped).toHaveLength(MAX_KEPT);
     expect(result?.omitted).toBe(50);
+  });
+
+  it('counts every applied change in its totals, past the MAX_KEPT it lists', async () => {
+    const rooms = Array.from({ length: MAX_KEPT + 20 }, (_, i) =>
+      optedIn(`Tagged${String(i).padStart(6, '0')}`, { maximumMessageLength: 500 }),
+    );
+    const { result, account } = await run('apply', rooms, { maxChanges: 1000 });
+
+    expect(account.writes).toHaveLength(MAX_KEPT + 20);
+    expect(result?.entries).toHaveLength(MAX_KEPT);
+    expect(result?.totals).toEqual({ planned: MAX_KEPT + 20, applied: MAX_KEPT + 20, skipped: 0, failed: 0 });
   });
 
   it('keeps no document of a room that is not opted in or breaks no fixable policy', async () => {
