@@ -15,6 +15,7 @@ import { getOrCreate } from '../core/maps.js';
 import { SEVERITIES, type Severity } from '../core/types.js';
 import { findingsBySeverityMetric, METRIC } from '../metric-names.js';
 import { notifyAndRecord } from '../notify.js';
+import { TableTrail, unreportedSince } from '../remediate/trail-table.js';
 import type { NotAuditedTarget } from '../render/alert.js';
 import { runAlert } from '../render/run-alert.js';
 import { clip } from '../run-summary.js';
@@ -147,6 +148,7 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
     const locks = targetLocks(ctx);
     for (const target of planned) await locks.release(target, event.runId);
   }
+  if (ctx.config.remediation !== 'off') await markWritesReported(ctx, audited, event.startedAt);
 
   const report = alert.report;
   const open = report.findings.filter((f) => f.status === 'new' || f.status === 'open');
@@ -209,6 +211,21 @@ function remediationCounts(audited: readonly AuditedOutcome[]): RemediationCount
     failed: sum('failed'),
     guardTripped: all.filter((r) => r.tripped.length > 0).length,
   };
+}
+
+/**
+ * The alert is delivered: the auditor's writes it listed (this run's, and earlier ones it listed
+ * again) are marked reported. Best effort: a write left unmarked is listed once more, never lost.
+ */
+async function markWritesReported(ctx: EngineContext, audited: readonly AuditedOutcome[], startedAt: string) {
+  for (const o of audited) {
+    const target = { accountId: o.accountId, region: o.region };
+    try {
+      await new TableTrail(ctx.dynamo, ctx.tableName, target).markReported(unreportedSince(startedAt));
+    } catch (error) {
+      ctx.logger.warn('remediation writes not marked reported', { ...target, error: error as Error });
+    }
+  }
 }
 
 const where = (t: { accountId: string; region: string }) => ({ accountId: t.accountId, region: t.region });

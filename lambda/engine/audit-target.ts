@@ -26,11 +26,12 @@ import type { ExecutorOptions } from '../remediate/apply.js';
 import {
   FixCandidates,
   fixablePolicies,
+  MAX_KEPT,
   markFixedByAuditor,
   remediateTarget,
 } from '../remediate/deployed.js';
 import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
-import { TableTrail } from '../remediate/trail-table.js';
+import { TableTrail, unreportedSince } from '../remediate/trail-table.js';
 import { DynamoRoomCache } from '../state/dynamo-room-cache.js';
 import { FullAuditDue } from '../state/full-audit-due.js';
 import { RoomSnapshotStore } from '../state/room-snapshot.js';
@@ -168,6 +169,7 @@ export async function auditTargetStep(
       });
     }
   }
+  if (ctx.config.remediation !== 'off') await listEarlierWrites(ctx, target, outcome, event.startedAt);
   if (audited.report.complete) await clearFullAuditDue(ctx, target, event.startedAt);
   ctx.logger.info('target audited', {
     ...target,
@@ -256,6 +258,27 @@ export async function explainFixed(
     markFixedByAuditor(unexplained, entries);
   } catch (error) {
     ctx.logger.warn('remediation trail not read', { ...target, error: error as Error });
+  }
+}
+
+/**
+ * Writes of earlier runs that no delivered alert listed (that run's alert failed past its retries):
+ * this run's alert lists them, so people hear of every write. Best effort: the trail keeps them.
+ */
+async function listEarlierWrites(
+  ctx: EngineContext,
+  target: AuditTarget,
+  outcome: AuditedOutcome,
+  startedAt: string,
+): Promise<void> {
+  try {
+    const trail = new TableTrail(ctx.dynamo, ctx.tableName, target);
+    const earlier = (await trail.unreported(unreportedSince(startedAt))).filter((e) => e.time < startedAt);
+    if (earlier.length === 0) return;
+    const none = { mode: 'apply' as const, planned: [], skipped: [], tripped: [], entries: [] };
+    outcome.remediation = { ...(outcome.remediation ?? none), earlier: earlier.slice(-MAX_KEPT) };
+  } catch (error) {
+    ctx.logger.warn('remediation trail not read for unreported writes', { ...target, error: error as Error });
   }
 }
 

@@ -39,6 +39,8 @@ export interface TargetRemediation {
   totals?: { planned: number; applied: number; skipped: number; failed: number };
   /** Why remediation stopped before its end (the trail or STS failed); the audit itself stands. */
   error?: string;
+  /** Writes of earlier runs no delivered alert listed (that run's alert failed): listed now. */
+  earlier?: TrailEntry[];
 }
 
 /** How the deployment names its guards, so a tripped guard's sentence says what to change. */

@@ -6,12 +6,19 @@
  * (the table's TTL): a trail is evidence for audits and reviews, kept a little over a year, not forever.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TrailWriteError } from '../core/errors.js';
-import { reading } from '../state/table-errors.js';
+import { reading, writing } from '../state/table-errors.js';
 import type { Trail, TrailEntry } from './trail.js';
 
 export const TRAIL_RETAIN_DAYS = 400;
+
+/** How far back a run looks for writes no delivered alert listed (runs whose alert failed). */
+export const UNREPORTED_DAYS = 7;
+
+/** The start of the unreported window of a run that started at `startedAt`. */
+export const unreportedSince = (startedAt: string): string =>
+  new Date(Date.parse(startedAt) - UNREPORTED_DAYS * 86_400_000).toISOString();
 
 export const trailPk = (accountId: string, region: string) => `TRAIL#${accountId}#${region}`;
 
@@ -53,18 +60,42 @@ export class TableTrail implements Trail {
     }
   }
 
-  entries(): Promise<TrailEntry[]> {
-    return this.query();
+  async entries(): Promise<TrailEntry[]> {
+    return (await this.query()).map(({ entry }) => entry);
   }
 
   /** The entries recorded at or after `time` (ISO 8601), oldest first. */
-  since(time: string): Promise<TrailEntry[]> {
-    return this.query(time);
+  async since(time: string): Promise<TrailEntry[]> {
+    return (await this.query(time)).map(({ entry }) => entry);
   }
 
-  private query(from?: string): Promise<TrailEntry[]> {
+  /** Writes (applied or failed fixes) recorded at or after `time` that no delivered alert listed yet. */
+  async unreported(time: string): Promise<TrailEntry[]> {
+    return (await this.query(time)).filter((i) => !i.reported && isWrite(i.entry)).map(({ entry }) => entry);
+  }
+
+  /** Marks the writes recorded at or after `time` as listed by a delivered alert; returns how many. */
+  async markReported(time: string): Promise<number> {
+    const items = (await this.query(time)).filter((i) => !i.reported && isWrite(i.entry));
+    for (const { entry } of items) {
+      await writing(this.tableName, () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: this.pk, sk: `${entry.time}#${entry.changeId}` },
+            UpdateExpression: 'SET reported = :yes',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':yes': true },
+          }),
+        ),
+      );
+    }
+    return items.length;
+  }
+
+  private query(from?: string): Promise<{ entry: TrailEntry; reported: boolean }[]> {
     return reading(this.tableName, async () => {
-      const entries: TrailEntry[] = [];
+      const entries: { entry: TrailEntry; reported: boolean }[] = [];
       const pages = paginateQuery(
         { client: this.doc },
         {
@@ -75,11 +106,16 @@ export class TableTrail implements Trail {
       );
       for await (const page of pages) {
         for (const item of page.Items ?? []) {
-          const { pk: _pk, sk: _sk, expiresAt: _ttl, ...entry } = item;
-          entries.push(entry as TrailEntry);
+          const { pk: _pk, sk: _sk, expiresAt: _ttl, reported, ...entry } = item;
+          entries.push({ entry: entry as TrailEntry, reported: reported === true });
         }
       }
       return entries;
     });
   }
+}
+
+/** A change the auditor made or tried to make (what people must hear of), not a skip or an undo. */
+function isWrite(entry: TrailEntry): boolean {
+  return entry.kind === 'fix' && entry.outcome !== 'skipped';
 }

@@ -45,6 +45,8 @@ export interface AlertRemediation {
   planned: PlannedChange[];
   /** Apply mode: the changes made, skipped or failed, as the trail records them. */
   entries: TrailEntry[];
+  /** Writes of earlier runs whose alert could not be delivered: listed now, so none goes untold. */
+  earlier?: TrailEntry[];
   /** Violations of a fixable policy left alone, and why (not opted in, exempt, …). */
   skipped: PlanSkip[];
   tripped: TrippedGuard[];
@@ -102,7 +104,8 @@ export function hasContent(alert: Alert): boolean {
  * hour); the RemediationGuardTripped metric counts it every run.
  */
 export function changedByAuditor(alert: Pick<Alert, 'remediation'>): number {
-  return (alert.remediation?.entries ?? []).filter((e) => e.outcome !== 'skipped').length;
+  const r = alert.remediation;
+  return [...(r?.entries ?? []), ...(r?.earlier ?? [])].filter((e) => e.outcome !== 'skipped').length;
 }
 
 /** The account an alert is about, or "3 accounts" for a run over several. */

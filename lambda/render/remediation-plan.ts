@@ -1,5 +1,6 @@
 import type { FieldValues } from '../core/fix.js';
 import type { PlannedChange, RemediationPlan } from '../core/remediation-plan.js';
+import type { TrailEntry } from '../remediate/trail.js';
 import type { AlertRemediation } from './alert.js';
 import { stripControl } from './escape.js';
 
@@ -112,10 +113,15 @@ export function remediationSection(r: AlertRemediation, esc: Escape): { title: s
   } else {
     const applied = r.entries.filter((e) => e.outcome === 'applied').length;
     title = `FIXED BY THE AUDITOR (${applied}${r.omitted > 0 ? '+' : ''}; confirmed by the next audit)`;
-    for (const e of r.entries) {
+    const line = (e: TrailEntry) => {
       const word = { applied: 'APPLIED', skipped: 'SKIPPED', failed: 'FAILED ' }[e.outcome];
       out.push(`  ${word} ${esc(e.changeId, 32)}  ${room(e)}${e.reason ? `: ${esc(e.reason, 500)}` : ''}`);
       if (e.outcome === 'applied') out.push(...fields(e.before, e.after));
+    };
+    for (const e of r.entries) line(e);
+    if (r.earlier && r.earlier.length > 0) {
+      out.push(`Made by an earlier run whose alert could not be sent (${r.earlier.length}):`);
+      for (const e of r.earlier) line(e);
     }
   }
   for (const t of r.tripped) {

@@ -68,6 +68,9 @@ export function alertRemediation(parts: readonly TargetOutcome[]): AlertRemediat
         .map(({ e }) => e),
     ),
     skipped: cut(all.flatMap(({ r }) => r.skipped)),
+    ...(all.some(({ r }) => r.earlier?.length)
+      ? { earlier: cut(all.flatMap(({ r }) => r.earlier ?? [])) }
+      : {}),
     tripped: all.flatMap(({ part, r }) =>
       r.tripped.length > 0 ? [{ accountId: part.accountId, region: part.region, problems: r.tripped }] : [],
     ),

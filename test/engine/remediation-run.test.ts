@@ -70,20 +70,19 @@ afterEach(async () => {
 async function start(rooms: SeedRoom[], env: Record<string, string>) {
   org = await startLocalOrg(definition, { accounts: ACCOUNTS, regions: [REGION], rooms });
   const o = org;
-  const handler = o.handler({
-    env: {
-      AUDIT_REGIONS: REGION,
-      AUDIT_ACCOUNTS: ACCOUNTS.join(','),
-      ALERT_TOPIC_ARN: o.topicArn,
-      STATE_TABLE_NAME: o.table,
-      POLICIES_DIR: policiesDir,
-      AWS_REGION: REGION,
-      AUDITOR_NAME: 'local-org',
-      REMEDIATION_MAX_PERCENT: '100',
-      ...env,
-    },
-  });
-  return { o, run: (name: string) => o.run(name, { handler }) };
+  const fullEnv = {
+    AUDIT_REGIONS: REGION,
+    AUDIT_ACCOUNTS: ACCOUNTS.join(','),
+    ALERT_TOPIC_ARN: o.topicArn,
+    STATE_TABLE_NAME: o.table,
+    POLICIES_DIR: policiesDir,
+    AWS_REGION: REGION,
+    AUDITOR_NAME: 'local-org',
+    REMEDIATION_MAX_PERCENT: '100',
+    ...env,
+  };
+  const handler = o.handler({ env: fullEnv });
+  return { o, env: fullEnv, run: (name: string) => o.run(name, { handler }) };
 }
 
 function updateRoomCalls(o: LocalOrg): number {
@@ -174,6 +173,31 @@ describe('deployed remediation on the local state machine', { timeout: 90_000 },
       }),
     ]);
     expect(next?.email).toContain(`fixed by the auditor (${changeId})`);
+  });
+
+  it('apply: a write whose alert could not be sent is listed by the next alert, once', async () => {
+    const { o, env, run } = await start([TAGGED, ...COMPLIANT], { REMEDIATION: 'apply' });
+    const failing = o.handler({
+      env,
+      publisher: { publish: async () => Promise.reject(new Error('SNS is down (simulated)')) },
+    });
+    const down = await o.run('run-down', { handler: failing });
+    expect(down.error?.message).toMatch(/SNS is down/);
+    expect(lengthOf(o, 'Tagged0001')).toBe(200);
+    const [written] = await new TableTrail(o.dynamo.client, o.table, {
+      accountId: PROD,
+      region: REGION,
+    }).entries();
+
+    // The room now passes, so no finding tells of it: only the unreported write does.
+    await run('run-up');
+    const [alert, ...more] = o.aws.published().map(received);
+    expect(more).toEqual([]);
+    expect(alert?.email).toContain('Made by an earlier run whose alert could not be sent (1):');
+    expect(alert?.email).toContain(`  APPLIED ${written?.changeId}  ${PROD} ${REGION}  room-tagged0001`);
+
+    await run('run-quiet');
+    expect(o.aws.published()).toHaveLength(1);
   });
 
   it('apply: a guard of 2 with 3 planned changes changes nothing, and the alert says which guard', async () => {
