@@ -102,7 +102,13 @@ export async function changeBatch(
     ctx.logger.info('change event ignored', { reason, ...log });
   };
 
-  const ownRoleNames = [ctx.config.functionRoleName ?? '', ctx.config.memberRoleName];
+  // Known before parsing: the function role's writes are its own only in its own account.
+  const selfAccountId = messages.some((m) => !m.malformed) ? await ownAccount(ctx) : '';
+  const own = {
+    functionRoleName: ctx.config.functionRoleName ?? '',
+    selfAccountId,
+    memberRoleName: ctx.config.memberRoleName,
+  };
   const parsed: { change: Change; messageId?: string }[] = [];
   for (const message of messages) {
     const id = message.messageId ? { messageId: message.messageId } : {};
@@ -110,7 +116,7 @@ export async function changeBatch(
       ignore('malformed message', { ...id, detail: message.malformed });
       continue;
     }
-    const result = parseChangeEvent(message.event, { ownRoleNames });
+    const result = parseChangeEvent(message.event, own);
     if ('ignored' in result) {
       ignore(result.ignored, { ...id, eventId: result.eventId, detail: result.detail });
     } else {
@@ -118,7 +124,6 @@ export async function changeBatch(
     }
   }
 
-  const selfAccountId = parsed.length > 0 ? await ownAccount(ctx) : '';
   const inScope = parsed.filter(({ change, messageId }) => {
     const why = outOfScope(ctx, change, selfAccountId);
     if (why) ignore(why, { messageId, accountId: change.accountId, region: change.region });
