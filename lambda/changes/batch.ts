@@ -4,7 +4,7 @@
  * and renderings as the scheduled run, and send ONE alert for the batch.
  *
  * At-least-once, as everywhere: finding state is written only after every sink took the alert. A
- * target that fails (its role, the state table) has its messages returned in `batchItemFailures`, so
+ * target that fails (its role, the state table, an IVS Chat read its rooms' verdict needs) has its messages returned in `batchItemFailures`, so
  * SQS delivers them again (after 5 receives they go to the alarmed dead-letter queue); a failed
  * delivery returns every message and records nothing. A direct EventBridge invocation has no
  * messages to return: it throws instead, and Lambda's asynchronous retries take over.
@@ -242,6 +242,12 @@ async function auditChanges(
   const denied =
     source.stats.denied && accessDeniedError(target, [source.stats.denied], ctx.config.memberRoleName);
   if (denied) throw new AuditorError(denied.message);
+  // Acknowledging the messages would lose the change until the next schedule: retry them instead.
+  const failed = source.stats.failed;
+  if (failed) {
+    const room = failed.roomArn ? ` for ${failed.roomArn}` : '';
+    throw new AuditorError(`${failed.operation} failed${room} (${failed.code}: ${failed.message})`);
+  }
   return { target, changes, audited, stats: source.stats };
 }
 

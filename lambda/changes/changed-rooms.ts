@@ -50,6 +50,11 @@ export interface ChangedRoomsStats {
   rooms: number;
   /** An IVS Chat call was refused (AccessDenied): the target's role lacks a right. */
   denied?: AuditError;
+  /**
+   * A call the changed rooms' verdict depends on failed (GetRoom other than room-not-found, the
+   * logging configuration's ListRooms, ListLoggingConfigurations): the first such error.
+   */
+  failed?: AuditError;
 }
 
 /** Parallel GetRoom calls in flight; the API budget sets the rate. */
@@ -126,6 +131,7 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
           inventory.complete = false;
         }
         stats.denied = inventory.errors.find((e) => DENIED.has(e.code));
+        stats.failed = inventory.errors.find((e) => NEEDED.has(e.operation));
         await options.roomCache.saveRooms(accountId, region, upserts, inventory.deleted);
       } finally {
         client.destroy();
@@ -142,6 +148,8 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
 }
 
 const DENIED = new Set(['AccessDeniedException', 'AccessDenied']);
+/** Calls without which a changed room is not (fully) audited, so the change would be lost. */
+const NEEDED = new Set(['GetRoom', 'ListRooms', 'ListLoggingConfigurations']);
 
 /**
  * The rooms referencing each written logging configuration (ListRooms filtered by it). A room whose

@@ -91,7 +91,10 @@ beforeEach(async () => {
   stack.aws.resetStats();
 });
 
-function changeFunction(env: Record<string, string> = {}, publisher?: HandlerDeps['publisher']) {
+function changeFunction(
+  env: Record<string, string> = {},
+  { publisher, maxAttempts }: { publisher?: HandlerDeps['publisher']; maxAttempts?: number } = {},
+) {
   const handler = createHandler({
     env: {
       AUDIT_REGIONS: REGION,
@@ -103,7 +106,7 @@ function changeFunction(env: Record<string, string> = {}, publisher?: HandlerDep
       FUNCTION_ROLE_NAME: 'ivschat-auditor-fn',
       ...env,
     },
-    connection: { endpoint: stack.aws.endpoint, credentials },
+    connection: { endpoint: stack.aws.endpoint, credentials, ...(maxAttempts ? { maxAttempts } : {}) },
     dynamoClient: stack.dynamo.client,
     logger: quietLogger(),
     metrics: new Metrics({
@@ -332,7 +335,7 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     const batch = sqsBatch(take());
     const failing = { publish: async () => Promise.reject(new Error('SNS is down')) };
 
-    const result = await changeFunction({}, failing)(batch);
+    const result = await changeFunction({}, { publisher: failing })(batch);
 
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
       batch.Records.map((r) => r.messageId).sort(),
@@ -341,6 +344,61 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     expect(
       await new FullAuditDue(stack.dynamo.client, table).get({ accountId: ACCOUNT_ID, region: REGION }),
     ).toBeUndefined();
+  });
+
+  it('retries the target whose GetRoom failed, and delivers the other target of the batch', async () => {
+    const own = arnOf(ROOMS[4] as SeedRoom);
+    await client().send(new UpdateRoomCommand({ identifier: own, maximumMessageLength: 500 }));
+    const member = await memberClient();
+    const memberRoom = arnOf(ROOMS[9] as SeedRoom);
+    await member.send(new UpdateRoomCommand({ identifier: memberRoom, maximumMessageLength: 500 }));
+    const recorded = take();
+    const memberIssuer = issuerOf(recorded[1]);
+    if (memberIssuer) memberIssuer.userName = 'PlatformAdmin';
+    const batch = sqsBatch(recorded);
+    // The own account's target goes first and its one GetRoom answers a 5xx (no SDK retry).
+    stack.aws.setFaults({ failNext: 1, serverErrorOperations: ['GetRoom'] });
+    const run = changeFunction({}, { maxAttempts: 1 });
+    let result: ChangeBatchResult;
+    try {
+      result = await run(batch);
+    } finally {
+      stack.aws.setFaults({});
+    }
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]?.messageId }]);
+    expect(result.summary).toMatchObject({ targets: 2, failedTargets: 1, newFindings: 1, published: 1 });
+    expect(result.summary.failures[0]).toMatch(
+      new RegExp(`^${ACCOUNT_ID}/${REGION}: GetRoom failed for ${own} \\(InternalServerException`),
+    );
+    const [alert] = stack.aws.published().map(received);
+    expect(alert?.machine.newFindings.map((f) => f.roomArn)).toEqual([memberRoom]);
+    expect((await state()).size).toBe(0);
+    expect((await state(MEMBER)).size).toBe(1);
+
+    // SQS delivers the failed message again: the change is audited, not lost.
+    const again = await run({ Records: batch.Records.slice(0, 1) });
+    expect(again).toMatchObject({ batchItemFailures: [], summary: { newFindings: 1, published: 1 } });
+    expect([...(await state()).values()].map((r) => r.finding.roomArn)).toEqual([own]);
+  });
+
+  it("retries the target whose logging configuration's ListRooms failed", async () => {
+    await client().send(
+      new DeleteLoggingConfigurationCommand({ identifier: logArn(ACCOUNT_ID, 'LogsOther012') }),
+    );
+    const batch = sqsBatch(take());
+    stack.aws.setFaults({ failNext: 1, serverErrorOperations: ['ListRooms'] });
+    let result: ChangeBatchResult;
+    try {
+      result = await changeFunction({}, { maxAttempts: 1 })(batch);
+    } finally {
+      stack.aws.setFaults({});
+    }
+
+    expect(result.batchItemFailures).toEqual(batch.Records.map((r) => ({ itemIdentifier: r.messageId })));
+    expect(result.summary).toMatchObject({ failedTargets: 1, published: 0 });
+    expect(result.summary.failures[0]).toMatch(/ListRooms failed \(InternalServerException/);
+    expect(stack.aws.published()).toEqual([]);
   });
 
   it("audits a member account's room through the member role", async () => {
