@@ -154,7 +154,7 @@ export async function changeBatch(
       continue;
     }
     try {
-      audited.push(await auditChanges(ctx, changes, selfAccountId, startedAt));
+      audited.push(await auditChanges(ctx, changes, selfAccountId, startedAt, context));
     } catch (error) {
       fail(changes, error);
     }
@@ -208,6 +208,7 @@ async function auditChanges(
   changes: TargetChanges,
   selfAccountId: string,
   startedAt: string,
+  context: LambdaContext | undefined,
 ): Promise<AuditedChanges> {
   const target: AuditTarget = {
     accountId: changes.accountId,
@@ -226,6 +227,7 @@ async function auditChanges(
     // The queue runs up to CHANGE_CONCURRENCY batches at once: together they keep the target's budget.
     ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps / CHANGE_CONCURRENCY }),
     maxRooms: ctx.config.changeMaxRooms,
+    ...(context ? { timeLeftMs: () => context.getRemainingTimeInMillis() - ctx.deadlineMarginMs } : {}),
     roomCache: new DynamoRoomCache(ctx.dynamo, ctx.tableName),
     fullRefreshHours: ctx.config.fullRefreshHours,
     clock: ctx.clock,

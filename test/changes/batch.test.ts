@@ -13,6 +13,7 @@ import {
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
 import { createHandler, type HandlerDeps } from '../../lambda/handler.js';
@@ -31,6 +32,8 @@ import {
 } from '../e2e/helpers.js';
 
 const REGION = 'us-east-1';
+/** lambda/handler.ts: no IVS Chat call is started with less time than this left. */
+const DEADLINE_MARGIN_MS = 90_000;
 const MEMBER = '123456789012';
 const logArn = (accountId: string, id: string) =>
   `arn:aws:ivschat:${REGION}:${accountId}:logging-configuration/${id}`;
@@ -93,7 +96,11 @@ beforeEach(async () => {
 
 function changeFunction(
   env: Record<string, string> = {},
-  { publisher, maxAttempts }: { publisher?: HandlerDeps['publisher']; maxAttempts?: number } = {},
+  {
+    publisher,
+    maxAttempts,
+    apiBudgetTps,
+  }: { publisher?: HandlerDeps['publisher']; maxAttempts?: number; apiBudgetTps?: null } = {},
 ) {
   const handler = createHandler({
     env: {
@@ -115,8 +122,10 @@ function changeFunction(
       logger: quietLogger(),
     }),
     ...(publisher ? { publisher } : {}),
+    ...(apiBudgetTps === null ? { apiBudgetTps } : {}),
   });
-  return async (event: unknown) => (await handler(event)) as ChangeBatchResult;
+  return async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) =>
+    (await handler(event, context as Context)) as ChangeBatchResult;
 }
 
 let messageCount = 0;
@@ -309,6 +318,44 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
       }
     }
     expect(await due.get({ accountId: ACCOUNT_ID, region: REGION })).toBeUndefined();
+  });
+
+  it('starts no more GetRoom calls than the time left allows at the budget, and marks the full audit due', async () => {
+    const own = ROOMS.filter((r) => r.accountId === ACCOUNT_ID && r.id?.startsWith('own'));
+    for (const room of own) {
+      await client().send(new TagResourceCommand({ resourceArn: arnOf(room), tags: { deploy: 'v3' } }));
+    }
+    // 1.6 s past the margin at 2 GetRoom/s (half the budget of 4): 3 calls, 525 ms apart.
+    const context = { getRemainingTimeInMillis: () => DEADLINE_MARGIN_MS + 1_600 };
+
+    const result = await changeFunction()(sqsBatch(take()), context);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({ rooms: 3, getRoomCalls: 3, fullAuditsDue: 1 });
+    expect(calls('GetRoom')).toBe(3);
+    const due = new FullAuditDue(stack.dynamo.client, table);
+    expect(await due.get({ accountId: ACCOUNT_ID, region: REGION })).toMatchObject({ rooms: 5 });
+  });
+
+  it('stops starting GetRoom calls when the time runs out during the fetch, and leaves the rest to the full audit', async () => {
+    const own = ROOMS.filter((r) => r.accountId === ACCOUNT_ID && r.id?.startsWith('own'));
+    for (const room of own) {
+      await client().send(new TagResourceCommand({ resourceArn: arnOf(room), tags: { deploy: 'v4' } }));
+    }
+    const batch = sqsBatch(take());
+    // No budget to pace the calls by; the first GetRoom the emulator sees uses up the time left.
+    const context = {
+      getRemainingTimeInMillis: () => DEADLINE_MARGIN_MS + 1_000 - calls('GetRoom') * 30_000,
+    };
+
+    const result = await changeFunction({}, { apiBudgetTps: null })(batch, context);
+
+    // The first four calls (one per worker) start together; none after the time ran out.
+    expect(calls('GetRoom')).toBe(4);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({ rooms: 4, getRoomCalls: 4, fullAuditsDue: 1 });
+    const due = new FullAuditDue(stack.dynamo.client, table);
+    expect(await due.get({ accountId: ACCOUNT_ID, region: REGION })).toMatchObject({ rooms: 4 });
   });
 
   it('re-checks the rooms that reference a changed logging configuration, and only them', async () => {
