@@ -6,6 +6,7 @@
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
+  CreateRoomCommand,
   DeleteLoggingConfigurationCommand,
   DeleteRoomCommand,
   IvschatClient,
@@ -184,6 +185,43 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     );
     expect(again.summary).toMatchObject({ newFindings: 0, published: 0 });
     expect(stack.aws.published()).toHaveLength(1);
+  });
+
+  it('alerts a room created with a violating value once, with exactly one GetRoom', async () => {
+    const { loggingConfigurationIdentifiers, tags } = compliant(ACCOUNT_ID, 'new0');
+    const created = await client().send(
+      new CreateRoomCommand({
+        name: 'room-created',
+        maximumMessageLength: 500,
+        maximumMessageRatePerSecond: 10,
+        messageReviewHandler: {
+          uri: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:review`,
+          fallbackResult: 'DENY',
+        },
+        loggingConfigurationIdentifiers,
+        tags,
+      }),
+    );
+    const recorded = take();
+    expect(recorded.map((e) => e.detail.eventName)).toEqual(['CreateRoom']);
+
+    const result = await changeFunction()(sqsBatch(recorded));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({
+      targets: 1,
+      rooms: 1,
+      getRoomCalls: 1,
+      newFindings: 1,
+      published: 1,
+    });
+    expect(calls('GetRoom')).toBe(1);
+    expect(calls('ListRooms')).toBe(0);
+    const [alert, ...more] = stack.aws.published().map(received);
+    expect(more).toEqual([]);
+    expect(alert?.machine.newFindings.map((f) => [f.roomArn, f.policyId])).toEqual([
+      [created.arn, 'message-length-max'],
+    ]);
   });
 
   it('fetches a room updated ten times in one batch once', async () => {
