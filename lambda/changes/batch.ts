@@ -14,6 +14,7 @@ import type { Context } from 'aws-lambda';
 import { identifyAccount } from '../audit.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
+import { explainFixed } from '../engine/audit-target.js';
 import { type EngineContext, targetState } from '../engine/context.js';
 import { storeByTarget, targetSinks } from '../engine/routing.js';
 import { CHANGE_METRIC } from '../metric-names.js';
@@ -250,6 +251,8 @@ async function auditChanges(
     const room = failed.roomArn ? ` for ${failed.roomArn}` : '';
     throw new AuditorError(`${failed.operation} failed${room} (${failed.code}: ${failed.message})`);
   }
+  // A finding the auditor's remediation fixed says so, as in the scheduled audit's alert.
+  await explainFixed(ctx, target, audited.reconciliation.resolvedFindings);
   return { target, changes, audited, stats: source.stats };
 }
 

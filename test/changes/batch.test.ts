@@ -18,6 +18,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
 import { createHandler, type HandlerDeps } from '../../lambda/handler.js';
+import { TableTrail } from '../../lambda/remediate/trail-table.js';
 import { FullAuditDue } from '../../lambda/state/full-audit-due.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
 import { ChangeQueue } from '../../local-aws/change-queue.js';
@@ -258,6 +259,40 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
       { roomArn: room, resolvedReason: 'room deleted' },
     ]);
     expect([...(await state()).values()].map((r) => r.status)).toEqual(['resolved']);
+  });
+
+  it('says a finding the auditor fixed was "fixed by the auditor (<changeId>)"', async () => {
+    const room = arnOf(ROOMS[3] as SeedRoom);
+    const run = changeFunction();
+    await client().send(new UpdateRoomCommand({ identifier: room, maximumMessageLength: 500 }));
+    await run(sqsBatch(take()));
+    // The auditor's remediation fixed it (its own write is no change event); someone's later write is.
+    await new TableTrail(stack.dynamo.client, table, { accountId: ACCOUNT_ID, region: REGION }).append({
+      changeId: 'chg-fix-1',
+      kind: 'fix',
+      outcome: 'applied',
+      policyId: 'message-length-max',
+      accountId: ACCOUNT_ID,
+      region: REGION,
+      roomArn: room,
+      roomName: 'room-own3',
+      before: { maximumMessageLength: 500 },
+      after: { maximumMessageLength: 200 },
+      time: new Date().toISOString(),
+      actor: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/ivschat-auditor-fn/run`,
+    });
+    await client().send(new UpdateRoomCommand({ identifier: room, maximumMessageLength: 200 }));
+
+    const result = await run(sqsBatch(take()));
+
+    expect(result.summary).toMatchObject({ resolvedFindings: 1, published: 1 });
+    const [, resolved] = stack.aws.published().map(received);
+    expect(resolved?.machine.resolvedFindings).toMatchObject([
+      { roomArn: room, policyId: 'message-length-max', resolvedReason: 'fixed by the auditor (chg-fix-1)' },
+    ]);
+    expect([...(await state()).values()].map((r) => [r.status, r.finding.resolvedReason])).toEqual([
+      ['resolved', 'fixed by the auditor (chg-fix-1)'],
+    ]);
   });
 
   it('changes nothing for a failed call or an unknown event, and counts them as ignored', async () => {
