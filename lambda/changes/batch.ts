@@ -4,7 +4,7 @@
  * and renderings as the scheduled run, and send ONE alert for the batch.
  *
  * At-least-once, as everywhere: finding state is written only after every sink took the alert. A
- * target that fails (its role, the state table) has its messages returned in `batchItemFailures`, so
+ * target that fails (its role, the state table, an IVS Chat read its rooms' verdict needs) has its messages returned in `batchItemFailures`, so
  * SQS delivers them again (after 5 receives they go to the alarmed dead-letter queue); a failed
  * delivery returns every message and records nothing. A direct EventBridge invocation has no
  * messages to return: it throws instead, and Lambda's asynchronous retries take over.
@@ -14,6 +14,7 @@ import type { Context } from 'aws-lambda';
 import { identifyAccount } from '../audit.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
+import { explainFixed } from '../engine/audit-target.js';
 import { type EngineContext, targetState } from '../engine/context.js';
 import { storeByTarget, targetSinks } from '../engine/routing.js';
 import { CHANGE_METRIC } from '../metric-names.js';
@@ -102,7 +103,13 @@ export async function changeBatch(
     ctx.logger.info('change event ignored', { reason, ...log });
   };
 
-  const ownRoleNames = [ctx.config.functionRoleName ?? '', ctx.config.memberRoleName];
+  // Known before parsing: the function role's writes are its own only in its own account.
+  const selfAccountId = messages.some((m) => !m.malformed) ? await ownAccount(ctx) : '';
+  const own = {
+    functionRoleName: ctx.config.functionRoleName ?? '',
+    selfAccountId,
+    memberRoleName: ctx.config.memberRoleName,
+  };
   const parsed: { change: Change; messageId?: string }[] = [];
   for (const message of messages) {
     const id = message.messageId ? { messageId: message.messageId } : {};
@@ -110,7 +117,7 @@ export async function changeBatch(
       ignore('malformed message', { ...id, detail: message.malformed });
       continue;
     }
-    const result = parseChangeEvent(message.event, { ownRoleNames });
+    const result = parseChangeEvent(message.event, own);
     if ('ignored' in result) {
       ignore(result.ignored, { ...id, eventId: result.eventId, detail: result.detail });
     } else {
@@ -118,7 +125,6 @@ export async function changeBatch(
     }
   }
 
-  const selfAccountId = parsed.length > 0 ? await ownAccount(ctx) : '';
   const inScope = parsed.filter(({ change, messageId }) => {
     const why = outOfScope(ctx, change, selfAccountId);
     if (why) ignore(why, { messageId, accountId: change.accountId, region: change.region });
@@ -149,7 +155,7 @@ export async function changeBatch(
       continue;
     }
     try {
-      audited.push(await auditChanges(ctx, changes, selfAccountId, startedAt));
+      audited.push(await auditChanges(ctx, changes, selfAccountId, startedAt, context));
     } catch (error) {
       fail(changes, error);
     }
@@ -203,6 +209,7 @@ async function auditChanges(
   changes: TargetChanges,
   selfAccountId: string,
   startedAt: string,
+  context: LambdaContext | undefined,
 ): Promise<AuditedChanges> {
   const target: AuditTarget = {
     accountId: changes.accountId,
@@ -221,6 +228,7 @@ async function auditChanges(
     // The queue runs up to CHANGE_CONCURRENCY batches at once: together they keep the target's budget.
     ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps / CHANGE_CONCURRENCY }),
     maxRooms: ctx.config.changeMaxRooms,
+    ...(context ? { timeLeftMs: () => context.getRemainingTimeInMillis() - ctx.deadlineMarginMs } : {}),
     roomCache: new DynamoRoomCache(ctx.dynamo, ctx.tableName),
     fullRefreshHours: ctx.config.fullRefreshHours,
     clock: ctx.clock,
@@ -237,6 +245,14 @@ async function auditChanges(
   const denied =
     source.stats.denied && accessDeniedError(target, [source.stats.denied], ctx.config.memberRoleName);
   if (denied) throw new AuditorError(denied.message);
+  // Acknowledging the messages would lose the change until the next schedule: retry them instead.
+  const failed = source.stats.failed;
+  if (failed) {
+    const room = failed.roomArn ? ` for ${failed.roomArn}` : '';
+    throw new AuditorError(`${failed.operation} failed${room} (${failed.code}: ${failed.message})`);
+  }
+  // A finding the auditor's remediation fixed says so, as in the scheduled audit's alert.
+  await explainFixed(ctx, target, audited.reconciliation.resolvedFindings);
   return { target, changes, audited, stats: source.stats };
 }
 

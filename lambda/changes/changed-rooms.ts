@@ -3,7 +3,8 @@
  * Written rooms get one GetRoom each; deleted rooms none (they resolve as "room deleted"); a written
  * logging configuration brings in the rooms that reference it (ListRooms filtered by it, their
  * GetRoom-only fields from the room cache when the room has not changed since). At most `maxRooms`
- * rooms are fetched: the rest of a storm is left to the target's next full audit.
+ * rooms are fetched, and no more than the invocation's time allows at the API budget: the rest is left
+ * to the target's next full audit.
  */
 import {
   GetRoomCommand,
@@ -36,6 +37,11 @@ export interface ChangedRoomsOptions {
   apiBudgetTps?: number;
   /** Rooms fetched at most (`changeMaxRooms`). */
   maxRooms: number;
+  /**
+   * The time (ms) left for starting IVS Chat calls (the invocation's remaining time less its margin);
+   * undefined = no deadline. Rooms it cannot fetch are left to the full audit, as in a storm.
+   */
+  timeLeftMs?: () => number;
   roomCache: RoomCacheStore;
   /** How old a cached document may be and still stand in for GetRoom. */
   fullRefreshHours: number;
@@ -50,6 +56,11 @@ export interface ChangedRoomsStats {
   rooms: number;
   /** An IVS Chat call was refused (AccessDenied): the target's role lacks a right. */
   denied?: AuditError;
+  /**
+   * A call the changed rooms' verdict depends on failed (GetRoom other than room-not-found, the
+   * logging configuration's ListRooms, ListLoggingConfigurations): the first such error.
+   */
+  failed?: AuditError;
 }
 
 /** Parallel GetRoom calls in flight; the API budget sets the rate. */
@@ -96,10 +107,22 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
         const upserts: CachedRoom[] = [];
         const toFetch = toAudit.filter(([, known]) => !known).map(([arn]) => arn);
         for (const [, known] of toAudit) if (known) docs.push(known);
-        await fetchRooms(client, toFetch, inventory, (doc) => {
-          docs.push(doc);
-          upserts.push(cachedRoom(doc, startedAt));
-        });
+        // Never start more GetRoom calls than the time left allows at the budget's pace.
+        const affordable = affordableCalls(options);
+        for (const arn of toFetch.splice(affordable)) inventory.notReached.push(arn);
+        const stopped = await fetchRooms(
+          client,
+          toFetch,
+          inventory,
+          (doc) => {
+            docs.push(doc);
+            upserts.push(cachedRoom(doc, startedAt));
+          },
+          () => (options.timeLeftMs?.() ?? 1) <= 0,
+        );
+        inventory.notReached.push(...stopped);
+        const timedOut = inventory.notReached.length - stats.leftOver;
+        stats.leftOver = inventory.notReached.length;
         inventory.listed = docs.map((d) => d.arn);
         inventory.audited = [...inventory.listed];
 
@@ -117,15 +140,20 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
           ? docs.map((doc) => joinLoggingConfigurations(doc, logging.configurations))
           : docs;
         if (stats.leftOver > 0) {
+          const why =
+            timedOut > 0
+              ? `the invocation's time allowed only ${stats.rooms - stats.leftOver} of them`
+              : `more than the ${options.maxRooms} the change path audits at once`;
           inventory.errors.push({
             region,
             operation: 'ChangeBatch',
             code: 'FullAuditDue',
-            message: `${stats.rooms} rooms of ${accountId} changed in one batch, more than the ${options.maxRooms} the change path audits at once: ${stats.leftOver} are left to the next scheduled audit, marked due`,
+            message: `${stats.rooms} rooms of ${accountId} changed in one batch, ${why}: ${stats.leftOver} are left to the next scheduled audit, marked due`,
           });
           inventory.complete = false;
         }
         stats.denied = inventory.errors.find((e) => DENIED.has(e.code));
+        stats.failed = inventory.errors.find((e) => NEEDED.has(e.operation));
         await options.roomCache.saveRooms(accountId, region, upserts, inventory.deleted);
       } finally {
         client.destroy();
@@ -142,6 +170,8 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
 }
 
 const DENIED = new Set(['AccessDeniedException', 'AccessDenied']);
+/** Calls without which a changed room is not (fully) audited, so the change would be lost. */
+const NEEDED = new Set(['GetRoom', 'ListRooms', 'ListLoggingConfigurations']);
 
 /**
  * The rooms referencing each written logging configuration (ListRooms filtered by it). A room whose
@@ -187,16 +217,33 @@ async function addReferencingRooms(
   }
 }
 
-/** GetRoom for each ARN; a room gone in the meantime counts as deleted, other failures as errors. */
+/**
+ * GetRoom calls the time left allows at the budget's pace (the limiter spaces calls a little over
+ * 1/tps apart); unlimited without a deadline or a budget.
+ */
+function affordableCalls(options: ChangedRoomsOptions): number {
+  if (!options.timeLeftMs || !options.apiBudgetTps) return Number.POSITIVE_INFINITY;
+  const intervalMs = (1000 + LIMITER_JITTER_MS) / options.apiBudgetTps;
+  return Math.max(0, Math.floor(options.timeLeftMs() / intervalMs));
+}
+
+/** The rate limiter's spacing on top of 1/tps (lambda/aws/rate-limit.ts). */
+const LIMITER_JITTER_MS = 50;
+
+/**
+ * GetRoom for each ARN; a room gone in the meantime counts as deleted, other failures as errors.
+ * Starts no call once `shouldStop` says so, and returns the ARNs it did not reach.
+ */
 async function fetchRooms(
   client: IvschatClient,
   arns: readonly string[],
   inventory: RegionInventory,
   onRoom: (doc: RoomDocument) => void,
-): Promise<void> {
+  shouldStop: () => boolean,
+): Promise<string[]> {
   let next = 0;
   const worker = async () => {
-    while (next < arns.length) {
+    while (next < arns.length && !shouldStop()) {
       const arn = arns[next++] as string;
       inventory.calls.getRoom++;
       try {
@@ -214,4 +261,5 @@ async function fetchRooms(
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, arns.length) }, worker));
+  return arns.slice(next);
 }

@@ -7,7 +7,7 @@
  * Fields relied on (README "Drift found in a minute"): `detail.eventName`,
  * `detail.requestParameters.identifier` / `.resourceArn` or `detail.responseElements.arn`,
  * `detail.awsRegion`, `detail.recipientAccountId`, `detail.errorCode`, `detail.eventTime`,
- * `detail.eventID`, `detail.userIdentity.sessionContext.sessionIssuer.userName`.
+ * `detail.eventID`, `detail.userIdentity.sessionContext.sessionIssuer.userName` and `.accountId`.
  */
 import { isRegionName } from '../core/arn.js';
 import { getOrCreate } from '../core/maps.js';
@@ -103,12 +103,17 @@ export function changeMessages(event: unknown): ChangeMessage[] {
   });
 }
 
+/**
+ * The auditor's own roles: their writes are its remediation, confirmed by the next scheduled audit,
+ * not new drift. A role is known by its name AND its account, as anyone may create a role of that
+ * name in their own account, and its writes would otherwise go unaudited.
+ */
 export interface ParseOptions {
-  /**
-   * Role names whose calls are the auditor's own (its function role, the member role): their
-   * writes are its remediation, confirmed by the next scheduled audit, not new drift.
-   */
-  ownRoleNames: readonly string[];
+  /** The function's role, in the auditor's own account (`selfAccountId`); '' for none. */
+  functionRoleName: string;
+  selfAccountId: string;
+  /** The member role, which the auditor assumes in the account it audits (the event's own account). */
+  memberRoleName: string;
 }
 
 /** What one EventBridge event says changed, or why it is ignored. Never throws. */
@@ -136,9 +141,9 @@ export function parseChangeEvent(event: unknown, options: ParseOptions): ParsedE
   if (d.errorCode !== undefined && d.errorCode !== null && d.errorCode !== '') {
     return ignore('failed call', `${eventName}: ${str(d.errorCode)}`);
   }
-  const caller = callerRoleName(d.userIdentity);
-  if (caller !== undefined && options.ownRoleNames.some((own) => sameRole(own, caller))) {
-    return ignore('own change', `${eventName} by ${caller}`);
+  const caller = callerRole(d.userIdentity);
+  if (caller && isOwnRole(caller, d.recipientAccountId, options)) {
+    return ignore('own change', `${eventName} by ${caller.roleName} of ${caller.accountId}`);
   }
 
   const accountId = d.recipientAccountId;
@@ -238,11 +243,25 @@ export function coalesceChanges(changes: readonly { change: Change; messageId?: 
   }));
 }
 
-/** The caller's role name, for an assumed-role session (the function's or the member role's). */
-function callerRoleName(identity: unknown): string | undefined {
+/** The caller's role and the account it belongs to, for an assumed-role session. */
+function callerRole(identity: unknown): { roleName: string; accountId: string } | undefined {
   if (!isObject(identity) || !isObject(identity.sessionContext)) return undefined;
   const issuer = identity.sessionContext.sessionIssuer;
-  return isObject(issuer) && typeof issuer.userName === 'string' ? issuer.userName : undefined;
+  if (!isObject(issuer) || typeof issuer.userName !== 'string' || typeof issuer.accountId !== 'string') {
+    return undefined;
+  }
+  return { roleName: issuer.userName, accountId: issuer.accountId };
+}
+
+function isOwnRole(
+  caller: { roleName: string; accountId: string },
+  recipientAccountId: unknown,
+  options: ParseOptions,
+): boolean {
+  if (caller.accountId === options.selfAccountId && sameRole(options.functionRoleName, caller.roleName)) {
+    return true;
+  }
+  return caller.accountId === recipientAccountId && sameRole(options.memberRoleName, caller.roleName);
 }
 
 /** CloudTrail names a role without its path; the setting may carry one ("auditing/ivschat-auditor-member"). */

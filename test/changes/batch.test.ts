@@ -6,6 +6,7 @@
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
+  CreateRoomCommand,
   DeleteLoggingConfigurationCommand,
   DeleteRoomCommand,
   IvschatClient,
@@ -13,9 +14,11 @@ import {
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
 import { createHandler, type HandlerDeps } from '../../lambda/handler.js';
+import { TableTrail } from '../../lambda/remediate/trail-table.js';
 import { FullAuditDue } from '../../lambda/state/full-audit-due.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
 import { ChangeQueue } from '../../local-aws/change-queue.js';
@@ -31,6 +34,8 @@ import {
 } from '../e2e/helpers.js';
 
 const REGION = 'us-east-1';
+/** lambda/handler.ts: no IVS Chat call is started with less time than this left. */
+const DEADLINE_MARGIN_MS = 90_000;
 const MEMBER = '123456789012';
 const logArn = (accountId: string, id: string) =>
   `arn:aws:ivschat:${REGION}:${accountId}:logging-configuration/${id}`;
@@ -91,7 +96,14 @@ beforeEach(async () => {
   stack.aws.resetStats();
 });
 
-function changeFunction(env: Record<string, string> = {}, publisher?: HandlerDeps['publisher']) {
+function changeFunction(
+  env: Record<string, string> = {},
+  {
+    publisher,
+    maxAttempts,
+    apiBudgetTps,
+  }: { publisher?: HandlerDeps['publisher']; maxAttempts?: number; apiBudgetTps?: null } = {},
+) {
   const handler = createHandler({
     env: {
       AUDIT_REGIONS: REGION,
@@ -103,7 +115,7 @@ function changeFunction(env: Record<string, string> = {}, publisher?: HandlerDep
       FUNCTION_ROLE_NAME: 'ivschat-auditor-fn',
       ...env,
     },
-    connection: { endpoint: stack.aws.endpoint, credentials },
+    connection: { endpoint: stack.aws.endpoint, credentials, ...(maxAttempts ? { maxAttempts } : {}) },
     dynamoClient: stack.dynamo.client,
     logger: quietLogger(),
     metrics: new Metrics({
@@ -112,8 +124,10 @@ function changeFunction(env: Record<string, string> = {}, publisher?: HandlerDep
       logger: quietLogger(),
     }),
     ...(publisher ? { publisher } : {}),
+    ...(apiBudgetTps === null ? { apiBudgetTps } : {}),
   });
-  return async (event: unknown) => (await handler(event)) as ChangeBatchResult;
+  return async (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) =>
+    (await handler(event, context as Context)) as ChangeBatchResult;
 }
 
 let messageCount = 0;
@@ -174,6 +188,43 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     expect(stack.aws.published()).toHaveLength(1);
   });
 
+  it('alerts a room created with a violating value once, with exactly one GetRoom', async () => {
+    const { loggingConfigurationIdentifiers, tags } = compliant(ACCOUNT_ID, 'new0');
+    const created = await client().send(
+      new CreateRoomCommand({
+        name: 'room-created',
+        maximumMessageLength: 500,
+        maximumMessageRatePerSecond: 10,
+        messageReviewHandler: {
+          uri: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:review`,
+          fallbackResult: 'DENY',
+        },
+        loggingConfigurationIdentifiers,
+        tags,
+      }),
+    );
+    const recorded = take();
+    expect(recorded.map((e) => e.detail.eventName)).toEqual(['CreateRoom']);
+
+    const result = await changeFunction()(sqsBatch(recorded));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({
+      targets: 1,
+      rooms: 1,
+      getRoomCalls: 1,
+      newFindings: 1,
+      published: 1,
+    });
+    expect(calls('GetRoom')).toBe(1);
+    expect(calls('ListRooms')).toBe(0);
+    const [alert, ...more] = stack.aws.published().map(received);
+    expect(more).toEqual([]);
+    expect(alert?.machine.newFindings.map((f) => [f.roomArn, f.policyId])).toEqual([
+      [created.arn, 'message-length-max'],
+    ]);
+  });
+
   it('fetches a room updated ten times in one batch once', async () => {
     const room = arnOf(ROOMS[1] as SeedRoom);
     for (let i = 0; i < 10; i++) {
@@ -208,6 +259,40 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
       { roomArn: room, resolvedReason: 'room deleted' },
     ]);
     expect([...(await state()).values()].map((r) => r.status)).toEqual(['resolved']);
+  });
+
+  it('says a finding the auditor fixed was "fixed by the auditor (<changeId>)"', async () => {
+    const room = arnOf(ROOMS[3] as SeedRoom);
+    const run = changeFunction();
+    await client().send(new UpdateRoomCommand({ identifier: room, maximumMessageLength: 500 }));
+    await run(sqsBatch(take()));
+    // The auditor's remediation fixed it (its own write is no change event); someone's later write is.
+    await new TableTrail(stack.dynamo.client, table, { accountId: ACCOUNT_ID, region: REGION }).append({
+      changeId: 'chg-fix-1',
+      kind: 'fix',
+      outcome: 'applied',
+      policyId: 'message-length-max',
+      accountId: ACCOUNT_ID,
+      region: REGION,
+      roomArn: room,
+      roomName: 'room-own3',
+      before: { maximumMessageLength: 500 },
+      after: { maximumMessageLength: 200 },
+      time: new Date().toISOString(),
+      actor: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/ivschat-auditor-fn/run`,
+    });
+    await client().send(new UpdateRoomCommand({ identifier: room, maximumMessageLength: 200 }));
+
+    const result = await run(sqsBatch(take()));
+
+    expect(result.summary).toMatchObject({ resolvedFindings: 1, published: 1 });
+    const [, resolved] = stack.aws.published().map(received);
+    expect(resolved?.machine.resolvedFindings).toMatchObject([
+      { roomArn: room, policyId: 'message-length-max', resolvedReason: 'fixed by the auditor (chg-fix-1)' },
+    ]);
+    expect([...(await state()).values()].map((r) => [r.status, r.finding.resolvedReason])).toEqual([
+      ['resolved', 'fixed by the auditor (chg-fix-1)'],
+    ]);
   });
 
   it('changes nothing for a failed call or an unknown event, and counts them as ignored', async () => {
@@ -308,6 +393,44 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     expect(await due.get({ accountId: ACCOUNT_ID, region: REGION })).toBeUndefined();
   });
 
+  it('starts no more GetRoom calls than the time left allows at the budget, and marks the full audit due', async () => {
+    const own = ROOMS.filter((r) => r.accountId === ACCOUNT_ID && r.id?.startsWith('own'));
+    for (const room of own) {
+      await client().send(new TagResourceCommand({ resourceArn: arnOf(room), tags: { deploy: 'v3' } }));
+    }
+    // 1.6 s past the margin at 2 GetRoom/s (half the budget of 4): 3 calls, 525 ms apart.
+    const context = { getRemainingTimeInMillis: () => DEADLINE_MARGIN_MS + 1_600 };
+
+    const result = await changeFunction()(sqsBatch(take()), context);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({ rooms: 3, getRoomCalls: 3, fullAuditsDue: 1 });
+    expect(calls('GetRoom')).toBe(3);
+    const due = new FullAuditDue(stack.dynamo.client, table);
+    expect(await due.get({ accountId: ACCOUNT_ID, region: REGION })).toMatchObject({ rooms: 5 });
+  });
+
+  it('stops starting GetRoom calls when the time runs out during the fetch, and leaves the rest to the full audit', async () => {
+    const own = ROOMS.filter((r) => r.accountId === ACCOUNT_ID && r.id?.startsWith('own'));
+    for (const room of own) {
+      await client().send(new TagResourceCommand({ resourceArn: arnOf(room), tags: { deploy: 'v4' } }));
+    }
+    const batch = sqsBatch(take());
+    // No budget to pace the calls by; the first GetRoom the emulator sees uses up the time left.
+    const context = {
+      getRemainingTimeInMillis: () => DEADLINE_MARGIN_MS + 1_000 - calls('GetRoom') * 30_000,
+    };
+
+    const result = await changeFunction({}, { apiBudgetTps: null })(batch, context);
+
+    // The first four calls (one per worker) start together; none after the time ran out.
+    expect(calls('GetRoom')).toBe(4);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({ rooms: 4, getRoomCalls: 4, fullAuditsDue: 1 });
+    const due = new FullAuditDue(stack.dynamo.client, table);
+    expect(await due.get({ accountId: ACCOUNT_ID, region: REGION })).toMatchObject({ rooms: 4 });
+  });
+
   it('re-checks the rooms that reference a changed logging configuration, and only them', async () => {
     await client().send(
       new DeleteLoggingConfigurationCommand({ identifier: logArn(ACCOUNT_ID, 'LogsOther012') }),
@@ -332,7 +455,7 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     const batch = sqsBatch(take());
     const failing = { publish: async () => Promise.reject(new Error('SNS is down')) };
 
-    const result = await changeFunction({}, failing)(batch);
+    const result = await changeFunction({}, { publisher: failing })(batch);
 
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
       batch.Records.map((r) => r.messageId).sort(),
@@ -341,6 +464,61 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     expect(
       await new FullAuditDue(stack.dynamo.client, table).get({ accountId: ACCOUNT_ID, region: REGION }),
     ).toBeUndefined();
+  });
+
+  it('retries the target whose GetRoom failed, and delivers the other target of the batch', async () => {
+    const own = arnOf(ROOMS[4] as SeedRoom);
+    await client().send(new UpdateRoomCommand({ identifier: own, maximumMessageLength: 500 }));
+    const member = await memberClient();
+    const memberRoom = arnOf(ROOMS[9] as SeedRoom);
+    await member.send(new UpdateRoomCommand({ identifier: memberRoom, maximumMessageLength: 500 }));
+    const recorded = take();
+    const memberIssuer = issuerOf(recorded[1]);
+    if (memberIssuer) memberIssuer.userName = 'PlatformAdmin';
+    const batch = sqsBatch(recorded);
+    // The own account's target goes first and its one GetRoom answers a 5xx (no SDK retry).
+    stack.aws.setFaults({ failNext: 1, serverErrorOperations: ['GetRoom'] });
+    const run = changeFunction({}, { maxAttempts: 1 });
+    let result: ChangeBatchResult;
+    try {
+      result = await run(batch);
+    } finally {
+      stack.aws.setFaults({});
+    }
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]?.messageId }]);
+    expect(result.summary).toMatchObject({ targets: 2, failedTargets: 1, newFindings: 1, published: 1 });
+    expect(result.summary.failures[0]).toMatch(
+      new RegExp(`^${ACCOUNT_ID}/${REGION}: GetRoom failed for ${own} \\(InternalServerException`),
+    );
+    const [alert] = stack.aws.published().map(received);
+    expect(alert?.machine.newFindings.map((f) => f.roomArn)).toEqual([memberRoom]);
+    expect((await state()).size).toBe(0);
+    expect((await state(MEMBER)).size).toBe(1);
+
+    // SQS delivers the failed message again: the change is audited, not lost.
+    const again = await run({ Records: batch.Records.slice(0, 1) });
+    expect(again).toMatchObject({ batchItemFailures: [], summary: { newFindings: 1, published: 1 } });
+    expect([...(await state()).values()].map((r) => r.finding.roomArn)).toEqual([own]);
+  });
+
+  it("retries the target whose logging configuration's ListRooms failed", async () => {
+    await client().send(
+      new DeleteLoggingConfigurationCommand({ identifier: logArn(ACCOUNT_ID, 'LogsOther012') }),
+    );
+    const batch = sqsBatch(take());
+    stack.aws.setFaults({ failNext: 1, serverErrorOperations: ['ListRooms'] });
+    let result: ChangeBatchResult;
+    try {
+      result = await changeFunction({}, { maxAttempts: 1 })(batch);
+    } finally {
+      stack.aws.setFaults({});
+    }
+
+    expect(result.batchItemFailures).toEqual(batch.Records.map((r) => ({ itemIdentifier: r.messageId })));
+    expect(result.summary).toMatchObject({ failedTargets: 1, published: 0 });
+    expect(result.summary.failures[0]).toMatch(/ListRooms failed \(InternalServerException/);
+    expect(stack.aws.published()).toEqual([]);
   });
 
   it("audits a member account's room through the member role", async () => {

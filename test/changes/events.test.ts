@@ -14,7 +14,12 @@ import {
 const EVENTS_DIR = fileURLToPath(new URL('../../examples/events/', import.meta.url));
 const ROOM = 'arn:aws:ivschat:us-east-1:123456789012:room/g1H2I3J4k5L6';
 const LOGGING = 'arn:aws:ivschat:us-east-1:123456789012:logging-configuration/AbCdEf123456';
-const OWN = { ownRoleNames: ['ivschat-auditor-fn-role', 'ivschat-auditor-member'] };
+const AUDITOR = '000000000000';
+const OWN = {
+  functionRoleName: 'ivschat-auditor-fn-role',
+  selfAccountId: AUDITOR,
+  memberRoleName: 'ivschat-auditor-member',
+};
 
 // biome-ignore lint/suspicious/noExplicitAny: the samples are read as loose JSON, and the assertions check their shape
 type Json = Record<string, any>;
@@ -133,16 +138,54 @@ describe('parseChangeEvent', () => {
     });
   });
 
-  it("ignores the auditor's own change, by its function role or its member role (with a path)", () => {
-    const by = (userName: string) =>
-      withDetail('update-room.json', {
-        userIdentity: { type: 'AssumedRole', sessionContext: { sessionIssuer: { type: 'Role', userName } } },
-      });
-    expect(parse(by('ivschat-auditor-fn-role'))).toMatchObject({ ignored: 'own change' });
-    expect(parseChangeEvent(by('member'), { ownRoleNames: ['auditing/member'] })).toMatchObject({
+  /** update-room.json (a room of 123456789012) written by a session of `userName` in `accountId`. */
+  const by = (userName: string, accountId: string, recipientAccountId = '123456789012') => {
+    const event = withDetail('update-room.json', {
+      userIdentity: {
+        type: 'AssumedRole',
+        sessionContext: { sessionIssuer: { type: 'Role', userName, accountId } },
+      },
+      recipientAccountId,
+    });
+    return JSON.parse(JSON.stringify(event).replaceAll('123456789012', recipientAccountId));
+  };
+
+  it("ignores the auditor's own change: its function role in its own account", () => {
+    expect(parse(by('ivschat-auditor-fn-role', AUDITOR, AUDITOR))).toMatchObject({
+      ignored: 'own change',
+      detail: `UpdateRoom by ivschat-auditor-fn-role of ${AUDITOR}`,
+    });
+  });
+
+  it("ignores the auditor's own change: the member role (with a path) in the room's own account", () => {
+    expect(parse(by('ivschat-auditor-member', '123456789012'))).toMatchObject({ ignored: 'own change' });
+    expect(
+      parseChangeEvent(by('member', '123456789012'), { ...OWN, memberRoleName: 'auditing/member' }),
+    ).toMatchObject({
       ignored: 'own change',
     });
-    expect(parse(by('PlatformAdmin'))).toHaveProperty('change');
+    expect(parse(by('PlatformAdmin', '123456789012'))).toHaveProperty('change');
+  });
+
+  it("audits a write by a role named like the function's in another account than the auditor's", () => {
+    expect(changeOf(parse(by('ivschat-auditor-fn-role', '123456789012')))).toMatchObject({
+      kind: 'room',
+      roomArn: ROOM,
+    });
+  });
+
+  it('audits a write by a role named like the member role in another account than the room’s', () => {
+    // A role of that name in some account that may write to the room (or claims to) is not the auditor.
+    expect(changeOf(parse(by('ivschat-auditor-member', '111111111111')))).toMatchObject({ roomArn: ROOM });
+    // Nor is the member role of the auditor's own account writing elsewhere, nor a session of unknown account.
+    expect(parse(by('ivschat-auditor-member', AUDITOR))).toHaveProperty('change');
+    const noAccount = withDetail('update-room.json', {
+      userIdentity: {
+        type: 'AssumedRole',
+        sessionContext: { sessionIssuer: { type: 'Role', userName: 'ivschat-auditor-member' } },
+      },
+    });
+    expect(parse(noAccount)).toHaveProperty('change');
   });
 
   it('ignores an unknown event, a read-only call and another service', () => {
