@@ -40,7 +40,7 @@ import { AccountStateStore } from './state/target-store.js';
  * Stop starting new API calls when less than this much Lambda time is left: enough for calls in flight
  * (10 s request timeout, a few retries), evaluation, the state writes and the SNS publish.
  */
-const DEADLINE_MARGIN_MS = 90_000;
+export const DEADLINE_MARGIN_MS = 90_000;
 
 export interface HandlerDeps {
   env?: NodeJS.ProcessEnv;

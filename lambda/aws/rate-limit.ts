@@ -26,6 +26,13 @@ export function operationBudget(operation: string, tps: number): number {
  * auditor never takes the whole per-account quota it shares with the customer's own application.
  * The SDK's adaptive retry stays behind it as the second line.
  */
+/** The limiter's default spacing on top of 1/tps (see the constructor). */
+export const LIMITER_JITTER_MS = 50;
+
+/** How far apart a limiter at `tps` releases calls, in milliseconds. */
+export const limiterIntervalMs = (tps: number, jitterMs = LIMITER_JITTER_MS): number =>
+  (1000 + jitterMs) / tps;
+
 export class RateLimiter {
   readonly tps: number;
   private readonly intervalMs: number;
@@ -41,13 +48,13 @@ export class RateLimiter {
      * (a first call that opens the connection or loads code arrives late) cannot squeeze tps+1 calls
      * into one second at the service's end.
      */
-    jitterMs = 50,
+    jitterMs = LIMITER_JITTER_MS,
   ) {
     if (!(tps > 0) || !Number.isFinite(tps)) {
       throw new RangeError(`rate must be a positive number, got ${tps}`);
     }
     this.tps = tps;
-    this.intervalMs = (1000 + jitterMs) / tps;
+    this.intervalMs = limiterIntervalMs(tps, jitterMs);
   }
 
   /** Resolves when the caller may make its call. Callers are served in arrival order. */

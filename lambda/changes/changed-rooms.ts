@@ -16,7 +16,7 @@ import type { Identity } from '../audit.js';
 import { type AwsConnection, ivschatClient } from '../aws/clients.js';
 import { toAuditError } from '../aws/inventory.js';
 import { listLoggingConfigurations } from '../aws/logging-configurations.js';
-import { withApiBudget } from '../aws/rate-limit.js';
+import { limiterIntervalMs, withApiBudget } from '../aws/rate-limit.js';
 import { toRoomDocument } from '../aws/room-document.js';
 import { buildReport } from '../core/report.js';
 import { type CachedRoom, cachedRoom, planFetches } from '../core/room-cache.js';
@@ -223,12 +223,9 @@ async function addReferencingRooms(
  */
 function affordableCalls(options: ChangedRoomsOptions): number {
   if (!options.timeLeftMs || !options.apiBudgetTps) return Number.POSITIVE_INFINITY;
-  const intervalMs = (1000 + LIMITER_JITTER_MS) / options.apiBudgetTps;
+  const intervalMs = limiterIntervalMs(options.apiBudgetTps);
   return Math.max(0, Math.floor(options.timeLeftMs() / intervalMs));
 }
-
-/** The rate limiter's spacing on top of 1/tps (lambda/aws/rate-limit.ts). */
-const LIMITER_JITTER_MS = 50;
 
 /**
  * GetRoom for each ARN; a room gone in the meantime counts as deleted, other failures as errors.

@@ -17,7 +17,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
-import { createHandler, type HandlerDeps } from '../../lambda/handler.js';
+import { createHandler, DEADLINE_MARGIN_MS, type HandlerDeps } from '../../lambda/handler.js';
 import { TableTrail } from '../../lambda/remediate/trail-table.js';
 import { FullAuditDue } from '../../lambda/state/full-audit-due.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
@@ -34,8 +34,6 @@ import {
 } from '../e2e/helpers.js';
 
 const REGION = 'us-east-1';
-/** lambda/handler.ts: no IVS Chat call is started with less time than this left. */
-const DEADLINE_MARGIN_MS = 90_000;
 const MEMBER = '123456789012';
 const logArn = (accountId: string, id: string) =>
   `arn:aws:ivschat:${REGION}:${accountId}:logging-configuration/${id}`;
