@@ -25,6 +25,7 @@ import type { AuditError, RegionInventory, RoomDocument } from '../core/types.js
 import type { InventorySource } from '../pipeline/run-audit.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
+import { FULL_AUDIT_DUE } from '../render/alert.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
 import type { TargetChanges } from './events.js';
 
@@ -147,7 +148,7 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
           inventory.errors.push({
             region,
             operation: 'ChangeBatch',
-            code: 'FullAuditDue',
+            code: FULL_AUDIT_DUE,
             message: `${stats.rooms} rooms of ${accountId} changed in one batch, ${why}: ${stats.leftOver} are left to the next scheduled audit, marked due`,
           });
           inventory.complete = false;

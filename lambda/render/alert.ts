@@ -108,6 +108,19 @@ export function changedByAuditor(alert: Pick<Alert, 'remediation'>): number {
   return [...(r?.entries ?? []), ...(r?.earlier ?? [])].filter((e) => e.outcome !== 'skipped').length;
 }
 
+/**
+ * True when the report is incomplete only because a change batch left changed rooms to the next
+ * scheduled audit (a storm, or the invocation's time): nothing for a reader to fix.
+ */
+export function deferredToFullAudit(report: Pick<Report, 'complete' | 'errors'>): boolean {
+  return (
+    !report.complete && report.errors.length > 0 && report.errors.every((e) => e.code === FULL_AUDIT_DUE)
+  );
+}
+
+/** The report error a change batch records for the rooms it left to the full audit. */
+export const FULL_AUDIT_DUE = 'FullAuditDue';
+
 /** The account an alert is about, or "3 accounts" for a run over several. */
 export function accountScope(alert: Pick<Alert, 'accountId' | 'accounts'>): string {
   const count = alert.accounts?.length ?? 0;

@@ -5,6 +5,7 @@ import {
   accountScope,
   changedByAuditor,
   consoleUrl,
+  deferredToFullAudit,
   failingFor,
   groupByAccount,
   groupBySeverityAndPolicy,
@@ -42,7 +43,8 @@ export function renderSubject(alert: Alert): string {
   const { newFindings: added, resolvedFindings: resolved, reminders } = alert;
   const label = alert.partLabel ? ` (${asciiSubject(alert.partLabel, 20)})` : '';
   const prefix = `[${PRODUCT}] `;
-  const suffix = ` in ${asciiSubject(accountScope(alert), 40)}${alert.report.complete ? '' : ', audit incomplete'}`;
+  const incomplete = alert.report.complete || deferredToFullAudit(alert.report) ? '' : ', audit incomplete';
+  const suffix = ` in ${asciiSubject(accountScope(alert), 40)}${incomplete}`;
   let head: string;
   let counted: readonly Finding[];
   if (added.length > 0 || resolved.length > 0) {
@@ -257,7 +259,12 @@ function footer(alert: Alert): string[] {
       `against ${plural(r.policiesEvaluated, 'policy', 'policies')} in ${plural(r.targets.length, 'target')}, ` +
       `${plural(errors, 'error')}${r.roomsSkipped ? `, ${r.roomsSkipped} skipped (deleted during the run)` : ''}.`,
   ];
-  if (!r.complete) {
+  if (deferredToFullAudit(r)) {
+    lines.push(
+      'NOTE: more rooms changed than this change batch audits; the next scheduled audit checks the',
+      'rest (marked due below). Nothing to fix.',
+    );
+  } else if (!r.complete) {
     lines.push(
       'WARNING: the audit was INCOMPLETE. Rooms that could not be read were not checked, so the',
       'absence of a finding does not mean a room is compliant. Fix the errors below so the next',

@@ -4,6 +4,7 @@ import {
   accountScope,
   changedByAuditor,
   consoleUrl,
+  deferredToFullAudit,
   failingFor,
   highestSeverity,
   type NotAuditedTarget,
@@ -122,7 +123,7 @@ function headlineText(alert: Alert): string {
   let text = counts.length > 0 ? `IVS Chat: ${counts.join(', ')}` : 'IVS Chat: no changes';
   if (breakdown) text += ` (${breakdown})`;
   text += ` in ${accountScope(alert)}`;
-  if (!alert.report.complete) text += ', audit incomplete';
+  if (!alert.report.complete && !deferredToFullAudit(alert.report)) text += ', audit incomplete';
   if (alert.partLabel) text += ` (${alert.partLabel})`;
   return stripControl(text);
 }
@@ -204,7 +205,11 @@ function renderDescription(alert: Alert): string {
   }
   if (left > 0) lines.push('', `_…and ${left} more_`);
   lines.push(...remediation);
-  if (!alert.report.complete) {
+  if (deferredToFullAudit(alert.report)) {
+    lines.push(
+      ':information_source: More rooms changed than one change batch audits; the next scheduled audit checks the rest.',
+    );
+  } else if (!alert.report.complete) {
     const notChecked = alert.notAudited?.length ? `, ${alert.notAudited.length} target(s) not audited` : '';
     lines.push(
       `:warning: Audit incomplete: ${alert.report.errors.length} error(s)${notChecked}; unchecked rooms may be non-compliant.`,

@@ -147,7 +147,9 @@ function sqsBatch(batch: readonly unknown[]) {
 /** The events recorded so far, taken. */
 const take = () => events.splice(0, events.length);
 
-const client = () => new IvschatClient({ region: REGION, endpoint: stack.aws.endpoint, credentials });
+// Writes are the test's own: enough retries that the emulator's UpdateRoom quota (5/s) never drops one.
+const client = () =>
+  new IvschatClient({ region: REGION, endpoint: stack.aws.endpoint, credentials, maxAttempts: 10 });
 const calls = (operation: string, accountId = ACCOUNT_ID) =>
   stack.aws.stats(accountId)[REGION]?.[operation]?.calls ?? 0;
 const state = (accountId = ACCOUNT_ID) =>

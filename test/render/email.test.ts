@@ -173,6 +173,30 @@ describe('Function: renderEmail', () => {
       expect(body).toContain('ThrottlingException');
     });
 
+    it('tells a change storm apart from a broken audit: rooms left to the full audit need no fix', () => {
+      const deferred = {
+        region: 'us-east-1',
+        operation: 'ChangeBatch',
+        code: 'FullAuditDue',
+        message: '5000 rooms changed in one batch: 4900 are left to the next scheduled audit, marked due',
+      };
+      const report = makeReport({ complete: false, errors: [deferred] });
+      const { subject, body } = renderEmail(makeAlert({ newFindings: [makeFinding()], report }));
+      expect(body).toContain('Nothing to fix');
+      expect(body).not.toContain('INCOMPLETE');
+      expect(subject).not.toContain('incomplete');
+      const mixed = makeReport({
+        complete: false,
+        errors: [
+          deferred,
+          { region: 'us-east-1', operation: 'GetRoom', code: 'AccessDenied', message: 'no' },
+        ],
+      });
+      expect(renderEmail(makeAlert({ newFindings: [makeFinding()], report: mixed })).body).toContain(
+        'INCOMPLETE',
+      );
+    });
+
     it('renders hostile room data inert: no control characters, no forged lines', () => {
       const f = makeFinding({
         roomName: HOSTILE_LINES,
