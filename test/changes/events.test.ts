@@ -10,6 +10,7 @@ import {
   type ParsedEvent,
   parseChangeEvent,
 } from '../../lambda/changes/events.js';
+import { IVSCHAT_WRITE_OPERATIONS } from '../../local-aws/ivschat-events.js';
 
 const EVENTS_DIR = fileURLToPath(new URL('../../examples/events/', import.meta.url));
 const ROOM = 'arn:aws:ivschat:us-east-1:123456789012:room/g1H2I3J4k5L6';
@@ -236,6 +237,8 @@ describe('parseChangeEvent', () => {
       'UpdateLoggingConfiguration',
       'UpdateRoom',
     ]);
+    // The emulator announces the same writes (it models the service, so it keeps its own list).
+    expect([...IVSCHAT_WRITE_OPERATIONS].sort()).toEqual([...CHANGE_EVENT_NAMES].sort());
   });
 });
 
