@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../lambda/audit.js';
 import { PublishError } from '../../lambda/core/errors.js';
@@ -17,6 +19,12 @@ import type { StateStore } from '../../lambda/state/store.js';
 import { ACCOUNT, compliantRoom } from '../fixtures.js';
 
 const policies = loadPolicyDir().policies;
+
+/** A full garbage collection now (V8's `gc`, reached without starting node with --expose-gc). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 const T0 = Date.parse('2026-05-01T10:00:00.000Z');
 const bad = compliantRoom({ maximumMessageLength: 500 }, 'Bad000000001');
 
@@ -156,6 +164,37 @@ describe('Function: auditTarget', () => {
     expect(next.lagging).toEqual([]);
     expect([...records.values()].map((r) => r.pendingSinks)).toEqual([undefined]);
     expect(calls.saves).toHaveLength(2);
+  });
+
+  it('lets the loaded state go before delivery, and still sends what a sink was owed', async () => {
+    const { store, records } = memoryStore();
+    const first = recordingSink('first');
+    const second = recordingSink('second', true);
+    const sinks = [first, second];
+    await runAudit(options({ inventory: rooms([bad]), state: () => store, sinks }));
+    expect([...records.values()].map((r) => r.pendingSinks)).toEqual([['second']]);
+
+    // The state as this run loads it, watched without being held.
+    let loaded: WeakRef<object> | undefined;
+    const watched: StateStore = {
+      ...store,
+      load: async () => {
+        const map = await store.load();
+        loaded = new WeakRef(map);
+        return map;
+      },
+    };
+    const healthy = recordingSink('second');
+    const target = await auditTarget(
+      options({ inventory: rooms([bad]), state: () => watched, sinks: [first, healthy] }),
+    );
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef holds its target until the turn ends
+    collectGarbage();
+    expect(loaded?.deref()).toBeUndefined();
+
+    await target.deliver();
+    expect(healthy.alerts.map((a) => a.newFindings.map((f) => f.policyId))).toEqual([['message-length-max']]);
+    expect([...records.values()].map((r) => r.pendingSinks)).toEqual([undefined]);
   });
 
   it('keeps a finding owed to a sink that lags for several runs, and resends nothing to the others', async () => {
