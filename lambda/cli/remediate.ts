@@ -18,7 +18,7 @@ import {
 import type { AuditError, Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
-import { applyPlan, type ExecutorOptions, notOptedIn, undoChange } from '../remediate/apply.js';
+import { applyPlan, type ExecutorOptions, hasTag, notOptedIn, undoChange } from '../remediate/apply.js';
 import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
 import type { TrailEntry } from '../remediate/trail.js';
 import { DEFAULT_TRAIL_FILE, FileTrail } from '../remediate/trail-file.js';
@@ -280,7 +280,7 @@ async function inventory(options: {
             const relevant = evaluation.findings.filter((f) => fixable.has(f.policyId));
             if (relevant.length === 0) return;
             const { tag } = options;
-            if (tag && doc.tags?.[tag.key] !== tag.value) {
+            if (tag && !hasTag(doc, tag)) {
               for (const { policyId, roomArn, roomName } of relevant) {
                 outside.push({ policyId, accountId, region, roomArn, roomName, reason: notOptedIn(tag) });
               }

@@ -192,16 +192,8 @@ function remediationCounts(audited: readonly AuditedOutcome[]): RemediationCount
   const all = audited.flatMap((o) => (o.remediation ? [o.remediation] : []));
   const [first] = all;
   if (!first) return undefined;
-  // The totals of each target, counted before its lists were cut (older outcomes: the lists).
-  const totals = all.map(
-    (r) =>
-      r.totals ?? {
-        planned: r.planned.length,
-        applied: r.entries.filter((e) => e.outcome === 'applied').length,
-        skipped: r.entries.filter((e) => e.outcome === 'skipped').length,
-        failed: r.entries.filter((e) => e.outcome === 'failed').length,
-      },
-  );
+  // Each target's totals were counted before its lists were cut.
+  const totals = all.map((r) => r.totals);
   const sum = (key: keyof (typeof totals)[number]) => totals.reduce((n, t) => n + t[key], 0);
   return {
     mode: first.mode,
@@ -219,6 +211,9 @@ function remediationCounts(audited: readonly AuditedOutcome[]): RemediationCount
  */
 async function markWritesReported(ctx: EngineContext, audited: readonly AuditedOutcome[], startedAt: string) {
   for (const o of audited) {
+    const r = o.remediation;
+    const listed = [...(r?.entries ?? []), ...(r?.earlier ?? [])].some((e) => e.outcome !== 'skipped');
+    if (!listed) continue;
     const target = { accountId: o.accountId, region: o.region };
     try {
       await new TableTrail(ctx.dynamo, ctx.tableName, target).markReported(unreportedSince(startedAt));

@@ -162,8 +162,8 @@ export async function auditTargetStep(
       ctx.logger.info('target remediation', {
         ...target,
         mode: remediation.mode,
-        planned: remediation.planned.length,
-        applied: remediation.entries.filter((e) => e.outcome === 'applied').length,
+        planned: remediation.totals.planned,
+        applied: remediation.totals.applied,
         tripped: remediation.tripped,
         ...(remediation.error ? { error: remediation.error } : {}),
       });
@@ -275,7 +275,14 @@ async function listEarlierWrites(
     const trail = new TableTrail(ctx.dynamo, ctx.tableName, target);
     const earlier = (await trail.unreported(unreportedSince(startedAt))).filter((e) => e.time < startedAt);
     if (earlier.length === 0) return;
-    const none = { mode: 'apply' as const, planned: [], skipped: [], tripped: [], entries: [] };
+    const none = {
+      mode: 'apply' as const,
+      planned: [],
+      skipped: [],
+      tripped: [],
+      entries: [],
+      totals: { planned: 0, applied: 0, skipped: 0, failed: 0 },
+    };
     outcome.remediation = { ...(outcome.remediation ?? none), earlier: earlier.slice(-MAX_KEPT) };
   } catch (error) {
     ctx.logger.warn('remediation trail not read for unreported writes', { ...target, error: error as Error });

@@ -74,7 +74,7 @@ export async function applyPlan(
     const entry = await write(change, expected, options, { kind: 'fix', since: 'the plan' }, (room) => {
       if (!known.has(change.policyId)) return `policy ${change.policyId} is not in the policy set`;
       const tag = options.requireTag;
-      if (tag && room.tags?.[tag.key] !== tag.value) return notOptedIn(tag);
+      if (tag && !hasTag(room, tag)) return notOptedIn(tag);
       const ctx = { now: options.clock().toISOString(), accountId: change.accountId, region: change.region };
       return whyNot(evaluator, room, change.after, change.policyId, ctx);
     });
@@ -198,6 +198,12 @@ async function write(
     });
   }
   return record('applied', { ...seen, ...updateTimeAfter });
+}
+
+/** Whether the room carries the opt-in tag (`--tag`, `remediationTag`). */
+export function hasTag(doc: Pick<RoomDocument, 'tags'>, tag: { key: string; value: string }): boolean {
+  const tags = doc.tags as Record<string, unknown> | undefined;
+  return tags?.[tag.key] === tag.value;
 }
 
 /** Why a room without the opt-in tag is left alone: the plan, the CLI and the alert say it alike. */

@@ -14,7 +14,7 @@ import {
 } from '../core/remediation-plan.js';
 import type { Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { applyPlan, type ExecutorOptions, notOptedIn } from './apply.js';
+import { applyPlan, type ExecutorOptions, hasTag, notOptedIn } from './apply.js';
 import type { Trail, TrailEntry } from './trail.js';
 
 export type DeployedMode = 'plan' | 'apply';
@@ -36,7 +36,7 @@ export interface TargetRemediation {
   /** Items of the lists above left out (over `MAX_KEPT` each). */
   omitted?: number;
   /** The whole target's counts, before the lists were cut to `MAX_KEPT` (metrics and the summary). */
-  totals?: { planned: number; applied: number; skipped: number; failed: number };
+  totals: { planned: number; applied: number; skipped: number; failed: number };
   /** Why remediation stopped before its end (the trail or STS failed); the audit itself stands. */
   error?: string;
   /** Writes of earlier runs no delivered alert listed (that run's alert failed): listed now. */
@@ -57,11 +57,6 @@ export interface OptInTag {
 /** The policies whose fixes the mode deals with: every fix to plan, only `auto` ones to apply. */
 export function fixablePolicies(policies: readonly CompiledPolicy[], mode: DeployedMode): CompiledPolicy[] {
   return policies.filter((p) => p.policy.fix && (mode === 'plan' || p.policy.fix.auto === true));
-}
-
-export function hasTag(doc: Pick<RoomDocument, 'tags'>, tag: OptInTag): boolean {
-  const tags = doc.tags as Record<string, unknown> | undefined;
-  return tags?.[tag.key] === tag.value;
 }
 
 /**
@@ -171,7 +166,7 @@ export async function remediateTarget(o: DeployedRemediationOptions): Promise<Ta
   });
 }
 
-function bounded(whole: TargetRemediation): TargetRemediation {
+function bounded(whole: Omit<TargetRemediation, 'totals'>): TargetRemediation {
   const count = (outcome: TrailEntry['outcome']) => whole.entries.filter((e) => e.outcome === outcome).length;
   const r: TargetRemediation = {
     ...whole,

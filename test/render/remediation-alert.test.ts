@@ -76,6 +76,9 @@ function outcome(accountId: string, region: string, remediation?: TargetRemediat
   };
 }
 
+/** Counts the renderers do not read (the run summary and metrics do). */
+const NO_TOTALS = { planned: 0, applied: 0, skipped: 0, failed: 0 };
+
 const plan = (
   changes: PlannedChange[],
   skipped: PlanSkip[] = [],
@@ -86,6 +89,7 @@ const plan = (
   skipped,
   tripped,
   entries: [],
+  totals: NO_TOTALS,
 });
 
 function planAlert(roomName?: string): Alert {
@@ -112,6 +116,7 @@ function applyAlert(): Alert {
     [
       outcome(A, 'us-east-1', {
         mode: 'apply',
+        totals: NO_TOTALS,
         planned: [made, moved],
         skipped: [],
         tripped: [],
@@ -122,6 +127,7 @@ function applyAlert(): Alert {
       }),
       outcome(B, 'us-east-1', {
         mode: 'apply',
+        totals: NO_TOTALS,
         planned: [change(B, 'us-east-1', 'b1'), change(B, 'us-east-1', 'b2'), change(B, 'us-east-1', 'b3')],
         skipped: [],
         tripped: ['3 changes planned, more than remediationMaxChanges 2'],
@@ -250,6 +256,7 @@ describe('An alert with the most remediation it lists, every value long', () => 
     const changes = Array.from({ length: 40 }, (_, i) => long(change(A, 'us-east-1', `x${i}`, name)));
     const remediation: TargetRemediation = {
       mode: 'apply',
+      totals: NO_TOTALS,
       planned: changes,
       entries: changes.map((c) => entry(c, 'failed', `UpdateRoom failed: ${'r'.repeat(600)}`)),
       skipped: changes.map((c) => ({ ...c, reason: `the fix would not make it pass: ${'m'.repeat(600)}` })),
