@@ -11,11 +11,10 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { identifyAccount } from '../audit.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
 import { explainFixed } from '../engine/audit-target.js';
-import { type EngineContext, targetState } from '../engine/context.js';
+import { type EngineContext, ownAccountId, targetState } from '../engine/context.js';
 import { storeByTarget, targetSinks } from '../engine/routing.js';
 import { CHANGE_METRIC } from '../metric-names.js';
 import { type NotifyOutcome, notifyAndRecord } from '../notify.js';
@@ -104,7 +103,7 @@ export async function changeBatch(
   };
 
   // Known before parsing: the function role's writes are its own only in its own account.
-  const selfAccountId = messages.some((m) => !m.malformed) ? await ownAccount(ctx) : '';
+  const selfAccountId = messages.some((m) => !m.malformed) ? await ownAccountId(ctx) : '';
   const own = {
     functionRoleName: ctx.config.functionRoleName ?? '',
     selfAccountId,
@@ -278,23 +277,6 @@ async function deliver(ctx: EngineContext, audited: readonly AuditedChanges[], n
     changes: audited.flatMap((a) => a.audited.reconciliation.changes),
     now,
   });
-}
-
-/** Per container: the function's account never changes, so STS is asked once, not once a batch. */
-const ownAccounts = new WeakMap<EngineContext, string>();
-
-/** The function's own account: its targets are audited with its own role, not the member role. */
-async function ownAccount(ctx: EngineContext): Promise<string> {
-  const known = ownAccounts.get(ctx);
-  if (known) return known;
-  const self = await identifyAccount(ctx.config.regions[0] ?? 'us-east-1', ctx.connection);
-  if (self.error) {
-    throw new AuditorError(
-      `the auditor's own account could not be identified (GetCallerIdentity: ${self.error.code} ${self.error.message})`,
-    );
-  }
-  ownAccounts.set(ctx, self.accountId);
-  return self.accountId;
 }
 
 /** Changes in accounts or regions this auditor does not audit (its `accounts`, `regions`). */

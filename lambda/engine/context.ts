@@ -6,9 +6,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { identifyAccount } from '../audit.js';
 import type { AwsConnection } from '../aws/clients.js';
 import type { HandlerConfig } from '../config.js';
-import { ConfigError } from '../core/errors.js';
+import { AuditorError, ConfigError } from '../core/errors.js';
 import type { HandlerDeps } from '../handler.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { WIRING_ENV } from '../settings.js';
@@ -51,3 +52,23 @@ export const targetLocks = (ctx: EngineContext) => new TargetLocks(ctx.dynamo, c
 export const targetHealth = (ctx: EngineContext) => new TargetHealth(ctx.dynamo, ctx.tableName);
 export const targetState = (ctx: EngineContext, accountId: string, region: string) =>
   new TargetStateStore(ctx.dynamo, ctx.tableName, accountId, region, ctx.config.retainResolvedDays);
+
+/** Per container: the function's account never changes, so STS is asked once, not once a step. */
+const ownAccounts = new WeakMap<EngineContext, string>();
+
+/**
+ * The function's own account: its targets are audited with its own role, not a member role. Without
+ * it the own account would be audited through a member role it may not have, so its absence fails.
+ */
+export async function ownAccountId(ctx: EngineContext): Promise<string> {
+  const known = ownAccounts.get(ctx);
+  if (known) return known;
+  const self = await identifyAccount(ctx.config.regions[0] ?? 'us-east-1', ctx.connection);
+  if (self.error) {
+    throw new AuditorError(
+      `the auditor's own account could not be identified (GetCallerIdentity: ${self.error.code} ${self.error.message})`,
+    );
+  }
+  ownAccounts.set(ctx, self.accountId);
+  return self.accountId;
+}

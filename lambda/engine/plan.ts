@@ -1,13 +1,7 @@
-/**
- * The plan step: who is audited this run. Resolves the accounts (the own account, a list, or every
- * ACTIVE account of the organization) × the configured regions, stores the targets under the run and
- * returns their indexes for the Distributed Map.
- */
-import { identifyAccount } from '../audit.js';
 import { type AccountsSetting, planTargets } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
 import { isOrganization } from '../settings.js';
-import { type EngineContext, runStore } from './context.js';
+import { type EngineContext, ownAccountId, runStore } from './context.js';
 import type { PlanEvent, PlanResult } from './events.js';
 
 /**
@@ -18,17 +12,11 @@ export const MAX_TARGETS = 40_000;
 
 export async function planStep(ctx: EngineContext, event: PlanEvent): Promise<PlanResult> {
   const { config } = ctx;
-  const self = await identifyAccount(config.regions[0] ?? 'us-east-1', ctx.connection);
-  if (self.error) {
-    // Without it the own account would be audited through a member role it may not have.
-    throw new AuditorError(
-      `the auditor's own account could not be identified (GetCallerIdentity: ${self.error.code} ${self.error.message})`,
-    );
-  }
+  const selfAccountId = await ownAccountId(ctx);
   const plan = await planTargets({
     accounts: accountsSetting(config.accounts),
     regions: config.regions,
-    selfAccountId: self.accountId,
+    selfAccountId,
     connection: ctx.connection,
   });
   if (plan.targets.length > MAX_TARGETS) {
