@@ -241,8 +241,11 @@ async function auditChanges(
     renotifyAfterHours: ctx.config.renotifyAfterHours,
   });
   // A role without the right to read rooms is the target's failure, retried until someone fixes it.
-  const denied =
-    source.stats.denied && accessDeniedError(target, [source.stats.denied], ctx.config.memberRoleName);
+  const denied = accessDeniedError(
+    target,
+    audited.inventories.flatMap((i) => i.errors),
+    ctx.config.memberRoleName,
+  );
   if (denied) throw new AuditorError(denied.message);
   // Acknowledging the messages would lose the change until the next schedule: retry them instead.
   const failed = source.stats.failed;

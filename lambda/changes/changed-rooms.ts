@@ -55,8 +55,6 @@ export interface ChangedRoomsStats {
   leftOver: number;
   /** Rooms written or referencing a written configuration, before the cap. */
   rooms: number;
-  /** An IVS Chat call was refused (AccessDenied): the target's role lacks a right. */
-  denied?: AuditError;
   /**
    * A call the changed rooms' verdict depends on failed (GetRoom other than room-not-found, the
    * logging configuration's ListRooms, ListLoggingConfigurations): the first such error.
@@ -153,7 +151,6 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
           });
           inventory.complete = false;
         }
-        stats.denied = inventory.errors.find((e) => DENIED.has(e.code));
         stats.failed = inventory.errors.find((e) => NEEDED.has(e.operation));
         await options.roomCache.saveRooms(accountId, region, upserts, inventory.deleted);
       } finally {
@@ -170,7 +167,6 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
   };
 }
 
-const DENIED = new Set(['AccessDeniedException', 'AccessDenied']);
 /** Calls without which a changed room is not (fully) audited, so the change would be lost. */
 const NEEDED = new Set(['GetRoom', 'ListRooms', 'ListLoggingConfigurations']);
 

@@ -508,6 +508,30 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     expect([...(await state()).values()].map((r) => r.finding.roomArn)).toEqual([own]);
   });
 
+  it('retries, naming the role and the right, a member target whose role may not read the room', async () => {
+    const member = await memberClient();
+    const memberRoom = arnOf(ROOMS[9] as SeedRoom);
+    await member.send(new UpdateRoomCommand({ identifier: memberRoom, maximumMessageLength: 500 }));
+    const recorded = take();
+    const issuer = issuerOf(recorded[0]);
+    if (issuer) issuer.userName = 'PlatformAdmin';
+    const batch = sqsBatch(recorded);
+    stack.aws.setFaults({ accessDeniedAccounts: [MEMBER], accessDeniedOperations: ['GetRoom'] });
+    let result: ChangeBatchResult;
+    try {
+      result = await changeFunction()(batch);
+    } finally {
+      stack.aws.setFaults({});
+    }
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]?.messageId }]);
+    expect(result.summary.failures[0]).toMatch(
+      /role ivschat-auditor-member in 123456789012 .*ivschat:GetRoom/,
+    );
+    expect(stack.aws.published()).toEqual([]);
+    expect((await state(MEMBER)).size).toBe(0);
+  });
+
   it("retries the target whose logging configuration's ListRooms failed", async () => {
     await client().send(
       new DeleteLoggingConfigurationCommand({ identifier: logArn(ACCOUNT_ID, 'LogsOther012') }),
