@@ -133,61 +133,97 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
 }
 
 async function fetchRooms(options: InventoryOptions, toFetch: string[], result: RegionInventory) {
-  const { client, region, signal } = options;
-  const sendOptions = signal ? { abortSignal: signal } : {};
+  const { signal } = options;
+  let started = 0;
   const progress = () =>
     options.onProgress?.({
       listing: false,
       listed: result.listed.length,
       audited: result.audited.length,
-      toFetch: toFetch.length - next,
+      toFetch: toFetch.length - started,
     });
-  let next = 0;
-  const worker = async () => {
-    while (next < toFetch.length) {
-      const arn = toFetch[next++] as string;
-      if (signal?.aborted || options.shouldStop?.()) {
-        result.notReached.push(arn);
-        result.complete = false;
-        continue;
-      }
-      result.calls.getRoom++;
-      try {
-        const doc = toRoomDocument(await client.send(new GetRoomCommand({ identifier: arn }), sendOptions));
-        // The listed ARN string, not the response's equal copy: 50,000 rooms keep one copy each.
-        if (doc.arn === arn) doc.arn = arn;
-        audit(options, result, doc);
-        result.fetched?.push(arn);
-        options.onFetched?.(doc);
-      } catch (error) {
-        if (error instanceof ResourceNotFoundException) {
-          result.deleted.push(arn);
-        } else if (signal?.aborted) {
-          // Abandoned in flight by the run's stop: not reached, like the rooms after it.
-          result.notReached.push(arn);
-          result.complete = false;
-        } else {
-          result.errors.push({ ...toAuditError(region, 'GetRoom', error), roomArn: arn });
-          result.complete = false;
-        }
-      }
-      progress();
-    }
-  };
   progress();
-  const workers = Math.max(1, Math.min(options.concurrency ?? 8, toFetch.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  await getRooms({
+    client: options.client,
+    arns: toFetch,
+    inventory: result,
+    concurrency: options.concurrency ?? 8,
+    ...(signal ? { signal } : {}),
+    shouldStop: () => Boolean(signal?.aborted || options.shouldStop?.()),
+    onRoom: (doc, arn) => {
+      audit(options, result, doc);
+      result.fetched?.push(arn);
+      options.onFetched?.(doc);
+    },
+    afterCall: (count) => {
+      started = count;
+      progress();
+    },
+  });
   // A deadline stop is reported through `progress` alone (the next scheduled run continues); a
   // --timeout or Ctrl-C is the user's to know about, so it is an error too.
   const why = stopReason(signal);
   if (why && result.notReached.length > 0) {
     result.errors.push({
-      region,
+      region: options.region,
       operation: 'GetRoom',
       code: why.code,
       message: `${result.notReached.length} of ${toFetch.length} rooms not fetched: ${why.message}`,
     });
   }
+}
+
+/**
+ * GetRoom for each ARN, `concurrency` at a time, into `inventory`: a room gone in the meantime is
+ * `deleted`, another failure an error; once `shouldStop` says so (or `signal` aborts a call in
+ * flight) the ARNs left are `notReached` and the inventory incomplete. The scheduled audit and the
+ * change path both fetch through it.
+ */
+export async function getRooms(o: {
+  client: IvschatClient;
+  arns: readonly string[];
+  inventory: RegionInventory;
+  concurrency: number;
+  signal?: AbortSignal;
+  shouldStop: () => boolean;
+  onRoom: (doc: RoomDocument, arn: string) => void;
+  /** After each GetRoom (not for rooms the stop left), with how many have been started. */
+  afterCall?: (started: number) => void;
+}): Promise<void> {
+  const { inventory, signal } = o;
+  const sendOptions = signal ? { abortSignal: signal } : {};
+  let next = 0;
+  const worker = async () => {
+    while (next < o.arns.length) {
+      const arn = o.arns[next++] as string;
+      if (o.shouldStop()) {
+        inventory.notReached.push(arn);
+        inventory.complete = false;
+        continue;
+      }
+      inventory.calls.getRoom++;
+      try {
+        const doc = toRoomDocument(await o.client.send(new GetRoomCommand({ identifier: arn }), sendOptions));
+        // The requested ARN string, not the response's equal copy: 50,000 rooms keep one copy each.
+        if (doc.arn === arn) doc.arn = arn;
+        o.onRoom(doc, arn);
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) {
+          inventory.deleted.push(arn);
+        } else if (signal?.aborted) {
+          // Abandoned in flight by the run's stop: not reached, like the rooms after it.
+          inventory.notReached.push(arn);
+          inventory.complete = false;
+        } else {
+          inventory.errors.push({ ...toAuditError(inventory.region, 'GetRoom', error), roomArn: arn });
+          inventory.complete = false;
+        }
+      }
+      o.afterCall?.(next);
+    }
+  };
+  const workers = Math.max(1, Math.min(o.concurrency, o.arns.length));
+  await Promise.all(Array.from({ length: workers }, worker));
 }
 
 function audit(options: InventoryOptions, result: RegionInventory, doc: RoomDocument): void {

@@ -6,15 +6,10 @@
  * rooms are fetched, and no more than the invocation's time allows at the API budget: the rest is left
  * to the target's next full audit.
  */
-import {
-  GetRoomCommand,
-  type IvschatClient,
-  paginateListRooms,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-ivschat';
+import { type IvschatClient, paginateListRooms } from '@aws-sdk/client-ivschat';
 import type { Identity } from '../audit.js';
 import { type AwsConnection, ivschatClient } from '../aws/clients.js';
-import { toAuditError } from '../aws/inventory.js';
+import { getRooms, toAuditError } from '../aws/inventory.js';
 import { listLoggingConfigurations } from '../aws/logging-configurations.js';
 import { limiterIntervalMs, withApiBudget } from '../aws/rate-limit.js';
 import { toRoomDocument } from '../aws/room-document.js';
@@ -109,17 +104,18 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
         // Never start more GetRoom calls than the time left allows at the budget's pace.
         const affordable = affordableCalls(options);
         for (const arn of toFetch.splice(affordable)) inventory.notReached.push(arn);
-        const stopped = await fetchRooms(
+        await getRooms({
           client,
-          toFetch,
+          arns: toFetch,
           inventory,
-          (doc) => {
+          concurrency: CONCURRENCY,
+          shouldStop: () => (options.timeLeftMs?.() ?? 1) <= 0,
+          onRoom: (doc, arn) => {
+            inventory.fetched?.push(arn);
             docs.push(doc);
             upserts.push(cachedRoom(doc, startedAt));
           },
-          () => (options.timeLeftMs?.() ?? 1) <= 0,
-        );
-        inventory.notReached.push(...stopped);
+        });
         const timedOut = inventory.notReached.length - stats.leftOver;
         stats.leftOver = inventory.notReached.length;
         inventory.listed = docs.map((d) => d.arn);
@@ -222,38 +218,4 @@ function affordableCalls(options: ChangedRoomsOptions): number {
   if (!options.timeLeftMs || !options.apiBudgetTps) return Number.POSITIVE_INFINITY;
   const intervalMs = limiterIntervalMs(options.apiBudgetTps);
   return Math.max(0, Math.floor(options.timeLeftMs() / intervalMs));
-}
-
-/**
- * GetRoom for each ARN; a room gone in the meantime counts as deleted, other failures as errors.
- * Starts no call once `shouldStop` says so, and returns the ARNs it did not reach.
- */
-async function fetchRooms(
-  client: IvschatClient,
-  arns: readonly string[],
-  inventory: RegionInventory,
-  onRoom: (doc: RoomDocument) => void,
-  shouldStop: () => boolean,
-): Promise<string[]> {
-  let next = 0;
-  const worker = async () => {
-    while (next < arns.length && !shouldStop()) {
-      const arn = arns[next++] as string;
-      inventory.calls.getRoom++;
-      try {
-        const doc = toRoomDocument(await client.send(new GetRoomCommand({ identifier: arn })));
-        inventory.fetched?.push(arn);
-        onRoom(doc);
-      } catch (error) {
-        if (error instanceof ResourceNotFoundException) {
-          inventory.deleted.push(arn);
-        } else {
-          inventory.errors.push({ ...toAuditError(inventory.region, 'GetRoom', error), roomArn: arn });
-          inventory.complete = false;
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, arns.length) }, worker));
-  return arns.slice(next);
 }
