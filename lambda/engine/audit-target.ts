@@ -31,7 +31,8 @@ import {
   remediateTarget,
 } from '../remediate/deployed.js';
 import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
-import { TableTrail, unreportedSince } from '../remediate/trail-table.js';
+import type { TrailEntry } from '../remediate/trail.js';
+import { TableTrail, unreportedSince, unreportedWrites } from '../remediate/trail-table.js';
 import { DynamoRoomCache } from '../state/dynamo-room-cache.js';
 import { FullAuditDue } from '../state/full-audit-due.js';
 import { RoomSnapshotStore } from '../state/room-snapshot.js';
@@ -140,7 +141,13 @@ export async function auditTargetStep(
     changes: audited.reconciliation.changes,
     iterations: event.iteration + 1,
   };
-  await explainFixed(ctx, target, audited.reconciliation.resolvedFindings);
+  // One trail read: the findings it explains, and (remediation on) the writes no alert listed yet.
+  const unreported = await explainFixed(
+    ctx,
+    target,
+    audited.reconciliation.resolvedFindings,
+    ctx.config.remediation !== 'off' ? unreportedSince(event.startedAt) : undefined,
+  );
   if (candidates) {
     const cleanup: (() => void)[] = [];
     const remediation = await remediateTarget({
@@ -169,7 +176,7 @@ export async function auditTargetStep(
       });
     }
   }
-  if (ctx.config.remediation !== 'off') await listEarlierWrites(ctx, target, outcome, event.startedAt);
+  listEarlierWrites(outcome, unreported, event.startedAt);
   if (audited.report.complete) await clearFullAuditDue(ctx, target, event.startedAt);
   ctx.logger.info('target audited', {
     ...target,
@@ -248,45 +255,45 @@ export async function explainFixed(
   ctx: EngineContext,
   target: AuditTarget,
   resolved: readonly Finding[],
-): Promise<void> {
+  /** Also return the writes no delivered alert listed since this time (ISO 8601), read in the same query. */
+  unreportedFrom?: string,
+): Promise<TrailEntry[]> {
   const unexplained = resolved.filter((f) => !f.resolvedReason);
-  if (unexplained.length === 0) return;
   // ISO 8601 strings of one format sort as their instants do.
-  const since = unexplained.map((f) => f.firstSeen).sort()[0] ?? '';
+  const from = [
+    ...unexplained.map((f) => f.firstSeen),
+    ...(unreportedFrom ? [unreportedFrom] : []),
+  ].sort()[0];
+  if (from === undefined) return [];
   try {
-    const entries = await new TableTrail(ctx.dynamo, ctx.tableName, target).since(since);
-    markFixedByAuditor(unexplained, entries);
+    const items = await new TableTrail(ctx.dynamo, ctx.tableName, target).read(from);
+    markFixedByAuditor(
+      unexplained,
+      items.map(({ entry }) => entry),
+    );
+    return unreportedFrom ? unreportedWrites(items.filter(({ entry }) => entry.time >= unreportedFrom)) : [];
   } catch (error) {
     ctx.logger.warn('remediation trail not read', { ...target, error: error as Error });
+    return [];
   }
 }
 
 /**
  * Writes of earlier runs that no delivered alert listed (that run's alert failed past its retries):
- * this run's alert lists them, so people hear of every write. Best effort: the trail keeps them.
+ * this run's alert lists them, so people hear of every write. The trail keeps them either way.
  */
-async function listEarlierWrites(
-  ctx: EngineContext,
-  target: AuditTarget,
-  outcome: AuditedOutcome,
-  startedAt: string,
-): Promise<void> {
-  try {
-    const trail = new TableTrail(ctx.dynamo, ctx.tableName, target);
-    const earlier = (await trail.unreported(unreportedSince(startedAt))).filter((e) => e.time < startedAt);
-    if (earlier.length === 0) return;
-    const none = {
-      mode: 'apply' as const,
-      planned: [],
-      skipped: [],
-      tripped: [],
-      entries: [],
-      totals: { planned: 0, applied: 0, skipped: 0, failed: 0 },
-    };
-    outcome.remediation = { ...(outcome.remediation ?? none), earlier: earlier.slice(-MAX_KEPT) };
-  } catch (error) {
-    ctx.logger.warn('remediation trail not read for unreported writes', { ...target, error: error as Error });
-  }
+function listEarlierWrites(outcome: AuditedOutcome, unreported: readonly TrailEntry[], startedAt: string) {
+  const earlier = unreported.filter((e) => e.time < startedAt);
+  if (earlier.length === 0) return;
+  const none = {
+    mode: 'apply' as const,
+    planned: [],
+    skipped: [],
+    tripped: [],
+    entries: [],
+    totals: { planned: 0, applied: 0, skipped: 0, failed: 0 },
+  };
+  outcome.remediation = { ...(outcome.remediation ?? none), earlier: earlier.slice(-MAX_KEPT) };
 }
 
 /**

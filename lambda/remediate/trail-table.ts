@@ -2,7 +2,7 @@
  * The deployed stack's audit trail: one item per change, skip or undo in the state table, per target.
  *
  * Keys: `pk = TRAIL#<account>#<region>`, `sk = <time ISO>#<changeId>`, so one Query returns a target's
- * entries in time order and `since(time)` reads only the recent ones. Each item carries `expiresAt`
+ * entries in time order and `read(time)` reads only the recent ones. Each item carries `expiresAt`
  * (the table's TTL): a trail is evidence for audits and reviews, kept a little over a year, not forever.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -64,14 +64,9 @@ export class TableTrail implements Trail {
     return (await this.query()).map(({ entry }) => entry);
   }
 
-  /** The entries recorded at or after `time` (ISO 8601), oldest first. */
-  async since(time: string): Promise<TrailEntry[]> {
-    return (await this.query(time)).map(({ entry }) => entry);
-  }
-
-  /** Writes (applied or failed fixes) recorded at or after `time` that no delivered alert listed yet. */
-  async unreported(time: string): Promise<TrailEntry[]> {
-    return (await this.query(time)).filter((i) => !i.reported && isWrite(i.entry)).map(({ entry }) => entry);
+  /** The entries recorded at or after `time` (ISO 8601), oldest first, each with whether a delivered alert listed it. */
+  read(time: string): Promise<{ entry: TrailEntry; reported: boolean }[]> {
+    return this.query(time);
   }
 
   /** Marks the writes recorded at or after `time` as listed by a delivered alert; returns how many. */
@@ -113,6 +108,11 @@ export class TableTrail implements Trail {
       return entries;
     });
   }
+}
+
+/** The writes among `items` that no delivered alert listed yet. */
+export function unreportedWrites(items: readonly { entry: TrailEntry; reported: boolean }[]): TrailEntry[] {
+  return items.filter((i) => !i.reported && isWrite(i.entry)).map(({ entry }) => entry);
 }
 
 /** A change the auditor made or tried to make (what people must hear of), not a skip or an undo. */

@@ -69,8 +69,9 @@ describe('TableTrail', () => {
     await trail.append(entry({ changeId: 'chg-bbbbbbbbbbbb', time: '2026-11-26T10:00:00.000Z' }));
     await other.append(entry({ region: 'eu-west-1', time: '2026-11-26T12:00:00.000Z' }));
 
-    const recent = await trail.since('2026-11-26T00:00:00.000Z');
-    expect(recent.map((e) => e.changeId)).toEqual(['chg-bbbbbbbbbbbb']);
+    const recent = await trail.read('2026-11-26T00:00:00.000Z');
+    expect(recent.map(({ entry: e }) => e.changeId)).toEqual(['chg-bbbbbbbbbbbb']);
+    expect(recent.map(({ reported }) => reported)).toEqual([false]);
     expect((await other.entries()).map((e) => e.region)).toEqual(['eu-west-1']);
   });
 
