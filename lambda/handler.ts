@@ -4,11 +4,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { AwsConnection } from './aws/clients.js';
 import { type ChangeBatchResult, changeBatch } from './changes/batch.js';
-import { isChangeTrigger } from './changes/events.js';
+import { isChangeTrigger, isDirectChangeEvent } from './changes/events.js';
 import { type HandlerConfig, readConfig } from './config.js';
 import { type RegionInventory, SEVERITIES } from './core/types.js';
 import { type EngineContext, requireTable } from './engine/context.js';
-import { parseStepEvent } from './engine/events.js';
+import { EventError, parseStepEvent } from './engine/events.js';
 import { runStep, type StepResult } from './engine/steps.js';
 import {
   AUDITOR_DIMENSION,
@@ -193,8 +193,9 @@ export function createScheduledAudit(
 }
 
 /**
- * The Lambda entry, for every trigger of the one bundle: IVS Chat change events (an SQS batch or one
- * EventBridge event: the change function), the state machine's steps, and the scheduled audit (`{}`).
+ * The Lambda entry, for every trigger of the one bundle: IVS Chat change events (an SQS batch: the
+ * change function), the state machine's steps, and the scheduled audit (`{}`). One IVS Chat event
+ * invoked directly is refused, as a malformed step is: change events enter through the queue only.
  * Each returns only a bounded summary (Lambda caps a response at 6 MB; the full alert of a few hundred
  * violating rooms is larger).
  */
@@ -228,6 +229,13 @@ export function createHandler(deps: HandlerDeps = {}) {
     context?: LambdaContext,
   ): Promise<RunSummary | StepResult | ChangeBatchResult> => {
     // Change events first: an SQS batch or an aws.ivschat event is never a step or a scheduled run.
+    if (isDirectChangeEvent(event)) {
+      const error = new EventError(
+        'an IVS Chat change event invoked directly is refused: change events enter through the change queue (an SQS batch) only; nothing was audited',
+      );
+      logger.error('change event refused', error);
+      throw error;
+    }
     if (isChangeTrigger(event)) {
       try {
         return await changeBatch(engineContext(), event, context);

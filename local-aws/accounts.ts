@@ -33,6 +33,8 @@ export interface Caller {
   /** IAM user ARN, or the sts assumed-role ARN of a minted session. */
   arn: string;
   userId: string;
+  /** The role a minted session was assumed from, path included (CloudTrail's `sessionIssuer.arn`). */
+  roleArn?: string;
 }
 
 export interface Session {
@@ -147,6 +149,11 @@ export class Accounts {
   caller(accessKeyId: string | undefined): Caller {
     const session = accessKeyId ? this.sessions.get(accessKeyId) : undefined;
     if (!session) return DEFAULT_CALLER;
-    return { accountId: session.accountId, arn: session.assumedRoleArn, userId: session.assumedRoleId };
+    return {
+      accountId: session.accountId,
+      arn: session.assumedRoleArn,
+      userId: session.assumedRoleId,
+      roleArn: session.roleArn,
+    };
   }
 }

@@ -148,7 +148,8 @@ function userIdentity(caller: Caller, accessKeyId: string | undefined, time: str
       sessionIssuer: {
         type: 'Role',
         principalId: caller.userId.split(':')[0] ?? caller.userId,
-        arn: `arn:aws:iam::${caller.accountId}:role/${roleName}`,
+        // The role's ARN keeps its path ("role/auditing/name"); the session's ARN does not.
+        arn: caller.roleArn ?? `arn:aws:iam::${caller.accountId}:role/${roleName}`,
         accountId: caller.accountId,
         userName: roleName,
       },

@@ -1,13 +1,13 @@
 /**
- * One batch of IVS Chat change events (an SQS batch, or one event EventBridge invoked us with):
- * audit only the rooms they name, through the same pipeline, credentials, API budget, state, sinks
- * and renderings as the scheduled run, and send ONE alert for the batch.
+ * One SQS batch of IVS Chat change events: audit only the rooms they name, through the same
+ * pipeline, credentials, API budget, state, sinks and renderings as the scheduled run, and send ONE
+ * alert for the batch. Every named room is read with GetRoom before any finding changes: a DeleteRoom
+ * event resolves a room's findings only once GetRoom answers that the room is gone.
  *
  * At-least-once, as everywhere: finding state is written only after every sink took the alert. A
- * target that fails (its role, the state table, an IVS Chat read its rooms' verdict needs) has its messages returned in `batchItemFailures`, so
- * SQS delivers them again (after 5 receives they go to the alarmed dead-letter queue); a failed
- * delivery returns every message and records nothing. A direct EventBridge invocation has no
- * messages to return: it throws instead, and Lambda's asynchronous retries take over.
+ * target that fails (its role, the state table, an IVS Chat read its rooms' verdict needs) has its
+ * messages returned in `batchItemFailures`, so SQS delivers them again (after 5 receives they go to
+ * the alarmed dead-letter queue); a failed delivery returns every message and records nothing.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -33,6 +33,7 @@ import {
   parseChangeEvent,
   type TargetChanges,
 } from './events.js';
+import { ownRoleArns } from './own-roles.js';
 
 /** At most this many names in a summary list. */
 export const MAX_SUMMARY_NAMES = 20;
@@ -60,6 +61,7 @@ export interface ChangeBatchSummary {
   /** Rooms audited. */
   rooms: number;
   getRoomCalls: number;
+  /** Rooms GetRoom answered as gone (ResourceNotFoundException): their findings resolve. */
   deletedRooms: number;
   /** Targets a storm left to their next full audit (marked due). */
   fullAuditsDue: number;
@@ -72,7 +74,7 @@ export interface ChangeBatchSummary {
 }
 
 export interface ChangeBatchResult {
-  /** The SQS messages to deliver again (partial-batch response); none for a direct invocation. */
+  /** The SQS messages to deliver again (partial-batch response). */
   batchItemFailures: { itemIdentifier: string }[];
   summary: ChangeBatchSummary;
 }
@@ -92,7 +94,6 @@ export async function changeBatch(
   context?: LambdaContext,
 ): Promise<ChangeBatchResult> {
   const messages = changeMessages(event);
-  const direct = messages.length === 1 && messages[0]?.messageId === undefined;
   const summary = emptySummary(messages.length);
   const ignore = (reason: IgnoreReason | ScopeReason, log: Record<string, unknown>) => {
     summary.ignored++;
@@ -105,9 +106,11 @@ export async function changeBatch(
   // Known before parsing: the function role's writes are its own only in its own account.
   const selfAccountId = messages.some((m) => !m.malformed) ? await ownAccountId(ctx) : '';
   const own = {
-    functionRoleName: ctx.config.functionRoleName ?? '',
-    selfAccountId,
-    memberRoleName: ctx.config.memberRoleName,
+    ownRoleArns: ownRoleArns({
+      functionRoleName: ctx.config.functionRoleName,
+      selfAccountId,
+      memberRoleName: ctx.config.memberRoleName,
+    }),
   };
   const parsed: { change: Change; messageId?: string }[] = [];
   for (const message of messages) {
@@ -167,7 +170,6 @@ export async function changeBatch(
     ctx.logger.error('change alert not delivered; nothing recorded, every message is retried', {
       error: error as Error,
     });
-    if (direct) throw error;
     return { batchItemFailures: retry(messages.flatMap((m) => (m.messageId ? [m.messageId] : []))), summary };
   }
   summary.published = outcome.published;
@@ -196,9 +198,6 @@ export async function changeBatch(
   summary.failedTargets = failed.length;
   emitMetrics(ctx, summary);
   ctx.logger.info('change batch finished', { ...summary });
-  if (direct && failed.length > 0) {
-    throw new AuditorError(`change event not processed: ${summary.failures.join('; ')}`);
-  }
   return { batchItemFailures: retry(failed.flatMap((t) => t.messageIds)), summary };
 }
 

@@ -1,10 +1,12 @@
 /**
  * The change path's inventory source: only the rooms a batch of change events names, for one target.
- * Written rooms get one GetRoom each; deleted rooms none (they resolve as "room deleted"); a written
- * logging configuration brings in the rooms that reference it (ListRooms filtered by it, their
- * GetRoom-only fields from the room cache when the room has not changed since). At most `maxRooms`
- * rooms are fetched, and no more than the invocation's time allows at the API budget: the rest is left
- * to the target's next full audit.
+ * Every named room gets one GetRoom, whatever the event said (DeleteRoom included): the events are
+ * hints, and only GetRoom's ResourceNotFoundException makes a room deleted (its findings resolve as
+ * "room deleted"), exactly as in the scheduled inventory (`getRooms`). A written logging
+ * configuration brings in the rooms that reference it (ListRooms filtered by it, their GetRoom-only
+ * fields from the room cache when the room has not changed since). At most `maxRooms` rooms are
+ * fetched, and no more than the invocation's time allows at the API budget: the rest is left to the
+ * target's next full audit.
  */
 import { type IvschatClient, paginateListRooms } from '@aws-sdk/client-ivschat';
 import type { Identity } from '../audit.js';
@@ -48,7 +50,7 @@ export interface ChangedRoomsOptions {
 export interface ChangedRoomsStats {
   /** Changed rooms left to the full audit (storm): 0 when every one was audited. */
   leftOver: number;
-  /** Rooms written or referencing a written configuration, before the cap. */
+  /** Rooms written (deleted ones included) or referencing a written configuration, before the cap. */
   rooms: number;
   /**
    * A call the changed rooms' verdict depends on failed (GetRoom other than room-not-found, the
@@ -77,7 +79,7 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
         listed: [],
         audited: [],
         rooms: [],
-        deleted: [...changes.deleted],
+        deleted: [],
         notReached: [],
         fetched: [],
         errors: [],
@@ -85,12 +87,11 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
         calls: { listRooms: 0, getRoom: 0 },
       };
       try {
-        const deleted = new Set(changes.deleted);
         // Rooms named by the events go first: a storm's cap keeps the rooms someone wrote to.
         const wanted = new Map<string, RoomDocument | undefined>();
-        for (const arn of changes.rooms) if (!deleted.has(arn)) wanted.set(arn, undefined);
+        for (const arn of changes.rooms) wanted.set(arn, undefined);
         if (changes.loggingConfigurations.length > 0) {
-          await addReferencingRooms(options, client, inventory, wanted, deleted, startedAt);
+          await addReferencingRooms(options, client, inventory, wanted, startedAt);
         }
         stats.rooms = wanted.size;
         const toAudit = [...wanted].slice(0, options.maxRooms);
@@ -175,7 +176,6 @@ async function addReferencingRooms(
   client: IvschatClient,
   inventory: RegionInventory,
   wanted: Map<string, RoomDocument | undefined>,
-  deleted: ReadonlySet<string>,
   startedAt: string,
 ): Promise<void> {
   const { accountId, region } = options.changes;
@@ -194,7 +194,7 @@ async function addReferencingRooms(
       for await (const page of pages) {
         inventory.calls.listRooms++;
         for (const summary of page.rooms ?? []) {
-          if (!summary.arn || deleted.has(summary.arn) || wanted.get(summary.arn) !== undefined) continue;
+          if (!summary.arn || wanted.get(summary.arn) !== undefined) continue;
           // A room written in this batch is fetched anyway; otherwise the cache may answer.
           wanted.set(
             summary.arn,

@@ -1,13 +1,17 @@
 /**
  * The change path's input: IVS Chat write calls as CloudTrail records them and EventBridge delivers
- * them (`source: aws.ivschat`, `detail-type: AWS API Call via CloudTrail`), either one event (a rule
- * invoking the function) or an SQS batch of them (the queue's event source). Pure: what each event
- * says changed, or why it says nothing, and the changes of a batch coalesced per target and room.
+ * them (`source: aws.ivschat`, `detail-type: AWS API Call via CloudTrail`), in an SQS batch (the
+ * change queue's event source, the only way in). Pure: what each event says changed, or why it says
+ * nothing, and the changes of a batch coalesced per target and room.
  *
- * Fields relied on (README "Drift found in a minute"): `detail.eventName`,
+ * An event is a hint, never evidence: it only names rooms to read again. Whoever can put a message
+ * on the queue can make the auditor read a room of an audited target, never decide a verdict: even
+ * a DeleteRoom resolves nothing until GetRoom answers that the room is gone.
+ *
+ * Fields relied on (README "Drift found in a minute"): `account`, `detail.eventName`,
  * `detail.requestParameters.identifier` / `.resourceArn` or `detail.responseElements.arn`,
  * `detail.awsRegion`, `detail.recipientAccountId`, `detail.errorCode`, `detail.eventTime`,
- * `detail.eventID`, `detail.userIdentity.sessionContext.sessionIssuer.userName` and `.accountId`.
+ * `detail.eventID`, `detail.userIdentity.sessionContext.sessionIssuer.type` and `.arn`.
  */
 import { isRegionName } from '../core/arn.js';
 import { getOrCreate } from '../core/maps.js';
@@ -30,15 +34,18 @@ export type IgnoreReason =
   | 'read-only call'
   | 'failed call'
   | 'own change'
-  | 'malformed fields';
+  | 'malformed fields'
+  | 'account mismatch';
 
-/** A write to one room: audit it again (GetRoom), or resolve its findings (deleted). */
+/**
+ * A write to one room, DeleteRoom included: the room is read again (GetRoom), and only GetRoom's
+ * ResourceNotFoundException makes it deleted.
+ */
 export interface RoomChange {
   kind: 'room';
   accountId: string;
   region: string;
   roomArn: string;
-  deleted: boolean;
   eventName: string;
 }
 
@@ -58,12 +65,11 @@ export type ParsedEvent =
   | { ignored: IgnoreReason; detail: string; eventId?: string };
 
 /** The eight write calls the rule forwards, and where each names what it wrote. */
-const WRITES: Readonly<
-  Record<string, 'room' | 'room-created' | 'room-deleted' | 'tagged' | 'logging' | 'logging-created'>
-> = {
+const WRITES: Readonly<Record<string, 'room' | 'room-created' | 'tagged' | 'logging' | 'logging-created'>> = {
   CreateRoom: 'room-created',
   UpdateRoom: 'room',
-  DeleteRoom: 'room-deleted',
+  // Read again like any write: a DeleteRoom event cannot tell a deleted room from a forged message.
+  DeleteRoom: 'room',
   TagResource: 'tagged',
   UntagResource: 'tagged',
   CreateLoggingConfiguration: 'logging-created',
@@ -74,23 +80,34 @@ const WRITES: Readonly<
 /** The write calls the change path acts on (the stack's rule matches exactly these). */
 export const CHANGE_EVENT_NAMES: readonly string[] = Object.keys(WRITES);
 
-const ROOM_ARN = /^arn:(aws[a-z-]*):ivschat:([a-z0-9-]+):(\d{12}):room\/([A-Za-z0-9-]+)$/;
-const LOGGING_ARN = /^arn:(aws[a-z-]*):ivschat:([a-z0-9-]+):(\d{12}):logging-configuration\/([A-Za-z0-9-]+)$/;
+const ROOM_ARN = /^arn:(aws(?:-[a-z]+)*):ivschat:([a-z0-9-]+):(\d{12}):room\/([A-Za-z0-9-]+)$/;
+const LOGGING_ARN =
+  /^arn:(aws(?:-[a-z]+)*):ivschat:([a-z0-9-]+):(\d{12}):logging-configuration\/([A-Za-z0-9-]+)$/;
 const ACCOUNT_ID = /^\d{12}$/;
 
-/** True for what the change function is fed: an SQS batch, or one IVS Chat event from EventBridge. */
+/** True for what the change function is fed: an SQS batch (the change queue's event source). */
 export function isChangeTrigger(event: unknown): boolean {
-  if (!isObject(event)) return false;
-  if (Array.isArray(event.Records)) {
-    return event.Records.length > 0 && event.Records.every((r) => isObject(r) && r.eventSource === 'aws:sqs');
-  }
-  return event.source === CHANGE_SOURCE;
+  return (
+    isObject(event) &&
+    Array.isArray(event.Records) &&
+    event.Records.length > 0 &&
+    event.Records.every((r) => isObject(r) && r.eventSource === 'aws:sqs')
+  );
 }
 
-/** The trigger's messages: each SQS record's body parsed, or the one event itself. */
+/**
+ * True for one IVS Chat event handed to the function itself (`lambda:InvokeFunction`, or a rule
+ * someone pointed at it): not an entry point. The stack feeds the change function through its queue
+ * only, so such an event came around it and is refused, not audited.
+ */
+export function isDirectChangeEvent(event: unknown): boolean {
+  return isObject(event) && !('Records' in event) && event.source === CHANGE_SOURCE;
+}
+
+/** The batch's messages: each SQS record's body parsed (none for anything but an SQS batch). */
 export function changeMessages(event: unknown): ChangeMessage[] {
-  if (!isObject(event) || !Array.isArray(event.Records)) return [{ event }];
-  return event.Records.map((record): ChangeMessage => {
+  if (!isChangeTrigger(event)) return [];
+  return (event as { Records: unknown[] }).Records.map((record): ChangeMessage => {
     const messageId = isObject(record) && typeof record.messageId === 'string' ? record.messageId : undefined;
     const body = isObject(record) ? record.body : undefined;
     const id = messageId ? { messageId } : {};
@@ -105,15 +122,13 @@ export function changeMessages(event: unknown): ChangeMessage[] {
 
 /**
  * The auditor's own roles: their writes are its remediation, confirmed by the next scheduled audit,
- * not new drift. A role is known by its name AND its account, as anyone may create a role of that
- * name in their own account, and its writes would otherwise go unaudited.
+ * not new drift. A caller is one of them only when CloudTrail names a role session (`sessionIssuer`
+ * of type `Role`) whose role ARN, account and path included, is one of these: a user, a federated
+ * user or a role elsewhere (another account, another path) that shares a name is audited.
  */
 export interface ParseOptions {
-  /** The function's role, in the auditor's own account (`selfAccountId`); '' for none. */
-  functionRoleName: string;
-  selfAccountId: string;
-  /** The member role, which the auditor assumes in the account it audits (the event's own account). */
-  memberRoleName: string;
+  /** The ARNs of the auditor's own roles for a write recorded in `accountId` of `partition`. */
+  ownRoleArns(accountId: string, partition: string): readonly string[];
 }
 
 /** What one EventBridge event says changed, or why it is ignored. Never throws. */
@@ -141,17 +156,20 @@ export function parseChangeEvent(event: unknown, options: ParseOptions): ParsedE
   if (d.errorCode !== undefined && d.errorCode !== null && d.errorCode !== '') {
     return ignore('failed call', `${eventName}: ${str(d.errorCode)}`);
   }
-  const caller = callerRole(d.userIdentity);
-  if (caller && isOwnRole(caller, d.recipientAccountId, options)) {
-    return ignore('own change', `${eventName} by ${caller.roleName} of ${caller.accountId}`);
-  }
-
   const accountId = d.recipientAccountId;
   const region = d.awsRegion;
   if (typeof accountId !== 'string' || !ACCOUNT_ID.test(accountId)) {
     return ignore(
       'malformed fields',
       `${eventName}: recipientAccountId ${str(accountId)} is not an account id`,
+    );
+  }
+  // EventBridge sets `account` (the account whose bus got the event, kept when a member forwards it);
+  // CloudTrail sets recipientAccountId. A real event has them equal.
+  if (event.account !== accountId) {
+    return ignore(
+      'account mismatch',
+      `${eventName}: event account ${str(event.account)} is not recipientAccountId ${accountId}`,
     );
   }
   if (typeof region !== 'string' || !isRegionName(region)) {
@@ -167,21 +185,19 @@ export function parseChangeEvent(event: unknown, options: ParseOptions): ParsedE
         : request.identifier;
   const where = { accountId, region };
   const when = typeof d.eventTime === 'string' ? { eventTime: d.eventTime } : {};
-  const room = matchArn(ROOM_ARN, written, where);
-  if (room && kind !== 'logging' && kind !== 'logging-created') {
-    return {
-      change: { kind: 'room', ...where, roomArn: room, deleted: kind === 'room-deleted', eventName },
-      ...eventId,
-      ...when,
-    };
-  }
-  const logging = matchArn(LOGGING_ARN, written, where);
-  if (logging && (kind === 'logging' || kind === 'logging-created' || kind === 'tagged')) {
-    return {
-      change: { kind: 'logging', ...where, configurationArn: logging, eventName },
-      ...eventId,
-      ...when,
-    };
+  const room = kind !== 'logging' && kind !== 'logging-created' && matchArn(ROOM_ARN, written, where);
+  const logging =
+    !room && kind !== 'room' && kind !== 'room-created' && matchArn(LOGGING_ARN, written, where);
+  const target = room || logging;
+  if (target) {
+    const caller = callerRole(d.userIdentity);
+    if (caller && options.ownRoleArns(accountId, target.partition).includes(caller)) {
+      return ignore('own change', `${eventName} by ${caller}`);
+    }
+    const change: Change = room
+      ? { kind: 'room', ...where, roomArn: room.arn, eventName }
+      : { kind: 'logging', ...where, configurationArn: target.arn, eventName };
+    return { change, ...eventId, ...when };
   }
   return ignore(
     'malformed fields',
@@ -193,10 +209,11 @@ export function parseChangeEvent(event: unknown, options: ParseOptions): ParsedE
 export interface TargetChanges {
   accountId: string;
   region: string;
-  /** Rooms written (not deleted), in first-seen order: one GetRoom each however many events. */
+  /**
+   * Rooms written (deleted ones too), in first-seen order: one GetRoom each however many events;
+   * GetRoom alone tells a deleted room (ResourceNotFoundException) from a live one.
+   */
   rooms: string[];
-  /** Rooms deleted: their findings resolve without any call. A delete wins over any other write. */
-  deleted: string[];
   /** Logging configurations written: the rooms referencing them are checked again. */
   loggingConfigurations: string[];
   /** The SQS messages that carried these changes (retried together when the target fails). */
@@ -205,11 +222,11 @@ export interface TargetChanges {
   events: number;
 }
 
-/** Groups changes by target and room: ten updates of a room are one room; a delete wins. */
+/** Groups changes by target and room: ten writes of a room, a delete among them or not, are one room. */
 export function coalesceChanges(changes: readonly { change: Change; messageId?: string }[]): TargetChanges[] {
   const targets = new Map<
     string,
-    { t: TargetChanges; rooms: Map<string, boolean>; logging: Set<string>; ids: Set<string> }
+    { t: TargetChanges; rooms: Set<string>; logging: Set<string>; ids: Set<string> }
   >();
   for (const { change, messageId } of changes) {
     const entry = getOrCreate(targets, `${change.accountId}/${change.region}`, () => ({
@@ -217,67 +234,52 @@ export function coalesceChanges(changes: readonly { change: Change; messageId?: 
         accountId: change.accountId,
         region: change.region,
         rooms: [],
-        deleted: [],
         loggingConfigurations: [],
         messageIds: [],
         events: 0,
       },
-      rooms: new Map<string, boolean>(),
+      rooms: new Set<string>(),
       logging: new Set<string>(),
       ids: new Set<string>(),
     }));
     entry.t.events++;
     if (messageId) entry.ids.add(messageId);
     if (change.kind === 'room') {
-      entry.rooms.set(change.roomArn, (entry.rooms.get(change.roomArn) ?? false) || change.deleted);
+      entry.rooms.add(change.roomArn);
     } else {
       entry.logging.add(change.configurationArn);
     }
   }
   return [...targets.values()].map(({ t, rooms, logging, ids }) => ({
     ...t,
-    rooms: [...rooms].filter(([, deleted]) => !deleted).map(([arn]) => arn),
-    deleted: [...rooms].filter(([, deleted]) => deleted).map(([arn]) => arn),
+    rooms: [...rooms],
     loggingConfigurations: [...logging],
     messageIds: [...ids],
   }));
 }
 
-/** The caller's role and the account it belongs to, for an assumed-role session. */
-function callerRole(identity: unknown): { roleName: string; accountId: string } | undefined {
+/**
+ * The role ARN (path included) of the caller's session when a role issued it. `userName` drops the
+ * path, and an IAM user's GetFederationToken session has a `sessionIssuer` too, of type `IAMUser`.
+ */
+function callerRole(identity: unknown): string | undefined {
   if (!isObject(identity) || !isObject(identity.sessionContext)) return undefined;
   const issuer = identity.sessionContext.sessionIssuer;
-  if (!isObject(issuer) || typeof issuer.userName !== 'string' || typeof issuer.accountId !== 'string') {
-    return undefined;
-  }
-  return { roleName: issuer.userName, accountId: issuer.accountId };
+  if (!isObject(issuer) || issuer.type !== 'Role' || typeof issuer.arn !== 'string') return undefined;
+  return issuer.arn;
 }
 
-function isOwnRole(
-  caller: { roleName: string; accountId: string },
-  recipientAccountId: unknown,
-  options: ParseOptions,
-): boolean {
-  if (caller.accountId === options.selfAccountId && sameRole(options.functionRoleName, caller.roleName)) {
-    return true;
-  }
-  return caller.accountId === recipientAccountId && sameRole(options.memberRoleName, caller.roleName);
-}
-
-/** CloudTrail names a role without its path; the setting may carry one ("auditing/ivschat-auditor-member"). */
-function sameRole(own: string, caller: string): boolean {
-  return own !== '' && (own === caller || own.split('/').pop() === caller);
-}
-
-/** The ARN when it is of this kind and of the event's own account and region. */
+/** The ARN and its partition when it is of this kind and of the event's own account and region. */
 function matchArn(
   pattern: RegExp,
   value: unknown,
   where: { accountId: string; region: string },
-): string | undefined {
+): { arn: string; partition: string } | undefined {
   if (typeof value !== 'string') return undefined;
   const match = pattern.exec(value);
-  return match && match[2] === where.region && match[3] === where.accountId ? value : undefined;
+  return match?.[1] && match[2] === where.region && match[3] === where.accountId
+    ? { arn: value, partition: match[1] }
+    : undefined;
 }
 
 /** TagResource's ARN is a URI path parameter: CloudTrail may record it URL-encoded. */

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
 import { createHandler, DEADLINE_MARGIN_MS, type HandlerDeps } from '../../lambda/handler.js';
 import { TableTrail } from '../../lambda/remediate/trail-table.js';
+import { DynamoRoomCache } from '../../lambda/state/dynamo-room-cache.js';
 import { FullAuditDue } from '../../lambda/state/full-audit-due.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
 import { ChangeQueue } from '../../local-aws/change-queue.js';
@@ -245,7 +246,7 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     expect(alert?.machine.newFindings[0]?.message).toMatch(/309/);
   });
 
-  it('resolves the findings of a deleted room as "room deleted" without any IVS Chat call', async () => {
+  it('resolves the findings of a deleted room as "room deleted" once GetRoom confirms it gone', async () => {
     const room = arnOf(ROOMS[2] as SeedRoom);
     const run = changeFunction();
     await client().send(new UpdateRoomCommand({ identifier: room, maximumMessageLength: 500 }));
@@ -255,16 +256,78 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
 
     const result = await run(sqsBatch(take()));
 
-    expect(result.summary).toMatchObject({ deletedRooms: 1, getRoomCalls: 0, resolvedFindings: 1 });
+    expect(result.summary).toMatchObject({ deletedRooms: 1, getRoomCalls: 1, resolvedFindings: 1 });
     const ivschat = Object.entries(stack.aws.stats()[REGION] ?? {}).filter(
       ([op]) => !/Publish|Caller/.test(op),
     );
-    expect(ivschat.reduce((n, [, s]) => n + s.calls, 0)).toBe(0);
+    expect(ivschat.map(([op, s]) => [op, s.calls])).toEqual([['GetRoom', 1]]);
     const [, resolved] = stack.aws.published().map(received);
     expect(resolved?.machine.resolvedFindings).toMatchObject([
       { roomArn: room, resolvedReason: 'room deleted' },
     ]);
     expect([...(await state()).values()].map((r) => r.status)).toEqual(['resolved']);
+  });
+
+  it('reads a live room a forged DeleteRoom names, and resolves nothing', async () => {
+    const room = arnOf(ROOMS[2] as SeedRoom);
+    const run = changeFunction();
+    await client().send(new UpdateRoomCommand({ identifier: room, maximumMessageLength: 500 }));
+    const [update] = take();
+    await run(sqsBatch([update]));
+    const cache = new DynamoRoomCache(stack.dynamo.client, table);
+    expect((await cache.loadRooms(ACCOUNT_ID, REGION)).has(room)).toBe(true);
+    stack.aws.clearPublished();
+    stack.aws.resetStats();
+    // The same envelope as a real event, saying the room was deleted: it was not.
+    const forged = deleteEventFrom(update, room);
+
+    const result = await run(sqsBatch([forged]));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary).toMatchObject({
+      targets: 1,
+      rooms: 1,
+      getRoomCalls: 1,
+      deletedRooms: 0,
+      newFindings: 0,
+      resolvedFindings: 0,
+      published: 0,
+    });
+    expect(calls('GetRoom')).toBe(1);
+    expect(stack.aws.published()).toEqual([]);
+    expect([...(await state()).values()].map((r) => [r.finding.roomArn, r.status])).toEqual([[room, 'open']]);
+    expect((await cache.loadRooms(ACCOUNT_ID, REGION)).has(room)).toBe(true);
+  });
+
+  it('counts the rooms DeleteRoom events name in the storm cap: each costs a GetRoom', async () => {
+    const own = ROOMS.filter((r) => r.accountId === ACCOUNT_ID && r.id?.startsWith('own'));
+    await client().send(new TagResourceCommand({ resourceArn: arnOf(own[0] as SeedRoom), tags: { a: 'b' } }));
+    const [tagged] = take();
+    const forged = own.map((r) => deleteEventFrom(tagged, arnOf(r)));
+
+    const result = await changeFunction({ CHANGE_MAX_ROOMS: '3' })(sqsBatch(forged));
+
+    expect(result.summary).toMatchObject({ rooms: 3, getRoomCalls: 3, deletedRooms: 0, fullAuditsDue: 1 });
+    expect(calls('GetRoom')).toBe(3);
+    const due = new FullAuditDue(stack.dynamo.client, table);
+    expect(await due.get({ accountId: ACCOUNT_ID, region: REGION })).toMatchObject({ rooms: own.length - 3 });
+  });
+
+  it('ignores an event whose account is not its recipientAccountId, and reads nothing', async () => {
+    await client().send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[3] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    const [event] = take();
+
+    const result = await changeFunction()(sqsBatch([{ ...event, account: MEMBER }]));
+
+    expect(result.summary).toMatchObject({
+      ignored: 1,
+      ignoredReasons: { 'account mismatch': 1 },
+      targets: 0,
+      getRoomCalls: 0,
+    });
+    expect(calls('GetRoom')).toBe(0);
   });
 
   it('says a finding the auditor fixed was "fixed by the auditor (<changeId>)"', async () => {
@@ -354,11 +417,42 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
       new UpdateRoomCommand({ identifier: arnOf(ROOMS[9] as SeedRoom), maximumMessageLength: 500 }),
     );
     const [own] = take();
-    expect(issuerOf(own)?.userName).toBe('ivschat-auditor-member');
+    expect(issuerOf(own)).toMatchObject({
+      type: 'Role',
+      arn: `arn:aws:iam::${MEMBER}:role/ivschat-auditor-member`,
+    });
 
     const result = await changeFunction()(sqsBatch([own]));
 
     expect(result.summary).toMatchObject({ ownChanges: 1, ignored: 1, targets: 0, published: 0 });
+  });
+
+  it("audits a write by a role of the member role's name under another path", async () => {
+    const other = await memberClient('other/ivschat-auditor-member');
+    await other.send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[9] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    const [event] = take();
+    expect(issuerOf(event)?.arn).toBe(`arn:aws:iam::${MEMBER}:role/other/ivschat-auditor-member`);
+
+    const result = await changeFunction()(sqsBatch([event]));
+
+    expect(result.summary).toMatchObject({ ownChanges: 0, targets: 1, getRoomCalls: 1, newFindings: 1 });
+  });
+
+  it("audits a write by an IAM user's federated session named like the member role", async () => {
+    const member = await memberClient();
+    await member.send(
+      new UpdateRoomCommand({ identifier: arnOf(ROOMS[9] as SeedRoom), maximumMessageLength: 500 }),
+    );
+    const [event] = take();
+    // What CloudTrail records for a GetFederationToken session of the IAM user "ivschat-auditor-member".
+    const federated = federatedUserEvent(event, 'ivschat-auditor-member');
+
+    const result = await changeFunction()(sqsBatch([federated]));
+
+    expect(result.summary).toMatchObject({ ownChanges: 0, targets: 1, getRoomCalls: 1, newFindings: 1 });
+    expect(calls('GetRoom', MEMBER)).toBe(1);
   });
 
   it('audits at most changeMaxRooms rooms of a storm and marks the full audit due', async () => {
@@ -479,8 +573,7 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     const memberRoom = arnOf(ROOMS[9] as SeedRoom);
     await member.send(new UpdateRoomCommand({ identifier: memberRoom, maximumMessageLength: 500 }));
     const recorded = take();
-    const memberIssuer = issuerOf(recorded[1]);
-    if (memberIssuer) memberIssuer.userName = 'PlatformAdmin';
+    renameIssuer(recorded[1], 'PlatformAdmin');
     const batch = sqsBatch(recorded);
     // The own account's target goes first and its one GetRoom answers a 5xx (no SDK retry).
     stack.aws.setFaults({ failNext: 1, serverErrorOperations: ['GetRoom'] });
@@ -513,8 +606,7 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     const memberRoom = arnOf(ROOMS[9] as SeedRoom);
     await member.send(new UpdateRoomCommand({ identifier: memberRoom, maximumMessageLength: 500 }));
     const recorded = take();
-    const issuer = issuerOf(recorded[0]);
-    if (issuer) issuer.userName = 'PlatformAdmin';
+    renameIssuer(recorded[0], 'PlatformAdmin');
     const batch = sqsBatch(recorded);
     stack.aws.setFaults({ accessDeniedAccounts: [MEMBER], accessDeniedOperations: ['GetRoom'] });
     let result: ChangeBatchResult;
@@ -558,8 +650,7 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     );
     // Someone in the member account, not the auditor: rename the session's role.
     const [event] = take();
-    const issuer = issuerOf(event);
-    if (issuer) issuer.userName = 'PlatformAdmin';
+    renameIssuer(event, 'PlatformAdmin');
 
     const result = await changeFunction()(sqsBatch([event]));
 
@@ -569,30 +660,20 @@ describe('change batch against the emulator', { timeout: 60_000 }, () => {
     expect([...(await state(MEMBER)).values()].map((r) => r.finding.accountId)).toEqual([MEMBER]);
   });
 
-  it('takes one EventBridge event invoked directly: no messages to retry, a failure throws instead', async () => {
+  it('refuses one EventBridge event invoked directly, saying why, and audits nothing', async () => {
     await client().send(
       new UpdateRoomCommand({ identifier: arnOf(ROOMS[7] as SeedRoom), maximumMessageLength: 500 }),
     );
     const [event] = take();
-    const run = changeFunction();
+    stack.aws.resetStats();
 
-    const result = await run(event);
-
-    expect(result).toMatchObject({
-      batchItemFailures: [],
-      summary: { events: 1, newFindings: 1, published: 1 },
-    });
-    const memberEvent = JSON.parse(
-      JSON.stringify(event).replaceAll(ACCOUNT_ID, MEMBER).replaceAll('room/own7', 'room/member0'),
+    await expect(changeFunction()(event)).rejects.toThrow(
+      /IVS Chat change event invoked directly is refused: change events enter through the change queue/,
     );
-    stack.aws.setFaults({ assumeRoleDeniedAccounts: [MEMBER] });
-    try {
-      await expect(run(memberEvent)).rejects.toThrow(
-        /change event not processed: 123456789012\/us-east-1: role ivschat-auditor-member/,
-      );
-    } finally {
-      stack.aws.setFaults({});
-    }
+
+    expect(calls('GetRoom')).toBe(0);
+    expect(stack.aws.published()).toEqual([]);
+    expect((await state()).size).toBe(0);
   });
 
   it('is fed by the local queue: a target that keeps failing is redelivered, then dead-lettered', async () => {
@@ -628,12 +709,53 @@ function issuerOf(event: IvschatChangeEvent | undefined) {
   return identity && 'sessionContext' in identity ? identity.sessionContext.sessionIssuer : undefined;
 }
 
+/** The event as if another role of the same account (`roleName`, no path) had made the call. */
+function renameIssuer(event: IvschatChangeEvent | undefined, roleName: string): void {
+  const issuer = issuerOf(event);
+  if (!issuer) throw new Error('the event has no role session issuer');
+  issuer.userName = roleName;
+  issuer.arn = `arn:aws:iam::${issuer.accountId}:role/${roleName}`;
+}
+
+/** A DeleteRoom of `roomArn` in the envelope of a real event (what anyone able to queue a message can send). */
+function deleteEventFrom(event: IvschatChangeEvent | undefined, roomArn: string): IvschatChangeEvent {
+  const forged = structuredClone(event) as IvschatChangeEvent;
+  forged.detail.eventName = 'DeleteRoom';
+  forged.detail.eventID = `forged-${roomArn}`;
+  forged.detail.requestParameters = { identifier: roomArn };
+  forged.detail.responseElements = null;
+  return forged;
+}
+
+/** The event as CloudTrail records it for a GetFederationToken session of the IAM user `userName`. */
+function federatedUserEvent(event: IvschatChangeEvent | undefined, userName: string): unknown {
+  const forged = structuredClone(event) as IvschatChangeEvent;
+  const accountId = forged.detail.recipientAccountId;
+  forged.detail.userIdentity = {
+    type: 'FederatedUser',
+    principalId: `${accountId}:session`,
+    arn: `arn:aws:sts::${accountId}:federated-user/session`,
+    accountId,
+    accessKeyId: 'ASIAEXAMPLEFEDERATED',
+    sessionContext: {
+      sessionIssuer: {
+        type: 'IAMUser',
+        principalId: 'AIDAEXAMPLEUSERID0001',
+        arn: `arn:aws:iam::${accountId}:user/${userName}`,
+        accountId,
+        userName,
+      },
+    },
+  } as unknown as IvschatChangeEvent['detail']['userIdentity'];
+  return forged;
+}
+
 /** An IVS Chat client acting as the member role in MEMBER (what the auditor's own remediation uses). */
-async function memberClient(): Promise<IvschatClient> {
+async function memberClient(roleName = 'ivschat-auditor-member'): Promise<IvschatClient> {
   const sts = new STSClient({ region: REGION, endpoint: stack.aws.endpoint, credentials });
   const { Credentials: c } = await sts.send(
     new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${MEMBER}:role/ivschat-auditor-member`,
+      RoleArn: `arn:aws:iam::${MEMBER}:role/${roleName}`,
       RoleSessionName: 'ivschat-auditor',
     }),
   );

@@ -7,20 +7,23 @@ import {
   changeMessages,
   coalesceChanges,
   isChangeTrigger,
+  isDirectChangeEvent,
   type ParsedEvent,
   parseChangeEvent,
 } from '../../lambda/changes/events.js';
+import { ownRoleArns } from '../../lambda/changes/own-roles.js';
 import { IVSCHAT_WRITE_OPERATIONS } from '../../local-aws/ivschat-events.js';
 
 const EVENTS_DIR = fileURLToPath(new URL('../../examples/events/', import.meta.url));
 const ROOM = 'arn:aws:ivschat:us-east-1:123456789012:room/g1H2I3J4k5L6';
 const LOGGING = 'arn:aws:ivschat:us-east-1:123456789012:logging-configuration/AbCdEf123456';
 const AUDITOR = '000000000000';
-const OWN = {
+const ROLES = {
   functionRoleName: 'ivschat-auditor-fn-role',
   selfAccountId: AUDITOR,
   memberRoleName: 'ivschat-auditor-member',
 };
+const OWN = { ownRoleArns: ownRoleArns(ROLES) };
 
 // biome-ignore lint/suspicious/noExplicitAny: the samples are read as loose JSON, and the assertions check their shape
 type Json = Record<string, any>;
@@ -36,9 +39,16 @@ const withDetail = (name: string, detail: Json): Json => {
 };
 
 describe('isChangeTrigger', () => {
-  it('recognises an SQS batch and one aws.ivschat event', () => {
+  it('recognises an SQS batch, the change queue being the only way in', () => {
     expect(isChangeTrigger(sample('sqs-batch.json'))).toBe(true);
-    expect(isChangeTrigger(sample('update-room.json'))).toBe(true);
+  });
+
+  it('does not take one aws.ivschat event invoked directly: it is a direct change event, refused', () => {
+    expect(isChangeTrigger(sample('update-room.json'))).toBe(false);
+    expect(isDirectChangeEvent(sample('update-room.json'))).toBe(true);
+    expect(isDirectChangeEvent(sample('sqs-batch.json'))).toBe(false);
+    expect(isDirectChangeEvent({})).toBe(false);
+    expect(isDirectChangeEvent({ source: 'aws.events', 'detail-type': 'Scheduled Event' })).toBe(false);
   });
 
   it('leaves the scheduled run and the state machine steps alone', () => {
@@ -61,8 +71,8 @@ describe('changeMessages', () => {
       '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d',
     ]);
     expect(messages.map((m) => changeOf(parse(m.event)))).toMatchObject([
-      { kind: 'room', roomArn: ROOM, deleted: false, eventName: 'UpdateRoom' },
-      { kind: 'room', roomArn: ROOM, deleted: false, eventName: 'TagResource' },
+      { kind: 'room', roomArn: ROOM, eventName: 'UpdateRoom' },
+      { kind: 'room', roomArn: ROOM, eventName: 'TagResource' },
     ]);
   });
 
@@ -74,9 +84,8 @@ describe('changeMessages', () => {
     expect(message?.malformed).toMatch(/not JSON/);
   });
 
-  it('takes a direct EventBridge event as the one message, without an id', () => {
-    const event = sample('delete-room.json');
-    expect(changeMessages(event)).toEqual([{ event }]);
+  it('finds no message in anything but an SQS batch', () => {
+    expect(changeMessages(sample('delete-room.json'))).toEqual([]);
   });
 });
 
@@ -87,7 +96,6 @@ describe('parseChangeEvent', () => {
       accountId: '123456789012',
       region: 'us-east-1',
       roomArn: ROOM,
-      deleted: false,
       eventName: 'CreateRoom',
     });
   });
@@ -95,7 +103,7 @@ describe('parseChangeEvent', () => {
   it('reads an UpdateRoom from requestParameters.identifier, with its event id and time', () => {
     const parsed = parse(sample('update-room.json'));
     expect(parsed).toMatchObject({
-      change: { kind: 'room', roomArn: ROOM, deleted: false },
+      change: { kind: 'room', roomArn: ROOM },
       eventId: '9e2d7a41-3c5b-4f6e-8a9b-1c2d3e4f5a02',
       eventTime: '2026-11-26T10:14:37Z',
     });
@@ -113,8 +121,14 @@ describe('parseChangeEvent', () => {
     expect(changeOf(parse(event))).toMatchObject({ roomArn: ROOM });
   });
 
-  it('reads a DeleteRoom as a deletion', () => {
-    expect(changeOf(parse(sample('delete-room.json')))).toMatchObject({ roomArn: ROOM, deleted: true });
+  it('reads a DeleteRoom as a room to read again, not as a deletion (GetRoom decides)', () => {
+    expect(changeOf(parse(sample('delete-room.json')))).toEqual({
+      kind: 'room',
+      accountId: '123456789012',
+      region: 'us-east-1',
+      roomArn: ROOM,
+      eventName: 'DeleteRoom',
+    });
   });
 
   it('reads a logging-configuration update, keeping the configuration ARN', () => {
@@ -139,33 +153,83 @@ describe('parseChangeEvent', () => {
     });
   });
 
-  /** update-room.json (a room of 123456789012) written by a session of `userName` in `accountId`. */
-  const by = (userName: string, accountId: string, recipientAccountId = '123456789012') => {
+  /**
+   * update-room.json (a room of `recipientAccountId`) written by a session that `issuer` issued:
+   * a role (`role/<path/>name`) by default, or an IAM user's federated session.
+   */
+  const by = (
+    name: string,
+    accountId: string,
+    recipientAccountId = '123456789012',
+    issuer: { type: 'Role' | 'IAMUser'; path?: string } = { type: 'Role' },
+  ) => {
+    const kind = issuer.type === 'Role' ? 'role' : 'user';
     const event = withDetail('update-room.json', {
       userIdentity: {
-        type: 'AssumedRole',
-        sessionContext: { sessionIssuer: { type: 'Role', userName, accountId } },
+        type: issuer.type === 'Role' ? 'AssumedRole' : 'FederatedUser',
+        sessionContext: {
+          sessionIssuer: {
+            type: issuer.type,
+            userName: name,
+            accountId,
+            arn: `arn:aws:iam::${accountId}:${kind}/${issuer.path ?? ''}${name}`,
+          },
+        },
       },
       recipientAccountId,
     });
-    return JSON.parse(JSON.stringify(event).replaceAll('123456789012', recipientAccountId));
+    const json = JSON.stringify({ ...event, account: recipientAccountId });
+    return JSON.parse(json.replaceAll('123456789012', recipientAccountId));
   };
 
   it("ignores the auditor's own change: its function role in its own account", () => {
     expect(parse(by('ivschat-auditor-fn-role', AUDITOR, AUDITOR))).toMatchObject({
       ignored: 'own change',
-      detail: `UpdateRoom by ivschat-auditor-fn-role of ${AUDITOR}`,
+      detail: `UpdateRoom by arn:aws:iam::${AUDITOR}:role/ivschat-auditor-fn-role`,
     });
   });
 
-  it("ignores the auditor's own change: the member role (with a path) in the room's own account", () => {
+  it("ignores the auditor's own change: the member role (with its path) in the room's own account", () => {
     expect(parse(by('ivschat-auditor-member', '123456789012'))).toMatchObject({ ignored: 'own change' });
+    const withPath = { ownRoleArns: ownRoleArns({ ...ROLES, memberRoleName: 'auditing/member' }) };
     expect(
-      parseChangeEvent(by('member', '123456789012'), { ...OWN, memberRoleName: 'auditing/member' }),
-    ).toMatchObject({
-      ignored: 'own change',
-    });
+      parseChangeEvent(
+        by('member', '123456789012', undefined, { type: 'Role', path: 'auditing/' }),
+        withPath,
+      ),
+    ).toMatchObject({ ignored: 'own change' });
     expect(parse(by('PlatformAdmin', '123456789012'))).toHaveProperty('change');
+  });
+
+  it("audits a write by a role of the member role's name under another path (the path is part of the role)", () => {
+    // No path configured: a role "other/ivschat-auditor-member" is someone else's role.
+    expect(
+      changeOf(
+        parse(by('ivschat-auditor-member', '123456789012', undefined, { type: 'Role', path: 'other/' })),
+      ),
+    ).toMatchObject({ roomArn: ROOM });
+    // A path configured: the role of that name at the root, or under another path, is not the member role.
+    const withPath = {
+      ownRoleArns: ownRoleArns({ ...ROLES, memberRoleName: 'auditing/ivschat-auditor-member' }),
+    };
+    for (const path of ['', 'other/', 'auditing/more/']) {
+      expect(
+        parseChangeEvent(
+          by('ivschat-auditor-member', '123456789012', undefined, { type: 'Role', path }),
+          withPath,
+        ),
+        path,
+      ).toHaveProperty('change');
+    }
+  });
+
+  it('audits a federated session of an IAM user named like the member or the function role', () => {
+    // GetFederationToken: sessionIssuer.type IAMUser, userName the user's; users and roles are separate names.
+    const user = { type: 'IAMUser' } as const;
+    expect(changeOf(parse(by('ivschat-auditor-member', '123456789012', undefined, user)))).toMatchObject({
+      roomArn: ROOM,
+    });
+    expect(parse(by('ivschat-auditor-fn-role', AUDITOR, AUDITOR, user))).toHaveProperty('change');
   });
 
   it("audits a write by a role named like the function's in another account than the auditor's", () => {
@@ -178,15 +242,25 @@ describe('parseChangeEvent', () => {
   it('audits a write by a role named like the member role in another account than the room’s', () => {
     // A role of that name in some account that may write to the room (or claims to) is not the auditor.
     expect(changeOf(parse(by('ivschat-auditor-member', '111111111111')))).toMatchObject({ roomArn: ROOM });
-    // Nor is the member role of the auditor's own account writing elsewhere, nor a session of unknown account.
+    // Nor is the member role of the auditor's own account writing elsewhere, nor an issuer without an ARN.
     expect(parse(by('ivschat-auditor-member', AUDITOR))).toHaveProperty('change');
-    const noAccount = withDetail('update-room.json', {
+    const noArn = withDetail('update-room.json', {
       userIdentity: {
         type: 'AssumedRole',
         sessionContext: { sessionIssuer: { type: 'Role', userName: 'ivschat-auditor-member' } },
       },
     });
-    expect(parse(noAccount)).toHaveProperty('change');
+    expect(parse(noArn)).toHaveProperty('change');
+  });
+
+  it("ignores an event whose EventBridge account is not CloudTrail's recipientAccountId", () => {
+    const event = { ...sample('update-room.json'), account: '111111111111' };
+    expect(parse(event)).toMatchObject({
+      ignored: 'account mismatch',
+      detail: 'UpdateRoom: event account 111111111111 is not recipientAccountId 123456789012',
+    });
+    const { account: _account, ...noAccount } = sample('update-room.json');
+    expect(parse(noAccount)).toMatchObject({ ignored: 'account mismatch' });
   });
 
   it('ignores an unknown event, a read-only call and another service', () => {
@@ -245,13 +319,18 @@ describe('parseChangeEvent', () => {
 describe('every sample event', () => {
   const files = readdirSync(EVENTS_DIR).filter((f) => f.endsWith('.json'));
 
-  it.each(files)('%s is a real-shaped change trigger with the documented fields', (file) => {
+  it.each(files)('%s is a real-shaped change event with the documented fields', (file) => {
     const trigger = sample(file);
-    expect(isChangeTrigger(trigger)).toBe(true);
-    for (const { event, malformed } of changeMessages(trigger)) {
+    // Each sample is a message body, or the SQS batch that carries such bodies.
+    const messages = isChangeTrigger(trigger) ? changeMessages(trigger) : [{ event: trigger }];
+    for (const { event, malformed } of messages as { event: unknown; malformed?: string }[]) {
       expect(malformed).toBeUndefined();
       const e = event as Json;
-      expect(e).toMatchObject({ 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ivschat' });
+      expect(e).toMatchObject({
+        'detail-type': 'AWS API Call via CloudTrail',
+        source: 'aws.ivschat',
+        account: '123456789012',
+      });
       expect(e.detail).toMatchObject({
         eventSource: 'ivschat.amazonaws.com',
         recipientAccountId: '123456789012',
@@ -270,7 +349,11 @@ describe('every sample event', () => {
       ]) {
         expect(typeof e.detail[field], field).toBe('string');
       }
-      expect(e.detail.userIdentity.sessionContext.sessionIssuer.userName).toBe('PlatformAdmin');
+      expect(e.detail.userIdentity.sessionContext.sessionIssuer).toMatchObject({
+        type: 'Role',
+        userName: 'PlatformAdmin',
+        arn: 'arn:aws:iam::123456789012:role/PlatformAdmin',
+      });
       const parsed = parse(e);
       if (file === 'update-room-failed.json') expect(parsed).toMatchObject({ ignored: 'failed call' });
       else expect(parsed).toHaveProperty('change');
@@ -284,7 +367,6 @@ describe('coalesceChanges', () => {
     accountId,
     region: 'us-east-1',
     roomArn: arn,
-    deleted,
     eventName: deleted ? 'DeleteRoom' : 'UpdateRoom',
   });
 
@@ -292,19 +374,20 @@ describe('coalesceChanges', () => {
     const changes = Array.from({ length: 10 }, (_, i) => ({ change: room(ROOM), messageId: `m${i}` }));
     const [target, ...more] = coalesceChanges(changes);
     expect(more).toEqual([]);
-    expect(target).toMatchObject({ rooms: [ROOM], deleted: [], events: 10 });
+    expect(target).toMatchObject({ rooms: [ROOM], events: 10 });
     expect(target?.messageIds).toHaveLength(10);
   });
 
-  it('lets a delete win over updates before or after it', () => {
+  it('reads a deleted room like a written one: one room to fetch, in first-seen order', () => {
     const other = ROOM.replace('g1H2', 'zzzz');
     const [target] = coalesceChanges([
+      { change: room(other, true) },
       { change: room(ROOM) },
       { change: room(ROOM, true) },
-      { change: room(ROOM) },
       { change: room(other) },
     ]);
-    expect(target).toMatchObject({ rooms: [other], deleted: [ROOM] });
+    expect(target).toMatchObject({ rooms: [other, ROOM], events: 4 });
+    expect(target).not.toHaveProperty('deleted');
   });
 
   it('groups by target and keeps logging configuration ARNs', () => {

@@ -12,13 +12,24 @@ const ajv = new Ajv2020({ allErrors: true, strict: false });
 addFormats.default(ajv);
 const validateEvent = ajv.compile(schema);
 const validateResult = ajv.getSchema(`${schema.$id}#/$defs/changeBatchResult`);
+const validateChangeEvent = ajv.getSchema(`${schema.$id}#/$defs/changeEvent`);
 const EVENTS_DIR = fileURLToPath(new URL('../../examples/events/', import.meta.url));
 
 describe('audit function schema: the change trigger', () => {
-  it.each(readdirSync(EVENTS_DIR).filter((f) => f.endsWith('.json')))('accepts the sample %s', (file) => {
-    const event = JSON.parse(readFileSync(`${EVENTS_DIR}${file}`, 'utf8'));
-    expect(validateEvent(event), JSON.stringify(validateEvent.errors)).toBe(true);
+  it("accepts the sample SQS batch as the function's event", () => {
+    const batch = JSON.parse(readFileSync(`${EVENTS_DIR}sqs-batch.json`, 'utf8'));
+    expect(validateEvent(batch), JSON.stringify(validateEvent.errors)).toBe(true);
   });
+
+  it.each(readdirSync(EVENTS_DIR).filter((f) => f.endsWith('.json') && f !== 'sqs-batch.json'))(
+    "accepts the sample %s as a message body, and refuses it as the function's event",
+    (file) => {
+      const event = JSON.parse(readFileSync(`${EVENTS_DIR}${file}`, 'utf8'));
+      expect(validateChangeEvent?.(event), JSON.stringify(validateChangeEvent?.errors)).toBe(true);
+      // Invoked directly, it is neither a batch nor the scheduled run: the handler refuses it.
+      expect(validateEvent(event)).toBe(false);
+    },
+  );
 
   it('still tells the scheduled run apart from a change event', () => {
     expect(validateEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} })).toBe(true);

@@ -147,7 +147,7 @@ describe('change path: emulator events through the local queue to the real handl
     expect([...state.values()].some((r) => r.finding.roomArn === arn && r.status === 'open')).toBe(true);
   });
 
-  it('resolves a deleted room\'s findings as "room deleted" without calling GetRoom', async () => {
+  it('resolves a deleted room\'s findings as "room deleted" once its one GetRoom finds it gone', async () => {
     const before = stack.aws.published().length;
     const arn = roomArn('gen-room-0000'); // breaks message-length-max
     await asRole(undefined, async (client) => {
@@ -155,8 +155,8 @@ describe('change path: emulator events through the local queue to the real handl
     });
     await queue.idle();
 
-    expect(opStats(stack.aws, REGION, 'GetRoom').calls).toBe(0);
-    expect(results[0]?.summary).toMatchObject({ deletedRooms: 1, resolvedFindings: 1 });
+    expect(opStats(stack.aws, REGION, 'GetRoom').calls).toBe(1);
+    expect(results[0]?.summary).toMatchObject({ getRoomCalls: 1, deletedRooms: 1, resolvedFindings: 1 });
     const resolved = publishedSince(stack.aws, before)[0]?.machine.resolvedFindings ?? [];
     expect(resolved.map((f) => [f.roomName, f.policyId, f.resolvedReason])).toEqual([
       ['gen-room-0000', 'message-length-max', 'room deleted'],
