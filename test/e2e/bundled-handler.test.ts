@@ -5,7 +5,6 @@
  * the response (capped at 6 MB; Step Functions allows 256 KiB), so it must stay small however many
  * rooms violate policies.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { MAX_SUMMARY_BYTES } from '../../lambda/run-summary.js';
 import { buildApp } from '../../lib/app.js';
 import { emittedMetrics, missedAuditAlarmMetric } from '../lambda/emf.js';
 import { runSummaryProblems } from '../lambda/run-summary-schema.js';
+import { functionEnvironment, runNode } from './bundle.js';
 import { generatedRooms, type Stack, startStack } from './helpers.js';
 
 /** 15 regions × 20 rooms, each room breaking all five starter policies: 1,500 new findings. */
@@ -106,7 +106,7 @@ beforeAll(async () => {
       `writeFileSync(${JSON.stringify(resultFile)}, JSON.stringify(value));`,
     ].join('\n'),
   );
-  stdout = await runNode(runner, {
+  ({ stdout } = await runNode(runner, {
     PATH: process.env.PATH ?? '',
     ...env,
     LAMBDA_TASK_ROOT: assetDir,
@@ -117,7 +117,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL: stack.aws.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: stack.dynamo.endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
+  }));
   const serialised = readFileSync(resultFile, 'utf8');
   resultBytes = Buffer.byteLength(serialised);
   result = JSON.parse(serialised) as RunSummary;
@@ -160,40 +160,3 @@ describe('the bundled handler (cdk synth output) against local AWS', () => {
     expect(emittedMetrics(stdout)).toContainEqual({ ...watched, value: 1 });
   });
 });
-
-/**
- * The function's environment as the template sets it. Values CloudFormation fills in at deploy time
- * (the topic ARN, the table name) are replaced with the local ones; any other such value is an error,
- * so a new one is noticed here.
- */
-function functionEnvironment(
-  variables: Record<string, unknown>,
-  deployTime: Record<string, string>,
-): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(variables).map(([name, value]) => {
-      if (typeof value === 'string') return [name, value];
-      const local = deployTime[name];
-      if (local === undefined) throw new Error(`${name} is set at deploy time (${JSON.stringify(value)})`);
-      return [name, local];
-    }),
-  );
-}
-
-function runNode(script: string, env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`the bundled handler exited ${code}:\n${err}\n${out}`)),
-    );
-  });
-}
