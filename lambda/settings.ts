@@ -365,8 +365,9 @@ export const WIRING_ENV = {
   /** Names this auditor in its metrics' `Auditor` dimension: two auditors in one account keep apart. */
   auditorName: 'AUDITOR_NAME',
   /**
-   * The function role's name: a change event whose caller is this role (or the member role) is the
-   * auditor's own remediation, not drift.
+   * The audit function's role name (`path/name` when the role has a path): a change event whose caller
+   * is a session of this role in the auditor's account (or of the member role) is the auditor's own
+   * remediation, not drift. The change function is given the audit function's role here.
    */
   functionRoleName: 'FUNCTION_ROLE_NAME',
 } as const;

@@ -131,7 +131,10 @@ export interface ParseOptions {
   ownRoleArns(accountId: string, partition: string): readonly string[];
 }
 
-/** What one EventBridge event says changed, or why it is ignored. Never throws. */
+/**
+ * What one EventBridge event says changed, or why it is ignored. Never throws for what the event
+ * holds (only `ownRoleArns` may, for a bad role setting).
+ */
 export function parseChangeEvent(event: unknown, options: ParseOptions): ParsedEvent {
   if (!isObject(event) || !isObject(event.detail)) {
     return { ignored: 'malformed message', detail: 'not an EventBridge event with a detail object' };
