@@ -195,6 +195,38 @@ describe('IVS Chat change events (CloudTrail via EventBridge)', () => {
     });
   });
 
+  it("names the session's role by its ARN with its path, as CloudTrail does", async () => {
+    const { Credentials } = await sts(aws).send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${MEMBER}:role/auditing/ivschat-auditor-member`,
+        RoleSessionName: 'audit',
+      }),
+    );
+    const member = new IvschatClient({
+      endpoint: aws.endpoint,
+      region: 'us-east-1',
+      credentials: {
+        accessKeyId: Credentials?.AccessKeyId as string,
+        secretAccessKey: Credentials?.SecretAccessKey as string,
+        sessionToken: Credentials?.SessionToken as string,
+      },
+    });
+    await member.send(new CreateRoomCommand({ name: 'pathed' }));
+    member.destroy();
+
+    expect(only().detail.userIdentity).toMatchObject({
+      // The session's ARN has no path; the role's ARN keeps it.
+      arn: `arn:aws:sts::${MEMBER}:assumed-role/ivschat-auditor-member/audit`,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          arn: `arn:aws:iam::${MEMBER}:role/auditing/ivschat-auditor-member`,
+          userName: 'ivschat-auditor-member',
+        },
+      },
+    });
+  });
+
   it('reads (GetRoom, ListRooms) emit nothing', async () => {
     const client = ivschat(aws);
     const [room] = aws.seedRooms('us-east-1', [{ name: 'seeded' }]);
