@@ -47,7 +47,8 @@ describe('.github/workflows', () => {
       .split('\n')
       .filter((line) => /^\s*(-\s+)?uses:/.test(line));
     expect(lines).toHaveLength(uses.length);
-    for (const line of lines) expect(line, `${file}: ${line.trim()}`).toMatch(/@[0-9a-f]{40} # v\d+(\.\d+)*$/);
+    for (const line of lines)
+      expect(line, `${file}: ${line.trim()}`).toMatch(/@[0-9a-f]{40} # v\d+(\.\d+)*$/);
   });
 });
 
