@@ -78,7 +78,7 @@ beforeEach(() => {
 const getRoom = async (arn: string) =>
   toRoomDocument(await ivschat.send(new GetRoomCommand({ identifier: arn })));
 /** Another writer (the room owner's application) moving the room to a new review handler. */
-const ownerSwitchesHandler = (arn: string, fallbackResult: string) =>
+const ownerSwitchesHandler = (arn: string, fallbackResult: 'ALLOW' | 'DENY') =>
   ivschat.send(
     new UpdateRoomCommand({
       identifier: arn,
