@@ -24,6 +24,7 @@ import type { TrailEntry } from '../remediate/trail.js';
 import { DEFAULT_TRAIL_FILE, FileTrail } from '../remediate/trail-file.js';
 import { stripControl } from '../render/escape.js';
 import { fieldLines, renderPlanText } from '../render/remediation-plan.js';
+import { shellWord } from '../render/shell-word.js';
 import { parseTag } from '../settings.js';
 import { EXIT } from './exit-codes.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
@@ -121,7 +122,7 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
   }
   if (!flags.apply) {
     const saved = flags.plan
-      ? ` --plan ${flags.plan}`
+      ? ` --plan ${shellWord(flags.plan)}`
       : ' (it plans again; --plan FILE applies a saved plan)';
     io.stderr(
       `plan only: nothing was changed. Review it, then apply with: ivschat-audit remediate --apply${saved}\n`,

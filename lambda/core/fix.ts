@@ -102,3 +102,12 @@ export function updateRoomFields(room: RoomDocument, values: FieldValues): Recor
   }
   return input;
 }
+
+/** The fix fields an UpdateRoom input (from `updateRoomFields`) sets: a review handler is both of its. */
+export function fieldsSent(input: Record<string, unknown>): FixField[] {
+  return Object.keys(input).flatMap((key): FixField[] => {
+    if (key === 'messageReviewHandler')
+      return ['messageReviewHandler.uri', 'messageReviewHandler.fallbackResult'];
+    return isFixField(key) ? [key] : [];
+  });
+}

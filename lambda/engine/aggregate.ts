@@ -37,6 +37,11 @@ export interface RunAggregate {
   targetsSkipped: number;
   /** The first `MAX_SUMMARY_NOT_AUDITED` targets not audited, with why. */
   notAudited: { accountId: string; region: string; reason: string }[];
+  /**
+   * Accounts the organization lists but not as ACTIVE (suspended, closed): not planned, so neither
+   * audited nor failing. Their number, and the first `MAX_LISTED_INACTIVE` with their status.
+   */
+  inactiveAccounts?: { count: number; listed: { accountId: string; status: string }[] };
   accounts: number;
   roomsAudited: number;
   findings: number;
@@ -175,6 +180,15 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
     messageIds: outcome.messageIds.slice(0, 10),
     durationMs: Math.max(0, ctx.clock().getTime() - Date.parse(event.startedAt)),
   };
+  if (plan.inactiveCount > 0) {
+    summary.inactiveAccounts = {
+      count: plan.inactiveCount,
+      listed: plan.inactiveAccounts.map((a) => ({
+        accountId: clip(a.accountId, 32),
+        status: clip(a.status, 32),
+      })),
+    };
+  }
   const remediation = remediationCounts(audited);
   if (remediation) summary.remediation = remediation;
   emitMetrics(ctx, summary, open);

@@ -1,6 +1,15 @@
 import { RoomGoneError } from '../core/errors.js';
 import { Evaluator } from '../core/evaluate.js';
-import { type FieldValues, fieldValues, holdsValues, updateRoomFields } from '../core/fix.js';
+import {
+  type FieldValues,
+  fieldsSent,
+  fieldValue,
+  fieldValues,
+  holdsValues,
+  sameValue,
+  updateRoomFields,
+  withValues,
+} from '../core/fix.js';
 import {
   type Guards,
   guardProblems,
@@ -53,7 +62,7 @@ export interface ApplyResult {
 /**
  * Executes a plan: the guards first (over any guard, nothing is written), then change by change,
  * at the write budget: GetRoom again, skip the room if its updateTime moved since the plan or the
- * violation no longer holds, UpdateRoom, then GetRoom once more to verify. Every change, skipped or
+ * violation no longer holds, UpdateRoom at once, then GetRoom once more to verify every field sent. Every change, skipped or
  * failed ones too, goes to the trail as it happens. Knows nothing of the SDK, the CLI or the Lambda.
  */
 export async function applyPlan(
@@ -115,7 +124,7 @@ export async function undoChange(
   );
 }
 
-/** One guarded write: re-read, check, UpdateRoom within the budget, read back, record. */
+/** One guarded write: the budget, then re-read, check, UpdateRoom, read back, record. */
 async function write(
   change: PlannedChange,
   expectedUpdateTime: string | undefined,
@@ -152,6 +161,14 @@ async function write(
     return entry;
   };
 
+  // The budget is taken first so the re-read is followed at once by the write: IVS Chat has no
+  // conditional UpdateRoom, and a wait between the two would let a change made meanwhile (a new
+  // review handler uri, sent back as it was read) be overwritten unseen.
+  try {
+    await options.writeBudget(change.accountId, change.region).acquire();
+  } catch (error) {
+    return record('failed', { reason: `waiting for the write budget failed: ${describe(error)}` });
+  }
   let current: RoomDocument;
   try {
     current = await api.getRoom(change.roomArn);
@@ -173,9 +190,9 @@ async function write(
   const reason = stillWanted(current);
   if (reason) return record('skipped', { ...seen, reason });
 
+  const input = updateRoomFields(current, change.after);
   try {
-    await options.writeBudget(change.accountId, change.region).acquire();
-    await api.updateRoom({ identifier: change.roomArn, ...updateRoomFields(current, change.after) });
+    await api.updateRoom({ identifier: change.roomArn, ...input });
   } catch (error) {
     return record('failed', { ...seen, reason: `UpdateRoom failed: ${describe(error)}` });
   }
@@ -189,12 +206,18 @@ async function write(
     });
   }
   const updateTimeAfter = readBack.updateTime ? { updateTimeAfter: readBack.updateTime } : {};
-  if (!holdsValues(readBack, change.after)) {
-    const got = JSON.stringify(fieldValues(readBack, fields));
+  // Every field sent, not only the ones the change sets: UpdateRoom also sent the review handler's
+  // other field as it was read, and a room that reads back otherwise was changed by someone else too.
+  const sent = withValues(current, change.after);
+  const differs = fieldsSent(input).filter(
+    (field) => !sameValue(fieldValue(readBack, field), fieldValue(sent, field)),
+  );
+  if (differs.length > 0) {
+    const got = JSON.stringify(fieldValues(readBack, differs));
     return record('failed', {
       ...seen,
       ...updateTimeAfter,
-      reason: `written, but the room reads back ${got}`,
+      reason: `written, but the room reads back ${got}, not what was sent: someone else changed it at the same time; check the room`,
     });
   }
   return record('applied', { ...seen, ...updateTimeAfter });

@@ -3,6 +3,7 @@ import type { PlannedChange, RemediationPlan } from '../core/remediation-plan.js
 import type { TrailEntry } from '../remediate/trail.js';
 import type { AlertRemediation } from './alert.js';
 import { stripControl } from './escape.js';
+import { shellWord } from './shell-word.js';
 
 /**
  * A remediation plan for a person: each change with its account, region, room and every field as
@@ -67,8 +68,9 @@ export type Escape = (s: string, max: number) => string;
  * people: so it is run with credentials for the room's account.
  */
 export function applyCommand(change: Pick<PlannedChange, 'region' | 'policyId'>, tag?: string): string {
-  const optIn = tag ? ` --tag ${tag}` : '';
-  return `ivschat-audit remediate --region ${change.region} --policy ${change.policyId}${optIn} --apply`;
+  // Every value one shell word: a command line shown in an alert is pasted into a shell as it is.
+  const optIn = tag ? ` --tag ${shellWord(tag)}` : '';
+  return `ivschat-audit remediate --region ${shellWord(change.region)} --policy ${shellWord(change.policyId)}${optIn} --apply`;
 }
 
 /**

@@ -31,11 +31,31 @@ export interface PlannedTarget {
   assumeRole: boolean;
 }
 
+export interface InactiveAccount {
+  accountId: string;
+  status: string;
+}
+
 export interface PlanMeta {
   count: number;
   errors: TargetError[];
-  inactiveAccounts: { accountId: string; status: string }[];
+  /** The first `MAX_LISTED_INACTIVE` accounts the organization lists but not as ACTIVE, in its order. */
+  inactiveAccounts: InactiveAccount[];
+  /** All of them: an organization may hold thousands of closed accounts. */
+  inactiveCount: number;
 }
+
+/** What a plan is told: every inactive account; the PLAN item keeps a count and the first few. */
+export interface PlanInput {
+  errors: readonly TargetError[];
+  inactiveAccounts: readonly InactiveAccount[];
+}
+
+/**
+ * Inactive accounts named in the PLAN item; the rest are counted. One item holds at most 400 KB, and
+ * 20,000 closed accounts would take about 800 KB: listed whole, they failed every run.
+ */
+export const MAX_LISTED_INACTIVE = 20;
 
 export const OUTCOME_CHUNK_BYTES = CHUNK_BYTES;
 /** Six digits in the sort key keep the items in index order. */
@@ -91,7 +111,7 @@ export class RunStore {
    * Stores the targets, then the PLAN item: a run whose PLAN exists has all its targets. Planning again
    * under the same run id (a retried Plan step) overwrites them.
    */
-  async putPlan(targets: readonly PlannedTarget[], meta: Omit<PlanMeta, 'count'>): Promise<PlanMeta> {
+  async putPlan(targets: readonly PlannedTarget[], meta: PlanInput): Promise<PlanMeta> {
     if (targets.length > MAX_TARGETS) {
       throw new AuditorError(`run ${this.runId} plans ${targets.length} targets; at most ${MAX_TARGETS} fit`);
     }
@@ -106,7 +126,10 @@ export class RunStore {
     const plan: PlanMeta = {
       count: targets.length,
       errors: meta.errors.map((e) => ({ ...e })),
-      inactiveAccounts: meta.inactiveAccounts.map(({ accountId, status }) => ({ accountId, status })),
+      inactiveAccounts: meta.inactiveAccounts
+        .slice(0, MAX_LISTED_INACTIVE)
+        .map(({ accountId, status }) => ({ accountId, status })),
+      inactiveCount: meta.inactiveAccounts.length,
     };
     await writing(this.tableName, async () => {
       await batchWrite(this.doc, this.tableName, requests());
@@ -120,10 +143,13 @@ export class RunStore {
   async getPlan(): Promise<PlanMeta> {
     const item = await this.get('PLAN');
     if (!item) throw new AuditorError(`run ${this.runId} has no plan in state table ${this.tableName}`);
+    const inactive = (item.inactiveAccounts ?? []) as InactiveAccount[];
     return {
       count: Number(item.count),
       errors: (item.errors ?? []) as TargetError[],
-      inactiveAccounts: (item.inactiveAccounts ?? []) as PlanMeta['inactiveAccounts'],
+      inactiveAccounts: inactive.slice(0, MAX_LISTED_INACTIVE),
+      // A plan stored before the count listed every inactive account.
+      inactiveCount: Number(item.inactiveCount ?? inactive.length),
     };
   }
 

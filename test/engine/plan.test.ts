@@ -3,7 +3,8 @@
  * ListAccounts (the emulator), stored in the state table, handed to the Map as indexes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlanResult } from '../../lambda/engine/events.js';
+import type { RunAggregate } from '../../lambda/engine/aggregate.js';
+import type { AuditTargetResult, PlanResult } from '../../lambda/engine/events.js';
 import { RunStore } from '../../lambda/state/run-store.js';
 import { AUDITOR_ACCOUNT, type LocalOrg, startLocalOrg } from '../../local-aws/org.js';
 
@@ -57,4 +58,51 @@ describe('plan step', () => {
       /event\.runId/,
     );
   });
+});
+
+describe('plan step: an organization with 20,000 closed accounts', () => {
+  const MEMBER = '111111111111';
+  const CLOSED = 20_000;
+  let closedOrg: LocalOrg;
+  beforeAll(async () => {
+    closedOrg = await startLocalOrg(
+      { StartAt: 'x', States: {} },
+      {
+        accounts: [AUDITOR_ACCOUNT, MEMBER],
+        regions: ['us-east-1'],
+        rooms: [],
+        auditAccounts: 'organization',
+      },
+    );
+    closedOrg.aws.addAccounts(
+      Array.from({ length: CLOSED }, (_, i) => ({
+        id: String(300_000_000_000 + i),
+        status: 'SUSPENDED' as const,
+      })),
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await closedOrg?.close();
+  });
+
+  it('plans the active accounts, audits them, and the summary counts the closed ones and names 20', async () => {
+    const handler = closedOrg.handler();
+    const run = { runId: 'closed-accounts', startedAt: new Date().toISOString() };
+
+    const plan = (await handler({ step: 'plan', ...run })) as PlanResult;
+    expect(plan.count).toBe(2);
+    for (const index of plan.targets) {
+      let result: AuditTargetResult | undefined;
+      for (let iteration = 0; !result?.done; iteration++) {
+        result = (await handler({ step: 'audit-target', ...run, index, iteration })) as AuditTargetResult;
+      }
+    }
+    const summary = (await handler({ step: 'aggregate', ...run })) as RunAggregate;
+
+    expect(summary).toMatchObject({ targets: 2, targetsAudited: 2, targetsNotAudited: 0, complete: true });
+    expect(summary.inactiveAccounts?.count).toBe(CLOSED);
+    expect(summary.inactiveAccounts?.listed).toHaveLength(20);
+    expect(summary.inactiveAccounts?.listed[0]).toEqual({ accountId: '300000000000', status: 'SUSPENDED' });
+    expect(Buffer.byteLength(JSON.stringify(summary))).toBeLessThan(16 * 1024);
+  }, 120_000);
 });

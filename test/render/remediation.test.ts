@@ -20,7 +20,8 @@ describe('fillRemediation', () => {
 
   it('fills a placeholder each time it appears, and inserts room data literally ($& stays $&)', () => {
     const f = makeFinding({ remediationTemplate: '{name} / {name}', roomName: 'a$&b$1' });
-    expect(fillRemediation(f)).toBe('a$&b$1 / a$&b$1');
+    // Single-quoted, as every value a shell would treat specially (test/render/shell-word.test.ts).
+    expect(fillRemediation(f)).toBe("'a$&b$1' / 'a$&b$1'");
   });
 
   it('leaves other braces alone', () => {

@@ -3,6 +3,7 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditorError } from '../../lambda/core/errors.js';
 import {
+  MAX_LISTED_INACTIVE,
   OUTCOME_CHUNK_BYTES,
   type PlannedTarget,
   RunStore,
@@ -67,8 +68,8 @@ describe('RunStore: plan', () => {
 
     const stored = await run(table).putPlan(targets, meta);
 
-    expect(stored).toEqual({ count: 5_000, ...meta });
-    expect(await run(table).getPlan()).toEqual({ count: 5_000, ...meta });
+    expect(stored).toEqual({ count: 5_000, ...meta, inactiveCount: 1 });
+    expect(await run(table).getPlan()).toEqual({ count: 5_000, ...meta, inactiveCount: 1 });
     for (const index of [0, 1, 2_499, 4_999])
       expect(await run(table).getTarget(index)).toEqual(targets[index]);
     const written = await items(table, 'RUN#run-1');
@@ -79,6 +80,28 @@ describe('RunStore: plan', () => {
     expect(new Set(written.map((item) => item.expiresAt?.N))).toEqual(
       new Set([String(EPOCH_NOW + 7 * 86_400)]),
     );
+  });
+
+  it('saves the plan of an organization with 20,000 closed accounts: counted, the first 20 named', async () => {
+    const table = await dynamo.createStateTable('plan-inactive');
+    const inactiveAccounts = Array.from({ length: 20_000 }, (_, i) => ({
+      accountId: String(300_000_000_000 + i),
+      status: i % 2 === 0 ? 'SUSPENDED' : 'PENDING_CLOSURE',
+    }));
+    const targets = [{ accountId: ACCOUNT, region: 'us-east-1', assumeRole: false }];
+
+    const stored = await run(table).putPlan(targets, { errors: [], inactiveAccounts });
+
+    const expected = {
+      count: 1,
+      errors: [],
+      inactiveAccounts: inactiveAccounts.slice(0, MAX_LISTED_INACTIVE),
+      inactiveCount: 20_000,
+    };
+    expect(MAX_LISTED_INACTIVE).toBe(20);
+    expect(stored).toEqual(expected);
+    expect(await run(table).getPlan()).toEqual(expected);
+    expect(await run(table).getTarget(0)).toEqual(targets[0]);
   });
 
   it('names the run when it has no plan, and the run and index when a target is missing', async () => {
