@@ -6,7 +6,13 @@ import {
   type CfnTemplate,
   CONTROL_TOWER_RULES,
   type ControlId,
+  CT_CLOUDWATCH_PR_2,
+  CT_CLOUDWATCH_PR_3,
+  CT_KMS_PR_3,
+  CT_LAMBDA_PR_3,
+  CT_SQS_PR_1,
   controlTowerViolations,
+  type Rule,
 } from './control-tower-rules.js';
 import { NO_BUNDLING } from './synth.js';
 
@@ -100,5 +106,152 @@ describe('AWS Control Tower proactive controls', () => {
     const { memberStack } = synth(context);
     if (!memberStack) throw new Error('no member stack');
     expect(controlTowerViolations(Template.fromStack(memberStack).toJSON() as CfnTemplate)).toEqual([]);
+  });
+});
+
+/** A template of one resource `Subject` (plus `others`), as the rule scenarios describe them. */
+const one = (Type: string, Properties: Record<string, unknown>, others: CfnTemplate['Resources'] = {}) => ({
+  Resources: { Subject: { Type, Properties }, ...others },
+});
+
+const DENY_GRANTS = {
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 'kms:CreateGrant',
+  Resource: '*',
+  Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+};
+const ROOT = {
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+  Action: 'kms:*',
+  Resource: '*',
+};
+
+describe('Control Tower rules, each on the scenarios of its specification', () => {
+  it.each<[string, Rule, CfnTemplate, boolean]>([
+    ['PR.2: no retention (never expire)', CT_CLOUDWATCH_PR_2, one('AWS::Logs::LogGroup', {}), true],
+    ['PR.2: 365 days', CT_CLOUDWATCH_PR_2, one('AWS::Logs::LogGroup', { RetentionInDays: 365 }), true],
+    ['PR.2: 180 days', CT_CLOUDWATCH_PR_2, one('AWS::Logs::LogGroup', { RetentionInDays: 180 }), false],
+    [
+      'PR.3: key of the template',
+      CT_CLOUDWATCH_PR_3,
+      one(
+        'AWS::Logs::LogGroup',
+        { KmsKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } },
+        { Key: { Type: 'AWS::KMS::Key' } },
+      ),
+      true,
+    ],
+    [
+      'PR.3: key ARN',
+      CT_CLOUDWATCH_PR_3,
+      one('AWS::Logs::LogGroup', { KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/k' }),
+      true,
+    ],
+    [
+      'PR.3: reference to something else',
+      CT_CLOUDWATCH_PR_3,
+      one('AWS::Logs::LogGroup', { KmsKeyId: { Ref: 'Topic' } }, { Topic: { Type: 'AWS::SNS::Topic' } }),
+      false,
+    ],
+    ['PR.3: no key', CT_CLOUDWATCH_PR_3, one('AWS::Logs::LogGroup', {}), false],
+    [
+      'KMS.PR.3: root and the deny',
+      CT_KMS_PR_3,
+      one('AWS::KMS::Key', { KeyPolicy: { Statement: [ROOT, DENY_GRANTS] } }),
+      true,
+    ],
+    [
+      'KMS.PR.3: AWS "*" principal',
+      CT_KMS_PR_3,
+      one('AWS::KMS::Key', { KeyPolicy: { Statement: [ROOT, { ...DENY_GRANTS, Principal: { AWS: '*' } }] } }),
+      true,
+    ],
+    [
+      'KMS.PR.3: root only (CDK default)',
+      CT_KMS_PR_3,
+      one('AWS::KMS::Key', { KeyPolicy: { Statement: [ROOT] } }),
+      false,
+    ],
+    [
+      'KMS.PR.3: one condition key only',
+      CT_KMS_PR_3,
+      one('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: [
+            { ...DENY_GRANTS, Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false' } } },
+          ],
+        },
+      }),
+      false,
+    ],
+    [
+      'KMS.PR.3: Bool instead of BoolIfExists',
+      CT_KMS_PR_3,
+      one('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: [{ ...DENY_GRANTS, Condition: { Bool: DENY_GRANTS.Condition.BoolIfExists } }],
+        },
+      }),
+      false,
+    ],
+    ['KMS.PR.3: no policy', CT_KMS_PR_3, one('AWS::KMS::Key', {}), false],
+    [
+      'LAMBDA.PR.3: subnets and a security group',
+      CT_LAMBDA_PR_3,
+      one(
+        'AWS::Lambda::Function',
+        { VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: [{ 'Fn::GetAtt': ['Sg', 'GroupId'] }] } },
+        { Sg: { Type: 'AWS::EC2::SecurityGroup' } },
+      ),
+      true,
+    ],
+    [
+      'LAMBDA.PR.3: no security group',
+      CT_LAMBDA_PR_3,
+      one('AWS::Lambda::Function', { VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: [] } }),
+      false,
+    ],
+    ['LAMBDA.PR.3: no VpcConfig', CT_LAMBDA_PR_3, one('AWS::Lambda::Function', {}), false],
+    [
+      'SQS.PR.1: a dead-letter queue',
+      CT_SQS_PR_1,
+      one(
+        'AWS::SQS::Queue',
+        { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] }, maxReceiveCount: 5 } },
+        {
+          Dlq: {
+            Type: 'AWS::SQS::Queue',
+            Properties: { RedriveAllowPolicy: { redrivePermission: 'allowAll' } },
+          },
+        },
+      ),
+      true,
+    ],
+    [
+      'SQS.PR.1: declared a dead-letter queue (byQueue)',
+      CT_SQS_PR_1,
+      one('AWS::SQS::Queue', {
+        RedriveAllowPolicy: {
+          redrivePermission: 'byQueue',
+          sourceQueueArns: ['arn:aws:sqs:us-east-1:111111111111:q'],
+        },
+      }),
+      true,
+    ],
+    [
+      'SQS.PR.1: denyAll is no declaration',
+      CT_SQS_PR_1,
+      one('AWS::SQS::Queue', { RedriveAllowPolicy: { redrivePermission: 'denyAll' } }),
+      false,
+    ],
+    ['SQS.PR.1: neither', CT_SQS_PR_1, one('AWS::SQS::Queue', {}), false],
+  ])('%s', (_name, rule, template, passes) => {
+    expect(rule(template)).toHaveLength(passes ? 0 : 1);
+  });
+
+  it('skips a template without the resource type', () => {
+    for (const rule of Object.values(CONTROL_TOWER_RULES)) expect(rule({ Resources: {} })).toEqual([]);
   });
 });
