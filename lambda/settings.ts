@@ -22,6 +22,8 @@ export interface NumberSetting extends SettingBase {
   readonly min: number;
   readonly max: number;
   readonly default: number;
+  /** When only some values of the range are valid (a service's fixed list), those values. */
+  readonly oneOf?: readonly number[];
 }
 
 export interface TextSetting extends SettingBase {
@@ -124,6 +126,14 @@ const checkTag = (value: string) =>
   parseTag(value)
     ? undefined
     : `"${value}" is not a tag as key=value (key 1–128 characters, not starting with aws:; value up to 256)`;
+
+/**
+ * The retention periods CloudWatch Logs accepts (PutRetentionPolicy `retentionInDays`; aws-cdk-lib's
+ * `RetentionDays` less INFINITE, checked by test/cdk/settings.test.ts).
+ */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 const idCheck = (pattern: RegExp, what: string, example: string) => (value: string) =>
   pattern.test(value) ? undefined : `"${value}" is not a ${what} (e.g. ${example})`;
@@ -336,6 +346,29 @@ export const SETTINGS = {
     check: checkRegion,
     doc: "For the `IvsChatAuditorMember` stack: the region of the auditor's stack, whose default event bus receives this account's IVS Chat change events; empty means the member stack's own region.",
   },
+  logRetentionDays: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    max: 3653,
+    oneOf: LOG_RETENTION_DAYS,
+    default: 365,
+    doc: "Days the auditor's log groups (the functions' and the execution log) keep their events; all are encrypted with the auditor's log key. AWS Control Tower's CT.CLOUDWATCH.PR.2 asks for 365 or more.",
+  },
+  vpcId: {
+    type: 'text',
+    default: '',
+    allowed: 'e.g. `vpc-0a1b2c3d4e5f60718`',
+    check: idCheck(/^vpc-[0-9a-f]{8,17}$/, 'VPC id', 'vpc-0a1b2c3d4e5f60718'),
+    doc: 'Run the functions in this VPC, in `subnetIds`, with a security group that allows only outbound HTTPS; give it together with `subnetIds`. The subnets need a NAT gateway or the VPC endpoints listed under [Functions in a VPC](#functions-in-a-vpc).',
+  },
+  subnetIds: {
+    type: 'list',
+    default: [],
+    allowed: 'subnet ids of `vpcId`, comma-separated',
+    checkItem: idCheck(/^subnet-[0-9a-f]{8,17}$/, 'subnet id', 'subnet-0a1b2c3d4e5f60718'),
+    doc: 'The private subnets of `vpcId` the functions run in (two or more Availability Zones for resilience); give it together with `vpcId`.',
+  },
 } as const satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -400,6 +433,7 @@ export function formatSetting(value: number | string | readonly string[]): strin
 
 /** The range of a number setting in words, as both the docs and the error messages say it. */
 export function describeRange(setting: NumberSetting): string {
+  if (setting.oneOf) return `one of ${setting.oneOf.join(', ')}`;
   return `${setting.integer ? 'a whole number' : 'a number'} between ${setting.min} and ${setting.max}`;
 }
 
@@ -420,7 +454,8 @@ function parseNumber(setting: NumberSetting, raw: unknown): Parsed<number> {
     Number.isFinite(value) &&
     value >= setting.min &&
     value <= setting.max &&
-    (!setting.integer || Number.isInteger(value));
+    (!setting.integer || Number.isInteger(value)) &&
+    (!setting.oneOf || setting.oneOf.includes(value));
   if (inRange) return { ok: true, value };
   return { ok: false, problems: [`${show(raw)} must be ${describeRange(setting)}`] };
 }

@@ -56,6 +56,12 @@ export interface AuditorConfig {
   readonly changeMaxRooms: number;
   /** Read by the member stack only: the auditor stack's region; absent means its own. */
   readonly auditorRegion?: string;
+  /** Days every log group of the auditor keeps its events (a CloudWatch Logs retention value). */
+  readonly logRetentionDays: number;
+  /** The VPC the functions run in; absent means no VPC. Always given with `subnetIds`. */
+  readonly vpcId?: string;
+  /** Subnets of `vpcId` the functions run in; empty without a VPC. */
+  readonly subnetIds: string[];
 }
 
 /** The context keys this app reads: the names of the settings table (`lambda/settings.ts`). */
@@ -92,6 +98,15 @@ export function readConfig(getContext: (key: ContextKey) => unknown): AuditorCon
     problems.push(`${missing}: required when ${given} is given (set both or neither)`);
   }
 
+  const vpcParsed = 'vpcId' in values && 'subnetIds' in values;
+  if (vpcParsed && Boolean(values.vpcId) !== values.subnetIds.length > 0) {
+    problems.push(
+      values.vpcId
+        ? 'subnetIds: required when vpcId is given (the subnets of that VPC the functions run in)'
+        : 'vpcId: required when subnetIds is given (the VPC those subnets belong to)',
+    );
+  }
+
   if (problems.length > 0) throw new InvalidContextError(problems);
   return {
     schedule: values.schedule,
@@ -118,6 +133,9 @@ export function readConfig(getContext: (key: ContextKey) => unknown): AuditorCon
     changeBatchWindowSeconds: values.changeBatchWindowSeconds,
     changeMaxRooms: values.changeMaxRooms,
     ...(values.auditorRegion ? { auditorRegion: values.auditorRegion } : {}),
+    logRetentionDays: values.logRetentionDays,
+    ...(values.vpcId ? { vpcId: values.vpcId } : {}),
+    subnetIds: values.subnetIds,
   };
 }
 

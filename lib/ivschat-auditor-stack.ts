@@ -1,4 +1,5 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { AuditorConfig } from './config.js';
 import { IvsChatAuditor, type IvsChatAuditorProps } from './ivschat-auditor.js';
@@ -27,6 +28,7 @@ export class IvsChatAuditorStack extends Stack {
       securityHub: config.securityHub === 'true',
       remediation: config.remediation as 'off' | 'plan' | 'apply',
       changeEvents: config.changeEvents === 'true',
+      ...vpcFromIds(this, config),
     });
     const outputs: Record<string, [string, string]> = {
       AlertsTopicArn: [this.auditor.topic.topicArn, 'SNS topic the alerts go to'],
@@ -53,4 +55,19 @@ export class IvsChatAuditorStack extends Stack {
     for (const [id, [value, description]] of Object.entries(outputs))
       new CfnOutput(this, id, { value, description });
   }
+}
+
+/**
+ * The VPC and subnets of context `vpcId` and `subnetIds`, as the construct's `vpc` and `vpcSubnets`.
+ * From their ids alone, without `Vpc.fromLookup`: synth stays offline and needs no credentials.
+ */
+function vpcFromIds(scope: Stack, config: AuditorConfig): Pick<IvsChatAuditorProps, 'vpc' | 'vpcSubnets'> {
+  if (!config.vpcId) return {};
+  const vpc = ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
+    vpcId: config.vpcId,
+    // Unused (the subnets are given by id, nothing places by zone), but required.
+    availabilityZones: Fn.getAzs(),
+  });
+  const subnets = config.subnetIds.map((id) => ec2.Subnet.fromSubnetId(scope, id, id));
+  return { vpc, vpcSubnets: { subnets } };
 }

@@ -4,10 +4,11 @@ import { Annotations, Aws, Duration, type RemovalPolicy, Validations } from 'aws
 import type * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -19,6 +20,7 @@ import { AuditorAlerts, type SlackChannelProps } from './auditor/alerts.js';
 import { AuditorChanges } from './auditor/changes.js';
 import { AuditEngine } from './auditor/engine.js';
 import { AuditorMonitoring } from './auditor/monitoring.js';
+import { acknowledgeOutsideVpc, FunctionNetwork } from './auditor/network.js';
 import {
   CHAT_LOGGING_READ_REASON,
   CHAT_ROOM_READ_REASON,
@@ -26,6 +28,7 @@ import {
   chatRoomReadNagIds,
   chatRoomReason,
 } from './auditor/permissions.js';
+import { DECLARED_DEAD_LETTER_QUEUE } from './auditor/queues.js';
 import { createStateTable } from './auditor/state.js';
 import { type AuditorConfig, type ContextKey, readConfig, scheduleIntervalSeconds } from './config.js';
 
@@ -114,8 +117,18 @@ export interface IvsChatAuditorProps {
   readonly auditInterval?: Duration;
   /** @default RemovalPolicy.RETAIN — finding history survives `cdk destroy` */
   readonly tableRemovalPolicy?: RemovalPolicy;
-  /** @default 90 days */
-  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Days every log group of the auditor keeps its events: a value CloudWatch Logs accepts
+   * (`LOG_RETENTION_DAYS`). @default SETTINGS.logRetentionDays.default (365)
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Run the functions in this VPC, with a security group that allows only outbound HTTPS. The
+   * subnets need a NAT gateway or VPC endpoints (docs/deploy.md). @default - no VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /** The subnets of `vpc` the functions run in. @default - the VPC's private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
 }
 
 /**
@@ -177,6 +190,7 @@ export class IvsChatAuditor extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      redriveAllowPolicy: DECLARED_DEAD_LETTER_QUEUE,
     });
     this.deadLetterQueue = deadLetterQueue;
     const alerts = new AuditorAlerts(this, {
@@ -190,6 +204,15 @@ export class IvsChatAuditor extends Construct {
     if (alerts.topicKey) this.topicKey = alerts.topicKey;
     if (alerts.slackChannel) this.slackChannel = alerts.slackChannel;
 
+    if (props.vpcSubnets && !props.vpc)
+      throw new Error('ivschat-auditor: vpcSubnets needs vpc (the VPC those subnets belong to)');
+    const network = props.vpc
+      ? new FunctionNetwork(this, {
+          vpc: props.vpc,
+          ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
+        })
+      : undefined;
+
     const table = createStateTable(this, {
       ...(props.tableRemovalPolicy ? { removalPolicy: props.tableRemovalPolicy } : {}),
     });
@@ -201,11 +224,11 @@ export class IvsChatAuditor extends Construct {
       policiesDir,
       ...(props.functionRoleName ? { functionRoleName: props.functionRoleName } : {}),
       interval,
-      logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       table,
       alerts,
       deadLetterQueue,
       auditorName,
+      ...(network ? { network } : {}),
     });
     this.function = engine.function;
     this.stateMachine = engine.stateMachine;
@@ -220,6 +243,7 @@ export class IvsChatAuditor extends Construct {
             role: engine.role,
             logGroup: engine.logGroup,
             environment: engine.environment,
+            ...(network ? { network } : {}),
           })
         : undefined;
     if (changes) this.changes = changes;
@@ -248,6 +272,7 @@ export class IvsChatAuditor extends Construct {
     this.dashboard = monitoring.dashboard;
 
     acknowledgeNagFindings(engine, deadLetterQueue, regions, config);
+    if (!network) for (const fn of [engine.function, changes?.function]) if (fn) acknowledgeOutsideVpc(fn);
   }
 }
 
@@ -331,6 +356,10 @@ function propsAsContext(props: IvsChatAuditorProps): Record<ContextKey, unknown>
     changeMaxRooms: props.changeMaxRooms,
     // The member stack's setting, not the auditor's.
     auditorRegion: undefined,
+    logRetentionDays: props.logRetentionDays,
+    // The app's context form of `vpc` and `vpcSubnets` (lib/ivschat-auditor-stack.ts).
+    vpcId: undefined,
+    subnetIds: undefined,
   };
 }
 

@@ -1,11 +1,12 @@
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { createAuditorKey } from './keys.js';
 
 /** A Slack channel connected through Amazon Q Developer in chat applications. */
 export interface SlackChannelProps {
@@ -93,13 +94,8 @@ export class AuditorAlerts {
 }
 
 function createTopic(scope: Construct): { topic: sns.Topic; key: kms.Key } {
-  const key = new kms.Key(scope, 'TopicKey', {
-    description: 'Encrypts the ivschat-auditor alerts topic',
-    enableKeyRotation: true,
-    // Only the topic uses it and SNS holds no data at rest: do not leave a $1/month key behind.
-    removalPolicy: RemovalPolicy.DESTROY,
-    pendingWindow: Duration.days(7),
-  });
+  // Only the topic uses it and SNS holds no data at rest: deleted with the stack.
+  const key = createAuditorKey(scope, 'TopicKey', 'Encrypts the ivschat-auditor alerts topic');
   // CloudWatch alarms publish to the encrypted topic, so the service must be able to use the key —
   // but only on behalf of this account's alarms (confused-deputy guard).
   key.addToResourcePolicy(

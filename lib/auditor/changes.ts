@@ -22,6 +22,8 @@ import { CHANGE_EVENT_NAMES } from '../../lambda/changes/events.js';
 import { CHANGE_CONCURRENCY, isOrganization } from '../../lambda/settings.js';
 import type { AuditorConfig } from '../config.js';
 import { FUNCTION_MEMORY_MB } from '../function-runtime.js';
+import type { FunctionNetwork } from './network.js';
+import { DECLARED_DEAD_LETTER_QUEUE } from './queues.js';
 
 /** The write calls that change a room: one list, read by the change function (lambda/changes/events.ts). */
 export { CHANGE_EVENT_NAMES };
@@ -65,6 +67,8 @@ export interface AuditorChangesProps {
   readonly logGroup: logs.ILogGroup;
   /** The audit function's environment, so both read the same settings and wiring. */
   readonly environment: Readonly<Record<string, string>>;
+  /** The VPC placement the audit function has too; absent without a VPC. */
+  readonly network?: FunctionNetwork;
 }
 
 /**
@@ -91,6 +95,7 @@ export class AuditorChanges extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      redriveAllowPolicy: DECLARED_DEAD_LETTER_QUEUE,
     });
     this.deadLetterQueue = deadLetterQueue;
     const queue = new sqs.Queue(this, 'Queue', {
@@ -129,6 +134,7 @@ export class AuditorChanges extends Construct {
       timeout: CHANGE_FUNCTION_TIMEOUT,
       role: props.role,
       logGroup: props.logGroup,
+      ...props.network?.functionProps,
       tracing: lambda.Tracing.ACTIVE,
       environment: { ...props.environment },
     });

@@ -1,26 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  Arn,
-  ArnFormat,
-  Aws,
-  type CfnElement,
-  Duration,
-  Names,
-  RemovalPolicy,
-  Stack,
-  Token,
-  Validations,
-} from 'aws-cdk-lib';
+import { Arn, Aws, type CfnElement, Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -30,6 +19,8 @@ import { isOrganization, type LIBRARY_ENV, WIRING_ENV } from '../../lambda/setti
 import { type AuditorConfig, settingsEnvironment } from '../config.js';
 import { FUNCTION_BUNDLE_ALIAS, FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from '../function-runtime.js';
 import type { AuditorAlerts } from './alerts.js';
+import { AuditorLogs } from './logs.js';
+import type { FunctionNetwork } from './network.js';
 import {
   chatLoggingReadStatement,
   chatRoomReadStatement,
@@ -78,12 +69,13 @@ export interface AuditEngineProps {
   readonly functionRoleName?: string;
   /** The schedule's interval: how long a failed asynchronous invocation is worth retrying. */
   readonly interval: Duration;
-  readonly logRetention: logs.RetentionDays;
   readonly table: dynamodb.ITable;
   readonly alerts: AuditorAlerts;
   readonly deadLetterQueue: sqs.IQueue;
   /** The metric dimension value and the function's AUDITOR_NAME: the auditor construct's path. */
   readonly auditorName: string;
+  /** The VPC placement of the functions; absent without a VPC. */
+  readonly network?: FunctionNetwork;
 }
 
 /**
@@ -98,16 +90,24 @@ export class AuditEngine {
   readonly environment: Readonly<Record<string, string>>;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The auditor's log groups and their key; the change path's would be made here too. */
+  readonly logs: AuditorLogs;
   readonly stateMachine: sfn.StateMachine;
+  /** The key of every log group of the auditor (it began as the execution log's). */
   readonly stateMachineLogKey: kms.Key;
   readonly rule: events.Rule;
 
   constructor(scope: Construct, props: AuditEngineProps) {
     const { config } = props;
-    this.logGroup = new logs.LogGroup(scope, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const engine = new Construct(scope, 'Engine');
+    this.logs = new AuditorLogs(engine, config.logRetentionDays);
+    this.stateMachineLogKey = this.logs.key;
+    // Both functions (audit and change) log here, under the auditor's unique name.
+    this.logGroup = this.logs.logGroup(
+      scope,
+      'Logs',
+      `/aws/lambda/${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}`,
+    );
     const functionRoleName =
       props.functionRoleName ?? (config.accounts.length > 0 ? AUDITOR_FUNCTION_ROLE_NAME : undefined);
     this.role = new iam.Role(scope, 'FunctionRole', {
@@ -116,6 +116,7 @@ export class AuditEngine {
       description: 'ivschat-auditor audit function: read IVS Chat rooms, keep finding state, publish alerts',
     });
     this.logGroup.grantWrite(this.role);
+    props.network?.allowNetworkInterfaces(this.role);
     this.environment = {
       ...settingsEnvironment({ ...config, regions: [...props.regions] }),
       [WIRING_ENV.topicArn]: props.alerts.topic.topicArn,
@@ -148,10 +149,7 @@ export class AuditEngine {
     props.alerts.grantPublish(this.role);
     props.table.grant(this.role, ...STATE_TABLE_ACTIONS);
 
-    const engine = new Construct(scope, 'Engine');
-    const { stateMachine, logKey } = auditStateMachine(engine, this.function, config.maxConcurrency);
-    this.stateMachine = stateMachine;
-    this.stateMachineLogKey = logKey;
+    this.stateMachine = auditStateMachine(engine, this.function, config.maxConcurrency, this.logs);
 
     this.rule = new events.Rule(scope, 'Schedule', {
       description: 'Runs the IVS Chat drift audit',
@@ -193,6 +191,7 @@ function auditFunction(
     // audit the same target at once because each target is locked in the state table for its run.
     role,
     logGroup,
+    ...props.network?.functionProps,
     tracing: lambda.Tracing.ACTIVE,
     // For invocations by hand (`--invocation-type Event`); the state machine invokes synchronously
     // and retries itself.
@@ -263,7 +262,8 @@ function auditStateMachine(
   scope: Construct,
   fn: lambda.IFunction,
   maxConcurrency: number,
-): { stateMachine: sfn.StateMachine; logKey: kms.Key } {
+  auditorLogs: AuditorLogs,
+): sfn.StateMachine {
   const invoke = (
     id: string,
     payload: Record<string, unknown>,
@@ -345,40 +345,12 @@ function auditStateMachine(
     startedAt: sfn.JsonPath.stringAt('$.startedAt'),
   });
 
-  const logKey = new kms.Key(scope, 'LogKey', {
-    description: "Encrypts the ivschat-auditor state machine's execution log",
-    enableKeyRotation: true,
-    removalPolicy: RemovalPolicy.DESTROY,
-    pendingWindow: Duration.days(7),
-  });
-  // Named, so the key policy can name the one log group that may use the key (an ARN from the log
-  // group itself would be a dependency cycle: the log group needs the key first). Under
-  // /aws/vendedlogs/ as Step Functions recommends, to keep CloudWatch Logs' resource policy small.
-  const logGroupName = `/aws/vendedlogs/states/${Names.uniqueResourceName(scope, { maxLength: 200 })}`;
-  logKey.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'AllowCloudWatchLogsForTheExecutionLog',
-      principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnEquals: {
-          'kms:EncryptionContext:aws:logs:arn': Stack.of(scope).formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: logGroupName,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
-      },
-    }),
+  // Under /aws/vendedlogs/ as Step Functions recommends, to keep CloudWatch Logs' resource policy small.
+  const logGroup = auditorLogs.logGroup(
+    scope,
+    'ExecutionLogs',
+    `/aws/vendedlogs/states/${Names.uniqueResourceName(scope, { maxLength: 200 })}`,
   );
-  const logGroup = new logs.LogGroup(scope, 'ExecutionLogs', {
-    logGroupName,
-    encryptionKey: logKey,
-    retention: logs.RetentionDays.THREE_MONTHS,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
 
   const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
     comment: 'ivschat-auditor: plan the targets, audit each (Distributed Map), send one alert',
@@ -389,7 +361,7 @@ function auditStateMachine(
     logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
   });
   acknowledgeStateMachineNagFindings(stateMachine, fn);
-  return { stateMachine, logKey };
+  return stateMachine;
 }
 
 /**

@@ -37,7 +37,39 @@ describe('Function: readConfig', () => {
       changeEvents: 'true',
       changeBatchWindowSeconds: 20,
       changeMaxRooms: 100,
+      logRetentionDays: 365,
+      subnetIds: [],
     });
+  });
+
+  it('keeps logs only as long as CloudWatch Logs can: one of its retention values', () => {
+    expect(from({ logRetentionDays: '731' }).logRetentionDays).toBe(731);
+    expect(from({ logRetentionDays: 3653 }).logRetentionDays).toBe(3653);
+    expect(problemsOf({ logRetentionDays: '100' })).toEqual([
+      'logRetentionDays: "100" must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
+    ]);
+  });
+
+  it('takes a VPC with its subnets, or neither', () => {
+    expect(
+      from({
+        vpcId: 'vpc-0a1b2c3d4e5f60718',
+        subnetIds: 'subnet-0a1b2c3d4e5f60718, subnet-0f1e2d3c4b5a69788',
+      }),
+    ).toMatchObject({
+      vpcId: 'vpc-0a1b2c3d4e5f60718',
+      subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'],
+    });
+    expect(problemsOf({ vpcId: 'vpc-0a1b2c3d4e5f60718' })).toEqual([
+      'subnetIds: required when vpcId is given (the subnets of that VPC the functions run in)',
+    ]);
+    expect(problemsOf({ subnetIds: 'subnet-0a1b2c3d4e5f60718' })).toEqual([
+      'vpcId: required when subnetIds is given (the VPC those subnets belong to)',
+    ]);
+    expect(problemsOf({ vpcId: 'vpc-1', subnetIds: 'subnet-0a1b2c3d4e5f60718,sg-0a1b2c3d' })).toEqual([
+      'vpcId: "vpc-1" is not a VPC id (e.g. vpc-0a1b2c3d4e5f60718)',
+      'subnetIds: "sg-0a1b2c3d" is not a subnet id (e.g. subnet-0a1b2c3d4e5f60718)',
+    ]);
   });
 
   it('names targetFailureAlarmRuns when it is out of its range', () => {

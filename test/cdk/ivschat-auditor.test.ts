@@ -112,7 +112,7 @@ describe('Construct: IvsChatAuditor', () => {
         },
       },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
   it('audits the stack region when regions is empty', () => {

@@ -50,6 +50,10 @@ describe('cdk-nag', () => {
       },
     ],
     ['no change events', { changeEvents: 'false', accounts: '111111111111' }],
+    [
+      'functions in a VPC',
+      { vpcId: 'vpc-0a1b2c3d4e5f60718', subnetIds: 'subnet-0a1b2c3d4e5f60718', logRetentionDays: '3653' },
+    ],
   ])('AwsSolutions and Serverless report nothing unacknowledged (%s)', (_name, context) => {
     // synthApp synthesizes, so it would already have thrown on an unacknowledged finding.
     const { app } = synthApp(context);

@@ -3,6 +3,7 @@
  * the stack's function environment and both readers are checked against it.
  */
 import { readFileSync } from 'node:fs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { ConfigError } from '../../lambda/core/errors.js';
 import {
   isRegion,
   LIBRARY_ENV,
+  LOG_RETENTION_DAYS,
   parseSetting,
   SETTING_NAMES,
   SETTINGS,
@@ -124,6 +126,13 @@ describe('Settings table', () => {
       fullRefreshHours: 12,
       retainResolvedDays: 7,
     });
+  });
+
+  it("admits exactly the log retention periods CloudWatch Logs accepts (aws-cdk-lib's RetentionDays but INFINITE)", () => {
+    const cdkValues = Object.values(logs.RetentionDays).filter(
+      (days): days is number => typeof days === 'number' && days !== logs.RetentionDays.INFINITE,
+    );
+    expect([...LOG_RETENTION_DAYS]).toEqual(cdkValues);
   });
 
   it('accepts the name of every region aws-cdk-lib knows, though the Lambda cannot carry that list', () => {
