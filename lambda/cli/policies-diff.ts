@@ -17,6 +17,7 @@ import { readRoomsFile } from './input.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { checkFilePaths, OutputWriteError } from './paths.js';
 import { type LiveRunIo, runLive } from './run-bound.js';
+import type { Write } from './terminal-io.js';
 
 export interface DiffFlags extends LiveFlags {
   base: string;
@@ -29,7 +30,7 @@ export interface DiffFlags extends LiveFlags {
 }
 
 export interface DiffIo extends LiveRunIo {
-  stdout: (text: string) => void;
+  stdout: Write;
   env: NodeJS.ProcessEnv;
   now: string;
 }
