@@ -211,4 +211,35 @@ describe('policy text and room data with control characters', () => {
     expect(report.findings.map((f) => f.roomName)).toContain(`::error::room${EVIL}`);
     expect(report.findings.map((f) => f.title)).toContain(`Title ${EVIL}`);
   }, 60_000);
+
+  it('-o files get the same treatment: the audit report and the policies diff preview', async () => {
+    const report = join(dir, 'report.json');
+    const preview = join(dir, 'preview.json');
+    const [audit, diff] = await Promise.all([
+      runBin(['audit', '--input', rooms, '--policies', hostile, '--format', 'json', '-o', report], dir),
+      runBin(
+        [
+          'policies',
+          'diff',
+          '--base',
+          SHIPPED,
+          '--head',
+          hostile,
+          '--input',
+          rooms,
+          '--format',
+          'json',
+          '-o',
+          preview,
+        ],
+        dir,
+      ),
+    ]);
+    expect([audit.code, diff.code]).toEqual([1, 0]);
+    const written = JSON.parse(expectInert(readFileSync(report), report)) as {
+      findings: { roomName: string }[];
+    };
+    expect(written.findings[0]?.roomName).toBe(`::error::room${EVIL}`);
+    expect(expectInert(readFileSync(preview), preview)).toContain('\\u001b');
+  }, 60_000);
 });
