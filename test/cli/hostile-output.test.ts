@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -25,9 +25,12 @@ interface Run {
   stderr: Buffer;
 }
 
-function runBin(args: string[], cwd: string): Promise<Run> {
+function runBin(args: string[], cwd: string, nodeOptions: string[] = []): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeOptions, BIN, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -241,5 +244,26 @@ describe('policy text and room data with control characters', () => {
     };
     expect(written.findings[0]?.roomName).toBe(`::error::room${EVIL}`);
     expect(expectInert(readFileSync(preview), preview)).toContain('\\u001b');
+  }, 60_000);
+});
+
+describe('an error nobody caught', () => {
+  it('is printed through the same sanitizer, and the CLI exits 3', async () => {
+    // Throws once the CLI listens for uncaught errors (or after 10 s, where it never does).
+    const preload = join(dir, 'throw-later.mjs');
+    writeFileSync(
+      preload,
+      `const started = Date.now();
+const wait = setInterval(() => {
+  if (process.listenerCount('uncaughtException') === 0 && Date.now() - started < 10000) return;
+  clearInterval(wait);
+  setImmediate(() => { throw new Error(${JSON.stringify(`boom ${EVIL}`)}); });
+}, 10);`,
+    );
+    const run = await runBin(['policies', 'check', hostile], dir, ['--import', pathToFileURL(preload).href]);
+    const { stderr } = expectInertRun(run);
+    expect(run.code).toBe(3);
+    expect(stderr).toContain('error: unexpected failure: Error: boom x\\u001b]52;c;ZXZpbA==\\u0007');
+    expect(stderr).toContain('\\u000a::error title=Approved::forged\\u000a##\\u005berror]forged');
   }, 60_000);
 });
