@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliWith } from './run.js';
 
 /**
  * What a pull request or a room owner controls, run through the CLI as users run it (the real bin,
@@ -266,4 +267,19 @@ const wait = setInterval(() => {
     expect(stderr).toContain('error: unexpected failure: Error: boom x\\u001b]52;c;ZXZpbA==\\u0007');
     expect(stderr).toContain('\\u000a::error title=Approved::forged\\u000a##\\u005berror]forged');
   }, 60_000);
+});
+
+describe('colours on a terminal', () => {
+  it('keep the CLI’s own SGR codes and escape every ESC the data brings', async () => {
+    const { code, stdout } = await cliWith(['audit', '--input', rooms, '--policies', hostile], {
+      isTTY: true,
+      env: {},
+    });
+    expect(code).toBe(1);
+    expect(stdout).toContain('\u001b[1mhostile-text\u001b[0m');
+    // With the CLI's own codes taken out, nothing is left for the terminal to act on.
+    const ours = new RegExp(`${ESC}\\[(1;31|31|33|36|2|1|0)m`, 'g');
+    expectInert(Buffer.from(stdout.replace(ours, '')), 'stdout');
+    expect(stdout).toContain('tags.owner is "##\\u005berror]owner x\\u001b]52;c;');
+  });
 });
