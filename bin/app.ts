@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { terminalSafe } from '../lambda/render/terminal.js';
 import { buildApp } from '../lib/app.js';
 import { InvalidContextError } from '../lib/config.js';
 
@@ -10,7 +11,8 @@ try {
     error instanceof InvalidContextError ||
     (error instanceof Error && error.message.startsWith('ivschat-auditor:'))
   ) {
-    console.error(error.message);
+    // The message may quote a policy file (a pull request's), and synth runs in CI logs.
+    console.error(terminalSafe(error.message));
     process.exit(1);
   }
   throw error;

@@ -13,6 +13,22 @@ for (const stream of [process.stdout, process.stderr]) {
     throw error;
   });
 }
+// Whatever escapes runCli (an error thrown from a callback, a rejection nobody awaited) is printed
+// through the same sanitizer as everything else, not by Node's default handler, which writes the
+// message as it is: it may quote room data or a policy file.
+const { terminalSafe } = await import('../lambda/render/terminal.ts');
+const { escapeControlCharacters } = await import('../lambda/core/control-chars.ts');
+const unexpected = (error) => {
+  // One line, as runCli prints its errors; the stack (DEBUG) keeps its own lines.
+  const detail =
+    error instanceof Error && process.env.DEBUG
+      ? error.stack
+      : escapeControlCharacters(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  process.stderr.write(terminalSafe(`error: unexpected failure: ${detail}\n`));
+  process.exit(3);
+};
+process.on('uncaughtException', unexpected);
+process.on('unhandledRejection', unexpected);
 const { runCli } = await import('../lambda/cli/main.ts');
 
 // The first Ctrl-C stops a live run cleanly (partial report, room cache saved, exit 3); a second

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type AwsConnection, dynamodbClient, snsClient, topicRegion } from '../aws/clients.js';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../aws/targets.js';
+import { escapeControlCharacters } from '../core/control-chars.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
 import { liveInventory } from '../pipeline/live-inventory.js';
@@ -32,9 +33,11 @@ import { defaultPoliciesDir } from './policies-dir.js';
 import { registerRemediate } from './remediate.js';
 import { REPORT_FORMATS, type ReportFormat, writeReport } from './report-output.js';
 import { runLive } from './run-bound.js';
+import { terminalIo } from './terminal-io.js';
 
 export { EXIT };
 
+/** The streams and surroundings the CLI runs in; runCli prints only through terminalIo(io). */
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -49,6 +52,9 @@ export interface CliIo {
   /** The clock, read once for the run's `now` (and for its finishing time). Default: the system's. */
   clock?: () => Date;
 }
+
+/** CliIo whose stdout and stderr make every piece of text inert (see terminalIo). */
+export type SafeIo = ReturnType<typeof terminalIo<CliIo>>;
 
 interface AuditFlags extends LiveFlags {
   policies: string;
@@ -84,7 +90,8 @@ const VERSION = (
 ).version;
 
 /** Runs the CLI and returns its exit code (never calls process.exit, so tests run it in-process). */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
+  const io = terminalIo(rawIo);
   let exitCode: number = EXIT.clean;
   const policiesDefault = defaultPoliciesDir(io.cwd ?? process.cwd());
   const program = new Command('ivschat-audit')
@@ -230,7 +237,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .addArgument(policiesDirArgument(policiesDefault))
     .action((dir: string) => {
       const { policies: loaded, warnings } = loadPolicyDir(dir);
-      for (const w of warnings) io.stderr(`warning: ${w.message}\n`);
+      for (const w of warnings) io.stderr(`warning: ${oneLine(w.message)}\n`);
       const count = loaded.length === 1 ? '1 policy' : `${loaded.length} policies`;
       io.stdout(`${count} OK: ${loaded.map((p) => p.policy.id).join(', ')}\n`);
     });
@@ -266,7 +273,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
+async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
   checkRegionFlags(flags.region);
   const accounts = checkAccounts(flags.account);
   if (accounts.length > 0 && flags.input) {
@@ -336,7 +343,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
           }),
     ));
   }
-  for (const warning of target.warnings) io.stderr(`warning: ${warning}\n`);
+  for (const warning of target.warnings) io.stderr(`warning: ${oneLine(warning)}\n`);
   const report = target.report;
   // The report is written before anything is published or recorded: a report that cannot be
   // written must leave the state as it was, or its NEW findings would be lost to the next run.
@@ -357,7 +364,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   });
 
   if (publishFailure) {
-    io.stderr(`error: ${publishFailure.message}\n`);
+    io.stderr(`error: ${oneLine(publishFailure.message)}\n`);
     return EXIT.incomplete;
   }
   if (target.stopped) {
@@ -383,7 +390,7 @@ async function audit(flags: AuditFlags, io: CliIo): Promise<number> {
   return failing ? EXIT.findings : EXIT.clean;
 }
 
-async function exportCommand(flags: ExportFlags, io: CliIo): Promise<number> {
+async function exportCommand(flags: ExportFlags, io: SafeIo): Promise<number> {
   if (flags.fromTable) return exportFromTable(flags, flags.fromTable, io);
   if (flags.account.length > 0) {
     throw new ConfigError(
@@ -407,7 +414,7 @@ async function exportCommand(flags: ExportFlags, io: CliIo): Promise<number> {
   return EXIT.incomplete;
 }
 
-async function exportFromTable(flags: ExportFlags, tableName: string, io: CliIo): Promise<number> {
+async function exportFromTable(flags: ExportFlags, tableName: string, io: SafeIo): Promise<number> {
   checkRegionFlags(flags.region);
   const accounts = checkAccounts(flags.account);
   if (flags.endpoint && !URL.canParse(flags.endpoint)) {
@@ -482,27 +489,39 @@ function publisherFor(topicArn: string, endpoint: string | undefined) {
   return snsPublisher(snsClient(region, { ...CLI_CONNECTION, ...(endpoint ? { endpoint } : {}) }), topicArn);
 }
 
-function handleError(error: unknown, io: CliIo): number {
+function handleError(error: unknown, io: SafeIo): number {
   if (error instanceof CommanderError) {
     // Help and version are not errors; commander already printed its message.
     return error.exitCode === 0 ? EXIT.clean : EXIT.usage;
   }
-  if (error instanceof PolicySetError || error instanceof ConfigError || error instanceof InputError) {
+  // A policy set's message is one line per problem, each already escaped (PolicyError).
+  if (error instanceof PolicySetError) {
     io.stderr(`error: ${error.message}\n`);
     return EXIT.usage;
   }
-  if (error instanceof PublishError) {
-    io.stderr(`error: ${error.message}\n`);
-    return EXIT.incomplete;
+  if (error instanceof ConfigError || error instanceof InputError) {
+    io.stderr(`error: ${oneLine(error.message)}\n`);
+    return EXIT.usage;
   }
   if (error instanceof AuditorError) {
-    io.stderr(`error: ${error.message}\n`);
+    io.stderr(`error: ${oneLine(error.message)}\n`);
     return EXIT.incomplete;
   }
   const e = error as Error;
-  io.stderr(`error: unexpected failure: ${e?.name ?? 'Error'}: ${e?.message ?? String(error)}\n`);
+  io.stderr(
+    `error: unexpected failure: ${oneLine(`${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`)}\n`,
+  );
   if (io.env.DEBUG) io.stderr(`${e?.stack}\n`);
   return EXIT.incomplete;
+}
+
+/**
+ * A message that quotes outside text (a path, a ref, a policy file, room data) as one line: a
+ * newline in it is escaped like every other control character, so it cannot start a line of its
+ * own (the writer keeps newlines, which are the CLI's own line breaks).
+ */
+function oneLine(message: string): string {
+  return escapeControlCharacters(message);
 }
 
 function collect(value: string, previous: string[]): string[] {

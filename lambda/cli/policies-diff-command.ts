@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { describeRange, parseSetting, SETTINGS } from '../settings.js';
 import { DEFAULT_TIMEOUT_SECONDS } from './live-flags.js';
-import type { CliIo } from './main.js';
+import type { SafeIo } from './main.js';
 import { type DiffFlags, policiesDiff } from './policies-diff.js';
 import type { DefaultPoliciesDir } from './policies-dir.js';
 
@@ -12,7 +12,7 @@ import type { DefaultPoliciesDir } from './policies-dir.js';
 export function addPoliciesDiff(
   policies: Command,
   policiesDefault: DefaultPoliciesDir,
-  io: CliIo,
+  io: SafeIo,
   setExitCode: (code: number) => void,
 ): Command {
   return policies

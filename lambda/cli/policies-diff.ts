@@ -10,6 +10,7 @@ import { type CompiledPolicy, compilePolicySet } from '../policy/compile.js';
 import { DEFAULT_POLICIES_DIR, loadPolicyDir, POLICY_SCHEMA_FILE } from '../policy/load-dir.js';
 import { stripControl } from '../render/escape.js';
 import { renderDiffJson, renderDiffMarkdown, renderDiffText } from '../render/policy-diff.js';
+import { terminalSafe } from '../render/terminal.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
 import { readPoliciesAtRef } from './git-policies.js';
@@ -17,6 +18,7 @@ import { readRoomsFile } from './input.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { checkFilePaths, OutputWriteError } from './paths.js';
 import { type LiveRunIo, runLive } from './run-bound.js';
+import type { Write } from './terminal-io.js';
 
 export interface DiffFlags extends LiveFlags {
   base: string;
@@ -29,7 +31,7 @@ export interface DiffFlags extends LiveFlags {
 }
 
 export interface DiffIo extends LiveRunIo {
-  stdout: (text: string) => void;
+  stdout: Write;
   env: NodeJS.ProcessEnv;
   now: string;
 }
@@ -87,7 +89,8 @@ async function preview(flags: DiffFlags, rooms: RoomsSource, io: DiffIo): Promis
   const text = render(diff, flags.format);
   const output = flags.output;
   if (output) {
-    await writeFile(output, text).catch((error: unknown) => {
+    // The file gets what stdout would (the preview comment and CI logs show it).
+    await writeFile(output, terminalSafe(text)).catch((error: unknown) => {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       throw new OutputWriteError(`--output: cannot write ${output}: ${reason}`, { cause: error });
     });

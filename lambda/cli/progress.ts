@@ -1,8 +1,9 @@
 import type { InventoryProgress } from '../aws/inventory.js';
+import { TERMINAL, type TerminalText } from '../render/terminal.js';
 
 export interface ProgressOptions {
   /** Where the line goes (stderr, and only when it is a terminal). */
-  write: (text: string) => void;
+  write: (text: TerminalText) => void;
   /** Calls per second per region and operation: with the rooms left, it gives the ETA. */
   apiBudgetTps: number;
   /** Milliseconds; injectable for tests. */
@@ -35,10 +36,10 @@ export function progressDisplay(options: ProgressOptions): ProgressDisplay {
       if (t - lastWrite < intervalMs) return;
       lastWrite = t;
       shown = true;
-      options.write(`\r\x1b[K${progressLine(regions, options.apiBudgetTps)}`);
+      options.write([TERMINAL.clearLine, progressLine(regions, options.apiBudgetTps)]);
     },
     done() {
-      if (shown) options.write('\r\x1b[K');
+      if (shown) options.write([TERMINAL.clearLine]);
     },
   };
 }

@@ -31,6 +31,7 @@ import { type LiveFlags, liveSettings } from './live-flags.js';
 import { writablePath } from './paths.js';
 import { readPlanFile, writePlanFile } from './plan-file.js';
 import { runLive } from './run-bound.js';
+import type { Write } from './terminal-io.js';
 
 /** IVS Chat's UpdateRoom quota: 5 calls per second per account and region, shared with the application. */
 export const UPDATE_ROOM_QUOTA_TPS = 5;
@@ -52,8 +53,8 @@ export interface RemediateFlags extends LiveFlags {
 }
 
 export interface RemediateIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
+  stdout: Write;
+  stderr: Write;
   env: NodeJS.ProcessEnv;
   stderrIsTTY?: boolean;
   interrupt?: AbortSignal;

@@ -3,9 +3,16 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import { toAsff } from '../render/asff.js';
 import { shownFinding } from '../render/remediation.js';
 import { renderSarif } from '../render/sarif.js';
-import { renderText } from '../render/text.js';
+import { joinParts, TerminalSanitizer } from '../render/terminal.js';
+import { renderTextParts } from '../render/text.js';
 import { ChunkedWriter, writeFileInChunks } from '../state/text-writer.js';
 import { OutputWriteError } from './paths.js';
+import type { Write } from './terminal-io.js';
+
+/** Where a report's text goes piece by piece: a file's ChunkedWriter, or stdout's. */
+interface TextOut {
+  write(text: string): Promise<void> | void;
+}
 
 export const REPORT_FORMATS = ['text', 'json', 'sarif', 'asff'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -14,7 +21,8 @@ export interface ReportOutput {
   format: ReportFormat;
   /** A file to write; stdout otherwise. */
   output?: string;
-  stdout: (text: string) => void;
+  /** The CLI's stdout, which escapes what it writes (terminalIo). */
+  stdout: Write;
   color: boolean;
   policies: readonly CompiledPolicy[];
   /** The CLI's version, named in SARIF output. */
@@ -25,33 +33,37 @@ export interface ReportOutput {
  * Writes the report, its findings followed by those resolved this run. `--format json` is written
  * finding by finding, each filled in as it goes: the report of a 100,000-room audit is never one
  * string (indented, it would be gigabytes). The text is the same as `JSON.stringify(report, null, 2)`.
+ *
+ * A file gets the escaping stdout gets (TerminalSanitizer): the report is read with `cat` and in CI
+ * logs too. JSON formats stay valid and parse to the same values; they only lose raw bidi, C1 and
+ * other control characters that JSON.stringify leaves in strings.
  */
 export async function writeReport(
   report: Report,
   resolved: readonly Finding[],
   options: ReportOutput,
 ): Promise<void> {
-  const body = async (out: ChunkedWriter) => {
+  const body = async (out: TextOut) => {
     if (options.format === 'json') return writeJsonReport(report, resolved, out);
     if (options.format === 'asff') return writeAsff(report, resolved, out);
+    if (options.format === 'sarif') {
+      const sarif = renderSarif(
+        report,
+        options.policies.map((p) => ({ ...p.policy, file: p.file })),
+        { toolVersion: options.toolVersion },
+      );
+      return out.write(`${JSON.stringify(sarif, null, 2)}\n`);
+    }
     const shown: Report = { ...report, findings: [...report.findings, ...resolved] };
-    const text =
-      options.format === 'sarif'
-        ? `${JSON.stringify(
-            renderSarif(
-              report,
-              options.policies.map((p) => ({ ...p.policy, file: p.file })),
-              { toolVersion: options.toolVersion },
-            ),
-            null,
-            2,
-          )}\n`
-        : renderText(shown, { color: options.color });
-    await out.write(text);
+    // Colour only ever goes to a terminal (stdout), whose writer keeps the codes and escapes the text.
+    const parts = renderTextParts(shown, { color: options.color && !options.output });
+    return options.output ? out.write(joinParts(parts)) : options.stdout(parts);
   };
   if (options.output) {
     const output = options.output;
-    return writeFileInChunks(output, body).catch((error: unknown) => {
+    const sanitize = new TerminalSanitizer();
+    const file = (out: ChunkedWriter) => body({ write: (text) => out.write(sanitize.write(text)) });
+    return writeFileInChunks(output, file).catch((error: unknown) => {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       throw new OutputWriteError(`--output: cannot write the report to ${output}: ${reason}`, {
         cause: error,
@@ -63,7 +75,7 @@ export async function writeReport(
   await out.flush();
 }
 
-async function writeJsonReport(report: Report, resolved: readonly Finding[], out: ChunkedWriter) {
+async function writeJsonReport(report: Report, resolved: readonly Finding[], out: TextOut) {
   // The findings go where an empty list stands in the indented report. A string value cannot
   // fake the marker: its quotes would be escaped.
   const marker = '"findings": []';
@@ -86,7 +98,7 @@ async function writeJsonReport(report: Report, resolved: readonly Finding[], out
  * finding resolved this run (archived), written finding by finding like `--format json`. Import it
  * 100 at a time (`BatchImportFindings` takes at most 100 findings per call).
  */
-async function writeAsff(report: Report, resolved: readonly Finding[], out: ChunkedWriter) {
+async function writeAsff(report: Report, resolved: readonly Finding[], out: TextOut) {
   let first = true;
   await out.write('[');
   for (const list of [report.findings, resolved]) {

@@ -1,6 +1,7 @@
 import { type InventoryProgress, stopReason } from '../aws/inventory.js';
 import { AuditorError } from '../core/errors.js';
 import { type ProgressDisplay, progressDisplay } from './progress.js';
+import type { Write } from './terminal-io.js';
 
 /** Why a run stopped before its end; `code` goes into the report's error. */
 export class RunStoppedError extends AuditorError {
@@ -48,7 +49,7 @@ export function boundRun(timeoutSeconds: number, interrupt?: AbortSignal): RunBo
 }
 
 export interface LiveRunIo {
-  stderr: (text: string) => void;
+  stderr: Write;
   stderrIsTTY?: boolean;
   interrupt?: AbortSignal;
 }

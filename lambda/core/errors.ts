@@ -1,5 +1,7 @@
 /** Named errors, always with a cause where there is one (see shared style). */
 
+import { escapeControlCharacters } from './control-chars.js';
+
 /**
  * Every subclass names itself (`override readonly name = '…'`): the Lambda bundle is minified, so a
  * class's own name would read `gd` in Lambda's errorType and in the reason a failed target records.
@@ -8,13 +10,17 @@ export class AuditorError extends Error {
   override name: string = 'AuditorError';
 }
 
-/** A policy file is unreadable, invalid, or its rule does not compile. Names the file and the JSON pointer. */
+/**
+ * A policy file is unreadable, invalid, or its rule does not compile. Names the file and the JSON
+ * pointer. The message is one line with every control character escaped (`\u001b`): file names,
+ * keys and values in it come from the file, which a pull request controls.
+ */
 export class PolicyError extends AuditorError {
   override readonly name = 'PolicyError';
   readonly file: string;
   readonly pointer: string;
   constructor(file: string, pointer: string, detail: string, options?: { cause?: unknown }) {
-    super(`${file} ${pointer || '/'}: ${detail}`, options);
+    super(escapeControlCharacters(`${file} ${pointer || '/'}: ${detail}`), options);
     this.file = file;
     this.pointer = pointer;
   }

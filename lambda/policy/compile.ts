@@ -3,7 +3,12 @@ import { PolicyError, PolicySetError } from '../core/errors.js';
 import { FIX_FIELDS } from '../core/fix.js';
 import type { Exemption, PolicyFile, RoomDocument } from '../core/types.js';
 import { createPolicyFileAjv, createRuleAjv } from './ajv.js';
-import { checkExemptionDates, type ExemptionCheckOptions, unknownPlaceholders } from './file-checks.js';
+import {
+  checkExemptionDates,
+  controlCharacterProblems,
+  type ExemptionCheckOptions,
+  unknownPlaceholders,
+} from './file-checks.js';
 import { proveFixes } from './fix-proof.js';
 import { type SchemaProblem, unknownKeywords, unrunnablePatterns } from './rule-checks.js';
 
@@ -68,6 +73,12 @@ export function compilePolicySet(
 
   for (const source of sources) {
     const parsed = parseJson(source);
+    const hostile = controlCharacterProblems(source.file, parsed instanceof PolicyError ? undefined : parsed);
+    if (hostile.length > 0) {
+      // Nothing else of such a file is worth reporting: its other messages would quote the same names.
+      problems.push(...hostile.map((p) => new PolicyError(source.file, p.pointer, p.detail)));
+      continue;
+    }
     if (parsed instanceof PolicyError) {
       problems.push(parsed);
       continue;

@@ -1,3 +1,4 @@
+import { describeControlCharacters, hasControlCharacter } from '../core/control-chars.js';
 import { REMEDIATION_PLACEHOLDERS } from '../core/placeholders.js';
 import type { PolicyFile } from '../core/types.js';
 import type { SchemaProblem } from './rule-checks.js';
@@ -24,6 +25,47 @@ export function unknownPlaceholders(policy: PolicyFile): SchemaProblem[] {
   const allowed = REMEDIATION_PLACEHOLDERS.map((p) => `{${p}}`).join(' ');
   const names = [...new Set(unknown)].map((n) => `{${n}}`).join(', ');
   return [{ pointer: '/remediation', detail: `unknown placeholder ${names}; allowed: ${allowed}` }];
+}
+
+/**
+ * A policy file whose name, `id` or any JSON object key holds a control character (core/control-chars.ts)
+ * is refused: those strings are printed in logs, terminals and pull-request comments, used as map keys
+ * and compared, and a name that looks like another (`message-length-max` with a bidi override or a
+ * zero-width character in it) has no honest use. `parsed` is undefined when the file is not JSON: its
+ * name is still checked. Text values (title, description, messages) may hold them; every output
+ * escapes or strips them.
+ */
+export function controlCharacterProblems(file: string, parsed: unknown): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  const name = file.split(/[\\/]/).pop() ?? file;
+  if (hasControlCharacter(name)) {
+    problems.push({
+      pointer: '',
+      detail: `the file name holds control characters (${describeControlCharacters(name)}); rename the file`,
+    });
+  }
+  const id = (parsed as { id?: unknown } | undefined)?.id;
+  if (typeof id === 'string' && hasControlCharacter(id)) {
+    problems.push({
+      pointer: '/id',
+      detail: `id holds control characters (${describeControlCharacters(id)})`,
+    });
+  }
+  const walk = (value: unknown, pointer: string): void => {
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      const at = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+      if (hasControlCharacter(key)) {
+        problems.push({
+          pointer: at,
+          detail: `key holds control characters (${describeControlCharacters(key)})`,
+        });
+      }
+      walk(child, at);
+    }
+  };
+  walk(parsed, '');
+  return problems;
 }
 
 /**

@@ -7,16 +7,17 @@
  * overrides, or inject terminal escape sequences into CLI output.
  */
 
+import { controlCharacterPattern } from '../core/control-chars.js';
+
 /** Characters that end a line in some renderer: they become a single space inside a field value. */
 const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
 
 /**
- * C0 controls, DEL, C1 controls, bidi embeddings/overrides/isolates (U+202A–U+202E,
- * U+2066–U+2069) and the invisible directional marks (U+061C, U+200E, U+200F), which can make
- * "1 resolved" read as something else.
+ * Control characters as core/control-chars.ts defines them (C0, DEL, C1, bidi and other format
+ * characters, line separators), which can inject terminal sequences or make "1 resolved" read as
+ * something else.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL = controlCharacterPattern();
 
 /** A UTF-16 surrogate without its other half: not a character, and not encodable as UTF-8. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

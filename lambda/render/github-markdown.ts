@@ -26,5 +26,7 @@ const GITHUB_LOOKALIKE: Record<string, string> = {
  * SHA that exists in it, `GH-123`, and the repository's own custom autolink prefixes.
  */
 export function escapeGitHubMarkdown(s: string): string {
-  return escapeSlack(s).replace(/[@#|\\$]/g, (c) => GITHUB_LOOKALIKE[c] ?? c);
+  // The word joiner escapeSlack puts after `@here` is not needed once `@` is a look-alike, and as a
+  // format character it would reach the comment escaped (`\u2060`) through the CLI's output.
+  return escapeSlack(s).replace(/@\u2060|[@#|\\$]/g, (c) => GITHUB_LOOKALIKE[c.charAt(0)] ?? c);
 }

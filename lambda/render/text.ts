@@ -4,22 +4,14 @@ import { groupByAccount, groupBySeverityAndPolicy, openInReport, severityBreakdo
 import { plural } from './email.js';
 import { stripControl, truncate } from './escape.js';
 import { remediationSection } from './remediation-plan.js';
+import { joinParts, TERMINAL, type TerminalPart } from './terminal.js';
 
 export interface TextOptions {
   /** ANSI colours for a terminal; off by default so piped output stays clean. */
   color?: boolean;
 }
 
-const ANSI: Record<Severity | 'bold' | 'dim' | 'reset', string> = {
-  critical: '\u001b[1;31m',
-  high: '\u001b[31m',
-  medium: '\u001b[33m',
-  low: '\u001b[36m',
-  info: '\u001b[2m',
-  bold: '\u001b[1m',
-  dim: '\u001b[2m',
-  reset: '\u001b[0m',
-};
+type Style = Severity | 'bold' | 'dim';
 
 /**
  * Terminal output for the CLI: failing findings grouped by severity then policy, one line per
@@ -31,9 +23,18 @@ const ANSI: Record<Severity | 'bold' | 'dim' | 'reset', string> = {
  * (`audit --account`) lists failing and resolved findings under an `ACCOUNT <id>` heading each.
  */
 export function renderText(report: Report, opts: TextOptions = {}): string {
-  const paint = (style: keyof typeof ANSI, s: string) => (opts.color ? `${ANSI[style]}${s}${ANSI.reset}` : s);
+  return joinParts(renderTextParts(report, opts));
+}
+
+/**
+ * renderText as text pieces and the CLI's own colour codes (TerminalCode), so the CLI's writer can
+ * escape every piece of text and still colour it.
+ */
+export function renderTextParts(report: Report, opts: TextOptions = {}): TerminalPart[] {
+  const paint = (style: Style, s: string): TerminalPart[] =>
+    opts.color ? [TERMINAL[style], s, TERMINAL.reset] : [s];
   const clean = (s: string) => stripControl(s);
-  const out: string[] = [];
+  const out: TerminalPart[][] = [];
   const byAccount = new Set([...report.targets, ...report.findings].map((t) => t.accountId)).size > 1;
   const accounts = (findings: readonly Finding[]) =>
     byAccount ? groupByAccount(findings) : [{ accountId: '', findings: [...findings] }];
@@ -46,15 +47,19 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
     for (const group of groupBySeverityAndPolicy(account.findings)) {
       out.push(paint(group.severity, `${group.severity.toUpperCase()}`));
       for (const policy of group.policies) {
-        out.push(`${paint('bold', clean(policy.policyId))}  ${clean(policy.title)}`);
+        out.push([...paint('bold', clean(policy.policyId)), `  ${clean(policy.title)}`]);
         for (const f of policy.findings) {
           // An expired exemption is already noted at the end of the message (evaluation writes it).
           const mark = paint('bold', clean(statusMark(f)).padEnd(4));
-          out.push(`  ${mark}  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.message)}`);
+          out.push([
+            '  ',
+            ...mark,
+            `  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.message)}`,
+          ]);
           out.push(paint('dim', `    ${clean(f.roomArn)}`));
         }
       }
-      out.push('');
+      out.push(['']);
     }
   }
 
@@ -65,17 +70,20 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
       heading(account.accountId);
       for (const group of groupBySeverityAndPolicy(account.findings)) {
         for (const policy of group.policies) {
-          out.push(`${paint('bold', clean(policy.policyId))}  ${clean(policy.title)}  (${group.severity})`);
+          out.push([
+            ...paint('bold', clean(policy.policyId)),
+            `  ${clean(policy.title)}  (${group.severity})`,
+          ]);
           for (const f of policy.findings) {
             const reason = f.resolvedReason ? ` (${clean(f.resolvedReason)})` : '';
-            out.push(
+            out.push([
               `  ${clean(statusMark(f))}  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  was: ${clean(f.message)}${reason}`,
-            );
+            ]);
           }
         }
       }
     }
-    out.push('');
+    out.push(['']);
   }
 
   const exempt = report.findings.filter((f) => f.status === 'exempt');
@@ -90,22 +98,22 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
         ),
       );
     }
-    out.push('');
+    out.push(['']);
   }
 
   if (report.errors.length > 0) {
     out.push(paint('critical', `ERRORS (${report.errors.length})`));
     for (const e of report.errors) {
       const room = e.roomArn ? ` ${clean(e.roomArn)}` : '';
-      out.push(`  ${clean(e.region)} ${clean(e.operation)}${room}: ${clean(e.code)} ${clean(e.message)}`);
+      out.push([`  ${clean(e.region)} ${clean(e.operation)}${room}: ${clean(e.code)} ${clean(e.message)}`]);
     }
-    out.push('');
+    out.push(['']);
   }
 
-  out.push(summaryLine(report));
+  out.push([summaryLine(report)]);
   if (!report.complete)
     out.push(paint('critical', 'audit incomplete: some rooms were not checked (see errors above)'));
-  return `${out.join('\n')}\n`;
+  return out.flatMap((line) => [...line, '\n']);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { progressDisplay, progressLine } from '../../lambda/cli/progress.js';
+import { joinParts } from '../../lambda/render/terminal.js';
 
 const listing = (listed: number) => ({ listing: true, listed, audited: 0, toFetch: listed });
 const fetching = (listed: number, audited: number) => ({
@@ -43,7 +44,11 @@ describe('progressDisplay', () => {
   it('rewrites the line at most once per interval, and clears it when done', () => {
     let clock = 0;
     const written: string[] = [];
-    const display = progressDisplay({ write: (t) => written.push(t), apiBudgetTps: 4, now: () => clock });
+    const display = progressDisplay({
+      write: (t) => written.push(joinParts(t)),
+      apiBudgetTps: 4,
+      now: () => clock,
+    });
     display.update('us-east-1', listing(50));
     clock = 400;
     display.update('us-east-1', fetching(50, 1));
@@ -59,7 +64,7 @@ describe('progressDisplay', () => {
 
   it('writes nothing at all when nothing happened', () => {
     const written: string[] = [];
-    progressDisplay({ write: (t) => written.push(t), apiBudgetTps: 4 }).done();
+    progressDisplay({ write: (t) => written.push(joinParts(t)), apiBudgetTps: 4 }).done();
     expect(written).toEqual([]);
   });
 });

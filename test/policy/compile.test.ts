@@ -161,3 +161,61 @@ describe('loadPolicyDir', () => {
     expect(loadPolicyDir(DEFAULT_POLICIES_DIR, { now: NOW })).toMatchObject({ warnings: [] });
   });
 });
+
+describe('compilePolicySet: control characters in names, ids and keys', () => {
+  const compile = (file: string, policy: Record<string, unknown>) => {
+    try {
+      compilePolicySet([{ file, text: JSON.stringify(policy) }], policySchema, { now: NOW });
+    } catch (error) {
+      if (error instanceof PolicySetError) return error.problems.map((p) => p.message);
+      throw error;
+    }
+    return [];
+  };
+  const base = JSON.parse(source({})[0]?.text ?? '{}') as Record<string, unknown>;
+
+  it('refuses a file name holding one, naming the file with the character escaped', () => {
+    expect(compile('policies/cus\u001b[2Jtom\n.json', { ...base, id: 'custom' })).toEqual([
+      'policies/cus\\u001b[2Jtom\\u000a.json /: the file name holds control characters (U+001B, U+000A); rename the file',
+    ]);
+  });
+
+  it('refuses an id holding a bidi override or a zero-width character, whatever the schema allows', () => {
+    const looseSchema = { type: 'object' };
+    const id = 'custom\u202e';
+    expect(() =>
+      compilePolicySet(
+        [{ file: 'policies/custom.json', text: JSON.stringify({ ...base, id }) }],
+        looseSchema,
+      ),
+    ).toThrow('policies/custom.json /id: id holds control characters (U+202E)');
+    expect(compile('policies/custom.json', { ...base, id: 'cus\u200btom' })).toContain(
+      'policies/custom.json /id: id holds control characters (U+200B)',
+    );
+  });
+
+  it('refuses a JSON key holding one, at any depth, with its pointer escaped on one line', () => {
+    const rule = { properties: { 'tags\n::error::x': { const: 1 } } };
+    expect(compile('policies/custom.json', { ...base, rule, '\u001b]52;c;eA==\u0007': 1 })).toEqual([
+      'policies/custom.json /rule/properties/tags\\u000a::error::x: key holds control characters (U+000A)',
+      'policies/custom.json /\\u001b]52;c;eA==\\u0007: key holds control characters (U+001B, U+0007)',
+    ]);
+  });
+
+  it('checks the file name of a file that is not even JSON', () => {
+    try {
+      compilePolicySet([{ file: 'p/x\u0007.json', text: '{' }], policySchema);
+      expect.fail('loaded');
+    } catch (error) {
+      expect((error as PolicySetError).problems.map((p) => p.message)).toEqual([
+        'p/x\\u0007.json /: the file name holds control characters (U+0007); rename the file',
+      ]);
+    }
+  });
+
+  it('lets text values hold them: outputs escape or strip them', () => {
+    expect(
+      compile('policies/custom.json', { ...base, title: 'T \u001b[31mred', description: 'a\r\nb' }),
+    ).toEqual([]);
+  });
+});
