@@ -34,6 +34,8 @@ const job = (name: string): Job => {
   if (!found) throw new Error(`no job ${name}`);
   return found;
 };
+/** `${{ e }}`, a workflow expression. */
+const expression = (e: string) => `\${{ ${e} }}`;
 const scripts = (j: Job) => j.steps.map((s) => s.run ?? '').join('\n');
 
 describe('.github/workflows/policy-preview.yml', () => {
@@ -50,13 +52,13 @@ describe('.github/workflows/policy-preview.yml', () => {
       const fetch = steps.findIndex((s) => s.run?.includes('git fetch'));
       const preview = steps.findIndex((s) => s.id === 'diff');
       expect(steps[fetch]?.run).toContain(
-        'git fetch --no-tags origin "+refs/pull/${PR_NUMBER}/head:refs/remotes/pr/head"',
+        `git fetch --no-tags origin "+refs/pull/\${PR_NUMBER}/head:refs/remotes/pr/head"`,
       );
       expect(fetch).toBeGreaterThanOrEqual(0);
       expect(preview).toBeGreaterThan(fetch);
       const step = steps[preview] as Step & { env: Record<string, string> };
-      expect(step.if).toBe('${{ always() }}');
-      expect(step.env.PREVIEW_BASE).toBe('origin/${{ github.event.pull_request.base.ref }}');
+      expect(step.if).toBe(expression('always()'));
+      expect(step.env.PREVIEW_BASE).toBe(`origin/${expression('github.event.pull_request.base.ref')}`);
       expect(step.env.PREVIEW_HEAD).toBe('refs/remotes/pr/head');
       expect(step.run).toMatch(/^bash \.github\/scripts\/policy-preview\.sh /m);
       // The script checks, tests, then diffs, and writes what the comment job reads.
@@ -85,7 +87,7 @@ describe('.github/workflows/policy-preview.yml', () => {
     expect(text).not.toContain('pull_request.head.sha');
     // No expression of the event is expanded inside a shell script (only in env:, as data).
     for (const j of Object.values(workflow.jobs)) {
-      for (const step of j.steps) expect(step.run ?? '').not.toContain('${{');
+      for (const step of j.steps) expect(step.run ?? '').not.toMatch(/\$\{\{/);
     }
   });
 

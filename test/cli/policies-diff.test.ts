@@ -412,7 +412,9 @@ describe('ivschat-audit policies diff: rooms', () => {
     );
     expect(code).toBe(0);
     expect(stdout).toBe('');
-    expect(readFileSync(out, 'utf8')).toContain('| message-length-max | changed, remediation edited | 3 → 9 | +6 | −0 |');
+    expect(readFileSync(out, 'utf8')).toContain(
+      '| message-length-max | changed, remediation edited | 3 → 9 | +6 | −0 |',
+    );
   });
 
   it('explains itself in --help', async () => {
