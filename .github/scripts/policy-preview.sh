@@ -60,6 +60,10 @@ logged "policies diff (exit $code)" cat "$out/stderr.txt"
     # Inside the code block nothing renders; a fence in the message must not end the block early.
     head -c 60000 "$out/stderr.txt" | inert | sed 's/```/ʼʼʼ/g'
     printf '\n```\n'
+  elif [ "$(wc -c < "$out/preview.md")" -gt 60000 ]; then
+    # GitHub refuses a comment over 65,536 characters; the artifact keeps the whole preview.
+    head -c 60000 "$out/preview.md"
+    printf '\n\n… cut at 60000 bytes: the whole preview is in the run'"'"'s policy-preview artifact.\n'
   else
     cat "$out/preview.md"
   fi

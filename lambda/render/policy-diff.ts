@@ -7,11 +7,13 @@ import {
   type PolicyEdit,
 } from '../core/policy-diff.js';
 import { SEVERITIES } from '../core/types.js';
-import { stripControl } from './escape.js';
+import { stripControl, truncate } from './escape.js';
 import { escapeGitHubMarkdown as md } from './github-markdown.js';
 
 /** Rooms listed per policy and direction in a PR comment; the rest are counted ("and N more"). */
 export const MARKDOWN_ROOMS_PER_LIST = 10;
+/** A remediation text or fix longer than this is cut in a PR comment (GitHub takes 65,536 characters). */
+export const MARKDOWN_EDIT_CHARS = 2000;
 
 export function renderDiffJson(diff: PolicyDiff): string {
   return `${JSON.stringify(diff, null, 2)}\n`;
@@ -132,8 +134,8 @@ export function renderDiffMarkdown(diff: PolicyDiff): string {
     out.push(`<details><summary>${md(p.id)}: ${md(editedFields(edits))} edited</summary>`, '');
     for (const edit of edits) {
       const name = edit.field === 'fix' ? 'Fix' : 'Remediation';
-      out.push(`${name} before: ${md(editValue(edit, 'before'))}`, '');
-      out.push(`${name} after: ${md(editValue(edit, 'after'))}`, '');
+      out.push(`${name} before: ${md(truncate(editValue(edit, 'before'), MARKDOWN_EDIT_CHARS))}`, '');
+      out.push(`${name} after: ${md(truncate(editValue(edit, 'after'), MARKDOWN_EDIT_CHARS))}`, '');
     }
     out.push('</details>', '');
   }

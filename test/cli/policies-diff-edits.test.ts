@@ -143,4 +143,17 @@ describe('renderDiffMarkdown: fields a renderer does not trust', () => {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
     expect(renderDiffText(report)).not.toMatch(/[\u0000-\u0008\u000b-\u001f]|<img src=x> @octocat/);
   });
+
+  it('cuts a long remediation text in the comment, so a pull request cannot push the comment past its limit', () => {
+    const long: PolicyDiffEntry = {
+      ...forged,
+      change: 'unchanged',
+      severity: 'high',
+      newlyFailing: [],
+      edits: [{ field: 'remediation', before: 'short', after: 'x'.repeat(500_000) }],
+    };
+    const markdown = renderDiffMarkdown({ ...report, policies: [long] });
+    expect(markdown.length).toBeLessThan(5_000);
+    expect(markdown).toMatch(/Remediation after: x{1990,}…\n/);
+  });
 });
