@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { exportRooms } from './export-rooms.js';
 import { readRoomsFile } from './input.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { checkFilePaths, OutputWriteError } from './paths.js';
-import { loadPolicies } from './policies-source.js';
+import { isFolder, loadPolicies } from './policies-source.js';
 import { type LiveRunIo, runLive } from './run-bound.js';
 
 export interface DiffFlags extends LiveFlags {
@@ -153,14 +152,6 @@ function named(flag: string, value: string, error: unknown): unknown {
     return new InputError(`${flag} ${value}: ${error.message}`, { cause: error });
   }
   return error;
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 interface Evaluated {

@@ -15,9 +15,8 @@ export interface LoadedPolicies {
  * A policy set named on the command line: a folder, or else a git ref whose copy of `refFolder` (a
  * folder of the working tree) is read from git objects, so a pull request's policies can be checked
  * without a byte of them written to disk. A folder of that name wins over a ref; an absolute or `./`
- * path is always a folder. Either way the files
- * are validated against the schema the tool ships, and links are refused. `flag` names the option in
- * errors about the ref.
+ * path is always a folder. Either way the files are validated against the schema the tool ships, and
+ * links are refused. `flag` names the option in errors about the ref.
  */
 export function loadPolicies(spec: string, refFolder: string, now: string, flag: string): LoadedPolicies {
   // An absolute or ./ path is never a ref: a folder that is not there says so as a folder.
@@ -35,7 +34,7 @@ export function loadPolicies(spec: string, refFolder: string, now: string, flag:
   };
 }
 
-function isFolder(path: string): boolean {
+export function isFolder(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {
