@@ -1,66 +1,81 @@
 import { execFileSync } from 'node:child_process';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, type PolicyError } from '../core/errors.js';
 import type { PolicySource } from '../policy/compile.js';
-import { POLICY_SCHEMA_FILE } from '../policy/load-dir.js';
+import {
+  fileTooLarge,
+  MAX_POLICY_FILE_BYTES,
+  notRegularFile,
+  POLICY_SCHEMA_FILE,
+} from '../policy/load-dir.js';
 
 export interface PoliciesAtRef {
   /** `origin/main:policies/`, as messages and the diff name the side. */
   label: string;
   sources: PolicySource[];
-  /** The folder's own policy.schema.json at that ref, when it has one. */
-  schema?: object;
+  /** Entries refused unread: links, submodules, folders named *.json, files over the size limit. */
+  problems: PolicyError[];
+  /** The folder's own policy.schema.json at that ref, when it has one (never used to validate). */
+  schema?: PolicySource;
 }
+
+// `<mode> <type> <object> <size>\t<name>` (ls-tree --long; the size is `-` for trees and submodules)
+const ENTRY = /^(\d+) (\w+) ([0-9a-f]+) +(-|\d+)\t(.+)$/;
+const SYMLINK_MODE = '120000';
 
 /**
  * The policy files of `dir` as they were at git `ref`, read with git plumbing (ls-tree, cat-file):
- * no checkout, the working tree is never touched. `dir` is a folder of the working tree; the same
- * path is read at the ref. Bad refs and folders the ref lacks are ConfigErrors naming `--base`.
+ * no checkout, nothing is written, the working tree is never touched. `dir` is a folder of the
+ * working tree; the same path is read at the ref. A link or a submodule in that folder is refused,
+ * as the folder loader refuses a link (its target is not in the ref's objects, and what it points to
+ * on this machine is none of the ref's business); a blob over the size limit is refused unread.
+ * Bad refs and folders the ref lacks are ConfigErrors naming `flag`.
  */
-export function readPoliciesAtRef(ref: string, dir: string): PoliciesAtRef {
+export function readPoliciesAtRef(ref: string, dir: string, flag = '--base'): PoliciesAtRef {
   // A ref is never an option: `--base=--output=x` must not reach git as one.
-  if (ref.startsWith('-')) throw new ConfigError('--base', `"${ref}" is neither a folder nor a git ref`);
+  if (ref.startsWith('-')) throw new ConfigError(flag, `"${ref}" is neither a folder nor a git ref`);
   const top = git(dir, ['rev-parse', '--show-toplevel']);
   const prefix = top === undefined ? undefined : git(dir, ['rev-parse', '--show-prefix']);
   if (top === undefined || prefix === undefined) {
     throw new ConfigError(
-      '--base',
+      flag,
       `${ref} is not a folder, and ${dir} is not in a git repository to read a ref from`,
     );
   }
   const commit = git(top, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
   if (commit === undefined) {
-    throw new ConfigError(
-      '--base',
-      `${ref} is neither a folder nor a git ref known here (git fetch it first?)`,
-    );
+    throw new ConfigError(flag, `${ref} is neither a folder nor a git ref known here (git fetch it first?)`);
   }
   const label = `${ref}:${prefix}`;
-  const listing = git(top, ['ls-tree', '-z', prefix ? `${commit}:${prefix}` : `${commit}^{tree}`]);
-  if (listing === undefined) throw new ConfigError('--base', `${ref} has no folder ${prefix}`);
+  const listing = git(top, ['ls-tree', '-z', '--long', prefix ? `${commit}:${prefix}` : `${commit}^{tree}`]);
+  if (listing === undefined) throw new ConfigError(flag, `${ref} has no folder ${prefix}`);
   const sources: PolicySource[] = [];
-  let schema: object | undefined;
+  const problems: PolicyError[] = [];
+  let schema: PolicySource | undefined;
   for (const line of listing.split('\0')) {
-    // `<mode> <type> <object>\t<name>`
-    const match = /^\d+ blob ([0-9a-f]+)\t(.+)$/.exec(line);
-    if (!match?.[1] || !match[2]?.endsWith('.json')) continue;
-    const text = git(top, ['cat-file', 'blob', match[1]], false) ?? '';
-    if (match[2] === POLICY_SCHEMA_FILE) {
-      schema = parseSchema(text, `${label}${match[2]}`);
+    const [, mode, type, object, size, name] = ENTRY.exec(line) ?? [];
+    if (!mode || !type || !object || !size || !name) continue;
+    const file = `${prefix}${name}`;
+    if (mode === SYMLINK_MODE) {
+      problems.push(notRegularFile(file, 'symbolic link'));
+    } else if (type === 'commit') {
+      problems.push(notRegularFile(file, 'submodule'));
+    } else if (!name.endsWith('.json')) {
+      // README.md, a drafts/ folder: never read.
+    } else if (type !== 'blob') {
+      problems.push(notRegularFile(file, 'folder'));
+    } else if (Number(size) > MAX_POLICY_FILE_BYTES) {
+      problems.push(fileTooLarge(file, Number(size)));
     } else {
-      sources.push({ file: `${prefix}${match[2]}`, text });
+      const text = git(top, ['cat-file', 'blob', object], false) ?? '';
+      if (name === POLICY_SCHEMA_FILE) schema = { file, text };
+      else sources.push({ file, text });
     }
   }
-  if (sources.length === 0) throw new ConfigError('--base', `${label} has no policy files (*.json)`);
-  sources.sort((a, b) => (a.file < b.file ? -1 : 1));
-  return schema ? { label, sources, schema } : { label, sources };
-}
-
-function parseSchema(text: string, where: string): object {
-  try {
-    return JSON.parse(text) as object;
-  } catch (cause) {
-    throw new ConfigError('--base', `${where} is not JSON: ${(cause as Error).message}`);
+  if (sources.length === 0 && problems.length === 0) {
+    throw new ConfigError(flag, `${label} has no policy files (*.json)`);
   }
+  sources.sort((a, b) => (a.file < b.file ? -1 : 1));
+  return { label, sources, problems, ...(schema ? { schema } : {}) };
 }
 
 /** git's trimmed stdout, or undefined when git fails (unknown ref, not a repository). */

@@ -30,6 +30,7 @@ import { offlineInventory } from './offline.js';
 import { checkFilePaths, writablePath } from './paths.js';
 import { addPoliciesDiff } from './policies-diff-command.js';
 import { defaultPoliciesDir } from './policies-dir.js';
+import { loadPolicies } from './policies-source.js';
 import { registerRemediate } from './remediate.js';
 import { REPORT_FORMATS, type ReportFormat, writeReport } from './report-output.js';
 import { runLive } from './run-bound.js';
@@ -236,7 +237,12 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .description('check that every policy file is valid, ids are unique and rules compile')
     .addArgument(policiesDirArgument(policiesDefault))
     .action((dir: string) => {
-      const { policies: loaded, warnings } = loadPolicyDir(dir);
+      const { policies: loaded, warnings } = loadPolicies(
+        dir,
+        policiesDefault.dir,
+        new Date().toISOString(),
+        'dir',
+      );
       for (const w of warnings) io.stderr(`warning: ${oneLine(w.message)}\n`);
       const count = loaded.length === 1 ? '1 policy' : `${loaded.length} policies`;
       io.stdout(`${count} OK: ${loaded.map((p) => p.policy.id).join(', ')}\n`);
@@ -246,7 +252,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .description("run every policy's examples: each pass example must pass and each fail example must fail")
     .addArgument(policiesDirArgument(policiesDefault))
     .action((dir: string) => {
-      const { policies: loaded } = loadPolicyDir(dir);
+      const { policies: loaded } = loadPolicies(dir, policiesDefault.dir, new Date().toISOString(), 'dir');
       const results = runExamples(loaded, new Date().toISOString());
       for (const p of results.policies) {
         const mark = p.failures.length === 0 ? 'ok  ' : 'FAIL';
@@ -462,7 +468,10 @@ function namingState(error: unknown): never {
 }
 
 function policiesDirArgument(policiesDefault: { dir: string; description: string }): Argument {
-  return new Argument('[dir]', 'policy folder').default(policiesDefault.dir, policiesDefault.description);
+  return new Argument(
+    '[dir]',
+    "policy folder, or a git ref (a pull request's head) whose copy of the default policy folder is read with git",
+  ).default(policiesDefault.dir, policiesDefault.description);
 }
 
 /** The findings of one account in a state file that holds several accounts' findings. */

@@ -22,13 +22,13 @@ export function addPoliciesDiff(
     )
     .requiredOption(
       '--base <dir|git-ref>',
-      'the policies before the change: a folder, or a git ref (origin/main) whose copy of the --head folder is read with git, without a checkout',
+      'the policies before the change: a folder, or a git ref (origin/main) whose copy of the --head folder (the default policy folder when --head is a ref too) is read with git, without a checkout',
     )
     .addOption(
-      new Option('--head <dir>', 'the policies after the change').default(
-        policiesDefault.dir,
-        policiesDefault.description,
-      ),
+      new Option(
+        '--head <dir|git-ref>',
+        "the policies after the change: a folder, or a git ref (a pull request's head) whose copy of the default policy folder is read with git, so nothing of it is written to disk",
+      ).default(policiesDefault.dir, policiesDefault.description),
     )
     .option(
       '-i, --input <rooms.json>',
@@ -73,7 +73,9 @@ export function addPoliciesDiff(
       '\nA finding is the same before and after when its policy, room and JSON pointer are: a room that\n' +
         'fails a lowered limit on the same field is still failing, not newly failing. A policy is\n' +
         '"changed" when its rule, appliesTo, regions, exemptions or severity are; wording, examples and\n' +
-        'rollout are not. Exempt findings do not count as failing.\n' +
+        'rollout are not. A new remediation text or fix is shown as "edited" (it changes what alerts say\n' +
+        'and what remediate writes, not what is found). Exempt findings do not count as failing.\n' +
+        "Policy files are validated against the schema this tool ships; a folder's own is ignored.\n" +
         '\nGuards: --max-new n over every policy, and each head policy\'s own "rollout": { "maxNewFindings": n }.\n' +
         "A guard that trips exits 1: raise the policy's guard in the same pull request to acknowledge.\n" +
         '\nExit codes: 0 preview done, 1 a guard tripped, 2 bad usage, rooms file or policy (the message names\n' +
@@ -87,7 +89,7 @@ export function addPoliciesDiff(
     )
     .action(async (flags: DiffFlags) => {
       const now = (io.clock ?? (() => new Date()))().toISOString();
-      setExitCode(await policiesDiff(flags, { ...io, now }));
+      setExitCode(await policiesDiff(flags, { ...io, now, policiesDir: policiesDefault.dir }));
     });
 }
 

@@ -1,4 +1,3 @@
-import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,17 +5,16 @@ import { ConfigError, InputError, PolicySetError } from '../core/errors.js';
 import { Evaluator } from '../core/evaluate.js';
 import { diffPolicySets, type PolicyDiff, type PolicySide } from '../core/policy-diff.js';
 import type { AuditError, Finding } from '../core/types.js';
-import { type CompiledPolicy, compilePolicySet } from '../policy/compile.js';
-import { DEFAULT_POLICIES_DIR, loadPolicyDir, POLICY_SCHEMA_FILE } from '../policy/load-dir.js';
+import type { CompiledPolicy, PolicyWarning } from '../policy/compile.js';
 import { stripControl } from '../render/escape.js';
 import { renderDiffJson, renderDiffMarkdown, renderDiffText } from '../render/policy-diff.js';
 import { terminalSafe } from '../render/terminal.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
-import { readPoliciesAtRef } from './git-policies.js';
 import { readRoomsFile } from './input.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { checkFilePaths, OutputWriteError } from './paths.js';
+import { isFolder, loadPolicies } from './policies-source.js';
 import { type LiveRunIo, runLive } from './run-bound.js';
 import type { Write } from './terminal-io.js';
 
@@ -34,6 +32,8 @@ export interface DiffIo extends LiveRunIo {
   stdout: Write;
   env: NodeJS.ProcessEnv;
   now: string;
+  /** The folder a git ref is read at when neither side is a folder: the default policies folder. */
+  policiesDir: string;
 }
 
 /**
@@ -71,11 +71,12 @@ export async function policiesDiff(flags: DiffFlags, io: DiffIo): Promise<number
 async function preview(flags: DiffFlags, rooms: RoomsSource, io: DiffIo): Promise<number> {
   // -o must not overwrite the rooms file (the check calls it --input, whichever flag gave it).
   await checkFilePaths({ input: rooms.path, ...(flags.output ? { output: flags.output } : {}) });
-  const head = loadFolder('--head', flags.head, io.now);
-  const base = isFolder(flags.base)
-    ? loadFolder('--base', flags.base, io.now)
-    : loadAtRef(flags.base, flags.head, io.now);
-  for (const w of head.warnings) io.stderr(`warning: --head: ${w}\n`);
+  // A side that is a git ref reads the other side's folder at that ref (the default folder when both
+  // are refs, as the policy-preview workflow passes them: nothing of the pull request is on disk).
+  const folder = isFolder(flags.head) ? flags.head : io.policiesDir;
+  const head = loadSide('--head', flags.head, folder, io.now);
+  const base = loadSide('--base', flags.base, folder, io.now);
+  for (const w of head.warnings) io.stderr(`warning: --head: ${w.message}\n`);
 
   const before = await evaluateRooms(rooms, base.policies, io.now);
   const after = await evaluateRooms(rooms, head.policies, io.now);
@@ -114,7 +115,7 @@ async function preview(flags: DiffFlags, rooms: RoomsSource, io: DiffIo): Promis
 interface LoadedSide {
   label: string;
   policies: CompiledPolicy[];
-  warnings: string[];
+  warnings: PolicyWarning[];
 }
 
 interface RoomsSource {
@@ -140,23 +141,11 @@ function roomsSource(flags: DiffFlags): RoomsSource | 'live' {
   );
 }
 
-function loadFolder(flag: '--base' | '--head', dir: string, now: string): LoadedSide {
+function loadSide(flag: '--base' | '--head', spec: string, folder: string, now: string): LoadedSide {
   try {
-    const set = loadPolicyDir(dir, { now });
-    return { label: dir, policies: set.policies, warnings: set.warnings.map((w) => w.message) };
+    return loadPolicies(spec, folder, now, flag);
   } catch (error) {
-    throw named(flag, dir, error);
-  }
-}
-
-function loadAtRef(ref: string, headDir: string, now: string): LoadedSide {
-  const atRef = readPoliciesAtRef(ref, headDir);
-  try {
-    const schema = atRef.schema ?? bundledSchema();
-    const set = compilePolicySet(atRef.sources, schema, { now });
-    return { label: atRef.label, policies: set.policies, warnings: [] };
-  } catch (error) {
-    throw named('--base', ref, error);
+    throw named(flag, spec, error);
   }
 }
 
@@ -166,18 +155,6 @@ function named(flag: string, value: string, error: unknown): unknown {
     return new InputError(`${flag} ${value}: ${error.message}`, { cause: error });
   }
   return error;
-}
-
-function bundledSchema(): object {
-  return JSON.parse(readFileSync(join(DEFAULT_POLICIES_DIR, POLICY_SCHEMA_FILE), 'utf8')) as object;
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 interface Evaluated {

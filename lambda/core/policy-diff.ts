@@ -1,9 +1,27 @@
 import type { CompiledPolicy } from '../policy/compile.js';
-import { type AuditError, type Finding, SEVERITIES, SEVERITY_RANK, type Severity } from './types.js';
+import { canonicalJson } from './canonical-json.js';
+import {
+  type AuditError,
+  type Finding,
+  type PolicyFix,
+  SEVERITIES,
+  SEVERITY_RANK,
+  type Severity,
+} from './types.js';
 
 export const POLICY_DIFF_VERSION = '1.0';
 
-export type PolicyChange = 'added' | 'removed' | 'changed' | 'unchanged';
+export const POLICY_CHANGES = ['added', 'removed', 'changed', 'unchanged'] as const;
+export type PolicyChange = (typeof POLICY_CHANGES)[number];
+
+/**
+ * A part of a policy that does not change what is found but what people and tools do about it: the
+ * remediation text every alert carries, and the fix `remediate` writes to rooms. A reviewer must see
+ * both, though the counts do not move.
+ */
+export type PolicyEdit =
+  | { field: 'remediation'; before: string; after: string }
+  | { field: 'fix'; before?: PolicyFix; after?: PolicyFix };
 
 /** A finding that starts or stops failing with the change. */
 export interface DiffRoom {
@@ -27,6 +45,8 @@ export interface PolicyDiffEntry {
   noLongerFailing: DiffRoom[];
   /** The head policy's `rollout.maxNewFindings`, when it has one. */
   maxNewFindings?: number;
+  /** Remediation text or fix changed (a policy in both sets only); absent when neither did. */
+  edits?: PolicyEdit[];
 }
 
 export interface DiffCounts {
@@ -108,6 +128,8 @@ export function diffPolicySets(options: DiffOptions): PolicyDiff {
     };
     const guard = after?.policy.rollout?.maxNewFindings;
     if (guard !== undefined) entry.maxNewFindings = guard;
+    const edits = before && after ? editsOf(before, after) : [];
+    if (edits.length > 0) entry.edits = edits;
     return entry;
   });
   entries.sort((a, b) => ORDER[a.change] - ORDER[b.change] || a.id.localeCompare(b.id));
@@ -139,22 +161,34 @@ export function diffPolicySets(options: DiffOptions): PolicyDiff {
 
 /**
  * Whether two versions of a policy find the same things: the rule, its scope (`appliesTo`,
- * `regions`), its exemptions and its severity. Wording, examples and the rollout guard do not
- * change what a room is found to break.
+ * `regions`), its exemptions and its severity. Wording, examples, the rollout guard, the remediation
+ * text and the fix do not change what a room is found to break (the last two are `edits`).
  */
 function sameEffect(a: CompiledPolicy, b: CompiledPolicy): boolean {
   const effect = (c: CompiledPolicy) =>
-    canonical([c.policy.rule, c.policy.appliesTo, c.policy.regions, c.policy.exemptions, c.policy.severity]);
+    canonicalJson([
+      c.policy.rule,
+      c.policy.appliesTo,
+      c.policy.regions,
+      c.policy.exemptions,
+      c.policy.severity,
+    ]);
   return effect(a) === effect(b);
 }
 
-/** JSON with object keys sorted, so reordering a file's keys is not a change. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
+function editsOf(a: CompiledPolicy, b: CompiledPolicy): PolicyEdit[] {
+  const edits: PolicyEdit[] = [];
+  if (a.policy.remediation !== b.policy.remediation) {
+    edits.push({ field: 'remediation', before: a.policy.remediation, after: b.policy.remediation });
+  }
+  if (canonicalJson(a.policy.fix) !== canonicalJson(b.policy.fix)) {
+    edits.push({
+      field: 'fix',
+      ...(a.policy.fix ? { before: a.policy.fix } : {}),
+      ...(b.policy.fix ? { after: b.policy.fix } : {}),
+    });
+  }
+  return edits;
 }
 
 function byId(policies: readonly CompiledPolicy[]): Map<string, CompiledPolicy> {

@@ -1,7 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PolicyError, PolicySetError } from '../core/errors.js';
 import { FIX_FIELDS } from '../core/fix.js';
-import type { Exemption, PolicyFile, RoomDocument } from '../core/types.js';
+import { type Exemption, type PolicyFile, type RoomDocument, SEVERITIES } from '../core/types.js';
 import { createPolicyFileAjv, createRuleAjv } from './ajv.js';
 import {
   checkExemptionDates,
@@ -88,6 +88,12 @@ export function compilePolicySet(
       continue;
     }
     const policy = parsed;
+    // Renderers print the severity as a word of their own; the schema says so too, but the code does
+    // not rest on a schema file for what reaches a pull-request comment.
+    if (!(SEVERITIES as readonly unknown[]).includes(policy.severity)) {
+      problems.push(new PolicyError(source.file, '/severity', `must be one of ${SEVERITIES.join(', ')}`));
+      continue;
+    }
     const expectedId = baseName(source.file);
     if (policy.id !== expectedId) {
       problems.push(
@@ -171,7 +177,18 @@ function schemaProblem(file: string, error: ErrorObject): PolicyError {
       : 'unknown property (not allowed in a policy file)';
   }
   if (error.keyword === 'enum') detail = `must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
-  return new PolicyError(file, pointer, detail);
+  return new PolicyError(file, visiblePointer(pointer), detail);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A pointer names a key the file's author chose; a control character in it is shown as `\u001b`,
+ * so the message names the key without the key acting on the terminal or the CI log printing it.
+ */
+function visiblePointer(pointer: string): string {
+  return pointer.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function compileSchema(

@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, type Dirent, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import shippedSchema from '../../policies/policy.schema.json' with { type: 'json' };
+import { canonicalJson } from '../core/canonical-json.js';
 import { PolicyError, PolicySetError } from '../core/errors.js';
 import {
   type CompiledPolicy,
@@ -11,6 +13,16 @@ import {
 } from './compile.js';
 
 export const POLICY_SCHEMA_FILE = 'policy.schema.json';
+
+/**
+ * The schema every policy file is validated against: the one this tool ships, part of its code (the
+ * Lambda bundle embeds it). Never a folder's own copy: a pull request that could bring its schema
+ * could make any severity, or any field, valid.
+ */
+export const POLICY_FILE_SCHEMA: object = shippedSchema;
+
+/** A policy file larger than this is refused unread (the starter policies are about 2 KiB). */
+export const MAX_POLICY_FILE_BYTES = 1024 * 1024;
 
 /** The repository's own policies/ folder (next to lambda/ in the repo, and inside the Lambda bundle). */
 export const DEFAULT_POLICIES_DIR = fileURLToPath(new URL('../../policies', import.meta.url));
@@ -23,41 +35,138 @@ export interface PolicySet {
 }
 
 /**
- * Reads every `*.json` policy file of a folder (not the schema) and compiles them.
- * The schema comes from the folder itself when present, else from the bundled one.
- * Throws PolicySetError naming each bad file and JSON pointer.
+ * Reads every `*.json` policy file of a folder (not the schema) and compiles them against the schema
+ * the tool ships. A folder's own policy.schema.json (editors use it) is never used; when it differs
+ * from the shipped one, a warning says so. Symbolic links, and `*.json` entries that are not regular
+ * files, are refused, not followed: a policy folder can come from a pull request, and a link would
+ * read a file of the machine (or /dev/zero) into the output. Throws PolicySetError naming each bad
+ * file and JSON pointer.
  * Exemption dates are judged against `options.now`, the real clock unless a test passes one.
  */
 export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: CompileOptions = {}): PolicySet {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json') && n !== POLICY_SCHEMA_FILE);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (cause) {
     throw new PolicySetError([
       new PolicyError(dir, '', `cannot read policy folder (${errorCode(cause)})`, { cause }),
     ]);
   }
   const shown = (name: string) => relative(process.cwd(), join(dir, name)) || name;
-  if (names.length === 0) {
-    throw new PolicySetError([new PolicyError(shown(''), '', 'no policy files (*.json) in this folder')]);
-  }
-  const sources: PolicySource[] = names.sort().map((name) => ({
-    file: shown(name),
-    text: readFileSync(join(dir, name), 'utf8'),
-  }));
-  const now = options.now ?? new Date().toISOString();
-  return { dir, ...compilePolicySet(sources, readPolicySchema(dir), { ...options, now }) };
-}
-
-function readPolicySchema(dir: string): object {
-  for (const candidate of [join(dir, POLICY_SCHEMA_FILE), join(DEFAULT_POLICIES_DIR, POLICY_SCHEMA_FILE)]) {
-    try {
-      return JSON.parse(readFileSync(candidate, 'utf8')) as object;
-    } catch {
-      // try the next candidate
+  const problems: PolicyError[] = [];
+  const sources: PolicySource[] = [];
+  let folderSchema: PolicySource | undefined;
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const file = shown(entry.name);
+    if (entry.isSymbolicLink()) {
+      problems.push(notRegularFile(file, 'symbolic link'));
+      continue;
+    }
+    if (!entry.name.endsWith('.json')) continue;
+    const read = readRegularFile(join(dir, entry.name), file);
+    if (read instanceof PolicyError) {
+      problems.push(read);
+    } else if (entry.name === POLICY_SCHEMA_FILE) {
+      folderSchema = { file, text: read };
+    } else {
+      sources.push({ file, text: read });
     }
   }
-  throw new PolicySetError([new PolicyError(join(dir, POLICY_SCHEMA_FILE), '', 'policy schema not found')]);
+  if (sources.length === 0 && problems.length === 0) {
+    throw new PolicySetError([new PolicyError(shown(''), '', 'no policy files (*.json) in this folder')]);
+  }
+  const now = options.now ?? new Date().toISOString();
+  const set = compileWithEntryProblems(sources, problems, { ...options, now });
+  const schemaWarning = folderSchema && folderSchemaWarning(folderSchema);
+  return {
+    dir,
+    policies: set.policies,
+    warnings: [...(schemaWarning ? [schemaWarning] : []), ...set.warnings],
+  };
+}
+
+/**
+ * Compiles `sources` against the shipped schema; problems found while reading the folder (a link, a
+ * file too large) are thrown together with the files' own, so one run shows them all.
+ */
+export function compileWithEntryProblems(
+  sources: PolicySource[],
+  entryProblems: PolicyError[],
+  options: CompileOptions,
+): { policies: CompiledPolicy[]; warnings: PolicyWarning[] } {
+  let set: { policies: CompiledPolicy[]; warnings: PolicyWarning[] };
+  try {
+    set = compilePolicySet(sources, POLICY_FILE_SCHEMA, options);
+  } catch (error) {
+    if (error instanceof PolicySetError && entryProblems.length > 0) {
+      throw new PolicySetError([...entryProblems, ...error.problems]);
+    }
+    throw error;
+  }
+  if (entryProblems.length > 0) throw new PolicySetError(entryProblems);
+  return set;
+}
+
+/** A folder's own copy of the schema is ignored; say so when relying on it would mislead. */
+export function folderSchemaWarning(schema: PolicySource): PolicyWarning | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(schema.text);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed !== undefined && canonicalJson(parsed) === canonicalJson(POLICY_FILE_SCHEMA)) return undefined;
+  const detail =
+    "differs from the policy schema this tool ships and is ignored: policy files are always validated against the tool's own (copy it from the tool's policies/ folder to keep editors in step)";
+  return { file: schema.file, pointer: '', message: `${schema.file}: ${detail}` };
+}
+
+/** A `*.json` entry that is not a regular file: a link, a folder, a device, a FIFO, a submodule. */
+export function notRegularFile(file: string, kind: string): PolicyError {
+  return new PolicyError(
+    file,
+    '',
+    `is a ${kind}: a policy folder holds regular files only, and links are not followed`,
+  );
+}
+
+export function fileTooLarge(file: string, bytes: number): PolicyError {
+  return new PolicyError(
+    file,
+    '',
+    `is ${bytes} bytes, more than a policy file may be (${MAX_POLICY_FILE_BYTES} bytes); a policy is a few KiB`,
+  );
+}
+
+/**
+ * The file's text, read through one descriptor opened without following a link (and without blocking
+ * on a FIFO), so what is checked is what is read; at most MAX_POLICY_FILE_BYTES.
+ */
+function readRegularFile(path: string, file: string): string | PolicyError {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (cause) {
+    if (errorCode(cause) === 'ELOOP') return notRegularFile(file, 'symbolic link');
+    return new PolicyError(file, '', `cannot read (${errorCode(cause)})`, { cause });
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return notRegularFile(file, stat.isDirectory() ? 'folder' : 'special file');
+    if (stat.size > MAX_POLICY_FILE_BYTES) return fileTooLarge(file, stat.size);
+    // Read one byte past the limit: a file that grew after fstat is still refused.
+    const buffer = Buffer.alloc(MAX_POLICY_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) {
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    }
+    if (length > MAX_POLICY_FILE_BYTES) return fileTooLarge(file, length);
+    return buffer.subarray(0, length).toString('utf8');
+  } catch (cause) {
+    return new PolicyError(file, '', `cannot read (${errorCode(cause)})`, { cause });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function errorCode(cause: unknown): string {

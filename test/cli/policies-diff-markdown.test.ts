@@ -104,7 +104,7 @@ describe('policies diff --format markdown', () => {
         '| --- | --- | --- | ---: | ---: |',
         '| env-tag-known | added | 0 → 3 | +3 | −0 |',
         '| required-tags | removed | 4 → 0 | +0 | −4 |',
-        '| message-length-max | changed | 3 → 9 | +6 | −0 |',
+        '| message-length-max | changed, remediation edited | 3 → 9 | +6 | −0 |',
         '| review-handler-fallback-deny | changed | 4 → 3 | +0 | −1 |',
         '| **Total** | | 13 → 17 | +9 | −5 |',
       ].join('\n'),

@@ -34,6 +34,8 @@ const job = (name: string): Job => {
   if (!found) throw new Error(`no job ${name}`);
   return found;
 };
+/** `${{ e }}`, a workflow expression. */
+const expression = (e: string) => `\${{ ${e} }}`;
 const scripts = (j: Job) => j.steps.map((s) => s.run ?? '').join('\n');
 
 describe('.github/workflows/policy-preview.yml', () => {
@@ -43,26 +45,50 @@ describe('.github/workflows/policy-preview.yml', () => {
     expect(workflow.permissions).toEqual({});
   });
 
-  it.each(['preview', 'preview-fork'])('%s checks, tests, then diffs against the base branch', (name) => {
-    const run = scripts(job(name));
-    const check = run.indexOf('npx ivschat-audit policies check policies');
-    const test = run.indexOf('npx ivschat-audit policies test policies');
-    const diff = run.indexOf('npx ivschat-audit policies diff --base "origin/$BASE_REF" --head policies');
-    expect([check, test, diff].every((i) => i >= 0)).toBe(true);
-    expect(check < test && test < diff).toBe(true);
-    expect(run).toContain('--format markdown');
-    expect(run).toContain('echo "$code" > policy-preview/exit-code');
-  });
+  it.each(['preview', 'preview-fork'])(
+    '%s runs the one preview script on the base branch and the pull request head, both git refs',
+    (name) => {
+      const steps = job(name).steps;
+      const fetch = steps.findIndex((s) => s.run?.includes('git fetch'));
+      const preview = steps.findIndex((s) => s.id === 'diff');
+      expect(steps[fetch]?.run).toContain(
+        `git fetch --no-tags origin "+refs/pull/\${PR_NUMBER}/head:refs/remotes/pr/head"`,
+      );
+      expect(fetch).toBeGreaterThanOrEqual(0);
+      expect(preview).toBeGreaterThan(fetch);
+      const step = steps[preview] as Step & { env: Record<string, string> };
+      expect(step.if).toBe(expression('always()'));
+      expect(step.env.PREVIEW_BASE).toBe(`origin/${expression('github.event.pull_request.base.ref')}`);
+      expect(step.env.PREVIEW_HEAD).toBe('refs/remotes/pr/head');
+      expect(step.run).toMatch(/^bash \.github\/scripts\/policy-preview\.sh /m);
+      // The script checks, tests, then diffs, and writes what the comment job reads.
+      const script = readFileSync(
+        join(import.meta.dirname, '..', '..', '.github', 'scripts', 'policy-preview.sh'),
+        'utf8',
+      );
+      const check = script.indexOf('policies check "$PREVIEW_HEAD"');
+      const test = script.indexOf('policies test "$PREVIEW_HEAD"');
+      const diff = script.indexOf('policies diff --base "$PREVIEW_BASE" --head "$PREVIEW_HEAD"');
+      expect([check, test, diff].every((i) => i >= 0)).toBe(true);
+      expect(check < test && test < diff).toBe(true);
+      expect(script).toContain('--format markdown');
+      expect(script).toContain('echo "$code" > "$out/exit-code"');
+    },
+  );
 
-  it("never runs the pull request's code: the base is checked out, the PR gives only policies/", () => {
+  it("never runs the pull request's code nor writes its files: the base is checked out, the PR is git objects", () => {
     for (const name of ['preview', 'preview-fork']) {
       const steps = job(name).steps;
       const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout'));
       expect(checkout?.with?.ref).toContain('github.event.pull_request.base.sha');
       expect(checkout?.with?.['persist-credentials']).toBe(false);
-      expect(scripts(job(name))).toContain('git archive refs/remotes/pr/head policies | tar -x');
+      expect(scripts(job(name))).not.toMatch(/git archive|tar -x|git checkout|git worktree/);
     }
     expect(text).not.toContain('pull_request.head.sha');
+    // No expression of the event is expanded inside a shell script (only in env:, as data).
+    for (const j of Object.values(workflow.jobs)) {
+      for (const step of j.steps) expect(step.run ?? '').not.toMatch(/\$\{\{/);
+    }
   });
 
   it('gives AWS credentials only to same-repository pull requests, and says so to forks', () => {
@@ -76,7 +102,7 @@ describe('.github/workflows/policy-preview.yml', () => {
     expect(fork.if).toContain('github.event.pull_request.head.repo.full_name != github.repository');
     expect(fork.permissions).toEqual({ contents: 'read' });
     expect(fork.steps.some((s) => s.uses?.startsWith('aws-actions/'))).toBe(false);
-    expect(scripts(fork)).toContain('forks get no AWS credentials');
+    expect(JSON.stringify(fork.steps)).toContain('forks get no AWS credentials');
   });
 
   it("reads the fleet's rooms from the auditor's state table snapshot, never from IVS Chat or S3", () => {
@@ -87,16 +113,26 @@ describe('.github/workflows/policy-preview.yml', () => {
     expect(run).not.toMatch(/\bs3\b|--region/);
   });
 
-  it('updates one sticky comment per pull request and fails when the guard trips', () => {
+  it("updates one sticky comment per pull request, only the token's own, and fails when the guard trips", () => {
     const comment = job('comment');
     expect(comment.needs).toEqual(['preview', 'preview-fork']);
     expect(comment.permissions).toEqual({ 'pull-requests': 'write' });
     const run = scripts(comment);
     expect(run).toContain("marker='<!-- ivschat-audit:policy-preview -->'");
+    // A comment is ours when the token's own account wrote it, not when it merely starts with the marker.
+    expect(run).toContain("gh api graphql -f query='query { viewer { login } }'");
+    expect(run).toContain(
+      'select(.user.login == \\"$me\\" and .user.type == \\"Bot\\" and (.body | startswith(\\"$marker\\")))',
+    );
     expect(run).toContain('gh api --method PATCH "repos/$REPO/issues/comments/$id"');
     expect(run).toContain('gh api --method POST "repos/$REPO/issues/$PR_NUMBER/comments"');
-    // The comment the preview jobs write starts with the marker the comment job looks for.
-    expect(scripts(job('preview'))).toContain("echo '<!-- ivschat-audit:policy-preview -->'");
+    // The comment the preview script writes starts with the marker the comment job looks for.
+    const script = readFileSync(
+      join(import.meta.dirname, '..', '..', '.github', 'scripts', 'policy-preview.sh'),
+      'utf8',
+    );
+    expect(script).toContain("marker='<!-- ivschat-audit:policy-preview -->'");
+    expect(script).toMatch(/^ {2}echo "\$marker"$/m);
     expect(run).toContain('exit "$code"');
   });
 
@@ -109,5 +145,11 @@ describe('.github/workflows/policy-preview.yml', () => {
         ).not.toThrow();
       }
     }
+    expect(() =>
+      execFileSync('bash', [
+        '-n',
+        join(import.meta.dirname, '..', '..', '.github', 'scripts', 'policy-preview.sh'),
+      ]),
+    ).not.toThrow();
   });
 });

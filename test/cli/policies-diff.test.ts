@@ -412,7 +412,9 @@ describe('ivschat-audit policies diff: rooms', () => {
     );
     expect(code).toBe(0);
     expect(stdout).toBe('');
-    expect(readFileSync(out, 'utf8')).toContain('| message-length-max | changed | 3 → 9 | +6 | −0 |');
+    expect(readFileSync(out, 'utf8')).toContain(
+      '| message-length-max | changed, remediation edited | 3 → 9 | +6 | −0 |',
+    );
   });
 
   it('explains itself in --help', async () => {
@@ -420,7 +422,7 @@ describe('ivschat-audit policies diff: rooms', () => {
     expect(code).toBe(0);
     for (const text of [
       '--base <dir|git-ref>',
-      '--head <dir>',
+      '--head <dir|git-ref>',
       '--from-snapshot',
       '--max-new',
       'rollout',
