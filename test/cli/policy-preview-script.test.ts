@@ -134,13 +134,17 @@ describe('.github/scripts/policy-preview.sh on a hostile pull request', () => {
           severity: `high${HOSTILE}`,
           description: `d${HOSTILE}`,
           remediation: `r${HOSTILE}`,
-          [`x${HOSTILE}`]: 1,
           rule: { type: 'object', required: ['costCenter'] },
           examples: {
             pass: [{ arn: 'arn:aws:ivschat:us-east-1:111111111111:room/Pass0000001', costCenter: 'x' }],
             fail: [{ arn: 'arn:aws:ivschat:us-east-1:111111111111:room/Fail0000001' }],
           },
         }),
+      );
+      // A key holding control characters is refused at load, by its escaped name.
+      writeFileSync(
+        join(policies, 'keys.json'),
+        JSON.stringify({ id: 'keys', title: 't', severity: 'low', [`x${HOSTILE}`]: 1 }),
       );
       symlinkSync(join(outside, 'credentials'), join(policies, 'leak.json'));
     });
@@ -156,6 +160,9 @@ describe('.github/scripts/policy-preview.sh on a hostile pull request', () => {
     expect(comment).toContain(
       'policies/evil.json /severity: must be one of critical, high, medium, low, info',
     );
+    expect(comment).toContain(
+      '::error::forged by the PR\\u000a| x |: key holds control characters (U+001B, U+0007, U+000D, U+000A)',
+    );
     // The message sits in one code block, whose two fences are the script's own.
     expect(comment.match(/^```.*$/gm)).toEqual(['```text', '```']);
   }, 180_000);
@@ -166,7 +173,8 @@ describe('.github/scripts/policy-preview.sh on a hostile pull request', () => {
       const policy = JSON.parse(readFileSync(rate, 'utf8'));
       policy.remediation = `Lower the rate ${HOSTILE}`;
       writeFileSync(rate, JSON.stringify(policy, null, 2));
-      const key = `costCenter${HOSTILE}`;
+      // Keys may not hold control characters (refused at load); markup they may.
+      const key = 'costCenter <img src=x> @octocat <!-- [x](https://attacker.example) |';
       writeFileSync(
         join(policies, 'cost-center.json'),
         JSON.stringify({

@@ -79,12 +79,14 @@ describe('loadPolicyDir: the schema is the one the tool ships', () => {
     ]);
   });
 
-  it('names a control character in an unknown key as an escape, never as the raw character', () => {
+  it('refuses a key holding control characters, naming it as an escape, never as the raw character', () => {
     const text = JSON.stringify({ ...EVIL, severity: 'high', 'x\u001b]52;c;aGk=\u0007\n::error::forged': 1 });
     writeFileSync(join(dir, 'evil.json'), text);
     const shown = problems(() => loadPolicyDir(dir, { now: NOW }));
     expect(shown).toEqual([
-      expect.stringContaining('evil.json /x\\u001b]52;c;aGk=\\u0007\\u000a::error::forged: unknown property'),
+      expect.stringContaining(
+        'evil.json /x\\u001b]52;c;aGk=\\u0007\\u000a::error::forged: key holds control characters (U+001B, U+0007, U+000A)',
+      ),
     ]);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
     expect(shown.join('')).not.toMatch(/[\u0000-\u001f]/);
