@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { ACCOUNT_ID } from './http.js';
+import type { SessionPolicy } from './session-policy.js';
 
 export type AccountStatus = 'ACTIVE' | 'SUSPENDED';
 
@@ -33,6 +34,8 @@ export interface Caller {
   /** IAM user ARN, or the sts assumed-role ARN of a minted session. */
   arn: string;
   userId: string;
+  /** The session policy AssumeRole was given: the session may do no more than it allows. */
+  sessionPolicy?: SessionPolicy;
 }
 
 export interface Session {
@@ -46,6 +49,7 @@ export interface Session {
   assumedRoleArn: string;
   /** `AROA…:<session name>` */
   assumedRoleId: string;
+  sessionPolicy?: SessionPolicy;
 }
 
 const ACCOUNT_ID_PATTERN = /^\d{12}$/;
@@ -123,7 +127,13 @@ export class Accounts {
   }
 
   /** Mints temporary credentials for a role; the caller has checked that the account may be assumed. */
-  mint(roleArn: string, accountId: string, sessionName: string, durationSeconds: number): Session {
+  mint(
+    roleArn: string,
+    accountId: string,
+    sessionName: string,
+    durationSeconds: number,
+    sessionPolicy?: SessionPolicy,
+  ): Session {
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
     // ASIA + the account + 4 random characters: 20 like a real key, and readable in --verbose logs.
     let accessKeyId: string;
@@ -138,6 +148,7 @@ export class Accounts {
       roleArn,
       assumedRoleArn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
       assumedRoleId: `${roleId(roleArn)}:${sessionName}`,
+      ...(sessionPolicy ? { sessionPolicy } : {}),
     };
     this.sessions.set(accessKeyId, session);
     return session;
@@ -147,6 +158,11 @@ export class Accounts {
   caller(accessKeyId: string | undefined): Caller {
     const session = accessKeyId ? this.sessions.get(accessKeyId) : undefined;
     if (!session) return DEFAULT_CALLER;
-    return { accountId: session.accountId, arn: session.assumedRoleArn, userId: session.assumedRoleId };
+    return {
+      accountId: session.accountId,
+      arn: session.assumedRoleArn,
+      userId: session.assumedRoleId,
+      ...(session.sessionPolicy ? { sessionPolicy: session.sessionPolicy } : {}),
+    };
   }
 }
