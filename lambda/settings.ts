@@ -369,6 +369,8 @@ export const WIRING_ENV = {
    * auditor's own remediation, not drift.
    */
   functionRoleName: 'FUNCTION_ROLE_NAME',
+  /** The audit function role's full ARN (path included), on both functions. */
+  functionRoleArn: 'FUNCTION_ROLE_ARN',
 } as const;
 
 /** Environment the stack sets for libraries the function runs (Powertools, Node), not for our code. */
