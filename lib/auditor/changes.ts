@@ -277,7 +277,7 @@ function changeFunctionRole(scope: Construct, props: AuditorChangesProps): iam.R
   role.addToPrincipalPolicy(
     partitionStatement('WriteChangeState', props.table, CHANGE_STATE_WRITE_ACTIONS, CHANGE_PATH_WRITES),
   );
-  // A table encrypted with a customer key (the construct's default uses the AWS-owned one).
+  // Only for a table encrypted with a customer managed key; the construct's uses the AWS managed key.
   props.table.encryptionKey?.grantEncryptDecrypt(role);
   props.alerts.grantPublish(role);
   // Member accounts' findings are imported through their member role, which has its own grant.
