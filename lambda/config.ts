@@ -41,9 +41,12 @@ export interface HandlerConfig {
   changeMaxRooms: number;
   /** The function role's name (FUNCTION_ROLE_NAME), when the stack set it. */
   functionRoleName?: string;
+  /** The audit function role's ARN, path included (FUNCTION_ROLE_ARN), when the stack set it. */
+  functionRoleArn?: string;
 }
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]+\/)?[\w+=,.@-]{1,64}$/;
 
 /** Reads and checks every variable; a bad one fails fast with a message naming it. */
 export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
@@ -77,6 +80,9 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   const eventBus = setting('eventBus');
   const remediationTag = setting('remediationTag');
   const functionRoleName = env[WIRING_ENV.functionRoleName]?.trim();
+  const functionRoleArn = env[WIRING_ENV.functionRoleArn]?.trim();
+  if (functionRoleArn && !ROLE_ARN.test(functionRoleArn))
+    throw new ConfigError(WIRING_ENV.functionRoleArn, `is not an IAM role ARN: "${functionRoleArn}"`);
 
   return {
     regions,
@@ -100,5 +106,6 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     remediationMaxPercent: setting('remediationMaxPercent'),
     changeMaxRooms: setting('changeMaxRooms'),
     ...(functionRoleName ? { functionRoleName } : {}),
+    ...(functionRoleArn ? { functionRoleArn } : {}),
   };
 }

@@ -403,6 +403,8 @@ export const WIRING_ENV = {
    * remediation, not drift. The change function is given the audit function's role here.
    */
   functionRoleName: 'FUNCTION_ROLE_NAME',
+  /** The audit function role's full ARN (path included), on both functions. */
+  functionRoleArn: 'FUNCTION_ROLE_ARN',
 } as const;
 
 /** Environment the stack sets for libraries the function runs (Powertools, Node), not for our code. */

@@ -17,7 +17,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/metric-names.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { isOrganization } from '../lambda/settings.js';
 import { AuditorAlerts, type SlackChannelProps } from './auditor/alerts.js';
-import { AuditorChanges } from './auditor/changes.js';
+import { AuditorChanges, changeRoleName } from './auditor/changes.js';
 import { AuditEngine } from './auditor/engine.js';
 import { AuditorMonitoring } from './auditor/monitoring.js';
 import { acknowledgeOutsideVpc, FunctionNetwork } from './auditor/network.js';
@@ -27,12 +27,15 @@ import {
   chatLoggingReadNagIds,
   chatRoomReadNagIds,
   chatRoomReason,
+  MEMBER_ROLE_REASON,
+  memberRoleNagId,
 } from './auditor/permissions.js';
 import { DECLARED_DEAD_LETTER_QUEUE } from './auditor/queues.js';
 import { createStateTable } from './auditor/state.js';
 import { type AuditorConfig, type ContextKey, readConfig, scheduleIntervalSeconds } from './config.js';
 
 export type { SlackChannelProps } from './auditor/alerts.js';
+export { AUDITOR_CHANGE_ROLE_NAME } from './auditor/changes.js';
 export {
   AUDITOR_FUNCTION_ROLE_NAME,
   BUNDLED_POLICIES_DIR,
@@ -104,8 +107,9 @@ export interface IvsChatAuditorProps {
   /** Rooms one change batch audits per target before it marks a full audit due instead. @default 100 */
   readonly changeMaxRooms?: number;
   /**
-   * Name of the function's role. The member role's trust names it, so it is fixed whenever
-   * `accounts` is set. @default AUDITOR_FUNCTION_ROLE_NAME when `accounts` is set, else generated
+   * Name of the function's role; the change function's role is named this plus `-change`. The member
+   * role's trust names both, so they are fixed whenever `accounts` is set. @default
+   * AUDITOR_FUNCTION_ROLE_NAME (and AUDITOR_CHANGE_ROLE_NAME) when `accounts` is set, else generated
    */
   readonly functionRoleName?: string;
   /** Policy files, validated at synth and copied into the bundle. @default - `policies/` at the project root */
@@ -165,7 +169,7 @@ export class IvsChatAuditor extends Construct {
   readonly targetFailureAlarm: cloudwatch.IAlarm;
   /** A run that failed, timed out or was aborted. */
   readonly executionsFailedAlarm: cloudwatch.IAlarm;
-  /** The change path (rule, queue and dead-letter queue, change function); absent with `changeEvents: false`. */
+  /** The change path (rule, queue and dead-letter queue, change function and its own role); absent with `changeEvents: false`. */
   readonly changes?: AuditorChanges;
   /** The oldest change event waited 15 minutes or more; absent with `changeEvents: false`. */
   readonly changeQueueAgeAlarm?: cloudwatch.IAlarm;
@@ -239,11 +243,17 @@ export class IvsChatAuditor extends Construct {
       config.changeEvents === 'true'
         ? new AuditorChanges(this, 'Changes', {
             config,
+            regions,
             auditFunction: engine.function,
-            role: engine.role,
+            // Fixed whenever the audit role's is: member roles trust both by name.
+            ...(props.functionRoleName !== undefined || config.accounts.length > 0
+              ? { roleName: changeRoleName(props.functionRoleName) }
+              : {}),
             logGroup: engine.logGroup,
             environment: engine.environment,
             ...(network ? { network } : {}),
+            table,
+            alerts,
           })
         : undefined;
     if (changes) this.changes = changes;
@@ -299,13 +309,7 @@ function acknowledgeNagFindings(
         'X-Ray PutTraceSegments/PutTelemetryRecords (and Organizations ListAccounts in organization mode) support no resource-level permissions.',
     },
     ...(isOrganization(config.accounts)
-      ? [
-          {
-            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${config.memberRoleName}]`,
-            reason:
-              'Organization mode audits accounts that join later, so the member role of any account; the organization condition narrows it when organizationId is set.',
-          },
-        ]
+      ? [{ id: memberRoleNagId(config.memberRoleName), reason: MEMBER_ROLE_REASON }]
       : []),
   );
   const runtimeReason =

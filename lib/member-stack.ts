@@ -12,7 +12,7 @@ import {
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { SETTINGS } from '../lambda/settings.js';
-import { ChangeForwarding } from './auditor/changes.js';
+import { ChangeForwarding, changeRoleName } from './auditor/changes.js';
 import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
 import {
   ANY_REGION,
@@ -31,7 +31,10 @@ export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
 export interface IvsChatAuditorMemberStackProps extends StackProps {
   /** The account the auditor runs in. @default - this stack's own account (the auditor audits itself) */
   readonly auditorAccountId?: string;
-  /** The auditor function's role name in that account. @default AUDITOR_FUNCTION_ROLE_NAME */
+  /**
+   * The auditor function's role name in that account; the change function's role, trusted too while
+   * `changeEvents` is on, is this name plus `-change`. @default AUDITOR_FUNCTION_ROLE_NAME (and AUDITOR_CHANGE_ROLE_NAME)
+   */
   readonly auditorRoleName?: string;
   /** The role this stack creates; the auditor's `memberRoleName`. @default SETTINGS.memberRoleName.default */
   readonly memberRoleName?: string;
@@ -77,18 +80,25 @@ export class IvsChatAuditorMemberStack extends Stack {
       ...props,
     });
     const auditorAccount = props.auditorAccountId ?? Aws.ACCOUNT_ID;
-    const auditorRoleArn = Arn.format({
-      partition: Aws.PARTITION,
-      service: 'iam',
-      region: '',
-      account: auditorAccount,
-      resource: 'role',
-      resourceName: props.auditorRoleName ?? AUDITOR_FUNCTION_ROLE_NAME,
-    });
+    const auditorRoleArn = (resourceName: string) =>
+      Arn.format({
+        partition: Aws.PARTITION,
+        service: 'iam',
+        region: '',
+        account: auditorAccount,
+        resource: 'role',
+        resourceName,
+      });
+    // The change function has a role of its own (no write, and a read-only session policy on this
+    // role's sessions: lambda/aws/session-policy.ts); it reads changed rooms through this role too.
+    const trustedRoles = [
+      auditorRoleArn(props.auditorRoleName ?? AUDITOR_FUNCTION_ROLE_NAME),
+      ...((props.changeEvents ?? true) ? [auditorRoleArn(changeRoleName(props.auditorRoleName))] : []),
+    ];
     // The account principal plus a principal-ARN condition, not the role ARN as principal: IAM refuses
     // a trust naming a role that does not exist yet, and member accounts may deploy before the auditor.
     const trustedBy = new iam.AccountPrincipal(auditorAccount).withConditions({
-      ArnEquals: { 'aws:PrincipalArn': auditorRoleArn },
+      ArnEquals: { 'aws:PrincipalArn': trustedRoles.length === 1 ? trustedRoles[0] : trustedRoles },
       ...(props.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } } : {}),
     });
     this.role = new iam.Role(this, 'MemberRole', {

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { ACCOUNT_ID } from './http.js';
+import type { SessionPolicy } from './session-policy.js';
 
 export type AccountStatus = 'ACTIVE' | 'SUSPENDED';
 
@@ -35,6 +36,8 @@ export interface Caller {
   userId: string;
   /** The role a minted session was assumed from, path included (CloudTrail's `sessionIssuer.arn`). */
   roleArn?: string;
+  /** The session policy AssumeRole was given: the session may do no more than it allows. */
+  sessionPolicy?: SessionPolicy;
 }
 
 export interface Session {
@@ -48,6 +51,7 @@ export interface Session {
   assumedRoleArn: string;
   /** `AROA…:<session name>` */
   assumedRoleId: string;
+  sessionPolicy?: SessionPolicy;
 }
 
 const ACCOUNT_ID_PATTERN = /^\d{12}$/;
@@ -125,7 +129,13 @@ export class Accounts {
   }
 
   /** Mints temporary credentials for a role; the caller has checked that the account may be assumed. */
-  mint(roleArn: string, accountId: string, sessionName: string, durationSeconds: number): Session {
+  mint(
+    roleArn: string,
+    accountId: string,
+    sessionName: string,
+    durationSeconds: number,
+    sessionPolicy?: SessionPolicy,
+  ): Session {
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
     // ASIA + the account + 4 random characters: 20 like a real key, and readable in --verbose logs.
     let accessKeyId: string;
@@ -140,6 +150,7 @@ export class Accounts {
       roleArn,
       assumedRoleArn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
       assumedRoleId: `${roleId(roleArn)}:${sessionName}`,
+      ...(sessionPolicy ? { sessionPolicy } : {}),
     };
     this.sessions.set(accessKeyId, session);
     return session;
@@ -154,6 +165,7 @@ export class Accounts {
       arn: session.assumedRoleArn,
       userId: session.assumedRoleId,
       roleArn: session.roleArn,
+      ...(session.sessionPolicy ? { sessionPolicy: session.sessionPolicy } : {}),
     };
   }
 }

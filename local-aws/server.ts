@@ -158,6 +158,17 @@ function throttled(service: Service, limit: number | undefined, resourceId: stri
   return stsError(400, 'Throttling', 'Rate exceeded');
 }
 
+/** What each service answers a call its caller's policies do not allow. */
+function accessDenied(service: Service, caller: Caller, operation: string): LocalResponse {
+  const message = `User: ${caller.arn} is not authorized to perform: ${service}:${operation} because no session policy allows the ${service}:${operation} action`;
+  if (service === 'ivschat') return ivschatError(403, 'AccessDeniedException', { message });
+  if (service === 'sns') return snsError(403, 'AuthorizationError', message);
+  if (service === 'organizations') return organizationsError(400, 'AccessDeniedException', message);
+  if (service === 'securityhub') return securityHubError(403, 'AccessDeniedException', message);
+  if (service === 'events') return eventsError(400, 'AccessDeniedException', message);
+  return stsError(403, 'AccessDenied', message);
+}
+
 function serverError(service: Service): LocalResponse {
   const message = 'Internal server error (injected by local-aws)';
   if (service === 'ivschat') return ivschatError(500, 'InternalServerException', { message });
@@ -252,6 +263,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       for (const s of counters) f(s);
     };
     count((s) => s.call(region, operation));
+    // GetCallerIdentity needs no permission, in AWS as here.
+    const identity = service === 'sts' && operation === 'GetCallerIdentity';
+    if (caller.sessionPolicy && !identity && !caller.sessionPolicy.allows(`${service}:${operation}`)) {
+      count((s) => s.error(region, operation));
+      return accessDenied(service, caller, operation);
+    }
     if (service === 'ivschat' && faults.accessDenied(region, caller.accountId, operation)) {
       count((s) => s.error(region, operation));
       return ivschatError(403, 'AccessDeniedException', {

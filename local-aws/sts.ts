@@ -1,14 +1,18 @@
 /**
- * AWS STS (awsQuery protocol): GetCallerIdentity and AssumeRole.
+ * AWS STS (awsQuery protocol): GetCallerIdentity and AssumeRole (with an inline session policy,
+ * which the server then enforces by action on every call of the session).
  * Shapes follow the STS service model (2011-06-15); AccessDenied is STS's common 403 error.
  */
 import type { Accounts, Caller } from './accounts.js';
 import type { Faults } from './faults.js';
 import { escapeXml, type LocalResponse, requestId, xml } from './http.js';
+import { parseSessionPolicy, type SessionPolicy } from './session-policy.js';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\x21-\x7e]+\/)?[\w+=,.@-]{1,64}$/;
 const SESSION_NAME = /^[\w+=,.@-]*$/;
+/** sessionPolicyDocumentType: 1–2048 characters of tab, line breaks and \u0020–\u00FF. */
+const POLICY_TEXT = /^[\t\n\r -\u00FF]+$/;
 
 export function stsError(status: number, code: string, message: string): LocalResponse {
   return xml(
@@ -93,7 +97,27 @@ export class StsService {
     if (!Number.isInteger(seconds) || seconds < 900 || seconds > 43200) {
       problems.push(constraint('durationSeconds', duration, 'Member must have value between 900 and 43200'));
     }
+    const policyText = params.get('Policy');
+    if (policyText !== null) {
+      if (policyText.length < 1 || policyText.length > 2048) {
+        problems.push(constraint('policy', policyText, 'Member must have length between 1 and 2048'));
+      } else if (!POLICY_TEXT.test(policyText)) {
+        problems.push(
+          constraint(
+            'policy',
+            policyText,
+            'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+',
+          ),
+        );
+      }
+    }
     if (problems.length > 0 || roleArn === null || sessionName === null) return validationError(problems);
+    let sessionPolicy: SessionPolicy | undefined;
+    if (policyText !== null) {
+      const parsed = parseSessionPolicy(policyText);
+      if ('error' in parsed) return stsError(400, 'MalformedPolicyDocument', parsed.error);
+      sessionPolicy = parsed;
+    }
 
     const accountId = ROLE_ARN.exec(roleArn)?.[1] as string;
     const account = this.accounts.get(accountId);
@@ -105,7 +129,7 @@ export class StsService {
         `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
       );
     }
-    const session = this.accounts.mint(roleArn, accountId, sessionName, seconds);
+    const session = this.accounts.mint(roleArn, accountId, sessionName, seconds, sessionPolicy);
     return respond(
       'AssumeRole',
       `<Credentials><AccessKeyId>${session.accessKeyId}</AccessKeyId>` +

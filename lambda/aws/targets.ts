@@ -10,6 +10,7 @@ import { AuditorError, ConfigError } from '../core/errors.js';
 import type { AuditError } from '../core/types.js';
 import { type AwsConnection, organizationsClient, stsClient } from './clients.js';
 import { toAuditError } from './inventory.js';
+import { sessionPolicy } from './session-policy.js';
 
 /** One account × region to audit. */
 export interface AuditTarget {
@@ -195,6 +196,12 @@ export interface CredentialOptions {
   readonly connection?: AwsConnection;
   /** @default DEFAULT_SESSION_NAME */
   readonly sessionName?: string;
+  /**
+   * Limit the member-role session to these actions (an inline session policy on AssumeRole), e.g.
+   * `CHANGE_PATH_MEMBER_ACTIONS`: a caller that only reads gets a session that cannot write, even
+   * from a role that may. @default - the role's own permissions, unlimited
+   */
+  readonly sessionActions?: readonly string[];
   readonly signal?: AbortSignal;
 }
 
@@ -224,7 +231,8 @@ export async function targetCredentials(
       `"${sessionName}" must be 2-64 characters of letters, digits and +=,.@_-`,
     );
   }
-  const assume = () => assumeRole(target.region, roleArn, sessionName, base, options.signal);
+  const policy = options.sessionActions ? sessionPolicy(options.sessionActions) : undefined;
+  const assume = () => assumeRole(target.region, roleArn, sessionName, policy, base, options.signal);
 
   let current: Credentials;
   try {
@@ -272,6 +280,7 @@ async function assumeRole(
   region: string,
   roleArn: string,
   sessionName: string,
+  policy: string | undefined,
   connection: AwsConnection,
   signal: AbortSignal | undefined,
 ): Promise<Credentials> {
@@ -282,6 +291,7 @@ async function assumeRole(
         RoleArn: roleArn,
         RoleSessionName: sessionName,
         DurationSeconds: SESSION_SECONDS,
+        ...(policy ? { Policy: policy } : {}),
       }),
       signal ? { abortSignal: signal } : {},
     );

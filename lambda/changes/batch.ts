@@ -11,6 +11,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { CHANGE_PATH_MEMBER_ACTIONS } from '../aws/session-policy.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
 import { explainFixed } from '../engine/audit-target.js';
@@ -108,6 +109,7 @@ export async function changeBatch(
   const own = {
     ownRoleArns: ownRoleArns({
       functionRoleName: ctx.config.functionRoleName,
+      functionRoleArn: ctx.config.functionRoleArn,
       selfAccountId,
       memberRoleName: ctx.config.memberRoleName,
     }),
@@ -217,6 +219,8 @@ async function auditChanges(
   const access = await targetCredentials(target, {
     roleName: ctx.config.memberRoleName,
     connection: ctx.connection,
+    // Reads only, whatever the member role may do (UpdateRoom with remediation=apply).
+    sessionActions: CHANGE_PATH_MEMBER_ACTIONS,
   });
   if (!access.ok) throw new AuditorError(access.error.message);
   const source = changedRooms({

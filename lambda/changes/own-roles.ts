@@ -14,6 +14,11 @@ export interface OwnRoles {
    * has no path.
    */
   functionRoleName?: string | undefined;
+  /**
+   * The audit function role's full ARN (FUNCTION_ROLE_ARN, set by the stack): when present it is
+   * used as it is, path and partition included, instead of an ARN built from the name.
+   */
+  functionRoleArn?: string | undefined;
   /** The auditor's account: the function role lives there. */
   selfAccountId: string;
   /** The member role, assumed in each audited account; may carry a path ("auditing/name"). */
@@ -23,9 +28,11 @@ export interface OwnRoles {
 export function ownRoleArns(own: OwnRoles): ParseOptions['ownRoleArns'] {
   const functionRole = own.functionRoleName?.replace(/^\/+/, '');
   return (accountId, partition) => [
-    ...(functionRole && own.selfAccountId
-      ? [`arn:${partition}:iam::${own.selfAccountId}:role/${functionRole}`]
-      : []),
+    ...(own.functionRoleArn
+      ? [own.functionRoleArn]
+      : functionRole && own.selfAccountId
+        ? [`arn:${partition}:iam::${own.selfAccountId}:role/${functionRole}`]
+        : []),
     memberRoleArn(accountId, { roleName: own.memberRoleName, partition }),
   ];
 }

@@ -4,6 +4,7 @@
  * (through the member role unless it is the auditor's own account).
  * Shared by the aggregate step (one alert per run) and the change path (one alert per batch).
  */
+import { FINDINGS_IMPORT_ACTIONS } from '../aws/session-policy.js';
 import { type AuditTarget, targetCredentials } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
 import type { FindingRecord } from '../core/lifecycle.js';
@@ -40,6 +41,8 @@ export function targetSinks(ctx: EngineContext, targets: readonly AuditTarget[])
     const access = await targetCredentials(target, {
       roleName: ctx.config.memberRoleName,
       connection: ctx.connection,
+      // The session imports findings and nothing else (the role may also read and update rooms).
+      sessionActions: FINDINGS_IMPORT_ACTIONS,
     });
     if (!access.ok) throw new AuditorError(access.error.message);
     return access.connection;

@@ -10,6 +10,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,9 +21,25 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CHANGE_EVENT_NAMES } from '../../lambda/changes/events.js';
 import { CHANGE_CONCURRENCY, isOrganization } from '../../lambda/settings.js';
+import { CHANGE_PATH_READS, CHANGE_PATH_WRITES } from '../../lambda/state/partitions.js';
 import type { AuditorConfig } from '../config.js';
 import { FUNCTION_MEMORY_MB } from '../function-runtime.js';
+import type { AuditorAlerts } from './alerts.js';
 import type { FunctionNetwork } from './network.js';
+import {
+  CHAT_LOGGING_READ_REASON,
+  CHAT_ROOM_READ_REASON,
+  chatLoggingReadNagIds,
+  chatLoggingReadStatement,
+  chatRoomReadNagIds,
+  chatRoomReadStatement,
+  MEMBER_ROLE_REASON,
+  memberAccessStatements,
+  memberRoleNagId,
+  partitionStatement,
+  putEventsStatement,
+  securityHubImportStatement,
+} from './permissions.js';
 import { DECLARED_DEAD_LETTER_QUEUE } from './queues.js';
 
 /** The write calls that change a room: one list, read by the change function (lambda/changes/events.ts). */
@@ -58,17 +75,49 @@ export const CHANGE_MAX_CONCURRENCY = CHANGE_CONCURRENCY;
 /** Receives before a change event is parked in the change dead-letter queue. */
 export const CHANGE_MAX_RECEIVE_COUNT = 5;
 
+/**
+ * The change function role's name when it audits other accounts: each member role trusts it beside
+ * the audit function's role. With a custom audit role name, that name plus `-change`.
+ */
+export const AUDITOR_CHANGE_ROLE_NAME = 'ivschat-auditor-change';
+
+/** The change role's name for an audit role named `functionRoleName` (undefined: the default name). */
+export function changeRoleName(functionRoleName: string | undefined): string {
+  if (functionRoleName === undefined) return AUDITOR_CHANGE_ROLE_NAME;
+  const name = `${functionRoleName}-change`;
+  if (name.length > 64) {
+    throw new Error(
+      `ivschat-auditor: functionRoleName "${functionRoleName}" leaves no room for the change function's role "${name}" (IAM allows 64 characters); use a name of at most 57`,
+    );
+  }
+  return name;
+}
+
+/** The state table actions of the change path: reads (findings, cache, marks, the trail) and writes. */
+export const CHANGE_STATE_READ_ACTIONS = ['dynamodb:Query', 'dynamodb:GetItem'] as const;
+/** Batches (findings, room cache; their deletes), conditional single-item writes (the mark, versioned findings). */
+export const CHANGE_STATE_WRITE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+] as const;
+
 export interface AuditorChangesProps {
   readonly config: AuditorConfig;
+  /** The audited regions, the stack's own (a token) when none is configured. */
+  readonly regions: readonly string[];
   /** The audit function: the change function runs its code (same asset, same handler). */
   readonly auditFunction: lambda.Function;
-  /** The audit function's role and log group, shared. */
-  readonly role: iam.IRole;
+  /** The change function's role name. @default - generated */
+  readonly roleName?: string;
+  /** The audit function's log group, shared. */
   readonly logGroup: logs.ILogGroup;
   /** The audit function's environment, so both read the same settings and wiring. */
   readonly environment: Readonly<Record<string, string>>;
   /** The VPC placement the audit function has too; absent without a VPC. */
   readonly network?: FunctionNetwork;
+  readonly table: dynamodb.ITable;
+  readonly alerts: AuditorAlerts;
 }
 
 /**
@@ -83,8 +132,10 @@ export class AuditorChanges extends Construct {
   readonly queue: sqs.IQueue;
   /** Events that failed `CHANGE_MAX_RECEIVE_COUNT` times, or that EventBridge could not deliver. */
   readonly deadLetterQueue: sqs.IQueue;
-  /** Reads the queue in batches: the audit function's code and role, `CHANGE_FUNCTION_TIMEOUT`. */
+  /** Reads the queue in batches: the audit function's code, its own role, `CHANGE_FUNCTION_TIMEOUT`. */
   readonly function: lambda.IFunction;
+  /** The change function's role: reads, finding state, alerts; no IVS Chat write, no trail write. */
+  readonly role: iam.IRole;
   /** The default bus's policy for member accounts; absent without `accounts`, or when it cannot be scoped. */
   readonly busPolicy?: CfnResource;
 
@@ -124,6 +175,23 @@ export class AuditorChanges extends Construct {
       }),
     );
 
+    const role = changeFunctionRole(this, props);
+    props.network?.allowNetworkInterfaces(role);
+    this.role = role;
+    // The only sender: EventBridge for this rule. A negated condition matches when its key is
+    // absent too, so a principal of this account sending directly (no aws:SourceArn) is denied,
+    // whatever its own policy allows; the rule's deliveries carry its ARN and pass.
+    queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheChangeRuleSends',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+        conditions: { ArnNotEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    );
+
     const changeFunction = new lambda.Function(this, 'Function', {
       description: 'ivschat-auditor change function: audits the rooms named by a batch of IVS Chat changes',
       code: new SharedCode(props.auditFunction),
@@ -132,7 +200,7 @@ export class AuditorChanges extends Construct {
       architecture: props.auditFunction.architecture,
       memorySize: FUNCTION_MEMORY_MB,
       timeout: CHANGE_FUNCTION_TIMEOUT,
-      role: props.role,
+      role,
       logGroup: props.logGroup,
       ...props.network?.functionProps,
       tracing: lambda.Tracing.ACTIVE,
@@ -154,10 +222,10 @@ export class AuditorChanges extends Construct {
 
     const busPolicy = memberBusPolicy(this, config);
     if (busPolicy) this.busPolicy = busPolicy;
-    this.acknowledgeNagFindings();
+    this.acknowledgeNagFindings(config, props.regions);
   }
 
-  private acknowledgeNagFindings(): void {
+  private acknowledgeNagFindings(config: AuditorConfig, regions: readonly string[]): void {
     const runtimeReason =
       'Pinned to nodejs22.x, the runtime the handler is built and tested for; upgrade deliberately.';
     Validations.of(this.function).acknowledge(
@@ -169,12 +237,60 @@ export class AuditorChanges extends Construct {
           'Invoked only by the SQS event source, never asynchronously: a failed batch returns to the change queue, whose redrive policy parks it in the alarmed change dead-letter queue.',
       },
     );
+    const policy = this.role.node.tryFindChild('DefaultPolicy') ?? this.role;
+    Validations.of(policy).acknowledge(
+      ...chatRoomReadNagIds(regions).map((id) => ({ id, reason: CHAT_ROOM_READ_REASON })),
+      ...chatLoggingReadNagIds(regions).map((id) => ({ id, reason: CHAT_LOGGING_READ_REASON })),
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
+      },
+      ...(isOrganization(config.accounts)
+        ? [{ id: memberRoleNagId(config.memberRoleName), reason: MEMBER_ROLE_REASON }]
+        : []),
+    );
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',
       reason:
         'This queue is itself the terminal dead-letter queue of the change queue and the change rule; its depth is alarmed.',
     });
   }
+}
+
+/**
+ * The change function's own role: exactly what the change path calls. It reads rooms (its own
+ * account's directly, a member's through the member role, whose session it limits to reads:
+ * lambda/aws/session-policy.ts), keeps finding state in the partitions it owns (reading the
+ * remediation trail, never writing it), and publishes the batch's alert to the configured sinks.
+ * Unlike the audit function's role it has no IVS Chat write, no Organizations listing, no run or
+ * lock items. The SQS event source adds the queue's receive and delete, tracing adds X-Ray.
+ */
+function changeFunctionRole(scope: Construct, props: AuditorChangesProps): iam.Role {
+  const { config, regions } = props;
+  const role = new iam.Role(scope, 'FunctionRole', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    ...(props.roleName ? { roleName: props.roleName } : {}),
+    description:
+      'ivschat-auditor change function: read the changed IVS Chat rooms, keep finding state, publish alerts (no write to rooms or the remediation trail)',
+  });
+  props.logGroup.grantWrite(role);
+  role.addToPrincipalPolicy(chatRoomReadStatement(regions));
+  role.addToPrincipalPolicy(chatLoggingReadStatement(regions));
+  for (const statement of memberAccessStatements(config, { listAccounts: false }))
+    role.addToPrincipalPolicy(statement);
+  role.addToPrincipalPolicy(
+    partitionStatement('ReadChangeState', props.table, CHANGE_STATE_READ_ACTIONS, CHANGE_PATH_READS),
+  );
+  role.addToPrincipalPolicy(
+    partitionStatement('WriteChangeState', props.table, CHANGE_STATE_WRITE_ACTIONS, CHANGE_PATH_WRITES),
+  );
+  // Only for a table encrypted with a customer managed key; the construct's uses the AWS managed key.
+  props.table.encryptionKey?.grantEncryptDecrypt(role);
+  props.alerts.grantPublish(role);
+  // Member accounts' findings are imported through their member role, which has its own grant.
+  if (config.securityHub === 'true') role.addToPrincipalPolicy(securityHubImportStatement(regions));
+  if (config.eventBus) role.addToPrincipalPolicy(putEventsStatement(config.eventBus));
+  return role;
 }
 
 /**

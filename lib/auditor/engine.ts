@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Arn, Aws, type CfnElement, Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -25,6 +25,7 @@ import {
   chatLoggingReadStatement,
   chatRoomReadStatement,
   chatRoomRemediationStatement,
+  memberAccessStatements,
   putEventsStatement,
   securityHubImportStatement,
 } from './permissions.js';
@@ -124,6 +125,7 @@ export class AuditEngine {
       [WIRING_ENV.policiesDir]: BUNDLED_POLICIES_DIR,
       [WIRING_ENV.auditorName]: props.auditorName,
       [WIRING_ENV.functionRoleName]: this.role.roleName,
+      [WIRING_ENV.functionRoleArn]: this.role.roleArn,
       ...libraryEnvironment(),
     };
     this.function = auditFunction(scope, this.role, this.logGroup, this.environment, props);
@@ -141,7 +143,8 @@ export class AuditEngine {
       config.accounts.includes(ownAccount);
     if (config.remediation === 'apply' && auditsOwnAccount)
       this.role.addToPrincipalPolicy(chatRoomRemediationStatement(props.regions, config.remediationTag));
-    for (const statement of memberAccessStatements(config)) this.role.addToPrincipalPolicy(statement);
+    for (const statement of memberAccessStatements(config, { listAccounts: true }))
+      this.role.addToPrincipalPolicy(statement);
     // Findings of member accounts are imported through their member role, which has its own grant.
     if (config.securityHub === 'true')
       this.role.addToPrincipalPolicy(securityHubImportStatement(props.regions));
@@ -405,49 +408,6 @@ function acknowledgeStateMachineNagFindings(stateMachine: sfn.StateMachine, fn: 
         "The Distributed Map describes and stops the child executions of this state machine's map runs, named by Step Functions at run time.",
     },
   );
-}
-
-/**
- * The function role's way into member accounts: `sts:AssumeRole` on the member role of each listed
- * account, or of any account (and `organizations:ListAccounts`) in organization mode. Nothing when
- * the audit stays in the deploying account.
- */
-function memberAccessStatements(config: AuditorConfig): iam.PolicyStatement[] {
-  if (config.accounts.length === 0) return [];
-  const memberRoleArn = (account: string) =>
-    Arn.format({
-      partition: Aws.PARTITION,
-      service: 'iam',
-      region: '',
-      account,
-      resource: 'role',
-      resourceName: config.memberRoleName,
-    });
-  if (!isOrganization(config.accounts)) {
-    return [
-      new iam.PolicyStatement({
-        sid: 'AssumeMemberRoles',
-        actions: ['sts:AssumeRole'],
-        resources: config.accounts.map(memberRoleArn),
-      }),
-    ];
-  }
-  return [
-    new iam.PolicyStatement({
-      sid: 'AssumeMemberRoles',
-      actions: ['sts:AssumeRole'],
-      resources: [memberRoleArn('*')],
-      ...(config.organizationId
-        ? { conditions: { StringEquals: { 'aws:ResourceOrgID': config.organizationId } } }
-        : {}),
-    }),
-    // ListAccounts supports no resource-level permissions.
-    new iam.PolicyStatement({
-      sid: 'ListOrganizationAccounts',
-      actions: ['organizations:ListAccounts'],
-      resources: ['*'],
-    }),
-  ];
 }
 
 function libraryEnvironment(): Record<(typeof LIBRARY_ENV)[number], string> {

@@ -1,9 +1,19 @@
 import { Arn, Aws, Token } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { parseTag } from '../../lambda/settings.js';
+import {
+  CHAT_LOGGING_READ_ACTIONS,
+  CHAT_ROOM_READ_ACTIONS,
+  FINDINGS_IMPORT_ACTIONS,
+} from '../../lambda/aws/session-policy.js';
+import { isOrganization, parseTag } from '../../lambda/settings.js';
+import type { AuditorConfig } from '../config.js';
 
-/** What the audit calls in IVS Chat; the function role and the member role both grant exactly these. */
-export const CHAT_READ_ACTIONS = ['ivschat:ListRooms', 'ivschat:GetRoom'] as const;
+/**
+ * What the audit calls in IVS Chat; the function roles and the member role all grant exactly these,
+ * and a member session of the change path is limited to them (lambda/aws/session-policy.ts).
+ */
+export const CHAT_READ_ACTIONS = CHAT_ROOM_READ_ACTIONS;
 
 /** Stands for every region in a room ARN (the member role does not know the auditor's regions). */
 export const ANY_REGION = '*';
@@ -49,7 +59,7 @@ export function chatLoggingReadStatement(
 ): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'ListChatLoggingConfigurations',
-    actions: ['ivschat:ListLoggingConfigurations'],
+    actions: [...CHAT_LOGGING_READ_ACTIONS],
     resources: regions.map((region) =>
       Arn.format({
         partition: Aws.PARTITION,
@@ -97,7 +107,7 @@ export function securityHubImportStatement(
 ): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'ImportFindingsToSecurityHub',
-    actions: ['securityhub:BatchImportFindings'],
+    actions: [...FINDINGS_IMPORT_ACTIONS],
     resources: regions.map(
       (region) => `arn:${Aws.PARTITION}:securityhub:${region}:${account}:product/${account}/default`,
     ),
@@ -149,4 +159,84 @@ export function chatRoomReason(readReason: string, remediation: string): string 
   return remediation === 'apply'
     ? `${readReason} With remediation=apply, UpdateRoom is granted on the same pattern, but only on rooms carrying the opt-in tag (aws:ResourceTag condition).`
     : readReason;
+}
+
+/**
+ * A function role's way into member accounts: `sts:AssumeRole` on the member role of each listed
+ * account, or of any account (and, with `listAccounts`, `organizations:ListAccounts`) in organization
+ * mode. Nothing when the audit stays in the deploying account.
+ */
+export function memberAccessStatements(
+  config: AuditorConfig,
+  options: { readonly listAccounts: boolean },
+): iam.PolicyStatement[] {
+  if (config.accounts.length === 0) return [];
+  const memberRoleArn = (account: string) =>
+    Arn.format({
+      partition: Aws.PARTITION,
+      service: 'iam',
+      region: '',
+      account,
+      resource: 'role',
+      resourceName: config.memberRoleName,
+    });
+  if (!isOrganization(config.accounts)) {
+    return [
+      new iam.PolicyStatement({
+        sid: 'AssumeMemberRoles',
+        actions: ['sts:AssumeRole'],
+        resources: config.accounts.map(memberRoleArn),
+      }),
+    ];
+  }
+  return [
+    new iam.PolicyStatement({
+      sid: 'AssumeMemberRoles',
+      actions: ['sts:AssumeRole'],
+      resources: [memberRoleArn('*')],
+      ...(config.organizationId
+        ? { conditions: { StringEquals: { 'aws:ResourceOrgID': config.organizationId } } }
+        : {}),
+    }),
+    // ListAccounts supports no resource-level permissions.
+    ...(options.listAccounts
+      ? [
+          new iam.PolicyStatement({
+            sid: 'ListOrganizationAccounts',
+            actions: ['organizations:ListAccounts'],
+            resources: ['*'],
+          }),
+        ]
+      : []),
+  ];
+}
+
+/** The cdk-nag finding id of the organization-mode AssumeRole on any account's member role. */
+export function memberRoleNagId(memberRoleName: string): string {
+  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${memberRoleName}]`;
+}
+
+export const MEMBER_ROLE_REASON =
+  'Organization mode audits accounts that join later, so the member role of any account; the organization condition narrows it when organizationId is set.';
+
+/**
+ * `actions` on the state table, only in partitions whose key starts with one of `prefixes`
+ * (DynamoDB fine-grained access control). `ForAllValues` holds for a request with no partition key
+ * at all (a Scan), so the `Null` condition requires one: every key the request names must match.
+ */
+export function partitionStatement(
+  sid: string,
+  table: dynamodb.ITable,
+  actions: readonly string[],
+  prefixes: readonly string[],
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    actions: [...actions],
+    resources: [table.tableArn],
+    conditions: {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) },
+      Null: { 'dynamodb:LeadingKeys': 'false' },
+    },
+  });
 }

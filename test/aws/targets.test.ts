@@ -1,3 +1,4 @@
+import { AccessDeniedException, GetRoomCommand, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import {
   ListAccountsCommand,
   OrganizationsClient,
@@ -8,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ivschatClient } from '../../lambda/aws/clients.js';
 import { inventoryRegion } from '../../lambda/aws/inventory.js';
+import { CHANGE_PATH_MEMBER_ACTIONS, FINDINGS_IMPORT_ACTIONS } from '../../lambda/aws/session-policy.js';
 import {
   type AuditTarget,
   accessDeniedError,
@@ -309,6 +311,30 @@ describe('targetCredentials', () => {
     expect(b).toEqual({ rooms: ['b-room'] });
   });
 
+  it('a read-only session reads rooms but cannot UpdateRoom, and an import session cannot read them', async () => {
+    const server = await start({ seed: [{ name: 'a-room', accountId: MEMBER_A }] });
+    const target = { accountId: MEMBER_A, region: 'us-east-1', assumeRole: true };
+    const arn = server.rooms()[0]?.arn as string;
+    const session = async (sessionActions: readonly string[]) => {
+      const access = await targetCredentials(target, { ...ROLE, connection: own(server), sessionActions });
+      if (!access.ok) throw new Error(access.error.message);
+      return ivschatClient(target.region, access.connection);
+    };
+
+    const reader = await session(CHANGE_PATH_MEMBER_ACTIONS);
+    expect((await reader.send(new GetRoomCommand({ identifier: arn }))).name).toBe('a-room');
+    await expect(
+      reader.send(new UpdateRoomCommand({ identifier: arn, maximumMessageLength: 1 })),
+    ).rejects.toBeInstanceOf(AccessDeniedException);
+    const importer = await session(FINDINGS_IMPORT_ACTIONS);
+    await expect(importer.send(new GetRoomCommand({ identifier: arn }))).rejects.toBeInstanceOf(
+      AccessDeniedException,
+    );
+    expect(server.rooms()[0]?.maximumMessageLength).not.toBe(1);
+    reader.destroy();
+    importer.destroy();
+  });
+
   it('uses the given connection unchanged for the own account, without calling STS', async () => {
     const sts = mockClient(STSClient);
     try {
@@ -376,6 +402,36 @@ describe('targetCredentials: session lifetime', () => {
 
       expect([first.accessKeyId, second.accessKeyId, third.accessKeyId]).toEqual(['FRESH', 'FRESH', 'FRESH']);
       expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+    } finally {
+      sts.restore();
+    }
+  });
+
+  it('limits the session to sessionActions with an inline session policy, on every renewal', async () => {
+    const sts = mockClient(STSClient);
+    try {
+      sts
+        .on(AssumeRoleCommand)
+        .resolvesOnce(answer('EXPIRING', 60_000))
+        .resolvesOnce(answer('FRESH', 3_600_000));
+      const access = await targetCredentials(target, { ...ROLE, sessionActions: CHANGE_PATH_MEMBER_ACTIONS });
+      if (!access.ok) throw new Error(access.error.message);
+      await (access.connection.credentials as () => Promise<unknown>)();
+
+      const calls = sts.commandCalls(AssumeRoleCommand);
+      expect(calls).toHaveLength(2);
+      for (const call of calls) {
+        expect(JSON.parse(call.args[0].input.Policy ?? 'null')).toEqual({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['ivschat:ListRooms', 'ivschat:GetRoom', 'ivschat:ListLoggingConfigurations'],
+              Resource: '*',
+            },
+          ],
+        });
+      }
     } finally {
       sts.restore();
     }

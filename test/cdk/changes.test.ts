@@ -44,6 +44,39 @@ function functions(template: Template): { audit: Resource; change: Resource } {
   };
 }
 
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const changeRoleId = (template: Template) =>
+  only(
+    changeResources(template, 'AWS::IAM::Role').filter(([id]) => id.startsWith('AuditorChangesFunctionRole')),
+  )[0];
+
+/** Every statement the change function's role holds (its policies; it has no inline or managed ones). */
+function changeRoleStatements(template: Template): Statement[] {
+  const roleId = changeRoleId(template);
+  const role = template.findResources('AWS::IAM::Role')[roleId] as Resource;
+  expect(role.Properties.Policies).toBeUndefined();
+  expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+    .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+function queuePolicy(template: Template, queue: string): Statement[] {
+  return Object.values(template.findResources('AWS::SQS::QueuePolicy') as Record<string, Resource>)
+    .filter((p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: queue }]))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+
 const queueId = (template: Template) =>
   only(changeResources(template, 'AWS::SQS::Queue').filter(([id]) => !id.includes('DeadLetter')))[0];
 const deadLetterId = (template: Template) =>
@@ -94,14 +127,13 @@ describe('Change events (changeEvents=true, the default)', () => {
     expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * 300);
   });
 
-  it("runs the audit function's code, handler, role, log group and environment with a 5-minute timeout", () => {
+  it("runs the audit function's code, handler, log group and environment with a 5-minute timeout", () => {
     const { audit, change } = functions(template);
     for (const key of [
       'Code',
       'Handler',
       'Runtime',
       'Architectures',
-      'Role',
       'LoggingConfig',
       'Environment',
       'MemorySize',
@@ -109,6 +141,44 @@ describe('Change events (changeEvents=true, the default)', () => {
     ])
       expect(change.Properties[key], key).toEqual(audit.Properties[key]);
     expect(change.Properties.Timeout).toBe(300);
+  });
+
+  it("runs with a role of its own, not the audit function's, and both know the audit role's name and ARN", () => {
+    const { audit, change } = functions(template);
+    expect(change.Properties.Role).toEqual({ 'Fn::GetAtt': [changeRoleId(template), 'Arn'] });
+    expect(change.Properties.Role).not.toEqual(audit.Properties.Role);
+    const auditRole = (audit.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    for (const fn of [audit, change]) {
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        FUNCTION_ROLE_NAME: { Ref: auditRole },
+        FUNCTION_ROLE_ARN: { 'Fn::GetAtt': [auditRole, 'Arn'] },
+      });
+    }
+  });
+
+  it('lets only the change rule put messages on the change queue: a Deny for every other sender', () => {
+    const [ruleId] = only(changeResources(template, 'AWS::Events::Rule'));
+    const statements = queuePolicy(template, queueId(template));
+    // A negated condition also matches a request without aws:SourceArn (a principal sending itself).
+    expect(statements).toContainEqual({
+      Sid: 'OnlyTheChangeRuleSends',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': [queueId(template), 'Arn'] },
+      Condition: { ArnNotEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+    });
+    // The rule's own delivery: EventBridge, with the rule's ARN as aws:SourceArn, is still allowed.
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: expect.arrayContaining(['sqs:SendMessage']),
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+      }),
+    );
+    const denies = statements.filter((s) => s.Effect === 'Deny');
+    expect(denies.filter((s) => [s.Action].flat().includes('sqs:SendMessage'))).toHaveLength(1);
   });
 
   it('reads the queue in batches of the window, reporting failed items, two batches at a time', () => {
@@ -374,5 +444,112 @@ describe('Change events: forwarding from the member stack', () => {
     const template = member({ accounts: '111111111111' });
     template.resourceCountIs('AWS::Events::Rule', 0);
     expect(Object.keys(template.findResources('AWS::IAM::Role'))).toHaveLength(1);
+  });
+});
+
+describe("Change events: the change function's own role", () => {
+  const everything = {
+    accounts: '111111111111,222222222222',
+    remediation: 'apply',
+    securityHub: 'true',
+    eventBus: 'default',
+  };
+
+  it.each([
+    ['defaults', {}],
+    ['every option (remediation=apply, Security Hub, EventBridge, member accounts)', everything],
+    ['organization mode', { ...everything, accounts: 'organization', organizationId: 'o-a1b2c3d4e5' }],
+  ])('holds no IVS Chat write and no Organizations action (%s)', (_what, context) => {
+    const { template } = synthApp(context);
+    const actions = changeRoleStatements(template).flatMap(actionsOf);
+    const chat = actions.filter((a) => a.startsWith('ivschat:'));
+    expect(new Set(chat)).toEqual(
+      new Set(['ivschat:ListRooms', 'ivschat:GetRoom', 'ivschat:ListLoggingConfigurations']),
+    );
+    expect(actions.some((a) => a.includes('*'))).toBe(false);
+    expect(actions.filter((a) => a.startsWith('organizations:'))).toEqual([]);
+  });
+
+  it('leaves UpdateRoom to the audit role, which holds it with remediation=apply', () => {
+    const { template } = synthApp(everything);
+    const all = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .flatMap(actionsOf);
+    expect(all).toContain('ivschat:UpdateRoom');
+    expect(changeRoleStatements(template).flatMap(actionsOf)).not.toContain('ivschat:UpdateRoom');
+  });
+
+  it('reads and writes the state table only in its own partitions, and never writes the trail', () => {
+    const { template } = synthApp(everything);
+    const table = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0] as string;
+    const onTable = changeRoleStatements(template).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+    );
+    const reads = ['dynamodb:Query', 'dynamodb:GetItem'];
+    for (const statement of onTable) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.Resource).toEqual({ 'Fn::GetAtt': [table, 'Arn'] });
+      expect(statement.Condition?.Null).toEqual({ 'dynamodb:LeadingKeys': 'false' });
+      const prefixes = statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+      const writes = actionsOf(statement).some((a) => !reads.includes(a));
+      expect(prefixes).toEqual(
+        writes ? ['FINDING#*', 'ROOM#*', 'FULLAUDIT#*'] : ['FINDING#*', 'ROOM#*', 'FULLAUDIT#*', 'TRAIL#*'],
+      );
+      expect(actionsOf(statement).filter((a) => /Delete|Scan|Transact|PartiQL/.test(a))).toEqual([]);
+    }
+    expect(onTable.flatMap(actionsOf).sort()).toEqual(
+      [...reads, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].sort(),
+    );
+  });
+
+  it('assumes only the member roles of the audited accounts', () => {
+    const { template } = synthApp(everything);
+    const assume = changeRoleStatements(template).filter((s) => actionsOf(s).includes('sts:AssumeRole'));
+    const memberRole = (account: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:role/ivschat-auditor-member`]],
+    });
+    expect(assume).toEqual([
+      {
+        Sid: 'AssumeMemberRoles',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: [memberRole('111111111111'), memberRole('222222222222')],
+      },
+    ]);
+    const { template: single } = synthApp();
+    expect(changeRoleStatements(single).flatMap(actionsOf)).not.toContain('sts:AssumeRole');
+  });
+
+  it('imports to Security Hub and puts events only when those sinks are on, and always publishes alerts', () => {
+    const off = changeRoleStatements(synthApp().template).flatMap(actionsOf);
+    expect(off.filter((a) => a.startsWith('securityhub:') || a.startsWith('events:'))).toEqual([]);
+    expect(off).toContain('sns:Publish');
+    expect(off).toEqual(expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']));
+    const on = changeRoleStatements(synthApp(everything).template).flatMap(actionsOf);
+    expect(on).toEqual(expect.arrayContaining(['securityhub:BatchImportFindings', 'events:PutEvents']));
+  });
+
+  it('reads the change queue and writes its log group and traces, and nothing else', () => {
+    const { template } = synthApp();
+    const prefixes = new Set(
+      changeRoleStatements(template)
+        .flatMap(actionsOf)
+        .map((a) => a.split(':')[0]),
+    );
+    expect(prefixes).toEqual(new Set(['logs', 'xray', 'ivschat', 'dynamodb', 'sns', 'kms', 'sqs']));
+    const sqs = changeRoleStatements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+    for (const statement of sqs) {
+      expect(statement.Resource).toEqual({ 'Fn::GetAtt': [queueId(template), 'Arn'] });
+      expect(actionsOf(statement)).not.toContain('sqs:SendMessage');
+    }
+  });
+
+  it('is named so member roles can trust it whenever other accounts are audited', () => {
+    const { template } = synthApp({ accounts: '111111111111' });
+    const role = template.findResources('AWS::IAM::Role')[changeRoleId(template)] as Resource;
+    expect(role.Properties.RoleName).toBe('ivschat-auditor-change');
+    const { template: single } = synthApp();
+    const generated = single.findResources('AWS::IAM::Role')[changeRoleId(single)] as Resource;
+    expect(generated.Properties.RoleName).toBeUndefined();
   });
 });

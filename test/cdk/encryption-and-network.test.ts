@@ -18,6 +18,7 @@ type Properties = {
   KeyPolicy: { Statement: Statement[] };
   LoggingConfig: { LogGroup: unknown };
   VpcConfig?: unknown;
+  Role?: { 'Fn::GetAtt': [string, string] };
   VpcId?: string;
   SecurityGroupIngress?: unknown;
   SecurityGroupEgress?: unknown;
@@ -125,17 +126,15 @@ describe('Functions in a VPC', () => {
         SecurityGroupIds: [{ 'Fn::GetAtt': [sgId, 'GroupId'] }],
       });
     }
-    // Lambda manages the network interfaces with the function role.
-    template.hasResourceProperties('AWS::IAM::Role', {
-      ManagedPolicyArns: [
-        {
-          'Fn::Join': [
-            '',
-            Match.arrayWith([':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole']),
-          ],
-        },
-      ],
-    });
+    // Lambda manages the network interfaces with each function's own role (the change function has its own).
+    const roles = Object.fromEntries(resourcesOf(template, 'AWS::IAM::Role'));
+    const roleIds = new Set(functions.map(([, fn]) => fn.Properties.Role?.['Fn::GetAtt'][0] as string));
+    expect(roleIds.size).toBe(2);
+    for (const roleId of roleIds) {
+      expect(JSON.stringify(roles[roleId]?.Properties.ManagedPolicyArns)).toContain(
+        ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+      );
+    }
   });
 
   it('adds no VPC configuration, security group or network permission without a vpc', () => {

@@ -145,13 +145,8 @@ describe('Construct: IvsChatAuditor', () => {
         // Lambda itself: its log group, its dead-letter queue, X-Ray.
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        // The change queue is read by the change function, under its own role.
         'sqs:SendMessage',
-        // The change function shares the role; its SQS event source reads the change queue.
-        'sqs:ReceiveMessage',
-        'sqs:ChangeMessageVisibility',
-        'sqs:GetQueueUrl',
-        'sqs:DeleteMessage',
-        'sqs:GetQueueAttributes',
         'xray:PutTraceSegments',
         'xray:PutTelemetryRecords',
       ].sort(),

@@ -1,8 +1,13 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../lib/app.js';
-import { AUDITOR_FUNCTION_ROLE_NAME } from '../../lib/ivschat-auditor.js';
-import { MEMBER_STACK_NAME } from '../../lib/member-stack.js';
+import {
+  AUDITOR_CHANGE_ROLE_NAME,
+  AUDITOR_FUNCTION_ROLE_NAME,
+  IvsChatAuditor,
+} from '../../lib/ivschat-auditor.js';
+import { IvsChatAuditorMemberStack, MEMBER_STACK_NAME } from '../../lib/member-stack.js';
 import { NO_BUNDLING } from './synth.js';
 
 interface Statement {
@@ -73,7 +78,11 @@ describe('App: which stacks are synthesized', () => {
 });
 
 describe('Stack: IvsChatAuditorMember', () => {
-  it("trusts exactly the auditor account's function role", () => {
+  const auditorRole = (name: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::123456789012:role/${name}`]],
+  });
+
+  it("trusts exactly the auditor account's function role and change function role", () => {
     const { member } = synthBoth({ auditorAccountId: '123456789012' });
     const { name, trust } = memberRole(member);
     expect(name).toBe('ivschat-auditor-member');
@@ -85,14 +94,39 @@ describe('Stack: IvsChatAuditorMember', () => {
       },
       Condition: {
         ArnEquals: {
-          'aws:PrincipalArn': {
-            'Fn::Join': [
-              '',
-              ['arn:', { Ref: 'AWS::Partition' }, `:iam::123456789012:role/${AUDITOR_FUNCTION_ROLE_NAME}`],
-            ],
-          },
+          'aws:PrincipalArn': [
+            auditorRole(AUDITOR_FUNCTION_ROLE_NAME),
+            auditorRole(AUDITOR_CHANGE_ROLE_NAME),
+          ],
         },
       },
+    });
+  });
+
+  it('trusts the function role alone with changeEvents=false', () => {
+    const { member } = synthBoth({ auditorAccountId: '123456789012', changeEvents: 'false' });
+    expect(memberRole(member).trust?.Condition?.ArnEquals).toEqual({
+      'aws:PrincipalArn': auditorRole(AUDITOR_FUNCTION_ROLE_NAME),
+    });
+  });
+
+  it("names the change role after a custom auditorRoleName, as the auditor's construct does", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const member = new IvsChatAuditorMemberStack(app, 'Member', {
+      auditorAccountId: '123456789012',
+      auditorRoleName: 'prod-auditor',
+    });
+    const auditorStack = new Stack(app, 'Auditor');
+    new IvsChatAuditor(auditorStack, 'Auditor', {
+      accounts: ['111111111111'],
+      functionRoleName: 'prod-auditor',
+    });
+    const roleNames = Object.values(Template.fromStack(auditorStack).findResources('AWS::IAM::Role')).map(
+      (r) => r.Properties.RoleName,
+    );
+    expect(roleNames).toEqual(expect.arrayContaining(['prod-auditor', 'prod-auditor-change']));
+    expect(memberRole(Template.fromStack(member)).trust?.Condition?.ArnEquals).toEqual({
+      'aws:PrincipalArn': [auditorRole('prod-auditor'), auditorRole('prod-auditor-change')],
     });
   });
 
@@ -191,9 +225,10 @@ describe('Stack: IvsChatAuditor, auditing member accounts', () => {
     expect(withAction(statements, 'organizations:ListAccounts')).toHaveLength(1);
   });
 
-  it('gives the function role the fixed name the member trust names', () => {
+  it('gives the function role and the change function role the fixed names the member trust names', () => {
     const { auditor } = synthBoth({ accounts: '111111111111' });
     auditor.hasResourceProperties('AWS::IAM::Role', { RoleName: AUDITOR_FUNCTION_ROLE_NAME });
+    auditor.hasResourceProperties('AWS::IAM::Role', { RoleName: AUDITOR_CHANGE_ROLE_NAME });
   });
 
   it('assumes nothing, lists nothing and keeps a generated role name when accounts is empty', () => {

@@ -118,6 +118,7 @@ describe('Settings table', () => {
       ...fn?.Properties.Environment.Variables,
       ALERT_TOPIC_ARN: TOPIC,
       FUNCTION_ROLE_NAME: 'audit-role',
+      FUNCTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/audit-role',
     });
     expect(config).toMatchObject({
       regions: ['eu-west-1', 'us-east-1'],

@@ -96,6 +96,7 @@ async function invoke(event: unknown): Promise<{
     ALERT_TOPIC_ARN: stack.topicArn,
     STATE_TABLE_NAME: table,
     FUNCTION_ROLE_NAME: FUNCTION_ROLE,
+    FUNCTION_ROLE_ARN: `arn:aws:iam::${ACCOUNT_ID}:role/${FUNCTION_ROLE}`,
   });
   const { stdout, stderr } = await runNode(
     invoker,

@@ -18,7 +18,7 @@ import { buildApp } from '../../lib/app.js';
 import { emittedMetrics, missedAuditAlarmMetric } from '../lambda/emf.js';
 import { runSummaryProblems } from '../lambda/run-summary-schema.js';
 import { functionEnvironment, runNode } from './bundle.js';
-import { generatedRooms, type Stack, startStack } from './helpers.js';
+import { ACCOUNT_ID, generatedRooms, type Stack, startStack } from './helpers.js';
 
 /** 15 regions × 20 rooms, each room breaking all five starter policies: 1,500 new findings. */
 const REGIONS = [
@@ -92,6 +92,7 @@ beforeAll(async () => {
     ALERT_TOPIC_ARN: stack.topicArn,
     STATE_TABLE_NAME: table,
     FUNCTION_ROLE_NAME: 'ivschat-auditor-function',
+    FUNCTION_ROLE_ARN: `arn:aws:iam::${ACCOUNT_ID}:role/ivschat-auditor-function`,
   });
 
   const resultFile = join(outdir, 'result.json');

@@ -38,6 +38,7 @@ describe('Function: readConfig (Lambda environment)', () => {
       REMEDIATION_MAX_PERCENT: '2.5',
       CHANGE_MAX_ROOMS: '40',
       FUNCTION_ROLE_NAME: 'auditor-role',
+      FUNCTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/auditing/auditor-role',
     });
     expect(config).toEqual({
       regions: ['us-east-1', 'eu-west-1'],
@@ -60,6 +61,7 @@ describe('Function: readConfig (Lambda environment)', () => {
       remediationMaxPercent: 2.5,
       changeMaxRooms: 40,
       functionRoleName: 'auditor-role',
+      functionRoleArn: 'arn:aws:iam::123456789012:role/auditing/auditor-role',
     });
   });
 
@@ -68,6 +70,7 @@ describe('Function: readConfig (Lambda environment)', () => {
     ['REMEDIATION_TAG', 'remediate', '"remediate" is not a tag as key=value'],
     ['REMEDIATION_TAG', 'aws:remediate=true', 'is not a tag as key=value'],
     ['CHANGE_MAX_ROOMS', '0', 'a whole number between 1 and 1000'],
+    ['FUNCTION_ROLE_ARN', 'auditor-role', 'is not an IAM role ARN'],
   ])('refuses %s=%s, naming the variable', (name, value, problem) => {
     expect(() => readConfig({ ...BASE, [name]: value })).toThrow(`${name}: `);
     expect(() => readConfig({ ...BASE, [name]: value })).toThrow(problem);

@@ -5,6 +5,7 @@ import {
   IvschatClient,
   ListRoomsCommand,
   ResourceNotFoundException,
+  UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
 import {
   AccessDeniedException,
@@ -208,6 +209,77 @@ describe('STS AssumeRole', () => {
     await list(credentials, 'eu-west-1');
     expect(server.stats(MEMBER_A)['eu-west-1']?.ListRooms).toMatchObject({ calls: 1, errors: 1 });
   });
+
+  it('enforces a session policy (Policy) by action: a read-only session cannot UpdateRoom or assume on', async () => {
+    const server = await start({ accounts: [MEMBER_A] });
+    const arn = 'arn:aws:ivschat:us-east-1:111111111111:room/abcdEFGH1234';
+    server.seedRooms(undefined, [{ arn, name: 'lobby' }]);
+    const res = await sts(server).send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${MEMBER_A}:role/ivschat-auditor-member`,
+        RoleSessionName: 'ivschat-audit',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['ivschat:GetRoom', 'ivschat:List*'], Resource: '*' }],
+        }),
+      }),
+    );
+    const creds = {
+      accessKeyId: res.Credentials?.AccessKeyId as string,
+      secretAccessKey: res.Credentials?.SecretAccessKey as string,
+      sessionToken: res.Credentials?.SessionToken as string,
+    };
+    const client = ivschatAs(server, creds);
+    expect((await client.send(new GetRoomCommand({ identifier: arn }))).name).toBe('lobby');
+    expect((await client.send(new ListRoomsCommand({}))).rooms).toHaveLength(1);
+    const denied = await rejection(
+      client.send(new UpdateRoomCommand({ identifier: arn, maximumMessageLength: 10 })),
+    );
+    expect(denied).toBeInstanceOf(AccessDeniedExceptionIvschat);
+    expect(denied.$metadata).toMatchObject({ httpStatusCode: 403 });
+    expect(denied.message).toContain('ivschat:UpdateRoom');
+    expect(server.rooms()[0]?.maximumMessageLength).not.toBe(10);
+    const stsAs = new STSClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: creds });
+    // Identity needs no permission; a further AssumeRole does.
+    expect((await stsAs.send(new GetCallerIdentityCommand({}))).Account).toBe(MEMBER_A);
+    const chained = await rejection(
+      stsAs.send(
+        new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${MEMBER_A}:role/other`, RoleSessionName: 'again' }),
+      ),
+    );
+    expect(chained.name).toBe('AccessDenied');
+  });
+
+  it.each([
+    ['not JSON', '{', 'Syntax errors'],
+    [
+      'a condition it cannot evaluate',
+      '{"Statement":[{"Effect":"Allow","Action":"ivschat:GetRoom","Resource":"*","Condition":{}}]}',
+      'Condition',
+    ],
+    [
+      'a resource other than "*"',
+      '{"Statement":{"Effect":"Allow","Action":"ivschat:GetRoom","Resource":"arn:aws:ivschat:*"}}',
+      'Resource',
+    ],
+  ])(
+    'refuses a session policy that is %s with MalformedPolicyDocument 400',
+    async (_what, policy, reason) => {
+      const server = await start({ accounts: [MEMBER_A] });
+      const err = await rejection(
+        sts(server).send(
+          new AssumeRoleCommand({
+            RoleArn: `arn:aws:iam::${MEMBER_A}:role/r`,
+            RoleSessionName: 'ok',
+            Policy: policy,
+          }),
+        ),
+      );
+      expect(err.name).toBe('MalformedPolicyDocumentException');
+      expect(err.$metadata).toMatchObject({ httpStatusCode: 400 });
+      expect(err.message).toContain(reason);
+    },
+  );
 
   it.each([
     [{ RoleArn: 'arn:aws:iam::111111111111:user/not-a-role', RoleSessionName: 'ok' }, "at 'roleArn'"],
