@@ -254,10 +254,10 @@ export class TargetStateStore implements StateStore {
           ExpressionAttributeValues: { ':claimed': version },
         };
         try {
-          // The old content at a version past the claim: a writer that read the claim decides again.
+          // Exactly as it was, version included: a writer that read it before the claim decided
+          // against what is stored again, and one that read the claim finds the version moved.
           if (replaced) {
-            const Item = { ...replaced, version: version + 1 };
-            await this.doc.send(new PutCommand({ TableName: this.tableName, Item, ...condition }));
+            await this.doc.send(new PutCommand({ TableName: this.tableName, Item: replaced, ...condition }));
           } else {
             const Key = { pk: this.pk, sk: record.fingerprint };
             await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key, ...condition }));
