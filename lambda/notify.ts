@@ -2,7 +2,7 @@ import { type Announcement, type FindingRecord, redecide, TRANSITIONS } from './
 import type { Finding } from './core/types.js';
 import { type Alert, hasContent } from './render/alert.js';
 import type { AlertSink, SinkReceipt } from './sinks/sink.js';
-import type { Settlement, SharedWrites, StateStore } from './state/store.js';
+import type { Claim, Settlement, SharedWrites, StateStore } from './state/store.js';
 
 /** A sink that did not take everything it was owed: it gets the rest on the next run. */
 export interface SinkLag {
@@ -90,42 +90,44 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
   const planned = announcementsOf(input.alert);
   const owes = (announce: Announcement | undefined) =>
     names.length > 0 && announce !== undefined && TRANSITIONS.has(announce);
-  const backlog = new Map(
+  // What earlier deliveries still owe; this run's transition of a finding supersedes it.
+  const earlier = new Map(
     (input.backlog ?? (await input.store.pending?.()) ?? [])
-      .filter((r) => (r.pendingSinks?.length ?? 0) > 0)
+      .filter((r) => (r.pendingSinks?.length ?? 0) > 0 && !owes(planned.get(r.fingerprint)))
       .map((r) => [r.fingerprint, r]),
   );
-  const intended: FindingRecord[] = [];
-  for (const change of input.changes) {
-    const earlier = backlog.get(change.fingerprint);
-    if (owes(planned.get(change.fingerprint))) {
-      intended.push({ ...change, pendingSinks: names });
-      backlog.delete(change.fingerprint); // this run's transition supersedes what an earlier one owed
-    } else if (earlier) {
-      // Still owed from before (the lagging sink gets it with this run's alert).
-      intended.push({ ...change, pendingSinks: earlier.pendingSinks ?? [], ...owedFor(earlier) });
-    } else intended.push(change);
-  }
   const changed = new Set(input.changes.map((c) => c.fingerprint));
-  // What earlier runs owe, claimed too: a record superseded since it was read is not sent again.
-  for (const record of backlog.values()) if (!changed.has(record.fingerprint)) intended.push(record);
+  // Claimed too, so that a record superseded since it was read is not sent again.
+  const backlogOnly = [...earlier.values()].filter((r) => !changed.has(r.fingerprint));
+  const changes = backlogOnly.length > 0 ? [...input.changes, ...backlogOnly] : input.changes;
 
-  const claims = await shared.claim(intended, now, (mine, current) => {
-    const fingerprint = mine.fingerprint;
-    if (!changed.has(fingerprint)) return undefined; // a backlog record moved on: its new writer owes it
-    const decision = redecide(mine, planned.get(fingerprint), current, now);
-    if (decision?.announce) planned.set(fingerprint, decision.announce);
-    else planned.delete(fingerprint);
-    if (!decision) return undefined;
-    return owes(decision.announce) ? { ...decision.record, pendingSinks: names } : decision.record;
+  const claims = await shared.claim(changes, now, {
+    // A change is marked owed by the claim itself (no copy of 100,000 records to add the mark).
+    owedTo: (record) =>
+      owes(planned.get(record.fingerprint)) ? names : earlier.get(record.fingerprint)?.pendingSinks,
+    onConflict: (mine, current) => {
+      const fingerprint = mine.fingerprint;
+      earlier.delete(fingerprint); // whatever was owed, the stored record now says it
+      if (!changed.has(fingerprint)) return undefined; // a backlog record moved on: its writer owes it
+      const decision = redecide(mine, planned.get(fingerprint), current, now);
+      if (decision?.announce) planned.set(fingerprint, decision.announce);
+      else planned.delete(fingerprint);
+      return decision?.record;
+    },
   });
-  const claimed = new Map(claims.map((c) => [c.record.fingerprint, c.record]));
+  const claimed = new Map(claims.map((c) => [c.record.fingerprint, c]));
   const alert = claimedAlert(input.alert, planned, claimed);
-  const transitions = transitionsOf(alert);
-  const owed = [...backlog.values()].flatMap((r) => {
-    const record = claimed.get(r.fingerprint);
-    return record && !transitions.has(r.fingerprint) && record.pendingSinks?.length ? [record] : [];
+  const owed = backlogOnly.flatMap((r) => {
+    const claim = claimed.get(r.fingerprint);
+    return claim?.pendingSinks?.length ? [{ ...claim.record, pendingSinks: claim.pendingSinks }] : [];
   });
+  for (const fingerprint of changed) {
+    const claim = claimed.get(fingerprint);
+    // Still owed from before, not superseded: the lagging sink gets it with this run's alert.
+    if (claim?.pendingSinks?.length && earlier.has(fingerprint) && !owes(planned.get(fingerprint))) {
+      owed.push({ ...(earlier.get(fingerprint) as FindingRecord), pendingSinks: claim.pendingSinks });
+    }
+  }
 
   const delivery = await deliverAll(alert, sinks, owed);
   if (delivery.allThrew) {
@@ -135,21 +137,17 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
   const lacking = (fingerprint: string) =>
     [...delivery.failed].filter(([, fps]) => fps.has(fingerprint)).map(([s]) => s);
   const settlements: Settlement[] = [];
-  for (const record of claimed.values()) {
-    const still = lacking(record.fingerprint);
-    if (record.pendingSinks?.length) {
-      const left = record.pendingSinks.filter((s) => still.includes(s));
-      if (left.join() !== record.pendingSinks.join()) settlements.push({ record, lacking: left });
-    } else if (still.length > 0 && planned.get(record.fingerprint) === 'reminder') {
-      settlements.push({ record, lacking: [], untold: true });
+  for (const claim of claims) {
+    const still = delivery.failed.size > 0 ? lacking(claim.record.fingerprint) : [];
+    if (claim.pendingSinks?.length) {
+      const left = claim.pendingSinks.filter((s) => still.includes(s));
+      if (left.length !== claim.pendingSinks.length) settlements.push({ claim, lacking: left });
+    } else if (still.length > 0 && planned.get(claim.record.fingerprint) === 'reminder') {
+      settlements.push({ claim, lacking: [], untold: true });
     }
   }
   await shared.settle(settlements);
   return outcomeOf(alert, delivery);
-}
-
-function owedFor(record: FindingRecord): Pick<FindingRecord, 'owedFor'> {
-  return record.owedFor === undefined ? {} : { owedFor: record.owedFor };
 }
 
 /** What the alert announces of each finding, by fingerprint. */
@@ -173,7 +171,7 @@ function announcementsOf(alert: Alert): Map<string, Announcement> {
 function claimedAlert(
   alert: Alert,
   planned: ReadonlyMap<string, Announcement>,
-  claimed: ReadonlyMap<string, FindingRecord>,
+  claimed: ReadonlyMap<string, Claim>,
 ): Alert {
   const lists: Record<Announcement, Finding[]> = { new: [], resolved: [], exempted: [], reminder: [] };
   const status: Record<Announcement, Finding['status']> = {
@@ -199,7 +197,7 @@ function claimedAlert(
   ]) {
     for (const finding of list) place(finding);
   }
-  for (const record of claimed.values()) place(record.finding);
+  for (const claim of claimed.values()) place(claim.record.finding);
   const unchanged =
     lists.new.length === alert.newFindings.length &&
     lists.resolved.length === alert.resolvedFindings.length &&

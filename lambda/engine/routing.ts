@@ -31,17 +31,17 @@ export function storeByTarget(ctx: EngineContext): StateStore {
       await routed(changes, storeOf, (store, part) => store.save(part, now));
     },
     shared: {
-      async claim(changes, now, onConflict) {
+      async claim(changes, now, rules) {
         const claims: Claim[] = [];
         await routed(changes, storeOf, async (store, part) => {
-          claims.push(...(await store.shared.claim(part, now, onConflict)));
+          claims.push(...(await store.shared.claim(part, now, rules)));
         });
         return claims;
       },
       settle: (settlements) =>
         routed(
           settlements,
-          (s) => storeOf(s.record),
+          (s) => storeOf(s.claim.record),
           (store, part) => store.shared.settle(part),
         ),
       release: (claims) =>

@@ -17,17 +17,22 @@ export interface StateStore {
   shared?: SharedWrites;
 }
 
-/** A change this writer holds: the record as written, and the item it replaced (to undo it). */
+/** A change this writer holds: what it wrote, and the item it replaced (to undo it). */
 export interface Claim {
-  /** As written: `version` is the stored version now. */
+  /** The change as decided (not a copy: its `version` is the one it was decided against). */
   record: FindingRecord;
+  /** The stored version the claim wrote. */
+  version: number;
+  /** The sinks the claim marked it owed to, and the version that owes them (`owedFor`). */
+  pendingSinks?: string[];
+  owedFor?: number;
   /** The stored item the claim replaced (undefined: there was none). */
   replaced?: Record<string, unknown>;
 }
 
 /** What delivery left owed of a claimed record. */
 export interface Settlement {
-  record: FindingRecord;
+  claim: Claim;
   /** Sinks that still lack the record (its new `pendingSinks`). */
   lacking: string[];
   /** A reminder some sink did not take: forget that people were told, so it is due again. */
@@ -40,6 +45,12 @@ export type OnConflict = (
   current: FindingRecord | undefined,
 ) => FindingRecord | undefined;
 
+export interface ClaimRules {
+  /** The sinks a change without `pendingSinks` of its own is owed to (undefined: none). */
+  owedTo(record: FindingRecord): readonly string[] | undefined;
+  onConflict: OnConflict;
+}
+
 /**
  * Conditional writes for a store that several writers share (the state table: the scheduled run, the
  * org-scale aggregate step and the change path record the same findings). See lambda/notify.ts.
@@ -50,7 +61,7 @@ export interface SharedWrites {
    * observed after it; otherwise asks `onConflict` what to write instead, against the record as
    * stored now. Returns what was written.
    */
-  claim(changes: readonly FindingRecord[], now: string, onConflict: OnConflict): Promise<Claim[]>;
+  claim(changes: readonly FindingRecord[], now: string, rules: ClaimRules): Promise<Claim[]>;
   /** Records what each claimed record still owes once delivery is over (only where nobody claimed it since). */
   settle(settlements: readonly Settlement[]): Promise<void>;
   /** Puts back what the claims replaced (only where nobody wrote since): no sink took the alert. */

@@ -13,7 +13,7 @@ import type { FindingRecord } from '../core/lifecycle.js';
 import { batchWrite } from './batch-write.js';
 import { eachConcurrently } from './concurrently.js';
 import { RecordReader, storedFinding } from './record.js';
-import type { Claim, OnConflict, Settlement, SharedWrites, StateStore } from './store.js';
+import type { Claim, ClaimRules, Settlement, SharedWrites, StateStore } from './store.js';
 import { reading, writing } from './table-errors.js';
 
 type Item = Record<string, unknown>;
@@ -98,7 +98,7 @@ export class TargetStateStore implements StateStore {
 
   async save(changes: readonly FindingRecord[], now: string): Promise<void> {
     const ttl = this.ttl(now);
-    const item = (record: FindingRecord) => this.item({ ...record, version: (record.version ?? 0) + 1 }, ttl);
+    const item = (record: FindingRecord) => this.item(record, ttl, { version: (record.version ?? 0) + 1 });
     // Items are built batch by batch as they are written (a first audit saves 100,000+ records).
     function* requests() {
       for (const record of changes) yield { PutRequest: { Item: item(record) } };
@@ -108,7 +108,7 @@ export class TargetStateStore implements StateStore {
   }
 
   readonly shared: SharedWrites = {
-    claim: (changes, now, onConflict) => this.claim(changes, now, onConflict),
+    claim: (changes, now, rules) => this.claim(changes, now, rules),
     settle: (settlements) => this.settle(settlements),
     release: (claims) => this.release(claims),
   };
@@ -117,21 +117,18 @@ export class TargetStateStore implements StateStore {
     return Math.floor(Date.parse(now) / 1000) + this.retainResolvedDays * 86_400;
   }
 
-  private item(record: FindingRecord, ttl: number): Item {
+  private item(record: FindingRecord, ttl: number, written: Partial<FindingRecord>): Item {
     return {
       pk: this.pk,
       sk: record.fingerprint,
       ...record,
+      ...written,
       finding: storedFinding(record.finding),
       ...(record.status === 'resolved' ? { expiresAt: ttl } : {}),
     };
   }
 
-  private async claim(
-    changes: readonly FindingRecord[],
-    now: string,
-    onConflict: OnConflict,
-  ): Promise<Claim[]> {
+  private async claim(changes: readonly FindingRecord[], now: string, rules: ClaimRules): Promise<Claim[]> {
     const ttl = this.ttl(now);
     const claims: Claim[] = [];
     await writing(this.tableName, () =>
@@ -143,12 +140,12 @@ export class TargetStateStore implements StateStore {
               `finding ${change.fingerprint} changed ${MAX_CLAIM_ATTEMPTS} times while it was being recorded; the step is retried`,
             );
           }
-          const claim = await this.put(next, ttl);
+          const claim = await this.put(next, ttl, rules);
           if (claim) {
             claims.push(claim);
             return;
           }
-          next = onConflict(next, await this.get(next.fingerprint));
+          next = rules.onConflict(next, await this.get(next.fingerprint));
         }
       }),
     );
@@ -157,14 +154,16 @@ export class TargetStateStore implements StateStore {
   }
 
   /** One conditional put; undefined when the stored record moved on (the caller decides again). */
-  private async put(record: FindingRecord, ttl: number): Promise<Claim | undefined> {
+  private async put(record: FindingRecord, ttl: number, rules: ClaimRules): Promise<Claim | undefined> {
     const basis = record.version ?? 0;
     const version = basis + 1;
-    const owed = (record.pendingSinks?.length ?? 0) > 0;
-    const { owedFor: _old, ...rest } = record;
-    const written: FindingRecord = owed
-      ? { ...rest, version, owedFor: record.owedFor ?? version }
-      : { ...rest, version };
+    const own = (record.pendingSinks?.length ?? 0) > 0;
+    const sinks = own ? record.pendingSinks : rules.owedTo(record);
+    const owed =
+      sinks && sinks.length > 0
+        ? { pendingSinks: [...sinks], owedFor: (own && record.owedFor) || version }
+        : undefined;
+    const written = { version, pendingSinks: owed?.pendingSinks, owedFor: owed?.owedFor };
     const newer = record.observedAt
       ? ' AND (attribute_not_exists(#observedAt) OR #observedAt <= :observedAt)'
       : '';
@@ -172,7 +171,7 @@ export class TargetStateStore implements StateStore {
       const out = await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: this.item(written, ttl),
+          Item: this.item(record, ttl, written),
           ConditionExpression: `${basis === 0 ? 'attribute_not_exists(#version)' : '#version = :basis'}${newer}`,
           ExpressionAttributeNames: {
             '#version': 'version',
@@ -189,7 +188,7 @@ export class TargetStateStore implements StateStore {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return out.Attributes ? { record: written, replaced: out.Attributes } : { record: written };
+      return { record, version, ...owed, ...(out.Attributes ? { replaced: out.Attributes } : {}) };
     } catch (error) {
       if (conditionFailed(error)) return undefined;
       throw error;
@@ -214,8 +213,8 @@ export class TargetStateStore implements StateStore {
    */
   private async settle(settlements: readonly Settlement[]): Promise<void> {
     await writing(this.tableName, () =>
-      eachConcurrently(settlements, WRITE_CONCURRENCY, async ({ record, lacking, untold }) => {
-        const owed = record.owedFor !== undefined;
+      eachConcurrently(settlements, WRITE_CONCURRENCY, async ({ claim, lacking, untold }) => {
+        const owed = claim.owedFor !== undefined;
         const sets = ['#version = #version + :one'];
         const removes: string[] = [];
         if (owed && lacking.length > 0) sets.push('pendingSinks = :lacking');
@@ -225,13 +224,13 @@ export class TargetStateStore implements StateStore {
           await this.doc.send(
             new UpdateCommand({
               TableName: this.tableName,
-              Key: { pk: this.pk, sk: record.fingerprint },
+              Key: { pk: this.pk, sk: claim.record.fingerprint },
               UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
               ConditionExpression: owed ? 'owedFor = :claim' : '#version = :claim',
               ExpressionAttributeNames: { '#version': 'version' },
               ExpressionAttributeValues: {
                 ':one': 1,
-                ':claim': owed ? record.owedFor : record.version,
+                ':claim': owed ? claim.owedFor : claim.version,
                 ...(owed && lacking.length > 0 ? { ':lacking': lacking } : {}),
               },
             }),
@@ -246,8 +245,7 @@ export class TargetStateStore implements StateStore {
   /** Puts back what each claim replaced (or deletes what it created), unless another writer wrote since. */
   private async release(claims: readonly Claim[]): Promise<void> {
     await writing(this.tableName, () =>
-      eachConcurrently(claims, WRITE_CONCURRENCY, async ({ record, replaced }) => {
-        const version = record.version ?? 0;
+      eachConcurrently(claims, WRITE_CONCURRENCY, async ({ record, version, replaced }) => {
         const condition = {
           ConditionExpression: '#version = :claimed',
           ExpressionAttributeNames: { '#version': 'version' },
@@ -381,18 +379,18 @@ export class AccountStateStore implements StateStore {
 
   /** As `save`, by region: every region claims (with or without changes) so each one's legacy items move. */
   readonly shared: SharedWrites = {
-    claim: async (changes, now, onConflict) => {
+    claim: async (changes, now, rules) => {
       const byRegion = this.byRegion(changes);
       const claims: Claim[] = [];
       for (const [region, store] of this.stores) {
-        claims.push(...(await store.shared.claim(byRegion.get(region) ?? [], now, onConflict)));
+        claims.push(...(await store.shared.claim(byRegion.get(region) ?? [], now, rules)));
       }
       return claims;
     },
     settle: (settlements) =>
       routed(
         settlements,
-        (s) => this.storeOf(s.record),
+        (s) => this.storeOf(s.claim.record),
         (store, part) => store.shared.settle(part),
       ),
     release: (claims) =>

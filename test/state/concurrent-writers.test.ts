@@ -269,9 +269,10 @@ describe('at-least-once with claims', () => {
     const table = await dynamo.createStateTable('retry-claim');
     const writer = await pass(table, bad, at('10:00'));
     // The step claimed (wrote the records owed to every sink) and died before the sink took them.
-    const changes = writer.audited.reconciliation.changes.map((c) => ({ ...c, pendingSinks: ['sns'] }));
+    // Claimed as notify.ts claims: every change owed to the one sink.
+    const changes = writer.audited.reconciliation.changes;
     const store = new TargetStateStore(dynamo.client, table, ACCOUNT, REGION);
-    await store.shared.claim(changes, at('10:00'), () => undefined);
+    await store.shared.claim(changes, at('10:00'), { owedTo: () => ['sns'], onConflict: () => undefined });
     expect((await stored(table)).map((r) => r.owed)).toEqual([['sns'], ['sns'], ['sns']]);
 
     await writer.deliver(); // the step retried with the same outcome
@@ -283,12 +284,11 @@ describe('at-least-once with claims', () => {
   it('sends what a crashed writer claimed with the next run', async () => {
     const table = await dynamo.createStateTable('next-run-claim');
     const crashed = await pass(table, bad, at('10:00'));
-    const changes = crashed.audited.reconciliation.changes.map((c) => ({ ...c, pendingSinks: ['sns'] }));
-    await new TargetStateStore(dynamo.client, table, ACCOUNT, REGION).shared.claim(
-      changes,
-      at('10:00'),
-      () => undefined,
-    );
+    const changes = crashed.audited.reconciliation.changes;
+    await new TargetStateStore(dynamo.client, table, ACCOUNT, REGION).shared.claim(changes, at('10:00'), {
+      owedTo: () => ['sns'],
+      onConflict: () => undefined,
+    });
 
     const next = await pass(table, bad, at('11:00'));
     expect(next.audited.reconciliation.newFindings).toEqual([]); // the claim is stored as open
