@@ -161,7 +161,7 @@ export class TargetStateStore implements StateStore {
     const sinks = own ? record.pendingSinks : rules.owedTo(record);
     const owed =
       sinks && sinks.length > 0
-        ? { pendingSinks: [...sinks], owedFor: (own && record.owedFor) || version }
+        ? { pendingSinks: sinks as string[], owedFor: (own && record.owedFor) || version }
         : undefined;
     const written = { version, pendingSinks: owed?.pendingSinks, owedFor: owed?.owedFor };
     const newer = record.observedAt
