@@ -44,9 +44,18 @@ const MAX_CLAIM_ATTEMPTS = 8;
  * decided against and was not observed after the writer's own observation. A writer that loses is
  * handed the record as stored now and decides again (lifecycle `redecide`): a newer observation
  * wins and the older one's change, and its alert, are dropped; otherwise the transition is re-judged
- * from the stored status, so a transition is announced by exactly one writer. BatchWriteItem takes no
- * condition, so it stays for `save` (one writer) and the legacy migration only. A record written
- * before versions (no `version`) is claimed with `attribute_not_exists(version)`, as a new one is.
+ * from the stored status, so a transition is announced by exactly one writer.
+ *
+ * The order (lambda/notify.ts): claim every change before anything is sent, transitions marked owed
+ * to every sink (`pendingSinks`, `owedFor`); deliver only what was claimed; settle (clear what each
+ * sink took, only while `owedFor` is still this claim's). A crash between claim and settle leaves the
+ * transitions owed, and the next run sends them (at-least-once); no sink taking the alert puts the
+ * replaced items back. Cost: a first audit writes each new finding twice (claim, settle) with single-item
+ * requests, WRITE_CONCURRENCY at a time, instead of once in batches of 25 one after another.
+ *
+ * BatchWriteItem takes no condition, so it stays for `save` (a store with one writer: tests, tools)
+ * and the legacy migration only. A record written before versions (no `version`) is claimed with
+ * `attribute_not_exists(version)`, as a new one is, and counts as observed before anything else.
  */
 export class TargetStateStore implements StateStore {
   private readonly doc: DynamoDBDocumentClient;
