@@ -320,9 +320,10 @@ describe('org run on the local state machine', { timeout: 90_000 }, () => {
           sinks: [
             {
               name: 'sns',
-              deliver: async (alert) => (
-                changeAlerts.push(alert), { sink: 'sns', delivered: 1, messageIds: [] }
-              ),
+              deliver: async (alert) => {
+                changeAlerts.push(alert);
+                return { sink: 'sns', delivered: 1, messageIds: [] };
+              },
             },
           ],
           clock: () => new Date(),
