@@ -15,11 +15,26 @@ export interface FindingRecord {
    * run sends it to them again (to them only). Absent: every sink has it.
    */
   pendingSinks?: string[];
+  /**
+   * The stored version this record was read as, or (in a change) the version it was decided
+   * against; 0 or absent: not stored, or stored before records carried versions. The DynamoDB store
+   * writes a change only while the stored record is still at this version (lambda/state/target-store.ts).
+   */
+  version?: number;
+  /**
+   * When the observation behind this record was made: the start of the pass that read the room
+   * (every room of a pass is read after it). Of two writers, the newer observation wins.
+   */
+  observedAt?: string;
+  /** The version whose delivery `pendingSinks` still owes (set by the store with `pendingSinks`). */
+  owedFor?: number;
 }
 
 export interface LifecycleOptions {
   now: string;
   renotifyAfterHours: number;
+  /** When the rooms were read (no room of the pass before it); default `now`. */
+  observedAt?: string;
 }
 
 export interface Reconciliation {
@@ -50,6 +65,9 @@ export function reconcile(
   options: LifecycleOptions,
 ): Reconciliation {
   const { now } = options;
+  const observedAt = options.observedAt ?? now;
+  const record = (finding: Finding, status: FindingRecord['status'], lastNotified?: string) =>
+    recordOf(finding, status, lastNotified, previous.get(finding.fingerprint)?.version ?? 0, observedAt);
   const audited = new Set<string>();
   const gone = new Set<string>();
   const coveredRegions = new Set<string>();
@@ -134,7 +152,7 @@ export function reconcile(
     let reason: string | undefined;
     if (!audited.has(f.roomArn)) reason = gone.has(f.roomArn) ? ROOM_DELETED : listing?.absentReason;
     if (before.status === 'exempt') {
-      changes.push({ ...before, status: 'resolved', lastSeen: now }); // exemptions resolve silently
+      changes.push({ ...before, status: 'resolved', lastSeen: now, observedAt }); // exemptions resolve silently
       continue;
     }
     const resolved: Finding = {
@@ -161,11 +179,82 @@ export function reconcile(
  * Plain literals of two fixed shapes: a first audit builds one record per finding (100,000+), and
  * spreading optional fields in gave each record its own hidden class (27 MB of V8 maps at 114,554).
  */
-function record(finding: Finding, status: FindingRecord['status'], lastNotified?: string): FindingRecord {
+function recordOf(
+  finding: Finding,
+  status: FindingRecord['status'],
+  lastNotified: string | undefined,
+  version: number,
+  observedAt: string,
+): FindingRecord {
   const { fingerprint, firstSeen, lastSeen } = finding;
   return lastNotified
-    ? { fingerprint, status, firstSeen, lastSeen, lastNotified, finding }
-    : { fingerprint, status, firstSeen, lastSeen, finding };
+    ? { fingerprint, status, firstSeen, lastSeen, lastNotified, finding, version, observedAt }
+    : { fingerprint, status, firstSeen, lastSeen, finding, version, observedAt };
+}
+
+/** What a change tells people: a transition, or a reminder of a finding still open. */
+export type Announcement = 'new' | 'resolved' | 'exempted' | 'reminder';
+
+export const TRANSITIONS: ReadonlySet<Announcement> = new Set(['new', 'resolved', 'exempted']);
+
+export interface Redecision {
+  record: FindingRecord;
+  /** undefined: written without telling anyone. */
+  announce?: Announcement;
+}
+
+/**
+ * Decides a change again when another writer stored the finding after this writer read it (the
+ * scheduled run and the change path record the same findings). `mine` is this writer's change,
+ * `planned` what it meant to announce, `current` the record as stored now (undefined: none).
+ *
+ * - The newer observation wins: when `current` was observed after `mine`, the change is dropped
+ *   (its announcement with it). A record written before observations were kept counts as older.
+ * - The same observation already stored with deliveries owed is this writer's own claim, retried
+ *   (a step retried after a crash): it stands as planned. Delivered, it is done: dropped.
+ * - Otherwise the transition is the one from `current` to `mine`, not from what was read earlier:
+ *   opening a finding that is open already tells no one again (a reminder then waits for the next
+ *   run), resolving a resolved one tells no one. A change that tells nothing keeps what `current`
+ *   owes and when people were last told, so the newer observation is stored without a second alert.
+ */
+export function redecide(
+  mine: FindingRecord,
+  planned: Announcement | undefined,
+  current: FindingRecord | undefined,
+  now: string,
+): Redecision | undefined {
+  const version = current?.version ?? 0;
+  if (current && (current.observedAt ?? '') > (mine.observedAt ?? '')) return undefined;
+  if (current && current.observedAt === mine.observedAt && current.status === mine.status) {
+    if (current.owedFor === undefined) return undefined;
+    return { record: { ...mine, version }, ...(planned ? { announce: planned } : {}) };
+  }
+  const quiet = (): Redecision | undefined => {
+    if (!current) return undefined;
+    const { lastNotified: _mine, pendingSinks: _owed, owedFor: _for, ...rest } = mine;
+    const record: FindingRecord = { ...rest, firstSeen: current.firstSeen, version };
+    if (current.lastNotified) record.lastNotified = current.lastNotified;
+    if (current.pendingSinks?.length) {
+      record.pendingSinks = current.pendingSinks;
+      if (current.owedFor !== undefined) record.owedFor = current.owedFor;
+    }
+    return { record };
+  };
+  const told = (announce: Announcement, lastNotified: string | undefined): Redecision => {
+    const { lastNotified: _was, pendingSinks: _owed, owedFor: _for, ...rest } = mine;
+    return { record: lastNotified ? { ...rest, lastNotified, version } : { ...rest, version }, announce };
+  };
+  const was = current?.status;
+  switch (mine.status) {
+    case 'open':
+      return was === 'open' ? quiet() : told('new', now);
+    case 'resolved':
+      if (was === 'open') return told('resolved', now);
+      if (was === 'exempt') return { record: { ...mine, version } }; // exemptions resolve silently
+      return quiet();
+    case 'exempt':
+      return was === 'exempt' ? quiet() : told('exempted', current?.lastNotified);
+  }
 }
 
 function regionKey(accountId: string, region: string): string {

@@ -148,6 +148,7 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
       store: storeByTarget(ctx),
       changes,
       now: event.startedAt,
+      backlog: audited.flatMap((o) => o.backlog ?? []),
     });
   } finally {
     const locks = targetLocks(ctx);
@@ -156,6 +157,8 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
   if (ctx.config.remediation !== 'off') await markWritesReported(ctx, audited, event.startedAt);
 
   const report = alert.report;
+  // What was told: a transition another writer (the change path) recorded first is not this run's.
+  const told = outcome.alert;
   const open = report.findings.filter((f) => f.status === 'new' || f.status === 'open');
   const summary: RunAggregate = {
     runId: event.runId,
@@ -171,9 +174,9 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
     accounts: new Set(audited.map((o) => o.accountId)).size,
     roomsAudited: report.roomsAudited,
     findings: open.length,
-    newFindings: alert.newFindings.length,
-    resolvedFindings: alert.resolvedFindings.length,
-    reminders: alert.reminders.length,
+    newFindings: told.newFindings.length,
+    resolvedFindings: told.resolvedFindings.length,
+    reminders: told.reminders.length,
     errors: report.errors.length,
     complete: notAudited.length === 0 && audited.every((o) => o.report.complete),
     published: outcome.published,

@@ -117,6 +117,8 @@ export async function auditTargetStep(
     sinks: [],
     // The run's one `now`: every target and every invocation reconciles at the execution's start.
     clock: () => new Date(event.startedAt),
+    // The rooms are read now, in this invocation, hours after the execution started maybe.
+    observationClock: ctx.clock,
     renotifyAfterHours: ctx.config.renotifyAfterHours,
   });
   ctx.metrics.addMetric(METRIC.apiCalls, MetricUnit.Count, apiCalls(audited.inventories));
@@ -139,6 +141,7 @@ export async function auditTargetStep(
     reminders: audited.reconciliation.reminders.map((f) => f.fingerprint),
     resolvedFindings: audited.reconciliation.resolvedFindings,
     changes: audited.reconciliation.changes,
+    ...(audited.backlog.length > 0 ? { backlog: audited.backlog } : {}),
     iterations: event.iteration + 1,
   };
   // One trail read: the findings it explains, and (remediation on) the writes no alert listed yet.

@@ -23,6 +23,11 @@ export interface AuditedOutcome {
   resolvedFindings: Finding[];
   /** The records to write once the run's alert was delivered. */
   changes: FindingRecord[];
+  /**
+   * Records some sink still lacked when the target was read (a sink failed, or a delivery was
+   * claimed and never finished): the run's alert sends them again. Absent in outcomes of earlier versions.
+   */
+  backlog?: FindingRecord[];
   /** Invocations the target took (a first audit of 50,000 rooms takes ~20). */
   iterations: number;
   /** What remediation (setting `remediation`: plan or apply) planned and did for this target; bounded. */

@@ -11,23 +11,46 @@ import type { FindingRecord } from '../core/lifecycle.js';
 import { getOrCreate } from '../core/maps.js';
 import { alertSinks } from '../sinks/configured.js';
 import type { AlertSink } from '../sinks/sink.js';
-import type { StateStore } from '../state/store.js';
+import type { Claim, StateStore } from '../state/store.js';
+import { routed, type TargetStateStore } from '../state/target-store.js';
 import { type EngineContext, targetState } from './context.js';
 
-/** Routes each changed record to its target's partition (findings are kept per account × region). */
+/**
+ * Routes each changed record to its target's partition (findings are kept per account × region).
+ * The change path and the scheduled runs write these partitions concurrently: delivery goes through
+ * the partitions' conditional writes (`shared`, see lambda/state/target-store.ts).
+ */
 export function storeByTarget(ctx: EngineContext): StateStore {
+  const stores = new Map<string, TargetStateStore>();
+  const storeOf = (record: FindingRecord) =>
+    getOrCreate(stores, `${record.finding.accountId}\n${record.finding.region}`, () =>
+      targetState(ctx, record.finding.accountId, record.finding.region),
+    );
   return {
     load: async () => new Map(),
     async save(changes, now) {
-      const groups = new Map<string, FindingRecord[]>();
-      for (const record of changes) {
-        const key = `${record.finding.accountId}\n${record.finding.region}`;
-        getOrCreate(groups, key, () => []).push(record);
-      }
-      for (const [key, records] of groups) {
-        const [accountId = '', region = ''] = key.split('\n');
-        await targetState(ctx, accountId, region).save(records, now);
-      }
+      await routed(changes, storeOf, (store, part) => store.save(part, now));
+    },
+    shared: {
+      async claim(changes, now, rules) {
+        const claims: Claim[] = [];
+        await routed(changes, storeOf, async (store, part) => {
+          claims.push(...(await store.shared.claim(part, now, rules)));
+        });
+        return claims;
+      },
+      settle: (settlements) =>
+        routed(
+          settlements,
+          (s) => storeOf(s.claim.record),
+          (store, part) => store.shared.settle(part),
+        ),
+      release: (claims) =>
+        routed(
+          claims,
+          (c) => storeOf(c.record),
+          (store, part) => store.shared.release(part),
+        ),
     },
   };
 }

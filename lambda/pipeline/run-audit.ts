@@ -12,7 +12,9 @@
  *
  * One `now` per run: the clock is read once, at the start, and that instant is the report's
  * `startedAt`, the evaluation time (exemption expiry), the room cache's age reference, the
- * lifecycle's `firstSeen`/`lastNotified` and the state's write time.
+ * lifecycle's `firstSeen`/`lastNotified` and the state's write time. The records' `observedAt` (which
+ * of two concurrent writers saw a room last) is the same instant, or the wall clock where `now` is
+ * the org-scale run's start (`observationClock`).
  *
  * When the account cannot be identified (STS failed) the rooms are still audited and reported by
  * their ARNs, but the run is incomplete and it is neither delivered nor recorded: the state is kept
@@ -62,6 +64,12 @@ export interface AuditTargetOptions {
   state: (accountId: string | undefined) => StateStore | undefined;
   sinks: readonly AlertSink[];
   clock: () => Date;
+  /**
+   * The wall clock, when `clock` is not one (the org-scale step reconciles at the execution's start,
+   * hours before it reads the rooms): read once, before the state is loaded, as the records'
+   * `observedAt`. Default: the run's `now`.
+   */
+  observationClock?: () => Date;
   renotifyAfterHours: number;
 }
 
@@ -78,6 +86,8 @@ export interface AuditedTarget {
   stopped?: string;
   /** Why `deliver()` will neither deliver nor record; undefined when it will. */
   withheld?: string;
+  /** Records of the loaded state some sink still lacks (`pendingSinks`): what a later delivery owes. */
+  backlog: FindingRecord[];
   /** Sends the alert to every sink, then records the state (at-least-once). */
   deliver(): Promise<NotifyOutcome>;
 }
@@ -85,12 +95,15 @@ export interface AuditedTarget {
 export async function auditTarget(options: AuditTargetOptions): Promise<AuditedTarget> {
   const startedAt = options.clock().toISOString();
   const identity = await options.inventory.identify?.();
+  // Every room this pass reads is read after this instant (the state is loaded first).
+  const observedAt = options.observationClock?.().toISOString() ?? startedAt;
   const store = identity?.error ? undefined : options.state(identity?.accountId);
   const previous = store ? await store.load() : new Map<string, FindingRecord>();
   const run = await options.inventory.audit({ identity, previous, startedAt });
   const reconciliation = reconcile(run.report, run.inventories, previous, {
     now: startedAt,
     renotifyAfterHours: options.renotifyAfterHours,
+    observedAt,
   });
   const accountId = identity?.accountId ?? run.inventories.find((i) => i.accountId)?.accountId ?? '';
   const regions = [...new Set(run.inventories.map((i) => i.region))];
@@ -119,6 +132,7 @@ export async function auditTarget(options: AuditTargetOptions): Promise<AuditedT
     warnings: run.warnings ?? [],
     ...(run.stopped ? { stopped: run.stopped } : {}),
     ...(withheld ? { withheld } : {}),
+    backlog,
     deliver: async () => {
       if (withheld) {
         const nothing = {

@@ -48,13 +48,26 @@ export class RecordReader {
     const status = s(item.status) as FindingRecord['status'];
     const firstSeen = s(item.firstSeen);
     const lastSeen = s(item.lastSeen);
+    // A record written before versions were kept reads as version 0, observed at no known time.
+    const version = typeof item.version === 'number' ? item.version : 0;
+    const observedAt = typeof item.observedAt === 'string' ? s(item.observedAt) : '';
     const record: FindingRecord =
       typeof item.lastNotified === 'string'
-        ? { fingerprint, status, firstSeen, lastSeen, lastNotified: s(item.lastNotified), finding }
-        : { fingerprint, status, firstSeen, lastSeen, finding };
+        ? {
+            fingerprint,
+            status,
+            firstSeen,
+            lastSeen,
+            lastNotified: s(item.lastNotified),
+            finding,
+            version,
+            observedAt,
+          }
+        : { fingerprint, status, firstSeen, lastSeen, finding, version, observedAt };
     // Rare (a sink failed), so added after the fixed shape rather than given to every record.
     if (Array.isArray(item.pendingSinks) && item.pendingSinks.length > 0) {
       record.pendingSinks = item.pendingSinks.map((name) => s(name));
+      if (typeof item.owedFor === 'number') record.owedFor = item.owedFor;
     }
     return record;
   }

@@ -36,6 +36,10 @@ export const STATE_FILE_SCHEMA = {
         lastSeen: text,
         lastNotified: text,
         pendingSinks: { type: 'array', items: text },
+        // Kept for the shared state table's concurrent writers; a state file has one writer.
+        version: { type: 'integer', minimum: 0 },
+        observedAt: { type: 'string' },
+        owedFor: { type: 'integer', minimum: 0 },
         finding: {
           type: 'object',
           required: ['policyId', 'title', 'severity', 'accountId', 'region', 'roomArn', 'path', 'message'],

@@ -1,13 +1,27 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { AuditorError } from '../core/errors.js';
 import type { FindingRecord } from '../core/lifecycle.js';
 import { batchWrite } from './batch-write.js';
+import { eachConcurrently } from './concurrently.js';
 import { RecordReader, storedFinding } from './record.js';
-import type { StateStore } from './store.js';
+import type { Claim, ClaimRules, Settlement, SharedWrites, StateStore } from './store.js';
 import { reading, writing } from './table-errors.js';
 
 type Item = Record<string, unknown>;
+
+/** Conditional writes in flight per store: ~6 ms each, so 100,000 claims take ~20 s, not 10 minutes. */
+export const WRITE_CONCURRENCY = 32;
+/** A finding whose stored record moves this many times while one writer claims it fails the write. */
+const MAX_CLAIM_ATTEMPTS = 8;
 
 /**
  * Finding lifecycle of one account × region: one item per finding, `pk = FINDING#<account>#<region>`,
@@ -22,6 +36,26 @@ type Item = Record<string, unknown>;
  * run after an upgrade raises no new findings; `save()` copies them to the new key and then deletes
  * them from the old one. `save()` does not depend on an earlier `load()` of the same instance: the
  * org-scale engine reconciles in one Lambda invocation and records in another.
+ *
+ * Concurrent writers (`shared`). The scheduled run (whose org-scale aggregate step writes what was
+ * read hours earlier) and the change path record the same findings. Each record carries a `version`
+ * (bumped by every write) and `observedAt` (when its pass started reading rooms), and every write of
+ * theirs is a conditional PutItem: it lands only while the record is still at the version the writer
+ * decided against and was not observed after the writer's own observation. A writer that loses is
+ * handed the record as stored now and decides again (lifecycle `redecide`): a newer observation
+ * wins and the older one's change, and its alert, are dropped; otherwise the transition is re-judged
+ * from the stored status, so a transition is announced by exactly one writer.
+ *
+ * The order (lambda/notify.ts): claim every change before anything is sent, transitions marked owed
+ * to every sink (`pendingSinks`, `owedFor`); deliver only what was claimed; settle (clear what each
+ * sink took, only while `owedFor` is still this claim's). A crash between claim and settle leaves the
+ * transitions owed, and the next run sends them (at-least-once); no sink taking the alert puts the
+ * replaced items back. Cost: a first audit writes each new finding twice (claim, settle) with single-item
+ * requests, WRITE_CONCURRENCY at a time, instead of once in batches of 25 one after another.
+ *
+ * BatchWriteItem takes no condition, so it stays for `save` (a store with one writer: tests, tools)
+ * and the legacy migration only. A record written before versions (no `version`) is claimed with
+ * `attribute_not_exists(version)`, as a new one is, and counts as observed before anything else.
  */
 export class TargetStateStore implements StateStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -72,23 +106,174 @@ export class TargetStateStore implements StateStore {
   }
 
   async save(changes: readonly FindingRecord[], now: string): Promise<void> {
-    const ttl = Math.floor(Date.parse(now) / 1000) + this.retainResolvedDays * 86_400;
-    const pk = this.pk;
+    const ttl = this.ttl(now);
+    const item = (record: FindingRecord) => this.item(record, ttl, { version: (record.version ?? 0) + 1 });
     // Items are built batch by batch as they are written (a first audit saves 100,000+ records).
     function* requests() {
-      for (const record of changes) {
-        const Item = {
-          pk,
-          sk: record.fingerprint,
-          ...record,
-          finding: storedFinding(record.finding),
-          ...(record.status === 'resolved' ? { expiresAt: ttl } : {}),
-        };
-        yield { PutRequest: { Item } };
-      }
+      for (const record of changes) yield { PutRequest: { Item: item(record) } };
     }
     await writing(this.tableName, () => batchWrite(this.doc, this.tableName, requests()));
     await this.migrate(changes);
+  }
+
+  readonly shared: SharedWrites = {
+    claim: (changes, now, rules) => this.claim(changes, now, rules),
+    settle: (settlements) => this.settle(settlements),
+    release: (claims) => this.release(claims),
+  };
+
+  private ttl(now: string): number {
+    return Math.floor(Date.parse(now) / 1000) + this.retainResolvedDays * 86_400;
+  }
+
+  private item(record: FindingRecord, ttl: number, written: Partial<FindingRecord>): Item {
+    return {
+      pk: this.pk,
+      sk: record.fingerprint,
+      ...record,
+      ...written,
+      finding: storedFinding(record.finding),
+      ...(record.status === 'resolved' ? { expiresAt: ttl } : {}),
+    };
+  }
+
+  private async claim(changes: readonly FindingRecord[], now: string, rules: ClaimRules): Promise<Claim[]> {
+    const ttl = this.ttl(now);
+    const claims: Claim[] = [];
+    await writing(this.tableName, () =>
+      eachConcurrently(changes, WRITE_CONCURRENCY, async (change) => {
+        let next: FindingRecord | undefined = change;
+        for (let attempt = 1; next; attempt++) {
+          if (attempt > MAX_CLAIM_ATTEMPTS) {
+            throw new AuditorError(
+              `finding ${change.fingerprint} changed ${MAX_CLAIM_ATTEMPTS} times while it was being recorded; the step is retried`,
+            );
+          }
+          const claim = await this.put(next, ttl, rules);
+          if (claim) {
+            claims.push(claim);
+            return;
+          }
+          next = rules.onConflict(next, await this.get(next.fingerprint));
+        }
+      }),
+    );
+    await this.migrate(claims.map((c) => c.record));
+    return claims;
+  }
+
+  /** One conditional put; undefined when the stored record moved on (the caller decides again). */
+  private async put(record: FindingRecord, ttl: number, rules: ClaimRules): Promise<Claim | undefined> {
+    const basis = record.version ?? 0;
+    const version = basis + 1;
+    const own = (record.pendingSinks?.length ?? 0) > 0;
+    const sinks = own ? record.pendingSinks : rules.owedTo(record);
+    const owed =
+      sinks && sinks.length > 0
+        ? { pendingSinks: sinks as string[], owedFor: (own && record.owedFor) || version }
+        : undefined;
+    const written = { version, pendingSinks: owed?.pendingSinks, owedFor: owed?.owedFor };
+    const newer = record.observedAt
+      ? ' AND (attribute_not_exists(#observedAt) OR #observedAt <= :observedAt)'
+      : '';
+    try {
+      const out = await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.item(record, ttl, written),
+          ConditionExpression: `${basis === 0 ? 'attribute_not_exists(#version)' : '#version = :basis'}${newer}`,
+          ExpressionAttributeNames: {
+            '#version': 'version',
+            ...(newer ? { '#observedAt': 'observedAt' } : {}),
+          },
+          ...(basis === 0 && !newer
+            ? {}
+            : {
+                ExpressionAttributeValues: {
+                  ...(basis === 0 ? {} : { ':basis': basis }),
+                  ...(newer ? { ':observedAt': record.observedAt } : {}),
+                },
+              }),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return { record, version, ...owed, ...(out.Attributes ? { replaced: out.Attributes } : {}) };
+    } catch (error) {
+      if (conditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async get(fingerprint: string): Promise<FindingRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: this.pk, sk: fingerprint },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? new RecordReader().read(out.Item) : undefined;
+  }
+
+  /**
+   * After delivery: what is still owed, only where the owed delivery is still this one (`owedFor`);
+   * a writer that claimed a newer transition since owns that delivery. A quiet update by another
+   * writer keeps `owedFor`, so it does not stop this.
+   */
+  private async settle(settlements: readonly Settlement[]): Promise<void> {
+    await writing(this.tableName, () =>
+      eachConcurrently(settlements, WRITE_CONCURRENCY, async ({ claim, lacking, untold }) => {
+        const owed = claim.owedFor !== undefined;
+        const sets = ['#version = #version + :one'];
+        const removes: string[] = [];
+        if (owed && lacking.length > 0) sets.push('pendingSinks = :lacking');
+        else if (owed) removes.push('pendingSinks', 'owedFor');
+        if (untold) removes.push('lastNotified');
+        try {
+          await this.doc.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pk: this.pk, sk: claim.record.fingerprint },
+              UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+              ConditionExpression: owed ? 'owedFor = :claim' : '#version = :claim',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: {
+                ':one': 1,
+                ':claim': owed ? claim.owedFor : claim.version,
+                ...(owed && lacking.length > 0 ? { ':lacking': lacking } : {}),
+              },
+            }),
+          );
+        } catch (error) {
+          if (!conditionFailed(error)) throw error;
+        }
+      }),
+    );
+  }
+
+  /** Puts back what each claim replaced (or deletes what it created), unless another writer wrote since. */
+  private async release(claims: readonly Claim[]): Promise<void> {
+    await writing(this.tableName, () =>
+      eachConcurrently(claims, WRITE_CONCURRENCY, async ({ record, version, replaced }) => {
+        const condition = {
+          ConditionExpression: '#version = :claimed',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':claimed': version },
+        };
+        try {
+          // Exactly as it was, version included: a writer that read it before the claim decided
+          // against what is stored again, and one that read the claim finds the version moved.
+          if (replaced) {
+            await this.doc.send(new PutCommand({ TableName: this.tableName, Item: replaced, ...condition }));
+          } else {
+            const Key = { pk: this.pk, sk: record.fingerprint };
+            await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key, ...condition }));
+          }
+        } catch (error) {
+          if (!conditionFailed(error)) throw error;
+        }
+      }),
+    );
   }
 
   /**
@@ -161,6 +346,10 @@ export class TargetStateStore implements StateStore {
   }
 }
 
+function conditionFailed(error: unknown): boolean {
+  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
 /**
  * The findings of one account across the regions of a run: one TargetStateStore per region, so the
  * single-account scheduled run and the per-target engine share one key layout (and one migration).
@@ -197,22 +386,72 @@ export class AccountStateStore implements StateStore {
     return all;
   }
 
+  /** As `save`, by region: every region claims (with or without changes) so each one's legacy items move. */
+  readonly shared: SharedWrites = {
+    claim: async (changes, now, rules) => {
+      const byRegion = this.byRegion(changes);
+      const claims: Claim[] = [];
+      for (const [region, store] of this.stores) {
+        claims.push(...(await store.shared.claim(byRegion.get(region) ?? [], now, rules)));
+      }
+      return claims;
+    },
+    settle: (settlements) =>
+      routed(
+        settlements,
+        (s) => this.storeOf(s.claim.record),
+        (store, part) => store.shared.settle(part),
+      ),
+    release: (claims) =>
+      routed(
+        claims,
+        (c) => this.storeOf(c.record),
+        (store, part) => store.shared.release(part),
+      ),
+  };
+
+  private storeOf(record: FindingRecord): TargetStateStore {
+    const store = this.stores.get(record.finding.region);
+    if (!store) {
+      throw new AuditorError(
+        `finding ${record.fingerprint} is in region "${record.finding.region}", not one of this audit's regions of account ${this.accountId} (${[...this.stores.keys()].join(', ')})`,
+      );
+    }
+    return store;
+  }
+
+  private byRegion(changes: readonly FindingRecord[]): Map<string, FindingRecord[]> {
+    const byRegion = new Map<string, FindingRecord[]>([...this.stores.keys()].map((r) => [r, []]));
+    for (const record of changes) {
+      this.storeOf(record);
+      byRegion.get(record.finding.region)?.push(record);
+    }
+    return byRegion;
+  }
+
   /**
    * Routes each record to its region's store. A record of a region outside the list is refused before
    * anything is written: dropping it would lose a state change, and writing it elsewhere would hide it.
    * Every region is saved, with or without changes, so each one's legacy items are migrated.
    */
   async save(changes: readonly FindingRecord[], now: string): Promise<void> {
-    const byRegion = new Map<string, FindingRecord[]>([...this.stores.keys()].map((r) => [r, []]));
-    for (const record of changes) {
-      const bucket = byRegion.get(record.finding.region);
-      if (!bucket) {
-        throw new AuditorError(
-          `finding ${record.fingerprint} is in region "${record.finding.region}", not one of this audit's regions of account ${this.accountId} (${[...this.stores.keys()].join(', ')})`,
-        );
-      }
-      bucket.push(record);
-    }
+    const byRegion = this.byRegion(changes);
     for (const [region, store] of this.stores) await store.save(byRegion.get(region) ?? [], now);
   }
+}
+
+/** Hands each store its part of `items` (grouped by `storeOf`), one store after another. */
+export async function routed<T>(
+  items: readonly T[],
+  storeOf: (item: T) => TargetStateStore,
+  act: (store: TargetStateStore, part: T[]) => Promise<void>,
+): Promise<void> {
+  const parts = new Map<TargetStateStore, T[]>();
+  for (const item of items) {
+    const store = storeOf(item);
+    const part = parts.get(store);
+    if (part) part.push(item);
+    else parts.set(store, [item]);
+  }
+  for (const [store, part] of parts) await act(store, part);
 }

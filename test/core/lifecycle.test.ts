@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateRoom } from '../../lambda/core/evaluate.js';
-import { type FindingRecord, reconcile, roomsWithFindings } from '../../lambda/core/lifecycle.js';
+import { type FindingRecord, reconcile, redecide, roomsWithFindings } from '../../lambda/core/lifecycle.js';
 import { buildReport } from '../../lambda/core/report.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
@@ -163,5 +163,64 @@ describe('exemption renewal', () => {
     };
     const [finding] = evaluateRoom(room, [renewed], { now: T1 }).findings;
     expect(finding).toMatchObject({ status: 'exempt', exemption: { reason: 'renewed', expired: false } });
+  });
+});
+
+describe('redecide', () => {
+  const [finding] = evaluateRoom(bad, policies, { now: T1 }).findings;
+  if (!finding) throw new Error('the bad room must break a policy');
+  const rec = (status: FindingRecord['status'], observedAt: string, extra: Partial<FindingRecord> = {}) =>
+    ({
+      fingerprint: finding.fingerprint,
+      status,
+      firstSeen: T1,
+      lastSeen: T1,
+      finding,
+      version: 3,
+      observedAt,
+      ...extra,
+    }) as FindingRecord;
+  const T3 = '2026-05-01T12:00:00.000Z';
+
+  it('drops a change observed before the stored record, whatever it meant to announce', () => {
+    expect(redecide(rec('resolved', T1), 'resolved', rec('open', T2), T3)).toBeUndefined();
+    expect(redecide(rec('open', T1), 'new', rec('resolved', T2), T3)).toBeUndefined();
+  });
+
+  it('judges the transition from the stored status, not from the one read earlier', () => {
+    expect(redecide(rec('resolved', T2), 'resolved', rec('open', T1), T3)).toMatchObject({
+      announce: 'resolved',
+      record: { status: 'resolved', version: 3, lastNotified: T3 },
+    });
+    // The other writer resolved it (an older observation): this newer one opens it again.
+    expect(redecide(rec('open', T2), 'reminder', rec('resolved', T1), T3)).toMatchObject({ announce: 'new' });
+    // Already resolved, or already open: stored without telling anyone, keeping what is owed.
+    const owed = { pendingSinks: ['securityhub'], owedFor: 2, lastNotified: T1 };
+    const quiet = redecide(rec('resolved', T2), 'resolved', rec('resolved', T1, owed), T3);
+    expect(quiet?.announce).toBeUndefined();
+    expect(quiet?.record).toMatchObject({ observedAt: T2, version: 3, ...owed });
+    expect(redecide(rec('open', T2), 'new', rec('open', T1), T3)?.announce).toBeUndefined();
+  });
+
+  it('treats a record written before observations were kept as older, and a missing one as absent', () => {
+    const legacy = { ...rec('open', ''), version: 0 };
+    expect(redecide(rec('resolved', T2), 'resolved', legacy, T3)).toMatchObject({
+      announce: 'resolved',
+      record: { version: 0 },
+    });
+    expect(redecide(rec('open', T2), 'new', undefined, T3)).toMatchObject({
+      announce: 'new',
+      record: { version: 0 },
+    });
+  });
+
+  it('lets a retried delivery send its own claim again, and only while it is owed', () => {
+    const claimed = rec('open', T2, { pendingSinks: ['sns'], owedFor: 4, version: 4 });
+    expect(redecide(rec('open', T2), 'new', claimed, T3)).toMatchObject({
+      announce: 'new',
+      record: { version: 4 },
+    });
+    const delivered = rec('open', T2, { version: 5 });
+    expect(redecide(rec('open', T2), 'new', delivered, T3)).toBeUndefined();
   });
 });

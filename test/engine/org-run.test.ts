@@ -3,12 +3,18 @@
  * every task answered by the real audit handler against the emulator (several accounts) and dynalite.
  */
 import type { LoggingConfigurationSummary } from '@aws-sdk/client-ivschat';
+import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toLoggingConfigurationFact } from '../../lambda/aws/logging-configurations.js';
+import { buildReport } from '../../lambda/core/report.js';
 import { joinLoggingConfigurations, type LoggingConfigurationFact } from '../../lambda/core/room-facts.js';
-import type { RoomDocument } from '../../lambda/core/types.js';
+import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import { auditTarget } from '../../lambda/pipeline/run-audit.js';
+import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
+import type { Alert } from '../../lambda/render/alert.js';
 import { type RoomSnapshot, RoomSnapshotStore } from '../../lambda/state/room-snapshot.js';
 import { RunStore, TargetLocks } from '../../lambda/state/run-store.js';
+import { TargetStateStore } from '../../lambda/state/target-store.js';
 import type { SeedRoom } from '../../local-aws/index.js';
 import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from '../../local-aws/org.js';
 import type { AuditHandler } from '../../local-aws/step-functions.js';
@@ -36,6 +42,24 @@ function rooms(accountId: string, region: string, count: number): SeedRoom[] {
     loggingConfigurationIdentifiers: [orgLoggingConfigArn(accountId, region)],
     tags: { owner: 'team' },
   }));
+}
+
+const LOCAL = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** One room, read (fetched) in full: what the change path hands the pipeline for one changed room. */
+function oneRoom(accountId: string, region: string, room: RoomDocument): RegionInventory {
+  return {
+    accountId,
+    region,
+    listed: [room.arn],
+    audited: [room.arn],
+    rooms: [room],
+    deleted: [],
+    notReached: [],
+    errors: [],
+    complete: true,
+    calls: { listRooms: 0, getRoom: 1 },
+  };
 }
 
 const fleet = (perTarget: number) => ACCOUNTS.flatMap((a) => REGIONS.flatMap((r) => rooms(a, r, perTarget)));
@@ -259,6 +283,68 @@ describe('org run on the local state machine', { timeout: 90_000 }, () => {
     const next = await o.run('run-up');
     expect(next.output).toMatchObject({ newFindings: 12, targetsAudited: 6, targetsSkipped: 0 });
     expect(o.aws.published()).toHaveLength(1);
+  });
+
+  it('does not announce a resolution the change path recorded while the run was going', async () => {
+    const o = await start({ denyAssumeRole: [] });
+    await o.run('run-1');
+    const region = 'us-east-1';
+    const room = o.aws.rooms(region, AUDITOR_ACCOUNT).find((r) => r.maximumMessageLength === 1000);
+    if (!room) throw new Error('the fleet must have a room breaking message-length-max');
+    const client = new IvschatClient({ endpoint: o.aws.endpoint, region, credentials: LOCAL });
+    await client.send(new UpdateRoomCommand({ identifier: room.arn, maximumMessageLength: 200 }));
+    client.destroy();
+    const fixed = expectedDocuments(o, AUDITOR_ACCOUNT, region).find(
+      (d) => d.arn === room.arn,
+    ) as RoomDocument;
+
+    // The change path saw the fix after this run's target step read it, and recorded it first.
+    const changeAlerts: Alert[] = [];
+    const real = o.handler();
+    const changePathFirst: AuditHandler = async (event, context) => {
+      if ((event as { step?: string }).step === 'aggregate') {
+        const change = await auditTarget({
+          inventory: {
+            audit: async ({ startedAt }) => {
+              const inventories = [oneRoom(AUDITOR_ACCOUNT, region, fixed)];
+              const report = buildReport({
+                startedAt,
+                finishedAt: startedAt,
+                inventories,
+                policies: loadPolicyDir().policies,
+              });
+              return { report, inventories };
+            },
+          },
+          state: () => new TargetStateStore(o.dynamo.client, o.table, AUDITOR_ACCOUNT, region),
+          sinks: [
+            {
+              name: 'sns',
+              deliver: async (alert) => {
+                changeAlerts.push(alert);
+                return { sink: 'sns', delivered: 1, messageIds: [] };
+              },
+            },
+          ],
+          clock: () => new Date(),
+          renotifyAfterHours: 24,
+        });
+        await change.deliver();
+      }
+      return real(event, context);
+    };
+    const before = o.aws.published().length;
+    const result = await o.run('run-2', { handler: changePathFirst });
+
+    expect(result.error).toBeUndefined();
+    expect(changeAlerts.flatMap((a) => a.resolvedFindings.map((f) => f.roomArn))).toEqual([room.arn]);
+    expect(result.output).toMatchObject({ resolvedFindings: 0, newFindings: 0 });
+    const told = o.aws.published().slice(before).map(received);
+    expect(told.flatMap((m) => m.machine.resolvedFindings)).toEqual([]);
+    const stored = await new TargetStateStore(o.dynamo.client, o.table, AUDITOR_ACCOUNT, region).load();
+    expect([...stored.values()].filter((r) => r.finding.roomArn === room.arn).map((r) => r.status)).toEqual([
+      'resolved',
+    ]);
   });
 
   it('keeps every step result small whatever the run found', async () => {

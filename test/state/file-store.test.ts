@@ -89,6 +89,9 @@ describe('FileStateStore', () => {
       const { remediationTemplate: _fix, ...finding } = record.finding;
       expect(read.get(record.fingerprint)).toEqual({
         ...record,
+        // Never versioned or observed: a state file has one writer (the CLI run holding it).
+        version: 0,
+        observedAt: '',
         finding: { ...finding, remediationTemplate: '' },
       });
     }

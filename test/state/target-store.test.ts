@@ -153,6 +153,9 @@ describe('TargetStateStore', () => {
     for (const record of records) {
       expect(loaded.get(record.fingerprint)).toEqual({
         ...record,
+        // Written once (version 1) by a writer that gave no observation time.
+        version: 1,
+        observedAt: '',
         finding: { ...record.finding, remediationTemplate: '' },
       });
     }
