@@ -95,11 +95,16 @@ export function changeRoleName(functionRoleName: string | undefined): string {
 
 /** The state table actions of the change path: reads (findings, cache, marks, the trail) and writes. */
 export const CHANGE_STATE_READ_ACTIONS = ['dynamodb:Query', 'dynamodb:GetItem'] as const;
-/** Batches (findings, room cache; their deletes), conditional single-item writes (the mark, versioned findings). */
+/**
+ * Batches (findings, room cache; their deletes), conditional single-item writes (the mark, versioned
+ * findings), and the conditional delete that puts back a claimed new finding when no sink took the
+ * alert (lambda/state/target-store.ts): all within the change path's own partitions.
+ */
 export const CHANGE_STATE_WRITE_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
 ] as const;
 
 export interface AuditorChangesProps {
