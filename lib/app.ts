@@ -22,10 +22,11 @@ export function buildApp(
     ...(auditor ? { auditor } : {}),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
-  // Only when other accounts are audited (or a member account deploys it): a single-account app keeps
-  // one stack, so a plain `cdk deploy` still needs no stack name.
+  // Only when other accounts are audited, or a member-stack setting says a member account (or one of
+  // the auditor account's other regions) deploys it: a single-account app keeps one stack, so a plain
+  // `cdk deploy` still needs no stack name.
   const memberStack =
-    config.accounts.length > 0 || config.auditorAccountId
+    config.accounts.length > 0 || config.auditorAccountId || config.auditorRegion
       ? new IvsChatAuditorMemberStack(app, MEMBER_STACK_NAME, {
           ...(config.auditorAccountId ? { auditorAccountId: config.auditorAccountId } : {}),
           memberRoleName: config.memberRoleName,
