@@ -16,7 +16,10 @@ export function buildApp(
   auditor?: IvsChatAuditorStackProps['auditor'],
 ): { app: App; stack: IvsChatAuditorStack; memberStack?: IvsChatAuditorMemberStack } {
   const app = new App(appProps);
-  const config = readConfig((key: ContextKey) => app.node.tryGetContext(key));
+  const config = readConfig(
+    (key: ContextKey) => app.node.tryGetContext(key),
+    Object.keys(app.node.getAllContext()),
+  );
   const stack = new IvsChatAuditorStack(app, STACK_NAME, {
     config,
     ...(auditor ? { auditor } : {}),

@@ -1,3 +1,4 @@
+import { closestWord } from '../lambda/core/closest-word.js';
 import {
   type EnvSettingName,
   formatSetting,
@@ -75,12 +76,59 @@ export class InvalidContextError extends Error {
 }
 
 /**
+ * The context keys the CDK toolkit and aws-cdk-lib read or write without a namespace (`cdk
+ * acknowledge`, `cdk cli-telemetry`, `cdk migrate`, the ECR asset repository override), as found in
+ * aws-cdk 2.1148 and aws-cdk-lib 2.276. Every other key of theirs is namespaced: `aws:cdk:…`,
+ * `@aws-cdk/…` feature flags, `aws-cdk:…`, and the `<provider>:account=…` lookups of cdk.context.json.
+ */
+export const CDK_BARE_CONTEXT_KEYS = [
+  'acknowledged-issue-numbers',
+  'cli-telemetry',
+  'cdk-migrate',
+  'assets-ecr-repository-name',
+] as const;
+
+/**
+ * Whether a context key is one this app should know: not namespaced (a `:`, `@` or `/` marks CDK's
+ * keys, a library's, or cdk.json's `//` comment), not CDK's own (`cdk-…` included, the prefix of
+ * the toolkit's), and so a setting or a misspelt one.
+ */
+function looksLikeSetting(key: string): boolean {
+  return (
+    !/[:@/]/.test(key) &&
+    !key.startsWith('cdk-') &&
+    !(CDK_BARE_CONTEXT_KEYS as readonly string[]).includes(key)
+  );
+}
+
+/**
+ * One problem per context key that looks like a setting and is none: `-c remediaton=apply` would
+ * otherwise synthesize with remediation off, and nobody would know.
+ */
+export function unknownContextKeys(keys: readonly string[]): string[] {
+  const known: readonly string[] = SETTING_NAMES;
+  return keys
+    .filter((key) => looksLikeSetting(key) && !known.includes(key))
+    .map((key) => {
+      const guess = closestWord(key, known);
+      return (
+        `${key}: not an ivschat-auditor setting${guess ? ` (did you mean "${guess}"?)` : ''}; ` +
+        "the settings are the keys of cdk.json's context block, listed in docs/deploy.md (Context keys)"
+      );
+    });
+}
+
+/**
  * Reads and validates every context key, collecting all problems into one `InvalidContextError` so a
  * user fixes them in one pass. Values from `-c` arrive as strings; values from `cdk.json` may be
- * JSON numbers or arrays; both are accepted.
+ * JSON numbers or arrays; both are accepted. `contextKeys`, every key the app was given, is checked
+ * for misspelt settings (the construct's props have none, so it passes none).
  */
-export function readConfig(getContext: (key: ContextKey) => unknown): AuditorConfig {
-  const problems: string[] = [];
+export function readConfig(
+  getContext: (key: ContextKey) => unknown,
+  contextKeys: readonly string[] = [],
+): AuditorConfig {
+  const problems: string[] = unknownContextKeys(contextKeys);
   const values = {} as { -readonly [K in SettingName]: SettingValue<(typeof SETTINGS)[K]> };
   for (const key of SETTING_NAMES) {
     const parsed = parseSetting(SETTINGS[key], getContext(key));

@@ -138,6 +138,17 @@ describe('cdk synth (CLI)', () => {
     expect(result.stderr).toContain('schedule:');
   }, 180_000);
 
+  it('fails on a misspelt key, naming the setting it meant, instead of ignoring it', async () => {
+    const result = await cdkSynth(dir, ['-c', 'remediaton=apply', '-c', 'alertEmail=ops@example.com']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      'remediaton: not an ivschat-auditor setting (did you mean "remediation"?)',
+    );
+    expect(result.stderr).toContain(
+      'alertEmail: not an ivschat-auditor setting (did you mean "alertEmails"?)',
+    );
+  }, 180_000);
+
   it('fails naming the policy file when a policy is broken', async () => {
     const file = join(dir, 'policies', 'message-length-max.json');
     const original = readFileSync(file, 'utf8');
