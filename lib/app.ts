@@ -29,10 +29,14 @@ export function buildApp(
   // the auditor account's other regions) deploys it: a single-account app keeps one stack, so a plain
   // `cdk deploy` still needs no stack name.
   const memberStack =
-    config.accounts.length > 0 || config.auditorAccountId || config.auditorRegion
+    config.accounts.length > 0 ||
+    config.auditorAccountId ||
+    config.auditorRegion ||
+    config.memberTrustedPrincipals.length > 0
       ? new IvsChatAuditorMemberStack(app, MEMBER_STACK_NAME, {
           ...(config.auditorAccountId ? { auditorAccountId: config.auditorAccountId } : {}),
           memberRoleName: config.memberRoleName,
+          trustedPrincipals: config.memberTrustedPrincipals,
           ...(config.organizationId ? { organizationId: config.organizationId } : {}),
           securityHub: config.securityHub === 'true',
           remediation: config.remediation as 'off' | 'plan' | 'apply',

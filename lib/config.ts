@@ -34,6 +34,8 @@ export interface AuditorConfig {
   /** Member accounts to audit, or `['organization']`; empty means the deploying account only. */
   readonly accounts: string[];
   readonly memberRoleName: string;
+  /** Read by the member stack only: role or user ARNs its role trusts besides the auditor's. */
+  readonly memberTrustedPrincipals: string[];
   readonly maxConcurrency: number;
   /** The target-failure alarm's threshold, in consecutive runs. */
   readonly targetFailureAlarmRuns: number;
@@ -64,6 +66,10 @@ export interface AuditorConfig {
   /** Subnets of `vpcId` the functions run in; empty without a VPC. */
   readonly subnetIds: string[];
 }
+
+/** Why `memberTrustedPrincipals` and `remediation=apply` do not go together (context and member stack). */
+export const MEMBER_TRUST_WITH_APPLY =
+  'memberTrustedPrincipals: not with remediation=apply, which lets the member role update rooms: every principal it trusts could too. Give the operator or CI role read access of its own instead';
 
 /** The context keys this app reads: the names of the settings table (`lambda/settings.ts`). */
 export type ContextKey = SettingName;
@@ -155,6 +161,12 @@ export function readConfig(
     );
   }
 
+  // The member role may then update rooms: every principal it trusts could too.
+  const bothRead = 'memberTrustedPrincipals' in values && 'remediation' in values;
+  if (bothRead && values.memberTrustedPrincipals.length > 0 && values.remediation === 'apply') {
+    problems.push(MEMBER_TRUST_WITH_APPLY);
+  }
+
   if (problems.length > 0) throw new InvalidContextError(problems);
   return {
     schedule: values.schedule,
@@ -167,6 +179,7 @@ export function readConfig(
     retainResolvedDays: values.retainResolvedDays,
     accounts: values.accounts,
     memberRoleName: values.memberRoleName,
+    memberTrustedPrincipals: values.memberTrustedPrincipals,
     maxConcurrency: values.maxConcurrency,
     targetFailureAlarmRuns: values.targetFailureAlarmRuns,
     ...(values.organizationId ? { organizationId: values.organizationId } : {}),

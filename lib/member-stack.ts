@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { SETTINGS } from '../lambda/settings.js';
+import { parseSetting, SETTINGS } from '../lambda/settings.js';
 import { ChangeForwarding } from './auditor/changes.js';
 import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
 import {
@@ -25,6 +25,7 @@ import {
   chatRoomRemediationStatement,
   securityHubImportStatement,
 } from './auditor/permissions.js';
+import { MEMBER_TRUST_WITH_APPLY } from './config.js';
 
 export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
 
@@ -35,6 +36,12 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
   readonly auditorRoleName?: string;
   /** The role this stack creates; the auditor's `memberRoleName`. @default SETTINGS.memberRoleName.default */
   readonly memberRoleName?: string;
+  /**
+   * IAM role or user ARNs that may assume the member role besides the auditor's function role (an
+   * operator's or CI role running `ivschat-audit audit --account`); `sts:AssumeRole` only, named
+   * exactly, and not together with `remediation: 'apply'`. @default - the auditor alone
+   */
+  readonly trustedPrincipals?: readonly string[];
   /** Trust callers of this organization only (`aws:PrincipalOrgID`). @default - no organization condition */
   readonly organizationId?: string;
   /** The auditor imports this account's findings into its Security Hub through the role. @default false */
@@ -87,9 +94,12 @@ export class IvsChatAuditorMemberStack extends Stack {
     });
     // The account principal plus a principal-ARN condition, not the role ARN as principal: IAM refuses
     // a trust naming a role that does not exist yet, and member accounts may deploy before the auditor.
+    const inOrganization = props.organizationId
+      ? { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } }
+      : {};
     const trustedBy = new iam.AccountPrincipal(auditorAccount).withConditions({
       ArnEquals: { 'aws:PrincipalArn': auditorRoleArn },
-      ...(props.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } } : {}),
+      ...inOrganization,
     });
     this.role = new iam.Role(this, 'MemberRole', {
       roleName: props.memberRoleName ?? SETTINGS.memberRoleName.default,
@@ -99,12 +109,26 @@ export class IvsChatAuditorMemberStack extends Stack {
           ? 'ivschat-auditor: reads IVS Chat rooms and updates opted-in rooms for the auditor account'
           : 'ivschat-auditor: read-only access to IVS Chat rooms for the auditor account',
     });
+    const remediation = props.remediation ?? 'off';
+    const trusted = trustedPrincipals(props.trustedPrincipals, remediation);
+    if (trusted.length > 0) {
+      // The auditor's shape again (accounts as principals, the exact ARNs as a condition), so a role
+      // may be trusted before it exists; one statement keeps the trust policy within IAM's size limit.
+      this.role.assumeRolePolicy?.addStatements(
+        new iam.PolicyStatement({
+          actions: ['sts:AssumeRole'],
+          principals: [...new Set(trusted.map(accountOf))].map(
+            (account) => new iam.AccountPrincipal(account),
+          ),
+          conditions: { ArnEquals: { 'aws:PrincipalArn': trusted }, ...inOrganization },
+        }),
+      );
+    }
     // The same grant as the auditor function's own, over every region of this account: the member
     // stack does not know which regions the auditor visits.
     this.role.addToPrincipalPolicy(chatRoomReadStatement([ANY_REGION]));
     this.role.addToPrincipalPolicy(chatLoggingReadStatement([ANY_REGION]));
     if (props.securityHub) this.role.addToPrincipalPolicy(securityHubImportStatement([ANY_REGION]));
-    const remediation = props.remediation ?? 'off';
     if (remediation === 'apply') {
       this.role.addToPrincipalPolicy(
         chatRoomRemediationStatement([ANY_REGION], props.remediationTag ?? SETTINGS.remediationTag.default),
@@ -154,3 +178,17 @@ export class IvsChatAuditorMemberStack extends Stack {
 function forwardsChanges(props: IvsChatAuditorMemberStackProps): boolean {
   return (props.changeEvents ?? true) && Boolean(props.auditorAccountId || props.auditorRegion);
 }
+
+/** The further principals, checked as the `memberTrustedPrincipals` setting checks them. */
+function trustedPrincipals(given: readonly string[] | undefined, remediation: string): string[] {
+  const parsed = parseSetting(SETTINGS.memberTrustedPrincipals, given);
+  if (!parsed.ok) {
+    throw new Error(`ivschat-auditor: trustedPrincipals: ${parsed.problems.join('; ')}`);
+  }
+  if (parsed.value.length > 0 && remediation === 'apply')
+    throw new Error(`ivschat-auditor: ${MEMBER_TRUST_WITH_APPLY}`);
+  return parsed.value;
+}
+
+/** The account of an IAM ARN (`arn:<partition>:iam::<account>:…`). */
+const accountOf = (arn: string): string => arn.split(':')[4] ?? '';

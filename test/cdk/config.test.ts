@@ -27,6 +27,7 @@ describe('Function: readConfig', () => {
       retainResolvedDays: 30,
       accounts: [],
       memberRoleName: 'ivschat-auditor-member',
+      memberTrustedPrincipals: [],
       maxConcurrency: 20,
       targetFailureAlarmRuns: 3,
       securityHub: 'false',
