@@ -94,12 +94,9 @@ export class IvsChatAuditorMemberStack extends Stack {
     });
     // The account principal plus a principal-ARN condition, not the role ARN as principal: IAM refuses
     // a trust naming a role that does not exist yet, and member accounts may deploy before the auditor.
-    const inOrganization = props.organizationId
-      ? { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } }
-      : {};
     const trustedBy = new iam.AccountPrincipal(auditorAccount).withConditions({
       ArnEquals: { 'aws:PrincipalArn': auditorRoleArn },
-      ...inOrganization,
+      ...(props.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } } : {}),
     });
     this.role = new iam.Role(this, 'MemberRole', {
       roleName: props.memberRoleName ?? SETTINGS.memberRoleName.default,
@@ -120,7 +117,10 @@ export class IvsChatAuditorMemberStack extends Stack {
           principals: [...new Set(trusted.map(accountOf))].map(
             (account) => new iam.AccountPrincipal(account),
           ),
-          conditions: { ArnEquals: { 'aws:PrincipalArn': trusted }, ...inOrganization },
+          conditions: {
+            ArnEquals: { 'aws:PrincipalArn': trusted },
+            ...(props.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } } : {}),
+          },
         }),
       );
     }
