@@ -71,6 +71,21 @@ export interface AuditorConfig {
 export const MEMBER_TRUST_WITH_APPLY =
   'memberTrustedPrincipals: not with remediation=apply, which lets the member role update rooms: every principal it trusts could too. Give the operator or CI role read access of its own instead';
 
+/**
+ * The member stack's `trustedPrincipals` prop, checked as the `memberTrustedPrincipals` setting is
+ * (for users of the construct, who give no context): the valid list, or an error to fail synth.
+ */
+export function checkMemberTrustedPrincipals(
+  given: readonly string[] | undefined,
+  remediation: string,
+): string[] {
+  const parsed = parseSetting(SETTINGS.memberTrustedPrincipals, given);
+  if (!parsed.ok) throw new Error(`ivschat-auditor: trustedPrincipals: ${parsed.problems.join('; ')}`);
+  if (parsed.value.length > 0 && remediation === 'apply')
+    throw new Error(`ivschat-auditor: ${MEMBER_TRUST_WITH_APPLY}`);
+  return parsed.value;
+}
+
 /** The context keys this app reads: the names of the settings table (`lambda/settings.ts`). */
 export type ContextKey = SettingName;
 

@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { parseSetting, SETTINGS } from '../lambda/settings.js';
+import { SETTINGS } from '../lambda/settings.js';
 import { ChangeForwarding } from './auditor/changes.js';
 import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
 import {
@@ -25,7 +25,7 @@ import {
   chatRoomRemediationStatement,
   securityHubImportStatement,
 } from './auditor/permissions.js';
-import { MEMBER_TRUST_WITH_APPLY } from './config.js';
+import { checkMemberTrustedPrincipals } from './config.js';
 
 export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
 
@@ -107,7 +107,7 @@ export class IvsChatAuditorMemberStack extends Stack {
           : 'ivschat-auditor: read-only access to IVS Chat rooms for the auditor account',
     });
     const remediation = props.remediation ?? 'off';
-    const trusted = trustedPrincipals(props.trustedPrincipals, remediation);
+    const trusted = checkMemberTrustedPrincipals(props.trustedPrincipals, remediation);
     if (trusted.length > 0) {
       // The auditor's shape again (accounts as principals, the exact ARNs as a condition), so a role
       // may be trusted before it exists; one statement keeps the trust policy within IAM's size limit.
@@ -177,17 +177,6 @@ export class IvsChatAuditorMemberStack extends Stack {
  */
 function forwardsChanges(props: IvsChatAuditorMemberStackProps): boolean {
   return (props.changeEvents ?? true) && Boolean(props.auditorAccountId || props.auditorRegion);
-}
-
-/** The further principals, checked as the `memberTrustedPrincipals` setting checks them. */
-function trustedPrincipals(given: readonly string[] | undefined, remediation: string): string[] {
-  const parsed = parseSetting(SETTINGS.memberTrustedPrincipals, given);
-  if (!parsed.ok) {
-    throw new Error(`ivschat-auditor: trustedPrincipals: ${parsed.problems.join('; ')}`);
-  }
-  if (parsed.value.length > 0 && remediation === 'apply')
-    throw new Error(`ivschat-auditor: ${MEMBER_TRUST_WITH_APPLY}`);
-  return parsed.value;
 }
 
 /** The account of an IAM ARN (`arn:<partition>:iam::<account>:…`). */
