@@ -267,7 +267,7 @@ export const SETTINGS = {
     allowed: `IAM role or user ARNs, comma-separated, at most ${MAX_MEMBER_TRUSTED_PRINCIPALS}; no \`*\`, no account root, not with \`remediation=apply\``,
     checkItem: checkTrustedPrincipal,
     checkList: checkTrustedPrincipals,
-    doc: "For the `IvsChatAuditorMember` stack: roles or users besides the auditor's function role that may assume the member role (`sts:AssumeRole` only), e.g. the operator or CI role that runs `ivschat-audit audit --account`; empty means the auditor alone. See [The member role for the CLI](#the-member-role-for-the-cli).",
+    doc: "For the `IvsChatAuditorMember` stack: roles or users besides the auditor's own roles that may assume the member role (`sts:AssumeRole` only), e.g. the operator or CI role that runs `ivschat-audit audit --account`; empty means the auditor alone. See [The member role for the CLI](#the-member-role-for-the-cli).",
   },
   // Distributed Map allows 10,000 child runs at once, but each runs the audit Lambda, and 1,000 is an
   // account's default concurrent executions per region, shared with everything else in it.

@@ -37,7 +37,7 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
   /** The role this stack creates; the auditor's `memberRoleName`. @default SETTINGS.memberRoleName.default */
   readonly memberRoleName?: string;
   /**
-   * IAM role or user ARNs that may assume the member role besides the auditor's function role (an
+   * IAM role or user ARNs that may assume the member role besides the auditor's own roles (an
    * operator's or CI role running `ivschat-audit audit --account`); `sts:AssumeRole` only, named
    * exactly, and not together with `remediation: 'apply'`. @default - the auditor alone
    */
