@@ -32,7 +32,14 @@ process.on('unhandledRejection', unexpected);
 // On Node 20 the AWS SDK warns in seven lines, on every live run, that its releases after January
 // 2027 need Node 22: the CLI says that in one line of its own, where the SDK would have (README,
 // Requirements). AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true silences both.
-const { isSdkNodeVersionWarning, nodeSupportNotice } = await import('../lambda/cli/node-support.ts');
+const { isSdkNodeVersionWarning, nodeSupportNotice, unsupportedNodeMessage } = await import(
+  '../lambda/cli/node-support.ts'
+);
+const unsupported = unsupportedNodeMessage(process.version);
+if (unsupported) {
+  process.stderr.write(terminalSafe(unsupported));
+  process.exit(2);
+}
 const emitWarning = process.emitWarning.bind(process);
 process.emitWarning = (warning, ...rest) => {
   if (!isSdkNodeVersionWarning(warning)) return emitWarning(warning, ...rest);
