@@ -29,6 +29,23 @@ const unexpected = (error) => {
 };
 process.on('uncaughtException', unexpected);
 process.on('unhandledRejection', unexpected);
+// On Node 20 the AWS SDK warns in seven lines, on every live run, that its releases after January
+// 2027 need Node 22: the CLI says that in one line of its own, where the SDK would have (README,
+// Requirements). AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true silences both.
+const { isSdkNodeVersionWarning, nodeSupportNotice, unsupportedNodeMessage } = await import(
+  '../lambda/cli/node-support.ts'
+);
+const unsupported = unsupportedNodeMessage(process.version);
+if (unsupported) {
+  process.stderr.write(terminalSafe(unsupported));
+  process.exit(2);
+}
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  if (!isSdkNodeVersionWarning(warning)) return emitWarning(warning, ...rest);
+  const notice = nodeSupportNotice(process.version);
+  if (notice) process.stderr.write(terminalSafe(notice));
+};
 const { runCli } = await import('../lambda/cli/main.ts');
 
 // The first Ctrl-C stops a live run cleanly (partial report, room cache saved, exit 3); a second

@@ -92,6 +92,34 @@ const checkAccounts = (items: readonly string[]) =>
       ? `${items.length} accounts do not fit the function's environment (at most ${MAX_LISTED_ACCOUNTS}); use "${ORGANIZATION}" to audit every ACTIVE account`
       : undefined;
 
+/**
+ * Principals beyond the auditor that the member role may trust (`memberTrustedPrincipals`): each
+ * trust costs its ARN in the role's trust policy, which IAM limits to 2,048 characters by default.
+ */
+export const MAX_MEMBER_TRUSTED_PRINCIPALS = 5;
+
+const TRUSTED_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/([!-~]+\/)?[\w+=,.@-]{1,64}$/;
+
+/**
+ * An IAM role or user named exactly: a wildcard would trust whoever may create a matching role, an
+ * account (its root) every principal of it allowed to call sts:AssumeRole, a session only until it ends.
+ */
+const checkTrustedPrincipal = (item: string) =>
+  /[*?]/.test(item)
+    ? `"${item}" has a wildcard; name each role or user exactly (a wildcard trusts whoever can create a matching one)`
+    : /^\d{12}$|^arn:aws[a-z-]*:iam::\d{12}:root$/.test(item)
+      ? `"${item}" is a whole account, which would trust every principal in it that may call sts:AssumeRole; name the role or user`
+      : /^arn:aws[a-z-]*:sts::/.test(item)
+        ? `"${item}" is a session; name its role (arn:aws:iam::<account>:role/<name>)`
+        : TRUSTED_PRINCIPAL_ARN.test(item)
+          ? undefined
+          : `"${item}" is not an IAM role or user ARN (e.g. arn:aws:iam::111111111111:role/ops-audit)`;
+
+const checkTrustedPrincipals = (items: readonly string[]) =>
+  items.length > MAX_MEMBER_TRUSTED_PRINCIPALS
+    ? `${items.length} principals; at most ${MAX_MEMBER_TRUSTED_PRINCIPALS} fit the member role's trust policy (IAM's default 2,048 characters): give them one role to assume`
+    : undefined;
+
 const checkFlag = (value: string) =>
   /^(true|false)$/.test(value) ? undefined : `"${value}" must be true or false`;
 
@@ -232,6 +260,14 @@ export const SETTINGS = {
     allowed: 'an IAM role name: 1–64 of letters, digits and `+=,.@_-`',
     check: idCheck(/^[\w+=,.@-]{1,64}$/, 'valid IAM role name', 'ivschat-auditor-member'),
     doc: 'Name of the role the `IvsChatAuditorMember` stack creates in each audited account.',
+  },
+  memberTrustedPrincipals: {
+    type: 'list',
+    default: [],
+    allowed: `IAM role or user ARNs, comma-separated, at most ${MAX_MEMBER_TRUSTED_PRINCIPALS}; no \`*\`, no account root, not with \`remediation=apply\``,
+    checkItem: checkTrustedPrincipal,
+    checkList: checkTrustedPrincipals,
+    doc: "For the `IvsChatAuditorMember` stack: roles or users besides the auditor's own roles that may assume the member role (`sts:AssumeRole` only), e.g. the operator or CI role that runs `ivschat-audit audit --account`; empty means the auditor alone. See [The member role for the CLI](#the-member-role-for-the-cli).",
   },
   // Distributed Map allows 10,000 child runs at once, but each runs the audit Lambda, and 1,000 is an
   // account's default concurrent executions per region, shared with everything else in it.

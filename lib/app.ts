@@ -16,19 +16,27 @@ export function buildApp(
   auditor?: IvsChatAuditorStackProps['auditor'],
 ): { app: App; stack: IvsChatAuditorStack; memberStack?: IvsChatAuditorMemberStack } {
   const app = new App(appProps);
-  const config = readConfig((key: ContextKey) => app.node.tryGetContext(key));
+  const config = readConfig(
+    (key: ContextKey) => app.node.tryGetContext(key),
+    Object.keys(app.node.getAllContext()),
+  );
   const stack = new IvsChatAuditorStack(app, STACK_NAME, {
     config,
     ...(auditor ? { auditor } : {}),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
-  // Only when other accounts are audited (or a member account deploys it): a single-account app keeps
-  // one stack, so a plain `cdk deploy` still needs no stack name.
+  // Only when other accounts are audited, or a member-stack setting says a member account (or one of
+  // the auditor account's other regions) deploys it: a single-account app keeps one stack, so a plain
+  // `cdk deploy` still needs no stack name.
   const memberStack =
-    config.accounts.length > 0 || config.auditorAccountId
+    config.accounts.length > 0 ||
+    config.auditorAccountId ||
+    config.auditorRegion ||
+    config.memberTrustedPrincipals.length > 0
       ? new IvsChatAuditorMemberStack(app, MEMBER_STACK_NAME, {
           ...(config.auditorAccountId ? { auditorAccountId: config.auditorAccountId } : {}),
           memberRoleName: config.memberRoleName,
+          trustedPrincipals: config.memberTrustedPrincipals,
           ...(config.organizationId ? { organizationId: config.organizationId } : {}),
           securityHub: config.securityHub === 'true',
           remediation: config.remediation as 'off' | 'plan' | 'apply',

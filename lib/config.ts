@@ -1,3 +1,4 @@
+import { closestWord } from '../lambda/core/closest-word.js';
 import {
   type EnvSettingName,
   formatSetting,
@@ -33,6 +34,8 @@ export interface AuditorConfig {
   /** Member accounts to audit, or `['organization']`; empty means the deploying account only. */
   readonly accounts: string[];
   readonly memberRoleName: string;
+  /** Read by the member stack only: role or user ARNs its role trusts besides the auditor's. */
+  readonly memberTrustedPrincipals: string[];
   readonly maxConcurrency: number;
   /** The target-failure alarm's threshold, in consecutive runs. */
   readonly targetFailureAlarmRuns: number;
@@ -64,6 +67,25 @@ export interface AuditorConfig {
   readonly subnetIds: string[];
 }
 
+/** Why `memberTrustedPrincipals` and `remediation=apply` do not go together (context and member stack). */
+export const MEMBER_TRUST_WITH_APPLY =
+  'memberTrustedPrincipals: not with remediation=apply, which lets the member role update rooms: every principal it trusts could too. Give the operator or CI role read access of its own instead';
+
+/**
+ * The member stack's `trustedPrincipals` prop, checked as the `memberTrustedPrincipals` setting is
+ * (for users of the construct, who give no context): the valid list, or an error to fail synth.
+ */
+export function checkMemberTrustedPrincipals(
+  given: readonly string[] | undefined,
+  remediation: string,
+): string[] {
+  const parsed = parseSetting(SETTINGS.memberTrustedPrincipals, given);
+  if (!parsed.ok) throw new Error(`ivschat-auditor: trustedPrincipals: ${parsed.problems.join('; ')}`);
+  if (parsed.value.length > 0 && remediation === 'apply')
+    throw new Error(`ivschat-auditor: ${MEMBER_TRUST_WITH_APPLY}`);
+  return parsed.value;
+}
+
 /** The context keys this app reads: the names of the settings table (`lambda/settings.ts`). */
 export type ContextKey = SettingName;
 
@@ -75,12 +97,59 @@ export class InvalidContextError extends Error {
 }
 
 /**
+ * The context keys the CDK toolkit and aws-cdk-lib read or write without a namespace (`cdk
+ * acknowledge`, `cdk cli-telemetry`, `cdk migrate`, the ECR asset repository override), as found in
+ * aws-cdk 2.1148 and aws-cdk-lib 2.276. Every other key of theirs is namespaced: `aws:cdk:…`,
+ * `@aws-cdk/…` feature flags, `aws-cdk:…`, and the `<provider>:account=…` lookups of cdk.context.json.
+ */
+export const CDK_BARE_CONTEXT_KEYS = [
+  'acknowledged-issue-numbers',
+  'cli-telemetry',
+  'cdk-migrate',
+  'assets-ecr-repository-name',
+] as const;
+
+/**
+ * Whether a context key is one this app should know: not namespaced (a `:`, `@` or `/` marks CDK's
+ * keys, a library's, or cdk.json's `//` comment), not CDK's own (`cdk-…` included, the prefix of
+ * the toolkit's), and so a setting or a misspelt one.
+ */
+function looksLikeSetting(key: string): boolean {
+  return (
+    !/[:@/]/.test(key) &&
+    !key.startsWith('cdk-') &&
+    !(CDK_BARE_CONTEXT_KEYS as readonly string[]).includes(key)
+  );
+}
+
+/**
+ * One problem per context key that looks like a setting and is none: `-c remediaton=apply` would
+ * otherwise synthesize with remediation off, and nobody would know.
+ */
+export function unknownContextKeys(keys: readonly string[]): string[] {
+  const known: readonly string[] = SETTING_NAMES;
+  return keys
+    .filter((key) => looksLikeSetting(key) && !known.includes(key))
+    .map((key) => {
+      const guess = closestWord(key, known);
+      return (
+        `${key}: not an ivschat-auditor setting${guess ? ` (did you mean "${guess}"?)` : ''}; ` +
+        "the settings are the keys of cdk.json's context block, listed in docs/deploy.md (Context keys)"
+      );
+    });
+}
+
+/**
  * Reads and validates every context key, collecting all problems into one `InvalidContextError` so a
  * user fixes them in one pass. Values from `-c` arrive as strings; values from `cdk.json` may be
- * JSON numbers or arrays; both are accepted.
+ * JSON numbers or arrays; both are accepted. `contextKeys`, every key the app was given, is checked
+ * for misspelt settings (the construct's props have none, so it passes none).
  */
-export function readConfig(getContext: (key: ContextKey) => unknown): AuditorConfig {
-  const problems: string[] = [];
+export function readConfig(
+  getContext: (key: ContextKey) => unknown,
+  contextKeys: readonly string[] = [],
+): AuditorConfig {
+  const problems: string[] = unknownContextKeys(contextKeys);
   const values = {} as { -readonly [K in SettingName]: SettingValue<(typeof SETTINGS)[K]> };
   for (const key of SETTING_NAMES) {
     const parsed = parseSetting(SETTINGS[key], getContext(key));
@@ -107,6 +176,12 @@ export function readConfig(getContext: (key: ContextKey) => unknown): AuditorCon
     );
   }
 
+  // The member role may then update rooms: every principal it trusts could too.
+  const bothRead = 'memberTrustedPrincipals' in values && 'remediation' in values;
+  if (bothRead && values.memberTrustedPrincipals.length > 0 && values.remediation === 'apply') {
+    problems.push(MEMBER_TRUST_WITH_APPLY);
+  }
+
   if (problems.length > 0) throw new InvalidContextError(problems);
   return {
     schedule: values.schedule,
@@ -119,6 +194,7 @@ export function readConfig(getContext: (key: ContextKey) => unknown): AuditorCon
     retainResolvedDays: values.retainResolvedDays,
     accounts: values.accounts,
     memberRoleName: values.memberRoleName,
+    memberTrustedPrincipals: values.memberTrustedPrincipals,
     maxConcurrency: values.maxConcurrency,
     targetFailureAlarmRuns: values.targetFailureAlarmRuns,
     ...(values.organizationId ? { organizationId: values.organizationId } : {}),

@@ -344,6 +344,8 @@ function propsAsContext(props: IvsChatAuditorProps): Record<ContextKey, unknown>
     retainResolvedDays: props.retainResolvedDays,
     accounts: props.accounts,
     memberRoleName: props.memberRoleName,
+    // The member stack's setting, not the auditor's.
+    memberTrustedPrincipals: undefined,
     maxConcurrency: props.maxConcurrency,
     targetFailureAlarmRuns: props.targetFailureAlarmRuns,
     organizationId: props.organizationId,

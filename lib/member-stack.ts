@@ -25,6 +25,7 @@ import {
   chatRoomRemediationStatement,
   securityHubImportStatement,
 } from './auditor/permissions.js';
+import { checkMemberTrustedPrincipals } from './config.js';
 
 export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
 
@@ -38,6 +39,12 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
   readonly auditorRoleName?: string;
   /** The role this stack creates; the auditor's `memberRoleName`. @default SETTINGS.memberRoleName.default */
   readonly memberRoleName?: string;
+  /**
+   * IAM role or user ARNs that may assume the member role besides the auditor's own roles (an
+   * operator's or CI role running `ivschat-audit audit --account`); `sts:AssumeRole` only, named
+   * exactly, and not together with `remediation: 'apply'`. @default - the auditor alone
+   */
+  readonly trustedPrincipals?: readonly string[];
   /** Trust callers of this organization only (`aws:PrincipalOrgID`). @default - no organization condition */
   readonly organizationId?: string;
   /** The auditor imports this account's findings into its Security Hub through the role. @default false */
@@ -109,12 +116,29 @@ export class IvsChatAuditorMemberStack extends Stack {
           ? 'ivschat-auditor: reads IVS Chat rooms and updates opted-in rooms for the auditor account'
           : 'ivschat-auditor: read-only access to IVS Chat rooms for the auditor account',
     });
+    const remediation = props.remediation ?? 'off';
+    const trusted = checkMemberTrustedPrincipals(props.trustedPrincipals, remediation);
+    if (trusted.length > 0) {
+      // The auditor's shape again (accounts as principals, the exact ARNs as a condition), so a role
+      // may be trusted before it exists; one statement keeps the trust policy within IAM's size limit.
+      this.role.assumeRolePolicy?.addStatements(
+        new iam.PolicyStatement({
+          actions: ['sts:AssumeRole'],
+          principals: [...new Set(trusted.map(accountOf))].map(
+            (account) => new iam.AccountPrincipal(account),
+          ),
+          conditions: {
+            ArnEquals: { 'aws:PrincipalArn': trusted },
+            ...(props.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } } : {}),
+          },
+        }),
+      );
+    }
     // The same grant as the auditor function's own, over every region of this account: the member
     // stack does not know which regions the auditor visits.
     this.role.addToPrincipalPolicy(chatRoomReadStatement([ANY_REGION]));
     this.role.addToPrincipalPolicy(chatLoggingReadStatement([ANY_REGION]));
     if (props.securityHub) this.role.addToPrincipalPolicy(securityHubImportStatement([ANY_REGION]));
-    const remediation = props.remediation ?? 'off';
     if (remediation === 'apply') {
       this.role.addToPrincipalPolicy(
         chatRoomRemediationStatement([ANY_REGION], props.remediationTag ?? SETTINGS.remediationTag.default),
@@ -164,3 +188,6 @@ export class IvsChatAuditorMemberStack extends Stack {
 function forwardsChanges(props: IvsChatAuditorMemberStackProps): boolean {
   return (props.changeEvents ?? true) && Boolean(props.auditorAccountId || props.auditorRegion);
 }
+
+/** The account of an IAM ARN (`arn:<partition>:iam::<account>:…`). */
+const accountOf = (arn: string): string => arn.split(':')[4] ?? '';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkSchedule, InvalidContextError, readConfig, scheduleIntervalSeconds } from '../../lib/config.js';
 import { synthError } from './synth.js';
@@ -26,6 +27,7 @@ describe('Function: readConfig', () => {
       retainResolvedDays: 30,
       accounts: [],
       memberRoleName: 'ivschat-auditor-member',
+      memberTrustedPrincipals: [],
       maxConcurrency: 20,
       targetFailureAlarmRuns: 3,
       securityHub: 'false',
@@ -225,3 +227,59 @@ describe('App: invalid context fails synth', () => {
     expect(error?.message).toContain(`- ${key}: `);
   });
 });
+
+describe('App: a misspelt context key fails synth', () => {
+  it('names each unknown key with the setting it is closest to', () => {
+    // What the user typed: `npx cdk synth -c remediaton=apply -c alertEmail=ops@example.com`.
+    const error = synthError({ remediaton: 'apply', alertEmail: 'ops@example.com' });
+    expect(error).toBeInstanceOf(InvalidContextError);
+    const problems = (error as InvalidContextError).problems;
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(
+      /^remediaton: not an ivschat-auditor setting \(did you mean "remediation"\?\)/,
+    );
+    expect(problems[1]).toMatch(
+      /^alertEmail: not an ivschat-auditor setting \(did you mean "alertEmails"\?\)/,
+    );
+    expect(problems[1]).toContain('docs/deploy.md');
+  });
+
+  it('suggests nothing when no setting is close, and ignores case when one is', () => {
+    expect(problemsOfKeys(['frobnicate'])).toEqual([
+      "frobnicate: not an ivschat-auditor setting; the settings are the keys of cdk.json's context block, listed in docs/deploy.md (Context keys)",
+    ]);
+    expect(problemsOfKeys(['alert-emails', 'MAXCONCURRENCY'])).toEqual([
+      expect.stringContaining('(did you mean "alertEmails"?)'),
+      expect.stringContaining('(did you mean "maxConcurrency"?)'),
+    ]);
+  });
+
+  it("synthesizes with cdk.json's context and the keys CDK itself puts there", () => {
+    const cdkJson = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: Record<string, unknown> };
+    const error = synthError({
+      ...cdkJson.context,
+      // What the toolkit adds (contextFromSettings, `cdk acknowledge`, `cdk cli-telemetry`, `cdk migrate`)…
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:version-reporting': true,
+      '@aws-cdk/core:failSynthOnValidationErrors': false,
+      'acknowledged-issue-numbers': [32775],
+      'cli-telemetry': false,
+      'cdk-migrate': true,
+      'aws-cdk:enableDiffNoFail': true,
+      // …a lookup cached in cdk.context.json, and an aws-cdk-lib override.
+      'availability-zones:account=111111111111:region=us-east-1': ['us-east-1a'],
+      'assets-ecr-repository-name': 'assets',
+    });
+    expect(error).toBeUndefined();
+  });
+});
+
+function problemsOfKeys(keys: string[]): string[] {
+  try {
+    readConfig(() => undefined, keys);
+  } catch (error) {
+    if (error instanceof InvalidContextError) return error.problems;
+    throw error;
+  }
+  return [];
+}

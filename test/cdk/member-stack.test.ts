@@ -71,6 +71,7 @@ describe('App: which stacks are synthesized', () => {
   it.each([
     ['accounts are listed', { accounts: '111111111111,222222222222', regions: 'us-east-1,eu-west-1' }],
     ['a member account names its auditor', { auditorAccountId: '123456789012' }],
+    ["the auditor account forwards its other regions' changes", { auditorRegion: 'us-east-1' }],
   ])('adds IvsChatAuditorMember when %s', (_why, context) => {
     const { memberStack } = buildApp({ context: { ...NO_BUNDLING, ...context } });
     expect(memberStack?.stackName).toBe('IvsChatAuditorMember');

@@ -111,11 +111,42 @@ describe('cdk synth (CLI)', () => {
     expect(Object.values(auditor).filter((r) => r.Type === 'AWS::Events::EventBusPolicy')).toHaveLength(1);
   }, 180_000);
 
+  it("builds the member stack for the auditor account's other regions as docs/deploy.md says", async () => {
+    // docs/deploy.md, Change-triggered audits: the auditor's own account deploys the member stack in its
+    // other regions with only auditorRegion (its own account is the auditor's: no auditorAccountId).
+    const result = await cdkSynth(dir, ['IvsChatAuditorMember', '-c', 'auditorRegion=us-east-1']);
+    expect(result.stderr).not.toMatch(/No stacks match/);
+    expect(result.code).toBe(0);
+    const template = JSON.parse(
+      readFileSync(join(dir, 'cdk.out', 'IvsChatAuditorMember.template.json'), 'utf8'),
+    ) as {
+      Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, unknown> }>;
+    };
+    const resources = Object.values(template.Resources);
+    // The global role only where the auditor runs; the forwarding to the auditor region's bus elsewhere.
+    const role = resources.find((r) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName);
+    expect(role?.Condition).toBe('InAuditorRegion');
+    const forwarding = resources.filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(forwarding).toHaveLength(1);
+    expect(JSON.stringify(forwarding[0]?.Properties.Targets)).toContain('events:us-east-1:');
+  }, 180_000);
+
   it('fails naming the key when context is invalid', async () => {
     const result = await cdkSynth(dir, ['-c', 'apiBudgetTps=lots', '-c', 'schedule=hourly']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('apiBudgetTps:');
     expect(result.stderr).toContain('schedule:');
+  }, 180_000);
+
+  it('fails on a misspelt key, naming the setting it meant, instead of ignoring it', async () => {
+    const result = await cdkSynth(dir, ['-c', 'remediaton=apply', '-c', 'alertEmail=ops@example.com']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      'remediaton: not an ivschat-auditor setting (did you mean "remediation"?)',
+    );
+    expect(result.stderr).toContain(
+      'alertEmail: not an ivschat-auditor setting (did you mean "alertEmails"?)',
+    );
   }, 180_000);
 
   it('fails naming the policy file when a policy is broken', async () => {
