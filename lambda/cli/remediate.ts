@@ -20,7 +20,7 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
 import { applyPlan, type ExecutorOptions, hasTag, notOptedIn, undoChange } from '../remediate/apply.js';
 import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
-import type { TrailEntry } from '../remediate/trail.js';
+import { appliedFixes, type PriorApplication, type TrailEntry } from '../remediate/trail.js';
 import { DEFAULT_TRAIL_FILE, FileTrail } from '../remediate/trail-file.js';
 import { stripControl } from '../render/escape.js';
 import { fieldLines, renderPlanText } from '../render/remediation-plan.js';
@@ -133,22 +133,24 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
 
   const live = liveSettings({ ...flags, region: regions }, io.env);
   const trail = new FileTrail(flags.trail);
+  // A plan applied before (the same file, twice): its changes are in the trail, not to be made again.
+  const applied = appliedFixes(await trail.entries());
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, async (signal) => {
     const accounts = [...new Set(plan.changes.map((c) => c.accountId))];
     return withExecutor(live, flags.writeBudget, trail, clock, signal, accounts, (executor) =>
-      applyPlan(plan, guards, { ...executor, policies, ...(tag ? { requireTag: tag } : {}) }),
+      applyPlan(plan, guards, { ...executor, policies, applied, ...(tag ? { requireTag: tag } : {}) }),
     );
   });
   // The guards were checked above; the executor checks them again, for callers that skip that.
   if (result.tripped.length > 0) return EXIT.findings;
-  printEntries(result.entries, io);
-  io.stderr(`trail: ${flags.trail}\n`);
+  const outcomes = printOutcomes(plan, result, io);
+  io.stderr(`${summaryLine(outcomes, plan.changes.length)}; trail: ${flags.trail}\n`);
   if (stopped) {
-    const left = plan.changes.length - result.entries.length;
+    const left = plan.changes.length - result.entries.length - result.alreadyApplied.size;
     io.stderr(`error: ${stopped}; ${left} planned change${left === 1 ? '' : 's'} not made\n`);
     return EXIT.incomplete;
   }
-  return exitFor(result.entries, plan.changes.length);
+  return exitFor(outcomes, plan.changes.length);
 }
 
 async function undo(id: string, flags: RemediateFlags, io: RemediateIo, clock: () => Date): Promise<number> {
@@ -186,7 +188,9 @@ async function undo(id: string, flags: RemediateFlags, io: RemediateIo, clock: (
   printEntries([result], io);
   io.stderr(`trail: ${flags.trail}\n`);
   if (stopped) io.stderr(`error: ${stopped}\n`);
-  return stopped ? EXIT.incomplete : exitFor([result], 1);
+  const outcome: Outcomes = { applied: 0, skipped: 0, failed: 0, alreadyApplied: 0 };
+  outcome[result.outcome]++;
+  return stopped ? EXIT.incomplete : exitFor(outcome, 1);
 }
 
 /** Runs `use` with the executor's calls, trail and budgets; its SDK clients are closed after. */
@@ -373,21 +377,75 @@ function guardsTripped(plan: RemediationPlan, guards: Guards, io: RemediateIo): 
 }
 
 function printEntries(entries: readonly TrailEntry[], io: RemediateIo): void {
-  for (const e of entries) {
-    const word = { applied: 'APPLIED', skipped: 'SKIPPED', failed: 'FAILED ' }[e.outcome];
-    io.stdout(
-      stripControl(
-        `${word} ${e.changeId}  ${e.region}  ${e.roomName || e.roomArn}  [${e.policyId}]${e.reason ? `: ${e.reason}` : ''}`,
-      ),
-    );
-    io.stdout('\n');
-  }
+  for (const e of entries) printLine(e.outcome, e, e.reason, io);
 }
 
-/** 3 when a call failed, 1 when a change was skipped or not reached, else 0. */
-function exitFor(entries: readonly TrailEntry[], planned: number): number {
-  if (entries.some((e) => e.outcome === 'failed')) return EXIT.incomplete;
-  if (entries.length < planned || entries.some((e) => e.outcome === 'skipped')) return EXIT.findings;
+function printLine(
+  outcome: TrailEntry['outcome'],
+  e: Pick<TrailEntry, 'changeId' | 'region' | 'roomName' | 'roomArn' | 'policyId'>,
+  reason: string | undefined,
+  io: RemediateIo,
+): void {
+  const word = { applied: 'APPLIED', skipped: 'SKIPPED', failed: 'FAILED ' }[outcome];
+  io.stdout(
+    stripControl(
+      `${word} ${e.changeId}  ${e.region}  ${e.roomName || e.roomArn}  [${e.policyId}]${reason ? `: ${reason}` : ''}`,
+    ),
+  );
+  io.stdout('\n');
+}
+
+/** How an --apply run left the plan's changes: what it did, and what earlier runs had done. */
+interface Outcomes {
+  applied: number;
+  skipped: number;
+  failed: number;
+  /** Skipped because an earlier run applied them (and nobody undid them): nothing left to do. */
+  alreadyApplied: number;
+}
+
+/** One line per change, in the plan's order: this run's outcome, or that an earlier run applied it. */
+function printOutcomes(
+  plan: RemediationPlan,
+  result: { entries: readonly TrailEntry[]; alreadyApplied: ReadonlyMap<string, PriorApplication> },
+  io: RemediateIo,
+): Outcomes {
+  const made = new Map(result.entries.map((e) => [e.changeId, e]));
+  const outcomes: Outcomes = { applied: 0, skipped: 0, failed: 0, alreadyApplied: 0 };
+  for (const change of plan.changes) {
+    const entry = made.get(change.changeId);
+    if (entry) {
+      outcomes[entry.outcome]++;
+      printEntries([entry], io);
+      continue;
+    }
+    const prior = result.alreadyApplied.get(change.changeId);
+    if (!prior) continue;
+    outcomes.skipped++;
+    const { applied, undone } = prior;
+    let reason = `already applied (${applied.changeId}, ${applied.time})`;
+    if (undone)
+      reason += `, then undone (${undone.changeId}, ${undone.time}); plan again to fix the room anew`;
+    else outcomes.alreadyApplied++;
+    printLine('skipped', change, reason, io);
+  }
+  return outcomes;
+}
+
+/** The run in one line: `2 applied, 1 skipped (1 already applied), 0 failed`, and what was not reached. */
+function summaryLine(o: Outcomes, planned: number): string {
+  const already = o.alreadyApplied > 0 ? ` (${o.alreadyApplied} already applied)` : '';
+  const left = planned - o.applied - o.skipped - o.failed;
+  return `${o.applied} applied, ${o.skipped} skipped${already}, ${o.failed} failed${left > 0 ? `, ${left} not reached` : ''}`;
+}
+
+/**
+ * 3 when a call failed, 1 when a change was skipped or not reached, else 0. A change an earlier run
+ * applied is done: applying a plan twice exits as the first run did when that one applied everything.
+ */
+function exitFor(o: Outcomes, planned: number): number {
+  if (o.failed > 0) return EXIT.incomplete;
+  if (o.applied + o.skipped + o.failed < planned || o.skipped > o.alreadyApplied) return EXIT.findings;
   return EXIT.clean;
 }
 

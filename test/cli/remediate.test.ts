@@ -213,10 +213,57 @@ describe('ivschat-audit remediate --apply', () => {
       /^SKIPPED chg-[0-9a-f]{12} {2}us-west-2 {2}long-0 .*the room changed since the plan/m,
     );
     expect(stdout.match(/^APPLIED/gm)).toHaveLength(2);
+    expect(stderr).toContain('2 applied, 1 skipped, 0 failed; trail: ');
     const after = await getRoom(moved?.arn ?? '');
     expect(after).toMatchObject({ name: 'renamed-by-app', maximumMessageLength: 500, updateTime: changedAt });
     expect(updateRoomCalls()).toBe(3); // the test's own rename, then the two other rooms
     expect(trail().find((e) => e.roomArn === moved?.arn)).toMatchObject({ outcome: 'skipped' });
+  });
+
+  it('applying the same plan twice: the second run skips each change as already applied, writes nothing, exits 0', async () => {
+    aws.seedRooms(REGION, [
+      { name: 'both', maximumMessageLength: 500, maximumMessageRatePerSecond: 50 },
+      { name: 'long', maximumMessageLength: 500 },
+    ]);
+    const plan = join(dir, 'plan.json');
+    expect((await remediate('--plan', plan)).code).toBe(0);
+    const first = await remediate('--apply', '--plan', plan);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`3 applied, 0 skipped, 0 failed; trail: ${trailFile()}`);
+    const applied = trail();
+    aws.resetStats();
+
+    const again = await remediate('--apply', '--plan', plan);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain('changed since the plan');
+    const lines = again.stdout.split('\n').filter((line) => line.startsWith('SKIPPED'));
+    expect(lines).toEqual(
+      applied.map(
+        (e) =>
+          `SKIPPED ${e.changeId}  ${REGION}  ${e.roomName}  [${e.policyId}]: already applied (${e.changeId}, ${e.time})`,
+      ),
+    );
+    expect(again.stderr).toContain('0 applied, 3 skipped (3 already applied), 0 failed');
+    expect(updateRoomCalls()).toBe(0);
+    expect(trail()).toEqual(applied);
+  });
+
+  it('applying a plan again after an undo says so and leaves the room as the undo left it (exit 1)', async () => {
+    const [room] = seed(1);
+    const plan = join(dir, 'plan.json');
+    await remediate('--plan', plan);
+    await remediate('--apply', '--plan', plan);
+    const [applied] = trail();
+    expect((await remediate('--undo', applied?.changeId ?? '')).code).toBe(0);
+    const [, undo] = trail();
+
+    const { code, stdout, stderr } = await remediate('--apply', '--plan', plan);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      `already applied (${applied?.changeId}, ${applied?.time}), then undone (${undo?.changeId}, ${undo?.time}); plan again to fix the room anew`,
+    );
+    expect(stderr).toContain('0 applied, 1 skipped, 0 failed');
+    expect((await getRoom(room?.arn ?? '')).maximumMessageLength).toBe(500);
   });
 
   it('skips a room that no longer violates the policy when its turn comes', async () => {
