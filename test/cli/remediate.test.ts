@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,7 +14,7 @@ import type { Report, RoomDocument } from '../../lambda/core/types.js';
 import { DEFAULT_POLICIES_DIR } from '../../lambda/policy/load-dir.js';
 import type { TrailEntry } from '../../lambda/remediate/trail.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
-import { cli } from './run.js';
+import { cli, cliWith } from './run.js';
 
 // `ivschat-audit remediate` against the emulator at the real quotas: what it writes, and what it must not.
 const REGION = 'us-west-2';
@@ -381,6 +382,63 @@ describe('ivschat-audit remediate --undo', () => {
     expect(code).toBe(1);
     expect(stdout).toContain(`the room changed since change ${applied?.changeId}`);
     expect((await getRoom(room?.arn ?? '')).maximumMessageLength).toBe(150);
+  });
+});
+
+describe('ivschat-audit remediate: where its files go by default', () => {
+  /** A clone the user works in: remediate runs at its root, as the README shows. */
+  const repo = () => {
+    const cwd = join(dir, 'team-repo');
+    mkdirSync(cwd);
+    execFileSync('git', ['init', '-q'], { cwd });
+    return cwd;
+  };
+  const run = (cwd: string, ...extra: string[]) =>
+    cliWith(
+      [
+        'remediate',
+        '--endpoint',
+        aws.endpoint,
+        '--region',
+        REGION,
+        '--policies',
+        DEFAULT_POLICIES_DIR,
+        '--max-percent',
+        '100',
+        ...extra,
+      ],
+      { cwd },
+    );
+
+  it('keeps the plan and the trail in .ivschat-audit/, which git ignores: nothing is left untracked', async () => {
+    seed(2);
+    const cwd = repo();
+    const planned = await run(cwd, '--plan');
+    expect(planned.code).toBe(0);
+    expect(planned.stderr).toContain(`plan saved to ${join(cwd, '.ivschat-audit/plan.json')}`);
+    expect(planned.stderr).toContain('apply with: ivschat-audit remediate --apply --plan\n');
+
+    const applied = await run(cwd, '--apply', '--plan');
+    expect(applied.code).toBe(0);
+    expect(applied.stderr).toContain(
+      `2 applied, 0 skipped, 0 failed; trail: ${join(cwd, '.ivschat-audit/remediation.jsonl')}`,
+    );
+    const trailed = readFileSync(join(cwd, '.ivschat-audit/remediation.jsonl'), 'utf8').trim().split('\n');
+    expect(trailed.map((line) => (JSON.parse(line) as TrailEntry).outcome)).toEqual(['applied', 'applied']);
+    expect(
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd, encoding: 'utf8' }),
+    ).toBe('');
+    expect(lengths()).toEqual({ 'long-0': 200, 'long-1': 200 });
+  });
+
+  it('says where the trail moved when the old ./ivschat-remediation.jsonl is there', async () => {
+    const cwd = repo();
+    writeFileSync(join(cwd, 'ivschat-remediation.jsonl'), '');
+    const { code, stderr } = await run(cwd, '--undo', 'chg-0123456789ab');
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'note: ivschat-remediation.jsonl (where the trail used to be kept) is not read: move it to .ivschat-audit/remediation.jsonl, or pass --trail ivschat-remediation.jsonl',
+    );
   });
 });
 
