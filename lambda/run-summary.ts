@@ -1,10 +1,12 @@
+import { escapeControlCharacters } from './core/control-chars.js';
 import type { RegionInventory } from './core/types.js';
 import type { NotifyOutcome } from './notify.js';
 
 /**
  * Lambda caps a response at 6 MB and Step Functions a state's payload at 256 KiB, and an invocation
  * that fails after saving state is retried: the value the handler returns must not grow with rooms or
- * findings. Every list below is capped and every string clipped to printable ASCII, so the summary
+ * findings. Every list below is capped and every string clipped (identifiers to printable ASCII, prose
+ * to a byte count), so the summary
  * stays under `MAX_SUMMARY_BYTES` whatever the run found (test/lambda/run-summary.test.ts).
  */
 export const MAX_SUMMARY_BYTES = 16 * 1024;
@@ -109,4 +111,24 @@ function regionSummary(inventory: RegionInventory): RegionSummary {
 export function clip(value: string, max: number): string {
   const ascii = value.replace(/[^\x20-\x7e]|["\\]/g, '?');
   return ascii.length <= max ? ascii : `${ascii.slice(0, max - 3)}...`;
+}
+
+/**
+ * Prose (a reason, an error message) at most `max` bytes once serialised: unlike `clip`, its letters
+ * and punctuation stay as written (an em dash is not a `?`), control characters are shown escaped,
+ * and a cut ends in `…`.
+ */
+export function clipText(value: string, max: number): string {
+  const clean = escapeControlCharacters(value);
+  const size = (s: string) => Buffer.byteLength(JSON.stringify(s)) - 2;
+  if (size(clean) <= max) return clean;
+  let kept = '';
+  let bytes = 0;
+  const room = max - size('…');
+  for (const ch of clean) {
+    bytes += size(ch);
+    if (bytes > room) break;
+    kept += ch;
+  }
+  return `${kept}…`;
 }

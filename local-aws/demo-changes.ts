@@ -16,7 +16,16 @@ import { renderPlanText } from '../lambda/render/remediation-plan.js';
 import { DynamoRoomCache } from '../lambda/state/dynamo-room-cache.js';
 import { TargetStateStore } from '../lambda/state/target-store.js';
 import { ChangeQueue, type SqsEvent } from './change-queue.js';
-import { boxed, out, seconds, showAlerts, subheading } from './demo-output.js';
+import {
+  boxed,
+  deliveredLine,
+  out,
+  seconds,
+  showAlerts,
+  sinkCounts,
+  sinksSince,
+  subheading,
+} from './demo-output.js';
 import { ACCOUNT_ID, type IvschatChangeEvent, type LocalAws } from './index.js';
 
 /** Whoever changes the room: a deploy role of the application, not the auditor. */
@@ -60,7 +69,7 @@ export async function changeDemo(options: ChangeDemoOptions): Promise<ChangeDemo
     events.push(event);
     queue.send(event);
   });
-  const publishedBefore = aws.published().length;
+  const before = sinkCounts(aws);
   out(
     `Change path: emulator CloudTrail event -> EventBridge rule -> SQS queue (local-aws/change-queue.ts, batching window ` +
       `${seconds(options.batchWindowMs)} s here, 20 s by default) -> the same Lambda handler (createHandler) with the SQS batch`,
@@ -90,7 +99,7 @@ export async function changeDemo(options: ChangeDemoOptions): Promise<ChangeDemo
     aws.resetStats();
 
     await queue.idle();
-    const messages = aws.published().slice(publishedBefore);
+    const messages = aws.published().slice(before.sns);
     const result = results.at(-1);
     if (!result) throw new Error('the change path received no batch');
     const s = result.summary;
@@ -112,9 +121,8 @@ export async function changeDemo(options: ChangeDemoOptions): Promise<ChangeDemo
       .join(', ');
     out(`  API calls        ${calls} (emulator counters; no ListRooms: only the changed room is fetched)`);
     out(`  GetRoom calls    ${getRoomCalls} (the handler counted ${s.getRoomCalls})`);
-    out(
-      `  this batch       ${s.newFindings} new, ${s.resolvedFindings} resolved; ${s.published} messages accepted by the sinks (SNS, Security Hub, EventBridge)`,
-    );
+    out(`  this batch       ${s.newFindings} new, ${s.resolvedFindings} resolved`);
+    out(`  delivered        ${deliveredLine(sinksSince(aws, before), s.published)}`);
     out(
       `  write -> alert   ${seconds(writeToAlertMs)} s (batching window ${seconds(options.batchWindowMs)} s + one GetRoom + delivery); ` +
         'a scheduled run might have taken up to its interval',

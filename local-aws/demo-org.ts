@@ -6,7 +6,7 @@
  */
 import type { RunAggregate } from '../lambda/engine/aggregate.js';
 import { stateMachineDefinition } from '../test/cdk/state-machine-definition.js';
-import { heading, out, seconds, showAlerts, subheading } from './demo-output.js';
+import { heading, out, plural, seconds, showAlerts, subheading } from './demo-output.js';
 import type { SeedRoom } from './index.js';
 import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from './org.js';
 import type { LocalRunResult } from './step-functions.js';
@@ -20,8 +20,11 @@ const ACCOUNTS = [
   { id: STAGE, name: 'stage (member role not deployed: AssumeRole is denied)', rooms: 2 },
 ];
 
-/** A small fleet per account and region: one compliant room, the others each breaking a policy. */
-function fleet(): SeedRoom[] {
+/**
+ * A small fleet per account and region: one compliant room, the others each breaking a policy, every
+ * value one IVS Chat accepts (message length 1–500), as rooms made through its API would have.
+ */
+export function fleet(): SeedRoom[] {
   const rooms: SeedRoom[] = [];
   for (const account of ACCOUNTS) {
     for (const region of REGIONS) {
@@ -31,7 +34,7 @@ function fleet(): SeedRoom[] {
           region,
           id: `d${account.id.slice(0, 3)}${region.replace(/-/g, '').slice(0, 6)}${i}`,
           name: `${account.name.split(' ')[0]}-${region}-${['lobby', 'live', 'vip', 'qa'][i] ?? i}`,
-          maximumMessageLength: i === 1 ? 1000 : 200,
+          maximumMessageLength: i === 1 ? 500 : 200,
           maximumMessageRatePerSecond: 10,
           messageReviewHandler: {
             uri: `arn:aws:lambda:${region}:${account.id}:function:review`,
@@ -114,10 +117,14 @@ async function runOnce(
   out(
     `  findings         ${summary.findings} open; this run ${summary.newFindings} new, ${summary.resolvedFindings} resolved`,
   );
-  out(`  published        ${summary.published} SNS message(s): one alert for the whole run`);
+  const messages = org.aws.published().slice(before);
+  out(
+    `  delivered        ${plural(messages.length, 'SNS message')}${messages.length === 1 ? ', one alert for the whole run' : ''} ` +
+      `(the Aggregate's "published": ${summary.published})`,
+  );
   const steps = Object.entries(result.invocations).map(([step, n]) => `${step} ×${n}`);
   out(`  Lambda calls     ${steps.join(', ')}`);
   out(`  state transitions ${result.stateTransitions} (Standard workflows bill per transition)`);
   out(`  duration         ${seconds(performance.now() - t0)} s`);
-  return { result, messages: org.aws.published().slice(before) };
+  return { result, messages };
 }

@@ -3,7 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { CustomNotification } from '../lambda/render/slack.js';
-import type { PublishedMessage } from './index.js';
+import type { LocalAws, PublishedMessage } from './index.js';
+import { IVSCHAT_RATE_LIMITS } from './quota.js';
+import type { OperationStats } from './stats.js';
 
 export const WIDTH = 120;
 /** `npm run demo -- --full` prints long alerts in full instead of an excerpt. */
@@ -125,4 +127,53 @@ export function showAlerts(runName: string, messages: PublishedMessage[]): void 
 
 export function seconds(ms: number): string {
   return (ms / 1000).toFixed(1);
+}
+
+/** What the emulator's sinks hold: SNS messages, Security Hub imports (retries too), EventBridge events. */
+export interface SinkCounts {
+  sns: number;
+  securityHubImports: number;
+  events: number;
+}
+
+export function sinkCounts(aws: LocalAws): SinkCounts {
+  return {
+    sns: aws.published().length,
+    securityHubImports: aws.securityHubFindings().reduce((n, f) => n + f.imports, 0),
+    events: aws.events().length,
+  };
+}
+
+/** What the sinks received since `before`, read back from the emulator. */
+export function sinksSince(aws: LocalAws, before: SinkCounts): SinkCounts {
+  const now = sinkCounts(aws);
+  return {
+    sns: now.sns - before.sns,
+    securityHubImports: now.securityHubImports - before.securityHubImports,
+    events: now.events - before.events,
+  };
+}
+
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * One region's calls as the emulator counted them, and the busiest IVS Chat operation's peak: the
+ * API budget is per IVS Chat operation, so a burst of another service's calls (PutEvents) is not it.
+ */
+export function callsLine(ops: Readonly<Record<string, OperationStats>>): string {
+  const calls = Object.entries(ops)
+    .map(([op, s]) => `${op} ${s.calls}${s.throttled ? ` (${s.throttled} throttled)` : ''}`)
+    .join(', ');
+  const ivschat = Object.entries(ops).filter(([op]) => op in IVSCHAT_RATE_LIMITS);
+  const [busiest, stat] = ivschat.sort((a, b) => b[1].maxObservedTps - a[1].maxObservedTps)[0] ?? [];
+  const peak = stat ? `IVS Chat peak ${stat.maxObservedTps} calls/s (${busiest})` : 'no IVS Chat call';
+  return `API calls: ${calls || 'none'}; ${peak}`;
+}
+
+/** What a run delivered, sink by sink, beside the handler's own total (`published`, every sink's). */
+export function deliveredLine(d: SinkCounts, published: number): string {
+  return (
+    `${plural(d.sns, 'SNS message')} to the alert topic, ${plural(d.securityHubImports, 'Security Hub finding')}, ` +
+    `${plural(d.events, 'EventBridge event')} (the handler's "published": ${published}, all sinks)`
+  );
 }

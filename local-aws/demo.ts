@@ -18,7 +18,20 @@ import { createHandler, createScheduledAudit, type RunSummary } from '../lambda/
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { countBySeverity } from '../lambda/render/alert.js';
 import { changeDemo, planDemo } from './demo-changes.js';
-import { heading, out, rel, seconds, showAlerts, subheading } from './demo-output.js';
+import {
+  callsLine,
+  deliveredLine,
+  heading,
+  out,
+  plural,
+  rel,
+  type SinkCounts,
+  seconds,
+  showAlerts,
+  sinkCounts,
+  sinksSince,
+  subheading,
+} from './demo-output.js';
 import { startLocalDynamo } from './dynamodb.js';
 import { type IvschatChangeEvent, type LocalAws, type PublishedMessage, startLocalAws } from './index.js';
 
@@ -33,6 +46,8 @@ const ROOM_TO_FIX = 'marketing-launch';
 const ROOM_TO_CHANGE = 'support-chat';
 /** The change path's batching window, shortened for the demo (the stack's default is 20 s). */
 const DEMO_BATCH_WINDOW_MS = 1000;
+/** The handler's API_BUDGET_TPS: IVS Chat calls per second per operation and region. */
+const API_BUDGET_TPS = 4;
 async function main(): Promise<void> {
   const started = performance.now();
   // The handler's Metrics reads this from the process environment (EMF lines would clutter the demo).
@@ -70,14 +85,15 @@ async function main(): Promise<void> {
     `Handler              lambda/handler.ts createScheduledAudit() (what handler() runs), policies from ${rel(join(ROOT, 'policies'))}/`,
   );
   out(
-    `                     AUDIT_REGIONS=${REGIONS.join(',')} API_BUDGET_TPS=4 (stays under the 5 TPS quota)`,
+    `                     AUDIT_REGIONS=${REGIONS.join(',')} API_BUDGET_TPS=${API_BUDGET_TPS} ` +
+      `(stays under the ${Math.min(q.rates.ListRooms ?? 5, q.rates.GetRoom ?? 5)} TPS quota)`,
   );
 
   const logger = new Logger({ serviceName: 'ivschat-auditor', logLevel: 'WARN' });
   const env = {
     AUDIT_REGIONS: REGIONS.join(','),
     ALERT_TOPIC_ARN: topicArn,
-    API_BUDGET_TPS: '4',
+    API_BUDGET_TPS: String(API_BUDGET_TPS),
     POLICIES_DIR: join(ROOT, 'policies'),
     POWERTOOLS_METRICS_DISABLED: 'true',
     STATE_TABLE_NAME: dynamo.tableName,
@@ -101,7 +117,7 @@ async function main(): Promise<void> {
   heading('RUN 1: first audit (state table empty, every finding is new)');
   const first = await run(aws, audit);
   showAlerts('run1', first.messages);
-  showMachineSinks(aws, 0);
+  showMachineSinks(aws, first.before);
 
   // Run 2: nothing changed.
   heading('RUN 2: the handler runs again, nothing has changed');
@@ -135,7 +151,7 @@ async function main(): Promise<void> {
   const third = await run(aws, audit);
   if (third.summary.resolvedFindings === 0) throw new Error('the third run resolved nothing');
   showAlerts('run3', third.messages);
-  showMachineSinks(aws, first.summary.newFindings);
+  showMachineSinks(aws, third.before);
 
   // A change after the scheduled runs: the change path catches it within its batching window.
   heading(
@@ -182,7 +198,7 @@ async function main(): Promise<void> {
 type Audit = ReturnType<typeof createScheduledAudit>;
 
 /** What the Security Hub and EventBridge sinks delivered (SECURITY_HUB=true, EVENT_BUS=default). */
-function showMachineSinks(aws: LocalAws, eventsBefore: number): void {
+function showMachineSinks(aws: LocalAws, before: SinkCounts): void {
   heading('SECURITY HUB (BatchImportFindings, ASFF) and EVENTBRIDGE (PutEvents)');
   const findings = aws.securityHubFindings();
   const states = new Map<string, number>();
@@ -192,7 +208,7 @@ function showMachineSinks(aws: LocalAws, eventsBefore: number): void {
   }
   const calls = Object.values(aws.stats()).reduce((n, ops) => n + (ops.BatchImportFindings?.calls ?? 0), 0);
   out(
-    `  Security Hub holds ${findings.length} findings (${[...states].map(([k, n]) => `${n} ${k}`).join(', ')}), ${calls} import calls this run`,
+    `  Security Hub holds ${findings.length} findings (${[...states].map(([k, n]) => `${n} ${k}`).join(', ')}), ${plural(calls, 'import call')} this run`,
   );
   const latest = [...findings].sort((a, b) =>
     String(b.finding.UpdatedAt).localeCompare(String(a.finding.UpdatedAt)),
@@ -205,38 +221,33 @@ function showMachineSinks(aws: LocalAws, eventsBefore: number): void {
     out(`  | ${String(f.Title)}`);
     out(`  | ${String(f.ProductArn)}`);
   }
-  const events = aws.events().slice(eventsBefore);
+  const events = aws.events().slice(before.events);
   const types = new Map<string, number>();
   for (const e of events) types.set(e.detailType, (types.get(e.detailType) ?? 0) + 1);
   out(
-    `  EventBridge (default bus): ${events.length} events this run: ${[...types].map(([t, n]) => `${n} × ${t}`).join(', ')}`,
+    `  EventBridge (default bus): ${plural(events.length, 'event')} this run: ${[...types].map(([t, n]) => `${n} × ${t}`).join(', ')}`,
   );
 }
 
 async function run(
   aws: LocalAws,
   audit: Audit,
-): Promise<{ summary: RunSummary; messages: PublishedMessage[] }> {
-  const before = aws.published().length;
+): Promise<{ summary: RunSummary; messages: PublishedMessage[]; before: SinkCounts }> {
+  const before = sinkCounts(aws);
   aws.resetStats();
   const t0 = performance.now();
   // The full run (alert, messages) for this printout; the Lambda returns only `summary`.
   const { summary, outcome } = await audit();
   const ms = performance.now() - t0;
-  const messages = aws.published().slice(before);
+  const messages = aws.published().slice(before.sns);
+  const delivered = sinksSince(aws, before);
   const stats = aws.stats();
   const report = outcome.alert.report;
 
   subheading('Run summary (handler result + emulator counters)');
   for (const region of REGIONS) {
     const ops = stats[region] ?? {};
-    const line = Object.entries(ops)
-      .map(([op, s]) => `${op} ${s.calls}${s.throttled ? ` (${s.throttled} throttled)` : ''}`)
-      .join(', ');
-    const peak = Math.max(0, ...Object.values(ops).map((s) => s.maxObservedTps));
-    out(
-      `  ${region.padEnd(10)} ${aws.rooms(region).length} rooms; API calls: ${line || 'none'}; peak ${peak} TPS`,
-    );
+    out(`  ${region.padEnd(10)} ${aws.rooms(region).length} rooms; ${callsLine(ops)}`);
   }
   const active = report.findings.filter((f) => f.status !== 'exempt');
   const counts = countBySeverity(active);
@@ -251,14 +262,15 @@ async function run(
     `  this run         ${summary.newFindings} new, ${summary.resolvedFindings} resolved, ${summary.reminders} reminders, ` +
       `${summary.errors} errors`,
   );
-  out(`  published        ${summary.published} SNS message(s) to the alert topic`);
+  out(`  delivered        ${deliveredLine(delivered, summary.published)}`);
   out(
     `  handler result   ${Buffer.byteLength(JSON.stringify(summary))} bytes (counts and ids, whatever the findings)`,
   );
   out(
-    `  duration         ${seconds(ms)} s (GetRoom only for new or changed rooms, at most 4 TPS per region; regions in parallel)`,
+    `  duration         ${seconds(ms)} s (GetRoom only for new or changed rooms, at most ${API_BUDGET_TPS} calls per ` +
+      'second per IVS Chat operation and region; regions in parallel)',
   );
-  return { summary, messages };
+  return { summary, messages, before };
 }
 
 const closers: (() => Promise<void>)[] = [];

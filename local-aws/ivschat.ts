@@ -5,6 +5,7 @@
  * Each account × region keeps its own rooms and logging configurations.
  */
 import { randomInt } from 'node:crypto';
+import { isAttachedHandler } from '../lambda/core/room-facts.js';
 import type { RoomDocument } from '../lambda/core/types.js';
 import type { Faults } from './faults.js';
 import { ACCOUNT_ID, DEFAULT_REGION, json, type LocalResponse } from './http.js';
@@ -155,8 +156,8 @@ function checkRoomFields(c: Checker, input: Input): void {
 
 function normalizeHandler(handler: unknown): Room['messageReviewHandler'] {
   if (!handler || typeof handler !== 'object') return undefined;
-  const h = handler as { uri?: string; fallbackResult?: string };
-  if (!h.uri) return undefined;
+  if (!isAttachedHandler(handler)) return undefined;
+  const h = handler as { uri: string; fallbackResult?: string };
   return { uri: h.uri, fallbackResult: h.fallbackResult ?? 'ALLOW' };
 }
 

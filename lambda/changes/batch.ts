@@ -21,7 +21,7 @@ import { CHANGE_METRIC } from '../metric-names.js';
 import { type NotifyOutcome, notifyAndRecord } from '../notify.js';
 import { type AuditedTarget, auditTarget } from '../pipeline/run-audit.js';
 import { runAlert } from '../render/run-alert.js';
-import { clip } from '../run-summary.js';
+import { clipText } from '../run-summary.js';
 import { CHANGE_CONCURRENCY, isOrganization } from '../settings.js';
 import { DynamoRoomCache } from '../state/dynamo-room-cache.js';
 import { FullAuditDue } from '../state/full-audit-due.js';
@@ -145,7 +145,7 @@ export async function changeBatch(
     failed.push(changes);
     const reason = error instanceof Error ? error.message : String(error);
     if (summary.failures.length < MAX_SUMMARY_NAMES) {
-      summary.failures.push(`${changes.accountId}/${changes.region}: ${clip(reason, 200)}`);
+      summary.failures.push(`${changes.accountId}/${changes.region}: ${clipText(reason, 200)}`);
     }
     ctx.logger.error('change target failed; its messages are retried', {
       accountId: changes.accountId,

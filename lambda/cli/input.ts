@@ -3,6 +3,7 @@ import { isRegionName, parseRoomArn } from '../core/arn.js';
 import { InputError } from '../core/errors.js';
 import type { Evaluator } from '../core/evaluate.js';
 import { noteNotEvaluated } from '../core/report.js';
+import { withAwsHandler } from '../core/room-facts.js';
 import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';
 import { stripControl } from '../render/escape.js';
@@ -170,7 +171,8 @@ function roomDocument(path: string, value: unknown, pointer: string): RoomDocume
         'or "aws ivschat get-room --identifier <arn>" per room',
     );
   }
-  return doc;
+  // What AWS would hold: a saved handler with an empty uri is no handler, as in a live audit.
+  return withAwsHandler(doc);
 }
 
 function inputError(path: string, at: JsonPath, detail: string): InputError {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { IvschatClient } from '@aws-sdk/client-ivschat';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { identifyAccount } from '../audit.js';
@@ -20,8 +21,8 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
 import { applyPlan, type ExecutorOptions, hasTag, notOptedIn, undoChange } from '../remediate/apply.js';
 import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
-import type { TrailEntry } from '../remediate/trail.js';
-import { DEFAULT_TRAIL_FILE, FileTrail } from '../remediate/trail-file.js';
+import { appliedFixes, type PriorApplication, type TrailEntry } from '../remediate/trail.js';
+import { FileTrail } from '../remediate/trail-file.js';
 import { stripControl } from '../render/escape.js';
 import { fieldLines, renderPlanText } from '../render/remediation-plan.js';
 import { shellWord } from '../render/shell-word.js';
@@ -32,6 +33,7 @@ import { writablePath } from './paths.js';
 import { readPlanFile, writePlanFile } from './plan-file.js';
 import { runLive } from './run-bound.js';
 import type { Write } from './terminal-io.js';
+import { DEFAULT_PLAN_FILE, DEFAULT_TRAIL_FILE, oldTrailNote, prepareWorkDir, WORK_DIR } from './work-dir.js';
 
 /** IVS Chat's UpdateRoom quota: 5 calls per second per account and region, shared with the application. */
 export const UPDATE_ROOM_QUOTA_TPS = 5;
@@ -44,8 +46,10 @@ export interface RemediateFlags extends LiveFlags {
   maxChanges: number;
   maxPercent: number;
   apply?: boolean;
-  plan?: string;
-  trail: string;
+  /** A file, or `true` for `--plan` alone: the default plan file. */
+  plan?: string | true;
+  /** Default DEFAULT_TRAIL_FILE. */
+  trail?: string;
   writeBudget: number;
   undo?: string;
   /** `key=value`: only rooms carrying this tag are planned and written. */
@@ -59,18 +63,37 @@ export interface RemediateIo {
   stderrIsTTY?: boolean;
   interrupt?: AbortSignal;
   clock?: () => Date;
+  /** The working directory relative paths are taken from. Default process.cwd(). */
+  cwd?: string;
 }
+
+/** The flags with the trail and plan files decided: defaults filled in, relative to the working directory. */
+type Flags = Omit<RemediateFlags, 'trail' | 'plan'> & { trail: string; plan?: string };
 
 /**
  * `ivschat-audit remediate`: plans by default (no write call at all), applies with --apply, undoes
  * one change with --undo. Exit 0 all applied or nothing to do, 1 guard tripped or a room skipped,
  * 2 bad input, 3 API errors.
  */
-export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise<number> {
+export async function remediate(given: RemediateFlags, io: RemediateIo): Promise<number> {
+  const at = (path: string) => (io.cwd ? resolve(io.cwd, path) : path);
+  const { plan: givenPlan, trail: givenTrail, ...rest } = given;
+  const flags: Flags = {
+    ...rest,
+    trail: at(givenTrail ?? DEFAULT_TRAIL_FILE),
+    ...(givenPlan !== undefined ? { plan: at(givenPlan === true ? DEFAULT_PLAN_FILE : givenPlan) } : {}),
+  };
   checkFlags(flags);
   const clock = io.clock ?? (() => new Date());
+  if (given.trail === undefined && (flags.apply || flags.undo !== undefined)) {
+    const note = oldTrailNote(io.cwd ?? process.cwd());
+    if (note) io.stderr(`${note}\n`);
+  }
   if (flags.undo !== undefined) return undo(flags.undo, flags, io, clock);
-  await writablePath('--trail', flags.trail);
+  if (flags.apply) {
+    await prepareWorkDir(flags.trail);
+    await writablePath('--trail', flags.trail);
+  }
   const { policies } = loadPolicyDir(flags.policies);
   const policyIds = checkPolicyIds(flags.policy, policies);
   const tag = checkTag(flags.tag);
@@ -84,7 +107,10 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
     regions = [...new Set(plan.changes.map((c) => c.region))];
     io.stderr(`applying the plan saved in ${flags.plan} (planned ${plan.plannedAt})\n`);
   } else {
-    if (flags.plan) await writablePath('--plan', flags.plan);
+    if (flags.plan) {
+      await prepareWorkDir(flags.plan);
+      await writablePath('--plan', flags.plan);
+    }
     const live = liveSettings(flags, io.env);
     regions = live.regions;
     const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal) =>
@@ -123,7 +149,7 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
   }
   if (!flags.apply) {
     const saved = flags.plan
-      ? ` --plan ${shellWord(flags.plan)}`
+      ? ` --plan${givenPlan === true ? '' : ` ${shellWord(flags.plan)}`}`
       : ' (it plans again; --plan FILE applies a saved plan)';
     io.stderr(
       `plan only: nothing was changed. Review it, then apply with: ivschat-audit remediate --apply${saved}\n`,
@@ -133,25 +159,27 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
 
   const live = liveSettings({ ...flags, region: regions }, io.env);
   const trail = new FileTrail(flags.trail);
+  // A plan applied before (the same file, twice): its changes are in the trail, not to be made again.
+  const applied = appliedFixes(await trail.entries());
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, async (signal) => {
     const accounts = [...new Set(plan.changes.map((c) => c.accountId))];
     return withExecutor(live, flags.writeBudget, trail, clock, signal, accounts, (executor) =>
-      applyPlan(plan, guards, { ...executor, policies, ...(tag ? { requireTag: tag } : {}) }),
+      applyPlan(plan, guards, { ...executor, policies, applied, ...(tag ? { requireTag: tag } : {}) }),
     );
   });
   // The guards were checked above; the executor checks them again, for callers that skip that.
   if (result.tripped.length > 0) return EXIT.findings;
-  printEntries(result.entries, io);
-  io.stderr(`trail: ${flags.trail}\n`);
+  const outcomes = printOutcomes(plan, result, io);
+  io.stderr(`${summaryLine(outcomes, plan.changes.length)}; trail: ${flags.trail}\n`);
   if (stopped) {
-    const left = plan.changes.length - result.entries.length;
+    const left = plan.changes.length - result.entries.length - result.alreadyApplied.size;
     io.stderr(`error: ${stopped}; ${left} planned change${left === 1 ? '' : 's'} not made\n`);
     return EXIT.incomplete;
   }
-  return exitFor(result.entries, plan.changes.length);
+  return exitFor(outcomes, plan.changes.length);
 }
 
-async function undo(id: string, flags: RemediateFlags, io: RemediateIo, clock: () => Date): Promise<number> {
+async function undo(id: string, flags: Flags, io: RemediateIo, clock: () => Date): Promise<number> {
   const trail = new FileTrail(flags.trail);
   const entries = await trail.entries();
   const applied = entries.find((e) => e.changeId === id && e.kind === 'fix' && e.outcome === 'applied');
@@ -186,7 +214,9 @@ async function undo(id: string, flags: RemediateFlags, io: RemediateIo, clock: (
   printEntries([result], io);
   io.stderr(`trail: ${flags.trail}\n`);
   if (stopped) io.stderr(`error: ${stopped}\n`);
-  return stopped ? EXIT.incomplete : exitFor([result], 1);
+  const outcome: Outcomes = { applied: 0, skipped: 0, failed: 0, alreadyApplied: 0 };
+  outcome[result.outcome]++;
+  return stopped ? EXIT.incomplete : exitFor(outcome, 1);
 }
 
 /** Runs `use` with the executor's calls, trail and budgets; its SDK clients are closed after. */
@@ -322,7 +352,7 @@ function checkTag(raw: string | undefined): { key: string; value: string } | und
   return tag;
 }
 
-function checkFlags(flags: RemediateFlags): void {
+function checkFlags(flags: Flags): void {
   if (!Number.isInteger(flags.maxChanges) || flags.maxChanges < 0) {
     throw new ConfigError('--max-changes', `expected a whole number ≥ 0, got ${flags.maxChanges}`);
   }
@@ -373,21 +403,75 @@ function guardsTripped(plan: RemediationPlan, guards: Guards, io: RemediateIo): 
 }
 
 function printEntries(entries: readonly TrailEntry[], io: RemediateIo): void {
-  for (const e of entries) {
-    const word = { applied: 'APPLIED', skipped: 'SKIPPED', failed: 'FAILED ' }[e.outcome];
-    io.stdout(
-      stripControl(
-        `${word} ${e.changeId}  ${e.region}  ${e.roomName || e.roomArn}  [${e.policyId}]${e.reason ? `: ${e.reason}` : ''}`,
-      ),
-    );
-    io.stdout('\n');
-  }
+  for (const e of entries) printLine(e.outcome, e, e.reason, io);
 }
 
-/** 3 when a call failed, 1 when a change was skipped or not reached, else 0. */
-function exitFor(entries: readonly TrailEntry[], planned: number): number {
-  if (entries.some((e) => e.outcome === 'failed')) return EXIT.incomplete;
-  if (entries.length < planned || entries.some((e) => e.outcome === 'skipped')) return EXIT.findings;
+function printLine(
+  outcome: TrailEntry['outcome'],
+  e: Pick<TrailEntry, 'changeId' | 'region' | 'roomName' | 'roomArn' | 'policyId'>,
+  reason: string | undefined,
+  io: RemediateIo,
+): void {
+  const word = { applied: 'APPLIED', skipped: 'SKIPPED', failed: 'FAILED ' }[outcome];
+  io.stdout(
+    stripControl(
+      `${word} ${e.changeId}  ${e.region}  ${e.roomName || e.roomArn}  [${e.policyId}]${reason ? `: ${reason}` : ''}`,
+    ),
+  );
+  io.stdout('\n');
+}
+
+/** How an --apply run left the plan's changes: what it did, and what earlier runs had done. */
+interface Outcomes {
+  applied: number;
+  skipped: number;
+  failed: number;
+  /** Skipped because an earlier run applied them (and nobody undid them): nothing left to do. */
+  alreadyApplied: number;
+}
+
+/** One line per change, in the plan's order: this run's outcome, or that an earlier run applied it. */
+function printOutcomes(
+  plan: RemediationPlan,
+  result: { entries: readonly TrailEntry[]; alreadyApplied: ReadonlyMap<string, PriorApplication> },
+  io: RemediateIo,
+): Outcomes {
+  const made = new Map(result.entries.map((e) => [e.changeId, e]));
+  const outcomes: Outcomes = { applied: 0, skipped: 0, failed: 0, alreadyApplied: 0 };
+  for (const change of plan.changes) {
+    const entry = made.get(change.changeId);
+    if (entry) {
+      outcomes[entry.outcome]++;
+      printEntries([entry], io);
+      continue;
+    }
+    const prior = result.alreadyApplied.get(change.changeId);
+    if (!prior) continue;
+    outcomes.skipped++;
+    const { applied, undone } = prior;
+    let reason = `already applied (${applied.changeId}, ${applied.time})`;
+    if (undone)
+      reason += `, then undone (${undone.changeId}, ${undone.time}); plan again to fix the room anew`;
+    else outcomes.alreadyApplied++;
+    printLine('skipped', change, reason, io);
+  }
+  return outcomes;
+}
+
+/** The run in one line: `2 applied, 1 skipped (1 already applied), 0 failed`, and what was not reached. */
+function summaryLine(o: Outcomes, planned: number): string {
+  const already = o.alreadyApplied > 0 ? ` (${o.alreadyApplied} already applied)` : '';
+  const left = planned - o.applied - o.skipped - o.failed;
+  return `${o.applied} applied, ${o.skipped} skipped${already}, ${o.failed} failed${left > 0 ? `, ${left} not reached` : ''}`;
+}
+
+/**
+ * 3 when a call failed, 1 when a change was skipped or not reached, else 0. A change an earlier run
+ * applied is done: applying a plan twice exits as the first run did when that one applied everything.
+ */
+function exitFor(o: Outcomes, planned: number): number {
+  if (o.failed > 0) return EXIT.incomplete;
+  if (o.applied + o.skipped + o.failed < planned || o.skipped > o.alreadyApplied) return EXIT.findings;
   return EXIT.clean;
 }
 
@@ -440,13 +524,12 @@ export function registerRemediate(
     )
     .option('--apply', 'execute the plan: re-read each room just before writing it, then verify the write')
     .option(
-      '--plan <file>',
-      'without --apply: save the plan to this file; with --apply: apply that saved plan, not a new one',
+      '--plan [file]',
+      `without --apply: save the plan to this file; with --apply: apply that saved plan, not a new one (file default: ${DEFAULT_PLAN_FILE})`,
     )
     .option(
       '--trail <file>',
-      'the audit trail (JSONL) every change, skip and undo is appended to',
-      DEFAULT_TRAIL_FILE,
+      `the audit trail (JSONL) every change, skip and undo is appended to (default: ${DEFAULT_TRAIL_FILE}; the ${WORK_DIR}/ folder is git-ignored by its own .gitignore)`,
     )
     .option(
       '--write-budget <tps>',
@@ -470,11 +553,13 @@ export function registerRemediate(
       'after',
       '\nA plan makes no write call. --apply checks the guards before the first write, then, room by room,\n' +
         'reads the room again and skips it (and says why) if it changed since the plan or no longer violates\n' +
-        'the policy. Exempt rooms are never written. Exit codes: 0 all applied or nothing to do, 1 guard\n' +
-        'tripped or a room skipped, 2 bad input, 3 API errors or incomplete audit.\n' +
+        'the policy. Exempt rooms are never written. A change the trail records as applied is not made\n' +
+        'again: applying a plan twice skips it as already applied. Exit codes: 0 all applied (now or\n' +
+        'before) or nothing to do, 1 guard tripped or a room skipped, 2 bad input, 3 API errors or\n' +
+        'incomplete audit.\n' +
         '\nExamples:\n' +
-        '  $ ivschat-audit remediate --region us-east-1 --plan plan.json\n' +
-        '  $ ivschat-audit remediate --region us-east-1 --apply --plan plan.json\n' +
+        '  $ ivschat-audit remediate --region us-east-1 --plan        # saved to .ivschat-audit/plan.json\n' +
+        '  $ ivschat-audit remediate --region us-east-1 --apply --plan\n' +
         '  $ ivschat-audit remediate --undo chg-0123456789ab',
     )
     .action(async (flags: RemediateFlags) => {

@@ -1,3 +1,4 @@
+import { isAttachedHandler } from './room-facts.js';
 import type { RoomDocument } from './types.js';
 
 /**
@@ -63,7 +64,7 @@ export function withValues(room: RoomDocument, values: FieldValues): RoomDocumen
   for (const [key, value] of Object.entries(input)) {
     if (key === 'messageReviewHandler') {
       const handler = value as { uri?: string; fallbackResult?: string };
-      if (handler.uri)
+      if (isAttachedHandler(handler))
         after.messageReviewHandler = { ...handler, fallbackResult: handler.fallbackResult ?? 'ALLOW' };
       else delete after.messageReviewHandler;
     } else {
@@ -93,7 +94,7 @@ export function updateRoomFields(room: RoomDocument, values: FieldValues): Recor
     }
   }
   if (handler) {
-    input.messageReviewHandler = handler.uri
+    input.messageReviewHandler = isAttachedHandler(handler)
       ? {
           uri: handler.uri,
           ...(handler.fallbackResult !== undefined ? { fallbackResult: handler.fallbackResult } : {}),

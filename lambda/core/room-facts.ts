@@ -42,6 +42,31 @@ export function missingJoinedFacts(room: RoomDocument): string[] {
   return JOINED_FIELDS.filter((field) => !Object.hasOwn(room, field));
 }
 
+/**
+ * Whether a review handler value attaches a handler, as the IVS Chat API reads it: a handler whose
+ * `uri` is empty (or missing) is none — UpdateRoom's own way to remove one ("Specify an empty uri
+ * string to disassociate a message review handler from the specified room"), and GetRoom then
+ * returns no handler. The one rule for the SDK documents, saved files, policy examples and the emulator.
+ * A value that is no object at all counts as attached: it stays for the policies to report.
+ */
+export function isAttachedHandler(handler: unknown): boolean {
+  if (handler === undefined || handler === null) return false;
+  if (typeof handler !== 'object') return true;
+  const uri = (handler as { uri?: unknown }).uri;
+  return uri !== undefined && uri !== null && uri !== '';
+}
+
+/**
+ * The room as AWS holds it: a review handler with an empty uri is no handler, so the document has
+ * none (the same object when there is nothing to drop).
+ */
+export function withAwsHandler<T extends RoomDocument>(room: T): T {
+  if (room === null || typeof room !== 'object' || !Object.hasOwn(room, 'messageReviewHandler')) return room;
+  if (isAttachedHandler(room.messageReviewHandler)) return room;
+  const { messageReviewHandler: _detached, ...rest } = room;
+  return rest as T;
+}
+
 const LAMBDA_ARN = /^arn:[a-z-]+:lambda:([a-z0-9-]+):(\d{12}):function:[^:]+(?::[^:]+)?$/;
 
 /**
@@ -55,6 +80,7 @@ export function withDerivedFacts(
   fallback: { accountId?: string; region?: string } = {},
 ): RoomDocument {
   if (room === null || typeof room !== 'object') return room;
+  room = withAwsHandler(room);
   const parts = parseRoomArn(room.arn);
   const accountId = parts?.accountId || fallback.accountId;
   const region = parts?.region || fallback.region;

@@ -29,7 +29,7 @@ export const ROOM_FIELDS: readonly RoomField[] = [
   {
     path: 'messageReviewHandler',
     source: 'list',
-    doc: '`{ uri, fallbackResult }`; absent when no handler is attached',
+    doc: '`{ uri, fallbackResult }`; absent when no handler is attached (a handler with an empty `uri` is none, as the API reads it)',
   },
   { path: 'loggingConfigurationIdentifiers', source: 'list', doc: 'logging configuration ARNs, at most 3' },
   { path: 'maximumMessageLength', source: 'getRoom', doc: '1–500 (default 500)' },

@@ -18,7 +18,7 @@ import { notifyAndRecord } from '../notify.js';
 import { TableTrail, unreportedSince } from '../remediate/trail-table.js';
 import type { NotAuditedTarget } from '../render/alert.js';
 import { runAlert } from '../render/run-alert.js';
-import { clip } from '../run-summary.js';
+import { clip, clipText } from '../run-summary.js';
 import type { PlannedTarget } from '../state/run-store.js';
 import { type EngineContext, runStore, targetHealth, targetLocks } from './context.js';
 import type { AggregateEvent } from './events.js';
@@ -169,7 +169,7 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
     notAudited: notAudited.slice(0, MAX_SUMMARY_NOT_AUDITED).map((t) => ({
       accountId: clip(t.accountId, 32),
       region: clip(t.region, 32),
-      reason: clip(t.reason, 200),
+      reason: clipText(t.reason, 200),
     })),
     accounts: new Set(audited.map((o) => o.accountId)).size,
     roomsAudited: report.roomsAudited,

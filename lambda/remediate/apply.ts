@@ -19,7 +19,7 @@ import {
 } from '../core/remediation-plan.js';
 import type { RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import type { Trail, TrailEntry } from './trail.js';
+import type { PriorApplication, Trail, TrailEntry } from './trail.js';
 
 /** The two IVS Chat calls remediation makes, for one account and region. */
 export interface RoomApi {
@@ -51,12 +51,20 @@ export interface ExecutorOptions {
    * re-read just before the write is skipped, whatever the plan said.
    */
   requireTag?: { key: string; value: string };
+  /**
+   * Changes the trail already records as applied (`appliedFixes`), by change id: a plan applied
+   * again skips them, untouched and not recorded again.
+   */
+  applied?: ReadonlyMap<string, PriorApplication>;
 }
 
 export interface ApplyResult {
   /** Guards the plan exceeds: when any, nothing was written. */
   tripped: string[];
+  /** What this run did with each change it reached, as recorded in the trail. */
   entries: TrailEntry[];
+  /** Changes of the plan an earlier run applied (`ExecutorOptions.applied`), by change id. */
+  alreadyApplied: Map<string, PriorApplication>;
 }
 
 /**
@@ -71,14 +79,22 @@ export async function applyPlan(
   options: ExecutorOptions,
 ): Promise<ApplyResult> {
   const tripped = guardProblems(plan, guards);
-  if (tripped.length > 0) return { tripped, entries: [] };
+  if (tripped.length > 0) return { tripped, entries: [], alreadyApplied: new Map() };
   const evaluator = new Evaluator(options.policies, { cache: false });
   const known = new Set(options.policies.map((p) => p.policy.id));
   // A room this run wrote has a new updateTime; the next change to it expects that one.
   const written = new Map<string, string | undefined>();
   const entries: TrailEntry[] = [];
+  const alreadyApplied = new Map<string, PriorApplication>();
   for (const change of plan.changes) {
     if (options.signal?.aborted) break;
+    const prior = options.applied?.get(change.changeId);
+    if (prior) {
+      alreadyApplied.set(change.changeId, prior);
+      // The room's next change in this plan expects the room as that run left it.
+      written.set(change.roomArn, (prior.undone ?? prior.applied).updateTimeAfter);
+      continue;
+    }
     const expected = written.has(change.roomArn) ? written.get(change.roomArn) : change.updateTime;
     const entry = await write(change, expected, options, { kind: 'fix', since: 'the plan' }, (room) => {
       if (!known.has(change.policyId)) return `policy ${change.policyId} is not in the policy set`;
@@ -90,7 +106,7 @@ export async function applyPlan(
     if (entry.outcome === 'applied') written.set(change.roomArn, entry.updateTimeAfter);
     entries.push(entry);
   }
-  return { tripped: [], entries };
+  return { tripped: [], entries, alreadyApplied };
 }
 
 /**

@@ -2,9 +2,6 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { InputError, TrailWriteError } from '../core/errors.js';
 import type { Trail, TrailEntry } from './trail.js';
 
-/** The CLI's default audit trail, in the working directory. */
-export const DEFAULT_TRAIL_FILE = 'ivschat-remediation.jsonl';
-
 const REQUIRED = [
   'changeId',
   'kind',

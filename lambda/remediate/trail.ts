@@ -32,3 +32,26 @@ export interface Trail {
   /** Every entry recorded, oldest first. */
   entries(): Promise<TrailEntry[]>;
 }
+
+/** A fix the trail records as applied, and the undo of it, if one was applied. */
+export interface PriorApplication {
+  applied: TrailEntry;
+  undone?: TrailEntry;
+}
+
+/**
+ * The fixes `entries` record as applied, by change id: a plan applied again skips them instead of
+ * finding their rooms "changed since the plan" (they were: by this tool).
+ */
+export function appliedFixes(entries: readonly TrailEntry[]): Map<string, PriorApplication> {
+  const applied = new Map<string, PriorApplication>();
+  for (const e of entries) {
+    if (e.outcome !== 'applied') continue;
+    if (e.kind === 'fix') applied.set(e.changeId, { applied: e });
+    else if (e.undoOf) {
+      const prior = applied.get(e.undoOf);
+      if (prior) prior.undone = e;
+    }
+  }
+  return applied;
+}

@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,7 +14,7 @@ import type { Report, RoomDocument } from '../../lambda/core/types.js';
 import { DEFAULT_POLICIES_DIR } from '../../lambda/policy/load-dir.js';
 import type { TrailEntry } from '../../lambda/remediate/trail.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
-import { cli } from './run.js';
+import { cli, cliWith } from './run.js';
 
 // `ivschat-audit remediate` against the emulator at the real quotas: what it writes, and what it must not.
 const REGION = 'us-west-2';
@@ -213,10 +214,57 @@ describe('ivschat-audit remediate --apply', () => {
       /^SKIPPED chg-[0-9a-f]{12} {2}us-west-2 {2}long-0 .*the room changed since the plan/m,
     );
     expect(stdout.match(/^APPLIED/gm)).toHaveLength(2);
+    expect(stderr).toContain('2 applied, 1 skipped, 0 failed; trail: ');
     const after = await getRoom(moved?.arn ?? '');
     expect(after).toMatchObject({ name: 'renamed-by-app', maximumMessageLength: 500, updateTime: changedAt });
     expect(updateRoomCalls()).toBe(3); // the test's own rename, then the two other rooms
     expect(trail().find((e) => e.roomArn === moved?.arn)).toMatchObject({ outcome: 'skipped' });
+  });
+
+  it('applying the same plan twice: the second run skips each change as already applied, writes nothing, exits 0', async () => {
+    aws.seedRooms(REGION, [
+      { name: 'both', maximumMessageLength: 500, maximumMessageRatePerSecond: 50 },
+      { name: 'long', maximumMessageLength: 500 },
+    ]);
+    const plan = join(dir, 'plan.json');
+    expect((await remediate('--plan', plan)).code).toBe(0);
+    const first = await remediate('--apply', '--plan', plan);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`3 applied, 0 skipped, 0 failed; trail: ${trailFile()}`);
+    const applied = trail();
+    aws.resetStats();
+
+    const again = await remediate('--apply', '--plan', plan);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain('changed since the plan');
+    const lines = again.stdout.split('\n').filter((line) => line.startsWith('SKIPPED'));
+    expect(lines).toEqual(
+      applied.map(
+        (e) =>
+          `SKIPPED ${e.changeId}  ${REGION}  ${e.roomName}  [${e.policyId}]: already applied (${e.changeId}, ${e.time})`,
+      ),
+    );
+    expect(again.stderr).toContain('0 applied, 3 skipped (3 already applied), 0 failed');
+    expect(updateRoomCalls()).toBe(0);
+    expect(trail()).toEqual(applied);
+  });
+
+  it('applying a plan again after an undo says so and leaves the room as the undo left it (exit 1)', async () => {
+    const [room] = seed(1);
+    const plan = join(dir, 'plan.json');
+    await remediate('--plan', plan);
+    await remediate('--apply', '--plan', plan);
+    const [applied] = trail();
+    expect((await remediate('--undo', applied?.changeId ?? '')).code).toBe(0);
+    const [, undo] = trail();
+
+    const { code, stdout, stderr } = await remediate('--apply', '--plan', plan);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      `already applied (${applied?.changeId}, ${applied?.time}), then undone (${undo?.changeId}, ${undo?.time}); plan again to fix the room anew`,
+    );
+    expect(stderr).toContain('0 applied, 1 skipped, 0 failed');
+    expect((await getRoom(room?.arn ?? '')).maximumMessageLength).toBe(500);
   });
 
   it('skips a room that no longer violates the policy when its turn comes', async () => {
@@ -334,6 +382,63 @@ describe('ivschat-audit remediate --undo', () => {
     expect(code).toBe(1);
     expect(stdout).toContain(`the room changed since change ${applied?.changeId}`);
     expect((await getRoom(room?.arn ?? '')).maximumMessageLength).toBe(150);
+  });
+});
+
+describe('ivschat-audit remediate: where its files go by default', () => {
+  /** A clone the user works in: remediate runs at its root, as the README shows. */
+  const repo = () => {
+    const cwd = join(dir, 'team-repo');
+    mkdirSync(cwd);
+    execFileSync('git', ['init', '-q'], { cwd });
+    return cwd;
+  };
+  const run = (cwd: string, ...extra: string[]) =>
+    cliWith(
+      [
+        'remediate',
+        '--endpoint',
+        aws.endpoint,
+        '--region',
+        REGION,
+        '--policies',
+        DEFAULT_POLICIES_DIR,
+        '--max-percent',
+        '100',
+        ...extra,
+      ],
+      { cwd },
+    );
+
+  it('keeps the plan and the trail in .ivschat-audit/, which git ignores: nothing is left untracked', async () => {
+    seed(2);
+    const cwd = repo();
+    const planned = await run(cwd, '--plan');
+    expect(planned.code).toBe(0);
+    expect(planned.stderr).toContain(`plan saved to ${join(cwd, '.ivschat-audit/plan.json')}`);
+    expect(planned.stderr).toContain('apply with: ivschat-audit remediate --apply --plan\n');
+
+    const applied = await run(cwd, '--apply', '--plan');
+    expect(applied.code).toBe(0);
+    expect(applied.stderr).toContain(
+      `2 applied, 0 skipped, 0 failed; trail: ${join(cwd, '.ivschat-audit/remediation.jsonl')}`,
+    );
+    const trailed = readFileSync(join(cwd, '.ivschat-audit/remediation.jsonl'), 'utf8').trim().split('\n');
+    expect(trailed.map((line) => (JSON.parse(line) as TrailEntry).outcome)).toEqual(['applied', 'applied']);
+    expect(
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd, encoding: 'utf8' }),
+    ).toBe('');
+    expect(lengths()).toEqual({ 'long-0': 200, 'long-1': 200 });
+  });
+
+  it('says where the trail moved when the old ./ivschat-remediation.jsonl is there', async () => {
+    const cwd = repo();
+    writeFileSync(join(cwd, 'ivschat-remediation.jsonl'), '');
+    const { code, stderr } = await run(cwd, '--undo', 'chg-0123456789ab');
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'note: ivschat-remediation.jsonl (where the trail used to be kept) is not read: move it to .ivschat-audit/remediation.jsonl, or pass --trail ivschat-remediation.jsonl',
+    );
   });
 });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditError, Finding, RegionInventory, Report } from '../../lambda/core/types.js';
 import type { NotifyOutcome } from '../../lambda/notify.js';
 import {
+  clipText,
   MAX_SUMMARY_BYTES,
   MAX_SUMMARY_ERROR_CODES,
   MAX_SUMMARY_MESSAGE_IDS,
@@ -227,5 +228,16 @@ describe('summariseRun', () => {
       { sink: 'securityhub', undelivered: 3, error: 'InvalidAccessException in 123456789012/us-east-1' },
     ]);
     expect(runSummaryProblems(summary)).toEqual([]);
+  });
+});
+
+describe('clipText (a reason in a run summary)', () => {
+  it('keeps the words as written, em dash included, within its byte count once serialised', () => {
+    const reason = 'AccessDenied — deploy the IvsChatAuditorMember stack there';
+    expect(clipText(reason, 200)).toBe(reason);
+    const long = clipText(`${reason} “quoted” \u001b[2J `.repeat(20), 200);
+    expect(Buffer.byteLength(JSON.stringify(long)) - 2).toBeLessThanOrEqual(200);
+    expect(long).toMatch(/^AccessDenied — deploy .*…$/);
+    expect(long).not.toContain('\u001b');
   });
 });

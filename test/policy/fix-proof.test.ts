@@ -29,18 +29,28 @@ describe('policies check: a policy fix is proven on its fail examples', () => {
     expect(lengthPolicy.fix).toEqual({ set: { maximumMessageLength: 200 } });
   });
 
-  it('refuses a fix that does not fix, naming the file and the fail example', async () => {
+  it('blames the fix value once, at /fix/set, when a limit is lowered below it', async () => {
+    // What a user does: tighten the rule and forget the fix that still sets the old limit.
     edit('message-length-max.json', (p) => {
-      p.fix = { set: { maximumMessageLength: 300 } };
+      p.rule = {
+        type: 'object',
+        required: ['maximumMessageLength'],
+        properties: { maximumMessageLength: { type: 'integer', maximum: 100 } },
+      };
     });
     const { code, stderr } = await cli('policies', 'check', dir);
     expect(code).toBe(2);
-    expect(stderr).toContain(
-      'message-length-max.json /examples/fail/0: fix: does not fix this example: maximumMessageLength is 300; must be ≤ 200',
-    );
+    const said = stderr.split('\n').filter((line) => line.includes('message-length-max.json'));
+    expect(said).toEqual([
+      expect.stringContaining(
+        'message-length-max.json /fix/set/maximumMessageLength: fix.set.maximumMessageLength = 200 still breaks the rule ' +
+          '(maximumMessageLength is 200; must be ≤ 100); set it to a value the rule accepts',
+      ),
+    ]);
+    expect(stderr).not.toContain('does not fix this example');
   });
 
-  it("refuses a fix that breaks another policy's rule, naming that policy", async () => {
+  it("blames the fix value once when it breaks another policy's rule, naming that policy", async () => {
     // Rooms without a rate pass this rule; the fix gives them one above the cap.
     edit('message-rate-max.json', (p) => {
       p.rule = { properties: { maximumMessageRatePerSecond: { maximum: 10 } } };
@@ -50,9 +60,13 @@ describe('policies check: a policy fix is proven on its fail examples', () => {
     });
     const { code, stderr } = await cli('policies', 'check', dir);
     expect(code).toBe(2);
-    expect(stderr).toMatch(
-      /message-length-max\.json \/examples\/fail\/0: fix: breaks policy message-rate-max: maximumMessageRatePerSecond is 50; must be ≤ 10/,
-    );
+    const said = stderr.split('\n').filter((line) => line.includes('message-length-max.json'));
+    expect(said).toEqual([
+      expect.stringContaining(
+        'message-length-max.json /fix/set/maximumMessageRatePerSecond: fix.set.maximumMessageRatePerSecond = 50 ' +
+          'breaks policy message-rate-max (maximumMessageRatePerSecond is 50; must be ≤ 10); set it to a value both rules accept',
+      ),
+    ]);
   });
 
   it('refuses a field UpdateRoom does not set, listing the fields it does', async () => {
