@@ -63,6 +63,8 @@ export interface AuditTargetOptions {
   sinks: readonly AlertSink[];
   clock: () => Date;
   renotifyAfterHours: number;
+  /** Set when the run evaluates only some policies: the others' stored findings stay as they were. */
+  policyIds?: ReadonlySet<string>;
 }
 
 export interface AuditedTarget {
@@ -91,6 +93,7 @@ export async function auditTarget(options: AuditTargetOptions): Promise<AuditedT
   const reconciliation = reconcile(run.report, run.inventories, previous, {
     now: startedAt,
     renotifyAfterHours: options.renotifyAfterHours,
+    ...(options.policyIds ? { policyIds: options.policyIds } : {}),
   });
   const accountId = identity?.accountId ?? run.inventories.find((i) => i.accountId)?.accountId ?? '';
   const regions = [...new Set(run.inventories.map((i) => i.region))];

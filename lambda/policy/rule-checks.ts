@@ -1,3 +1,4 @@
+import { closest } from '../core/did-you-mean.js';
 import { PatternError } from '../core/errors.js';
 import { compileLinear } from './regex.js';
 import { escapePointer, forEachSchema } from './schema-walk.js';
@@ -55,26 +56,4 @@ export function unknownKeywords(
     }
   });
   return problems;
-}
-
-/** The known keyword nearest to `word`, at most two edits away and with no tie. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  const scored = candidates.map((c) => ({ c, d: editDistance(word.toLowerCase(), c.toLowerCase()) }));
-  const best = Math.min(...scored.map((s) => s.d));
-  const nearest = scored.filter((s) => s.d === best);
-  return best <= 2 && nearest.length === 1 ? nearest[0]?.c : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitute = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      row.push(Math.min(substitute, (previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1));
-    }
-    previous = row;
-  }
-  return previous[b.length] ?? 0;
 }
