@@ -151,6 +151,15 @@ describe('audit --input on plain `aws ivschat get-room` output', () => {
     expect(run.stderr).toContain(`warning: ${WARNING}`);
   }, 60_000);
 
+  it('warns on stderr when the text report goes to a file (-o)', async () => {
+    const output = join(dir, 'report.txt');
+    const run = await ivschatAudit('audit', '--input', GET_ROOM, '-o', output);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`warning: ${WARNING}`);
+    expect(readFileSync(output, 'utf8')).toContain(`WARNINGS (1)\n  ${WARNING}`);
+  }, 60_000);
+
   it('exits 3 (incomplete) with --strict', async () => {
     const input = write('room.json', plainCompliantRoom());
     const text = await ivschatAudit('audit', '--strict', '--input', input);
