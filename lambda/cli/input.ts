@@ -73,7 +73,7 @@ export async function readRoomsFile(path: string, options: RoomsFileOptions): Pr
     appendAll(into.findings, evaluation.findings);
     appendAll(into.errors, evaluation.errors);
     // A plain GetRoom document has no joined facts: the policies reading them are reported as not
-    // evaluated (the run is incomplete for them), never as findings.
+    // evaluated (a warning, Report.notEvaluated), never as findings.
     noteNotEvaluated(inventory, doc.arn, evaluation.notEvaluated);
   };
 

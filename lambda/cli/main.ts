@@ -10,6 +10,7 @@ import { type AuditTargetOptions, auditTarget } from '../pipeline/run-audit.js';
 import { runExamples } from '../policy/examples.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
 import { stripControl } from '../render/escape.js';
+import { notEvaluatedLines } from '../render/text.js';
 import { describeRange, type NumberSetting, parseSetting, SETTINGS } from '../settings.js';
 import { snsPublisher, snsSink } from '../sinks/sns.js';
 import { FileStateStore } from '../state/file-store.js';
@@ -31,6 +32,7 @@ import { checkFilePaths, writablePath } from './paths.js';
 import { addPoliciesDiff } from './policies-diff-command.js';
 import { defaultPoliciesDir } from './policies-dir.js';
 import { loadPolicies } from './policies-source.js';
+import { policyOption, selectPolicies, skipPolicyOption } from './policy-selection.js';
 import { registerRemediate } from './remediate.js';
 import { REPORT_FORMATS, type ReportFormat, writeReport } from './report-output.js';
 import { runLive } from './run-bound.js';
@@ -69,6 +71,9 @@ interface AuditFlags extends LiveFlags {
   fullRefreshHours: number;
   account: string[];
   roleName?: string;
+  policy: string[];
+  skipPolicy: string[];
+  strict?: boolean;
 }
 
 interface ExportFlags extends LiveFlags {
@@ -115,6 +120,8 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         policiesDefault.description,
       ),
     )
+    .addOption(policyOption('evaluate only this policy'))
+    .addOption(skipPolicyOption('do not evaluate this policy'))
     .option(
       '-i, --input <rooms.json>',
       'evaluate saved GetRoom documents offline: a JSON array of them, { "rooms": [...] } (what export-rooms writes), or one get-room document',
@@ -144,6 +151,10 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .option('--publish <topicArn>', 'publish the alert to this SNS topic (as the scheduled Lambda does)')
     .option('--state <file>', 'keep finding lifecycle (new/open/resolved) in this JSON file between runs')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option(
+      '--strict',
+      'a policy not evaluated for want of facts the rooms lack (loggingConfigurations, absent from plain get-room output) makes the audit incomplete (exit 3) instead of a warning',
+    )
     .option('--api-budget <tps>', API_BUDGET_HELP, apiBudgetArgument, SETTINGS.apiBudgetTps.default)
     .option(
       '--timeout <seconds>',
@@ -292,13 +303,22 @@ async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
   await checkFilePaths(flags);
   // Built before the audit so a bad topic ARN stops the run before its first API call.
   const sinks = flags.publish ? [snsSink(publisherFor(flags.publish, flags.endpoint))] : [];
-  const { policies } = loadPolicyDir(flags.policies);
+  const { policies: folder } = loadPolicyDir(flags.policies);
+  const policies = selectPolicies(folder, flags, flags.policies);
+  // Only some policies run: the stored findings of the others must not resolve.
+  const policyIds = policies.length < folder.length ? new Set(policies.map((p) => p.policy.id)) : undefined;
   const clock = io.clock ?? (() => new Date());
   // One file for both the finding lifecycle and the room cache. It holds every account's findings,
   // so it is read even when the account is unknown (the pipeline then writes nothing).
   const stateFile = flags.state ? new FileStateStore(flags.state) : undefined;
   const state = stateFile ? namedState(stateFile) : undefined;
-  const pipeline = { state: () => state, sinks, clock, renotifyAfterHours: flags.renotifyAfterHours };
+  const pipeline = {
+    state: () => state,
+    sinks,
+    clock,
+    renotifyAfterHours: flags.renotifyAfterHours,
+    ...(policyIds ? { policyIds } : {}),
+  };
   let target: CliAudit;
   if (flags.input) {
     target = singleAudit(
@@ -351,6 +371,12 @@ async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
   }
   for (const warning of target.warnings) io.stderr(`warning: ${oneLine(warning)}\n`);
   const report = target.report;
+  // Text on stdout shows them in the report; JSON, SARIF, ASFF or a file would hide them.
+  if (flags.format !== 'text' || flags.output) {
+    for (const line of notEvaluatedLines(report)) io.stderr(`warning: ${oneLine(line)}\n`);
+  }
+  // Missing facts are a warning unless the user asked for every policy to give a verdict.
+  if (flags.strict && (report.notEvaluated?.length ?? 0) > 0) report.complete = false;
   // The report is written before anything is published or recorded: a report that cannot be
   // written must leave the state as it was, or its NEW findings would be lost to the next run.
   await writeReport(report, target.resolved, {

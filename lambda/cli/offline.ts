@@ -63,7 +63,11 @@ export async function auditRoomsFile(options: OfflineAuditOptions): Promise<Offl
   }
 
   const warnings: string[] = [];
-  for (const region of new Set(options.regions)) {
+  // `[]` (or `{ "rooms": [] }`) is most likely a list that came back empty by mistake; a complete
+  // export of empty regions says which regions it covers, and passes quietly.
+  const empty = read.accounts.size === 0 && read.declaredRegions.size === 0;
+  if (empty) warnings.push(`no rooms in ${options.file}: nothing was audited`);
+  for (const region of empty ? [] : new Set(options.regions)) {
     if (read.regions.has(region) || read.declaredRegions.has(region)) continue;
     const present = [...read.regions].sort().join(', ') || 'none';
     warnings.push(`--region ${region} matches no room in ${options.file} (its rooms are in: ${present})`);

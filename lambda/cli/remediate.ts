@@ -31,6 +31,7 @@ import { EXIT } from './exit-codes.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { writablePath } from './paths.js';
 import { readPlanFile, writePlanFile } from './plan-file.js';
+import { checkPolicyIdsExist, policyOption } from './policy-selection.js';
 import { runLive } from './run-bound.js';
 import type { Write } from './terminal-io.js';
 import { DEFAULT_PLAN_FILE, DEFAULT_TRAIL_FILE, oldTrailNote, prepareWorkDir, WORK_DIR } from './work-dir.js';
@@ -95,7 +96,7 @@ export async function remediate(given: RemediateFlags, io: RemediateIo): Promise
     await writablePath('--trail', flags.trail);
   }
   const { policies } = loadPolicyDir(flags.policies);
-  const policyIds = checkPolicyIds(flags.policy, policies);
+  const policyIds = checkPolicyIds(flags.policy, policies, flags.policies);
   const tag = checkTag(flags.tag);
   const guards: Guards = { maxChanges: flags.maxChanges, maxPercent: flags.maxPercent };
 
@@ -380,12 +381,13 @@ function checkFlags(flags: Flags): void {
 function checkPolicyIds(
   ids: readonly string[],
   policies: readonly CompiledPolicy[],
+  dir: string,
 ): ReadonlySet<string> | undefined {
   if (ids.length === 0) return undefined;
+  checkPolicyIdsExist('--policy', ids, policies, dir);
   for (const id of ids) {
     const policy = policies.find((p) => p.policy.id === id);
-    if (!policy) throw new ConfigError('--policy', `no policy "${stripControl(id)}" in the policy folder`);
-    if (!policy.policy.fix)
+    if (policy && !policy.policy.fix)
       throw new ConfigError('--policy', `policy ${id} declares no fix (${policy.file} has no "fix")`);
   }
   return new Set(ids);
@@ -505,7 +507,7 @@ export function registerRemediate(
         policiesDefault.description,
       ),
     )
-    .option('--policy <id>', 'only fix violations of this policy (repeat for several)', collect, [])
+    .addOption(policyOption('only fix violations of this policy'))
     .option(
       '--max-changes <n>',
       'guard: refuse the whole plan (exit 1, nothing changed) when it has more changes',

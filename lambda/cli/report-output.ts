@@ -79,7 +79,8 @@ async function writeJsonReport(report: Report, resolved: readonly Finding[], out
   // The findings go where an empty list stands in the indented report. A string value cannot
   // fake the marker: its quotes would be escaped.
   const marker = '"findings": []';
-  const frame = JSON.stringify({ ...report, findings: [] }, null, 2);
+  // notEvaluated is always there in the JSON: a consumer reads `[]`, not a missing key.
+  const frame = JSON.stringify({ ...report, findings: [], notEvaluated: report.notEvaluated ?? [] }, null, 2);
   const at = frame.indexOf(marker);
   await out.write(frame.slice(0, at + marker.length - 1));
   let first = true;

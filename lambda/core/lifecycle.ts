@@ -35,6 +35,12 @@ export interface LifecycleOptions {
   renotifyAfterHours: number;
   /** When the rooms were read (no room of the pass before it); default `now`. */
   observedAt?: string;
+  /**
+   * The policies this run evaluated when it evaluated only some (`audit --policy/--skip-policy`): a
+   * stored finding of another policy is kept as it was. Absent: every policy of the set, and a
+   * finding whose policy left the set resolves.
+   */
+  policyIds?: ReadonlySet<string>;
 }
 
 export interface Reconciliation {
@@ -146,6 +152,7 @@ export function reconcile(
     const f = before.finding;
     const key = regionKey(f.accountId, f.region);
     if (!coveredRegions.has(key) || failedChecks.has(`${f.policyId}\n${f.roomArn}`)) continue;
+    if (options.policyIds && !options.policyIds.has(f.policyId)) continue;
     const listing = authoritativeListings.get(key);
     const absent = listing !== undefined && !listing.arns.has(f.roomArn);
     if (!audited.has(f.roomArn) && !gone.has(f.roomArn) && !absent) continue; // not audited this run: stays as it was

@@ -1,10 +1,12 @@
 import type { CompiledPolicy } from '../policy/compile.js';
+import { joinedFieldsRead } from '../policy/fields.js';
 import { appendAll } from './append.js';
 import { Evaluator } from './evaluate.js';
 import { JOINED_FIELDS } from './room-fields.js';
 import {
   type AuditError,
   type Finding,
+  type NotEvaluated,
   REPORT_VERSION,
   type RegionInventory,
   type Report,
@@ -37,30 +39,56 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
     },
   };
   const evaluator = new Evaluator(policies);
+  // Policy id → rooms whose documents lack the joined facts it reads (input without them).
+  const lackingFacts = new Map<string, string[]>();
   for (const inventory of inventories) {
     appendAll(report.errors, inventory.errors);
-    appendAll(report.errors, notEvaluatedErrors(inventory));
     report.roomsSkipped = (report.roomsSkipped ?? 0) + inventory.deleted.length;
     if (inventory.evaluation) {
       report.roomsAudited += inventory.audited.length;
       appendAll(report.findings, inventory.evaluation.findings);
       appendAll(report.errors, inventory.evaluation.errors);
+    } else {
+      const ctx = { now: startedAt, accountId: inventory.accountId, region: inventory.region };
+      for (const room of inventory.rooms) {
+        const evaluation = evaluator.evaluate(room, ctx);
+        report.roomsAudited++;
+        appendAll(report.findings, evaluation.findings);
+        appendAll(report.errors, evaluation.errors);
+        noteNotEvaluated(inventory, room.arn, evaluation.notEvaluated);
+      }
+    }
+    if (inventory.factsMissingReason) {
+      // The join itself failed (an API error, already among the errors): the audit is incomplete.
+      appendAll(report.errors, factsMissingErrors(inventory, inventory.factsMissingReason));
       continue;
     }
-    const ctx = { now: startedAt, accountId: inventory.accountId, region: inventory.region };
-    for (const room of inventory.rooms) {
-      const evaluation = evaluator.evaluate(room, ctx);
-      report.roomsAudited++;
-      appendAll(report.findings, evaluation.findings);
-      appendAll(report.errors, evaluation.errors);
-      noteNotEvaluated(inventory, room.arn, evaluation.notEvaluated);
+    for (const [policyId, rooms] of inventory.notEvaluated ?? []) {
+      const all = lackingFacts.get(policyId);
+      if (all) appendAll(all, rooms);
+      else lackingFacts.set(policyId, [...rooms]);
     }
-    appendAll(report.errors, notEvaluatedErrors(inventory));
   }
   // Any error (an API fault, a rule that threw) means some room or policy was not fully checked.
   if (report.errors.length > 0) report.complete = false;
+  if (lackingFacts.size > 0) {
+    const byId = new Map(policies.map((p) => [p.policy.id, p]));
+    report.notEvaluated = [...lackingFacts]
+      .sort(([a], [b]) => cmp(a, b))
+      .map(([policyId, rooms]) => ({ policyId, reason: missingFactsReason(byId.get(policyId)), rooms }));
+  }
   report.findings.sort(compareFindings);
   return report;
+}
+
+/** Which joined facts a policy lacked, and how a user supplies them. */
+function missingFactsReason(policy: CompiledPolicy | undefined): string {
+  const read = policy ? joinedFieldsRead(policy) : [];
+  const fields = (read.length > 0 ? read : JOINED_FIELDS).join(', ');
+  return (
+    `it reads ${fields}, which plain get-room output lacks: audit a file "ivschat-audit export-rooms" ` +
+    'wrote (it joins them), or run a live audit'
+  );
 }
 
 /** Records the policies `evaluation` could not apply to the room (see RegionInventory.notEvaluated). */
@@ -79,13 +107,10 @@ export function noteNotEvaluated(
 }
 
 /**
- * One error per policy that some rooms of the region could not be evaluated on (not one per room:
- * a failed listing leaves every room of a target without its joined facts).
+ * One error per policy that some rooms of the region could not be evaluated on because the join
+ * failed (not one per room: a failed listing leaves every room of a target without its joined facts).
  */
-function notEvaluatedErrors(inventory: RegionInventory): AuditError[] {
-  const reason =
-    inventory.factsMissingReason ??
-    `no ${JOINED_FIELDS.join(', ')} in the room document (a plain GetRoom document; "ivschat-audit export-rooms" writes rooms with it joined)`;
+function factsMissingErrors(inventory: RegionInventory, reason: string): AuditError[] {
   return [...(inventory.notEvaluated ?? [])].map(([policyId, rooms]) => ({
     region: inventory.region,
     ...(rooms.length === 1 ? { roomArn: rooms[0] as string } : {}),
@@ -118,6 +143,8 @@ export function combineReports(reports: readonly Report[]): Report {
   };
   const skipped = sum(reports, (r) => r.roomsSkipped ?? 0);
   if (skipped > 0) report.roomsSkipped = skipped;
+  const notEvaluated = combineNotEvaluated(reports);
+  if (notEvaluated.length > 0) report.notEvaluated = notEvaluated;
   const progress = reports.filter((r) => r.progress);
   if (progress.length > 0) {
     report.progress = {
@@ -126,6 +153,17 @@ export function combineReports(reports: readonly Report[]): Report {
     };
   }
   return report;
+}
+
+/** One entry per policy over every part, rooms in the parts' order. */
+function combineNotEvaluated(reports: readonly Report[]): NotEvaluated[] {
+  const byPolicy = new Map<string, NotEvaluated>();
+  for (const entry of reports.flatMap((r) => r.notEvaluated ?? [])) {
+    const seen = byPolicy.get(entry.policyId);
+    if (seen) appendAll(seen.rooms, entry.rooms);
+    else byPolicy.set(entry.policyId, { ...entry, rooms: [...entry.rooms] });
+  }
+  return [...byPolicy.values()].sort((a, b) => cmp(a.policyId, b.policyId));
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {

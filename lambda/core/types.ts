@@ -133,6 +133,22 @@ export interface Report {
   roomsSkipped?: number;
   /** How far a run got: rooms listed, audited, and left for the next run (deadline reached). */
   progress?: { roomsListed: number; roomsRemaining: number };
+  /**
+   * Policies the room documents gave no verdict on because they lack joined facts the policy reads
+   * (a plain GetRoom document has no `loggingConfigurations`): a warning, not an error, so the audit
+   * stays complete (`audit --strict` makes it incomplete). Absent when every policy was evaluated.
+   * A live audit whose join failed reports an API error instead (FactsMissing in `errors`).
+   */
+  notEvaluated?: NotEvaluated[];
+}
+
+/** One policy left unevaluated on some rooms for want of joined facts (see Report.notEvaluated). */
+export interface NotEvaluated {
+  policyId: string;
+  /** Which facts are missing and how to supply them. */
+  reason: string;
+  /** ARNs of the rooms it was not evaluated on, in audit order. */
+  rooms: string[];
 }
 
 export const REPORT_VERSION = '1.0';

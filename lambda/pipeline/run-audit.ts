@@ -71,6 +71,8 @@ export interface AuditTargetOptions {
    */
   observationClock?: () => Date;
   renotifyAfterHours: number;
+  /** Set when the run evaluates only some policies: the others' stored findings stay as they were. */
+  policyIds?: ReadonlySet<string>;
 }
 
 export interface AuditedTarget {
@@ -104,6 +106,7 @@ export async function auditTarget(options: AuditTargetOptions): Promise<AuditedT
     now: startedAt,
     renotifyAfterHours: options.renotifyAfterHours,
     observedAt,
+    ...(options.policyIds ? { policyIds: options.policyIds } : {}),
   });
   const accountId = identity?.accountId ?? run.inventories.find((i) => i.accountId)?.accountId ?? '';
   const regions = [...new Set(run.inventories.map((i) => i.region))];

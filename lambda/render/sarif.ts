@@ -4,6 +4,7 @@ import type { Finding, Report, Severity } from '../core/types.js';
 import { sortFindings } from './alert.js';
 import { PRODUCT } from './email.js';
 import { stripControl, wellFormed } from './escape.js';
+import { notEvaluatedLine } from './text.js';
 
 /** What SARIF needs of a policy (a `PolicyFile` fits, plus the file it was loaded from). */
 export interface SarifPolicy {
@@ -65,14 +66,18 @@ export interface SarifRun {
     executionSuccessful: boolean;
     startTimeUtc?: string;
     endTimeUtc?: string;
-    toolExecutionNotifications: {
-      level: SarifLevel;
-      message: { text: string };
-      descriptor?: { id: string };
-      properties?: Record<string, unknown>;
-    }[];
+    toolExecutionNotifications: SarifNotification[];
   }[];
   results: SarifResult[];
+  properties?: Record<string, unknown>;
+}
+
+export interface SarifNotification {
+  level: SarifLevel;
+  message: { text: string };
+  descriptor?: { id: string };
+  /** The policy a notification is about (SARIF 2.1.0 §3.58.5), e.g. one not evaluated. */
+  associatedRule?: { id: string; index: number };
   properties?: Record<string, unknown>;
 }
 
@@ -170,16 +175,19 @@ export function renderSarif(
             executionSuccessful: report.complete,
             startTimeUtc: report.startedAt,
             endTimeUtc: report.finishedAt,
-            toolExecutionNotifications: report.errors.map((e) => ({
-              level: 'error' as const,
-              message: {
-                text: clean(
-                  `${e.region} ${e.operation}${e.roomArn ? ` ${e.roomArn}` : ''}: ${e.code}: ${e.message}`,
-                ),
-              },
-              descriptor: { id: clean(e.code) || 'error' },
-              properties: { region: e.region, operation: e.operation, code: e.code, roomArn: e.roomArn },
-            })),
+            toolExecutionNotifications: [
+              ...report.errors.map((e) => ({
+                level: 'error' as const,
+                message: {
+                  text: clean(
+                    `${e.region} ${e.operation}${e.roomArn ? ` ${e.roomArn}` : ''}: ${e.code}: ${e.message}`,
+                  ),
+                },
+                descriptor: { id: clean(e.code) || 'error' },
+                properties: { region: e.region, operation: e.operation, code: e.code, roomArn: e.roomArn },
+              })),
+              ...notEvaluatedNotifications(report, ruleIndex),
+            ],
           },
         ],
         results,
@@ -194,6 +202,26 @@ export function renderSarif(
       },
     ],
   };
+}
+
+/**
+ * A policy the rooms gave no verdict on (missing joined facts) is a warning about the run, not a
+ * result: code scanning must neither raise nor close alerts for it.
+ */
+function notEvaluatedNotifications(
+  report: Report,
+  ruleIndex: ReadonlyMap<string, number>,
+): SarifNotification[] {
+  return (report.notEvaluated ?? []).map((n) => {
+    const index = ruleIndex.get(n.policyId);
+    return {
+      level: 'warning' as const,
+      message: { text: notEvaluatedLine(n) },
+      descriptor: { id: 'NotEvaluated' },
+      ...(index === undefined ? {} : { associatedRule: { id: n.policyId, index } }),
+      properties: { policyId: n.policyId, rooms: n.rooms.length },
+    };
+  });
 }
 
 function countByPolicy(findings: readonly Finding[]): Map<string, { count: number; severity: Severity }> {

@@ -1,4 +1,4 @@
-import type { Finding, Report, Severity } from '../core/types.js';
+import type { Finding, NotEvaluated, Report, Severity } from '../core/types.js';
 import type { AlertRemediation } from './alert.js';
 import { groupByAccount, groupBySeverityAndPolicy, openInReport, severityBreakdown } from './alert.js';
 import { plural } from './email.js';
@@ -16,7 +16,7 @@ type Style = Severity | 'bold' | 'dim';
 /**
  * Terminal output for the CLI: failing findings grouped by severity then policy, one line per
  * finding with the ARN beneath, then findings resolved since the last run (with `--state`), exempt
- * findings, errors, and a summary line. Each finding line starts with its status: `NEW` (first seen
+ * findings, errors, warnings (policies not evaluated for want of joined facts), and a summary line. Each finding line starts with its status: `NEW` (first seen
  * in this run), `OPEN` (seen before), `RESOLVED`, or `EXEMPT (until DATE)`. Every value that is not our own text (room data, and
  * policy ids, titles and exemption reasons from policy files) is stripped of control characters
  * so it cannot inject terminal escape sequences or forge lines. A report over several accounts
@@ -110,9 +110,21 @@ export function renderTextParts(report: Report, opts: TextOptions = {}): Termina
     out.push(['']);
   }
 
+  const notEvaluated = report.notEvaluated ?? [];
+  if (notEvaluated.length > 0) {
+    out.push(paint('medium', `WARNINGS (${notEvaluated.length})`));
+    for (const line of notEvaluatedLines(report)) out.push([`  ${line}`]);
+    out.push(['']);
+  }
+
   out.push([summaryLine(report)]);
-  if (!report.complete)
-    out.push(paint('critical', 'audit incomplete: some rooms were not checked (see errors above)'));
+  if (!report.complete) {
+    const why =
+      report.errors.length > 0
+        ? 'some rooms were not checked (see errors above)'
+        : 'some policies were not evaluated (see warnings above)';
+    out.push(paint('critical', `audit incomplete: ${why}`));
+  }
   return out.flatMap((line) => [...line, '\n']);
 }
 
@@ -130,8 +142,22 @@ export function summaryLine(report: Report): string {
   const resolved = resolvedInReport(report).length;
   if (resolved > 0) line += `, ${resolved} resolved`;
   if (exempt > 0) line += `, ${exempt} exempt`;
+  const notEvaluated = report.notEvaluated?.length ?? 0;
+  if (notEvaluated > 0) line += `, ${plural(notEvaluated, 'policy', 'policies')} not evaluated`;
   if (!report.complete) line += ', audit incomplete';
   return line;
+}
+
+/**
+ * One line per policy the rooms gave no verdict on (Report.notEvaluated), control characters
+ * stripped: `logging-active not evaluated on 2 rooms: it reads loggingConfigurations, …`.
+ */
+export function notEvaluatedLines(report: Pick<Report, 'notEvaluated'>): string[] {
+  return (report.notEvaluated ?? []).map(notEvaluatedLine);
+}
+
+export function notEvaluatedLine(n: NotEvaluated): string {
+  return stripControl(`${n.policyId} not evaluated on ${plural(n.rooms.length, 'room')}: ${n.reason}`);
 }
 
 /** `NEW`, `OPEN`, `RESOLVED`, or `EXEMPT (until 2027-03-31)` (`EXEMPT` when it has no end). */

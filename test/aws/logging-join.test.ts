@@ -185,6 +185,8 @@ describe('logging configurations joined into rooms', () => {
 
     expect(account.calls['ListRooms us-east-1']).toBe(2);
     expect(second.report.complete).toBe(false);
+    // A failed join is an API error, not input without the facts: not a mere warning.
+    expect(second.report.notEvaluated).toBeUndefined();
     expect(second.report.findings.filter((f) => f.policyId === 'logging-active')).toEqual([]);
     expect(outcome.resolvedFindings).toEqual([]);
     expect(second.report.errors).toEqual([

@@ -36,6 +36,20 @@ describe('Function: combineReports', () => {
     expect(combined.finishedAt).toBe('2025-01-02T00:05:00.000Z');
   });
 
+  it('keeps one notEvaluated entry per policy, with the rooms of every report', () => {
+    const reason = 'it reads loggingConfigurations';
+    const a = makeReport({ notEvaluated: [{ policyId: 'logging-active', reason, rooms: ['arn:a'] }] });
+    const b = makeReport({ notEvaluated: [{ policyId: 'logging-active', reason, rooms: ['arn:b'] }] });
+
+    const combined = combineReports([a, b, makeReport()]);
+
+    expect(combined.notEvaluated).toEqual([
+      { policyId: 'logging-active', reason, rooms: ['arn:a', 'arn:b'] },
+    ]);
+    expect(combined.complete).toBe(true);
+    expect(combineReports([makeReport()]).notEvaluated).toBeUndefined();
+  });
+
   it('is complete only when every report is', () => {
     expect(combineReports([makeReport(), makeReport()]).complete).toBe(true);
     expect(combineReports([makeReport(), makeReport({ complete: false })]).complete).toBe(false);
