@@ -17,7 +17,6 @@ import {
 } from '../core/remediation-plan.js';
 import type { AuditError, Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { loadPolicyDir } from '../policy/load-dir.js';
 import { applyPlan, type ExecutorOptions, hasTag, notOptedIn, undoChange } from '../remediate/apply.js';
 import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
 import type { TrailEntry } from '../remediate/trail.js';
@@ -30,6 +29,7 @@ import { EXIT } from './exit-codes.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { writablePath } from './paths.js';
 import { readPlanFile, writePlanFile } from './plan-file.js';
+import { loadPolicies } from './policies-dir.js';
 import { runLive } from './run-bound.js';
 import type { Write } from './terminal-io.js';
 
@@ -71,7 +71,7 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
   const clock = io.clock ?? (() => new Date());
   if (flags.undo !== undefined) return undo(flags.undo, flags, io, clock);
   await writablePath('--trail', flags.trail);
-  const { policies } = loadPolicyDir(flags.policies);
+  const { policies } = loadPolicies('--policies', flags.policies);
   const policyIds = checkPolicyIds(flags.policy, policies);
   const tag = checkTag(flags.tag);
   const guards: Guards = { maxChanges: flags.maxChanges, maxPercent: flags.maxPercent };
@@ -154,6 +154,12 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
 async function undo(id: string, flags: RemediateFlags, io: RemediateIo, clock: () => Date): Promise<number> {
   const trail = new FileTrail(flags.trail);
   const entries = await trail.entries();
+  if (entries.length === 0) {
+    const problem = (await trail.exists()) ? 'no change is recorded in it' : 'no such file';
+    throw new InputError(
+      `--trail ${flags.trail}: ${problem}; --undo looks change ${id} up in the trail its --apply run wrote (pass that run's --trail)`,
+    );
+  }
   const applied = entries.find((e) => e.changeId === id && e.kind === 'fix' && e.outcome === 'applied');
   if (!applied) {
     const known = entries.some((e) => e.changeId === id);

@@ -139,6 +139,9 @@ function warning(file: string, { pointer, detail }: SchemaProblem): PolicyWarnin
 }
 
 function parseJson(source: PolicySource): unknown {
+  if (source.text.trim() === '') {
+    return new PolicyError(source.file, '', 'the file is empty: a policy file holds one JSON object');
+  }
   try {
     return JSON.parse(source.text);
   } catch (cause) {
@@ -171,7 +174,15 @@ function schemaProblem(file: string, error: ErrorObject): PolicyError {
       : 'unknown property (not allowed in a policy file)';
   }
   if (error.keyword === 'enum') detail = `must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
+  // The policy schema's own words for a value it refuses (`"31.12.2026" is not a date written …`).
+  if (error.keyword === 'errorMessage' && typeof error.data === 'string') {
+    detail = `${JSON.stringify(clipValue(error.data))} ${detail}`;
+  }
   return new PolicyError(file, pointer, detail);
+}
+
+function clipValue(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
 function compileSchema(

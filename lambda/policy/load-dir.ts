@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PolicyError, PolicySetError } from '../core/errors.js';
+import { fileProblem } from '../core/file-problem.js';
 import {
   type CompiledPolicy,
   type CompileOptions,
@@ -34,7 +35,7 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: Compi
     names = readdirSync(dir).filter((n) => n.endsWith('.json') && n !== POLICY_SCHEMA_FILE);
   } catch (cause) {
     throw new PolicySetError([
-      new PolicyError(dir, '', `cannot read policy folder (${errorCode(cause)})`, { cause }),
+      new PolicyError(dir, '', `cannot read policy folder: ${fileProblem(cause, 'folder')}`, { cause }),
     ]);
   }
   const shown = (name: string) => relative(process.cwd(), join(dir, name)) || name;
@@ -43,10 +44,18 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: Compi
   }
   const sources: PolicySource[] = names.sort().map((name) => ({
     file: shown(name),
-    text: readFileSync(join(dir, name), 'utf8'),
+    text: readPolicyFile(join(dir, name), shown(name)),
   }));
   const now = options.now ?? new Date().toISOString();
   return { dir, ...compilePolicySet(sources, readPolicySchema(dir), { ...options, now }) };
+}
+
+function readPolicyFile(path: string, shownAs: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new PolicySetError([new PolicyError(shownAs, '', fileProblem(cause), { cause })]);
+  }
 }
 
 function readPolicySchema(dir: string): object {
@@ -58,8 +67,4 @@ function readPolicySchema(dir: string): object {
     }
   }
   throw new PolicySetError([new PolicyError(join(dir, POLICY_SCHEMA_FILE), '', 'policy schema not found')]);
-}
-
-function errorCode(cause: unknown): string {
-  return (cause as NodeJS.ErrnoException)?.code ?? String(cause);
 }
