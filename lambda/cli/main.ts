@@ -19,6 +19,7 @@ import { RoomSnapshotStore } from '../state/room-snapshot.js';
 import type { StateStore } from '../state/store.js';
 import { auditAccounts, type CliAudit, checkAccounts, checkRoleName, singleAudit } from './accounts.js';
 import { anyCaseChoices } from './choices.js';
+import { checkCredentials } from './credentials.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
 import { exportSnapshot } from './export-snapshot.js';
@@ -329,6 +330,7 @@ async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
     );
   } else {
     const live = liveSettings(flags, io.env);
+    await checkCredentials(live.connection);
     const liveAudit = (
       connection: AwsConnection,
       signal: AbortSignal,
@@ -433,6 +435,7 @@ async function exportCommand(flags: ExportFlags, io: SafeIo): Promise<number> {
   const live = liveSettings(flags, io.env);
   refuseStdout(flags.output);
   await writablePath('--output', flags.output);
+  await checkCredentials(live.connection);
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
     exportRooms({ ...live, output: flags.output, signal, ...(onProgress ? { onProgress } : {}) }),
   );
@@ -457,10 +460,9 @@ async function exportFromTable(flags: ExportFlags, tableName: string, io: SafeIo
   if (!tableRegion) throw new ConfigError('AWS_REGION', "is not set: it names the state table's region");
   refuseStdout(flags.output);
   await writablePath('--output', flags.output);
-  const client = dynamodbClient(tableRegion, {
-    ...CLI_CONNECTION,
-    ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
-  });
+  const connection = { ...CLI_CONNECTION, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) };
+  await checkCredentials(connection);
+  const client = dynamodbClient(tableRegion, connection);
   try {
     const result = await exportSnapshot({
       store: new RoomSnapshotStore(client, tableName),

@@ -25,6 +25,7 @@ import { stripControl } from '../render/escape.js';
 import { fieldLines, renderPlanText } from '../render/remediation-plan.js';
 import { shellWord } from '../render/shell-word.js';
 import { parseTag } from '../settings.js';
+import { checkCredentials } from './credentials.js';
 import { EXIT } from './exit-codes.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { writablePath } from './paths.js';
@@ -87,6 +88,7 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
     if (flags.plan) await writablePath('--plan', flags.plan);
     const live = liveSettings(flags, io.env);
     regions = live.regions;
+    await checkCredentials(live.connection);
     const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal) =>
       inventory({
         ...live,
@@ -132,6 +134,7 @@ export async function remediate(flags: RemediateFlags, io: RemediateIo): Promise
   }
 
   const live = liveSettings({ ...flags, region: regions }, io.env);
+  await checkCredentials(live.connection);
   const trail = new FileTrail(flags.trail);
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, async (signal) => {
     const accounts = [...new Set(plan.changes.map((c) => c.accountId))];
@@ -176,6 +179,7 @@ async function undo(id: string, flags: RemediateFlags, io: RemediateIo, clock: (
   const latest =
     entries.filter((e) => e.roomArn === applied.roomArn && e.outcome === 'applied').at(-1) ?? applied;
   const live = liveSettings({ ...flags, region: [applied.region] }, io.env);
+  await checkCredentials(live.connection);
   io.stdout(
     stripControl(
       `UNDO ${id}  ${applied.accountId} ${applied.region}  ${applied.roomName || applied.roomArn}  [${applied.policyId}]`,
