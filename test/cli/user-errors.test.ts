@@ -29,6 +29,24 @@ describe('choices take any case, one rule for every option', () => {
     expect((JSON.parse(stdout) as Report).roomsAudited).toBe(5);
   });
 
+  it('accepts any case in every command, `policies diff --format MARKDOWN` too', async () => {
+    const policies = join(ROOT, 'policies');
+    const { code, stdout } = await cli(
+      'policies',
+      'diff',
+      '--base',
+      policies,
+      '--head',
+      policies,
+      '--input',
+      ROOMS,
+      '--format',
+      'MARKDOWN',
+    );
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^### ivschat-audit policy preview/);
+  });
+
   it('refuses a choice that is none of them, listing them', async () => {
     const { code, stderr } = await cli('audit', '--input', ROOMS, '--format', 'XML');
     expect(code).toBe(2);
