@@ -46,18 +46,39 @@ process.emitWarning = (warning, ...rest) => {
   const notice = nodeSupportNotice(process.version);
   if (notice) process.stderr.write(terminalSafe(notice));
 };
-const { runCli } = await import('../lambda/cli/main.ts');
+const { interruptCause } = await import('../lambda/cli/run-bound.ts');
 
-// The first Ctrl-C stops a live run cleanly (partial report, room cache saved, exit 3); a second
-// one, or one while no live run listens (policies check, audit --input), quits at once.
+// Ctrl-C and SIGTERM (CI cancellation, `timeout`, `docker stop`) are handled alike. The first stops
+// a live run cleanly: no new call, the partial report written where it was going, the room cache
+// saved, exit 3. A command with no live run listening (audit --input, policies check) stops at once
+// with a message, exit 3. A second signal quits at once (130 for SIGINT, 143 for SIGTERM).
 const interrupt = new AbortController();
-process.on('SIGINT', () => {
-  if (interrupt.signal.aborted || getEventListeners(interrupt.signal, 'abort').length === 0)
-    process.exit(130);
-  process.stderr.write('\nstopping (Ctrl-C again to quit at once)…\n');
-  interrupt.abort();
-});
+const stop = (reason) => {
+  if (getEventListeners(interrupt.signal, 'abort').length === 0) {
+    process.stderr.write(`\nerror: ${interruptCause(reason)}: stopped before the command finished\n`);
+    process.exit(3);
+  }
+  process.stderr.write(`\n${interruptCause(reason)}: stopping (again to quit at once)…\n`);
+  interrupt.abort(reason);
+};
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.on(signal, () => (interrupt.signal.aborted ? process.exit(code) : stop(signal)));
+}
+// Under npx (or an npm script) the parent is npm's `sh -c`, which dies at once on Ctrl-C or when
+// npm forwards a SIGTERM to it, without passing it on: this process is left running, orphaned, and
+// would finish a run nobody waits for, or be lost with its rooms. Being orphaned there means npm
+// was stopped, so it stops the run as a signal does (never as a second one).
+if (process.env.npm_lifecycle_event !== undefined) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !interrupt.signal.aborted) stop('parent');
+  }, 250).unref();
+}
 
+const { runCli } = await import('../lambda/cli/main.ts');
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

@@ -43,6 +43,11 @@ function localCredentials(connection: AwsConnection) {
   return { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 }
 
+/** Calls over `connection` sign with the SDK's default credential chain (not given or throwaway ones). */
+export function signsWithDefaultChain(connection: AwsConnection): boolean {
+  return localCredentials(connection).credentials === undefined;
+}
+
 function common(region: string, connection: AwsConnection) {
   return {
     region,

@@ -1,15 +1,33 @@
+import type { Readable } from 'node:stream';
 import { appendAll } from '../core/append.js';
 import { isRegionName, parseRoomArn } from '../core/arn.js';
 import { InputError } from '../core/errors.js';
 import type { Evaluator } from '../core/evaluate.js';
+import { fileProblem } from '../core/file-problem.js';
 import { noteNotEvaluated } from '../core/report.js';
 import { withAwsHandler } from '../core/room-facts.js';
 import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';
 import { stripControl } from '../render/escape.js';
-import { type JsonPath, JsonSyntaxError, jsonPointer, walkJsonFile } from '../state/json-stream.js';
+import {
+  EMPTY_SOURCE,
+  type JsonPath,
+  JsonSyntaxError,
+  jsonPointer,
+  walkJsonFile,
+} from '../state/json-stream.js';
+
+/** `--input -`: the rooms come from standard input (`aws ivschat get-room … | ivschat-audit audit --input -`). */
+export const STDIN = '-';
+
+/** How a rooms file is named in messages: `-` is standard input. */
+export function inputName(path: string): string {
+  return path === STDIN ? 'standard input' : path;
+}
 
 export interface RoomsFileOptions {
+  /** Read for `-` (default process.stdin). */
+  stdin?: Readable;
   /** Audit only rooms in these regions (every region when empty). */
   regions: readonly string[];
   /** The run's one evaluator: its per-policy memos serve every room of the file. */
@@ -36,7 +54,8 @@ const SHAPES = 'a JSON array of GetRoom documents, { "rooms": [...] }, or one Ge
  * each room as it is read, grouped into per-region inventories as a live audit produces them. The
  * file is streamed: neither its text nor its documents are ever all in memory.
  */
-export async function readRoomsFile(path: string, options: RoomsFileOptions): Promise<RoomsFile> {
+export async function readRoomsFile(file: string, options: RoomsFileOptions): Promise<RoomsFile> {
+  const path = inputName(file);
   const result: RoomsFile = {
     inventories: [],
     accounts: new Set(),
@@ -78,7 +97,7 @@ export async function readRoomsFile(path: string, options: RoomsFileOptions): Pr
   };
 
   try {
-    await walkJsonFile(path, {
+    await walkJsonFile(file === STDIN ? (options.stdin ?? process.stdin) : file, {
       visit(at, kind) {
         if (at.length === 0) {
           rootKind = kind;
@@ -107,10 +126,13 @@ export async function readRoomsFile(path: string, options: RoomsFileOptions): Pr
   } catch (error) {
     if (error instanceof InputError) throw error;
     if (error instanceof JsonSyntaxError) {
-      throw new InputError(`${path} ${error.pointer || '/'}: ${error.message}`, { cause: error });
+      // A whole-file problem (empty, not JSON at all) has no pointer worth showing.
+      const at = error.pointer ? ` ${error.pointer}` : '';
+      const detail =
+        file === STDIN && error.message === EMPTY_SOURCE ? 'nothing came in (it was empty)' : error.message;
+      throw new InputError(`${path}${at}: ${detail}`, { cause: error });
     }
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read ${path}: ${code ?? (error as Error).message}`, { cause: error });
+    throw new InputError(`${path}: ${fileProblem(error)}`, { cause: error });
   }
   if (rootKind === 'object' && !sawRooms) {
     if (!('arn' in single)) throw inputError(path, [], `expected ${SHAPES}`);

@@ -19,9 +19,11 @@ export const DEFAULT_TIMEOUT_SECONDS = 3600;
 
 /**
  * How the CLI talks to AWS. A person waits for it, so an endpoint that accepts connections and never
- * answers must fail in seconds, not the 100 s five 10 s attempts on each of two calls take. IVS
- * Chat and STS answer in well under a second, so 5 s per attempt is generous, and a call gives up
- * after two unanswered attempts; throttling and server errors keep all five.
+ * answers must fail soon, not after the 150 s five 10 s attempts on each of a run's first three
+ * calls (GetCallerIdentity, ListRooms, ListLoggingConfigurations, one after another) would take.
+ * IVS Chat and STS answer in well under a second, so 5 s per attempt is generous, and a call gives
+ * up after two unanswered attempts: about 30 s in all (README). Throttling and server errors keep
+ * all five.
  */
 export const CLI_CONNECTION: AwsConnection = { requestTimeoutMs: 5_000, silentAttempts: 2 };
 

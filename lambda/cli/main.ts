@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type AwsConnection, dynamodbClient, snsClient, topicRegion } from '../aws/clients.js';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../aws/targets.js';
@@ -8,18 +9,20 @@ import { SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
 import { liveInventory } from '../pipeline/live-inventory.js';
 import { type AuditTargetOptions, auditTarget } from '../pipeline/run-audit.js';
 import { runExamples } from '../policy/examples.js';
-import { loadPolicyDir } from '../policy/load-dir.js';
 import { stripControl } from '../render/escape.js';
-import { notEvaluatedLines } from '../render/text.js';
+import { notEvaluatedLines, summaryLine } from '../render/text.js';
 import { describeRange, type NumberSetting, parseSetting, SETTINGS } from '../settings.js';
 import { snsPublisher, snsSink } from '../sinks/sns.js';
 import { FileStateStore } from '../state/file-store.js';
 import { RoomSnapshotStore } from '../state/room-snapshot.js';
 import type { StateStore } from '../state/store.js';
 import { auditAccounts, type CliAudit, checkAccounts, checkRoleName, singleAudit } from './accounts.js';
+import { anyCaseChoices } from './choices.js';
+import { checkCredentials } from './credentials.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
 import { exportSnapshot } from './export-snapshot.js';
+import { STDIN } from './input.js';
 import {
   CLI_CONNECTION,
   checkRegionFlags,
@@ -30,7 +33,7 @@ import {
 import { offlineInventory } from './offline.js';
 import { checkFilePaths, writablePath } from './paths.js';
 import { addPoliciesDiff } from './policies-diff-command.js';
-import { defaultPoliciesDir } from './policies-dir.js';
+import { defaultPoliciesDir, loadPolicyFolder } from './policies-dir.js';
 import { loadPolicies } from './policies-source.js';
 import { policyOption, selectPolicies, skipPolicyOption } from './policy-selection.js';
 import { registerRemediate } from './remediate.js';
@@ -39,6 +42,9 @@ import { runLive } from './run-bound.js';
 import { terminalIo } from './terminal-io.js';
 
 export { EXIT };
+
+/** `-o -`: the report goes to stdout. */
+const STDOUT = '-';
 
 /** The streams and surroundings the CLI runs in; runCli prints only through terminalIo(io). */
 export interface CliIo {
@@ -50,6 +56,8 @@ export interface CliIo {
   stderrIsTTY?: boolean;
   /** Aborts when the user presses Ctrl-C: a live run stops and reports what it got. */
   interrupt?: AbortSignal;
+  /** What `--input -` reads. Default process.stdin. */
+  stdin?: Readable;
   /** The working directory (its ./policies is the default policy folder). Default process.cwd(). */
   cwd?: string;
   /** The clock, read once for the run's `now` (and for its finishing time). Default: the system's. */
@@ -63,7 +71,8 @@ interface AuditFlags extends LiveFlags {
   policies: string;
   input?: string;
   format: ReportFormat;
-  failOn: Severity;
+  /** `none`: findings never fail the run (exit 0 unless it is incomplete). */
+  failOn: Severity | 'none';
   publish?: string;
   state?: string;
   output?: string;
@@ -124,7 +133,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .addOption(skipPolicyOption('do not evaluate this policy'))
     .option(
       '-i, --input <rooms.json>',
-      'evaluate saved GetRoom documents offline: a JSON array of them, { "rooms": [...] } (what export-rooms writes), or one get-room document',
+      'evaluate saved GetRoom documents offline: a JSON array of them, { "rooms": [...] } (what export-rooms writes), or one get-room document; - reads standard input',
     )
     .option(
       '--account <id>',
@@ -143,14 +152,17 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .addOption(
       new Option(
         '--fail-on <severity>',
-        `exit 1 when a finding is at or above this severity (${SEVERITIES.join(', ')}; any case)`,
+        'exit 1 when a finding is at or above this severity; none: never exit 1 for findings',
       )
-        .argParser(severity)
+        .choices([...SEVERITIES, 'none'])
         .default('info'),
     )
     .option('--publish <topicArn>', 'publish the alert to this SNS topic (as the scheduled Lambda does)')
     .option('--state <file>', 'keep finding lifecycle (new/open/resolved) in this JSON file between runs')
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option(
+      '-o, --output <file>',
+      'write the report to a file instead of stdout (- is stdout); a summary line goes to stderr',
+    )
     .option(
       '--strict',
       'a policy not evaluated for want of facts the rooms lack (loggingConfigurations, absent from plain get-room output) makes the audit incomplete (exit 3) instead of a warning',
@@ -282,6 +294,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     exitCode = code;
   });
 
+  anyCaseChoices(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -300,10 +313,16 @@ async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
     if (accounts.length === 0) throw new ConfigError('--role-name', 'needs --account');
     checkRoleName(flags.roleName);
   }
-  await checkFilePaths(flags);
+  // `-o -` is stdout, as `-` is for other tools.
+  const output = flags.output === STDOUT ? undefined : flags.output;
+  await checkFilePaths({
+    ...(flags.input && flags.input !== STDIN ? { input: flags.input } : {}),
+    ...(flags.state ? { state: flags.state } : {}),
+    ...(output ? { output } : {}),
+  });
   // Built before the audit so a bad topic ARN stops the run before its first API call.
   const sinks = flags.publish ? [snsSink(publisherFor(flags.publish, flags.endpoint))] : [];
-  const { policies: folder } = loadPolicyDir(flags.policies);
+  const { policies: folder } = loadPolicyFolder('--policies', flags.policies);
   const policies = selectPolicies(folder, flags, flags.policies);
   // Only some policies run: the stored findings of the others must not resolve.
   const policyIds = policies.length < folder.length ? new Set(policies.map((p) => p.policy.id)) : undefined;
@@ -324,11 +343,18 @@ async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
     target = singleAudit(
       await auditTarget({
         ...pipeline,
-        inventory: offlineInventory({ file: flags.input, regions: flags.region, policies, clock }),
+        inventory: offlineInventory({
+          file: flags.input,
+          regions: flags.region,
+          policies,
+          clock,
+          ...(io.stdin ? { stdin: io.stdin } : {}),
+        }),
       }),
     );
   } else {
     const live = liveSettings(flags, io.env);
+    await checkCredentials(live.connection);
     const liveAudit = (
       connection: AwsConnection,
       signal: AbortSignal,
@@ -381,12 +407,17 @@ async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
   // written must leave the state as it was, or its NEW findings would be lost to the next run.
   await writeReport(report, target.resolved, {
     format: flags.format,
-    ...(flags.output ? { output: flags.output } : {}),
+    ...(output ? { output } : {}),
     stdout: io.stdout,
-    color: Boolean(io.isTTY) && !flags.output && !io.env.NO_COLOR,
+    color: Boolean(io.isTTY) && !output && !io.env.NO_COLOR,
     policies,
     toolVersion: VERSION,
   });
+  // Nothing else reaches the terminal when the report goes to a file: say what it holds and where.
+  if (output) {
+    const shown = { ...report, findings: [...report.findings, ...target.resolved] };
+    io.stderr(`${summaryLine(shown)}; report written to ${oneLine(output)}\n`);
+  }
   // A failed publish comes after the report (the user has it) and records nothing (exit 3).
   let publishFailure: PublishError | undefined;
   const outcome = await target.deliver().catch((error: unknown) => {
@@ -415,6 +446,7 @@ async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
   if (flags.publish) io.stderr(`published ${outcome?.published ?? 0} message(s) to ${flags.publish}\n`);
 
   if (!report.complete) return EXIT.incomplete;
+  if (flags.failOn === 'none') return EXIT.clean;
   const threshold = SEVERITY_RANK[flags.failOn];
   const failing = report.findings.some(
     (f) => (f.status === 'new' || f.status === 'open') && SEVERITY_RANK[f.severity] >= threshold,
@@ -431,7 +463,9 @@ async function exportCommand(flags: ExportFlags, io: SafeIo): Promise<number> {
     );
   }
   const live = liveSettings(flags, io.env);
+  refuseStdout(flags.output);
   await writablePath('--output', flags.output);
+  await checkCredentials(live.connection);
   const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
     exportRooms({ ...live, output: flags.output, signal, ...(onProgress ? { onProgress } : {}) }),
   );
@@ -454,11 +488,11 @@ async function exportFromTable(flags: ExportFlags, tableName: string, io: SafeIo
   }
   const tableRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? '';
   if (!tableRegion) throw new ConfigError('AWS_REGION', "is not set: it names the state table's region");
+  refuseStdout(flags.output);
   await writablePath('--output', flags.output);
-  const client = dynamodbClient(tableRegion, {
-    ...CLI_CONNECTION,
-    ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
-  });
+  const connection = { ...CLI_CONNECTION, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) };
+  await checkCredentials(connection);
+  const client = dynamodbClient(tableRegion, connection);
   try {
     const result = await exportSnapshot({
       store: new RoomSnapshotStore(client, tableName),
@@ -484,6 +518,19 @@ async function exportFromTable(flags: ExportFlags, tableName: string, io: SafeIo
     return EXIT.incomplete;
   } finally {
     client.destroy();
+  }
+}
+
+/**
+ * export-rooms writes a file only: an incomplete export goes to `<file>.partial` so it is never
+ * taken for every room there is, and stdout cannot be set aside like that.
+ */
+function refuseStdout(output: string): void {
+  if (output === STDOUT) {
+    throw new ConfigError(
+      '--output',
+      '- (standard output) is not supported by export-rooms: an incomplete export is kept apart as <file>.partial, which stdout cannot be; name a file',
+    );
   }
 }
 
@@ -561,14 +608,6 @@ function oneLine(message: string): string {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function severity(value: string): Severity {
-  const lower = value.toLowerCase();
-  if (!(SEVERITIES as readonly string[]).includes(lower)) {
-    throw new InvalidArgumentError(`Allowed choices are ${SEVERITIES.join(', ')} (any case).`);
-  }
-  return lower as Severity;
 }
 
 function number(value: string): number {

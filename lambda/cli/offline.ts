@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { AuditRun } from '../audit.js';
 import { InputError } from '../core/errors.js';
 import { Evaluator } from '../core/evaluate.js';
@@ -5,10 +6,12 @@ import type { FindingRecord } from '../core/lifecycle.js';
 import { buildReport } from '../core/report.js';
 import type { InventorySource } from '../pipeline/run-audit.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { emptyInventory, readRoomsFile } from './input.js';
+import { emptyInventory, inputName, readRoomsFile } from './input.js';
 
 export interface OfflineAuditOptions {
+  /** The rooms file; `-` is standard input. */
   file: string;
+  stdin?: Readable;
   /** Region filter (already checked to be region names); empty = every region. */
   regions: readonly string[];
   policies: readonly CompiledPolicy[];
@@ -40,7 +43,9 @@ export function offlineInventory(options: Omit<OfflineAuditOptions, 'previous' |
  */
 export async function auditRoomsFile(options: OfflineAuditOptions): Promise<OfflineAudit> {
   const clock = options.clock ?? (() => new Date());
+  const name = inputName(options.file);
   const read = await readRoomsFile(options.file, {
+    ...(options.stdin ? { stdin: options.stdin } : {}),
     regions: options.regions,
     evaluator: new Evaluator(options.policies),
     now: options.now,
@@ -70,12 +75,12 @@ export async function auditRoomsFile(options: OfflineAuditOptions): Promise<Offl
   for (const region of empty ? [] : new Set(options.regions)) {
     if (read.regions.has(region) || read.declaredRegions.has(region)) continue;
     const present = [...read.regions].sort().join(', ') || 'none';
-    warnings.push(`--region ${region} matches no room in ${options.file} (its rooms are in: ${present})`);
+    warnings.push(`--region ${region} matches no room in ${name} (its rooms are in: ${present})`);
   }
   const uncovered = [...regionsOf(options.previous)].filter((region) => !covered.has(region)).sort();
   if (uncovered.length > 0 && options.regions.length === 0) {
     warnings.push(
-      `${options.file} has no room in ${uncovered.join(', ')}: their findings are kept as they were ` +
+      `${name} has no room in ${uncovered.join(', ')}: their findings are kept as they were ` +
         '(pass --region, or list the region in the file\'s "regions", to resolve those of an emptied region)',
     );
   }

@@ -1,10 +1,10 @@
-import { access, constants, realpath, stat } from 'node:fs/promises';
+import { access, constants, lstat, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AuditorError, ConfigError } from '../core/errors.js';
 
 /**
- * A file that passed the up-front check could not be written once the run was done (disk full, a
- * link into a missing folder, /proc). Exit 3, like a failed publish: the audit ran but its result
+ * A file that passed the up-front check could not be written once the run was done (disk full,
+ * an I/O error). Exit 3, like a failed publish: the audit ran but its result
  * did not arrive, so nothing was published or recorded and running again is the remedy.
  */
 export class OutputWriteError extends AuditorError {
@@ -64,6 +64,14 @@ export async function writablePath(flag: string, path: string): Promise<string> 
   const existing = await realpath(target).catch(() => undefined);
   if (existing && (await stat(existing)).isDirectory()) {
     throw new ConfigError(flag, `cannot write ${path}: it is a folder`);
+  }
+  if (!existing && (await lstat(target).catch(() => undefined))?.isSymbolicLink()) {
+    // A link to a file yet to be made is fine; a link into a folder that is not there fails only
+    // once the run is over, so it is caught here with the rest.
+    const linked = resolve(dirname(target), await readlink(target));
+    if (!(await stat(dirname(linked)).catch(() => undefined))?.isDirectory()) {
+      throw new ConfigError(flag, `cannot write ${path}: it links to ${linked}, whose folder does not exist`);
+    }
   }
   return existing ?? target;
 }

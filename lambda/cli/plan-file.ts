@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseRoomArn } from '../core/arn.js';
 import { InputError } from '../core/errors.js';
+import { fileProblem } from '../core/file-problem.js';
 import { isFixField } from '../core/fix.js';
 import type { RemediationPlan } from '../core/remediation-plan.js';
 
@@ -11,12 +12,24 @@ export async function writePlanFile(path: string, plan: RemediationPlan): Promis
 
 /** Reads a saved plan; anything that is not one is refused naming the file and the JSON pointer. */
 export async function readPlanFile(path: string): Promise<RemediationPlan> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new InputError(`--plan ${path}: ${fileProblem(cause)}`, { cause });
+  }
+  if (text.trim() === '')
+    throw new InputError(`--plan ${path}: the file is empty; not a plan this tool wrote`);
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(path, 'utf8'));
+    data = JSON.parse(text);
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new InputError(`--plan ${path}: ${code ? `cannot read (${code})` : 'not JSON'}`, { cause });
+    throw new InputError(
+      `--plan ${path}: not JSON; not a plan this tool wrote (remediate --plan FILE writes one)`,
+      {
+        cause,
+      },
+    );
   }
   const fail = (pointer: string, detail: string): never => {
     throw new InputError(`--plan ${path} ${pointer}: ${detail}; not a plan this tool wrote`);

@@ -1,6 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_POLICIES_DIR } from '../policy/load-dir.js';
+import { ConfigError } from '../core/errors.js';
+import { fileProblem } from '../core/file-problem.js';
+import { DEFAULT_POLICIES_DIR, loadPolicyDir, type PolicySet } from '../policy/load-dir.js';
 
 export interface DefaultPoliciesDir {
   dir: string;
@@ -26,4 +28,19 @@ export function defaultPoliciesDir(cwd: string): DefaultPoliciesDir {
         dir: DEFAULT_POLICIES_DIR,
         description: `the bundled policies (${DEFAULT_POLICIES_DIR}); no ./policies here`,
       };
+}
+
+/**
+ * The policy folder a flag names, checked as a folder first so the message names the flag:
+ * `--policies ./polcies: no such folder`, not a parser's words.
+ */
+export function loadPolicyFolder(flag: string, dir: string): PolicySet {
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(dir).isDirectory();
+  } catch (cause) {
+    throw new ConfigError(flag, `${dir}: ${fileProblem(cause, 'folder')}`);
+  }
+  if (!isFolder) throw new ConfigError(flag, `${dir}: it is a file, not a folder of policy files`);
+  return loadPolicyDir(dir);
 }

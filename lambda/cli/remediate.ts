@@ -18,7 +18,6 @@ import {
 } from '../core/remediation-plan.js';
 import type { AuditError, Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { loadPolicyDir } from '../policy/load-dir.js';
 import { applyPlan, type ExecutorOptions, hasTag, notOptedIn, undoChange } from '../remediate/apply.js';
 import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
 import { appliedFixes, type PriorApplication, type TrailEntry } from '../remediate/trail.js';
@@ -27,10 +26,12 @@ import { stripControl } from '../render/escape.js';
 import { fieldLines, renderPlanText } from '../render/remediation-plan.js';
 import { shellWord } from '../render/shell-word.js';
 import { parseTag } from '../settings.js';
+import { checkCredentials } from './credentials.js';
 import { EXIT } from './exit-codes.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { writablePath } from './paths.js';
 import { readPlanFile, writePlanFile } from './plan-file.js';
+import { loadPolicyFolder } from './policies-dir.js';
 import { checkPolicyIdsExist, policyOption } from './policy-selection.js';
 import { runLive } from './run-bound.js';
 import type { Write } from './terminal-io.js';
@@ -95,7 +96,7 @@ export async function remediate(given: RemediateFlags, io: RemediateIo): Promise
     await prepareWorkDir(flags.trail);
     await writablePath('--trail', flags.trail);
   }
-  const { policies } = loadPolicyDir(flags.policies);
+  const { policies } = loadPolicyFolder('--policies', flags.policies);
   const policyIds = checkPolicyIds(flags.policy, policies, flags.policies);
   const tag = checkTag(flags.tag);
   const guards: Guards = { maxChanges: flags.maxChanges, maxPercent: flags.maxPercent };
@@ -114,6 +115,7 @@ export async function remediate(given: RemediateFlags, io: RemediateIo): Promise
     }
     const live = liveSettings(flags, io.env);
     regions = live.regions;
+    await checkCredentials(live.connection);
     const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal) =>
       inventory({
         ...live,
@@ -159,6 +161,7 @@ export async function remediate(given: RemediateFlags, io: RemediateIo): Promise
   }
 
   const live = liveSettings({ ...flags, region: regions }, io.env);
+  await checkCredentials(live.connection);
   const trail = new FileTrail(flags.trail);
   // A plan applied before (the same file, twice): its changes are in the trail, not to be made again.
   const applied = appliedFixes(await trail.entries());
@@ -183,6 +186,12 @@ export async function remediate(given: RemediateFlags, io: RemediateIo): Promise
 async function undo(id: string, flags: Flags, io: RemediateIo, clock: () => Date): Promise<number> {
   const trail = new FileTrail(flags.trail);
   const entries = await trail.entries();
+  if (entries.length === 0) {
+    const problem = (await trail.exists()) ? 'no change is recorded in it' : 'no such file';
+    throw new InputError(
+      `--trail ${flags.trail}: ${problem}; --undo looks change ${id} up in the trail its --apply run wrote (pass that run's --trail)`,
+    );
+  }
   const applied = entries.find((e) => e.changeId === id && e.kind === 'fix' && e.outcome === 'applied');
   if (!applied) {
     const known = entries.some((e) => e.changeId === id);
@@ -199,6 +208,7 @@ async function undo(id: string, flags: Flags, io: RemediateIo, clock: () => Date
   const latest =
     entries.filter((e) => e.roomArn === applied.roomArn && e.outcome === 'applied').at(-1) ?? applied;
   const live = liveSettings({ ...flags, region: [applied.region] }, io.env);
+  await checkCredentials(live.connection);
   io.stdout(
     stripControl(
       `UNDO ${id}  ${applied.accountId} ${applied.region}  ${applied.roomName || applied.roomArn}  [${applied.policyId}]`,

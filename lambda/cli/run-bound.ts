@@ -14,6 +14,20 @@ export class RunStoppedError extends AuditorError {
   }
 }
 
+/**
+ * What stopped the process, as bin/ivschat-audit.js aborts the interrupt signal: with the signal's
+ * name, or `parent` when npm, which started it, was stopped (npx's shell dies at once on Ctrl-C or
+ * SIGTERM, so the CLI may only learn of it by being orphaned).
+ */
+export type InterruptReason = 'SIGINT' | 'SIGTERM' | 'parent';
+
+/** `interrupted (Ctrl-C)`, `terminated (SIGTERM)`, …: what the user or their CI did, in its words. */
+export function interruptCause(reason: unknown): string {
+  if (reason === 'SIGTERM') return 'terminated (SIGTERM)';
+  if (reason === 'parent') return 'npm (npx), which started it, was stopped';
+  return 'interrupted (Ctrl-C)';
+}
+
 export interface RunBound {
   /** Aborts (with a RunStoppedError reason) when the time is up or the user interrupts. */
   signal: AbortSignal;
@@ -36,7 +50,9 @@ export function boundRun(timeoutSeconds: number, interrupt?: AbortSignal): RunBo
     timeoutSeconds * 1000,
   );
   const onInterrupt = () =>
-    controller.abort(new RunStoppedError('Interrupted', 'interrupted (Ctrl-C): the run was stopped'));
+    controller.abort(
+      new RunStoppedError('Interrupted', `${interruptCause(interrupt?.reason)}: the run was stopped`),
+    );
   if (interrupt?.aborted) onInterrupt();
   else interrupt?.addEventListener('abort', onInterrupt, { once: true });
   return {

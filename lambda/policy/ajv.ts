@@ -30,7 +30,13 @@ export function createRuleAjv(): Ajv2020 {
   return ajv;
 }
 
-/** The ajv instance that validates policy files against policies/policy.schema.json. */
+/**
+ * The ajv instance that validates policy files against policies/policy.schema.json. The schema's
+ * `errorMessage`s (ajv-errors) say in words what a pattern means; `verbose` keeps the offending
+ * value, which the message quotes.
+ */
 export function createPolicyFileAjv(): Ajv2020 {
-  return new Ajv2020({ allErrors: true, strict: false, code: { regExp: linearRegExp } });
+  const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true, code: { regExp: linearRegExp } });
+  ajvErrors.default(ajv);
+  return ajv;
 }

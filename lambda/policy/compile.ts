@@ -1,4 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { escapeControlCharacters } from '../core/control-chars.js';
 import { PolicyError, PolicySetError } from '../core/errors.js';
 import { FIX_FIELDS } from '../core/fix.js';
 import { type Exemption, type PolicyFile, type RoomDocument, SEVERITIES } from '../core/types.js';
@@ -145,6 +146,9 @@ function warning(file: string, { pointer, detail }: SchemaProblem): PolicyWarnin
 }
 
 function parseJson(source: PolicySource): unknown {
+  if (source.text.trim() === '') {
+    return new PolicyError(source.file, '', 'the file is empty: a policy file holds one JSON object');
+  }
   try {
     return JSON.parse(source.text);
   } catch (cause) {
@@ -177,18 +181,23 @@ function schemaProblem(file: string, error: ErrorObject): PolicyError {
       : 'unknown property (not allowed in a policy file)';
   }
   if (error.keyword === 'enum') detail = `must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
+  // The policy schema's own words for a value it refuses (`"31.12.2026" is not a date written …`).
+  if (error.keyword === 'errorMessage' && typeof error.data === 'string') {
+    detail = `${JSON.stringify(clipValue(error.data))} ${detail}`;
+  }
   return new PolicyError(file, visiblePointer(pointer), detail);
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function clipValue(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
 
 /**
  * A pointer names a key the file's author chose; a control character in it is shown as `\u001b`,
  * so the message names the key without the key acting on the terminal or the CI log printing it.
  */
 function visiblePointer(pointer: string): string {
-  return pointer.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeControlCharacters(pointer);
 }
 
 function compileSchema(

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import shippedSchema from '../../policies/policy.schema.json' with { type: 'json' };
 import { canonicalJson } from '../core/canonical-json.js';
 import { PolicyError, PolicySetError } from '../core/errors.js';
+import { fileProblem } from '../core/file-problem.js';
 import {
   type CompiledPolicy,
   type CompileOptions,
@@ -49,7 +50,7 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: Compi
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (cause) {
     throw new PolicySetError([
-      new PolicyError(dir, '', `cannot read policy folder (${errorCode(cause)})`, { cause }),
+      new PolicyError(dir, '', `cannot read policy folder: ${fileProblem(cause, 'folder')}`, { cause }),
     ]);
   }
   const shown = (name: string) => relative(process.cwd(), join(dir, name)) || name;
@@ -147,8 +148,8 @@ function readRegularFile(path: string, file: string): string | PolicyError {
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (cause) {
-    if (errorCode(cause) === 'ELOOP') return notRegularFile(file, 'symbolic link');
-    return new PolicyError(file, '', `cannot read (${errorCode(cause)})`, { cause });
+    if ((cause as NodeJS.ErrnoException)?.code === 'ELOOP') return notRegularFile(file, 'symbolic link');
+    return new PolicyError(file, '', fileProblem(cause), { cause });
   }
   try {
     const stat = fstatSync(fd);
@@ -163,12 +164,8 @@ function readRegularFile(path: string, file: string): string | PolicyError {
     if (length > MAX_POLICY_FILE_BYTES) return fileTooLarge(file, length);
     return buffer.subarray(0, length).toString('utf8');
   } catch (cause) {
-    return new PolicyError(file, '', `cannot read (${errorCode(cause)})`, { cause });
+    return new PolicyError(file, '', fileProblem(cause), { cause });
   } finally {
     closeSync(fd);
   }
-}
-
-function errorCode(cause: unknown): string {
-  return (cause as NodeJS.ErrnoException)?.code ?? String(cause);
 }

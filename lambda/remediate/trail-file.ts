@@ -1,5 +1,6 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { access, appendFile, readFile } from 'node:fs/promises';
 import { InputError, TrailWriteError } from '../core/errors.js';
+import { fileProblem } from '../core/file-problem.js';
 import type { Trail, TrailEntry } from './trail.js';
 
 const REQUIRED = [
@@ -35,32 +36,37 @@ export class FileTrail implements Trail {
     }
   }
 
+  /** Every entry, in order; none when the file does not exist yet (`exists` tells the two apart). */
   async entries(): Promise<TrailEntry[]> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new InputError(`${this.path}: cannot read the trail (${(cause as NodeJS.ErrnoException).code})`, {
-        cause,
-      });
+      throw new InputError(`--trail ${this.path}: ${fileProblem(cause)}`, { cause });
     }
     const entries: TrailEntry[] = [];
+    const notATrail = 'not a remediation trail (the JSONL file --apply writes, one change a line)';
     text.split('\n').forEach((line, i) => {
       if (line.trim() === '') return;
       let entry: unknown;
       try {
         entry = JSON.parse(line);
       } catch (cause) {
-        throw new InputError(`${this.path} line ${i + 1}: not JSON`, { cause });
+        throw new InputError(`--trail ${this.path} line ${i + 1}: not JSON; ${notATrail}`, { cause });
       }
       const missing = REQUIRED.find((key) => (entry as Record<string, unknown> | null)?.[key] === undefined);
       if (missing)
-        throw new InputError(
-          `${this.path} line ${i + 1} /${missing}: missing; not a remediation trail entry`,
-        );
+        throw new InputError(`--trail ${this.path} line ${i + 1} /${missing}: missing; ${notATrail}`);
       entries.push(entry as TrailEntry);
     });
     return entries;
+  }
+
+  async exists(): Promise<boolean> {
+    return access(this.path).then(
+      () => true,
+      () => false,
+    );
   }
 }

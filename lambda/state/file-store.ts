@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError } from '../core/errors.js';
+import { fileProblem } from '../core/file-problem.js';
 import type { FindingRecord } from '../core/lifecycle.js';
 import type { CachedRoom } from '../core/room-cache.js';
 import { createPolicyFileAjv } from '../policy/ajv.js';
-import { type JsonPath, JsonSyntaxError, jsonPointer, walkJsonFile } from './json-stream.js';
+import { EMPTY_SOURCE, type JsonPath, JsonSyntaxError, jsonPointer, walkJsonFile } from './json-stream.js';
 import { RecordReader, storedFinding } from './record.js';
 import type { RoomCacheStore } from './room-cache-store.js';
 import { STATE_FILE_SCHEMA, STATE_FILE_SCHEMA_ID } from './state-file-schema.js';
@@ -184,12 +185,13 @@ async function readState(path: string): Promise<StateFile> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return state;
     if (error instanceof InputError) throw error;
     if (error instanceof JsonSyntaxError) {
-      throw new InputError(`${path} ${error.pointer || '/'}: ${error.message}`, { cause: error });
+      const detail =
+        error.message === EMPTY_SOURCE
+          ? `${EMPTY_SOURCE}; not a state file this tool wrote (delete it to start afresh)`
+          : error.message;
+      throw new InputError(`${path} ${error.pointer || '/'}: ${detail}`, { cause: error });
     }
-    throw new InputError(
-      `cannot read state file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      { cause: error },
-    );
+    throw new InputError(`cannot read state file ${path}: ${fileProblem(error)}`, { cause: error });
   }
   if (!check.file(top)) fail([], check.file.errors);
   return state;

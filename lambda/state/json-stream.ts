@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { parser } from 'stream-json';
 import Assembler from 'stream-json/assembler.js';
 import { verifyFile } from 'stream-json/file/verifier.js';
@@ -44,19 +44,30 @@ interface Token {
   value?: unknown;
 }
 
+/** The message of a JsonSyntaxError for a source with no byte in it. */
+export const EMPTY_SOURCE = 'the file is empty';
+
 /**
- * Reads a JSON file of any size in one pass, holding only the values the walker asks to build:
- * a file of 100,000 rooms is never one string or one object tree. A UTF-8 BOM is skipped.
- * File-system errors (ENOENT, EISDIR …) reach the caller as they are.
+ * Reads a JSON file (or a stream: standard input) of any size in one pass, holding only the values
+ * the walker asks to build: a file of 100,000 rooms is never one string or one object tree. A
+ * UTF-8 BOM is skipped. File-system errors (ENOENT, EISDIR …) reach the caller as they are.
  */
-export async function walkJsonFile(file: string, walker: JsonWalker): Promise<void> {
+export async function walkJsonFile(file: string | Readable, walker: JsonWalker): Promise<void> {
   const stack: Frame[] = [];
   let assembler: Assembler | undefined;
   let assembling: JsonPath = [];
   let sawRoot = false;
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
   // pipeline, not pipe: a read error (ENOENT) must end the token stream, not leave it waiting.
   const tokens = pipeline(
-    createReadStream(file),
+    typeof file === 'string' ? createReadStream(file) : file,
+    counter,
     parser.asStream({ packValues: true, streamValues: false }),
     () => {},
   );
@@ -106,6 +117,7 @@ export async function walkJsonFile(file: string, walker: JsonWalker): Promise<vo
     }
   } catch (error) {
     if (inWalker || (error as NodeJS.ErrnoException).code) throw error;
+    if (bytes === 0) throw new JsonSyntaxError('', EMPTY_SOURCE, { cause: error });
     const top = stack.at(-1);
     const where = assembler
       ? assembling
@@ -114,7 +126,12 @@ export async function walkJsonFile(file: string, walker: JsonWalker): Promise<vo
         : [];
     throw new JsonSyntaxError(jsonPointer(where), await syntaxDetail(file, error as Error), { cause: error });
   }
-  if (!sawRoot) throw new JsonSyntaxError('', 'not valid JSON (the file holds no JSON value)');
+  if (!sawRoot) {
+    throw new JsonSyntaxError(
+      '',
+      bytes === 0 ? EMPTY_SOURCE : 'not valid JSON (the file holds no JSON value)',
+    );
+  }
 }
 
 /**
@@ -127,14 +144,18 @@ function detached<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
-/** The parser does not say where it failed; the verifier does, at the cost of a second read (errors only). */
-async function syntaxDetail(file: string, error: Error): Promise<string> {
+/**
+ * The parser does not say where it failed; the verifier does, at the cost of a second read (errors
+ * only, and only of a file: a stream cannot be read twice).
+ */
+async function syntaxDetail(file: string | Readable, error: Error): Promise<string> {
+  const reason = error.message.replace(/^Parser cannot parse input: /, '');
+  if (typeof file !== 'string') return `not valid JSON (${reason})`;
   // Windows PowerShell 5 redirects command output (`aws ... > rooms.json`) as UTF-16.
   const start = await readStart(file);
   if (start.startsWith('fffe') || start.startsWith('feff')) {
     return 'not valid JSON: the file is UTF-16 text; save it as UTF-8 (in PowerShell: Out-File -Encoding utf8)';
   }
-  const reason = error.message.replace(/^Parser cannot parse input: /, '');
   const located = (await verifyFile(file).catch((e: unknown) => e)) as
     | { line?: number; pos?: number }
     | undefined;

@@ -183,7 +183,7 @@ describe('ivschat-audit bad input', () => {
     const missing = join(dir, 'missing.json');
     const { code, stderr } = await cli('audit', '--input', missing);
     expect(code).toBe(2);
-    expect(stderr).toBe(`error: --input: cannot read ${missing}: ENOENT\n`);
+    expect(stderr).toBe(`error: --input: ${missing}: no such file (ENOENT)\n`);
   });
 
   it('says so when --state is the --input file, leaving it as it was', async () => {

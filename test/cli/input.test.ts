@@ -73,7 +73,7 @@ describe('ivschat-audit audit --input: the shapes users have', () => {
     );
     const { code, stderr } = await cli('audit', '--input', path);
     expect(code).toBe(2);
-    expect(stderr).toContain(`${path} /: not valid JSON: the file is UTF-16 text; save it as UTF-8`);
+    expect(stderr).toContain(`${path}: not valid JSON: the file is UTF-16 text; save it as UTF-8`);
   });
 
   it('accepts an empty list', async () => {

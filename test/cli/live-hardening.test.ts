@@ -208,16 +208,28 @@ describe('--publish that is not a topic ARN', () => {
 });
 
 describe('--output that cannot be written', () => {
-  it('exits 3 naming --output and the path, publishing and recording nothing', async () => {
+  it('exits 2 before any call when -o links into a folder that does not exist', async () => {
+    seed(2);
+    const output = join(dir, 'report-link.json');
+    const linked = join(dir, 'no-such-folder', 'report.json');
+    symlinkSync(linked, output);
+    const { code, stderr } = await cliWith(live('--output', output));
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `error: --output: cannot write ${output}: it links to ${linked}, whose folder does not exist\n`,
+    );
+    expect(aws.stats()).toEqual({});
+  });
+
+  it('exits 3 naming --output when the write fails after the audit (disk full), publishing and recording nothing', async () => {
     seed(2);
     const topic = aws.createTopic('us-west-2', 'unwritten-report');
     const state = join(dir, 'unwritten-report-state.json');
-    // A link into a folder that does not exist: the path passes the up-front check, the write fails.
-    const output = join(dir, 'report-link.json');
-    symlinkSync(join(dir, 'no-such-folder', 'report.json'), output);
+    // /dev/full passes the up-front check and answers every write with ENOSPC, as a full disk does.
+    const output = '/dev/full';
     const failed = await cliWith(live('--state', state, '--publish', topic, '--output', output));
     expect(failed.code).toBe(3);
-    expect(failed.stderr).toBe(`error: --output: cannot write the report to ${output}: ENOENT\n`);
+    expect(failed.stderr).toBe(`error: --output: cannot write the report to ${output}: ENOSPC\n`);
     expect(aws.published('us-west-2')).toHaveLength(0);
 
     const rerun = await cliWith(live('--state', state));

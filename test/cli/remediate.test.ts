@@ -448,7 +448,10 @@ describe('ivschat-audit remediate: bad input exits 2 naming the flag or file', (
     [['--write-budget', '6'], '--write-budget: expected more than 0 and at most the UpdateRoom quota of 5'],
     [['--policy', 'no-such-policy'], '--policy: no policy "no-such-policy"'],
     [['--policy', 'required-tags'], '--policy: policy required-tags declares no fix'],
-    [['--undo', 'chg-0123456789ab'], '--undo: no change chg-0123456789ab in'],
+    [
+      ['--undo', 'chg-0123456789ab'],
+      '--undo looks change chg-0123456789ab up in the trail its --apply run wrote',
+    ],
     [['--undo', 'yesterday'], '--undo: "yesterday" is not a change id'],
     [['--tag', 'remediate'], '--tag: "remediate" is not a tag as key=value'],
   ])('%j', async (flags, message) => {

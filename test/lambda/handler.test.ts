@@ -302,7 +302,7 @@ describe('handler: configuration errors name the setting', () => {
       const missing = join(dir, 'does-not-exist');
       const error = await handlerWith({ POLICIES_DIR: missing })({}).catch((e: unknown) => e);
       expect((error as Error).message).toContain(missing);
-      expect((error as Error).message).toContain('cannot read policy folder (ENOENT)');
+      expect((error as Error).message).toContain('cannot read policy folder: no such folder (ENOENT)');
     });
   });
 });

@@ -173,7 +173,7 @@ describe('ivschat-audit policies check', () => {
   it('fails clearly on a folder that does not exist', async () => {
     const { code, stderr } = await cli('policies', 'check', join(dir, 'nope'));
     expect(code).toBe(2);
-    expect(stderr).toContain('cannot read policy folder (ENOENT)');
+    expect(stderr).toContain('cannot read policy folder: no such folder (ENOENT)');
   });
 });
 

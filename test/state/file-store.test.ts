@@ -145,7 +145,7 @@ describe('FileStateStore', () => {
       /s\.json \/: not valid JSON at line 2, column 18 \(expected an object key\)$/,
     );
     expect((await loadError('')).message).toMatch(
-      /s\.json \/: not valid JSON at line 1, column 1 \(Parser has expected a value\)$/,
+      /s\.json \/: the file is empty; not a state file this tool wrote \(delete it to start afresh\)$/,
     );
   });
 

@@ -1,0 +1,23 @@
+/**
+ * What a file-system error means to the person who named the path, in their words ("no such
+ * file"), with the system's code kept in parentheses for a search: `ENOENT` alone says nothing to
+ * most users. `expected` is what the path should name.
+ */
+export function fileProblem(error: unknown, expected: 'file' | 'folder' = 'file'): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return `no such ${expected} (ENOENT)`;
+    case 'EISDIR':
+      return 'it is a folder, not a file (EISDIR)';
+    case 'ENOTDIR':
+      return expected === 'folder'
+        ? 'it is a file, not a folder (ENOTDIR)'
+        : 'a part of the path is a file, not a folder (ENOTDIR)';
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${code})`;
+    default:
+      return `cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})`;
+  }
+}
