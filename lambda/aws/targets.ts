@@ -330,7 +330,8 @@ function assumeRoleError(
       ...where,
       message:
         `role ${roleName} in ${target.accountId} cannot be assumed: ${base.code} — deploy the ` +
-        `${MEMBER_STACK_NAME} stack there (it creates ${roleArn}, trusting the auditor's function role)`,
+        `${MEMBER_STACK_NAME} stack there (it creates ${roleArn}, trusting the auditor's function roles; ` +
+        'for the CLI, deploy it with -c memberTrustedPrincipals=<your role ARN>)',
     };
   }
   return {

@@ -9,6 +9,7 @@ import type { CompiledPolicy, PolicyWarning } from '../policy/compile.js';
 import { stripControl } from '../render/escape.js';
 import { renderDiffJson, renderDiffMarkdown, renderDiffText } from '../render/policy-diff.js';
 import { terminalSafe } from '../render/terminal.js';
+import { checkCredentials } from './credentials.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
 import { readRoomsFile } from './input.js';
@@ -46,6 +47,7 @@ export async function policiesDiff(flags: DiffFlags, io: DiffIo): Promise<number
   if (source !== 'live') return preview(flags, source, io);
   // Live: the rooms are exported to a private temporary file first, so both sides read the same rooms.
   const live = liveSettings(flags, io.env);
+  await checkCredentials(live.connection);
   const tmp = await mkdtemp(join(tmpdir(), 'ivschat-policies-diff-'));
   try {
     const path = join(tmp, 'rooms.json');

@@ -278,7 +278,7 @@ describe('targetCredentials', () => {
           message:
             `role ivschat-auditor-member in ${MEMBER_B} cannot be assumed: AccessDenied — deploy the ` +
             `IvsChatAuditorMember stack there (it creates arn:aws:iam::${MEMBER_B}:role/ivschat-auditor-member, ` +
-            "trusting the auditor's function role)",
+            "trusting the auditor's function roles; for the CLI, deploy it with -c memberTrustedPrincipals=<your role ARN>)",
         },
       },
       { rooms: ['c-room'] },

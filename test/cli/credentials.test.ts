@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // A first live run on a machine with no AWS credentials at all: the real bin, with an environment
 // that holds none (and no instance metadata to ask: nothing leaves the machine).
 const BIN = join(import.meta.dirname, '../../bin/ivschat-audit.js');
+const POLICIES = join(import.meta.dirname, '../../policies');
 let home: string;
 beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'no-credentials-'));
@@ -39,6 +40,7 @@ describe('a live command without AWS credentials', () => {
   it.each([
     [['audit', '--region', 'us-east-1']],
     [['export-rooms', '--region', 'us-east-1', '-o', 'rooms.json']],
+    [['policies', 'diff', '--base', POLICIES, '--head', POLICIES, '--region', 'us-east-1']],
   ])(
     '%j exits 2 with one message naming what to configure, before any call',
     async (args) => {
