@@ -71,7 +71,7 @@ export async function auditRoomsFile(options: OfflineAuditOptions): Promise<Offl
   // `[]` (or `{ "rooms": [] }`) is most likely a list that came back empty by mistake; a complete
   // export of empty regions says which regions it covers, and passes quietly.
   const empty = read.accounts.size === 0 && read.declaredRegions.size === 0;
-  if (empty) warnings.push(`no rooms in ${options.file}: nothing was audited`);
+  if (empty) warnings.push(`no rooms in ${name}: nothing was audited`);
   for (const region of empty ? [] : new Set(options.regions)) {
     if (read.regions.has(region) || read.declaredRegions.has(region)) continue;
     const present = [...read.regions].sort().join(', ') || 'none';

@@ -59,6 +59,12 @@ describe('`-` for standard input and output', () => {
     expect(stderr).toBe('error: --input: standard input: nothing came in (it was empty)\n');
   }, 60_000);
 
+  it('`audit --input -` of an empty list names standard input in its warning', async () => {
+    const { code, stderr } = await run(['audit', '--input', '-'], '[]');
+    expect(code).toBe(0);
+    expect(stderr).toBe('warning: no rooms in standard input: nothing was audited\n');
+  }, 60_000);
+
   it('`export-rooms -o -` is refused (exit 2): an incomplete export must be kept apart as .partial', async () => {
     const { code, stderr } = await run(['export-rooms', '--region', 'us-east-1', '-o', '-']);
     expect(code).toBe(2);
