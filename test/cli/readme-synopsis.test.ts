@@ -32,7 +32,9 @@ async function helpOptions(command: string[]): Promise<{ long: string; short?: s
 
 /** The flags a usage names; a `quoted` span in a description is another command's. */
 const flagsIn = (usage: string) =>
-  new Set([...usage.replace(/`[^`]*`/g, '').matchAll(/(?<![\w-])(--?[a-z][a-z-]*)/g)].map((m) => m[1] as string));
+  new Set(
+    [...usage.replace(/`[^`]*`/g, '').matchAll(/(?<![\w-])(--?[a-z][a-z-]*)/g)].map((m) => m[1] as string),
+  );
 
 const COMMANDS = ['audit', 'export-rooms', 'remediate', 'policies check', 'policies test', 'policies diff'];
 
