@@ -52,6 +52,11 @@ describe('npm run demo: the figures it prints agree with the calls the emulator 
   it("is what the README's demo block shows (times, durations and change ids aside; npm run docs:demo rewrites it)", () => {
     const readme = readmeDemoBlock(readFileSync(README, 'utf8'));
     expect(normaliseDemo(readme)).toBe(normaliseDemo(abridgeDemo(out)));
+    // The prose under the block quotes the plan's size too.
+    const prose = /remediation plan of the last audit \((\d+) changes, 0 `UpdateRoom` calls\)/.exec(
+      readFileSync(README, 'utf8'),
+    );
+    expect(prose?.[1]).toBe(String(count(out, /PLAN (\d+) changes/)));
   });
 
   it('holds every IVS Chat operation to the API budget it states, and says which budget', () => {
