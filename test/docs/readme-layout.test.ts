@@ -16,3 +16,18 @@ describe("the README's folder table", () => {
     expect(folders.filter((folder) => !row.includes(folder))).toEqual([]);
   });
 });
+
+describe("the README's SNS message attributes", () => {
+  it('names every attribute the alert can carry (subscription filters match on them)', () => {
+    const source = readFileSync(join(ROOT, 'lambda', 'render', 'sns-message.ts'), 'utf8');
+    const body = source.slice(source.indexOf('function attributes('));
+    const names = new Set(
+      [...body.slice(0, body.indexOf('\n}\n')).matchAll(/(?:attrs\.(\w+) =|(\w+): \{ DataType)/g)].map(
+        (m) => (m[1] ?? m[2]) as string,
+      ),
+    );
+    expect(names.size).toBeGreaterThanOrEqual(8);
+    const section = README.slice(README.indexOf('Message attributes `severity`')).split('\n\n')[0] ?? '';
+    expect([...names].filter((name) => !section.includes(`\`${name}\``))).toEqual([]);
+  });
+});
