@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseSetting, SETTINGS, type SettingName } from '../../lambda/settings.js';
+import { parseSetting, SETTING_NAMES, SETTINGS, type SettingName } from '../../lambda/settings.js';
 
 // Every `-c key=value` the README and docs/deploy.md tell a user to type must be a setting the stack
 // takes, with a value it accepts: a renamed key or a tightened range fails here, not at their deploy.
@@ -37,5 +37,15 @@ describe('the -c flags the docs show', () => {
     const keys = contextFlags('README.md').map(({ key, value }) => `${key}=${value}`);
     expect(keys).toContain('securityHub=true');
     expect(keys).toContain('eventBus=default');
+  });
+});
+
+describe("the README's settings paragraph (Deploy)", () => {
+  it('names every setting (docs/deploy.md has the table with ranges and variables)', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('Settings (`cdk.json` context');
+    expect(start).toBeGreaterThan(0);
+    const paragraph = readme.slice(start, readme.indexOf('\n\n', start));
+    expect(SETTING_NAMES.filter((name) => !paragraph.includes(`\`${name}\``))).toEqual([]);
   });
 });
