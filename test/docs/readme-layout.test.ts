@@ -31,3 +31,16 @@ describe("the README's SNS message attributes", () => {
     expect([...names].filter((name) => !section.includes(`\`${name}\``))).toEqual([]);
   });
 });
+
+describe('the GitHub workflows in docs/deploy.md', () => {
+  const deploy = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
+  const section = deploy.slice(deploy.indexOf('## GitHub workflows'));
+  const workflows = readdirSync(join(ROOT, '.github', 'workflows')).filter((name) => name.endsWith('.yml'));
+
+  it.each(workflows)('%s is described, with every repository variable it reads', (name) => {
+    expect(section).toContain(`\`.github/workflows/${name}\``);
+    const workflow = readFileSync(join(ROOT, '.github', 'workflows', name), 'utf8');
+    const variables = [...new Set([...workflow.matchAll(/vars\.([A-Z0-9_]+)/g)].map((m) => m[1] as string))];
+    expect(variables.filter((variable) => !deploy.includes(`\`${variable}\``))).toEqual([]);
+  });
+});
