@@ -44,3 +44,18 @@ describe('the GitHub workflows in docs/deploy.md', () => {
     expect(variables.filter((variable) => !deploy.includes(`\`${variable}\``))).toEqual([]);
   });
 });
+
+describe('the npm scripts the docs name', () => {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+
+  it.each(['README.md', 'docs/deploy.md', 'local-aws/README.md', 'bench/README.md'])(
+    '%s: each is in package.json',
+    (file) => {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      const named = [...new Set([...text.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1] as string))];
+      expect(named.filter((name) => !(name in scripts))).toEqual([]);
+    },
+  );
+});
