@@ -1,23 +1,12 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { CreateRoomCommand, IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleet } from '../../local-aws/demo-org.js';
+import { abridgeDemo, normaliseDemo, README, readmeDemoBlock, runDemo } from '../../local-aws/demo-readme.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 
 // What a new user does first: `npm run demo` and `npm run demo -- --org`, then reads the figures.
 // Every figure the demo prints is read back from the emulator; here they must agree with each other.
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-async function demo(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', 'local-aws/demo.ts', ...args],
-    { cwd: ROOT, maxBuffer: 32 * 1024 * 1024, timeout: 120_000 },
-  );
-  return stdout;
-}
 
 /** The text under each `RUN n:` heading, with the Security Hub/EventBridge part that follows it. */
 function runs(text: string): string[] {
@@ -41,7 +30,7 @@ const sum = (text: string, op: string) =>
 describe('npm run demo: the figures it prints agree with the calls the emulator recorded', () => {
   let out: string;
   beforeAll(async () => {
-    out = await demo();
+    out = await runDemo();
   }, 180_000);
 
   it('counts the SNS messages the alert topic received: as many as Publish calls and printed alerts', () => {
@@ -60,6 +49,16 @@ describe('npm run demo: the figures it prints agree with the calls the emulator 
     }
   });
 
+  it("is what the README's demo block shows (times, durations and change ids aside; npm run docs:demo rewrites it)", () => {
+    const readme = readmeDemoBlock(readFileSync(README, 'utf8'));
+    expect(normaliseDemo(readme)).toBe(normaliseDemo(abridgeDemo(out)));
+    // The prose under the block quotes the plan's size too.
+    const prose = /remediation plan of the last audit \((\d+) changes, 0 `UpdateRoom` calls\)/.exec(
+      readFileSync(README, 'utf8'),
+    );
+    expect(prose?.[1]).toBe(String(count(out, /PLAN (\d+) changes/)));
+  });
+
   it('holds every IVS Chat operation to the API budget it states, and says which budget', () => {
     const budget = count(out, /API_BUDGET_TPS=(\d+)/);
     const peaks = [...out.matchAll(/peak (\d+)/g)].map((m) => Number(m[1]));
@@ -71,7 +70,7 @@ describe('npm run demo: the figures it prints agree with the calls the emulator 
 
 describe('npm run demo -- --org', () => {
   it('prints the not-audited reason as the alert has it (an em dash, not "?")', async () => {
-    const out = await demo('--org');
+    const out = await runDemo('--org');
     const reasons = out.split('\n').filter((line) => line.includes('not audited    222222222222'));
     expect(reasons.length).toBeGreaterThan(0);
     for (const line of reasons) {

@@ -64,3 +64,15 @@ describe('policies/README.md worked examples', () => {
     );
   });
 });
+
+describe("the README's minimal policy (Writing a policy)", () => {
+  const main = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = main.slice(main.indexOf('## Writing a policy'));
+  const text = /```json\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+
+  it('compiles against the shipped schema and passes its own examples', () => {
+    const compiled = compilePolicies([{ file: 'policies/message-length-max.json', text }], policySchema);
+    expect(compiled.map((c) => c.policy.id)).toEqual(['message-length-max']);
+    expect(runExamples(compiled, '2026-11-25T00:00:00.000Z').failures).toEqual([]);
+  });
+});
