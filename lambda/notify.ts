@@ -137,8 +137,12 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
   const lacking = (fingerprint: string) =>
     [...delivery.failed].filter(([, fps]) => fps.has(fingerprint)).map(([s]) => s);
   const settlements: Settlement[] = [];
+  // A claim that carries another writer's owed mark (its decision was quiet: nothing to tell) was
+  // offered to no sink here, so it settles nothing: the mark stays for the writer or run that owes it.
+  const offered = new Set([...fingerprintsOf(alert), ...owed.map((r) => r.fingerprint)]);
   for (const claim of claims) {
     const still = delivery.failed.size > 0 ? lacking(claim.record.fingerprint) : [];
+    if (claim.pendingSinks?.length && !offered.has(claim.record.fingerprint)) continue;
     if (claim.pendingSinks?.length) {
       const left = claim.pendingSinks.filter((s) => still.includes(s));
       if (left.length !== claim.pendingSinks.length) settlements.push({ claim, lacking: left });

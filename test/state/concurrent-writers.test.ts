@@ -73,7 +73,13 @@ interface Writer {
  * One writer's pass: loads the state and reads `room` as at `observed` (the pass's start), reconciling
  * at `now` (the org-scale run reconciles at its execution's start, and reads the rooms later).
  */
-async function pass(table: string, room: RoomDocument, observed: string, now = observed): Promise<Writer> {
+async function pass(
+  table: string,
+  room: RoomDocument,
+  observed: string,
+  now = observed,
+  options: { emailDown?: boolean; emailAlerts?: Alert[] } = {},
+): Promise<Writer> {
   const alerts: Alert[] = [];
   const sink: AlertSink = {
     name: 'sns',
@@ -82,6 +88,23 @@ async function pass(table: string, room: RoomDocument, observed: string, now = o
       return { sink: 'sns', delivered: 1, messageIds: [`m-${alerts.length}`] };
     },
   };
+  // A second sink, given only when a test says whether it is down: it takes nothing then.
+  const email: AlertSink = {
+    name: 'email',
+    async deliver(alert) {
+      options.emailAlerts?.push(alert);
+      if (!options.emailDown) return { sink: 'email', delivered: 1, messageIds: ['e'] };
+      const all = [...alert.newFindings, ...alert.resolvedFindings, ...alert.reminders];
+      return {
+        sink: 'email',
+        delivered: 0,
+        messageIds: [],
+        undelivered: all.map((f) => f.fingerprint),
+        error: 'down',
+      };
+    },
+  };
+  const sinks = options.emailDown === undefined ? [sink] : [sink, email];
   const audited = await auditTarget({
     inventory: {
       audit: async ({ startedAt }) => {
@@ -93,7 +116,7 @@ async function pass(table: string, room: RoomDocument, observed: string, now = o
       },
     },
     state: () => new TargetStateStore(dynamo.client, table, ACCOUNT, REGION),
-    sinks: [sink],
+    sinks,
     clock: () => new Date(now),
     observationClock: () => new Date(observed),
     renotifyAfterHours: 24,
@@ -364,5 +387,25 @@ describe('records written before versions', () => {
     const versions = [...(await new TargetStateStore(dynamo.client, table, ACCOUNT, REGION).load()).values()];
     // Claimed (1), then settled once the sink took it (2).
     expect(versions.map((r) => r.version)).toEqual([2, 2, 2]);
+  });
+});
+
+describe('a sink another writer still owes', () => {
+  it('keeps its owed mark when a later writer settles the same findings quietly', async () => {
+    const table = await dynamo.createStateTable('owed-kept');
+    const emailAlerts: Alert[] = [];
+    // The org-scale run reads the bad room at 10:45 and reconciles at its start (09:00): it aggregates later.
+    const scheduled = await pass(table, bad, at('10:45'), at('09:00'), { emailDown: false, emailAlerts });
+    // Meanwhile the change path reads it at 10:30 and delivers; email is down and takes nothing.
+    const change = await pass(table, bad, at('10:30'), at('10:30'), { emailDown: true, emailAlerts });
+    await change.deliver();
+    expect((await stored(table)).map((r) => r.owed)).toEqual([['email'], ['email'], ['email']]);
+
+    await scheduled.deliver();
+
+    // The scheduled run announces nothing new (the change path did), but email is still owed the three
+    // new findings: the next run sends them, nothing is lost.
+    expect(told(scheduled)).toEqual(NOTHING);
+    expect((await stored(table)).map((r) => r.owed)).toEqual([['email'], ['email'], ['email']]);
   });
 });
