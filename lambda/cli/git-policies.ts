@@ -18,8 +18,9 @@ export interface PoliciesAtRef {
   schema?: PolicySource;
 }
 
-// `<mode> <type> <object> <size>\t<name>` (ls-tree --long; the size is `-` for trees and submodules)
-const ENTRY = /^(\d+) (\w+) ([0-9a-f]+) +(-|\d+)\t(.+)$/;
+// `<mode> <type> <object> <size>\t<name>` (ls-tree -z --long; the size is `-` for trees and
+// submodules). With -z a name is verbatim and may hold any character, line breaks included.
+const ENTRY = /^(\d+) (\w+) ([0-9a-f]+) +(-|\d+)\t([\s\S]+)$/;
 const SYMLINK_MODE = '120000';
 
 /**
@@ -52,8 +53,12 @@ export function readPoliciesAtRef(ref: string, dir: string, flag = '--base'): Po
   const problems: PolicyError[] = [];
   let schema: PolicySource | undefined;
   for (const line of listing.split('\0')) {
+    if (line === '') continue;
     const [, mode, type, object, size, name] = ENTRY.exec(line) ?? [];
-    if (!mode || !type || !object || !size || !name) continue;
+    if (!mode || !type || !object || !size || !name) {
+      // Never skipped silently: an entry the folder view would refuse must not vanish from the ref view.
+      throw new ConfigError(flag, `${ref}: git ls-tree printed an entry this tool cannot read`);
+    }
     const file = `${prefix}${name}`;
     if (mode === SYMLINK_MODE) {
       problems.push(notRegularFile(file, 'symbolic link'));

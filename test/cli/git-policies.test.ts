@@ -103,6 +103,20 @@ describe('policies check|test|diff with a git ref: nothing of the ref is written
     expect(readFileSync(join(repo, 'policies', 'message-rate-max.json'), 'utf8')).toContain('"medium"');
   });
 
+  it('refuses a file whose name holds a line break, as the folder view does (never skips it)', async () => {
+    prBranch((policies) => {
+      const policy = JSON.parse(readFileSync(join(policies, 'message-length-max.json'), 'utf8'));
+      writeFileSync(join(policies, 'hidden\n.json'), JSON.stringify({ ...policy, id: 'hidden' }));
+    });
+    for (const command of ['check', 'test']) {
+      const { code, stderr } = await run('policies', command, 'pr');
+      expect(code).toBe(2);
+      expect(stderr).toContain(
+        'policies/hidden\\u000a.json /: the file name holds control characters (U+000A)',
+      );
+    }
+  });
+
   it('warns that the ref carries a schema of its own, which is ignored', async () => {
     prBranch((policies) => {
       writeFileSync(join(policies, 'policy.schema.json'), '{"type": "object"}');
