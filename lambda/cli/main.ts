@@ -31,7 +31,7 @@ import {
   liveSettings,
 } from './live-flags.js';
 import { offlineInventory } from './offline.js';
-import { checkFilePaths, writablePath } from './paths.js';
+import { checkFilePaths, STDOUT, writablePath } from './paths.js';
 import { addPoliciesDiff } from './policies-diff-command.js';
 import { defaultPoliciesDir, loadPolicyFolder } from './policies-dir.js';
 import { loadPolicies } from './policies-source.js';
@@ -42,9 +42,6 @@ import { runLive } from './run-bound.js';
 import { terminalIo } from './terminal-io.js';
 
 export { EXIT };
-
-/** `-o -`: the report goes to stdout. */
-const STDOUT = '-';
 
 /** The streams and surroundings the CLI runs in; runCli prints only through terminalIo(io). */
 export interface CliIo {

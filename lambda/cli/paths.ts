@@ -75,3 +75,6 @@ export async function writablePath(flag: string, path: string): Promise<string> 
   }
   return existing ?? target;
 }
+
+/** `-o -`: the report goes to standard output, as `-` means for other tools. */
+export const STDOUT = '-';

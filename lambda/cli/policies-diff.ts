@@ -1,6 +1,9 @@
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ConfigError, InputError, PolicySetError } from '../core/errors.js';
 import { Evaluator } from '../core/evaluate.js';
 import { diffPolicySets, type PolicyDiff, type PolicySide } from '../core/policy-diff.js';
@@ -12,9 +15,9 @@ import { terminalSafe } from '../render/terminal.js';
 import { checkCredentials } from './credentials.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
-import { readRoomsFile } from './input.js';
+import { readRoomsFile, STDIN } from './input.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
-import { checkFilePaths, OutputWriteError } from './paths.js';
+import { checkFilePaths, OutputWriteError, STDOUT } from './paths.js';
 import { isFolder, loadPolicies } from './policies-source.js';
 import { type LiveRunIo, runLive } from './run-bound.js';
 import type { Write } from './terminal-io.js';
@@ -31,6 +34,8 @@ export interface DiffFlags extends LiveFlags {
 
 export interface DiffIo extends LiveRunIo {
   stdout: Write;
+  /** What `--input -` and `--from-snapshot -` read. Default process.stdin. */
+  stdin?: Readable;
   env: NodeJS.ProcessEnv;
   now: string;
   /** The folder a git ref is read at when neither side is a folder: the default policies folder. */
@@ -44,13 +49,27 @@ export interface DiffIo extends LiveRunIo {
  */
 export async function policiesDiff(flags: DiffFlags, io: DiffIo): Promise<number> {
   const source = roomsSource(flags);
-  if (source !== 'live') return preview(flags, source, io);
-  // Live: the rooms are exported to a private temporary file first, so both sides read the same rooms.
-  const live = liveSettings(flags, io.env);
-  await checkCredentials(live.connection);
+  if (source !== 'live' && source.path !== STDIN) return preview(flags, source, io);
   const tmp = await mkdtemp(join(tmpdir(), 'ivschat-policies-diff-'));
   try {
     const path = join(tmp, 'rooms.json');
+    // Standard input can be read once, and both sides evaluate the same rooms: it is kept in a private
+    // temporary file, as a live read's rooms are.
+    if (source !== 'live') {
+      await pipeline(io.stdin ?? process.stdin, createWriteStream(path));
+      return await preview(flags, { ...source, path }, io);
+    }
+    return await previewLive(flags, path, io);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The rooms exported live to `path` first, so both sides read the same rooms. */
+async function previewLive(flags: DiffFlags, path: string, io: DiffIo): Promise<number> {
+  const live = liveSettings(flags, io.env);
+  await checkCredentials(live.connection);
+  {
     const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
       exportRooms({ ...live, output: path, signal, ...(onProgress ? { onProgress } : {}) }),
     );
@@ -65,14 +84,15 @@ export async function policiesDiff(flags: DiffFlags, io: DiffIo): Promise<number
       return EXIT.incomplete;
     }
     return await preview(flags, { flag: '--region', path }, io);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
   }
 }
 
 async function preview(flags: DiffFlags, rooms: RoomsSource, io: DiffIo): Promise<number> {
   // -o must not overwrite the rooms file (the check calls it --input, whichever flag gave it).
-  await checkFilePaths({ input: rooms.path, ...(flags.output ? { output: flags.output } : {}) });
+  await checkFilePaths({
+    input: rooms.path,
+    ...(flags.output && flags.output !== STDOUT ? { output: flags.output } : {}),
+  });
   // A side that is a git ref reads the other side's folder at that ref (the default folder when both
   // are refs, as the policy-preview workflow passes them: nothing of the pull request is on disk).
   const folder = isFolder(flags.head) ? flags.head : io.policiesDir;
@@ -90,7 +110,8 @@ async function preview(flags: DiffFlags, rooms: RoomsSource, io: DiffIo): Promis
   });
 
   const text = render(diff, flags.format);
-  const output = flags.output;
+  // `-o -` is standard output, as `-` is for other tools.
+  const output = flags.output === STDOUT ? undefined : flags.output;
   if (output) {
     // The file gets what stdout would (the preview comment and CI logs show it).
     await writeFile(output, terminalSafe(text)).catch((error: unknown) => {

@@ -65,6 +65,31 @@ describe('`-` for standard input and output', () => {
     expect(stderr).toBe('warning: no rooms in standard input: nothing was audited\n');
   }, 60_000);
 
+  it('`policies diff --input -` reads the rooms from stdin once for both sides, and `-o -` is stdout', async () => {
+    const policies = join(ROOT, 'policies');
+    const { code, stdout, stderr } = await run(
+      [
+        'policies',
+        'diff',
+        '--base',
+        policies,
+        '--head',
+        policies,
+        '--input',
+        '-',
+        '--format',
+        'json',
+        '-o',
+        '-',
+      ],
+      readFileSync(ROOMS, 'utf8'),
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { roomsEvaluated: number }).roomsEvaluated).toBe(5);
+    expect(existsSync(join(cwd, '-'))).toBe(false);
+  }, 60_000);
+
   it('`export-rooms -o -` is refused (exit 2): an incomplete export must be kept apart as .partial', async () => {
     const { code, stderr } = await run(['export-rooms', '--region', 'us-east-1', '-o', '-']);
     expect(code).toBe(2);
