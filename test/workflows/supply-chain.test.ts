@@ -52,6 +52,20 @@ describe('.github/workflows', () => {
   });
 });
 
+describe('every job that can obtain AWS credentials', () => {
+  it.each(files)('%s: a job with id-token: write installs with --ignore-scripts', (file) => {
+    const { jobs } = workflow(file);
+    for (const [name, job] of Object.entries(jobs)) {
+      if (job.permissions?.['id-token'] !== 'write') continue;
+      const installs = (job.steps ?? [])
+        .flatMap((s) => (s.run ? s.run.split('\n') : []))
+        .map((line) => line.replace(/#.*$/, '').trim())
+        .filter((c) => /\bnpm (ci|install|i)\b/.test(c));
+      expect(installs, `${file}: ${name}`).toEqual(['npm ci --ignore-scripts']);
+    }
+  });
+});
+
 describe('.github/workflows/deploy.yml', () => {
   const { jobs, permissions } = workflow('deploy.yml');
   const withToken = Object.entries(jobs).filter(([, job]) => job.permissions?.['id-token'] === 'write');
