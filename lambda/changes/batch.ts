@@ -4,10 +4,12 @@
  * alert for the batch. Every named room is read with GetRoom before any finding changes: a DeleteRoom
  * event resolves a room's findings only once GetRoom answers that the room is gone.
  *
- * At-least-once, as everywhere: finding state is written only after every sink took the alert. A
+ * At-least-once, as everywhere: each transition is claimed in the state table (owed to every sink)
+ * before the alert goes out and settled after; when every sink fails the claims are released. A
  * target that fails (its role, the state table, an IVS Chat read its rooms' verdict needs) has its
  * messages returned in `batchItemFailures`, so SQS delivers them again (after 5 receives they go to
- * the alarmed dead-letter queue); a failed delivery returns every message and records nothing.
+ * the alarmed dead-letter queue); a failed delivery returns every message, with anything it claimed
+ * still owed, so the retry or the next run sends it.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -169,7 +171,7 @@ export async function changeBatch(
   try {
     outcome = await deliver(ctx, audited, startedAt);
   } catch (error) {
-    ctx.logger.error('change alert not delivered; nothing recorded, every message is retried', {
+    ctx.logger.error('change alert not delivered; what was claimed stays owed, every message is retried', {
       error: error as Error,
     });
     return { batchItemFailures: retry(messages.flatMap((m) => (m.messageId ? [m.messageId] : []))), summary };

@@ -3,8 +3,8 @@
  * (grouped by account, with the targets that were not audited and why), then records each target's
  * finding state, and releases the run's target locks.
  *
- * At-least-once, as in the single-account run: the state is written only after every sink accepted
- * the alert. If delivery fails the step fails (the state machine retries it, then the run fails and
+ * At-least-once, as in the single-account run: each transition is claimed in the state table (owed
+ * to every sink) before the alert goes out and settled after (lambda/notify.ts). If delivery fails the step fails (the state machine retries it, then the run fails and
  * its alarm fires); the locks are released anyway, so the next run audits those targets again and
  * sends what this one could not.
  */
