@@ -92,10 +92,11 @@ export async function remediate(given: RemediateFlags, io: RemediateIo): Promise
     if (note) io.stderr(`${note}\n`);
   }
   if (flags.undo !== undefined) return undo(flags.undo, flags, io, clock);
-  if (flags.apply) {
+  // The work folder is made only once the arguments and the plan file hold up.
+  const prepareTrail = async () => {
     await prepareWorkDir(flags.trail);
     await writablePath('--trail', flags.trail);
-  }
+  };
   const { policies } = loadPolicyFolder('--policies', flags.policies);
   const policyIds = checkPolicyIds(flags.policy, policies, flags.policies);
   const tag = checkTag(flags.tag);
@@ -105,10 +106,12 @@ export async function remediate(given: RemediateFlags, io: RemediateIo): Promise
   let regions: string[];
   if (flags.apply && flags.plan) {
     const saved = await readPlanFile(flags.plan);
+    await prepareTrail();
     plan = policyIds ? { ...saved, changes: saved.changes.filter((c) => policyIds.has(c.policyId)) } : saved;
     regions = [...new Set(plan.changes.map((c) => c.region))];
     io.stderr(`applying the plan saved in ${flags.plan} (planned ${plan.plannedAt})\n`);
   } else {
+    if (flags.apply) await prepareTrail();
     if (flags.plan) {
       await prepareWorkDir(flags.plan);
       await writablePath('--plan', flags.plan);

@@ -431,6 +431,14 @@ describe('ivschat-audit remediate: where its files go by default', () => {
     expect(lengths()).toEqual({ 'long-0': 200, 'long-1': 200 });
   });
 
+  it('makes no .ivschat-audit/ folder when --apply --plan has no plan to apply', async () => {
+    const cwd = repo();
+    const { code, stderr } = await run(cwd, '--apply', '--plan');
+    expect(code).toBe(2);
+    expect(stderr).toContain(`--plan ${join(cwd, '.ivschat-audit/plan.json')}: no such file`);
+    expect(existsSync(join(cwd, '.ivschat-audit'))).toBe(false);
+  });
+
   it('says where the trail moved when the old ./ivschat-remediation.jsonl is there', async () => {
     const cwd = repo();
     writeFileSync(join(cwd, 'ivschat-remediation.jsonl'), '');
