@@ -4,20 +4,18 @@
  * the `Policy` it is given, so the audit and the import succeed within those limits and nothing else
  * could have been called with them.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { AssumeRoleCommand, type AssumeRoleCommandInput, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANGE_PATH_MEMBER_ACTIONS, FINDINGS_IMPORT_ACTIONS } from '../../lambda/aws/session-policy.js';
 import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
-import { createHandler } from '../../lambda/handler.js';
 import type { IvschatChangeEvent, SeedRoom } from '../../local-aws/index.js';
 import {
   ACCOUNT_ID,
   credentials,
   POLICIES_DIR,
-  quietLogger,
   type Stack,
+  stackHandler,
   startStack,
 } from '../e2e/helpers.js';
 
@@ -67,8 +65,9 @@ async function memberWrite(): Promise<void> {
 describe("change path: a member account's sessions", () => {
   it('reads the room with a read-only session and imports its finding with an import-only session', async () => {
     const table = await stack.freshTable();
-    const handler = createHandler({
-      env: {
+    const handler = stackHandler(
+      stack,
+      {
         AUDIT_REGIONS: REGION,
         AUDIT_ACCOUNTS: `${ACCOUNT_ID},${MEMBER}`,
         ALERT_TOPIC_ARN: stack.topicArn,
@@ -78,15 +77,8 @@ describe("change path: a member account's sessions", () => {
         FUNCTION_ROLE_NAME: 'ivschat-auditor-function',
         SECURITY_HUB: 'true',
       },
-      connection: { endpoint: stack.aws.endpoint, credentials },
-      dynamoClient: stack.dynamo.client,
-      logger: quietLogger(),
-      metrics: new Metrics({
-        namespace: 'IvsChatAuditorTest',
-        serviceName: 'ivschat-auditor',
-        logger: quietLogger(),
-      }),
-    });
+      { credentials },
+    );
     await memberWrite();
     const batch = {
       Records: events.splice(0).map((event, i) => ({

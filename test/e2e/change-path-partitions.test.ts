@@ -5,23 +5,20 @@
  * read; a storm, so a full audit is marked due) and checks each one against those lists: a new key or
  * action in the change path fails here before it fails in AWS with AccessDenied.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
-import { createHandler } from '../../lambda/handler.js';
 import { CHANGE_PATH_READS, CHANGE_PATH_WRITES, TRAIL_PREFIX } from '../../lambda/state/partitions.js';
 import { CHANGE_STATE_READ_ACTIONS, CHANGE_STATE_WRITE_ACTIONS } from '../../lib/auditor/changes.js';
-import { ChangeQueue } from '../../local-aws/change-queue.js';
 import type { IvschatChangeEvent } from '../../local-aws/index.js';
 import {
+  changeQueueInto,
   credentials,
   generatedLogging,
   generatedRooms,
   POLICIES_DIR,
-  quietLogger,
   type Stack,
   stackAudit,
+  stackHandler,
   startStack,
 } from './helpers.js';
 
@@ -101,35 +98,16 @@ describe("change path: the state table partitions and actions the change functio
     stack.aws.seedRooms(REGION, generatedRooms(REGION, 6));
     const table = await stack.freshTable();
     await stackAudit(stack, { table, regions: [REGION] })();
-    const handler = createHandler({
-      env: {
-        AUDIT_REGIONS: REGION,
-        ALERT_TOPIC_ARN: stack.topicArn,
-        API_BUDGET_TPS: '4',
-        POLICIES_DIR,
-        STATE_TABLE_NAME: table,
-        FUNCTION_ROLE_NAME: 'ivschat-auditor-function',
-        CHANGE_MAX_ROOMS: '1',
-      },
-      connection: { endpoint: stack.aws.endpoint },
-      dynamoClient: stack.dynamo.client,
-      logger: quietLogger(),
-      metrics: new Metrics({
-        namespace: 'IvsChatAuditorTest',
-        serviceName: 'ivschat-auditor',
-        logger: quietLogger(),
-      }),
+    const handler = stackHandler(stack, {
+      AUDIT_REGIONS: REGION,
+      ALERT_TOPIC_ARN: stack.topicArn,
+      API_BUDGET_TPS: '4',
+      POLICIES_DIR,
+      STATE_TABLE_NAME: table,
+      FUNCTION_ROLE_NAME: 'ivschat-auditor-function',
+      CHANGE_MAX_ROOMS: '1',
     });
-    const results: ChangeBatchResult[] = [];
-    const queue = new ChangeQueue({
-      batchWindowMs: 50,
-      maxBatchSize: 10_000,
-      consumer: async (event) => {
-        const result = (await handler(event)) as ChangeBatchResult;
-        results.push(result);
-        return result;
-      },
-    });
+    const { queue, results } = changeQueueInto(handler);
     forward = (event) => queue.send(event);
     recording = true;
 

@@ -2,25 +2,24 @@
  * The change path end to end: a write through the real SDK → the emulator's CloudTrail event → the
  * local SQS queue → the real Lambda handler (createHandler) → one alert through SNS, state in dynalite.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DeleteRoomCommand, IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
-import { createHandler } from '../../lambda/handler.js';
-import { ChangeQueue } from '../../local-aws/change-queue.js';
+import type { ChangeQueue } from '../../local-aws/change-queue.js';
 import type { IvschatChangeEvent } from '../../local-aws/index.js';
 import {
   ACCOUNT_ID,
+  changeQueueInto,
   credentials,
   generatedLogging,
   generatedRooms,
   opStats,
   POLICIES_DIR,
   publishedSince,
-  quietLogger,
   type Stack,
   stackAudit,
+  stackHandler,
   startStack,
   stateOf,
 } from './helpers.js';
@@ -54,34 +53,15 @@ beforeEach(async () => {
   table = await stack.freshTable();
   // The scheduled audit first: the change path then reconciles against what it recorded.
   await stackAudit(stack, { table, regions: [REGION] })();
-  const handler = createHandler({
-    env: {
-      AUDIT_REGIONS: REGION,
-      ALERT_TOPIC_ARN: stack.topicArn,
-      API_BUDGET_TPS: '4',
-      POLICIES_DIR,
-      STATE_TABLE_NAME: table,
-      FUNCTION_ROLE_NAME: FUNCTION_ROLE,
-    },
-    connection: { endpoint: stack.aws.endpoint },
-    dynamoClient: stack.dynamo.client,
-    logger: quietLogger(),
-    metrics: new Metrics({
-      namespace: 'IvsChatAuditorTest',
-      serviceName: 'ivschat-auditor',
-      logger: quietLogger(),
-    }),
+  const handler = stackHandler(stack, {
+    AUDIT_REGIONS: REGION,
+    ALERT_TOPIC_ARN: stack.topicArn,
+    API_BUDGET_TPS: '4',
+    POLICIES_DIR,
+    STATE_TABLE_NAME: table,
+    FUNCTION_ROLE_NAME: FUNCTION_ROLE,
   });
-  results = [];
-  queue = new ChangeQueue({
-    batchWindowMs: 50,
-    maxBatchSize: 10_000,
-    consumer: async (event) => {
-      const result = (await handler(event)) as ChangeBatchResult;
-      results.push(result);
-      return result;
-    },
-  });
+  ({ queue, results } = changeQueueInto(handler));
   forward = (event) => queue.send(event);
   stack.aws.resetStats();
 });

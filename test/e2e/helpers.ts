@@ -6,11 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand, type UpdateRoomCommandInput } from '@aws-sdk/client-ivschat';
+import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
 import type { FindingRecord } from '../../lambda/core/lifecycle.js';
 import type { Finding } from '../../lambda/core/types.js';
-import { createScheduledAudit, type HandlerDeps } from '../../lambda/handler.js';
+import { createHandler, createScheduledAudit, type HandlerDeps } from '../../lambda/handler.js';
 import type { MachineAlert } from '../../lambda/render/sns-message.js';
 import { AccountStateStore } from '../../lambda/state/target-store.js';
+import { ChangeQueue } from '../../local-aws/change-queue.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
 import {
   ACCOUNT_ID,
@@ -95,17 +97,57 @@ export function stackAudit(stack: Stack, options: HandlerOptions) {
     // The production path: STATE_TABLE_NAME gives both the finding state and the room cache.
     dynamoClient: stack.dynamo.client,
     logger: quietLogger(),
-    metrics: new Metrics({
-      namespace: 'IvsChatAuditorTest',
-      serviceName: 'ivschat-auditor',
-      logger: quietLogger(),
-    }),
+    metrics: quietMetrics(),
     ...(options.publisher ? { publisher: options.publisher } : {}),
   });
 }
 
 export function quietLogger(): Logger {
   return new Logger({ serviceName: 'ivschat-auditor', logLevel: 'SILENT' });
+}
+
+export function quietMetrics(): Metrics {
+  return new Metrics({
+    namespace: 'IvsChatAuditorTest',
+    serviceName: 'ivschat-auditor',
+    logger: quietLogger(),
+  });
+}
+
+/**
+ * The real handler (the one entry point of both functions) on the harness: `env` as the stack would
+ * set it, the emulator's endpoint (plus `connection`), dynalite, quiet logs and metrics.
+ */
+export function stackHandler(
+  stack: Stack,
+  env: Record<string, string>,
+  connection: Omit<NonNullable<HandlerDeps['connection']>, 'endpoint'> = {},
+) {
+  return createHandler({
+    env,
+    connection: { endpoint: stack.aws.endpoint, ...connection },
+    dynamoClient: stack.dynamo.client,
+    logger: quietLogger(),
+    metrics: quietMetrics(),
+  });
+}
+
+/** The change queue as the stack wires it, in 50 ms batches into `handler`; every batch's result kept. */
+export function changeQueueInto(handler: (event: unknown) => Promise<unknown>): {
+  queue: ChangeQueue;
+  results: ChangeBatchResult[];
+} {
+  const results: ChangeBatchResult[] = [];
+  const queue = new ChangeQueue({
+    batchWindowMs: 50,
+    maxBatchSize: 10_000,
+    consumer: async (event) => {
+      const result = (await handler(event)) as ChangeBatchResult;
+      results.push(result);
+      return result;
+    },
+  });
+  return { queue, results };
 }
 
 /** The finding state of the audited account in `regions` (every region the harness audits by default). */
