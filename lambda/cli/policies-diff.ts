@@ -69,22 +69,20 @@ export async function policiesDiff(flags: DiffFlags, io: DiffIo): Promise<number
 async function previewLive(flags: DiffFlags, path: string, io: DiffIo): Promise<number> {
   const live = liveSettings(flags, io.env);
   await checkCredentials(live.connection);
-  {
-    const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
-      exportRooms({ ...live, output: path, signal, ...(onProgress ? { onProgress } : {}) }),
-    );
-    if (!result.complete) {
-      for (const e of result.errors) {
-        const room = e.roomArn ? ` ${e.roomArn}` : '';
-        io.stderr(`error: ${stripControl(`${e.region} ${e.operation}${room}: ${e.code} ${e.message}`)}\n`);
-      }
-      io.stderr(
-        `error: could not read every room${stopped ? ` (${stopped})` : ''}: no preview, it would understate the change\n`,
-      );
-      return EXIT.incomplete;
+  const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal, onProgress) =>
+    exportRooms({ ...live, output: path, signal, ...(onProgress ? { onProgress } : {}) }),
+  );
+  if (!result.complete) {
+    for (const e of result.errors) {
+      const room = e.roomArn ? ` ${e.roomArn}` : '';
+      io.stderr(`error: ${stripControl(`${e.region} ${e.operation}${room}: ${e.code} ${e.message}`)}\n`);
     }
-    return await preview(flags, { flag: '--region', path }, io);
+    io.stderr(
+      `error: could not read every room${stopped ? ` (${stopped})` : ''}: no preview, it would understate the change\n`,
+    );
+    return EXIT.incomplete;
   }
+  return await preview(flags, { flag: '--region', path }, io);
 }
 
 async function preview(flags: DiffFlags, rooms: RoomsSource, io: DiffIo): Promise<number> {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
 import { DEFAULT_POLICIES_DIR, loadPolicyDir, type PolicySet } from '../policy/load-dir.js';
+import { isFolder } from './policies-source.js';
 
 export interface DefaultPoliciesDir {
   dir: string;
@@ -16,13 +17,7 @@ export interface DefaultPoliciesDir {
  */
 export function defaultPoliciesDir(cwd: string): DefaultPoliciesDir {
   const local = join(cwd, 'policies');
-  let isFolder = false;
-  try {
-    isFolder = statSync(local).isDirectory();
-  } catch {
-    // no ./policies here
-  }
-  return isFolder
+  return isFolder(local)
     ? { dir: local, description: `./policies of the working directory (${local})` }
     : {
         dir: DEFAULT_POLICIES_DIR,
