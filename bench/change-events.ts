@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { ChangeBatchResult } from '../lambda/changes/batch.js';
+import type { ChangeBatchResult } from '../lambda/modes/changes/batch.js';
 import { ChangeQueue, type SqsEvent } from '../local-aws/change-queue.js';
 import { type LocalDynamo, startLocalDynamo } from '../local-aws/dynamodb.js';
 import { type LocalAws, type SeedRoom, startLocalAws } from '../local-aws/index.js';

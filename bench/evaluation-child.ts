@@ -3,7 +3,7 @@
  * like the Lambda bundle, so the figure is that of the code that ships (not of tsx's dev transform).
  * Prints one JSON line.
  */
-import { Evaluator } from '../lambda/core/evaluate.js';
+import { Evaluator } from '../lambda/audit/evaluate.js';
 import type { RoomDocument } from '../lambda/core/types.js';
 import { benchPolicies } from './policies.js';
 import { BENCH_ACCOUNT, benchRoomDocuments } from './rooms.js';

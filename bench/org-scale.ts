@@ -6,7 +6,7 @@
  * ⌈targets ÷ maxConcurrency⌉ waves × (rooms per target ÷ budget).
  */
 
-import type { RunAggregate } from '../lambda/engine/aggregate.js';
+import type { RunAggregate } from '../lambda/modes/state-machine/aggregate.js';
 import { FUNCTION_MEMORY_MB } from '../lib/function-runtime.js';
 import type { SeedRoom } from '../local-aws/index.js';
 import { AUDITOR_ACCOUNT, orgLoggingConfigArn, startLocalOrg } from '../local-aws/org.js';

@@ -10,8 +10,8 @@ import { cpus, freemem, release as osRelease, type as osType, tmpdir, totalmem }
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { auditAccount } from '../lambda/audit.js';
-import { Evaluator } from '../lambda/core/evaluate.js';
+import { Evaluator } from '../lambda/audit/evaluate.js';
+import { auditAccount } from '../lambda/inventory/live-audit.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { MemoryRoomCache } from '../lambda/state/memory-room-cache.js';
 import { FUNCTION_BUNDLE_ALIAS, FUNCTION_NODE_OPTIONS } from '../lib/function-runtime.js';

@@ -3,13 +3,6 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { AwsConnection } from './aws/clients.js';
-import { type ChangeBatchResult, changeBatch } from './changes/batch.js';
-import { isChangeTrigger, isDirectChangeEvent } from './changes/events.js';
-import { type HandlerConfig, readConfig } from './config.js';
-import { type RegionInventory, SEVERITIES } from './core/types.js';
-import { type EngineContext, requireTable } from './engine/context.js';
-import { EventError, parseStepEvent } from './engine/events.js';
-import { runStep, type StepResult } from './engine/steps.js';
 import {
   AUDITOR_DIMENSION,
   findingsBySeverityMetric,
@@ -17,15 +10,22 @@ import {
   METRICS_NAMESPACE,
   SERVICE_NAME,
   sinkUndeliveredMetric,
-} from './metric-names.js';
-import type { NotifyOutcome } from './notify.js';
-import { liveInventory } from './pipeline/live-inventory.js';
+} from './core/metric-names.js';
+import { type RegionInventory, SEVERITIES } from './core/types.js';
+import { liveInventory } from './inventory/live.js';
+import { SnapshotCollector, snapshotGap } from './inventory/snapshot-rooms.js';
+import { type ChangeBatchResult, changeBatch } from './modes/changes/batch.js';
+import { isChangeTrigger, isDirectChangeEvent } from './modes/changes/events.js';
+import { EventError, parseStepEvent } from './modes/state-machine/events.js';
+import { runStep, type StepResult } from './modes/state-machine/steps.js';
+import type { NotifyOutcome } from './pipeline/deliver.js';
 import { runAudit } from './pipeline/run-audit.js';
-import { SnapshotCollector, snapshotGap } from './pipeline/snapshot-rooms.js';
+import { type RunSummary, summariseRun } from './pipeline/run-summary.js';
 import type { CompiledPolicy } from './policy/compile.js';
 import { loadPolicyDir } from './policy/load-dir.js';
-import { type RunSummary, summariseRun } from './run-summary.js';
-import { WIRING_ENV } from './settings.js';
+import { type HandlerConfig, readConfig } from './runtime/config.js';
+import { type EngineContext, requireTable } from './runtime/context.js';
+import { WIRING_ENV } from './settings/table.js';
 import { alertSinks } from './sinks/configured.js';
 import type { EventPutter } from './sinks/eventbridge.js';
 import type { SecurityHubImporter } from './sinks/securityhub.js';
@@ -296,4 +296,4 @@ function auditorMetrics(env: NodeJS.ProcessEnv): Metrics {
 
 export const handler = createHandler();
 
-export type { RunSummary } from './run-summary.js';
+export type { RunSummary } from './pipeline/run-summary.js';

@@ -8,15 +8,15 @@ import {
   type Setting,
   type SettingName,
   type SettingValue,
-} from '../lambda/settings.js';
+} from '../lambda/settings/table.js';
 
 export {
   checkSchedule,
   MAX_SCHEDULE_INTERVAL_SECONDS,
   scheduleIntervalSeconds,
-} from '../lambda/schedule-expression.js';
+} from '../lambda/settings/schedule-expression.js';
 /** The settings table, for users of the construct (the context keys, their defaults and ranges). */
-export { SETTINGS, type SettingName } from '../lambda/settings.js';
+export { SETTINGS, type SettingName } from '../lambda/settings/table.js';
 
 /** Validated deployment settings, read from CDK context (`cdk.json` or `-c key=value`). */
 export interface AuditorConfig {
@@ -86,7 +86,7 @@ export function checkMemberTrustedPrincipals(
   return parsed.value;
 }
 
-/** The context keys this app reads: the names of the settings table (`lambda/settings.ts`). */
+/** The context keys this app reads: the names of the settings table (`lambda/settings/table.ts`). */
 export type ContextKey = SettingName;
 
 export class InvalidContextError extends Error {

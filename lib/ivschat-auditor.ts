@@ -13,9 +13,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/metric-names.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/core/metric-names.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
-import { isOrganization } from '../lambda/settings.js';
+import { isOrganization } from '../lambda/settings/table.js';
 import { AuditorAlerts, type SlackChannelProps } from './auditor/alerts.js';
 import { AuditorChanges, changeRoleName } from './auditor/changes.js';
 import { AuditEngine } from './auditor/engine.js';
@@ -49,7 +49,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * The settings take the same values, ranges and defaults as the context keys of the same name: both
- * go through the settings table, `SETTINGS` in lambda/settings.ts (listed in docs/deploy.md).
+ * go through the settings table, `SETTINGS` in lambda/settings/table.ts (listed in docs/deploy.md).
  */
 export interface IvsChatAuditorProps {
   /** EventBridge schedule expression that starts a run. @default SETTINGS.schedule.default ('rate(1 hour)') */

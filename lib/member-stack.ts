@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { SETTINGS } from '../lambda/settings.js';
+import { SETTINGS } from '../lambda/settings/table.js';
 import { ChangeForwarding, changeRoleName } from './auditor/changes.js';
 import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
 import {

@@ -7,10 +7,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { ChangeBatchResult } from '../lambda/changes/batch.js';
+import { guardProblems, planRemediation, type RemediationPlan } from '../lambda/audit/remediation-plan.js';
 import { DEFAULT_GUARDS } from '../lambda/cli/remediate.js';
-import { guardProblems, planRemediation, type RemediationPlan } from '../lambda/core/remediation-plan.js';
 import type { Finding, RoomDocument } from '../lambda/core/types.js';
+import type { ChangeBatchResult } from '../lambda/modes/changes/batch.js';
 import type { CompiledPolicy } from '../lambda/policy/compile.js';
 import { renderPlanText } from '../lambda/render/remediation-plan.js';
 import { DynamoRoomCache } from '../lambda/state/dynamo-room-cache.js';
@@ -219,7 +219,7 @@ export async function planDemo(options: PlanDemoOptions): Promise<RemediationPla
   });
   out(
     `From the state table: ${findings.length} unresolved findings and ${rooms.size} cached room documents ` +
-      '(lambda/core/remediation-plan.ts planRemediation, the planner `ivschat-audit remediate` uses)',
+      '(lambda/audit/remediation-plan.ts planRemediation, the planner `ivschat-audit remediate` uses)',
   );
   out();
   boxed(renderPlanText(plan));

@@ -4,7 +4,7 @@
  * (interpreted by aws-local-stepfunctions), every task answered by the real audit handler against
  * the emulator and dynalite. Prints the one aggregated alert with its "accounts not audited" part.
  */
-import type { RunAggregate } from '../lambda/engine/aggregate.js';
+import type { RunAggregate } from '../lambda/modes/state-machine/aggregate.js';
 import { stateMachineDefinition } from '../test/cdk/state-machine-definition.js';
 import { heading, out, plural, seconds, showAlerts, subheading } from './demo-output.js';
 import type { SeedRoom } from './index.js';

@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
+import { countBySeverity } from '../lambda/alert/alert.js';
 import { SEVERITIES } from '../lambda/core/types.js';
 import { createHandler, createScheduledAudit, type RunSummary } from '../lambda/handler.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
-import { countBySeverity } from '../lambda/render/alert.js';
 import { changeDemo, planDemo } from './demo-changes.js';
 import {
   callsLine,

@@ -4,7 +4,8 @@
  * (`auditTarget`) with its own credentials and its own API budget, one account after another (a
  * person waits for one report, and the regions of an account already run in parallel).
  */
-import { identifyAccount } from '../audit.js';
+
+import { combineReports } from '../audit/report.js';
 import type { AwsConnection } from '../aws/clients.js';
 import {
   type AuditTarget,
@@ -15,8 +16,8 @@ import {
   targetCredentials,
 } from '../aws/targets.js';
 import { AuditorError, ConfigError } from '../core/errors.js';
-import { combineReports } from '../core/report.js';
 import type { AuditError, Finding, Report } from '../core/types.js';
+import { identifyAccount } from '../inventory/live-audit.js';
 import type { AuditedTarget } from '../pipeline/run-audit.js';
 
 /** What the CLI reports and delivers: one account's audit, or several accounts' as one. */

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
+import type { Evaluator } from '../audit/evaluate.js';
+import { noteNotEvaluated } from '../audit/report.js';
 import { appendAll } from '../core/append.js';
 import { isRegionName, parseRoomArn } from '../core/arn.js';
 import { InputError } from '../core/errors.js';
-import type { Evaluator } from '../core/evaluate.js';
 import { fileProblem } from '../core/file-problem.js';
-import { noteNotEvaluated } from '../core/report.js';
 import { withAwsHandler } from '../core/room-facts.js';
 import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';

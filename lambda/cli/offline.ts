@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
-import type { AuditRun } from '../audit.js';
+import { Evaluator } from '../audit/evaluate.js';
+import type { FindingRecord } from '../audit/lifecycle.js';
+import { buildReport } from '../audit/report.js';
 import { InputError } from '../core/errors.js';
-import { Evaluator } from '../core/evaluate.js';
-import type { FindingRecord } from '../core/lifecycle.js';
-import { buildReport } from '../core/report.js';
+import type { AuditRun } from '../inventory/live-audit.js';
 import type { InventorySource } from '../pipeline/run-audit.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { emptyInventory, inputName, readRoomsFile } from './input.js';

@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import type { RemediationPlan } from '../audit/remediation-plan.js';
 import { parseRoomArn } from '../core/arn.js';
 import { InputError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
 import { isFixField } from '../core/fix.js';
-import type { RemediationPlan } from '../core/remediation-plan.js';
 
 /** Saves a plan (`remediate --plan FILE`) so the plan reviewed is the plan applied. */
 export async function writePlanFile(path: string, plan: RemediationPlan): Promise<void> {

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { describeRange, parseSetting, SETTINGS } from '../settings.js';
+import { describeRange, parseSetting, SETTINGS } from '../settings/table.js';
 import { DEFAULT_TIMEOUT_SECONDS } from './live-flags.js';
 import type { SafeIo } from './main.js';
 import { type DiffFlags, policiesDiff } from './policies-diff.js';

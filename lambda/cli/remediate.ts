@@ -1,13 +1,7 @@
 import { resolve } from 'node:path';
 import type { IvschatClient } from '@aws-sdk/client-ivschat';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { identifyAccount } from '../audit.js';
-import { type AwsConnection, ivschatClient } from '../aws/clients.js';
-import { inventoryRegion } from '../aws/inventory.js';
-import { RateLimiter, withApiBudget } from '../aws/rate-limit.js';
-import { ConfigError, InputError } from '../core/errors.js';
-import { Evaluator } from '../core/evaluate.js';
-import { getOrCreate } from '../core/maps.js';
+import { Evaluator } from '../audit/evaluate.js';
 import {
   changeId,
   type Guards,
@@ -15,8 +9,14 @@ import {
   type PlanSkip,
   planRemediation,
   type RemediationPlan,
-} from '../core/remediation-plan.js';
+} from '../audit/remediation-plan.js';
+import { type AwsConnection, ivschatClient } from '../aws/clients.js';
+import { inventoryRegion } from '../aws/inventory.js';
+import { RateLimiter, withApiBudget } from '../aws/rate-limit.js';
+import { ConfigError, InputError } from '../core/errors.js';
+import { getOrCreate } from '../core/maps.js';
 import type { AuditError, Finding, RoomDocument } from '../core/types.js';
+import { identifyAccount } from '../inventory/live-audit.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { applyPlan, type ExecutorOptions, hasTag, notOptedIn, undoChange } from '../remediate/apply.js';
 import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
@@ -25,7 +25,7 @@ import { FileTrail } from '../remediate/trail-file.js';
 import { stripControl } from '../render/escape.js';
 import { fieldLines, renderPlanText } from '../render/remediation-plan.js';
 import { shellWord } from '../render/shell-word.js';
-import { parseTag } from '../settings.js';
+import { parseTag } from '../settings/table.js';
 import { checkCredentials } from './credentials.js';
 import { EXIT } from './exit-codes.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';

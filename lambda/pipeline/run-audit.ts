@@ -22,14 +22,15 @@
  * Delivery is likewise withheld for a run its caller cut short (`stopped`: --timeout, Ctrl-C); the
  * Lambda's own deadline is not a stop (that run is delivered and the next continues).
  */
-import type { Identity } from '../audit.js';
-import type { FindingRecord, Reconciliation } from '../core/lifecycle.js';
-import { reconcile } from '../core/lifecycle.js';
+
+import type { Alert } from '../alert/alert.js';
+import type { FindingRecord, Reconciliation } from '../audit/lifecycle.js';
+import { reconcile } from '../audit/lifecycle.js';
 import type { RegionInventory, Report } from '../core/types.js';
-import { type NotifyOutcome, notifyAndRecord } from '../notify.js';
-import type { Alert } from '../render/alert.js';
+import type { Identity } from '../inventory/live-audit.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { type StateStore, statelessStore } from '../state/store.js';
+import { type NotifyOutcome, notifyAndRecord } from './deliver.js';
 
 /** What an inventory source hands the pipeline: the evaluated rooms of one run. */
 export interface InventoryRun {

@@ -1,4 +1,4 @@
-import { evaluateRoom } from '../core/evaluate.js';
+import { evaluateRoom } from '../audit/evaluate.js';
 import { JOINED_FIELDS } from '../core/room-fields.js';
 import type { CompiledPolicy } from './compile.js';
 

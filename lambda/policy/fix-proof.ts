@@ -1,5 +1,5 @@
+import { Evaluator } from '../audit/evaluate.js';
 import { PolicyError } from '../core/errors.js';
-import { Evaluator } from '../core/evaluate.js';
 import { withValues } from '../core/fix.js';
 import type { Finding } from '../core/types.js';
 import type { CompiledPolicy } from './compile.js';

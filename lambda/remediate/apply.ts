@@ -1,5 +1,12 @@
+import { Evaluator } from '../audit/evaluate.js';
+import {
+  type Guards,
+  guardProblems,
+  type PlannedChange,
+  type RemediationPlan,
+  whyNot,
+} from '../audit/remediation-plan.js';
 import { RoomGoneError } from '../core/errors.js';
-import { Evaluator } from '../core/evaluate.js';
 import {
   type FieldValues,
   fieldsSent,
@@ -10,13 +17,6 @@ import {
   updateRoomFields,
   withValues,
 } from '../core/fix.js';
-import {
-  type Guards,
-  guardProblems,
-  type PlannedChange,
-  type RemediationPlan,
-  whyNot,
-} from '../core/remediation-plan.js';
 import type { RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { PriorApplication, Trail, TrailEntry } from './trail.js';

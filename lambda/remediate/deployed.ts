@@ -4,14 +4,14 @@
  * within the guards, through the same executor and re-read guard as the CLI). Knows nothing of the
  * state machine: the audit-target step hands it the findings, the room documents and an executor.
  */
-import { Evaluator } from '../core/evaluate.js';
+import { Evaluator } from '../audit/evaluate.js';
 import {
   type Guards,
   guardProblems,
   type PlannedChange,
   type PlanSkip,
   planRemediation,
-} from '../core/remediation-plan.js';
+} from '../audit/remediation-plan.js';
 import type { Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { applyPlan, type ExecutorOptions, hasTag, notOptedIn } from './apply.js';

@@ -5,9 +5,10 @@
  * The limits below are the ASFF user guide's; the service model carries none of them, so
  * test/render/asff.test.ts checks the output against both (test/render/fixtures/asff-model.json).
  */
+
+import { consoleUrl } from '../alert/alert.js';
 import { parseRoomArn } from '../core/arn.js';
 import type { Finding, Severity } from '../core/types.js';
-import { consoleUrl } from './alert.js';
 import { stripControl, truncate, utf8Bytes, wellFormed } from './escape.js';
 import { fillRemediation } from './remediation.js';
 

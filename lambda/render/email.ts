@@ -1,5 +1,3 @@
-import { appendAll } from '../core/append.js';
-import type { Finding } from '../core/types.js';
 import {
   type Alert,
   accountScope,
@@ -14,7 +12,9 @@ import {
   severityBreakdown,
   sortNotAudited,
   spansAccounts,
-} from './alert.js';
+} from '../alert/alert.js';
+import { appendAll } from '../core/append.js';
+import type { Finding } from '../core/types.js';
 import { asciiSubject, inlineValue } from './escape.js';
 import { fillRemediation } from './remediation.js';
 import { remediationSection } from './remediation-plan.js';

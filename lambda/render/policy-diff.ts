@@ -5,7 +5,7 @@ import {
   type PolicyDiff,
   type PolicyDiffEntry,
   type PolicyEdit,
-} from '../core/policy-diff.js';
+} from '../audit/policy-diff.js';
 import { SEVERITIES } from '../core/types.js';
 import { stripControl, truncate } from './escape.js';
 import { escapeGitHubMarkdown as md } from './github-markdown.js';

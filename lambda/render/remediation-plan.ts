@@ -1,7 +1,7 @@
+import type { AlertRemediation } from '../alert/alert.js';
+import type { PlannedChange, RemediationPlan } from '../audit/remediation-plan.js';
 import type { FieldValues } from '../core/fix.js';
-import type { PlannedChange, RemediationPlan } from '../core/remediation-plan.js';
 import type { TrailEntry } from '../remediate/trail.js';
-import type { AlertRemediation } from './alert.js';
 import { stripControl } from './escape.js';
 import { shellWord } from './shell-word.js';
 

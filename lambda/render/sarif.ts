@@ -1,7 +1,7 @@
 import { isAbsolute, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { sortFindings } from '../alert/alert.js';
 import type { Finding, Report, Severity } from '../core/types.js';
-import { sortFindings } from './alert.js';
 import { PRODUCT } from './email.js';
 import { stripControl, wellFormed } from './escape.js';
 import { notEvaluatedLine } from './text.js';

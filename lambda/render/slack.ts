@@ -1,4 +1,3 @@
-import type { Finding, Severity } from '../core/types.js';
 import {
   type Alert,
   accountScope,
@@ -14,7 +13,8 @@ import {
   sortFindings,
   sortNotAudited,
   spansAccounts,
-} from './alert.js';
+} from '../alert/alert.js';
+import type { Finding, Severity } from '../core/types.js';
 import { PRODUCT } from './email.js';
 import { escapeSlack, stripControl, truncate } from './escape.js';
 import { fillRemediation } from './remediation.js';

@@ -1,6 +1,6 @@
+import type { AlertRemediation } from '../alert/alert.js';
+import { groupByAccount, groupBySeverityAndPolicy, openInReport, severityBreakdown } from '../alert/alert.js';
 import type { Finding, NotEvaluated, Report, Severity } from '../core/types.js';
-import type { AlertRemediation } from './alert.js';
-import { groupByAccount, groupBySeverityAndPolicy, openInReport, severityBreakdown } from './alert.js';
 import { plural } from './email.js';
 import { stripControl, truncate } from './escape.js';
 import { remediationSection } from './remediation-plan.js';

@@ -1,7 +1,7 @@
 /** The alert sinks a deployment is configured with (SNS always; Security Hub, EventBridge opt-in). */
 import { type AwsConnection, snsClient, topicRegion } from '../aws/clients.js';
-import type { HandlerConfig } from '../config.js';
 import type { HandlerDeps } from '../handler.js';
+import type { HandlerConfig } from '../runtime/config.js';
 import { defaultEventPutter, eventBridgeSink } from './eventbridge.js';
 import { securityHubImporters, securityHubSink } from './securityhub.js';
 import type { AlertSink } from './sink.js';

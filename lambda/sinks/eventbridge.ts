@@ -1,6 +1,6 @@
+import type { Alert } from '../alert/alert.js';
 import type { AwsConnection } from '../aws/clients.js';
 import { type JsonApi, jsonApi } from '../aws/json-api.js';
-import type { Alert } from '../render/alert.js';
 import { utf8Bytes } from '../render/escape.js';
 import { shownFinding } from '../render/remediation.js';
 import type { AlertSink, SinkReceipt } from './sink.js';

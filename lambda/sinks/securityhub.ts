@@ -1,7 +1,7 @@
+import type { Alert } from '../alert/alert.js';
 import type { AwsConnection } from '../aws/clients.js';
 import { type JsonApi, jsonApi } from '../aws/json-api.js';
 import { RateLimiter } from '../aws/rate-limit.js';
-import type { Alert } from '../render/alert.js';
 import { ASFF_LIMITS, type AsffFinding, asffBytes, toAsff } from '../render/asff.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
 import { transitionsOf } from './transitions.js';

@@ -1,4 +1,4 @@
-import type { Alert } from '../render/alert.js';
+import type { Alert } from '../alert/alert.js';
 
 /** What one sink reports for an alert it accepted. */
 export interface SinkReceipt {

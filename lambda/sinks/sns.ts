@@ -1,8 +1,8 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { type Alert, hasContent } from '../alert/alert.js';
 import { PublishError } from '../core/errors.js';
-import { type Alert, hasContent } from '../render/alert.js';
-import { type BuildOptions, buildSnsMessages, type PublishInput } from '../render/sns-message.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
+import { type BuildOptions, buildSnsMessages, type PublishInput } from './sns-message.js';
 
 /** What SNS answered for one accepted message. */
 export interface PublishReceipt {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { FindingRecord } from '../audit/lifecycle.js';
 import { InputError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
-import type { FindingRecord } from '../core/lifecycle.js';
 import type { CachedRoom } from '../core/room-cache.js';
 import { createPolicyFileAjv } from '../policy/ajv.js';
 import { EMPTY_SOURCE, type JsonPath, JsonSyntaxError, jsonPointer, walkJsonFile } from './json-stream.js';

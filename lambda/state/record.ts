@@ -1,5 +1,5 @@
+import type { FindingRecord } from '../audit/lifecycle.js';
 import { StringInterner } from '../core/intern.js';
-import type { FindingRecord } from '../core/lifecycle.js';
 import type { Finding, FindingStatus, Severity } from '../core/types.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { FindingRecord } from '../core/lifecycle.js';
+import type { FindingRecord } from '../audit/lifecycle.js';
 
 /** Where finding lifecycle state lives between runs (DynamoDB in the Lambda, a JSON file for the CLI). */
 export interface StateStore {
@@ -53,7 +53,7 @@ export interface ClaimRules {
 
 /**
  * Conditional writes for a store that several writers share (the state table: the scheduled run, the
- * org-scale aggregate step and the change path record the same findings). See lambda/notify.ts.
+ * org-scale aggregate step and the change path record the same findings). See lambda/pipeline/deliver.ts.
  */
 export interface SharedWrites {
   /**

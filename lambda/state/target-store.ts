@@ -8,8 +8,8 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { FindingRecord } from '../audit/lifecycle.js';
 import { AuditorError } from '../core/errors.js';
-import type { FindingRecord } from '../core/lifecycle.js';
 import { batchWrite } from './batch-write.js';
 import { eachConcurrently } from './concurrently.js';
 import { RecordReader, storedFinding } from './record.js';
@@ -46,7 +46,7 @@ const MAX_CLAIM_ATTEMPTS = 8;
  * wins and the older one's change, and its alert, are dropped; otherwise the transition is re-judged
  * from the stored status, so a transition is announced by exactly one writer.
  *
- * The order (lambda/notify.ts): claim every change before anything is sent, transitions marked owed
+ * The order (lambda/pipeline/deliver.ts): claim every change before anything is sent, transitions marked owed
  * to every sink (`pendingSinks`, `owedFor`); deliver only what was claimed; settle (clear what each
  * sink took, only while `owedFor` is still this claim's). A crash between claim and settle leaves the
  * transitions owed, and the next run sends them (at-least-once); no sink taking the alert puts the

@@ -19,8 +19,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CHANGE_EVENT_NAMES } from '../../lambda/changes/events.js';
-import { CHANGE_CONCURRENCY, isOrganization } from '../../lambda/settings.js';
+import { CHANGE_EVENT_NAMES } from '../../lambda/modes/changes/events.js';
+import { CHANGE_CONCURRENCY, isOrganization } from '../../lambda/settings/table.js';
 import { CHANGE_PATH_READS, CHANGE_PATH_WRITES } from '../../lambda/state/partitions.js';
 import type { AuditorConfig } from '../config.js';
 import { FUNCTION_MEMORY_MB } from '../function-runtime.js';
@@ -42,7 +42,7 @@ import {
 } from './permissions.js';
 import { DECLARED_DEAD_LETTER_QUEUE } from './queues.js';
 
-/** The write calls that change a room: one list, read by the change function (lambda/changes/events.ts). */
+/** The write calls that change a room: one list, read by the change function (lambda/modes/changes/events.ts). */
 export { CHANGE_EVENT_NAMES };
 
 /**
@@ -68,7 +68,7 @@ export const CHANGE_BATCH_SIZE = 10_000;
 
 /**
  * Batches processed at once (the least an SQS event source allows); each audits at half the target's
- * API budget (lambda/changes/batch.ts), so together they keep it.
+ * API budget (lambda/modes/changes/batch.ts), so together they keep it.
  */
 export const CHANGE_MAX_CONCURRENCY = CHANGE_CONCURRENCY;
 

@@ -7,14 +7,14 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { SEVERITIES } from '../../lambda/core/types.js';
 import {
   AUDITOR_DIMENSION,
   findingsBySeverityMetric,
   METRIC,
   METRICS_NAMESPACE,
   SERVICE_NAME,
-} from '../../lambda/metric-names.js';
+} from '../../lambda/core/metric-names.js';
+import { SEVERITIES } from '../../lambda/core/types.js';
 import { CHAT_READ_ACTIONS } from './permissions.js';
 
 /** The longest a single audit-target invocation may run: the function timeout. */

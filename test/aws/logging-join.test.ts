@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-ivschat';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { auditAccount } from '../../lambda/audit.js';
+import { reconcile } from '../../lambda/audit/lifecycle.js';
 import { operationBudget } from '../../lambda/aws/rate-limit.js';
-import { reconcile } from '../../lambda/core/lifecycle.js';
+import { auditAccount } from '../../lambda/inventory/live-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { MemoryRoomCache } from '../../lambda/state/memory-room-cache.js';
 import { ACCOUNT } from '../fixtures.js';

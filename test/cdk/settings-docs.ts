@@ -1,4 +1,4 @@
-import { describeRange, SETTING_NAMES, SETTINGS, type Setting } from '../../lambda/settings.js';
+import { describeRange, SETTING_NAMES, SETTINGS, type Setting } from '../../lambda/settings/table.js';
 
 function renderDefault(setting: Setting): string {
   const value = setting.default;

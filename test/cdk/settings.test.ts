@@ -1,5 +1,5 @@
 /**
- * The settings table (lambda/settings.ts) is the one source: cdk.json, docs/deploy.md, the README,
+ * The settings table (lambda/settings/table.ts) is the one source: cdk.json, docs/deploy.md, the README,
  * the stack's function environment and both readers are checked against it.
  */
 import { readFileSync } from 'node:fs';
@@ -7,8 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { readConfig as readEnv } from '../../lambda/config.js';
 import { ConfigError } from '../../lambda/core/errors.js';
+import { readConfig as readEnv } from '../../lambda/runtime/config.js';
 import {
   isRegion,
   LIBRARY_ENV,
@@ -19,7 +19,7 @@ import {
   type Setting,
   type SettingName,
   WIRING_ENV,
-} from '../../lambda/settings.js';
+} from '../../lambda/settings/table.js';
 import { InvalidContextError, readConfig as readContext } from '../../lib/config.js';
 import { docsTable } from './settings-docs.js';
 import { synthApp } from './synth.js';
@@ -141,9 +141,9 @@ describe('Settings table', () => {
     expect(refused).toEqual([]);
   });
 
-  it('stays out of the Lambda bundle the CDK: lambda/config.ts pulls in neither aws-cdk-lib nor lib/', async () => {
+  it('stays out of the Lambda bundle the CDK: lambda/runtime/config.ts pulls in neither aws-cdk-lib nor lib/', async () => {
     const result = await build({
-      entryPoints: ['lambda/config.ts'],
+      entryPoints: ['lambda/runtime/config.ts'],
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -152,7 +152,7 @@ describe('Settings table', () => {
       logLevel: 'silent',
     });
     const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs).toContain('lambda/settings.ts');
+    expect(inputs).toContain('lambda/settings/table.ts');
     expect(inputs.filter((path) => path.includes('aws-cdk-lib') || path.startsWith('lib/'))).toEqual([]);
   });
 });

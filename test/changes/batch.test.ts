@@ -16,8 +16,8 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
 import { createHandler, DEADLINE_MARGIN_MS, type HandlerDeps } from '../../lambda/handler.js';
+import type { ChangeBatchResult } from '../../lambda/modes/changes/batch.js';
 import { TableTrail } from '../../lambda/remediate/trail-table.js';
 import { DynamoRoomCache } from '../../lambda/state/dynamo-room-cache.js';
 import { FullAuditDue } from '../../lambda/state/full-audit-due.js';

@@ -10,8 +10,8 @@ import {
   isDirectChangeEvent,
   type ParsedEvent,
   parseChangeEvent,
-} from '../../lambda/changes/events.js';
-import { ownRoleArns } from '../../lambda/changes/own-roles.js';
+} from '../../lambda/modes/changes/events.js';
+import { ownRoleArns } from '../../lambda/modes/changes/own-roles.js';
 import { IVSCHAT_WRITE_OPERATIONS } from '../../local-aws/ivschat-events.js';
 
 const EVENTS_DIR = fileURLToPath(new URL('../../examples/events/', import.meta.url));

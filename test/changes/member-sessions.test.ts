@@ -8,7 +8,7 @@ import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { AssumeRoleCommand, type AssumeRoleCommandInput, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANGE_PATH_MEMBER_ACTIONS, FINDINGS_IMPORT_ACTIONS } from '../../lambda/aws/session-policy.js';
-import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
+import type { ChangeBatchResult } from '../../lambda/modes/changes/batch.js';
 import type { IvschatChangeEvent, SeedRoom } from '../../local-aws/index.js';
 import {
   ACCOUNT_ID,

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
+import type { ChangeBatchResult } from '../../lambda/modes/changes/batch.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../docs/schemas/audit-function.schema.json', import.meta.url), 'utf8'),

@@ -3,8 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PolicyDiff } from '../../lambda/audit/policy-diff.js';
 import { readPoliciesAtRef } from '../../lambda/cli/git-policies.js';
-import type { PolicyDiff } from '../../lambda/core/policy-diff.js';
 import { DEFAULT_POLICIES_DIR, MAX_POLICY_FILE_BYTES } from '../../lambda/policy/load-dir.js';
 import { cliWith } from './run.js';
 

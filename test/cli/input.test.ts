@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Evaluator } from '../../lambda/core/evaluate.js';
+import { Evaluator } from '../../lambda/audit/evaluate.js';
 import type { Report, RoomDocument } from '../../lambda/core/types.js';
 import { compliantRoom } from '../fixtures.js';
 import { cli } from './run.js';

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PolicyDiff, PolicyDiffEntry } from '../../lambda/core/policy-diff.js';
+import type { PolicyDiff, PolicyDiffEntry } from '../../lambda/audit/policy-diff.js';
 import { DEFAULT_POLICIES_DIR } from '../../lambda/policy/load-dir.js';
 import { renderDiffMarkdown, renderDiffText } from '../../lambda/render/policy-diff.js';
 import { cliWith } from './run.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PolicyDiff } from '../../lambda/core/policy-diff.js';
+import type { PolicyDiff } from '../../lambda/audit/policy-diff.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 import { cli } from './run.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DiffRoom, PolicyDiff } from '../../lambda/core/policy-diff.js';
+import type { DiffRoom, PolicyDiff } from '../../lambda/audit/policy-diff.js';
 import { escapeGitHubMarkdown } from '../../lambda/render/github-markdown.js';
 import { MARKDOWN_ROOMS_PER_LIST, renderDiffMarkdown } from '../../lambda/render/policy-diff.js';
 import { cliWith } from './run.js';

@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PolicyDiff } from '../../lambda/core/policy-diff.js';
+import type { PolicyDiff } from '../../lambda/audit/policy-diff.js';
 import type { Report } from '../../lambda/core/types.js';
 import { cliWith } from './run.js';
 

@@ -14,7 +14,7 @@ const MODULES = [
   'lambda/core/errors.ts',
   'lambda/aws/clients.ts',
   'lambda/aws/json-api.ts',
-  'lambda/engine/events.ts',
+  'lambda/modes/state-machine/events.ts',
   'lambda/cli/run-bound.ts',
   'lambda/cli/paths.ts',
   'lambda/state/json-stream.ts',

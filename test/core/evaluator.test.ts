@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Evaluator } from '../../lambda/core/evaluate.js';
+import { Evaluator } from '../../lambda/audit/evaluate.js';
 import type { RoomDocument } from '../../lambda/core/types.js';
 import { type CompiledPolicy, compilePolicies } from '../../lambda/policy/compile.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';

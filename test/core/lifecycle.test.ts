@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRoom } from '../../lambda/core/evaluate.js';
-import { type FindingRecord, reconcile, redecide, roomsWithFindings } from '../../lambda/core/lifecycle.js';
-import { buildReport } from '../../lambda/core/report.js';
+import { evaluateRoom } from '../../lambda/audit/evaluate.js';
+import { type FindingRecord, reconcile, redecide, roomsWithFindings } from '../../lambda/audit/lifecycle.js';
+import { buildReport } from '../../lambda/audit/report.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { ACCOUNT, compliantRoom } from '../fixtures.js';

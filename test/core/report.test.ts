@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineReports } from '../../lambda/core/report.js';
+import { combineReports } from '../../lambda/audit/report.js';
 import { makeFinding, makeReport } from '../render/fixtures.js';
 
 describe('Function: combineReports', () => {

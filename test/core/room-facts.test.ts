@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRoom } from '../../lambda/core/evaluate.js';
+import { evaluateRoom } from '../../lambda/audit/evaluate.js';
 import { cachedRoom } from '../../lambda/core/room-cache.js';
 import { joinLoggingConfigurations, withDerivedFacts } from '../../lambda/core/room-facts.js';
 import { compilePolicies } from '../../lambda/policy/compile.js';

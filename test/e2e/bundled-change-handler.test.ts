@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DeleteRoomCommand, IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
+import type { ChangeBatchResult } from '../../lambda/modes/changes/batch.js';
 import { DynamoRoomCache } from '../../lambda/state/dynamo-room-cache.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
 import { buildApp } from '../../lib/app.js';

@@ -5,7 +5,7 @@
 import { DeleteRoomCommand, IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChangeBatchResult } from '../../lambda/changes/batch.js';
+import type { ChangeBatchResult } from '../../lambda/modes/changes/batch.js';
 import type { ChangeQueue } from '../../local-aws/change-queue.js';
 import type { IvschatChangeEvent } from '../../local-aws/index.js';
 import {

@@ -7,8 +7,8 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PublishError } from '../../lambda/core/errors.js';
-import type { PublishInput } from '../../lambda/render/sns-message.js';
 import type { Publisher } from '../../lambda/sinks/sns.js';
+import type { PublishInput } from '../../lambda/sinks/sns-message.js';
 import { ACCOUNT_ID, type SeedRoom } from '../../local-aws/index.js';
 import {
   key,

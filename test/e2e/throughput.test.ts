@@ -5,7 +5,7 @@
  * one runs at the real 5 TPS through the handler.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { auditAccount } from '../../lambda/audit.js';
+import { auditAccount } from '../../lambda/inventory/live-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import {
   generatedLogging,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { EventError, parseStepEvent } from '../../lambda/engine/events.js';
+import { EventError, parseStepEvent } from '../../lambda/modes/state-machine/events.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../docs/schemas/audit-function.schema.json', import.meta.url), 'utf8'),

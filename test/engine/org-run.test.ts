@@ -5,13 +5,13 @@
 import type { LoggingConfigurationSummary } from '@aws-sdk/client-ivschat';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Alert } from '../../lambda/alert/alert.js';
+import { buildReport } from '../../lambda/audit/report.js';
 import { toLoggingConfigurationFact } from '../../lambda/aws/logging-configurations.js';
-import { buildReport } from '../../lambda/core/report.js';
 import { joinLoggingConfigurations, type LoggingConfigurationFact } from '../../lambda/core/room-facts.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
 import { auditTarget } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
-import type { Alert } from '../../lambda/render/alert.js';
 import { type RoomSnapshot, RoomSnapshotStore } from '../../lambda/state/room-snapshot.js';
 import { RunStore, TargetLocks } from '../../lambda/state/run-store.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';

@@ -3,8 +3,8 @@
  * ListAccounts (the emulator), stored in the state table, handed to the Map as indexes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunAggregate } from '../../lambda/engine/aggregate.js';
-import type { AuditTargetResult, PlanResult } from '../../lambda/engine/events.js';
+import type { RunAggregate } from '../../lambda/modes/state-machine/aggregate.js';
+import type { AuditTargetResult, PlanResult } from '../../lambda/modes/state-machine/events.js';
 import { RunStore } from '../../lambda/state/run-store.js';
 import { AUDITOR_ACCOUNT, type LocalOrg, startLocalOrg } from '../../local-aws/org.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../lambda/config.js';
 import { ConfigError } from '../../lambda/core/errors.js';
-import { LIBRARY_ENV, SETTINGS, WIRING_ENV } from '../../lambda/settings.js';
+import { readConfig } from '../../lambda/runtime/config.js';
+import { LIBRARY_ENV, SETTINGS, WIRING_ENV } from '../../lambda/settings/table.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:ivschat-alerts';
 const BASE = { ALERT_TOPIC_ARN: TOPIC, AUDIT_REGIONS: 'us-east-1' };

@@ -21,7 +21,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, PolicySetError } from '../../lambda/core/errors.js';
 import type { RoomDocument } from '../../lambda/core/types.js';
 import { createHandler } from '../../lambda/handler.js';
-import type { MachineAlert } from '../../lambda/render/sns-message.js';
+import type { MachineAlert } from '../../lambda/sinks/sns-message.js';
 import { ACCOUNT, compliantRoom } from '../fixtures.js';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';

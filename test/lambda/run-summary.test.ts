@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AuditError, Finding, RegionInventory, Report } from '../../lambda/core/types.js';
-import type { NotifyOutcome } from '../../lambda/notify.js';
+import type { NotifyOutcome } from '../../lambda/pipeline/deliver.js';
 import {
   clipText,
   MAX_SUMMARY_BYTES,
@@ -13,7 +13,7 @@ import {
   MAX_SUMMARY_REGIONS,
   MAX_SUMMARY_SINKS,
   summariseRun,
-} from '../../lambda/run-summary.js';
+} from '../../lambda/pipeline/run-summary.js';
 import { ACCOUNT } from '../fixtures.js';
 import { runSummaryProblems } from './run-summary-schema.js';
 

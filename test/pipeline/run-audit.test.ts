@@ -1,11 +1,12 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { Identity } from '../../lambda/audit.js';
+import type { Alert } from '../../lambda/alert/alert.js';
+import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
+import { buildReport } from '../../lambda/audit/report.js';
 import { PublishError } from '../../lambda/core/errors.js';
-import type { FindingRecord } from '../../lambda/core/lifecycle.js';
-import { buildReport } from '../../lambda/core/report.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import type { Identity } from '../../lambda/inventory/live-audit.js';
 import {
   type AuditTargetOptions,
   auditTarget,
@@ -13,7 +14,6 @@ import {
   runAudit,
 } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
-import type { Alert } from '../../lambda/render/alert.js';
 import type { AlertSink } from '../../lambda/sinks/sink.js';
 import type { StateStore } from '../../lambda/state/store.js';
 import { ACCOUNT, compliantRoom } from '../fixtures.js';

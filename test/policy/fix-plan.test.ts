@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateRoom } from '../../lambda/core/evaluate.js';
+import { evaluateRoom } from '../../lambda/audit/evaluate.js';
+import { guardProblems, planRemediation } from '../../lambda/audit/remediation-plan.js';
 import { updateRoomFields, withValues } from '../../lambda/core/fix.js';
-import { guardProblems, planRemediation } from '../../lambda/core/remediation-plan.js';
 import type { RoomDocument } from '../../lambda/core/types.js';
 import { type CompiledPolicy, compilePolicies } from '../../lambda/policy/compile.js';
 import { DEFAULT_POLICIES_DIR, loadPolicyDir } from '../../lambda/policy/load-dir.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { evaluateRoom } from '../../lambda/core/evaluate.js';
+import { evaluateRoom } from '../../lambda/audit/evaluate.js';
 import { compilePolicies } from '../../lambda/policy/compile.js';
 import { runExamples } from '../../lambda/policy/examples.js';
 import policySchema from '../../policies/policy.schema.json' with { type: 'json' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { evaluateRoom } from '../../lambda/audit/evaluate.js';
 import { PolicySetError } from '../../lambda/core/errors.js';
-import { evaluateRoom } from '../../lambda/core/evaluate.js';
 import { compilePolicies } from '../../lambda/policy/compile.js';
 import { compileLinear, isLinearPattern, linearRegExp } from '../../lambda/policy/regex.js';
 import policySchema from '../../policies/policy.schema.json' with { type: 'json' };

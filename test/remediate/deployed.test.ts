@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRoom } from '../../lambda/core/evaluate.js';
+import { evaluateRoom } from '../../lambda/audit/evaluate.js';
 import type { Finding, RoomDocument } from '../../lambda/core/types.js';
 import type { CompiledPolicy } from '../../lambda/policy/compile.js';
 import { DEFAULT_POLICIES_DIR, loadPolicyDir } from '../../lambda/policy/load-dir.js';

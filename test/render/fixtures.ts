@@ -1,7 +1,7 @@
-import { evaluateRoom } from '../../lambda/core/evaluate.js';
+import type { Alert } from '../../lambda/alert/alert.js';
+import { evaluateRoom } from '../../lambda/audit/evaluate.js';
 import type { Finding, Report } from '../../lambda/core/types.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
-import type { Alert } from '../../lambda/render/alert.js';
 import { compliantRoom } from '../fixtures.js';
 
 export const ACCOUNT = '123456789012';

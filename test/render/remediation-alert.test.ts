@@ -2,22 +2,22 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { type Alert, hasContent } from '../../lambda/alert/alert.js';
+import { MAX_ALERT_REMEDIATION, runAlert, type TargetOutcome } from '../../lambda/alert/run-alert.js';
+import type { PlannedChange, PlanSkip } from '../../lambda/audit/remediation-plan.js';
 import { registerRemediate } from '../../lambda/cli/remediate.js';
-import type { PlannedChange, PlanSkip } from '../../lambda/core/remediation-plan.js';
 import type { TargetRemediation } from '../../lambda/remediate/deployed.js';
 import type { TrailEntry } from '../../lambda/remediate/trail.js';
-import { type Alert, hasContent } from '../../lambda/render/alert.js';
 import { renderEmail } from '../../lambda/render/email.js';
 import { applyCommand } from '../../lambda/render/remediation-plan.js';
-import { MAX_ALERT_REMEDIATION, runAlert, type TargetOutcome } from '../../lambda/render/run-alert.js';
 import { renderSlack } from '../../lambda/render/slack.js';
+import { renderRemediationText } from '../../lambda/render/text.js';
 import {
   buildSnsMessages,
   type MachineAlert,
   messageBytes,
   SNS_MAX_BYTES,
-} from '../../lambda/render/sns-message.js';
-import { renderRemediationText } from '../../lambda/render/text.js';
+} from '../../lambda/sinks/sns-message.js';
 import { hasControlChars, makeFinding, makeReport } from './fixtures.js';
 
 const A = '111111111111';

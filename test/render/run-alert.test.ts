@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { type Alert, hasContent, type NotAuditedTarget } from '../../lambda/alert/alert.js';
+import { runAlert, type TargetOutcome } from '../../lambda/alert/run-alert.js';
 import type { Finding } from '../../lambda/core/types.js';
-import { type Alert, hasContent, type NotAuditedTarget } from '../../lambda/render/alert.js';
 import { renderEmail } from '../../lambda/render/email.js';
-import { runAlert, type TargetOutcome } from '../../lambda/render/run-alert.js';
 import { renderSlack } from '../../lambda/render/slack.js';
+import { renderText } from '../../lambda/render/text.js';
 import {
   buildSnsMessages,
   type MachineAlert,
   messageBytes,
   type PublishInput,
-} from '../../lambda/render/sns-message.js';
-import { renderText } from '../../lambda/render/text.js';
+} from '../../lambda/sinks/sns-message.js';
 import { hasControlChars, makeFinding, makeReport } from './fixtures.js';
 
 const A = '111111111111';

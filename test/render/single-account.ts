@@ -1,9 +1,9 @@
+import type { Alert } from '../../lambda/alert/alert.js';
 import type { Finding } from '../../lambda/core/types.js';
-import type { Alert } from '../../lambda/render/alert.js';
 import { renderEmail } from '../../lambda/render/email.js';
 import { renderSlack } from '../../lambda/render/slack.js';
-import { buildSnsMessages } from '../../lambda/render/sns-message.js';
 import { renderText } from '../../lambda/render/text.js';
+import { buildSnsMessages } from '../../lambda/sinks/sns-message.js';
 import { HOSTILE, HOSTILE_LINES, makeAlert, makeFinding, makeReport } from './fixtures.js';
 
 /** Findings with fixed ids, so the rendering does not depend on the order tests build fixtures. */

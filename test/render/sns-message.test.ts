@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, Severity } from '../../lambda/core/types.js';
 import { SEVERITIES } from '../../lambda/core/types.js';
-import type { MachineAlert, PublishInput } from '../../lambda/render/sns-message.js';
+import type { MachineAlert, PublishInput } from '../../lambda/sinks/sns-message.js';
 import {
   buildSnsMessages,
   MessageTooLargeError,
   messageBytes,
   SNS_MAX_BYTES,
-} from '../../lambda/render/sns-message.js';
+} from '../../lambda/sinks/sns-message.js';
 import { makeAlert, makeFinding, makeReport } from './fixtures.js';
 
 interface Structured {

@@ -1,7 +1,7 @@
 import { GetRoomCommand, IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auditAccount } from '../../lambda/audit.js';
 import { withApiBudget } from '../../lambda/aws/rate-limit.js';
+import { auditAccount } from '../../lambda/inventory/live-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { MemoryRoomCache } from '../../lambda/state/memory-room-cache.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PublishError } from '../../lambda/core/errors.js';
-import type { PublishInput } from '../../lambda/render/sns-message.js';
 import { type Publisher, snsSink } from '../../lambda/sinks/sns.js';
+import type { PublishInput } from '../../lambda/sinks/sns-message.js';
 import { makeAlert, makeFinding } from '../render/fixtures.js';
 
 /** Sixty findings with long room names: more than one 16 KiB message. */

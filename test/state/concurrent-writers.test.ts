@@ -7,12 +7,12 @@
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FindingRecord } from '../../lambda/core/lifecycle.js';
-import { buildReport } from '../../lambda/core/report.js';
+import type { Alert } from '../../lambda/alert/alert.js';
+import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
+import { buildReport } from '../../lambda/audit/report.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
 import { type AuditedTarget, auditTarget } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
-import type { Alert } from '../../lambda/render/alert.js';
 import type { AlertSink } from '../../lambda/sinks/sink.js';
 import { batchWrite } from '../../lambda/state/batch-write.js';
 import { storedFinding } from '../../lambda/state/record.js';

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { evaluateRoom } from '../../lambda/audit/evaluate.js';
+import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
 import { InputError } from '../../lambda/core/errors.js';
-import { evaluateRoom } from '../../lambda/core/evaluate.js';
-import type { FindingRecord } from '../../lambda/core/lifecycle.js';
 import { cachedRoom } from '../../lambda/core/room-cache.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { FileStateStore } from '../../lambda/state/file-store.js';

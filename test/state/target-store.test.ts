@@ -1,10 +1,10 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateRoom } from '../../lambda/audit/evaluate.js';
+import { type FindingRecord, reconcile } from '../../lambda/audit/lifecycle.js';
+import { buildReport } from '../../lambda/audit/report.js';
 import { AuditorError } from '../../lambda/core/errors.js';
-import { evaluateRoom } from '../../lambda/core/evaluate.js';
-import { type FindingRecord, reconcile } from '../../lambda/core/lifecycle.js';
-import { buildReport } from '../../lambda/core/report.js';
 import type { Finding, RegionInventory, RoomDocument } from '../../lambda/core/types.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { batchWrite } from '../../lambda/state/batch-write.js';

@@ -1,0 +1,180 @@
+import { parseRoomArn } from '../core/arn.js';
+import { roomPart, rulePart } from '../core/fingerprint.js';
+import { type Violation, violationsFrom } from '../core/message.js';
+import { withDerivedFacts } from '../core/room-facts.js';
+import type { AuditError, Exemption, Finding, RoomDocument } from '../core/types.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { joinedFieldsRead, schemasFieldsRead } from '../policy/fields.js';
+import { type PolicyMemo, policyMemos } from './evaluation-cache.js';
+
+export interface EvaluationContext {
+  /** ISO 8601 time of the run; decides expired exemptions and stamps firstSeen/lastSeen. */
+  now: string;
+  /** Used when the room ARN does not carry them (e.g. hand-written test rooms). */
+  accountId?: string;
+  region?: string;
+}
+
+export interface Evaluation {
+  findings: Finding[];
+  errors: AuditError[];
+  /**
+   * Policies not evaluated on this room because it lacks joined facts they read (the target's listing
+   * failed, or a saved document was never joined): neither a finding nor a pass. Absent when none.
+   */
+  notEvaluated?: string[];
+}
+
+export interface EvaluatorOptions {
+  /**
+   * Remember what repeats between rooms (default on; see EvaluationCache). Off, every finding is
+   * built from scratch; the findings are the same either way (test/core/evaluator.test.ts).
+   */
+  cache?: boolean;
+}
+
+/**
+ * A policy set ready to check rooms, with the caches of one run. Built once per run (or target) from
+ * the compiled policies; `evaluate` is pure and total: any value in, findings and errors out.
+ * A rule that throws becomes an error for that room, never a pass.
+ */
+export class Evaluator {
+  readonly policies: readonly CompiledPolicy[];
+  /** Each policy with its memo (none when caching is off), in the policies' order. */
+  private readonly checks: readonly Check[];
+
+  constructor(policies: readonly CompiledPolicy[], options: EvaluatorOptions = {}) {
+    this.policies = policies;
+    const memos = options.cache === false ? undefined : policyMemos(policies);
+    this.checks = policies.map((compiled, i) => {
+      const joined = joinedFieldsRead(compiled);
+      const scope = schemasFieldsRead([compiled.policy.appliesTo]);
+      const scopeJoins = joined.some((f) => scope === 'all' || scope.has(f));
+      return memos ? { compiled, memo: memos[i], joined, scopeJoins } : { compiled, joined, scopeJoins };
+    });
+  }
+
+  evaluate(input: RoomDocument, ctx: EvaluationContext): Evaluation {
+    const findings: Finding[] = [];
+    const errors: AuditError[] = [];
+    const notEvaluated: string[] = [];
+    const room = withDerivedFacts(input, ctx);
+    // The caller usually knows account and region (a live audit, a grouped --input file); the ARN
+    // is parsed only when it does not, or when the room has no id of its own.
+    const arnParts =
+      ctx.region && ctx.accountId && typeof room?.id === 'string' ? undefined : parseRoomArn(room?.arn);
+    const roomArn = typeof room?.arn === 'string' ? room.arn : '';
+    const region = ctx.region || arnParts?.region || '';
+    const accountId = ctx.accountId || arnParts?.accountId || '';
+    const roomName = typeof room?.name === 'string' ? room.name : '';
+    const roomId = typeof room?.id === 'string' ? room.id : (arnParts?.roomId ?? '');
+    let roomHalf: string | undefined; // hashed once, on the room's first finding
+
+    for (const { compiled, memo, joined, scopeJoins } of this.checks) {
+      const { policy } = compiled;
+      if (compiled.regions && !compiled.regions.has(region)) continue;
+      // Without the joined facts a policy reads there is no verdict: neither a finding nor a pass.
+      const lacking = joined.some((field) => !isObject(room) || !Object.hasOwn(room, field));
+      let violations: Violation[];
+      try {
+        if (compiled.appliesTo && !(lacking && scopeJoins) && !compiled.appliesTo(room)) continue;
+        if (lacking) {
+          notEvaluated.push(policy.id);
+          continue;
+        }
+        if (compiled.rule(room)) continue;
+        violations = violationsFrom(compiled.rule.errors ?? [], room, memo?.describe);
+      } catch (cause) {
+        errors.push({
+          region,
+          roomArn,
+          policyId: policy.id,
+          operation: 'Evaluate',
+          code: 'RuleError',
+          message: `policy ${policy.id} failed on this room: ${cause instanceof Error ? cause.message : String(cause)}`,
+        });
+        continue;
+      }
+      const exemption = bestExemption(compiled.exemptions.get(roomArn), ctx.now);
+      const expired = exemption !== undefined && isExpired(exemption, ctx.now);
+      const status = exemption && !expired ? 'exempt' : 'new';
+      roomHalf ??= roomPart(roomArn);
+      for (const v of violations) {
+        const ruleHalf = memo ? memo.rulePart(v.path) : rulePart(policy.id, v.path);
+        // The one place the expiry note is written: every output shows `message` as it is.
+        const message = expired ? `${v.message} (exemption expired ${exemption?.expires})` : v.message;
+        // One literal, `actual` included even when undefined (JSON and the stores drop it), so every
+        // finding has the same shape.
+        const finding: Finding = {
+          fingerprint: roomHalf + ruleHalf,
+          policyId: policy.id,
+          title: policy.title,
+          severity: policy.severity,
+          status,
+          accountId,
+          region,
+          roomArn,
+          roomId,
+          roomName,
+          path: v.path,
+          actual: v.actual,
+          message,
+          // As written: outputs fill the placeholders (render/remediation.ts), so all the findings of
+          // a policy share one string instead of carrying one filled copy each.
+          remediationTemplate: policy.remediation,
+          firstSeen: ctx.now,
+          lastSeen: ctx.now,
+        };
+        if (exemption) {
+          finding.exemption = exemption.expires
+            ? { reason: exemption.reason, expires: exemption.expires, expired }
+            : { reason: exemption.reason, expired };
+        }
+        findings.push(finding);
+      }
+    }
+    return notEvaluated.length > 0 ? { findings, errors, notEvaluated } : { findings, errors };
+  }
+}
+
+interface Check {
+  compiled: CompiledPolicy;
+  memo?: PolicyMemo;
+  /** Joined fields the policy reads. */
+  joined: string[];
+  /** Its appliesTo reads some of them too (then a room without them cannot even be scoped). */
+  scopeJoins: boolean;
+}
+
+/**
+ * Checks one room against `policies` without caches: for one-off checks (policy examples, tests).
+ * A run checks many rooms through one `Evaluator`.
+ */
+export function evaluateRoom(
+  room: RoomDocument,
+  policies: readonly CompiledPolicy[],
+  ctx: EvaluationContext,
+): Evaluation {
+  return new Evaluator(policies, { cache: false }).evaluate(room, ctx);
+}
+
+/** An exemption holds through its `expires` day (UTC). */
+function isExpired(exemption: Exemption, now: string): boolean {
+  return exemption.expires !== undefined && now.slice(0, 10) > exemption.expires;
+}
+
+/**
+ * Of several exemptions for one room, the one in force that lasts longest (no expiry beats any date);
+ * when all have expired, the latest, so the finding names the most recent one.
+ */
+function bestExemption(candidates: readonly Exemption[] | undefined, now: string): Exemption | undefined {
+  if (!candidates || candidates.length === 0) return undefined;
+  const rank = (e: Exemption) => (isExpired(e, now) ? 0 : 1) * 2 + (e.expires === undefined ? 1 : 0);
+  return candidates.reduce((best, e) =>
+    rank(e) > rank(best) || (rank(e) === rank(best) && (e.expires ?? '') > (best.expires ?? '')) ? e : best,
+  );
+}
+
+function isObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object';
+}

@@ -1,0 +1,99 @@
+import type { ErrorObject } from 'ajv';
+import { rulePart } from '../core/fingerprint.js';
+import { type Describer, pointerOf, type Site, sentence, siteAt, valueAtSite } from '../core/message.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+
+/**
+ * What an Evaluator keeps between rooms: one PolicyMemo per policy, all sharing one bound. Rooms fail the same few checks over and over,
+ * so per policy it remembers each place an error points to (the pointer parsed once, one shared
+ * pointer string), its fingerprint half, and the sentences already written there by value: rooms
+ * with the same value share one message string. Shared messages are what keep a first audit of
+ * 50,000 rooms (114,554 findings) inside the Lambda's memory: each sentence built by concatenation
+ * is its own tree of fragments, 35 MB of them when every finding had its own.
+ *
+ * Bounded: past the limits (a policy set whose values are all different) it computes without
+ * storing. Evaluation gives the same findings with no cache at all (test/core/evaluator.test.ts).
+ */
+export function policyMemos(policies: readonly CompiledPolicy[]): PolicyMemo[] {
+  const room: Room = { sites: 10_000, sentences: 50_000 };
+  return policies.map((compiled) => new PolicyMemo(compiled, room));
+}
+
+/** Entries left before the cache stops growing (shared by every policy of the set). */
+interface Room {
+  sites: number;
+  sentences: number;
+}
+
+interface SharedSite extends Site {
+  /** Sentences written at this site, by the (primitive) value found; none when not shareable. */
+  sentences?: Map<unknown, string>;
+}
+
+export class PolicyMemo {
+  /** Schema location → pointer → site. */
+  private readonly sites = new Map<string, Map<string, SharedSite>>();
+  /** Pointer → fingerprint half of (this policy, pointer). */
+  private readonly ruleParts = new Map<string, string>();
+  /** With `$data`, a limit comes from the room itself: one value no longer means one sentence. */
+  private readonly valueDecidesSentence: boolean;
+
+  constructor(
+    private readonly compiled: CompiledPolicy,
+    private readonly room: Room,
+  ) {
+    this.valueDecidesSentence = !JSON.stringify(compiled.policy.rule).includes('"$data"');
+  }
+
+  readonly describe: Describer = (error, doc) => {
+    const site = this.siteOf(error);
+    const found = valueAtSite(doc, site);
+    const shared = this.valueDecidesSentence && error.keyword !== 'errorMessage' && shareable(found);
+    let message = shared ? site.sentences?.get(found.value) : undefined;
+    if (message === undefined) {
+      message = sentence(error, site, found);
+      if (shared && site.sentences && this.room.sentences > 0) {
+        site.sentences.set(found.value, message);
+        this.room.sentences--;
+      }
+    }
+    return found.present ? { path: site.path, actual: found.value, message } : { path: site.path, message };
+  };
+
+  rulePart(path: string): string {
+    let half = this.ruleParts.get(path);
+    if (half === undefined) {
+      half = rulePart(this.compiled.policy.id, path);
+      if (this.ruleParts.size < 1_000) this.ruleParts.set(path, half);
+    }
+    return half;
+  }
+
+  private siteOf(error: ErrorObject): SharedSite {
+    const path = pointerOf(error);
+    let byPath = this.sites.get(error.schemaPath);
+    if (byPath === undefined) {
+      byPath = new Map();
+      this.sites.set(error.schemaPath, byPath);
+    }
+    let site = byPath.get(path);
+    if (site === undefined) {
+      if (this.room.sites === 0) return siteAt(path); // full: a site used once, without sentences
+      site = { ...siteAt(path), sentences: new Map() };
+      byPath.set(path, site);
+      this.room.sites--;
+    }
+    return site;
+  }
+}
+
+/**
+ * Only primitive values key a shared sentence: an object or a long string would be kept alive by
+ * the table. An absent value keys as `undefined` (no present value is `undefined` in JSON).
+ */
+function shareable(found: { present: boolean; value?: unknown }): boolean {
+  const { value } = found;
+  if (!found.present) return true;
+  if (value === undefined || (value !== null && typeof value === 'object')) return false;
+  return typeof value !== 'string' || value.length <= 256;
+}

@@ -1,0 +1,187 @@
+import { appendAll } from '../core/append.js';
+import { JOINED_FIELDS } from '../core/room-fields.js';
+import {
+  type AuditError,
+  type Finding,
+  type NotEvaluated,
+  REPORT_VERSION,
+  type RegionInventory,
+  type Report,
+  SEVERITY_RANK,
+} from '../core/types.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { joinedFieldsRead } from '../policy/fields.js';
+import { Evaluator } from './evaluate.js';
+
+export interface ReportInput {
+  startedAt: string;
+  finishedAt: string;
+  inventories: readonly RegionInventory[];
+  policies: readonly CompiledPolicy[];
+}
+
+/** Evaluates every audited room of every region into the report. Pure. */
+export function buildReport({ startedAt, finishedAt, inventories, policies }: ReportInput): Report {
+  const report: Report = {
+    version: REPORT_VERSION,
+    startedAt,
+    finishedAt,
+    targets: inventories.map(({ accountId, region }) => ({ accountId, region })),
+    roomsAudited: 0,
+    policiesEvaluated: policies.length,
+    findings: [],
+    errors: [],
+    complete: inventories.every((i) => i.complete),
+    roomsSkipped: 0,
+    progress: {
+      roomsListed: inventories.reduce((n, i) => n + i.listed.length, 0),
+      roomsRemaining: inventories.reduce((n, i) => n + i.notReached.length, 0),
+    },
+  };
+  const evaluator = new Evaluator(policies);
+  // Policy id → rooms whose documents lack the joined facts it reads (input without them).
+  const lackingFacts = new Map<string, string[]>();
+  for (const inventory of inventories) {
+    appendAll(report.errors, inventory.errors);
+    report.roomsSkipped = (report.roomsSkipped ?? 0) + inventory.deleted.length;
+    if (inventory.evaluation) {
+      report.roomsAudited += inventory.audited.length;
+      appendAll(report.findings, inventory.evaluation.findings);
+      appendAll(report.errors, inventory.evaluation.errors);
+    } else {
+      const ctx = { now: startedAt, accountId: inventory.accountId, region: inventory.region };
+      for (const room of inventory.rooms) {
+        const evaluation = evaluator.evaluate(room, ctx);
+        report.roomsAudited++;
+        appendAll(report.findings, evaluation.findings);
+        appendAll(report.errors, evaluation.errors);
+        noteNotEvaluated(inventory, room.arn, evaluation.notEvaluated);
+      }
+    }
+    if (inventory.factsMissingReason) {
+      // The join itself failed (an API error, already among the errors): the audit is incomplete.
+      appendAll(report.errors, factsMissingErrors(inventory, inventory.factsMissingReason));
+      continue;
+    }
+    for (const [policyId, rooms] of inventory.notEvaluated ?? []) {
+      const all = lackingFacts.get(policyId);
+      if (all) appendAll(all, rooms);
+      else lackingFacts.set(policyId, [...rooms]);
+    }
+  }
+  // Any error (an API fault, a rule that threw) means some room or policy was not fully checked.
+  if (report.errors.length > 0) report.complete = false;
+  if (lackingFacts.size > 0) {
+    const byId = new Map(policies.map((p) => [p.policy.id, p]));
+    report.notEvaluated = [...lackingFacts]
+      .sort(([a], [b]) => cmp(a, b))
+      .map(([policyId, rooms]) => ({ policyId, reason: missingFactsReason(byId.get(policyId)), rooms }));
+  }
+  report.findings.sort(compareFindings);
+  return report;
+}
+
+/** Which joined facts a policy lacked, and how a user supplies them. */
+function missingFactsReason(policy: CompiledPolicy | undefined): string {
+  const read = policy ? joinedFieldsRead(policy) : [];
+  const fields = (read.length > 0 ? read : JOINED_FIELDS).join(', ');
+  return (
+    `it reads ${fields}, which plain get-room output lacks: audit a file "ivschat-audit export-rooms" ` +
+    'wrote (it joins them), or run a live audit'
+  );
+}
+
+/** Records the policies `evaluation` could not apply to the room (see RegionInventory.notEvaluated). */
+export function noteNotEvaluated(
+  inventory: Pick<RegionInventory, 'notEvaluated'>,
+  roomArn: string,
+  policyIds: readonly string[] | undefined,
+): void {
+  if (!policyIds) return;
+  inventory.notEvaluated ??= new Map();
+  for (const policyId of policyIds) {
+    const rooms = inventory.notEvaluated.get(policyId);
+    if (rooms) rooms.push(roomArn);
+    else inventory.notEvaluated.set(policyId, [roomArn]);
+  }
+}
+
+/**
+ * One error per policy that some rooms of the region could not be evaluated on because the join
+ * failed (not one per room: a failed listing leaves every room of a target without its joined facts).
+ */
+function factsMissingErrors(inventory: RegionInventory, reason: string): AuditError[] {
+  return [...(inventory.notEvaluated ?? [])].map(([policyId, rooms]) => ({
+    region: inventory.region,
+    ...(rooms.length === 1 ? { roomArn: rooms[0] as string } : {}),
+    policyId,
+    operation: 'Evaluate',
+    code: 'FactsMissing',
+    message: `policy ${policyId} not evaluated on ${rooms.length === 1 ? '1 room' : `${rooms.length} rooms`} in ${inventory.region}: ${reason}; its findings there are kept as they were`,
+  }));
+}
+
+/**
+ * Several audits (accounts, or account × region targets) as one report: findings and errors in the
+ * order given, counts summed, complete only when every part is. The run spans the earliest start to
+ * the latest finish (ISO timestamps compare as strings); with no reports both are ''. Pure.
+ */
+export function combineReports(reports: readonly Report[]): Report {
+  const starts = reports.map((r) => r.startedAt).sort();
+  const finishes = reports.map((r) => r.finishedAt).sort();
+  const report: Report = {
+    version: REPORT_VERSION,
+    startedAt: starts[0] ?? '',
+    finishedAt: finishes.at(-1) ?? '',
+    targets: reports.flatMap((r) => r.targets),
+    roomsAudited: sum(reports, (r) => r.roomsAudited),
+    // Every part evaluates the same policy set; a part that stopped before evaluating counts 0.
+    policiesEvaluated: Math.max(0, ...reports.map((r) => r.policiesEvaluated)),
+    findings: reports.flatMap((r) => r.findings),
+    errors: reports.flatMap((r) => r.errors),
+    complete: reports.every((r) => r.complete),
+  };
+  const skipped = sum(reports, (r) => r.roomsSkipped ?? 0);
+  if (skipped > 0) report.roomsSkipped = skipped;
+  const notEvaluated = combineNotEvaluated(reports);
+  if (notEvaluated.length > 0) report.notEvaluated = notEvaluated;
+  const progress = reports.filter((r) => r.progress);
+  if (progress.length > 0) {
+    report.progress = {
+      roomsListed: sum(progress, (r) => r.progress?.roomsListed ?? 0),
+      roomsRemaining: sum(progress, (r) => r.progress?.roomsRemaining ?? 0),
+    };
+  }
+  return report;
+}
+
+/** One entry per policy over every part, rooms in the parts' order. */
+function combineNotEvaluated(reports: readonly Report[]): NotEvaluated[] {
+  const byPolicy = new Map<string, NotEvaluated>();
+  for (const entry of reports.flatMap((r) => r.notEvaluated ?? [])) {
+    const seen = byPolicy.get(entry.policyId);
+    if (seen) appendAll(seen.rooms, entry.rooms);
+    else byPolicy.set(entry.policyId, { ...entry, rooms: [...entry.rooms] });
+  }
+  return [...byPolicy.values()].sort((a, b) => cmp(a.policyId, b.policyId));
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  return items.reduce((n, item) => n + value(item), 0);
+}
+
+/** The one order of findings everywhere: severity (critical first), policy, region, room, pointer. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+    cmp(a.policyId, b.policyId) ||
+    cmp(a.region, b.region) ||
+    cmp(a.roomName, b.roomName) ||
+    cmp(a.roomArn, b.roomArn) ||
+    cmp(a.path, b.path)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,35 @@
+import { roomsWithFindings } from '../audit/lifecycle.js';
+import { stopReason } from '../aws/inventory.js';
+import type { InventorySource } from '../pipeline/run-audit.js';
+import { auditAccount, identifyAccount, type LiveAuditOptions } from './live-audit.js';
+
+/** What the live source needs: the audit options the pipeline does not fill in itself. */
+export type LiveInventoryOptions = Omit<LiveAuditOptions, 'identity' | 'knownRooms' | 'startedAt' | 'now'> & {
+  /** Reads the run's finishing time; the start is the pipeline's `now`. */
+  clock?: () => Date;
+};
+
+/**
+ * The live account: STS for the account, then ListRooms/GetRoom per region. Rooms with open
+ * findings in the state are checked even when the list misses them. A run its `signal` stopped
+ * (--timeout, Ctrl-C) reports why, and the pipeline then delivers and records nothing.
+ */
+export function liveInventory(options: LiveInventoryOptions): InventorySource {
+  const firstRegion = [...new Set(options.regions)][0] ?? 'us-east-1';
+  return {
+    identify: () => identifyAccount(firstRegion, options.connection ?? {}, options.signal),
+    async audit({ identity, previous, startedAt }) {
+      const known = roomsWithFindings(previous);
+      const { clock, ...rest } = options;
+      const run = await auditAccount({
+        ...rest,
+        ...(identity ? { identity } : {}),
+        ...(clock ? { now: clock } : {}),
+        startedAt,
+        knownRooms: (region) => known.get(region) ?? [],
+      });
+      const stopped = run.report.complete ? undefined : stopReason(options.signal)?.message;
+      return stopped ? { ...run, stopped } : run;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/** The state machine's steps, by the event's `step` (see events.ts and the state machine in lib/). */
+import type { Context } from 'aws-lambda';
+import type { EngineContext } from '../../runtime/context.js';
+import { aggregateStep, type RunAggregate } from './aggregate.js';
+import { auditTargetStep } from './audit-target.js';
+import type { AuditTargetResult, PlanResult, StepEvent } from './events.js';
+import { planStep } from './plan.js';
+import { targetFailedStep } from './target-failed.js';
+
+export type StepResult = PlanResult | AuditTargetResult | RunAggregate | Record<string, never>;
+
+export function runStep(
+  ctx: EngineContext,
+  event: StepEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<StepResult> {
+  switch (event.step) {
+    case 'plan':
+      return planStep(ctx, event);
+    case 'audit-target':
+      return auditTargetStep(ctx, event, context);
+    case 'target-failed':
+      return targetFailedStep(ctx, event);
+    case 'aggregate':
+      return aggregateStep(ctx, event);
+  }
+}

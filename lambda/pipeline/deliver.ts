@@ -1,0 +1,346 @@
+import { type Alert, hasContent } from '../alert/alert.js';
+import { type Announcement, type FindingRecord, redecide, TRANSITIONS } from '../audit/lifecycle.js';
+import type { Finding } from '../core/types.js';
+import type { AlertSink, SinkReceipt } from '../sinks/sink.js';
+import type { Claim, Settlement, SharedWrites, StateStore } from '../state/store.js';
+
+/** A sink that did not take everything it was owed: it gets the rest on the next run. */
+export interface SinkLag {
+  sink: string;
+  /** Findings it still owes (this run's and earlier runs'). */
+  undelivered: number;
+  /** Why, as the sink or its destination said. */
+  error: string;
+}
+
+export interface NotifyOutcome {
+  /** What the run had to tell (empty lists when delivery was withheld). */
+  alert: Alert;
+  /** One receipt per sink that was called and answered, in sink order. */
+  receipts: SinkReceipt[];
+  /** Messages accepted, over every sink. */
+  published: number;
+  /** Ids of the accepted messages, in delivery order (a sink may not report one). */
+  messageIds: string[];
+  /** Sinks that fell behind in this run (empty or absent when every sink took everything). */
+  lagging?: SinkLag[];
+}
+
+/**
+ * Delivers the run's alert to every sink, then records the run, with delivery state per sink.
+ *
+ * Each sink gets this run's alert plus what it missed in earlier runs (`backlog`: records whose
+ * `pendingSinks` name it; a newer transition of the same finding in this run replaces the missed one).
+ * A finding a sink did not take is recorded with that sink in `pendingSinks`, so the next run sends it
+ * to that sink again and to no other; a reminder SNS did not take is simply due again next run.
+ *
+ * At-least-once: when every sink failed outright (the SNS-only setup whose publish failed), nothing is
+ * recorded and the first error is thrown, as before per-sink state: the next run sends everything
+ * again. Nothing to tell means no sink is called; the state is still written.
+ *
+ * A store other writers share (`store.shared`: the state table) is claimed before delivery instead,
+ * see `claimDeliverSettle`.
+ *
+ * `backlog` defaults to the store's own `pending()` when it has one.
+ */
+export async function notifyAndRecord(input: NotifyInput): Promise<NotifyOutcome> {
+  if (input.store.shared) return claimDeliverSettle(input, input.store.shared);
+  const { alert, sinks } = input;
+  // With one sink nothing can be owed: it either took the alert or nothing was recorded (below). So
+  // the SNS-only setup skips reading the state a second time (145,000 findings are ~40 MB).
+  const backlog = input.backlog ?? (sinks.length > 1 ? await input.store.pending?.() : undefined) ?? [];
+  const transitions = transitionsOf(alert);
+  // A transition in this run supersedes whatever an earlier run still owed for that finding.
+  const owed = backlog.filter((r) => !transitions.has(r.fingerprint) && (r.pendingSinks?.length ?? 0) > 0);
+  const delivery = await deliverAll(alert, sinks, owed);
+  if (delivery.allThrew) throw delivery.thrown;
+  await input.store.save(recordsToSave(input.changes, owed, alert, delivery.failed), input.now);
+  return outcomeOf(alert, delivery);
+}
+
+interface NotifyInput {
+  alert: Alert;
+  sinks: readonly AlertSink[];
+  store: StateStore;
+  changes: readonly FindingRecord[];
+  now: string;
+  backlog?: readonly FindingRecord[];
+}
+
+/**
+ * Delivery through a store that other writers share (the scheduled run, the org-scale aggregate
+ * step hours after its targets were read, and the change path all record the same findings):
+ *
+ * 1. Claim: every change is written conditionally (the store's `claim`) before anything is sent,
+ *    each transition marked owed to every sink (`pendingSinks`). A change whose record moved on since
+ *    it was read is decided again against the stored record (lifecycle `redecide`): a newer
+ *    observation wins, and a transition already announced by the other writer is not announced again.
+ * 2. Deliver only what was claimed, as it was claimed (the alert's lists are rebuilt from the claims).
+ * 3. Settle: what each sink took is no longer owed (only where the owed delivery is still this one).
+ *
+ * At-least-once: a crash between 1 and 3 leaves the claims owed to every sink, and the next run sends
+ * them (its backlog); the same step retried finds its own claims (same observation, still owed) and
+ * sends them. When every sink failed outright the claims are released (the replaced records put back,
+ * where nobody wrote since) and the error is thrown, so the retry decides and sends everything again.
+ * No duplicate: of two writers racing for one transition, exactly one claim lands.
+ */
+async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Promise<NotifyOutcome> {
+  const { sinks, now } = input;
+  const names = sinks.map((s) => s.name);
+  const planned = announcementsOf(input.alert);
+  const owes = (announce: Announcement | undefined) =>
+    names.length > 0 && announce !== undefined && TRANSITIONS.has(announce);
+  // What earlier deliveries still owe; this run's transition of a finding supersedes it.
+  const earlier = new Map(
+    (input.backlog ?? (await input.store.pending?.()) ?? [])
+      .filter((r) => (r.pendingSinks?.length ?? 0) > 0 && !owes(planned.get(r.fingerprint)))
+      .map((r) => [r.fingerprint, r]),
+  );
+  const changed = new Set(input.changes.map((c) => c.fingerprint));
+  // Claimed too, so that a record superseded since it was read is not sent again.
+  const backlogOnly = [...earlier.values()].filter((r) => !changed.has(r.fingerprint));
+  const changes = backlogOnly.length > 0 ? [...input.changes, ...backlogOnly] : input.changes;
+
+  const claims = await shared.claim(changes, now, {
+    // A change is marked owed by the claim itself (no copy of 100,000 records to add the mark).
+    owedTo: (record) =>
+      owes(planned.get(record.fingerprint)) ? names : earlier.get(record.fingerprint)?.pendingSinks,
+    onConflict: (mine, current) => {
+      const fingerprint = mine.fingerprint;
+      earlier.delete(fingerprint); // whatever was owed, the stored record now says it
+      if (!changed.has(fingerprint)) return undefined; // a backlog record moved on: its writer owes it
+      const decision = redecide(mine, planned.get(fingerprint), current, now);
+      if (decision?.announce) planned.set(fingerprint, decision.announce);
+      else planned.delete(fingerprint);
+      return decision?.record;
+    },
+  });
+  const claimed = new Map(claims.map((c) => [c.record.fingerprint, c]));
+  const alert = claimedAlert(input.alert, planned, claimed);
+  const owed = backlogOnly.flatMap((r) => {
+    const claim = claimed.get(r.fingerprint);
+    return claim?.pendingSinks?.length ? [{ ...claim.record, pendingSinks: claim.pendingSinks }] : [];
+  });
+  for (const fingerprint of changed) {
+    const claim = claimed.get(fingerprint);
+    // Still owed from before, not superseded: the lagging sink gets it with this run's alert.
+    if (claim?.pendingSinks?.length && earlier.has(fingerprint) && !owes(planned.get(fingerprint))) {
+      owed.push({ ...(earlier.get(fingerprint) as FindingRecord), pendingSinks: claim.pendingSinks });
+    }
+  }
+
+  const delivery = await deliverAll(alert, sinks, owed);
+  if (delivery.allThrew) {
+    await shared.release(claims);
+    throw delivery.thrown;
+  }
+  const lacking = (fingerprint: string) =>
+    [...delivery.failed].filter(([, fps]) => fps.has(fingerprint)).map(([s]) => s);
+  const settlements: Settlement[] = [];
+  // A claim that carries another writer's owed mark (its decision was quiet: nothing to tell) was
+  // offered to no sink here, so it settles nothing: the mark stays for the writer or run that owes it.
+  const offered = new Set([...fingerprintsOf(alert), ...owed.map((r) => r.fingerprint)]);
+  for (const claim of claims) {
+    const still = delivery.failed.size > 0 ? lacking(claim.record.fingerprint) : [];
+    if (claim.pendingSinks?.length && !offered.has(claim.record.fingerprint)) continue;
+    if (claim.pendingSinks?.length) {
+      const left = claim.pendingSinks.filter((s) => still.includes(s));
+      if (left.length !== claim.pendingSinks.length) settlements.push({ claim, lacking: left });
+    } else if (still.length > 0 && planned.get(claim.record.fingerprint) === 'reminder') {
+      settlements.push({ claim, lacking: [], untold: true });
+    }
+  }
+  await shared.settle(settlements);
+  return outcomeOf(alert, delivery);
+}
+
+/** What the alert announces of each finding, by fingerprint. */
+function announcementsOf(alert: Alert): Map<string, Announcement> {
+  const planned = new Map<string, Announcement>();
+  const add = (list: readonly Finding[] | undefined, announce: Announcement) => {
+    for (const f of list ?? []) planned.set(f.fingerprint, announce);
+  };
+  add(alert.reminders, 'reminder');
+  add(alert.exemptedFindings, 'exempted');
+  add(alert.resolvedFindings, 'resolved');
+  add(alert.newFindings, 'new');
+  return planned;
+}
+
+/**
+ * The alert as claimed: each finding listed as its claim decided (a planned "new" another writer
+ * announced first becomes nothing; a planned reminder whose finding the other writer resolved, with
+ * an older observation, becomes "new"), and nothing whose claim was dropped.
+ */
+function claimedAlert(
+  alert: Alert,
+  planned: ReadonlyMap<string, Announcement>,
+  claimed: ReadonlyMap<string, Claim>,
+): Alert {
+  const lists: Record<Announcement, Finding[]> = { new: [], resolved: [], exempted: [], reminder: [] };
+  const status: Record<Announcement, Finding['status']> = {
+    new: 'new',
+    resolved: 'resolved',
+    exempted: 'exempt',
+    reminder: 'open',
+  };
+  const listed = new Set<string>();
+  const place = (finding: Finding) => {
+    const announce = planned.get(finding.fingerprint);
+    if (!announce || listed.has(finding.fingerprint) || !claimed.has(finding.fingerprint)) return;
+    listed.add(finding.fingerprint);
+    lists[announce].push(
+      finding.status === status[announce] ? finding : { ...finding, status: status[announce] },
+    );
+  };
+  for (const list of [
+    alert.newFindings,
+    alert.reminders,
+    alert.resolvedFindings,
+    alert.exemptedFindings ?? [],
+  ]) {
+    for (const finding of list) place(finding);
+  }
+  for (const claim of claimed.values()) place(claim.record.finding);
+  const unchanged =
+    lists.new.length === alert.newFindings.length &&
+    lists.resolved.length === alert.resolvedFindings.length &&
+    lists.reminder.length === alert.reminders.length &&
+    lists.exempted.length === (alert.exemptedFindings ?? []).length;
+  if (unchanged) return alert;
+  return {
+    ...alert,
+    newFindings: lists.new,
+    resolvedFindings: lists.resolved,
+    reminders: lists.reminder,
+    ...(alert.exemptedFindings ? { exemptedFindings: lists.exempted } : {}),
+  };
+}
+
+function transitionsOf(alert: Alert): Set<string> {
+  return new Set(
+    [...alert.newFindings, ...alert.resolvedFindings, ...(alert.exemptedFindings ?? [])].map(
+      (f) => f.fingerprint,
+    ),
+  );
+}
+
+interface Delivery {
+  receipts: SinkReceipt[];
+  /** Sink name → fingerprints it did not take. */
+  failed: Map<string, Set<string>>;
+  lagging: SinkLag[];
+  thrown?: unknown;
+  /** Every sink threw (nothing was delivered). */
+  allThrew: boolean;
+}
+
+/** The alert (plus each sink's backlog) to every sink that has something to take. */
+async function deliverAll(
+  alert: Alert,
+  sinks: readonly AlertSink[],
+  owed: readonly FindingRecord[],
+): Promise<Delivery> {
+  const receipts: SinkReceipt[] = [];
+  const failed = new Map<string, Set<string>>();
+  const lagging: SinkLag[] = [];
+  let thrown: unknown;
+  const threw = new Set<string>();
+  for (const sink of sinks) {
+    const own = withBacklog(
+      alert,
+      owed.filter((r) => r.pendingSinks?.includes(sink.name)),
+    );
+    if (!hasContent(own) && (own.exemptedFindings ?? []).length === 0) continue;
+    try {
+      const receipt = await sink.deliver(own);
+      receipts.push(receipt);
+      if (receipt.undelivered?.length) {
+        failed.set(sink.name, new Set(receipt.undelivered));
+        lagging.push({
+          sink: sink.name,
+          undelivered: receipt.undelivered.length,
+          error: receipt.error ?? '',
+        });
+      }
+    } catch (error) {
+      thrown ??= error;
+      threw.add(sink.name);
+      const all = fingerprintsOf(own);
+      failed.set(sink.name, all);
+      lagging.push({ sink: sink.name, undelivered: all.size, error: (error as Error).message });
+    }
+  }
+  const allThrew = thrown !== undefined && sinks.every((s) => threw.has(s.name));
+  return { receipts, failed, lagging, ...(thrown !== undefined ? { thrown } : {}), allThrew };
+}
+
+function outcomeOf(alert: Alert, delivery: Delivery): NotifyOutcome {
+  const { receipts, lagging } = delivery;
+  return {
+    alert,
+    receipts,
+    published: receipts.reduce((n, r) => n + r.delivered, 0),
+    messageIds: receipts.flatMap((r) => r.messageIds),
+    lagging,
+  };
+}
+
+/** The alert with a sink's missed transitions added, as their records' status says. */
+function withBacklog(alert: Alert, owed: readonly FindingRecord[]): Alert {
+  if (owed.length === 0) return alert;
+  const again = (status: FindingRecord['status']) =>
+    owed.filter((r) => r.status === status).map((r) => r.finding);
+  const resent = new Set(owed.map((r) => r.fingerprint));
+  return {
+    ...alert,
+    newFindings: [...alert.newFindings, ...again('open').map((f): Finding => ({ ...f, status: 'new' }))],
+    resolvedFindings: [...alert.resolvedFindings, ...again('resolved')],
+    exemptedFindings: [...(alert.exemptedFindings ?? []), ...again('exempt')],
+    // A missed new finding shows as new, not also as a reminder.
+    reminders: alert.reminders.filter((f) => !resent.has(f.fingerprint)),
+  };
+}
+
+function fingerprintsOf(alert: Alert): Set<string> {
+  const lists = [alert.newFindings, alert.resolvedFindings, alert.reminders, alert.exemptedFindings ?? []];
+  return new Set(lists.flatMap((list) => list.map((f) => f.fingerprint)));
+}
+
+/**
+ * This run's changes, and the backlog records whose owed sinks changed, each with the sinks that still
+ * lack it. A reminder (not a transition) that failed is not owed: its `lastNotified` is cleared so it
+ * is due again next run.
+ */
+function recordsToSave(
+  changes: readonly FindingRecord[],
+  owed: readonly FindingRecord[],
+  alert: Alert,
+  failed: ReadonlyMap<string, Set<string>>,
+): FindingRecord[] {
+  if (failed.size === 0 && owed.length === 0) return changes as FindingRecord[];
+  const transitions = transitionsOf(alert);
+  const backlog = new Map(owed.map((r) => [r.fingerprint, r]));
+  const lacking = (fingerprint: string) =>
+    [...failed].filter(([, fps]) => fps.has(fingerprint)).map(([s]) => s);
+  const withPending = (record: FindingRecord, pending: string[]): FindingRecord => {
+    const { pendingSinks: _old, ...rest } = record;
+    return pending.length > 0 ? { ...rest, pendingSinks: pending } : rest;
+  };
+  const out: FindingRecord[] = [];
+  for (const change of changes) {
+    const pending = lacking(change.fingerprint);
+    if (transitions.has(change.fingerprint) || backlog.has(change.fingerprint)) {
+      out.push(withPending(change, pending));
+    } else if (pending.length > 0) {
+      const { lastNotified: _told, ...due } = change;
+      out.push(withPending(due, []));
+    } else out.push(withPending(change, []));
+    backlog.delete(change.fingerprint);
+  }
+  for (const record of backlog.values()) {
+    const pending = lacking(record.fingerprint);
+    if (pending.join() !== (record.pendingSinks ?? []).join()) out.push(withPending(record, pending));
+  }
+  return out;
+}

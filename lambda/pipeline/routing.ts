@@ -1,0 +1,80 @@
+/**
+ * Delivery for an alert over several targets, as the state machine's aggregate step does it: findings
+ * recorded in each target's own partition, and Security Hub importing each finding as its account
+ * (through the member role unless it is the auditor's own account).
+ * Shared by the aggregate step (one alert per run) and the change path (one alert per batch).
+ */
+
+import type { FindingRecord } from '../audit/lifecycle.js';
+import { FINDINGS_IMPORT_ACTIONS } from '../aws/session-policy.js';
+import { type AuditTarget, targetCredentials } from '../aws/targets.js';
+import { AuditorError } from '../core/errors.js';
+import { getOrCreate } from '../core/maps.js';
+import { type EngineContext, targetState } from '../runtime/context.js';
+import { alertSinks } from '../sinks/configured.js';
+import type { AlertSink } from '../sinks/sink.js';
+import type { Claim, StateStore } from '../state/store.js';
+import { routed, type TargetStateStore } from '../state/target-store.js';
+
+/**
+ * Routes each changed record to its target's partition (findings are kept per account × region).
+ * The change path and the scheduled runs write these partitions concurrently: delivery goes through
+ * the partitions' conditional writes (`shared`, see lambda/state/target-store.ts).
+ */
+export function storeByTarget(ctx: EngineContext): StateStore {
+  const stores = new Map<string, TargetStateStore>();
+  const storeOf = (record: FindingRecord) =>
+    getOrCreate(stores, `${record.finding.accountId}\n${record.finding.region}`, () =>
+      targetState(ctx, record.finding.accountId, record.finding.region),
+    );
+  return {
+    load: async () => new Map(),
+    async save(changes, now) {
+      await routed(changes, storeOf, (store, part) => store.save(part, now));
+    },
+    shared: {
+      async claim(changes, now, rules) {
+        const claims: Claim[] = [];
+        await routed(changes, storeOf, async (store, part) => {
+          claims.push(...(await store.shared.claim(part, now, rules)));
+        });
+        return claims;
+      },
+      settle: (settlements) =>
+        routed(
+          settlements,
+          (s) => storeOf(s.claim.record),
+          (store, part) => store.shared.settle(part),
+        ),
+      release: (claims) =>
+        routed(
+          claims,
+          (c) => storeOf(c.record),
+          (store, part) => store.shared.release(part),
+        ),
+    },
+  };
+}
+
+/** The configured sinks; Security Hub reaches another account through that account's member role. */
+export function targetSinks(ctx: EngineContext, targets: readonly AuditTarget[]): AlertSink[] {
+  const throughRole = new Map(targets.map((t) => [t.accountId, t]));
+  const connectionOf = async (accountId: string) => {
+    const target = throughRole.get(accountId);
+    if (!target?.assumeRole) return ctx.connection;
+    const access = await targetCredentials(target, {
+      roleName: ctx.config.memberRoleName,
+      connection: ctx.connection,
+      // The session imports findings and nothing else (the role may also read and update rooms).
+      sessionActions: FINDINGS_IMPORT_ACTIONS,
+    });
+    if (!access.ok) throw new AuditorError(access.error.message);
+    return access.connection;
+  };
+  return alertSinks(
+    ctx.config,
+    { ...ctx.sinkDeps, ...(ctx.publisher ? { publisher: ctx.publisher } : {}) },
+    ctx.connection,
+    connectionOf,
+  );
+}

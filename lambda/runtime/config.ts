@@ -1,0 +1,111 @@
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { SERVICE_NAME } from '../core/metric-names.js';
+import { DEFAULT_POLICIES_DIR } from '../policy/load-dir.js';
+import {
+  type EnvSettingName,
+  parseSetting,
+  parseTag,
+  SETTINGS,
+  type SettingValue,
+  WIRING_ENV,
+} from '../settings/table.js';
+
+/** The Lambda's configuration, from its environment (set by the CDK stack). */
+export interface HandlerConfig {
+  regions: string[];
+  topicArn: string;
+  apiBudgetTps: number;
+  stateTableName?: string;
+  renotifyAfterHours: number;
+  fullRefreshHours: number;
+  retainResolvedDays: number;
+  policiesDir: string;
+  /** Accounts the state machine's plan audits: [] = the own account, ['organization'], or ids. */
+  accounts: string[];
+  memberRoleName: string;
+  /** The metrics' `Auditor` dimension value. */
+  auditorName: string;
+  /** Import findings into Security Hub. */
+  securityHub: boolean;
+  /** `default` or a bus ARN; absent: no events. */
+  eventBus?: string;
+  /** `off`: no write; `plan`: alerts carry the planned fixes; `apply`: `fix.auto` fixes are applied. */
+  remediation: 'off' | 'plan' | 'apply';
+  /** The opt-in tag as written (`key=value`); `remediationTagParsed` is it split. */
+  remediationTag: string;
+  remediationTagParsed: { key: string; value: string };
+  remediationMaxChanges: number;
+  remediationMaxPercent: number;
+  /** Storm threshold of the change path: rooms audited per target per batch. */
+  changeMaxRooms: number;
+  /** The function role's name (FUNCTION_ROLE_NAME), when the stack set it. */
+  functionRoleName?: string;
+  /** The audit function role's ARN, path included (FUNCTION_ROLE_ARN), when the stack set it. */
+  functionRoleArn?: string;
+}
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]+\/)?[\w+=,.@-]{1,64}$/;
+
+/** Reads and checks every variable; a bad one fails fast with a message naming it. */
+export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
+  const topicArn = env[WIRING_ENV.topicArn]?.trim() ?? '';
+  if (!topicArn)
+    throw new ConfigError(WIRING_ENV.topicArn, 'is not set; it must name the SNS topic alerts go to');
+  if (!TOPIC_ARN.test(topicArn))
+    throw new ConfigError(WIRING_ENV.topicArn, `is not an SNS topic ARN: "${topicArn}"`);
+
+  const setting = <K extends EnvSettingName>(name: K): SettingValue<(typeof SETTINGS)[K]> => {
+    const { envVar } = SETTINGS[name];
+    const parsed = parseSetting(SETTINGS[name], env[envVar]);
+    if (!parsed.ok) throw new ConfigError(envVar, parsed.problems.join('; '));
+    return parsed.value;
+  };
+
+  // An empty list means the stack's own region, which is the function's.
+  const listed = setting('regions');
+  const regions = listed.length > 0 ? listed : [env.AWS_REGION?.trim() ?? ''].filter(Boolean);
+  if (regions.length === 0) {
+    throw new ConfigError(SETTINGS.regions.envVar, 'is not set and AWS_REGION is empty');
+  }
+
+  const policiesDirVar = env[WIRING_ENV.policiesDir];
+  const policiesDir = policiesDirVar
+    ? isAbsolute(policiesDirVar)
+      ? policiesDirVar
+      : resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), policiesDirVar)
+    : DEFAULT_POLICIES_DIR;
+  const stateTableName = env[WIRING_ENV.stateTableName];
+  const eventBus = setting('eventBus');
+  const remediationTag = setting('remediationTag');
+  const functionRoleName = env[WIRING_ENV.functionRoleName]?.trim();
+  const functionRoleArn = env[WIRING_ENV.functionRoleArn]?.trim();
+  if (functionRoleArn && !ROLE_ARN.test(functionRoleArn))
+    throw new ConfigError(WIRING_ENV.functionRoleArn, `is not an IAM role ARN: "${functionRoleArn}"`);
+
+  return {
+    regions,
+    topicArn,
+    apiBudgetTps: setting('apiBudgetTps'),
+    ...(stateTableName ? { stateTableName } : {}),
+    renotifyAfterHours: setting('renotifyAfterHours'),
+    fullRefreshHours: setting('fullRefreshHours'),
+    retainResolvedDays: setting('retainResolvedDays'),
+    policiesDir,
+    accounts: setting('accounts'),
+    memberRoleName: setting('memberRoleName'),
+    auditorName: env[WIRING_ENV.auditorName]?.trim() || SERVICE_NAME,
+    securityHub: setting('securityHub') === 'true',
+    ...(eventBus ? { eventBus } : {}),
+    remediation: setting('remediation') as HandlerConfig['remediation'],
+    remediationTag,
+    // The setting's check has accepted it, so it parses.
+    remediationTagParsed: parseTag(remediationTag) as { key: string; value: string },
+    remediationMaxChanges: setting('remediationMaxChanges'),
+    remediationMaxPercent: setting('remediationMaxPercent'),
+    changeMaxRooms: setting('changeMaxRooms'),
+    ...(functionRoleName ? { functionRoleName } : {}),
+    ...(functionRoleArn ? { functionRoleArn } : {}),
+  };
+}
