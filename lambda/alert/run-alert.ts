@@ -6,8 +6,8 @@ import type { Alert, AlertRemediation, NotAuditedTarget } from './alert.js';
 /** An alert lists at most this many of each remediation list (over all targets); the rest are counted. */
 export const MAX_ALERT_REMEDIATION = 25;
 
-/** One target's (account × region) reconciled outcome, as the aggregate step reads it back. */
-export interface TargetOutcome {
+/** One audited target's (account × region) part of a run's alert: its report and what to tell of it. */
+export interface TargetAlertPart {
   accountId: string;
   region: string;
   report: Report;
@@ -23,7 +23,7 @@ export interface TargetOutcome {
  * covers (audited or not), and the targets not audited. `accountId` is the account when there is
  * one, else ''. The report is incomplete when any target was not audited. Pure.
  */
-export function runAlert(parts: readonly TargetOutcome[], notAudited: readonly NotAuditedTarget[]): Alert {
+export function runAlert(parts: readonly TargetAlertPart[], notAudited: readonly NotAuditedTarget[]): Alert {
   const accounts = [...new Set([...parts, ...notAudited].map((t) => t.accountId))].sort();
   const regions = [...new Set([...parts, ...notAudited].map((t) => t.region))];
   const report = combineReports(parts.map((p) => p.report));
@@ -46,7 +46,7 @@ export function runAlert(parts: readonly TargetOutcome[], notAudited: readonly N
  * The targets' remediation as one section: the first MAX_ALERT_REMEDIATION of each list (writes
  * before skips, so what the auditor changed is never the part left out), the rest counted.
  */
-export function alertRemediation(parts: readonly TargetOutcome[]): AlertRemediation | undefined {
+export function alertRemediation(parts: readonly TargetAlertPart[]): AlertRemediation | undefined {
   const all = parts.flatMap((p) => (p.remediation ? [{ part: p, r: p.remediation }] : []));
   const [first] = all;
   if (!first) return undefined;

@@ -6,12 +6,13 @@
  */
 
 import type { FindingRecord } from '../audit/lifecycle.js';
+import type { AwsConnection } from '../aws/clients.js';
 import { FINDINGS_IMPORT_ACTIONS } from '../aws/session-policy.js';
 import { type AuditTarget, targetCredentials } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
 import { getOrCreate } from '../core/maps.js';
-import { type EngineContext, targetState } from '../runtime/context.js';
-import { alertSinks } from '../sinks/configured.js';
+import type { Target } from '../core/types.js';
+import { alertSinks, type SinkDeps, type SinkSettings } from '../sinks/configured.js';
 import type { AlertSink } from '../sinks/sink.js';
 import type { Claim, StateStore } from '../state/store.js';
 import { routed, type TargetStateStore } from '../state/target-store.js';
@@ -21,12 +22,12 @@ import { routed, type TargetStateStore } from '../state/target-store.js';
  * The change path and the scheduled runs write these partitions concurrently: delivery goes through
  * the partitions' conditional writes (`shared`, see lambda/state/target-store.ts).
  */
-export function storeByTarget(ctx: EngineContext): StateStore {
+export function storeByTarget(targetState: (target: Target) => TargetStateStore): StateStore {
   const stores = new Map<string, TargetStateStore>();
-  const storeOf = (record: FindingRecord) =>
-    getOrCreate(stores, `${record.finding.accountId}\n${record.finding.region}`, () =>
-      targetState(ctx, record.finding.accountId, record.finding.region),
-    );
+  const storeOf = (record: FindingRecord) => {
+    const { accountId, region } = record.finding;
+    return getOrCreate(stores, `${accountId}\n${region}`, () => targetState({ accountId, region }));
+  };
   return {
     load: async () => new Map(),
     async save(changes, now) {
@@ -56,25 +57,29 @@ export function storeByTarget(ctx: EngineContext): StateStore {
   };
 }
 
+/** What the sinks of a run over several targets are built from. */
+export interface TargetSinkOptions {
+  settings: SinkSettings & { memberRoleName: string };
+  deps: SinkDeps;
+  /** The function's own credentials. */
+  connection: AwsConnection;
+}
+
 /** The configured sinks; Security Hub reaches another account through that account's member role. */
-export function targetSinks(ctx: EngineContext, targets: readonly AuditTarget[]): AlertSink[] {
+export function targetSinks(options: TargetSinkOptions, targets: readonly AuditTarget[]): AlertSink[] {
+  const { settings, connection } = options;
   const throughRole = new Map(targets.map((t) => [t.accountId, t]));
   const connectionOf = async (accountId: string) => {
     const target = throughRole.get(accountId);
-    if (!target?.assumeRole) return ctx.connection;
+    if (!target?.assumeRole) return connection;
     const access = await targetCredentials(target, {
-      roleName: ctx.config.memberRoleName,
-      connection: ctx.connection,
+      roleName: settings.memberRoleName,
+      connection,
       // The session imports findings and nothing else (the role may also read and update rooms).
       sessionActions: FINDINGS_IMPORT_ACTIONS,
     });
     if (!access.ok) throw new AuditorError(access.error.message);
     return access.connection;
   };
-  return alertSinks(
-    ctx.config,
-    { ...ctx.sinkDeps, ...(ctx.publisher ? { publisher: ctx.publisher } : {}) },
-    ctx.connection,
-    connectionOf,
-  );
+  return alertSinks(settings, options.deps, connection, connectionOf);
 }

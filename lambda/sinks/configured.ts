@@ -1,11 +1,28 @@
 /** The alert sinks a deployment is configured with (SNS always; Security Hub, EventBridge opt-in). */
 import { type AwsConnection, snsClient, topicRegion } from '../aws/clients.js';
-import type { HandlerDeps } from '../handler.js';
-import type { HandlerConfig } from '../runtime/config.js';
-import { defaultEventPutter, eventBridgeSink } from './eventbridge.js';
-import { securityHubImporters, securityHubSink } from './securityhub.js';
+import { defaultEventPutter, type EventPutter, eventBridgeSink } from './eventbridge.js';
+import { type SecurityHubImporter, securityHubImporters, securityHubSink } from './securityhub.js';
 import type { AlertSink } from './sink.js';
 import { type Publisher, snsPublisher, snsSink } from './sns.js';
+
+/** What the sinks send through; each defaults to a client signed with the function's connection. */
+export interface SinkDeps {
+  /** The SNS publish behind the alert sink (tests inject one that records or fails). */
+  publisher?: Publisher;
+  /** Security Hub imports when SECURITY_HUB=true; default: signed with `connection`. */
+  securityHubImporter?: (accountId: string, region: string) => SecurityHubImporter;
+  /** EventBridge PutEvents when EVENT_BUS is set; default: signed with `connection`. */
+  eventPutter?: EventPutter;
+}
+
+/** The settings that choose the sinks (the handler's configuration has them all). */
+export interface SinkSettings {
+  topicArn: string;
+  securityHub: boolean;
+  /** `default` or a bus ARN; absent: no events. */
+  eventBus?: string;
+  regions: readonly string[];
+}
 
 /**
  * SNS always; Security Hub and EventBridge when configured. Security Hub imports each finding with
@@ -13,8 +30,8 @@ import { type Publisher, snsPublisher, snsSink } from './sns.js';
  * run), the member role for another (the state machine's aggregate step).
  */
 export function alertSinks(
-  config: HandlerConfig,
-  deps: Pick<HandlerDeps, 'publisher' | 'securityHubImporter' | 'eventPutter'>,
+  config: SinkSettings,
+  deps: SinkDeps,
   connection: AwsConnection,
   connectionOf: (accountId: string) => AwsConnection | Promise<AwsConnection> = () => connection,
 ): AlertSink[] {

@@ -3,7 +3,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { type Alert, hasContent } from '../../lambda/alert/alert.js';
-import { MAX_ALERT_REMEDIATION, runAlert, type TargetOutcome } from '../../lambda/alert/run-alert.js';
+import { MAX_ALERT_REMEDIATION, runAlert, type TargetAlertPart } from '../../lambda/alert/run-alert.js';
 import type { PlannedChange, PlanSkip } from '../../lambda/audit/remediation-plan.js';
 import { registerRemediate } from '../../lambda/cli/remediate.js';
 import type { TargetRemediation } from '../../lambda/remediate/deployed.js';
@@ -63,7 +63,7 @@ const skip = (accountId: string, id: string, reason: string): PlanSkip => ({
   reason,
 });
 
-function outcome(accountId: string, region: string, remediation?: TargetRemediation): TargetOutcome {
+function outcome(accountId: string, region: string, remediation?: TargetRemediation): TargetAlertPart {
   const finding = makeFinding({ accountId, region });
   return {
     accountId,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { type Alert, hasContent, type NotAuditedTarget } from '../../lambda/alert/alert.js';
-import { runAlert, type TargetOutcome } from '../../lambda/alert/run-alert.js';
+import { runAlert, type TargetAlertPart } from '../../lambda/alert/run-alert.js';
 import type { Finding } from '../../lambda/core/types.js';
 import { renderEmail } from '../../lambda/render/email.js';
 import { renderSlack } from '../../lambda/render/slack.js';
@@ -40,7 +40,11 @@ function findingIn(accountId: string, overrides: Partial<Finding> = {}): Finding
   });
 }
 
-function outcome(accountId: string, region: string, findings: Partial<TargetOutcome> = {}): TargetOutcome {
+function outcome(
+  accountId: string,
+  region: string,
+  findings: Partial<TargetAlertPart> = {},
+): TargetAlertPart {
   const newFindings = findings.newFindings ?? [];
   const reminders = findings.reminders ?? [];
   return {

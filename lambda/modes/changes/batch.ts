@@ -12,7 +12,6 @@
  * still owed, so the retry or the next run sends it.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
 import { runAlert } from '../../alert/run-alert.js';
 import { CHANGE_PATH_MEMBER_ACTIONS } from '../../aws/session-policy.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../../aws/targets.js';
@@ -20,14 +19,12 @@ import { AuditorError } from '../../core/errors.js';
 import { CHANGE_METRIC } from '../../core/metric-names.js';
 import { type ChangedRoomsStats, changedRooms } from '../../inventory/changed.js';
 import { type NotifyOutcome, notifyAndRecord } from '../../pipeline/deliver.js';
+import { explainFixed } from '../../pipeline/explain-fixed.js';
 import { storeByTarget, targetSinks } from '../../pipeline/routing.js';
 import { type AuditedTarget, auditTarget } from '../../pipeline/run-audit.js';
 import { clipText } from '../../pipeline/run-summary.js';
-import { type EngineContext, ownAccountId, targetState } from '../../runtime/context.js';
+import type { StatefulContext } from '../../runtime/context.js';
 import { CHANGE_CONCURRENCY, isOrganization } from '../../settings/table.js';
-import { DynamoRoomCache } from '../../state/dynamo-room-cache.js';
-import { FullAuditDue } from '../../state/full-audit-due.js';
-import { explainFixed } from '../state-machine/audit-target.js';
 import {
   type Change,
   changeMessages,
@@ -82,8 +79,6 @@ export interface ChangeBatchResult {
   summary: ChangeBatchSummary;
 }
 
-type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'>;
-
 interface AuditedChanges {
   target: AuditTarget;
   changes: TargetChanges;
@@ -91,11 +86,7 @@ interface AuditedChanges {
   stats: ChangedRoomsStats;
 }
 
-export async function changeBatch(
-  ctx: EngineContext,
-  event: unknown,
-  context?: LambdaContext,
-): Promise<ChangeBatchResult> {
+export async function changeBatch(ctx: StatefulContext, event: unknown): Promise<ChangeBatchResult> {
   const messages = changeMessages(event);
   const summary = emptySummary(messages.length);
   const ignore = (reason: IgnoreReason | ScopeReason, log: Record<string, unknown>) => {
@@ -107,7 +98,7 @@ export async function changeBatch(
   };
 
   // Known before parsing: the function role's writes are its own only in its own account.
-  const selfAccountId = messages.some((m) => !m.malformed) ? await ownAccountId(ctx) : '';
+  const selfAccountId = messages.some((m) => !m.malformed) ? await ctx.ownAccountId() : '';
   const own = {
     ownRoleArns: ownRoleArns({
       functionRoleName: ctx.config.functionRoleName,
@@ -156,12 +147,12 @@ export async function changeBatch(
     });
   };
   for (const changes of targets) {
-    if (context && context.getRemainingTimeInMillis() < ctx.deadlineMarginMs) {
+    if (ctx.deadline?.reached()) {
       fail(changes, new AuditorError('the invocation ran out of time before this target'));
       continue;
     }
     try {
-      audited.push(await auditChanges(ctx, changes, selfAccountId, startedAt, context));
+      audited.push(await auditChanges(ctx, changes, selfAccountId, startedAt));
     } catch (error) {
       fail(changes, error);
     }
@@ -181,7 +172,7 @@ export async function changeBatch(
   summary.resolvedFindings = outcome.alert.resolvedFindings.length;
 
   // Only once the alert is out: a batch retried after a failed delivery must not count a storm twice.
-  const due = new FullAuditDue(ctx.dynamo, ctx.tableName);
+  const due = ctx.stores.fullAuditDue();
   for (const a of audited) {
     const inventory = a.audited.inventories[0];
     summary.rooms += inventory?.audited.length ?? 0;
@@ -207,11 +198,10 @@ export async function changeBatch(
 
 /** One target's changed rooms, reconciled against its state (delivered later, with the batch). */
 async function auditChanges(
-  ctx: EngineContext,
+  ctx: StatefulContext,
   changes: TargetChanges,
   selfAccountId: string,
   startedAt: string,
-  context: LambdaContext | undefined,
 ): Promise<AuditedChanges> {
   const target: AuditTarget = {
     accountId: changes.accountId,
@@ -232,14 +222,14 @@ async function auditChanges(
     // The queue runs up to CHANGE_CONCURRENCY batches at once: together they keep the target's budget.
     ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps / CHANGE_CONCURRENCY }),
     maxRooms: ctx.config.changeMaxRooms,
-    ...(context ? { timeLeftMs: () => context.getRemainingTimeInMillis() - ctx.deadlineMarginMs } : {}),
-    roomCache: new DynamoRoomCache(ctx.dynamo, ctx.tableName),
+    ...(ctx.deadline ? { timeLeftMs: ctx.deadline.timeLeftMs } : {}),
+    roomCache: ctx.stores.roomCache(),
     fullRefreshHours: ctx.config.fullRefreshHours,
     clock: ctx.clock,
   });
   const audited = await auditTarget({
     inventory: source,
-    state: () => targetState(ctx, target.accountId, target.region),
+    state: () => ctx.stores.targetState(target),
     // The batch delivers one alert for every target.
     sinks: [],
     clock: () => new Date(startedAt),
@@ -259,11 +249,11 @@ async function auditChanges(
     throw new AuditorError(`${failed.operation} failed${room} (${failed.code}: ${failed.message})`);
   }
   // A finding the auditor's remediation fixed says so, as in the scheduled audit's alert.
-  await explainFixed(ctx, target, audited.reconciliation.resolvedFindings);
+  await explainFixed(ctx.stores.trail(target), ctx.logger, target, audited.reconciliation.resolvedFindings);
   return { target, changes, audited, stats: source.stats };
 }
 
-async function deliver(ctx: EngineContext, audited: readonly AuditedChanges[], now: string) {
+async function deliver(ctx: StatefulContext, audited: readonly AuditedChanges[], now: string) {
   const parts = audited.map(({ target, audited: a }) => ({
     accountId: target.accountId,
     region: target.region,
@@ -278,17 +268,17 @@ async function deliver(ctx: EngineContext, audited: readonly AuditedChanges[], n
   return notifyAndRecord({
     alert,
     sinks: targetSinks(
-      ctx,
+      { settings: ctx.config, deps: ctx.sinkDeps, connection: ctx.connection },
       audited.map((a) => a.target),
     ),
-    store: storeByTarget(ctx),
+    store: storeByTarget((target) => ctx.stores.targetState(target)),
     changes: audited.flatMap((a) => a.audited.reconciliation.changes),
     now,
   });
 }
 
 /** Changes in accounts or regions this auditor does not audit (its `accounts`, `regions`). */
-function outOfScope(ctx: EngineContext, change: Change, selfAccountId: string): ScopeReason | undefined {
+function outOfScope(ctx: StatefulContext, change: Change, selfAccountId: string): ScopeReason | undefined {
   const { accounts, regions } = ctx.config;
   const account =
     accounts.length === 0
@@ -324,7 +314,7 @@ function emptySummary(events: number): ChangeBatchSummary {
   };
 }
 
-function emitMetrics(ctx: EngineContext, s: ChangeBatchSummary): void {
+function emitMetrics(ctx: StatefulContext, s: ChangeBatchSummary): void {
   const { metrics } = ctx;
   metrics.addMetric(CHANGE_METRIC.events, MetricUnit.Count, s.events);
   metrics.addMetric(CHANGE_METRIC.ignored, MetricUnit.Count, s.ignored);

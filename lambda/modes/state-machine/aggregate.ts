@@ -9,14 +9,14 @@
  * sends what this one could not.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { NotAuditedTarget } from '../../alert/alert.js';
+import type { Alert, NotAuditedTarget } from '../../alert/alert.js';
 import { runAlert } from '../../alert/run-alert.js';
 import type { FindingRecord } from '../../audit/lifecycle.js';
 import { AuditorError } from '../../core/errors.js';
 import { getOrCreate } from '../../core/maps.js';
-import { findingsBySeverityMetric, METRIC } from '../../core/metric-names.js';
-import { SEVERITIES, type Severity } from '../../core/types.js';
-import { notifyAndRecord } from '../../pipeline/deliver.js';
+import { METRIC } from '../../core/metric-names.js';
+import type { Severity, Target } from '../../core/types.js';
+import { type NotifyOutcome, notifyAndRecord } from '../../pipeline/deliver.js';
 import { storeByTarget, targetSinks } from '../../pipeline/routing.js';
 import { clip, clipText } from '../../pipeline/run-summary.js';
 import {
@@ -25,9 +25,10 @@ import {
   readOutcome,
   type TargetOutcome,
 } from '../../pipeline/target-outcome.js';
-import { TableTrail, unreportedSince } from '../../remediate/trail-table.js';
-import { type EngineContext, runStore, targetHealth, targetLocks } from '../../runtime/context.js';
-import type { PlannedTarget } from '../../state/run-store.js';
+import { unreportedSince } from '../../remediate/trail-table.js';
+import type { StatefulContext } from '../../runtime/context.js';
+import type { PlanMeta, PlannedTarget } from '../../state/run-store.js';
+import { count, emitRunMetrics } from '../run-metrics.js';
 import type { AggregateEvent } from './events.js';
 
 export const MAX_SUMMARY_NOT_AUDITED = 20;
@@ -41,7 +42,7 @@ export interface RunAggregate {
   /** Targets another run still held (overlap): not audited, not a failure. */
   targetsSkipped: number;
   /** The first `MAX_SUMMARY_NOT_AUDITED` targets not audited, with why. */
-  notAudited: { accountId: string; region: string; reason: string }[];
+  notAudited: (Target & { reason: string })[];
   /**
    * Accounts the organization lists but not as ACTIVE (suspended, closed): not planned, so neither
    * audited nor failing. Their number, and the first `MAX_LISTED_INACTIVE` with their status.
@@ -73,12 +74,50 @@ export interface RemediationCounts {
 }
 
 /** The organization's account list, as a target of its own: the plan itself can fail (ListAccounts). */
-const PLAN_TARGET = { accountId: 'organization', region: 'all' } as const;
+const PLAN_TARGET: Target = { accountId: 'organization', region: 'all' };
 const NO_RESULT =
   "the target's audit did not finish: no result was recorded (see the state machine execution's Map run for the error)";
 
-export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): Promise<RunAggregate> {
-  const runs = runStore(ctx, event.runId);
+/** The run's targets sorted by what their audits left, the targets' health recorded. */
+interface RunResults {
+  audited: AuditedOutcome[];
+  notAudited: NotAuditedTarget[];
+  /** Targets another run still held. */
+  skipped: number;
+}
+
+export async function aggregateStep(ctx: StatefulContext, event: AggregateEvent): Promise<RunAggregate> {
+  const { plan, planned, outcomes } = await readRun(ctx, event);
+  const results = await recordHealth(ctx, event, planned, outcomes);
+  await recordPlanHealth(ctx, event, plan, results.notAudited);
+
+  const parts = results.audited.map((o) => ({
+    accountId: o.accountId,
+    region: o.region,
+    report: o.report,
+    resolvedFindings: o.resolvedFindings,
+    ...alertLists(o),
+    ...(o.remediation ? { remediation: o.remediation } : {}),
+  }));
+  const alert = runAlert(parts, results.notAudited);
+  const outcome = await deliverRun(ctx, event, planned, results.audited, alert);
+  if (ctx.config.remediation !== 'off') await markWritesReported(ctx, results.audited, event.startedAt);
+
+  const open = alert.report.findings.filter((f) => f.status === 'new' || f.status === 'open');
+  const summary = summarise(ctx, event, plan, planned.length, results, alert, outcome, open.length);
+  emitMetrics(ctx, summary, open);
+  logFindingsByAccount(
+    ctx,
+    results.audited.map((o) => o.accountId),
+    open,
+  );
+  ctx.logger.info('run finished', { ...summary });
+  return summary;
+}
+
+/** The run's plan, its targets in plan order, and the outcomes its targets stored (by index). */
+async function readRun(ctx: StatefulContext, event: AggregateEvent) {
+  const runs = ctx.stores.run(event.runId);
   const plan = await runs.getPlan();
   const outcomes = new Map<number, TargetOutcome>();
   for await (const { index, outcome } of runs.outcomes()) {
@@ -95,11 +134,18 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
       `run ${event.runId}: the state table holds ${planned.length} of its ${plan.count} targets`,
     );
   }
+  return { plan, planned, outcomes };
+}
 
-  const health = targetHealth(ctx);
-  const audited: AuditedOutcome[] = [];
-  const notAudited: NotAuditedTarget[] = [];
-  let skipped = 0;
+/** Each target's outcome (a missing one is a failure), its health recorded: consecutive failed runs. */
+async function recordHealth(
+  ctx: StatefulContext,
+  event: AggregateEvent,
+  planned: readonly PlannedTarget[],
+  outcomes: ReadonlyMap<number, TargetOutcome>,
+): Promise<RunResults> {
+  const health = ctx.stores.health();
+  const results: RunResults = { audited: [], notAudited: [], skipped: 0 };
   for (const [index, target] of planned.entries()) {
     const outcome = outcomes.get(index) ?? {
       status: 'failed' as const,
@@ -108,66 +154,82 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
       reason: NO_RESULT,
     };
     if (outcome.status === 'audited') {
-      audited.push(outcome);
+      results.audited.push(outcome);
       await health.record(target, { ok: true }, event.runId);
     } else if (outcome.status === 'skipped') {
-      skipped++;
-      notAudited.push({ ...where(target), reason: outcome.reason, failedRuns: 0 });
+      results.skipped++;
+      results.notAudited.push({ ...where(target), reason: outcome.reason, failedRuns: 0 });
     } else {
       const failedRuns = await health.record(target, { ok: false, reason: outcome.reason }, event.runId);
-      notAudited.push({ ...where(target), reason: outcome.reason, failedRuns });
+      results.notAudited.push({ ...where(target), reason: outcome.reason, failedRuns });
     }
   }
-  if (ctx.config.accounts.length > 0 || plan.errors.length > 0) {
-    const [first] = plan.errors;
-    const failedRuns = await health.record(
-      PLAN_TARGET,
-      first ? { ok: false, reason: first.message } : { ok: true },
-      event.runId,
-    );
-    for (const error of plan.errors) {
-      notAudited.unshift({
-        accountId: error.accountId || PLAN_TARGET.accountId,
-        region: error.region || PLAN_TARGET.region,
-        reason: error.message,
-        failedRuns,
-      });
-    }
-  }
+  return results;
+}
 
-  const parts = audited.map((o) => ({
-    accountId: o.accountId,
-    region: o.region,
-    report: o.report,
-    resolvedFindings: o.resolvedFindings,
-    ...alertLists(o),
-    ...(o.remediation ? { remediation: o.remediation } : {}),
-  }));
-  const alert = runAlert(parts, notAudited);
+/** The plan's own health (the organization's account list), its errors first among the targets not audited. */
+async function recordPlanHealth(
+  ctx: StatefulContext,
+  event: AggregateEvent,
+  plan: PlanMeta,
+  notAudited: NotAuditedTarget[],
+): Promise<void> {
+  if (ctx.config.accounts.length === 0 && plan.errors.length === 0) return;
+  const [first] = plan.errors;
+  const failedRuns = await ctx.stores
+    .health()
+    .record(PLAN_TARGET, first ? { ok: false, reason: first.message } : { ok: true }, event.runId);
+  for (const error of plan.errors) {
+    notAudited.unshift({
+      accountId: error.accountId || PLAN_TARGET.accountId,
+      region: error.region || PLAN_TARGET.region,
+      reason: error.message,
+      failedRuns,
+    });
+  }
+}
+
+/** Sends the run's one alert and records each target's findings; the run's locks are released either way. */
+async function deliverRun(
+  ctx: StatefulContext,
+  event: AggregateEvent,
+  planned: readonly PlannedTarget[],
+  audited: readonly AuditedOutcome[],
+  alert: Alert,
+): Promise<NotifyOutcome> {
   const changes: FindingRecord[] = audited.flatMap((o) => o.changes);
-  let outcome: Awaited<ReturnType<typeof notifyAndRecord>>;
   try {
-    outcome = await notifyAndRecord({
+    return await notifyAndRecord({
       alert,
-      sinks: targetSinks(ctx, planned),
-      store: storeByTarget(ctx),
+      sinks: targetSinks({ settings: ctx.config, deps: ctx.sinkDeps, connection: ctx.connection }, planned),
+      store: storeByTarget((target) => ctx.stores.targetState(target)),
       changes,
       now: event.startedAt,
       backlog: audited.flatMap((o) => o.backlog ?? []),
     });
   } finally {
-    const locks = targetLocks(ctx);
+    const locks = ctx.stores.locks();
     for (const target of planned) await locks.release(target, event.runId);
   }
-  if (ctx.config.remediation !== 'off') await markWritesReported(ctx, audited, event.startedAt);
+}
 
+/** The step's bounded answer. */
+function summarise(
+  ctx: StatefulContext,
+  event: AggregateEvent,
+  plan: PlanMeta,
+  targets: number,
+  { audited, notAudited, skipped }: RunResults,
+  alert: Alert,
+  outcome: NotifyOutcome,
+  openFindings: number,
+): RunAggregate {
   const report = alert.report;
   // What was told: a transition another writer (the change path) recorded first is not this run's.
   const told = outcome.alert;
-  const open = report.findings.filter((f) => f.status === 'new' || f.status === 'open');
   const summary: RunAggregate = {
     runId: event.runId,
-    targets: planned.length,
+    targets,
     targetsAudited: audited.length,
     targetsNotAudited: notAudited.length,
     targetsSkipped: skipped,
@@ -178,7 +240,7 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
     })),
     accounts: new Set(audited.map((o) => o.accountId)).size,
     roomsAudited: report.roomsAudited,
-    findings: open.length,
+    findings: openFindings,
     newFindings: told.newFindings.length,
     resolvedFindings: told.resolvedFindings.length,
     reminders: told.reminders.length,
@@ -199,13 +261,6 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
   }
   const remediation = remediationCounts(audited);
   if (remediation) summary.remediation = remediation;
-  emitMetrics(ctx, summary, open);
-  logFindingsByAccount(
-    ctx,
-    audited.map((o) => o.accountId),
-    open,
-  );
-  ctx.logger.info('run finished', { ...summary });
   return summary;
 }
 
@@ -231,50 +286,50 @@ function remediationCounts(audited: readonly AuditedOutcome[]): RemediationCount
  * The alert is delivered: the auditor's writes it listed (this run's, and earlier ones it listed
  * again) are marked reported. Best effort: a write left unmarked is listed once more, never lost.
  */
-async function markWritesReported(ctx: EngineContext, audited: readonly AuditedOutcome[], startedAt: string) {
+async function markWritesReported(
+  ctx: StatefulContext,
+  audited: readonly AuditedOutcome[],
+  startedAt: string,
+) {
   for (const o of audited) {
     const r = o.remediation;
     const listed = [...(r?.entries ?? []), ...(r?.earlier ?? [])].some((e) => e.outcome !== 'skipped');
     if (!listed) continue;
-    const target = { accountId: o.accountId, region: o.region };
+    const target = where(o);
     try {
-      await new TableTrail(ctx.dynamo, ctx.tableName, target).markReported(unreportedSince(startedAt));
+      await ctx.stores.trail(target).markReported(unreportedSince(startedAt));
     } catch (error) {
       ctx.logger.warn('remediation writes not marked reported', { ...target, error: error as Error });
     }
   }
 }
 
-const where = (t: { accountId: string; region: string }) => ({ accountId: t.accountId, region: t.region });
+const where = (t: Target): Target => ({ accountId: t.accountId, region: t.region });
 
-function emitMetrics(ctx: EngineContext, s: RunAggregate, open: readonly { severity: Severity }[]): void {
-  const { metrics } = ctx;
-  metrics.addMetric(METRIC.targetsPlanned, MetricUnit.Count, s.targets);
-  metrics.addMetric(METRIC.targetsAudited, MetricUnit.Count, s.targetsAudited);
-  metrics.addMetric(METRIC.targetsNotAudited, MetricUnit.Count, s.targetsNotAudited);
-  metrics.addMetric(METRIC.runDurationMs, MetricUnit.Milliseconds, s.durationMs);
-  metrics.addMetric(METRIC.roomsAudited, MetricUnit.Count, s.roomsAudited);
-  metrics.addMetric(METRIC.findings, MetricUnit.Count, s.findings);
-  metrics.addMetric(METRIC.newFindings, MetricUnit.Count, s.newFindings);
-  metrics.addMetric(METRIC.resolvedFindings, MetricUnit.Count, s.resolvedFindings);
-  metrics.addMetric(METRIC.apiErrors, MetricUnit.Count, s.errors);
-  metrics.addMetric(METRIC.auditComplete, MetricUnit.Count, s.complete ? 1 : 0);
-  for (const severity of SEVERITIES) {
-    metrics.addMetric(
-      findingsBySeverityMetric(severity),
-      MetricUnit.Count,
-      open.filter((f) => f.severity === severity).length,
-    );
-  }
-  if (s.remediation) {
-    metrics.addMetric(METRIC.remediationPlanned, MetricUnit.Count, s.remediation.planned);
-    metrics.addMetric(METRIC.remediationApplied, MetricUnit.Count, s.remediation.applied);
-    metrics.addMetric(METRIC.remediationSkipped, MetricUnit.Count, s.remediation.skipped);
-    metrics.addMetric(METRIC.remediationFailed, MetricUnit.Count, s.remediation.failed);
-    metrics.addMetric(METRIC.remediationGuardTripped, MetricUnit.Count, s.remediation.guardTripped);
-  }
-  // Feeds the missed-audit alarm: a run where some target was not audited, or errored, did not succeed.
-  if (s.complete && s.errors === 0) metrics.addMetric(METRIC.auditSucceeded, MetricUnit.Count, 1);
+function emitMetrics(ctx: StatefulContext, s: RunAggregate, open: readonly { severity: Severity }[]): void {
+  const remediation = s.remediation;
+  emitRunMetrics(ctx.metrics, {
+    before: [
+      count(METRIC.targetsPlanned, s.targets),
+      count(METRIC.targetsAudited, s.targetsAudited),
+      count(METRIC.targetsNotAudited, s.targetsNotAudited),
+      { name: METRIC.runDurationMs, unit: MetricUnit.Milliseconds, value: s.durationMs },
+    ],
+    counts: s,
+    bySeverity: open,
+    severityZeros: true,
+    last: remediation
+      ? [
+          count(METRIC.remediationPlanned, remediation.planned),
+          count(METRIC.remediationApplied, remediation.applied),
+          count(METRIC.remediationSkipped, remediation.skipped),
+          count(METRIC.remediationFailed, remediation.failed),
+          count(METRIC.remediationGuardTripped, remediation.guardTripped),
+        ]
+      : [],
+    // Feeds the missed-audit alarm: a run where some target was not audited, or errored, did not succeed.
+    succeeded: s.complete && s.errors === 0,
+  });
 }
 
 /**
@@ -282,7 +337,7 @@ function emitMetrics(ctx: EngineContext, s: RunAggregate, open: readonly { sever
  * Insights (a metric per account would cost $0.30 a month each, for 1,000 accounts).
  */
 function logFindingsByAccount(
-  ctx: EngineContext,
+  ctx: StatefulContext,
   accounts: readonly string[],
   open: readonly { accountId: string; severity: Severity }[],
 ) {

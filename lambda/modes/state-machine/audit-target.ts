@@ -12,32 +12,23 @@
  * minutes), however long the target's audit takes.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
 import type { AwsConnection } from '../../aws/clients.js';
 import { ivschatClient } from '../../aws/clients.js';
 import { RateLimiter, withApiBudget } from '../../aws/rate-limit.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../../aws/targets.js';
 import { METRIC } from '../../core/metric-names.js';
-import type { Finding, RegionInventory, RoomDocument } from '../../core/types.js';
+import type { RegionInventory, RoomDocument } from '../../core/types.js';
 import { liveInventory } from '../../inventory/live.js';
 import { SnapshotCollector, snapshotGap } from '../../inventory/snapshot-rooms.js';
+import { explainFixed } from '../../pipeline/explain-fixed.js';
 import { type AuditedTarget, auditTarget } from '../../pipeline/run-audit.js';
 import { type AuditedOutcome, OUTCOME_VERSION, type TargetOutcome } from '../../pipeline/target-outcome.js';
 import type { ExecutorOptions } from '../../remediate/apply.js';
-import {
-  FixCandidates,
-  fixablePolicies,
-  MAX_KEPT,
-  markFixedByAuditor,
-  remediateTarget,
-} from '../../remediate/deployed.js';
+import { FixCandidates, fixablePolicies, MAX_KEPT, remediateTarget } from '../../remediate/deployed.js';
 import { callerArn, ivschatRoomApi } from '../../remediate/ivschat-api.js';
 import type { TrailEntry } from '../../remediate/trail.js';
-import { TableTrail, unreportedSince, unreportedWrites } from '../../remediate/trail-table.js';
-import { type EngineContext, runStore, targetLocks, targetState } from '../../runtime/context.js';
-import { DynamoRoomCache } from '../../state/dynamo-room-cache.js';
-import { FullAuditDue } from '../../state/full-audit-due.js';
-import { RoomSnapshotStore } from '../../state/room-snapshot.js';
+import { unreportedSince } from '../../remediate/trail-table.js';
+import type { StatefulContext } from '../../runtime/context.js';
 import type { AuditTargetEvent, AuditTargetResult } from './events.js';
 
 /**
@@ -50,14 +41,19 @@ export const MAX_ITERATIONS = 200;
 /** UpdateRoom calls per second of the deployed remediation: 1 of the quota of 5 the application shares. */
 export const WRITE_BUDGET_TPS = 1;
 
-type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'>;
+/** What this invocation collects from each room document it reads. */
+interface Collectors {
+  /** The room snapshot, unless a policy reads a field the snapshot does not keep. */
+  snapshot?: SnapshotCollector;
+  /** The documents a fix may need (remediation on). */
+  candidates?: FixCandidates;
+}
 
 export async function auditTargetStep(
-  ctx: EngineContext,
+  ctx: StatefulContext,
   event: AuditTargetEvent,
-  context?: LambdaContext,
 ): Promise<AuditTargetResult> {
-  const runs = runStore(ctx, event.runId);
+  const runs = ctx.stores.run(event.runId);
   const target = await runs.getTarget(event.index);
   const result = (done: boolean): AuditTargetResult => ({
     runId: event.runId,
@@ -73,56 +69,16 @@ export async function auditTargetStep(
   const notAudited = (status: 'failed' | 'skipped', reason: string) =>
     finish({ version: OUTCOME_VERSION, status, accountId: target.accountId, region: target.region, reason });
 
-  const now = ctx.clock();
-  const lock = await targetLocks(ctx).acquire(
-    target,
-    event.runId,
-    new Date(now.getTime() + LOCK_HOURS * 3_600_000),
-    now,
-  );
-  if (!lock.ok) {
-    ctx.logger.info('target locked by another run', { ...target, heldBy: lock.heldBy, until: lock.until });
-    return notAudited('skipped', `run ${lock.heldBy} is still auditing it (locked until ${lock.until})`);
-  }
-
+  const heldBy = await lockTarget(ctx, event, target);
+  if (heldBy) return notAudited('skipped', heldBy);
   const access = await targetCredentials(target, {
     roleName: ctx.config.memberRoleName,
     connection: ctx.connection,
   });
   if (!access.ok) return notAudited('failed', access.error.message);
 
-  // Every invocation collects: only the one that reaches every room (cached ones included) stores them.
-  const gap = snapshotGap(ctx.policies);
-  if (gap) ctx.logger.info('no room snapshot', { reason: gap });
-  const snapshot = gap ? undefined : new SnapshotCollector();
-  const candidates = fixCandidates(ctx, target, event.startedAt);
-  const collectors = [snapshot?.onDocument, candidates?.onDocument].filter((c) => c !== undefined);
-  const onDocument = (region: string, doc: RoomDocument) => {
-    for (const collect of collectors) collect(region, doc);
-  };
-  const audited = await auditTarget({
-    inventory: liveInventory({
-      regions: [target.region],
-      policies: ctx.policies,
-      connection: access.connection,
-      ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps }),
-      fullRefreshHours: ctx.config.fullRefreshHours,
-      roomCache: new DynamoRoomCache(ctx.dynamo, ctx.tableName),
-      clock: ctx.clock,
-      ...(collectors.length > 0 ? { onDocument } : {}),
-      ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < ctx.deadlineMarginMs } : {}),
-    }),
-    state: (accountId) => (accountId === undefined ? undefined : targetState(ctx, accountId, target.region)),
-    // The aggregate step delivers one alert for the whole run; a target delivers nothing itself.
-    sinks: [],
-    // The run's one `now`: every target and every invocation reconciles at the execution's start.
-    clock: () => new Date(event.startedAt),
-    // The rooms are read now, in this invocation, hours after the execution started maybe.
-    observationClock: ctx.clock,
-    renotifyAfterHours: ctx.config.renotifyAfterHours,
-  });
-  ctx.metrics.addMetric(METRIC.apiCalls, MetricUnit.Count, apiCalls(audited.inventories));
-
+  const collectors = roomCollectors(ctx, target, event.startedAt);
+  const audited = await auditRooms(ctx, event, target, access.connection, collectors);
   const failure = whyNotAudited(target, audited, ctx.config.memberRoleName);
   if (failure) return notAudited('failed', failure);
   const remaining = roomsRemaining(audited.inventories);
@@ -130,54 +86,20 @@ export async function auditTargetStep(
     ctx.logger.info('target continues', { ...target, iteration: event.iteration, roomsRemaining: remaining });
     return result(false);
   }
-  if (snapshot) await storeSnapshot(ctx, snapshot, target, event.startedAt, audited.inventories);
-  const outcome: AuditedOutcome = {
-    version: OUTCOME_VERSION,
-    status: 'audited',
-    accountId: target.accountId,
-    region: target.region,
-    report: audited.report,
-    newFindings: audited.reconciliation.newFindings.map((f) => f.fingerprint),
-    reminders: audited.reconciliation.reminders.map((f) => f.fingerprint),
-    resolvedFindings: audited.reconciliation.resolvedFindings,
-    changes: audited.reconciliation.changes,
-    ...(audited.backlog.length > 0 ? { backlog: audited.backlog } : {}),
-    iterations: event.iteration + 1,
-  };
+  if (collectors.snapshot) {
+    await storeSnapshot(ctx, collectors.snapshot, target, event.startedAt, audited.inventories);
+  }
+  const outcome = auditedOutcome(target, audited, event.iteration + 1);
   // One trail read: the findings it explains, and (remediation on) the writes no alert listed yet.
   const unreported = await explainFixed(
-    ctx,
+    ctx.stores.trail(target),
+    ctx.logger,
     target,
     audited.reconciliation.resolvedFindings,
     ctx.config.remediation !== 'off' ? unreportedSince(event.startedAt) : undefined,
   );
-  if (candidates) {
-    const cleanup: (() => void)[] = [];
-    const remediation = await remediateTarget({
-      mode: ctx.config.remediation as 'plan' | 'apply',
-      findings: audited.report.findings,
-      candidates,
-      roomsAudited: audited.report.roomsAudited,
-      complete: audited.report.complete,
-      policies: ctx.policies,
-      tag: ctx.config.remediationTagParsed,
-      guards: { maxChanges: ctx.config.remediationMaxChanges, maxPercent: ctx.config.remediationMaxPercent },
-      now: event.startedAt,
-      executor: () => executorFor(ctx, target, access.connection, cleanup, context),
-    }).finally(() => {
-      for (const close of cleanup) close();
-    });
-    if (remediation) {
-      outcome.remediation = remediation;
-      ctx.logger.info('target remediation', {
-        ...target,
-        mode: remediation.mode,
-        planned: remediation.totals.planned,
-        applied: remediation.totals.applied,
-        tripped: remediation.tripped,
-        ...(remediation.error ? { error: remediation.error } : {}),
-      });
-    }
+  if (collectors.candidates) {
+    await remediate(ctx, event, target, access.connection, audited, collectors.candidates, outcome);
   }
   listEarlierWrites(outcome, unreported, event.startedAt);
   if (audited.report.complete) await clearFullAuditDue(ctx, target, event.startedAt);
@@ -191,27 +113,145 @@ export async function auditTargetStep(
   return finish(outcome);
 }
 
+/** Takes the target's lock for this run; another run's holding it is returned as the reason to skip. */
+async function lockTarget(
+  ctx: StatefulContext,
+  event: AuditTargetEvent,
+  target: AuditTarget,
+): Promise<string | undefined> {
+  const now = ctx.clock();
+  const lock = await ctx.stores
+    .locks()
+    .acquire(target, event.runId, new Date(now.getTime() + LOCK_HOURS * 3_600_000), now);
+  if (lock.ok) return undefined;
+  ctx.logger.info('target locked by another run', { ...target, heldBy: lock.heldBy, until: lock.until });
+  return `run ${lock.heldBy} is still auditing it (locked until ${lock.until})`;
+}
+
+/** Every invocation collects: only the one that reaches every room (cached ones included) stores them. */
+function roomCollectors(ctx: StatefulContext, target: AuditTarget, startedAt: string): Collectors {
+  const gap = snapshotGap(ctx.policies);
+  if (gap) ctx.logger.info('no room snapshot', { reason: gap });
+  const candidates = fixCandidates(ctx, target, startedAt);
+  return {
+    ...(gap ? {} : { snapshot: new SnapshotCollector() }),
+    ...(candidates ? { candidates } : {}),
+  };
+}
+
+/** This invocation's share of the target's rooms, reconciled at the run's one `now`. */
+async function auditRooms(
+  ctx: StatefulContext,
+  event: AuditTargetEvent,
+  target: AuditTarget,
+  connection: AwsConnection,
+  { snapshot, candidates }: Collectors,
+): Promise<AuditedTarget> {
+  const collectors = [snapshot?.onDocument, candidates?.onDocument].filter((c) => c !== undefined);
+  const onDocument = (region: string, doc: RoomDocument) => {
+    for (const collect of collectors) collect(region, doc);
+  };
+  const { deadline } = ctx;
+  const audited = await auditTarget({
+    inventory: liveInventory({
+      regions: [target.region],
+      policies: ctx.policies,
+      connection,
+      ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps }),
+      fullRefreshHours: ctx.config.fullRefreshHours,
+      roomCache: ctx.stores.roomCache(),
+      clock: ctx.clock,
+      ...(collectors.length > 0 ? { onDocument } : {}),
+      ...(deadline ? { shouldStop: deadline.reached } : {}),
+    }),
+    state: (accountId) =>
+      accountId === undefined ? undefined : ctx.stores.targetState({ accountId, region: target.region }),
+    // The aggregate step delivers one alert for the whole run; a target delivers nothing itself.
+    sinks: [],
+    // The run's one `now`: every target and every invocation reconciles at the execution's start.
+    clock: () => new Date(event.startedAt),
+    // The rooms are read now, in this invocation, hours after the execution started maybe.
+    observationClock: ctx.clock,
+    renotifyAfterHours: ctx.config.renotifyAfterHours,
+  });
+  ctx.metrics.addMetric(METRIC.apiCalls, MetricUnit.Count, apiCalls(audited.inventories));
+  return audited;
+}
+
+/** What the aggregate step reads of a target audited to the end. */
+function auditedOutcome(target: AuditTarget, audited: AuditedTarget, iterations: number): AuditedOutcome {
+  return {
+    version: OUTCOME_VERSION,
+    status: 'audited',
+    accountId: target.accountId,
+    region: target.region,
+    report: audited.report,
+    newFindings: audited.reconciliation.newFindings.map((f) => f.fingerprint),
+    reminders: audited.reconciliation.reminders.map((f) => f.fingerprint),
+    resolvedFindings: audited.reconciliation.resolvedFindings,
+    changes: audited.reconciliation.changes,
+    ...(audited.backlog.length > 0 ? { backlog: audited.backlog } : {}),
+    iterations,
+  };
+}
+
+/** Plans (and in apply mode makes) the target's fixes; what it did goes into `outcome`. */
+async function remediate(
+  ctx: StatefulContext,
+  event: AuditTargetEvent,
+  target: AuditTarget,
+  connection: AwsConnection,
+  audited: AuditedTarget,
+  candidates: FixCandidates,
+  outcome: AuditedOutcome,
+): Promise<void> {
+  const cleanup: (() => void)[] = [];
+  const remediation = await remediateTarget({
+    mode: ctx.config.remediation as 'plan' | 'apply',
+    findings: audited.report.findings,
+    candidates,
+    roomsAudited: audited.report.roomsAudited,
+    complete: audited.report.complete,
+    policies: ctx.policies,
+    tag: ctx.config.remediationTagParsed,
+    guards: { maxChanges: ctx.config.remediationMaxChanges, maxPercent: ctx.config.remediationMaxPercent },
+    now: event.startedAt,
+    executor: () => executorFor(ctx, target, connection, cleanup),
+  }).finally(() => {
+    for (const close of cleanup) close();
+  });
+  if (!remediation) return;
+  outcome.remediation = remediation;
+  ctx.logger.info('target remediation', {
+    ...target,
+    mode: remediation.mode,
+    planned: remediation.totals.planned,
+    applied: remediation.totals.applied,
+    tripped: remediation.tripped,
+    ...(remediation.error ? { error: remediation.error } : {}),
+  });
+}
+
 /**
  * The room snapshot of a complete audit (policy previews read it). Best effort: a failed write is
  * logged and the previous snapshot stays; the audit itself has succeeded.
  */
 async function storeSnapshot(
-  ctx: EngineContext,
+  ctx: StatefulContext,
   snapshot: SnapshotCollector,
   target: AuditTarget,
   takenAt: string,
   inventories: readonly RegionInventory[],
 ): Promise<void> {
   try {
-    const store = new RoomSnapshotStore(ctx.dynamo, ctx.tableName);
-    await snapshot.write(store, target.accountId, takenAt, inventories);
+    await snapshot.write(ctx.stores.roomSnapshots(), target.accountId, takenAt, inventories);
   } catch (error) {
     ctx.logger.warn('room snapshot not stored', { ...target, error: error as Error });
   }
 }
 
 /** The room documents a fix may need, when remediation is on and some policy's fix is in play. */
-function fixCandidates(ctx: EngineContext, target: AuditTarget, now: string): FixCandidates | undefined {
+function fixCandidates(ctx: StatefulContext, target: AuditTarget, now: string): FixCandidates | undefined {
   const mode = ctx.config.remediation;
   if (mode === 'off') return undefined;
   const fixable = fixablePolicies(ctx.policies, mode);
@@ -225,60 +265,26 @@ function fixCandidates(ctx: EngineContext, target: AuditTarget, now: string): Fi
  * change is started once the invocation's deadline margin is reached (a write in flight finishes).
  */
 async function executorFor(
-  ctx: EngineContext,
+  ctx: StatefulContext,
   target: AuditTarget,
   connection: AwsConnection,
   /** Where the client's `destroy` goes, for the caller to run when the changes are done. */
   cleanup: (() => void)[],
-  context?: LambdaContext,
 ): Promise<Omit<ExecutorOptions, 'policies'>> {
   const actor = await callerArn(target.region, connection);
   const client = ivschatClient(target.region, connection);
   cleanup.push(() => client.destroy());
   if (ctx.apiBudgetTps !== null) withApiBudget(client, ctx.apiBudgetTps);
   const writes = new RateLimiter(WRITE_BUDGET_TPS);
-  const signal = context
-    ? AbortSignal.timeout(Math.max(0, context.getRemainingTimeInMillis() - ctx.deadlineMarginMs))
-    : undefined;
+  const signal = ctx.deadline?.signal();
   return {
     api: () => ivschatRoomApi(client, target.region),
     writeBudget: () => writes,
-    trail: new TableTrail(ctx.dynamo, ctx.tableName, target),
+    trail: ctx.stores.trail(target),
     actor,
     clock: ctx.clock,
     ...(signal ? { signal } : {}),
   };
-}
-
-/**
- * "fixed by the auditor (<changeId>)" on the findings this audit resolved that the auditor's own
- * remediation fixed since they were first seen. Best effort: without the trail they resolve unexplained.
- */
-export async function explainFixed(
-  ctx: EngineContext,
-  target: AuditTarget,
-  resolved: readonly Finding[],
-  /** Also return the writes no delivered alert listed since this time (ISO 8601), read in the same query. */
-  unreportedFrom?: string,
-): Promise<TrailEntry[]> {
-  const unexplained = resolved.filter((f) => !f.resolvedReason);
-  // ISO 8601 strings of one format sort as their instants do.
-  const from = [
-    ...unexplained.map((f) => f.firstSeen),
-    ...(unreportedFrom ? [unreportedFrom] : []),
-  ].sort()[0];
-  if (from === undefined) return [];
-  try {
-    const items = await new TableTrail(ctx.dynamo, ctx.tableName, target).read(from);
-    markFixedByAuditor(
-      unexplained,
-      items.map(({ entry }) => entry),
-    );
-    return unreportedFrom ? unreportedWrites(items.filter(({ entry }) => entry.time >= unreportedFrom)) : [];
-  } catch (error) {
-    ctx.logger.warn('remediation trail not read', { ...target, error: error as Error });
-    return [];
-  }
 }
 
 /**
@@ -303,9 +309,13 @@ function listEarlierWrites(outcome: AuditedOutcome, unreported: readonly TrailEn
  * A complete audit covers whatever a change storm left to it (lambda/state/full-audit-due.ts). Best
  * effort: a mark left behind only says a full audit is due, and its TTL removes it.
  */
-async function clearFullAuditDue(ctx: EngineContext, target: AuditTarget, startedAt: string): Promise<void> {
+async function clearFullAuditDue(
+  ctx: StatefulContext,
+  target: AuditTarget,
+  startedAt: string,
+): Promise<void> {
   try {
-    if (await new FullAuditDue(ctx.dynamo, ctx.tableName).clear(target, startedAt)) {
+    if (await ctx.stores.fullAuditDue().clear(target, startedAt)) {
       ctx.logger.info('full audit done; the change storm mark is cleared', { ...target });
     }
   } catch (error) {

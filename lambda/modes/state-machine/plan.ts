@@ -1,6 +1,6 @@
 import { type AccountsSetting, planTargets } from '../../aws/targets.js';
 import { AuditorError } from '../../core/errors.js';
-import { type EngineContext, ownAccountId, runStore } from '../../runtime/context.js';
+import type { StatefulContext } from '../../runtime/context.js';
 import { isOrganization } from '../../settings/table.js';
 import type { PlanEvent, PlanResult } from './events.js';
 
@@ -10,9 +10,9 @@ import type { PlanEvent, PlanResult } from './events.js';
  */
 export const MAX_TARGETS = 40_000;
 
-export async function planStep(ctx: EngineContext, event: PlanEvent): Promise<PlanResult> {
+export async function planStep(ctx: StatefulContext, event: PlanEvent): Promise<PlanResult> {
   const { config } = ctx;
-  const selfAccountId = await ownAccountId(ctx);
+  const selfAccountId = await ctx.ownAccountId();
   const plan = await planTargets({
     accounts: accountsSetting(config.accounts),
     regions: config.regions,
@@ -24,7 +24,7 @@ export async function planStep(ctx: EngineContext, event: PlanEvent): Promise<Pl
       `${plan.targets.length} targets (accounts × regions) exceed the ${MAX_TARGETS} one run can hold; deploy a second auditor for part of the organization`,
     );
   }
-  const meta = await runStore(ctx, event.runId).putPlan(plan.targets, {
+  const meta = await ctx.stores.run(event.runId).putPlan(plan.targets, {
     errors: plan.errors,
     inactiveAccounts: plan.inactiveAccounts,
   });

@@ -1,6 +1,5 @@
 /** The state machine's steps, by the event's `step` (see events.ts and the state machine in lib/). */
-import type { Context } from 'aws-lambda';
-import type { EngineContext } from '../../runtime/context.js';
+import type { StatefulContext } from '../../runtime/context.js';
 import { aggregateStep, type RunAggregate } from './aggregate.js';
 import { auditTargetStep } from './audit-target.js';
 import type { AuditTargetResult, PlanResult, StepEvent } from './events.js';
@@ -9,16 +8,12 @@ import { targetFailedStep } from './target-failed.js';
 
 export type StepResult = PlanResult | AuditTargetResult | RunAggregate | Record<string, never>;
 
-export function runStep(
-  ctx: EngineContext,
-  event: StepEvent,
-  context?: Pick<Context, 'getRemainingTimeInMillis'>,
-): Promise<StepResult> {
+export function runStep(ctx: StatefulContext, event: StepEvent): Promise<StepResult> {
   switch (event.step) {
     case 'plan':
       return planStep(ctx, event);
     case 'audit-target':
-      return auditTargetStep(ctx, event, context);
+      return auditTargetStep(ctx, event);
     case 'target-failed':
       return targetFailedStep(ctx, event);
     case 'aggregate':

@@ -5,14 +5,14 @@
  */
 
 import { OUTCOME_VERSION } from '../../pipeline/target-outcome.js';
-import { type EngineContext, runStore } from '../../runtime/context.js';
+import type { StatefulContext } from '../../runtime/context.js';
 import type { TargetFailedEvent } from './events.js';
 
 export async function targetFailedStep(
-  ctx: EngineContext,
+  ctx: StatefulContext,
   event: TargetFailedEvent,
 ): Promise<Record<string, never>> {
-  const runs = runStore(ctx, event.runId);
+  const runs = ctx.stores.run(event.runId);
   const target = await runs.getTarget(event.index);
   const reason = `the audit step failed: ${describe(event.error)}`;
   ctx.logger.error('target failed', { ...target, reason });
