@@ -1,7 +1,7 @@
 import type { PlannedChange, PlanSkip } from '../audit/remediation-plan.js';
 import { compareFindings } from '../audit/report.js';
 import { isRegionName } from '../core/arn.js';
-import type { Finding, Report, Severity } from '../core/types.js';
+import type { Finding, Report, Severity, Target } from '../core/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
 import type { TrailEntry } from '../remediate/trail.js';
 import { wellFormed } from '../render/escape.js';
@@ -16,9 +16,7 @@ export interface OmittedCounts {
 }
 
 /** A target (account × region) a run could not audit: its rooms were not checked at all. */
-export interface NotAuditedTarget {
-  accountId: string;
-  region: string;
+export interface NotAuditedTarget extends Target {
   /** Why, often an AWS error message: untrusted text, escaped like room data by every renderer. */
   reason: string;
   /** Consecutive runs this target was not audited, this one included: 1 = newly failing. */
@@ -26,9 +24,7 @@ export interface NotAuditedTarget {
 }
 
 /** A guard a target's plan exceeded: nothing of that target was (or would be) changed. */
-export interface TrippedGuard {
-  accountId: string;
-  region: string;
+export interface TrippedGuard extends Target {
   /** One sentence per guard, naming the setting (e.g. "3 changes planned, more than remediationMaxChanges 2"). */
   problems: string[];
 }
@@ -51,7 +47,7 @@ export interface AlertRemediation {
   skipped: PlanSkip[];
   tripped: TrippedGuard[];
   /** Targets whose remediation stopped before its end (trail or STS failure), with why. */
-  errors: { accountId: string; region: string; message: string }[];
+  errors: (Target & { message: string })[];
   /** Changes, entries and skips of the run not listed here (size limits), counted. */
   omitted: number;
 }

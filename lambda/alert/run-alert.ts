@@ -1,5 +1,5 @@
 import { combineReports } from '../audit/report.js';
-import type { Finding, Report } from '../core/types.js';
+import type { Finding, Report, Target } from '../core/types.js';
 import type { TargetRemediation } from '../remediate/deployed.js';
 import type { Alert, AlertRemediation, NotAuditedTarget } from './alert.js';
 
@@ -7,9 +7,7 @@ import type { Alert, AlertRemediation, NotAuditedTarget } from './alert.js';
 export const MAX_ALERT_REMEDIATION = 25;
 
 /** One audited target's (account × region) part of a run's alert: its report and what to tell of it. */
-export interface TargetAlertPart {
-  accountId: string;
-  region: string;
+export interface TargetAlertPart extends Target {
   report: Report;
   newFindings: Finding[];
   resolvedFindings: Finding[];

@@ -7,23 +7,19 @@ import { type Account, paginateListAccounts } from '@aws-sdk/client-organization
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { isRegionName } from '../core/arn.js';
 import { AuditorError, ConfigError } from '../core/errors.js';
-import type { AuditError } from '../core/types.js';
+import type { AuditError, Target } from '../core/types.js';
 import { type AwsConnection, organizationsClient, stsClient } from './clients.js';
 import { toAuditError } from './inventory.js';
 import { sessionPolicy } from './session-policy.js';
 
 /** One account × region to audit. */
-export interface AuditTarget {
-  readonly accountId: string;
-  readonly region: string;
+export interface AuditTarget extends Readonly<Target> {
   /** Audit through the member role (every account but the auditor's own). */
   readonly assumeRole: boolean;
 }
 
 /** Why a target (or the plan) could not be audited, with what a person can do about it. */
-export interface TargetError {
-  readonly accountId: string;
-  readonly region: string;
+export interface TargetError extends Readonly<Target> {
   readonly operation: string;
   readonly code: string;
   readonly message: string;

@@ -4,16 +4,14 @@
  * Step Functions (a target can have 100,000 findings; a payload is capped at 256 KiB).
  */
 import type { FindingRecord } from '../audit/lifecycle.js';
-import type { Finding, Report } from '../core/types.js';
+import type { Finding, Report, Target } from '../core/types.js';
 import type { TargetRemediation } from '../remediate/deployed.js';
 
 export const OUTCOME_VERSION = 1;
 
-export interface AuditedOutcome {
+export interface AuditedOutcome extends Target {
   version: typeof OUTCOME_VERSION;
   status: 'audited';
-  accountId: string;
-  region: string;
   /** The reconciled report (statuses, firstSeen) of this target. */
   report: Report;
   /** Fingerprints into `report.findings` (stored once, referenced here). */
@@ -34,15 +32,13 @@ export interface AuditedOutcome {
   remediation?: TargetRemediation;
 }
 
-export interface NotAuditedOutcome {
+export interface NotAuditedOutcome extends Target {
   version: typeof OUTCOME_VERSION;
   /**
    * `failed`: the target could not be audited (role not assumable, access denied, the step failed).
    * `skipped`: another run still holds the target's lock (overlap); not a failure of the target.
    */
   status: 'failed' | 'skipped';
-  accountId: string;
-  region: string;
   reason: string;
 }
 

@@ -8,6 +8,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TrailWriteError } from '../core/errors.js';
+import type { Target } from '../core/types.js';
 import { reading, writing } from '../state/table-errors.js';
 import type { Trail, TrailEntry } from './trail.js';
 
@@ -29,7 +30,7 @@ export class TableTrail implements Trail {
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
-    private readonly target: { accountId: string; region: string },
+    private readonly target: Target,
     private readonly retainDays = TRAIL_RETAIN_DAYS,
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });

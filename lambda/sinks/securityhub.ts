@@ -2,6 +2,7 @@ import type { Alert } from '../alert/alert.js';
 import type { AwsConnection } from '../aws/clients.js';
 import { type JsonApi, jsonApi } from '../aws/json-api.js';
 import { RateLimiter } from '../aws/rate-limit.js';
+import type { Target } from '../core/types.js';
 import { ASFF_LIMITS, type AsffFinding, asffBytes, toAsff } from '../render/asff.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
 import { transitionsOf } from './transitions.js';
@@ -100,7 +101,7 @@ export function securityHubSink(options: SecurityHubSinkOptions): AlertSink {
       const receipt: SinkReceipt = { sink: 'securityhub', delivered: 0, messageIds: [] };
       const undelivered: string[] = [];
       const updatedAt = alert.report.startedAt;
-      const groups = new Map<string, { accountId: string; region: string; findings: AsffFinding[] }>();
+      const groups = new Map<string, Target & { findings: AsffFinding[] }>();
       const fingerprintOf = new Map<string, string>();
       for (const { finding } of transitionsOf(alert)) {
         const asff = toAsff(finding, updatedAt);

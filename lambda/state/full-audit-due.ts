@@ -7,6 +7,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Target } from '../core/types.js';
 import { reading, writing } from './table-errors.js';
 
 /** How long a mark lives when no complete audit clears it. */
@@ -18,8 +19,6 @@ export interface FullAuditDueMark {
   /** Rooms left unaudited by the change path since then (summed over storms). */
   rooms: number;
 }
-
-type Target = { accountId: string; region: string };
 
 export class FullAuditDue {
   private readonly doc: DynamoDBDocumentClient;

@@ -21,13 +21,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { TargetError } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
+import type { Target } from '../core/types.js';
 import { batchWrite, type WriteRequest } from './batch-write.js';
 import { CHUNK_BYTES, decodeChunks, deleteChunksFrom, encodeChunks, putChunks } from './chunks.js';
 import { reading, writing } from './table-errors.js';
 
-export interface PlannedTarget {
-  accountId: string;
-  region: string;
+export interface PlannedTarget extends Target {
   assumeRole: boolean;
 }
 
@@ -281,7 +280,7 @@ export class TargetLocks {
 
   /** Conditional put on LOCK#<account>#<region>: succeeds when absent, expired, or already held by runId. */
   async acquire(
-    t: { accountId: string; region: string },
+    t: Target,
     runId: string,
     until: Date,
     now: Date,
@@ -317,7 +316,7 @@ export class TargetLocks {
   }
 
   /** Releases the lock if runId holds it; a lock taken over by another run (or gone) is left alone. */
-  async release(t: { accountId: string; region: string }, runId: string): Promise<void> {
+  async release(t: Target, runId: string): Promise<void> {
     await conditionally(this.tableName, () =>
       this.doc.send(
         new DeleteCommand({
@@ -347,7 +346,7 @@ export class TargetHealth {
    * Recording the same run again (a retried aggregate step) changes nothing and returns the count.
    */
   async record(
-    t: { accountId: string; region: string },
+    t: Target,
     result: { ok: true } | { ok: false; reason: string },
     runId: string,
   ): Promise<number> {
@@ -384,6 +383,6 @@ export class TargetHealth {
   }
 }
 
-function lockKey(t: { accountId: string; region: string }) {
+function lockKey(t: Target) {
   return { pk: `LOCK#${t.accountId}#${t.region}`, sk: 'LOCK' };
 }

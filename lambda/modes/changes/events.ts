@@ -15,6 +15,7 @@
  */
 import { isRegionName } from '../../core/arn.js';
 import { getOrCreate } from '../../core/maps.js';
+import type { Target } from '../../core/types.js';
 
 export const CHANGE_SOURCE = 'aws.ivschat';
 
@@ -41,19 +42,15 @@ export type IgnoreReason =
  * A write to one room, DeleteRoom included: the room is read again (GetRoom), and only GetRoom's
  * ResourceNotFoundException makes it deleted.
  */
-export interface RoomChange {
+export interface RoomChange extends Target {
   kind: 'room';
-  accountId: string;
-  region: string;
   roomArn: string;
   eventName: string;
 }
 
 /** A write to a logging configuration: the rooms that reference it are checked again. */
-export interface LoggingChange {
+export interface LoggingChange extends Target {
   kind: 'logging';
-  accountId: string;
-  region: string;
   configurationArn: string;
   eventName: string;
 }
@@ -209,9 +206,7 @@ export function parseChangeEvent(event: unknown, options: ParseOptions): ParsedE
 }
 
 /** The changes of one target (account × region) in a batch, coalesced. */
-export interface TargetChanges {
-  accountId: string;
-  region: string;
+export interface TargetChanges extends Target {
   /**
    * Rooms written (deleted ones too), in first-seen order: one GetRoom each however many events;
    * GetRoom alone tells a deleted room (ResourceNotFoundException) from a live one.
@@ -276,7 +271,7 @@ function callerRole(identity: unknown): string | undefined {
 function matchArn(
   pattern: RegExp,
   value: unknown,
-  where: { accountId: string; region: string },
+  where: Target,
 ): { arn: string; partition: string } | undefined {
   if (typeof value !== 'string') return undefined;
   const match = pattern.exec(value);
