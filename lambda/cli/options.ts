@@ -163,7 +163,10 @@ export function addInputs(command: Command, inputs: Readonly<Record<string, Inpu
     }
     if (spec.choices) declared.choices(spec.choices);
     if (spec.parse) declared.argParser(spec.parse);
-    if (spec.default !== undefined) declared.default(spec.default, spec.defaultDescription);
+    // A list default is copied: the table is shared by every run in the process, and commander
+    // hands the default itself to the command.
+    const value = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+    if (value !== undefined) declared.default(value, spec.defaultDescription);
     if (spec.required) declared.makeOptionMandatory();
     command.addOption(declared);
   }
