@@ -49,7 +49,9 @@ describe('Function: flagsOf', () => {
     };
     const program = new Command().exitOverride();
     const declared = declareCommand(program, command);
-    declared.action(() => command.run(flagsOf(command, declared)));
+    declared.action(() => {
+      command.run(flagsOf(command, declared));
+    });
     await program.parseAsync(['check', 'mine', '--format', 'json'], { from: 'user' });
     expect(seen).toEqual({ dir: 'mine', format: 'json' });
     await program.parseAsync(['check'], { from: 'user' });
