@@ -2,7 +2,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Evaluator } from '../audit/evaluate.js';
 import { diffPolicySets, type PolicyDiff, type PolicySide } from '../audit/policy-diff.js';
@@ -16,11 +15,11 @@ import { checkCredentials } from './credentials.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
 import { readRoomsFile, STDIN } from './input.js';
+import type { SafeIo } from './io.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { checkFilePaths, OutputWriteError, STDOUT } from './paths.js';
 import { isFolder, loadPolicies } from './policies-source.js';
-import { type LiveRunIo, runLive } from './run-bound.js';
-import type { Write } from './terminal-io.js';
+import { runLive } from './run-bound.js';
 
 export interface DiffFlags extends LiveFlags {
   base: string;
@@ -32,15 +31,11 @@ export interface DiffFlags extends LiveFlags {
   output?: string;
 }
 
-export interface DiffIo extends LiveRunIo {
-  stdout: Write;
-  /** What `--input -` and `--from-snapshot -` read. Default process.stdin. */
-  stdin?: Readable;
-  env: NodeJS.ProcessEnv;
-  now: string;
-  /** The folder a git ref is read at when neither side is a folder: the default policies folder. */
-  policiesDir: string;
-}
+/**
+ * The CLI's io (its stdin is what `--input -` and `--from-snapshot -` read), with the run's time and
+ * `policiesDir`: the folder a git ref is read at when neither side is a folder (the default one).
+ */
+export type DiffIo = SafeIo & { now: string; policiesDir: string };
 
 /**
  * `policies diff`: both policy sets over the same rooms, each evaluated once by the same evaluator

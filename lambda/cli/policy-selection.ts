@@ -1,4 +1,3 @@
-import { Option } from 'commander';
 import { closestWord } from '../core/closest-word.js';
 import { ConfigError } from '../core/errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
@@ -8,18 +7,6 @@ import { stripControl } from '../render/escape.js';
 export interface PolicySelectionFlags {
   policy: string[];
   skipPolicy?: string[];
-}
-
-/** `--policy <id>` (repeatable), as `audit` and `remediate` both take it. */
-export function policyOption(description: string): Option {
-  return new Option('--policy <id>', `${description} (repeat for several)`).argParser(collect).default([]);
-}
-
-/** `--skip-policy <id>` (repeatable). */
-export function skipPolicyOption(description: string): Option {
-  return new Option('--skip-policy <id>', `${description} (repeat for several)`)
-    .argParser(collect)
-    .default([]);
 }
 
 /**
@@ -58,8 +45,4 @@ export function checkPolicyIdsExist(
     const hint = guess ? `did you mean "${guess}"?` : `its policies: ${known.join(', ')}`;
     throw new ConfigError(flag, `no policy "${stripControl(id)}" in ${stripControl(dir)} (${hint})`);
   }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

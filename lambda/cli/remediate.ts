@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { IvschatClient } from '@aws-sdk/client-ivschat';
-import { type Command, InvalidArgumentError, Option } from 'commander';
 import { Evaluator } from '../audit/evaluate.js';
 import {
   changeId,
@@ -25,22 +24,26 @@ import { FileTrail } from '../remediate/trail-file.js';
 import { stripControl } from '../render/escape.js';
 import { fieldLines, renderPlanText } from '../render/remediation-plan.js';
 import { shellWord } from '../render/shell-word.js';
-import { parseTag } from '../settings/table.js';
+import { parseSetting, parseTag, SETTINGS } from '../settings/table.js';
 import { checkCredentials } from './credentials.js';
 import { EXIT } from './exit-codes.js';
+import type { SafeIo } from './io.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { writablePath } from './paths.js';
 import { readPlanFile, writePlanFile } from './plan-file.js';
 import { loadPolicyFolder } from './policies-dir.js';
-import { checkPolicyIdsExist, policyOption } from './policy-selection.js';
+import { checkPolicyIdsExist } from './policy-selection.js';
 import { runLive } from './run-bound.js';
-import type { Write } from './terminal-io.js';
-import { DEFAULT_PLAN_FILE, DEFAULT_TRAIL_FILE, oldTrailNote, prepareWorkDir, WORK_DIR } from './work-dir.js';
+import { DEFAULT_PLAN_FILE, DEFAULT_TRAIL_FILE, oldTrailNote, prepareWorkDir } from './work-dir.js';
 
 /** IVS Chat's UpdateRoom quota: 5 calls per second per account and region, shared with the application. */
 export const UPDATE_ROOM_QUOTA_TPS = 5;
 export const DEFAULT_WRITE_BUDGET_TPS = 1;
-export const DEFAULT_GUARDS: Guards = { maxChanges: 10, maxPercent: 10 };
+/** The deployed auditor's guards, which the CLI's --max-changes and --max-percent default to. */
+export const DEFAULT_GUARDS: Guards = {
+  maxChanges: SETTINGS.remediationMaxChanges.default,
+  maxPercent: SETTINGS.remediationMaxPercent.default,
+};
 
 export interface RemediateFlags extends LiveFlags {
   policies: string;
@@ -58,17 +61,6 @@ export interface RemediateFlags extends LiveFlags {
   tag?: string;
 }
 
-export interface RemediateIo {
-  stdout: Write;
-  stderr: Write;
-  env: NodeJS.ProcessEnv;
-  stderrIsTTY?: boolean;
-  interrupt?: AbortSignal;
-  clock?: () => Date;
-  /** The working directory relative paths are taken from. Default process.cwd(). */
-  cwd?: string;
-}
-
 /** The flags with the trail and plan files decided: defaults filled in, relative to the working directory. */
 type Flags = Omit<RemediateFlags, 'trail' | 'plan'> & { trail: string; plan?: string };
 
@@ -77,7 +69,7 @@ type Flags = Omit<RemediateFlags, 'trail' | 'plan'> & { trail: string; plan?: st
  * one change with --undo. Exit 0 all applied or nothing to do, 1 guard tripped or a room skipped,
  * 2 bad input, 3 API errors.
  */
-export async function remediate(given: RemediateFlags, io: RemediateIo): Promise<number> {
+export async function remediate(given: RemediateFlags, io: SafeIo): Promise<number> {
   const at = (path: string) => (io.cwd ? resolve(io.cwd, path) : path);
   const { plan: givenPlan, trail: givenTrail, ...rest } = given;
   const flags: Flags = {
@@ -186,7 +178,7 @@ export async function remediate(given: RemediateFlags, io: RemediateIo): Promise
   return exitFor(outcomes, plan.changes.length);
 }
 
-async function undo(id: string, flags: Flags, io: RemediateIo, clock: () => Date): Promise<number> {
+async function undo(id: string, flags: Flags, io: SafeIo, clock: () => Date): Promise<number> {
   const trail = new FileTrail(flags.trail);
   const entries = await trail.entries();
   if (entries.length === 0) {
@@ -370,8 +362,13 @@ function checkFlags(flags: Flags): void {
   if (!Number.isInteger(flags.maxChanges) || flags.maxChanges < 0) {
     throw new ConfigError('--max-changes', `expected a whole number ≥ 0, got ${flags.maxChanges}`);
   }
-  if (!(flags.maxPercent >= 0 && flags.maxPercent <= 100)) {
-    throw new ConfigError('--max-percent', `expected a number from 0 to 100, got ${flags.maxPercent}`);
+  // The deployed guard's range; read after parsing so the message names the flag.
+  const percent = SETTINGS.remediationMaxPercent;
+  if (!parseSetting(percent, flags.maxPercent).ok) {
+    throw new ConfigError(
+      '--max-percent',
+      `expected a number from ${percent.min} to ${percent.max}, got ${flags.maxPercent}`,
+    );
   }
   if (!(flags.writeBudget > 0 && flags.writeBudget <= UPDATE_ROOM_QUOTA_TPS)) {
     throw new ConfigError(
@@ -408,7 +405,7 @@ function checkPolicyIds(
 
 const GUARD_FLAGS = { maxChanges: '--max-changes', maxPercent: '--max-percent' };
 
-function guardsTripped(plan: RemediationPlan, guards: Guards, io: RemediateIo): boolean {
+function guardsTripped(plan: RemediationPlan, guards: Guards, io: SafeIo): boolean {
   const problems = guardProblems(plan, guards, GUARD_FLAGS);
   for (const p of problems) io.stderr(`guard: ${p}\n`);
   if (problems.length > 0) {
@@ -417,7 +414,7 @@ function guardsTripped(plan: RemediationPlan, guards: Guards, io: RemediateIo): 
   return problems.length > 0;
 }
 
-function printEntries(entries: readonly TrailEntry[], io: RemediateIo): void {
+function printEntries(entries: readonly TrailEntry[], io: SafeIo): void {
   for (const e of entries) printLine(e.outcome, e, e.reason, io);
 }
 
@@ -425,7 +422,7 @@ function printLine(
   outcome: TrailEntry['outcome'],
   e: Pick<TrailEntry, 'changeId' | 'region' | 'roomName' | 'roomArn' | 'policyId'>,
   reason: string | undefined,
-  io: RemediateIo,
+  io: SafeIo,
 ): void {
   const word = { applied: 'APPLIED', skipped: 'SKIPPED', failed: 'FAILED ' }[outcome];
   io.stdout(
@@ -449,7 +446,7 @@ interface Outcomes {
 function printOutcomes(
   plan: RemediationPlan,
   result: { entries: readonly TrailEntry[]; alreadyApplied: ReadonlyMap<string, PriorApplication> },
-  io: RemediateIo,
+  io: SafeIo,
 ): Outcomes {
   const made = new Map(result.entries.map((e) => [e.changeId, e]));
   const outcomes: Outcomes = { applied: 0, skipped: 0, failed: 0, alreadyApplied: 0 };
@@ -488,114 +485,4 @@ function exitFor(o: Outcomes, planned: number): number {
   if (o.failed > 0) return EXIT.incomplete;
   if (o.applied + o.skipped + o.failed < planned || o.skipped > o.alreadyApplied) return EXIT.findings;
   return EXIT.clean;
-}
-
-/** Adds `remediate` to the CLI; the action hands its exit code to `setExit`. */
-export function registerRemediate(
-  program: Command,
-  io: RemediateIo,
-  policiesDefault: { dir: string; description: string },
-  options: {
-    apiBudgetHelp: string;
-    apiBudget: (raw: string) => number;
-    defaultApiBudget: number;
-    defaultTimeout: number;
-  },
-  setExit: (code: number) => void,
-): void {
-  program
-    .command('remediate')
-    .description(
-      'plan the UpdateRoom calls that fix violations of policies with a "fix" (no write), apply them with --apply, undo one with --undo',
-    )
-    .option(
-      '-r, --region <region>',
-      'region to remediate (repeat for several; default $AWS_REGION)',
-      collect,
-      [],
-    )
-    .addOption(
-      new Option('-p, --policies <dir>', 'policy folder').default(
-        policiesDefault.dir,
-        policiesDefault.description,
-      ),
-    )
-    .addOption(policyOption('only fix violations of this policy'))
-    .option(
-      '--max-changes <n>',
-      'guard: refuse the whole plan (exit 1, nothing changed) when it has more changes',
-      wholeNumber,
-      DEFAULT_GUARDS.maxChanges,
-    )
-    .option(
-      '--max-percent <p>',
-      'guard: refuse the whole plan when it changes more than this percentage of the audited rooms',
-      Number,
-      DEFAULT_GUARDS.maxPercent,
-    )
-    .option(
-      '--tag <key=value>',
-      'only rooms carrying this tag are planned and written (the deployed auditor opts rooms in with ivschat-auditor:remediate=true)',
-    )
-    .option('--apply', 'execute the plan: re-read each room just before writing it, then verify the write')
-    .option(
-      '--plan [file]',
-      `without --apply: save the plan to this file; with --apply: apply that saved plan, not a new one (file default: ${DEFAULT_PLAN_FILE})`,
-    )
-    .option(
-      '--trail <file>',
-      `the audit trail (JSONL) every change, skip and undo is appended to (default: ${DEFAULT_TRAIL_FILE}; the ${WORK_DIR}/ folder is git-ignored by its own .gitignore)`,
-    )
-    .option(
-      '--write-budget <tps>',
-      `UpdateRoom calls per second per region, at most the quota of ${UPDATE_ROOM_QUOTA_TPS} (shared with your application)`,
-      Number,
-      DEFAULT_WRITE_BUDGET_TPS,
-    )
-    .option(
-      '--undo <change-id>',
-      'restore what one applied change (from --trail) wrote, if the room is still as it left it',
-    )
-    .option('--endpoint <url>', 'AWS endpoint override, e.g. the local emulator http://127.0.0.1:4566')
-    .option('--api-budget <tps>', options.apiBudgetHelp, options.apiBudget, options.defaultApiBudget)
-    .option(
-      '--timeout <seconds>',
-      'stop the whole run after this long (exit 3)',
-      positive,
-      options.defaultTimeout,
-    )
-    .addHelpText(
-      'after',
-      '\nA plan makes no write call. --apply checks the guards before the first write, then, room by room,\n' +
-        'reads the room again and skips it (and says why) if it changed since the plan or no longer violates\n' +
-        'the policy. Exempt rooms are never written. A change the trail records as applied is not made\n' +
-        'again: applying a plan twice skips it as already applied. Exit codes: 0 all applied (now or\n' +
-        'before) or nothing to do, 1 guard tripped or a room skipped, 2 bad input, 3 API errors or\n' +
-        'incomplete audit.\n' +
-        '\nExamples:\n' +
-        '  $ ivschat-audit remediate --region us-east-1 --plan        # saved to .ivschat-audit/plan.json\n' +
-        '  $ ivschat-audit remediate --region us-east-1 --apply --plan\n' +
-        '  $ ivschat-audit remediate --undo chg-0123456789ab',
-    )
-    .action(async (flags: RemediateFlags) => {
-      setExit(await remediate(flags, io));
-    });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`expected a whole number ≥ 0, got "${value}"`);
-  return n;
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  return n;
 }

@@ -1,7 +1,7 @@
 import { type InventoryProgress, stopReason } from '../aws/inventory.js';
 import { AuditorError } from '../core/errors.js';
+import type { SafeIo } from './io.js';
 import { type ProgressDisplay, progressDisplay } from './progress.js';
-import type { Write } from './terminal-io.js';
 
 /** Why a run stopped before its end; `code` goes into the report's error. */
 export class RunStoppedError extends AuditorError {
@@ -64,11 +64,8 @@ export function boundRun(timeoutSeconds: number, interrupt?: AbortSignal): RunBo
   };
 }
 
-export interface LiveRunIo {
-  stderr: Write;
-  stderrIsTTY?: boolean;
-  interrupt?: AbortSignal;
-}
+/** What a live run uses of the CLI's io: the progress line's stream, and the user's Ctrl-C. */
+export type LiveRunIo = Pick<SafeIo, 'stderr' | 'stderrIsTTY' | 'interrupt'>;
 
 type OnProgress = (region: string, progress: InventoryProgress) => void;
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { type Alert, hasContent } from '../../lambda/alert/alert.js';
 import { MAX_ALERT_REMEDIATION, runAlert, type TargetAlertPart } from '../../lambda/alert/run-alert.js';
 import type { PlannedChange, PlanSkip } from '../../lambda/audit/remediation-plan.js';
-import { registerRemediate } from '../../lambda/cli/remediate.js';
+import { declareCommand } from '../../lambda/cli/command.js';
+import { remediateCommand } from '../../lambda/cli/commands/remediate.js';
 import type { TargetRemediation } from '../../lambda/remediate/deployed.js';
 import type { TrailEntry } from '../../lambda/remediate/trail.js';
 import { renderEmail } from '../../lambda/render/email.js';
@@ -171,8 +172,7 @@ describe('The remediation section of a run alert', () => {
   it('gives a command the CLI accepts as it is', () => {
     const program = new Command().exitOverride();
     const io = { stdout: () => {}, stderr: () => {}, env: {} };
-    const options = { apiBudgetHelp: 'b', apiBudget: Number, defaultApiBudget: 4, defaultTimeout: 60 };
-    registerRemediate(program, io, { dir: 'policies', description: 'p' }, options, () => {});
+    declareCommand(program, remediateCommand({ io, policiesDefault: { dir: 'policies', description: 'p' } }));
     const remediate = program.commands.find((c) => c.name() === 'remediate');
     const words = applyCommand(
       { region: 'us-east-1', policyId: 'message-length-max' },
