@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { type AwsConnection, dynamodbClient, snsClient, topicRegion } from '../aws/clients.js';
+import { isFailing } from '../audit/finding-state.js';
+import { type AwsConnection, dynamodbClient, snsClient } from '../aws/clients.js';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../aws/targets.js';
+import { topicRegion } from '../core/arn.js';
 import { escapeControlCharacters } from '../core/control-chars.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
@@ -445,9 +447,7 @@ async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
   if (!report.complete) return EXIT.incomplete;
   if (flags.failOn === 'none') return EXIT.clean;
   const threshold = SEVERITY_RANK[flags.failOn];
-  const failing = report.findings.some(
-    (f) => (f.status === 'new' || f.status === 'open') && SEVERITY_RANK[f.severity] >= threshold,
-  );
+  const failing = report.findings.some((f) => isFailing(f) && SEVERITY_RANK[f.severity] >= threshold);
   return failing ? EXIT.findings : EXIT.clean;
 }
 

@@ -7,6 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsConnection } from '../aws/clients.js';
+import { firstRegionOf } from '../core/arn.js';
 import { AuditorError, ConfigError } from '../core/errors.js';
 import type { HandlerDeps } from '../handler.js';
 import { identifyAccount } from '../inventory/live-audit.js';
@@ -63,7 +64,7 @@ const ownAccounts = new WeakMap<EngineContext, string>();
 export async function ownAccountId(ctx: EngineContext): Promise<string> {
   const known = ownAccounts.get(ctx);
   if (known) return known;
-  const self = await identifyAccount(ctx.config.regions[0] ?? 'us-east-1', ctx.connection);
+  const self = await identifyAccount(firstRegionOf(ctx.config.regions), ctx.connection);
   if (self.error) {
     throw new AuditorError(
       `the auditor's own account could not be identified (GetCallerIdentity: ${self.error.code} ${self.error.message})`,

@@ -1,5 +1,6 @@
 /** The alert sinks a deployment is configured with (SNS always; Security Hub, EventBridge opt-in). */
-import { type AwsConnection, snsClient, topicRegion } from '../aws/clients.js';
+import { type AwsConnection, snsClient } from '../aws/clients.js';
+import { DEFAULT_REGION, firstRegionOf, topicRegion } from '../core/arn.js';
 import type { HandlerDeps } from '../handler.js';
 import type { HandlerConfig } from '../runtime/config.js';
 import { defaultEventPutter, eventBridgeSink } from './eventbridge.js';
@@ -23,7 +24,7 @@ export function alertSinks(
     sinks.push(securityHubSink({ importer: deps.securityHubImporter ?? securityHubImporters(connectionOf) }));
   }
   if (config.eventBus) {
-    const region = process.env.AWS_REGION ?? config.regions[0] ?? 'us-east-1';
+    const region = process.env.AWS_REGION ?? firstRegionOf(config.regions);
     const putter = deps.eventPutter ?? defaultEventPutter(config.eventBus, region, connection);
     sinks.push(eventBridgeSink({ putter, eventBus: config.eventBus }));
   }
@@ -31,5 +32,5 @@ export function alertSinks(
 }
 
 export function defaultPublisher(topicArn: string, connection: AwsConnection): Publisher {
-  return snsPublisher(snsClient(topicRegion(topicArn) ?? 'us-east-1', connection), topicArn);
+  return snsPublisher(snsClient(topicRegion(topicArn) ?? DEFAULT_REGION, connection), topicArn);
 }

@@ -11,6 +11,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { NotAuditedTarget } from '../../alert/alert.js';
 import { runAlert } from '../../alert/run-alert.js';
+import { isFailing } from '../../audit/finding-state.js';
 import type { FindingRecord } from '../../audit/lifecycle.js';
 import { AuditorError } from '../../core/errors.js';
 import { getOrCreate } from '../../core/maps.js';
@@ -164,7 +165,7 @@ export async function aggregateStep(ctx: EngineContext, event: AggregateEvent): 
   const report = alert.report;
   // What was told: a transition another writer (the change path) recorded first is not this run's.
   const told = outcome.alert;
-  const open = report.findings.filter((f) => f.status === 'new' || f.status === 'open');
+  const open = report.findings.filter(isFailing);
   const summary: RunAggregate = {
     runId: event.runId,
     targets: planned.length,
