@@ -7,6 +7,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { isUnresolved } from '../lambda/audit/finding-state.js';
 import { guardProblems, planRemediation, type RemediationPlan } from '../lambda/audit/remediation-plan.js';
 import { DEFAULT_GUARDS } from '../lambda/cli/remediate.js';
 import type { Finding, RoomDocument } from '../lambda/core/types.js';
@@ -205,7 +206,7 @@ export async function planDemo(options: PlanDemoOptions): Promise<RemediationPla
   for (const region of options.regions) {
     const records = await new TargetStateStore(options.dynamo, options.tableName, ACCOUNT_ID, region).load();
     for (const record of records.values()) {
-      if (record.status !== 'resolved') findings.push({ ...record.finding, status: record.status });
+      if (isUnresolved(record)) findings.push({ ...record.finding, status: record.status });
     }
     for (const cached of (await cache.loadRooms(ACCOUNT_ID, region)).values())
       rooms.set(cached.arn, cached.doc);

@@ -1,3 +1,4 @@
+import { isFailing } from '../audit/finding-state.js';
 import type { PlannedChange, PlanSkip } from '../audit/remediation-plan.js';
 import { compareFindings } from '../audit/report.js';
 import { isRegionName } from '../core/arn.js';
@@ -224,7 +225,7 @@ export function groupBySeverityAndPolicy(
 
 /** Findings currently failing in the report (new or open, not exempt, not resolved). */
 export function openInReport(report: Report): Finding[] {
-  return report.findings.filter((f) => f.status === 'new' || f.status === 'open');
+  return report.findings.filter(isFailing);
 }
 
 /**

@@ -1,10 +1,10 @@
 import { parseRoomArn } from '../core/arn.js';
 import { roomPart, rulePart } from '../core/fingerprint.js';
-import { type Violation, violationsFrom } from '../core/message.js';
 import { withDerivedFacts } from '../core/room-facts.js';
-import type { AuditError, Exemption, Finding, RoomDocument } from '../core/types.js';
+import type { AuditError, Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { joinedFieldsRead, schemasFieldsRead } from '../policy/fields.js';
+import { exemptionFor, notedMessage } from '../policy/exemptions.js';
+import { type PolicyCheck, policyCheck, verdictOn } from '../policy/verdict.js';
 import { type PolicyMemo, policyMemos } from './evaluation-cache.js';
 
 export interface EvaluationContext {
@@ -47,10 +47,8 @@ export class Evaluator {
     this.policies = policies;
     const memos = options.cache === false ? undefined : policyMemos(policies);
     this.checks = policies.map((compiled, i) => {
-      const joined = joinedFieldsRead(compiled);
-      const scope = schemasFieldsRead([compiled.policy.appliesTo]);
-      const scopeJoins = joined.some((f) => scope === 'all' || scope.has(f));
-      return memos ? { compiled, memo: memos[i], joined, scopeJoins } : { compiled, joined, scopeJoins };
+      const check = policyCheck(compiled);
+      return memos ? { check, memo: memos[i] } : { check };
     });
   }
 
@@ -70,39 +68,28 @@ export class Evaluator {
     const roomId = typeof room?.id === 'string' ? room.id : (arnParts?.roomId ?? '');
     let roomHalf: string | undefined; // hashed once, on the room's first finding
 
-    for (const { compiled, memo, joined, scopeJoins } of this.checks) {
-      const { policy } = compiled;
-      if (compiled.regions && !compiled.regions.has(region)) continue;
-      // Without the joined facts a policy reads there is no verdict: neither a finding nor a pass.
-      const lacking = joined.some((field) => !isObject(room) || !Object.hasOwn(room, field));
-      let violations: Violation[];
-      try {
-        if (compiled.appliesTo && !(lacking && scopeJoins) && !compiled.appliesTo(room)) continue;
-        if (lacking) {
-          notEvaluated.push(policy.id);
-          continue;
-        }
-        if (compiled.rule(room)) continue;
-        violations = violationsFrom(compiled.rule.errors ?? [], room, memo?.describe);
-      } catch (cause) {
+    for (const { check, memo } of this.checks) {
+      const { policy } = check.compiled;
+      const verdict = verdictOn(check, room, region, memo?.describe);
+      if (verdict.kind === 'notEvaluated') notEvaluated.push(policy.id);
+      if (verdict.kind === 'error') {
         errors.push({
           region,
           roomArn,
           policyId: policy.id,
           operation: 'Evaluate',
           code: 'RuleError',
-          message: `policy ${policy.id} failed on this room: ${cause instanceof Error ? cause.message : String(cause)}`,
+          message: verdict.message,
         });
-        continue;
       }
-      const exemption = bestExemption(compiled.exemptions.get(roomArn), ctx.now);
-      const expired = exemption !== undefined && isExpired(exemption, ctx.now);
+      if (verdict.kind !== 'fail') continue;
+      const inForce = exemptionFor(check.compiled, roomArn, ctx.now);
+      const { exemption, expired } = inForce;
       const status = exemption && !expired ? 'exempt' : 'new';
       roomHalf ??= roomPart(roomArn);
-      for (const v of violations) {
+      for (const v of verdict.violations) {
         const ruleHalf = memo ? memo.rulePart(v.path) : rulePart(policy.id, v.path);
-        // The one place the expiry note is written: every output shows `message` as it is.
-        const message = expired ? `${v.message} (exemption expired ${exemption?.expires})` : v.message;
+        const message = notedMessage(v.message, inForce);
         // One literal, `actual` included even when undefined (JSON and the stores drop it), so every
         // finding has the same shape.
         const finding: Finding = {
@@ -138,16 +125,12 @@ export class Evaluator {
 }
 
 interface Check {
-  compiled: CompiledPolicy;
+  check: PolicyCheck;
   memo?: PolicyMemo;
-  /** Joined fields the policy reads. */
-  joined: string[];
-  /** Its appliesTo reads some of them too (then a room without them cannot even be scoped). */
-  scopeJoins: boolean;
 }
 
 /**
- * Checks one room against `policies` without caches: for one-off checks (policy examples, tests).
+ * Checks one room against `policies` without caches: for one-off checks (tests, single rooms).
  * A run checks many rooms through one `Evaluator`.
  */
 export function evaluateRoom(
@@ -156,25 +139,4 @@ export function evaluateRoom(
   ctx: EvaluationContext,
 ): Evaluation {
   return new Evaluator(policies, { cache: false }).evaluate(room, ctx);
-}
-
-/** An exemption holds through its `expires` day (UTC). */
-function isExpired(exemption: Exemption, now: string): boolean {
-  return exemption.expires !== undefined && now.slice(0, 10) > exemption.expires;
-}
-
-/**
- * Of several exemptions for one room, the one in force that lasts longest (no expiry beats any date);
- * when all have expired, the latest, so the finding names the most recent one.
- */
-function bestExemption(candidates: readonly Exemption[] | undefined, now: string): Exemption | undefined {
-  if (!candidates || candidates.length === 0) return undefined;
-  const rank = (e: Exemption) => (isExpired(e, now) ? 0 : 1) * 2 + (e.expires === undefined ? 1 : 0);
-  return candidates.reduce((best, e) =>
-    rank(e) > rank(best) || (rank(e) === rank(best) && (e.expires ?? '') > (best.expires ?? '')) ? e : best,
-  );
-}
-
-function isObject(value: unknown): value is object {
-  return value !== null && typeof value === 'object';
 }

@@ -176,8 +176,3 @@ function withEndpointInErrors<C extends MiddlewareClient>(client: C): C {
   );
   return client;
 }
-
-/** The region an SNS topic lives in, from its ARN (publish must go there). */
-export function topicRegion(topicArn: string): string | undefined {
-  return /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:.+$/.exec(topicArn)?.[1];
-}

@@ -3,8 +3,7 @@ import {
   type LoggingConfigurationSummary,
   paginateListLoggingConfigurations,
 } from '@aws-sdk/client-ivschat';
-import type { LoggingConfigurationFact } from '../core/room-facts.js';
-import type { AuditError } from '../core/types.js';
+import type { AuditError, LoggingConfigurationFact } from '../core/types.js';
 import { toAuditError } from './inventory.js';
 
 /** ListLoggingConfigurations answers at most this many per page. */

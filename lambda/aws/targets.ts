@@ -5,8 +5,9 @@
  */
 import { type Account, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
-import { isRegionName } from '../core/arn.js';
+import { ACCOUNT_ID, isRegionName } from '../core/arn.js';
 import { AuditorError, ConfigError } from '../core/errors.js';
+import { PRODUCT_NAME } from '../core/product.js';
 import type { AuditError, Target } from '../core/types.js';
 import { type AwsConnection, organizationsClient, stsClient } from './clients.js';
 import { toAuditError } from './inventory.js';
@@ -48,7 +49,6 @@ export interface TargetPlan {
   readonly errors: TargetError[];
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const PARTITION = /^aws(-[a-z]+)*$/;
@@ -58,7 +58,7 @@ export const DEFAULT_MEMBER_ROLE_NAME = 'ivschat-auditor-member';
 /** The stack that creates the member role (see docs/deploy.md). */
 export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
 /** CloudTrail in the member account shows this as the session name: who called. */
-export const DEFAULT_SESSION_NAME = 'ivschat-auditor';
+export const DEFAULT_SESSION_NAME = PRODUCT_NAME;
 /** Role chaining (the function's role assuming another) allows at most an hour anyway. */
 export const SESSION_SECONDS = 3600;
 /** Assume a new session this long before the current one expires. */

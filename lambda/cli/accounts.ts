@@ -15,6 +15,7 @@ import {
   type TargetError,
   targetCredentials,
 } from '../aws/targets.js';
+import { ACCOUNT_ID, firstRegionOf } from '../core/arn.js';
 import { AuditorError, ConfigError } from '../core/errors.js';
 import type { AuditError, Finding, Report } from '../core/types.js';
 import { identifyAccount } from '../inventory/live-audit.js';
@@ -31,8 +32,6 @@ export interface CliAudit {
   /** Delivers (publishes, records) every account that may be; returns the messages published. */
   deliver(): Promise<{ published: number }>;
 }
-
-const ACCOUNT_ID = /^\d{12}$/;
 
 /** The --account values, each bad one named; duplicates are audited once. */
 export function checkAccounts(accounts: readonly string[]): string[] {
@@ -82,7 +81,7 @@ export interface AccountsRun {
 
 export async function auditAccounts(run: AccountsRun): Promise<CliAudit> {
   const startedAt = run.clock().toISOString();
-  const self = await identifyAccount(run.regions[0] ?? 'us-east-1', run.connection, run.signal);
+  const self = await identifyAccount(firstRegionOf(run.regions), run.connection, run.signal);
   if (self.error) {
     // Without it the own account would be audited through a member role it may not have.
     throw new AuditorError(

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Evaluator } from '../audit/evaluate.js';
+import { isUnresolved } from '../audit/finding-state.js';
 import type { FindingRecord } from '../audit/lifecycle.js';
 import { buildReport } from '../audit/report.js';
 import { InputError } from '../core/errors.js';
@@ -104,7 +105,7 @@ function accountsOf(previous: ReadonlyMap<string, FindingRecord>): Set<string> {
 function regionsOf(previous: ReadonlyMap<string, FindingRecord>): Set<string> {
   const regions = new Set<string>();
   for (const record of previous.values()) {
-    if (record.status !== 'resolved') regions.add(record.finding.region);
+    if (isUnresolved(record)) regions.add(record.finding.region);
   }
   return regions;
 }

@@ -12,6 +12,7 @@ import {
 import { type AwsConnection, ivschatClient } from '../aws/clients.js';
 import { inventoryRegion } from '../aws/inventory.js';
 import { RateLimiter, withApiBudget } from '../aws/rate-limit.js';
+import { firstRegionOf } from '../core/arn.js';
 import { ConfigError, InputError } from '../core/errors.js';
 import { getOrCreate } from '../core/maps.js';
 import type { AuditError, Finding, RoomDocument } from '../core/types.js';
@@ -236,7 +237,7 @@ async function withExecutor<T>(
   accounts: readonly string[],
   use: (executor: Omit<ExecutorOptions, 'policies'>) => Promise<T>,
 ): Promise<T> {
-  const actor = await callerArn(live.regions[0] ?? 'us-east-1', live.connection, signal);
+  const actor = await callerArn(firstRegionOf(live.regions), live.connection, signal);
   // The CLI writes with one set of credentials: a change planned for another account is not theirs to make.
   const account = actor.split(':')[4];
   const foreign = accounts.find((id) => id !== account);
@@ -285,11 +286,7 @@ async function inventory(options: {
   signal: AbortSignal;
   now: string;
 }): Promise<PlanInventory> {
-  const identity = await identifyAccount(
-    options.regions[0] ?? 'us-east-1',
-    options.connection,
-    options.signal,
-  );
+  const identity = await identifyAccount(firstRegionOf(options.regions), options.connection, options.signal);
   const errors: AuditError[] = identity.error ? [identity.error] : [];
   const accountId = identity.accountId ?? '';
   const evaluator = new Evaluator(options.policies);

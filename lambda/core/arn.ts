@@ -1,4 +1,9 @@
 /**
+ * AWS names by their shape: region names, account ids, room and SNS topic ARNs, and the region that
+ * account-wide calls go to. One definition each, for the CLI, the Lambda, the settings and the stack.
+ */
+
+/**
  * AWS region names by shape: an area (`us`, or `eusc` for the European Sovereign Cloud), an optional
  * qualifier (`gov`, `iso`, `isob`, `de`), a compass direction, a number. By shape rather than by
  * aws-cdk-lib's list: the Lambda cannot carry that list, and a pinned list would refuse a region
@@ -31,4 +36,26 @@ export function parseRoomArn(arn: unknown): RoomArnParts | undefined {
   const [, partition = '', region = '', accountId = '', roomId = ''] = match;
   if (!isRegionName(region)) return undefined;
   return { partition, region, accountId, roomId };
+}
+
+/** A 12-digit AWS account id (leading zeros are part of it). */
+export const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * A standard SNS topic ARN, as the Lambda accepts ALERT_TOPIC_ARN: a FIFO topic (`.fifo`) or any
+ * other name is refused, and the CLI's `--publish` refuses the same topics.
+ */
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/** The region an SNS topic lives in, from its ARN (publish must go there); undefined when not a topic ARN. */
+export function topicRegion(topicArn: string): string | undefined {
+  return TOPIC_ARN.exec(topicArn)?.[1];
+}
+
+/** Where account-wide calls (STS, the first client) go when no region is known. */
+export const DEFAULT_REGION = 'us-east-1';
+
+/** The region account-wide calls go to: the first region audited, else DEFAULT_REGION. */
+export function firstRegionOf(regions: readonly string[]): string {
+  return regions[0] ?? DEFAULT_REGION;
 }

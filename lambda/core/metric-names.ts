@@ -2,8 +2,11 @@
  * Every CloudWatch name the handler emits, in one place: the handler writes them and the stack's
  * alarms watch them (lib/ imports this file), so the two cannot drift apart.
  */
+
+import { PRODUCT_NAME } from './product.js';
+
 export const METRICS_NAMESPACE = 'IvsChatAuditor';
-export const SERVICE_NAME = 'ivschat-auditor';
+export const SERVICE_NAME = PRODUCT_NAME;
 /** Every metric carries this dimension, valued by the function's AUDITOR_NAME (one per auditor instance). */
 export const AUDITOR_DIMENSION = 'Auditor';
 

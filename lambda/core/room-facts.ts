@@ -1,23 +1,12 @@
+/**
+ * The facts added to a room document beyond GetRoom's answer: the joined logging configurations and
+ * the facts derived from the document itself (core/room-fields.ts lists which field is which; their
+ * shapes are in core/types.ts with RoomDocument).
+ */
+
 import { parseRoomArn } from './arn.js';
 import { JOINED_FIELDS } from './room-fields.js';
-import type { RoomDocument } from './types.js';
-
-/** IVS Chat logging destinations (the API's DestinationConfiguration union). */
-export type LoggingDestinationType = 's3' | 'cloudWatchLogs' | 'firehose';
-
-/**
- * A logging configuration as joined into a room (`loggingConfigurations`): the API's summary cut to
- * what a policy checks. `destination` is the bucket, log group or delivery stream name. A room
- * pointing at a configuration that does not exist gets `{ arn, state: "NOT_FOUND" }`.
- */
-export interface LoggingConfigurationFact {
-  arn: string;
-  id?: string;
-  name?: string;
-  state: string;
-  destinationType?: LoggingDestinationType;
-  destination?: string;
-}
+import type { LoggingConfigurationFact, RoomDocument } from './types.js';
 
 export const NOT_FOUND = 'NOT_FOUND';
 

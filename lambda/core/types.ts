@@ -1,5 +1,3 @@
-import type { LoggingConfigurationFact } from './room-facts.js';
-
 /**
  * The contracts of ivschat-auditor (see README and policies/README.md).
  * Everything in lambda/core is pure: no AWS SDK, no clock, no environment.
@@ -35,6 +33,23 @@ export interface RoomDocument {
   accountId?: string;
   region?: string;
   [extra: string]: unknown;
+}
+
+/** IVS Chat logging destinations (the API's DestinationConfiguration union). */
+export type LoggingDestinationType = 's3' | 'cloudWatchLogs' | 'firehose';
+
+/**
+ * A logging configuration as joined into a room (`loggingConfigurations`): the API's summary cut to
+ * what a policy checks. `destination` is the bucket, log group or delivery stream name. A room
+ * pointing at a configuration that does not exist gets `{ arn, state: "NOT_FOUND" }`.
+ */
+export interface LoggingConfigurationFact {
+  arn: string;
+  id?: string;
+  name?: string;
+  state: string;
+  destinationType?: LoggingDestinationType;
+  destination?: string;
 }
 
 export interface Exemption {

@@ -5,7 +5,7 @@ import { type InventoryProgress, inventoryRegion, toAuditError } from '../aws/in
 import { listLoggingConfigurations } from '../aws/logging-configurations.js';
 import { withApiBudget } from '../aws/rate-limit.js';
 import { appendAll } from '../core/append.js';
-import { parseRoomArn } from '../core/arn.js';
+import { firstRegionOf, parseRoomArn } from '../core/arn.js';
 import { type CachedRoom, cachedRoom, planFetches } from '../core/room-cache.js';
 import { joinLoggingConfigurations } from '../core/room-facts.js';
 import type { AuditError, Finding, RegionInventory, Report, RoomDocument } from '../core/types.js';
@@ -84,7 +84,7 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
   const startedAt = options.startedAt ?? now().toISOString();
   const connection = options.connection ?? {};
   const regions = [...new Set(options.regions)];
-  const firstRegion = regions[0] ?? 'us-east-1';
+  const firstRegion = firstRegionOf(regions);
   const identity = options.identity ?? (await identifyAccount(firstRegion, connection, options.signal));
   const accountId = identity.accountId ?? '';
   // Without the account the audit goes on (room ARNs carry the account id) but counts as

@@ -1,5 +1,6 @@
 import { roomsWithFindings } from '../audit/lifecycle.js';
 import { stopReason } from '../aws/inventory.js';
+import { firstRegionOf } from '../core/arn.js';
 import type { InventorySource } from '../pipeline/run-audit.js';
 import { auditAccount, identifyAccount, type LiveAuditOptions } from './live-audit.js';
 
@@ -15,7 +16,7 @@ export type LiveInventoryOptions = Omit<LiveAuditOptions, 'identity' | 'knownRoo
  * (--timeout, Ctrl-C) reports why, and the pipeline then delivers and records nothing.
  */
 export function liveInventory(options: LiveInventoryOptions): InventorySource {
-  const firstRegion = [...new Set(options.regions)][0] ?? 'us-east-1';
+  const firstRegion = firstRegionOf(options.regions);
   return {
     identify: () => identifyAccount(firstRegion, options.connection ?? {}, options.signal),
     async audit({ identity, previous, startedAt }) {

@@ -10,7 +10,6 @@ import {
   type ExemptionCheckOptions,
   unknownPlaceholders,
 } from './file-checks.js';
-import { proveFixes } from './fix-proof.js';
 import { type SchemaProblem, unknownKeywords, unrunnablePatterns } from './rule-checks.js';
 
 /** A policy ready to evaluate: its file plus compiled validators. Built once, at start-up. */
@@ -58,6 +57,7 @@ export function compilePolicies(
 /**
  * Parses, validates and compiles a set of policy files. Pure: file contents (and the time) in,
  * validators out. Every problem in every file is collected, then thrown together as a PolicySetError.
+ * Only compiles: the loader (policy/load-dir.ts) proves the fixes of a set that compiled.
  */
 export function compilePolicySet(
   sources: PolicySource[],
@@ -134,9 +134,6 @@ export function compilePolicySet(
       exemptions,
     });
   }
-  // Fixes are proven against the whole set (a fix must not break another policy), so only a set
-  // whose every rule compiled is worth the proof.
-  if (problems.length === 0) problems.push(...proveFixes(compiled, options.now ?? ''));
   if (problems.length > 0) throw new PolicySetError(problems);
   return { policies: compiled.sort((a, b) => a.policy.id.localeCompare(b.policy.id)), warnings };
 }

@@ -1,6 +1,7 @@
-import { evaluateRoom } from '../audit/evaluate.js';
 import { JOINED_FIELDS } from '../core/room-fields.js';
 import type { CompiledPolicy } from './compile.js';
+import { judgeRoom } from './judge-room.js';
+import { policyCheck } from './verdict.js';
 
 export interface ExampleFailure {
   policyId: string;
@@ -23,26 +24,28 @@ export interface ExampleResults {
 }
 
 /**
- * Runs each policy's own examples through the real evaluation path (appliesTo and regions included):
- * every `pass` example must produce no finding, every `fail` example at least one.
+ * Runs each policy's own examples through the audit's own steps (policy/judge-room.ts: appliesTo,
+ * regions and joined facts included): every `pass` example must produce no finding, every `fail`
+ * example at least one.
  */
 export function runExamples(policies: readonly CompiledPolicy[], now: string): ExampleResults {
   const results: ExampleResults = { policies: [], failures: [] };
   for (const compiled of policies) {
     const { policy, file } = compiled;
+    const checks = [policyCheck(compiled)];
     const failures: ExampleFailure[] = [];
     const check = (kind: 'pass' | 'fail', index: number) => {
       const room = policy.examples[kind][index];
       if (!room) return;
-      const { findings, errors, notEvaluated } = evaluateRoom(room, [compiled], { now });
+      const { failures: findings, errors, notEvaluated } = judgeRoom(room, checks, now);
       const where = { policyId: policy.id, file, example: `/examples/${kind}/${index}`, arn: room.arn };
-      if (notEvaluated) {
+      if (notEvaluated.length > 0) {
         failures.push({
           ...where,
           problem: `not evaluated: the rule reads ${JOINED_FIELDS.join(', ')}, which the example does not have (write it as the audit joins it)`,
         });
       } else if (errors.length > 0) {
-        failures.push({ ...where, problem: `evaluation failed: ${errors.map((e) => e.message).join('; ')}` });
+        failures.push({ ...where, problem: `evaluation failed: ${errors.join('; ')}` });
       } else if (kind === 'pass' && findings.length > 0) {
         failures.push({
           ...where,

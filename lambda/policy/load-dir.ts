@@ -12,6 +12,7 @@ import {
   type PolicySource,
   type PolicyWarning,
 } from './compile.js';
+import { proveFixes } from './fix-proof.js';
 
 export const POLICY_SCHEMA_FILE = 'policy.schema.json';
 
@@ -87,8 +88,9 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: Compi
 }
 
 /**
- * Compiles `sources` against the shipped schema; problems found while reading the folder (a link, a
- * file too large) are thrown together with the files' own, so one run shows them all.
+ * Compiles `sources` against the shipped schema, then proves the fixes of the compiled set; problems
+ * found while reading the folder (a link, a file too large) are thrown together with the files' own,
+ * so one run shows them all.
  */
 export function compileWithEntryProblems(
   sources: PolicySource[],
@@ -104,8 +106,24 @@ export function compileWithEntryProblems(
     }
     throw error;
   }
-  if (entryProblems.length > 0) throw new PolicySetError(entryProblems);
+  // Fixes are proven against the whole set (a fix must not break another policy), so only a set
+  // whose every rule compiled is worth the proof.
+  const proof = proveFixes(inReadingOrder(set.policies, sources), options.now ?? '');
+  const problems = [...entryProblems, ...proof];
+  if (problems.length > 0) throw new PolicySetError(problems);
   return set;
+}
+
+/**
+ * The compiled set (sorted by id) back in the order its files were read: the proof's problems are
+ * listed file by file in that order, like the compiler's own.
+ */
+function inReadingOrder(
+  policies: readonly CompiledPolicy[],
+  sources: readonly PolicySource[],
+): CompiledPolicy[] {
+  const position = new Map(sources.map((source, i) => [source.file, i]));
+  return [...policies].sort((a, b) => (position.get(a.file) ?? 0) - (position.get(b.file) ?? 0));
 }
 
 /** A folder's own copy of the schema is ignored; say so when relying on it would mislead. */

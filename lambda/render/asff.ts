@@ -8,12 +8,13 @@
 
 import { consoleUrl } from '../alert/alert.js';
 import { parseRoomArn } from '../core/arn.js';
+import { PRODUCT_NAME } from '../core/product.js';
 import type { Finding, Severity } from '../core/types.js';
 import { stripControl, truncate, utf8Bytes, wellFormed } from './escape.js';
 import { fillRemediation } from './remediation.js';
 
 export const ASFF_SCHEMA_VERSION = '2018-10-08';
-export const ASFF_PRODUCT_NAME = 'ivschat-auditor';
+export const ASFF_PRODUCT_NAME = PRODUCT_NAME;
 export const ASFF_LIMITS = {
   id: 512,
   title: 256,

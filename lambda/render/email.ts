@@ -14,12 +14,13 @@ import {
   spansAccounts,
 } from '../alert/alert.js';
 import { appendAll } from '../core/append.js';
+import { PRODUCT_NAME } from '../core/product.js';
 import type { Finding } from '../core/types.js';
 import { asciiSubject, inlineValue } from './escape.js';
 import { fillRemediation } from './remediation.js';
 import { remediationSection } from './remediation-plan.js';
 
-export const PRODUCT = 'ivschat-auditor';
+export const PRODUCT = PRODUCT_NAME;
 const SUBJECT_MAX = 100;
 const RULE = '='.repeat(72);
 

@@ -1,6 +1,7 @@
 import { isAbsolute, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sortFindings } from '../alert/alert.js';
+import { isUnresolved } from '../audit/finding-state.js';
 import type { Finding, Report, Severity } from '../core/types.js';
 import { PRODUCT } from './email.js';
 import { stripControl, wellFormed } from './escape.js';
@@ -131,7 +132,7 @@ export function renderSarif(
     uri: artifactUri(files.get(policyId), policyId),
   });
 
-  const shown = sortFindings(report.findings.filter((f) => f.status !== 'resolved'));
+  const shown = sortFindings(report.findings.filter(isUnresolved));
   // Failing findings before exempt ones, each in the usual order (most severe first).
   const ordered = [
     ...shown.filter((f) => f.status !== 'exempt'),

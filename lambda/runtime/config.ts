@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { topicRegion } from '../core/arn.js';
 import { ConfigError } from '../core/errors.js';
 import { SERVICE_NAME } from '../core/metric-names.js';
 import { DEFAULT_POLICIES_DIR } from '../policy/load-dir.js';
@@ -45,7 +46,6 @@ export interface HandlerConfig {
   functionRoleArn?: string;
 }
 
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]+\/)?[\w+=,.@-]{1,64}$/;
 
 /** Reads and checks every variable; a bad one fails fast with a message naming it. */
@@ -53,7 +53,7 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   const topicArn = env[WIRING_ENV.topicArn]?.trim() ?? '';
   if (!topicArn)
     throw new ConfigError(WIRING_ENV.topicArn, 'is not set; it must name the SNS topic alerts go to');
-  if (!TOPIC_ARN.test(topicArn))
+  if (topicRegion(topicArn) === undefined)
     throw new ConfigError(WIRING_ENV.topicArn, `is not an SNS topic ARN: "${topicArn}"`);
 
   const setting = <K extends EnvSettingName>(name: K): SettingValue<(typeof SETTINGS)[K]> => {

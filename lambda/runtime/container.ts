@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsConnection } from '../aws/clients.js';
+import { firstRegionOf } from '../core/arn.js';
 import { AuditorError } from '../core/errors.js';
 import { AUDITOR_DIMENSION, METRICS_NAMESPACE, SERVICE_NAME } from '../core/metric-names.js';
 import { identifyAccount } from '../inventory/live-audit.js';
@@ -81,7 +82,7 @@ function ownAccountOnce(config: HandlerConfig, connection: AwsConnection) {
   let known: string | undefined;
   return async (): Promise<string> => {
     if (known) return known;
-    const self = await identifyAccount(config.regions[0] ?? 'us-east-1', connection);
+    const self = await identifyAccount(firstRegionOf(config.regions), connection);
     if (self.error) {
       throw new AuditorError(
         `the auditor's own account could not be identified (GetCallerIdentity: ${self.error.code} ${self.error.message})`,

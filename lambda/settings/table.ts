@@ -5,7 +5,7 @@
  * accepts. The Lambda bundles this file: it must not import aws-cdk-lib or `lib/`.
  */
 import { DEFAULT_API_BUDGET_TPS, IVSCHAT_QUOTA_TPS } from '../aws/rate-limit.js';
-import { isRegionName } from '../core/arn.js';
+import { ACCOUNT_ID, isRegionName } from '../core/arn.js';
 import { checkSchedule } from './schedule-expression.js';
 
 interface SettingBase {
@@ -71,8 +71,6 @@ export const ORGANIZATION = 'organization';
 /** Whether a parsed `accounts` value means the whole organization. */
 export const isOrganization = (accounts: readonly string[]): boolean =>
   accounts.length === 1 && accounts[0] === ORGANIZATION;
-
-const ACCOUNT_ID = /^\d{12}$/;
 
 const checkAccount = (item: string) =>
   ACCOUNT_ID.test(item) || item === ORGANIZATION

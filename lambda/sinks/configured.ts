@@ -1,5 +1,6 @@
 /** The alert sinks a deployment is configured with (SNS always; Security Hub, EventBridge opt-in). */
-import { type AwsConnection, snsClient, topicRegion } from '../aws/clients.js';
+import { type AwsConnection, snsClient } from '../aws/clients.js';
+import { DEFAULT_REGION, firstRegionOf, topicRegion } from '../core/arn.js';
 import { defaultEventPutter, type EventPutter, eventBridgeSink } from './eventbridge.js';
 import { type SecurityHubImporter, securityHubImporters, securityHubSink } from './securityhub.js';
 import type { AlertSink } from './sink.js';
@@ -40,7 +41,7 @@ export function alertSinks(
     sinks.push(securityHubSink({ importer: deps.securityHubImporter ?? securityHubImporters(connectionOf) }));
   }
   if (config.eventBus) {
-    const region = process.env.AWS_REGION ?? config.regions[0] ?? 'us-east-1';
+    const region = process.env.AWS_REGION ?? firstRegionOf(config.regions);
     const putter = deps.eventPutter ?? defaultEventPutter(config.eventBus, region, connection);
     sinks.push(eventBridgeSink({ putter, eventBus: config.eventBus }));
   }
@@ -48,5 +49,5 @@ export function alertSinks(
 }
 
 export function defaultPublisher(topicArn: string, connection: AwsConnection): Publisher {
-  return snsPublisher(snsClient(topicRegion(topicArn) ?? 'us-east-1', connection), topicArn);
+  return snsPublisher(snsClient(topicRegion(topicArn) ?? DEFAULT_REGION, connection), topicArn);
 }

@@ -1,12 +1,13 @@
 import type { Alert } from '../alert/alert.js';
 import type { AwsConnection } from '../aws/clients.js';
 import { type JsonApi, jsonApi } from '../aws/json-api.js';
+import { PRODUCT_NAME } from '../core/product.js';
 import { utf8Bytes } from '../render/escape.js';
 import { shownFinding } from '../render/remediation.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
 import { type Transition, type TransitionKind, transitionsOf } from './transitions.js';
 
-export const EVENT_SOURCE = 'ivschat-auditor';
+export const EVENT_SOURCE = PRODUCT_NAME;
 /** The `Detail` schema (docs/schemas/finding-event.v1.schema.json); a breaking change is a new version. */
 export const EVENT_SCHEMA_VERSION = '1';
 export const EVENT_DETAIL_TYPES: Readonly<Record<TransitionKind, string>> = {

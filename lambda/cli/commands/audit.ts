@@ -2,8 +2,10 @@
  * `ivschat-audit audit`: the rooms (live, one or several accounts, or offline from a file) through
  * the one pipeline, the report written, then the alert published and the state recorded.
  */
-import { type AwsConnection, snsClient, topicRegion } from '../../aws/clients.js';
+import { isFailing } from '../../audit/finding-state.js';
+import { type AwsConnection, snsClient } from '../../aws/clients.js';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../../aws/targets.js';
+import { topicRegion } from '../../core/arn.js';
 import { ConfigError, InputError, PublishError } from '../../core/errors.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../../core/types.js';
 import { liveInventory } from '../../inventory/live.js';
@@ -325,9 +327,7 @@ function exitFor(target: CliAudit, failOn: AuditFlags['failOn']): number {
   if (!target.report.complete) return EXIT.incomplete;
   if (failOn === 'none') return EXIT.clean;
   const threshold = SEVERITY_RANK[failOn];
-  const failing = target.report.findings.some(
-    (f) => (f.status === 'new' || f.status === 'open') && SEVERITY_RANK[f.severity] >= threshold,
-  );
+  const failing = target.report.findings.some((f) => isFailing(f) && SEVERITY_RANK[f.severity] >= threshold);
   return failing ? EXIT.findings : EXIT.clean;
 }
 

@@ -13,7 +13,7 @@
  * `detail.awsRegion`, `detail.recipientAccountId`, `detail.errorCode`, `detail.eventTime`,
  * `detail.eventID`, `detail.userIdentity.sessionContext.sessionIssuer.type` and `.arn`.
  */
-import { isRegionName } from '../../core/arn.js';
+import { ACCOUNT_ID, isRegionName } from '../../core/arn.js';
 import { getOrCreate } from '../../core/maps.js';
 import type { Target } from '../../core/types.js';
 
@@ -80,7 +80,6 @@ export const CHANGE_EVENT_NAMES: readonly string[] = Object.keys(WRITES);
 const ROOM_ARN = /^arn:(aws(?:-[a-z]+)*):ivschat:([a-z0-9-]+):(\d{12}):room\/([A-Za-z0-9-]+)$/;
 const LOGGING_ARN =
   /^arn:(aws(?:-[a-z]+)*):ivschat:([a-z0-9-]+):(\d{12}):logging-configuration\/([A-Za-z0-9-]+)$/;
-const ACCOUNT_ID = /^\d{12}$/;
 
 /** True for what the change function is fed: an SQS batch (the change queue's event source). */
 export function isChangeTrigger(event: unknown): boolean {

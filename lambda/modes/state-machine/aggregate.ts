@@ -11,6 +11,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Alert, NotAuditedTarget } from '../../alert/alert.js';
 import { runAlert } from '../../alert/run-alert.js';
+import { isFailing } from '../../audit/finding-state.js';
 import type { FindingRecord } from '../../audit/lifecycle.js';
 import { AuditorError } from '../../core/errors.js';
 import { getOrCreate } from '../../core/maps.js';
@@ -103,7 +104,7 @@ export async function aggregateStep(ctx: StatefulContext, event: AggregateEvent)
   const outcome = await deliverRun(ctx, event, planned, results.audited, alert);
   if (ctx.config.remediation !== 'off') await markWritesReported(ctx, results.audited, event.startedAt);
 
-  const open = alert.report.findings.filter((f) => f.status === 'new' || f.status === 'open');
+  const open = alert.report.findings.filter(isFailing);
   const summary = summarise(ctx, event, plan, planned.length, results, alert, outcome, open.length);
   emitMetrics(ctx, summary, open);
   logFindingsByAccount(

@@ -1,0 +1,45 @@
+/**
+ * Which of a policy's exemptions holds for a room at a given time, and the note a finding carries
+ * once it has expired. One rule for the audit's findings and for the checks on a policy's examples,
+ * so the two always word a finding alike.
+ */
+
+import type { Exemption } from '../core/types.js';
+import type { CompiledPolicy } from './compile.js';
+
+/** The exemption that decides a room's findings of one policy, if any, and whether it has expired. */
+export interface ExemptionInForce {
+  exemption?: Exemption;
+  expired: boolean;
+}
+
+const NONE: ExemptionInForce = { expired: false };
+
+export function exemptionFor(compiled: CompiledPolicy, roomArn: string, now: string): ExemptionInForce {
+  const exemption = bestExemption(compiled.exemptions.get(roomArn), now);
+  if (exemption === undefined) return NONE;
+  return { exemption, expired: isExpired(exemption, now) };
+}
+
+/** A violation's message as findings show it: with the expiry noted when the exemption has lapsed. */
+export function notedMessage(message: string, { exemption, expired }: ExemptionInForce): string {
+  // The one place the expiry note is written: every output shows a finding's `message` as it is.
+  return expired ? `${message} (exemption expired ${exemption?.expires})` : message;
+}
+
+/** An exemption holds through its `expires` day (UTC). */
+function isExpired(exemption: Exemption, now: string): boolean {
+  return exemption.expires !== undefined && now.slice(0, 10) > exemption.expires;
+}
+
+/**
+ * Of several exemptions for one room, the one in force that lasts longest (no expiry beats any date);
+ * when all have expired, the latest, so the finding names the most recent one.
+ */
+function bestExemption(candidates: readonly Exemption[] | undefined, now: string): Exemption | undefined {
+  if (!candidates || candidates.length === 0) return undefined;
+  const rank = (e: Exemption) => (isExpired(e, now) ? 0 : 1) * 2 + (e.expires === undefined ? 1 : 0);
+  return candidates.reduce((best, e) =>
+    rank(e) > rank(best) || (rank(e) === rank(best) && (e.expires ?? '') > (best.expires ?? '')) ? e : best,
+  );
+}
