@@ -9,9 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createHandler, type HandlerDeps } from '../lambda/handler.js';
-import { type LocalDynamo, startLocalDynamo } from './dynamodb.js';
-import { ACCOUNT_ID, type LocalAws, type LocalAwsOptions, type SeedRoom, startLocalAws } from './index.js';
-import { type AuditHandler, type LocalRunResult, runLocalStateMachine } from './step-functions.js';
+import { type LocalDynamo, startLocalDynamo } from '../local-aws/dynamodb.js';
+import {
+  ACCOUNT_ID,
+  type LocalAws,
+  type LocalAwsOptions,
+  type SeedRoom,
+  startLocalAws,
+} from '../local-aws/index.js';
+import { type AuditHandler, type LocalRunResult, runLocalStateMachine } from '../local-aws/step-functions.js';
 
 const POLICIES_DIR = fileURLToPath(new URL('../policies', import.meta.url));
 export const TOPIC_REGION = 'us-east-1';
@@ -53,7 +59,7 @@ export interface LocalOrg {
 }
 
 export async function startLocalOrg(
-  /** The synthesized definition (test/cdk/state-machine-definition.ts). */
+  /** The synthesized definition (demo/state-machine-definition.ts). */
   definition: object,
   options: OrgOptions,
 ): Promise<LocalOrg> {

@@ -17,7 +17,14 @@ import { countBySeverity } from '../lambda/alert/alert.js';
 import { SEVERITIES } from '../lambda/core/types.js';
 import { createHandler, createScheduledAudit, type RunSummary } from '../lambda/handler.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
-import { changeDemo, planDemo } from './demo-changes.js';
+import { startLocalDynamo } from '../local-aws/dynamodb.js';
+import {
+  type IvschatChangeEvent,
+  type LocalAws,
+  type PublishedMessage,
+  startLocalAws,
+} from '../local-aws/index.js';
+import { changeDemo, planDemo } from './changes.js';
 import {
   callsLine,
   deliveredLine,
@@ -31,13 +38,11 @@ import {
   sinkCounts,
   sinksSince,
   subheading,
-} from './demo-output.js';
-import { startLocalDynamo } from './dynamodb.js';
-import { type IvschatChangeEvent, type LocalAws, type PublishedMessage, startLocalAws } from './index.js';
+} from './output.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
-const SEED = join(HERE, 'seed-rooms.json');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The emulator's seed file: the same rooms `npm run local-aws -- --seed` serves. */
+const SEED = join(ROOT, 'local-aws', 'seed-rooms.json');
 const REGIONS = ['us-east-1', 'eu-west-1'];
 const TOPIC_REGION = 'us-east-1';
 /** The room the demo fixes between the second and the third run. */
@@ -287,7 +292,7 @@ async function closeAll(): Promise<void> {
 
 const ORG = process.argv.includes('--org');
 
-(ORG ? import('./demo-org.js').then((m) => m.orgDemo(closers)) : main()).then(
+(ORG ? import('./org-demo.js').then((m) => m.orgDemo(closers)) : main()).then(
   async () => {
     await closeAll();
     process.exit(0);
