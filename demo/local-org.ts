@@ -2,7 +2,8 @@
  * A local organization for the state machine: the emulator serving several accounts (one whose
  * member role can be made unassumable), dynalite with the state table, the alert topic, and the real
  * audit handler wired to them. `run()` executes the synthesized state machine through
- * aws-local-stepfunctions. Shared by the engine tests, `npm run demo -- --org` and `bench orgScale`.
+ * aws-local-stepfunctions. Shared by the engine tests, `npm run demo -- --org` and `bench orgScale`;
+ * it lives here, not in local-aws/, because it wires the product's handler to the emulator.
  */
 
 import { fileURLToPath } from 'node:url';
