@@ -49,6 +49,14 @@ module.exports = {
       to: { path: layerPath(['inventory', 'remediate', 'alert', 'render', 'sinks', 'pipeline', 'runtime', 'modes', 'handler', 'cli']) },
     },
     {
+      name: 'emulator-alone',
+      comment:
+        'local-aws/ emulates AWS: it knows the room model (lambda/core) and nothing else of the product, and never the demos or the bench that drive it',
+      severity: 'error',
+      from: { path: '^local-aws/' },
+      to: { path: '^(lambda|lib|bin|demo|bench)/', pathNot: '^lambda/core/' },
+    },
+    {
       name: 'product-not-tests',
       comment: 'product code, the emulator, the demos and the bench never import from test/',
       severity: 'error',

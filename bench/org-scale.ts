@@ -6,11 +6,11 @@
  * ⌈targets ÷ maxConcurrency⌉ waves × (rooms per target ÷ budget).
  */
 
+import { AUDITOR_ACCOUNT, orgLoggingConfigArn, startLocalOrg } from '../demo/local-org.js';
+import { stateMachineDefinition } from '../demo/state-machine-definition.js';
 import type { RunAggregate } from '../lambda/modes/state-machine/aggregate.js';
 import { FUNCTION_MEMORY_MB } from '../lib/function-runtime.js';
 import type { SeedRoom } from '../local-aws/index.js';
-import { AUDITOR_ACCOUNT, orgLoggingConfigArn, startLocalOrg } from '../local-aws/org.js';
-import { stateMachineDefinition } from '../test/cdk/state-machine-definition.js';
 
 /** Step Functions Standard: $0.025 per 1,000 state transitions (us-east-1). */
 export const USD_PER_TRANSITION = 0.025 / 1000;

@@ -4,7 +4,6 @@
  * bench/results.json. Options: `--only evaluation,firstAudit,steadyState,bundle,memory,orgScale,changeEvents`, `--quick`
  * (smaller N, for development; results then go to the temp dir, not bench/results.json).
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, release as osRelease, type as osType, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,6 +20,7 @@ import { CHANGE_MAX_ROOMS, changeEvents, DEFAULT_WINDOW_MS } from './change-even
 import { orgScale } from './org-scale.js';
 import { benchPolicies } from './policies.js';
 import { BENCH_ACCOUNT, benchRoomDocuments, benchRooms } from './rooms.js';
+import { runNode } from './run-node.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
@@ -162,7 +162,7 @@ async function evaluationInBundle(count: number): Promise<EvaluationChildResult>
 async function runBundled(entry: string, argv: string[]): Promise<string> {
   const child = await bundleChild(entry);
   try {
-    return lastLine(await runNode([child.file, ...argv]));
+    return lastLine(await childStdout([child.file, ...argv]));
   } finally {
     child.dispose();
   }
@@ -449,26 +449,9 @@ function median(xs: number[]): number {
 
 // ---------------------------------------------------------------------------------------------
 
-function runNode(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`node ${argv.join(' ')} exited ${code}: ${err}`)),
-    );
-  });
+/** A bench child: this process's environment plus `env`, started at the repo root; what it printed. */
+async function childStdout(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return (await runNode(argv, { cwd: ROOT, env: { ...process.env, ...env } })).stdout;
 }
 
 async function bundle() {
@@ -523,7 +506,7 @@ async function bundle() {
     const measure = async (extra: string[]) => {
       const times: number[] = [];
       for (let i = 0; i < 5; i++)
-        times.push(Number(await runNode([...extra, '--input-type=module', '-e', script])));
+        times.push(Number(await childStdout([...extra, '--input-type=module', '-e', script])));
       return times;
     };
     const plain = await measure([]);
@@ -588,7 +571,7 @@ async function memory() {
       aws.resetStats();
       const argv = [child.file, aws.endpoint, dynamo.endpoint, dynamo.tableName, topicArn];
       const run = JSON.parse(
-        lastLine(await runNode(argv, { NODE_OPTIONS: FUNCTION_NODE_OPTIONS })),
+        lastLine(await childStdout(argv, { NODE_OPTIONS: FUNCTION_NODE_OPTIONS })),
       ) as MemoryRun;
       run.getRoomCalls = opStats(aws, 'GetRoom').calls;
       run.listRoomsCalls = opStats(aws, 'ListRooms').calls;
@@ -652,7 +635,7 @@ async function changeEventsSection() {
   try {
     const result = await changeEvents({
       runChild: async (argv) =>
-        lastLine(await runNode([child.file, ...argv], { NODE_OPTIONS: FUNCTION_NODE_OPTIONS })),
+        lastLine(await childStdout([child.file, ...argv], { NODE_OPTIONS: FUNCTION_NODE_OPTIONS })),
       burst: quick
         ? { events: 50, rooms: 10, windowMs: 5_000 }
         : { events: 200, rooms: 20, windowMs: DEFAULT_WINDOW_MS },

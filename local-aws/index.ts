@@ -21,13 +21,7 @@ export {
 export { ORGANIZATION_ID } from './organizations.js';
 export { IVSCHAT_QUOTA_GROUPS, IVSCHAT_RATE_LIMITS, type QuotaConfig, type QuotaOptions } from './quota.js';
 export type { ImportedFinding } from './securityhub.js';
-export {
-  type LocalAws,
-  type LocalAwsOptions,
-  loadSeed,
-  loadSeedFile,
-  type SeedData,
-  startLocalAws,
-} from './server.js';
+export { loadSeed, loadSeedFile, type SeedData } from './seed.js';
+export { type LocalAws, type LocalAwsOptions, startLocalAws } from './server.js';
 export type { MessageAttribute, PublishedMessage, Subscription, Topic } from './sns.js';
 export type { OperationStats, StatsSnapshot } from './stats.js';

@@ -36,7 +36,7 @@ export type AuditHandler = (
 ) => Promise<unknown>;
 
 export interface LocalRunOptions {
-  /** The synthesized definition, tokens resolved (see test/cdk/state-machine-definition.ts). */
+  /** The synthesized definition, tokens resolved (see demo/state-machine-definition.ts). */
   definition: object;
   /** The audit Lambda's handler, as `createHandler()` builds it. */
   handler: AuditHandler;

@@ -3,7 +3,6 @@
  * of the template, run in a fresh Node process with the environment the template gives it, as the
  * Lambda runtime would.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -90,29 +89,4 @@ export function functionEnvironment(
       return [name, local];
     }),
   );
-}
-
-/** Runs `script` with `args` in a fresh Node process; resolves with what it wrote (the function's logs). */
-export function runNode(
-  script: string,
-  env: Record<string, string>,
-  args: string[] = [],
-): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve({ stdout: out, stderr: err })
-        : reject(new Error(`the bundled handler exited ${code}:\n${err}\n${out}`)),
-    );
-  });
 }

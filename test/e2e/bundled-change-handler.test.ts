@@ -10,18 +10,13 @@ import { join } from 'node:path';
 import { DeleteRoomCommand, IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runNode } from '../../bench/run-node.js';
 import type { ChangeBatchResult } from '../../lambda/modes/changes/batch.js';
 import { DynamoRoomCache } from '../../lambda/state/dynamo-room-cache.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
 import { buildApp } from '../../lib/app.js';
 import type { IvschatChangeEvent, SeedRoom } from '../../local-aws/index.js';
-import {
-  type BundledFunction,
-  bundledFunction,
-  functionEnvironment,
-  runNode,
-  writeInvoker,
-} from './bundle.js';
+import { type BundledFunction, bundledFunction, functionEnvironment, writeInvoker } from './bundle.js';
 import { ACCOUNT_ID, credentials, generatedLogging, received, type Stack, startStack } from './helpers.js';
 
 const REGION = 'us-east-1';
@@ -98,9 +93,8 @@ async function invoke(event: unknown): Promise<{
     FUNCTION_ROLE_NAME: FUNCTION_ROLE,
     FUNCTION_ROLE_ARN: `arn:aws:iam::${ACCOUNT_ID}:role/${FUNCTION_ROLE}`,
   });
-  const { stdout, stderr } = await runNode(
-    invoker,
-    {
+  const { stdout, stderr } = await runNode([invoker, eventFile, resultFile], {
+    env: {
       PATH: process.env.PATH ?? '',
       ...env,
       LAMBDA_TASK_ROOT: changeFunction.assetDir,
@@ -111,8 +105,7 @@ async function invoke(event: unknown): Promise<{
       AWS_ENDPOINT_URL_DYNAMODB: stack.dynamo.endpoint,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
-    [eventFile, resultFile],
-  );
+  });
   return { ...JSON.parse(readFileSync(resultFile, 'utf8')), logs: stdout + stderr };
 }
 

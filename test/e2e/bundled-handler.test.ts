@@ -12,12 +12,13 @@ import { pathToFileURL } from 'node:url';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode } from '../../bench/run-node.js';
 import type { RunSummary } from '../../lambda/handler.js';
 import { MAX_SUMMARY_BYTES } from '../../lambda/pipeline/run-summary.js';
 import { buildApp } from '../../lib/app.js';
 import { emittedMetrics, missedAuditAlarmMetric } from '../lambda/emf.js';
 import { runSummaryProblems } from '../lambda/run-summary-schema.js';
-import { functionEnvironment, runNode } from './bundle.js';
+import { functionEnvironment } from './bundle.js';
 import { ACCOUNT_ID, generatedRooms, type Stack, startStack } from './helpers.js';
 
 /** 15 regions × 20 rooms, each room breaking all five starter policies: 1,500 new findings. */
@@ -107,17 +108,19 @@ beforeAll(async () => {
       `writeFileSync(${JSON.stringify(resultFile)}, JSON.stringify(value));`,
     ].join('\n'),
   );
-  ({ stdout } = await runNode(runner, {
-    PATH: process.env.PATH ?? '',
-    ...env,
-    LAMBDA_TASK_ROOT: assetDir,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    // Honoured by every SDK v3 client; the service-specific one wins for DynamoDB.
-    AWS_ENDPOINT_URL: stack.aws.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: stack.dynamo.endpoint,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  ({ stdout } = await runNode([runner], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...env,
+      LAMBDA_TASK_ROOT: assetDir,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      // Honoured by every SDK v3 client; the service-specific one wins for DynamoDB.
+      AWS_ENDPOINT_URL: stack.aws.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: stack.dynamo.endpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   }));
   const serialised = readFileSync(resultFile, 'utf8');
   resultBytes = Buffer.byteLength(serialised);

@@ -5,6 +5,7 @@
 import type { LoggingConfigurationSummary } from '@aws-sdk/client-ivschat';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from '../../demo/local-org.js';
 import type { Alert } from '../../lambda/alert/alert.js';
 import { buildReport } from '../../lambda/audit/report.js';
 import { toLoggingConfigurationFact } from '../../lambda/aws/logging-configurations.js';
@@ -16,7 +17,6 @@ import { type RoomSnapshot, RoomSnapshotStore } from '../../lambda/state/room-sn
 import { RunStore, TargetLocks } from '../../lambda/state/run-store.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
 import type { SeedRoom } from '../../local-aws/index.js';
-import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from '../../local-aws/org.js';
 import type { AuditHandler } from '../../local-aws/step-functions.js';
 import { stateMachineDefinition } from '../cdk/state-machine-definition.js';
 import { received } from '../e2e/helpers.js';

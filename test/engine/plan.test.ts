@@ -3,10 +3,10 @@
  * ListAccounts (the emulator), stored in the state table, handed to the Map as indexes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDITOR_ACCOUNT, type LocalOrg, startLocalOrg } from '../../demo/local-org.js';
 import type { RunAggregate } from '../../lambda/modes/state-machine/aggregate.js';
 import type { AuditTargetResult, PlanResult } from '../../lambda/modes/state-machine/events.js';
 import { RunStore } from '../../lambda/state/run-store.js';
-import { AUDITOR_ACCOUNT, type LocalOrg, startLocalOrg } from '../../local-aws/org.js';
 
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1'];
 /** Step Functions caps a state's input and output at 256 KiB. */

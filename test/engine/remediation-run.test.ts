@@ -7,10 +7,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from '../../demo/local-org.js';
 import { DEFAULT_POLICIES_DIR } from '../../lambda/policy/load-dir.js';
 import { TableTrail } from '../../lambda/remediate/trail-table.js';
 import type { SeedRoom } from '../../local-aws/index.js';
-import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from '../../local-aws/org.js';
 import { stateMachineDefinition } from '../cdk/state-machine-definition.js';
 import { received } from '../e2e/helpers.js';
 

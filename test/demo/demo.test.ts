@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { CreateRoomCommand, IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleet } from '../../local-aws/demo-org.js';
-import { abridgeDemo, normaliseDemo, README, readmeDemoBlock, runDemo } from '../../local-aws/demo-readme.js';
+import { fleet } from '../../demo/org-demo.js';
+import { abridgeDemo, normaliseDemo, README, readmeDemoBlock, runDemo } from '../../demo/readme.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 
 // What a new user does first: `npm run demo` and `npm run demo -- --org`, then reads the figures.

@@ -5,11 +5,11 @@
  * the emulator and dynalite. Prints the one aggregated alert with its "accounts not audited" part.
  */
 import type { RunAggregate } from '../lambda/modes/state-machine/aggregate.js';
-import { stateMachineDefinition } from '../test/cdk/state-machine-definition.js';
-import { heading, out, plural, seconds, showAlerts, subheading } from './demo-output.js';
-import type { SeedRoom } from './index.js';
-import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from './org.js';
-import type { LocalRunResult } from './step-functions.js';
+import type { SeedRoom } from '../local-aws/index.js';
+import type { LocalRunResult } from '../local-aws/step-functions.js';
+import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from './local-org.js';
+import { heading, out, plural, seconds, showAlerts, subheading } from './output.js';
+import { stateMachineDefinition } from './state-machine-definition.js';
 
 const REGIONS = ['us-east-1', 'eu-west-1'];
 const PROD = '111111111111';

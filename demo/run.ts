@@ -15,9 +15,16 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { countBySeverity } from '../lambda/alert/alert.js';
 import { SEVERITIES } from '../lambda/core/types.js';
-import { createHandler, createScheduledAudit, type RunSummary } from '../lambda/handler.js';
+import { createHandler, createScheduledAudit, type HandlerDeps, type RunSummary } from '../lambda/handler.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
-import { changeDemo, planDemo } from './demo-changes.js';
+import { type LocalDynamo, startLocalDynamo } from '../local-aws/dynamodb.js';
+import {
+  type IvschatChangeEvent,
+  type LocalAws,
+  type PublishedMessage,
+  startLocalAws,
+} from '../local-aws/index.js';
+import { changeDemo, planDemo } from './changes.js';
 import {
   callsLine,
   deliveredLine,
@@ -31,13 +38,11 @@ import {
   sinkCounts,
   sinksSince,
   subheading,
-} from './demo-output.js';
-import { startLocalDynamo } from './dynamodb.js';
-import { type IvschatChangeEvent, type LocalAws, type PublishedMessage, startLocalAws } from './index.js';
+} from './output.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
-const SEED = join(HERE, 'seed-rooms.json');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The emulator's seed file: the same rooms `npm run local-aws -- --seed` serves. */
+const SEED = join(ROOT, 'local-aws', 'seed-rooms.json');
 const REGIONS = ['us-east-1', 'eu-west-1'];
 const TOPIC_REGION = 'us-east-1';
 /** The room the demo fixes between the second and the third run. */
@@ -68,49 +73,8 @@ async function main(): Promise<void> {
   const dynamo = await startLocalDynamo();
   closers.push(() => dynamo.close());
   const topicArn = aws.createTopic(TOPIC_REGION, 'ivschat-auditor-alerts');
-
-  out(`IVS Chat / SNS / STS  local-aws emulator at ${aws.endpoint} (local-aws/server.ts)`);
-  for (const region of REGIONS)
-    out(`  ${region.padEnd(10)} ${aws.rooms(region).length} rooms seeded from ${rel(SEED)}`);
-  const q = aws.quotas();
-  out(
-    `  quotas ON at the real IVS Chat rates: ListRooms ${q.rates.ListRooms}, GetRoom ${q.rates.GetRoom} TPS ` +
-      'per account and region',
-  );
-  out(`  SNS topic           ${topicArn}`);
-  out(
-    `DynamoDB             dynalite at ${dynamo.endpoint}, table ${dynamo.tableName} (pk S, sk S, as in the CDK stack)`,
-  );
-  out(
-    `Handler              lambda/handler.ts createScheduledAudit() (what handler() runs), policies from ${rel(join(ROOT, 'policies'))}/`,
-  );
-  out(
-    `                     AUDIT_REGIONS=${REGIONS.join(',')} API_BUDGET_TPS=${API_BUDGET_TPS} ` +
-      `(stays under the ${Math.min(q.rates.ListRooms ?? 5, q.rates.GetRoom ?? 5)} TPS quota)`,
-  );
-
-  const logger = new Logger({ serviceName: 'ivschat-auditor', logLevel: 'WARN' });
-  const env = {
-    AUDIT_REGIONS: REGIONS.join(','),
-    ALERT_TOPIC_ARN: topicArn,
-    API_BUDGET_TPS: String(API_BUDGET_TPS),
-    POLICIES_DIR: join(ROOT, 'policies'),
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    STATE_TABLE_NAME: dynamo.tableName,
-    SECURITY_HUB: 'true',
-    EVENT_BUS: 'default',
-    // The stack sets it to the function role's name: changes made by it are the auditor's own.
-    FUNCTION_ROLE_NAME: 'ivschat-auditor-function',
-  };
-  const deps = {
-    env,
-    connection: { endpoint: aws.endpoint },
-    // The production path: STATE_TABLE_NAME gives both the finding state and the room cache.
-    dynamoClient: dynamo.client,
-    logger,
-    // Metrics are disabled above; its logger only warns about a failed run's empty metrics.
-    metrics: new Metrics({ namespace: 'IvsChatAuditorDemo', serviceName: 'ivschat-auditor', logger }),
-  };
+  showSetUp(aws, dynamo, topicArn);
+  const deps = handlerDeps(aws, dynamo, topicArn);
   const audit = createScheduledAudit(deps);
 
   // Run 1: everything is new.
@@ -132,22 +96,7 @@ async function main(): Promise<void> {
 
   // Fix a room through the IVS Chat API, then run 3: the fix is announced.
   heading(`RUN 3: someone fixes "${ROOM_TO_FIX}" through the IVS Chat API, the next run reports it resolved`);
-  const room = aws.rooms('us-east-1').find((r) => r.name === ROOM_TO_FIX);
-  if (!room) throw new Error(`seed room ${ROOM_TO_FIX} not found in ${rel(SEED)}`);
-  const ivschat = new IvschatClient({
-    endpoint: aws.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  try {
-    const updated = await ivschat.send(
-      new UpdateRoomCommand({ identifier: room.arn, maximumMessageLength: 200 }),
-    );
-    out(`UpdateRoom ${room.arn} (IvschatClient -> emulator):`);
-    out(`  maximumMessageLength ${room.maximumMessageLength} -> ${updated.maximumMessageLength}`);
-  } finally {
-    ivschat.destroy();
-  }
+  await fixRoom(aws);
   const third = await run(aws, audit);
   if (third.summary.resolvedFindings === 0) throw new Error('the third run resolved nothing');
   showAlerts('run3', third.messages);
@@ -193,6 +142,75 @@ async function main(): Promise<void> {
   out(
     'Try it yourself: npm run local-aws -- --seed local-aws/seed-rooms.json  (then point the AWS CLI at it).',
   );
+}
+
+/** What the demo runs against, as the reader should picture it. */
+function showSetUp(aws: LocalAws, dynamo: LocalDynamo, topicArn: string): void {
+  out(`IVS Chat / SNS / STS  local-aws emulator at ${aws.endpoint} (local-aws/server.ts)`);
+  for (const region of REGIONS)
+    out(`  ${region.padEnd(10)} ${aws.rooms(region).length} rooms seeded from ${rel(SEED)}`);
+  const q = aws.quotas();
+  out(
+    `  quotas ON at the real IVS Chat rates: ListRooms ${q.rates.ListRooms}, GetRoom ${q.rates.GetRoom} TPS ` +
+      'per account and region',
+  );
+  out(`  SNS topic           ${topicArn}`);
+  out(
+    `DynamoDB             dynalite at ${dynamo.endpoint}, table ${dynamo.tableName} (pk S, sk S, as in the CDK stack)`,
+  );
+  out(
+    `Handler              lambda/handler.ts createScheduledAudit() (what handler() runs), policies from ${rel(join(ROOT, 'policies'))}/`,
+  );
+  out(
+    `                     AUDIT_REGIONS=${REGIONS.join(',')} API_BUDGET_TPS=${API_BUDGET_TPS} ` +
+      `(stays under the ${Math.min(q.rates.ListRooms ?? 5, q.rates.GetRoom ?? 5)} TPS quota)`,
+  );
+}
+
+/** The handler's environment and clients, as the stack would give them, pointed at the emulator. */
+function handlerDeps(aws: LocalAws, dynamo: LocalDynamo, topicArn: string): HandlerDeps {
+  const logger = new Logger({ serviceName: 'ivschat-auditor', logLevel: 'WARN' });
+  const env = {
+    AUDIT_REGIONS: REGIONS.join(','),
+    ALERT_TOPIC_ARN: topicArn,
+    API_BUDGET_TPS: String(API_BUDGET_TPS),
+    POLICIES_DIR: join(ROOT, 'policies'),
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    STATE_TABLE_NAME: dynamo.tableName,
+    SECURITY_HUB: 'true',
+    EVENT_BUS: 'default',
+    // The stack sets it to the function role's name: changes made by it are the auditor's own.
+    FUNCTION_ROLE_NAME: 'ivschat-auditor-function',
+  };
+  return {
+    env,
+    connection: { endpoint: aws.endpoint },
+    // The production path: STATE_TABLE_NAME gives both the finding state and the room cache.
+    dynamoClient: dynamo.client,
+    logger,
+    // Metrics are disabled above; its logger only warns about a failed run's empty metrics.
+    metrics: new Metrics({ namespace: 'IvsChatAuditorDemo', serviceName: 'ivschat-auditor', logger }),
+  };
+}
+
+/** Someone fixes ROOM_TO_FIX through the IVS Chat API, as a person would, between runs 2 and 3. */
+async function fixRoom(aws: LocalAws): Promise<void> {
+  const room = aws.rooms('us-east-1').find((r) => r.name === ROOM_TO_FIX);
+  if (!room) throw new Error(`seed room ${ROOM_TO_FIX} not found in ${rel(SEED)}`);
+  const ivschat = new IvschatClient({
+    endpoint: aws.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const updated = await ivschat.send(
+      new UpdateRoomCommand({ identifier: room.arn, maximumMessageLength: 200 }),
+    );
+    out(`UpdateRoom ${room.arn} (IvschatClient -> emulator):`);
+    out(`  maximumMessageLength ${room.maximumMessageLength} -> ${updated.maximumMessageLength}`);
+  } finally {
+    ivschat.destroy();
+  }
 }
 
 type Audit = ReturnType<typeof createScheduledAudit>;
@@ -287,7 +305,7 @@ async function closeAll(): Promise<void> {
 
 const ORG = process.argv.includes('--org');
 
-(ORG ? import('./demo-org.js').then((m) => m.orgDemo(closers)) : main()).then(
+(ORG ? import('./org-demo.js').then((m) => m.orgDemo(closers)) : main()).then(
   async () => {
     await closeAll();
     process.exit(0);

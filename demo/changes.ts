@@ -16,7 +16,8 @@ import type { CompiledPolicy } from '../lambda/policy/compile.js';
 import { renderPlanText } from '../lambda/render/remediation-plan.js';
 import { DynamoRoomCache } from '../lambda/state/dynamo-room-cache.js';
 import { TargetStateStore } from '../lambda/state/target-store.js';
-import { ChangeQueue, type SqsEvent } from './change-queue.js';
+import { ChangeQueue, type SqsEvent } from '../local-aws/change-queue.js';
+import { ACCOUNT_ID, type IvschatChangeEvent, type LocalAws } from '../local-aws/index.js';
 import {
   boxed,
   deliveredLine,
@@ -26,8 +27,7 @@ import {
   sinkCounts,
   sinksSince,
   subheading,
-} from './demo-output.js';
-import { ACCOUNT_ID, type IvschatChangeEvent, type LocalAws } from './index.js';
+} from './output.js';
 
 /** Whoever changes the room: a deploy role of the application, not the auditor. */
 const DEPLOY_ROLE = 'chat-app-deployer';

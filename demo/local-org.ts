@@ -2,16 +2,23 @@
  * A local organization for the state machine: the emulator serving several accounts (one whose
  * member role can be made unassumable), dynalite with the state table, the alert topic, and the real
  * audit handler wired to them. `run()` executes the synthesized state machine through
- * aws-local-stepfunctions. Shared by the engine tests, `npm run demo -- --org` and `bench orgScale`.
+ * aws-local-stepfunctions. Shared by the engine tests, `npm run demo -- --org` and `bench orgScale`;
+ * it lives here, not in local-aws/, because it wires the product's handler to the emulator.
  */
 
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createHandler, type HandlerDeps } from '../lambda/handler.js';
-import { type LocalDynamo, startLocalDynamo } from './dynamodb.js';
-import { ACCOUNT_ID, type LocalAws, type LocalAwsOptions, type SeedRoom, startLocalAws } from './index.js';
-import { type AuditHandler, type LocalRunResult, runLocalStateMachine } from './step-functions.js';
+import { type LocalDynamo, startLocalDynamo } from '../local-aws/dynamodb.js';
+import {
+  ACCOUNT_ID,
+  type LocalAws,
+  type LocalAwsOptions,
+  type SeedRoom,
+  startLocalAws,
+} from '../local-aws/index.js';
+import { type AuditHandler, type LocalRunResult, runLocalStateMachine } from '../local-aws/step-functions.js';
 
 const POLICIES_DIR = fileURLToPath(new URL('../policies', import.meta.url));
 export const TOPIC_REGION = 'us-east-1';
@@ -53,7 +60,7 @@ export interface LocalOrg {
 }
 
 export async function startLocalOrg(
-  /** The synthesized definition (test/cdk/state-machine-definition.ts). */
+  /** The synthesized definition (demo/state-machine-definition.ts). */
   definition: object,
   options: OrgOptions,
 ): Promise<LocalOrg> {

@@ -3,9 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { CustomNotification } from '../lambda/render/slack.js';
-import type { LocalAws, PublishedMessage } from './index.js';
-import { IVSCHAT_RATE_LIMITS } from './quota.js';
-import type { OperationStats } from './stats.js';
+import {
+  IVSCHAT_RATE_LIMITS,
+  type LocalAws,
+  type OperationStats,
+  type PublishedMessage,
+} from '../local-aws/index.js';
 
 export const WIDTH = 120;
 /** `npm run demo -- --full` prints long alerts in full instead of an excerpt. */

@@ -1,6 +1,6 @@
 /**
  * The README's "What it prints" block is `npm run demo`'s output, abridged by fixed rules, so it can
- * be regenerated (`npm run docs:demo`) and checked (test/local-aws/demo.test.ts) instead of drifting.
+ * be regenerated (`npm run docs:demo`) and checked (test/demo/demo.test.ts) instead of drifting.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ const ALWAYS = /partner-webinar.*tags\.owner/;
 export async function runDemo(...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', 'local-aws/demo.ts', ...args],
+    ['--import', 'tsx', 'demo/run.ts', ...args],
     { cwd: ROOT, maxBuffer: 32 * 1024 * 1024, timeout: 120_000 },
   );
   return stdout;
