@@ -110,7 +110,7 @@ export function createScheduledAudit(
     if (gap && dynamo && config.stateTableName) logger.info('no room snapshot', { reason: gap });
     const snapshot = dynamo && config.stateTableName && !gap ? new SnapshotCollector() : undefined;
     try {
-      const { target, outcome } = await runAudit({
+      const { run: target, outcome } = await runAudit({
         inventory: liveInventory({
           regions: config.regions,
           policies,
@@ -118,7 +118,7 @@ export function createScheduledAudit(
           ...(deps.apiBudgetTps === null ? {} : { apiBudgetTps: deps.apiBudgetTps ?? config.apiBudgetTps }),
           fullRefreshHours: config.fullRefreshHours,
           ...(roomCache ? { roomCache } : {}),
-          ...(snapshot ? { onDocument: snapshot.onDocument } : {}),
+          ...(snapshot ? { collectors: [snapshot] } : {}),
           clock: now,
           ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS } : {}),
         }),

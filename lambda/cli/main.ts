@@ -7,7 +7,7 @@ import { escapeControlCharacters } from '../core/control-chars.js';
 import { AuditorError, ConfigError, InputError, PolicySetError, PublishError } from '../core/errors.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
 import { liveInventory } from '../inventory/live.js';
-import { type AuditTargetOptions, auditTarget } from '../pipeline/run-audit.js';
+import { type AuditRunOptions, auditRun } from '../pipeline/run-audit.js';
 import { runExamples } from '../policy/examples.js';
 import { stripControl } from '../render/escape.js';
 import { notEvaluatedLines, summaryLine } from '../render/text.js';
@@ -338,7 +338,7 @@ async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
   let target: CliAudit;
   if (flags.input) {
     target = singleAudit(
-      await auditTarget({
+      await auditRun({
         ...pipeline,
         inventory: offlineInventory({
           file: flags.input,
@@ -356,9 +356,9 @@ async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
       connection: AwsConnection,
       signal: AbortSignal,
       onProgress: Parameters<typeof liveInventory>[0]['onProgress'],
-      accountState: AuditTargetOptions['state'],
+      accountState: AuditRunOptions['state'],
     ) =>
-      auditTarget({
+      auditRun({
         ...pipeline,
         state: accountState,
         inventory: liveInventory({

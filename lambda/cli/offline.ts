@@ -3,8 +3,7 @@ import { Evaluator } from '../audit/evaluate.js';
 import type { FindingRecord } from '../audit/lifecycle.js';
 import { buildReport } from '../audit/report.js';
 import { InputError } from '../core/errors.js';
-import type { AuditRun } from '../inventory/live-audit.js';
-import type { InventorySource } from '../pipeline/run-audit.js';
+import type { InventoryRun, InventorySource } from '../inventory/source.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { emptyInventory, inputName, readRoomsFile } from './input.js';
 
@@ -21,7 +20,7 @@ export interface OfflineAuditOptions {
   clock?: () => Date;
 }
 
-export interface OfflineAudit extends AuditRun {
+export interface OfflineAudit extends InventoryRun {
   /** Things the user should know that do not stop the run (stderr). */
   warnings: string[];
 }

@@ -114,6 +114,9 @@ export interface AuditError {
   message: string;
 }
 
+/** The report error a change batch records for the rooms it left to the full audit. */
+export const FULL_AUDIT_DUE = 'FullAuditDue';
+
 export interface Target {
   accountId: string;
   region: string;

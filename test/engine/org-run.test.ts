@@ -10,7 +10,7 @@ import { buildReport } from '../../lambda/audit/report.js';
 import { toLoggingConfigurationFact } from '../../lambda/aws/logging-configurations.js';
 import { joinLoggingConfigurations, type LoggingConfigurationFact } from '../../lambda/core/room-facts.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
-import { auditTarget } from '../../lambda/pipeline/run-audit.js';
+import { auditRun } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { type RoomSnapshot, RoomSnapshotStore } from '../../lambda/state/room-snapshot.js';
 import { RunStore, TargetLocks } from '../../lambda/state/run-store.js';
@@ -303,7 +303,7 @@ describe('org run on the local state machine', { timeout: 90_000 }, () => {
     const real = o.handler();
     const changePathFirst: AuditHandler = async (event, context) => {
       if ((event as { step?: string }).step === 'aggregate') {
-        const change = await auditTarget({
+        const change = await auditRun({
           inventory: {
             audit: async ({ startedAt }) => {
               const inventories = [oneRoom(AUDITOR_ACCOUNT, region, fixed)];

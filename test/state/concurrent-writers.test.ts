@@ -1,6 +1,6 @@
 /**
  * The scheduled run and the change path record the same findings in the same partition. These tests
- * interleave two writers through the real pipeline (`auditTarget` → `deliver`) and the real store on
+ * interleave two writers through the real pipeline (`auditRun` → `deliver`) and the real store on
  * dynalite: each writer loads and reads its rooms, then delivers (the org-scale aggregate step does so
  * hours later), and the other writer acts in between. The newer observation must win, and each
  * transition must be announced exactly once.
@@ -11,7 +11,7 @@ import type { Alert } from '../../lambda/alert/alert.js';
 import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
 import { buildReport } from '../../lambda/audit/report.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
-import { type AuditedTarget, auditTarget } from '../../lambda/pipeline/run-audit.js';
+import { type AuditedRun, auditRun } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import type { AlertSink } from '../../lambda/sinks/sink.js';
 import { batchWrite } from '../../lambda/state/batch-write.js';
@@ -63,7 +63,7 @@ function inventory(rooms: RoomDocument[]): RegionInventory {
 }
 
 interface Writer {
-  audited: AuditedTarget;
+  audited: AuditedRun;
   /** What each delivery of this writer told (one alert per delivery). */
   alerts: Alert[];
   deliver(): Promise<void>;
@@ -105,7 +105,7 @@ async function pass(
     },
   };
   const sinks = options.emailDown === undefined ? [sink] : [sink, email];
-  const audited = await auditTarget({
+  const audited = await auditRun({
     inventory: {
       audit: async ({ startedAt }) => {
         const inventories = [inventory([room])];
@@ -329,7 +329,7 @@ describe('at-least-once with claims', () => {
       name: 'sns',
       deliver: async () => Promise.reject(new Error('SNS is down')),
     };
-    const failingTarget = await auditTarget({
+    const failingTarget = await auditRun({
       inventory: {
         audit: async ({ startedAt }) => {
           const inventories = [inventory([fixed])];

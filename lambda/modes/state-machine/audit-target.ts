@@ -18,10 +18,10 @@ import { ivschatClient } from '../../aws/clients.js';
 import { RateLimiter, withApiBudget } from '../../aws/rate-limit.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../../aws/targets.js';
 import { METRIC } from '../../core/metric-names.js';
-import type { Finding, RegionInventory, RoomDocument } from '../../core/types.js';
+import type { Finding, RegionInventory } from '../../core/types.js';
 import { liveInventory } from '../../inventory/live.js';
 import { SnapshotCollector, snapshotGap } from '../../inventory/snapshot-rooms.js';
-import { type AuditedTarget, auditTarget } from '../../pipeline/run-audit.js';
+import { type AuditedRun, auditRun } from '../../pipeline/run-audit.js';
 import { type AuditedOutcome, OUTCOME_VERSION, type TargetOutcome } from '../../pipeline/target-outcome.js';
 import type { ExecutorOptions } from '../../remediate/apply.js';
 import {
@@ -95,12 +95,9 @@ export async function auditTargetStep(
   const gap = snapshotGap(ctx.policies);
   if (gap) ctx.logger.info('no room snapshot', { reason: gap });
   const snapshot = gap ? undefined : new SnapshotCollector();
-  const candidates = fixCandidates(ctx, target, event.startedAt);
-  const collectors = [snapshot?.onDocument, candidates?.onDocument].filter((c) => c !== undefined);
-  const onDocument = (region: string, doc: RoomDocument) => {
-    for (const collect of collectors) collect(region, doc);
-  };
-  const audited = await auditTarget({
+  const candidates = fixCandidates(ctx);
+  const collectors = [snapshot, candidates].filter((c) => c !== undefined);
+  const audited = await auditRun({
     inventory: liveInventory({
       regions: [target.region],
       policies: ctx.policies,
@@ -109,7 +106,7 @@ export async function auditTargetStep(
       fullRefreshHours: ctx.config.fullRefreshHours,
       roomCache: new DynamoRoomCache(ctx.dynamo, ctx.tableName),
       clock: ctx.clock,
-      ...(collectors.length > 0 ? { onDocument } : {}),
+      collectors,
       ...(context ? { shouldStop: () => context.getRemainingTimeInMillis() < ctx.deadlineMarginMs } : {}),
     }),
     state: (accountId) => (accountId === undefined ? undefined : targetState(ctx, accountId, target.region)),
@@ -211,12 +208,12 @@ async function storeSnapshot(
 }
 
 /** The room documents a fix may need, when remediation is on and some policy's fix is in play. */
-function fixCandidates(ctx: EngineContext, target: AuditTarget, now: string): FixCandidates | undefined {
+function fixCandidates(ctx: EngineContext): FixCandidates | undefined {
   const mode = ctx.config.remediation;
   if (mode === 'off') return undefined;
   const fixable = fixablePolicies(ctx.policies, mode);
   if (fixable.length === 0) return undefined;
-  return new FixCandidates(fixable, ctx.config.remediationTagParsed, { now, accountId: target.accountId });
+  return new FixCandidates(fixable, ctx.config.remediationTagParsed);
 }
 
 /**
@@ -314,7 +311,7 @@ async function clearFullAuditDue(ctx: EngineContext, target: AuditTarget, starte
 }
 
 /** Why the target counts as not audited at all (not merely incomplete), or undefined. */
-function whyNotAudited(target: AuditTarget, audited: AuditedTarget, roleName: string): string | undefined {
+function whyNotAudited(target: AuditTarget, audited: AuditedRun, roleName: string): string | undefined {
   if (audited.withheld) return audited.withheld;
   if (audited.accountId !== target.accountId) {
     return `the credentials for account ${target.accountId} answer as account ${audited.accountId || '(unknown)'}; check the member role's trust and the accounts setting`;
