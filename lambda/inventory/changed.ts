@@ -27,7 +27,7 @@ import {
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
-import { RegionEvaluation } from './room-evaluation.js';
+import { evaluateRooms } from './room-evaluation.js';
 import type { Identity, InventorySource } from './source.js';
 
 /** The changes of one target (account × region) in a batch, coalesced. */
@@ -201,13 +201,11 @@ async function evaluateChangedRooms(
     inventory.complete = false;
     inventory.factsMissingReason = `${logging.error.operation} failed (${logging.error.code}: ${logging.error.message})`;
   }
-  const evaluation = new RegionEvaluation(inventory, {
+  evaluateRooms(inventory, docs, {
     evaluator: new Evaluator(options.policies),
     now: startedAt,
     configurations: logging?.configurations,
   });
-  for (const doc of docs) evaluation.add(doc);
-  evaluation.writeTo(inventory);
 }
 
 /** The report error that marks the target's full audit due for the changed rooms left over. */

@@ -6,7 +6,6 @@
  * holds every room document at once; a collector keeps what it needs and lets the rest go.
  */
 import type { Evaluation, Evaluator } from '../audit/evaluate.js';
-import { noteNotEvaluated } from '../audit/report.js';
 import { appendAll } from '../core/append.js';
 import { joinLoggingConfigurations, type LoggingConfigurationFact } from '../core/room-facts.js';
 import type { RegionInventory, RoomDocument, Target } from '../core/types.js';
@@ -68,5 +67,34 @@ export class RegionEvaluation {
   writeTo(inventory: RegionInventory): void {
     inventory.evaluation = { findings: this.findings, errors: this.errors };
     if (this.skipped.notEvaluated) inventory.notEvaluated = this.skipped.notEvaluated;
+  }
+}
+
+/**
+ * Evaluates documents already at hand (the change path's, fetched before the logging configurations
+ * are listed) into their region's inventory, on the same path as rooms that stream in.
+ */
+export function evaluateRooms(
+  inventory: RegionInventory,
+  docs: Iterable<RoomDocument>,
+  options: RegionEvaluationOptions,
+): void {
+  const evaluation = new RegionEvaluation(inventory, options);
+  for (const doc of docs) evaluation.add(doc);
+  evaluation.writeTo(inventory);
+}
+
+/** Records the policies an evaluation could not apply to the room (see RegionInventory.notEvaluated). */
+function noteNotEvaluated(
+  inventory: Pick<RegionInventory, 'notEvaluated'>,
+  roomArn: string,
+  policyIds: readonly string[] | undefined,
+): void {
+  if (!policyIds) return;
+  inventory.notEvaluated ??= new Map();
+  for (const policyId of policyIds) {
+    const rooms = inventory.notEvaluated.get(policyId);
+    if (rooms) rooms.push(roomArn);
+    else inventory.notEvaluated.set(policyId, [roomArn]);
   }
 }

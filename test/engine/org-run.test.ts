@@ -6,10 +6,12 @@ import type { LoggingConfigurationSummary } from '@aws-sdk/client-ivschat';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lambda/alert/alert.js';
+import { Evaluator } from '../../lambda/audit/evaluate.js';
 import { buildReport } from '../../lambda/audit/report.js';
 import { toLoggingConfigurationFact } from '../../lambda/aws/logging-configurations.js';
 import { joinLoggingConfigurations, type LoggingConfigurationFact } from '../../lambda/core/room-facts.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
 import { auditRun } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { type RoomSnapshot, RoomSnapshotStore } from '../../lambda/state/room-snapshot.js';
@@ -307,11 +309,16 @@ describe('org run on the local state machine', { timeout: 90_000 }, () => {
           inventory: {
             audit: async ({ startedAt }) => {
               const inventories = [oneRoom(AUDITOR_ACCOUNT, region, fixed)];
+              const policies = loadPolicyDir().policies;
+              evaluateRooms(inventories[0] as RegionInventory, [fixed], {
+                evaluator: new Evaluator(policies),
+                now: startedAt,
+              });
               const report = buildReport({
                 startedAt,
                 finishedAt: startedAt,
                 inventories,
-                policies: loadPolicyDir().policies,
+                policies,
               });
               return { report, inventories };
             },

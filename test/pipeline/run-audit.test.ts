@@ -2,10 +2,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../lambda/alert/alert.js';
+import { Evaluator } from '../../lambda/audit/evaluate.js';
 import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
 import { buildReport } from '../../lambda/audit/report.js';
 import { PublishError } from '../../lambda/core/errors.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
 import type { Identity, InventorySource } from '../../lambda/inventory/source.js';
 import { type AuditRunOptions, auditRun, runAudit } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
@@ -46,6 +48,7 @@ function rooms(docs: RoomDocument[], identity?: Identity, stopped?: string): Inv
         complete: !identity?.error,
         calls: { listRooms: 1, getRoom: docs.length },
       };
+      evaluateRooms(inventory, docs, { evaluator: new Evaluator(policies), now: startedAt });
       const report = buildReport({ startedAt, finishedAt: startedAt, inventories: [inventory], policies });
       return { report, inventories: [inventory], ...(stopped ? { stopped } : {}) };
     },

@@ -8,9 +8,11 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lambda/alert/alert.js';
+import { Evaluator } from '../../lambda/audit/evaluate.js';
 import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
 import { buildReport } from '../../lambda/audit/report.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
 import { type AuditedRun, auditRun } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import type { AlertSink } from '../../lambda/sinks/sink.js';
@@ -62,6 +64,12 @@ function inventory(rooms: RoomDocument[]): RegionInventory {
   };
 }
 
+/** The inventory with its rooms evaluated at `now`, as the inventory path leaves it. */
+function evaluated(inv: RegionInventory, now: string): RegionInventory {
+  evaluateRooms(inv, inv.rooms, { evaluator: new Evaluator(policies), now });
+  return inv;
+}
+
 interface Writer {
   audited: AuditedRun;
   /** What each delivery of this writer told (one alert per delivery). */
@@ -108,7 +116,7 @@ async function pass(
   const audited = await auditRun({
     inventory: {
       audit: async ({ startedAt }) => {
-        const inventories = [inventory([room])];
+        const inventories = [evaluated(inventory([room]), startedAt)];
         return {
           report: buildReport({ startedAt, finishedAt: startedAt, inventories, policies }),
           inventories,
@@ -332,7 +340,7 @@ describe('at-least-once with claims', () => {
     const failingTarget = await auditRun({
       inventory: {
         audit: async ({ startedAt }) => {
-          const inventories = [inventory([fixed])];
+          const inventories = [evaluated(inventory([fixed]), startedAt)];
           return {
             report: buildReport({ startedAt, finishedAt: startedAt, inventories, policies }),
             inventories,
