@@ -1,3 +1,8 @@
+/**
+ * The IVS Chat calls of an inventory: ListRooms (every page) and GetRoom under bounded concurrency,
+ * AWS faults turned into report errors. Each document is handed to the caller as it arrives
+ * (`onRoom`), where the inventory path evaluates it.
+ */
 import {
   GetRoomCommand,
   type IvschatClient,

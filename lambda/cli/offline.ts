@@ -1,3 +1,4 @@
+/** A saved rooms file (`audit --input`) as the pipeline's inventory source, and its audit. */
 import type { Readable } from 'node:stream';
 import { Evaluator } from '../audit/evaluate.js';
 import type { FindingRecord } from '../audit/lifecycle.js';

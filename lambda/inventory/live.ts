@@ -1,3 +1,4 @@
+/** The live account as the pipeline's inventory source (`liveInventory`), over `auditAccount`. */
 import { roomsWithFindings } from '../audit/lifecycle.js';
 import { stopReason } from '../aws/inventory.js';
 import { auditAccount, identifyAccount, type LiveAuditOptions } from './live-audit.js';

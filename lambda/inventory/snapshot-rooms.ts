@@ -1,3 +1,7 @@
+/**
+ * The room snapshot as a collector of the inventory path: the documents of a complete audit, stored
+ * for policy previews, and why a deployment's policies cannot leave one (`snapshotGap`).
+ */
 import type { RegionInventory } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
