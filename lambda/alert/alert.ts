@@ -3,7 +3,7 @@ import type { PlannedChange, PlanSkip } from '../audit/remediation-plan.js';
 import { compareFindings } from '../audit/report.js';
 import { isRegionName } from '../core/arn.js';
 import type { Finding, Report, Severity, Target } from '../core/types.js';
-import { SEVERITIES, SEVERITY_RANK } from '../core/types.js';
+import { FULL_AUDIT_DUE, SEVERITIES, SEVERITY_RANK } from '../core/types.js';
 import type { TrailEntry } from '../remediate/trail.js';
 import { wellFormed } from '../render/escape.js';
 
@@ -114,9 +114,6 @@ export function deferredToFullAudit(report: Pick<Report, 'complete' | 'errors'>)
     !report.complete && report.errors.length > 0 && report.errors.every((e) => e.code === FULL_AUDIT_DUE)
   );
 }
-
-/** The report error a change batch records for the rooms it left to the full audit. */
-export const FULL_AUDIT_DUE = 'FullAuditDue';
 
 /** The account an alert is about, or "3 accounts" for a run over several. */
 export function accountScope(alert: Pick<Alert, 'accountId' | 'accounts'>): string {

@@ -11,7 +11,6 @@ import {
 } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { joinedFieldsRead } from '../policy/fields.js';
-import { Evaluator } from './evaluate.js';
 
 export interface ReportInput {
   startedAt: string;
@@ -20,7 +19,11 @@ export interface ReportInput {
   policies: readonly CompiledPolicy[];
 }
 
-/** Evaluates every audited room of every region into the report. Pure. */
+/**
+ * The report of the evaluated rooms of every region: each inventory carries its rooms' evaluation
+ * (the inventory path evaluates rooms as they arrive); an inventory without one had no room to
+ * evaluate. Pure.
+ */
 export function buildReport({ startedAt, finishedAt, inventories, policies }: ReportInput): Report {
   const report: Report = {
     version: REPORT_VERSION,
@@ -38,7 +41,6 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
       roomsRemaining: inventories.reduce((n, i) => n + i.notReached.length, 0),
     },
   };
-  const evaluator = new Evaluator(policies);
   // Policy id → rooms whose documents lack the joined facts it reads (input without them).
   const lackingFacts = new Map<string, string[]>();
   for (const inventory of inventories) {
@@ -48,15 +50,6 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
       report.roomsAudited += inventory.audited.length;
       appendAll(report.findings, inventory.evaluation.findings);
       appendAll(report.errors, inventory.evaluation.errors);
-    } else {
-      const ctx = { now: startedAt, accountId: inventory.accountId, region: inventory.region };
-      for (const room of inventory.rooms) {
-        const evaluation = evaluator.evaluate(room, ctx);
-        report.roomsAudited++;
-        appendAll(report.findings, evaluation.findings);
-        appendAll(report.errors, evaluation.errors);
-        noteNotEvaluated(inventory, room.arn, evaluation.notEvaluated);
-      }
     }
     if (inventory.factsMissingReason) {
       // The join itself failed (an API error, already among the errors): the audit is incomplete.
@@ -89,21 +82,6 @@ function missingFactsReason(policy: CompiledPolicy | undefined): string {
     `it reads ${fields}, which plain get-room output lacks: audit a file "ivschat-audit export-rooms" ` +
     'wrote (it joins them), or run a live audit'
   );
-}
-
-/** Records the policies `evaluation` could not apply to the room (see RegionInventory.notEvaluated). */
-export function noteNotEvaluated(
-  inventory: Pick<RegionInventory, 'notEvaluated'>,
-  roomArn: string,
-  policyIds: readonly string[] | undefined,
-): void {
-  if (!policyIds) return;
-  inventory.notEvaluated ??= new Map();
-  for (const policyId of policyIds) {
-    const rooms = inventory.notEvaluated.get(policyId);
-    if (rooms) rooms.push(roomArn);
-    else inventory.notEvaluated.set(policyId, [roomArn]);
-  }
 }
 
 /**

@@ -1,3 +1,8 @@
+/**
+ * The IVS Chat calls of an inventory: ListRooms (every page) and GetRoom under bounded concurrency,
+ * AWS faults turned into report errors. Each document is handed to the caller as it arrives
+ * (`onRoom`), where the inventory path evaluates it.
+ */
 import {
   GetRoomCommand,
   type IvschatClient,
@@ -21,10 +26,11 @@ export interface InventoryOptions {
   resolve?: (summary: RoomDocument) => RoomDocument | undefined;
   /** Order of GetRoom calls, lower first (so a run cut short by its deadline did the most urgent ones). */
   priority?: (summary: RoomDocument) => number;
-  /** Receives each audited document instead of `rooms` keeping it (evaluate as rooms arrive). */
-  onRoom?: (doc: RoomDocument) => void;
-  /** Receives each document fetched with GetRoom (for the room cache), after `onRoom`. */
-  onFetched?: (doc: RoomDocument) => void;
+  /**
+   * Receives each audited document instead of `rooms` keeping it (evaluate as rooms arrive);
+   * `fetched` tells a GetRoom document (the room cache keeps it) from one `resolve` answered.
+   */
+  onRoom?: (doc: RoomDocument, fetched: boolean) => void;
   /** Stop starting new calls once this returns true (the run's deadline is near). */
   shouldStop?: () => boolean;
   /**
@@ -88,7 +94,7 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
         result.listed.push(summary.arn);
         const doc = toRoomDocument(summary);
         const known = options.resolve?.(doc);
-        if (known) audit(options, result, known);
+        if (known) audit(options, result, known, false);
         else waiting.push({ arn: doc.arn, rank: options.priority?.(doc) ?? 0 });
       }
       options.onProgress?.({
@@ -151,9 +157,8 @@ async function fetchRooms(options: InventoryOptions, toFetch: string[], result: 
     ...(signal ? { signal } : {}),
     shouldStop: () => Boolean(signal?.aborted || options.shouldStop?.()),
     onRoom: (doc, arn) => {
-      audit(options, result, doc);
       result.fetched?.push(arn);
-      options.onFetched?.(doc);
+      audit(options, result, doc, true);
     },
     afterCall: (count) => {
       started = count;
@@ -226,9 +231,14 @@ export async function getRooms(o: {
   await Promise.all(Array.from({ length: workers }, worker));
 }
 
-function audit(options: InventoryOptions, result: RegionInventory, doc: RoomDocument): void {
+function audit(
+  options: InventoryOptions,
+  result: RegionInventory,
+  doc: RoomDocument,
+  fetched: boolean,
+): void {
   result.audited.push(doc.arn);
-  if (options.onRoom) options.onRoom(doc);
+  if (options.onRoom) options.onRoom(doc, fetched);
   else result.rooms.push(doc);
 }
 

@@ -1,7 +1,7 @@
 /**
  * `audit --account ID…`: several accounts in one run. The caller's own account is audited with its
  * own credentials, every other through the member role; each account runs the one pipeline
- * (`auditTarget`) with its own credentials and its own API budget, one account after another (a
+ * (`auditRun`) with its own credentials and its own API budget, one account after another (a
  * person waits for one report, and the regions of an account already run in parallel).
  */
 
@@ -19,7 +19,7 @@ import { ACCOUNT_ID, firstRegionOf } from '../core/arn.js';
 import { AuditorError, ConfigError } from '../core/errors.js';
 import type { AuditError, Finding, Report } from '../core/types.js';
 import { identifyAccount } from '../inventory/live-audit.js';
-import type { AuditedTarget } from '../pipeline/run-audit.js';
+import type { AuditedRun } from '../pipeline/run-audit.js';
 
 /** What the CLI reports and delivers: one account's audit, or several accounts' as one. */
 export interface CliAudit {
@@ -56,7 +56,7 @@ export function checkRoleName(roleName: string): void {
   }
 }
 
-export function singleAudit(target: AuditedTarget): CliAudit {
+export function singleAudit(target: AuditedRun): CliAudit {
   return {
     report: target.report,
     resolved: target.reconciliation.resolvedFindings,
@@ -76,7 +76,7 @@ export interface AccountsRun {
   signal: AbortSignal;
   clock: () => Date;
   /** Runs the pipeline for one account with that account's connection. */
-  audit(connection: AwsConnection): Promise<AuditedTarget>;
+  audit(connection: AwsConnection): Promise<AuditedRun>;
 }
 
 export async function auditAccounts(run: AccountsRun): Promise<CliAudit> {
@@ -98,7 +98,7 @@ export async function auditAccounts(run: AccountsRun): Promise<CliAudit> {
   const byAccount = new Map<string, AuditTarget[]>();
   for (const t of plan.targets) byAccount.set(t.accountId, [...(byAccount.get(t.accountId) ?? []), t]);
 
-  const audited: AuditedTarget[] = [];
+  const audited: AuditedRun[] = [];
   const errors: AuditError[] = plan.errors.map(reportError);
   const targets = plan.targets.map(({ accountId, region }) => ({ accountId, region }));
   for (const accountTargets of byAccount.values()) {

@@ -1,13 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { Evaluator } from '../audit/evaluate.js';
-import { noteNotEvaluated } from '../audit/report.js';
-import { appendAll } from '../core/append.js';
 import { isRegionName, parseRoomArn } from '../core/arn.js';
 import { InputError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
 import { withAwsHandler } from '../core/room-facts.js';
 import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';
+import { RegionEvaluation } from '../inventory/room-evaluation.js';
 import { stripControl } from '../render/escape.js';
 import {
   EMPTY_SOURCE,
@@ -62,7 +61,7 @@ export async function readRoomsFile(file: string, options: RoomsFileOptions): Pr
     regions: new Set(),
     declaredRegions: new Set(),
   };
-  const byRegion = new Map<string, RegionInventory>();
+  const byRegion = new Map<string, { inventory: RegionInventory; evaluation: RegionEvaluation }>();
   const seenArns = new Set<string>();
   let rootKind: 'object' | 'array' | undefined;
   let sawRooms = false;
@@ -78,22 +77,18 @@ export async function readRoomsFile(file: string, options: RoomsFileOptions): Pr
     result.regions.add(region);
     if (options.regions.length > 0 && !options.regions.includes(region)) return;
     const key = `${accountId}/${region}`;
-    let inventory = byRegion.get(key);
-    if (!inventory) {
-      inventory = emptyInventory(accountId, region);
-      byRegion.set(key, inventory);
+    let entry = byRegion.get(key);
+    if (!entry) {
+      const inventory = emptyInventory(accountId, region);
+      const evaluation = new RegionEvaluation(inventory, { evaluator: options.evaluator, now: options.now });
+      entry = { inventory, evaluation };
+      byRegion.set(key, entry);
     }
-    inventory.listed.push(doc.arn);
-    inventory.audited.push(doc.arn);
-    // Evaluated now, as a live audit does, so no document outlives its turn.
-    const evaluation = options.evaluator.evaluate(doc, { now: options.now, accountId, region });
-    const into = inventory.evaluation ?? { findings: [], errors: [] };
-    inventory.evaluation = into;
-    appendAll(into.findings, evaluation.findings);
-    appendAll(into.errors, evaluation.errors);
-    // A plain GetRoom document has no joined facts: the policies reading them are reported as not
-    // evaluated (a warning, Report.notEvaluated), never as findings.
-    noteNotEvaluated(inventory, doc.arn, evaluation.notEvaluated);
+    entry.inventory.listed.push(doc.arn);
+    entry.inventory.audited.push(doc.arn);
+    // Evaluated now, as a live audit does, so no document outlives its turn. A plain GetRoom
+    // document has no joined facts: the policies reading them are reported as not evaluated.
+    entry.evaluation.add(doc);
   };
 
   try {
@@ -138,7 +133,10 @@ export async function readRoomsFile(file: string, options: RoomsFileOptions): Pr
     if (!('arn' in single)) throw inputError(path, [], `expected ${SHAPES}`);
     addRoom(single, []);
   }
-  result.inventories = [...byRegion.values()];
+  result.inventories = [...byRegion.values()].map(({ inventory, evaluation }) => {
+    evaluation.writeTo(inventory);
+    return inventory;
+  });
   return result;
 }
 

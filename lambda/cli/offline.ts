@@ -1,11 +1,11 @@
+/** A saved rooms file (`audit --input`) as the pipeline's inventory source, and its audit. */
 import type { Readable } from 'node:stream';
 import { Evaluator } from '../audit/evaluate.js';
 import { isUnresolved } from '../audit/finding-state.js';
 import type { FindingRecord } from '../audit/lifecycle.js';
 import { buildReport } from '../audit/report.js';
 import { InputError } from '../core/errors.js';
-import type { AuditRun } from '../inventory/live-audit.js';
-import type { InventorySource } from '../pipeline/run-audit.js';
+import type { InventoryRun, InventorySource } from '../inventory/source.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { emptyInventory, inputName, readRoomsFile } from './input.js';
 
@@ -22,7 +22,7 @@ export interface OfflineAuditOptions {
   clock?: () => Date;
 }
 
-export interface OfflineAudit extends AuditRun {
+export interface OfflineAudit extends InventoryRun {
   /** Things the user should know that do not stop the run (stderr). */
   warnings: string[];
 }

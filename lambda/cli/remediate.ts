@@ -1,25 +1,15 @@
 import { resolve } from 'node:path';
 import type { IvschatClient } from '@aws-sdk/client-ivschat';
-import { Evaluator } from '../audit/evaluate.js';
-import {
-  changeId,
-  type Guards,
-  guardProblems,
-  type PlanSkip,
-  planRemediation,
-  type RemediationPlan,
-} from '../audit/remediation-plan.js';
+import { changeId, type Guards, guardProblems, type RemediationPlan } from '../audit/remediation-plan.js';
 import { type AwsConnection, ivschatClient } from '../aws/clients.js';
-import { inventoryRegion } from '../aws/inventory.js';
 import { RateLimiter, withApiBudget } from '../aws/rate-limit.js';
 import { firstRegionOf } from '../core/arn.js';
 import { ConfigError, InputError } from '../core/errors.js';
 import { getOrCreate } from '../core/maps.js';
-import type { AuditError, Finding, RoomDocument } from '../core/types.js';
-import { identifyAccount } from '../inventory/live-audit.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { applyPlan, type ExecutorOptions, hasTag, notOptedIn, undoChange } from '../remediate/apply.js';
+import { applyPlan, type ExecutorOptions, undoChange } from '../remediate/apply.js';
 import { callerArn, ivschatRoomApi } from '../remediate/ivschat-api.js';
+import { planLive } from '../remediate/live-plan.js';
 import { appliedFixes, type PriorApplication, type TrailEntry } from '../remediate/trail.js';
 import { FileTrail } from '../remediate/trail-file.js';
 import { stripControl } from '../render/escape.js';
@@ -113,7 +103,7 @@ export async function remediate(given: RemediateFlags, io: SafeIo): Promise<numb
     regions = live.regions;
     await checkCredentials(live.connection);
     const { result, stopped } = await runLive(flags.timeout, live.apiBudgetTps, io, (signal) =>
-      inventory({
+      planLive({
         ...live,
         policies,
         policyIds,
@@ -267,80 +257,6 @@ async function withExecutor<T>(
   } finally {
     for (const c of clients.values()) c.destroy();
   }
-}
-
-interface PlanInventory {
-  plan: RemediationPlan;
-  errors: AuditError[];
-}
-
-/** Lists and fetches every room of the regions, evaluates them, and plans the fixes. */
-async function inventory(options: {
-  regions: string[];
-  connection: AwsConnection;
-  apiBudgetTps: number;
-  policies: readonly CompiledPolicy[];
-  policyIds?: ReadonlySet<string>;
-  /** Only rooms carrying this tag are planned; the others are listed as not opted in. */
-  tag?: { key: string; value: string };
-  signal: AbortSignal;
-  now: string;
-}): Promise<PlanInventory> {
-  const identity = await identifyAccount(firstRegionOf(options.regions), options.connection, options.signal);
-  const errors: AuditError[] = identity.error ? [identity.error] : [];
-  const accountId = identity.accountId ?? '';
-  const evaluator = new Evaluator(options.policies);
-  const fixable = new Set(
-    options.policies
-      .filter((p) => p.policy.fix && (!options.policyIds || options.policyIds.has(p.policy.id)))
-      .map((p) => p.policy.id),
-  );
-  const findings: Finding[] = [];
-  const rooms = new Map<string, RoomDocument>();
-  const outside: PlanSkip[] = [];
-  let roomsAudited = 0;
-  await Promise.all(
-    options.regions.map(async (region) => {
-      const client = withApiBudget(ivschatClient(region, options.connection), options.apiBudgetTps);
-      try {
-        const result = await inventoryRegion({
-          region,
-          accountId,
-          client,
-          signal: options.signal,
-          // Only the documents a fix may need are kept.
-          onRoom: (doc) => {
-            const evaluation = evaluator.evaluate(doc, { now: options.now, accountId, region });
-            errors.push(...evaluation.errors);
-            const relevant = evaluation.findings.filter((f) => fixable.has(f.policyId));
-            if (relevant.length === 0) return;
-            const { tag } = options;
-            if (tag && !hasTag(doc, tag)) {
-              for (const { policyId, roomArn, roomName } of relevant) {
-                outside.push({ policyId, accountId, region, roomArn, roomName, reason: notOptedIn(tag) });
-              }
-              return;
-            }
-            findings.push(...relevant);
-            rooms.set(doc.arn, doc);
-          },
-        });
-        roomsAudited += result.audited.length;
-        errors.push(...result.errors);
-      } finally {
-        client.destroy();
-      }
-    }),
-  );
-  const plan = planRemediation({
-    findings,
-    rooms,
-    roomsAudited,
-    policies: options.policies,
-    ...(options.policyIds ? { policyIds: options.policyIds } : {}),
-    now: options.now,
-  });
-  return { plan: { ...plan, skipped: [...plan.skipped, ...outside] }, errors };
 }
 
 function checkTag(raw: string | undefined): { key: string; value: string } | undefined {

@@ -129,6 +129,9 @@ export interface AuditError {
   message: string;
 }
 
+/** The report error a change batch records for the rooms it left to the full audit. */
+export const FULL_AUDIT_DUE = 'FullAuditDue';
+
 export interface Target {
   accountId: string;
   region: string;
@@ -177,10 +180,12 @@ export interface RegionInventory {
   /** ARNs of the rooms audited in this run. */
   audited: string[];
   /**
-   * Full documents of the audited rooms, to be evaluated — unless they were evaluated as they
-   * arrived (`evaluation`), which a live audit does so that 50,000 documents are never held at once.
+   * Documents of the audited rooms when the listing kept them (`inventoryRegion` without `onRoom`).
+   * An audit evaluates rooms as they arrive instead (`evaluation`), so that 50,000 documents are
+   * never held at once; the report reads `evaluation` only.
    */
   rooms: RoomDocument[];
+  /** The audited rooms' findings and errors, as inventory/room-evaluation.ts evaluated them. */
   evaluation?: { findings: Finding[]; errors: AuditError[] };
   /**
    * Policy id → rooms it could not be evaluated on for want of joined facts: their findings for that

@@ -9,7 +9,7 @@
  * target's next full audit.
  */
 import { type IvschatClient, paginateListRooms } from '@aws-sdk/client-ivschat';
-import { FULL_AUDIT_DUE } from '../alert/alert.js';
+import { Evaluator } from '../audit/evaluate.js';
 import { buildReport } from '../audit/report.js';
 import { type AwsConnection, ivschatClient } from '../aws/clients.js';
 import { getRooms, toAuditError } from '../aws/inventory.js';
@@ -17,14 +17,33 @@ import { listLoggingConfigurations } from '../aws/logging-configurations.js';
 import { limiterIntervalMs, withApiBudget } from '../aws/rate-limit.js';
 import { toRoomDocument } from '../aws/room-document.js';
 import { type CachedRoom, cachedRoom, planFetches } from '../core/room-cache.js';
-import { joinLoggingConfigurations } from '../core/room-facts.js';
-import type { AuditError, RegionInventory, RoomDocument } from '../core/types.js';
-import type { TargetChanges } from '../modes/changes/events.js';
-import type { InventorySource } from '../pipeline/run-audit.js';
+import {
+  type AuditError,
+  FULL_AUDIT_DUE,
+  type RegionInventory,
+  type RoomDocument,
+  type Target,
+} from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
-import type { Identity } from './live-audit.js';
+import { evaluateRooms } from './room-evaluation.js';
+import type { Identity, InventorySource } from './source.js';
+
+/** The changes of one target (account × region) in a batch, coalesced. */
+export interface TargetChanges extends Target {
+  /**
+   * Rooms written (deleted ones too), in first-seen order: one GetRoom each however many events;
+   * GetRoom alone tells a deleted room (ResourceNotFoundException) from a live one.
+   */
+  rooms: string[];
+  /** Logging configurations written: the rooms referencing them are checked again. */
+  loggingConfigurations: string[];
+  /** The SQS messages that carried these changes (retried together when the target fails). */
+  messageIds: string[];
+  /** Events coalesced into this target. */
+  events: number;
+}
 
 export interface ChangedRoomsOptions {
   changes: TargetChanges;
@@ -87,65 +106,16 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
         calls: { listRooms: 0, getRoom: 0 },
       };
       try {
-        // Rooms named by the events go first: a storm's cap keeps the rooms someone wrote to.
-        const wanted = new Map<string, RoomDocument | undefined>();
-        for (const arn of changes.rooms) wanted.set(arn, undefined);
-        if (changes.loggingConfigurations.length > 0) {
-          await addReferencingRooms(options, client, inventory, wanted, startedAt);
-        }
-        stats.rooms = wanted.size;
-        const toAudit = [...wanted].slice(0, options.maxRooms);
-        for (const [arn] of [...wanted].slice(options.maxRooms)) inventory.notReached.push(arn);
-        stats.leftOver = inventory.notReached.length;
-
-        const docs: RoomDocument[] = [];
-        const upserts: CachedRoom[] = [];
-        const toFetch = toAudit.filter(([, known]) => !known).map(([arn]) => arn);
-        for (const [, known] of toAudit) if (known) docs.push(known);
-        // Never start more GetRoom calls than the time left allows at the budget's pace.
-        const affordable = affordableCalls(options);
-        for (const arn of toFetch.splice(affordable)) inventory.notReached.push(arn);
-        await getRooms({
+        const { docs, upserts, timedOut } = await fetchChangedRooms(
+          options,
           client,
-          arns: toFetch,
           inventory,
-          concurrency: CONCURRENCY,
-          shouldStop: () => (options.timeLeftMs?.() ?? 1) <= 0,
-          onRoom: (doc, arn) => {
-            inventory.fetched?.push(arn);
-            docs.push(doc);
-            upserts.push(cachedRoom(doc, startedAt));
-          },
-        });
-        const timedOut = inventory.notReached.length - stats.leftOver;
-        stats.leftOver = inventory.notReached.length;
-        inventory.listed = docs.map((d) => d.arn);
-        inventory.audited = [...inventory.listed];
-
-        const logging =
-          docs.length > 0 && policiesNeedJoin(options.policies, 'loggingConfigurations')
-            ? await listLoggingConfigurations(client, region)
-            : undefined;
-        if (logging) inventory.calls.listLoggingConfigurations = logging.calls;
-        if (logging?.error) {
-          inventory.errors.push(logging.error);
-          inventory.complete = false;
-          inventory.factsMissingReason = `${logging.error.operation} failed (${logging.error.code}: ${logging.error.message})`;
-        }
-        inventory.rooms = logging?.configurations
-          ? docs.map((doc) => joinLoggingConfigurations(doc, logging.configurations))
-          : docs;
+          stats,
+          startedAt,
+        );
+        await evaluateChangedRooms(options, client, inventory, docs, startedAt);
         if (stats.leftOver > 0) {
-          const why =
-            timedOut > 0
-              ? `the invocation's time allowed only ${stats.rooms - stats.leftOver} of them`
-              : `more than the ${options.maxRooms} the change path audits at once`;
-          inventory.errors.push({
-            region,
-            operation: 'ChangeBatch',
-            code: FULL_AUDIT_DUE,
-            message: `${stats.rooms} rooms of ${accountId} changed in one batch, ${why}: ${stats.leftOver} are left to the next scheduled audit, marked due`,
-          });
+          inventory.errors.push(leftToFullAudit(options, stats, timedOut));
           inventory.complete = false;
         }
         stats.failed = inventory.errors.find((e) => NEEDED.has(e.operation));
@@ -161,6 +131,98 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
       });
       return { report, inventories: [inventory] };
     },
+  };
+}
+
+/**
+ * The documents of the changed rooms, within the cap and the time left: the cache's where current,
+ * else GetRoom's. Rooms beyond either are `notReached`, counted in `stats.leftOver`.
+ */
+async function fetchChangedRooms(
+  options: ChangedRoomsOptions,
+  client: IvschatClient,
+  inventory: RegionInventory,
+  stats: ChangedRoomsStats,
+  startedAt: string,
+): Promise<{ docs: RoomDocument[]; upserts: CachedRoom[]; timedOut: number }> {
+  const { changes } = options;
+  // Rooms named by the events go first: a storm's cap keeps the rooms someone wrote to.
+  const wanted = new Map<string, RoomDocument | undefined>();
+  for (const arn of changes.rooms) wanted.set(arn, undefined);
+  if (changes.loggingConfigurations.length > 0) {
+    await addReferencingRooms(options, client, inventory, wanted, startedAt);
+  }
+  stats.rooms = wanted.size;
+  const toAudit = [...wanted].slice(0, options.maxRooms);
+  for (const [arn] of [...wanted].slice(options.maxRooms)) inventory.notReached.push(arn);
+  stats.leftOver = inventory.notReached.length;
+
+  const docs: RoomDocument[] = [];
+  const upserts: CachedRoom[] = [];
+  const toFetch = toAudit.filter(([, known]) => !known).map(([arn]) => arn);
+  for (const [, known] of toAudit) if (known) docs.push(known);
+  // Never start more GetRoom calls than the time left allows at the budget's pace.
+  const affordable = affordableCalls(options);
+  for (const arn of toFetch.splice(affordable)) inventory.notReached.push(arn);
+  await getRooms({
+    client,
+    arns: toFetch,
+    inventory,
+    concurrency: CONCURRENCY,
+    shouldStop: () => (options.timeLeftMs?.() ?? 1) <= 0,
+    onRoom: (doc, arn) => {
+      inventory.fetched?.push(arn);
+      docs.push(doc);
+      upserts.push(cachedRoom(doc, startedAt));
+    },
+  });
+  const timedOut = inventory.notReached.length - stats.leftOver;
+  stats.leftOver = inventory.notReached.length;
+  inventory.listed = docs.map((d) => d.arn);
+  inventory.audited = [...inventory.listed];
+  return { docs, upserts, timedOut };
+}
+
+/** The target's logging configurations (when some policy reads them), then each room on the one path. */
+async function evaluateChangedRooms(
+  options: ChangedRoomsOptions,
+  client: IvschatClient,
+  inventory: RegionInventory,
+  docs: readonly RoomDocument[],
+  startedAt: string,
+): Promise<void> {
+  const logging =
+    docs.length > 0 && policiesNeedJoin(options.policies, 'loggingConfigurations')
+      ? await listLoggingConfigurations(client, inventory.region)
+      : undefined;
+  if (logging) inventory.calls.listLoggingConfigurations = logging.calls;
+  if (logging?.error) {
+    inventory.errors.push(logging.error);
+    inventory.complete = false;
+    inventory.factsMissingReason = `${logging.error.operation} failed (${logging.error.code}: ${logging.error.message})`;
+  }
+  evaluateRooms(inventory, docs, {
+    evaluator: new Evaluator(options.policies),
+    now: startedAt,
+    configurations: logging?.configurations,
+  });
+}
+
+/** The report error that marks the target's full audit due for the changed rooms left over. */
+function leftToFullAudit(
+  options: ChangedRoomsOptions,
+  stats: ChangedRoomsStats,
+  timedOut: number,
+): AuditError {
+  const why =
+    timedOut > 0
+      ? `the invocation's time allowed only ${stats.rooms - stats.leftOver} of them`
+      : `more than the ${options.maxRooms} the change path audits at once`;
+  return {
+    region: options.changes.region,
+    operation: 'ChangeBatch',
+    code: FULL_AUDIT_DUE,
+    message: `${stats.rooms} rooms of ${options.changes.accountId} changed in one batch, ${why}: ${stats.leftOver} are left to the next scheduled audit, marked due`,
   };
 }
 

@@ -1,17 +1,21 @@
+/**
+ * The live inventory of one account: ListRooms/GetRoom per region within the API budget, the room
+ * cache answering for unchanged rooms, each room evaluated on the one path (`RegionEvaluation`).
+ */
 import { Evaluator } from '../audit/evaluate.js';
-import { buildReport, noteNotEvaluated } from '../audit/report.js';
+import { buildReport } from '../audit/report.js';
 import { type AwsConnection, callerAccountId, ivschatClient } from '../aws/clients.js';
 import { type InventoryProgress, inventoryRegion, toAuditError } from '../aws/inventory.js';
 import { listLoggingConfigurations } from '../aws/logging-configurations.js';
 import { withApiBudget } from '../aws/rate-limit.js';
-import { appendAll } from '../core/append.js';
 import { firstRegionOf, parseRoomArn } from '../core/arn.js';
 import { type CachedRoom, cachedRoom, planFetches } from '../core/room-cache.js';
-import { joinLoggingConfigurations } from '../core/room-facts.js';
-import type { AuditError, Finding, RegionInventory, Report, RoomDocument } from '../core/types.js';
+import type { AuditError, RegionInventory } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
+import { RegionEvaluation, type RoomCollector } from './room-evaluation.js';
+import type { Identity, InventoryRun } from './source.js';
 
 export interface LiveAuditOptions {
   regions: string[];
@@ -39,17 +43,9 @@ export interface LiveAuditOptions {
   fullRefreshHours?: number;
   /** Rooms with open findings per region: if the list misses one, GetRoom tells whether it is gone. */
   knownRooms?: (region: string) => Iterable<string>;
-  /**
-   * Every room document as evaluated (joined facts included, derived ones not), cached rooms too: a
-   * caller keeps them (the room snapshot). Fields no policy reads may be absent (see policiesNeedGetRoom).
-   */
-  onDocument?: (region: string, doc: RoomDocument) => void;
+  /** Receive every room as evaluated, cached rooms too (the room snapshot, the remediation candidates). */
+  collectors?: readonly RoomCollector[];
 }
-
-/** Who the credentials belong to, or why that is not known (the error goes into the report). */
-export type Identity =
-  | { accountId: string; error?: undefined }
-  | { accountId?: undefined; error: AuditError };
 
 /** The account the credentials belong to (STS `GetCallerIdentity`), or the error that says why not. */
 export async function identifyAccount(
@@ -73,13 +69,8 @@ export async function identifyAccount(
   }
 }
 
-export interface AuditRun {
-  report: Report;
-  inventories: RegionInventory[];
-}
-
 /** Audits the regions of one account: regions in parallel, each within its own API budget. */
-export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun> {
+export async function auditAccount(options: LiveAuditOptions): Promise<InventoryRun> {
   const now = options.now ?? (() => new Date());
   const startedAt = options.startedAt ?? now().toISOString();
   const connection = options.connection ?? {};
@@ -90,82 +81,15 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
   // Without the account the audit goes on (room ARNs carry the account id) but counts as
   // incomplete, and the room cache is not used: its keys would be wrong.
   const identityErrors: AuditError[] = identity.error ? [identity.error] : [];
-  const roomCache = accountId ? options.roomCache : undefined;
-  const needGetRoom = policiesNeedGetRoom(options.policies);
-  const needLogging = policiesNeedJoin(options.policies, 'loggingConfigurations');
-  const evaluator = new Evaluator(options.policies);
-
-  const inventories = await Promise.all(
-    regions.map(async (region) => {
-      const client = ivschatClient(region, connection);
-      if (options.apiBudgetTps) withApiBudget(client, options.apiBudgetTps);
-      try {
-        const cache: Map<string, CachedRoom> = roomCache
-          ? await roomCache.loadRooms(accountId, region)
-          : new Map();
-        const plan = planFetches(cache, {
-          now: startedAt,
-          fullRefreshHours: options.fullRefreshHours ?? 24,
-          needGetRoom,
-        });
-        // One listing per target, joined into every room (cached ones too) before evaluation; a
-        // failed listing leaves the rooms without the facts, so the policies reading them are skipped.
-        const logging = needLogging
-          ? await listLoggingConfigurations(client, region, options.signal)
-          : undefined;
-        // Rooms are evaluated as they arrive, so no run holds every room document at once.
-        const evaluation = { findings: [] as Finding[], errors: [] as AuditError[] };
-        const skipped: Pick<RegionInventory, 'notEvaluated'> = {};
-        const ctx = { now: startedAt, accountId, region };
-        // Cache entries are cut down as documents arrive, so the full documents are never all held.
-        const upserts: CachedRoom[] = [];
-        const inventory = await inventoryRegion({
-          region,
-          accountId,
-          client,
-          onRoom: (doc) => {
-            const room = logging?.configurations
-              ? joinLoggingConfigurations(doc, logging.configurations)
-              : doc;
-            options.onDocument?.(region, room);
-            const result = evaluator.evaluate(room, ctx);
-            appendAll(evaluation.findings, result.findings);
-            appendAll(evaluation.errors, result.errors);
-            noteNotEvaluated(skipped, doc.arn, result.notEvaluated);
-          },
-          ...(roomCache
-            ? { onFetched: (doc: RoomDocument) => upserts.push(cachedRoom(doc, startedAt)) }
-            : {}),
-          ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-          ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onProgress
-            ? { onProgress: (p: InventoryProgress) => options.onProgress?.(region, p) }
-            : {}),
-          resolve: plan.resolve,
-          priority: plan.priority,
-          knownArns: new Set([...cache.keys(), ...(options.knownRooms?.(region) ?? [])]),
-        });
-        inventory.evaluation = evaluation;
-        if (skipped.notEvaluated) inventory.notEvaluated = skipped.notEvaluated;
-        if (logging) inventory.calls.listLoggingConfigurations = logging.calls;
-        if (logging?.error) {
-          // After the room errors: a ListRooms refusal is the more basic one to read first.
-          inventory.errors.push(logging.error);
-          inventory.complete = false;
-          inventory.factsMissingReason = `${logging.error.operation} failed (${logging.error.code}: ${logging.error.message})`;
-        }
-        if (!inventory.accountId) inventory.accountId = accountFromArns(inventory) ?? '';
-        if (roomCache) {
-          const removals = inventory.deleted.filter((arn) => cache.has(arn));
-          await roomCache.saveRooms(accountId, region, upserts, removals);
-        }
-        return inventory;
-      } finally {
-        client.destroy();
-      }
-    }),
-  );
+  const run: AccountRun = {
+    options,
+    accountId,
+    startedAt,
+    connection,
+    roomCache: accountId ? options.roomCache : undefined,
+    evaluator: new Evaluator(options.policies),
+  };
+  const inventories = await Promise.all(regions.map((region) => auditRegion(run, region)));
   if (identityErrors.length > 0 && inventories[0]) {
     inventories[0].errors.unshift(...identityErrors);
     inventories[0].complete = false;
@@ -177,6 +101,84 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
     policies: options.policies,
   });
   return { report, inventories };
+}
+
+/** What every region of one account's audit shares. */
+interface AccountRun {
+  options: LiveAuditOptions;
+  accountId: string;
+  startedAt: string;
+  connection: AwsConnection;
+  roomCache: RoomCacheStore | undefined;
+  /** One evaluator for the run: its per-policy memos serve every room of every region. */
+  evaluator: Evaluator;
+}
+
+/** One region: the room cache, the logging configurations, then every room listed, each evaluated. */
+async function auditRegion(run: AccountRun, region: string): Promise<RegionInventory> {
+  const { options, accountId, startedAt, roomCache } = run;
+  const client = ivschatClient(region, run.connection);
+  if (options.apiBudgetTps) withApiBudget(client, options.apiBudgetTps);
+  try {
+    const cache: Map<string, CachedRoom> = roomCache
+      ? await roomCache.loadRooms(accountId, region)
+      : new Map();
+    const plan = planFetches(cache, {
+      now: startedAt,
+      fullRefreshHours: options.fullRefreshHours ?? 24,
+      needGetRoom: policiesNeedGetRoom(options.policies),
+    });
+    // One listing per target, joined into every room (cached ones too) before evaluation; a
+    // failed listing leaves the rooms without the facts, so the policies reading them are skipped.
+    const logging = policiesNeedJoin(options.policies, 'loggingConfigurations')
+      ? await listLoggingConfigurations(client, region, options.signal)
+      : undefined;
+    const evaluation = new RegionEvaluation(
+      { accountId, region },
+      {
+        evaluator: run.evaluator,
+        now: startedAt,
+        configurations: logging?.configurations,
+        ...(options.collectors ? { collectors: options.collectors } : {}),
+      },
+    );
+    // Cache entries are cut down as documents arrive, so the full documents are never all held.
+    const upserts: CachedRoom[] = [];
+    const inventory = await inventoryRegion({
+      region,
+      accountId,
+      client,
+      onRoom: (doc, fetched) => {
+        evaluation.add(doc);
+        if (fetched && roomCache) upserts.push(cachedRoom(doc, startedAt));
+      },
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress
+        ? { onProgress: (p: InventoryProgress) => options.onProgress?.(region, p) }
+        : {}),
+      resolve: plan.resolve,
+      priority: plan.priority,
+      knownArns: new Set([...cache.keys(), ...(options.knownRooms?.(region) ?? [])]),
+    });
+    evaluation.writeTo(inventory);
+    if (logging) inventory.calls.listLoggingConfigurations = logging.calls;
+    if (logging?.error) {
+      // After the room errors: a ListRooms refusal is the more basic one to read first.
+      inventory.errors.push(logging.error);
+      inventory.complete = false;
+      inventory.factsMissingReason = `${logging.error.operation} failed (${logging.error.code}: ${logging.error.message})`;
+    }
+    if (!inventory.accountId) inventory.accountId = accountFromArns(inventory) ?? '';
+    if (roomCache) {
+      const removals = inventory.deleted.filter((arn) => cache.has(arn));
+      await roomCache.saveRooms(accountId, region, upserts, removals);
+    }
+    return inventory;
+  } finally {
+    client.destroy();
+  }
 }
 
 function accountFromArns(inventory: RegionInventory): string | undefined {

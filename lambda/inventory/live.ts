@@ -1,8 +1,9 @@
+/** The live account as the pipeline's inventory source (`liveInventory`), over `auditAccount`. */
 import { roomsWithFindings } from '../audit/lifecycle.js';
 import { stopReason } from '../aws/inventory.js';
 import { firstRegionOf } from '../core/arn.js';
-import type { InventorySource } from '../pipeline/run-audit.js';
 import { auditAccount, identifyAccount, type LiveAuditOptions } from './live-audit.js';
+import type { InventorySource } from './source.js';
 
 /** What the live source needs: the audit options the pipeline does not fill in itself. */
 export type LiveInventoryOptions = Omit<LiveAuditOptions, 'identity' | 'knownRooms' | 'startedAt' | 'now'> & {

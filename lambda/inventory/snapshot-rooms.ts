@@ -1,8 +1,13 @@
-import type { RegionInventory, RoomDocument } from '../core/types.js';
+/**
+ * The room snapshot as a collector of the inventory path: the documents of a complete audit, stored
+ * for policy previews, and why a deployment's policies cannot leave one (`snapshotGap`).
+ */
+import type { RegionInventory } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
 import { GzipJsonArray } from '../state/chunks.js';
 import type { RoomSnapshotStore } from '../state/room-snapshot.js';
+import type { EvaluatedRoom, RoomCollector } from './room-evaluation.js';
 
 /**
  * Why an audit under these policies cannot leave a room snapshot, or undefined when it can. The audit
@@ -20,21 +25,22 @@ export function snapshotGap(policies: readonly CompiledPolicy[]): string | undef
 }
 
 /**
- * Collects the documents of one audit (`onDocument`) and stores those of every complete region as
- * its snapshot. An incomplete region stores nothing: its last complete snapshot stays.
+ * Collects the documents of one audit as evaluated (joined facts included, cached rooms too) and
+ * stores those of every complete region as its snapshot. An incomplete region stores nothing: its
+ * last complete snapshot stays.
  */
-export class SnapshotCollector {
+export class SnapshotCollector implements RoomCollector {
   // Held gzip'd as they arrive: 50,000 documents would otherwise add some 50 MB to the run's peak.
   private byRegion = new Map<string, GzipJsonArray>();
 
-  readonly onDocument = (region: string, doc: RoomDocument): void => {
+  collect({ region, doc }: EvaluatedRoom): void {
     let docs = this.byRegion.get(region);
     if (!docs) {
       docs = new GzipJsonArray();
       this.byRegion.set(region, docs);
     }
     docs.push(doc);
-  };
+  }
 
   /** Writes the snapshots and lets the documents go; returns the regions written. */
   async write(

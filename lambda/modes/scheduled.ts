@@ -9,7 +9,7 @@ import type { RegionInventory } from '../core/types.js';
 import { liveInventory } from '../inventory/live.js';
 import { SnapshotCollector, snapshotGap } from '../inventory/snapshot-rooms.js';
 import type { NotifyOutcome } from '../pipeline/deliver.js';
-import { type AuditedTarget, runAudit } from '../pipeline/run-audit.js';
+import { type AuditedRun, runAudit } from '../pipeline/run-audit.js';
 import { type RunSummary, summariseRun } from '../pipeline/run-summary.js';
 import { type Container, createContainer } from '../runtime/container.js';
 import type { InvocationContext } from '../runtime/context.js';
@@ -63,7 +63,7 @@ export function scheduledMode(
     if (gap && ctx.stores) logger.info('no room snapshot', { reason: gap });
     const snapshot = ctx.stores && !gap ? new SnapshotCollector() : undefined;
     try {
-      const { target, outcome } = await auditOwnAccount(ctx, deps, sinks, snapshot);
+      const { run: target, outcome } = await auditOwnAccount(ctx, deps, sinks, snapshot);
       const { accountId, inventories, report } = target;
       if (snapshot && ctx.stores) {
         // Best effort: a failed write leaves the previous snapshot; the audit has succeeded.
@@ -109,7 +109,7 @@ function auditOwnAccount(
       ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps }),
       fullRefreshHours: config.fullRefreshHours,
       ...(roomCache ? { roomCache } : {}),
-      ...(snapshot ? { onDocument: snapshot.onDocument } : {}),
+      ...(snapshot ? { collectors: [snapshot] } : {}),
       clock: ctx.clock,
       ...(deadline ? { shouldStop: deadline.reached } : {}),
     }),
@@ -127,7 +127,7 @@ function auditOwnAccount(
 function emitScheduledMetrics(
   ctx: InvocationContext,
   summary: RunSummary,
-  target: AuditedTarget,
+  target: AuditedRun,
   outcome: NotifyOutcome,
   sinks: readonly AlertSink[],
 ): void {

@@ -2,7 +2,7 @@
  * The one audit pipeline: inventory → reconcile → deliver → record. The Lambda, the CLI and the
  * demo call it; no other module chains these steps.
  *
- * Shape: `auditTarget()` does everything up to the decision of what to tell (identify the account,
+ * Shape: `auditRun()` does everything up to the decision of what to tell (identify the account,
  * load its state, take the inventory, reconcile) and returns the result with a `deliver()` step;
  * `deliver()` sends the alert to every sink and only then records the state. The CLI writes its
  * report between the two (a report that cannot be written must leave the state as it was, or its
@@ -27,36 +27,12 @@ import type { Alert } from '../alert/alert.js';
 import type { FindingRecord, Reconciliation } from '../audit/lifecycle.js';
 import { reconcile } from '../audit/lifecycle.js';
 import type { RegionInventory, Report } from '../core/types.js';
-import type { Identity } from '../inventory/live-audit.js';
+import type { InventorySource } from '../inventory/source.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { type StateStore, statelessStore } from '../state/store.js';
 import { type NotifyOutcome, notifyAndRecord } from './deliver.js';
 
-/** What an inventory source hands the pipeline: the evaluated rooms of one run. */
-export interface InventoryRun {
-  report: Report;
-  inventories: RegionInventory[];
-  /** Things the user should know that do not stop the run. */
-  warnings?: string[];
-  /** Why the caller cut the run short (--timeout, Ctrl-C); then nothing is delivered or recorded. */
-  stopped?: string;
-}
-
-/** Where the rooms come from: the live account, or a saved rooms file. */
-export interface InventorySource {
-  /**
-   * The audited account, asked before the state is loaded (the state is kept per account).
-   * Absent for a saved file, whose room ARNs name their accounts.
-   */
-  identify?(): Promise<Identity>;
-  audit(input: {
-    identity: Identity | undefined;
-    previous: ReadonlyMap<string, FindingRecord>;
-    startedAt: string;
-  }): Promise<InventoryRun>;
-}
-
-export interface AuditTargetOptions {
+export interface AuditRunOptions {
   inventory: InventorySource;
   /**
    * The finding state for the audited account (`undefined` when it is not known); return
@@ -76,7 +52,8 @@ export interface AuditTargetOptions {
   policyIds?: ReadonlySet<string>;
 }
 
-export interface AuditedTarget {
+/** A run audited and reconciled, not yet delivered: one account, its regions' inventories. */
+export interface AuditedRun {
   /** The audited account: identified, else read from the room ARNs ('' when neither). */
   accountId: string;
   regions: string[];
@@ -95,7 +72,11 @@ export interface AuditedTarget {
   deliver(): Promise<NotifyOutcome>;
 }
 
-export async function auditTarget(options: AuditTargetOptions): Promise<AuditedTarget> {
+/**
+ * One run over one account's regions (each account × region is a target): identify, load the state,
+ * take the inventory, reconcile. Delivery is the returned `deliver()`.
+ */
+export async function auditRun(options: AuditRunOptions): Promise<AuditedRun> {
   const startedAt = options.clock().toISOString();
   const identity = await options.inventory.identify?.();
   // Every room this pass reads is read after this instant (the state is loaded first).
@@ -162,8 +143,8 @@ export async function auditTarget(options: AuditTargetOptions): Promise<AuditedT
 
 /** The whole run for callers with nothing to do between audit and delivery (the Lambda). */
 export async function runAudit(
-  options: AuditTargetOptions,
-): Promise<{ target: AuditedTarget; outcome: NotifyOutcome }> {
-  const target = await auditTarget(options);
-  return { target, outcome: await target.deliver() };
+  options: AuditRunOptions,
+): Promise<{ run: AuditedRun; outcome: NotifyOutcome }> {
+  const run = await auditRun(options);
+  return { run, outcome: await run.deliver() };
 }

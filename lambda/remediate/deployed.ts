@@ -4,7 +4,6 @@
  * within the guards, through the same executor and re-read guard as the CLI). Knows nothing of the
  * state machine: the audit-target step hands it the findings, the room documents and an executor.
  */
-import { Evaluator } from '../audit/evaluate.js';
 import {
   type Guards,
   guardProblems,
@@ -13,6 +12,7 @@ import {
   planRemediation,
 } from '../audit/remediation-plan.js';
 import type { Finding, RoomDocument } from '../core/types.js';
+import type { EvaluatedRoom, RoomCollector } from '../inventory/room-evaluation.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { applyPlan, type ExecutorOptions, hasTag, notOptedIn } from './apply.js';
 import type { Trail, TrailEntry } from './trail.js';
@@ -60,26 +60,25 @@ export function fixablePolicies(policies: readonly CompiledPolicy[], mode: Deplo
 }
 
 /**
- * Keeps, as the audit sees them, the documents of the rooms a fix may be planned for: opted in and
- * failing a fixable policy. Every other document is let go at once: a target may have 50,000 rooms.
+ * Keeps, as the audit evaluated them, the documents of the rooms a fix may be planned for: opted in
+ * and failing a fixable policy. Every other document is let go at once: a target may have 50,000 rooms.
  */
-export class FixCandidates {
+export class FixCandidates implements RoomCollector {
   readonly rooms = new Map<string, RoomDocument>();
-  private readonly evaluator: Evaluator;
+  private readonly fixable: ReadonlySet<string>;
 
   constructor(
     fixable: readonly CompiledPolicy[],
     private readonly tag: OptInTag,
-    private readonly ctx: { now: string; accountId: string },
   ) {
-    this.evaluator = new Evaluator(fixable, { cache: false });
+    this.fixable = new Set(fixable.map((p) => p.policy.id));
   }
 
-  readonly onDocument = (region: string, doc: RoomDocument): void => {
+  collect({ doc, evaluation }: EvaluatedRoom): void {
     if (!hasTag(doc, this.tag)) return;
-    const result = this.evaluator.evaluate(doc, { ...this.ctx, region });
-    if (result.findings.some((f) => f.status !== 'exempt')) this.rooms.set(doc.arn, doc);
-  };
+    const failing = evaluation.findings.some((f) => f.status !== 'exempt' && this.fixable.has(f.policyId));
+    if (failing) this.rooms.set(doc.arn, doc);
+  }
 }
 
 export interface DeployedRemediationOptions {

@@ -129,8 +129,8 @@ describe('a run stopped through its signal', () => {
       client,
       concurrency: 1,
       signal: controller.signal,
-      onFetched: () => {
-        if (!controller.signal.aborted) controller.abort(stop('Interrupted'));
+      onRoom: (_doc, fetched) => {
+        if (fetched && !controller.signal.aborted) controller.abort(stop('Interrupted'));
       },
     });
     client.destroy();

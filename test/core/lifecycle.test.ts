@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRoom } from '../../lambda/audit/evaluate.js';
+import { Evaluator, evaluateRoom } from '../../lambda/audit/evaluate.js';
 import { type FindingRecord, reconcile, redecide, roomsWithFindings } from '../../lambda/audit/lifecycle.js';
 import { buildReport } from '../../lambda/audit/report.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { ACCOUNT, compliantRoom } from '../fixtures.js';
 
@@ -28,6 +29,7 @@ function inventory(rooms: RoomDocument[], overrides: Partial<RegionInventory> = 
 
 /** Runs reconcile as the handler does and returns the state after the run. */
 function run(inv: RegionInventory, previous: Map<string, FindingRecord>, now: string) {
+  evaluateRooms(inv, inv.rooms, { evaluator: new Evaluator(policies), now });
   const report = buildReport({ startedAt: now, finishedAt: now, inventories: [inv], policies });
   const result = reconcile(report, [inv], previous, { now, renotifyAfterHours: 24 });
   const next = new Map(previous);
@@ -105,10 +107,12 @@ describe('reconcile', () => {
   it('neither raises nor resolves findings of a policy whose rule threw on the room', () => {
     const first = run(inventory([bad]), new Map(), T1);
     const fixed = { ...bad, maximumMessageLength: 200 };
+    const evaluated = inventory([fixed]);
+    evaluateRooms(evaluated, evaluated.rooms, { evaluator: new Evaluator(policies), now: T2 });
     const report = buildReport({
       startedAt: T2,
       finishedAt: T2,
-      inventories: [inventory([fixed])],
+      inventories: [evaluated],
       policies,
     });
     report.errors.push({

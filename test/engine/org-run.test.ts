@@ -7,11 +7,13 @@ import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from '../../demo/local-org.js';
 import type { Alert } from '../../lambda/alert/alert.js';
+import { Evaluator } from '../../lambda/audit/evaluate.js';
 import { buildReport } from '../../lambda/audit/report.js';
 import { toLoggingConfigurationFact } from '../../lambda/aws/logging-configurations.js';
 import { joinLoggingConfigurations } from '../../lambda/core/room-facts.js';
 import type { LoggingConfigurationFact, RegionInventory, RoomDocument } from '../../lambda/core/types.js';
-import { auditTarget } from '../../lambda/pipeline/run-audit.js';
+import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
+import { auditRun } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { type RoomSnapshot, RoomSnapshotStore } from '../../lambda/state/room-snapshot.js';
 import { RunStore, TargetLocks } from '../../lambda/state/run-store.js';
@@ -303,15 +305,20 @@ describe('org run on the local state machine', { timeout: 90_000 }, () => {
     const real = o.handler();
     const changePathFirst: AuditHandler = async (event, context) => {
       if ((event as { step?: string }).step === 'aggregate') {
-        const change = await auditTarget({
+        const change = await auditRun({
           inventory: {
             audit: async ({ startedAt }) => {
               const inventories = [oneRoom(AUDITOR_ACCOUNT, region, fixed)];
+              const policies = loadPolicyDir().policies;
+              evaluateRooms(inventories[0] as RegionInventory, [fixed], {
+                evaluator: new Evaluator(policies),
+                now: startedAt,
+              });
               const report = buildReport({
                 startedAt,
                 finishedAt: startedAt,
                 inventories,
-                policies: loadPolicyDir().policies,
+                policies,
               });
               return { report, inventories };
             },

@@ -2,17 +2,14 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../lambda/alert/alert.js';
+import { Evaluator } from '../../lambda/audit/evaluate.js';
 import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
 import { buildReport } from '../../lambda/audit/report.js';
 import { PublishError } from '../../lambda/core/errors.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
-import type { Identity } from '../../lambda/inventory/live-audit.js';
-import {
-  type AuditTargetOptions,
-  auditTarget,
-  type InventorySource,
-  runAudit,
-} from '../../lambda/pipeline/run-audit.js';
+import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
+import type { Identity, InventorySource } from '../../lambda/inventory/source.js';
+import { type AuditRunOptions, auditRun, runAudit } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import type { AlertSink } from '../../lambda/sinks/sink.js';
 import type { StateStore } from '../../lambda/state/store.js';
@@ -51,6 +48,7 @@ function rooms(docs: RoomDocument[], identity?: Identity, stopped?: string): Inv
         complete: !identity?.error,
         calls: { listRooms: 1, getRoom: docs.length },
       };
+      evaluateRooms(inventory, docs, { evaluator: new Evaluator(policies), now: startedAt });
       const report = buildReport({ startedAt, finishedAt: startedAt, inventories: [inventory], policies });
       return { report, inventories: [inventory], ...(stopped ? { stopped } : {}) };
     },
@@ -87,7 +85,7 @@ function recordingSink(name: string, fail = false): AlertSink & { alerts: Alert[
   };
 }
 
-function options(overrides: Partial<AuditTargetOptions> & Pick<AuditTargetOptions, 'inventory'>) {
+function options(overrides: Partial<AuditRunOptions> & Pick<AuditRunOptions, 'inventory'>) {
   const { store } = memoryStore();
   return {
     state: () => store,
@@ -95,14 +93,14 @@ function options(overrides: Partial<AuditTargetOptions> & Pick<AuditTargetOption
     clock: movingClock().clock,
     renotifyAfterHours: 24,
     ...overrides,
-  } satisfies AuditTargetOptions;
+  } satisfies AuditRunOptions;
 }
 
-describe('Function: auditTarget', () => {
+describe('Function: auditRun', () => {
   it('reads the clock once: the report, the findings and the state write share one now', async () => {
     const { clock } = movingClock();
     const { store, calls } = memoryStore();
-    const { target } = await runAudit(options({ inventory: rooms([bad]), state: () => store, clock }));
+    const { run: target } = await runAudit(options({ inventory: rooms([bad]), state: () => store, clock }));
 
     const now = new Date(T0).toISOString();
     expect(target.report.startedAt).toBe(now);
@@ -114,7 +112,7 @@ describe('Function: auditTarget', () => {
   it('delivers and records nothing until deliver() is called', async () => {
     const { store, calls } = memoryStore();
     const sink = recordingSink('sns');
-    const target = await auditTarget(options({ inventory: rooms([bad]), state: () => store, sinks: [sink] }));
+    const target = await auditRun(options({ inventory: rooms([bad]), state: () => store, sinks: [sink] }));
 
     expect(target.reconciliation.newFindings).toHaveLength(1);
     expect(sink.alerts).toEqual([]);
@@ -128,7 +126,7 @@ describe('Function: auditTarget', () => {
   it('records nothing and throws when the only sink refused the alert (the next run sends it again)', async () => {
     const { store, calls } = memoryStore();
     const only = recordingSink('sns', true);
-    const target = await auditTarget(options({ inventory: rooms([bad]), state: () => store, sinks: [only] }));
+    const target = await auditRun(options({ inventory: rooms([bad]), state: () => store, sinks: [only] }));
 
     await expect(target.deliver()).rejects.toThrow('sns refused the alert');
     expect(calls.saves).toEqual([]);
@@ -185,7 +183,7 @@ describe('Function: auditTarget', () => {
       },
     };
     const healthy = recordingSink('second');
-    const target = await auditTarget(
+    const target = await auditRun(
       options({ inventory: rooms([bad]), state: () => watched, sinks: [first, healthy] }),
     );
     await new Promise((resolve) => setImmediate(resolve)); // a WeakRef holds its target until the turn ends
@@ -249,7 +247,7 @@ describe('Function: auditTarget', () => {
     };
     const { store, calls } = memoryStore();
     const sink = recordingSink('sns');
-    const { target, outcome } = await runAudit(
+    const { run: target, outcome } = await runAudit(
       options({ inventory: rooms([bad], { error }), state: () => store, sinks: [sink] }),
     );
 
@@ -264,7 +262,7 @@ describe('Function: auditTarget', () => {
   it('neither delivers nor records a run its caller stopped', async () => {
     const { store, calls } = memoryStore();
     const sink = recordingSink('sns');
-    const { target } = await runAudit(
+    const { run: target } = await runAudit(
       options({ inventory: rooms([bad], undefined, 'interrupted'), state: () => store, sinks: [sink] }),
     );
 

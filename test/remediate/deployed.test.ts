@@ -76,13 +76,12 @@ async function run(
 ) {
   const account = fakeAccount(rooms);
   const trail = options.trail ?? memoryTrail();
-  const candidates = new FixCandidates(fixablePolicies(policies, mode), TAG, {
-    now: NOW,
-    accountId: ACCOUNT,
-  });
+  const candidates = new FixCandidates(fixablePolicies(policies, mode), TAG);
   const findings: Finding[] = [];
   for (const room of rooms) {
-    candidates.onDocument('us-east-1', room);
+    const region = 'us-east-1';
+    const evaluation = evaluateRoom(room, policies, { now: NOW, accountId: ACCOUNT, region });
+    candidates.collect({ region, doc: room, evaluation });
     for (const f of evaluateRoom(room, policies, { now: NOW }).findings) {
       findings.push(
         options.exempt?.includes(String(room.id))

@@ -1,6 +1,6 @@
 /**
  * The scheduled run and the change path record the same findings in the same partition. These tests
- * interleave two writers through the real pipeline (`auditTarget` → `deliver`) and the real store on
+ * interleave two writers through the real pipeline (`auditRun` → `deliver`) and the real store on
  * dynalite: each writer loads and reads its rooms, then delivers (the org-scale aggregate step does so
  * hours later), and the other writer acts in between. The newer observation must win, and each
  * transition must be announced exactly once.
@@ -8,10 +8,12 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lambda/alert/alert.js';
+import { Evaluator } from '../../lambda/audit/evaluate.js';
 import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
 import { buildReport } from '../../lambda/audit/report.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
-import { type AuditedTarget, auditTarget } from '../../lambda/pipeline/run-audit.js';
+import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
+import { type AuditedRun, auditRun } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import type { AlertSink } from '../../lambda/sinks/sink.js';
 import { batchWrite } from '../../lambda/state/batch-write.js';
@@ -62,8 +64,14 @@ function inventory(rooms: RoomDocument[]): RegionInventory {
   };
 }
 
+/** The inventory with its rooms evaluated at `now`, as the inventory path leaves it. */
+function evaluated(inv: RegionInventory, now: string): RegionInventory {
+  evaluateRooms(inv, inv.rooms, { evaluator: new Evaluator(policies), now });
+  return inv;
+}
+
 interface Writer {
-  audited: AuditedTarget;
+  audited: AuditedRun;
   /** What each delivery of this writer told (one alert per delivery). */
   alerts: Alert[];
   deliver(): Promise<void>;
@@ -105,10 +113,10 @@ async function pass(
     },
   };
   const sinks = options.emailDown === undefined ? [sink] : [sink, email];
-  const audited = await auditTarget({
+  const audited = await auditRun({
     inventory: {
       audit: async ({ startedAt }) => {
-        const inventories = [inventory([room])];
+        const inventories = [evaluated(inventory([room]), startedAt)];
         return {
           report: buildReport({ startedAt, finishedAt: startedAt, inventories, policies }),
           inventories,
@@ -329,10 +337,10 @@ describe('at-least-once with claims', () => {
       name: 'sns',
       deliver: async () => Promise.reject(new Error('SNS is down')),
     };
-    const failingTarget = await auditTarget({
+    const failingTarget = await auditRun({
       inventory: {
         audit: async ({ startedAt }) => {
-          const inventories = [inventory([fixed])];
+          const inventories = [evaluated(inventory([fixed]), startedAt)];
           return {
             report: buildReport({ startedAt, finishedAt: startedAt, inventories, policies }),
             inventories,

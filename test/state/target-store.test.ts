@@ -1,11 +1,12 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateRoom } from '../../lambda/audit/evaluate.js';
+import { Evaluator, evaluateRoom } from '../../lambda/audit/evaluate.js';
 import { type FindingRecord, reconcile } from '../../lambda/audit/lifecycle.js';
 import { buildReport } from '../../lambda/audit/report.js';
 import { AuditorError } from '../../lambda/core/errors.js';
 import type { Finding, RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { batchWrite } from '../../lambda/state/batch-write.js';
 import { storedFinding } from '../../lambda/state/record.js';
@@ -66,6 +67,7 @@ function inventory(region: string, rooms: RoomDocument[]): RegionInventory {
 
 /** Reconciles one run of `inventories` against `previous`, as the pipeline does. */
 function audit(inventories: RegionInventory[], previous: Map<string, FindingRecord>, now: string) {
+  for (const inv of inventories) evaluateRooms(inv, inv.rooms, { evaluator: new Evaluator(policies), now });
   const report = buildReport({ startedAt: now, finishedAt: now, inventories, policies });
   return reconcile(report, inventories, previous, { now, renotifyAfterHours: 24 });
 }

@@ -9,7 +9,7 @@ import { topicRegion } from '../../core/arn.js';
 import { ConfigError, InputError, PublishError } from '../../core/errors.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../../core/types.js';
 import { liveInventory } from '../../inventory/live.js';
-import { type AuditTargetOptions, auditTarget } from '../../pipeline/run-audit.js';
+import { type AuditRunOptions, auditRun } from '../../pipeline/run-audit.js';
 import type { CompiledPolicy } from '../../policy/compile.js';
 import { notEvaluatedLines, summaryLine } from '../../render/text.js';
 import { describeRange, SETTINGS } from '../../settings/table.js';
@@ -171,7 +171,7 @@ interface AuditRun {
   /** The same file, its errors naming --state. */
   state: StateStore | undefined;
   accounts: string[];
-  pipeline: Omit<AuditTargetOptions, 'inventory'>;
+  pipeline: Omit<AuditRunOptions, 'inventory'>;
 }
 
 /** The flags that need no call and no policy checked, the files first; the output file, if any. */
@@ -198,7 +198,7 @@ async function checkAuditFlags(flags: AuditFlags): Promise<{ accounts: string[];
 /** `--input`: the saved rooms, offline. */
 async function auditFile(file: string, flags: AuditFlags, io: SafeIo, run: AuditRun): Promise<CliAudit> {
   return singleAudit(
-    await auditTarget({
+    await auditRun({
       ...run.pipeline,
       inventory: offlineInventory({
         file,
@@ -221,9 +221,9 @@ async function auditLive(flags: AuditFlags, io: SafeIo, run: AuditRun): Promise<
     connection: AwsConnection,
     signal: AbortSignal,
     onProgress: Parameters<typeof liveInventory>[0]['onProgress'],
-    accountState: AuditTargetOptions['state'],
+    accountState: AuditRunOptions['state'],
   ) =>
-    auditTarget({
+    auditRun({
       ...run.pipeline,
       state: accountState,
       inventory: liveInventory({

@@ -17,11 +17,11 @@ import { CHANGE_PATH_MEMBER_ACTIONS } from '../../aws/session-policy.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../../aws/targets.js';
 import { AuditorError } from '../../core/errors.js';
 import { CHANGE_METRIC } from '../../core/metric-names.js';
-import { type ChangedRoomsStats, changedRooms } from '../../inventory/changed.js';
+import { type ChangedRoomsStats, changedRooms, type TargetChanges } from '../../inventory/changed.js';
 import { type NotifyOutcome, notifyAndRecord } from '../../pipeline/deliver.js';
 import { explainFixed } from '../../pipeline/explain-fixed.js';
 import { storeByTarget, targetSinks } from '../../pipeline/routing.js';
-import { type AuditedTarget, auditTarget } from '../../pipeline/run-audit.js';
+import { type AuditedRun, auditRun } from '../../pipeline/run-audit.js';
 import { clipText } from '../../pipeline/run-summary.js';
 import type { StatefulContext } from '../../runtime/context.js';
 import { CHANGE_CONCURRENCY, isOrganization } from '../../settings/table.js';
@@ -31,7 +31,6 @@ import {
   coalesceChanges,
   type IgnoreReason,
   parseChangeEvent,
-  type TargetChanges,
 } from './events.js';
 import { ownRoleArns } from './own-roles.js';
 
@@ -82,7 +81,7 @@ export interface ChangeBatchResult {
 interface AuditedChanges {
   target: AuditTarget;
   changes: TargetChanges;
-  audited: AuditedTarget;
+  audited: AuditedRun;
   stats: ChangedRoomsStats;
 }
 
@@ -227,7 +226,7 @@ async function auditChanges(
     fullRefreshHours: ctx.config.fullRefreshHours,
     clock: ctx.clock,
   });
-  const audited = await auditTarget({
+  const audited = await auditRun({
     inventory: source,
     state: () => ctx.stores.targetState(target),
     // The batch delivers one alert for every target.

@@ -16,6 +16,7 @@
 import { ACCOUNT_ID, isRegionName } from '../../core/arn.js';
 import { getOrCreate } from '../../core/maps.js';
 import type { Target } from '../../core/types.js';
+import type { TargetChanges } from '../../inventory/changed.js';
 
 export const CHANGE_SOURCE = 'aws.ivschat';
 
@@ -202,21 +203,6 @@ export function parseChangeEvent(event: unknown, options: ParseOptions): ParsedE
     'malformed fields',
     `${eventName}: no ${kind.startsWith('logging') ? 'logging configuration' : 'room'} ARN of account ${accountId} in ${region} (got ${str(written)})`,
   );
-}
-
-/** The changes of one target (account × region) in a batch, coalesced. */
-export interface TargetChanges extends Target {
-  /**
-   * Rooms written (deleted ones too), in first-seen order: one GetRoom each however many events;
-   * GetRoom alone tells a deleted room (ResourceNotFoundException) from a live one.
-   */
-  rooms: string[];
-  /** Logging configurations written: the rooms referencing them are checked again. */
-  loggingConfigurations: string[];
-  /** The SQS messages that carried these changes (retried together when the target fails). */
-  messageIds: string[];
-  /** Events coalesced into this target. */
-  events: number;
 }
 
 /** Groups changes by target and room: ten writes of a room, a delete among them or not, are one room. */

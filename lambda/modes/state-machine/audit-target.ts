@@ -17,11 +17,11 @@ import { ivschatClient } from '../../aws/clients.js';
 import { RateLimiter, withApiBudget } from '../../aws/rate-limit.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../../aws/targets.js';
 import { METRIC } from '../../core/metric-names.js';
-import type { RegionInventory, RoomDocument } from '../../core/types.js';
+import type { RegionInventory } from '../../core/types.js';
 import { liveInventory } from '../../inventory/live.js';
 import { SnapshotCollector, snapshotGap } from '../../inventory/snapshot-rooms.js';
 import { explainFixed } from '../../pipeline/explain-fixed.js';
-import { type AuditedTarget, auditTarget } from '../../pipeline/run-audit.js';
+import { type AuditedRun, auditRun } from '../../pipeline/run-audit.js';
 import { type AuditedOutcome, OUTCOME_VERSION, type TargetOutcome } from '../../pipeline/target-outcome.js';
 import type { ExecutorOptions } from '../../remediate/apply.js';
 import { FixCandidates, fixablePolicies, MAX_KEPT, remediateTarget } from '../../remediate/deployed.js';
@@ -77,7 +77,7 @@ export async function auditTargetStep(
   });
   if (!access.ok) return notAudited('failed', access.error.message);
 
-  const collectors = roomCollectors(ctx, target, event.startedAt);
+  const collectors = roomCollectors(ctx);
   const audited = await auditRooms(ctx, event, target, access.connection, collectors);
   const failure = whyNotAudited(target, audited, ctx.config.memberRoleName);
   if (failure) return notAudited('failed', failure);
@@ -129,10 +129,10 @@ async function lockTarget(
 }
 
 /** Every invocation collects: only the one that reaches every room (cached ones included) stores them. */
-function roomCollectors(ctx: StatefulContext, target: AuditTarget, startedAt: string): Collectors {
+function roomCollectors(ctx: StatefulContext): Collectors {
   const gap = snapshotGap(ctx.policies);
   if (gap) ctx.logger.info('no room snapshot', { reason: gap });
-  const candidates = fixCandidates(ctx, target, startedAt);
+  const candidates = fixCandidates(ctx);
   return {
     ...(gap ? {} : { snapshot: new SnapshotCollector() }),
     ...(candidates ? { candidates } : {}),
@@ -146,13 +146,10 @@ async function auditRooms(
   target: AuditTarget,
   connection: AwsConnection,
   { snapshot, candidates }: Collectors,
-): Promise<AuditedTarget> {
-  const collectors = [snapshot?.onDocument, candidates?.onDocument].filter((c) => c !== undefined);
-  const onDocument = (region: string, doc: RoomDocument) => {
-    for (const collect of collectors) collect(region, doc);
-  };
+): Promise<AuditedRun> {
+  const collectors = [snapshot, candidates].filter((c) => c !== undefined);
   const { deadline } = ctx;
-  const audited = await auditTarget({
+  const audited = await auditRun({
     inventory: liveInventory({
       regions: [target.region],
       policies: ctx.policies,
@@ -161,7 +158,7 @@ async function auditRooms(
       fullRefreshHours: ctx.config.fullRefreshHours,
       roomCache: ctx.stores.roomCache(),
       clock: ctx.clock,
-      ...(collectors.length > 0 ? { onDocument } : {}),
+      collectors,
       ...(deadline ? { shouldStop: deadline.reached } : {}),
     }),
     state: (accountId) =>
@@ -179,7 +176,7 @@ async function auditRooms(
 }
 
 /** What the aggregate step reads of a target audited to the end. */
-function auditedOutcome(target: AuditTarget, audited: AuditedTarget, iterations: number): AuditedOutcome {
+function auditedOutcome(target: AuditTarget, audited: AuditedRun, iterations: number): AuditedOutcome {
   return {
     version: OUTCOME_VERSION,
     status: 'audited',
@@ -201,7 +198,7 @@ async function remediate(
   event: AuditTargetEvent,
   target: AuditTarget,
   connection: AwsConnection,
-  audited: AuditedTarget,
+  audited: AuditedRun,
   candidates: FixCandidates,
   outcome: AuditedOutcome,
 ): Promise<void> {
@@ -251,12 +248,12 @@ async function storeSnapshot(
 }
 
 /** The room documents a fix may need, when remediation is on and some policy's fix is in play. */
-function fixCandidates(ctx: StatefulContext, target: AuditTarget, now: string): FixCandidates | undefined {
+function fixCandidates(ctx: StatefulContext): FixCandidates | undefined {
   const mode = ctx.config.remediation;
   if (mode === 'off') return undefined;
   const fixable = fixablePolicies(ctx.policies, mode);
   if (fixable.length === 0) return undefined;
-  return new FixCandidates(fixable, ctx.config.remediationTagParsed, { now, accountId: target.accountId });
+  return new FixCandidates(fixable, ctx.config.remediationTagParsed);
 }
 
 /**
@@ -324,7 +321,7 @@ async function clearFullAuditDue(
 }
 
 /** Why the target counts as not audited at all (not merely incomplete), or undefined. */
-function whyNotAudited(target: AuditTarget, audited: AuditedTarget, roleName: string): string | undefined {
+function whyNotAudited(target: AuditTarget, audited: AuditedRun, roleName: string): string | undefined {
   if (audited.withheld) return audited.withheld;
   if (audited.accountId !== target.accountId) {
     return `the credentials for account ${target.accountId} answer as account ${audited.accountId || '(unknown)'}; check the member role's trust and the accounts setting`;
