@@ -2,7 +2,6 @@ import {
   type Alert,
   accountScope,
   changedByAuditor,
-  consoleUrl,
   deferredToFullAudit,
   failingFor,
   groupByAccount,
@@ -15,6 +14,7 @@ import {
 } from '../alert/alert.js';
 import { appendAll } from '../core/append.js';
 import type { Finding } from '../core/types.js';
+import { consoleUrl } from './console-url.js';
 import { asciiSubject, inlineValue } from './escape.js';
 import { fillRemediation } from './remediation.js';
 import { remediationSection } from './remediation-plan.js';

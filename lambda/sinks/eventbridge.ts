@@ -1,10 +1,10 @@
 import type { Alert } from '../alert/alert.js';
+import { type Transition, type TransitionKind, transitionsOf } from '../alert/transitions.js';
 import type { AwsConnection } from '../aws/clients.js';
 import { type JsonApi, jsonApi } from '../aws/json-api.js';
 import { utf8Bytes } from '../render/escape.js';
 import { shownFinding } from '../render/remediation.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
-import { type Transition, type TransitionKind, transitionsOf } from './transitions.js';
 
 export const EVENT_SOURCE = 'ivschat-auditor';
 /** The `Detail` schema (docs/schemas/finding-event.v1.schema.json); a breaking change is a new version. */

@@ -1,10 +1,10 @@
 import type { Alert } from '../alert/alert.js';
+import { transitionsOf } from '../alert/transitions.js';
 import type { AwsConnection } from '../aws/clients.js';
 import { type JsonApi, jsonApi } from '../aws/json-api.js';
 import { RateLimiter } from '../aws/rate-limit.js';
 import { ASFF_LIMITS, type AsffFinding, asffBytes, toAsff } from '../render/asff.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
-import { transitionsOf } from './transitions.js';
 
 /** Security Hub's limits for one `BatchImportFindings` call. */
 export const SECURITY_HUB_MAX_BATCH = 100;
