@@ -102,129 +102,186 @@ export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): Publish
   const maxBytes = opts.maxBytes ?? SNS_MAX_BYTES;
   const maxParts = Math.max(1, opts.maxParts ?? DEFAULT_MAX_PARTS);
   const items = toItems(alert);
-  const baseOmitted = alert.omitted ?? { new: 0, resolved: 0, reminders: 0 };
+  const whole = wholeMessage(alert, items, maxBytes);
+  if (whole) return [whole];
+  return new PartPacker(alert, items, maxBytes).parts(maxParts);
+}
 
-  // Rendering a run with tens of thousands of findings in one piece only to learn it is too big costs
-  // hundreds of megabytes: try the single message only when the estimate says it may fit.
+/**
+ * The alert as one message, when it fits. Rendering a run with tens of thousands of findings in one
+ * piece only to learn it is too big costs hundreds of megabytes: it is tried only when the estimate
+ * says it may fit.
+ */
+function wholeMessage(alert: Alert, items: readonly Item[], maxBytes: number): PublishInput | undefined {
   let estimate = 0;
   for (const item of items) {
     estimate += estimateCost(item);
-    if (estimate > maxBytes * 2) break;
+    if (estimate > maxBytes * 2) return undefined;
   }
-  if (estimate <= maxBytes * 2) {
-    const whole = build(alert, items, baseOmitted);
-    if (messageBytes(whole) <= maxBytes) return [whole];
+  const whole = build(alert, [...items], alert.omitted ?? noneOmitted());
+  return messageBytes(whole) <= maxBytes ? whole : undefined;
+}
+
+const noneOmitted = (): OmittedCounts => ({ new: 0, resolved: 0, reminders: 0 });
+const isTarget = (item: Item) => item.kind === 'notAudited';
+
+/**
+ * Cuts an alert too large for one message into parts: greedy packing on an estimate, then every
+ * chunk checked by rendering it for real (with a part label's worth of margin). Targets not audited
+ * lead the items and are listed in part 1 only (a reader must not have to hunt for them), as many
+ * as fit there; the rest are counted there. Past `maxParts`, and for a finding too large to list
+ * even compacted, the rest is counted in the last part.
+ */
+class PartPacker {
+  private readonly budget: number;
+  private readonly baseOmitted: OmittedCounts;
+  /** Chunks that fit as parts, in order. */
+  private readonly verified: Item[][] = [];
+  /** Items too large for a part of their own, even compacted: counted, not listed. */
+  private readonly dropped: Item[] = [];
+  /** Targets not audited that part 1 has no room for: counted there. */
+  private unlistedTargets: Item[] = [];
+
+  constructor(
+    private readonly alert: Alert,
+    private readonly items: readonly Item[],
+    private readonly maxBytes: number,
+  ) {
+    this.budget = maxBytes - LABEL_MARGIN;
+    this.baseOmitted = alert.omitted ?? noneOmitted();
   }
 
-  const budget = maxBytes - LABEL_MARGIN;
-  const fits = (chunk: Item[], omitted: OmittedCounts) =>
-    messageBytes(build(alert, chunk, omitted, 'part 00/00')) <= budget;
-
-  const empty = build(alert, [], addCounts(baseOmitted, items), 'part 00/00');
-  if (messageBytes(empty) > budget) {
-    throw new MessageTooLargeError(
-      `even a summary without findings is ${messageBytes(empty)} bytes, over the ${maxBytes}-byte limit`,
-    );
+  parts(maxParts: number): PublishInput[] {
+    const capacity = Math.max(1, this.budget - this.overhead());
+    const listed = this.listedTargets();
+    this.unlistedTargets = this.items.filter(isTarget).slice(listed.length);
+    const packed = [...listed, ...this.items.filter((item) => !isTarget(item))];
+    const unrendered = this.pack(packed, capacity, maxParts);
+    const { kept, rest } = this.countRest(maxParts, unrendered);
+    const count = kept.length;
+    return kept.map((chunk, i) => {
+      const label = count > 1 ? `part ${i + 1}/${count}` : undefined;
+      const message = build(this.alert, chunk, this.omittedAt(i, count, rest), label, {
+        index: i + 1,
+        count,
+      });
+      if (messageBytes(message) > this.maxBytes) {
+        throw new MessageTooLargeError(
+          `part ${i + 1}/${count} is ${messageBytes(message)} bytes after labelling`,
+        );
+      }
+      return message;
+    });
   }
 
-  // Greedy packing on an estimate, then every chunk is checked by rendering it for real.
-  const overhead = messageBytes(empty) + slackReserve(alert);
-  const capacity = Math.max(1, budget - overhead);
-  const noneOmitted = { new: 0, resolved: 0, reminders: 0 };
-  const verified: Item[][] = [];
-  const dropped: Item[] = [];
-  const settle = (chunk: Item[]): void => {
-    if (fits(chunk, noneOmitted)) {
-      verified.push(chunk);
+  /** What every part carries besides its items: a summary listing nothing, and the Slack notification. */
+  private overhead(): number {
+    const empty = build(this.alert, [], addCounts(this.baseOmitted, this.items), 'part 00/00');
+    if (messageBytes(empty) > this.budget) {
+      throw new MessageTooLargeError(
+        `even a summary without findings is ${messageBytes(empty)} bytes, over the ${this.maxBytes}-byte limit`,
+      );
+    }
+    return messageBytes(empty) + slackReserve(this.alert);
+  }
+
+  private fits(chunk: Item[], omitted: OmittedCounts = noneOmitted()): boolean {
+    return messageBytes(build(this.alert, chunk, omitted, 'part 00/00')) <= this.budget;
+  }
+
+  /** The targets not audited part 1 can list: all of them, or the most that fit with the rest counted. */
+  private listedTargets(): Item[] {
+    const all = this.items.filter(isTarget);
+    if (all.length === 0 || this.fits(all)) return all;
+    let lo = 0;
+    let hi = all.length - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (this.fits(all.slice(0, mid), addCounts(noneOmitted(), all.slice(mid)))) lo = mid;
+      else hi = mid - 1;
+    }
+    return all.slice(0, lo);
+  }
+
+  /**
+   * Cuts `packed` into chunks on the estimate and verifies each as it is cut; once `maxParts` are
+   * full, the remaining items are only counted, so they are never rendered. Returns those.
+   */
+  private pack(packed: readonly Item[], capacity: number, maxParts: number): Item[] {
+    let current: Item[] = [];
+    let used = 0;
+    let next = 0;
+    for (; next < packed.length && this.verified.length < maxParts; next++) {
+      const item = packed[next] as Item;
+      const cost = estimateCost(item);
+      if (current.length > 0 && used + cost > capacity && !isTarget(item)) {
+        this.settleChunk(current);
+        current = [];
+        used = 0;
+        if (this.verified.length >= maxParts) break;
+      }
+      current.push(item);
+      used += cost;
+    }
+    if (current.length > 0 && this.verified.length < maxParts) this.settleChunk(current);
+    else next -= current.length;
+    return packed.slice(Math.max(0, next));
+  }
+
+  /** Keeps a chunk's targets not audited whole (they fit on their own: see listedTargets); splits only its findings. */
+  private settleChunk(chunk: Item[]): void {
+    const targets = chunk.filter(isTarget);
+    if (targets.length === 0 || this.fits(chunk)) {
+      this.settle(chunk);
+      return;
+    }
+    this.verified.push(targets);
+    const findings = chunk.filter((item) => !isTarget(item));
+    if (findings.length > 0) this.settle(findings);
+  }
+
+  /** A chunk as a part when it fits; else its halves; a single item too large is compacted, or dropped. */
+  private settle(chunk: Item[]): void {
+    if (this.fits(chunk)) {
+      this.verified.push(chunk);
     } else if (chunk.length > 1) {
       const mid = Math.ceil(chunk.length / 2);
-      settle(chunk.slice(0, mid));
-      settle(chunk.slice(mid));
+      this.settle(chunk.slice(0, mid));
+      this.settle(chunk.slice(mid));
     } else {
       const [only] = chunk;
       if (!only) return;
       const compact = compactItem(only);
-      if (fits([compact], noneOmitted)) verified.push([compact]);
-      else dropped.push(only);
+      if (this.fits([compact])) this.verified.push([compact]);
+      else this.dropped.push(only);
     }
-  };
-  // Targets not audited are listed in part 1 only (a reader must not have to hunt for them), as many
-  // as fit there; the rest are counted there. They lead the items, so part 1 is the chunk holding them.
-  const isTarget = (item: Item) => item.kind === 'notAudited';
-  const allTargets = items.filter(isTarget);
-  let listedTargets = allTargets;
-  if (allTargets.length > 0 && !fits(allTargets, noneOmitted)) {
-    let lo = 0;
-    let hi = allTargets.length - 1;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (fits(allTargets.slice(0, mid), addCounts(noneOmitted, allTargets.slice(mid)))) lo = mid;
-      else hi = mid - 1;
-    }
-    listedTargets = allTargets.slice(0, lo);
   }
-  const unlistedTargets = allTargets.slice(listedTargets.length);
-  const packed = [...listedTargets, ...items.filter((item) => !isTarget(item))];
-  const settleChunk = (chunk: Item[]): void => {
-    const targets = chunk.filter(isTarget);
-    if (targets.length === 0 || fits(chunk, noneOmitted)) {
-      settle(chunk);
-      return;
-    }
-    // The targets fit on their own (checked above): keep them whole, split only the findings.
-    verified.push(targets);
-    const findings = chunk.filter((item) => !isTarget(item));
-    if (findings.length > 0) settle(findings);
-  };
-  const omittedAt = (index: number, count: number, rest: readonly Item[]): OmittedCounts =>
-    addCounts(baseOmitted, [...(index === 0 ? unlistedTargets : []), ...(index === count - 1 ? rest : [])]);
 
-  // Chunks are cut and verified one at a time; once maxParts are full, the remaining findings are only
-  // counted, so they are never rendered.
-  let current: Item[] = [];
-  let used = 0;
-  let next = 0;
-  for (; next < packed.length && verified.length < maxParts; next++) {
-    const item = packed[next] as Item;
-    const cost = estimateCost(item);
-    if (current.length > 0 && used + cost > capacity && !isTarget(item)) {
-      settleChunk(current);
-      current = [];
-      used = 0;
-      if (verified.length >= maxParts) break;
-    }
-    current.push(item);
-    used += cost;
-  }
-  if (current.length > 0 && verified.length < maxParts) settleChunk(current);
-  else next -= current.length;
-  const unrendered = packed.slice(Math.max(0, next));
-
-  // Past maxParts (or for findings too large to list) the rest is counted in the last part.
-  let kept = verified.slice(0, maxParts);
-  let rest = [...verified.slice(maxParts).flat(), ...dropped, ...unrendered];
-  if (rest.length > 0) {
+  /**
+   * The parts kept (at most `maxParts`) and the items counted in the last one: those past `maxParts`,
+   * those dropped, those never rendered, and as many of the last part's own as the count needs room.
+   */
+  private countRest(maxParts: number, unrendered: readonly Item[]): { kept: Item[][]; rest: Item[] } {
+    let kept = this.verified.slice(0, maxParts);
+    let rest = [...this.verified.slice(maxParts).flat(), ...this.dropped, ...unrendered];
+    if (rest.length === 0) return { kept, rest };
     if (kept.length === 0) kept = [[]];
     const last = [...(kept.at(-1) ?? [])];
-    while (last.length > 0 && !fits(last, omittedAt(kept.length - 1, kept.length, rest))) {
+    while (last.length > 0 && !this.fits(last, this.omittedAt(kept.length - 1, kept.length, rest))) {
       const moved = last.pop();
       if (moved) rest = [moved, ...rest];
     }
     kept = [...kept.slice(0, -1), last];
+    return { kept, rest };
   }
 
-  const count = kept.length;
-  return kept.map((chunk, i) => {
-    const omitted = omittedAt(i, count, rest);
-    const label = count > 1 ? `part ${i + 1}/${count}` : undefined;
-    const message = build(alert, chunk, omitted, label, { index: i + 1, count });
-    if (messageBytes(message) > maxBytes) {
-      throw new MessageTooLargeError(
-        `part ${i + 1}/${count} is ${messageBytes(message)} bytes after labelling`,
-      );
-    }
-    return message;
-  });
+  /** What part `index` of `count` counts without listing: part 1 the unlisted targets, the last part `rest`. */
+  private omittedAt(index: number, count: number, rest: readonly Item[]): OmittedCounts {
+    return addCounts(this.baseOmitted, [
+      ...(index === 0 ? this.unlistedTargets : []),
+      ...(index === count - 1 ? rest : []),
+    ]);
+  }
 }
 
 /** What SNS counts against its limit, conservatively: Message, Subject, and every attribute's name, type and value. */
