@@ -10,8 +10,7 @@ import {
   paginateQuery,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { WriteRequest } from './batch-write.js';
-import { batchWrite } from './batch-write.js';
+import { batchWrite, type WriteRequest } from './batch-write.js';
 import type { ItemKey } from './keys.js';
 import { conditionFailed, reading, translated, writing } from './table-errors.js';
 
