@@ -1,11 +1,9 @@
 import { isFailing } from '../audit/finding-state.js';
 import type { PlannedChange, PlanSkip } from '../audit/remediation-plan.js';
 import { compareFindings } from '../audit/report.js';
-import { isRegionName } from '../core/arn.js';
 import type { Finding, Report, Severity, Target } from '../core/types.js';
 import { FULL_AUDIT_DUE, SEVERITIES, SEVERITY_RANK } from '../core/types.js';
 import type { TrailEntry } from '../remediate/trail.js';
-import { wellFormed } from '../render/escape.js';
 
 /** Findings left out of a rendered alert because of size limits: counted, never silently dropped. */
 export interface OmittedCounts {
@@ -223,29 +221,4 @@ export function groupBySeverityAndPolicy(
 /** Findings currently failing in the report (new or open, not exempt, not resolved). */
 export function openInReport(report: Report): Finding[] {
   return report.findings.filter(isFailing);
-}
-
-/**
- * The AWS console page of a chat room. Built only from percent-encoded parts, so it is a trusted
- * URL that renderers insert as-is (never through `escapeSlack`, which would defang it). A region
- * that is not a plain region name is not put in the host name (percent escapes there make an
- * invalid URL): the link then uses the global console host, which redirects by `?region=`.
- */
-export function consoleUrl(f: Pick<Finding, 'region' | 'roomId' | 'roomArn'>): string {
-  const region = urlPart(f.region);
-  const host = isRegionName(f.region) ? `${f.region}.console.aws.amazon.com` : 'console.aws.amazon.com';
-  const roomId = urlPart(f.roomId || f.roomArn.split('/').at(-1) || '');
-  return `https://${host}/ivs/home?region=${region}#/chat/rooms/${roomId}`;
-}
-
-/**
- * Percent-encodes also the characters markdown renderers treat specially, so a URL stays a plain
- * URL. Lone surrogates become U+FFFD first: `encodeURIComponent` throws on them, and one in a room
- * id or region would otherwise abort the whole notification.
- */
-function urlPart(s: string): string {
-  return encodeURIComponent(wellFormed(s)).replace(
-    /[!'()*~_]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
 }

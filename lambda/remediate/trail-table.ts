@@ -1,15 +1,16 @@
 /**
  * The deployed stack's audit trail: one item per change, skip or undo in the state table, per target.
  *
- * Keys: `pk = TRAIL#<account>#<region>`, `sk = <time ISO>#<changeId>`, so one Query returns a target's
+ * Keys (keys.ts): `pk = TRAIL#<account>#<region>`, `sk = <time ISO>#<changeId>`, so one Query returns a target's
  * entries in time order and `read(time)` reads only the recent ones. Each item carries `expiresAt`
  * (the table's TTL): a trail is evidence for audits and reviews, kept a little over a year, not forever.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TrailWriteError } from '../core/errors.js';
 import type { Target } from '../core/types.js';
-import { reading, writing } from '../state/table-errors.js';
+import { expiresAfterDays, TTL_ATTRIBUTE, trailKeys } from '../state/keys.js';
+import { TableClient } from '../state/table-client.js';
 import type { Trail, TrailEntry } from './trail.js';
 
 export const TRAIL_RETAIN_DAYS = 400;
@@ -21,41 +22,39 @@ export const UNREPORTED_DAYS = 7;
 export const unreportedSince = (startedAt: string): string =>
   new Date(Date.parse(startedAt) - UNREPORTED_DAYS * 86_400_000).toISOString();
 
-export const trailPk = (accountId: string, region: string) => `TRAIL#${accountId}#${region}`;
-
 export class TableTrail implements Trail {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: TableClient;
   private readonly pk: string;
 
   constructor(
     client: DynamoDBClient,
-    private readonly tableName: string,
+    tableName: string,
     private readonly target: Target,
     private readonly retainDays = TRAIL_RETAIN_DAYS,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    this.pk = trailPk(target.accountId, target.region);
+    this.table = new TableClient(client, tableName);
+    this.pk = trailKeys.pk(target);
   }
 
   async append(entry: TrailEntry): Promise<void> {
     const { accountId, region } = this.target;
     if (entry.accountId !== accountId || entry.region !== region) {
       throw new TrailWriteError(
-        `state table ${this.tableName}: change ${entry.changeId} is of ${entry.accountId}/${entry.region}, not of this trail's target ${accountId}/${region}`,
+        `state table ${this.table.name}: change ${entry.changeId} is of ${entry.accountId}/${entry.region}, not of this trail's target ${accountId}/${region}`,
       );
     }
-    const expiresAt = Math.floor(Date.parse(entry.time) / 1000) + this.retainDays * 86_400;
+    const expiry = expiresAfterDays(Date.parse(entry.time), this.retainDays);
     try {
-      await this.doc.send(
+      await this.table.doc.send(
         new PutCommand({
-          TableName: this.tableName,
-          Item: { ...entry, pk: this.pk, sk: `${entry.time}#${entry.changeId}`, expiresAt },
+          TableName: this.table.name,
+          Item: { ...entry, pk: this.pk, sk: trailKeys.sk(entry), [TTL_ATTRIBUTE]: expiry },
         }),
       );
     } catch (cause) {
       // The change may be made already: whoever reads the log must learn it is not recorded, and of which room.
       throw new TrailWriteError(
-        `state table ${this.tableName}: cannot record ${entry.outcome} change ${entry.changeId} of ${entry.roomArn} (${(cause as Error).name}: ${(cause as Error).message}); nothing more is changed`,
+        `state table ${this.table.name}: cannot record ${entry.outcome} change ${entry.changeId} of ${entry.roomArn} (${(cause as Error).name}: ${(cause as Error).message}); nothing more is changed`,
         { cause },
       );
     }
@@ -74,11 +73,11 @@ export class TableTrail implements Trail {
   async markReported(time: string): Promise<number> {
     const items = (await this.query(time)).filter((i) => !i.reported && isWrite(i.entry));
     for (const { entry } of items) {
-      await writing(this.tableName, () =>
-        this.doc.send(
+      await this.table.writing(() =>
+        this.table.doc.send(
           new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk: this.pk, sk: `${entry.time}#${entry.changeId}` },
+            TableName: this.table.name,
+            Key: { pk: this.pk, sk: trailKeys.sk(entry) },
             UpdateExpression: 'SET reported = :yes',
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeValues: { ':yes': true },
@@ -90,21 +89,12 @@ export class TableTrail implements Trail {
   }
 
   private query(from?: string): Promise<{ entry: TrailEntry; reported: boolean }[]> {
-    return reading(this.tableName, async () => {
+    return this.table.reading(async () => {
       const entries: { entry: TrailEntry; reported: boolean }[] = [];
-      const pages = paginateQuery(
-        { client: this.doc },
-        {
-          TableName: this.tableName,
-          KeyConditionExpression: from ? 'pk = :pk AND sk >= :from' : 'pk = :pk',
-          ExpressionAttributeValues: from ? { ':pk': this.pk, ':from': from } : { ':pk': this.pk },
-        },
-      );
-      for await (const page of pages) {
-        for (const item of page.Items ?? []) {
-          const { pk: _pk, sk: _sk, expiresAt: _ttl, reported, ...entry } = item;
-          entries.push({ entry: entry as TrailEntry, reported: reported === true });
-        }
+      for await (const item of this.table.query({ pk: this.pk, ...(from ? { skFrom: from } : {}) })) {
+        // The item is the entry as appended, plus its keys, its TTL and whether an alert listed it.
+        const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, reported, ...entry } = item;
+        entries.push({ entry: entry as unknown as TrailEntry, reported: reported === true });
       }
       return entries;
     });

@@ -6,10 +6,10 @@
  * test/render/asff.test.ts checks the output against both (test/render/fixtures/asff-model.json).
  */
 
-import { consoleUrl } from '../alert/alert.js';
 import { parseRoomArn } from '../core/arn.js';
 import { PRODUCT_NAME } from '../core/product.js';
 import type { Finding, Severity } from '../core/types.js';
+import { consoleUrl } from './console-url.js';
 import { stripControl, truncate, utf8Bytes, wellFormed } from './escape.js';
 import { fillRemediation } from './remediation.js';
 

@@ -2,7 +2,6 @@ import {
   type Alert,
   accountScope,
   changedByAuditor,
-  consoleUrl,
   deferredToFullAudit,
   failingFor,
   groupByAccount,
@@ -16,6 +15,7 @@ import {
 import { appendAll } from '../core/append.js';
 import { PRODUCT_NAME } from '../core/product.js';
 import type { Finding } from '../core/types.js';
+import { consoleUrl } from './console-url.js';
 import { asciiSubject, inlineValue } from './escape.js';
 import { fillRemediation } from './remediation.js';
 import { remediationSection } from './remediation-plan.js';

@@ -2,7 +2,6 @@ import {
   type Alert,
   accountScope,
   changedByAuditor,
-  consoleUrl,
   deferredToFullAudit,
   failingFor,
   highestSeverity,
@@ -15,6 +14,7 @@ import {
   spansAccounts,
 } from '../alert/alert.js';
 import type { Finding, Severity } from '../core/types.js';
+import { consoleUrl } from './console-url.js';
 import { PRODUCT } from './email.js';
 import { escapeSlack, stripControl, truncate } from './escape.js';
 import { fillRemediation } from './remediation.js';

@@ -1,15 +1,18 @@
 /**
- * The state table's stores, built in one place: every mode asks this factory instead of passing the
- * DynamoDB client and the table name around. Each call builds a store the way its call site once did.
+ * The state table's stores for one deployment: the state table (`state/table.ts`, which names every
+ * key and builds every store) bound to the configuration its finding stores need, plus the
+ * remediation trail (remediate/ sits above state/, so the table cannot build it). Every mode asks
+ * this instead of passing the DynamoDB client and the table name around.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Target } from '../core/types.js';
 import { TableTrail } from '../remediate/trail-table.js';
-import { DynamoRoomCache } from '../state/dynamo-room-cache.js';
-import { FullAuditDue } from '../state/full-audit-due.js';
-import { RoomSnapshotStore } from '../state/room-snapshot.js';
-import { RunStore, TargetHealth, TargetLocks } from '../state/run-store.js';
-import { AccountStateStore, TargetStateStore } from '../state/target-store.js';
+import type { DynamoRoomCache } from '../state/dynamo-room-cache.js';
+import type { FullAuditDue } from '../state/full-audit-due.js';
+import type { RoomSnapshotStore } from '../state/room-snapshot.js';
+import type { RunStore, TargetHealth, TargetLocks } from '../state/run-store.js';
+import { StateTable } from '../state/table.js';
+import type { AccountStateStore, TargetStateStore } from '../state/target-store.js';
 
 /** What the finding stores need of the configuration. */
 export interface StoreSettings {
@@ -18,61 +21,53 @@ export interface StoreSettings {
 }
 
 export class Stores {
+  readonly table: StateTable;
+
   constructor(
-    private readonly dynamo: DynamoDBClient,
+    dynamo: DynamoDBClient,
     readonly tableName: string,
     private readonly settings: StoreSettings,
-  ) {}
+  ) {
+    this.table = new StateTable(dynamo, tableName);
+  }
 
   /** One state-machine run: its plan, its targets and their outcomes. */
   run(runId: string): RunStore {
-    return new RunStore(this.dynamo, this.tableName, runId);
+    return this.table.runStore(runId);
   }
 
   locks(): TargetLocks {
-    return new TargetLocks(this.dynamo, this.tableName);
+    return this.table.targetLocks();
   }
 
   health(): TargetHealth {
-    return new TargetHealth(this.dynamo, this.tableName);
+    return this.table.targetHealth();
   }
 
   /** The finding state of one target. */
   targetState(target: Target): TargetStateStore {
-    return new TargetStateStore(
-      this.dynamo,
-      this.tableName,
-      target.accountId,
-      target.region,
-      this.settings.retainResolvedDays,
-    );
+    return this.table.targetState(target, this.settings.retainResolvedDays);
   }
 
   /** The finding state of one account over every configured region (the single-account run). */
   accountState(accountId: string): AccountStateStore {
-    return new AccountStateStore(
-      this.dynamo,
-      this.tableName,
-      accountId,
-      this.settings.regions,
-      this.settings.retainResolvedDays,
-    );
+    return this.table.accountState(accountId, this.settings.regions, this.settings.retainResolvedDays);
   }
 
   roomCache(): DynamoRoomCache {
-    return new DynamoRoomCache(this.dynamo, this.tableName);
+    return this.table.roomCache();
   }
 
   roomSnapshots(): RoomSnapshotStore {
-    return new RoomSnapshotStore(this.dynamo, this.tableName);
+    return this.table.roomSnapshots();
   }
 
   /** The remediation trail of one target. */
   trail(target: Target): TableTrail {
-    return new TableTrail(this.dynamo, this.tableName, target);
+    return new TableTrail(this.table.client, this.tableName, target);
   }
 
   fullAuditDue(): FullAuditDue {
-    return new FullAuditDue(this.dynamo, this.tableName);
+    return this.table.fullAuditDue();
   }
 }

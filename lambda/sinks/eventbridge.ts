@@ -1,34 +1,20 @@
+/** The EventBridge sink: each transition's event (render/finding-event.ts) put on the configured bus. */
 import type { Alert } from '../alert/alert.js';
+import { transitionsOf } from '../alert/transitions.js';
 import type { AwsConnection } from '../aws/clients.js';
 import { type JsonApi, jsonApi } from '../aws/json-api.js';
-import { PRODUCT_NAME } from '../core/product.js';
-import { utf8Bytes } from '../render/escape.js';
-import { shownFinding } from '../render/remediation.js';
+import {
+  entrySize,
+  findingEvent,
+  PUT_EVENTS_MAX_BYTES,
+  type PutEventsEntry,
+} from '../render/finding-event.js';
+import { batches, deliverInRounds, Tally } from './delivery.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
-import { type Transition, type TransitionKind, transitionsOf } from './transitions.js';
 
-export const EVENT_SOURCE = PRODUCT_NAME;
-/** The `Detail` schema (docs/schemas/finding-event.v1.schema.json); a breaking change is a new version. */
-export const EVENT_SCHEMA_VERSION = '1';
-export const EVENT_DETAIL_TYPES: Readonly<Record<TransitionKind, string>> = {
-  new: 'IVS Chat Finding New',
-  resolved: 'IVS Chat Finding Resolved',
-  exempted: 'IVS Chat Finding Exempted',
-  'exemption-expired': 'IVS Chat Finding Exemption Expired',
-};
 /** PutEvents: at most 10 entries and 256 KB per call. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
-export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 const DEFAULT_RETRIES = 3;
-const RETRYABLE = /Internal|Throttl|ServiceUnavailable/i;
-
-export interface PutEventsEntry {
-  Source: string;
-  DetailType: string;
-  Detail: string;
-  Resources: string[];
-  EventBusName: string;
-}
 
 /** What EventBridge refused of one call, by entry index. */
 export interface PutEventsResult {
@@ -78,16 +64,6 @@ export interface EventBridgeSinkOptions {
   retries?: number;
 }
 
-/** The `Detail` of one transition (schema: docs/schemas/finding-event.v1.schema.json). */
-export function eventDetail(transition: Transition, auditedAt: string): Record<string, unknown> {
-  return {
-    schemaVersion: EVENT_SCHEMA_VERSION,
-    transition: transition.kind,
-    auditedAt,
-    finding: shownFinding(transition.finding),
-  };
-}
-
 /**
  * One event per transition (new, resolved, exempted, exemption expired), `Source` ivschat-auditor,
  * `DetailType` naming the transition, `Resources` the room ARN. Calls carry at most 10 entries and
@@ -98,94 +74,29 @@ export function eventBridgeSink(options: EventBridgeSinkOptions): AlertSink {
   return {
     name: 'eventbridge',
     async deliver(alert: Alert): Promise<SinkReceipt> {
-      const receipt: SinkReceipt = { sink: 'eventbridge', delivered: 0, messageIds: [] };
-      const undelivered: string[] = [];
-      let pending = transitionsOf(alert).map((t) => ({
-        fingerprint: t.finding.fingerprint,
-        entry: entryOf(t, alert.report.startedAt, options.eventBus),
-      }));
-      for (let round = 0; pending.length > 0 && round <= retries; round++) {
-        const retry: typeof pending = [];
-        for (const batch of batches(pending)) {
-          let result: PutEventsResult;
-          try {
-            result = await options.putter.put(batch.map((b) => b.entry));
-          } catch (error) {
-            // The call failed after the client's own retries: what is left waits for the next run.
-            const e = error as Error & { code?: string };
-            receipt.error = `${e.code ?? e.name}: ${e.message}`;
-            const left = pending.slice(pending.indexOf(batch[0] as (typeof pending)[number]));
-            undelivered.push(...retry.map((p) => p.fingerprint), ...left.map((p) => p.fingerprint));
-            return finish(receipt, undelivered);
-          }
-          const refused = new Map(result.failed.map((f) => [f.index, f]));
-          batch.forEach((item, index) => {
-            const failure = refused.get(index);
-            if (!failure) receipt.delivered++;
-            else if (RETRYABLE.test(failure.code)) retry.push(item);
-            else {
-              undelivered.push(item.fingerprint);
-              receipt.error = `${failure.code}: ${failure.message}`;
-            }
-          });
-        }
-        pending = retry;
-      }
-      if (pending.length > 0) {
-        undelivered.push(...pending.map((p) => p.fingerprint));
-        receipt.error ??= `${pending.length} events refused`;
-      }
-      return finish(receipt, undelivered);
+      const tally = new Tally('eventbridge');
+      await deliverInRounds(tally, {
+        items: transitionsOf(alert).map((t) => ({
+          fingerprint: t.finding.fingerprint,
+          entry: findingEvent(t, alert.report.startedAt, options.eventBus),
+        })),
+        retries,
+        batches: (items) =>
+          batches(items, {
+            maxItems: PUT_EVENTS_MAX_ENTRIES,
+            maxBytes: PUT_EVENTS_MAX_BYTES,
+            sizeOf: (item) => entrySize(item.entry),
+          }),
+        send: async (batch) => {
+          const { failed } = await options.putter.put(batch.map((b) => b.entry));
+          const refused = new Map(failed.map((f) => [f.index, f]));
+          return batch.map((_, index) => refused.get(index));
+        },
+        fingerprintOf: (item) => item.fingerprint,
+        describe: (code, message) => `${code}: ${message}`,
+        exhausted: (count) => `${count} events refused`,
+      });
+      return tally.receipt();
     },
   };
-}
-
-function finish(receipt: SinkReceipt, undelivered: string[]): SinkReceipt {
-  if (undelivered.length > 0) receipt.undelivered = undelivered;
-  else delete receipt.error;
-  return receipt;
-}
-
-function entryOf(transition: Transition, auditedAt: string, eventBus: string): PutEventsEntry {
-  const entry = (detail: Record<string, unknown>): PutEventsEntry => ({
-    Source: EVENT_SOURCE,
-    DetailType: EVENT_DETAIL_TYPES[transition.kind],
-    Detail: JSON.stringify(detail),
-    Resources: [transition.finding.roomArn],
-    EventBusName: eventBus,
-  });
-  const full = entry(eventDetail(transition, auditedAt));
-  if (entrySize(full) <= PUT_EVENTS_MAX_BYTES) return full;
-  // Only the offending value can be this large (a room's whole tag map): it is left out, and said so.
-  const { actual: _actual, ...rest } = transition.finding;
-  return entry({ ...eventDetail({ ...transition, finding: rest }, auditedAt), actualOmitted: true });
-}
-
-/** An entry's size as EventBridge counts it: Source, DetailType, Detail and each Resource, in UTF-8. */
-export function entrySize(e: PutEventsEntry): number {
-  return (
-    utf8Bytes(e.Source) +
-    utf8Bytes(e.DetailType) +
-    utf8Bytes(e.Detail) +
-    e.Resources.reduce((n, r) => n + utf8Bytes(r), 0)
-  );
-}
-
-function* batches<T extends { entry: PutEventsEntry }>(items: readonly T[]): Generator<T[]> {
-  let batch: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = entrySize(item.entry);
-    if (
-      batch.length > 0 &&
-      (batch.length === PUT_EVENTS_MAX_ENTRIES || bytes + size > PUT_EVENTS_MAX_BYTES)
-    ) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(item);
-    bytes += size;
-  }
-  if (batch.length > 0) yield batch;
 }

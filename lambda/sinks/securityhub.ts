@@ -1,11 +1,13 @@
+/** The Security Hub sink: each transition as an ASFF finding (render/asff.ts), imported by its own account. */
 import type { Alert } from '../alert/alert.js';
+import { transitionsOf } from '../alert/transitions.js';
 import type { AwsConnection } from '../aws/clients.js';
 import { type JsonApi, jsonApi } from '../aws/json-api.js';
 import { RateLimiter } from '../aws/rate-limit.js';
 import type { Target } from '../core/types.js';
 import { ASFF_LIMITS, type AsffFinding, asffBytes, toAsff } from '../render/asff.js';
+import { batches, deliverInRounds, Tally } from './delivery.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
-import { transitionsOf } from './transitions.js';
 
 /** Security Hub's limits for one `BatchImportFindings` call. */
 export const SECURITY_HUB_MAX_BATCH = 100;
@@ -13,8 +15,6 @@ export const SECURITY_HUB_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 /** The import quota is 10 calls per second per account and region; the sink keeps to half of it. */
 export const DEFAULT_SECURITY_HUB_TPS = 5;
 const DEFAULT_RETRIES = 3;
-/** Findings Security Hub refused for a reason that may pass on a second try. */
-const RETRYABLE = /Internal|Throttl|LimitExceeded|ServiceUnavailable|TooManyRequests/i;
 
 /** What Security Hub refused of one call, finding by finding. */
 export interface ImportResult {
@@ -95,104 +95,73 @@ export function securityHubSink(options: SecurityHubSinkOptions): AlertSink {
   const limiters = new Map<string, RateLimiter>();
   const tps = options.tps ?? DEFAULT_SECURITY_HUB_TPS;
   const retries = options.retries ?? DEFAULT_RETRIES;
+  const limiterOf = (key: string) => {
+    let limiter = limiters.get(key);
+    if (!limiter) {
+      limiter = new RateLimiter(tps, options.clock);
+      limiters.set(key, limiter);
+    }
+    return limiter;
+  };
   return {
     name: 'securityhub',
     async deliver(alert: Alert): Promise<SinkReceipt> {
-      const receipt: SinkReceipt = { sink: 'securityhub', delivered: 0, messageIds: [] };
-      const undelivered: string[] = [];
-      const updatedAt = alert.report.startedAt;
-      const groups = new Map<string, Target & { findings: AsffFinding[] }>();
-      const fingerprintOf = new Map<string, string>();
-      for (const { finding } of transitionsOf(alert)) {
-        const asff = toAsff(finding, updatedAt);
-        if (asffBytes(asff) > ASFF_LIMITS.findingBytes) {
-          // toAsff bounds every field, so this is a bug, not data: say so rather than loop on it.
-          undelivered.push(finding.fingerprint);
-          receipt.error = `finding ${finding.fingerprint} is larger than Security Hub's 240 KB`;
-          continue;
-        }
-        fingerprintOf.set(asff.Id, finding.fingerprint);
-        const key = `${finding.accountId}\u0000${finding.region}`;
-        const group = groups.get(key) ?? {
-          accountId: finding.accountId,
-          region: finding.region,
-          findings: [],
-        };
-        group.findings.push(asff);
-        groups.set(key, group);
-      }
-
+      const tally = new Tally('securityhub');
+      const { groups, fingerprintOf } = byTarget(alert, tally);
       for (const [key, { accountId, region, findings }] of groups) {
-        let limiter = limiters.get(key);
-        if (!limiter) {
-          limiter = new RateLimiter(tps, options.clock);
-          limiters.set(key, limiter);
-        }
+        const limiter = limiterOf(key);
         const importer = options.importer(accountId, region);
-        let pending = findings;
-        for (let round = 0; pending.length > 0 && round <= retries; round++) {
-          const retry: AsffFinding[] = [];
-          let failedCall: unknown;
-          for (const batch of batches(pending)) {
-            if (failedCall) {
-              retry.push(...batch);
-              continue;
-            }
+        await deliverInRounds(tally, {
+          items: findings,
+          retries,
+          batches: importBatches,
+          send: async (batch) => {
             await limiter.acquire();
-            try {
-              const { failed } = await importer.import(batch);
-              const refused = new Map(failed.map((f) => [f.id, f]));
-              for (const asff of batch) {
-                const failure = refused.get(asff.Id);
-                if (!failure) receipt.delivered++;
-                else if (RETRYABLE.test(failure.code)) retry.push(asff);
-                else {
-                  undelivered.push(fingerprintOf.get(asff.Id) ?? asff.Id);
-                  receipt.error = `${failure.code} in ${accountId}/${region}: ${failure.message}`;
-                }
-              }
-            } catch (error) {
-              // The whole call failed after the client's own retries (not enabled, access denied):
-              // the rest of this account × region waits for the next run.
-              failedCall = error;
-              const e = error as Error & { code?: string };
-              receipt.error = `${e.code ?? e.name} in ${accountId}/${region}: ${e.message}`;
-              retry.push(...batch);
-            }
-          }
-          if (failedCall) {
-            undelivered.push(...retry.map((a) => fingerprintOf.get(a.Id) ?? a.Id));
-            pending = [];
-          } else pending = retry;
-        }
-        for (const asff of pending) undelivered.push(fingerprintOf.get(asff.Id) ?? asff.Id);
-        if (pending.length > 0)
-          receipt.error ??= `${accountId}/${region}: ${pending.length} findings refused`;
+            const { failed } = await importer.import(batch);
+            const refused = new Map(failed.map((f) => [f.id, f]));
+            return batch.map((asff) => refused.get(asff.Id));
+          },
+          fingerprintOf: (asff) => fingerprintOf.get(asff.Id) ?? asff.Id,
+          describe: (code, message) => `${code} in ${accountId}/${region}: ${message}`,
+          exhausted: (count) => `${accountId}/${region}: ${count} findings refused`,
+        });
       }
-      if (undelivered.length > 0) receipt.undelivered = undelivered;
-      else delete receipt.error;
-      return receipt;
+      return tally.receipt();
     },
   };
 }
 
-/** Findings in import order, cut into calls of at most 100 findings and 6 MB of request body. */
-function* batches(findings: readonly AsffFinding[]): Generator<AsffFinding[]> {
-  const envelope = '{"Findings":[]}'.length;
-  let batch: AsffFinding[] = [];
-  let bytes = envelope;
-  for (const finding of findings) {
-    const size = asffBytes(finding) + 1; // the comma
-    if (
-      batch.length > 0 &&
-      (batch.length === SECURITY_HUB_MAX_BATCH || bytes + size > SECURITY_HUB_MAX_REQUEST_BYTES)
-    ) {
-      yield batch;
-      batch = [];
-      bytes = envelope;
+/**
+ * The alert's transitions as ASFF, grouped by account × region (each is imported on its own), with
+ * the finding fingerprint of each ASFF id. A finding over Security Hub's size is not taken.
+ */
+function byTarget(alert: Alert, tally: Tally) {
+  const updatedAt = alert.report.startedAt;
+  const groups = new Map<string, Target & { findings: AsffFinding[] }>();
+  const fingerprintOf = new Map<string, string>();
+  for (const { finding } of transitionsOf(alert)) {
+    const asff = toAsff(finding, updatedAt);
+    if (asffBytes(asff) > ASFF_LIMITS.findingBytes) {
+      // toAsff bounds every field, so this is a bug, not data: say so rather than loop on it.
+      tally.undelivered.push(finding.fingerprint);
+      tally.error = `finding ${finding.fingerprint} is larger than Security Hub's 240 KB`;
+      continue;
     }
-    batch.push(finding);
-    bytes += size;
+    fingerprintOf.set(asff.Id, finding.fingerprint);
+    const key = `${finding.accountId}\u0000${finding.region}`;
+    const group = groups.get(key) ?? { accountId: finding.accountId, region: finding.region, findings: [] };
+    group.findings.push(asff);
+    groups.set(key, group);
   }
-  if (batch.length > 0) yield batch;
+  return { groups, fingerprintOf };
+}
+
+/** Findings in import order, cut into calls of at most 100 findings and 6 MB of request body. */
+function importBatches(findings: readonly AsffFinding[]): Iterable<AsffFinding[]> {
+  return batches(findings, {
+    maxItems: SECURITY_HUB_MAX_BATCH,
+    maxBytes: SECURITY_HUB_MAX_REQUEST_BYTES,
+    emptyBytes: '{"Findings":[]}'.length,
+    sizeOf: (finding) => asffBytes(finding) + 1, // the comma
+  });
 }

@@ -22,8 +22,8 @@ export interface SinkReceipt {
  * Where a run's alert goes. A sink owns its destination's shape and limits (SNS splits a large alert
  * into several messages). `deliver` resolves with what the destination took, naming in `undelivered`
  * the findings it did not; it throws when nothing of the alert could be delivered. Either way the
- * findings not taken stay owed to this sink (per-sink delivery state, see notify.ts) and the next run
- * sends them again, to this sink only (at-least-once per sink).
+ * findings not taken stay owed to this sink (per-sink delivery state, see lambda/pipeline/deliver.ts)
+ * and the next run sends them again, to this sink only (at-least-once per sink).
  */
 export interface AlertSink {
   readonly name: string;

@@ -1,3 +1,7 @@
+/**
+ * One SNS publish of an alert, or of one part of a split alert (sns-parts.ts splits): the message
+ * structure per protocol, the machine JSON and the message attributes, and what SNS counts of it.
+ */
 import {
   type Alert,
   type AlertRemediation,
@@ -5,26 +9,19 @@ import {
   type NotAuditedTarget,
   type OmittedCounts,
   openInReport,
-  renderOrder,
-  sortNotAudited,
 } from '../alert/alert.js';
 import type { AuditError, Finding, Report } from '../core/types.js';
-import { renderEmail, renderFinding } from '../render/email.js';
+import { renderEmail } from '../render/email.js';
 import { truncate, utf8Bytes } from '../render/escape.js';
 import { type ShownFinding, shownFinding } from '../render/remediation.js';
 import { renderSlack } from '../render/slack.js';
 
 /** SNS: a message plus its attributes is at most 256 KiB. */
 export const SNS_MAX_BYTES = 262_144;
-/** More parts than this and the rest of the run is counted, not listed: nobody reads 40 emails. */
-export const DEFAULT_MAX_PARTS = 10;
 /** Machine JSON carries at most this many audit errors (with the total count). */
 const MAX_ERRORS_IN_MESSAGE = 50;
 /** Machine JSON lists at most this many of the run's targets (with the total count): a run may have thousands. */
 const MAX_TARGETS_IN_MESSAGE = 100;
-/** Part labels differ in length between the sizing pass and the final render: keep a margin. */
-const LABEL_MARGIN = 1024;
-
 export interface MessageAttribute {
   DataType: 'String' | 'Number' | 'String.Array';
   StringValue: string;
@@ -36,13 +33,6 @@ export interface PublishInput {
   Message: string;
   MessageStructure: 'json';
   MessageAttributes: Record<string, MessageAttribute>;
-}
-
-export interface BuildOptions {
-  /** Upper bound for Message + Subject + attribute names, types and values, in UTF-8 bytes. */
-  maxBytes?: number;
-  /** At most this many messages per run; findings beyond them are counted in the last one. */
-  maxParts?: number;
 }
 
 /** The `sqs` / `lambda` body: what a program subscribed to the topic receives. */
@@ -75,201 +65,22 @@ export interface MachineAlert {
 
 /** A finding as the machine JSON carries it: remediation filled, `actualTruncated` when compacted. */
 export type MachineFinding = ShownFinding<ItemFinding>;
-type ItemFinding = Finding & { actualTruncated?: boolean };
 
-/** Raised when even a findings-free summary cannot fit `maxBytes` (only with absurdly small limits). */
-export class MessageTooLargeError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MessageTooLargeError';
-  }
-}
-
-type Kind = 'new' | 'resolved' | 'reminders';
-/** One listed thing: a finding of a section, or a target not audited (packed before every finding). */
-type Item = { kind: Kind; finding: ItemFinding } | { kind: 'notAudited'; target: NotAuditedTarget };
+/** A finding as a message lists it: `actualTruncated` when it was compacted to fit. */
+export type ItemFinding = Finding & { actualTruncated?: boolean };
 
 /**
- * The SNS publishes for one run: normally one message whose JSON structure carries the Slack
- * custom notification (`default`, `https`), the email body (`email`, `email-json`) and the machine
- * JSON (`sqs`, `lambda`). When that exceeds the SNS limit the findings are split into numbered
- * parts, each within the limit; past `maxParts`, or for a finding too large on its own even when
- * compacted, the remainder is counted in the last message instead of listed. Targets not audited
- * come first, so they are in part 1 (and only there, unless they alone overflow it). No returned
- * message is ever over `maxBytes`.
+ * An alert (or one part of it) as one SNS publish: a JSON structure carrying the Slack custom
+ * notification (`default`, `https`), the email body (`email`, `email-json`) and the machine JSON
+ * (`sqs`, `lambda`), with attributes subscribers filter on. `position`: the part's place, when split.
  */
-export function buildSnsMessages(alert: Alert, opts: BuildOptions = {}): PublishInput[] {
-  const maxBytes = opts.maxBytes ?? SNS_MAX_BYTES;
-  const maxParts = Math.max(1, opts.maxParts ?? DEFAULT_MAX_PARTS);
-  const items = toItems(alert);
-  const baseOmitted = alert.omitted ?? { new: 0, resolved: 0, reminders: 0 };
-
-  // Rendering a run with tens of thousands of findings in one piece only to learn it is too big costs
-  // hundreds of megabytes: try the single message only when the estimate says it may fit.
-  let estimate = 0;
-  for (const item of items) {
-    estimate += estimateCost(item);
-    if (estimate > maxBytes * 2) break;
-  }
-  if (estimate <= maxBytes * 2) {
-    const whole = build(alert, items, baseOmitted);
-    if (messageBytes(whole) <= maxBytes) return [whole];
-  }
-
-  const budget = maxBytes - LABEL_MARGIN;
-  const fits = (chunk: Item[], omitted: OmittedCounts) =>
-    messageBytes(build(alert, chunk, omitted, 'part 00/00')) <= budget;
-
-  const empty = build(alert, [], addCounts(baseOmitted, items), 'part 00/00');
-  if (messageBytes(empty) > budget) {
-    throw new MessageTooLargeError(
-      `even a summary without findings is ${messageBytes(empty)} bytes, over the ${maxBytes}-byte limit`,
-    );
-  }
-
-  // Greedy packing on an estimate, then every chunk is checked by rendering it for real.
-  const overhead = messageBytes(empty) + slackReserve(alert);
-  const capacity = Math.max(1, budget - overhead);
-  const noneOmitted = { new: 0, resolved: 0, reminders: 0 };
-  const verified: Item[][] = [];
-  const dropped: Item[] = [];
-  const settle = (chunk: Item[]): void => {
-    if (fits(chunk, noneOmitted)) {
-      verified.push(chunk);
-    } else if (chunk.length > 1) {
-      const mid = Math.ceil(chunk.length / 2);
-      settle(chunk.slice(0, mid));
-      settle(chunk.slice(mid));
-    } else {
-      const [only] = chunk;
-      if (!only) return;
-      const compact = compactItem(only);
-      if (fits([compact], noneOmitted)) verified.push([compact]);
-      else dropped.push(only);
-    }
-  };
-  // Targets not audited are listed in part 1 only (a reader must not have to hunt for them), as many
-  // as fit there; the rest are counted there. They lead the items, so part 1 is the chunk holding them.
-  const isTarget = (item: Item) => item.kind === 'notAudited';
-  const allTargets = items.filter(isTarget);
-  let listedTargets = allTargets;
-  if (allTargets.length > 0 && !fits(allTargets, noneOmitted)) {
-    let lo = 0;
-    let hi = allTargets.length - 1;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (fits(allTargets.slice(0, mid), addCounts(noneOmitted, allTargets.slice(mid)))) lo = mid;
-      else hi = mid - 1;
-    }
-    listedTargets = allTargets.slice(0, lo);
-  }
-  const unlistedTargets = allTargets.slice(listedTargets.length);
-  const packed = [...listedTargets, ...items.filter((item) => !isTarget(item))];
-  const settleChunk = (chunk: Item[]): void => {
-    const targets = chunk.filter(isTarget);
-    if (targets.length === 0 || fits(chunk, noneOmitted)) {
-      settle(chunk);
-      return;
-    }
-    // The targets fit on their own (checked above): keep them whole, split only the findings.
-    verified.push(targets);
-    const findings = chunk.filter((item) => !isTarget(item));
-    if (findings.length > 0) settle(findings);
-  };
-  const omittedAt = (index: number, count: number, rest: readonly Item[]): OmittedCounts =>
-    addCounts(baseOmitted, [...(index === 0 ? unlistedTargets : []), ...(index === count - 1 ? rest : [])]);
-
-  // Chunks are cut and verified one at a time; once maxParts are full, the remaining findings are only
-  // counted, so they are never rendered.
-  let current: Item[] = [];
-  let used = 0;
-  let next = 0;
-  for (; next < packed.length && verified.length < maxParts; next++) {
-    const item = packed[next] as Item;
-    const cost = estimateCost(item);
-    if (current.length > 0 && used + cost > capacity && !isTarget(item)) {
-      settleChunk(current);
-      current = [];
-      used = 0;
-      if (verified.length >= maxParts) break;
-    }
-    current.push(item);
-    used += cost;
-  }
-  if (current.length > 0 && verified.length < maxParts) settleChunk(current);
-  else next -= current.length;
-  const unrendered = packed.slice(Math.max(0, next));
-
-  // Past maxParts (or for findings too large to list) the rest is counted in the last part.
-  let kept = verified.slice(0, maxParts);
-  let rest = [...verified.slice(maxParts).flat(), ...dropped, ...unrendered];
-  if (rest.length > 0) {
-    if (kept.length === 0) kept = [[]];
-    const last = [...(kept.at(-1) ?? [])];
-    while (last.length > 0 && !fits(last, omittedAt(kept.length - 1, kept.length, rest))) {
-      const moved = last.pop();
-      if (moved) rest = [moved, ...rest];
-    }
-    kept = [...kept.slice(0, -1), last];
-  }
-
-  const count = kept.length;
-  return kept.map((chunk, i) => {
-    const omitted = omittedAt(i, count, rest);
-    const label = count > 1 ? `part ${i + 1}/${count}` : undefined;
-    const message = build(alert, chunk, omitted, label, { index: i + 1, count });
-    if (messageBytes(message) > maxBytes) {
-      throw new MessageTooLargeError(
-        `part ${i + 1}/${count} is ${messageBytes(message)} bytes after labelling`,
-      );
-    }
-    return message;
-  });
-}
-
-/** What SNS counts against its limit, conservatively: Message, Subject, and every attribute's name, type and value. */
-export function messageBytes(input: PublishInput): number {
-  let n = utf8Bytes(input.Message) + utf8Bytes(input.Subject);
-  for (const [name, attr] of Object.entries(input.MessageAttributes)) {
-    n += utf8Bytes(name) + utf8Bytes(attr.DataType) + utf8Bytes(attr.StringValue);
-  }
-  return n;
-}
-
-function toItems(alert: Alert): Item[] {
-  const wrap = (kind: Kind, findings: Finding[]): Item[] =>
-    renderOrder(alert, findings).map((finding) => ({ kind, finding }));
-  return [
-    ...sortNotAudited(alert.notAudited ?? []).map((target): Item => ({ kind: 'notAudited', target })),
-    ...wrap('new', alert.newFindings),
-    ...wrap('resolved', alert.resolvedFindings),
-    ...wrap('reminders', alert.reminders),
-  ];
-}
-
-function build(
-  alert: Alert,
-  items: Item[],
-  omitted: OmittedCounts,
-  partLabel?: string,
-  position?: { index: number; count: number },
+export function snsMessage(
+  part: Alert,
+  position?: { label: string; index: number; count: number },
 ): PublishInput {
-  const of = (kind: Kind) => items.flatMap((i) => (i.kind === kind ? [i.finding] : []));
-  const part: Alert = {
-    ...alert,
-    newFindings: of('new'),
-    resolvedFindings: of('resolved'),
-    reminders: of('reminders'),
-    omitted,
-    notAudited: items.flatMap((i) => (i.kind === 'notAudited' ? [i.target] : [])),
-  };
-  if (partLabel) part.partLabel = partLabel;
-
   const email = renderEmail(part);
   const slack = JSON.stringify(renderSlack(part));
-  const machine = JSON.stringify(
-    machineAlert(part, position && partLabel ? { label: partLabel, ...position } : undefined),
-  );
+  const machine = JSON.stringify(machineAlert(part, position));
   const Message = JSON.stringify({
     default: slack,
     https: slack,
@@ -279,6 +90,15 @@ function build(
     lambda: machine,
   });
   return { Subject: email.subject, Message, MessageStructure: 'json', MessageAttributes: attributes(part) };
+}
+
+/** What SNS counts against its limit, conservatively: Message, Subject, and every attribute's name, type and value. */
+export function messageBytes(input: PublishInput): number {
+  let n = utf8Bytes(input.Message) + utf8Bytes(input.Subject);
+  for (const [name, attr] of Object.entries(input.MessageAttributes)) {
+    n += utf8Bytes(name) + utf8Bytes(attr.DataType) + utf8Bytes(attr.StringValue);
+  }
+  return n;
 }
 
 function machineAlert(part: Alert, position?: { label: string; index: number; count: number }): MachineAlert {
@@ -339,55 +159,4 @@ function attributes(part: Alert): Record<string, MessageAttribute> {
   }
   if (part.partLabel) attrs.part = { DataType: 'String', StringValue: part.partLabel.replace(/^part /, '') };
   return attrs;
-}
-
-function addCounts(base: OmittedCounts, items: readonly Item[]): OmittedCounts {
-  const counts = { ...base };
-  for (const item of items) counts[item.kind] = (counts[item.kind] ?? 0) + 1;
-  return counts;
-}
-
-/** Bytes an item adds: its email block twice and its JSON twice, each JSON-escaped once more inside Message. */
-function estimateCost(item: Item): number {
-  if (item.kind === 'notAudited') {
-    const { accountId, region, reason } = item.target;
-    const line = `  ${accountId}  ${region}: ${reason} (failing for 00000 runs)`;
-    return Math.ceil(
-      2 * utf8Bytes(JSON.stringify(JSON.stringify(item.target))) + 2.2 * utf8Bytes(JSON.stringify(line)) + 64,
-    );
-  }
-  const json = JSON.stringify(shownFinding(item.finding));
-  const block = renderFinding(item.finding, { resolved: item.kind === 'resolved' }).join('\n');
-  return Math.ceil(2 * utf8Bytes(JSON.stringify(json)) + 2.2 * utf8Bytes(JSON.stringify(block)) + 64);
-}
-
-/** The Slack notification is bounded (8,000-character description); reserve what the whole alert's takes. */
-function slackReserve(alert: Alert): number {
-  return 2 * utf8Bytes(JSON.stringify(JSON.stringify(renderSlack(alert))));
-}
-
-/** An item cut down to fit a message on its own. */
-function compactItem(item: Item): Item {
-  if (item.kind === 'notAudited')
-    return { ...item, target: { ...item.target, reason: truncate(item.target.reason, 1000) } };
-  return { ...item, finding: compactFinding(item.finding) };
-}
-
-/** A finding cut down to fit a message on its own: long texts shortened, `actual` previewed. */
-function compactFinding(f: ItemFinding): ItemFinding {
-  const compact: ItemFinding = {
-    ...f,
-    message: truncate(f.message, 1000),
-    remediationTemplate: truncate(f.remediationTemplate, 1000),
-    title: truncate(f.title, 300),
-    roomName: truncate(f.roomName, 256),
-  };
-  if (f.actual !== undefined) {
-    const text = typeof f.actual === 'string' ? f.actual : JSON.stringify(f.actual);
-    if (text !== undefined && text.length > 500) {
-      compact.actual = truncate(text, 500);
-      compact.actualTruncated = true;
-    }
-  }
-  return compact;
 }

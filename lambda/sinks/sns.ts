@@ -2,7 +2,8 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type Alert, hasContent } from '../alert/alert.js';
 import { PublishError } from '../core/errors.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
-import { type BuildOptions, buildSnsMessages, type PublishInput } from './sns-message.js';
+import type { PublishInput } from './sns-message.js';
+import { type BuildOptions, buildSnsMessages } from './sns-parts.js';
 
 /** What SNS answered for one accepted message. */
 export interface PublishReceipt {

@@ -4,10 +4,9 @@
  */
 import { promisify } from 'node:util';
 import { gunzip, gzip, gzipSync } from 'node:zlib';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AuditorError } from '../core/errors.js';
-import { batchWrite, type WriteRequest } from './batch-write.js';
-import { writing } from './table-errors.js';
+import type { WriteRequest } from './batch-write.js';
+import type { TableClient } from './table-client.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -93,12 +92,14 @@ export async function decodeChunks(
   }
 }
 
-export interface ChunkWrite {
-  doc: DynamoDBDocumentClient;
-  tableName: string;
+/** Where a value's chunks live: one partition, sort keys `<prefix><n, 4 digits>`. */
+export interface ChunkPlace {
+  table: TableClient;
   pk: string;
-  /** The sort key of chunk n is `<prefix><n, 4 digits>`. */
   prefix: string;
+}
+
+export interface ChunkWrite extends ChunkPlace {
   chunks: readonly Uint8Array[];
   /** More attributes on every chunk item (its TTL, the version the chunk belongs to). */
   attributes?: Record<string, unknown>;
@@ -114,7 +115,7 @@ export async function putChunks(write: ChunkWrite): Promise<void> {
       };
     }
   }
-  await writing(write.tableName, () => batchWrite(write.doc, write.tableName, puts()));
+  await write.table.writing(() => write.table.batchWrite(puts()));
 }
 
 /**
@@ -122,7 +123,7 @@ export async function putChunks(write: ChunkWrite): Promise<void> {
  * a shorter value never reads back with a stale tail.
  */
 export async function deleteChunksFrom(
-  target: { doc: DynamoDBDocumentClient; tableName: string; pk: string; prefix: string },
+  target: ChunkPlace,
   from: number,
   existing: AsyncIterable<Record<string, unknown>>,
 ): Promise<void> {
@@ -133,5 +134,5 @@ export async function deleteChunksFrom(
       stale.push({ DeleteRequest: { Key: { pk, sk: item.sk } } });
     }
   }
-  await writing(target.tableName, () => batchWrite(target.doc, target.tableName, stale));
+  await target.table.writing(() => target.table.batchWrite(stale));
 }

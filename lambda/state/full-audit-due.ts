@@ -6,9 +6,10 @@
  * mark nothing cleared, as every schedule audits the whole target anyway.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Target } from '../core/types.js';
-import { reading, writing } from './table-errors.js';
+import { expiresAfterDays, fullAuditDueKey, TTL_ATTRIBUTE } from './keys.js';
+import { TableClient } from './table-client.js';
 
 /** How long a mark lives when no complete audit clears it. */
 export const FULL_AUDIT_DUE_DAYS = 7;
@@ -21,38 +22,30 @@ export interface FullAuditDueMark {
 }
 
 export class FullAuditDue {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: TableClient;
 
-  constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client);
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.table = new TableClient(client, tableName);
   }
 
   /** Records that `rooms` changed rooms of the target were left to its next full audit. */
   async mark(target: Target, rooms: number, now: Date): Promise<void> {
-    const expiresAt = Math.floor(now.getTime() / 1000) + FULL_AUDIT_DUE_DAYS * 86_400;
-    await writing(this.tableName, () =>
-      this.doc.send(
+    const expiry = expiresAfterDays(now.getTime(), FULL_AUDIT_DUE_DAYS);
+    await this.table.writing(() =>
+      this.table.doc.send(
         new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(target),
+          TableName: this.table.name,
+          Key: fullAuditDueKey(target),
           // The earliest storm is kept: an audit that started before it does not cover it.
-          UpdateExpression: 'SET since = if_not_exists(since, :now), expiresAt = :exp ADD rooms :rooms',
-          ExpressionAttributeValues: { ':now': now.toISOString(), ':exp': expiresAt, ':rooms': rooms },
+          UpdateExpression: `SET since = if_not_exists(since, :now), ${TTL_ATTRIBUTE} = :exp ADD rooms :rooms`,
+          ExpressionAttributeValues: { ':now': now.toISOString(), ':exp': expiry, ':rooms': rooms },
         }),
       ),
     );
   }
 
   async get(target: Target): Promise<FullAuditDueMark | undefined> {
-    const item = await reading(this.tableName, async () => {
-      const out = await this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key: key(target), ConsistentRead: true }),
-      );
-      return out.Item;
-    });
+    const item = await this.table.reading(() => this.table.get(fullAuditDueKey(target)));
     return item ? { since: String(item.since), rooms: Number(item.rooms) } : undefined;
   }
 
@@ -61,25 +54,17 @@ export class FullAuditDue {
    * set after that start (a storm during the audit) stays for the next one. True when cleared.
    */
   async clear(target: Target, auditStartedAt: string): Promise<boolean> {
-    return writing(this.tableName, async () => {
-      try {
-        await this.doc.send(
-          new DeleteCommand({
-            TableName: this.tableName,
-            Key: key(target),
-            ConditionExpression: 'attribute_exists(pk) AND since <= :started',
-            ExpressionAttributeValues: { ':started': auditStartedAt },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if ((error as Error | undefined)?.name === 'ConditionalCheckFailedException') return false;
-        throw error;
-      }
+    const cleared = await this.table.conditionally(async () => {
+      await this.table.doc.send(
+        new DeleteCommand({
+          TableName: this.table.name,
+          Key: fullAuditDueKey(target),
+          ConditionExpression: 'attribute_exists(pk) AND since <= :started',
+          ExpressionAttributeValues: { ':started': auditStartedAt },
+        }),
+      );
+      return true;
     });
+    return cleared ?? false;
   }
-}
-
-function key(target: Target) {
-  return { pk: `FULLAUDIT#${target.accountId}#${target.region}`, sk: 'DUE' };
 }

@@ -3,7 +3,7 @@
  * state table so a policy preview (`export-rooms --from-table`) reads them with read-only access and
  * no IVS Chat call. The room cache is no substitute: it keeps only the GetRoom-only fields.
  *
- * Keys (one table, `pk`/`sk` strings), every partition key starting with `SNAPSHOT` so one IAM
+ * Keys (one table, `pk`/`sk` strings, named in keys.ts), every partition key starting with `SNAPSHOT` so one IAM
  * `dynamodb:LeadingKeys` condition (`SNAPSHOT*`) grants a reader these items and nothing else:
  * - `SNAPSHOT#<account>#<region>` / `CHUNK#<4 digits>`: the documents as gzip'd JSON, each chunk
  *   tagged with the `takenAt` of the snapshot it belongs to.
@@ -12,11 +12,12 @@
  *   never a Scan of the whole table (findings and room cache included).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { AuditorError } from '../core/errors.js';
 import type { RoomDocument } from '../core/types.js';
 import { decodeChunks, deleteChunksFrom, GzipJsonArray, putChunks, splitChunks } from './chunks.js';
-import { reading, writing } from './table-errors.js';
+import { snapshotKeys } from './keys.js';
+import { type Item, TableClient } from './table-client.js';
 
 export interface RoomSnapshot {
   accountId: string;
@@ -26,18 +27,11 @@ export interface RoomSnapshot {
   rooms: RoomDocument[];
 }
 
-const INDEX_PK = 'SNAPSHOTS';
-const CHUNK_PREFIX = 'CHUNK#';
-const snapshotPk = (accountId: string, region: string) => `SNAPSHOT#${accountId}#${region}`;
-
 export class RoomSnapshotStore {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: TableClient;
 
-  constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.table = new TableClient(client, tableName);
   }
 
   /**
@@ -60,25 +54,26 @@ export class RoomSnapshotStore {
   async putGzipped(accountId: string, region: string, takenAt: string, array: GzipJsonArray): Promise<void> {
     const rooms = array.length;
     const chunks = splitChunks(array.finish(), `the room snapshot of ${accountId}/${region}`);
-    const pk = snapshotPk(accountId, region);
-    const target = { doc: this.doc, tableName: this.tableName, pk, prefix: CHUNK_PREFIX };
+    const pk = snapshotKeys.pk({ accountId, region });
+    const { doc, name: tableName } = this.table;
+    const target = { table: this.table, pk, prefix: snapshotKeys.chunkPrefix };
     await putChunks({ ...target, chunks, attributes: { takenAt } });
     const meta = { takenAt, rooms, chunks: chunks.length, accountId, region };
-    await writing(this.tableName, async () => {
-      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk, sk: 'META', ...meta } }));
-      await this.doc.send(
+    await this.table.writing(async () => {
+      await doc.send(new PutCommand({ TableName: tableName, Item: { pk, sk: snapshotKeys.meta, ...meta } }));
+      await doc.send(
         new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: INDEX_PK, sk: `${accountId}#${region}`, ...meta },
+          TableName: tableName,
+          Item: { pk: snapshotKeys.indexPk, sk: snapshotKeys.indexSk({ accountId, region }), ...meta },
         }),
       );
     });
-    await deleteChunksFrom(target, chunks.length, this.query(pk, CHUNK_PREFIX, 'sk'));
+    await deleteChunksFrom(target, chunks.length, this.query(pk, snapshotKeys.chunkPrefix, 'sk'));
   }
 
   /** Every stored snapshot, by account then region; one snapshot's documents are held at a time. */
   async *list(): AsyncIterable<RoomSnapshot> {
-    for await (const entry of this.query(INDEX_PK, '')) {
+    for await (const entry of this.query(snapshotKeys.indexPk, '')) {
       const snapshot = await this.get(String(entry.accountId), String(entry.region));
       if (snapshot) yield snapshot;
     }
@@ -86,15 +81,15 @@ export class RoomSnapshotStore {
 
   /** The target's snapshot, or undefined when it has none. */
   async get(accountId: string, region: string): Promise<RoomSnapshot | undefined> {
-    const pk = snapshotPk(accountId, region);
-    const what = `the room snapshot of ${accountId}/${region} in state table ${this.tableName}`;
+    const pk = snapshotKeys.pk({ accountId, region });
+    const what = `the room snapshot of ${accountId}/${region} in state table ${this.table.name}`;
     const chunks: { n: number; data: Uint8Array; takenAt: string }[] = [];
     let meta: Record<string, unknown> | undefined;
     for await (const item of this.query(pk, '')) {
       const sk = String(item.sk);
-      if (sk === 'META') meta = item;
-      else if (sk.startsWith(CHUNK_PREFIX)) {
-        const n = Number(sk.slice(CHUNK_PREFIX.length));
+      if (sk === snapshotKeys.meta) meta = item;
+      else if (sk.startsWith(snapshotKeys.chunkPrefix)) {
+        const n = snapshotKeys.chunkNumber(sk);
         chunks.push({ n, data: item.data as Uint8Array, takenAt: String(item.takenAt) });
       }
     }
@@ -114,25 +109,7 @@ export class RoomSnapshotStore {
     return { accountId, region, takenAt, rooms: rooms as RoomDocument[] };
   }
 
-  private async *query(
-    pk: string,
-    prefix: string,
-    projection?: string,
-  ): AsyncGenerator<Record<string, unknown>> {
-    const pages = paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-        ...(projection ? { ProjectionExpression: projection } : {}),
-      },
-    );
-    const iterator = pages[Symbol.asyncIterator]();
-    for (;;) {
-      const page = await reading(this.tableName, () => iterator.next());
-      if (page.done) return;
-      yield* page.value.Items ?? [];
-    }
+  private query(pk: string, skPrefix: string, projection?: string): AsyncGenerator<Item> {
+    return this.table.query({ pk, skPrefix, ...(projection ? { projection } : {}) });
   }
 }

@@ -4,27 +4,29 @@
  * indexes, not as objects); the targets, each target's outcome, the locks and the failure streaks
  * live here.
  *
- * Keys (one table, `pk`/`sk` strings):
+ * Keys (one table, `pk`/`sk` strings, named in keys.ts):
  * - `RUN#<runId>`: `TARGET#<index 6>`, `PLAN`, `RESULT#<index 6>#<chunk 4>`; each with `expiresAt`
  *   (the table's TTL) so a run's items disappear on their own.
  * - `LOCK#<account>#<region>` / `LOCK`: which run audits the target, until when.
  * - `HEALTH#<account>#<region>` / `HEALTH`: consecutive failed runs of the target.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateQuery,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TargetError } from '../aws/targets.js';
 import { AuditorError } from '../core/errors.js';
 import type { Target } from '../core/types.js';
-import { batchWrite, type WriteRequest } from './batch-write.js';
+import type { WriteRequest } from './batch-write.js';
 import { CHUNK_BYTES, decodeChunks, deleteChunksFrom, encodeChunks, putChunks } from './chunks.js';
-import { reading, writing } from './table-errors.js';
+import {
+  expiresAfterDays,
+  expiryOf,
+  healthKey,
+  lockKey,
+  MAX_RUN_TARGETS,
+  runKeys,
+  TTL_ATTRIBUTE,
+} from './keys.js';
+import { type Item, TableClient } from './table-client.js';
 
 export interface PlannedTarget extends Target {
   assumeRole: boolean;
@@ -57,53 +59,40 @@ export interface PlanInput {
 export const MAX_LISTED_INACTIVE = 20;
 
 export const OUTCOME_CHUNK_BYTES = CHUNK_BYTES;
-/** Six digits in the sort key keep the items in index order. */
-const MAX_TARGETS = 1_000_000;
 
-function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+export interface RunStoreOptions {
+  /** Days a run's items are kept (the table's TTL removes them). @default 7 */
+  ttlDays?: number;
+  now?: () => Date;
 }
 
-/**
- * Runs a conditional write: `undefined` when its condition did not hold (an answer, not a failure),
- * an AuditorError naming the table for anything else.
- */
-function conditionally<T>(tableName: string, write: () => Promise<T>): Promise<T | undefined> {
-  return writing(tableName, async () => {
-    try {
-      return await write();
-    } catch (error) {
-      if ((error as Error | undefined)?.name === 'ConditionalCheckFailedException') return undefined;
-      throw error;
-    }
-  });
-}
-
-const digits = (n: number, width: number) => String(n).padStart(width, '0');
+const plannedTarget = (item: Item): PlannedTarget => ({
+  accountId: String(item.accountId),
+  region: String(item.region),
+  assumeRole: item.assumeRole === true,
+});
 
 /** The items of one run. Reads are strongly consistent: each step reads what an earlier one just wrote. */
 export class RunStore {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: TableClient;
   private readonly ttlDays: number;
   private readonly now: () => Date;
+  private readonly pk: string;
 
   constructor(
     client: DynamoDBClient,
-    private readonly tableName: string,
+    tableName: string,
     private readonly runId: string,
-    options: { ttlDays?: number; now?: () => Date } = {},
+    options: RunStoreOptions = {},
   ) {
-    this.doc = documentClient(client);
+    this.table = new TableClient(client, tableName);
     this.ttlDays = options.ttlDays ?? 7;
     this.now = options.now ?? (() => new Date());
+    this.pk = runKeys.pk(runId);
   }
 
-  private get pk(): string {
-    return `RUN#${this.runId}`;
-  }
-
-  private expiresAt(): number {
-    return Math.floor(this.now().getTime() / 1000) + this.ttlDays * 86_400;
+  private expiry(): number {
+    return expiresAfterDays(this.now().getTime(), this.ttlDays);
   }
 
   /**
@@ -111,14 +100,23 @@ export class RunStore {
    * under the same run id (a retried Plan step) overwrites them.
    */
   async putPlan(targets: readonly PlannedTarget[], meta: PlanInput): Promise<PlanMeta> {
-    if (targets.length > MAX_TARGETS) {
-      throw new AuditorError(`run ${this.runId} plans ${targets.length} targets; at most ${MAX_TARGETS} fit`);
+    if (targets.length > MAX_RUN_TARGETS) {
+      throw new AuditorError(
+        `run ${this.runId} plans ${targets.length} targets; at most ${MAX_RUN_TARGETS} fit`,
+      );
     }
     const pk = this.pk;
-    const expiresAt = this.expiresAt();
+    const expiry = this.expiry();
     function* requests(): Generator<WriteRequest> {
       for (const [index, { accountId, region, assumeRole }] of targets.entries()) {
-        const Item = { pk, sk: `TARGET#${digits(index, 6)}`, accountId, region, assumeRole, expiresAt };
+        const Item = {
+          pk,
+          sk: runKeys.target(index),
+          accountId,
+          region,
+          assumeRole,
+          [TTL_ATTRIBUTE]: expiry,
+        };
         yield { PutRequest: { Item } };
       }
     }
@@ -130,18 +128,21 @@ export class RunStore {
         .map(({ accountId, status }) => ({ accountId, status })),
       inactiveCount: meta.inactiveAccounts.length,
     };
-    await writing(this.tableName, async () => {
-      await batchWrite(this.doc, this.tableName, requests());
-      await this.doc.send(
-        new PutCommand({ TableName: this.tableName, Item: { pk, sk: 'PLAN', ...plan, expiresAt } }),
+    await this.table.writing(async () => {
+      await this.table.batchWrite(requests());
+      await this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: { pk, sk: runKeys.plan, ...plan, [TTL_ATTRIBUTE]: expiry },
+        }),
       );
     });
     return plan;
   }
 
   async getPlan(): Promise<PlanMeta> {
-    const item = await this.get('PLAN');
-    if (!item) throw new AuditorError(`run ${this.runId} has no plan in state table ${this.tableName}`);
+    const item = await this.get(runKeys.plan);
+    if (!item) throw new AuditorError(`run ${this.runId} has no plan in state table ${this.table.name}`);
     const inactive = (item.inactiveAccounts ?? []) as InactiveAccount[];
     return {
       count: Number(item.count),
@@ -154,29 +155,17 @@ export class RunStore {
 
   async getTarget(index: number): Promise<PlannedTarget> {
     this.checkIndex(index);
-    const item = await this.get(`TARGET#${digits(index, 6)}`);
+    const item = await this.get(runKeys.target(index));
     if (!item) {
-      throw new AuditorError(`run ${this.runId} has no target ${index} in state table ${this.tableName}`);
+      throw new AuditorError(`run ${this.runId} has no target ${index} in state table ${this.table.name}`);
     }
-    return {
-      accountId: String(item.accountId),
-      region: String(item.region),
-      assumeRole: item.assumeRole === true,
-    };
+    return plannedTarget(item);
   }
 
   /** Every planned target in index order: one paginated Query, not a read per target. */
   async *targets(): AsyncIterable<[number, PlannedTarget]> {
-    for await (const item of this.query('TARGET#')) {
-      const index = Number(String(item.sk).slice('TARGET#'.length));
-      yield [
-        index,
-        {
-          accountId: String(item.accountId),
-          region: String(item.region),
-          assumeRole: item.assumeRole === true,
-        },
-      ];
+    for await (const item of this.query(runKeys.targetPrefix)) {
+      yield [runKeys.targetIndex(String(item.sk)), plannedTarget(item)];
     }
   }
 
@@ -188,13 +177,8 @@ export class RunStore {
   async putOutcome(index: number, outcome: unknown): Promise<void> {
     this.checkIndex(index);
     const chunks = await encodeChunks(outcome, `run ${this.runId}: the outcome of target ${index}`);
-    const target = {
-      doc: this.doc,
-      tableName: this.tableName,
-      pk: this.pk,
-      prefix: `RESULT#${digits(index, 6)}#`,
-    };
-    await putChunks({ ...target, chunks, attributes: { expiresAt: this.expiresAt() } });
+    const target = { table: this.table, pk: this.pk, prefix: runKeys.result(index) };
+    await putChunks({ ...target, chunks, attributes: { [TTL_ATTRIBUTE]: this.expiry() } });
     await deleteChunksFrom(target, chunks.length, this.query(target.prefix, 'sk'));
   }
 
@@ -204,9 +188,10 @@ export class RunStore {
    */
   async *outcomes(): AsyncIterable<{ index: number; outcome: unknown }> {
     let current: { index: number; total: number; parts: Uint8Array[] } | undefined;
-    for await (const item of this.query('RESULT#')) {
-      const [, index, chunk] = String(item.sk).split('#').map(Number);
-      if (index === undefined || chunk === undefined) continue;
+    for await (const item of this.query(runKeys.resultPrefix)) {
+      const position = runKeys.resultPosition(String(item.sk));
+      if (!position) continue;
+      const { index, chunk } = position;
       if (current && current.index !== index) {
         yield { index: current.index, outcome: await this.assemble(current) };
         current = undefined;
@@ -227,39 +212,24 @@ export class RunStore {
   }
 
   private checkIndex(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= MAX_TARGETS) {
+    if (!Number.isInteger(index) || index < 0 || index >= MAX_RUN_TARGETS) {
       throw new AuditorError(
-        `run ${this.runId}: target index ${index} is not a whole number from 0 to ${MAX_TARGETS - 1}`,
+        `run ${this.runId}: target index ${index} is not a whole number from 0 to ${MAX_RUN_TARGETS - 1}`,
       );
     }
   }
 
-  private get(sk: string): Promise<Record<string, unknown> | undefined> {
-    return reading(this.tableName, async () => {
-      const out = await this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: this.pk, sk }, ConsistentRead: true }),
-      );
-      return out.Item;
+  private get(sk: string): Promise<Item | undefined> {
+    return this.table.reading(() => this.table.get({ pk: this.pk, sk }));
+  }
+
+  private query(skPrefix: string, projection?: string): AsyncGenerator<Item> {
+    return this.table.query({
+      pk: this.pk,
+      skPrefix,
+      consistent: true,
+      ...(projection ? { projection } : {}),
     });
-  }
-
-  private async *query(prefix: string, projection?: string): AsyncGenerator<Record<string, unknown>> {
-    const pages = paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        ConsistentRead: true,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': this.pk, ':prefix': prefix },
-        ...(projection ? { ProjectionExpression: projection } : {}),
-      },
-    );
-    const iterator = pages[Symbol.asyncIterator]();
-    for (;;) {
-      const page = await reading(this.tableName, () => iterator.next());
-      if (page.done) return;
-      yield* page.value.Items ?? [];
-    }
   }
 }
 
@@ -269,13 +239,10 @@ export class RunStore {
  * died holding it blocks the target only until `until`.
  */
 export class TargetLocks {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: TableClient;
 
-  constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
-  ) {
-    this.doc = documentClient(client);
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.table = new TableClient(client, tableName);
   }
 
   /** Conditional put on LOCK#<account>#<region>: succeeds when absent, expired, or already held by runId. */
@@ -286,41 +253,36 @@ export class TargetLocks {
     now: Date,
   ): Promise<{ ok: true } | { ok: false; heldBy: string; until: string }> {
     const key = lockKey(t);
-    // expiresAt is also the table's TTL attribute (whole seconds): rounding up keeps the lock at least
+    // The table's TTL (whole seconds) doubles as the lock's expiry: rounding up keeps the lock at least
     // until `until`.
-    const item = { ...key, runId, until: until.toISOString(), expiresAt: Math.ceil(until.getTime() / 1000) };
+    const item = { ...key, runId, until: until.toISOString(), [TTL_ATTRIBUTE]: expiryOf(until) };
     // A lock released between the refused put and the read of its holder is simply tried again.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const put = await conditionally(this.tableName, () =>
-        this.doc.send(
+      const put = await this.table.conditionally(() =>
+        this.table.doc.send(
           new PutCommand({
-            TableName: this.tableName,
+            TableName: this.table.name,
             Item: item,
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR runId = :runId',
+            ConditionExpression: `attribute_not_exists(pk) OR ${TTL_ATTRIBUTE} <= :now OR runId = :runId`,
             ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000), ':runId': runId },
           }),
         ),
       );
       if (put) return { ok: true };
-      const held = await reading(this.tableName, async () => {
-        const out = await this.doc.send(
-          new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-        );
-        return out.Item;
-      });
+      const held = await this.table.reading(() => this.table.get(key));
       if (held) return { ok: false, heldBy: String(held.runId), until: String(held.until) };
     }
     throw new AuditorError(
-      `cannot lock ${t.accountId}/${t.region} in state table ${this.tableName}: the lock kept changing`,
+      `cannot lock ${t.accountId}/${t.region} in state table ${this.table.name}: the lock kept changing`,
     );
   }
 
   /** Releases the lock if runId holds it; a lock taken over by another run (or gone) is left alone. */
   async release(t: Target, runId: string): Promise<void> {
-    await conditionally(this.tableName, () =>
-      this.doc.send(
+    await this.table.conditionally(() =>
+      this.table.doc.send(
         new DeleteCommand({
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: lockKey(t),
           ConditionExpression: 'runId = :runId',
           ExpressionAttributeValues: { ':runId': runId },
@@ -332,13 +294,10 @@ export class TargetLocks {
 
 /** Consecutive failed runs per target, for the "target keeps failing" alarm. */
 export class TargetHealth {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: TableClient;
 
-  constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
-  ) {
-    this.doc = documentClient(client);
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.table = new TableClient(client, tableName);
   }
 
   /**
@@ -350,7 +309,7 @@ export class TargetHealth {
     result: { ok: true } | { ok: false; reason: string },
     runId: string,
   ): Promise<number> {
-    const Key = { pk: `HEALTH#${t.accountId}#${t.region}`, sk: 'HEALTH' };
+    const Key = healthKey(t);
     const update = result.ok
       ? {
           UpdateExpression: 'SET consecutiveFailures = :zero, lastRunId = :runId REMOVE lastError',
@@ -361,10 +320,10 @@ export class TargetHealth {
             'SET consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one, lastError = :reason, lastRunId = :runId',
           ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':reason': result.reason, ':runId': runId },
         };
-    const updated = await conditionally(this.tableName, () =>
-      this.doc.send(
+    const updated = await this.table.conditionally(() =>
+      this.table.doc.send(
         new UpdateCommand({
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key,
           ...update,
           ConditionExpression: 'attribute_not_exists(lastRunId) OR lastRunId <> :runId',
@@ -373,16 +332,7 @@ export class TargetHealth {
       ),
     );
     if (updated) return Number(updated.Attributes?.consecutiveFailures ?? 0);
-    const item = await reading(this.tableName, async () => {
-      const out = await this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
-      );
-      return out.Item;
-    });
+    const item = await this.table.reading(() => this.table.get(Key));
     return Number(item?.consecutiveFailures ?? 0);
   }
-}
-
-function lockKey(t: Target) {
-  return { pk: `LOCK#${t.accountId}#${t.region}`, sk: 'LOCK' };
 }

@@ -5,19 +5,25 @@ import { AuditorError } from '../core/errors.js';
  * table (a person reads "cannot read state table X: AccessDeniedException…", not a stack trace).
  */
 export async function reading<T>(tableName: string, read: () => Promise<T>): Promise<T> {
-  return translated('read', tableName, read);
+  return translated(`read state table ${tableName}`, read);
 }
 
 /** Like `reading`, for writes. */
 export async function writing<T>(tableName: string, write: () => Promise<T>): Promise<T> {
-  return translated('write', tableName, write);
+  return translated(`write state table ${tableName}`, write);
 }
 
-async function translated<T>(verb: string, tableName: string, act: () => Promise<T>): Promise<T> {
+/** Runs `act`; an error other than an AuditorError becomes one saying "cannot <action>: <its message>". */
+export async function translated<T>(action: string, act: () => Promise<T>): Promise<T> {
   try {
     return await act();
   } catch (cause) {
     if (cause instanceof AuditorError) throw cause;
-    throw new AuditorError(`cannot ${verb} state table ${tableName}: ${(cause as Error).message}`, { cause });
+    throw new AuditorError(`cannot ${action}: ${(cause as Error).message}`, { cause });
   }
+}
+
+/** The error a conditional write throws when its condition did not hold. */
+export function conditionFailed(error: unknown): boolean {
+  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 }

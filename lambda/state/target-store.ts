@@ -1,22 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateQuery,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FindingRecord } from '../audit/lifecycle.js';
 import { AuditorError } from '../core/errors.js';
-import { batchWrite } from './batch-write.js';
+import type { Target } from '../core/types.js';
 import { eachConcurrently } from './concurrently.js';
+import { expiresAfterDays, findingKeys, TTL_ATTRIBUTE } from './keys.js';
 import { RecordReader, storedFinding } from './record.js';
 import type { Claim, ClaimRules, Settlement, SharedWrites, StateStore } from './store.js';
-import { reading, writing } from './table-errors.js';
-
-type Item = Record<string, unknown>;
+import { type Item, type PartitionQuery, TableClient } from './table-client.js';
+import { conditionFailed } from './table-errors.js';
 
 /** Conditional writes in flight per store: ~6 ms each, so 100,000 claims take ~20 s, not 10 minutes. */
 export const WRITE_CONCURRENCY = 32;
@@ -58,31 +50,27 @@ const MAX_CLAIM_ATTEMPTS = 8;
  * `attribute_not_exists(version)`, as a new one is, and counts as observed before anything else.
  */
 export class TargetStateStore implements StateStore {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: TableClient;
+  private readonly target: Target;
+  private readonly pk: string;
 
   constructor(
     client: DynamoDBClient,
-    private readonly tableName: string,
-    private readonly accountId: string,
+    tableName: string,
+    accountId: string,
     private readonly region: string,
     private readonly retainResolvedDays = 30,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  }
-
-  private get pk(): string {
-    return `FINDING#${this.accountId}#${this.region}`;
-  }
-
-  private get legacyPk(): string {
-    return `FINDING#${this.accountId}`;
+    this.table = new TableClient(client, tableName);
+    this.target = { accountId, region };
+    this.pk = findingKeys.pk(this.target);
   }
 
   async load(): Promise<Map<string, FindingRecord>> {
     const records = new Map<string, FindingRecord>();
     const reader = new RecordReader();
-    await reading(this.tableName, async () => {
-      for await (const item of this.items(this.pk)) {
+    await this.table.reading(async () => {
+      for await (const item of this.items()) {
         const record = reader.read(item);
         records.set(record.fingerprint, record);
       }
@@ -98,8 +86,8 @@ export class TargetStateStore implements StateStore {
   async pending(): Promise<FindingRecord[]> {
     const reader = new RecordReader();
     const records: FindingRecord[] = [];
-    await reading(this.tableName, async () => {
-      const items = this.items(this.pk, { FilterExpression: 'attribute_exists(pendingSinks)' });
+    await this.table.reading(async () => {
+      const items = this.items({ filter: { expression: 'attribute_exists(pendingSinks)' } });
       for await (const item of items) records.push(reader.read(item));
     });
     return records;
@@ -112,7 +100,7 @@ export class TargetStateStore implements StateStore {
     function* requests() {
       for (const record of changes) yield { PutRequest: { Item: item(record) } };
     }
-    await writing(this.tableName, () => batchWrite(this.doc, this.tableName, requests()));
+    await this.table.writing(() => this.table.batchWrite(requests()));
     await this.migrate(changes);
   }
 
@@ -123,7 +111,7 @@ export class TargetStateStore implements StateStore {
   };
 
   private ttl(now: string): number {
-    return Math.floor(Date.parse(now) / 1000) + this.retainResolvedDays * 86_400;
+    return expiresAfterDays(Date.parse(now), this.retainResolvedDays);
   }
 
   private item(record: FindingRecord, ttl: number, written: Partial<FindingRecord>): Item {
@@ -133,14 +121,14 @@ export class TargetStateStore implements StateStore {
       ...record,
       ...written,
       finding: storedFinding(record.finding),
-      ...(record.status === 'resolved' ? { expiresAt: ttl } : {}),
+      ...(record.status === 'resolved' ? { [TTL_ATTRIBUTE]: ttl } : {}),
     };
   }
 
   private async claim(changes: readonly FindingRecord[], now: string, rules: ClaimRules): Promise<Claim[]> {
     const ttl = this.ttl(now);
     const claims: Claim[] = [];
-    await writing(this.tableName, () =>
+    await this.table.writing(() =>
       eachConcurrently(changes, WRITE_CONCURRENCY, async (change) => {
         let next: FindingRecord | undefined = change;
         for (let attempt = 1; next; attempt++) {
@@ -177,9 +165,9 @@ export class TargetStateStore implements StateStore {
       ? ' AND (attribute_not_exists(#observedAt) OR #observedAt <= :observedAt)'
       : '';
     try {
-      const out = await this.doc.send(
+      const out = await this.table.doc.send(
         new PutCommand({
-          TableName: this.tableName,
+          TableName: this.table.name,
           Item: this.item(record, ttl, written),
           ConditionExpression: `${basis === 0 ? 'attribute_not_exists(#version)' : '#version = :basis'}${newer}`,
           ExpressionAttributeNames: {
@@ -205,14 +193,8 @@ export class TargetStateStore implements StateStore {
   }
 
   private async get(fingerprint: string): Promise<FindingRecord | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: this.pk, sk: fingerprint },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item ? new RecordReader().read(out.Item) : undefined;
+    const item = await this.table.get(findingKeys.item(this.target, fingerprint));
+    return item ? new RecordReader().read(item) : undefined;
   }
 
   /**
@@ -221,7 +203,7 @@ export class TargetStateStore implements StateStore {
    * writer keeps `owedFor`, so it does not stop this.
    */
   private async settle(settlements: readonly Settlement[]): Promise<void> {
-    await writing(this.tableName, () =>
+    await this.table.writing(() =>
       eachConcurrently(settlements, WRITE_CONCURRENCY, async ({ claim, lacking, untold }) => {
         const owed = claim.owedFor !== undefined;
         const sets = ['#version = #version + :one'];
@@ -230,10 +212,10 @@ export class TargetStateStore implements StateStore {
         else if (owed) removes.push('pendingSinks', 'owedFor');
         if (untold) removes.push('lastNotified');
         try {
-          await this.doc.send(
+          await this.table.doc.send(
             new UpdateCommand({
-              TableName: this.tableName,
-              Key: { pk: this.pk, sk: claim.record.fingerprint },
+              TableName: this.table.name,
+              Key: findingKeys.item(this.target, claim.record.fingerprint),
               UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
               ConditionExpression: owed ? 'owedFor = :claim' : '#version = :claim',
               ExpressionAttributeNames: { '#version': 'version' },
@@ -253,7 +235,7 @@ export class TargetStateStore implements StateStore {
 
   /** Puts back what each claim replaced (or deletes what it created), unless another writer wrote since. */
   private async release(claims: readonly Claim[]): Promise<void> {
-    await writing(this.tableName, () =>
+    await this.table.writing(() =>
       eachConcurrently(claims, WRITE_CONCURRENCY, async ({ record, version, replaced }) => {
         const condition = {
           ConditionExpression: '#version = :claimed',
@@ -264,10 +246,12 @@ export class TargetStateStore implements StateStore {
           // Exactly as it was, version included: a writer that read it before the claim decided
           // against what is stored again, and one that read the claim finds the version moved.
           if (replaced) {
-            await this.doc.send(new PutCommand({ TableName: this.tableName, Item: replaced, ...condition }));
+            await this.table.doc.send(
+              new PutCommand({ TableName: this.table.name, Item: replaced, ...condition }),
+            );
           } else {
-            const Key = { pk: this.pk, sk: record.fingerprint };
-            await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key, ...condition }));
+            const Key = findingKeys.item(this.target, record.fingerprint);
+            await this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key, ...condition }));
           }
         } catch (error) {
           if (!conditionFailed(error)) throw error;
@@ -288,8 +272,8 @@ export class TargetStateStore implements StateStore {
     let page: Item[] = [];
     const flush = async () => {
       if (page.length === 0) return;
-      newer ??= await reading(this.tableName, async () => {
-        const keys = await this.keys(this.pk);
+      newer ??= await this.table.reading(async () => {
+        const keys = await this.keys();
         for (const record of changes) keys.add(record.fingerprint);
         return keys;
       });
@@ -298,15 +282,15 @@ export class TargetStateStore implements StateStore {
         .filter((item) => !skip.has(String(item.sk)))
         .map((item) => ({ PutRequest: { Item: { ...item, pk: this.pk } } }));
       const deletions = page.map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
-      await writing(this.tableName, async () => {
-        await batchWrite(this.doc, this.tableName, copies);
-        await batchWrite(this.doc, this.tableName, deletions);
+      await this.table.writing(async () => {
+        await this.table.batchWrite(copies);
+        await this.table.batchWrite(deletions);
       });
       page = [];
     };
     const legacy = this.legacyItems();
     for (;;) {
-      const next = await reading(this.tableName, () => legacy.next());
+      const next = await this.table.reading(() => legacy.next());
       if (next.done) break;
       page.push(next.value);
       if (page.length === 100) await flush();
@@ -314,40 +298,29 @@ export class TargetStateStore implements StateStore {
     await flush();
   }
 
-  /** Every item of a partition, page by page. */
-  private async *items(pk: string, extra: Partial<QueryCommandInput> = {}): AsyncGenerator<Item> {
-    const pages = paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ...extra,
-        ExpressionAttributeValues: { ':pk': pk, ...extra.ExpressionAttributeValues },
-      },
-    );
-    for await (const page of pages) yield* page.Items ?? [];
+  /** Every item of this target's partition, page by page. */
+  private items(query: Omit<PartitionQuery, 'pk'> = {}): AsyncGenerator<Item> {
+    return this.table.query({ pk: this.pk, ...query });
   }
 
   /** This region's items in the pre-region partition; the filter keeps other regions' items off the wire. */
   private legacyItems(): AsyncGenerator<Item> {
-    return this.items(this.legacyPk, {
-      FilterExpression: '#finding.#region = :region',
-      ExpressionAttributeNames: { '#finding': 'finding', '#region': 'region' },
-      ExpressionAttributeValues: { ':region': this.region },
+    return this.table.query({
+      pk: findingKeys.legacyPk(this.target.accountId),
+      filter: {
+        expression: '#finding.#region = :region',
+        names: { '#finding': 'finding', '#region': 'region' },
+        values: { ':region': this.region },
+      },
     });
   }
 
-  private async keys(pk: string): Promise<Set<string>> {
+  private async keys(): Promise<Set<string>> {
     const keys = new Set<string>();
     // Strongly consistent: an interrupted save retried at once must see the copies it already made.
-    const items = this.items(pk, { ProjectionExpression: 'sk', ConsistentRead: true });
-    for await (const item of items) keys.add(String(item.sk));
+    for await (const item of this.items({ projection: 'sk', consistent: true })) keys.add(String(item.sk));
     return keys;
   }
-}
-
-function conditionFailed(error: unknown): boolean {
-  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 }
 
 /**

@@ -1,9 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import { TTL_ATTRIBUTE } from '../../lambda/state/keys.js';
 
-/** The attribute DynamoDB expires items by: resolved findings, run items, locks. */
-export const TTL_ATTRIBUTE = 'expiresAt';
+/** The attribute DynamoDB expires items by, named where the function writes it (lambda/state/keys.ts). */
+export { TTL_ATTRIBUTE };
 
 /**
  * What the function does to the state table, and nothing else: runs, targets and findings are read

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { describe, expect, it } from 'vitest';
-import { consoleUrl } from '../../lambda/alert/alert.js';
 import { isRegionName, parseRoomArn, REGION_NAME_PATTERN } from '../../lambda/core/arn.js';
 import { createPolicyFileAjv } from '../../lambda/policy/ajv.js';
+import { consoleUrl } from '../../lambda/render/console-url.js';
 import { SETTINGS } from '../../lambda/settings/table.js';
 
 const GOOD = [

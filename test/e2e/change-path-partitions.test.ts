@@ -7,7 +7,8 @@
  */
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANGE_PATH_READS, CHANGE_PATH_WRITES, TRAIL_PREFIX } from '../../lambda/state/partitions.js';
+import { TRAIL_PREFIX } from '../../lambda/state/keys.js';
+import { CHANGE_PATH_READS, CHANGE_PATH_WRITES } from '../../lambda/state/partitions.js';
 import { CHANGE_STATE_READ_ACTIONS, CHANGE_STATE_WRITE_ACTIONS } from '../../lib/auditor/changes.js';
 import type { IvschatChangeEvent } from '../../local-aws/index.js';
 import {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { asffId } from '../../lambda/render/asff.js';
-import { EVENT_DETAIL_TYPES } from '../../lambda/sinks/eventbridge.js';
+import { EVENT_DETAIL_TYPES } from '../../lambda/render/finding-event.js';
 import { ACCOUNT_ID, type SeedRoom } from '../../local-aws/index.js';
 import { loadSmallFleet, type Stack, stackAudit, startStack, stateOf, updateRoom } from './helpers.js';
 

@@ -13,12 +13,8 @@ import { renderEmail } from '../../lambda/render/email.js';
 import { applyCommand } from '../../lambda/render/remediation-plan.js';
 import { renderSlack } from '../../lambda/render/slack.js';
 import { renderRemediationText } from '../../lambda/render/text.js';
-import {
-  buildSnsMessages,
-  type MachineAlert,
-  messageBytes,
-  SNS_MAX_BYTES,
-} from '../../lambda/sinks/sns-message.js';
+import { type MachineAlert, messageBytes, SNS_MAX_BYTES } from '../../lambda/sinks/sns-message.js';
+import { buildSnsMessages } from '../../lambda/sinks/sns-parts.js';
 import { hasControlChars, makeFinding, makeReport } from './fixtures.js';
 
 const A = '111111111111';

@@ -7,12 +7,8 @@ import type { Finding } from '../../lambda/core/types.js';
 import { renderEmail } from '../../lambda/render/email.js';
 import { renderSlack } from '../../lambda/render/slack.js';
 import { renderText } from '../../lambda/render/text.js';
-import {
-  buildSnsMessages,
-  type MachineAlert,
-  messageBytes,
-  type PublishInput,
-} from '../../lambda/sinks/sns-message.js';
+import { type MachineAlert, messageBytes, type PublishInput } from '../../lambda/sinks/sns-message.js';
+import { buildSnsMessages } from '../../lambda/sinks/sns-parts.js';
 import { hasControlChars, makeFinding, makeReport } from './fixtures.js';
 
 const A = '111111111111';

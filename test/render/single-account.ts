@@ -3,7 +3,7 @@ import type { Finding } from '../../lambda/core/types.js';
 import { renderEmail } from '../../lambda/render/email.js';
 import { renderSlack } from '../../lambda/render/slack.js';
 import { renderText } from '../../lambda/render/text.js';
-import { buildSnsMessages } from '../../lambda/sinks/sns-message.js';
+import { buildSnsMessages } from '../../lambda/sinks/sns-parts.js';
 import { HOSTILE, HOSTILE_LINES, makeAlert, makeFinding, makeReport } from './fixtures.js';
 
 /** Findings with fixed ids, so the rendering does not depend on the order tests build fixtures. */

@@ -2,12 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Finding, Severity } from '../../lambda/core/types.js';
 import { SEVERITIES } from '../../lambda/core/types.js';
 import type { MachineAlert, PublishInput } from '../../lambda/sinks/sns-message.js';
-import {
-  buildSnsMessages,
-  MessageTooLargeError,
-  messageBytes,
-  SNS_MAX_BYTES,
-} from '../../lambda/sinks/sns-message.js';
+import { messageBytes, SNS_MAX_BYTES } from '../../lambda/sinks/sns-message.js';
+import { buildSnsMessages, MessageTooLargeError } from '../../lambda/sinks/sns-parts.js';
 import { makeAlert, makeFinding, makeReport } from './fixtures.js';
 
 interface Structured {

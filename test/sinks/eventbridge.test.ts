@@ -4,13 +4,12 @@ import ajvFormats from 'ajv-formats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jsonApi } from '../../lambda/aws/json-api.js';
 import type { Finding } from '../../lambda/core/types.js';
+import { EVENT_DETAIL_TYPES, PUT_EVENTS_MAX_BYTES } from '../../lambda/render/finding-event.js';
 import {
-  EVENT_DETAIL_TYPES,
   type EventPutter,
   eventBridgePutter,
   eventBridgeSink,
   eventBusRegion,
-  PUT_EVENTS_MAX_BYTES,
 } from '../../lambda/sinks/eventbridge.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 import { credentials } from '../local-aws/helpers.js';

@@ -1,5 +1,5 @@
-import type { Alert } from '../alert/alert.js';
 import type { Finding } from '../core/types.js';
+import type { Alert } from './alert.js';
 
 /** A change in a finding's life that machine sinks (Security Hub, EventBridge) record. */
 export type TransitionKind = 'new' | 'resolved' | 'exempted' | 'exemption-expired';

@@ -1,0 +1,61 @@
+/**
+ * The state table of one deployment, and every store that keeps its state there. An invocation
+ * builds one `StateTable` and asks it for the stores it needs (`table.runStore(runId)`), instead of
+ * passing the client and table name to each constructor. Keys and the TTL attribute: keys.ts; the
+ * query helper and error wording: table-client.ts. The remediation trail keeps its items here too
+ * (remediate/trail-table.ts, built from `table.client` and `table.name`): remediate/ sits above
+ * state/, so this file cannot name it.
+ */
+import type { Target } from '../core/types.js';
+import { DynamoRoomCache } from './dynamo-room-cache.js';
+import { FullAuditDue } from './full-audit-due.js';
+import { RoomSnapshotStore } from './room-snapshot.js';
+import { RunStore, type RunStoreOptions, TargetHealth, TargetLocks } from './run-store.js';
+import { TableClient } from './table-client.js';
+import { AccountStateStore, TargetStateStore } from './target-store.js';
+
+export class StateTable extends TableClient {
+  /** The items of one org-scale run. */
+  runStore(runId: string, options?: RunStoreOptions): RunStore {
+    return new RunStore(this.client, this.name, runId, options);
+  }
+
+  /** Which run audits each target. */
+  targetLocks(): TargetLocks {
+    return new TargetLocks(this.client, this.name);
+  }
+
+  /** Each target's consecutive failed runs. */
+  targetHealth(): TargetHealth {
+    return new TargetHealth(this.client, this.name);
+  }
+
+  /** The findings of one account × region; resolved ones kept `retainResolvedDays` (default 30). */
+  targetState(target: Target, retainResolvedDays?: number): TargetStateStore {
+    return new TargetStateStore(this.client, this.name, target.accountId, target.region, retainResolvedDays);
+  }
+
+  /** The findings of one account across `regions`. */
+  accountState(
+    accountId: string,
+    regions: readonly string[],
+    retainResolvedDays?: number,
+  ): AccountStateStore {
+    return new AccountStateStore(this.client, this.name, accountId, regions, retainResolvedDays);
+  }
+
+  /** The last fetched room documents of each target. */
+  roomCache(): DynamoRoomCache {
+    return new DynamoRoomCache(this.client, this.name);
+  }
+
+  /** The room documents the last complete audit of each target saw. */
+  roomSnapshots(): RoomSnapshotStore {
+    return new RoomSnapshotStore(this.client, this.name);
+  }
+
+  /** The marks of targets whose full audit is due. */
+  fullAuditDue(): FullAuditDue {
+    return new FullAuditDue(this.client, this.name);
+  }
+}
