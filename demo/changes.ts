@@ -14,8 +14,7 @@ import type { Finding, RoomDocument } from '../lambda/core/types.js';
 import type { ChangeBatchResult } from '../lambda/modes/changes/batch.js';
 import type { CompiledPolicy } from '../lambda/policy/compile.js';
 import { renderPlanText } from '../lambda/render/remediation-plan.js';
-import { DynamoRoomCache } from '../lambda/state/dynamo-room-cache.js';
-import { TargetStateStore } from '../lambda/state/target-store.js';
+import { StateTable } from '../lambda/state/table.js';
 import { ChangeQueue, type SqsEvent } from '../local-aws/change-queue.js';
 import { ACCOUNT_ID, type IvschatChangeEvent, type LocalAws } from '../local-aws/index.js';
 import {
@@ -202,9 +201,10 @@ export async function planDemo(options: PlanDemoOptions): Promise<RemediationPla
   aws.resetStats();
   const findings: Finding[] = [];
   const rooms = new Map<string, RoomDocument>();
-  const cache = new DynamoRoomCache(options.dynamo, options.tableName);
+  const table = new StateTable(options.dynamo, options.tableName);
+  const cache = table.roomCache();
   for (const region of options.regions) {
-    const records = await new TargetStateStore(options.dynamo, options.tableName, ACCOUNT_ID, region).load();
+    const records = await table.targetState({ accountId: ACCOUNT_ID, region }).load();
     for (const record of records.values()) {
       if (isUnresolved(record)) findings.push({ ...record.finding, status: record.status });
     }

@@ -5,7 +5,7 @@
 import { dynamodbClient } from '../../aws/clients.js';
 import { ConfigError } from '../../core/errors.js';
 import { stripControl } from '../../render/escape.js';
-import { RoomSnapshotStore } from '../../state/room-snapshot.js';
+import { StateTable } from '../../state/table.js';
 import { checkAccounts } from '../accounts.js';
 import type { CliCommand, CommandContext } from '../command.js';
 import { checkCredentials } from '../credentials.js';
@@ -99,7 +99,7 @@ async function exportFromTable(flags: ExportFlags, tableName: string, io: SafeIo
   const client = dynamodbClient(tableRegion, connection);
   try {
     const result = await exportSnapshot({
-      store: new RoomSnapshotStore(client, tableName),
+      store: new StateTable(client, tableName).roomSnapshots(),
       accounts,
       regions: [...new Set(flags.region)],
       output: flags.output,
