@@ -25,7 +25,7 @@ import type { CompiledPolicy } from './policy/compile.js';
 import { loadPolicyDir } from './policy/load-dir.js';
 import { type HandlerConfig, readConfig } from './runtime/config.js';
 import { type EngineContext, requireTable } from './runtime/context.js';
-import { WIRING_ENV } from './settings/table.js';
+import { auditorNameOf } from './settings/wiring.js';
 import { alertSinks } from './sinks/configured.js';
 import type { EventPutter } from './sinks/eventbridge.js';
 import type { SecurityHubImporter } from './sinks/securityhub.js';
@@ -290,7 +290,7 @@ function auditorMetrics(env: NodeJS.ProcessEnv): Metrics {
   return new Metrics({
     namespace: METRICS_NAMESPACE,
     serviceName: SERVICE_NAME,
-    defaultDimensions: { [AUDITOR_DIMENSION]: env[WIRING_ENV.auditorName]?.trim() || SERVICE_NAME },
+    defaultDimensions: { [AUDITOR_DIMENSION]: auditorNameOf(env) },
   });
 }
 

@@ -25,9 +25,6 @@ export class IvsChatAuditorStack extends Stack {
     this.auditor = new IvsChatAuditor(this, 'Auditor', {
       ...props.auditor,
       ...config,
-      securityHub: config.securityHub === 'true',
-      remediation: config.remediation as 'off' | 'plan' | 'apply',
-      changeEvents: config.changeEvents === 'true',
       ...vpcFromIds(this, config),
     });
     const outputs: Record<string, [string, string]> = {

@@ -15,7 +15,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/core/metric-names.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
-import { isOrganization } from '../lambda/settings/table.js';
+import { isOrganization, type RemediationMode } from '../lambda/settings/table.js';
 import { AuditorAlerts, type SlackChannelProps } from './auditor/alerts.js';
 import { AuditorChanges, changeRoleName } from './auditor/changes.js';
 import { AuditEngine } from './auditor/engine.js';
@@ -93,7 +93,7 @@ export interface IvsChatAuditorProps {
   /** Assume member roles in this organization only (`aws:ResourceOrgID`). @default - no organization condition */
   readonly organizationId?: string;
   /** `off` (no write permission), `plan` (alerts show the fixes) or `apply` (`fix.auto` fixes applied). @default 'off' */
-  readonly remediation?: 'off' | 'plan' | 'apply';
+  readonly remediation?: RemediationMode;
   /** With `apply`, only rooms carrying this tag (`key=value`) are written. @default 'ivschat-auditor:remediate=true' */
   readonly remediationTag?: string;
   /** Guard: more planned changes than this in a target, and none is made. @default 10 */
@@ -239,23 +239,22 @@ export class IvsChatAuditor extends Construct {
     this.rule = engine.rule;
     this.logGroup = engine.logGroup;
 
-    const changes =
-      config.changeEvents === 'true'
-        ? new AuditorChanges(this, 'Changes', {
-            config,
-            regions,
-            auditFunction: engine.function,
-            // Fixed whenever the audit role's is: member roles trust both by name.
-            ...(props.functionRoleName !== undefined || config.accounts.length > 0
-              ? { roleName: changeRoleName(props.functionRoleName) }
-              : {}),
-            logGroup: engine.logGroup,
-            environment: engine.environment,
-            ...(network ? { network } : {}),
-            table,
-            alerts,
-          })
-        : undefined;
+    const changes = config.changeEvents
+      ? new AuditorChanges(this, 'Changes', {
+          config,
+          regions,
+          auditFunction: engine.function,
+          // Fixed whenever the audit role's is: member roles trust both by name.
+          ...(props.functionRoleName !== undefined || config.accounts.length > 0
+            ? { roleName: changeRoleName(props.functionRoleName) }
+            : {}),
+          logGroup: engine.logGroup,
+          environment: engine.environment,
+          ...(network ? { network } : {}),
+          table,
+          alerts,
+        })
+      : undefined;
     if (changes) this.changes = changes;
 
     const monitoring = new AuditorMonitoring(this, {

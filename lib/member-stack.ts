@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { SETTINGS } from '../lambda/settings/table.js';
+import { type RemediationMode, SETTINGS } from '../lambda/settings/table.js';
 import { ChangeForwarding, changeRoleName } from './auditor/changes.js';
 import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
 import {
@@ -50,7 +50,7 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
   /** The auditor imports this account's findings into its Security Hub through the role. @default false */
   readonly securityHub?: boolean;
   /** The auditor's `remediation`: with `apply` the role may also update opted-in rooms. @default 'off' */
-  readonly remediation?: 'off' | 'plan' | 'apply';
+  readonly remediation?: RemediationMode;
   /** The opt-in tag (`key=value`) a room needs before the auditor may update it. @default SETTINGS.remediationTag.default */
   readonly remediationTag?: string;
   /**

@@ -25,7 +25,7 @@ import { FileTrail } from '../remediate/trail-file.js';
 import { stripControl } from '../render/escape.js';
 import { fieldLines, renderPlanText } from '../render/remediation-plan.js';
 import { shellWord } from '../render/shell-word.js';
-import { parseTag } from '../settings/table.js';
+import { parseTag, SETTINGS } from '../settings/table.js';
 import { checkCredentials } from './credentials.js';
 import { EXIT } from './exit-codes.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
@@ -40,7 +40,10 @@ import { DEFAULT_PLAN_FILE, DEFAULT_TRAIL_FILE, oldTrailNote, prepareWorkDir, WO
 /** IVS Chat's UpdateRoom quota: 5 calls per second per account and region, shared with the application. */
 export const UPDATE_ROOM_QUOTA_TPS = 5;
 export const DEFAULT_WRITE_BUDGET_TPS = 1;
-export const DEFAULT_GUARDS: Guards = { maxChanges: 10, maxPercent: 10 };
+export const DEFAULT_GUARDS: Guards = {
+  maxChanges: SETTINGS.remediationMaxChanges.default,
+  maxPercent: SETTINGS.remediationMaxPercent.default,
+};
 
 export interface RemediateFlags extends LiveFlags {
   policies: string;

@@ -11,6 +11,7 @@ import { joinLoggingConfigurations } from '../core/room-facts.js';
 import type { AuditError, Finding, RegionInventory, Report, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
+import { SETTINGS } from '../settings/table.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
 
 export interface LiveAuditOptions {
@@ -105,7 +106,7 @@ export async function auditAccount(options: LiveAuditOptions): Promise<AuditRun>
           : new Map();
         const plan = planFetches(cache, {
           now: startedAt,
-          fullRefreshHours: options.fullRefreshHours ?? 24,
+          fullRefreshHours: options.fullRefreshHours ?? SETTINGS.fullRefreshHours.default,
           needGetRoom,
         });
         // One listing per target, joined into every room (cached ones too) before evaluation; a
