@@ -100,7 +100,9 @@ export class IvsChatAuditorMemberStack extends Stack {
     // role's sessions: lambda/aws/session-policy.ts); it reads changed rooms through this role too.
     const trustedRoles = [
       auditorRoleArn(props.auditorRoleName ?? AUDITOR_FUNCTION_ROLE_NAME),
-      ...((props.changeEvents ?? true) ? [auditorRoleArn(changeRoleName(props.auditorRoleName))] : []),
+      ...((props.changeEvents ?? SETTINGS.changeEvents.default)
+        ? [auditorRoleArn(changeRoleName(props.auditorRoleName))]
+        : []),
     ];
     // The account principal plus a principal-ARN condition, not the role ARN as principal: IAM refuses
     // a trust naming a role that does not exist yet, and member accounts may deploy before the auditor.
@@ -116,7 +118,7 @@ export class IvsChatAuditorMemberStack extends Stack {
           ? 'ivschat-auditor: reads IVS Chat rooms and updates opted-in rooms for the auditor account'
           : 'ivschat-auditor: read-only access to IVS Chat rooms for the auditor account',
     });
-    const remediation = props.remediation ?? 'off';
+    const remediation = props.remediation ?? SETTINGS.remediation.default;
     const trusted = checkMemberTrustedPrincipals(props.trustedPrincipals, remediation);
     if (trusted.length > 0) {
       // The auditor's shape again (accounts as principals, the exact ARNs as a condition), so a role
@@ -186,7 +188,10 @@ export class IvsChatAuditorMemberStack extends Stack {
  * auditor's rule already sees every change: nothing to forward.
  */
 function forwardsChanges(props: IvsChatAuditorMemberStackProps): boolean {
-  return (props.changeEvents ?? true) && Boolean(props.auditorAccountId || props.auditorRegion);
+  return (
+    (props.changeEvents ?? SETTINGS.changeEvents.default) &&
+    Boolean(props.auditorAccountId || props.auditorRegion)
+  );
 }
 
 /** The account of an IAM ARN (`arn:<partition>:iam::<account>:…`). */
