@@ -1,3 +1,7 @@
+/**
+ * The Lambda's side of the settings table: its environment read and checked once into a
+ * `HandlerConfig`, a bad variable failing fast with its name.
+ */
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_POLICIES_DIR } from '../policy/load-dir.js';

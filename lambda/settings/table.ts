@@ -3,7 +3,7 @@
  * construct checks its props against it, the stack sets the function's environment from it, and the
  * Lambda reads that environment back through it (`lambda/runtime/config.ts`). This file is the data:
  * the shapes are `types.ts`, the value checks `checks.ts`, the one parser both sides use `parse.ts`.
- * Every default is here and nowhere else. The Lambda bundles this file: it must not import
+ * Every setting's default is here and nowhere else. The Lambda bundles this file: it must not import
  * aws-cdk-lib or `lib/`.
  */
 import { IVSCHAT_QUOTA_TPS } from '../core/ivschat-quota.js';

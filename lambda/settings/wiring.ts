@@ -1,6 +1,6 @@
 /**
- * Function environment that is not a setting: the names under which the stack hands the function
- * what it created (the topic, the table, the role), and the variables it sets for libraries.
+ * The function's environment that is not a setting (the names the stack and the Lambda share for
+ * what the stack created, and the libraries' variables), and the one fallback for the auditor's name.
  */
 import { SERVICE_NAME } from '../core/metric-names.js';
 
