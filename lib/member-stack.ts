@@ -7,11 +7,12 @@ import {
   Fn,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { type RemediationMode, SETTINGS } from '../lambda/settings/table.js';
+import { parseSetting, type RemediationMode, SETTINGS, type SettingName } from '../lambda/settings/table.js';
 import { ChangeForwarding, changeRoleName } from './auditor/changes.js';
 import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
 import {
@@ -26,6 +27,7 @@ import {
   securityHubImportStatement,
 } from './auditor/permissions.js';
 import { checkMemberTrustedPrincipals } from './config.js';
+import { InvalidPropsError } from './props.js';
 
 export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
 
@@ -86,6 +88,7 @@ export class IvsChatAuditorMemberStack extends Stack {
       synthesizer: new CliCredentialsStackSynthesizer(),
       ...props,
     });
+    checkSettingProps(props);
     const auditorAccount = props.auditorAccountId ?? Aws.ACCOUNT_ID;
     const auditorRoleArn = (resourceName: string) =>
       Arn.format({
@@ -181,6 +184,32 @@ export class IvsChatAuditorMemberStack extends Stack {
       });
     }
   }
+}
+
+/** The props that are settings, each named as its context key: checked by the settings table as context is. */
+const SETTING_PROPS = [
+  'memberRoleName',
+  'organizationId',
+  'securityHub',
+  'remediation',
+  'remediationTag',
+  'changeEvents',
+  'auditorAccountId',
+  'auditorRegion',
+] as const satisfies readonly (SettingName & keyof IvsChatAuditorMemberStackProps)[];
+
+/**
+ * Fails synth on a prop its setting's rule refuses. A token (a value known only at deploy time, such
+ * as another stack's account) cannot be checked here and is left to CloudFormation.
+ */
+function checkSettingProps(props: IvsChatAuditorMemberStackProps): void {
+  const problems = SETTING_PROPS.flatMap((name) => {
+    const given = props[name];
+    if (typeof given === 'string' && Token.isUnresolved(given)) return [];
+    const parsed = parseSetting(SETTINGS[name], given);
+    return parsed.ok ? [] : parsed.problems.map((problem) => `${name}: ${problem}`);
+  });
+  if (problems.length > 0) throw new InvalidPropsError(problems, 'IvsChatAuditorMemberStack');
 }
 
 /**

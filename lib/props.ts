@@ -183,9 +183,12 @@ const SETTING_PROPS: { readonly [K in SettingName]?: SettingProp } = {
 
 export class InvalidPropsError extends Error {
   override readonly name = 'InvalidPropsError';
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    construct = 'IvsChatAuditor',
+  ) {
     // The `ivschat-auditor:` prefix marks it as the user's to fix (bin/app.ts shows no stack trace).
-    super(`ivschat-auditor: invalid IvsChatAuditor props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`ivschat-auditor: invalid ${construct} props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 

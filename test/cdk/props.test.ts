@@ -2,10 +2,11 @@
  * The construct's grouped props are checked by the settings table, as context is: same defaults,
  * same rules, problems named after the prop.
  */
-import { Duration } from 'aws-cdk-lib';
+import { App, Aws, Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../lib/config.js';
+import { IvsChatAuditorMemberStack } from '../../lib/member-stack.js';
 import {
   configFromProps,
   InvalidPropsError,
@@ -122,5 +123,27 @@ describe('Function: propsFromConfig', () => {
   ])('gives the construct props that check back to the same config: %s', (_, context) => {
     const config = readConfig((key) => (context as Record<string, unknown>)[key]);
     expect(configFromProps(propsFromConfig(config))).toEqual(config);
+  });
+});
+
+describe('IvsChatAuditorMemberStack: props that are settings', () => {
+  it('refuses what the context refuses, naming the prop', () => {
+    expect(
+      () =>
+        new IvsChatAuditorMemberStack(new App(), 'Member', {
+          organizationId: 'org-1',
+          remediationTag: 'aws:reserved=1',
+        }),
+    ).toThrow(
+      'ivschat-auditor: invalid IvsChatAuditorMemberStack props:\n' +
+        '  - organizationId: "org-1" is not a valid organization id (e.g. o-a1b2c3d4e5)\n' +
+        '  - remediationTag: "aws:reserved=1" is not a tag as key=value (key 1–128 characters, not starting with aws:; value up to 256)',
+    );
+  });
+
+  it('leaves a token, known only at deploy time, to CloudFormation', () => {
+    expect(
+      () => new IvsChatAuditorMemberStack(new App(), 'Member', { auditorAccountId: Aws.ACCOUNT_ID }),
+    ).not.toThrow();
   });
 });
