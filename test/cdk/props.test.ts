@@ -2,10 +2,11 @@
  * The construct's grouped props are checked by the settings table, as context is: same defaults,
  * same rules, problems named after the prop.
  */
+import { readFileSync } from 'node:fs';
 import { App, Aws, Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../lib/config.js';
+import { readConfig, SETTINGS } from '../../lib/config.js';
 import { IvsChatAuditorMemberStack } from '../../lib/member-stack.js';
 import {
   configFromProps,
@@ -145,5 +146,32 @@ describe('IvsChatAuditorMemberStack: props that are settings', () => {
     expect(
       () => new IvsChatAuditorMemberStack(new App(), 'Member', { auditorAccountId: Aws.ACCOUNT_ID }),
     ).not.toThrow();
+  });
+});
+
+describe("the props' documented defaults", () => {
+  // jsii wants a literal after @default; this keeps each one equal to the settings table's.
+  const source = readFileSync('lib/props.ts', 'utf8');
+  const documentedDefault = (prop: string): string | undefined => {
+    const at = source.indexOf(`readonly ${prop}?:`);
+    const doc = source.slice(source.lastIndexOf('/**', at), at);
+    return /@default (.+?)\s*\*\//s.exec(doc)?.[1];
+  };
+  it.each([
+    ['schedule', 'schedule'],
+    ['apiBudgetTps', 'apiBudgetTps'],
+    ['maxConcurrency', 'maxConcurrency'],
+    ['targetFailureAlarmRuns', 'targetFailureAlarmRuns'],
+    ['securityHub', 'securityHub'],
+    ['roleName', 'memberRoleName'],
+    ['mode', 'remediation'],
+    ['tag', 'remediationTag'],
+    ['maxChanges', 'remediationMaxChanges'],
+    ['maxPercent', 'remediationMaxPercent'],
+    ['enabled', 'changeEvents'],
+    ['maxRooms', 'changeMaxRooms'],
+  ] as const)('%s: the default of %s', (prop, setting) => {
+    const value = SETTINGS[setting].default;
+    expect(documentedDefault(prop)).toBe(typeof value === 'string' ? `'${value}'` : String(value));
   });
 });
