@@ -38,10 +38,10 @@ export function buildApp(
           memberRoleName: config.memberRoleName,
           trustedPrincipals: config.memberTrustedPrincipals,
           ...(config.organizationId ? { organizationId: config.organizationId } : {}),
-          securityHub: config.securityHub === 'true',
-          remediation: config.remediation as 'off' | 'plan' | 'apply',
+          securityHub: config.securityHub,
+          remediation: config.remediation,
           remediationTag: config.remediationTag,
-          changeEvents: config.changeEvents === 'true',
+          changeEvents: config.changeEvents,
           ...(config.auditorRegion ? { auditorRegion: config.auditorRegion } : {}),
         })
       : undefined;

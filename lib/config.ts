@@ -1,13 +1,18 @@
+/**
+ * The stack's side of the settings table: context read and checked into an `AuditorConfig`, the
+ * same checks for the construct's props, and the function environment written from a config.
+ */
 import { closestWord } from '../lambda/core/closest-word.js';
 import {
   type EnvSettingName,
   formatSetting,
   parseSetting,
+  type RemediationMode,
   SETTING_NAMES,
   SETTINGS,
   type Setting,
   type SettingName,
-  type SettingValue,
+  type SettingValues,
 } from '../lambda/settings/table.js';
 
 export {
@@ -18,54 +23,21 @@ export {
 /** The settings table, for users of the construct (the context keys, their defaults and ranges). */
 export { SETTINGS, type SettingName } from '../lambda/settings/table.js';
 
-/** Validated deployment settings, read from CDK context (`cdk.json` or `-c key=value`). */
-export interface AuditorConfig {
-  /** EventBridge schedule expression: `rate(...)` or `cron(...)`. */
-  readonly schedule: string;
-  /** Regions to audit; empty means the stack's own region. */
-  readonly regions: string[];
-  readonly alertEmails: string[];
-  /** Both set, or neither. */
-  readonly slack?: { readonly workspaceId: string; readonly channelId: string };
-  readonly apiBudgetTps: number;
-  readonly renotifyAfterHours: number;
-  readonly fullRefreshHours: number;
-  readonly retainResolvedDays: number;
-  /** Member accounts to audit, or `['organization']`; empty means the deploying account only. */
-  readonly accounts: string[];
-  readonly memberRoleName: string;
-  /** Read by the member stack only: role or user ARNs its role trusts besides the auditor's. */
-  readonly memberTrustedPrincipals: string[];
-  readonly maxConcurrency: number;
-  /** The target-failure alarm's threshold, in consecutive runs. */
-  readonly targetFailureAlarmRuns: number;
-  /** Pins the member trust and the auditor's AssumeRole to this organization. */
-  readonly organizationId?: string;
-  /** Read by the member stack only: the account whose auditor it trusts; absent means its own. */
-  readonly auditorAccountId?: string;
-  /** `true` imports findings into Security Hub (ASFF); `false` does not. */
-  readonly securityHub: string;
-  /** `default`, an event bus ARN, or empty (no EventBridge events). */
-  readonly eventBus: string;
-  /** `off`, `plan` or `apply`. */
-  readonly remediation: string;
-  /** `key=value`: with `apply`, only rooms with this tag may be written. */
-  readonly remediationTag: string;
-  readonly remediationMaxChanges: number;
-  readonly remediationMaxPercent: number;
-  /** `true`: the change-event rule, queue and function; `false`: the schedule only. */
-  readonly changeEvents: string;
-  readonly changeBatchWindowSeconds: number;
-  readonly changeMaxRooms: number;
-  /** Read by the member stack only: the auditor stack's region; absent means its own. */
-  readonly auditorRegion?: string;
-  /** Days every log group of the auditor keeps its events (a CloudWatch Logs retention value). */
-  readonly logRetentionDays: number;
-  /** The VPC the functions run in; absent means no VPC. Always given with `subnetIds`. */
-  readonly vpcId?: string;
-  /** Subnets of `vpcId` the functions run in; empty without a VPC. */
-  readonly subnetIds: string[];
-}
+/** Text settings whose empty value means "not given": absent from an `AuditorConfig`. */
+type OptionalText = 'organizationId' | 'auditorAccountId' | 'auditorRegion' | 'vpcId';
+
+/**
+ * Validated deployment settings, read from CDK context (`cdk.json` or `-c key=value`): one field per
+ * setting of the table, typed by it, except that the two Slack ids travel together as `slack` (both
+ * set, or neither) and the optional ids are absent rather than empty.
+ */
+export type AuditorConfig = Readonly<
+  Omit<SettingValues, OptionalText | 'slackWorkspaceId' | 'slackChannelId'> & {
+    [K in OptionalText]?: string;
+  } & {
+    slack?: { readonly workspaceId: string; readonly channelId: string };
+  }
+>;
 
 /** Why `memberTrustedPrincipals` and `remediation=apply` do not go together (context and member stack). */
 export const MEMBER_TRUST_WITH_APPLY =
@@ -77,7 +49,7 @@ export const MEMBER_TRUST_WITH_APPLY =
  */
 export function checkMemberTrustedPrincipals(
   given: readonly string[] | undefined,
-  remediation: string,
+  remediation: RemediationMode,
 ): string[] {
   const parsed = parseSetting(SETTINGS.memberTrustedPrincipals, given);
   if (!parsed.ok) throw new Error(`ivschat-auditor: trustedPrincipals: ${parsed.problems.join('; ')}`);
@@ -143,22 +115,42 @@ export function unknownContextKeys(keys: readonly string[]): string[] {
  * Reads and validates every context key, collecting all problems into one `InvalidContextError` so a
  * user fixes them in one pass. Values from `-c` arrive as strings; values from `cdk.json` may be
  * JSON numbers or arrays; both are accepted. `contextKeys`, every key the app was given, is checked
- * for misspelt settings (the construct's props have none, so it passes none).
+ * for misspelt settings.
  */
 export function readConfig(
   getContext: (key: ContextKey) => unknown,
   contextKeys: readonly string[] = [],
 ): AuditorConfig {
-  const problems: string[] = unknownContextKeys(contextKeys);
-  const values = {} as { -readonly [K in SettingName]: SettingValue<(typeof SETTINGS)[K]> };
+  const { config, problems } = checkSettings(getContext);
+  problems.unshift(...unknownContextKeys(contextKeys));
+  if (problems.length > 0) throw new InvalidContextError(problems);
+  return config;
+}
+
+/**
+ * Parses every setting from `raw` (absent means the default) and checks the settings that go
+ * together: the one validation of both the context and the construct's props. Problems name the
+ * setting; the config is whole only when there are none.
+ */
+export function checkSettings(raw: (name: SettingName) => unknown): {
+  config: AuditorConfig;
+  problems: string[];
+} {
+  const problems: string[] = [];
+  const values = {} as SettingValues;
   for (const key of SETTING_NAMES) {
-    const parsed = parseSetting(SETTINGS[key], getContext(key));
+    const parsed = parseSetting(SETTINGS[key], raw(key));
     if (parsed.ok) Object.assign(values, { [key]: parsed.value });
     else problems.push(...parsed.problems.map((problem) => `${key}: ${problem}`));
   }
+  problems.push(...pairProblems(values));
+  return { config: asConfig(values), problems };
+}
 
+/** Settings each valid alone that do not go together; only between parsed values (an invalid one has its own problem). */
+function pairProblems(values: Partial<SettingValues>): string[] {
+  const problems: string[] = [];
   const { slackWorkspaceId: workspaceId, slackChannelId: channelId } = values;
-  // Only between two valid ids: an invalid one has its own problem already.
   const bothParsed = 'slackWorkspaceId' in values && 'slackChannelId' in values;
   if (bothParsed && Boolean(workspaceId) !== Boolean(channelId)) {
     const [missing, given] = workspaceId
@@ -167,51 +159,40 @@ export function readConfig(
     problems.push(`${missing}: required when ${given} is given (set both or neither)`);
   }
 
-  const vpcParsed = 'vpcId' in values && 'subnetIds' in values;
-  if (vpcParsed && Boolean(values.vpcId) !== values.subnetIds.length > 0) {
-    problems.push(
-      values.vpcId
-        ? 'subnetIds: required when vpcId is given (the subnets of that VPC the functions run in)'
-        : 'vpcId: required when subnetIds is given (the VPC those subnets belong to)',
-    );
+  if (values.vpcId !== undefined && values.subnetIds !== undefined) {
+    if (Boolean(values.vpcId) !== values.subnetIds.length > 0) {
+      problems.push(
+        values.vpcId
+          ? 'subnetIds: required when vpcId is given (the subnets of that VPC the functions run in)'
+          : 'vpcId: required when subnetIds is given (the VPC those subnets belong to)',
+      );
+    }
   }
 
   // The member role may then update rooms: every principal it trusts could too.
-  const bothRead = 'memberTrustedPrincipals' in values && 'remediation' in values;
-  if (bothRead && values.memberTrustedPrincipals.length > 0 && values.remediation === 'apply') {
-    problems.push(MEMBER_TRUST_WITH_APPLY);
-  }
+  const trusted = values.memberTrustedPrincipals;
+  if (trusted && trusted.length > 0 && values.remediation === 'apply') problems.push(MEMBER_TRUST_WITH_APPLY);
+  return problems;
+}
 
-  if (problems.length > 0) throw new InvalidContextError(problems);
+/** The parsed values as a config: the Slack ids paired, the empty optional ids left out. */
+function asConfig(values: SettingValues): AuditorConfig {
+  const {
+    slackWorkspaceId: workspaceId,
+    slackChannelId: channelId,
+    organizationId,
+    auditorAccountId,
+    auditorRegion,
+    vpcId,
+    ...settings
+  } = values;
   return {
-    schedule: values.schedule,
-    regions: values.regions,
-    alertEmails: values.alertEmails,
+    ...settings,
     ...(workspaceId && channelId ? { slack: { workspaceId, channelId } } : {}),
-    apiBudgetTps: values.apiBudgetTps,
-    renotifyAfterHours: values.renotifyAfterHours,
-    fullRefreshHours: values.fullRefreshHours,
-    retainResolvedDays: values.retainResolvedDays,
-    accounts: values.accounts,
-    memberRoleName: values.memberRoleName,
-    memberTrustedPrincipals: values.memberTrustedPrincipals,
-    maxConcurrency: values.maxConcurrency,
-    targetFailureAlarmRuns: values.targetFailureAlarmRuns,
-    ...(values.organizationId ? { organizationId: values.organizationId } : {}),
-    ...(values.auditorAccountId ? { auditorAccountId: values.auditorAccountId } : {}),
-    securityHub: values.securityHub,
-    eventBus: values.eventBus,
-    remediation: values.remediation,
-    remediationTag: values.remediationTag,
-    remediationMaxChanges: values.remediationMaxChanges,
-    remediationMaxPercent: values.remediationMaxPercent,
-    changeEvents: values.changeEvents,
-    changeBatchWindowSeconds: values.changeBatchWindowSeconds,
-    changeMaxRooms: values.changeMaxRooms,
-    ...(values.auditorRegion ? { auditorRegion: values.auditorRegion } : {}),
-    logRetentionDays: values.logRetentionDays,
-    ...(values.vpcId ? { vpcId: values.vpcId } : {}),
-    subnetIds: values.subnetIds,
+    ...(organizationId ? { organizationId } : {}),
+    ...(auditorAccountId ? { auditorAccountId } : {}),
+    ...(auditorRegion ? { auditorRegion } : {}),
+    ...(vpcId ? { vpcId } : {}),
   };
 }
 

@@ -1,15 +1,33 @@
-export * from './app.js';
-export * from './auditor/alerts.js';
-export * from './auditor/changes.js';
-export * from './auditor/engine.js';
-export * from './auditor/keys.js';
-export * from './auditor/logs.js';
-export * from './auditor/monitoring.js';
-export * from './auditor/network.js';
-export * from './auditor/permissions.js';
-export * from './auditor/queues.js';
-export * from './auditor/state.js';
-export * from './config.js';
-export * from './ivschat-auditor.js';
-export * from './ivschat-auditor-stack.js';
-export * from './member-stack.js';
+/**
+ * The construct library's public API: the auditor construct and its props, the two stacks, the app
+ * that `bin/app.ts` synthesizes, the settings table the context keys come from, and the names a user
+ * of the construct may need to match (roles the member stack trusts, the metrics' namespace). The
+ * parts under `lib/auditor/` are internals: reachable by path, not promised.
+ */
+export { buildApp, STACK_NAME } from './app.js';
+export type { SlackChannelProps } from './auditor/alerts.js';
+export type { AuditorChanges, ChangeForwarding } from './auditor/changes.js';
+export type { FunctionNetworkProps } from './auditor/network.js';
+export { type AuditorConfig, InvalidContextError, readConfig, SETTINGS, type SettingName } from './config.js';
+export {
+  AUDITOR_CHANGE_ROLE_NAME,
+  AUDITOR_FUNCTION_ROLE_NAME,
+  IvsChatAuditor,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from './ivschat-auditor.js';
+export { IvsChatAuditorStack, type IvsChatAuditorStackProps } from './ivschat-auditor-stack.js';
+export {
+  IvsChatAuditorMemberStack,
+  type IvsChatAuditorMemberStackProps,
+  MEMBER_STACK_NAME,
+} from './member-stack.js';
+export {
+  type AuditorAlertProps,
+  type AuditorChangeEventProps,
+  type AuditorMemberProps,
+  type AuditorRemediationProps,
+  type AuditorStateProps,
+  InvalidPropsError,
+  type IvsChatAuditorProps,
+} from './props.js';

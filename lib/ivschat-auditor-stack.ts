@@ -2,12 +2,14 @@ import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { AuditorConfig } from './config.js';
-import { IvsChatAuditor, type IvsChatAuditorProps } from './ivschat-auditor.js';
+import { IvsChatAuditor } from './ivschat-auditor.js';
+import { type IvsChatAuditorProps, propsFromConfig } from './props.js';
 
 export interface IvsChatAuditorStackProps extends StackProps {
+  /** The validated context: every setting of the table. */
   readonly config: AuditorConfig;
-  /** Everything else the construct takes (policies folder, removal policy, ...). */
-  readonly auditor?: Omit<IvsChatAuditorProps, keyof AuditorConfig>;
+  /** What the construct takes that is no setting. @default - the construct's defaults */
+  readonly auditor?: Pick<IvsChatAuditorProps, 'policiesDir' | 'auditInterval'>;
 }
 
 /** The deployable unit: one `IvsChatAuditor` configured from validated context. */
@@ -21,14 +23,10 @@ export class IvsChatAuditorStack extends Stack {
       ...props,
     });
     const { config } = props;
-    // AuditorConfig's fields are the construct's setting props, so the settings pass through whole.
     this.auditor = new IvsChatAuditor(this, 'Auditor', {
       ...props.auditor,
-      ...config,
-      securityHub: config.securityHub === 'true',
-      remediation: config.remediation as 'off' | 'plan' | 'apply',
-      changeEvents: config.changeEvents === 'true',
-      ...vpcFromIds(this, config),
+      ...propsFromConfig(config),
+      ...networkFromIds(this, config),
     });
     const outputs: Record<string, [string, string]> = {
       AlertsTopicArn: [this.auditor.topic.topicArn, 'SNS topic the alerts go to'],
@@ -58,10 +56,10 @@ export class IvsChatAuditorStack extends Stack {
 }
 
 /**
- * The VPC and subnets of context `vpcId` and `subnetIds`, as the construct's `vpc` and `vpcSubnets`.
+ * The VPC and subnets of context `vpcId` and `subnetIds`, as the construct's `network`.
  * From their ids alone, without `Vpc.fromLookup`: synth stays offline and needs no credentials.
  */
-function vpcFromIds(scope: Stack, config: AuditorConfig): Pick<IvsChatAuditorProps, 'vpc' | 'vpcSubnets'> {
+function networkFromIds(scope: Stack, config: AuditorConfig): Pick<IvsChatAuditorProps, 'network'> {
   if (!config.vpcId) return {};
   const vpc = ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
     vpcId: config.vpcId,
@@ -69,5 +67,5 @@ function vpcFromIds(scope: Stack, config: AuditorConfig): Pick<IvsChatAuditorPro
     availabilityZones: Fn.getAzs(),
   });
   const subnets = config.subnetIds.map((id) => ec2.Subnet.fromSubnetId(scope, id, id));
-  return { vpc, vpcSubnets: { subnets } };
+  return { network: { vpc, vpcSubnets: { subnets } } };
 }

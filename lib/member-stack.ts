@@ -7,11 +7,12 @@ import {
   Fn,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { SETTINGS } from '../lambda/settings/table.js';
+import { parseSetting, type RemediationMode, SETTINGS, type SettingName } from '../lambda/settings/table.js';
 import { ChangeForwarding, changeRoleName } from './auditor/changes.js';
 import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
 import {
@@ -26,6 +27,7 @@ import {
   securityHubImportStatement,
 } from './auditor/permissions.js';
 import { checkMemberTrustedPrincipals } from './config.js';
+import { InvalidPropsError } from './props.js';
 
 export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
 
@@ -50,7 +52,7 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
   /** The auditor imports this account's findings into its Security Hub through the role. @default false */
   readonly securityHub?: boolean;
   /** The auditor's `remediation`: with `apply` the role may also update opted-in rooms. @default 'off' */
-  readonly remediation?: 'off' | 'plan' | 'apply';
+  readonly remediation?: RemediationMode;
   /** The opt-in tag (`key=value`) a room needs before the auditor may update it. @default SETTINGS.remediationTag.default */
   readonly remediationTag?: string;
   /**
@@ -86,6 +88,7 @@ export class IvsChatAuditorMemberStack extends Stack {
       synthesizer: new CliCredentialsStackSynthesizer(),
       ...props,
     });
+    checkSettingProps(props);
     const auditorAccount = props.auditorAccountId ?? Aws.ACCOUNT_ID;
     const auditorRoleArn = (resourceName: string) =>
       Arn.format({
@@ -100,7 +103,9 @@ export class IvsChatAuditorMemberStack extends Stack {
     // role's sessions: lambda/aws/session-policy.ts); it reads changed rooms through this role too.
     const trustedRoles = [
       auditorRoleArn(props.auditorRoleName ?? AUDITOR_FUNCTION_ROLE_NAME),
-      ...((props.changeEvents ?? true) ? [auditorRoleArn(changeRoleName(props.auditorRoleName))] : []),
+      ...((props.changeEvents ?? SETTINGS.changeEvents.default)
+        ? [auditorRoleArn(changeRoleName(props.auditorRoleName))]
+        : []),
     ];
     // The account principal plus a principal-ARN condition, not the role ARN as principal: IAM refuses
     // a trust naming a role that does not exist yet, and member accounts may deploy before the auditor.
@@ -116,7 +121,7 @@ export class IvsChatAuditorMemberStack extends Stack {
           ? 'ivschat-auditor: reads IVS Chat rooms and updates opted-in rooms for the auditor account'
           : 'ivschat-auditor: read-only access to IVS Chat rooms for the auditor account',
     });
-    const remediation = props.remediation ?? 'off';
+    const remediation = props.remediation ?? SETTINGS.remediation.default;
     const trusted = checkMemberTrustedPrincipals(props.trustedPrincipals, remediation);
     if (trusted.length > 0) {
       // The auditor's shape again (accounts as principals, the exact ARNs as a condition), so a role
@@ -181,12 +186,41 @@ export class IvsChatAuditorMemberStack extends Stack {
   }
 }
 
+/** The props that are settings, each named as its context key: checked by the settings table as context is. */
+const SETTING_PROPS = [
+  'memberRoleName',
+  'organizationId',
+  'securityHub',
+  'remediation',
+  'remediationTag',
+  'changeEvents',
+  'auditorAccountId',
+  'auditorRegion',
+] as const satisfies readonly (SettingName & keyof IvsChatAuditorMemberStackProps)[];
+
+/**
+ * Fails synth on a prop its setting's rule refuses. A token (a value known only at deploy time, such
+ * as another stack's account) cannot be checked here and is left to CloudFormation.
+ */
+function checkSettingProps(props: IvsChatAuditorMemberStackProps): void {
+  const problems = SETTING_PROPS.flatMap((name) => {
+    const given = props[name];
+    if (typeof given === 'string' && Token.isUnresolved(given)) return [];
+    const parsed = parseSetting(SETTINGS[name], given);
+    return parsed.ok ? [] : parsed.problems.map((problem) => `${name}: ${problem}`);
+  });
+  if (problems.length > 0) throw new InvalidPropsError(problems, 'IvsChatAuditorMemberStack');
+}
+
 /**
  * Without `auditorAccountId` and `auditorRegion` the auditor's bus is this stack's own, where the
  * auditor's rule already sees every change: nothing to forward.
  */
 function forwardsChanges(props: IvsChatAuditorMemberStackProps): boolean {
-  return (props.changeEvents ?? true) && Boolean(props.auditorAccountId || props.auditorRegion);
+  return (
+    (props.changeEvents ?? SETTINGS.changeEvents.default) &&
+    Boolean(props.auditorAccountId || props.auditorRegion)
+  );
 }
 
 /** The account of an IAM ARN (`arn:<partition>:iam::<account>:…`). */

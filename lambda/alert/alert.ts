@@ -4,6 +4,7 @@ import { compareFindings } from '../audit/report.js';
 import type { Finding, Report, Severity, Target } from '../core/types.js';
 import { FULL_AUDIT_DUE, SEVERITIES, SEVERITY_RANK } from '../core/types.js';
 import type { TrailEntry } from '../remediate/trail.js';
+import type { ActiveRemediationMode } from '../settings/table.js';
 
 /** Findings left out of a rendered alert because of size limits: counted, never silently dropped. */
 export interface OmittedCounts {
@@ -33,7 +34,7 @@ export interface TrippedGuard extends Target {
  * target. Room names, field values and reasons are untrusted text: every renderer escapes them.
  */
 export interface AlertRemediation {
-  mode: 'plan' | 'apply';
+  mode: ActiveRemediationMode;
   /** The opt-in tag (`key=value`) the targets planned with; the apply command carries it. */
   tag?: string;
   /** The changes planned (plan mode: what `ivschat-audit remediate --apply` would make). */

@@ -1,7 +1,8 @@
-/** IVS Chat's quota for ListRooms and GetRoom: 5 calls per second per account and region, not adjustable. */
-export const IVSCHAT_QUOTA_TPS = 5;
-/** The auditor's default share of it, leaving the rest to the customer's own application. */
-export const DEFAULT_API_BUDGET_TPS = 4;
+import { IVSCHAT_QUOTA_TPS } from '../core/ivschat-quota.js';
+
+// The quota is a fact of the service (core/); its callers here keep importing it from the limiter.
+export { IVSCHAT_QUOTA_TPS };
+
 /**
  * Operations whose quota is lower than `IVSCHAT_QUOTA_TPS`: IVS Chat allows 3 calls per second for
  * every logging-configuration operation, not adjustable.

@@ -9,6 +9,7 @@ import { ACCOUNT_ID, isRegionName } from '../core/arn.js';
 import { AuditorError, ConfigError } from '../core/errors.js';
 import { PRODUCT_NAME } from '../core/product.js';
 import type { AuditError, Target } from '../core/types.js';
+import { SETTINGS } from '../settings/table.js';
 import { type AwsConnection, organizationsClient, stsClient } from './clients.js';
 import { toAuditError } from './inventory.js';
 import { sessionPolicy } from './session-policy.js';
@@ -54,7 +55,7 @@ const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const PARTITION = /^aws(-[a-z]+)*$/;
 const LIST_ACCOUNTS = 'organizations:ListAccounts';
 
-export const DEFAULT_MEMBER_ROLE_NAME = 'ivschat-auditor-member';
+export const DEFAULT_MEMBER_ROLE_NAME = SETTINGS.memberRoleName.default;
 /** The stack that creates the member role (see docs/deploy.md). */
 export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
 /** CloudTrail in the member account shows this as the session name: who called. */

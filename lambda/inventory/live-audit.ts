@@ -13,6 +13,7 @@ import { type CachedRoom, cachedRoom, planFetches } from '../core/room-cache.js'
 import type { AuditError, RegionInventory } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
+import { SETTINGS } from '../settings/table.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
 import { RegionEvaluation, type RoomCollector } from './room-evaluation.js';
 import type { Identity, InventoryRun } from './source.js';
@@ -125,7 +126,7 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
       : new Map();
     const plan = planFetches(cache, {
       now: startedAt,
-      fullRefreshHours: options.fullRefreshHours ?? 24,
+      fullRefreshHours: options.fullRefreshHours ?? SETTINGS.fullRefreshHours.default,
       needGetRoom: policiesNeedGetRoom(options.policies),
     });
     // One listing per target, joined into every room (cached ones too) before evaluation; a

@@ -4,6 +4,7 @@
  * within the guards, through the same executor and re-read guard as the CLI). Knows nothing of the
  * state machine: the audit-target step hands it the findings, the room documents and an executor.
  */
+
 import {
   type Guards,
   guardProblems,
@@ -14,10 +15,11 @@ import {
 import type { Finding, RoomDocument } from '../core/types.js';
 import type { EvaluatedRoom, RoomCollector } from '../inventory/room-evaluation.js';
 import type { CompiledPolicy } from '../policy/compile.js';
+import type { ActiveRemediationMode } from '../settings/table.js';
 import { applyPlan, type ExecutorOptions, hasTag, notOptedIn } from './apply.js';
 import type { Trail, TrailEntry } from './trail.js';
 
-export type DeployedMode = 'plan' | 'apply';
+export type DeployedMode = ActiveRemediationMode;
 
 /** At most this many of each list are kept in a target's outcome; `omitted` counts the rest. */
 export const MAX_KEPT = 100;

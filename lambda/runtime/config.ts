@@ -1,50 +1,39 @@
+/**
+ * The Lambda's side of the settings table: its environment read and checked once into a
+ * `HandlerConfig`, a bad variable failing fast with its name.
+ */
 import { isAbsolute, resolve } from 'node:path';
 import { topicRegion } from '../core/arn.js';
 import { ConfigError } from '../core/errors.js';
-import { SERVICE_NAME } from '../core/metric-names.js';
 import { DEFAULT_POLICIES_DIR } from '../policy/load-dir.js';
 import {
   type EnvSettingName,
   parseSetting,
   parseTag,
   SETTINGS,
-  type SettingValue,
-  WIRING_ENV,
+  type SettingValues,
 } from '../settings/table.js';
+import { auditorNameOf, WIRING_ENV } from '../settings/wiring.js';
 
-/** The Lambda's configuration, from its environment (set by the CDK stack). */
-export interface HandlerConfig {
-  regions: string[];
+/**
+ * The Lambda's configuration, from its environment (set by the CDK stack): the settings the function
+ * reads, typed by the settings table, and the wiring the stack hands it.
+ */
+export type HandlerConfig = Omit<Pick<SettingValues, EnvSettingName>, 'eventBus'> & {
   topicArn: string;
-  apiBudgetTps: number;
   stateTableName?: string;
-  renotifyAfterHours: number;
-  fullRefreshHours: number;
-  retainResolvedDays: number;
   policiesDir: string;
-  /** Accounts the state machine's plan audits: [] = the own account, ['organization'], or ids. */
-  accounts: string[];
-  memberRoleName: string;
   /** The metrics' `Auditor` dimension value. */
   auditorName: string;
-  /** Import findings into Security Hub. */
-  securityHub: boolean;
   /** `default` or a bus ARN; absent: no events. */
   eventBus?: string;
-  /** `off`: no write; `plan`: alerts carry the planned fixes; `apply`: `fix.auto` fixes are applied. */
-  remediation: 'off' | 'plan' | 'apply';
-  /** The opt-in tag as written (`key=value`); `remediationTagParsed` is it split. */
-  remediationTag: string;
+  /** `remediationTag` (`key=value`, as written) split. */
   remediationTagParsed: { key: string; value: string };
-  remediationMaxChanges: number;
-  remediationMaxPercent: number;
-  /** Storm threshold of the change path: rooms audited per target per batch. */
-  changeMaxRooms: number;
   /** The function role's name (FUNCTION_ROLE_NAME), when the stack set it. */
   functionRoleName?: string;
   /** The audit function role's ARN, path included (FUNCTION_ROLE_ARN), when the stack set it. */
   functionRoleArn?: string;
-}
+};
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]+\/)?[\w+=,.@-]{1,64}$/;
 
@@ -56,11 +45,12 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   if (topicRegion(topicArn) === undefined)
     throw new ConfigError(WIRING_ENV.topicArn, `is not an SNS topic ARN: "${topicArn}"`);
 
-  const setting = <K extends EnvSettingName>(name: K): SettingValue<(typeof SETTINGS)[K]> => {
+  const setting = <K extends EnvSettingName>(name: K): SettingValues[K] => {
     const { envVar } = SETTINGS[name];
     const parsed = parseSetting(SETTINGS[name], env[envVar]);
     if (!parsed.ok) throw new ConfigError(envVar, parsed.problems.join('; '));
-    return parsed.value;
+    // parseSetting's value type, resolved for this one setting.
+    return parsed.value as SettingValues[K];
   };
 
   // An empty list means the stack's own region, which is the function's.
@@ -95,10 +85,10 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     policiesDir,
     accounts: setting('accounts'),
     memberRoleName: setting('memberRoleName'),
-    auditorName: env[WIRING_ENV.auditorName]?.trim() || SERVICE_NAME,
-    securityHub: setting('securityHub') === 'true',
+    auditorName: auditorNameOf(env),
+    securityHub: setting('securityHub'),
     ...(eventBus ? { eventBus } : {}),
-    remediation: setting('remediation') as HandlerConfig['remediation'],
+    remediation: setting('remediation'),
     remediationTag,
     // The setting's check has accepted it, so it parses.
     remediationTagParsed: parseTag(remediationTag) as { key: string; value: string },

@@ -12,7 +12,7 @@ import { AuditorError } from '../core/errors.js';
 import { AUDITOR_DIMENSION, METRICS_NAMESPACE, SERVICE_NAME } from '../core/metric-names.js';
 import { identifyAccount } from '../inventory/live-audit.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
-import { WIRING_ENV } from '../settings/table.js';
+import { auditorNameOf } from '../settings/wiring.js';
 import { type HandlerConfig, readConfig } from './config.js';
 import { type InvocationContext, requireTable, type StatefulContext } from './context.js';
 import { type LambdaContext, lambdaDeadline } from './deadline.js';
@@ -98,6 +98,6 @@ function auditorMetrics(env: NodeJS.ProcessEnv): Metrics {
   return new Metrics({
     namespace: METRICS_NAMESPACE,
     serviceName: SERVICE_NAME,
-    defaultDimensions: { [AUDITOR_DIMENSION]: env[WIRING_ENV.auditorName]?.trim() || SERVICE_NAME },
+    defaultDimensions: { [AUDITOR_DIMENSION]: auditorNameOf(env) },
   });
 }

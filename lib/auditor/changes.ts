@@ -19,7 +19,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CHANGE_EVENT_NAMES } from '../../lambda/modes/changes/events.js';
+import { CHANGE_EVENT_NAMES, CHANGE_SOURCE } from '../../lambda/core/change-writes.js';
 import { CHANGE_CONCURRENCY, isOrganization } from '../../lambda/settings/table.js';
 import { CHANGE_PATH_READS, CHANGE_PATH_WRITES } from '../../lambda/state/partitions.js';
 import type { AuditorConfig } from '../config.js';
@@ -50,7 +50,7 @@ export { CHANGE_EVENT_NAMES };
  * member stack's forwarding rule share it, so what a member forwards is what the auditor reads.
  */
 export const CHANGE_EVENT_PATTERN: events.EventPattern = {
-  source: ['aws.ivschat'],
+  source: [CHANGE_SOURCE],
   detailType: ['AWS API Call via CloudTrail'],
   detail: { eventSource: ['ivschat.amazonaws.com'], eventName: [...CHANGE_EVENT_NAMES] },
 };
@@ -293,7 +293,7 @@ function changeFunctionRole(scope: Construct, props: AuditorChangesProps): iam.R
   props.table.encryptionKey?.grantEncryptDecrypt(role);
   props.alerts.grantPublish(role);
   // Member accounts' findings are imported through their member role, which has its own grant.
-  if (config.securityHub === 'true') role.addToPrincipalPolicy(securityHubImportStatement(regions));
+  if (config.securityHub) role.addToPrincipalPolicy(securityHubImportStatement(regions));
   if (config.eventBus) role.addToPrincipalPolicy(putEventsStatement(config.eventBus));
   return role;
 }
@@ -354,7 +354,7 @@ function memberBusPolicy(scope: Construct, config: AuditorConfig): CfnResource |
       };
   // AWS services' sources (aws.*) cannot be sent with PutEvents by anyone, only forwarded by rules:
   // the bus takes nothing from members but forwarded IVS Chat events.
-  const onlyChatEvents = { 'ForAllValues:StringEquals': { 'events:source': ['aws.ivschat'] } };
+  const onlyChatEvents = { 'ForAllValues:StringEquals': { 'events:source': [CHANGE_SOURCE] } };
   // A plain CfnResource: CfnEventBusPolicy's generated class prints a deprecation warning for its
   // legacy `principal` property on every synth, even when it is not set.
   return new CfnResource(scope, 'MemberBusPolicy', {

@@ -146,8 +146,7 @@ export class AuditEngine {
     for (const statement of memberAccessStatements(config, { listAccounts: true }))
       this.role.addToPrincipalPolicy(statement);
     // Findings of member accounts are imported through their member role, which has its own grant.
-    if (config.securityHub === 'true')
-      this.role.addToPrincipalPolicy(securityHubImportStatement(props.regions));
+    if (config.securityHub) this.role.addToPrincipalPolicy(securityHubImportStatement(props.regions));
     if (config.eventBus) this.role.addToPrincipalPolicy(putEventsStatement(config.eventBus));
     props.alerts.grantPublish(this.role);
     props.table.grant(this.role, ...STATE_TABLE_ACTIONS);

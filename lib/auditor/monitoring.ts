@@ -66,112 +66,18 @@ export class AuditorMonitoring {
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, props: MonitoringProps) {
-    const metric = (metricName: string, statistic: string, period: Duration, label?: string) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        // Exactly what the handler emits: Powertools adds `service`, the handler adds `Auditor`.
-        dimensionsMap: { service: SERVICE_NAME, [AUDITOR_DIMENSION]: props.auditorName },
-        statistic,
-        period,
-        ...(label ? { label } : {}),
-      });
+    const metric = auditorMetric(props.auditorName);
     const intervalPeriod = Duration.seconds(Math.min(roundUpToMinute(props.interval.toSeconds()), 86400));
-
-    this.errorsAlarm = props.function
-      .metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })
-      .createAlarm(scope, 'ErrorsAlarm', {
-        alarmDescription: 'The IVS Chat audit function failed; see its log group for the error.',
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-
-    // CloudWatch periods above a day are not useful here; split long intervals into day periods.
-    const evaluationPeriods = Math.ceil((2 * props.interval.toSeconds()) / intervalPeriod.toSeconds());
-    this.missedAuditAlarm = metric(METRIC.auditSucceeded, cloudwatch.Stats.SUM, intervalPeriod).createAlarm(
-      scope,
-      'MissedAuditAlarm',
-      {
-        alarmDescription:
-          'No complete IVS Chat audit run for two schedule intervals: the schedule, the state machine, the function or its permissions are broken, or targets keep failing.',
-        threshold: 1,
-        evaluationPeriods,
-        datapointsToAlarm: evaluationPeriods,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        // No data at all is exactly the failure this alarm exists for.
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      },
-    );
-
-    this.deadLetterAlarm = props.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      })
-      .createAlarm(scope, 'DeadLetterAlarm', {
-        alarmDescription:
-          'Schedule events, audit invocations or alert deliveries failed and were parked in the dead-letter queue.',
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-
-    this.targetFailureAlarm = metric(
-      METRIC.maxConsecutiveTargetFailures,
-      cloudwatch.Stats.MAXIMUM,
-      intervalPeriod,
-    ).createAlarm(scope, 'TargetFailureAlarm', {
-      alarmDescription: `A target (account × region) was not audited in ${props.targetFailureAlarmRuns} runs in a row; the run alert's "accounts not audited" section names it and the reason.`,
-      threshold: props.targetFailureAlarmRuns,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // Without runs there is no streak to report; the missed-audit alarm covers that case.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    const period = Duration.minutes(5);
-    this.executionsFailedAlarm = new cloudwatch.MathExpression({
-      expression: 'failed + timedOut + aborted',
-      usingMetrics: {
-        failed: props.stateMachine.metricFailed({ period, statistic: cloudwatch.Stats.SUM }),
-        timedOut: props.stateMachine.metricTimedOut({ period, statistic: cloudwatch.Stats.SUM }),
-        aborted: props.stateMachine.metricAborted({ period, statistic: cloudwatch.Stats.SUM }),
-      },
-      label: 'Runs failed, timed out or aborted',
-      period,
-    }).createAlarm(scope, 'ExecutionsFailedAlarm', {
-      alarmDescription:
-        'An audit run (state machine execution) failed, timed out or was aborted; its execution history shows the step.',
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    if (props.changeQueues) {
-      const { queue, deadLetterQueue } = props.changeQueues;
-      this.changeQueueAgeAlarm = queue
-        .metricApproximateAgeOfOldestMessage({ period, statistic: cloudwatch.Stats.MAXIMUM })
-        .createAlarm(scope, 'ChangeQueueAgeAlarm', {
-          alarmDescription: `An IVS Chat change event has waited ${CHANGE_QUEUE_AGE_ALARM.toMinutes()} minutes or more in the change queue: the change function is failing or throttled (see its log group). The scheduled audit still finds the drift, later.`,
-          threshold: CHANGE_QUEUE_AGE_ALARM.toSeconds(),
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        });
-      this.changeDeadLetterAlarm = deadLetterQueue
-        .metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM })
-        .createAlarm(scope, 'ChangeDeadLetterAlarm', {
-          alarmDescription:
-            'IVS Chat change events failed 5 times or could not be delivered and were parked in the change dead-letter queue; the scheduled audit still covers those rooms.',
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        });
+    const run = runAlarms(scope, props, metric, intervalPeriod);
+    this.errorsAlarm = run.errorsAlarm;
+    this.missedAuditAlarm = run.missedAuditAlarm;
+    this.deadLetterAlarm = run.deadLetterAlarm;
+    this.targetFailureAlarm = run.targetFailureAlarm;
+    this.executionsFailedAlarm = executionsFailedAlarm(scope, props.stateMachine);
+    const changes = props.changeQueues ? changeQueueAlarms(scope, props.changeQueues) : undefined;
+    if (changes) {
+      this.changeQueueAgeAlarm = changes.changeQueueAgeAlarm;
+      this.changeDeadLetterAlarm = changes.changeDeadLetterAlarm;
     }
 
     const notify = new cwActions.SnsAction(props.topic);
@@ -191,6 +97,134 @@ export class AuditorMonitoring {
 
     this.dashboard = auditorDashboard(scope, props, metric, intervalPeriod);
   }
+}
+
+/** The metrics this auditor's handler emits, read with exactly its dimensions. */
+function auditorMetric(auditorName: string): MetricFactory {
+  return (metricName, statistic, period, label) =>
+    new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      // Exactly what the handler emits: Powertools adds `service`, the handler adds `Auditor`.
+      dimensionsMap: { service: SERVICE_NAME, [AUDITOR_DIMENSION]: auditorName },
+      statistic,
+      period,
+      ...(label ? { label } : {}),
+    });
+}
+
+/** The alarms on the audit itself: the function failing, runs missing, dead letters, a target failing run after run. */
+function runAlarms(
+  scope: Construct,
+  props: MonitoringProps,
+  metric: MetricFactory,
+  intervalPeriod: Duration,
+): Pick<AuditorMonitoring, 'errorsAlarm' | 'missedAuditAlarm' | 'deadLetterAlarm' | 'targetFailureAlarm'> {
+  const errorsAlarm = props.function
+    .metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })
+    .createAlarm(scope, 'ErrorsAlarm', {
+      alarmDescription: 'The IVS Chat audit function failed; see its log group for the error.',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+  // CloudWatch periods above a day are not useful here; split long intervals into day periods.
+  const evaluationPeriods = Math.ceil((2 * props.interval.toSeconds()) / intervalPeriod.toSeconds());
+  const missedAuditAlarm = metric(METRIC.auditSucceeded, cloudwatch.Stats.SUM, intervalPeriod).createAlarm(
+    scope,
+    'MissedAuditAlarm',
+    {
+      alarmDescription:
+        'No complete IVS Chat audit run for two schedule intervals: the schedule, the state machine, the function or its permissions are broken, or targets keep failing.',
+      threshold: 1,
+      evaluationPeriods,
+      datapointsToAlarm: evaluationPeriods,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      // No data at all is exactly the failure this alarm exists for.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    },
+  );
+
+  const deadLetterAlarm = props.deadLetterQueue
+    .metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: cloudwatch.Stats.MAXIMUM,
+    })
+    .createAlarm(scope, 'DeadLetterAlarm', {
+      alarmDescription:
+        'Schedule events, audit invocations or alert deliveries failed and were parked in the dead-letter queue.',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+  const targetFailureAlarm = metric(
+    METRIC.maxConsecutiveTargetFailures,
+    cloudwatch.Stats.MAXIMUM,
+    intervalPeriod,
+  ).createAlarm(scope, 'TargetFailureAlarm', {
+    alarmDescription: `A target (account × region) was not audited in ${props.targetFailureAlarmRuns} runs in a row; the run alert's "accounts not audited" section names it and the reason.`,
+    threshold: props.targetFailureAlarmRuns,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    // Without runs there is no streak to report; the missed-audit alarm covers that case.
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  return { errorsAlarm, missedAuditAlarm, deadLetterAlarm, targetFailureAlarm };
+}
+
+/** A run (state machine execution) that failed, timed out or was aborted. */
+function executionsFailedAlarm(scope: Construct, stateMachine: sfn.IStateMachine): cloudwatch.Alarm {
+  const period = Duration.minutes(5);
+  return new cloudwatch.MathExpression({
+    expression: 'failed + timedOut + aborted',
+    usingMetrics: {
+      failed: stateMachine.metricFailed({ period, statistic: cloudwatch.Stats.SUM }),
+      timedOut: stateMachine.metricTimedOut({ period, statistic: cloudwatch.Stats.SUM }),
+      aborted: stateMachine.metricAborted({ period, statistic: cloudwatch.Stats.SUM }),
+    },
+    label: 'Runs failed, timed out or aborted',
+    period,
+  }).createAlarm(scope, 'ExecutionsFailedAlarm', {
+    alarmDescription:
+      'An audit run (state machine execution) failed, timed out or was aborted; its execution history shows the step.',
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
+/** The change path's alarms: events waiting too long, events parked in its dead-letter queue. */
+function changeQueueAlarms(
+  scope: Construct,
+  changeQueues: ChangeQueues,
+): { changeQueueAgeAlarm: cloudwatch.Alarm; changeDeadLetterAlarm: cloudwatch.Alarm } {
+  const period = Duration.minutes(5);
+  const { queue, deadLetterQueue } = changeQueues;
+  const changeQueueAgeAlarm = queue
+    .metricApproximateAgeOfOldestMessage({ period, statistic: cloudwatch.Stats.MAXIMUM })
+    .createAlarm(scope, 'ChangeQueueAgeAlarm', {
+      alarmDescription: `An IVS Chat change event has waited ${CHANGE_QUEUE_AGE_ALARM.toMinutes()} minutes or more in the change queue: the change function is failing or throttled (see its log group). The scheduled audit still finds the drift, later.`,
+      threshold: CHANGE_QUEUE_AGE_ALARM.toSeconds(),
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  const changeDeadLetterAlarm = deadLetterQueue
+    .metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM })
+    .createAlarm(scope, 'ChangeDeadLetterAlarm', {
+      alarmDescription:
+        'IVS Chat change events failed 5 times or could not be delivered and were parked in the change dead-letter queue; the scheduled audit still covers those rooms.',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  return { changeQueueAgeAlarm, changeDeadLetterAlarm };
 }
 
 type MetricFactory = (

@@ -6,7 +6,7 @@ import {
   CHAT_ROOM_READ_ACTIONS,
   FINDINGS_IMPORT_ACTIONS,
 } from '../../lambda/aws/session-policy.js';
-import { isOrganization, parseTag } from '../../lambda/settings/table.js';
+import { isOrganization, parseTag, type RemediationMode } from '../../lambda/settings/table.js';
 import type { AuditorConfig } from '../config.js';
 
 /**
@@ -155,7 +155,7 @@ export function chatRoomRemediationStatement(
  * The room ARN pattern's finding id is the same for the read and the remediation statement, and an
  * acknowledgement carries one reason: with remediation on, the reason covers both.
  */
-export function chatRoomReason(readReason: string, remediation: string): string {
+export function chatRoomReason(readReason: string, remediation: RemediationMode): string {
   return remediation === 'apply'
     ? `${readReason} With remediation=apply, UpdateRoom is granted on the same pattern, but only on rooms carrying the opt-in tag (aws:ResourceTag condition).`
     : readReason;

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
-import { IvsChatAuditor } from '../../lib/ivschat-auditor.js';
+import { type FunctionNetworkProps, IvsChatAuditor } from '../../lib/ivschat-auditor.js';
 import { NO_BUNDLING, synthApp } from './synth.js';
 
 type Statement = {
@@ -150,7 +150,7 @@ describe('Functions in a VPC', () => {
     const app = new App({ context: NO_BUNDLING });
     const stack = new Stack(app, 'UserStack', { env: { account: '123456789012', region: 'us-east-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
-    new IvsChatAuditor(stack, 'Audit', { vpc, changeEvents: false });
+    new IvsChatAuditor(stack, 'Audit', { network: { vpc }, changeEvents: { enabled: false } });
     const template = Template.fromStack(stack);
     const privateSubnets = vpc.privateSubnets.map((s) => stack.resolve(s.subnetId));
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -163,7 +163,10 @@ describe('Functions in a VPC', () => {
     const stack = new Stack(app, 'UserStack');
     expect(
       () =>
-        new IvsChatAuditor(stack, 'Audit', { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }),
+        new IvsChatAuditor(stack, 'Audit', {
+          // A JavaScript caller's props, without the vpc the type requires.
+          network: { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } } as FunctionNetworkProps,
+        }),
     ).toThrow(/vpcSubnets needs vpc/);
   });
 });

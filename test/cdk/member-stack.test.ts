@@ -119,8 +119,7 @@ describe('Stack: IvsChatAuditorMember', () => {
     });
     const auditorStack = new Stack(app, 'Auditor');
     new IvsChatAuditor(auditorStack, 'Auditor', {
-      accounts: ['111111111111'],
-      functionRoleName: 'prod-auditor',
+      members: { accounts: ['111111111111'], functionRoleName: 'prod-auditor' },
     });
     const roleNames = Object.values(Template.fromStack(auditorStack).findResources('AWS::IAM::Role')).map(
       (r) => r.Properties.RoleName,

@@ -94,10 +94,11 @@ describe('Monitoring: alarms', () => {
 
   it('keeps the alarms of two auditors in one stack apart by their Auditor dimension', () => {
     const template = userStack((stack) => {
-      new IvsChatAuditor(stack, 'Prod', { accounts: ['111111111111'], functionRoleName: 'prod-auditor' });
+      new IvsChatAuditor(stack, 'Prod', {
+        members: { accounts: ['111111111111'], functionRoleName: 'prod-auditor' },
+      });
       new IvsChatAuditor(stack, 'Staging', {
-        accounts: ['222222222222'],
-        functionRoleName: 'staging-auditor',
+        members: { accounts: ['222222222222'], functionRoleName: 'staging-auditor' },
       });
     });
     const alarms = customAlarms(template);
@@ -190,9 +191,11 @@ describe('Alerts: an existing topic', () => {
     let auditor: IvsChatAuditor | undefined;
     const template = userStack((stack) => {
       auditor = new IvsChatAuditor(stack, 'Audit', {
-        topic: sns.Topic.fromTopicArn(stack, 'Topic', topicArn),
-        topicKey: kms.Key.fromKeyArn(stack, 'Key', keyArn),
-        alertEmails: ['ops@example.com'],
+        alerts: {
+          topic: sns.Topic.fromTopicArn(stack, 'Topic', topicArn),
+          topicKey: kms.Key.fromKeyArn(stack, 'Key', keyArn),
+          emails: ['ops@example.com'],
+        },
       });
     });
     expect(auditor?.topic.topicArn).toBe(topicArn);
@@ -222,7 +225,7 @@ describe('Alerts: an existing topic', () => {
   it('grants no key use for a given topic without a key', () => {
     const template = userStack((stack) => {
       new IvsChatAuditor(stack, 'Audit', {
-        topic: sns.Topic.fromTopicArn(stack, 'Topic', 'arn:aws:sns:us-east-1:123456789012:plain'),
+        alerts: { topic: sns.Topic.fromTopicArn(stack, 'Topic', 'arn:aws:sns:us-east-1:123456789012:plain') },
       });
     });
     template.resourceCountIs('AWS::KMS::Key', 1); // the state machine's log key only

@@ -1,8 +1,8 @@
-import { describeRange, SETTING_NAMES, SETTINGS, type Setting } from '../../lambda/settings/table.js';
+import { describeAllowed, SETTING_NAMES, SETTINGS, type Setting } from '../../lambda/settings/table.js';
 
 function renderDefault(setting: Setting): string {
   const value = setting.default;
-  if (typeof value === 'number') return `\`${value}\``;
+  if (typeof value === 'number' || typeof value === 'boolean') return `\`${value}\``;
   const text = typeof value === 'string' ? value : value.join(',');
   return text ? `\`${text}\`` : '*(empty)*';
 }
@@ -11,7 +11,7 @@ function renderDefault(setting: Setting): string {
 export function docsTable(): string {
   const rows = SETTING_NAMES.map((name) => {
     const setting: Setting = SETTINGS[name];
-    const allowed = setting.type === 'number' ? describeRange(setting) : setting.allowed;
+    const allowed = describeAllowed(setting);
     const env = setting.envVar ? `\`${setting.envVar}\`` : '—';
     return `| \`${name}\` | ${env} | ${renderDefault(setting)} | ${allowed} | ${setting.doc} |`;
   });

@@ -14,11 +14,13 @@
  * `detail.eventID`, `detail.userIdentity.sessionContext.sessionIssuer.type` and `.arn`.
  */
 import { ACCOUNT_ID, isRegionName } from '../../core/arn.js';
+import { CHANGE_SOURCE, CHANGE_WRITES as WRITES } from '../../core/change-writes.js';
 import { getOrCreate } from '../../core/maps.js';
 import type { Target } from '../../core/types.js';
 import type { TargetChanges } from '../../inventory/changed.js';
 
-export const CHANGE_SOURCE = 'aws.ivschat';
+// The write calls and the source live in core/, where the stack's rule reads them too.
+export { CHANGE_EVENT_NAMES, CHANGE_SOURCE } from '../../core/change-writes.js';
 
 /** One message of the trigger: SQS names it (`messageId`, what a partial-batch response retries). */
 export interface ChangeMessage {
@@ -61,22 +63,6 @@ export type Change = RoomChange | LoggingChange;
 export type ParsedEvent =
   | { change: Change; eventId?: string; eventTime?: string }
   | { ignored: IgnoreReason; detail: string; eventId?: string };
-
-/** The eight write calls the rule forwards, and where each names what it wrote. */
-const WRITES: Readonly<Record<string, 'room' | 'room-created' | 'tagged' | 'logging' | 'logging-created'>> = {
-  CreateRoom: 'room-created',
-  UpdateRoom: 'room',
-  // Read again like any write: a DeleteRoom event cannot tell a deleted room from a forged message.
-  DeleteRoom: 'room',
-  TagResource: 'tagged',
-  UntagResource: 'tagged',
-  CreateLoggingConfiguration: 'logging-created',
-  UpdateLoggingConfiguration: 'logging',
-  DeleteLoggingConfiguration: 'logging',
-};
-
-/** The write calls the change path acts on (the stack's rule matches exactly these). */
-export const CHANGE_EVENT_NAMES: readonly string[] = Object.keys(WRITES);
 
 const ROOM_ARN = /^arn:(aws(?:-[a-z]+)*):ivschat:([a-z0-9-]+):(\d{12}):room\/([A-Za-z0-9-]+)$/;
 const LOGGING_ARN =

@@ -8,6 +8,7 @@
  * its alarm fires); the locks are released anyway, so the next run audits those targets again and
  * sends what this one could not.
  */
+
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Alert, NotAuditedTarget } from '../../alert/alert.js';
 import { runAlert } from '../../alert/run-alert.js';
@@ -28,6 +29,7 @@ import {
 } from '../../pipeline/target-outcome.js';
 import { unreportedSince } from '../../remediate/trail-table.js';
 import type { StatefulContext } from '../../runtime/context.js';
+import type { ActiveRemediationMode } from '../../settings/table.js';
 import type { PlanMeta, PlannedTarget } from '../../state/run-store.js';
 import { count, emitRunMetrics } from '../run-metrics.js';
 import type { AggregateEvent } from './events.js';
@@ -65,7 +67,7 @@ export interface RunAggregate {
 }
 
 export interface RemediationCounts {
-  mode: 'plan' | 'apply';
+  mode: ActiveRemediationMode;
   planned: number;
   applied: number;
   skipped: number;

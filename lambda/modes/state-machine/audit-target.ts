@@ -202,9 +202,11 @@ async function remediate(
   candidates: FixCandidates,
   outcome: AuditedOutcome,
 ): Promise<void> {
+  const mode = ctx.config.remediation;
+  if (mode === 'off') return; // no candidates are collected then
   const cleanup: (() => void)[] = [];
   const remediation = await remediateTarget({
-    mode: ctx.config.remediation as 'plan' | 'apply',
+    mode,
     findings: audited.report.findings,
     candidates,
     roomsAudited: audited.report.roomsAudited,
