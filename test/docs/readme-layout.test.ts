@@ -19,7 +19,7 @@ describe("the README's folder table", () => {
 
 describe("the README's SNS message attributes", () => {
   it('names every attribute the alert can carry (subscription filters match on them)', () => {
-    const source = readFileSync(join(ROOT, 'lambda', 'render', 'sns-message.ts'), 'utf8');
+    const source = readFileSync(join(ROOT, 'lambda', 'sinks', 'sns-message.ts'), 'utf8');
     const body = source.slice(source.indexOf('function attributes('));
     const names = new Set(
       [...body.slice(0, body.indexOf('\n}\n')).matchAll(/(?:attrs\.(\w+) =|(\w+): \{ DataType)/g)].map(
