@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Evaluator } from '../audit/evaluate.js';
 import { isRegionName, parseRoomArn } from '../core/arn.js';
+import { emptyInventory } from '../core/empty-inventory.js';
 import { InputError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
 import { withAwsHandler } from '../core/room-facts.js';
@@ -79,7 +80,7 @@ export async function readRoomsFile(file: string, options: RoomsFileOptions): Pr
     const key = `${accountId}/${region}`;
     let entry = byRegion.get(key);
     if (!entry) {
-      const inventory = emptyInventory(accountId, region);
+      const inventory = emptyFileRegion(accountId, region);
       const evaluation = new RegionEvaluation(inventory, { evaluator: options.evaluator, now: options.now });
       entry = { inventory, evaluation };
       byRegion.set(key, entry);
@@ -152,21 +153,12 @@ function declaredRegions(path: string, value: unknown): string[] {
 }
 
 /** A region the file covers with no room in it: the file says it has none, so their findings resolve. */
-export function emptyInventory(accountId: string, region: string): RegionInventory {
+export function emptyFileRegion(accountId: string, region: string): RegionInventory {
   return {
-    accountId,
-    region,
-    listed: [],
-    audited: [],
-    rooms: [],
-    deleted: [],
-    notReached: [],
-    errors: [],
-    complete: true,
+    ...emptyInventory(accountId, region),
     // The file is the whole inventory of a region it covers: a room with findings not in it is gone.
     authoritative: true,
     absentReason: 'no longer in the input file',
-    calls: { listRooms: 0, getRoom: 0 },
   };
 }
 
