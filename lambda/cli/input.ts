@@ -4,7 +4,6 @@ import { isRegionName, parseRoomArn } from '../core/arn.js';
 import { emptyInventory } from '../core/empty-inventory.js';
 import { InputError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
-import { withAwsHandler } from '../core/room-facts.js';
 import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';
 import { RegionEvaluation } from '../inventory/room-evaluation.js';
@@ -183,8 +182,9 @@ function roomDocument(path: string, value: unknown, pointer: string): RoomDocume
         'or "aws ivschat get-room --identifier <arn>" per room',
     );
   }
-  // What AWS would hold: a saved handler with an empty uri is no handler, as in a live audit.
-  return withAwsHandler(doc);
+  // A saved handler with an empty uri is no handler, as in a live audit: the evaluator sees to it
+  // (core/room-facts.ts withDerivedFacts), and the document goes nowhere else.
+  return doc;
 }
 
 function inputError(path: string, at: JsonPath, detail: string): InputError {
