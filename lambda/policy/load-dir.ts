@@ -1,5 +1,5 @@
 import { closeSync, constants, type Dirent, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import shippedSchema from '../../policies/policy.schema.json' with { type: 'json' };
 import { canonicalJson } from '../core/canonical-json.js';
@@ -39,7 +39,7 @@ export interface PolicySet {
 /**
  * Reads every `*.json` policy file of a folder (not the schema) and compiles them against the schema
  * the tool ships. A folder's own policy.schema.json (editors use it) is never used; when it differs
- * from the shipped one, a warning says so. Symbolic links, and `*.json` entries that are not regular
+ * from the shipped one, a warning says so (the bundled folder's is not read: it is the shipped one). Symbolic links, and `*.json` entries that are not regular
  * files, are refused, not followed: a policy folder can come from a pull request, and a link would
  * read a file of the machine (or /dev/zero) into the output. Throws PolicySetError naming each bad
  * file and JSON pointer.
@@ -58,6 +58,7 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: Compi
   const problems: PolicyError[] = [];
   const sources: PolicySource[] = [];
   let folderSchema: PolicySource | undefined;
+  const bundled = resolve(dir) === DEFAULT_POLICIES_DIR;
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const file = shown(entry.name);
     if (entry.isSymbolicLink()) {
@@ -65,6 +66,9 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: Compi
       continue;
     }
     if (!entry.name.endsWith('.json')) continue;
+    // The bundled folder's copy is the schema this tool ships (the Lambda bundle embeds that very
+    // file): comparing them, on every cold start, could never warn.
+    if (entry.name === POLICY_SCHEMA_FILE && bundled) continue;
     const read = readRegularFile(join(dir, entry.name), file);
     if (read instanceof PolicyError) {
       problems.push(read);
@@ -173,11 +177,15 @@ function readRegularFile(path: string, file: string): string | PolicyError {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return notRegularFile(file, stat.isDirectory() ? 'folder' : 'special file');
     if (stat.size > MAX_POLICY_FILE_BYTES) return fileTooLarge(file, stat.size);
-    // Read one byte past the limit: a file that grew after fstat is still refused.
-    const buffer = Buffer.alloc(MAX_POLICY_FILE_BYTES + 1);
-    let length = 0;
-    for (let n = 1; n > 0 && length < buffer.length; length += n) {
-      n = readSync(fd, buffer, length, buffer.length - length, null);
+    // Sized by fstat, plus one byte to notice a file that grew since; one that did is read on up to
+    // one byte past the limit, so it is still refused when too large.
+    let buffer = Buffer.alloc(stat.size + 1);
+    let length = readInto(fd, buffer, 0);
+    if (length === buffer.length) {
+      const larger = Buffer.alloc(MAX_POLICY_FILE_BYTES + 1);
+      buffer.copy(larger, 0, 0, length);
+      buffer = larger;
+      length = readInto(fd, buffer, length);
     }
     if (length > MAX_POLICY_FILE_BYTES) return fileTooLarge(file, length);
     return buffer.subarray(0, length).toString('utf8');
@@ -186,4 +194,12 @@ function readRegularFile(path: string, file: string): string | PolicyError {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads from `fd` into `buffer` from `length` on until the file ends or the buffer is full; the new length. */
+function readInto(fd: number, buffer: Buffer, length: number): number {
+  for (let n = 1; n > 0 && length < buffer.length; length += n) {
+    n = readSync(fd, buffer, length, buffer.length - length, null);
+  }
+  return length;
 }
