@@ -22,7 +22,7 @@ import { TableTrail } from '../../lambda/remediate/trail-table.js';
 import { DynamoRoomCache } from '../../lambda/state/dynamo-room-cache.js';
 import { FullAuditDue } from '../../lambda/state/full-audit-due.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
-import { ChangeQueue } from '../../local-aws/change-queue.js';
+import { ChangeQueue, sqsEvent } from '../../local-aws/change-queue.js';
 import type { IvschatChangeEvent, SeedRoom } from '../../local-aws/index.js';
 import {
   ACCOUNT_ID,
@@ -132,18 +132,10 @@ function changeFunction(
 let messageCount = 0;
 /** The recorded events as one SQS batch, as the event source mapping delivers them. */
 function sqsBatch(batch: readonly unknown[]) {
-  return {
-    Records: batch.map((event) => ({
-      messageId: `msg-${++messageCount}`,
-      receiptHandle: 'handle',
-      body: JSON.stringify(event),
-      attributes: {},
-      messageAttributes: {},
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:changes`,
-      awsRegion: REGION,
-    })),
-  };
+  return sqsEvent(
+    batch.map((event) => ({ messageId: `msg-${++messageCount}`, event })),
+    { region: REGION, accountId: ACCOUNT_ID, queueName: 'changes' },
+  );
 }
 /** The events recorded so far, taken. */
 /**

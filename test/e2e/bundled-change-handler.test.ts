@@ -15,6 +15,7 @@ import type { ChangeBatchResult } from '../../lambda/modes/changes/batch.js';
 import { DynamoRoomCache } from '../../lambda/state/dynamo-room-cache.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
 import { buildApp } from '../../lib/app.js';
+import { sqsEvent } from '../../local-aws/change-queue.js';
 import type { IvschatChangeEvent, SeedRoom } from '../../local-aws/index.js';
 import { type BundledFunction, bundledFunction, functionEnvironment, writeInvoker } from './bundle.js';
 import { ACCOUNT_ID, credentials, generatedLogging, received, type Stack, startStack } from './helpers.js';
@@ -111,18 +112,11 @@ async function invoke(event: unknown): Promise<{
 
 let messages = 0;
 /** The events as the change queue's event source delivers them. */
-const sqsBatch = (batch: readonly unknown[]) => ({
-  Records: batch.map((event) => ({
-    messageId: `bundle-msg-${++messages}`,
-    receiptHandle: 'handle',
-    body: JSON.stringify(event),
-    attributes: { ApproximateReceiveCount: '1' },
-    messageAttributes: {},
-    eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:changes`,
-    awsRegion: REGION,
-  })),
-});
+const sqsBatch = (batch: readonly unknown[]) =>
+  sqsEvent(
+    batch.map((event) => ({ messageId: `bundle-msg-${++messages}`, event })),
+    { region: REGION, accountId: ACCOUNT_ID, queueName: 'changes' },
+  );
 
 /** The events recorded since the last take. */
 const take = () => events.splice(0, events.length);
