@@ -13,7 +13,6 @@ import {
   TagResourceCommand,
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, DEADLINE_MARGIN_MS, type HandlerDeps } from '../../lambda/handler.js';
@@ -27,6 +26,7 @@ import type { IvschatChangeEvent, SeedRoom } from '../../local-aws/index.js';
 import {
   ACCOUNT_ID,
   credentials,
+  ivschatAsRole,
   POLICIES_DIR,
   quietLogger,
   received,
@@ -744,20 +744,5 @@ function federatedUserEvent(event: IvschatChangeEvent | undefined, userName: str
 
 /** An IVS Chat client acting as the member role in MEMBER (what the auditor's own remediation uses). */
 async function memberClient(roleName = 'ivschat-auditor-member'): Promise<IvschatClient> {
-  const sts = new STSClient({ region: REGION, endpoint: stack.aws.endpoint, credentials });
-  const { Credentials: c } = await sts.send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${MEMBER}:role/${roleName}`,
-      RoleSessionName: 'ivschat-auditor',
-    }),
-  );
-  return new IvschatClient({
-    region: REGION,
-    endpoint: stack.aws.endpoint,
-    credentials: {
-      accessKeyId: c?.AccessKeyId ?? '',
-      secretAccessKey: c?.SecretAccessKey ?? '',
-      sessionToken: c?.SessionToken ?? '',
-    },
-  });
+  return ivschatAsRole(stack, REGION, `arn:aws:iam::${MEMBER}:role/${roleName}`, 'ivschat-auditor');
 }
