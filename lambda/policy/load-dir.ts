@@ -1,5 +1,5 @@
 import { closeSync, constants, type Dirent, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import shippedSchema from '../../policies/policy.schema.json' with { type: 'json' };
 import { canonicalJson } from '../core/canonical-json.js';
@@ -29,6 +29,15 @@ export const MAX_POLICY_FILE_BYTES = 1024 * 1024;
 /** The repository's own policies/ folder (next to lambda/ in the repo, and inside the Lambda bundle). */
 export const DEFAULT_POLICIES_DIR = fileURLToPath(new URL('../../policies', import.meta.url));
 
+export interface LoadOptions extends CompileOptions {
+  /**
+   * Whether to read the folder's own policy.schema.json and warn when it differs from the shipped
+   * schema (default true). The Lambda passes false: it shows no warnings, so every cold start would
+   * read and compare the file for nothing.
+   */
+  schemaWarning?: boolean;
+}
+
 export interface PolicySet {
   dir: string;
   policies: CompiledPolicy[];
@@ -39,13 +48,14 @@ export interface PolicySet {
 /**
  * Reads every `*.json` policy file of a folder (not the schema) and compiles them against the schema
  * the tool ships. A folder's own policy.schema.json (editors use it) is never used; when it differs
- * from the shipped one, a warning says so (the bundled folder's is not read: it is the shipped one). Symbolic links, and `*.json` entries that are not regular
+ * from the shipped one, a warning says so (unless `options.schemaWarning` is false: then it is not read). Symbolic links, and `*.json` entries that are not regular
  * files, are refused, not followed: a policy folder can come from a pull request, and a link would
  * read a file of the machine (or /dev/zero) into the output. Throws PolicySetError naming each bad
  * file and JSON pointer.
  * Exemption dates are judged against `options.now`, the real clock unless a test passes one.
  */
-export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: CompileOptions = {}): PolicySet {
+export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: LoadOptions = {}): PolicySet {
+  const { schemaWarning: readFolderSchema = true, ...compileOptions } = options;
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -58,7 +68,6 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: Compi
   const problems: PolicyError[] = [];
   const sources: PolicySource[] = [];
   let folderSchema: PolicySource | undefined;
-  const bundled = resolve(dir) === DEFAULT_POLICIES_DIR;
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const file = shown(entry.name);
     if (entry.isSymbolicLink()) {
@@ -66,9 +75,8 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: Compi
       continue;
     }
     if (!entry.name.endsWith('.json')) continue;
-    // The bundled folder's copy is the schema this tool ships (the Lambda bundle embeds that very
-    // file): comparing them, on every cold start, could never warn.
-    if (entry.name === POLICY_SCHEMA_FILE && bundled) continue;
+    // Read only to warn about it: a caller that shows no warnings skips the read.
+    if (entry.name === POLICY_SCHEMA_FILE && !readFolderSchema) continue;
     const read = readRegularFile(join(dir, entry.name), file);
     if (read instanceof PolicyError) {
       problems.push(read);
@@ -82,7 +90,7 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: Compi
     throw new PolicySetError([new PolicyError(shown(''), '', 'no policy files (*.json) in this folder')]);
   }
   const now = options.now ?? new Date().toISOString();
-  const set = compileWithEntryProblems(sources, problems, { ...options, now });
+  const set = compileWithEntryProblems(sources, problems, { ...compileOptions, now });
   const schemaWarning = folderSchema && folderSchemaWarning(folderSchema);
   return {
     dir,

@@ -8,6 +8,7 @@ import {
   MAX_POLICY_FILE_BYTES,
   POLICY_SCHEMA_FILE,
 } from '../../lambda/policy/load-dir.js';
+import { createContainer } from '../../lambda/runtime/container.js';
 import { cli } from '../cli/run.js';
 
 // What load-dir opens and reads, seen through node:fs (the real calls still run).
@@ -34,13 +35,27 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const opened = () => vi.mocked(fs.openSync).mock.calls.map(([path]) => String(path));
 
 describe('loadPolicyDir: what a cold start reads', () => {
-  it('does not read the bundled folder’s policy.schema.json: it is the schema the tool ships', () => {
-    loadPolicyDir(DEFAULT_POLICIES_DIR, { now: NOW });
+  it('does not read the folder’s policy.schema.json when the caller shows no warnings (the Lambda)', () => {
+    fs.writeFileSync(join(dir, POLICY_SCHEMA_FILE), JSON.stringify({ type: 'object' }));
+    const { warnings } = loadPolicyDir(dir, { now: NOW, schemaWarning: false });
     expect(opened().length).toBeGreaterThan(0);
-    expect(opened()).not.toContain(join(DEFAULT_POLICIES_DIR, POLICY_SCHEMA_FILE));
+    expect(opened()).not.toContain(join(dir, POLICY_SCHEMA_FILE));
+    expect(warnings).toEqual([]);
   });
 
-  it('still reads and compares the copy of any other folder', () => {
+  it('the function loads its policies that way', () => {
+    createContainer({
+      env: {
+        AUDIT_REGIONS: 'us-east-1',
+        POLICIES_DIR: dir,
+        ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts',
+      },
+    }).invocation();
+    expect(opened()).toContain(join(dir, 'message-length-max.json'));
+    expect(opened()).not.toContain(join(dir, POLICY_SCHEMA_FILE));
+  });
+
+  it('still reads and compares the copy by default', () => {
     loadPolicyDir(dir, { now: NOW });
     expect(opened()).toContain(join(dir, POLICY_SCHEMA_FILE));
   });
@@ -73,7 +88,7 @@ describe('loadPolicyDir: what a cold start reads', () => {
 });
 
 describe('policies check: the warning for a folder’s differing schema', () => {
-  it('still warns on stderr for a ./policies folder that is not the bundled one', async () => {
+  it('still warns on stderr for a folder whose copy differs', async () => {
     fs.writeFileSync(join(dir, POLICY_SCHEMA_FILE), JSON.stringify({ type: 'object' }));
     const run = await cli('policies', 'check', dir);
     expect(run.code).toBe(0);
