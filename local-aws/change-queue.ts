@@ -97,6 +97,55 @@ function isBatchResponse(value: unknown): value is SqsBatchResponse {
   );
 }
 
+/** The queue's ARN, as the event source mapping names it in each record. */
+export function sqsQueueArn(region: string, accountId: string, queueName: string): string {
+  return `arn:aws:sqs:${region}:${accountId}:${queueName}`;
+}
+
+/**
+ * One message as Lambda delivers it from the queue `queueArn` in `region` (tests build their SQS
+ * events with it). Received `receiveCount` times, first at `firstReceivedAt`.
+ */
+export function sqsRecord(
+  message: Pick<Message, 'messageId' | 'body' | 'sentAt' | 'receiveCount' | 'firstReceivedAt'>,
+  queue: { queueArn: string; region: string },
+): SqsRecord {
+  const firstReceivedAt = message.firstReceivedAt ?? message.sentAt;
+  return {
+    messageId: message.messageId,
+    receiptHandle: `${message.messageId}#${message.receiveCount}`,
+    body: message.body,
+    attributes: {
+      ApproximateReceiveCount: String(message.receiveCount),
+      SentTimestamp: String(message.sentAt),
+      SenderId: 'AIDAEVENTBRIDGE',
+      ApproximateFirstReceiveTimestamp: String(firstReceivedAt),
+    },
+    messageAttributes: {},
+    md5OfBody: createHash('md5').update(message.body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: queue.queueArn,
+    awsRegion: queue.region,
+  };
+}
+
+/** Events as one SQS batch, each received once now: what the mapping delivers for a fresh batch. */
+export function sqsEvent(
+  events: readonly { messageId: string; event: unknown }[],
+  queue: { region: string; accountId: string; queueName: string },
+): SqsEvent {
+  const now = Date.now();
+  const target = {
+    queueArn: sqsQueueArn(queue.region, queue.accountId, queue.queueName),
+    region: queue.region,
+  };
+  return {
+    Records: events.map(({ messageId, event }) =>
+      sqsRecord({ messageId, body: JSON.stringify(event), sentAt: now, receiveCount: 1 }, target),
+    ),
+  };
+}
+
 export class ChangeQueue {
   readonly deadLetters: DeadLetter[] = [];
   readonly deliveries: Delivery[] = [];
@@ -127,7 +176,7 @@ export class ChangeQueue {
 
   get queueArn(): string {
     const { region, accountId, queueName } = this.options;
-    return `arn:aws:sqs:${region}:${accountId}:${queueName}`;
+    return sqsQueueArn(region, accountId, queueName);
   }
 
   /** Messages not yet processed (waiting or invisible after a failure), excluding the batch in flight. */
@@ -247,22 +296,7 @@ export class ChangeQueue {
   private record(message: Message, now: number): SqsRecord {
     message.receiveCount += 1;
     message.firstReceivedAt ??= now;
-    return {
-      messageId: message.messageId,
-      receiptHandle: `${message.messageId}#${message.receiveCount}`,
-      body: message.body,
-      attributes: {
-        ApproximateReceiveCount: String(message.receiveCount),
-        SentTimestamp: String(message.sentAt),
-        SenderId: 'AIDAEVENTBRIDGE',
-        ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
-      },
-      messageAttributes: {},
-      md5OfBody: createHash('md5').update(message.body).digest('hex'),
-      eventSource: 'aws:sqs',
-      eventSourceARN: this.queueArn,
-      awsRegion: this.options.region,
-    };
+    return sqsRecord(message, { queueArn: this.queueArn, region: this.options.region });
   }
 
   private async run(batch: Message[], startedAt: number): Promise<void> {

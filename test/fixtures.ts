@@ -1,4 +1,4 @@
-import type { RoomDocument } from '../lambda/core/types.js';
+import type { RegionInventory, RoomDocument } from '../lambda/core/types.js';
 
 export const ACCOUNT = '123456789012';
 
@@ -33,6 +33,29 @@ export function compliantRoom(
       },
     ],
     tags: { owner: 'team-chat' },
+    ...overrides,
+  };
+}
+
+/**
+ * A complete inventory of `rooms`, each listed and read in full (one ListRooms page, a GetRoom per
+ * room), in ACCOUNT's us-east-1; override any field.
+ */
+export function inventoryOf(
+  rooms: RoomDocument[],
+  overrides: Partial<RegionInventory> = {},
+): RegionInventory {
+  return {
+    accountId: ACCOUNT,
+    region: 'us-east-1',
+    listed: rooms.map((r) => r.arn),
+    audited: rooms.map((r) => r.arn),
+    rooms,
+    deleted: [],
+    notReached: [],
+    errors: [],
+    complete: true,
+    calls: { listRooms: 1, getRoom: rooms.length },
     ...overrides,
   };
 }

@@ -9,6 +9,7 @@ import {
   paginateListRooms,
   ResourceNotFoundException,
 } from '@aws-sdk/client-ivschat';
+import { emptyInventory } from '../core/empty-inventory.js';
 import type { AuditError, RegionInventory, RoomDocument } from '../core/types.js';
 import { endpointOf } from './clients.js';
 import { toRoomDocument } from './room-document.js';
@@ -65,19 +66,7 @@ export interface InventoryProgress {
  */
 export async function inventoryRegion(options: InventoryOptions): Promise<RegionInventory> {
   const { region, client } = options;
-  const result: RegionInventory = {
-    region,
-    accountId: options.accountId,
-    listed: [],
-    audited: [],
-    rooms: [],
-    deleted: [],
-    notReached: [],
-    fetched: [],
-    errors: [],
-    complete: true,
-    calls: { listRooms: 0, getRoom: 0 },
-  };
+  const result: RegionInventory = { ...emptyInventory(options.accountId, region), fetched: [] };
   const seen = new Set<string>();
   // Rooms the cache can answer are audited as their page arrives; of the others only the ARN and
   // rank wait for GetRoom, so a run never holds every list summary (tags and all) at once.

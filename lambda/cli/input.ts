@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { Evaluator } from '../audit/evaluate.js';
 import { isRegionName, parseRoomArn } from '../core/arn.js';
+import { emptyInventory } from '../core/empty-inventory.js';
 import { InputError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
-import { withAwsHandler } from '../core/room-facts.js';
 import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';
 import { RegionEvaluation } from '../inventory/room-evaluation.js';
@@ -79,7 +79,7 @@ export async function readRoomsFile(file: string, options: RoomsFileOptions): Pr
     const key = `${accountId}/${region}`;
     let entry = byRegion.get(key);
     if (!entry) {
-      const inventory = emptyInventory(accountId, region);
+      const inventory = emptyFileRegion(accountId, region);
       const evaluation = new RegionEvaluation(inventory, { evaluator: options.evaluator, now: options.now });
       entry = { inventory, evaluation };
       byRegion.set(key, entry);
@@ -152,21 +152,12 @@ function declaredRegions(path: string, value: unknown): string[] {
 }
 
 /** A region the file covers with no room in it: the file says it has none, so their findings resolve. */
-export function emptyInventory(accountId: string, region: string): RegionInventory {
+export function emptyFileRegion(accountId: string, region: string): RegionInventory {
   return {
-    accountId,
-    region,
-    listed: [],
-    audited: [],
-    rooms: [],
-    deleted: [],
-    notReached: [],
-    errors: [],
-    complete: true,
+    ...emptyInventory(accountId, region),
     // The file is the whole inventory of a region it covers: a room with findings not in it is gone.
     authoritative: true,
     absentReason: 'no longer in the input file',
-    calls: { listRooms: 0, getRoom: 0 },
   };
 }
 
@@ -191,8 +182,9 @@ function roomDocument(path: string, value: unknown, pointer: string): RoomDocume
         'or "aws ivschat get-room --identifier <arn>" per room',
     );
   }
-  // What AWS would hold: a saved handler with an empty uri is no handler, as in a live audit.
-  return withAwsHandler(doc);
+  // A saved handler with an empty uri is no handler, as in a live audit: the evaluator sees to it
+  // (core/room-facts.ts withDerivedFacts), and the document goes nowhere else.
+  return doc;
 }
 
 function inputError(path: string, at: JsonPath, detail: string): InputError {

@@ -7,7 +7,7 @@ import { buildReport } from '../audit/report.js';
 import { InputError } from '../core/errors.js';
 import type { InventoryRun, InventorySource } from '../inventory/source.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { emptyInventory, inputName, readRoomsFile } from './input.js';
+import { emptyFileRegion, inputName, readRoomsFile } from './input.js';
 
 export interface OfflineAuditOptions {
   /** The rooms file; `-` is standard input. */
@@ -64,7 +64,7 @@ export async function auditRoomsFile(options: OfflineAuditOptions): Promise<Offl
     for (const region of covered) {
       if (have.has(`${accountId}/${region}`)) continue;
       have.add(`${accountId}/${region}`);
-      inventories.push(emptyInventory(accountId, region));
+      inventories.push(emptyFileRegion(accountId, region));
     }
   }
 

@@ -63,6 +63,8 @@ const LAMBDA_ARN = /^arn:[a-z-]+:lambda:([a-z0-9-]+):(\d{12}):function:[^:]+(?::
  * hand-written rooms whose ARN is not a real one), and `messageReviewHandler.functionAccountId` /
  * `functionRegion` from a handler URI that is a Lambda function ARN. Derived from the document itself,
  * so a value written into the document cannot disagree with its ARN. A new object when anything is set.
+ * A detached review handler (empty uri) is dropped here, the one place every evaluated document (the
+ * Evaluator's, a policy example's) passes: input files need not do it themselves.
  */
 export function withDerivedFacts(
   room: RoomDocument,

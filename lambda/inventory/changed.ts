@@ -16,6 +16,7 @@ import { getRooms, toAuditError } from '../aws/inventory.js';
 import { listLoggingConfigurations } from '../aws/logging-configurations.js';
 import { limiterIntervalMs, withApiBudget } from '../aws/rate-limit.js';
 import { toRoomDocument } from '../aws/room-document.js';
+import { emptyInventory } from '../core/empty-inventory.js';
 import { type CachedRoom, cachedRoom, planFetches } from '../core/room-cache.js';
 import {
   type AuditError,
@@ -92,19 +93,7 @@ export function changedRooms(options: ChangedRoomsOptions): InventorySource & { 
       const { accountId, region } = changes;
       const client = ivschatClient(region, options.connection);
       if (options.apiBudgetTps) withApiBudget(client, options.apiBudgetTps);
-      const inventory: RegionInventory = {
-        accountId,
-        region,
-        listed: [],
-        audited: [],
-        rooms: [],
-        deleted: [],
-        notReached: [],
-        fetched: [],
-        errors: [],
-        complete: true,
-        calls: { listRooms: 0, getRoom: 0 },
-      };
+      const inventory: RegionInventory = { ...emptyInventory(accountId, region), fetched: [] };
       try {
         const { docs, upserts, timedOut } = await fetchChangedRooms(
           options,

@@ -29,6 +29,15 @@ export const MAX_POLICY_FILE_BYTES = 1024 * 1024;
 /** The repository's own policies/ folder (next to lambda/ in the repo, and inside the Lambda bundle). */
 export const DEFAULT_POLICIES_DIR = fileURLToPath(new URL('../../policies', import.meta.url));
 
+export interface LoadOptions extends CompileOptions {
+  /**
+   * Whether to read the folder's own policy.schema.json and warn when it differs from the shipped
+   * schema (default true). The Lambda passes false: it shows no warnings, so every cold start would
+   * read and compare the file for nothing.
+   */
+  schemaWarning?: boolean;
+}
+
 export interface PolicySet {
   dir: string;
   policies: CompiledPolicy[];
@@ -39,13 +48,14 @@ export interface PolicySet {
 /**
  * Reads every `*.json` policy file of a folder (not the schema) and compiles them against the schema
  * the tool ships. A folder's own policy.schema.json (editors use it) is never used; when it differs
- * from the shipped one, a warning says so. Symbolic links, and `*.json` entries that are not regular
+ * from the shipped one, a warning says so (unless `options.schemaWarning` is false: then it is not read). Symbolic links, and `*.json` entries that are not regular
  * files, are refused, not followed: a policy folder can come from a pull request, and a link would
  * read a file of the machine (or /dev/zero) into the output. Throws PolicySetError naming each bad
  * file and JSON pointer.
  * Exemption dates are judged against `options.now`, the real clock unless a test passes one.
  */
-export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: CompileOptions = {}): PolicySet {
+export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: LoadOptions = {}): PolicySet {
+  const { schemaWarning: readFolderSchema = true, ...compileOptions } = options;
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -65,6 +75,8 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: Compi
       continue;
     }
     if (!entry.name.endsWith('.json')) continue;
+    // Read only to warn about it: a caller that shows no warnings skips the read.
+    if (entry.name === POLICY_SCHEMA_FILE && !readFolderSchema) continue;
     const read = readRegularFile(join(dir, entry.name), file);
     if (read instanceof PolicyError) {
       problems.push(read);
@@ -78,7 +90,7 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: Compi
     throw new PolicySetError([new PolicyError(shown(''), '', 'no policy files (*.json) in this folder')]);
   }
   const now = options.now ?? new Date().toISOString();
-  const set = compileWithEntryProblems(sources, problems, { ...options, now });
+  const set = compileWithEntryProblems(sources, problems, { ...compileOptions, now });
   const schemaWarning = folderSchema && folderSchemaWarning(folderSchema);
   return {
     dir,
@@ -173,11 +185,15 @@ function readRegularFile(path: string, file: string): string | PolicyError {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return notRegularFile(file, stat.isDirectory() ? 'folder' : 'special file');
     if (stat.size > MAX_POLICY_FILE_BYTES) return fileTooLarge(file, stat.size);
-    // Read one byte past the limit: a file that grew after fstat is still refused.
-    const buffer = Buffer.alloc(MAX_POLICY_FILE_BYTES + 1);
-    let length = 0;
-    for (let n = 1; n > 0 && length < buffer.length; length += n) {
-      n = readSync(fd, buffer, length, buffer.length - length, null);
+    // Sized by fstat, plus one byte to notice a file that grew since; one that did is read on up to
+    // one byte past the limit, so it is still refused when too large.
+    let buffer = Buffer.alloc(stat.size + 1);
+    let length = readInto(fd, buffer, 0);
+    if (length === buffer.length) {
+      const larger = Buffer.alloc(MAX_POLICY_FILE_BYTES + 1);
+      buffer.copy(larger, 0, 0, length);
+      buffer = larger;
+      length = readInto(fd, buffer, length);
     }
     if (length > MAX_POLICY_FILE_BYTES) return fileTooLarge(file, length);
     return buffer.subarray(0, length).toString('utf8');
@@ -186,4 +202,12 @@ function readRegularFile(path: string, file: string): string | PolicyError {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads from `fd` into `buffer` from `length` on until the file ends or the buffer is full; the new length. */
+function readInto(fd: number, buffer: Buffer, length: number): number {
+  for (let n = 1; n > 0 && length < buffer.length; length += n) {
+    n = readSync(fd, buffer, length, buffer.length - length, null);
+  }
+  return length;
 }

@@ -49,7 +49,8 @@ function containerSetup(
   metrics: Metrics,
 ): Omit<InvocationContext, 'deadline'> {
   const config = readConfig(deps.env ?? process.env);
-  const policies = loadPolicyDir(config.policiesDir).policies;
+  // The function shows no policy warnings: its folder's own schema copy need not be read.
+  const policies = loadPolicyDir(config.policiesDir, { schemaWarning: false }).policies;
   const connection = deps.connection ?? {};
   const stores = config.stateTableName
     ? new Stores(

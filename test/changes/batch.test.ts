@@ -13,7 +13,6 @@ import {
   TagResourceCommand,
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, DEADLINE_MARGIN_MS, type HandlerDeps } from '../../lambda/handler.js';
@@ -22,11 +21,12 @@ import { TableTrail } from '../../lambda/remediate/trail-table.js';
 import { DynamoRoomCache } from '../../lambda/state/dynamo-room-cache.js';
 import { FullAuditDue } from '../../lambda/state/full-audit-due.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
-import { ChangeQueue } from '../../local-aws/change-queue.js';
+import { ChangeQueue, sqsEvent } from '../../local-aws/change-queue.js';
 import type { IvschatChangeEvent, SeedRoom } from '../../local-aws/index.js';
 import {
   ACCOUNT_ID,
   credentials,
+  ivschatAsRole,
   POLICIES_DIR,
   quietLogger,
   received,
@@ -132,18 +132,10 @@ function changeFunction(
 let messageCount = 0;
 /** The recorded events as one SQS batch, as the event source mapping delivers them. */
 function sqsBatch(batch: readonly unknown[]) {
-  return {
-    Records: batch.map((event) => ({
-      messageId: `msg-${++messageCount}`,
-      receiptHandle: 'handle',
-      body: JSON.stringify(event),
-      attributes: {},
-      messageAttributes: {},
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:changes`,
-      awsRegion: REGION,
-    })),
-  };
+  return sqsEvent(
+    batch.map((event) => ({ messageId: `msg-${++messageCount}`, event })),
+    { region: REGION, accountId: ACCOUNT_ID, queueName: 'changes' },
+  );
 }
 /** The events recorded so far, taken. */
 /**
@@ -752,20 +744,5 @@ function federatedUserEvent(event: IvschatChangeEvent | undefined, userName: str
 
 /** An IVS Chat client acting as the member role in MEMBER (what the auditor's own remediation uses). */
 async function memberClient(roleName = 'ivschat-auditor-member'): Promise<IvschatClient> {
-  const sts = new STSClient({ region: REGION, endpoint: stack.aws.endpoint, credentials });
-  const { Credentials: c } = await sts.send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${MEMBER}:role/${roleName}`,
-      RoleSessionName: 'ivschat-auditor',
-    }),
-  );
-  return new IvschatClient({
-    region: REGION,
-    endpoint: stack.aws.endpoint,
-    credentials: {
-      accessKeyId: c?.AccessKeyId ?? '',
-      secretAccessKey: c?.SecretAccessKey ?? '',
-      sessionToken: c?.SessionToken ?? '',
-    },
-  });
+  return ivschatAsRole(stack, REGION, `arn:aws:iam::${MEMBER}:role/${roleName}`, 'ivschat-auditor');
 }

@@ -9,6 +9,7 @@ import { AssumeRoleCommand, type AssumeRoleCommandInput, STSClient } from '@aws-
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANGE_PATH_MEMBER_ACTIONS, FINDINGS_IMPORT_ACTIONS } from '../../lambda/aws/session-policy.js';
 import type { ChangeBatchResult } from '../../lambda/modes/changes/batch.js';
+import { sqsEvent } from '../../local-aws/change-queue.js';
 import type { IvschatChangeEvent, SeedRoom } from '../../local-aws/index.js';
 import {
   ACCOUNT_ID,
@@ -80,18 +81,10 @@ describe("change path: a member account's sessions", () => {
       { credentials },
     );
     await memberWrite();
-    const batch = {
-      Records: events.splice(0).map((event, i) => ({
-        messageId: `msg-${i}`,
-        receiptHandle: 'handle',
-        body: JSON.stringify(event),
-        attributes: {},
-        messageAttributes: {},
-        eventSource: 'aws:sqs',
-        eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:changes`,
-        awsRegion: REGION,
-      })),
-    };
+    const batch = sqsEvent(
+      events.splice(0).map((event, i) => ({ messageId: `msg-${i}`, event })),
+      { region: REGION, accountId: ACCOUNT_ID, queueName: 'changes' },
+    );
     const send = vi.spyOn(STSClient.prototype, 'send');
     let result: ChangeBatchResult;
     let commands: unknown[];

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBin } from './spawn.js';
 
 // A first live run on a machine with no AWS credentials at all: the real bin, with an environment
 // that holds none (and no instance metadata to ask: nothing leaves the machine).
-const BIN = join(import.meta.dirname, '../../bin/ivschat-audit.js');
 const POLICIES = join(import.meta.dirname, '../../policies');
 let home: string;
 beforeAll(() => {
@@ -15,7 +14,7 @@ beforeAll(() => {
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 function bare(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return runBin(args, {
     cwd: home,
     env: {
       PATH: process.env.PATH,
@@ -26,14 +25,6 @@ function bare(args: string[]): Promise<{ code: number | null; stdout: string; st
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   });
-  const out = { stdout: '', stderr: '' };
-  child.stdout.on('data', (b) => {
-    out.stdout += b;
-  });
-  child.stderr.on('data', (b) => {
-    out.stderr += b;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, ...out })));
 }
 
 describe('a live command without AWS credentials', () => {

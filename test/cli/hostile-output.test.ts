@@ -1,16 +1,15 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliWith } from './run.js';
+import { startBin } from './spawn.js';
 
 /**
  * What a pull request or a room owner controls, run through the CLI as users run it (the real bin,
  * on pipes as in CI): nothing it prints may drive a terminal or the GitHub Actions runner.
  */
-const BIN = fileURLToPath(new URL('../../bin/ivschat-audit.js', import.meta.url));
 const SHIPPED = fileURLToPath(new URL('../../policies', import.meta.url));
 
 const ESC = '\u001b';
@@ -26,19 +25,10 @@ interface Run {
   stderr: Buffer;
 }
 
-function runBin(args: string[], cwd: string, nodeOptions: string[] = []): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeOptions, BIN, ...args], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
-  });
+async function runBin(args: string[], cwd: string, nodeOptions: string[] = []): Promise<Run> {
+  const run = startBin(args, { cwd, nodeOptions, stdin: '' });
+  const { code } = await run.closed;
+  return { code, ...run.bytes };
 }
 
 /** The bytes hold no control character but newlines, no bidi control, and no workflow command. */

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
@@ -9,6 +8,7 @@ import type { Report } from '../../lambda/core/types.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 import { close, listen, port } from '../loopback.js';
 import { cliWith } from './run.js';
+import { startBin } from './spawn.js';
 
 // The live path's hardening: a bounded run, errors that name the endpoint, progress on a terminal,
 // Ctrl-C, a failed publish, and the small usability fixes.
@@ -159,25 +159,14 @@ describe('Ctrl-C', () => {
   it('the real SIGINT: the process prints the partial report and exits 3', async () => {
     seed(40);
     aws.setLatency(20);
-    const child = spawn(process.execPath, ['bin/ivschat-audit.js', ...live()], {
-      cwd: join(import.meta.dirname, '../..'),
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => {
-      stdout += b;
-    });
-    child.stderr.on('data', (b) => {
-      stderr += b;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { child, output, closed } = startBin(live(), { env: { ...process.env, NO_COLOR: '1' } });
+    const exited = closed.then(({ code }) => code);
     // Once the audit has fetched a room (its API calls show in the emulator), press Ctrl-C.
     while (!(aws.stats()['us-west-2']?.GetRoom?.calls ?? 0)) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGINT');
     expect(await exited).toBe(3);
-    expect(stderr).toContain('interrupted (Ctrl-C)');
-    const report = JSON.parse(stdout) as Report;
+    expect(output.stderr).toContain('interrupted (Ctrl-C)');
+    const report = JSON.parse(output.stdout) as Report;
     expect(report.complete).toBe(false);
     expect(report.roomsAudited).toBeLessThan(40);
   }, 30_000);

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODE_SUPPORT, nodeSupportNotice, unsupportedNodeMessage } from '../../lambda/cli/node-support.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
+import { runBin } from './spawn.js';
 
 describe('Function: nodeSupportNotice', () => {
   it('says in one line that the SDK will need the recommended Node, on an older one', () => {
@@ -36,26 +35,12 @@ describe('Function: unsupportedNodeMessage', () => {
 describe('bin/ivschat-audit.js on an unsupported Node', () => {
   it('exits 2 with one line naming the supported versions, before doing anything', async () => {
     // Node 18 as the CLI sees it: process.version is all it reads.
-    const child = spawn(
-      process.execPath,
-      [
+    const { code, stdout, stderr } = await runBin(['policies', 'check'], {
+      nodeOptions: [
         '--import',
         'data:text/javascript,Object.defineProperty(process,"version",{value:"v18.20.4"})',
-        'bin/ivschat-audit.js',
-        'policies',
-        'check',
       ],
-      { cwd: join(import.meta.dirname, '../..') },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => {
-      stdout += b;
     });
-    child.stderr.on('data', (b) => {
-      stderr += b;
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe(`error: ivschat-audit needs ${NODE_SUPPORT.inWords}; this is Node.js v18.20.4\n`);
@@ -73,29 +58,10 @@ describe('bin/ivschat-audit.js: a live run on this Node', () => {
   it("prints the CLI's one-line note in place of the SDK's warning on Node 20, nothing on 22", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
-    const child = spawn(
-      process.execPath,
-      [
-        'bin/ivschat-audit.js',
-        'audit',
-        '--region',
-        'us-east-1',
-        '--endpoint',
-        aws.endpoint,
-        '--format',
-        'json',
-      ],
-      { cwd: join(import.meta.dirname, '../..'), env },
+    const { code, stdout, stderr } = await runBin(
+      ['audit', '--region', 'us-east-1', '--endpoint', aws.endpoint, '--format', 'json'],
+      { env },
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => {
-      stdout += b;
-    });
-    child.stderr.on('data', (b) => {
-      stderr += b;
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     // Complete, with findings (the room has no review handler, logging or owner tag).
     expect(code).toBe(1);
     expect(JSON.parse(stdout)).toMatchObject({ roomsAudited: 1, complete: true });

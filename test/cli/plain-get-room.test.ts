@@ -1,39 +1,23 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Report, RoomDocument } from '../../lambda/core/types.js';
 import type { SarifLog } from '../../lambda/render/sarif.js';
 import { compliantRoom } from '../fixtures.js';
+import { type Ran, ROOT, runBin } from './spawn.js';
 
 /**
  * What a new user does: `aws ivschat get-room --identifier … > room.json`, then
  * `ivschat-audit audit --input room.json`. GetRoom has no loggingConfigurations (a live audit joins
  * them), so logging-active cannot be evaluated: a warning, and the exit code follows the findings.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/ivschat-audit.js');
 /** One `aws ivschat get-room` output, as the README shows it. */
 const GET_ROOM = join(ROOT, 'examples/get-room.json');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** The real CLI in a child process, as a user runs it. */
-function ivschatAudit(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
+function ivschatAudit(...args: string[]): Promise<Ran> {
+  return runBin(args, { env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
 }
 
 let dir: string;

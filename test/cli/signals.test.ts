@@ -1,15 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Report } from '../../lambda/core/types.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
+import { type Spawned, start as startProcess } from './spawn.js';
 
 // What a user's Ctrl-C, a CI cancellation or `timeout` (SIGTERM) does to a real process: the bin is
 // spawned as the user runs it (node, or npx), against the emulator slowed down so the run is caught
 // in the middle.
-const ROOT = join(import.meta.dirname, '../..');
 const ROOMS = 40;
 let aws: LocalAws;
 let dir: string;
@@ -29,16 +28,9 @@ afterAll(async () => {
 });
 beforeEach(() => aws.resetStats());
 
-interface Spawned {
-  child: ChildProcess;
-  output: { stdout: string; stderr: string };
-  /** Every holder of its stdout/stderr is gone (an orphaned grandchild included): exit code or signal. */
-  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
+/** The command with the environment of a user's shell, npx kept offline. */
 function start(command: string, args: string[], options: { detached?: boolean } = {}): Spawned {
-  const child = spawn(command, args, {
-    cwd: ROOT,
+  return startProcess(command, args, {
     env: {
       ...process.env,
       NO_COLOR: '1',
@@ -50,17 +42,6 @@ function start(command: string, args: string[], options: { detached?: boolean } 
     },
     detached: options.detached ?? false,
   });
-  const output = { stdout: '', stderr: '' };
-  child.stdout?.on('data', (b) => {
-    output.stdout += b;
-  });
-  child.stderr?.on('data', (b) => {
-    output.stderr += b;
-  });
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output, closed };
 }
 
 const liveAudit = (output: string) => [

@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../lambda/core/types.js';
+import { ROOT, runBin } from './spawn.js';
 
 // `-` as the file names standard input and output, and `audit -o FILE` saying what it wrote: the
 // real bin, spawned in a scratch folder as a user runs it from a shell.
-const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/ivschat-audit.js');
 const ROOMS = join(ROOT, 'examples/rooms.json');
 let cwd: string;
 beforeAll(() => {
@@ -20,19 +18,11 @@ function run(
   args: string[],
   stdin?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return runBin(args, {
     cwd,
     env: { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    stdin: stdin ?? '',
   });
-  const out = { stdout: '', stderr: '' };
-  child.stdout.on('data', (b) => {
-    out.stdout += b;
-  });
-  child.stderr.on('data', (b) => {
-    out.stderr += b;
-  });
-  child.stdin.end(stdin ?? '');
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, ...out })));
 }
 
 describe('`-` for standard input and output', () => {

@@ -2,30 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { Evaluator, evaluateRoom } from '../../lambda/audit/evaluate.js';
 import { type FindingRecord, reconcile, redecide, roomsWithFindings } from '../../lambda/audit/lifecycle.js';
 import { buildReport } from '../../lambda/audit/report.js';
-import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import type { RegionInventory } from '../../lambda/core/types.js';
 import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
-import { ACCOUNT, compliantRoom } from '../fixtures.js';
+import { compliantRoom, inventoryOf } from '../fixtures.js';
 
 const policies = loadPolicyDir().policies;
 const T1 = '2026-05-01T10:00:00.000Z';
 const T2 = '2026-05-01T11:00:00.000Z';
 
-function inventory(rooms: RoomDocument[], overrides: Partial<RegionInventory> = {}): RegionInventory {
-  return {
-    accountId: ACCOUNT,
-    region: 'us-east-1',
-    listed: rooms.map((r) => r.arn),
-    audited: rooms.map((r) => r.arn),
-    rooms,
-    deleted: [],
-    notReached: [],
-    errors: [],
-    complete: true,
-    calls: { listRooms: 1, getRoom: rooms.length },
-    ...overrides,
-  };
-}
+const inventory = inventoryOf;
 
 /** Runs reconcile as the handler does and returns the state after the run. */
 function run(inv: RegionInventory, previous: Map<string, FindingRecord>, now: string) {

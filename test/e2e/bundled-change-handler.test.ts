@@ -8,16 +8,24 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteRoomCommand, IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runNode } from '../../bench/run-node.js';
 import type { ChangeBatchResult } from '../../lambda/modes/changes/batch.js';
 import { DynamoRoomCache } from '../../lambda/state/dynamo-room-cache.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
 import { buildApp } from '../../lib/app.js';
+import { sqsEvent } from '../../local-aws/change-queue.js';
 import type { IvschatChangeEvent, SeedRoom } from '../../local-aws/index.js';
 import { type BundledFunction, bundledFunction, functionEnvironment, writeInvoker } from './bundle.js';
-import { ACCOUNT_ID, credentials, generatedLogging, received, type Stack, startStack } from './helpers.js';
+import {
+  ACCOUNT_ID,
+  credentials,
+  generatedLogging,
+  ivschatAsRole,
+  received,
+  type Stack,
+  startStack,
+} from './helpers.js';
 
 const REGION = 'us-east-1';
 /** The audit function's role as the stack names it when other accounts are audited; set here. */
@@ -111,18 +119,11 @@ async function invoke(event: unknown): Promise<{
 
 let messages = 0;
 /** The events as the change queue's event source delivers them. */
-const sqsBatch = (batch: readonly unknown[]) => ({
-  Records: batch.map((event) => ({
-    messageId: `bundle-msg-${++messages}`,
-    receiptHandle: 'handle',
-    body: JSON.stringify(event),
-    attributes: { ApproximateReceiveCount: '1' },
-    messageAttributes: {},
-    eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:changes`,
-    awsRegion: REGION,
-  })),
-});
+const sqsBatch = (batch: readonly unknown[]) =>
+  sqsEvent(
+    batch.map((event) => ({ messageId: `bundle-msg-${++messages}`, event })),
+    { region: REGION, accountId: ACCOUNT_ID, queueName: 'changes' },
+  );
 
 /** The events recorded since the last take. */
 const take = () => events.splice(0, events.length);
@@ -135,20 +136,7 @@ const findings = async () =>
 /** An IVS Chat client acting as `roleName` (path included) of the account, or as the account's user. */
 async function ivschat(roleName?: string): Promise<IvschatClient> {
   if (!roleName) return new IvschatClient({ region: REGION, endpoint: stack.aws.endpoint, credentials });
-  const sts = new STSClient({ region: REGION, endpoint: stack.aws.endpoint, credentials });
-  const { Credentials: c } = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${roleName}`, RoleSessionName: 'e2e' }),
-  );
-  sts.destroy();
-  return new IvschatClient({
-    region: REGION,
-    endpoint: stack.aws.endpoint,
-    credentials: {
-      accessKeyId: c?.AccessKeyId ?? '',
-      secretAccessKey: c?.SecretAccessKey ?? '',
-      sessionToken: c?.SessionToken ?? '',
-    },
-  });
+  return ivschatAsRole(stack, REGION, `arn:aws:iam::${ACCOUNT_ID}:role/${roleName}`, 'e2e');
 }
 
 /** Opens a message-length-max finding on the room through the bundled change function. */

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand, type UpdateRoomCommandInput } from '@aws-sdk/client-ivschat';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
 import type { Finding } from '../../lambda/core/types.js';
 import { createHandler, createScheduledAudit, type HandlerDeps } from '../../lambda/handler.js';
@@ -258,4 +259,27 @@ export async function loadSmallFleet(): Promise<SeedRoom[]> {
   if (rooms.length !== SMALL_FLEET.length)
     throw new Error(`${SEED_FILE} no longer has every room of SMALL_FLEET`);
   return rooms;
+}
+
+/** An IVS Chat client of the stack acting as the role `roleArn` (its session named `sessionName`). */
+export async function ivschatAsRole(
+  stack: Stack,
+  region: string,
+  roleArn: string,
+  sessionName: string,
+): Promise<IvschatClient> {
+  const sts = new STSClient({ region, endpoint: stack.aws.endpoint, credentials });
+  const { Credentials: c } = await sts.send(
+    new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }),
+  );
+  sts.destroy();
+  return new IvschatClient({
+    region,
+    endpoint: stack.aws.endpoint,
+    credentials: {
+      accessKeyId: c?.AccessKeyId ?? '',
+      secretAccessKey: c?.SecretAccessKey ?? '',
+      sessionToken: c?.SessionToken ?? '',
+    },
+  });
 }

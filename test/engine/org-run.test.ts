@@ -22,6 +22,7 @@ import type { SeedRoom } from '../../local-aws/index.js';
 import type { AuditHandler } from '../../local-aws/step-functions.js';
 import { stateMachineDefinition } from '../cdk/state-machine-definition.js';
 import { received } from '../e2e/helpers.js';
+import { inventoryOf } from '../fixtures.js';
 
 const PROD = '111111111111';
 const STAGE = '222222222222';
@@ -50,18 +51,7 @@ const LOCAL = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** One room, read (fetched) in full: what the change path hands the pipeline for one changed room. */
 function oneRoom(accountId: string, region: string, room: RoomDocument): RegionInventory {
-  return {
-    accountId,
-    region,
-    listed: [room.arn],
-    audited: [room.arn],
-    rooms: [room],
-    deleted: [],
-    notReached: [],
-    errors: [],
-    complete: true,
-    calls: { listRooms: 0, getRoom: 1 },
-  };
+  return inventoryOf([room], { accountId, region, calls: { listRooms: 0, getRoom: 1 } });
 }
 
 const fleet = (perTarget: number) => ACCOUNTS.flatMap((a) => REGIONS.flatMap((r) => rooms(a, r, perTarget)));

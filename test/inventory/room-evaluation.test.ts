@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../lambda/audit/evaluate.js';
+import { emptyInventory } from '../../lambda/core/empty-inventory.js';
 import type { RegionInventory } from '../../lambda/core/types.js';
 import {
   type EvaluatedRoom,
@@ -16,19 +17,7 @@ const NOW = '2026-11-26T10:00:00.000Z';
 const LOG = `arn:aws:ivschat:us-east-1:${ACCOUNT}:logging-configuration/LcFailed0001`;
 const target = { accountId: ACCOUNT, region: 'us-east-1' };
 
-function inventory(): RegionInventory {
-  return {
-    ...target,
-    listed: [],
-    audited: [],
-    rooms: [],
-    deleted: [],
-    notReached: [],
-    errors: [],
-    complete: true,
-    calls: { listRooms: 0, getRoom: 0 },
-  };
-}
+const inventory = (): RegionInventory => emptyInventory(target.accountId, target.region);
 
 describe('Class: RegionEvaluation', () => {
   it('joins the logging configurations, evaluates once, and hands each collector the evaluation', () => {

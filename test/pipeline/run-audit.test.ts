@@ -6,14 +6,14 @@ import { Evaluator } from '../../lambda/audit/evaluate.js';
 import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
 import { buildReport } from '../../lambda/audit/report.js';
 import { PublishError } from '../../lambda/core/errors.js';
-import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import type { RoomDocument } from '../../lambda/core/types.js';
 import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
 import type { Identity, InventorySource } from '../../lambda/inventory/source.js';
 import { type AuditRunOptions, auditRun, runAudit } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import type { AlertSink } from '../../lambda/sinks/sink.js';
 import type { StateStore } from '../../lambda/state/store.js';
-import { ACCOUNT, compliantRoom } from '../fixtures.js';
+import { compliantRoom, inventoryOf } from '../fixtures.js';
 
 const policies = loadPolicyDir().policies;
 
@@ -36,18 +36,10 @@ function rooms(docs: RoomDocument[], identity?: Identity, stopped?: string): Inv
   return {
     ...(identity ? { identify: async () => identity } : {}),
     async audit({ startedAt }) {
-      const inventory: RegionInventory = {
-        accountId: ACCOUNT,
-        region: 'us-east-1',
-        listed: docs.map((r) => r.arn),
-        audited: docs.map((r) => r.arn),
-        rooms: docs,
-        deleted: [],
-        notReached: [],
+      const inventory = inventoryOf(docs, {
         errors: identity?.error ? [identity.error] : [],
         complete: !identity?.error,
-        calls: { listRooms: 1, getRoom: docs.length },
-      };
+      });
       evaluateRooms(inventory, docs, { evaluator: new Evaluator(policies), now: startedAt });
       const report = buildReport({ startedAt, finishedAt: startedAt, inventories: [inventory], policies });
       return { report, inventories: [inventory], ...(stopped ? { stopped } : {}) };

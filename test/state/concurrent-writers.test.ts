@@ -20,7 +20,7 @@ import { batchWrite } from '../../lambda/state/batch-write.js';
 import { storedFinding } from '../../lambda/state/record.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
-import { ACCOUNT, compliantRoom } from '../fixtures.js';
+import { ACCOUNT, compliantRoom, inventoryOf } from '../fixtures.js';
 
 const REGION = 'us-east-1';
 const policies = loadPolicyDir().policies;
@@ -49,20 +49,7 @@ const fixed = compliantRoom({}, ROOM_ID);
 const FIRST = '2026-11-25T08:00:00.000Z';
 const at = (time: string) => `2026-11-26T${time}:00.000Z`;
 
-function inventory(rooms: RoomDocument[]): RegionInventory {
-  return {
-    accountId: ACCOUNT,
-    region: REGION,
-    listed: rooms.map((r) => r.arn),
-    audited: rooms.map((r) => r.arn),
-    rooms,
-    deleted: [],
-    notReached: [],
-    errors: [],
-    complete: true,
-    calls: { listRooms: 1, getRoom: rooms.length },
-  };
-}
+const inventory = (rooms: RoomDocument[]): RegionInventory => inventoryOf(rooms, { region: REGION });
 
 /** The inventory with its rooms evaluated at `now`, as the inventory path leaves it. */
 function evaluated(inv: RegionInventory, now: string): RegionInventory {

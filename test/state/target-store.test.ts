@@ -12,7 +12,7 @@ import { batchWrite } from '../../lambda/state/batch-write.js';
 import { storedFinding } from '../../lambda/state/record.js';
 import { AccountStateStore, TargetStateStore } from '../../lambda/state/target-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
-import { ACCOUNT, compliantRoom } from '../fixtures.js';
+import { ACCOUNT, compliantRoom, inventoryOf } from '../fixtures.js';
 
 const T1 = '2026-11-25T12:00:00.000Z';
 const NOW = '2026-11-26T00:00:00.000Z';
@@ -50,20 +50,7 @@ function openRecord(finding: Finding, at = NOW): FindingRecord {
   return { fingerprint: finding.fingerprint, status: 'open', firstSeen: at, lastSeen: at, finding };
 }
 
-function inventory(region: string, rooms: RoomDocument[]): RegionInventory {
-  return {
-    accountId: ACCOUNT,
-    region,
-    listed: rooms.map((r) => r.arn),
-    audited: rooms.map((r) => r.arn),
-    rooms,
-    deleted: [],
-    notReached: [],
-    errors: [],
-    complete: true,
-    calls: { listRooms: 1, getRoom: rooms.length },
-  };
-}
+const inventory = (region: string, rooms: RoomDocument[]): RegionInventory => inventoryOf(rooms, { region });
 
 /** Reconciles one run of `inventories` against `previous`, as the pipeline does. */
 function audit(inventories: RegionInventory[], previous: Map<string, FindingRecord>, now: string) {
