@@ -5,6 +5,7 @@ import { InputError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
 import { withAwsHandler } from '../core/room-facts.js';
 import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
+import { truncate } from '../core/truncate.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';
 import { RegionEvaluation } from '../inventory/room-evaluation.js';
 import { stripControl } from '../render/escape.js';
@@ -202,5 +203,5 @@ function inputError(path: string, at: JsonPath, detail: string): InputError {
 /** Room data is untrusted text: no control characters, and not a whole page of it, in a message. */
 function clip(text: string): string {
   const clean = stripControl(text);
-  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
+  return truncate(clean, 201);
 }

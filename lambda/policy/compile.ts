@@ -2,6 +2,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { escapeControlCharacters } from '../core/control-chars.js';
 import { PolicyError, PolicySetError } from '../core/errors.js';
 import { FIX_FIELDS } from '../core/fix.js';
+import { truncate } from '../core/truncate.js';
 import { type Exemption, type PolicyFile, type RoomDocument, SEVERITIES } from '../core/types.js';
 import { createPolicyFileAjv, createRuleAjv } from './ajv.js';
 import {
@@ -185,8 +186,9 @@ function schemaProblem(file: string, error: ErrorObject): PolicyError {
   return new PolicyError(file, visiblePointer(pointer), detail);
 }
 
+/** At most 80 characters of the value and `…` (never half an emoji: it would print as `\ud83d`). */
 function clipValue(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return truncate(text, 81);
 }
 
 /**
