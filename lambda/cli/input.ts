@@ -34,6 +34,11 @@ export interface RoomsFileOptions {
   evaluator: Evaluator;
   /** The run's time (exemption expiry, firstSeen/lastSeen). */
   now: string;
+  /**
+   * The path as the user gave it when `file` is a copy of it (`policies diff --input -` keeps
+   * standard input in a private temporary file): messages name what the user typed, not the copy.
+   */
+  givenAs?: string;
 }
 
 export interface RoomsFile {
@@ -55,7 +60,8 @@ const SHAPES = 'a JSON array of GetRoom documents, { "rooms": [...] }, or one Ge
  * file is streamed: neither its text nor its documents are ever all in memory.
  */
 export async function readRoomsFile(file: string, options: RoomsFileOptions): Promise<RoomsFile> {
-  const path = inputName(file);
+  const given = options.givenAs ?? file;
+  const path = inputName(given);
   const result: RoomsFile = {
     inventories: [],
     accounts: new Set(),
@@ -125,7 +131,7 @@ export async function readRoomsFile(file: string, options: RoomsFileOptions): Pr
       // A whole-file problem (empty, not JSON at all) has no pointer worth showing.
       const at = error.pointer ? ` ${error.pointer}` : '';
       const detail =
-        file === STDIN && error.message === EMPTY_SOURCE ? 'nothing came in (it was empty)' : error.message;
+        given === STDIN && error.message === EMPTY_SOURCE ? 'nothing came in (it was empty)' : error.message;
       throw new InputError(`${path}${at}: ${detail}`, { cause: error });
     }
     throw new InputError(`${path}: ${fileProblem(error)}`, { cause: error });
