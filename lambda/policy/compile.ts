@@ -1,6 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { escapeControlCharacters } from '../core/control-chars.js';
 import { PolicyError, PolicySetError } from '../core/errors.js';
+import { EMPTY_FILE, isEmptyText } from '../core/file-problem.js';
 import { FIX_FIELDS } from '../core/fix.js';
 import { truncate } from '../core/truncate.js';
 import { type Exemption, type PolicyFile, type RoomDocument, SEVERITIES } from '../core/types.js';
@@ -144,8 +145,8 @@ function warning(file: string, { pointer, detail }: SchemaProblem): PolicyWarnin
 }
 
 function parseJson(source: PolicySource): unknown {
-  if (source.text.trim() === '') {
-    return new PolicyError(source.file, '', 'the file is empty: a policy file holds one JSON object');
+  if (isEmptyText(source.text)) {
+    return new PolicyError(source.file, '', `${EMPTY_FILE}: a policy file holds one JSON object`);
   }
   try {
     return JSON.parse(source.text);
