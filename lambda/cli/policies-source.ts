@@ -16,9 +16,10 @@ export interface LoadedPolicies {
  * folder of the working tree) is read from git objects, so a pull request's policies can be checked
  * without a byte of them written to disk. A folder of that name wins over a ref; an absolute or `./`
  * path is always a folder. Either way the files are validated against the schema the tool ships, and
- * links are refused. `flag` names the option in errors about the ref.
+ * links are refused. `flag` names the option in errors about the ref (none for a command's argument:
+ * the errors then start with the ref as typed, as a folder's do).
  */
-export function loadPolicies(spec: string, refFolder: string, now: string, flag: string): LoadedPolicies {
+export function loadPolicies(spec: string, refFolder: string, now: string, flag?: string): LoadedPolicies {
   // An absolute or ./ path is never a ref: a folder that is not there says so as a folder.
   if (isFolder(spec) || isAbsolute(spec) || /^\.\.?[\\/]/.test(spec)) {
     const set = loadPolicyDir(spec, { now });

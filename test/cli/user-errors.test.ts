@@ -163,6 +163,17 @@ describe('a file that is empty, a folder or missing is named with its flag, in w
     expect(stderr).toContain('new-policy.json /: the file is empty: a policy file holds one JSON object');
   });
 
+  it.each(['check', 'test'])(
+    '`policies %s <dir>` that is neither a folder nor a ref names what was typed, no internal label',
+    async (command) => {
+      const { code, stderr } = await cli('policies', command, 'nosuch-policies');
+      expect({ code, stderr }).toEqual({
+        code: 2,
+        stderr: 'error: nosuch-policies is neither a folder nor a git ref known here (git fetch it first?)\n',
+      });
+    },
+  );
+
   it('a policy file of whitespace only is named as empty', async () => {
     const policies = join(dir, 'policies-blank-file');
     cpSync(join(ROOT, 'policies'), policies, { recursive: true });
