@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
+import { fileProblem } from '../core/file-problem.js';
 import type { CompiledPolicy, PolicyWarning } from '../policy/compile.js';
 import { compileWithEntryProblems, folderSchemaWarning, loadPolicyDir } from '../policy/load-dir.js';
 import { readPoliciesAtRef } from './git-policies.js';
@@ -36,9 +37,17 @@ export function loadPolicies(spec: string, refFolder: string, now: string, flag?
 }
 
 export function isFolder(path: string): boolean {
+  return folderProblem(path) === undefined;
+}
+
+/**
+ * Why `path` is not a folder, in words (`no such folder (ENOENT)`, `it is a file, not a <what>`), or
+ * undefined when it is one.
+ */
+export function folderProblem(path: string, what = 'folder'): string | undefined {
   try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+    return statSync(path).isDirectory() ? undefined : `it is a file, not a ${what}`;
+  } catch (cause) {
+    return fileProblem(cause, 'folder');
   }
 }
