@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { type FieldValues, fieldValues, holdsValues, withValues } from '../core/fix.js';
+import { type FieldValues, fieldValues, fixedValues, holdsValues, withValues } from '../core/fix.js';
 import { getOrCreate } from '../core/maps.js';
 import type { Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
@@ -110,7 +110,7 @@ export function planRemediation(input: PlanInput): RemediationPlan {
         ...where,
         ...(room.updateTime ? { updateTime: room.updateTime } : {}),
         before: fieldValues(room, Object.keys(set)),
-        after: fieldValues(withValues(room, set), Object.keys(set)),
+        after: fixedValues(room, set),
       });
       room = withValues(room, set);
     }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { ConfigError, type PolicyError } from '../core/errors.js';
+import { ConfigError, InputError, type PolicyError } from '../core/errors.js';
 import type { PolicySource } from '../policy/compile.js';
 import {
   fileTooLarge,
@@ -29,26 +29,25 @@ const SYMLINK_MODE = '120000';
  * working tree; the same path is read at the ref. A link or a submodule in that folder is refused,
  * as the folder loader refuses a link (its target is not in the ref's objects, and what it points to
  * on this machine is none of the ref's business); a blob over the size limit is refused unread.
- * Bad refs and folders the ref lacks are ConfigErrors naming `flag`.
+ * Bad refs and folders the ref lacks are ConfigErrors naming `flag`; without one (the ref is a
+ * command's argument, `policies check <ref>`) the message starts with the ref as typed.
  */
-export function readPoliciesAtRef(ref: string, dir: string, flag = '--base'): PoliciesAtRef {
+export function readPoliciesAtRef(ref: string, dir: string, flag?: string): PoliciesAtRef {
+  const refused = (detail: string) => (flag ? new ConfigError(flag, detail) : new InputError(detail));
   // A ref is never an option: `--base=--output=x` must not reach git as one.
-  if (ref.startsWith('-')) throw new ConfigError(flag, `"${ref}" is neither a folder nor a git ref`);
+  if (ref.startsWith('-')) throw refused(`"${ref}" is neither a folder nor a git ref`);
   const top = git(dir, ['rev-parse', '--show-toplevel']);
   const prefix = top === undefined ? undefined : git(dir, ['rev-parse', '--show-prefix']);
   if (top === undefined || prefix === undefined) {
-    throw new ConfigError(
-      flag,
-      `${ref} is not a folder, and ${dir} is not in a git repository to read a ref from`,
-    );
+    throw refused(`${ref} is not a folder, and ${dir} is not in a git repository to read a ref from`);
   }
   const commit = git(top, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
   if (commit === undefined) {
-    throw new ConfigError(flag, `${ref} is neither a folder nor a git ref known here (git fetch it first?)`);
+    throw refused(`${ref} is neither a folder nor a git ref known here (git fetch it first?)`);
   }
   const label = `${ref}:${prefix}`;
   const listing = git(top, ['ls-tree', '-z', '--long', prefix ? `${commit}:${prefix}` : `${commit}^{tree}`]);
-  if (listing === undefined) throw new ConfigError(flag, `${ref} has no folder ${prefix}`);
+  if (listing === undefined) throw refused(`${ref} has no folder ${prefix}`);
   const sources: PolicySource[] = [];
   const problems: PolicyError[] = [];
   let schema: PolicySource | undefined;
@@ -57,7 +56,7 @@ export function readPoliciesAtRef(ref: string, dir: string, flag = '--base'): Po
     const [, mode, type, object, size, name] = ENTRY.exec(line) ?? [];
     if (!mode || !type || !object || !size || !name) {
       // Never skipped silently: an entry the folder view would refuse must not vanish from the ref view.
-      throw new ConfigError(flag, `${ref}: git ls-tree printed an entry this tool cannot read`);
+      throw refused(`${ref}: git ls-tree printed an entry this tool cannot read`);
     }
     const file = `${prefix}${name}`;
     if (mode === SYMLINK_MODE) {
@@ -77,7 +76,7 @@ export function readPoliciesAtRef(ref: string, dir: string, flag = '--base'): Po
     }
   }
   if (sources.length === 0 && problems.length === 0) {
-    throw new ConfigError(flag, `${label} has no policy files (*.json)`);
+    throw refused(`${label} has no policy files (*.json)`);
   }
   sources.sort((a, b) => (a.file < b.file ? -1 : 1));
   return { label, sources, problems, ...(schema ? { schema } : {}) };

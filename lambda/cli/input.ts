@@ -5,6 +5,7 @@ import { emptyInventory } from '../core/empty-inventory.js';
 import { InputError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
 import { GET_ROOM_ONLY_FIELDS } from '../core/room-fields.js';
+import { truncate } from '../core/truncate.js';
 import type { RegionInventory, RoomDocument } from '../core/types.js';
 import { RegionEvaluation } from '../inventory/room-evaluation.js';
 import { stripControl } from '../render/escape.js';
@@ -33,6 +34,11 @@ export interface RoomsFileOptions {
   evaluator: Evaluator;
   /** The run's time (exemption expiry, firstSeen/lastSeen). */
   now: string;
+  /**
+   * The path as the user gave it when `file` is a copy of it (`policies diff --input -` keeps
+   * standard input in a private temporary file): messages name what the user typed, not the copy.
+   */
+  givenAs?: string;
 }
 
 export interface RoomsFile {
@@ -54,7 +60,8 @@ const SHAPES = 'a JSON array of GetRoom documents, { "rooms": [...] }, or one Ge
  * file is streamed: neither its text nor its documents are ever all in memory.
  */
 export async function readRoomsFile(file: string, options: RoomsFileOptions): Promise<RoomsFile> {
-  const path = inputName(file);
+  const given = options.givenAs ?? file;
+  const path = inputName(given);
   const result: RoomsFile = {
     inventories: [],
     accounts: new Set(),
@@ -124,7 +131,7 @@ export async function readRoomsFile(file: string, options: RoomsFileOptions): Pr
       // A whole-file problem (empty, not JSON at all) has no pointer worth showing.
       const at = error.pointer ? ` ${error.pointer}` : '';
       const detail =
-        file === STDIN && error.message === EMPTY_SOURCE ? 'nothing came in (it was empty)' : error.message;
+        given === STDIN && error.message === EMPTY_SOURCE ? 'nothing came in (it was empty)' : error.message;
       throw new InputError(`${path}${at}: ${detail}`, { cause: error });
     }
     throw new InputError(`${path}: ${fileProblem(error)}`, { cause: error });
@@ -194,5 +201,5 @@ function inputError(path: string, at: JsonPath, detail: string): InputError {
 /** Room data is untrusted text: no control characters, and not a whole page of it, in a message. */
 function clip(text: string): string {
   const clean = stripControl(text);
-  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
+  return truncate(clean, 201);
 }

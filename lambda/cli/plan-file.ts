@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { RemediationPlan } from '../audit/remediation-plan.js';
 import { parseRoomArn } from '../core/arn.js';
 import { InputError } from '../core/errors.js';
-import { fileProblem } from '../core/file-problem.js';
+import { EMPTY_FILE, fileProblem, isEmptyText } from '../core/file-problem.js';
 import { isFixField } from '../core/fix.js';
 
 /** Saves a plan (`remediate --plan FILE`) so the plan reviewed is the plan applied. */
@@ -18,8 +18,7 @@ export async function readPlanFile(path: string): Promise<RemediationPlan> {
   } catch (cause) {
     throw new InputError(`--plan ${path}: ${fileProblem(cause)}`, { cause });
   }
-  if (text.trim() === '')
-    throw new InputError(`--plan ${path}: the file is empty; not a plan this tool wrote`);
+  if (isEmptyText(text)) throw new InputError(`--plan ${path}: ${EMPTY_FILE}; not a plan this tool wrote`);
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -14,7 +14,7 @@ import { terminalSafe } from '../render/terminal.js';
 import { checkCredentials } from './credentials.js';
 import { EXIT } from './exit-codes.js';
 import { exportRooms } from './export-rooms.js';
-import { readRoomsFile, STDIN } from './input.js';
+import { inputName, readRoomsFile, STDIN } from './input.js';
 import type { SafeIo } from './io.js';
 import { type LiveFlags, liveSettings } from './live-flags.js';
 import { checkFilePaths, OutputWriteError, STDOUT } from './paths.js';
@@ -52,7 +52,7 @@ export async function policiesDiff(flags: DiffFlags, io: DiffIo): Promise<number
     // temporary file, as a live read's rooms are.
     if (source !== 'live') {
       await pipeline(io.stdin ?? process.stdin, createWriteStream(path));
-      return await preview(flags, { ...source, path }, io);
+      return await preview(flags, { ...source, path, givenAs: STDIN }, io);
     }
     return await previewLive(flags, path, io);
   } finally {
@@ -138,6 +138,8 @@ interface RoomsSource {
   /** `--region` for the rooms a live read exported. */
   flag: '--input' | '--from-snapshot' | '--region';
   path: string;
+  /** `-` when `path` is the private copy of standard input: messages name standard input. */
+  givenAs?: typeof STDIN;
 }
 
 /** One source of rooms: a file, a snapshot, or a live read (`--region`, explicit: it calls AWS). */
@@ -192,6 +194,7 @@ async function evaluateRooms(
     regions: [],
     evaluator: new Evaluator(policies),
     now,
+    ...(source.givenAs ? { givenAs: source.givenAs } : {}),
   }).catch((error: unknown) => {
     if (error instanceof InputError)
       throw new InputError(`${source.flag}: ${error.message}`, { cause: error });
@@ -200,7 +203,7 @@ async function evaluateRooms(
   // A snapshot is the whole fleet: a partial export would understate the blast radius.
   if (source.flag === '--from-snapshot' && read.declaredRegions.size === 0) {
     throw new InputError(
-      `--from-snapshot: ${source.path} /regions: missing; a snapshot is a complete export ` +
+      `--from-snapshot: ${inputName(source.givenAs ?? source.path)} /regions: missing; a snapshot is a complete export ` +
         '(ivschat-audit export-rooms writes "regions" only when it got every room); use --input for other room files',
     );
   }

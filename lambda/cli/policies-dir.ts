@@ -1,9 +1,7 @@
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { fileProblem } from '../core/file-problem.js';
 import { DEFAULT_POLICIES_DIR, loadPolicyDir, type PolicySet } from '../policy/load-dir.js';
-import { isFolder } from './policies-source.js';
+import { folderProblem, isFolder } from './policies-source.js';
 
 export interface DefaultPoliciesDir {
   dir: string;
@@ -30,12 +28,7 @@ export function defaultPoliciesDir(cwd: string): DefaultPoliciesDir {
  * `--policies ./polcies: no such folder`, not a parser's words.
  */
 export function loadPolicyFolder(flag: string, dir: string): PolicySet {
-  let isFolder: boolean;
-  try {
-    isFolder = statSync(dir).isDirectory();
-  } catch (cause) {
-    throw new ConfigError(flag, `${dir}: ${fileProblem(cause, 'folder')}`);
-  }
-  if (!isFolder) throw new ConfigError(flag, `${dir}: it is a file, not a folder of policy files`);
+  const problem = folderProblem(dir, 'folder of policy files');
+  if (problem) throw new ConfigError(flag, `${dir}: ${problem}`);
   return loadPolicyDir(dir);
 }

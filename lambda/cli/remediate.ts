@@ -23,7 +23,7 @@ import { type LiveFlags, liveSettings } from './live-flags.js';
 import { writablePath } from './paths.js';
 import { readPlanFile, writePlanFile } from './plan-file.js';
 import { loadPolicyFolder } from './policies-dir.js';
-import { checkPolicyIdsExist } from './policy-selection.js';
+import { selectPolicies } from './policy-selection.js';
 import { runLive } from './run-bound.js';
 import { DEFAULT_PLAN_FILE, DEFAULT_TRAIL_FILE, oldTrailNote, prepareWorkDir } from './work-dir.js';
 
@@ -307,9 +307,10 @@ function checkPolicyIds(
   dir: string,
 ): ReadonlySet<string> | undefined {
   if (ids.length === 0) return undefined;
-  checkPolicyIdsExist('--policy', ids, policies, dir);
+  // The selection audit makes (an unknown id refused, the nearest one suggested), then: each must fix.
+  const selected = new Map(selectPolicies(policies, { policy: [...ids] }, dir).map((p) => [p.policy.id, p]));
   for (const id of ids) {
-    const policy = policies.find((p) => p.policy.id === id);
+    const policy = selected.get(id);
     if (policy && !policy.policy.fix)
       throw new ConfigError('--policy', `policy ${id} declares no fix (${policy.file} has no "fix")`);
   }

@@ -75,6 +75,22 @@ export function withValues(room: RoomDocument, values: FieldValues): RoomDocumen
 }
 
 /**
+ * The values a fix's `set` leaves on `room`, field by field as a planned change's `after` records
+ * them (a detached review handler's uri reads back null, not "").
+ */
+export function fixedValues(room: RoomDocument, set: FieldValues): Partial<Record<FixField, unknown>> {
+  return fieldValues(withValues(room, set), Object.keys(set));
+}
+
+/** Whether two field → value maps name the same fields with the same values. */
+export function sameValues(a: FieldValues, b: FieldValues): boolean {
+  const fields = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...fields].every(
+    (field) => field in a && field in b && sameValue(a[field as FixField], b[field as FixField]),
+  );
+}
+
+/**
  * The UpdateRoom fields (identifier aside) that set `values` on `room`. UpdateRoom replaces the
  * whole review handler, so a change to one of its fields sends the other as the room has it; an
  * empty uri is how UpdateRoom detaches the handler.

@@ -1,7 +1,9 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { escapeControlCharacters } from '../core/control-chars.js';
 import { PolicyError, PolicySetError } from '../core/errors.js';
+import { EMPTY_FILE, isEmptyText } from '../core/file-problem.js';
 import { FIX_FIELDS } from '../core/fix.js';
+import { truncate } from '../core/truncate.js';
 import { type Exemption, type PolicyFile, type RoomDocument, SEVERITIES } from '../core/types.js';
 import { createPolicyFileAjv, createRuleAjv } from './ajv.js';
 import {
@@ -143,8 +145,8 @@ function warning(file: string, { pointer, detail }: SchemaProblem): PolicyWarnin
 }
 
 function parseJson(source: PolicySource): unknown {
-  if (source.text.trim() === '') {
-    return new PolicyError(source.file, '', 'the file is empty: a policy file holds one JSON object');
+  if (isEmptyText(source.text)) {
+    return new PolicyError(source.file, '', `${EMPTY_FILE}: a policy file holds one JSON object`);
   }
   try {
     return JSON.parse(source.text);
@@ -185,8 +187,9 @@ function schemaProblem(file: string, error: ErrorObject): PolicyError {
   return new PolicyError(file, visiblePointer(pointer), detail);
 }
 
+/** At most 80 characters of the value and `…` (never half an emoji: it would print as `\ud83d`). */
 function clipValue(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return truncate(text, 81);
 }
 
 /**

@@ -12,11 +12,14 @@ import {
   fieldsSent,
   fieldValue,
   fieldValues,
+  fixedValues,
   holdsValues,
   sameValue,
+  sameValues,
   updateRoomFields,
   withValues,
 } from '../core/fix.js';
+import { truncate } from '../core/truncate.js';
 import type { RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { PriorApplication, Trail, TrailEntry } from './trail.js';
@@ -81,7 +84,7 @@ export async function applyPlan(
   const tripped = guardProblems(plan, guards);
   if (tripped.length > 0) return { tripped, entries: [], alreadyApplied: new Map() };
   const evaluator = new Evaluator(options.policies, { cache: false });
-  const known = new Set(options.policies.map((p) => p.policy.id));
+  const byId = new Map(options.policies.map((p) => [p.policy.id, p]));
   // A room this run wrote has a new updateTime; the next change to it expects that one.
   const written = new Map<string, string | undefined>();
   const entries: TrailEntry[] = [];
@@ -97,7 +100,10 @@ export async function applyPlan(
     }
     const expected = written.has(change.roomArn) ? written.get(change.roomArn) : change.updateTime;
     const entry = await write(change, expected, options, { kind: 'fix', since: 'the plan' }, (room) => {
-      if (!known.has(change.policyId)) return `policy ${change.policyId} is not in the policy set`;
+      const policy = byId.get(change.policyId);
+      if (!policy) return `policy ${change.policyId} is not in the policy set`;
+      const edited = notTheFix(change, policy, room);
+      if (edited) return edited;
       const tag = options.requireTag;
       if (tag && !hasTag(room, tag)) return notOptedIn(tag);
       const ctx = { now: options.clock().toISOString(), accountId: change.accountId, region: change.region };
@@ -107,6 +113,23 @@ export async function applyPlan(
     entries.push(entry);
   }
   return { tripped: [], entries, alreadyApplied };
+}
+
+/**
+ * Why a change must not be written because it is not what its policy's fix sets: a plan file is
+ * data, and an edited one could write any value that passes (another review handler's uri). The
+ * room is the one re-read, so an earlier change of the same plan to it is counted, as the planner does.
+ */
+function notTheFix(change: PlannedChange, policy: CompiledPolicy, room: RoomDocument): string | undefined {
+  const set = policy.policy.fix?.set;
+  if (!set) return `policy ${change.policyId} has no fix`;
+  const expected = fixedValues(room, set);
+  if (sameValues(change.after, expected)) return undefined;
+  return truncate(
+    `the plan's values ${JSON.stringify(change.after)} are not what policy ${change.policyId}'s fix sets ` +
+      `(${JSON.stringify(expected)}): the plan was changed after it was made; plan again`,
+    1000,
+  );
 }
 
 /**

@@ -8,6 +8,10 @@
  */
 
 import { controlCharacterPattern } from '../core/control-chars.js';
+import { truncate } from '../core/truncate.js';
+
+/** Moved to core (policy and CLI messages cut text too); renderers and sinks keep importing it here. */
+export { truncate };
 
 /** Characters that end a line in some renderer: they become a single space inside a field value. */
 const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
@@ -130,19 +134,6 @@ export function asciiSubject(s: string, max = 100): string {
     .replace(/ +/g, ' ')
     .trim();
   return truncate(ascii, max, '...').trimEnd();
-}
-
-/**
- * Cuts `s` to at most `max` UTF-16 code units, ending in `ellipsis` when cut, never splitting a
- * surrogate pair.
- */
-export function truncate(s: string, max: number, ellipsis = '…'): string {
-  if (s.length <= max) return s;
-  if (max <= ellipsis.length) return ellipsis.slice(0, Math.max(0, max));
-  let end = max - ellipsis.length;
-  const last = s.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return s.slice(0, end) + ellipsis;
 }
 
 /** A single-line, control-free value cut to `max` characters: for plain-text fields. */

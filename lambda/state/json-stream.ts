@@ -1,9 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline, type Readable, Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { parser } from 'stream-json';
 import Assembler from 'stream-json/assembler.js';
 import { verifyFile } from 'stream-json/file/verifier.js';
+import { EMPTY_FILE, isEmptyText } from '../core/file-problem.js';
 
 /** Where a value sits in a JSON document: object keys and array indexes from the root. */
 export type JsonPath = readonly (string | number)[];
@@ -44,8 +46,8 @@ interface Token {
   value?: unknown;
 }
 
-/** The message of a JsonSyntaxError for a source with no byte in it. */
-export const EMPTY_SOURCE = 'the file is empty';
+/** The message of a JsonSyntaxError for a source with nothing in it but whitespace (core's rule). */
+export const EMPTY_SOURCE = EMPTY_FILE;
 
 /**
  * Reads a JSON file (or a stream: standard input) of any size in one pass, holding only the values
@@ -57,10 +59,12 @@ export async function walkJsonFile(file: string | Readable, walker: JsonWalker):
   let assembler: Assembler | undefined;
   let assembling: JsonPath = [];
   let sawRoot = false;
-  let bytes = 0;
+  // Empty until a character other than whitespace comes in (the text decoded only until then).
+  let empty = true;
+  const decoder = new StringDecoder('utf8');
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
+      if (empty) empty = isEmptyText(decoder.write(chunk));
       done(null, chunk);
     },
   });
@@ -117,7 +121,7 @@ export async function walkJsonFile(file: string | Readable, walker: JsonWalker):
     }
   } catch (error) {
     if (inWalker || (error as NodeJS.ErrnoException).code) throw error;
-    if (bytes === 0) throw new JsonSyntaxError('', EMPTY_SOURCE, { cause: error });
+    if (empty) throw new JsonSyntaxError('', EMPTY_SOURCE, { cause: error });
     const top = stack.at(-1);
     const where = assembler
       ? assembling
@@ -127,10 +131,7 @@ export async function walkJsonFile(file: string | Readable, walker: JsonWalker):
     throw new JsonSyntaxError(jsonPointer(where), await syntaxDetail(file, error as Error), { cause: error });
   }
   if (!sawRoot) {
-    throw new JsonSyntaxError(
-      '',
-      bytes === 0 ? EMPTY_SOURCE : 'not valid JSON (the file holds no JSON value)',
-    );
+    throw new JsonSyntaxError('', empty ? EMPTY_SOURCE : 'not valid JSON (the file holds no JSON value)');
   }
 }
 

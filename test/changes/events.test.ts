@@ -410,3 +410,16 @@ describe('coalesceChanges', () => {
     ]);
   });
 });
+
+describe('parseChangeEvent: quoted values', () => {
+  it('cuts a long value at 120 characters without splitting an emoji', () => {
+    const eventName = `${'E'.repeat(119)}😀rest`;
+    expect(parse(withDetail('update-room.json', { eventName }))).toMatchObject({
+      ignored: 'unknown event',
+      detail: `eventName ${'E'.repeat(119)}…`,
+    });
+    expect(parse(withDetail('update-room.json', { eventName: 'A'.repeat(130) }))).toMatchObject({
+      detail: `eventName ${'A'.repeat(120)}…`,
+    });
+  });
+});

@@ -128,6 +128,15 @@ describe('ivschat-audit audit --input: regions', () => {
     expect(statuses(report)).toEqual(['west-bad resolved', 'east-bad resolved']);
   });
 
+  it('quotes at most 200 characters of a bad region, never half an emoji', async () => {
+    // The quoted value is cut to 200 characters: the emoji ends at the 200th of `"rrr…😀`.
+    const input = write('r.json', { rooms: [], regions: [`${'r'.repeat(198)}😀more`] });
+    const { code, stderr } = await cli('audit', '--input', input);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`/regions/0: "${'r'.repeat(198)}…`);
+    expect(stderr).not.toContain('\ufffd');
+  });
+
   it.each([
     [{ rooms: [], regions: 'us-east-1' }, '/regions: expected an array of region names'],
     [{ rooms: [], regions: ['us-east-1', 'us-east1'] }, '/regions/1: "us-east1" is not a region name'],

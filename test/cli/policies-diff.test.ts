@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PolicyDiff } from '../../lambda/audit/policy-diff.js';
 import type { Report } from '../../lambda/core/types.js';
@@ -430,5 +431,28 @@ describe('ivschat-audit policies diff: rooms', () => {
     ]) {
       expect(stdout).toContain(text);
     }
+  });
+});
+
+describe('ivschat-audit policies diff: rooms from standard input', () => {
+  // Standard input is kept in a private temporary file; messages name standard input, as audit's do.
+  const fromStdin = (flag: string, text: string) =>
+    cliWith(['policies', 'diff', '--base', BASE, '--head', HEAD, flag, '-'], {
+      clock,
+      stdin: Readable.from([Buffer.from(text)]),
+    });
+
+  it.each([
+    ['--input', '', 'error: --input: standard input: nothing came in (it was empty)\n'],
+    ['--from-snapshot', '', 'error: --from-snapshot: standard input: nothing came in (it was empty)\n'],
+    ['--input', '[{"arn": "x"}]', 'error: --input: standard input /0/arn: "x" is not an IVS Chat room ARN'],
+    ['--input', '{"rooms": [', 'error: --input: standard input'],
+    ['--from-snapshot', '{"rooms": []}', 'error: --from-snapshot: standard input /regions: missing'],
+  ])('%s - given %j names standard input, not the copy', async (flag, text, message) => {
+    const { code, stderr } = await fromStdin(flag, text);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toContain('ivschat-policies-diff-');
+    expect(stderr).not.toContain('rooms.json');
   });
 });

@@ -480,6 +480,22 @@ describe('ivschat-audit remediate: bad input exits 2 naming the flag or file', (
     expect(stderr).toContain(`--plan ${plan} /changes/0/accountId: not a string`);
   });
 
+  it("skips, untouched, a change of an edited plan whose values are not its policy's fix (exit 1)", async () => {
+    seed(1);
+    const plan = join(dir, 'plan.json');
+    await remediate('--plan', plan);
+    const saved = JSON.parse(readFileSync(plan, 'utf8'));
+    // 1 passes message-length-max and breaks no other policy; its fix sets 200.
+    saved.changes[0] = { ...saved.changes[0], after: { maximumMessageLength: 1 } };
+    writeFileSync(plan, JSON.stringify(saved));
+    const { code, stdout } = await remediate('--apply', '--plan', plan);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^SKIPPED .*long-0 .*are not what policy message-length-max's fix sets/m);
+    expect(updateRoomCalls()).toBe(0);
+    expect(lengths()).toEqual({ 'long-0': 500 });
+    expect(trail()).toMatchObject([{ outcome: 'skipped', after: { maximumMessageLength: 1 } }]);
+  });
+
   it("refuses a saved plan for another account than the credentials' own, writing nothing", async () => {
     const [room] = seed(1);
     const plan = join(dir, 'plan.json');

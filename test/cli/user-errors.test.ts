@@ -10,12 +10,15 @@ const ROOT = join(import.meta.dirname, '../..');
 const ROOMS = join(ROOT, 'examples/rooms.json');
 let dir: string;
 let empty: string;
+let blank: string;
 let folder: string;
 let missing: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'user-errors-'));
   empty = join(dir, 'empty.json');
   writeFileSync(empty, '');
+  blank = join(dir, 'blank.json');
+  writeFileSync(blank, ' \n\t\r\n');
   folder = join(dir, 'a-folder');
   mkdirSync(folder);
   missing = join(dir, 'missing.json');
@@ -66,6 +69,23 @@ describe('a file that is empty, a folder or missing is named with its flag, in w
       '--input empty',
       () => ['audit', '--input', empty],
       () => `error: --input: ${empty}: the file is empty\n`,
+    ],
+    [
+      // Whitespace only is empty too, in every reader: not the JSON parser's "expected a value".
+      '--input whitespace only',
+      () => ['audit', '--input', blank],
+      () => `error: --input: ${blank}: the file is empty\n`,
+    ],
+    [
+      '--state whitespace only',
+      () => ['audit', '--input', ROOMS, '--state', blank],
+      () =>
+        `error: --state: ${blank} /: the file is empty; not a state file this tool wrote (delete it to start afresh)\n`,
+    ],
+    [
+      '--plan whitespace only',
+      () => ['remediate', '--apply', '--plan', blank],
+      () => `error: --plan ${blank}: the file is empty; not a plan this tool wrote\n`,
     ],
     [
       '--input folder',
@@ -138,6 +158,26 @@ describe('a file that is empty, a folder or missing is named with its flag, in w
     const policies = join(dir, 'policies-empty-file');
     cpSync(join(ROOT, 'policies'), policies, { recursive: true });
     writeFileSync(join(policies, 'new-policy.json'), '');
+    const { code, stderr } = await cli('policies', 'check', policies);
+    expect(code).toBe(2);
+    expect(stderr).toContain('new-policy.json /: the file is empty: a policy file holds one JSON object');
+  });
+
+  it.each(['check', 'test'])(
+    '`policies %s <dir>` that is neither a folder nor a ref names what was typed, no internal label',
+    async (command) => {
+      const { code, stderr } = await cli('policies', command, 'nosuch-policies');
+      expect({ code, stderr }).toEqual({
+        code: 2,
+        stderr: 'error: nosuch-policies is neither a folder nor a git ref known here (git fetch it first?)\n',
+      });
+    },
+  );
+
+  it('a policy file of whitespace only is named as empty', async () => {
+    const policies = join(dir, 'policies-blank-file');
+    cpSync(join(ROOT, 'policies'), policies, { recursive: true });
+    writeFileSync(join(policies, 'new-policy.json'), '\n  \n');
     const { code, stderr } = await cli('policies', 'check', policies);
     expect(code).toBe(2);
     expect(stderr).toContain('new-policy.json /: the file is empty: a policy file holds one JSON object');

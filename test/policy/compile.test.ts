@@ -219,3 +219,13 @@ describe('compilePolicySet: control characters in names, ids and keys', () => {
     ).toEqual([]);
   });
 });
+
+describe('compilePolicySet: a quoted value is cut whole', () => {
+  it('never splits an emoji at the cut (80 characters and …)', () => {
+    const [message] = problems(exempt(`${'x'.repeat(79)}😀tail`));
+    expect(message).toContain(`"${'x'.repeat(79)}…" is not a date written YYYY-MM-DD`);
+    expect(message).not.toContain('\\ud83d');
+    // ASCII is cut where it always was.
+    expect(problems(exempt('y'.repeat(90)))[0]).toContain(`"${'y'.repeat(80)}…" is not a date`);
+  });
+});

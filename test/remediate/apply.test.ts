@@ -189,3 +189,34 @@ describe('applyPlan: a writer racing the fix', () => {
     });
   });
 });
+
+describe('applyPlan: a plan file is data', () => {
+  it("skips a change whose values are not its policy's fix (an edited plan), and writes nothing", async () => {
+    const { room, plan } = await plannedRoom();
+    // The edit passes the policy and breaks no other: only the fix's own values tell it apart.
+    const [change] = plan.changes;
+    const edited = {
+      ...plan,
+      changes: [
+        {
+          ...(change as NonNullable<typeof change>),
+          after: {
+            'messageReviewHandler.fallbackResult': 'DENY',
+            'messageReviewHandler.uri': handler('attacker'),
+          },
+        },
+      ],
+    };
+
+    const entries = await apply(edited, ivschatRoomApi(ivschat, REGION), { acquire: async () => {} });
+
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.outcome).toBe('skipped');
+    expect(entries[0]?.reason).toContain("are not what policy review-fallback-deny's fix sets");
+    expect(updateRoomCalls()).toBe(0);
+    expect((await getRoom(room.arn)).messageReviewHandler).toEqual({
+      uri: handler('review-v1'),
+      fallbackResult: 'ALLOW',
+    });
+  });
+});

@@ -22,7 +22,7 @@ export function policiesTestCommand({ io, policiesDefault }: CommandContext): Cl
 
 /** Exit 1 when an example does not come out as it says it should. */
 export function policiesTest(flags: TestFlags, policiesDir: string, io: SafeIo): number {
-  const { policies } = loadPolicies(flags.dir, policiesDir, new Date().toISOString(), 'dir');
+  const { policies } = loadPolicies(flags.dir, policiesDir, new Date().toISOString());
   const results = runExamples(policies, new Date().toISOString());
   for (const p of results.policies) {
     const mark = p.failures.length === 0 ? 'ok  ' : 'FAIL';

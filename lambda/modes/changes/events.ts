@@ -16,6 +16,7 @@
 import { ACCOUNT_ID, isRegionName } from '../../core/arn.js';
 import { CHANGE_SOURCE, CHANGE_WRITES as WRITES } from '../../core/change-writes.js';
 import { getOrCreate } from '../../core/maps.js';
+import { truncate } from '../../core/truncate.js';
 import type { Target } from '../../core/types.js';
 import type { TargetChanges } from '../../inventory/changed.js';
 
@@ -264,7 +265,7 @@ function decodeArn(value: unknown): unknown {
 function str(value: unknown): string {
   if (value === undefined) return '(missing)';
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+  return truncate(text, 121);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
