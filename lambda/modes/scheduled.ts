@@ -91,7 +91,9 @@ export function scheduledMode(
         outcome,
         durationMs: Math.round(performance.now() - started),
       });
-      for (const error of report.errors) logger.warn('audit error', { ...error });
+      // An error's `message` is logged as `errorMessage`: Powertools drops `message`, a reserved key.
+      for (const { message, ...error } of report.errors)
+        logger.warn('audit error', { ...error, errorMessage: message });
       logger.info('audit finished', { ...summary });
       emitScheduledMetrics(ctx, summary, target, outcome, sinks);
       return { summary, outcome, inventories };

@@ -282,7 +282,7 @@ describe('the bundled change function (cdk synth output) against local AWS', { t
     expect(await findings()).toEqual([]);
   });
 
-  it.each([{ foo: 1 }, 'x', null, []])(
+  it.each([[{ foo: 1 }], ['x'], [null], [[]]])(
     'refuses %j, naming its shape only, and audits nothing',
     async (event) => {
       const { value, error, logs } = await invoke(event);

@@ -248,6 +248,40 @@ describe('handler: an account it cannot identify', () => {
   });
 });
 
+describe('handler: the log', () => {
+  it("logs each audit error's message (Powertools drops a `message` attribute)", async () => {
+    serveRooms([compliantRoom()]);
+    ivschat
+      .on(GetRoomCommand)
+      .rejects(Object.assign(new Error('GetRoom is not allowed here'), { name: 'AccessDenied' }));
+    // Powertools writes WARN lines with console.warn, to stderr.
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      await createHandler({
+        env: { AUDIT_REGIONS: 'us-east-1', ALERT_TOPIC_ARN: TOPIC, API_BUDGET_TPS: '5' },
+        logger: new Logger({ serviceName: 'ivschat-auditor', logLevel: 'WARN' }),
+        metrics: new Metrics({ namespace: 'Test', serviceName: 'ivschat-auditor', logger: quiet() }),
+      })({});
+    } finally {
+      process.stderr.write = write;
+    }
+    const errors = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"audit error"'));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const line of errors) {
+      expect(JSON.parse(line)).toMatchObject({
+        message: 'audit error',
+        code: 'AccessDenied',
+        errorMessage: expect.stringContaining('GetRoom is not allowed here'),
+      });
+    }
+  });
+});
+
 describe('handler: the events it takes', () => {
   it.each([
     ['x', 'a string'],
