@@ -19,6 +19,18 @@ import { alertSinks } from '../sinks/configured.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { count, emitRunMetrics } from './run-metrics.js';
 
+/**
+ * True for the scheduled run's event (docs/schemas/audit-function.schema.json): `{}`, or the event an
+ * EventBridge schedule sends (`source: aws.events`, `detail-type: Scheduled Event`). Nothing else
+ * starts an audit: the run spends the GetRoom quota the customer's chat application shares.
+ */
+export function isScheduledRun(event: unknown): boolean {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return false;
+  const e = event as Record<string, unknown>;
+  if (Object.keys(e).length === 0) return true;
+  return e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event';
+}
+
 /** One scheduled run in full: the Lambda returns only `summary`; the demo and tests read the rest. */
 export interface ScheduledRun {
   summary: RunSummary;
@@ -79,7 +91,9 @@ export function scheduledMode(
         outcome,
         durationMs: Math.round(performance.now() - started),
       });
-      for (const error of report.errors) logger.warn('audit error', { ...error });
+      // An error's `message` is logged as `errorMessage`: Powertools drops `message`, a reserved key.
+      for (const { message, ...error } of report.errors)
+        logger.warn('audit error', { ...error, errorMessage: message });
       logger.info('audit finished', { ...summary });
       emitScheduledMetrics(ctx, summary, target, outcome, sinks);
       return { summary, outcome, inventories };

@@ -2,6 +2,7 @@ import { type Alert, hasContent } from '../alert/alert.js';
 import { type Announcement, type FindingRecord, redecide, TRANSITIONS } from '../audit/lifecycle.js';
 import type { Finding } from '../core/types.js';
 import type { AlertSink, SinkReceipt } from '../sinks/sink.js';
+import { soleWriter } from '../state/sole-writer.js';
 import type { Claim, Settlement, SharedWrites, StateStore } from '../state/store.js';
 
 /** A sink that did not take everything it was owed: it gets the rest on the next run. */
@@ -32,30 +33,19 @@ export interface NotifyOutcome {
  * Each sink gets this run's alert plus what it missed in earlier runs (`backlog`: records whose
  * `pendingSinks` name it; a newer transition of the same finding in this run replaces the missed one).
  * A finding a sink did not take is recorded with that sink in `pendingSinks`, so the next run sends it
- * to that sink again and to no other; a reminder SNS did not take is simply due again next run.
+ * to that sink again and to no other; a reminder a sink did not take is simply due again next run.
  *
- * At-least-once: when every sink failed outright (the SNS-only setup whose publish failed), nothing is
- * recorded and the first error is thrown, as before per-sink state: the next run sends everything
- * again. Nothing to tell means no sink is called; the state is still written.
- *
- * A store other writers share (`store.shared`: the state table) is claimed before delivery instead,
- * see `claimDeliverSettle`.
+ * One path for every store: claim, deliver, settle (`claimDeliverSettle`). A store other writers
+ * share (`store.shared`: the state table) claims with conditional writes; a store with one writer
+ * (the CLI's state file, a store in memory) stages its claims and writes them when they settle
+ * (lambda/state/sole-writer.ts). When every sink failed outright nothing is recorded and the first
+ * error is thrown: the next run sends everything again. Nothing to tell means no sink is called; the
+ * state is still written.
  *
  * `backlog` defaults to the store's own `pending()` when it has one.
  */
 export async function notifyAndRecord(input: NotifyInput): Promise<NotifyOutcome> {
-  if (input.store.shared) return claimDeliverSettle(input, input.store.shared);
-  const { alert, sinks } = input;
-  // With one sink nothing can be owed: it either took the alert or nothing was recorded (below). So
-  // the SNS-only setup skips reading the state a second time (145,000 findings are ~40 MB).
-  const backlog = input.backlog ?? (sinks.length > 1 ? await input.store.pending?.() : undefined) ?? [];
-  const transitions = transitionsOf(alert);
-  // A transition in this run supersedes whatever an earlier run still owed for that finding.
-  const owed = backlog.filter((r) => !transitions.has(r.fingerprint) && (r.pendingSinks?.length ?? 0) > 0);
-  const delivery = await deliverAll(alert, sinks, owed);
-  if (delivery.allThrew) throw delivery.thrown;
-  await input.store.save(recordsToSave(input.changes, owed, alert, delivery.failed), input.now);
-  return outcomeOf(alert, delivery);
+  return claimDeliverSettle(input, input.store.shared ?? soleWriter(input.store));
 }
 
 interface NotifyInput {
@@ -68,8 +58,9 @@ interface NotifyInput {
 }
 
 /**
- * Delivery through a store that other writers share (the scheduled run, the org-scale aggregate
- * step hours after its targets were read, and the change path all record the same findings):
+ * Delivery through a store's claims. Where other writers share the store (the scheduled run, the
+ * org-scale aggregate step hours after its targets were read, and the change path all record the
+ * same findings in the state table):
  *
  * 1. Claim: every change is written conditionally (the store's `claim`) before anything is sent,
  *    each transition marked owed to every sink (`pendingSinks`). A change whose record moved on since
@@ -217,14 +208,6 @@ function claimedAlert(
   };
 }
 
-function transitionsOf(alert: Alert): Set<string> {
-  return new Set(
-    [...alert.newFindings, ...alert.resolvedFindings, ...(alert.exemptedFindings ?? [])].map(
-      (f) => f.fingerprint,
-    ),
-  );
-}
-
 interface Delivery {
   receipts: SinkReceipt[];
   /** Sink name → fingerprints it did not take. */
@@ -305,42 +288,4 @@ function withBacklog(alert: Alert, owed: readonly FindingRecord[]): Alert {
 function fingerprintsOf(alert: Alert): Set<string> {
   const lists = [alert.newFindings, alert.resolvedFindings, alert.reminders, alert.exemptedFindings ?? []];
   return new Set(lists.flatMap((list) => list.map((f) => f.fingerprint)));
-}
-
-/**
- * This run's changes, and the backlog records whose owed sinks changed, each with the sinks that still
- * lack it. A reminder (not a transition) that failed is not owed: its `lastNotified` is cleared so it
- * is due again next run.
- */
-function recordsToSave(
-  changes: readonly FindingRecord[],
-  owed: readonly FindingRecord[],
-  alert: Alert,
-  failed: ReadonlyMap<string, Set<string>>,
-): FindingRecord[] {
-  if (failed.size === 0 && owed.length === 0) return changes as FindingRecord[];
-  const transitions = transitionsOf(alert);
-  const backlog = new Map(owed.map((r) => [r.fingerprint, r]));
-  const lacking = (fingerprint: string) =>
-    [...failed].filter(([, fps]) => fps.has(fingerprint)).map(([s]) => s);
-  const withPending = (record: FindingRecord, pending: string[]): FindingRecord => {
-    const { pendingSinks: _old, ...rest } = record;
-    return pending.length > 0 ? { ...rest, pendingSinks: pending } : rest;
-  };
-  const out: FindingRecord[] = [];
-  for (const change of changes) {
-    const pending = lacking(change.fingerprint);
-    if (transitions.has(change.fingerprint) || backlog.has(change.fingerprint)) {
-      out.push(withPending(change, pending));
-    } else if (pending.length > 0) {
-      const { lastNotified: _told, ...due } = change;
-      out.push(withPending(due, []));
-    } else out.push(withPending(change, []));
-    backlog.delete(change.fingerprint);
-  }
-  for (const record of backlog.values()) {
-    const pending = lacking(record.fingerprint);
-    if (pending.join() !== (record.pendingSinks ?? []).join()) out.push(withPending(record, pending));
-  }
-  return out;
 }

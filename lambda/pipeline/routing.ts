@@ -5,7 +5,6 @@
  * Shared by the aggregate step (one alert per run) and the change path (one alert per batch).
  */
 
-import type { FindingRecord } from '../audit/lifecycle.js';
 import type { AwsConnection } from '../aws/clients.js';
 import { FINDINGS_IMPORT_ACTIONS } from '../aws/session-policy.js';
 import { type AuditTarget, targetCredentials } from '../aws/targets.js';
@@ -14,8 +13,9 @@ import { getOrCreate } from '../core/maps.js';
 import type { Target } from '../core/types.js';
 import { alertSinks, type SinkDeps, type SinkSettings } from '../sinks/configured.js';
 import type { AlertSink } from '../sinks/sink.js';
-import type { Claim, StateStore } from '../state/store.js';
-import { routed, type TargetStateStore } from '../state/target-store.js';
+import { PartitionedStore } from '../state/partitioned-store.js';
+import type { StateStore } from '../state/store.js';
+import type { TargetStateStore } from '../state/target-store.js';
 
 /**
  * Routes each changed record to its target's partition (findings are kept per account × region).
@@ -24,36 +24,14 @@ import { routed, type TargetStateStore } from '../state/target-store.js';
  */
 export function storeByTarget(targetState: (target: Target) => TargetStateStore): StateStore {
   const stores = new Map<string, TargetStateStore>();
-  const storeOf = (record: FindingRecord) => {
+  const partitions = new PartitionedStore((record) => {
     const { accountId, region } = record.finding;
     return getOrCreate(stores, `${accountId}\n${region}`, () => targetState({ accountId, region }));
-  };
+  });
   return {
     load: async () => new Map(),
-    async save(changes, now) {
-      await routed(changes, storeOf, (store, part) => store.save(part, now));
-    },
-    shared: {
-      async claim(changes, now, rules) {
-        const claims: Claim[] = [];
-        await routed(changes, storeOf, async (store, part) => {
-          claims.push(...(await store.shared.claim(part, now, rules)));
-        });
-        return claims;
-      },
-      settle: (settlements) =>
-        routed(
-          settlements,
-          (s) => storeOf(s.claim.record),
-          (store, part) => store.shared.settle(part),
-        ),
-      release: (claims) =>
-        routed(
-          claims,
-          (c) => storeOf(c.record),
-          (store, part) => store.shared.release(part),
-        ),
-    },
+    save: (changes, now) => partitions.save(changes, now),
+    shared: partitions.shared,
   };
 }
 

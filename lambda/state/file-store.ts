@@ -9,8 +9,9 @@ import { createPolicyFileAjv } from '../policy/ajv.js';
 import { EMPTY_SOURCE, type JsonPath, JsonSyntaxError, jsonPointer, walkJsonFile } from './json-stream.js';
 import { RecordReader, storedFinding } from './record.js';
 import type { RoomCacheStore } from './room-cache-store.js';
+import { soleWriter } from './sole-writer.js';
 import { STATE_FILE_SCHEMA, STATE_FILE_SCHEMA_ID } from './state-file-schema.js';
-import type { StateStore } from './store.js';
+import type { SharedWrites, StateStore } from './store.js';
 import { type ChunkedWriter, writeFileInChunks } from './text-writer.js';
 
 interface StateFile {
@@ -52,6 +53,9 @@ export class FileStateStore implements StateStore, RoomCacheStore {
   private writes: Promise<void> = Promise.resolve();
 
   constructor(private readonly path: string) {}
+
+  /** One process owns the file: claims are staged and written, as settled, in one save. */
+  readonly shared: SharedWrites = soleWriter(this);
 
   async load(): Promise<Map<string, FindingRecord>> {
     return new Map((await this.read()).findings);

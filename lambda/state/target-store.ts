@@ -5,6 +5,7 @@ import { AuditorError } from '../core/errors.js';
 import type { Target } from '../core/types.js';
 import { eachConcurrently } from './concurrently.js';
 import { expiresAfterDays, findingKeys, TTL_ATTRIBUTE } from './keys.js';
+import { PartitionedStore } from './partitioned-store.js';
 import { RecordReader, storedFinding } from './record.js';
 import type { Claim, ClaimRules, Settlement, SharedWrites, StateStore } from './store.js';
 import { type Item, type PartitionQuery, TableClient } from './table-client.js';
@@ -329,6 +330,9 @@ export class TargetStateStore implements StateStore {
  */
 export class AccountStateStore implements StateStore {
   private readonly stores: Map<string, TargetStateStore>;
+  private readonly partitions: PartitionedStore;
+  /** As `save`, by region: every region claims (with or without changes) so each one's legacy items move. */
+  readonly shared: SharedWrites;
 
   constructor(
     client: DynamoDBClient,
@@ -343,6 +347,8 @@ export class AccountStateStore implements StateStore {
         new TargetStateStore(client, tableName, accountId, region, retainResolvedDays),
       ]),
     );
+    this.partitions = new PartitionedStore((record) => this.storeOf(record), [...this.stores.values()]);
+    this.shared = this.partitions.shared;
   }
 
   async load(): Promise<Map<string, FindingRecord>> {
@@ -359,30 +365,6 @@ export class AccountStateStore implements StateStore {
     return all;
   }
 
-  /** As `save`, by region: every region claims (with or without changes) so each one's legacy items move. */
-  readonly shared: SharedWrites = {
-    claim: async (changes, now, rules) => {
-      const byRegion = this.byRegion(changes);
-      const claims: Claim[] = [];
-      for (const [region, store] of this.stores) {
-        claims.push(...(await store.shared.claim(byRegion.get(region) ?? [], now, rules)));
-      }
-      return claims;
-    },
-    settle: (settlements) =>
-      routed(
-        settlements,
-        (s) => this.storeOf(s.claim.record),
-        (store, part) => store.shared.settle(part),
-      ),
-    release: (claims) =>
-      routed(
-        claims,
-        (c) => this.storeOf(c.record),
-        (store, part) => store.shared.release(part),
-      ),
-  };
-
   private storeOf(record: FindingRecord): TargetStateStore {
     const store = this.stores.get(record.finding.region);
     if (!store) {
@@ -393,38 +375,12 @@ export class AccountStateStore implements StateStore {
     return store;
   }
 
-  private byRegion(changes: readonly FindingRecord[]): Map<string, FindingRecord[]> {
-    const byRegion = new Map<string, FindingRecord[]>([...this.stores.keys()].map((r) => [r, []]));
-    for (const record of changes) {
-      this.storeOf(record);
-      byRegion.get(record.finding.region)?.push(record);
-    }
-    return byRegion;
-  }
-
   /**
    * Routes each record to its region's store. A record of a region outside the list is refused before
    * anything is written: dropping it would lose a state change, and writing it elsewhere would hide it.
    * Every region is saved, with or without changes, so each one's legacy items are migrated.
    */
-  async save(changes: readonly FindingRecord[], now: string): Promise<void> {
-    const byRegion = this.byRegion(changes);
-    for (const [region, store] of this.stores) await store.save(byRegion.get(region) ?? [], now);
+  save(changes: readonly FindingRecord[], now: string): Promise<void> {
+    return this.partitions.save(changes, now);
   }
-}
-
-/** Hands each store its part of `items` (grouped by `storeOf`), one store after another. */
-export async function routed<T>(
-  items: readonly T[],
-  storeOf: (item: T) => TargetStateStore,
-  act: (store: TargetStateStore, part: T[]) => Promise<void>,
-): Promise<void> {
-  const parts = new Map<TargetStateStore, T[]>();
-  for (const item of items) {
-    const store = storeOf(item);
-    const part = parts.get(store);
-    if (part) part.push(item);
-    else parts.set(store, [item]);
-  }
-  for (const [store, part] of parts) await act(store, part);
 }

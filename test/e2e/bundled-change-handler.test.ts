@@ -270,6 +270,22 @@ describe('the bundled change function (cdk synth output) against local AWS', { t
     expect(await findings()).toEqual([]);
   });
 
+  it.each([[{ foo: 1 }], ['x'], [null], [[]]])(
+    'refuses %j, naming its shape only, and audits nothing',
+    async (event) => {
+      const { value, error, logs } = await invoke(event);
+
+      expect(value).toBeUndefined();
+      expect(error).toMatchObject({
+        name: 'EventError',
+        message: expect.stringMatching(/nothing was audited$/),
+      });
+      expect(logs).toContain('event refused');
+      expect(getRoomCalls()).toBe(0);
+      expect(stack.aws.published()).toEqual([]);
+    },
+  );
+
   it('ignores an event whose account is not its recipientAccountId', async () => {
     const client = await ivschat('app-deployer');
     await client.send(new UpdateRoomCommand({ identifier: arnOf('bare'), maximumMessageLength: 500 }));

@@ -22,6 +22,18 @@ describe('audit function events', () => {
     expect(validateEvent(scheduled)).toBe(true);
   });
 
+  it('documents nothing else as the single-account run', () => {
+    for (const event of [
+      'x',
+      null,
+      [],
+      { foo: 1 },
+      { source: 'aws.events', 'detail-type': 'Object Created' },
+    ]) {
+      expect(validateEvent(event), JSON.stringify(event)).toBe(false);
+    }
+  });
+
   it('reads each step the state machine sends, as the documented schema describes it', () => {
     const events = [
       { step: 'plan', runId: 'run-1', startedAt: START },

@@ -21,6 +21,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, PolicySetError } from '../../lambda/core/errors.js';
 import type { RoomDocument } from '../../lambda/core/types.js';
 import { createHandler } from '../../lambda/handler.js';
+import { EventError } from '../../lambda/modes/state-machine/events.js';
 import type { MachineAlert } from '../../lambda/sinks/sns-message.js';
 import { ACCOUNT, compliantRoom } from '../fixtures.js';
 
@@ -244,6 +245,78 @@ describe('handler: an account it cannot identify', () => {
     });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
     expect(touched).toEqual([]);
+  });
+});
+
+describe('handler: the log', () => {
+  it("logs each audit error's message (Powertools drops a `message` attribute)", async () => {
+    serveRooms([compliantRoom()]);
+    ivschat
+      .on(GetRoomCommand)
+      .rejects(Object.assign(new Error('GetRoom is not allowed here'), { name: 'AccessDenied' }));
+    // Powertools writes WARN lines with console.warn, to stderr.
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      await createHandler({
+        env: { AUDIT_REGIONS: 'us-east-1', ALERT_TOPIC_ARN: TOPIC, API_BUDGET_TPS: '5' },
+        logger: new Logger({ serviceName: 'ivschat-auditor', logLevel: 'WARN' }),
+        metrics: new Metrics({ namespace: 'Test', serviceName: 'ivschat-auditor', logger: quiet() }),
+      })({});
+    } finally {
+      process.stderr.write = write;
+    }
+    const errors = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"audit error"'));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const line of errors) {
+      expect(JSON.parse(line)).toMatchObject({
+        message: 'audit error',
+        code: 'AccessDenied',
+        errorMessage: expect.stringContaining('GetRoom is not allowed here'),
+      });
+    }
+  });
+});
+
+describe('handler: the events it takes', () => {
+  it.each([
+    ['x', 'a string'],
+    [{ foo: 1 }, 'an object with keys foo'],
+    [[], 'an array of 0'],
+    [null, 'null'],
+    [{ Records: [] }, 'an object with keys Records'],
+    [{ source: 'aws.events', 'detail-type': 'Object Created' }, 'an object with keys source, detail-type'],
+  ])('refuses %j, naming only its shape, and audits nothing', async (event, shape) => {
+    serveRooms([compliantRoom()]);
+    const error = await handlerWith({})(event).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventError);
+    expect((error as Error).message).toContain(`(${shape})`);
+    expect((error as Error).message).toMatch(/nothing was audited$/);
+    expect(ivschat.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+  });
+
+  it('never echoes the payload: keys are cut and cleaned, values left out', async () => {
+    const event = {
+      'secret\nkey': 'hunter2',
+      ...Object.fromEntries([1, 2, 3, 4, 5, 6].map((n) => [`k${n}`, n])),
+    };
+    const error = (await handlerWith({})(event).catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain('an object with keys secret?key, k1, k2, k3, k4 and 2 more');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('runs the audit for {} and for an EventBridge scheduled event', async () => {
+    serveRooms([compliantRoom()]);
+    const scheduled = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
+    for (const event of [{}, scheduled]) {
+      expect(await handlerWith({})(event)).toMatchObject({ complete: true });
+    }
+    expect(ivschat.commandCalls(GetRoomCommand)).toHaveLength(2);
   });
 });
 

@@ -2,11 +2,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Alert } from '../../lambda/alert/alert.js';
 import { evaluateRoom } from '../../lambda/audit/evaluate.js';
 import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
 import { InputError } from '../../lambda/core/errors.js';
 import { cachedRoom } from '../../lambda/core/room-cache.js';
+import type { Finding } from '../../lambda/core/types.js';
+import { notifyAndRecord } from '../../lambda/pipeline/deliver.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
+import type { AlertSink } from '../../lambda/sinks/sink.js';
 import { FileStateStore } from '../../lambda/state/file-store.js';
 import { ACCOUNT, compliantRoom } from '../fixtures.js';
 
@@ -154,5 +158,73 @@ describe('FileStateStore', () => {
     const error = await new FileStateStore(path).save(records()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toBe(`cannot write state file ${path}: ENOENT`);
+  });
+});
+
+describe('FileStateStore: delivery through its claims', () => {
+  const sink = (name: string, fail: boolean): AlertSink => ({
+    name,
+    async deliver() {
+      if (fail) throw new Error(`${name} refused the alert`);
+      return { sink: name, delivered: 1, messageIds: [`${name}-1`] };
+    },
+  });
+  const alertOf = (newFindings: Finding[]): Alert => ({
+    accountId: ACCOUNT,
+    regions: ['us-east-1'],
+    newFindings,
+    resolvedFindings: [],
+    reminders: [],
+    report: { findings: [], errors: [] } as unknown as Alert['report'],
+  });
+
+  it('records what a sink did not take, sends it to that sink only next run, then clears it', async () => {
+    const path = join(dir, 'state.json');
+    const changes = records().map((r) => ({ ...r, status: 'open' as const }));
+    const findings = changes.map((r) => r.finding);
+
+    await notifyAndRecord({
+      alert: alertOf(findings),
+      sinks: [sink('first', false), sink('second', true)],
+      store: new FileStateStore(path),
+      changes,
+      now: NOW,
+    });
+    const owed = await new FileStateStore(path).load();
+    expect([...owed.values()].map((r) => r.pendingSinks)).toEqual(changes.map(() => ['second']));
+
+    const delivered: string[] = [];
+    const again = await notifyAndRecord({
+      alert: alertOf([]),
+      sinks: ['first', 'second'].map((name) => ({
+        name,
+        async deliver(alert: Alert) {
+          delivered.push(`${name}:${alert.newFindings.length}`);
+          return { sink: name, delivered: 1, messageIds: [] };
+        },
+      })),
+      store: new FileStateStore(path),
+      changes: [],
+      now: NOW,
+      backlog: [...owed.values()],
+    });
+    expect(delivered).toEqual([`second:${changes.length}`]);
+    expect(again.published).toBe(1);
+    const settled = await new FileStateStore(path).load();
+    expect([...settled.values()].map((r) => r.pendingSinks)).toEqual(changes.map(() => undefined));
+  });
+
+  it('records nothing when every sink failed', async () => {
+    const path = join(dir, 'state.json');
+    const changes = records();
+    const delivery = notifyAndRecord({
+      alert: alertOf(changes.map((r) => r.finding)),
+      sinks: [sink('first', true)],
+      store: new FileStateStore(path),
+      changes,
+      now: NOW,
+    });
+    await expect(delivery).rejects.toThrow('first refused the alert');
+    expect(await new FileStateStore(path).load()).toEqual(new Map());
   });
 });

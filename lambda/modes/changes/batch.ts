@@ -87,12 +87,10 @@ interface AuditedChanges {
 
 export async function changeBatch(ctx: StatefulContext, event: unknown): Promise<ChangeBatchResult> {
   const messages = changeMessages(event);
-  const summary = emptySummary(messages.length);
+  const summary = emptyTally(messages.length);
   const ignore = (reason: IgnoreReason | ScopeReason, log: Record<string, unknown>) => {
     summary.ignored++;
     summary.ignoredReasons[reason] = (summary.ignoredReasons[reason] ?? 0) + 1;
-    if (reason === 'own change') summary.ownChanges++;
-    if (reason === 'failed call') summary.failedCalls++;
     ctx.logger.info('change event ignored', { reason, ...log });
   };
 
@@ -164,7 +162,10 @@ export async function changeBatch(ctx: StatefulContext, event: unknown): Promise
     ctx.logger.error('change alert not delivered; what was claimed stays owed, every message is retried', {
       error: error as Error,
     });
-    return { batchItemFailures: retry(messages.flatMap((m) => (m.messageId ? [m.messageId] : []))), summary };
+    return {
+      batchItemFailures: retry(messages.flatMap((m) => (m.messageId ? [m.messageId] : []))),
+      summary: summarise(summary),
+    };
   }
   summary.published = outcome.published;
   summary.newFindings = outcome.alert.newFindings.length;
@@ -190,9 +191,10 @@ export async function changeBatch(ctx: StatefulContext, event: unknown): Promise
     }
   }
   summary.failedTargets = failed.length;
-  emitMetrics(ctx, summary);
-  ctx.logger.info('change batch finished', { ...summary });
-  return { batchItemFailures: retry(failed.flatMap((t) => t.messageIds)), summary };
+  const result = summarise(summary);
+  emitMetrics(ctx, result);
+  ctx.logger.info('change batch finished', { ...result });
+  return { batchItemFailures: retry(failed.flatMap((t) => t.messageIds)), summary: result };
 }
 
 /** One target's changed rooms, reconciled against its state (delivered later, with the batch). */
@@ -292,13 +294,25 @@ function retry(messageIds: readonly string[]) {
   return [...new Set(messageIds)].map((itemIdentifier) => ({ itemIdentifier }));
 }
 
-function emptySummary(events: number): ChangeBatchSummary {
+/** The summary as the batch counts it: the counts `ignoredReasons` already holds are derived from it. */
+type Tally = Omit<ChangeBatchSummary, 'ownChanges' | 'failedCalls'>;
+
+function summarise({ events, ignored, ignoredReasons, ...rest }: Tally): ChangeBatchSummary {
+  return {
+    events,
+    ignored,
+    ignoredReasons,
+    ownChanges: ignoredReasons['own change'] ?? 0,
+    failedCalls: ignoredReasons['failed call'] ?? 0,
+    ...rest,
+  };
+}
+
+function emptyTally(events: number): Tally {
   return {
     events,
     ignored: 0,
     ignoredReasons: {},
-    ownChanges: 0,
-    failedCalls: 0,
     targets: 0,
     failedTargets: 0,
     failures: [],
