@@ -89,7 +89,6 @@ export async function changeBatch(ctx: StatefulContext, event: unknown): Promise
   const messages = changeMessages(event);
   const summary = emptyTally(messages.length);
   const ignore = (reason: IgnoreReason | ScopeReason, log: Record<string, unknown>) => {
-    summary.ignored++;
     summary.ignoredReasons[reason] = (summary.ignoredReasons[reason] ?? 0) + 1;
     ctx.logger.info('change event ignored', { reason, ...log });
   };
@@ -295,12 +294,13 @@ function retry(messageIds: readonly string[]) {
 }
 
 /** The summary as the batch counts it: the counts `ignoredReasons` already holds are derived from it. */
-type Tally = Omit<ChangeBatchSummary, 'ownChanges' | 'failedCalls'>;
+type Tally = Omit<ChangeBatchSummary, 'ignored' | 'ownChanges' | 'failedCalls'>;
 
-function summarise({ events, ignored, ignoredReasons, ...rest }: Tally): ChangeBatchSummary {
+/** The counts of ignored events are derived from their reasons, so they cannot disagree. */
+function summarise({ events, ignoredReasons, ...rest }: Tally): ChangeBatchSummary {
   return {
     events,
-    ignored,
+    ignored: Object.values(ignoredReasons).reduce((sum, n) => sum + (n ?? 0), 0),
     ignoredReasons,
     ownChanges: ignoredReasons['own change'] ?? 0,
     failedCalls: ignoredReasons['failed call'] ?? 0,
@@ -311,7 +311,6 @@ function summarise({ events, ignored, ignoredReasons, ...rest }: Tally): ChangeB
 function emptyTally(events: number): Tally {
   return {
     events,
-    ignored: 0,
     ignoredReasons: {},
     targets: 0,
     failedTargets: 0,
