@@ -4,9 +4,11 @@
  * evaluation an audit makes), the fixable findings of the opted-in rooms kept with their documents,
  * and the plan made from them. A policy that reads a joined fact plans as it audits.
  */
+
 import { type PlanSkip, planRemediation, type RemediationPlan } from '../audit/remediation-plan.js';
 import type { AwsConnection } from '../aws/clients.js';
 import { appendAll } from '../core/append.js';
+import { firstRegionOf } from '../core/arn.js';
 import type { AuditError, Finding, RoomDocument } from '../core/types.js';
 import { auditAccount, identifyAccount } from '../inventory/live-audit.js';
 import type { EvaluatedRoom, RoomCollector } from '../inventory/room-evaluation.js';
@@ -36,11 +38,7 @@ export interface LivePlan {
 
 /** Lists and fetches every room of the regions, evaluates them, and plans the fixes. */
 export async function planLive(options: LivePlanOptions): Promise<LivePlan> {
-  const identity = await identifyAccount(
-    options.regions[0] ?? 'us-east-1',
-    options.connection,
-    options.signal,
-  );
+  const identity = await identifyAccount(firstRegionOf(options.regions), options.connection, options.signal);
   const accountId = identity.accountId ?? '';
   const fixable = new Set(
     options.policies

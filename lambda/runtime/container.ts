@@ -54,7 +54,8 @@ function containerSetup(
   const connection = deps.connection ?? {};
   const stores = config.stateTableName
     ? new Stores(
-        deps.dynamoClient ?? new DynamoDBClient({ region: process.env.AWS_REGION ?? config.regions[0] }),
+        deps.dynamoClient ??
+          new DynamoDBClient({ region: process.env.AWS_REGION ?? firstRegionOf(config.regions) }),
         config.stateTableName,
         config,
       )
