@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChangeBatchResult } from '../lambda/modes/changes/batch.js';
+import { fullAuditDueKey } from '../lambda/state/keys.js';
 import { ChangeQueue, type SqsEvent } from '../local-aws/change-queue.js';
 import { type LocalDynamo, startLocalDynamo } from '../local-aws/dynamodb.js';
 import { type LocalAws, type SeedRoom, startLocalAws } from '../local-aws/index.js';
@@ -296,7 +297,7 @@ async function storm(options: ChangeEventsOptions): Promise<StormResult> {
     const item = await DynamoDBDocumentClient.from(h.dynamo.client).send(
       new GetCommand({
         TableName: h.dynamo.tableName,
-        Key: { pk: `FULLAUDIT#${ACCOUNT}#${REGION}`, sk: 'DUE' },
+        Key: fullAuditDueKey({ accountId: ACCOUNT, region: REGION }),
       }),
     );
     return {
