@@ -9,7 +9,8 @@
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createHandler, type HandlerDeps } from '../lambda/handler.js';
+import { createHandler } from '../lambda/handler.js';
+import type { HandlerDeps } from '../lambda/runtime/deps.js';
 import { type LocalDynamo, startLocalDynamo } from '../local-aws/dynamodb.js';
 import {
   ACCOUNT_ID,

@@ -15,8 +15,11 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { countBySeverity } from '../lambda/alert/alert.js';
 import { SEVERITIES } from '../lambda/core/types.js';
-import { createHandler, createScheduledAudit, type HandlerDeps, type RunSummary } from '../lambda/handler.js';
+import { createHandler } from '../lambda/handler.js';
+import { createScheduledAudit } from '../lambda/modes/scheduled.js';
+import type { RunSummary } from '../lambda/pipeline/run-summary.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
+import type { HandlerDeps } from '../lambda/runtime/deps.js';
 import { type LocalDynamo, startLocalDynamo } from '../local-aws/dynamodb.js';
 import {
   type IvschatChangeEvent,
@@ -159,7 +162,7 @@ function showSetUp(aws: LocalAws, dynamo: LocalDynamo, topicArn: string): void {
     `DynamoDB             dynalite at ${dynamo.endpoint}, table ${dynamo.tableName} (pk S, sk S, as in the CDK stack)`,
   );
   out(
-    `Handler              lambda/handler.ts createScheduledAudit() (what handler() runs), policies from ${rel(join(ROOT, 'policies'))}/`,
+    `Handler              lambda/modes/scheduled.ts createScheduledAudit() (what handler() runs for {}), policies from ${rel(join(ROOT, 'policies'))}/`,
   );
   out(
     `                     AUDIT_REGIONS=${REGIONS.join(',')} API_BUDGET_TPS=${API_BUDGET_TPS} ` +

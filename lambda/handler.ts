@@ -13,11 +13,6 @@ import { type Container, createContainer } from './runtime/container.js';
 import type { LambdaContext } from './runtime/deadline.js';
 import type { HandlerDeps } from './runtime/deps.js';
 
-export { createScheduledAudit, type ScheduledRun } from './modes/scheduled.js';
-export type { RunSummary } from './pipeline/run-summary.js';
-export { DEADLINE_MARGIN_MS } from './runtime/deadline.js';
-export type { HandlerDeps } from './runtime/deps.js';
-
 /**
  * The Lambda entry, for every trigger of the one bundle: IVS Chat change events (an SQS batch: the
  * change function), the state machine's steps, and the scheduled audit (`{}` or an EventBridge

@@ -3,17 +3,16 @@
  * same checks for the construct's props, and the function environment written from a config.
  */
 import { closestWord } from '../lambda/core/closest-word.js';
+import { formatSetting, parseSetting } from '../lambda/settings/parse.js';
 import {
   type EnvSettingName,
-  formatSetting,
-  parseSetting,
   type RemediationMode,
   SETTING_NAMES,
   SETTINGS,
-  type Setting,
   type SettingName,
   type SettingValues,
 } from '../lambda/settings/table.js';
+import type { Setting } from '../lambda/settings/types.js';
 
 export {
   checkSchedule,

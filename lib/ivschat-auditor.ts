@@ -14,7 +14,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/core/metric-names.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
-import { isOrganization } from '../lambda/settings/table.js';
+import { isOrganization } from '../lambda/settings/checks.js';
 import { AuditorAlerts } from './auditor/alerts.js';
 import { AuditorChanges, changeRoleName } from './auditor/changes.js';
 import { AuditEngine } from './auditor/engine.js';

@@ -12,7 +12,8 @@ import {
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { parseSetting, type RemediationMode, SETTINGS, type SettingName } from '../lambda/settings/table.js';
+import { parseSetting } from '../lambda/settings/parse.js';
+import { type RemediationMode, SETTINGS, type SettingName } from '../lambda/settings/table.js';
 import { ChangeForwarding, changeRoleName } from './auditor/changes.js';
 import { AUDITOR_FUNCTION_ROLE_NAME } from './auditor/engine.js';
 import {

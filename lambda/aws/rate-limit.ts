@@ -1,7 +1,6 @@
 import { IVSCHAT_QUOTA_TPS } from '../core/ivschat-quota.js';
 
 // The quota is a fact of the service (core/); its callers here keep importing it from the limiter.
-export { IVSCHAT_QUOTA_TPS };
 
 /**
  * Operations whose quota is lower than `IVSCHAT_QUOTA_TPS`: IVS Chat allows 3 calls per second for

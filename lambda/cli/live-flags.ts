@@ -1,7 +1,7 @@
 import type { AwsConnection } from '../aws/clients.js';
-import { IVSCHAT_QUOTA_TPS } from '../aws/rate-limit.js';
 import { isRegionName } from '../core/arn.js';
 import { ConfigError } from '../core/errors.js';
+import { IVSCHAT_QUOTA_TPS } from '../core/ivschat-quota.js';
 
 /** The flags every command that calls IVS Chat shares (audit, export-rooms). */
 export interface LiveFlags {

@@ -5,7 +5,9 @@
  * read by that setting's rule from `settings/table.ts`, so the CLI and the stack agree on it.
  */
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
-import { describeRange, type NumberSetting, parseSetting, SETTINGS } from '../settings/table.js';
+import { describeRange, parseSetting } from '../settings/parse.js';
+import { SETTINGS } from '../settings/table.js';
+import type { NumberSetting } from '../settings/types.js';
 import { DEFAULT_TIMEOUT_SECONDS } from './live-flags.js';
 import type { DefaultPoliciesDir } from './policies-dir.js';
 

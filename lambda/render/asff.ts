@@ -8,9 +8,10 @@
 
 import { parseRoomArn } from '../core/arn.js';
 import { PRODUCT_NAME } from '../core/product.js';
+import { truncate } from '../core/truncate.js';
 import type { Finding, Severity } from '../core/types.js';
 import { consoleUrl } from './console-url.js';
-import { stripControl, truncate, utf8Bytes, wellFormed } from './escape.js';
+import { stripControl, utf8Bytes, wellFormed } from './escape.js';
 import { fillRemediation } from './remediation.js';
 
 export const ASFF_SCHEMA_VERSION = '2018-10-08';

@@ -11,7 +11,6 @@ import { controlCharacterPattern } from '../core/control-chars.js';
 import { truncate } from '../core/truncate.js';
 
 /** Moved to core (policy and CLI messages cut text too); renderers and sinks keep importing it here. */
-export { truncate };
 
 /** Characters that end a line in some renderer: they become a single space inside a field value. */
 const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;

@@ -6,8 +6,9 @@ import {
   type PolicyDiffEntry,
   type PolicyEdit,
 } from '../audit/policy-diff.js';
+import { truncate } from '../core/truncate.js';
 import { SEVERITIES } from '../core/types.js';
-import { stripControl, truncate } from './escape.js';
+import { stripControl } from './escape.js';
 import { escapeGitHubMarkdown as md } from './github-markdown.js';
 
 /** Rooms listed per policy and direction in a PR comment; the rest are counted ("and N more"). */

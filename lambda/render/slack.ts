@@ -13,10 +13,11 @@ import {
   sortNotAudited,
   spansAccounts,
 } from '../alert/alert.js';
+import { truncate } from '../core/truncate.js';
 import type { Finding, Severity } from '../core/types.js';
 import { consoleUrl } from './console-url.js';
 import { PRODUCT } from './email.js';
-import { escapeSlack, stripControl, truncate } from './escape.js';
+import { escapeSlack, stripControl } from './escape.js';
 import { fillRemediation } from './remediation.js';
 import { remediationSection } from './remediation-plan.js';
 

@@ -1,8 +1,9 @@
 import type { AlertRemediation } from '../alert/alert.js';
 import { groupByAccount, groupBySeverityAndPolicy, openInReport, severityBreakdown } from '../alert/alert.js';
+import { truncate } from '../core/truncate.js';
 import type { Finding, NotEvaluated, Report, Severity } from '../core/types.js';
 import { plural } from './email.js';
-import { stripControl, truncate } from './escape.js';
+import { stripControl } from './escape.js';
 import { remediationSection } from './remediation-plan.js';
 import { joinParts, TERMINAL, type TerminalPart } from './terminal.js';
 

@@ -6,13 +6,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { topicRegion } from '../core/arn.js';
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_POLICIES_DIR } from '../policy/load-dir.js';
-import {
-  type EnvSettingName,
-  parseSetting,
-  parseTag,
-  SETTINGS,
-  type SettingValues,
-} from '../settings/table.js';
+import { parseTag } from '../settings/checks.js';
+import { parseSetting } from '../settings/parse.js';
+import { type EnvSettingName, SETTINGS, type SettingValues } from '../settings/table.js';
 import { auditorNameOf, WIRING_ENV } from '../settings/wiring.js';
 
 /**

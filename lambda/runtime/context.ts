@@ -8,7 +8,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AwsConnection } from '../aws/clients.js';
 import { ConfigError } from '../core/errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { WIRING_ENV } from '../settings/table.js';
+import { WIRING_ENV } from '../settings/wiring.js';
 import type { SinkDeps } from '../sinks/configured.js';
 import type { HandlerConfig } from './config.js';
 import type { Deadline } from './deadline.js';

@@ -25,20 +25,6 @@ import {
 import { checkSchedule } from './schedule-expression.js';
 import type { Setting, SettingValue } from './types.js';
 
-// The table's callers read the settings' checks, parser and shapes from this one import.
-export {
-  isOrganization,
-  isRegion,
-  LOG_RETENTION_DAYS,
-  MAX_LISTED_ACCOUNTS,
-  MAX_MEMBER_TRUSTED_PRINCIPALS,
-  ORGANIZATION,
-  parseTag,
-} from './checks.js';
-export { describeAllowed, describeRange, formatSetting, parseSetting } from './parse.js';
-export type * from './types.js';
-export { LIBRARY_ENV, WIRING_ENV } from './wiring.js';
-
 /**
  * Change batches the queue hands the change function at once (the SQS event source's
  * `maxConcurrency`, whose least is 2). Each batch audits at `apiBudgetTps` / this.

@@ -10,9 +10,10 @@ import {
   type OmittedCounts,
   openInReport,
 } from '../alert/alert.js';
+import { truncate } from '../core/truncate.js';
 import type { AuditError, Finding, Report } from '../core/types.js';
 import { renderEmail } from '../render/email.js';
-import { truncate, utf8Bytes } from '../render/escape.js';
+import { utf8Bytes } from '../render/escape.js';
 import { type ShownFinding, shownFinding } from '../render/remediation.js';
 import { renderSlack } from '../render/slack.js';
 

@@ -9,9 +9,10 @@ import {
   renderOrder,
   sortNotAudited,
 } from '../alert/alert.js';
+import { truncate } from '../core/truncate.js';
 import type { Finding } from '../core/types.js';
 import { renderFinding } from '../render/email.js';
-import { truncate, utf8Bytes } from '../render/escape.js';
+import { utf8Bytes } from '../render/escape.js';
 import { shownFinding } from '../render/remediation.js';
 import { renderSlack } from '../render/slack.js';
 import {

@@ -6,7 +6,8 @@ import {
   CHAT_ROOM_READ_ACTIONS,
   FINDINGS_IMPORT_ACTIONS,
 } from '../../lambda/aws/session-policy.js';
-import { isOrganization, parseTag, type RemediationMode } from '../../lambda/settings/table.js';
+import { isOrganization, parseTag } from '../../lambda/settings/checks.js';
+import type { RemediationMode } from '../../lambda/settings/table.js';
 import type { AuditorConfig } from '../config.js';
 
 /**

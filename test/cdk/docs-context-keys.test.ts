@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseSetting, SETTING_NAMES, SETTINGS, type SettingName } from '../../lambda/settings/table.js';
+import { parseSetting } from '../../lambda/settings/parse.js';
+import { SETTING_NAMES, SETTINGS, type SettingName } from '../../lambda/settings/table.js';
 
 // Every `-c key=value` the README and docs/deploy.md tell a user to type must be a setting the stack
 // takes, with a value it accepts: a renamed key or a tightened range fails here, not at their deploy.

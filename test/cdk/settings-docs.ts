@@ -1,4 +1,6 @@
-import { describeAllowed, SETTING_NAMES, SETTINGS, type Setting } from '../../lambda/settings/table.js';
+import { describeAllowed } from '../../lambda/settings/parse.js';
+import { SETTING_NAMES, SETTINGS } from '../../lambda/settings/table.js';
+import type { Setting } from '../../lambda/settings/types.js';
 
 function renderDefault(setting: Setting): string {
   const value = setting.default;

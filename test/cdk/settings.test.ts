@@ -9,17 +9,11 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambda/core/errors.js';
 import { readConfig as readEnv } from '../../lambda/runtime/config.js';
-import {
-  isRegion,
-  LIBRARY_ENV,
-  LOG_RETENTION_DAYS,
-  parseSetting,
-  SETTING_NAMES,
-  SETTINGS,
-  type Setting,
-  type SettingName,
-  WIRING_ENV,
-} from '../../lambda/settings/table.js';
+import { isRegion, LOG_RETENTION_DAYS } from '../../lambda/settings/checks.js';
+import { parseSetting } from '../../lambda/settings/parse.js';
+import { SETTING_NAMES, SETTINGS, type SettingName } from '../../lambda/settings/table.js';
+import type { Setting } from '../../lambda/settings/types.js';
+import { LIBRARY_ENV, WIRING_ENV } from '../../lambda/settings/wiring.js';
 import { InvalidContextError, readConfig as readContext } from '../../lib/config.js';
 import { docsTable } from './settings-docs.js';
 import { synthApp } from './synth.js';

@@ -15,9 +15,11 @@ import {
 } from '@aws-sdk/client-ivschat';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHandler, DEADLINE_MARGIN_MS, type HandlerDeps } from '../../lambda/handler.js';
+import { createHandler } from '../../lambda/handler.js';
 import type { ChangeBatchResult } from '../../lambda/modes/changes/batch.js';
 import { TableTrail } from '../../lambda/remediate/trail-table.js';
+import { DEADLINE_MARGIN_MS } from '../../lambda/runtime/deadline.js';
+import type { HandlerDeps } from '../../lambda/runtime/deps.js';
 import { DynamoRoomCache } from '../../lambda/state/dynamo-room-cache.js';
 import { FullAuditDue } from '../../lambda/state/full-audit-due.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';

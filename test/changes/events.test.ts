@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CHANGE_EVENT_NAMES } from '../../lambda/core/change-writes.js';
 import {
-  CHANGE_EVENT_NAMES,
   type Change,
   changeMessages,
   coalesceChanges,

@@ -13,7 +13,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNode } from '../../bench/run-node.js';
-import type { RunSummary } from '../../lambda/handler.js';
+import type { RunSummary } from '../../lambda/pipeline/run-summary.js';
 import { MAX_SUMMARY_BYTES } from '../../lambda/pipeline/run-summary.js';
 import { buildApp } from '../../lib/app.js';
 import { emittedMetrics, missedAuditAlarmMetric } from '../lambda/emf.js';

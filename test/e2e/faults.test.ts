@@ -5,7 +5,7 @@
  * SDK into a complete audit. The handler never crashes on an AWS fault.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ScheduledRun } from '../../lambda/handler.js';
+import type { ScheduledRun } from '../../lambda/modes/scheduled.js';
 import type { SeedRoom } from '../../local-aws/index.js';
 import {
   key,

@@ -9,8 +9,10 @@ import { IvschatClient, UpdateRoomCommand, type UpdateRoomCommandInput } from '@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
 import type { Finding } from '../../lambda/core/types.js';
-import { createHandler, createScheduledAudit, type HandlerDeps } from '../../lambda/handler.js';
+import { createHandler } from '../../lambda/handler.js';
 import type { ChangeBatchResult } from '../../lambda/modes/changes/batch.js';
+import { createScheduledAudit } from '../../lambda/modes/scheduled.js';
+import type { HandlerDeps } from '../../lambda/runtime/deps.js';
 import type { MachineAlert } from '../../lambda/sinks/sns-message.js';
 import { AccountStateStore } from '../../lambda/state/target-store.js';
 import { ChangeQueue } from '../../local-aws/change-queue.js';

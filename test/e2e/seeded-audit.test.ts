@@ -3,7 +3,7 @@
  * and the alert that reaches SNS names each room, policy, actual and required value.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScheduledRun } from '../../lambda/handler.js';
+import type { ScheduledRun } from '../../lambda/modes/scheduled.js';
 import {
   key,
   opStats,

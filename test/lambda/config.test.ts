@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambda/core/errors.js';
 import { readConfig } from '../../lambda/runtime/config.js';
-import { LIBRARY_ENV, SETTINGS, WIRING_ENV } from '../../lambda/settings/table.js';
+import { SETTINGS } from '../../lambda/settings/table.js';
+import { LIBRARY_ENV, WIRING_ENV } from '../../lambda/settings/wiring.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:ivschat-alerts';
 const BASE = { ALERT_TOPIC_ARN: TOPIC, AUDIT_REGIONS: 'us-east-1' };

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asciiSubject, escapeSlack, stripControl, truncate, wellFormed } from '../../lambda/render/escape.js';
+import { truncate } from '../../lambda/core/truncate.js';
+import { asciiSubject, escapeSlack, stripControl, wellFormed } from '../../lambda/render/escape.js';
 import { HOSTILE, HOSTILE_LINES, hasControlChars } from './fixtures.js';
 
 describe('Function: stripControl', () => {

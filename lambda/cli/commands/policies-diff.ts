@@ -3,7 +3,8 @@
  * itself is `policies-diff.ts`).
  */
 
-import { describeRange, SETTINGS } from '../../settings/table.js';
+import { describeRange } from '../../settings/parse.js';
+import { SETTINGS } from '../../settings/table.js';
 import type { CliCommand, CommandContext } from '../command.js';
 import { option, ownOption, wholeNumber } from '../options.js';
 import { type DiffFlags, policiesDiff } from '../policies-diff.js';

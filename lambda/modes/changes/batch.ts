@@ -24,7 +24,8 @@ import { storeByTarget, targetSinks } from '../../pipeline/routing.js';
 import { type AuditedRun, auditRun } from '../../pipeline/run-audit.js';
 import { clipText } from '../../pipeline/run-summary.js';
 import type { StatefulContext } from '../../runtime/context.js';
-import { CHANGE_CONCURRENCY, isOrganization } from '../../settings/table.js';
+import { isOrganization } from '../../settings/checks.js';
+import { CHANGE_CONCURRENCY } from '../../settings/table.js';
 import {
   type Change,
   changeMessages,

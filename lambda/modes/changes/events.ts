@@ -21,7 +21,6 @@ import type { Target } from '../../core/types.js';
 import type { TargetChanges } from '../../inventory/changed.js';
 
 // The write calls and the source live in core/, where the stack's rule reads them too.
-export { CHANGE_EVENT_NAMES, CHANGE_SOURCE } from '../../core/change-writes.js';
 
 /** One message of the trigger: SQS names it (`messageId`, what a partial-batch response retries). */
 export interface ChangeMessage {

@@ -1,7 +1,7 @@
 import { type AccountsSetting, planTargets } from '../../aws/targets.js';
 import { AuditorError } from '../../core/errors.js';
 import type { StatefulContext } from '../../runtime/context.js';
-import { isOrganization } from '../../settings/table.js';
+import { isOrganization } from '../../settings/checks.js';
 import type { PlanEvent, PlanResult } from './events.js';
 
 /**
