@@ -28,7 +28,7 @@ export interface Evaluation {
 export interface EvaluatorOptions {
   /**
    * Remember what repeats between rooms (default on; see EvaluationCache). Off, every finding is
-   * built from scratch; the findings are the same either way (test/core/evaluator.test.ts).
+   * built from scratch; the findings are the same either way (test/audit/evaluator.test.ts).
    */
   cache?: boolean;
 }

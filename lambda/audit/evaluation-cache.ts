@@ -12,7 +12,7 @@ import type { CompiledPolicy } from '../policy/compile.js';
  * is its own tree of fragments, 35 MB of them when every finding had its own.
  *
  * Bounded: past the limits (a policy set whose values are all different) it computes without
- * storing. Evaluation gives the same findings with no cache at all (test/core/evaluator.test.ts).
+ * storing. Evaluation gives the same findings with no cache at all (test/audit/evaluator.test.ts).
  */
 export function policyMemos(policies: readonly CompiledPolicy[]): PolicyMemo[] {
   const room: Room = { sites: 10_000, sentences: 50_000 };
