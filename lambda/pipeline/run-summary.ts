@@ -27,9 +27,8 @@ export interface RegionSummary {
   errors: number;
 }
 
-/** What the Lambda returns: counts and ids only, never findings or messages. */
-export interface RunSummary {
-  accountId: string;
+/** The counts every run reports, the single-account run and the state machine's aggregate step alike. */
+export interface RunCounts {
   roomsAudited: number;
   /** Open findings (new, open, expired exemptions); exempt ones are not counted. */
   findings: number;
@@ -41,6 +40,12 @@ export interface RunSummary {
   published: number;
   /** The first `MAX_SUMMARY_MESSAGE_IDS` SNS MessageIds; `published` says how many there were. */
   messageIds: string[];
+  durationMs: number;
+}
+
+/** What the Lambda returns: counts and ids only, never findings or messages. */
+export interface RunSummary extends RunCounts {
+  accountId: string;
   /** The first `MAX_SUMMARY_REGIONS` regions, in audit order. */
   regions: RegionSummary[];
   regionsOmitted: number;
@@ -49,7 +54,6 @@ export interface RunSummary {
   errorCodesOmitted: number;
   /** Sinks that did not take everything they were owed; the next run sends them the rest. */
   sinksLagging: { sink: string; undelivered: number; error: string }[];
-  durationMs: number;
 }
 
 export function summariseRun(input: {

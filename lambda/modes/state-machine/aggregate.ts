@@ -20,7 +20,7 @@ import { METRIC } from '../../core/metric-names.js';
 import type { Severity, Target } from '../../core/types.js';
 import { type NotifyOutcome, notifyAndRecord } from '../../pipeline/deliver.js';
 import { storeByTarget, targetSinks } from '../../pipeline/routing.js';
-import { clip, clipText } from '../../pipeline/run-summary.js';
+import { clip, clipText, type RunCounts } from '../../pipeline/run-summary.js';
 import {
   type AuditedOutcome,
   alertLists,
@@ -37,7 +37,7 @@ import type { AggregateEvent } from './events.js';
 export const MAX_SUMMARY_NOT_AUDITED = 20;
 
 /** What the aggregate step returns: counts and the first few names, never findings (≤ 16 KiB). */
-export interface RunAggregate {
+export interface RunAggregate extends RunCounts {
   runId: string;
   targets: number;
   targetsAudited: number;
@@ -52,16 +52,6 @@ export interface RunAggregate {
    */
   inactiveAccounts?: { count: number; listed: { accountId: string; status: string }[] };
   accounts: number;
-  roomsAudited: number;
-  findings: number;
-  newFindings: number;
-  resolvedFindings: number;
-  reminders: number;
-  errors: number;
-  complete: boolean;
-  published: number;
-  messageIds: string[];
-  durationMs: number;
   /** Setting `remediation` plan or apply: changes planned, and made, skipped or failed, over all targets. */
   remediation?: RemediationCounts;
 }
