@@ -4,9 +4,10 @@
  */
 import type { ChangeBatchResult } from './modes/changes/batch.js';
 import { changeBatch } from './modes/changes/batch.js';
-import { isChangeTrigger, isDirectChangeEvent } from './modes/changes/events.js';
+import { isChangeTrigger } from './modes/changes/events.js';
+import { refusal } from './modes/refusal.js';
 import { isScheduledRun, scheduledMode } from './modes/scheduled.js';
-import { EventError, parseStepEvent } from './modes/state-machine/events.js';
+import { parseStepEvent } from './modes/state-machine/events.js';
 import { runStep, type StepResult } from './modes/state-machine/steps.js';
 import type { RunSummary } from './pipeline/run-summary.js';
 import { type Container, createContainer } from './runtime/container.js';
@@ -34,32 +35,13 @@ export function createHandler(deps: HandlerDeps = {}) {
     const step = parseStepEvent(event);
     if (!step) {
       if (isScheduledRun(event)) return (await scheduled(context)).summary;
-      const direct = isDirectChangeEvent(event);
-      const error = new EventError(direct ? DIRECT_CHANGE_REFUSED : refusal(event));
-      container.logger.error(direct ? 'change event refused' : 'event refused', error);
+      const { error, logMessage } = refusal(event);
+      container.logger.error(logMessage, error);
       throw error;
     }
     const ctx = container.stateful(context);
     return logged(container, 'step failed', () => runStep(ctx, step), { step: step.step });
   };
-}
-
-const DIRECT_CHANGE_REFUSED =
-  'an IVS Chat change event invoked directly is refused: change events enter through the change queue (an SQS batch) only; nothing was audited';
-
-/** Why an event is refused, naming its type and keys only: the payload itself is never echoed. */
-function refusal(event: unknown): string {
-  return `the event is not one this function takes (${eventShape(event)}): send {} or an EventBridge scheduled event for the scheduled run, a state-machine step or an SQS batch; nothing was audited`;
-}
-
-function eventShape(event: unknown): string {
-  if (event === null) return 'null';
-  if (Array.isArray(event)) return `an array of ${event.length}`;
-  if (typeof event !== 'object') return `a ${typeof event}`;
-  const keys = Object.keys(event);
-  if (keys.length === 0) return 'an object without keys';
-  const named = keys.slice(0, 5).map((key) => key.replace(/[^\w.-]/g, '?').slice(0, 32));
-  return `an object with keys ${named.join(', ')}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
 }
 
 /** Runs a mode; its failure is logged before it is thrown, and its metrics are published either way. */
