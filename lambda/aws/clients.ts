@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IvschatClient, type IvschatClientConfig } from '@aws-sdk/client-ivschat';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AuditorError } from '../core/errors.js';
@@ -73,6 +75,10 @@ export const stsClient = (region: string, c: AwsConnection = {}) =>
   withEndpointInErrors(withSilenceLimit(new STSClient(common(region, c)), c));
 export const organizationsClient = (region: string, c: AwsConnection = {}) =>
   withEndpointInErrors(withSilenceLimit(new OrganizationsClient(common(region, c)), c));
+export const securityHubClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(withSilenceLimit(new SecurityHubClient(common(region, c)), c));
+export const eventBridgeClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(withSilenceLimit(new EventBridgeClient(common(region, c)), c));
 /** The state table's client for the CLI (the Lambda builds its own with the SDK defaults). */
 export const dynamodbClient = (region: string, c: AwsConnection = {}) =>
   withEndpointInErrors(withSilenceLimit(new DynamoDBClient(common(region, c)), c));

@@ -1,8 +1,9 @@
 /** The EventBridge sink: each transition's event (render/finding-event.ts) put on the configured bus. */
+
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Alert } from '../alert/alert.js';
 import { transitionsOf } from '../alert/transitions.js';
-import type { AwsConnection } from '../aws/clients.js';
-import { type JsonApi, jsonApi } from '../aws/json-api.js';
+import { type AwsConnection, eventBridgeClient } from '../aws/clients.js';
 import {
   entrySize,
   findingEvent,
@@ -25,18 +26,11 @@ export interface EventPutter {
   put(entries: readonly PutEventsEntry[]): Promise<PutEventsResult>;
 }
 
-/** `PutEvents` in `region`: the region of the bus (its ARN's), or the function's own for `default`. */
-export function eventBridgePutter(api: JsonApi, region: string): EventPutter {
+/** `PutEvents` through `client` (its region: the bus ARN's, or the function's own for `default`). */
+export function eventBridgePutter(client: EventBridgeClient): EventPutter {
   return {
     async put(entries) {
-      const answer = (await api({
-        service: 'events',
-        operation: 'PutEvents',
-        region,
-        path: '/',
-        target: 'AWSEvents.PutEvents',
-        body: { Entries: entries },
-      })) as { Entries?: { ErrorCode?: string; ErrorMessage?: string }[] };
+      const answer = await client.send(new PutEventsCommand({ Entries: [...entries] }));
       const failed: PutEventsResult['failed'] = [];
       (answer.Entries ?? []).forEach((e, index) => {
         if (e.ErrorCode) failed.push({ index, code: e.ErrorCode, message: e.ErrorMessage ?? '' });
@@ -53,7 +47,7 @@ export function eventBusRegion(eventBus: string, fallback: string): string {
 
 /** A putter for `eventBus` signed with `connection` (the auditor's own account: the bus is central). */
 export function defaultEventPutter(eventBus: string, region: string, connection: AwsConnection): EventPutter {
-  return eventBridgePutter(jsonApi(connection), eventBusRegion(eventBus, region));
+  return eventBridgePutter(eventBridgeClient(eventBusRegion(eventBus, region), connection));
 }
 
 export interface EventBridgeSinkOptions {

@@ -1,8 +1,13 @@
 /** The Security Hub sink: each transition as an ASFF finding (render/asff.ts), imported by its own account. */
+
+import {
+  type AwsSecurityFinding,
+  BatchImportFindingsCommand,
+  type SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import type { Alert } from '../alert/alert.js';
 import { transitionsOf } from '../alert/transitions.js';
-import type { AwsConnection } from '../aws/clients.js';
-import { type JsonApi, jsonApi } from '../aws/json-api.js';
+import { type AwsConnection, securityHubClient } from '../aws/clients.js';
 import { RateLimiter } from '../aws/rate-limit.js';
 import type { Target } from '../core/types.js';
 import { ASFF_LIMITS, type AsffFinding, asffBytes, toAsff } from '../render/asff.js';
@@ -26,21 +31,18 @@ export interface SecurityHubImporter {
   import(findings: readonly AsffFinding[]): Promise<ImportResult>;
 }
 
-export function securityHubImporter(api: JsonApi, region: string): SecurityHubImporter {
+/** `BatchImportFindings` through `client` (its region is the one imported into). */
+export function securityHubImporter(client: SecurityHubClient): SecurityHubImporter {
   return {
     async import(findings) {
-      const answer = (await api({
-        service: 'securityhub',
-        operation: 'BatchImportFindings',
-        region,
-        path: '/findings/import',
-        body: { Findings: findings },
-      })) as { FailedFindings?: { Id?: string; ErrorCode?: string; ErrorMessage?: string }[] };
+      const answer = await client.send(
+        new BatchImportFindingsCommand({ Findings: findings as AwsSecurityFinding[] }),
+      );
       return {
         failed: (answer.FailedFindings ?? []).map((f) => ({
-          id: String(f.Id ?? ''),
-          code: String(f.ErrorCode ?? 'Unknown'),
-          message: String(f.ErrorMessage ?? ''),
+          id: f.Id ?? '',
+          code: f.ErrorCode ?? 'Unknown',
+          message: f.ErrorMessage ?? '',
         })),
       };
     },
@@ -50,22 +52,30 @@ export function securityHubImporter(api: JsonApi, region: string): SecurityHubIm
 /**
  * Importers signed with one connection per account: `connectionOf(accountId)` gives the credentials
  * of that account (in org mode the member role's, e.g. from `targetCredentials`; in a single-account
- * run the function's own). Asked once per account, on its first import.
+ * run the function's own). Asked once per account, on its first import; one client per account ×
+ * region, built as every other client (clients.ts: endpoint override, timeouts, the SDK's retries).
  */
 export function securityHubImporters(
   connectionOf: (accountId: string) => AwsConnection | Promise<AwsConnection>,
 ): (accountId: string, region: string) => SecurityHubImporter {
-  const apis = new Map<string, Promise<JsonApi>>();
-  const apiOf = (accountId: string) => {
-    let api = apis.get(accountId);
-    if (!api) {
-      api = Promise.resolve(connectionOf(accountId)).then((connection) => jsonApi(connection));
-      apis.set(accountId, api);
+  const connections = new Map<string, Promise<AwsConnection>>();
+  const clients = new Map<string, Promise<SecurityHubClient>>();
+  const clientOf = (accountId: string, region: string) => {
+    const key = `${accountId}\u0000${region}`;
+    let client = clients.get(key);
+    if (!client) {
+      let connection = connections.get(accountId);
+      if (!connection) {
+        connection = Promise.resolve(connectionOf(accountId));
+        connections.set(accountId, connection);
+      }
+      client = connection.then((c) => securityHubClient(region, c));
+      clients.set(key, client);
     }
-    return api;
+    return client;
   };
   return (accountId, region) => ({
-    import: async (findings) => securityHubImporter(await apiOf(accountId), region).import(findings),
+    import: async (findings) => securityHubImporter(await clientOf(accountId, region)).import(findings),
   });
 }
 

@@ -13,7 +13,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 const MODULES = [
   'lambda/core/errors.ts',
   'lambda/aws/clients.ts',
-  'lambda/aws/json-api.ts',
   'lambda/modes/state-machine/events.ts',
   'lambda/cli/run-bound.ts',
   'lambda/cli/paths.ts',

@@ -1,4 +1,6 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IvschatClient } from '@aws-sdk/client-ivschat';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { LocalAws } from '../../local-aws/index.js';
@@ -34,6 +36,20 @@ export function sns(aws: LocalAws, { region = 'us-east-1', maxAttempts }: Client
 
 export function sts(aws: LocalAws, { region = 'us-east-1' }: ClientOptions = {}): STSClient {
   return new STSClient({ endpoint: aws.endpoint, region, credentials });
+}
+
+export function securityHub(
+  aws: LocalAws,
+  { region = 'us-east-1', maxAttempts = 1 }: ClientOptions = {},
+): SecurityHubClient {
+  return new SecurityHubClient({ endpoint: aws.endpoint, region, credentials, maxAttempts });
+}
+
+export function eventBridge(
+  aws: LocalAws,
+  { region = 'us-east-1', maxAttempts = 1 }: ClientOptions = {},
+): EventBridgeClient {
+  return new EventBridgeClient({ endpoint: aws.endpoint, region, credentials, maxAttempts });
 }
 
 /** Resolves to the rejection of `promise` (fails if it resolves). */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { jsonApi } from '../../lambda/aws/json-api.js';
+import { eventBridgeClient } from '../../lambda/aws/clients.js';
 import type { Finding } from '../../lambda/core/types.js';
 import { EVENT_DETAIL_TYPES, PUT_EVENTS_MAX_BYTES } from '../../lambda/render/finding-event.js';
 import {
@@ -26,7 +26,9 @@ let aws: LocalAws;
 let putter: EventPutter;
 beforeAll(async () => {
   aws = await startLocalAws();
-  putter = eventBridgePutter(jsonApi({ endpoint: aws.endpoint, credentials, maxAttempts: 1 }), 'us-east-1');
+  putter = eventBridgePutter(
+    eventBridgeClient('us-east-1', { endpoint: aws.endpoint, credentials, maxAttempts: 1 }),
+  );
 });
 afterAll(() => aws.close());
 afterEach(() => {

@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { jsonApi } from '../../lambda/aws/json-api.js';
+import { securityHubClient } from '../../lambda/aws/clients.js';
 import type { Finding } from '../../lambda/core/types.js';
 import { asffId } from '../../lambda/render/asff.js';
 import {
@@ -152,10 +152,10 @@ describe('securityHubSink', () => {
 
   it('imports each finding with the credentials of the account it names', async () => {
     const theirs = finding({ accountId: MEMBER });
-    const api = jsonApi({ endpoint: aws.endpoint, credentials, maxAttempts: 1 });
+    const client = securityHubClient('us-east-1', { endpoint: aws.endpoint, credentials, maxAttempts: 1 });
 
     // Signed as the local account, a member account's finding is refused, not imported elsewhere.
-    const s = securityHubSink({ importer: () => securityHubImporter(api, 'us-east-1'), clock: noWait });
+    const s = securityHubSink({ importer: () => securityHubImporter(client), clock: noWait });
     const receipt = await s.deliver(makeAlert({ newFindings: [theirs] }));
 
     expect(receipt.undelivered).toEqual([theirs.fingerprint]);

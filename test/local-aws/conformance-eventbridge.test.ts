@@ -1,0 +1,96 @@
+/**
+ * Conformance: EventBridge `PutEvents` (awsJson1_1, `X-Amz-Target: AWSEvents.PutEvents`) answered to
+ * the real @aws-sdk/client-eventbridge: the per-entry results, the request's epoch-second `Time`, and
+ * errors the SDK reads by `__type` (InternalException and ThrottlingException as the events model
+ * names them).
+ */
+import {
+  InternalException,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+  ThrottlingException,
+} from '@aws-sdk/client-eventbridge';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
+import { eventBridge, rejection } from './helpers.js';
+
+let aws: LocalAws;
+beforeAll(async () => {
+  aws = await startLocalAws();
+});
+afterAll(() => aws.close());
+afterEach(() => {
+  aws.clearEvents();
+  aws.setFaults({});
+  aws.setQuotas({});
+});
+
+const putEvents = (Entries: PutEventsRequestEntry[], maxAttempts = 1) =>
+  eventBridge(aws, { maxAttempts }).send(new PutEventsCommand({ Entries }));
+const entry = (detail = '{}'): PutEventsRequestEntry => ({
+  Source: 's',
+  DetailType: 'd',
+  Detail: detail,
+  Resources: ['arn:x'],
+});
+
+describe('EventBridge PutEvents through the SDK client', () => {
+  it('refuses more than 10 entries and more than 256 KB in one call with ValidationException', async () => {
+    const many = await rejection(putEvents(Array.from({ length: 11 }, () => entry())));
+    expect(many).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    const half = JSON.stringify({ v: 'x'.repeat(140_000) });
+    const large = await rejection(putEvents([entry(half), entry(half)]));
+    expect(large).toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/over the limit/),
+    });
+  });
+
+  it('refuses a malformed entry on its own, by position, and accepts the others', async () => {
+    const answer = await putEvents([entry('not json'), entry('{"a":1}')]);
+    expect(answer.FailedEntryCount).toBe(1);
+    expect(answer.Entries).toEqual([
+      { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
+      { EventId: expect.any(String) },
+    ]);
+    expect(aws.events().map((e) => e.detail)).toEqual([{ a: 1 }]);
+  });
+
+  it('reads the entry Time the SDK sends as epoch seconds, and the bus by name', async () => {
+    const at = new Date('2025-01-02T03:04:05.000Z');
+    await putEvents([{ ...entry(), Time: at, EventBusName: 'security' }]);
+    expect(aws.events()).toEqual([
+      expect.objectContaining({ time: at.toISOString(), eventBusName: 'security', resources: ['arn:x'] }),
+    ]);
+  });
+
+  it('answers an injected server fault with InternalException 500, which the SDK retries', async () => {
+    aws.setFaults({ failNext: 1, serverErrorServices: ['events'] });
+    const error = await rejection(putEvents([entry()]));
+    expect(error).toBeInstanceOf(InternalException);
+    expect(error).toMatchObject({ $fault: 'server', $metadata: { httpStatusCode: 500 } });
+
+    aws.setFaults({ failNext: 1, serverErrorServices: ['events'] });
+    const answer = await putEvents([entry()], 2);
+    expect(answer).toMatchObject({ FailedEntryCount: 0, $metadata: { attempts: 2 } });
+  });
+
+  it('throttles with ThrottlingException when a rate is set', async () => {
+    aws.setQuotas({ rates: { PutEvents: 1 } });
+    const answers = await Promise.allSettled([putEvents([entry()]), putEvents([entry()])]);
+    const refused = answers.filter((a) => a.status === 'rejected');
+    expect(refused.map((a) => (a as PromiseRejectedResult).reason)).toEqual([
+      expect.any(ThrottlingException),
+    ]);
+  });
+
+  it('answers an unknown JSON 1.1 target with UnknownOperationException, not as another service', async () => {
+    const response = await fetch(aws.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.Nope' },
+      body: '{}',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+});
