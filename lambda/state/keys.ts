@@ -110,7 +110,9 @@ export const snapshotKeys = {
   meta: 'META',
   chunkPrefix: 'CHUNK#',
   /** The number a chunk item's sort key names. */
-  chunkNumber: (sk: string) => Number(sk.slice(snapshotKeys.chunkPrefix.length)),
+  chunkNumber: (sk: string) => Number(sk.slice(sk.lastIndexOf('#') + 1)),
+  /** The chunks of one write (generation) of a snapshot: `CHUNK#<generation>#<4 digits>`. */
+  generationPrefix: (generation: string) => `${snapshotKeys.chunkPrefix}${generation}#`,
   /** The index of targets with a snapshot, so listing them is a Query, never a Scan of the whole table. */
   indexPk: 'SNAPSHOTS',
   indexSk: (t: Target) => `${t.accountId}#${t.region}`,

@@ -5,17 +5,25 @@
  *
  * Keys (one table, `pk`/`sk` strings, named in keys.ts), every partition key starting with `SNAPSHOT` so one IAM
  * `dynamodb:LeadingKeys` condition (`SNAPSHOT*`) grants a reader these items and nothing else:
- * - `SNAPSHOT#<account>#<region>` / `CHUNK#<4 digits>`: the documents as gzip'd JSON, each chunk
- *   tagged with the `takenAt` of the snapshot it belongs to.
- * - `SNAPSHOT#<account>#<region>` / `META`: `{ takenAt, rooms, chunks }`, written after the chunks.
+ * - `SNAPSHOT#<account>#<region>` / `CHUNK#<generation>#<4 digits>`: the documents as gzip'd JSON. Each
+ *   write is a generation of its own (the audit's start, then a random tie-break), so it never
+ *   overwrites the chunks a reader may be reading, nor those of the snapshot it replaces.
+ * - `SNAPSHOT#<account>#<region>` / `META`: `{ takenAt, rooms, chunks, generation }`, written after all of
+ *   the generation's chunks. This one PutItem is the switch: a reader sees the previous snapshot
+ *   whole or the new one whole, and a write that fails before it leaves the previous one readable.
  * - `SNAPSHOTS` / `<account>#<region>`: the index of targets with a snapshot, so `list()` is a Query,
  *   never a Scan of the whole table (findings and room cache included).
+ *
+ * A snapshot written before generations (`CHUNK#<4 digits>`, META without `generation`) is still
+ * read, and its chunks are deleted by the next write.
  */
+import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { AuditorError } from '../core/errors.js';
 import type { RoomDocument } from '../core/types.js';
-import { decodeChunks, deleteChunksFrom, GzipJsonArray, putChunks, splitChunks } from './chunks.js';
+import type { WriteRequest } from './batch-write.js';
+import { decodeChunks, GzipJsonArray, putChunks, splitChunks } from './chunks.js';
 import { snapshotKeys } from './keys.js';
 import { type Item, TableClient } from './table-client.js';
 
@@ -27,6 +35,10 @@ export interface RoomSnapshot {
   rooms: RoomDocument[];
 }
 
+/** Reads of one snapshot that may each meet a replacement between META and its chunks. */
+const READ_ATTEMPTS = 3;
+const LEGACY_CHUNK = /^CHUNK#\d{4}$/;
+
 export class RoomSnapshotStore {
   private readonly table: TableClient;
 
@@ -34,11 +46,7 @@ export class RoomSnapshotStore {
     this.table = new TableClient(client, tableName);
   }
 
-  /**
-   * Replaces the target's snapshot: chunks first, then META (which says how many chunks count), then
-   * the index entry; chunks past the new end are deleted last. A reader that meets chunks of another
-   * `takenAt` than META's read while a snapshot was being replaced, and says so.
-   */
+  /** Replaces the target's snapshot (see `putGzipped`). */
   async put(
     accountId: string,
     region: string,
@@ -50,25 +58,46 @@ export class RoomSnapshotStore {
     await this.putGzipped(accountId, region, takenAt, array);
   }
 
-  /** Like `put`, with the documents gathered gzip'd as they arrived (how an audit collects them). */
+  /**
+   * Replaces the target's snapshot with the documents gathered gzip'd as they arrived (how an audit
+   * collects them): the new generation's chunks, then META switching readers to them (only if no
+   * newer audit's snapshot is in place: an older audit finishing late never replaces a newer one),
+   * then the index entry; the other generations' chunks are deleted last.
+   */
   async putGzipped(accountId: string, region: string, takenAt: string, array: GzipJsonArray): Promise<void> {
     const rooms = array.length;
     const chunks = splitChunks(array.finish(), `the room snapshot of ${accountId}/${region}`);
     const pk = snapshotKeys.pk({ accountId, region });
+    const generation = `${takenAt}.${randomBytes(4).toString('hex')}`;
+    const prefix = snapshotKeys.generationPrefix(generation);
+    await putChunks({ table: this.table, pk, prefix, chunks, attributes: { takenAt, generation } });
+    const meta = { takenAt, rooms, chunks: chunks.length, generation, accountId, region };
     const { doc, name: tableName } = this.table;
-    const target = { table: this.table, pk, prefix: snapshotKeys.chunkPrefix };
-    await putChunks({ ...target, chunks, attributes: { takenAt } });
-    const meta = { takenAt, rooms, chunks: chunks.length, accountId, region };
-    await this.table.writing(async () => {
-      await doc.send(new PutCommand({ TableName: tableName, Item: { pk, sk: snapshotKeys.meta, ...meta } }));
-      await doc.send(
+    const switched = await this.table.conditionally(() =>
+      doc.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk, sk: snapshotKeys.meta, ...meta },
+          ConditionExpression: 'attribute_not_exists(#g) OR #g < :g',
+          ExpressionAttributeNames: { '#g': 'generation' },
+          ExpressionAttributeValues: { ':g': generation },
+        }),
+      ),
+    );
+    if (switched === undefined) {
+      // A newer audit's snapshot is in place: this one is not wanted, its chunks go.
+      await this.deleteChunks(pk, (sk) => sk.startsWith(prefix));
+      return;
+    }
+    await this.table.writing(() =>
+      doc.send(
         new PutCommand({
           TableName: tableName,
           Item: { pk: snapshotKeys.indexPk, sk: snapshotKeys.indexSk({ accountId, region }), ...meta },
         }),
-      );
-    });
-    await deleteChunksFrom(target, chunks.length, this.query(pk, snapshotKeys.chunkPrefix, 'sk'));
+      ),
+    );
+    await this.deleteChunks(pk, (sk) => !sk.startsWith(prefix));
   }
 
   /** Every stored snapshot, by account then region; one snapshot's documents are held at a time. */
@@ -79,34 +108,63 @@ export class RoomSnapshotStore {
     }
   }
 
-  /** The target's snapshot, or undefined when it has none. */
+  /**
+   * The target's snapshot, or undefined when it has none. META first, then the chunks of the
+   * generation it names; when those are gone (a write replaced the snapshot in between and deleted
+   * them), META is read again.
+   */
   async get(accountId: string, region: string): Promise<RoomSnapshot | undefined> {
     const pk = snapshotKeys.pk({ accountId, region });
     const what = `the room snapshot of ${accountId}/${region} in state table ${this.table.name}`;
-    const chunks: { n: number; data: Uint8Array; takenAt: string }[] = [];
-    let meta: Record<string, unknown> | undefined;
-    for await (const item of this.query(pk, '')) {
-      const sk = String(item.sk);
-      if (sk === snapshotKeys.meta) meta = item;
-      else if (sk.startsWith(snapshotKeys.chunkPrefix)) {
-        const n = snapshotKeys.chunkNumber(sk);
-        chunks.push({ n, data: item.data as Uint8Array, takenAt: String(item.takenAt) });
+    let problem = '';
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      const meta = await this.meta(pk);
+      if (!meta) return undefined;
+      const generation = meta.generation === undefined ? undefined : String(meta.generation);
+      const takenAt = String(meta.takenAt);
+      const total = Number(meta.chunks);
+      const parts = await this.chunksOf(pk, generation, total);
+      if (parts.length === total) {
+        const rooms = await decodeChunks(parts, total, what);
+        if (!Array.isArray(rooms)) throw new AuditorError(`${what} holds no list of rooms`);
+        return { accountId, region, takenAt, rooms: rooms as RoomDocument[] };
       }
+      problem = `${parts.length} of ${total} chunks`;
     }
-    if (!meta) return undefined;
-    const takenAt = String(meta.takenAt);
-    const total = Number(meta.chunks);
-    // Chunks past META's count are a longer snapshot's tail not deleted yet: not part of this one.
-    const own = chunks.filter((c) => c.n < total);
-    if (own.length !== total || own.some((c, i) => c.n !== i || c.takenAt !== takenAt)) {
-      throw new AuditorError(
-        `${what} is incomplete: an audit is probably replacing it right now; try again in a minute`,
-      );
+    throw new AuditorError(
+      `${what} is incomplete: an audit is probably replacing it right now; try again in a minute (${problem})`,
+    );
+  }
+
+  private async meta(pk: string): Promise<Item | undefined> {
+    for await (const item of this.table.query({ pk, skPrefix: snapshotKeys.meta, consistent: true })) {
+      if (item.sk === snapshotKeys.meta) return item;
     }
-    const parts = own.map((c) => c.data);
-    const rooms = await decodeChunks(parts, total, what);
-    if (!Array.isArray(rooms)) throw new AuditorError(`${what} holds no list of rooms`);
-    return { accountId, region, takenAt, rooms: rooms as RoomDocument[] };
+    return undefined;
+  }
+
+  /** The chunks of one generation in order, as far as they run unbroken from the first. */
+  private async chunksOf(pk: string, generation: string | undefined, total: number): Promise<Uint8Array[]> {
+    const prefix =
+      generation === undefined ? snapshotKeys.chunkPrefix : snapshotKeys.generationPrefix(generation);
+    const parts: Uint8Array[] = [];
+    for await (const item of this.table.query({ pk, skPrefix: prefix, consistent: true })) {
+      const sk = String(item.sk);
+      if (generation === undefined && !LEGACY_CHUNK.test(sk)) continue;
+      if (snapshotKeys.chunkNumber(sk) !== parts.length || parts.length === total) break;
+      parts.push(item.data as Uint8Array);
+    }
+    return parts;
+  }
+
+  /** Deletes the target's chunk items whose sort key `doomed` picks. */
+  private async deleteChunks(pk: string, doomed: (sk: string) => boolean): Promise<void> {
+    const stale: WriteRequest[] = [];
+    for await (const item of this.query(pk, snapshotKeys.chunkPrefix, 'sk')) {
+      const sk = String(item.sk);
+      if (doomed(sk)) stale.push({ DeleteRequest: { Key: { pk, sk } } });
+    }
+    await this.table.writing(() => this.table.batchWrite(stale));
   }
 
   private query(pk: string, skPrefix: string, projection?: string): AsyncGenerator<Item> {

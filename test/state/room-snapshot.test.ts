@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { gzipSync } from 'node:zlib';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoomDocument } from '../../lambda/core/types.js';
 import { type RoomSnapshot, RoomSnapshotStore } from '../../lambda/state/room-snapshot.js';
@@ -48,6 +49,40 @@ async function chunkKeys(table: string, pk: string): Promise<string[]> {
   return keys;
 }
 
+/** A call's input as the middleware sees it: the document client's plain values, or marshalled ones. */
+type Input = {
+  Item?: Record<string, unknown>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+};
+
+/** A string attribute of a call's input, plain or marshalled (`{ S }`). */
+const text = (value: unknown): string =>
+  typeof value === 'string' ? value : String((value as { S?: unknown } | undefined)?.S ?? '');
+
+/** A client of the local table that runs `before` ahead of each call it sends. */
+function clientBefore(before: (input: Input) => Promise<void>): DynamoDBClient {
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      await before(args.input as Input);
+      return next(args);
+    },
+    { step: 'initialize', name: 'testBefore' },
+  );
+  return client;
+}
+
+/** A client of the local table whose calls that `fails` picks are refused before they are sent. */
+function clientFailing(fails: (input: Input) => boolean): DynamoDBClient {
+  return clientBefore(async (input) => {
+    if (fails(input)) throw new Error('injected failure');
+  });
+}
+
 async function all(store: RoomSnapshotStore): Promise<RoomSnapshot[]> {
   const found: RoomSnapshot[] = [];
   for await (const s of store.list()) found.push(s);
@@ -86,7 +121,11 @@ describe('RoomSnapshotStore', () => {
 
     const small = big.slice(0, 2);
     await store.put(PROD, 'us-east-1', '2026-11-26T02:00:00.000Z', small);
-    expect(await chunkKeys(table, `SNAPSHOT#${PROD}#us-east-1`)).toEqual(['CHUNK#0000', 'META']);
+    // One chunk, of the new write's generation: the longer snapshot's chunks are all gone.
+    expect(await chunkKeys(table, `SNAPSHOT#${PROD}#us-east-1`)).toEqual([
+      expect.stringMatching(/^CHUNK#2026-11-26T02:00:00\.000Z\.[0-9a-f]{8}#0000$/),
+      'META',
+    ]);
     expect(await store.get(PROD, 'us-east-1')).toEqual({
       accountId: PROD,
       region: 'us-east-1',
@@ -117,14 +156,94 @@ describe('RoomSnapshotStore', () => {
     );
   });
 
+  it('keeps the previous snapshot readable when a write fails before its META', async () => {
+    const table = await dynamo.createStateTable('snapshot-failed-write');
+    const store = new RoomSnapshotStore(dynamo.client, table);
+    const before = rooms(PROD, 'us-east-1', 3_000);
+    await store.put(PROD, 'us-east-1', '2026-11-26T01:00:00.000Z', before);
+
+    const failing = clientFailing((input) => text(input.Item?.sk) === 'META');
+    const next = rooms(PROD, 'us-east-1', 3_000);
+    await expect(
+      new RoomSnapshotStore(failing, table).put(PROD, 'us-east-1', '2026-11-26T02:00:00.000Z', next),
+    ).rejects.toThrow(/injected/);
+
+    expect(await store.get(PROD, 'us-east-1')).toMatchObject({
+      takenAt: '2026-11-26T01:00:00.000Z',
+      rooms: before,
+    });
+    // The next complete write cleans up the failed one's chunks too.
+    await store.put(PROD, 'us-east-1', '2026-11-26T03:00:00.000Z', next.slice(0, 1));
+    expect((await chunkKeys(table, `SNAPSHOT#${PROD}#us-east-1`)).length).toBe(2);
+  });
+
+  it('gives a reader the new snapshot whole when a write replaces it between META and the chunks', async () => {
+    const table = await dynamo.createStateTable('snapshot-race');
+    const writer = new RoomSnapshotStore(dynamo.client, table);
+    const old = rooms(PROD, 'us-east-1', 3_000);
+    const fresh = rooms(PROD, 'us-east-1', 10);
+    await writer.put(PROD, 'us-east-1', '2026-11-26T01:00:00.000Z', old);
+    let replaced = false;
+    const reading = clientBefore(async (input) => {
+      // The reader's first chunk query: the whole replacement (chunks, META, deletion) lands first.
+      if (!replaced && text(input.ExpressionAttributeValues?.[':prefix']).startsWith('CHUNK#')) {
+        replaced = true;
+        await writer.put(PROD, 'us-east-1', '2026-11-26T02:00:00.000Z', fresh);
+      }
+    });
+
+    const read = await new RoomSnapshotStore(reading, table).get(PROD, 'us-east-1');
+
+    expect(replaced).toBe(true);
+    expect(read).toMatchObject({ takenAt: '2026-11-26T02:00:00.000Z', rooms: fresh });
+  });
+
+  it("never lets an older audit that finishes late replace a newer audit's snapshot", async () => {
+    const table = await dynamo.createStateTable('snapshot-late');
+    const store = new RoomSnapshotStore(dynamo.client, table);
+    const newer = rooms(PROD, 'us-east-1', 2);
+    await store.put(PROD, 'us-east-1', '2026-11-26T02:00:00.000Z', newer);
+
+    await store.put(PROD, 'us-east-1', '2026-11-26T01:00:00.000Z', rooms(PROD, 'us-east-1', 5));
+
+    expect(await store.get(PROD, 'us-east-1')).toMatchObject({
+      takenAt: '2026-11-26T02:00:00.000Z',
+      rooms: newer,
+    });
+    expect((await chunkKeys(table, `SNAPSHOT#${PROD}#us-east-1`)).length).toBe(2);
+  });
+
+  it('reads a snapshot stored before generations, and the next write replaces it', async () => {
+    const table = await dynamo.createStateTable('snapshot-legacy');
+    const store = new RoomSnapshotStore(dynamo.client, table);
+    const legacy = rooms(PROD, 'us-east-1', 2);
+    const pk = { S: `SNAPSHOT#${PROD}#us-east-1` };
+    const data = gzipSync(JSON.stringify(legacy));
+    await dynamo.client.send(
+      new PutItemCommand({ TableName: table, Item: { pk, sk: { S: 'CHUNK#0000' }, data: { B: data } } }),
+    );
+    const meta = { takenAt: { S: '2026-11-25T00:00:00.000Z' }, rooms: { N: '2' }, chunks: { N: '1' } };
+    await dynamo.client.send(
+      new PutItemCommand({ TableName: table, Item: { pk, sk: { S: 'META' }, ...meta } }),
+    );
+
+    expect((await store.get(PROD, 'us-east-1'))?.rooms).toEqual(legacy);
+
+    await store.put(PROD, 'us-east-1', '2026-11-26T01:00:00.000Z', []);
+    expect(await chunkKeys(table, `SNAPSHOT#${PROD}#us-east-1`)).not.toContain('CHUNK#0000');
+    expect((await store.get(PROD, 'us-east-1'))?.rooms).toEqual([]);
+  });
+
   it('refuses a snapshot missing one of its chunks', async () => {
     const table = await dynamo.createStateTable('snapshot-missing');
     const store = new RoomSnapshotStore(dynamo.client, table);
     await store.put(PROD, 'us-east-1', '2026-11-26T01:00:00.000Z', rooms(PROD, 'us-east-1', 3_000));
+    const keys = await chunkKeys(table, `SNAPSHOT#${PROD}#us-east-1`);
+    const second = keys.find((k) => k.endsWith('#0001')) as string;
     await dynamo.client.send(
       new DeleteItemCommand({
         TableName: table,
-        Key: { pk: { S: `SNAPSHOT#${PROD}#us-east-1` }, sk: { S: 'CHUNK#0001' } },
+        Key: { pk: { S: `SNAPSHOT#${PROD}#us-east-1` }, sk: { S: second } },
       }),
     );
 
