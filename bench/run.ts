@@ -454,6 +454,10 @@ async function childStdout(argv: string[], env: NodeJS.ProcessEnv = {}): Promise
   return (await runNode(argv, { cwd: ROOT, env: { ...process.env, ...env } })).stdout;
 }
 
+/** The bundle's budget (issue 24): 1.5 MiB minified, and a cold import with source maps on. */
+const BUNDLE_MAX_BYTES = 1_572_864;
+const BUNDLE_MAX_COLD_IMPORT_MS = 250;
+
 async function bundle() {
   const stackSource = readFileSync(join(ROOT, 'lib', 'auditor', 'engine.ts'), 'utf8');
   if (!stackSource.includes(REQUIRE_SHIM)) {
@@ -463,7 +467,7 @@ async function bundle() {
   try {
     const outfile = join(outdir, 'index.mjs');
     const t0 = performance.now();
-    // The options NodejsFunction passes to esbuild for this stack (lib/ivschat-auditor.ts):
+    // The options NodejsFunction passes to esbuild for this stack (lib/auditor/engine.ts):
     // ESM, node22, minify, source map, main fields module/main, require shim banner, SDK bundled.
     const result = await build({
       entryPoints: [join(ROOT, 'lambda', 'handler.ts')],
@@ -524,14 +528,21 @@ async function bundle() {
       coldImportSourceMapsRunsMs: withMaps.map((x) => round(x, 1)),
       topPackages,
     };
+    // The targets are on the bundle as shipped: minified bytes, and the import with source maps on
+    // (the stack's NODE_OPTIONS). The import without them is a diagnostic: what the maps cost.
     rows.push(
-      { metric: 'bundle.bytes', value: bytes, target: '≤ 1,048,576', pass: bytes <= 1_048_576 },
-      { metric: 'bundle.coldImportMs', value: coldImportMs, target: '≤ 300', pass: coldImportMs <= 300 },
+      {
+        metric: 'bundle.bytes',
+        value: bytes,
+        target: `≤ ${BUNDLE_MAX_BYTES.toLocaleString('en-US')}`,
+        pass: bytes <= BUNDLE_MAX_BYTES,
+      },
+      { metric: 'bundle.coldImportMs (no source maps)', value: coldImportMs },
       {
         metric: 'bundle.coldImportMs --enable-source-maps',
         value: coldImportMsSourceMaps,
-        target: '≤ 300',
-        pass: coldImportMsSourceMaps <= 300,
+        target: `≤ ${BUNDLE_MAX_COLD_IMPORT_MS}`,
+        pass: coldImportMsSourceMaps <= BUNDLE_MAX_COLD_IMPORT_MS,
       },
     );
   } finally {
