@@ -16,6 +16,10 @@
  *
  * A snapshot written before generations (`CHUNK#<4 digits>`, META without `generation`) is still
  * read, and its chunks are deleted by the next write.
+ *
+ * Every item expires (the table's TTL) `SNAPSHOT_RETENTION_DAYS` after its write: the snapshot of a
+ * target no longer audited (an account that left, a region dropped) goes instead of feeding previews
+ * with rooms that may be gone. Readers treat an expired META as absent, since TTL deletes lag.
  */
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -24,7 +28,7 @@ import { AuditorError } from '../core/errors.js';
 import type { RoomDocument } from '../core/types.js';
 import type { WriteRequest } from './batch-write.js';
 import { decodeChunks, GzipJsonArray, putChunks, splitChunks } from './chunks.js';
-import { snapshotKeys } from './keys.js';
+import { expiresAfterDays, snapshotKeys, TTL_ATTRIBUTE } from './keys.js';
 import { type Item, TableClient } from './table-client.js';
 
 export interface RoomSnapshot {
@@ -35,6 +39,8 @@ export interface RoomSnapshot {
   rooms: RoomDocument[];
 }
 
+/** A snapshot not replaced for this long is dropped (a complete audit replaces it every run). */
+export const SNAPSHOT_RETENTION_DAYS = 30;
 /** Reads of one snapshot that may each meet a replacement between META and its chunks. */
 const READ_ATTEMPTS = 3;
 const LEGACY_CHUNK = /^CHUNK#\d{4}$/;
@@ -42,7 +48,11 @@ const LEGACY_CHUNK = /^CHUNK#\d{4}$/;
 export class RoomSnapshotStore {
   private readonly table: TableClient;
 
-  constructor(client: DynamoDBClient, tableName: string) {
+  constructor(
+    client: DynamoDBClient,
+    tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.table = new TableClient(client, tableName);
   }
 
@@ -70,8 +80,10 @@ export class RoomSnapshotStore {
     const pk = snapshotKeys.pk({ accountId, region });
     const generation = `${takenAt}.${randomBytes(4).toString('hex')}`;
     const prefix = snapshotKeys.generationPrefix(generation);
-    await putChunks({ table: this.table, pk, prefix, chunks, attributes: { takenAt, generation } });
-    const meta = { takenAt, rooms, chunks: chunks.length, generation, accountId, region };
+    const expiresAt = expiresAfterDays(this.now().getTime(), SNAPSHOT_RETENTION_DAYS);
+    const attributes = { takenAt, generation, [TTL_ATTRIBUTE]: expiresAt };
+    await putChunks({ table: this.table, pk, prefix, chunks, attributes });
+    const meta = { ...attributes, rooms, chunks: chunks.length, accountId, region };
     const { doc, name: tableName } = this.table;
     const switched = await this.table.conditionally(() =>
       doc.send(
@@ -136,9 +148,13 @@ export class RoomSnapshotStore {
     );
   }
 
+  /** The target's META, unless it has expired (TTL deletes it some time later). */
   private async meta(pk: string): Promise<Item | undefined> {
+    const nowSeconds = this.now().getTime() / 1000;
     for await (const item of this.table.query({ pk, skPrefix: snapshotKeys.meta, consistent: true })) {
-      if (item.sk === snapshotKeys.meta) return item;
+      if (item.sk !== snapshotKeys.meta) continue;
+      const expiresAt = item[TTL_ATTRIBUTE];
+      return typeof expiresAt === 'number' && expiresAt <= nowSeconds ? undefined : item;
     }
     return undefined;
   }

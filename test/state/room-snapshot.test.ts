@@ -234,6 +234,27 @@ describe('RoomSnapshotStore', () => {
     expect((await store.get(PROD, 'us-east-1'))?.rooms).toEqual([]);
   });
 
+  it('lets a snapshot not replaced for 30 days expire, and reads it as absent once expired', async () => {
+    const table = await dynamo.createStateTable('snapshot-expiry');
+    const written = new Date('2026-11-01T00:00:00.000Z');
+    const writer = new RoomSnapshotStore(dynamo.client, table, () => written);
+    await writer.put(PROD, 'us-east-1', written.toISOString(), rooms(PROD, 'us-east-1', 2));
+    const expiresAt = written.getTime() / 1000 + 30 * 86_400;
+    const items = await dynamo.client.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `SNAPSHOT#${PROD}#us-east-1` } },
+      }),
+    );
+    expect(items.Items?.map((i) => Number(i.expiresAt?.N))).toEqual([expiresAt, expiresAt]);
+
+    const at = (iso: string) => new RoomSnapshotStore(dynamo.client, table, () => new Date(iso));
+    expect((await at('2026-11-30T23:59:59.000Z').get(PROD, 'us-east-1'))?.rooms).toHaveLength(2);
+    expect(await at('2026-12-01T00:00:00.000Z').get(PROD, 'us-east-1')).toBeUndefined();
+    expect(await all(at('2026-12-01T00:00:00.000Z'))).toEqual([]);
+  });
+
   it('refuses a snapshot missing one of its chunks', async () => {
     const table = await dynamo.createStateTable('snapshot-missing');
     const store = new RoomSnapshotStore(dynamo.client, table);
