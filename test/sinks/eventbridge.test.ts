@@ -111,6 +111,20 @@ describe('eventBridgeSink', () => {
     expect(sent.sort()).toEqual(newFindings.map((f) => f.fingerprint).sort());
   });
 
+  it("leaves a whole call that failed with a server error to the SDK client's retries", async () => {
+    aws.setFaults({ failNext: 1, serverErrorServices: ['events'] });
+    const retrying = eventBridgePutter(
+      eventBridgeClient('us-east-1', { endpoint: aws.endpoint, credentials, maxAttempts: 2 }),
+    );
+
+    const receipt = await eventBridgeSink({ putter: retrying, eventBus: 'default' }).deliver(
+      makeAlert({ newFindings: [makeFinding()] }),
+    );
+
+    expect(receipt).toEqual({ sink: 'eventbridge', delivered: 1, messageIds: [] });
+    expect(putCalls()).toBe(2); // the 500, then the SDK's retry
+  });
+
   it('reports what the bus never took as undelivered', async () => {
     const failing: EventPutter = {
       put: async () => {

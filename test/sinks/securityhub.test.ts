@@ -106,6 +106,18 @@ describe('securityHubSink', () => {
     expect(imported.every((f) => f.imports === 1)).toBe(true);
   });
 
+  it("leaves a whole call that failed with a server error to the SDK client's retries", async () => {
+    aws.setFaults({ failNext: 1, serverErrorServices: ['securityhub'] });
+    const f = finding();
+
+    const receipt = await sink({ endpoint: '', credentials, maxAttempts: 2 }).deliver(
+      makeAlert({ accountId: LOCAL, newFindings: [f] }),
+    );
+
+    expect(receipt).toEqual({ sink: 'securityhub', delivered: 1, messageIds: [] });
+    expect(importCalls()).toBe(2); // the 500, then the SDK's retry
+  });
+
   it('reports as undelivered what still fails after its retries', async () => {
     aws.setFaults({ securityHubFailFindings: 1000 });
     const f = finding();
