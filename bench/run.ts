@@ -707,8 +707,8 @@ async function changeEventsSection() {
 async function orgScaleSection() {
   const result = await orgScale(
     quick
-      ? { accounts: 10, roomsPerTarget: 12, maxConcurrency: 20 }
-      : { accounts: 20, roomsPerTarget: 40, maxConcurrency: 20 },
+      ? { accounts: 8, regions: 5, roomsPerTarget: 10, scale: 1 }
+      : { accounts: 200, regions: 5, roomsPerTarget: 10, scale: 1 },
   );
   results.orgScale = result;
   rows.push(

@@ -30,11 +30,14 @@ import {
 import { unreportedSince } from '../../remediate/trail-table.js';
 import type { StatefulContext } from '../../runtime/context.js';
 import type { ActiveRemediationMode } from '../../settings/table.js';
+import { eachConcurrently } from '../../state/concurrently.js';
 import type { PlanMeta, PlannedTarget } from '../../state/run-store.js';
 import { count, emitRunMetrics } from '../run-metrics.js';
 import type { AggregateEvent } from './events.js';
 
 export const MAX_SUMMARY_NOT_AUDITED = 20;
+/** Per-target writes of the step (health, lock releases) in flight at once. */
+export const STATE_WRITE_CONCURRENCY = 32;
 
 /** What the aggregate step returns: counts and the first few names, never findings (≤ 16 KiB). */
 export interface RunAggregate extends RunCounts {
@@ -130,7 +133,11 @@ async function readRun(ctx: StatefulContext, event: AggregateEvent) {
   return { plan, planned, outcomes };
 }
 
-/** Each target's outcome (a missing one is a failure), its health recorded: consecutive failed runs. */
+/**
+ * Each target's outcome (a missing one is a failure), its health recorded: consecutive failed runs.
+ * The results keep plan order; the health writes (one per target) go out STATE_WRITE_CONCURRENCY at a
+ * time, since one after another they are ~6 s of the step at 1,000 targets.
+ */
 async function recordHealth(
   ctx: StatefulContext,
   event: AggregateEvent,
@@ -139,6 +146,8 @@ async function recordHealth(
 ): Promise<RunResults> {
   const health = ctx.stores.health();
   const results: RunResults = { audited: [], notAudited: [], skipped: 0 };
+  const failures: { target: PlannedTarget; reason: string; entry: NotAuditedTarget }[] = [];
+  const succeeded: PlannedTarget[] = [];
   for (const [index, target] of planned.entries()) {
     const outcome = outcomes.get(index) ?? {
       status: 'failed' as const,
@@ -148,15 +157,22 @@ async function recordHealth(
     };
     if (outcome.status === 'audited') {
       results.audited.push(outcome);
-      await health.record(target, { ok: true }, event.runId);
+      succeeded.push(target);
     } else if (outcome.status === 'skipped') {
       results.skipped++;
       results.notAudited.push({ ...where(target), reason: outcome.reason, failedRuns: 0 });
     } else {
-      const failedRuns = await health.record(target, { ok: false, reason: outcome.reason }, event.runId);
-      results.notAudited.push({ ...where(target), reason: outcome.reason, failedRuns });
+      const entry = { ...where(target), reason: outcome.reason, failedRuns: 0 };
+      results.notAudited.push(entry);
+      failures.push({ target, reason: outcome.reason, entry });
     }
   }
+  await eachConcurrently(succeeded, STATE_WRITE_CONCURRENCY, async (target) => {
+    await health.record(target, { ok: true }, event.runId);
+  });
+  await eachConcurrently(failures, STATE_WRITE_CONCURRENCY, async ({ target, reason, entry }) => {
+    entry.failedRuns = await health.record(target, { ok: false, reason }, event.runId);
+  });
   return results;
 }
 
@@ -202,7 +218,7 @@ async function deliverRun(
     });
   } finally {
     const locks = ctx.stores.locks();
-    for (const target of planned) await locks.release(target, event.runId);
+    await eachConcurrently(planned, STATE_WRITE_CONCURRENCY, (target) => locks.release(target, event.runId));
   }
 }
 
