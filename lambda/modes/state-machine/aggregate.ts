@@ -114,14 +114,21 @@ export async function aggregateStep(ctx: StatefulContext, event: AggregateEvent)
 /** The run's plan, its targets in plan order, and the outcomes its targets stored (by index). */
 async function readRun(ctx: StatefulContext, event: AggregateEvent) {
   const runs = ctx.stores.run(event.runId);
-  const plan = await runs.getPlan();
   const outcomes = new Map<number, TargetOutcome>();
-  for await (const { index, outcome } of runs.outcomes()) {
-    const read = readOutcome(outcome);
-    if (read) outcomes.set(index, read);
-  }
+  const readOutcomes = async () => {
+    for await (const { index, outcome } of runs.outcomes()) {
+      const read = readOutcome(outcome);
+      if (read) outcomes.set(index, read);
+    }
+  };
+  const found: [number, PlannedTarget][] = [];
+  const readTargets = async () => {
+    for await (const entry of runs.targets()) found.push(entry);
+  };
+  // Three reads of their own (the plan, the targets, the outcomes): at once, not one after another.
+  const [plan] = await Promise.all([runs.getPlan(), readTargets(), readOutcomes()]);
   const planned: PlannedTarget[] = [];
-  for await (const [index, target] of runs.targets()) {
+  for (const [index, target] of found) {
     // A Plan step retried with fewer targets leaves extra items behind (TTL removes them).
     if (index < plan.count) planned[index] = target;
   }
