@@ -6,6 +6,7 @@
  * ⌈targets ÷ maxConcurrency⌉ waves × (rooms per target ÷ budget).
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AUDITOR_ACCOUNT, orgLoggingConfigArn, startLocalOrg } from '../demo/local-org.js';
 import { stateMachineDefinition } from '../demo/state-machine-definition.js';
@@ -13,7 +14,7 @@ import type { RunAggregate } from '../lambda/modes/state-machine/aggregate.js';
 import { SETTINGS } from '../lambda/settings/table.js';
 import { FUNCTION_MEMORY_MB } from '../lib/function-runtime.js';
 import type { SeedRoom, StatsSnapshot } from '../local-aws/index.js';
-import type { AuditHandler } from '../local-aws/step-functions.js';
+import { type AuditHandler, runLocalStateMachine } from '../local-aws/step-functions.js';
 
 /** Step Functions Standard: $0.025 per 1,000 state transitions (us-east-1). */
 export const USD_PER_TRANSITION = 0.025 / 1000;
@@ -76,13 +77,23 @@ export interface OrgScaleProfile {
   /** Seconds from the start to the first audit-target call (plan + Map start), and from the last one's end to the finish (aggregate). */
   beforeFirstTargetSeconds: number;
   afterLastTargetSeconds: number;
+  /** The targets' phase alone (first audit-target call to the last one's end) over the floor. */
+  mapPhaseRatio: number;
   /** DynamoDB commands of the whole run, by command, and per target. */
   dynamoCommands: Record<string, number>;
+  /** DynamoDB commands by the step that sent them. */
+  dynamoCommandsByStep: Record<string, number>;
   dynamoCommandsPerTarget: number;
   /** Emulator calls of the whole run by operation (IVS Chat, STS, SNS, …), summed over regions. */
   awsCalls: Record<string, number>;
   /** Process CPU seconds (user + system) over the run: the emulator, dynalite, interpreter and handlers share it. */
   cpuSeconds: number;
+  /**
+   * The interpreter alone: the same definition and targets with every task answered at once (no
+   * AWS, no DynamoDB). What aws-local-stepfunctions itself adds to the wall time; Step Functions'
+   * own latency when deployed is a different figure (see the report).
+   */
+  interpreterOnlySeconds: number;
 }
 
 export async function orgScale(options: OrgScaleOptions): Promise<OrgScaleResult> {
@@ -130,7 +141,7 @@ export async function orgScale(options: OrgScaleOptions): Promise<OrgScaleResult
       gbSeconds * USD_PER_GB_SECOND +
       invocations * USD_PER_REQUEST;
     const auditTarget = timing.steps['audit-target'] ?? { seconds: 0, calls: 1, max: 0, first: t0, last: t0 };
-    const commands = Object.values(dynamoCommands).reduce((a, b) => a + b, 0);
+    const commands = Object.values(dynamoCommands.byCommand).reduce((a, b) => a + b, 0);
     return {
       targets,
       accounts: accounts.length,
@@ -162,10 +173,13 @@ export async function orgScale(options: OrgScaleOptions): Promise<OrgScaleResult
         ),
         beforeFirstTargetSeconds: round((auditTarget.first - t0) / 1000),
         afterLastTargetSeconds: round((t1 - auditTarget.last) / 1000),
-        dynamoCommands,
+        mapPhaseRatio: round((auditTarget.last - auditTarget.first) / 1000 / minSeconds, 3),
+        dynamoCommands: dynamoCommands.byCommand,
+        dynamoCommandsByStep: dynamoCommands.byStep,
         dynamoCommandsPerTarget: round(commands / targets, 1),
         awsCalls: awsCalls(org.aws.stats()),
         cpuSeconds: round((cpu.user + cpu.system) / 1e6),
+        interpreterOnlySeconds: round(await interpreterOnly(definition, targets)),
       },
     };
   } finally {
@@ -221,7 +235,7 @@ function timedHandler(handler: AuditHandler) {
     const step = String((event as { step?: unknown }).step ?? 'scheduled');
     const started = performance.now();
     try {
-      return await handler(event, context);
+      return await currentStep.run(step, () => handler(event, context));
     } finally {
       const ended = performance.now();
       const s = steps[step] ?? { seconds: 0, calls: 0, max: 0, first: started, last: ended };
@@ -247,13 +261,35 @@ function realLambdaSeconds(timing: { steps: Record<string, StepTiming> }, rooms:
   return measured + (rooms / BUDGET_TPS) * (1 - 1 / scale);
 }
 
-/** Counts the client's commands by name (middleware on its stack). */
-function countCommands(client: DynamoDBClient): Record<string, number> {
-  const counts: Record<string, number> = {};
+/** Seconds of one run of the definition over `targets` targets with tasks that answer at once. */
+async function interpreterOnly(definition: object, targets: number): Promise<number> {
+  const handler: AuditHandler = async (event) => {
+    const e = event as { step: string; runId: string; startedAt: string; index?: number };
+    if (e.step === 'plan') {
+      return { ...e, count: targets, targets: Array.from({ length: targets }, (_, i) => i) };
+    }
+    if (e.step === 'audit-target') return { ...e, iteration: 1, done: true };
+    return {};
+  };
+  const t0 = performance.now();
+  const run = await runLocalStateMachine({ definition, handler, executionName: 'bench-interpreter' });
+  if (run.error) throw new Error(`the interpreter-only run failed: ${run.error.message}`);
+  return (performance.now() - t0) / 1000;
+}
+
+/** The step whose handler is running: the DynamoDB commands are counted by it. */
+const currentStep = new AsyncLocalStorage<string>();
+
+/** Counts the client's commands by name and by step (middleware on its stack). */
+function countCommands(client: DynamoDBClient) {
+  const counts = { byCommand: {} as Record<string, number>, byStep: {} as Record<string, number> };
+  const add = (into: Record<string, number>, key: string) => {
+    into[key] = (into[key] ?? 0) + 1;
+  };
   client.middlewareStack.add(
     (next, context) => (args) => {
-      const name = context.commandName ?? 'unknown';
-      counts[name] = (counts[name] ?? 0) + 1;
+      add(counts.byCommand, context.commandName ?? 'unknown');
+      add(counts.byStep, currentStep.getStore() ?? 'setup');
       return next(args);
     },
     { step: 'initialize', name: 'benchCountCommands' },
