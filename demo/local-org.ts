@@ -6,12 +6,20 @@
  * it lives here, not in local-aws/, because it wires the product's handler to the emulator.
  */
 
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHandler } from '../lambda/handler.js';
 import type { HandlerDeps } from '../lambda/runtime/deps.js';
-import { type LocalDynamo, startLocalDynamo } from '../local-aws/dynamodb.js';
+import {
+  createStateTableOn,
+  DEFAULT_STATE_TABLE,
+  type LocalDynamo,
+  startLocalDynamo,
+} from '../local-aws/dynamodb.js';
 import {
   ACCOUNT_ID,
   type LocalAws,
@@ -43,6 +51,11 @@ export interface OrgOptions {
   /** The function's AUDIT_ACCOUNTS; default: `accounts` as a list (`organization` lists them all). */
   auditAccounts?: string;
   maxConcurrency?: number;
+  /**
+   * Runs dynalite on a thread of its own. In one thread, the local DynamoDB's CPU competes with the
+   * handlers' (DynamoDB is a service elsewhere when deployed): the orgScale bench keeps it apart.
+   */
+  dynamoThread?: boolean;
 }
 
 export interface LocalOrg {
@@ -75,7 +88,7 @@ export async function startLocalOrg(
   });
   let dynamo: LocalDynamo;
   try {
-    dynamo = await startLocalDynamo();
+    dynamo = options.dynamoThread ? await startDynamoThread() : await startLocalDynamo();
   } catch (error) {
     await aws.close();
     throw error;
@@ -137,4 +150,37 @@ export async function startLocalOrg(
       await Promise.allSettled([aws.close(), dynamo.close()]);
     },
   };
+}
+
+/** dynalite in a worker thread (plain CommonJS, so the worker needs no TypeScript loader). */
+async function startDynamoThread(): Promise<LocalDynamo> {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const server = require(workerData.dynalite)({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+     server.on('error', (error) => { throw error; });
+     server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));`,
+    { eval: true, workerData: { dynalite: createRequire(import.meta.url).resolve('dynalite') } },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const close = async () => {
+    client.destroy();
+    await worker.terminate();
+  };
+  const createStateTable = (name: string) => createStateTableOn(client, name);
+  try {
+    await createStateTable(DEFAULT_STATE_TABLE);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { endpoint, client, tableName: DEFAULT_STATE_TABLE, createStateTable, close };
 }

@@ -5,7 +5,15 @@
  * change batch (lambda/pipeline/routing.ts).
  */
 import type { FindingRecord } from '../audit/lifecycle.js';
+import { eachConcurrently } from './concurrently.js';
 import type { Claim, SharedWrites, StateStore } from './store.js';
+
+/**
+ * Partitions written at once. A run over 1,000 targets claims and settles in 1,000 partitions of a
+ * few findings each: one after another, that is two round trips per target (~12 s of the aggregate
+ * step at ~6 ms each); 8 at a time, each with its store's own writes in flight, it is 1/8 of that.
+ */
+export const PARTITION_CONCURRENCY = 8;
 
 /** One partition's store (a Partition). */
 export type Partition = Pick<StateStore, 'save'> & { readonly shared: SharedWrites };
@@ -21,24 +29,32 @@ export class PartitionedStore {
   ) {}
 
   async save(changes: readonly FindingRecord[], now: string): Promise<void> {
-    for (const [store, part] of this.parts(changes, (r) => r, this.always)) await store.save(part, now);
+    await eachPart(
+      this.parts(changes, (r) => r, this.always),
+      (store, part) => store.save(part, now),
+    );
   }
 
   readonly shared: SharedWrites = {
     claim: async (changes, now, rules) => {
-      const claims: Claim[] = [];
-      for (const [store, part] of this.parts(changes, (r) => r, this.always)) {
-        claims.push(...(await store.shared.claim(part, now, rules)));
-      }
-      return claims;
+      const claims: Claim[][] = [];
+      const parts = this.parts(changes, (r) => r, this.always);
+      // Kept in partition order whatever order the partitions finish in.
+      await eachPart(parts, async (store, part, i) => {
+        claims[i] = await store.shared.claim(part, now, rules);
+      });
+      return claims.flat();
     },
-    settle: async (settlements) => {
-      for (const [store, part] of this.parts(settlements, (s) => s.claim.record))
-        await store.shared.settle(part);
-    },
-    release: async (claims) => {
-      for (const [store, part] of this.parts(claims, (c) => c.record)) await store.shared.release(part);
-    },
+    settle: (settlements) =>
+      eachPart(
+        this.parts(settlements, (s) => s.claim.record),
+        (store, part) => store.shared.settle(part),
+      ),
+    release: (claims) =>
+      eachPart(
+        this.parts(claims, (c) => c.record),
+        (store, part) => store.shared.release(part),
+      ),
   };
 
   /** Each store's part of `items`, every item's store named before any is acted on; `always` first. */
@@ -56,4 +72,15 @@ export class PartitionedStore {
     }
     return parts;
   }
+}
+
+/** `work` on each partition's part, PARTITION_CONCURRENCY at a time; the first error is thrown once the running ones end. */
+function eachPart<T>(
+  parts: Map<Partition, T[]>,
+  work: (store: Partition, part: T[], index: number) => Promise<void>,
+): Promise<void> {
+  const indexed = [...parts].map(([store, part], index) => ({ store, part, index }));
+  return eachConcurrently(indexed, PARTITION_CONCURRENCY, ({ store, part, index }) =>
+    work(store, part, index),
+  );
 }

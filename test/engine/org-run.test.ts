@@ -4,6 +4,7 @@
  */
 import type { LoggingConfigurationSummary } from '@aws-sdk/client-ivschat';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUDITOR_ACCOUNT, type LocalOrg, orgLoggingConfigArn, startLocalOrg } from '../../demo/local-org.js';
 import type { Alert } from '../../lambda/alert/alert.js';
@@ -15,6 +16,7 @@ import type { LoggingConfigurationFact, RegionInventory, RoomDocument } from '..
 import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
 import { auditRun } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
+import { healthKey, lockKey } from '../../lambda/state/keys.js';
 import { type RoomSnapshot, RoomSnapshotStore } from '../../lambda/state/room-snapshot.js';
 import { RunStore, TargetLocks } from '../../lambda/state/run-store.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
@@ -247,6 +249,29 @@ describe('org run on the local state machine', { timeout: 90_000 }, () => {
       new Date(),
     );
     expect(free).toEqual({ ok: true });
+  });
+
+  it('counts the failed runs of each target it cannot enter, in plan order, and releases every lock', async () => {
+    const o = await start();
+    await o.run('run-1');
+    const second = await o.run('run-2');
+    const summary = second.output as { notAudited: { accountId: string; region: string }[] };
+    expect(summary.notAudited).toEqual([
+      expect.objectContaining({ accountId: STAGE, region: REGIONS[0] }),
+      expect.objectContaining({ accountId: STAGE, region: REGIONS[1] }),
+    ]);
+    const doc = DynamoDBDocumentClient.from(o.dynamo.client);
+    for (const accountId of ACCOUNTS) {
+      for (const region of REGIONS) {
+        const target = { accountId, region };
+        const { Item: health } = await doc.send(
+          new GetCommand({ TableName: o.table, Key: healthKey(target) }),
+        );
+        expect(health?.consecutiveFailures).toBe(accountId === STAGE ? 2 : 0);
+        const { Item: lock } = await doc.send(new GetCommand({ TableName: o.table, Key: lockKey(target) }));
+        expect(lock).toBeUndefined();
+      }
+    }
   });
 
   it('names a target whose audit step crashed, and still delivers the others', async () => {
