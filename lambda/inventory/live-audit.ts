@@ -15,7 +15,9 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
 import { SETTINGS } from '../settings/table.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
+import type { RunListingStore } from '../state/run-listing.js';
 import { RegionEvaluation, type RoomCollector } from './room-evaluation.js';
+import { KeptListing } from './run-listing.js';
 import type { Identity, InventoryRun } from './source.js';
 
 export interface LiveAuditOptions {
@@ -46,6 +48,12 @@ export interface LiveAuditOptions {
   knownRooms?: (region: string) => Iterable<string>;
   /** Receive every room as evaluated, cached rooms too (the room snapshot, the remediation candidates). */
   collectors?: readonly RoomCollector[];
+  /**
+   * The run's listing of the target, kept across invocations (the state machine's audit step; one
+   * region): the rooms an earlier invocation listed are read from it instead of listed again, and the
+   * listing is kept there when this invocation stops short.
+   */
+  listing?: RunListingStore;
 }
 
 /** The account the credentials belong to (STS `GetCallerIdentity`), or the error that says why not. */
@@ -124,6 +132,7 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
     const cache: Map<string, CachedRoom> = roomCache
       ? await roomCache.loadRooms(accountId, region)
       : new Map();
+    const kept = options.listing ? await KeptListing.load(options.listing) : undefined;
     const plan = planFetches(cache, {
       now: startedAt,
       fullRefreshHours: options.fullRefreshHours ?? SETTINGS.fullRefreshHours.default,
@@ -162,6 +171,7 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
       resolve: plan.resolve,
       priority: plan.priority,
       knownArns: new Set([...cache.keys(), ...(options.knownRooms?.(region) ?? [])]),
+      ...kept?.hooks(),
     });
     evaluation.writeTo(inventory);
     if (logging) inventory.calls.listLoggingConfigurations = logging.calls;
@@ -176,6 +186,8 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
       const removals = inventory.deleted.filter((arn) => cache.has(arn));
       await roomCache.saveRooms(accountId, region, upserts, removals);
     }
+    // After the room cache: the rooms fetched so far must be there before the queue moves past them.
+    await kept?.keepIfShort(inventory);
     return inventory;
   } finally {
     client.destroy();
