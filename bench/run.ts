@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — throughput, API budget, steady state, bundle and memory figures of ivschat-auditor.
  * A benchmark, not a test: it prints a table (metric, value, target, pass/fail) and writes
- * bench/results.json. Options: `--only evaluation,firstAudit,steadyState,bundle,memory,orgScale,changeEvents`, `--quick`
+ * bench/results.json. Options: `--only evaluation,firstAudit,steadyState,bundle,memory,orgScale,changeEvents,largeFirstAudit`, `--quick`
  * (smaller N, for development; results then go to the temp dir, not bench/results.json).
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { FUNCTION_BUNDLE_ALIAS, FUNCTION_NODE_OPTIONS } from '../lib/function-ru
 import { startLocalDynamo } from '../local-aws/dynamodb.js';
 import { type LocalAws, startLocalAws } from '../local-aws/index.js';
 import { CHANGE_MAX_ROOMS, changeEvents, DEFAULT_WINDOW_MS } from './change-events.js';
+import { largeFirstAudit } from './large-first-audit.js';
 import { orgScale } from './org-scale.js';
 import { benchPolicies } from './policies.js';
 import { BENCH_ACCOUNT, benchRoomDocuments, benchRooms } from './rooms.js';
@@ -57,6 +58,7 @@ const SECTIONS = [
   'memory',
   'orgScale',
   'changeEvents',
+  'largeFirstAudit',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -627,6 +629,7 @@ const runners: Record<Section, () => Promise<void>> = {
   memory,
   orgScale: orgScaleSection,
   changeEvents: changeEventsSection,
+  largeFirstAudit: largeFirstAuditSection,
 };
 
 /** Change-triggered audits through the local queue and the bundled change function (bench/change-events.ts). */
@@ -741,6 +744,45 @@ async function orgScaleSection() {
     },
     { metric: 'orgScale.snsMessages', value: result.snsMessages },
   );
+}
+
+/** One large account-region's first audit through the audit-target loop (bench/large-first-audit.ts). */
+async function largeFirstAuditSection() {
+  const child = await bundleChild('large-audit-child.ts');
+  try {
+    const result = await largeFirstAudit({
+      ...(quick ? { rooms: 5_000, scale: 20 } : { rooms: 50_000, scale: 40 }),
+      runChild: async (argv) =>
+        lastLine(await childStdout([child.file, ...argv], { NODE_OPTIONS: FUNCTION_NODE_OPTIONS })),
+    });
+    results.largeFirstAudit = result;
+    rows.push(
+      { metric: 'largeFirstAudit.rooms', value: result.rooms },
+      { metric: 'largeFirstAudit.invocations', value: result.invocations },
+      {
+        metric: 'largeFirstAudit.listRoomsCalls',
+        value: result.listRoomsCalls,
+        target: `≤ ${result.listRoomsCallsAllowed} (1.05 × ⌈rooms / 50⌉)`,
+        pass: result.listRoomsCalls <= result.listRoomsCallsAllowed,
+      },
+      {
+        metric: 'largeFirstAudit.getRoomCalls',
+        value: result.getRoomCalls,
+        target: `= ${result.rooms} (each room once)`,
+        pass: result.getRoomCalls === result.rooms && result.complete,
+      },
+      {
+        metric: 'largeFirstAudit.ratio',
+        value: result.ratio,
+        target: `≤ 1.10 (wall ${result.wallSeconds} s / floor ${result.minSeconds} s, ×${result.scale})`,
+        pass: result.ratio <= 1.1,
+      },
+      { metric: 'largeFirstAudit.findings', value: result.findings },
+      { metric: 'largeFirstAudit.lastInvocationSeconds', value: result.lastInvocationSeconds },
+    );
+  } finally {
+    child.dispose();
+  }
 }
 
 async function main() {
