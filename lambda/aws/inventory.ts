@@ -80,6 +80,14 @@ export interface InventoryProgress {
 }
 
 /**
+ * GetRoom calls in flight for a client-side budget: enough that calls taking up to 250 ms each keep
+ * the budget busy (8 at the deployed 4 TPS; more for a raised or time-scaled budget).
+ */
+export function getRoomConcurrency(budgetTps: number | undefined): number {
+  return budgetTps ? Math.max(8, Math.ceil(budgetTps / 4)) : 8;
+}
+
+/**
  * Lists every room of one region (all pages), then fetches each with GetRoom under bounded
  * concurrency. Never throws for AWS faults: they become report errors and `complete: false`.
  */

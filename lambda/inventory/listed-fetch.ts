@@ -7,13 +7,14 @@
  */
 import type { AwsConnection } from '../aws/clients.js';
 import { ivschatClient } from '../aws/clients.js';
-import { getRooms } from '../aws/inventory.js';
+import { getRoomConcurrency, getRooms } from '../aws/inventory.js';
 import { withApiBudget } from '../aws/rate-limit.js';
 import { emptyInventory } from '../core/empty-inventory.js';
-import { type CachedRoom, cachedRoom } from '../core/room-cache.js';
+import { cachedRoom } from '../core/room-cache.js';
 import type { Target } from '../core/types.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
 import type { RunListingStore } from '../state/run-listing.js';
+import { CacheWriter } from './cache-writer.js';
 
 export interface ListedFetchOptions {
   target: Target;
@@ -50,21 +51,21 @@ export async function fetchListedRooms(options: ListedFetchOptions): Promise<Lis
   const client = ivschatClient(target.region, options.connection);
   if (options.apiBudgetTps) withApiBudget(client, options.apiBudgetTps);
   const inventory = emptyInventory(target.accountId, target.region);
-  const upserts: CachedRoom[] = [];
+  const writer = new CacheWriter(options.roomCache, target);
   try {
     await getRooms({
       client,
       arns: queue,
       inventory,
-      concurrency: options.concurrency ?? 8,
+      concurrency: options.concurrency ?? getRoomConcurrency(options.apiBudgetTps),
       shouldStop: options.shouldStop ?? (() => false),
-      onRoom: (doc) => upserts.push(cachedRoom(doc, options.startedAt)),
+      onRoom: (doc) => writer.add(cachedRoom(doc, options.startedAt)),
     });
   } finally {
     client.destroy();
   }
   // A room gone (or refused) is left to the last invocation, which asks again and records the answer.
-  await options.roomCache.saveRooms(target.accountId, target.region, upserts, inventory.deleted);
+  await writer.flush(inventory.deleted);
   const pending = new Set(inventory.notReached);
   const stoppedAt = queue.findIndex((arn) => pending.has(arn));
   const done = stoppedAt < 0 ? queue.length : stoppedAt;

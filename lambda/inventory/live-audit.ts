@@ -5,7 +5,12 @@
 import { Evaluator } from '../audit/evaluate.js';
 import { buildReport } from '../audit/report.js';
 import { type AwsConnection, callerAccountId, ivschatClient } from '../aws/clients.js';
-import { type InventoryProgress, inventoryRegion, toAuditError } from '../aws/inventory.js';
+import {
+  getRoomConcurrency,
+  type InventoryProgress,
+  inventoryRegion,
+  toAuditError,
+} from '../aws/inventory.js';
 import { listLoggingConfigurations } from '../aws/logging-configurations.js';
 import { withApiBudget } from '../aws/rate-limit.js';
 import { firstRegionOf, parseRoomArn } from '../core/arn.js';
@@ -16,6 +21,7 @@ import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
 import { SETTINGS } from '../settings/table.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
 import type { RunListingStore } from '../state/run-listing.js';
+import { CacheWriter } from './cache-writer.js';
 import { RegionEvaluation, type RoomCollector } from './room-evaluation.js';
 import { KeptListing } from './run-listing.js';
 import type { Identity, InventoryRun } from './source.js';
@@ -152,17 +158,18 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
         ...(options.collectors ? { collectors: options.collectors } : {}),
       },
     );
-    // Cache entries are cut down as documents arrive, so the full documents are never all held.
-    const upserts: CachedRoom[] = [];
+    // Cache entries are cut down as documents arrive, so the full documents are never all held, and
+    // written as they accumulate.
+    const writer = roomCache ? new CacheWriter(roomCache, { accountId, region }) : undefined;
     const inventory = await inventoryRegion({
       region,
       accountId,
       client,
       onRoom: (doc, fetched) => {
         evaluation.add(doc);
-        if (fetched && roomCache) upserts.push(cachedRoom(doc, startedAt));
+        if (fetched) writer?.add(cachedRoom(doc, startedAt));
       },
-      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      concurrency: options.concurrency ?? getRoomConcurrency(options.apiBudgetTps),
       ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress
@@ -182,10 +189,7 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
       inventory.factsMissingReason = `${logging.error.operation} failed (${logging.error.code}: ${logging.error.message})`;
     }
     if (!inventory.accountId) inventory.accountId = accountFromArns(inventory) ?? '';
-    if (roomCache) {
-      const removals = inventory.deleted.filter((arn) => cache.has(arn));
-      await roomCache.saveRooms(accountId, region, upserts, removals);
-    }
+    await writer?.flush(inventory.deleted.filter((arn) => cache.has(arn)));
     // After the room cache: the rooms fetched so far must be there before the queue moves past them.
     await kept?.keepIfShort(inventory);
     return inventory;
