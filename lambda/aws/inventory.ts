@@ -48,9 +48,10 @@ export interface InventoryOptions {
    */
   knownArns?: Iterable<string>;
   /**
-   * The listing an earlier invocation of the same run made: its rooms are taken as the first page,
-   * and ListRooms continues from `nextToken` (none: the listing was complete, ListRooms is not called).
-   * A token IVS refuses (it no longer honours it) starts the listing over.
+   * The listing an earlier invocation of the same run made: its rooms are taken as the first pages
+   * (and emptied out of `rooms` as they are, so they are let go once audited), and ListRooms continues
+   * from `nextToken` (none: the listing was complete, ListRooms is not called). A token IVS refuses
+   * (it no longer honours it) starts the listing over.
    */
   earlierListing?: EarlierListing;
   /** Told of each room summary as it is listed (earlier ones included), to keep the listing. */
@@ -63,7 +64,8 @@ export interface InventoryOptions {
 
 /** A listing kept from an earlier invocation of the same run (lambda/state/run-listing.ts). */
 export interface EarlierListing {
-  rooms: readonly RoomDocument[];
+  /** Consumed: the inventory empties it. */
+  rooms: RoomDocument[];
   nextToken?: string;
 }
 
@@ -156,7 +158,7 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
 }
 
 /**
- * The pages of a region's listing: the rooms an earlier invocation listed, as one page, then ListRooms
+ * The pages of a region's listing: the rooms an earlier invocation listed, then ListRooms
  * (50 a page, the API's most) from where that listing stopped, each call counted in `result`.
  */
 async function* listingPages(
@@ -167,7 +169,14 @@ async function* listingPages(
   const earlier = options.earlierListing;
   let token: string | undefined;
   if (earlier) {
-    yield { rooms: earlier.rooms, nextToken: earlier.nextToken };
+    // Pages of 50 taken off the end of the reversed list: 50,000 summaries are not all held until the
+    // last is audited. Only the last page carries the token: a stop within them would lose rooms.
+    const { rooms } = earlier;
+    rooms.reverse();
+    while (rooms.length > 0) {
+      const page = rooms.splice(Math.max(0, rooms.length - 50)).reverse();
+      yield { rooms: page, nextToken: rooms.length === 0 ? earlier.nextToken : undefined };
+    }
     if (earlier.nextToken === undefined) return;
     token = earlier.nextToken;
   }

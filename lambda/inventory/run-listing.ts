@@ -23,7 +23,8 @@ export class KeptListing {
   private constructor(
     private readonly store: RunListingStore,
     private readonly progress: ListingProgress | undefined,
-    private readonly earlier: readonly RoomDocument[] | undefined,
+    /** Handed to the inventory, which empties it as it audits them. */
+    private readonly earlier: RoomDocument[] | undefined,
   ) {}
 
   /** The listing as an earlier invocation of the run left it (none yet: this invocation lists). */
