@@ -8,6 +8,7 @@
  *
  * argv: AWS_ENDPOINT DYNAMO_ENDPOINT TABLE TOPIC_ARN SCALE STARTED_AT
  */
+import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -75,5 +76,16 @@ process.stdout.write(
     aggregateSeconds: aggregate.seconds,
     invocations,
     summary: aggregate.result,
+    hwmRssMb: highWaterMarkMb(),
   })}\n`,
 );
+
+/** The process's memory high-water mark (VmHWM, Linux): the largest invocation's, the container being warm. */
+function highWaterMarkMb(): number | undefined {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb ? Math.round((Number(kb) / 1024) * 10) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}

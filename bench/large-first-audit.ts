@@ -24,6 +24,7 @@ interface ChildOutput {
   aggregateSeconds: number;
   invocations: { seconds: number; done: boolean }[];
   summary: { roomsAudited: number; newFindings: number; complete: boolean; targetsAudited: number };
+  hwmRssMb?: number;
 }
 
 export interface LargeFirstAuditResult {
@@ -50,6 +51,8 @@ export interface LargeFirstAuditResult {
   invocationSeconds: number;
   planSeconds: number;
   aggregateSeconds: number;
+  /** The child's memory high-water mark: plan, every invocation and aggregate in one warm process. */
+  peakRssMb: number | null;
 }
 
 export async function largeFirstAudit(options: {
@@ -104,6 +107,7 @@ export async function largeFirstAudit(options: {
       invocationSeconds: round(900 / scale),
       planSeconds: round(out.planSeconds),
       aggregateSeconds: round(out.aggregateSeconds),
+      peakRssMb: out.hwmRssMb ?? null,
     };
   } finally {
     await dynamo.close();

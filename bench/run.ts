@@ -779,6 +779,7 @@ async function largeFirstAuditSection() {
       },
       { metric: 'largeFirstAudit.findings', value: result.findings },
       { metric: 'largeFirstAudit.lastInvocationSeconds', value: result.lastInvocationSeconds },
+      { metric: 'largeFirstAudit.peakRssMb', value: result.peakRssMb ?? 'n/a' },
     );
   } finally {
     child.dispose();
