@@ -1,8 +1,8 @@
 /**
  * Child process of `bench largeFirstAudit` (bundled and minified by bench/run.ts, like the Lambda, and
  * started with the stack's NODE_OPTIONS): one state-machine run of one target with the real handler,
- * as the deployed workflow drives it — plan, the audit-target step again while it answers
- * `done: false`, aggregate — in one warm container. Each invocation gets Lambda's 900 s and the
+ * as the deployed workflow drives it — plan, then the audit-target step again while it answers
+ * `done: false` — in one warm container. Each invocation gets Lambda's 900 s and the
  * deadline margin scaled down by the emulator's time scale S: `getRemainingTimeInMillis` reports
  * S × the real time left of a 900 / S second invocation. The API budget is 4 × S. Prints one JSON line.
  *
@@ -13,7 +13,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHandler } from '../lambda/handler.js';
-import type { RunAggregate } from '../lambda/modes/state-machine/aggregate.js';
 import type { AuditTargetResult, PlanResult } from '../lambda/modes/state-machine/events.js';
 
 const [endpoint, dynamoEndpoint, tableName, topicArn, scaleArg, startedAt] = process.argv.slice(2);
@@ -67,15 +66,13 @@ for (;;) {
   iteration = result.iteration;
 }
 const auditSeconds = (performance.now() - auditStart) / 1000;
-const aggregate = await invoke<RunAggregate>({ step: 'aggregate', runId, startedAt });
+// The target's audit ends here; the aggregate step (one alert, the finding state) is orgScale's to measure.
 
 process.stdout.write(
   `${JSON.stringify({
     planSeconds: plan.seconds,
     auditSeconds,
-    aggregateSeconds: aggregate.seconds,
     invocations,
-    summary: aggregate.result,
     hwmRssMb: highWaterMarkMb(),
   })}\n`,
 );

@@ -6,7 +6,9 @@
  * floor is every GetRoom at the budget: rooms ÷ (4 × S) seconds. ListRooms pages are counted against
  * the 1.05 × ⌈rooms / 50⌉ a run may spend (list once per run).
  */
-import { startLocalDynamo } from '../local-aws/dynamodb.js';
+import type { AuditedOutcome, TargetOutcome } from '../lambda/pipeline/target-outcome.js';
+import { RunStore } from '../lambda/state/run-store.js';
+import { type LocalDynamo, startLocalDynamo } from '../local-aws/dynamodb.js';
 import { startLocalAws } from '../local-aws/index.js';
 import { benchRooms } from './rooms.js';
 
@@ -15,15 +17,15 @@ const BUDGET_TPS = 4;
 const PAGE_SIZE = 50;
 /** The run's start as the plan step records it: an hour ago (rooms fetched now are newer). */
 const STARTED_AT = () => new Date(Date.now() - 3_600_000).toISOString();
+/** The child's run (bench/large-audit-child.ts). */
+const RUN_ID = 'bench-large-first-audit';
 /** Logging configurations the bench rooms point at (LgBench00000…6 in bench/rooms.ts). */
 const LOGGING_CONFIGS = 7;
 
 interface ChildOutput {
   planSeconds: number;
   auditSeconds: number;
-  aggregateSeconds: number;
   invocations: { seconds: number; done: boolean }[];
-  summary: { roomsAudited: number; newFindings: number; complete: boolean; targetsAudited: number };
   hwmRssMb?: number;
 }
 
@@ -50,8 +52,7 @@ export interface LargeFirstAuditResult {
   /** An invocation's scaled length: 900 s ÷ S, of which the last 90 s ÷ S start no API call. */
   invocationSeconds: number;
   planSeconds: number;
-  aggregateSeconds: number;
-  /** The child's memory high-water mark: plan, every invocation and aggregate in one warm process. */
+  /** The child's memory high-water mark: the plan and every invocation in one warm process. */
   peakRssMb: number | null;
 }
 
@@ -79,6 +80,7 @@ export async function largeFirstAudit(options: {
     aws.resetStats();
     const argv = [aws.endpoint, dynamo.endpoint, dynamo.tableName, topicArn, String(scale), STARTED_AT()];
     const out = JSON.parse(await options.runChild(argv)) as ChildOutput;
+    const outcome = await storedOutcome(dynamo, RUN_ID);
     const stats = aws.stats()[REGION] ?? {};
     let throttled = 0;
     for (const s of Object.values(stats)) throttled += s.throttled;
@@ -98,19 +100,28 @@ export async function largeFirstAudit(options: {
       wallSeconds: round(out.auditSeconds),
       minSeconds: round(minSeconds),
       ratio: round(out.auditSeconds / minSeconds, 3),
-      findings: out.summary.newFindings,
-      roomsAudited: out.summary.roomsAudited,
-      complete: out.summary.complete,
+      findings: outcome.report.findings.length,
+      roomsAudited: outcome.report.roomsAudited,
+      complete: outcome.report.complete,
       firstInvocationSeconds: seconds[0] ?? 0,
       lastInvocationSeconds: seconds.at(-1) ?? 0,
       middleInvocationSecondsMedian: middle[Math.floor(middle.length / 2)] ?? 0,
       invocationSeconds: round(900 / scale),
       planSeconds: round(out.planSeconds),
-      aggregateSeconds: round(out.aggregateSeconds),
       peakRssMb: out.hwmRssMb ?? null,
     };
   } finally {
     await dynamo.close();
     await aws.close();
   }
+}
+
+/** The target's outcome as the last invocation stored it (read here, outside the measured child). */
+async function storedOutcome(dynamo: LocalDynamo, runId: string): Promise<AuditedOutcome> {
+  for await (const { outcome } of new RunStore(dynamo.client, dynamo.tableName, runId).outcomes()) {
+    const stored = outcome as TargetOutcome;
+    if (stored.status === 'audited') return stored;
+    throw new Error(`the target was not audited: ${stored.status}: ${stored.reason}`);
+  }
+  throw new Error(`run ${runId} stored no outcome`);
 }
