@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — throughput, API budget, steady state, bundle and memory figures of ivschat-auditor.
  * A benchmark, not a test: it prints a table (metric, value, target, pass/fail) and writes
- * bench/results.json. Options: `--only evaluation,firstAudit,steadyState,bundle,memory,orgScale,changeEvents`, `--quick`
+ * bench/results.json. Options: `--only evaluation,firstAudit,steadyState,bundle,memory,orgScale,changeEvents,largeFirstAudit`, `--quick`
  * (smaller N, for development; results then go to the temp dir, not bench/results.json).
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { FUNCTION_BUNDLE_ALIAS, FUNCTION_NODE_OPTIONS } from '../lib/function-ru
 import { startLocalDynamo } from '../local-aws/dynamodb.js';
 import { type LocalAws, startLocalAws } from '../local-aws/index.js';
 import { CHANGE_MAX_ROOMS, changeEvents, DEFAULT_WINDOW_MS } from './change-events.js';
+import { largeFirstAudit } from './large-first-audit.js';
 import { orgScale } from './org-scale.js';
 import { benchPolicies } from './policies.js';
 import { BENCH_ACCOUNT, benchRoomDocuments, benchRooms } from './rooms.js';
@@ -59,6 +60,7 @@ const SECTIONS = [
   'memory',
   'orgScale',
   'changeEvents',
+  'largeFirstAudit',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -640,6 +642,7 @@ const runners: Record<Section, () => Promise<void>> = {
   memory,
   orgScale: orgScaleSection,
   changeEvents: changeEventsSection,
+  largeFirstAudit: largeFirstAuditSection,
 };
 
 /** Change-triggered audits through the local queue and the bundled change function (bench/change-events.ts). */
@@ -768,6 +771,59 @@ async function orgScaleSection() {
     { metric: 'orgScale.dynamoCommandsPerTarget', value: profile.dynamoCommandsPerTarget },
     { metric: 'orgScale.cpuSeconds', value: profile.cpuSeconds },
   );
+}
+
+/** One large account-region's first audit through the audit-target loop (bench/large-first-audit.ts). */
+async function largeFirstAuditSection() {
+  const child = await bundleChild('large-audit-child.ts');
+  try {
+    const size = quick ? { rooms: 5_000, scale: 20 } : { rooms: 50_000, scale: 40 };
+    const result = await largeFirstAudit({
+      ...size,
+      runChild: async (argv) =>
+        lastLine(await childStdout([child.file, ...argv], { NODE_OPTIONS: FUNCTION_NODE_OPTIONS })),
+    }).catch((error: Error) => {
+      // A handler that dies (out of memory under the stack's heap limit) fails the section, not the bench.
+      const why = /heap out of memory/.test(error.message) ? 'out of memory' : error.message.split('\n')[0];
+      results.largeFirstAudit = { ...size, error: why };
+      rows.push({
+        metric: 'largeFirstAudit.ratio',
+        value: `not measured: ${why}`,
+        target: '≤ 1.10',
+        pass: false,
+      });
+      return undefined;
+    });
+    if (!result) return;
+    results.largeFirstAudit = result;
+    rows.push(
+      { metric: 'largeFirstAudit.rooms', value: result.rooms },
+      { metric: 'largeFirstAudit.invocations', value: result.invocations },
+      {
+        metric: 'largeFirstAudit.listRoomsCalls',
+        value: result.listRoomsCalls,
+        target: `≤ ${result.listRoomsCallsAllowed} (1.05 × ⌈rooms / 50⌉)`,
+        pass: result.listRoomsCalls <= result.listRoomsCallsAllowed,
+      },
+      {
+        metric: 'largeFirstAudit.getRoomCalls',
+        value: result.getRoomCalls,
+        target: `= ${result.rooms} (each room once)`,
+        pass: result.getRoomCalls === result.rooms && result.complete,
+      },
+      {
+        metric: 'largeFirstAudit.ratio',
+        value: result.ratio,
+        target: `≤ 1.10 (wall ${result.wallSeconds} s / floor ${result.minSeconds} s, ×${result.scale})`,
+        pass: result.ratio <= 1.1,
+      },
+      { metric: 'largeFirstAudit.findings', value: result.findings },
+      { metric: 'largeFirstAudit.lastInvocationSeconds', value: result.lastInvocationSeconds },
+      { metric: 'largeFirstAudit.peakRssMb', value: result.peakRssMb ?? 'n/a' },
+    );
+  } finally {
+    child.dispose();
+  }
 }
 
 async function main() {

@@ -8,6 +8,7 @@ import {
   type IvschatClient,
   paginateListRooms,
   ResourceNotFoundException,
+  ValidationException,
 } from '@aws-sdk/client-ivschat';
 import { emptyInventory } from '../core/empty-inventory.js';
 import type { AuditError, RegionInventory, RoomDocument } from '../core/types.js';
@@ -46,6 +47,26 @@ export interface InventoryOptions {
    * run's list is checked with GetRoom: gone (ResourceNotFound) or just missed by the list.
    */
   knownArns?: Iterable<string>;
+  /**
+   * The listing an earlier invocation of the same run made: its rooms are taken as the first pages
+   * (and emptied out of `rooms` as they are, so they are let go once audited), and ListRooms continues
+   * from `nextToken` (none: the listing was complete, ListRooms is not called). A token IVS refuses
+   * (it no longer honours it) starts the listing over.
+   */
+  earlierListing?: EarlierListing;
+  /** Told of each room summary as it is listed (earlier ones included), to keep the listing. */
+  onListed?: (summary: RoomDocument) => void;
+  /** Told where ListRooms would continue when the stop cut the listing short. */
+  onListingStopped?: (nextToken: string) => void;
+  /** Told the rooms GetRoom will be asked for, in order, before the first is. */
+  onFetchOrder?: (arns: readonly string[]) => void;
+}
+
+/** A listing kept from an earlier invocation of the same run (lambda/state/run-listing.ts). */
+export interface EarlierListing {
+  /** Consumed: the inventory empties it. */
+  rooms: RoomDocument[];
+  nextToken?: string;
 }
 
 export interface InventoryProgress {
@@ -61,11 +82,19 @@ export interface InventoryProgress {
 }
 
 /**
+ * GetRoom calls in flight for a client-side budget: enough that calls taking up to 250 ms each keep
+ * the budget busy (8 at the deployed 4 TPS; more for a raised or time-scaled budget).
+ */
+export function getRoomConcurrency(budgetTps: number | undefined): number {
+  return budgetTps ? Math.max(8, Math.ceil(budgetTps / 4)) : 8;
+}
+
+/**
  * Lists every room of one region (all pages), then fetches each with GetRoom under bounded
  * concurrency. Never throws for AWS faults: they become report errors and `complete: false`.
  */
 export async function inventoryRegion(options: InventoryOptions): Promise<RegionInventory> {
-  const { region, client } = options;
+  const { region } = options;
   const result: RegionInventory = { ...emptyInventory(options.accountId, region), fetched: [] };
   const seen = new Set<string>();
   // Rooms the cache can answer are audited as their page arrives; of the others only the ARN and
@@ -74,14 +103,13 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
   const stopped = () => options.signal?.aborted === true || options.shouldStop?.() === true;
   const sendOptions = options.signal ? { abortSignal: options.signal } : {};
   try {
-    for await (const page of paginateListRooms({ client, pageSize: 50 }, {}, sendOptions)) {
-      result.calls.listRooms++;
-      for (const summary of page.rooms ?? []) {
+    for await (const page of listingPages(options, result, sendOptions)) {
+      for (const doc of page.rooms) {
         // A room updated between pages can show up twice; audit it once.
-        if (!summary.arn || seen.has(summary.arn)) continue;
-        seen.add(summary.arn);
-        result.listed.push(summary.arn);
-        const doc = toRoomDocument(summary);
+        if (seen.has(doc.arn)) continue;
+        seen.add(doc.arn);
+        result.listed.push(doc.arn);
+        options.onListed?.(doc);
         const known = options.resolve?.(doc);
         if (known) audit(options, result, known, false);
         else waiting.push({ arn: doc.arn, rank: options.priority?.(doc) ?? 0 });
@@ -101,6 +129,7 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
           message: `stopped listing after ${result.listed.length} rooms: ${why?.message ?? "the run's deadline is near"}`,
         });
         result.complete = false;
+        options.onListingStopped?.(page.nextToken);
         break;
       }
     }
@@ -123,8 +152,57 @@ export async function inventoryRegion(options: InventoryOptions): Promise<Region
   if (options.priority) waiting.sort((a, b) => a.rank - b.rank); // stable: list order within a rank
   for (const { arn } of waiting) toFetch.push(arn);
   waiting.length = 0;
+  options.onFetchOrder?.(toFetch);
   await fetchRooms(options, toFetch, result);
   return result;
+}
+
+/**
+ * The pages of a region's listing: the rooms an earlier invocation listed, then ListRooms
+ * (50 a page, the API's most) from where that listing stopped, each call counted in `result`.
+ */
+async function* listingPages(
+  options: InventoryOptions,
+  result: RegionInventory,
+  sendOptions: { abortSignal?: AbortSignal },
+): AsyncGenerator<{ rooms: readonly RoomDocument[]; nextToken?: string | undefined }> {
+  const earlier = options.earlierListing;
+  let token: string | undefined;
+  if (earlier) {
+    // Pages of 50 taken off the end of the reversed list: 50,000 summaries are not all held until the
+    // last is audited. Only the last page carries the token: a stop within them would lose rooms.
+    const { rooms } = earlier;
+    rooms.reverse();
+    while (rooms.length > 0) {
+      const page = rooms.splice(Math.max(0, rooms.length - 50)).reverse();
+      yield { rooms: page, nextToken: rooms.length === 0 ? earlier.nextToken : undefined };
+    }
+    if (earlier.nextToken === undefined) return;
+    token = earlier.nextToken;
+  }
+  for (;;) {
+    const pages = paginateListRooms(
+      { client: options.client, pageSize: 50, ...(token ? { startingToken: token } : {}) },
+      {},
+      sendOptions,
+    );
+    let first = true;
+    try {
+      for await (const page of pages) {
+        first = false;
+        result.calls.listRooms++;
+        const rooms = (page.rooms ?? []).flatMap((summary) => (summary.arn ? [toRoomDocument(summary)] : []));
+        yield { rooms, nextToken: page.nextToken };
+      }
+      return;
+    } catch (error) {
+      if (!(token && first && error instanceof ValidationException)) throw error;
+      // IVS no longer honours the token (it expired): list again from the start. The rooms listed
+      // before are known already; the new listing's copies of them are skipped as seen.
+      result.calls.listRooms++;
+      token = undefined;
+    }
+  }
 }
 
 async function fetchRooms(options: InventoryOptions, toFetch: string[], result: RegionInventory) {

@@ -5,7 +5,12 @@
 import { Evaluator } from '../audit/evaluate.js';
 import { buildReport } from '../audit/report.js';
 import { type AwsConnection, callerAccountId, ivschatClient } from '../aws/clients.js';
-import { type InventoryProgress, inventoryRegion, toAuditError } from '../aws/inventory.js';
+import {
+  getRoomConcurrency,
+  type InventoryProgress,
+  inventoryRegion,
+  toAuditError,
+} from '../aws/inventory.js';
 import { listLoggingConfigurations } from '../aws/logging-configurations.js';
 import { withApiBudget } from '../aws/rate-limit.js';
 import { firstRegionOf, parseRoomArn } from '../core/arn.js';
@@ -15,7 +20,10 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
 import { SETTINGS } from '../settings/table.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
+import type { RunListingStore } from '../state/run-listing.js';
+import { CacheWriter } from './cache-writer.js';
 import { RegionEvaluation, type RoomCollector } from './room-evaluation.js';
+import { KeptListing } from './run-listing.js';
 import type { Identity, InventoryRun } from './source.js';
 
 export interface LiveAuditOptions {
@@ -46,6 +54,12 @@ export interface LiveAuditOptions {
   knownRooms?: (region: string) => Iterable<string>;
   /** Receive every room as evaluated, cached rooms too (the room snapshot, the remediation candidates). */
   collectors?: readonly RoomCollector[];
+  /**
+   * The run's listing of the target, kept across invocations (the state machine's audit step; one
+   * region): the rooms an earlier invocation listed are read from it instead of listed again, and the
+   * listing is kept there when this invocation stops short.
+   */
+  listing?: RunListingStore;
 }
 
 /** The account the credentials belong to (STS `GetCallerIdentity`), or the error that says why not. */
@@ -124,6 +138,7 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
     const cache: Map<string, CachedRoom> = roomCache
       ? await roomCache.loadRooms(accountId, region)
       : new Map();
+    const kept = options.listing ? await KeptListing.load(options.listing) : undefined;
     const plan = planFetches(cache, {
       now: startedAt,
       fullRefreshHours: options.fullRefreshHours ?? SETTINGS.fullRefreshHours.default,
@@ -143,17 +158,18 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
         ...(options.collectors ? { collectors: options.collectors } : {}),
       },
     );
-    // Cache entries are cut down as documents arrive, so the full documents are never all held.
-    const upserts: CachedRoom[] = [];
+    // Cache entries are cut down as documents arrive, so the full documents are never all held, and
+    // written as they accumulate.
+    const writer = roomCache ? new CacheWriter(roomCache, { accountId, region }) : undefined;
     const inventory = await inventoryRegion({
       region,
       accountId,
       client,
       onRoom: (doc, fetched) => {
         evaluation.add(doc);
-        if (fetched && roomCache) upserts.push(cachedRoom(doc, startedAt));
+        if (fetched) writer?.add(cachedRoom(doc, startedAt));
       },
-      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      concurrency: options.concurrency ?? getRoomConcurrency(options.apiBudgetTps),
       ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress
@@ -162,6 +178,7 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
       resolve: plan.resolve,
       priority: plan.priority,
       knownArns: new Set([...cache.keys(), ...(options.knownRooms?.(region) ?? [])]),
+      ...kept?.hooks(),
     });
     evaluation.writeTo(inventory);
     if (logging) inventory.calls.listLoggingConfigurations = logging.calls;
@@ -172,10 +189,9 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
       inventory.factsMissingReason = `${logging.error.operation} failed (${logging.error.code}: ${logging.error.message})`;
     }
     if (!inventory.accountId) inventory.accountId = accountFromArns(inventory) ?? '';
-    if (roomCache) {
-      const removals = inventory.deleted.filter((arn) => cache.has(arn));
-      await roomCache.saveRooms(accountId, region, upserts, removals);
-    }
+    await writer?.flush(inventory.deleted.filter((arn) => cache.has(arn)));
+    // After the room cache: the rooms fetched so far must be there before the queue moves past them.
+    await kept?.keepIfShort(inventory);
     return inventory;
   } finally {
     client.destroy();

@@ -10,6 +10,7 @@ import { TableTrail } from '../remediate/trail-table.js';
 import type { DynamoRoomCache } from '../state/dynamo-room-cache.js';
 import type { FullAuditDue } from '../state/full-audit-due.js';
 import type { RoomSnapshotStore } from '../state/room-snapshot.js';
+import type { RunListingStore } from '../state/run-listing.js';
 import type { RunStore, TargetHealth, TargetLocks } from '../state/run-store.js';
 import { StateTable } from '../state/table.js';
 import type { AccountStateStore, TargetStateStore } from '../state/target-store.js';
@@ -34,6 +35,11 @@ export class Stores {
   /** One state-machine run: its plan, its targets and their outcomes. */
   run(runId: string): RunStore {
     return this.table.runStore(runId);
+  }
+
+  /** One target's listing in one run, kept across its invocations. */
+  runListing(runId: string, index: number): RunListingStore {
+    return this.table.runListing(runId, index);
   }
 
   locks(): TargetLocks {

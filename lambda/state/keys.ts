@@ -10,7 +10,9 @@
  * - `ROOM#<account>#<region>` / `<room arn>`: the room cache (dynamo-room-cache.ts).
  * - `FULLAUDIT#<account>#<region>` / `DUE`: a storm left the target to a full audit (full-audit-due.ts).
  * - `TRAIL#<account>#<region>` / `<time ISO>#<changeId>`: the remediation trail (remediate/trail-table.ts).
- * - `RUN#<runId>` / `TARGET#<index 6>`, `PLAN`, `RESULT#<index 6>#<chunk 4>`: one org-scale run (run-store.ts).
+ * - `RUN#<runId>` / `TARGET#<index 6>`, `PLAN`, `RESULT#<index 6>#<chunk 4>`: one org-scale run (run-store.ts);
+ *   `LISTING#<index 6>#META`, `LISTING#<index 6>#ROOMS#<generation 6>#<chunk 4>`,
+ *   `LISTING#<index 6>#QUEUE#<generation 6>#<chunk 4>`: a target's listing kept across invocations (run-listing.ts).
  * - `LOCK#<account>#<region>` / `LOCK` and `HEALTH#<account>#<region>` / `HEALTH`: per target, across runs.
  * - `SNAPSHOT#<account>#<region>` / `CHUNK#<chunk 4>`, `META`; `SNAPSHOTS` / `<account>#<region>`:
  *   the room snapshots and their index (room-snapshot.ts).
@@ -93,6 +95,12 @@ export const runKeys = {
     const [, index, chunk] = sk.split('#').map(Number);
     return index === undefined || chunk === undefined ? undefined : { index, chunk };
   },
+  /** A target's listing: its progress item and, per generation, its rooms and its fetch queue in chunks. */
+  listingMeta: (index: number) => `LISTING#${digits(index, 6)}#META`,
+  listingRooms: (index: number, generation: number) =>
+    `LISTING#${digits(index, 6)}#ROOMS#${digits(generation, 6)}#`,
+  listingQueue: (index: number, generation: number) =>
+    `LISTING#${digits(index, 6)}#QUEUE#${digits(generation, 6)}#`,
 };
 
 /** Which run audits a target, until when. */

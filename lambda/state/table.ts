@@ -10,6 +10,7 @@ import type { Target } from '../core/types.js';
 import { DynamoRoomCache } from './dynamo-room-cache.js';
 import { FullAuditDue } from './full-audit-due.js';
 import { RoomSnapshotStore } from './room-snapshot.js';
+import { RunListingStore } from './run-listing.js';
 import { RunStore, type RunStoreOptions, TargetHealth, TargetLocks } from './run-store.js';
 import { TableClient } from './table-client.js';
 import { AccountStateStore, TargetStateStore } from './target-store.js';
@@ -18,6 +19,11 @@ export class StateTable extends TableClient {
   /** The items of one org-scale run. */
   runStore(runId: string, options?: RunStoreOptions): RunStore {
     return new RunStore(this.client, this.name, runId, options);
+  }
+
+  /** One target's listing, kept across the invocations of one run. */
+  runListing(runId: string, index: number, options?: RunStoreOptions): RunListingStore {
+    return new RunListingStore(this.client, this.name, runId, index, options);
   }
 
   /** Which run audits each target. */

@@ -30,6 +30,9 @@ describe('state table keys', () => {
     expect(runKeys.plan).toBe('PLAN');
     expect(runKeys.target(42)).toBe('TARGET#000042');
     expect(runKeys.result(42)).toBe('RESULT#000042#');
+    expect(runKeys.listingMeta(42)).toBe('LISTING#000042#META');
+    expect(runKeys.listingRooms(42, 3)).toBe('LISTING#000042#ROOMS#000003#');
+    expect(runKeys.listingQueue(42, 3)).toBe('LISTING#000042#QUEUE#000003#');
     expect(lockKey(target)).toEqual({ pk: 'LOCK#111122223333#eu-west-1', sk: 'LOCK' });
     expect(healthKey(target)).toEqual({ pk: 'HEALTH#111122223333#eu-west-1', sk: 'HEALTH' });
     expect(snapshotKeys.pk(target)).toBe('SNAPSHOT#111122223333#eu-west-1');

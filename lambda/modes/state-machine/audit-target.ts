@@ -2,11 +2,13 @@
  * The audit-target step: one invocation of one target's (account × region) audit. The child workflow
  * calls it again while it answers `done: false`.
  *
- * Resume cursor: the room cache in the state table. Every room fetched this run is cached with the
- * run's start as its fetch time, so the next invocation lists the rooms again but fetches only those
- * not reached yet (an unchanged room is evaluated from the cache). The invocation that reaches every
- * room therefore holds the complete picture of the target: only it reconciles and stores the outcome,
- * and a first audit of 50,000 rooms finishes within one run instead of across sixteen.
+ * List once per run: an invocation the deadline stops short keeps the target's listing in the run's
+ * items (state/run-listing.ts: the summaries, where ListRooms stopped, the rooms left to fetch in
+ * order). The invocations after it only fetch the queued rooms into the room cache, with the run's
+ * start as their fetch time (inventory/listed-fetch.ts); the one that empties the queue evaluates
+ * every room from the kept listing, the cache answering for the rooms fetched earlier. That invocation
+ * holds the complete picture of the target: only it reconciles and stores the outcome, and a first
+ * audit of 50,000 rooms lists them once and then spends its invocations on GetRoom alone.
  *
  * Every invocation assumes a fresh member-role session: no credentials outlive an invocation (15
  * minutes), however long the target's audit takes.
@@ -18,6 +20,7 @@ import { RateLimiter, withApiBudget } from '../../aws/rate-limit.js';
 import { type AuditTarget, accessDeniedError, targetCredentials } from '../../aws/targets.js';
 import { METRIC } from '../../core/metric-names.js';
 import type { RegionInventory } from '../../core/types.js';
+import { fetchListedRooms } from '../../inventory/listed-fetch.js';
 import { liveInventory } from '../../inventory/live.js';
 import { SnapshotCollector, snapshotGap } from '../../inventory/snapshot-rooms.js';
 import { explainFixed } from '../../pipeline/explain-fixed.js';
@@ -77,6 +80,15 @@ export async function auditTargetStep(
   ]);
   if (heldBy) return notAudited('skipped', heldBy);
   if (!access.ok) return notAudited('failed', access.error.message);
+  const queued = await fetchQueuedRooms(ctx, event, target, access.connection);
+  if (queued && (queued.remaining > 0 || ctx.deadline?.reached()) && event.iteration + 1 < MAX_ITERATIONS) {
+    ctx.logger.info('target continues', {
+      ...target,
+      iteration: event.iteration,
+      roomsRemaining: queued.remaining,
+    });
+    return result(false);
+  }
 
   const collectors = roomCollectors(ctx);
   const audited = await auditRooms(ctx, event, target, access.connection, collectors);
@@ -140,6 +152,31 @@ function roomCollectors(ctx: StatefulContext): Collectors {
   };
 }
 
+/**
+ * The rooms an earlier invocation listed and left queued, fetched without listing again (undefined:
+ * none queued). The member role's ARN names the target's account, so the credentials are its own;
+ * the first invocation checked who they answer as.
+ */
+async function fetchQueuedRooms(
+  ctx: StatefulContext,
+  event: AuditTargetEvent,
+  target: AuditTarget,
+  connection: AwsConnection,
+) {
+  const { deadline } = ctx;
+  const fetched = await fetchListedRooms({
+    target,
+    connection,
+    listing: ctx.stores.runListing(event.runId, event.index),
+    roomCache: ctx.stores.roomCache(),
+    startedAt: event.startedAt,
+    ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps }),
+    ...(deadline ? { shouldStop: deadline.reached } : {}),
+  });
+  if (fetched) ctx.metrics.addMetric(METRIC.apiCalls, MetricUnit.Count, fetched.calls);
+  return fetched;
+}
+
 /** This invocation's share of the target's rooms, reconciled at the run's one `now`. */
 async function auditRooms(
   ctx: StatefulContext,
@@ -158,6 +195,7 @@ async function auditRooms(
       ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps }),
       fullRefreshHours: ctx.config.fullRefreshHours,
       roomCache: ctx.stores.roomCache(),
+      listing: ctx.stores.runListing(event.runId, event.index),
       clock: ctx.clock,
       collectors,
       ...(deadline ? { shouldStop: deadline.reached } : {}),
