@@ -56,6 +56,14 @@ function memoryStore(initial: FindingRecord[] = []) {
       calls.loads++;
       return new Map(records);
     },
+    fetch: async (states) => {
+      const whole = new Map<string, FindingRecord>();
+      for (const { fingerprint } of states) {
+        const record = records.get(fingerprint);
+        if (record) whole.set(fingerprint, record);
+      }
+      return whole;
+    },
     save: async (changes, now) => {
       calls.saves.push({ changes: [...changes], now });
       for (const c of changes) records.set(c.fingerprint, c);
