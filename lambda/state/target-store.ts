@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FindingRecord, StoredState } from '../audit/lifecycle.js';
+import { appendAll } from '../core/append.js';
 import { AuditorError } from '../core/errors.js';
 import type { Target } from '../core/types.js';
 import { eachConcurrently } from './concurrently.js';
@@ -401,7 +402,7 @@ export class AccountStateStore implements StateStore {
 
   async pending(): Promise<FindingRecord[]> {
     const all: FindingRecord[] = [];
-    for (const store of this.stores.values()) all.push(...(await store.pending()));
+    for (const store of this.stores.values()) appendAll(all, await store.pending());
     return all;
   }
 
