@@ -43,7 +43,7 @@ export interface Claim {
 export interface Settlement {
   claim: Claim;
   /** Sinks that still lack the record (its new `pendingSinks`). */
-  lacking: string[];
+  lacking: readonly string[];
   /** A reminder some sink did not take: forget that people were told, so it is due again. */
   untold?: boolean;
 }
