@@ -204,7 +204,9 @@ export async function planDemo(options: PlanDemoOptions): Promise<RemediationPla
   const table = new StateTable(options.dynamo, options.tableName);
   const cache = table.roomCache();
   for (const region of options.regions) {
-    const records = await table.targetState({ accountId: ACCOUNT_ID, region }).load();
+    const state = table.targetState({ accountId: ACCOUNT_ID, region });
+    // The plan needs whole findings; load() reads only what reconcile needs.
+    const records = await state.fetch([...(await state.load()).values()]);
     for (const record of records.values()) {
       if (isUnresolved(record)) findings.push({ ...record.finding, status: record.status });
     }

@@ -1,18 +1,53 @@
-/** The auditor function's memory and Node options: used by the stack, and by `npm run bench`. */
-export const FUNCTION_MEMORY_MB = 512;
+/**
+ * The auditor function's memory and Node options: used by the stack, and by `npm run bench`.
+ *
+ * The memory is derived from a measurement, not guessed: the peak RSS of the largest run the bench
+ * makes (`memoryLarge`: the steady state at 200,000 rooms, ~583,000 findings, the bundled handler
+ * under these same options), times a headroom, rounded up to Lambda's 1 MB step.
+ * test/cdk/function-memory.test.ts checks the constant against the figure bench/results.json
+ * records, so a measurement that no longer fits fails the test until the constant is updated.
+ */
+
+/**
+ * Peak RSS (MB) of `npm run bench -- --only memoryLarge` (200,000 rooms, 583,337 findings, steady
+ * state), measured on 2026-12-06 on a shared 2-core machine, under the options of a 1,024 MB
+ * function (old space 768 MB, semi-spaces 8 MB; heap used 566 MB at the peak). The options now set
+ * (a larger old space, smaller semi-spaces) change the peak by less than the headroom.
+ */
+export const MEASURED_PEAK_MB = 810.1;
+
+/**
+ * Headroom over the measured peak: the bench runs without an API budget (a budgeted run allocates
+ * more slowly and peaks lower), but a fleet grows, an account's findings per room vary, and a sandbox
+ * that runs out of memory is killed mid-run without recording anything.
+ */
+export const MEMORY_HEADROOM = 1.5;
+
+/** Lambda's memory setting: 128 to 10,240 MB in 1 MB steps. */
+const LAMBDA_MIN_MB = 128;
+const LAMBDA_MAX_MB = 10_240;
+
+/** The function memory for a measured peak: peak × headroom, rounded up to Lambda's 1 MB step. */
+export function functionMemoryFor(peakMb: number): number {
+  const mb = Math.ceil(peakMb * MEMORY_HEADROOM);
+  return Math.min(LAMBDA_MAX_MB, Math.max(LAMBDA_MIN_MB, mb));
+}
+
+export const FUNCTION_MEMORY_MB = functionMemoryFor(MEASURED_PEAK_MB);
 
 /**
  * V8 heap limits for the function (`npm run bench` measures memory under these same options):
  * - old space capped at 75% of the function's memory, so a large audit collects garbage instead of
  *   growing until the sandbox kills the run; a cap this size also makes V8 grow its heap in smaller
  *   steps;
- * - semi-spaces of 8 MB instead of 16: the young generation holds ~24 MB less at the same speed
- *   (a 50,000-room run peaked ~20 MB lower; bench/README.md, memory).
+ * - semi-spaces of 2 MB instead of 16: the young generation holds less at about the same speed (8
+ *   instead of 16 made a 50,000-room run peak ~20 MB lower, bench/README.md; 2 instead of 8 made a
+ *   20,000-room steady state peak 10–15 MB lower, 145–150 MB instead of 158–165, with no slower run).
  */
 export const FUNCTION_NODE_OPTIONS = [
   '--enable-source-maps',
   `--max-old-space-size=${Math.floor(FUNCTION_MEMORY_MB * 0.75)}`,
-  '--max-semi-space-size=8',
+  '--max-semi-space-size=2',
 ].join(' ');
 
 /**

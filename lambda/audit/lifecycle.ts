@@ -54,15 +54,49 @@ export interface Reconciliation {
   exemptedFindings: Finding[];
   /** Records to write once SNS accepted the notification (or at once when there is nothing to send). */
   changes: FindingRecord[];
+  /**
+   * Resolutions decided but left for a later run because the stored record could not be read whole
+   * (it vanished, or the read failed): the record stays as stored, so the next run decides it again.
+   */
+  deferred: number;
+}
+
+/** What reconcile reads of a stored finding: which policy and room it is about, and what it said. */
+export type FindingKey = Pick<Finding, 'policyId' | 'accountId' | 'region' | 'roomArn' | 'message'>;
+
+/**
+ * A stored record as reconcile reads it: its lifecycle and its finding's key, not the finding's
+ * payload. A state of 145,823 findings held whole is ~54 MB of heap; read this way it is much less.
+ * The payloads of the few records a run resolves (and of those some sink still lacks) are read
+ * afterwards, by key (`StateStore.fetch`). A whole FindingRecord is a StoredState too.
+ */
+export interface StoredState {
+  readonly fingerprint: string;
+  readonly status: FindingRecord['status'];
+  readonly firstSeen: string;
+  readonly lastNotified?: string;
+  readonly version?: number;
+  readonly pendingSinks?: readonly string[];
+  readonly finding: FindingKey;
+}
+
+/** A stored finding this run resolves; its payload (what was fixed) is read before it is announced. */
+export interface Resolving {
+  state: StoredState;
+  /** Why it resolved when its room was not audited (deleted, absent from a saved listing). */
+  reason?: string;
+}
+
+/** Step one of reconcile: everything decided, the resolutions still without their payloads. */
+export interface Decision extends Omit<Reconciliation, 'resolvedFindings' | 'deferred'> {
+  resolving: Resolving[];
 }
 
 const ROOM_DELETED = 'room deleted';
 
 /**
- * Reconciles this run's findings with the stored records. No I/O; the report's findings get their
- * status and firstSeen set in place.
- * A finding resolves only when its room was audited in this run (and no longer breaks the rule) or the
- * room is gone; a room that errored or was not reached keeps its findings open.
+ * Reconciles this run's findings with stored records held whole (both steps below at once): for
+ * callers that hold them, and for tests.
  */
 export function reconcile(
   report: Report,
@@ -70,6 +104,22 @@ export function reconcile(
   previous: ReadonlyMap<string, FindingRecord>,
   options: LifecycleOptions,
 ): Reconciliation {
+  return resolve(decide(report, inventories, previous, options), previous, options);
+}
+
+/**
+ * Step one: reconciles this run's findings with the stored records as read compactly. No I/O; the
+ * report's findings get their status and firstSeen set in place.
+ * A finding resolves only when its room was audited in this run (and no longer breaks the rule) or the
+ * room is gone; a room that errored or was not reached keeps its findings open. Resolutions are
+ * listed in `resolving`, for `resolve` to complete once their payloads are read.
+ */
+export function decide(
+  report: Report,
+  inventories: readonly RegionInventory[],
+  previous: ReadonlyMap<string, StoredState>,
+  options: LifecycleOptions,
+): Decision {
   const { now } = options;
   const observedAt = options.observedAt ?? now;
   const record = (finding: Finding, status: FindingRecord['status'], lastNotified?: string) =>
@@ -146,7 +196,7 @@ export function reconcile(
     }
   }
 
-  const resolvedFindings: Finding[] = [];
+  const resolving: Resolving[] = [];
   for (const before of previous.values()) {
     if (seen.has(before.fingerprint) || before.status === 'resolved') continue;
     const f = before.finding;
@@ -156,30 +206,56 @@ export function reconcile(
     const listing = authoritativeListings.get(key);
     const absent = listing !== undefined && !listing.arns.has(f.roomArn);
     if (!audited.has(f.roomArn) && !gone.has(f.roomArn) && !absent) continue; // not audited this run: stays as it was
-    let reason: string | undefined;
-    if (!audited.has(f.roomArn)) reason = gone.has(f.roomArn) ? ROOM_DELETED : listing?.absentReason;
-    if (before.status === 'exempt') {
-      changes.push({ ...before, status: 'resolved', lastSeen: now, observedAt }); // exemptions resolve silently
+    const reason = audited.has(f.roomArn)
+      ? undefined
+      : gone.has(f.roomArn)
+        ? ROOM_DELETED
+        : listing?.absentReason;
+    resolving.push(reason ? { state: before, reason } : { state: before });
+  }
+
+  return { report: { ...report, findings }, newFindings, reminders, exemptedFindings, changes, resolving };
+}
+
+/**
+ * Step two: the decided resolutions, built from the stored records read whole (`whole`, by
+ * fingerprint). A resolution whose record is not there is deferred: nothing is written or told of
+ * it, and the next run decides it again. Each change keeps the version step one decided against, so
+ * a record another writer moved since is decided again when it is claimed (lambda/pipeline/deliver.ts).
+ */
+export function resolve(
+  decision: Decision,
+  whole: ReadonlyMap<string, FindingRecord>,
+  options: LifecycleOptions,
+): Reconciliation {
+  const { now } = options;
+  const observedAt = options.observedAt ?? now;
+  const { resolving, ...decided } = decision;
+  const resolvedFindings: Finding[] = [];
+  let deferred = 0;
+  for (const { state, reason } of resolving) {
+    const before = whole.get(state.fingerprint);
+    if (!before) {
+      deferred++;
+      continue;
+    }
+    const version = state.version ?? 0;
+    if (state.status === 'exempt') {
+      // Exemptions resolve silently.
+      decided.changes.push({ ...before, status: 'resolved', lastSeen: now, observedAt, version });
       continue;
     }
     const resolved: Finding = {
-      ...f,
+      ...before.finding,
       status: 'resolved',
       lastSeen: before.lastSeen,
       ...(reason ? { resolvedReason: reason } : {}),
     };
     resolvedFindings.push(resolved);
-    changes.push(record(resolved, 'resolved', now)); // resolved.lastSeen is before.lastSeen
+    // resolved.lastSeen is before.lastSeen
+    decided.changes.push(recordOf(resolved, 'resolved', now, version, observedAt));
   }
-
-  return {
-    report: { ...report, findings },
-    newFindings,
-    resolvedFindings,
-    reminders,
-    exemptedFindings,
-    changes,
-  };
+  return { ...decided, resolvedFindings, deferred };
 }
 
 /**
@@ -269,7 +345,7 @@ function regionKey(accountId: string, region: string): string {
 }
 
 /** Rooms with open or exempt findings, per region: a live run checks any the list misses. */
-export function roomsWithFindings(previous: ReadonlyMap<string, FindingRecord>): Map<string, Set<string>> {
+export function roomsWithFindings(previous: ReadonlyMap<string, StoredState>): Map<string, Set<string>> {
   const byRegion = new Map<string, Set<string>>();
   for (const record of previous.values()) {
     if (record.status === 'resolved') continue;

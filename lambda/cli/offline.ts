@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import { Evaluator } from '../audit/evaluate.js';
 import { isUnresolved } from '../audit/finding-state.js';
-import type { FindingRecord } from '../audit/lifecycle.js';
+import type { StoredState } from '../audit/lifecycle.js';
 import { buildReport } from '../audit/report.js';
 import { InputError } from '../core/errors.js';
 import type { InventoryRun, InventorySource } from '../inventory/source.js';
@@ -17,7 +17,7 @@ export interface OfflineAuditOptions {
   regions: readonly string[];
   policies: readonly CompiledPolicy[];
   /** Stored findings: which regions of the file's accounts had findings before. */
-  previous: ReadonlyMap<string, FindingRecord>;
+  previous: ReadonlyMap<string, StoredState>;
   now: string;
   clock?: () => Date;
 }
@@ -95,14 +95,14 @@ export async function auditRoomsFile(options: OfflineAuditOptions): Promise<Offl
   return { report, inventories, warnings };
 }
 
-function accountsOf(previous: ReadonlyMap<string, FindingRecord>): Set<string> {
+function accountsOf(previous: ReadonlyMap<string, StoredState>): Set<string> {
   const accounts = new Set<string>();
   for (const record of previous.values()) accounts.add(record.finding.accountId);
   return accounts;
 }
 
 /** Regions with findings still open (or exempt) in the state. */
-function regionsOf(previous: ReadonlyMap<string, FindingRecord>): Set<string> {
+function regionsOf(previous: ReadonlyMap<string, StoredState>): Set<string> {
   const regions = new Set<string>();
   for (const record of previous.values()) {
     if (isUnresolved(record)) regions.add(record.finding.region);

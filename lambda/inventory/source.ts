@@ -2,7 +2,7 @@
  * What an inventory source is to the pipeline: where the rooms of one run come from (the live
  * account, the rooms a change batch names, a saved rooms file) and what it hands back, evaluated.
  */
-import type { FindingRecord } from '../audit/lifecycle.js';
+import type { StoredState } from '../audit/lifecycle.js';
 import type { AuditError, RegionInventory, Report } from '../core/types.js';
 
 /** Who the credentials belong to, or why that is not known (the error goes into the report). */
@@ -29,7 +29,7 @@ export interface InventorySource {
   identify?(): Promise<Identity>;
   audit(input: {
     identity: Identity | undefined;
-    previous: ReadonlyMap<string, FindingRecord>;
+    previous: ReadonlyMap<string, StoredState>;
     startedAt: string;
   }): Promise<InventoryRun>;
 }

@@ -92,11 +92,15 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
   const backlogOnly = [...earlier.values()].filter((r) => !changed.has(r.fingerprint));
   const changes = backlogOnly.length > 0 ? [...input.changes, ...backlogOnly] : input.changes;
 
+  // Whether any claim was decided again: otherwise every change landed as planned, and the alert
+  // stands as it is (not rebuilt: a first audit announces 145,823 findings).
+  let redecided = false;
   const claims = await shared.claim(changes, now, {
     // A change is marked owed by the claim itself (no copy of 100,000 records to add the mark).
     owedTo: (record) =>
       owes(planned.get(record.fingerprint)) ? names : earlier.get(record.fingerprint)?.pendingSinks,
     onConflict: (mine, current) => {
+      redecided = true;
       const fingerprint = mine.fingerprint;
       earlier.delete(fingerprint); // whatever was owed, the stored record now says it
       if (!changed.has(fingerprint)) return undefined; // a backlog record moved on: its writer owes it
@@ -107,7 +111,7 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
     },
   });
   const claimed = new Map(claims.map((c) => [c.record.fingerprint, c]));
-  const alert = claimedAlert(input.alert, planned, claimed);
+  const alert = redecided ? claimedAlert(input.alert, planned, claimed) : input.alert;
   const owed = backlogOnly.flatMap((r) => {
     const claim = claimed.get(r.fingerprint);
     return claim?.pendingSinks?.length ? [{ ...claim.record, pendingSinks: claim.pendingSinks }] : [];
@@ -130,20 +134,26 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
   const settlements: Settlement[] = [];
   // A claim that carries another writer's owed mark (its decision was quiet: nothing to tell) was
   // offered to no sink here, so it settles nothing: the mark stays for the writer or run that owes it.
-  const offered = new Set([...fingerprintsOf(alert), ...owed.map((r) => r.fingerprint)]);
+  // Offered: announced (the alert lists exactly the claimed findings with an announcement) or owed.
+  // Asked of `planned` rather than a set of every listed fingerprint: a first audit settles 145,823.
+  const owedHere = new Set(owed.map((r) => r.fingerprint));
+  const offered = (fingerprint: string) => planned.has(fingerprint) || owedHere.has(fingerprint);
   for (const claim of claims) {
-    const still = delivery.failed.size > 0 ? lacking(claim.record.fingerprint) : [];
-    if (claim.pendingSinks?.length && !offered.has(claim.record.fingerprint)) continue;
+    const still = delivery.failed.size > 0 ? lacking(claim.record.fingerprint) : NONE;
+    if (claim.pendingSinks?.length && !offered(claim.record.fingerprint)) continue;
     if (claim.pendingSinks?.length) {
-      const left = claim.pendingSinks.filter((s) => still.includes(s));
+      const left = still.length > 0 ? claim.pendingSinks.filter((s) => still.includes(s)) : NONE;
       if (left.length !== claim.pendingSinks.length) settlements.push({ claim, lacking: left });
     } else if (still.length > 0 && planned.get(claim.record.fingerprint) === 'reminder') {
-      settlements.push({ claim, lacking: [], untold: true });
+      settlements.push({ claim, lacking: NONE, untold: true });
     }
   }
   await shared.settle(settlements);
   return outcomeOf(alert, delivery);
 }
+
+/** Nothing lacking: one shared empty list rather than one per settled claim. */
+const NONE: readonly string[] = Object.freeze([]);
 
 /** What the alert announces of each finding, by fingerprint. */
 function announcementsOf(alert: Alert): Map<string, Announcement> {

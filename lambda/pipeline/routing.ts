@@ -30,6 +30,7 @@ export function storeByTarget(targetState: (target: Target) => TargetStateStore)
   });
   return {
     load: async () => new Map(),
+    fetch: async () => new Map(),
     save: (changes, now) => partitions.save(changes, now),
     shared: partitions.shared,
   };

@@ -24,8 +24,8 @@
  */
 
 import type { Alert } from '../alert/alert.js';
-import type { FindingRecord, Reconciliation } from '../audit/lifecycle.js';
-import { reconcile } from '../audit/lifecycle.js';
+import type { FindingRecord, Reconciliation, StoredState } from '../audit/lifecycle.js';
+import { decide, resolve } from '../audit/lifecycle.js';
 import type { RegionInventory, Report } from '../core/types.js';
 import type { InventorySource } from '../inventory/source.js';
 import type { AlertSink } from '../sinks/sink.js';
@@ -82,14 +82,21 @@ export async function auditRun(options: AuditRunOptions): Promise<AuditedRun> {
   // Every room this pass reads is read after this instant (the state is loaded first).
   const observedAt = options.observationClock?.().toISOString() ?? startedAt;
   const store = identity?.error ? undefined : options.state(identity?.accountId);
-  const previous = store ? await store.load() : new Map<string, FindingRecord>();
+  const previous = store ? await store.load() : new Map<string, StoredState>();
   const run = await options.inventory.audit({ identity, previous, startedAt });
-  const reconciliation = reconcile(run.report, run.inventories, previous, {
+  const lifecycle = {
     now: startedAt,
     renotifyAfterHours: options.renotifyAfterHours,
     observedAt,
     ...(options.policyIds ? { policyIds: options.policyIds } : {}),
-  });
+  };
+  const decision = decide(run.report, run.inventories, previous, lifecycle);
+  // Taken now so that `deliver()` does not hold the loaded state.
+  const owed = [...previous.values()].filter((r) => (r.pendingSinks?.length ?? 0) > 0);
+  const warnings = run.warnings ?? [];
+  const whole = await wholeRecords(store, [...decision.resolving.map((r) => r.state), ...owed], warnings);
+  const reconciliation = resolve(decision, whole, lifecycle);
+  const backlog = owed.flatMap((r) => whole.get(r.fingerprint) ?? []);
   const accountId = identity?.accountId ?? run.inventories.find((i) => i.accountId)?.accountId ?? '';
   const regions = [...new Set(run.inventories.map((i) => i.region))];
   const alert: Alert = {
@@ -101,10 +108,6 @@ export async function auditRun(options: AuditRunOptions): Promise<AuditedRun> {
     exemptedFindings: reconciliation.exemptedFindings,
     report: reconciliation.report,
   };
-  // Taken now so that `deliver()` does not hold the loaded state: at 145,823 findings it is ~54 MB of
-  // heap, and delivery (plus, in the Lambda, the room snapshot write) would otherwise run with it
-  // and this run's findings both alive.
-  const backlog = [...previous.values()].filter((r) => (r.pendingSinks?.length ?? 0) > 0);
   const withheld = identity?.error
     ? `the AWS account could not be identified (${identity.error.operation}: ${identity.error.code})`
     : run.stopped;
@@ -114,7 +117,7 @@ export async function auditRun(options: AuditRunOptions): Promise<AuditedRun> {
     inventories: run.inventories,
     reconciliation,
     report: reconciliation.report,
-    warnings: run.warnings ?? [],
+    warnings,
     ...(run.stopped ? { stopped: run.stopped } : {}),
     ...(withheld ? { withheld } : {}),
     backlog,
@@ -139,6 +142,27 @@ export async function auditRun(options: AuditRunOptions): Promise<AuditedRun> {
       });
     },
   };
+}
+
+/**
+ * The stored records a run needs whole (what it resolves, what a sink still lacks), read by key after
+ * reconcile. When they cannot be read the run goes on without them: those resolutions and that
+ * backlog wait, as stored, for the next run (nothing of them is written), and a warning says so.
+ */
+async function wholeRecords(
+  store: StateStore | undefined,
+  states: readonly StoredState[],
+  warnings: string[],
+): Promise<ReadonlyMap<string, FindingRecord>> {
+  if (!store || states.length === 0) return new Map();
+  try {
+    return await store.fetch(states);
+  } catch (error) {
+    warnings.push(
+      `${states.length} stored findings could not be read whole (${(error as Error).message}); their resolutions and owed deliveries wait for the next run`,
+    );
+    return new Map();
+  }
 }
 
 /** The whole run for callers with nothing to do between audit and delivery (the Lambda). */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { FindingRecord } from '../audit/lifecycle.js';
+import type { FindingRecord, StoredState } from '../audit/lifecycle.js';
 import { InputError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
 import type { CachedRoom } from '../core/room-cache.js';
@@ -57,8 +57,19 @@ export class FileStateStore implements StateStore, RoomCacheStore {
   /** One process owns the file: claims are staged and written, as settled, in one save. */
   readonly shared: SharedWrites = soleWriter(this);
 
-  async load(): Promise<Map<string, FindingRecord>> {
+  /** The records whole: the file's records are in memory already (the file is read once). */
+  async load(): Promise<Map<string, StoredState>> {
     return new Map((await this.read()).findings);
+  }
+
+  async fetch(states: readonly StoredState[]): Promise<Map<string, FindingRecord>> {
+    const { findings } = await this.read();
+    const records = new Map<string, FindingRecord>();
+    for (const { fingerprint } of states) {
+      const record = findings.get(fingerprint);
+      if (record) records.set(fingerprint, record);
+    }
+    return records;
   }
 
   async save(changes: readonly FindingRecord[]): Promise<void> {

@@ -1,4 +1,4 @@
-import type { FindingRecord } from '../audit/lifecycle.js';
+import type { FindingKey, FindingRecord, StoredState } from '../audit/lifecycle.js';
 import { StringInterner } from '../core/intern.js';
 import type { Finding, FindingStatus, Severity } from '../core/types.js';
 
@@ -70,5 +70,73 @@ export class RecordReader {
       if (typeof item.owedFor === 'number') record.owedFor = item.owedFor;
     }
     return record;
+  }
+
+  /** The record as reconcile reads it (lambda/audit/lifecycle.ts `StoredState`): no finding payload. */
+  readState(item: Record<string, unknown>): StoredState {
+    const s = (value: unknown) => this.strings.intern(String(value ?? ''));
+    const f = (item.finding ?? {}) as Record<string, unknown>;
+    const state = new CompactState(
+      String(item.fingerprint ?? item.sk ?? f.fingerprint ?? ''),
+      s(item.status) as FindingRecord['status'],
+      s(item.firstSeen),
+      typeof item.lastNotified === 'string' ? s(item.lastNotified) : undefined,
+      typeof item.version === 'number' ? item.version : 0,
+      s(f.policyId),
+      s(f.accountId),
+      s(f.region),
+      s(f.roomArn),
+      s(f.message),
+    );
+    // Rare (a sink failed), so added after the fixed shape rather than given to every record.
+    if (Array.isArray(item.pendingSinks) && item.pendingSinks.length > 0) {
+      state.pendingSinks = item.pendingSinks.map((name) => s(name));
+    }
+    return state;
+  }
+}
+
+/**
+ * The attributes `readState` reads (a ProjectionExpression and its names): the rest of an item
+ * (the finding's payload, dates reconcile does not compare) stays in the table.
+ */
+export const STATE_PROJECTION = stateProjection(
+  ['sk', 'fingerprint', 'status', 'firstSeen', 'lastNotified', 'version', 'pendingSinks'],
+  ['policyId', 'accountId', 'region', 'roomArn', 'message'],
+);
+
+/** Every name as a placeholder: DynamoDB reserves hundreds of words (`status`, `region` among them). */
+function stateProjection(
+  top: string[],
+  ofFinding: string[],
+): { expression: string; names: Record<string, string> } {
+  const names: Record<string, string> = { '#finding': 'finding' };
+  for (const name of [...top, ...ofFinding]) names[`#${name}`] = name;
+  const paths = [...top.map((n) => `#${n}`), ...ofFinding.map((n) => `#finding.#${n}`)];
+  return { expression: paths.join(', '), names };
+}
+
+/**
+ * One object per stored record, its finding's key held flat: `finding` is the record itself (a
+ * getter on the prototype), so 145,823 records are 145,823 objects of one shape, not twice as many.
+ */
+class CompactState implements StoredState, FindingKey {
+  constructor(
+    readonly fingerprint: string,
+    readonly status: FindingRecord['status'],
+    readonly firstSeen: string,
+    readonly lastNotified: string | undefined,
+    readonly version: number,
+    readonly policyId: string,
+    readonly accountId: string,
+    readonly region: string,
+    readonly roomArn: string,
+    readonly message: string,
+  ) {}
+
+  declare pendingSinks?: readonly string[];
+
+  get finding(): FindingKey {
+    return this;
   }
 }

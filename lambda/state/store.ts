@@ -1,8 +1,17 @@
-import type { FindingRecord } from '../audit/lifecycle.js';
+import type { FindingRecord, StoredState } from '../audit/lifecycle.js';
 
 /** Where finding lifecycle state lives between runs (DynamoDB in the Lambda, a JSON file for the CLI). */
 export interface StateStore {
-  load(): Promise<Map<string, FindingRecord>>;
+  /**
+   * The stored records as reconcile reads them (lambda/audit/lifecycle.ts `StoredState`): a store may
+   * leave each finding's payload out, and read it by key (`fetch`) for the few a run needs whole.
+   */
+  load(): Promise<Map<string, StoredState>>;
+  /**
+   * The whole stored records of these (by fingerprint; one no longer stored is left out): what a run
+   * resolves, and what some sink still lacks. Throws when they cannot be read.
+   */
+  fetch(states: readonly StoredState[]): Promise<Map<string, FindingRecord>>;
   /**
    * Writes changed records as they are. Called only after SNS accepted the run's notification, by a
    * store's only writer (the CLI's state file); a store other writers share claims instead (below).
@@ -34,7 +43,7 @@ export interface Claim {
 export interface Settlement {
   claim: Claim;
   /** Sinks that still lack the record (its new `pendingSinks`). */
-  lacking: string[];
+  lacking: readonly string[];
   /** A reminder some sink did not take: forget that people were told, so it is due again. */
   untold?: boolean;
 }
@@ -71,5 +80,6 @@ export interface SharedWrites {
 /** No state: every finding is new on every run. */
 export const statelessStore: StateStore = {
   load: async () => new Map(),
+  fetch: async () => new Map(),
   save: async () => {},
 };

@@ -10,6 +10,7 @@ import {
   paginateQuery,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { batchGet } from './batch-get.js';
 import { batchWrite, type WriteRequest } from './batch-write.js';
 import type { ItemKey } from './keys.js';
 import { conditionFailed, reading, translated, writing } from './table-errors.js';
@@ -25,6 +26,8 @@ export interface PartitionQuery {
   skFrom?: string;
   /** The attributes to read (a `ProjectionExpression`). */
   projection?: string;
+  /** The attribute names `projection` uses as placeholders (`#name`). */
+  projectionNames?: Record<string, string>;
   /** Strongly consistent: for a reader that must see what was just written. */
   consistent?: boolean;
   /** Applied after reading: the items it drops are still read (and paid for), only not sent. */
@@ -65,6 +68,11 @@ export class TableClient {
     return out.Item;
   }
 
+  /** Reads any number of items by key (batch-get.ts); a key with no item is left out. Errors are not translated. */
+  batchGet(keys: readonly ItemKey[]): Promise<Item[]> {
+    return batchGet(this.doc, this.name, keys);
+  }
+
   /** Writes any number of items and deletions in batches (batch-write.ts); errors are not translated. */
   batchWrite(requests: Iterable<WriteRequest>): Promise<void> {
     return batchWrite(this.doc, this.name, requests);
@@ -97,7 +105,8 @@ export class TableClient {
 }
 
 function queryInput(tableName: string, request: PartitionQuery): QueryCommandInput {
-  const { pk, skPrefix, skFrom, projection, consistent, filter } = request;
+  const { pk, skPrefix, skFrom, projection, projectionNames, consistent, filter } = request;
+  const names = { ...projectionNames, ...filter?.names };
   const sortKey =
     skPrefix !== undefined
       ? { condition: ' AND begins_with(sk, :prefix)', values: { ':prefix': skPrefix } }
@@ -109,7 +118,7 @@ function queryInput(tableName: string, request: PartitionQuery): QueryCommandInp
     ...(consistent ? { ConsistentRead: true } : {}),
     KeyConditionExpression: `pk = :pk${sortKey.condition}`,
     ...(filter ? { FilterExpression: filter.expression } : {}),
-    ...(filter?.names ? { ExpressionAttributeNames: filter.names } : {}),
+    ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
     ExpressionAttributeValues: { ':pk': pk, ...sortKey.values, ...filter?.values },
     ...(projection ? { ProjectionExpression: projection } : {}),
   };

@@ -1,12 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { FindingRecord } from '../audit/lifecycle.js';
+import type { FindingRecord, StoredState } from '../audit/lifecycle.js';
+import { appendAll } from '../core/append.js';
 import { AuditorError } from '../core/errors.js';
 import type { Target } from '../core/types.js';
 import { eachConcurrently } from './concurrently.js';
 import { expiresAfterDays, findingKeys, TTL_ATTRIBUTE } from './keys.js';
 import { PartitionedStore } from './partitioned-store.js';
-import { RecordReader, storedFinding } from './record.js';
+import { RecordReader, STATE_PROJECTION, storedFinding } from './record.js';
 import type { Claim, ClaimRules, Settlement, SharedWrites, StateStore } from './store.js';
 import { type Item, type PartitionQuery, TableClient } from './table-client.js';
 import { conditionFailed } from './table-errors.js';
@@ -67,17 +68,44 @@ export class TargetStateStore implements StateStore {
     this.pk = findingKeys.pk(this.target);
   }
 
-  async load(): Promise<Map<string, FindingRecord>> {
-    const records = new Map<string, FindingRecord>();
+  /** Only what reconcile reads of each record (STATE_PROJECTION): payloads are fetched by key after. */
+  async load(): Promise<Map<string, StoredState>> {
+    const records = new Map<string, StoredState>();
     const reader = new RecordReader();
+    const projection = { projection: STATE_PROJECTION.expression, projectionNames: STATE_PROJECTION.names };
     await this.table.reading(async () => {
-      for await (const item of this.items()) {
+      for await (const item of this.items(projection)) {
+        const record = reader.readState(item);
+        records.set(record.fingerprint, record);
+      }
+      for await (const item of this.legacyItems(projection)) {
+        const record = reader.readState(item);
+        if (!records.has(record.fingerprint)) records.set(record.fingerprint, record);
+      }
+    });
+    return records;
+  }
+
+  /**
+   * The whole records by key (BatchGetItem, strongly consistent); one not migrated yet is read from
+   * the legacy partition, where `load` found it.
+   */
+  async fetch(states: readonly StoredState[]): Promise<Map<string, FindingRecord>> {
+    const records = new Map<string, FindingRecord>();
+    if (states.length === 0) return records;
+    const reader = new RecordReader();
+    const fingerprints = states.map((s) => s.fingerprint);
+    await this.table.reading(async () => {
+      const keys = fingerprints.map((sk) => findingKeys.item(this.target, sk));
+      for (const item of await this.table.batchGet(keys)) {
         const record = reader.read(item);
         records.set(record.fingerprint, record);
       }
-      for await (const item of this.legacyItems()) {
+      const legacyPk = findingKeys.legacyPk(this.target.accountId);
+      const missing = fingerprints.filter((sk) => !records.has(sk)).map((sk) => ({ pk: legacyPk, sk }));
+      for (const item of await this.table.batchGet(missing)) {
         const record = reader.read(item);
-        if (!records.has(record.fingerprint)) records.set(record.fingerprint, record);
+        if (record.finding.region === this.region) records.set(record.fingerprint, record);
       }
     });
     return records;
@@ -305,8 +333,11 @@ export class TargetStateStore implements StateStore {
   }
 
   /** This region's items in the pre-region partition; the filter keeps other regions' items off the wire. */
-  private legacyItems(): AsyncGenerator<Item> {
+  private legacyItems(
+    query: Pick<PartitionQuery, 'projection' | 'projectionNames'> = {},
+  ): AsyncGenerator<Item> {
     return this.table.query({
+      ...query,
       pk: findingKeys.legacyPk(this.target.accountId),
       filter: {
         expression: '#finding.#region = :region',
@@ -351,21 +382,31 @@ export class AccountStateStore implements StateStore {
     this.shared = this.partitions.shared;
   }
 
-  async load(): Promise<Map<string, FindingRecord>> {
-    const merged = new Map<string, FindingRecord>();
+  async load(): Promise<Map<string, StoredState>> {
+    const merged = new Map<string, StoredState>();
     for (const store of this.stores.values()) {
       for (const [fingerprint, record] of await store.load()) merged.set(fingerprint, record);
     }
     return merged;
   }
 
+  /** Each region's records from its own store. */
+  async fetch(states: readonly StoredState[]): Promise<Map<string, FindingRecord>> {
+    const merged = new Map<string, FindingRecord>();
+    for (const [region, store] of this.stores) {
+      const mine = states.filter((s) => s.finding.region === region);
+      for (const [fingerprint, record] of await store.fetch(mine)) merged.set(fingerprint, record);
+    }
+    return merged;
+  }
+
   async pending(): Promise<FindingRecord[]> {
     const all: FindingRecord[] = [];
-    for (const store of this.stores.values()) all.push(...(await store.pending()));
+    for (const store of this.stores.values()) appendAll(all, await store.pending());
     return all;
   }
 
-  private storeOf(record: FindingRecord): TargetStateStore {
+  private storeOf(record: StoredState): TargetStateStore {
     const store = this.stores.get(record.finding.region);
     if (!store) {
       throw new AuditorError(

@@ -94,8 +94,15 @@ export function changeRoleName(functionRoleName: string | undefined): string {
   return name;
 }
 
-/** The state table actions of the change path: reads (findings, cache, marks, the trail) and writes. */
-export const CHANGE_STATE_READ_ACTIONS = ['dynamodb:Query', 'dynamodb:GetItem'] as const;
+/**
+ * The state table actions of the change path: reads (findings, cache, marks, the trail; the whole
+ * records of findings it resolves by BatchGetItem) and writes.
+ */
+export const CHANGE_STATE_READ_ACTIONS = [
+  'dynamodb:Query',
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+] as const;
 /**
  * Batches (findings, room cache; their deletes), conditional single-item writes (the mark, versioned
  * findings), and the conditional delete that puts back a claimed new finding when no sink took the

@@ -8,13 +8,15 @@ export { TTL_ATTRIBUTE };
 
 /**
  * What the function does to the state table, and nothing else: runs, targets and findings are read
- * by Query (GetItem for single items such as a lock) and written in batches; a target lock and a
+ * by Query (GetItem for single items such as a lock; BatchGetItem for the whole records of the
+ * findings a run resolves, lambda/state/target-store.ts `fetch`) and written in batches; a target lock and a
  * failure streak need conditional single-item writes (PutItem, UpdateItem, DeleteItem), which
  * BatchWriteItem cannot make.
  */
 export const STATE_TABLE_ACTIONS = [
   'dynamodb:Query',
   'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
   'dynamodb:BatchWriteItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',

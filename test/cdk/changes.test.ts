@@ -485,7 +485,7 @@ describe("Change events: the change function's own role", () => {
     const onTable = changeRoleStatements(template).filter((s) =>
       actionsOf(s).some((a) => a.startsWith('dynamodb:')),
     );
-    const reads = ['dynamodb:Query', 'dynamodb:GetItem'];
+    const reads = ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'];
     for (const statement of onTable) {
       expect(statement.Effect).toBe('Allow');
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [table, 'Arn'] });

@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from '../../lib/function-runtime.js';
 import { synthApp } from './synth.js';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
@@ -92,7 +93,8 @@ describe('Construct: IvsChatAuditor', () => {
       Architectures: ['arm64'],
       Handler: 'index.handler',
       Timeout: 900,
-      MemorySize: 512,
+      // Derived from the bench's measured peak (lib/function-runtime.ts, test/cdk/function-memory.test.ts).
+      MemorySize: FUNCTION_MEMORY_MB,
       ReservedConcurrentExecutions: Match.absent(),
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogGroup: Match.anyValue() },
@@ -108,7 +110,7 @@ describe('Construct: IvsChatAuditor', () => {
           POLICIES_DIR: 'policies',
           POWERTOOLS_SERVICE_NAME: 'ivschat-auditor',
           POWERTOOLS_METRICS_NAMESPACE: 'IvsChatAuditor',
-          NODE_OPTIONS: '--enable-source-maps --max-old-space-size=384 --max-semi-space-size=8',
+          NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         },
       },
     });
@@ -134,10 +136,11 @@ describe('Construct: IvsChatAuditor', () => {
         'sns:Publish',
         'kms:GenerateDataKey',
         'kms:Decrypt',
-        // Query and batches for findings, rooms and runs; conditional single-item writes for locks
-        // and failure streaks.
+        // Query and batches for findings, rooms and runs (BatchGetItem: the whole records of the
+        // findings a run resolves); conditional single-item writes for locks and failure streaks.
         'dynamodb:Query',
         'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
         'dynamodb:BatchWriteItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',

@@ -128,10 +128,15 @@ const sqsBatch = (batch: readonly unknown[]) =>
 /** The events recorded since the last take. */
 const take = () => events.splice(0, events.length);
 const getRoomCalls = () => stack.aws.stats()[REGION]?.GetRoom?.calls ?? 0;
-const findings = async () =>
-  [...(await new TargetStateStore(stack.dynamo.client, table, ACCOUNT_ID, REGION).load()).values()].map(
-    (r) => [r.finding.roomArn, r.finding.policyId, r.status, r.finding.resolvedReason],
-  );
+const findings = async () => {
+  const store = new TargetStateStore(stack.dynamo.client, table, ACCOUNT_ID, REGION);
+  return [...(await store.fetch([...(await store.load()).values()])).values()].map((r) => [
+    r.finding.roomArn,
+    r.finding.policyId,
+    r.status,
+    r.finding.resolvedReason,
+  ]);
+};
 
 /** An IVS Chat client acting as `roleName` (path included) of the account, or as the account's user. */
 async function ivschat(roleName?: string): Promise<IvschatClient> {

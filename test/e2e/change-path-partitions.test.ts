@@ -69,9 +69,17 @@ function partitionKeys(input: Record<string, unknown>): string[] {
     if (item?.pk !== undefined) keys.push(value(item.pk));
   }
   const batches = input.RequestItems as
-    | Record<string, Record<string, { Item?: { pk: unknown }; Key?: { pk: unknown } }>[]>
+    | Record<
+        string,
+        Record<string, { Item?: { pk: unknown }; Key?: { pk: unknown } }>[] | { Keys: { pk: unknown }[] }
+      >
     | undefined;
   for (const requests of Object.values(batches ?? {})) {
+    // BatchGetItem: { Keys: [...] } per table; BatchWriteItem: a list of requests.
+    if (!Array.isArray(requests)) {
+      for (const key of requests.Keys) keys.push(value(key.pk));
+      continue;
+    }
     for (const request of requests) {
       const write = request.PutRequest ?? request.DeleteRequest;
       const pk = write?.Item?.pk ?? write?.Key?.pk;

@@ -154,8 +154,13 @@ export function changeQueueInto(handler: (event: unknown) => Promise<unknown>): 
 }
 
 /** The finding state of the audited account in `regions` (every region the harness audits by default). */
-export function stateOf(stack: Stack, table: string, regions = REGIONS): Promise<Map<string, FindingRecord>> {
-  return new AccountStateStore(stack.dynamo.client, table, ACCOUNT_ID, regions).load();
+export async function stateOf(
+  stack: Stack,
+  table: string,
+  regions = REGIONS,
+): Promise<Map<string, FindingRecord>> {
+  const store = new AccountStateStore(stack.dynamo.client, table, ACCOUNT_ID, regions);
+  return store.fetch([...(await store.load()).values()]);
 }
 
 /** The parts of one published alert, parsed. */

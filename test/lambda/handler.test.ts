@@ -227,6 +227,7 @@ describe('handler: an account it cannot identify', () => {
           touched.push(`load ${accountId}`);
           return new Map();
         },
+        fetch: async () => new Map(),
         save: async () => {
           touched.push(`save ${accountId}`);
         },

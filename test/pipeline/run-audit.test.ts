@@ -12,6 +12,7 @@ import type { Identity, InventorySource } from '../../lambda/inventory/source.js
 import { type AuditRunOptions, auditRun, runAudit } from '../../lambda/pipeline/run-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import type { AlertSink } from '../../lambda/sinks/sink.js';
+import { RecordReader } from '../../lambda/state/record.js';
 import type { StateStore } from '../../lambda/state/store.js';
 import { compliantRoom, inventoryOf } from '../fixtures.js';
 
@@ -47,21 +48,35 @@ function rooms(docs: RoomDocument[], identity?: Identity, stopped?: string): Inv
   };
 }
 
-/** A state store in memory that records what it was asked. */
+/**
+ * A state store in memory that records what it was asked. It loads records as the state table does,
+ * compactly (no finding payload), so whatever a run needs whole must come from `fetch`.
+ */
 function memoryStore(initial: FindingRecord[] = []) {
   const records = new Map(initial.map((r) => [r.fingerprint, r]));
   const calls = { loads: 0, saves: [] as { changes: FindingRecord[]; now: string }[] };
+  const fetched: string[][] = [];
   const store: StateStore = {
     load: async () => {
       calls.loads++;
-      return new Map(records);
+      const reader = new RecordReader();
+      return new Map([...records].map(([fingerprint, r]) => [fingerprint, reader.readState({ ...r })]));
+    },
+    fetch: async (states) => {
+      fetched.push(states.map((s) => s.fingerprint));
+      const whole = new Map<string, FindingRecord>();
+      for (const { fingerprint } of states) {
+        const record = records.get(fingerprint);
+        if (record) whole.set(fingerprint, record);
+      }
+      return whole;
     },
     save: async (changes, now) => {
       calls.saves.push({ changes: [...changes], now });
       for (const c of changes) records.set(c.fingerprint, c);
     },
   };
-  return { store, calls, records };
+  return { store, calls, records, fetched };
 }
 
 function recordingSink(name: string, fail = false): AlertSink & { alerts: Alert[] } {
@@ -99,6 +114,56 @@ describe('Function: auditRun', () => {
     expect(target.report.findings.map((f) => [f.status, f.firstSeen])).toEqual([['new', now]]);
     expect(calls.saves.map((s) => s.now)).toEqual([now]);
     expect(calls.saves[0]?.changes.map((c) => c.lastNotified)).toEqual([now]);
+  });
+
+  it('announces a resolution with the whole stored finding, read by key after reconcile', async () => {
+    const { store, records, fetched } = memoryStore();
+    const sink = recordingSink('sns');
+    await runAudit(options({ inventory: rooms([bad]), state: () => store, sinks: [sink] }));
+    const [stored] = [...records.values()];
+    const fixed = compliantRoom({}, 'Bad000000001');
+
+    const { run } = await runAudit(options({ inventory: rooms([fixed]), state: () => store, sinks: [sink] }));
+
+    // Only the resolving record was read whole; its payload is what the stored record held.
+    expect(fetched).toEqual([[stored?.fingerprint]]);
+    expect(run.reconciliation.resolvedFindings).toEqual([
+      { ...stored?.finding, status: 'resolved', lastSeen: stored?.lastSeen },
+    ]);
+    expect(sink.alerts[1]?.resolvedFindings.map((f) => [f.title, f.severity, f.actual])).toEqual([
+      [stored?.finding.title, stored?.finding.severity, 500],
+    ]);
+    expect([...records.values()].map((r) => r.status)).toEqual(['resolved']);
+  });
+
+  it('leaves a resolution, and what a sink is owed, to the next run when the records cannot be read whole', async () => {
+    const { store, records } = memoryStore();
+    const sink = recordingSink('sns');
+    await runAudit(options({ inventory: rooms([bad]), state: () => store, sinks: [sink] }));
+    const fixed = compliantRoom({}, 'Bad000000001');
+    const failing: StateStore = {
+      ...store,
+      fetch: async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+    };
+
+    const { run, outcome } = await runAudit(
+      options({ inventory: rooms([fixed]), state: () => failing, sinks: [sink] }),
+    );
+    expect(run.reconciliation.resolvedFindings).toEqual([]);
+    expect(run.reconciliation.deferred).toBe(1);
+    expect(run.warnings).toEqual([
+      '1 stored findings could not be read whole (ProvisionedThroughputExceededException); their resolutions and owed deliveries wait for the next run',
+    ]);
+    expect(outcome.published).toBe(0);
+    expect([...records.values()].map((r) => r.status)).toEqual(['open']);
+
+    const { run: next } = await runAudit(
+      options({ inventory: rooms([fixed]), state: () => store, sinks: [sink] }),
+    );
+    expect(next.reconciliation.resolvedFindings.map((f) => f.roomArn)).toEqual([fixed.arn]);
+    expect([...records.values()].map((r) => r.status)).toEqual(['resolved']);
   });
 
   it('delivers and records nothing until deliver() is called', async () => {

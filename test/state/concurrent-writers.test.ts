@@ -21,6 +21,7 @@ import { storedFinding } from '../../lambda/state/record.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
 import { ACCOUNT, compliantRoom, inventoryOf } from '../fixtures.js';
+import { wholeState } from './whole-state.js';
 
 const REGION = 'us-east-1';
 const policies = loadPolicyDir().policies;
@@ -140,7 +141,7 @@ const NOTHING = { newFindings: [], resolvedFindings: [], reminders: [] };
 const THREE = ['message-length-max', 'required-tags', 'review-handler-fallback-deny'];
 
 async function stored(table: string) {
-  const records = await new TargetStateStore(dynamo.client, table, ACCOUNT, REGION).load();
+  const records = await wholeState(new TargetStateStore(dynamo.client, table, ACCOUNT, REGION));
   return [...records.values()]
     .map((r) => ({
       policyId: r.finding.policyId,

@@ -13,6 +13,7 @@ import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import type { AlertSink } from '../../lambda/sinks/sink.js';
 import { FileStateStore } from '../../lambda/state/file-store.js';
 import { ACCOUNT, compliantRoom } from '../fixtures.js';
+import { wholeState } from './whole-state.js';
 
 const NOW = '2026-11-26T00:00:00.000Z';
 let dir: string;
@@ -190,7 +191,7 @@ describe('FileStateStore: delivery through its claims', () => {
       changes,
       now: NOW,
     });
-    const owed = await new FileStateStore(path).load();
+    const owed = await wholeState(new FileStateStore(path));
     expect([...owed.values()].map((r) => r.pendingSinks)).toEqual(changes.map(() => ['second']));
 
     const delivered: string[] = [];

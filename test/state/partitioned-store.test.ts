@@ -80,4 +80,14 @@ describe('PartitionedStore', () => {
     );
     expect(seen.maxRunning).toBe(3);
   });
+
+  // A first audit of 50,000 rooms claimed 145,823 findings in one partition, and passing them to
+  // push() as arguments overflowed the call stack ("Maximum call stack size exceeded").
+  it('claims a first audit of 200,000 findings in one partition', async () => {
+    const { store } = partitions({ a: 0 });
+    const changes = Array.from({ length: 200_000 }, (_, i) => record('a', i));
+    const claims = await store.shared.claim(changes, '2026-01-01T00:00:00.000Z', RULES);
+    expect(claims).toHaveLength(200_000);
+    expect(claims[199_999]?.record.fingerprint).toBe('a-199999');
+  });
 });

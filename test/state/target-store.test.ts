@@ -13,6 +13,7 @@ import { storedFinding } from '../../lambda/state/record.js';
 import { AccountStateStore, TargetStateStore } from '../../lambda/state/target-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
 import { ACCOUNT, compliantRoom, inventoryOf } from '../fixtures.js';
+import { wholeState } from './whole-state.js';
 
 const T1 = '2026-11-25T12:00:00.000Z';
 const NOW = '2026-11-26T00:00:00.000Z';
@@ -137,7 +138,7 @@ describe('TargetStateStore', () => {
     ];
     await store.save(records, NOW);
 
-    const loaded = await store.load();
+    const loaded = await wholeState(store);
     expect([...loaded.keys()].sort()).toEqual(records.map((r) => r.fingerprint).sort());
     for (const record of records) {
       expect(loaded.get(record.fingerprint)).toEqual({
@@ -163,7 +164,7 @@ describe('TargetStateStore', () => {
       all.map((finding) => openRecord(finding)),
       NOW,
     );
-    const loaded = await store.load();
+    const loaded = await wholeState(store);
     for (const finding of all) {
       expect(loaded.get(finding.fingerprint)?.finding.actual).toEqual(finding.actual);
       expect(loaded.get(finding.fingerprint)?.finding.message).toBe(finding.message);
@@ -210,7 +211,7 @@ describe('TargetStateStore: migration from one partition per account', () => {
     const table = await upgradedTable('upgrade-quiet');
     const store = new TargetStateStore(dynamo.client, table, ACCOUNT, 'us-east-1');
 
-    const previous = await store.load();
+    const previous = await wholeState(store);
     expect(previous.size).toBe(6);
     const run = audit([inventory('us-east-1', legacyRooms['us-east-1'])], previous, NOW);
 
@@ -222,7 +223,7 @@ describe('TargetStateStore: migration from one partition per account', () => {
   it('moves the region to the new key on save, unchanged records too, and leaves other regions alone', async () => {
     const table = await upgradedTable('upgrade-move');
     const store = new TargetStateStore(dynamo.client, table, ACCOUNT, 'us-east-1');
-    const before = await store.load();
+    const before = await wholeState(store);
     const run = audit([inventory('us-east-1', legacyRooms['us-east-1'])], before, NOW);
     expect(run.changes).toEqual([]); // nothing changed: the migration alone must carry the records over
 
@@ -232,21 +233,23 @@ describe('TargetStateStore: migration from one partition per account', () => {
     expect(legacy).toHaveLength(3);
     expect(legacy.every((item) => item.finding?.M?.region?.S === 'eu-west-1')).toBe(true);
     expect(await partition(table, `FINDING#${ACCOUNT}#us-east-1`)).toHaveLength(6);
-    expect(await store.load()).toEqual(before);
+    expect(await wholeState(store)).toEqual(before);
     expect(
-      audit([inventory('us-east-1', legacyRooms['us-east-1'])], await store.load(), NOW).newFindings,
+      audit([inventory('us-east-1', legacyRooms['us-east-1'])], await wholeState(store), NOW).newFindings,
     ).toEqual([]);
   });
 
   it('migrates on a save without an earlier load (the engine records in another invocation)', async () => {
     const table = await upgradedTable('upgrade-save-only');
-    const before = await new TargetStateStore(dynamo.client, table, ACCOUNT, 'eu-west-1').load();
+    const before = await wholeState(new TargetStateStore(dynamo.client, table, ACCOUNT, 'eu-west-1'));
 
     await new TargetStateStore(dynamo.client, table, ACCOUNT, 'eu-west-1').save([], NOW);
 
     expect(await partition(table, `FINDING#${ACCOUNT}`)).toHaveLength(6);
     expect(await partition(table, `FINDING#${ACCOUNT}#eu-west-1`)).toHaveLength(3);
-    expect(await new TargetStateStore(dynamo.client, table, ACCOUNT, 'eu-west-1').load()).toEqual(before);
+    expect(await wholeState(new TargetStateStore(dynamo.client, table, ACCOUNT, 'eu-west-1'))).toEqual(
+      before,
+    );
   });
 
   it('prefers a record under the new key to its legacy copy, on load and on save', async () => {
@@ -310,7 +313,7 @@ describe('AccountStateStore', () => {
   it('loads every region of the account, legacy items included, and saves each record under its region', async () => {
     const table = await upgradedTable('account-store');
     const store = new AccountStateStore(dynamo.client, table, ACCOUNT, ['us-east-1', 'eu-west-1'], 30);
-    const previous = await store.load();
+    const previous = await wholeState(store);
     expect(previous.size).toBe(9);
     const fixed = { ...legacyRooms['eu-west-1'][0], maximumMessageLength: 200 } as RoomDocument;
     const run = audit(

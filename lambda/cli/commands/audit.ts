@@ -337,6 +337,7 @@ function ownFindings(store: StateStore, accountId: string): StateStore {
   return {
     load: async () =>
       new Map([...(await store.load())].filter(([, record]) => record.finding.accountId === accountId)),
+    fetch: (states) => store.fetch(states),
     save: (changes, now) => store.save(changes, now),
   };
 }
@@ -345,6 +346,7 @@ function ownFindings(store: StateStore, accountId: string): StateStore {
 function namedState(store: StateStore): StateStore {
   return {
     load: () => store.load().catch(namingState),
+    fetch: (states) => store.fetch(states).catch(namingState),
     save: (changes, now) => store.save(changes, now).catch(namingState),
   };
 }

@@ -1,0 +1,140 @@
+/**
+ * `bench memory` and `bench memoryLarge`: the peak memory of one scheduled run of the bundled
+ * handler (bench/memory-child.ts), each run a fresh process under the stack's NODE_OPTIONS, against
+ * the emulator (no quotas, no API budget) and dynalite served by this process.
+ *
+ * - `memory`, 50,000 rooms: a first audit (empty state: every room fetched, every finding new and
+ *   alerted) and then a steady state (nothing changed: the state and the room cache loaded, no
+ *   GetRoom). Target: each ≤ 200 MB.
+ * - `memoryLarge`, 200,000 rooms: the steady state only, no target; its peak is what the function's
+ *   memory is derived from (lib/function-runtime.ts). A 200,000-room first audit does not happen in
+ *   one invocation in AWS (at the API budget of 4 GetRoom/s an invocation fetches at most ~3,600
+ *   rooms, and the run's last invocation holds what a steady state holds), and here it would take
+ *   ~15 minutes (the 50,000-room one takes ~3.5), so the state and the room cache are seeded by the
+ *   same handler run in this process (not measured) recording through a plain batched save rather
+ *   than conditional writes, which is faster and writes the same items.
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createHandler } from '../lambda/handler.js';
+import { AccountStateStore } from '../lambda/state/target-store.js';
+import { FUNCTION_NODE_OPTIONS } from '../lib/function-runtime.js';
+import { startLocalDynamo } from '../local-aws/dynamodb.js';
+import { startLocalAws } from '../local-aws/index.js';
+import { benchRooms } from './rooms.js';
+
+const REGION = 'us-east-1';
+/** The target of both 50,000-room runs (issue 24). */
+export const MEMORY_TARGET_MB = 200;
+
+/** What memory-child.ts prints (the handler's result and the memory figures). */
+export interface MemoryRun {
+  roomsAudited: number;
+  findings: number;
+  newFindings: number;
+  published: number;
+  complete: boolean;
+  handlerResultBytes: number;
+  seconds: number;
+  baselineRssMb: number;
+  peakRssMb: number;
+  hwmRssMb: number;
+  heapUsedPeakMb: number;
+  getRoomCalls?: number;
+  listRoomsCalls?: number;
+}
+
+export interface MemoryBenchOptions {
+  rooms: number;
+  /** Runs the bundled memory-child with these arguments (NODE_OPTIONS as the stack sets them); its stdout. */
+  runChild(argv: string[]): Promise<string>;
+  log(line: string): void;
+}
+
+/** The peak of a run: the sampled RSS or the kernel's high-water mark, whichever is higher. */
+export const peakOf = (run: MemoryRun) => Math.max(run.peakRssMb, run.hwmRssMb);
+
+/** A first audit and then a steady state, each in a fresh child. */
+export async function memoryRuns(options: MemoryBenchOptions) {
+  return withFleet(options.rooms, async (fleet) => {
+    const firstAudit = await fleet.measure(options);
+    const steadyState = await fleet.measure(options);
+    return { rooms: options.rooms, nodeOptions: FUNCTION_NODE_OPTIONS, firstAudit, steadyState };
+  });
+}
+
+/** The steady state only, its state and room cache seeded by an unmeasured run in this process. */
+export async function largeSteadyState(options: MemoryBenchOptions) {
+  return withFleet(options.rooms, async (fleet) => {
+    const t0 = performance.now();
+    await fleet.seed();
+    const seedSeconds = Math.round((performance.now() - t0) / 100) / 10;
+    options.log(`memoryLarge: ${options.rooms} rooms seeded in ${seedSeconds} s`);
+    const steadyState = await fleet.measure(options);
+    return {
+      rooms: options.rooms,
+      nodeOptions: FUNCTION_NODE_OPTIONS,
+      seedSeconds,
+      peakRssMb: peakOf(steadyState),
+      steadyState,
+    };
+  });
+}
+
+interface Fleet {
+  measure(options: MemoryBenchOptions): Promise<MemoryRun>;
+  seed(): Promise<void>;
+}
+
+async function withFleet<T>(rooms: number, body: (fleet: Fleet) => Promise<T>): Promise<T> {
+  const aws = await startLocalAws({ quotas: { enabled: false } });
+  const dynamo = await startLocalDynamo();
+  try {
+    aws.seedRooms(REGION, benchRooms(REGION, rooms));
+    const topicArn = aws.createTopic(REGION, 'bench-alerts');
+    const stats = (operation: string) => aws.stats()[REGION]?.[operation]?.calls ?? 0;
+    return await body({
+      async measure(options) {
+        aws.resetStats();
+        const argv = [aws.endpoint, dynamo.endpoint, dynamo.tableName, topicArn];
+        const out = (await options.runChild(argv)).trim().split('\n').pop() ?? '{}';
+        const run = JSON.parse(out) as MemoryRun;
+        run.getRoomCalls = stats('GetRoom');
+        run.listRoomsCalls = stats('ListRooms');
+        return run;
+      },
+      async seed() {
+        // Metrics would print an EMF line per run on stdout.
+        const previous = process.env.POWERTOOLS_METRICS_DISABLED;
+        process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+        const handler = createHandler({
+          env: { AUDIT_REGIONS: REGION, ALERT_TOPIC_ARN: topicArn, STATE_TABLE_NAME: dynamo.tableName },
+          connection: { endpoint: aws.endpoint },
+          dynamoClient: dynamo.client,
+          apiBudgetTps: null,
+          // One batched save instead of claim and settle: nobody else writes this table.
+          stateStore: (accountId) => {
+            const store = new AccountStateStore(dynamo.client, dynamo.tableName, accountId, [REGION]);
+            return {
+              load: () => store.load(),
+              fetch: (states) => store.fetch(states),
+              save: (changes, now) => store.save(changes, now),
+            };
+          },
+          logger: new Logger({ serviceName: 'ivschat-auditor', logLevel: 'ERROR' }),
+          metrics: new Metrics({ namespace: 'IvsChatAuditor', serviceName: 'bench' }),
+        });
+        try {
+          await handler({}, { getRemainingTimeInMillis: () => 3_600_000 });
+        } finally {
+          if (previous === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+          else process.env.POWERTOOLS_METRICS_DISABLED = previous;
+        }
+      },
+    });
+  } finally {
+    await dynamo.close();
+    await aws.close();
+  }
+}
