@@ -101,7 +101,7 @@ export async function deliverInRounds<T>(tally: Tally, rounds: Rounds<T>): Promi
         const e = error as Error & { code?: string };
         tally.error = rounds.describe(e.code ?? e.name, e.message);
         const left = [...retry, ...unsent.slice(n).flat()];
-        tally.undelivered.push(...left.map((item) => rounds.fingerprintOf(item)));
+        for (const item of left) tally.undelivered.push(rounds.fingerprintOf(item));
         return;
       }
       batch.forEach((item, index) => {
@@ -117,7 +117,8 @@ export async function deliverInRounds<T>(tally: Tally, rounds: Rounds<T>): Promi
     pending = retry;
   }
   if (pending.length > 0) {
-    tally.undelivered.push(...pending.map((item) => rounds.fingerprintOf(item)));
+    // One at a time, not push(...): a first audit's sink can leave 100,000 findings undelivered.
+    for (const item of pending) tally.undelivered.push(rounds.fingerprintOf(item));
     tally.error ??= rounds.exhausted(pending.length);
   }
 }

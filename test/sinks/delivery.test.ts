@@ -107,4 +107,33 @@ describe('deliverInRounds', () => {
       undelivered: ['a', 'b', 'c', 'd'],
     });
   });
+
+  // A first audit hands a sink 145,823 findings; passing them to push() as arguments overflowed the call stack.
+  it('gives up on 200,000 findings when the first call fails, every one listed as undelivered', async () => {
+    const tally = new Tally('test');
+    const items = Array.from({ length: 200_000 }, (_, i) => `f${i}`);
+    await deliverInRounds(tally, {
+      ...rounds(async () => {
+        throw Object.assign(new Error('down'), { code: 'AccessDeniedException' });
+      }),
+      items,
+      batches: (all: readonly string[]) => batches(all, { maxItems: 100, maxBytes: 1e6, sizeOf: () => 1 }),
+    });
+    expect(tally.receipt().undelivered).toHaveLength(200_000);
+    expect(tally.receipt().error).toBe('AccessDeniedException: down');
+  });
+
+  it('lists 200,000 findings still refused when the rounds run out', async () => {
+    const tally = new Tally('test');
+    const items = Array.from({ length: 200_000 }, (_, i) => `f${i}`);
+    await deliverInRounds(tally, {
+      ...rounds(async (batch) => batch.map(() => ({ code: 'InternalFailure', message: '' }))),
+      items,
+      retries: 0,
+      batches: (all: readonly string[]) =>
+        batches(all, { maxItems: 100_000, maxBytes: 1e6, sizeOf: () => 1 }),
+    });
+    expect(tally.receipt().undelivered).toHaveLength(200_000);
+    expect(tally.receipt().error).toBe('200000 refused');
+  });
 });
