@@ -96,6 +96,7 @@ export async function auditRun(options: AuditRunOptions): Promise<AuditedRun> {
   const warnings = run.warnings ?? [];
   const whole = await wholeRecords(store, [...decision.resolving.map((r) => r.state), ...owed], warnings);
   const reconciliation = resolve(decision, whole, lifecycle);
+  keepUnreadOwedMarks(reconciliation, owed, whole);
   const backlog = owed.flatMap((r) => whole.get(r.fingerprint) ?? []);
   const accountId = identity?.accountId ?? run.inventories.find((i) => i.accountId)?.accountId ?? '';
   const regions = [...new Set(run.inventories.map((i) => i.region))];
@@ -162,6 +163,36 @@ async function wholeRecords(
       `${states.length} stored findings could not be read whole (${(error as Error).message}); their resolutions and owed deliveries wait for the next run`,
     );
     return new Map();
+  }
+}
+
+/**
+ * A record that still owes a sink but could not be read whole is not in this run's backlog, so a
+ * quiet change to it (its message moved, a reminder) would be written without the owed mark and the
+ * lagging sink would never hear of the finding. Such a change keeps the stored mark: the next run
+ * that reads the record whole sends it. A transition this run announces is owed to every sink anyway.
+ */
+function keepUnreadOwedMarks(
+  reconciliation: Reconciliation,
+  owed: readonly StoredState[],
+  whole: ReadonlyMap<string, FindingRecord>,
+): void {
+  const unread = new Map(owed.filter((r) => !whole.has(r.fingerprint)).map((r) => [r.fingerprint, r]));
+  if (unread.size === 0) return;
+  const announced = new Set<string>();
+  for (const list of [
+    reconciliation.newFindings,
+    reconciliation.resolvedFindings,
+    reconciliation.exemptedFindings,
+  ]) {
+    for (const f of list) if (unread.has(f.fingerprint)) announced.add(f.fingerprint);
+  }
+  for (const change of reconciliation.changes) {
+    const stored = unread.get(change.fingerprint);
+    if (!stored?.pendingSinks?.length || announced.has(change.fingerprint) || change.pendingSinks?.length) {
+      continue;
+    }
+    change.pendingSinks = [...stored.pendingSinks];
   }
 }
 

@@ -166,6 +166,48 @@ describe('Function: auditRun', () => {
     expect([...records.values()].map((r) => r.status)).toEqual(['resolved']);
   });
 
+  it('keeps what a sink is owed when a quiet change lands while the owed record cannot be read whole', async () => {
+    const { store, records } = memoryStore();
+    await runAudit(
+      options({
+        inventory: rooms([bad]),
+        state: () => store,
+        sinks: [recordingSink('sns'), recordingSink('second', true)],
+      }),
+    );
+    expect([...records.values()].map((r) => r.pendingSinks)).toEqual([['second']]);
+    const failing: StateStore = {
+      ...store,
+      fetch: async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+    };
+    // Still failing the same policy, with another value: the stored message moves (a quiet change).
+    const moved = compliantRoom({ maximumMessageLength: 600 }, 'Bad000000001');
+
+    const { run } = await runAudit(
+      options({
+        inventory: rooms([moved]),
+        state: () => failing,
+        sinks: [recordingSink('sns'), recordingSink('second')],
+      }),
+    );
+    expect(run.reconciliation.changes.map((c) => c.finding.message)).toEqual([
+      expect.stringContaining('600'),
+    ]);
+    // Not written without its mark (the state table writes it with the mark; a file waits for the next run).
+    expect([...records.values()].map((r) => r.pendingSinks)).toEqual([['second']]);
+
+    const second = recordingSink('second');
+    await runAudit(
+      options({ inventory: rooms([moved]), state: () => store, sinks: [recordingSink('sns'), second] }),
+    );
+    expect(second.alerts.flatMap((a) => a.newFindings.map((f) => f.roomArn))).toEqual([moved.arn]);
+    expect([...records.values()].map((r) => [r.finding.message, r.pendingSinks])).toEqual([
+      [expect.stringContaining('600'), undefined],
+    ]);
+  });
+
   it('delivers and records nothing until deliver() is called', async () => {
     const { store, calls } = memoryStore();
     const sink = recordingSink('sns');
