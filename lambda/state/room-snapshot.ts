@@ -109,7 +109,9 @@ export class RoomSnapshotStore {
         }),
       ),
     );
-    await this.deleteChunks(pk, (sk) => !sk.startsWith(prefix));
+    // Only older generations (and the layout before generations): a newer audit may have written its
+    // chunks and not yet switched META to them; deleting those would leave META naming missing chunks.
+    await this.deleteChunks(pk, (sk) => chunkGeneration(sk) < generation);
   }
 
   /** Every stored snapshot, by account then region; one snapshot's documents are held at a time. */
@@ -186,4 +188,11 @@ export class RoomSnapshotStore {
   private query(pk: string, skPrefix: string, projection?: string): AsyncGenerator<Item> {
     return this.table.query({ pk, skPrefix, ...(projection ? { projection } : {}) });
   }
+}
+
+/** The generation a chunk's sort key names (`CHUNK#<generation>#<4 digits>`); '' for the layout before generations. */
+function chunkGeneration(sk: string): string {
+  const first = sk.indexOf('#');
+  const last = sk.lastIndexOf('#');
+  return last > first ? sk.slice(first + 1, last) : '';
 }

@@ -213,6 +213,39 @@ describe('RoomSnapshotStore', () => {
     expect((await chunkKeys(table, `SNAPSHOT#${PROD}#us-east-1`)).length).toBe(2);
   });
 
+  it("keeps a newer audit's chunks that an older audit finds written but not yet switched to", async () => {
+    const table = await dynamo.createStateTable('snapshot-interleaved');
+    const older = new RoomSnapshotStore(dynamo.client, table);
+    const olderRooms = rooms(PROD, 'us-east-1', 5);
+    const newerRooms = rooms(PROD, 'us-east-1', 3);
+    let interleaved = false;
+    // The newer write has put its chunks; just before its META, the older write runs whole.
+    const newerClient = clientBefore(async (input) => {
+      if (!interleaved && text(input.Item?.sk) === 'META') {
+        interleaved = true;
+        await older.put(PROD, 'us-east-1', '2026-11-26T01:00:00.000Z', olderRooms);
+      }
+    });
+
+    await new RoomSnapshotStore(newerClient, table).put(
+      PROD,
+      'us-east-1',
+      '2026-11-26T02:00:00.000Z',
+      newerRooms,
+    );
+
+    expect(interleaved).toBe(true);
+    expect(await older.get(PROD, 'us-east-1')).toMatchObject({
+      takenAt: '2026-11-26T02:00:00.000Z',
+      rooms: newerRooms,
+    });
+    // The newer generation's one chunk and META: the older write's chunk is gone.
+    expect(await chunkKeys(table, `SNAPSHOT#${PROD}#us-east-1`)).toEqual([
+      expect.stringMatching(/^CHUNK#2026-11-26T02:00:00\.000Z\.[0-9a-f]{8}#0000$/),
+      'META',
+    ]);
+  });
+
   it('reads a snapshot stored before generations, and the next write replaces it', async () => {
     const table = await dynamo.createStateTable('snapshot-legacy');
     const store = new RoomSnapshotStore(dynamo.client, table);
