@@ -6,6 +6,12 @@
  * under these same options), times a headroom, rounded up to Lambda's 1 MB step.
  * test/cdk/function-memory.test.ts checks the constant against the figure bench/results.json
  * records, so a measurement that no longer fits fails the test until the constant is updated.
+ *
+ * `largeFirstAudit` records a higher process peak (1,060.9 MB on 2026-12-06) but is not the basis:
+ * it runs a 50,000-room target's 17 invocations back to back in one process at 40× the real call
+ * rate, so V8 grows its heap toward the old-space cap without collecting; the cap (75 % of the
+ * memory, below) bounds that growth under the function's memory. Its live need is over 384 MB (it
+ * ran out of heap under that cap), which this memory covers.
  */
 
 /**

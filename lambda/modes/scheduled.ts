@@ -83,6 +83,8 @@ export function scheduledMode(
           .write(ctx.stores.roomSnapshots(), accountId, report.startedAt, inventories)
           .catch((error: unknown) => logger.warn('room snapshot not stored', { error: error as Error }));
       }
+      // E.g. stored findings that could not be read whole: their resolutions wait for the next run.
+      for (const warning of target.warnings) logger.warn('run warning', { accountId, warning });
       if (target.withheld) logger.error('nothing delivered or recorded', { reason: target.withheld });
       for (const lag of outcome.lagging ?? []) logger.error('sink lagging; retried next run', { ...lag });
       const summary = summariseRun({

@@ -14,7 +14,8 @@
  *   `LISTING#<index 6>#META`, `LISTING#<index 6>#ROOMS#<generation 6>#<chunk 4>`,
  *   `LISTING#<index 6>#QUEUE#<generation 6>#<chunk 4>`: a target's listing kept across invocations (run-listing.ts).
  * - `LOCK#<account>#<region>` / `LOCK` and `HEALTH#<account>#<region>` / `HEALTH`: per target, across runs.
- * - `SNAPSHOT#<account>#<region>` / `CHUNK#<chunk 4>`, `META`; `SNAPSHOTS` / `<account>#<region>`:
+ * - `SNAPSHOT#<account>#<region>` / `CHUNK#<generation>#<chunk 4>` (`CHUNK#<chunk 4>` before generations),
+ *   `META`; `SNAPSHOTS` / `<account>#<region>`:
  *   the room snapshots and their index (room-snapshot.ts).
  */
 import type { Target } from '../core/types.js';

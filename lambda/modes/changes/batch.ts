@@ -236,6 +236,8 @@ async function auditChanges(
     clock: () => new Date(startedAt),
     renotifyAfterHours: ctx.config.renotifyAfterHours,
   });
+  // E.g. stored findings that could not be read whole: their resolutions wait for the next run.
+  for (const warning of audited.warnings) ctx.logger.warn('target warning', { ...target, warning });
   // A role without the right to read rooms is the target's failure, retried until someone fixes it.
   const denied = accessDeniedError(
     target,

@@ -211,6 +211,8 @@ async function auditRooms(
     renotifyAfterHours: ctx.config.renotifyAfterHours,
   });
   ctx.metrics.addMetric(METRIC.apiCalls, MetricUnit.Count, apiCalls(audited.inventories));
+  // E.g. stored findings that could not be read whole: their resolutions wait for the next run.
+  for (const warning of audited.warnings) ctx.logger.warn('target warning', { ...target, warning });
   return audited;
 }
 
