@@ -10,7 +10,7 @@ import type { AuditedOutcome, TargetOutcome } from '../lambda/pipeline/target-ou
 import { RunStore } from '../lambda/state/run-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../local-aws/dynamodb.js';
 import { startLocalAws } from '../local-aws/index.js';
-import { benchRooms } from './rooms.js';
+import { benchLoggingConfigurations, benchRooms } from './rooms.js';
 
 const REGION = 'us-east-1';
 const BUDGET_TPS = 4;
@@ -20,7 +20,6 @@ const STARTED_AT = () => new Date(Date.now() - 3_600_000).toISOString();
 /** The child's run (bench/large-audit-child.ts). */
 const RUN_ID = 'bench-large-first-audit';
 /** Logging configurations the bench rooms point at (LgBench00000…6 in bench/rooms.ts). */
-const LOGGING_CONFIGS = 7;
 
 interface ChildOutput {
   planSeconds: number;
@@ -67,15 +66,7 @@ export async function largeFirstAudit(options: {
   const dynamo = await startLocalDynamo();
   try {
     aws.seedRooms(REGION, benchRooms(REGION, rooms));
-    aws.seedLoggingConfigurations(
-      REGION,
-      Array.from({ length: LOGGING_CONFIGS }, (_, i) => ({
-        id: `LgBench0000${i}`,
-        name: `bench-logs-${i}`,
-        state: 'ACTIVE',
-        destinationConfiguration: { cloudWatchLogs: { logGroupName: '/ivs/chat' } },
-      })),
-    );
+    aws.seedLoggingConfigurations(REGION, benchLoggingConfigurations());
     const topicArn = aws.createTopic(REGION, 'bench-alerts');
     aws.resetStats();
     const argv = [aws.endpoint, dynamo.endpoint, dynamo.tableName, topicArn, String(scale), STARTED_AT()];

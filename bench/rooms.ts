@@ -1,9 +1,21 @@
 /** Deterministic synthetic room documents for the benchmark: varied, some compliant, most not. */
 import type { RoomDocument } from '../lambda/core/types.js';
-import type { SeedRoom } from '../local-aws/index.js';
+import type { SeedLoggingConfiguration, SeedRoom } from '../local-aws/index.js';
 import { prng } from '../local-aws/prng.js';
 
 export const BENCH_ACCOUNT = '000000000000';
+/** The logging configurations the rooms point at (`LgBench00000` … `LgBench00006`). */
+export const BENCH_LOGGING_CONFIGS = 7;
+
+/** The logging configurations to seed beside `benchRooms`: one listing per run joins them into every room. */
+export function benchLoggingConfigurations(): SeedLoggingConfiguration[] {
+  return Array.from({ length: BENCH_LOGGING_CONFIGS }, (_, i) => ({
+    id: `LgBench0000${i}`,
+    name: `bench-logs-${i}`,
+    state: 'ACTIVE',
+    destinationConfiguration: { cloudWatchLogs: { logGroupName: `/ivs/chat/bench-${i}` } },
+  }));
+}
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const TEAMS = ['team-chat', 'team-video', 'team-growth', 'team-ops', ''];
@@ -48,7 +60,9 @@ export function benchRooms(region: string, count: number, prefix = 'bm', seed = 
       maximumMessageRatePerSecond: compliant ? pick([1, 5, 10]) : pick([10, 20, 50, 100]),
       loggingConfigurationIdentifiers:
         compliant || rand() < 0.5
-          ? [`arn:aws:ivschat:${region}:${BENCH_ACCOUNT}:logging-configuration/LgBench0000${i % 7}`]
+          ? [
+              `arn:aws:ivschat:${region}:${BENCH_ACCOUNT}:logging-configuration/LgBench0000${i % BENCH_LOGGING_CONFIGS}`,
+            ]
           : [],
       tags,
     };

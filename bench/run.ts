@@ -20,7 +20,13 @@ import { largeFirstAudit } from './large-first-audit.js';
 import { largeSteadyState, MEMORY_TARGET_MB, memoryRuns, peakOf } from './memory.js';
 import { orgScale } from './org-scale.js';
 import { benchPolicies } from './policies.js';
-import { BENCH_ACCOUNT, benchRoomDocuments, benchRooms } from './rooms.js';
+import {
+  BENCH_ACCOUNT,
+  BENCH_LOGGING_CONFIGS,
+  benchLoggingConfigurations,
+  benchRoomDocuments,
+  benchRooms,
+} from './rooms.js';
 import { runNode } from './run-node.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -42,7 +48,6 @@ const STEADY_BUDGET_TPS = 4 * STEADY_SCALE;
 /** orgScale runs in real time: its floor (125 s at 1,000 targets) fits the section's 10 minutes unscaled. */
 const ORG_SCALE = 1;
 /** Logging configurations the steady-state fleet's rooms point at (LgBench00000…6 in bench/rooms.ts). */
-const LOGGING_CONFIGS = 7;
 /** The stack's esbuild aliases (the environment-only credential chain), as absolute paths. */
 const BUNDLE_ALIAS = Object.fromEntries(
   Object.entries(FUNCTION_BUNDLE_ALIAS).map(([from, to]) => [from, join(ROOT, to)]),
@@ -308,15 +313,7 @@ async function steadyState() {
   try {
     aws.seedRooms(REGION, benchRooms(REGION, n));
     // The rooms point at LgBench00000…6 (bench/rooms.ts): joined into every room by one listing per run.
-    aws.seedLoggingConfigurations(
-      REGION,
-      Array.from({ length: LOGGING_CONFIGS }, (_, i) => ({
-        id: `LgBench0000${i}`,
-        name: `bench-logs-${i}`,
-        state: 'ACTIVE',
-        destinationConfiguration: { cloudWatchLogs: { logGroupName: `/ivs/chat/bench-${i}` } },
-      })),
-    );
+    aws.seedLoggingConfigurations(REGION, benchLoggingConfigurations());
     const policies = loadPolicyDir().policies;
     const roomCache = new MemoryRoomCache();
     // Fill the cache: quotas off, no budget (not measured).
@@ -361,7 +358,7 @@ async function steadyState() {
     );
     const listStats = opStats(aws, 'ListRooms');
     const loggingCalls = opStats(aws, 'ListLoggingConfigurations').calls;
-    const loggingPages = Math.max(1, Math.ceil(LOGGING_CONFIGS / 50));
+    const loggingPages = Math.max(1, Math.ceil(BENCH_LOGGING_CONFIGS / 50));
     const totals = sumStats(aws);
     // Request latency of one ListRooms page (emulator in-process, no limiter, quotas off).
     aws.setQuotas({ enabled: false });
@@ -397,7 +394,7 @@ async function steadyState() {
       {
         metric: 'steadyState.listLoggingConfigurationsCalls',
         value: loggingCalls,
-        target: `≤ ${loggingPages} (⌈${LOGGING_CONFIGS} configurations ÷ 50⌉, one target)`,
+        target: `≤ ${loggingPages} (⌈${BENCH_LOGGING_CONFIGS} configurations ÷ 50⌉, one target)`,
         pass: loggingCalls <= loggingPages,
       },
       {
