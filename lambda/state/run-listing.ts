@@ -11,6 +11,7 @@
  * written; earlier generations are left to the TTL.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AuditorError } from '../core/errors.js';
 import type { RoomDocument } from '../core/types.js';
 import { decodeChunks, encodeChunks, type GzipJsonArray, putChunks, splitChunks } from './chunks.js';
 import { expiresAfterDays, runKeys, TTL_ATTRIBUTE } from './keys.js';
@@ -69,27 +70,42 @@ export class RunListingStore {
       this.table.get({ pk: this.pk, sk: runKeys.listingMeta(this.index) }),
     );
     if (!item) return undefined;
-    return {
+    const progress = {
       generation: Number(item.generation),
       listed: Number(item.listed),
       ...(typeof item.nextToken === 'string' ? { nextToken: item.nextToken } : {}),
       queued: Number(item.queued),
       fetched: Number(item.fetched),
     };
+    // Anyone who may write the table could have written this item: a cursor that is not a count
+    // would fetch the wrong rooms, so it fails the step with what is wrong instead.
+    const { generation, listed, queued, fetched } = progress;
+    if (
+      ![generation, listed, queued, fetched].every((n) => Number.isSafeInteger(n) && n >= 0) ||
+      fetched > queued
+    ) {
+      throw new AuditorError(
+        `${this.what('progress')} is not one this auditor wrote (counts ${JSON.stringify({ generation, listed, queued, fetched })})`,
+      );
+    }
+    return progress;
   }
 
   /** The room summaries of `progress`, in list order. */
   async rooms(progress: ListingProgress): Promise<RoomDocument[]> {
     const value = await this.read(runKeys.listingRooms(this.index, progress.generation), 'rooms');
+    if (!Array.isArray(value) || !value.every((r) => typeof (r as RoomDocument | null)?.arn === 'string')) {
+      throw new AuditorError(`${this.what('rooms')} is not a list of room summaries this auditor wrote`);
+    }
     return value as RoomDocument[];
   }
 
   /** The rooms of `progress` still to fetch, in order (those before its cursor are left out). */
   async queue(progress: ListingProgress): Promise<string[]> {
-    const value = (await this.read(
-      runKeys.listingQueue(this.index, progress.generation),
-      'queue',
-    )) as string[];
+    const value = await this.read(runKeys.listingQueue(this.index, progress.generation), 'queue');
+    if (!Array.isArray(value) || !value.every((arn) => typeof arn === 'string')) {
+      throw new AuditorError(`${this.what('queue')} is not a list of room ARNs this auditor wrote`);
+    }
     return value.slice(progress.fetched);
   }
 

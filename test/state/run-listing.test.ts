@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GzipJsonArray } from '../../lambda/state/chunks.js';
 import { RunListingStore } from '../../lambda/state/run-listing.js';
@@ -26,6 +26,33 @@ describe('RunListingStore', () => {
   it('has no progress for a target whose listing was never kept', async () => {
     const store = new RunListingStore(dynamo.client, dynamo.tableName, 'run-none', 0);
     expect(await store.progress()).toBeUndefined();
+  });
+
+  it('refuses progress and a queue it did not write, naming the run and the target', async () => {
+    const store = new RunListingStore(dynamo.client, dynamo.tableName, 'run-forged', 2, { now: () => NOW });
+    const saved = await store.save({ rooms: summaries(3), queue: [arn(0), arn(1)] }, undefined);
+    const meta = (fields: Record<string, { N: string } | { S: string }>) =>
+      dynamo.client.send(
+        new PutItemCommand({
+          TableName: dynamo.tableName,
+          Item: { pk: { S: 'RUN#run-forged' }, sk: { S: 'LISTING#000002#META' }, ...fields },
+        }),
+      );
+    await meta({ generation: { N: '1' }, listed: { N: '3' }, queued: { N: '2' }, fetched: { S: 'lots' } });
+    await expect(store.progress()).rejects.toThrow(
+      /run run-forged: the progress of target 2 is not one this auditor wrote/,
+    );
+    await meta({ generation: { N: '1' }, listed: { N: '3' }, queued: { N: '2' }, fetched: { N: '5' } });
+    await expect(store.progress()).rejects.toThrow(/is not one this auditor wrote/);
+
+    const other = new RunListingStore(dynamo.client, dynamo.tableName, 'run-forged-queue', 0, {
+      now: () => NOW,
+    });
+    const forged = await other.save({ rooms: summaries(1), queue: [42 as unknown as string] }, undefined);
+    await expect(other.queue(forged)).rejects.toThrow(
+      'run run-forged-queue: the queue of target 0 is not a list of room ARNs this auditor wrote',
+    );
+    expect(await store.rooms(saved)).toHaveLength(3);
   });
 
   it('reads back the rooms, the token and the queue it kept, and moves the queue on', async () => {
