@@ -68,6 +68,7 @@ process.stdout.write(
     handlerResultBytes: Buffer.byteLength(JSON.stringify(result)),
     seconds: Math.round(seconds * 100) / 100,
     nodeOptions: process.env.NODE_OPTIONS ?? '',
+    mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? '',
     baselineRssMb: mb(baselineRss),
     peakRssMb: mb(peakRss),
     // The kernel's high-water mark of this process's memory (VmHWM) also catches peaks inside

@@ -13,7 +13,7 @@ import { Evaluator } from '../lambda/audit/evaluate.js';
 import { auditAccount } from '../lambda/inventory/live-audit.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { MemoryRoomCache } from '../lambda/state/memory-room-cache.js';
-import { FUNCTION_BUNDLE_ALIAS, FUNCTION_NODE_OPTIONS } from '../lib/function-runtime.js';
+import { FUNCTION_BUNDLE_ALIAS, FUNCTION_RUNTIME_ENV } from '../lib/function-runtime.js';
 import { type LocalAws, startLocalAws } from '../local-aws/index.js';
 import { CHANGE_MAX_ROOMS, changeEvents, DEFAULT_WINDOW_MS } from './change-events.js';
 import { largeFirstAudit } from './large-first-audit.js';
@@ -564,7 +564,7 @@ async function memory() {
       ...run
     } = await memoryRuns({
       rooms: N.memory,
-      runChild: (argv) => childStdout([child.file, ...argv], { NODE_OPTIONS: FUNCTION_NODE_OPTIONS }),
+      runChild: (argv) => childStdout([child.file, ...argv], FUNCTION_RUNTIME_ENV),
       log,
     });
     const peak = Math.max(peakOf(first), peakOf(steady));
@@ -617,7 +617,7 @@ async function memoryLarge() {
   try {
     const run = await largeSteadyState({
       rooms: N.memoryLarge,
-      runChild: (argv) => childStdout([child.file, ...argv], { NODE_OPTIONS: FUNCTION_NODE_OPTIONS }),
+      runChild: (argv) => childStdout([child.file, ...argv], FUNCTION_RUNTIME_ENV),
       log,
     });
     results.memoryLarge = run;
@@ -651,8 +651,7 @@ async function changeEventsSection() {
   const child = await bundleChild('change-child.ts');
   try {
     const result = await changeEvents({
-      runChild: async (argv) =>
-        lastLine(await childStdout([child.file, ...argv], { NODE_OPTIONS: FUNCTION_NODE_OPTIONS })),
+      runChild: async (argv) => lastLine(await childStdout([child.file, ...argv], FUNCTION_RUNTIME_ENV)),
       burst: quick
         ? { events: 50, rooms: 10, windowMs: 5_000 }
         : { events: 200, rooms: 20, windowMs: DEFAULT_WINDOW_MS },
@@ -781,8 +780,7 @@ async function largeFirstAuditSection() {
     const size = quick ? { rooms: 5_000, scale: 20 } : { rooms: 50_000, scale: 40 };
     const result = await largeFirstAudit({
       ...size,
-      runChild: async (argv) =>
-        lastLine(await childStdout([child.file, ...argv], { NODE_OPTIONS: FUNCTION_NODE_OPTIONS })),
+      runChild: async (argv) => lastLine(await childStdout([child.file, ...argv], FUNCTION_RUNTIME_ENV)),
     }).catch((error: Error) => {
       // A handler that dies (out of memory under the stack's heap limit) fails the section, not the bench.
       const why = /heap out of memory/.test(error.message) ? 'out of memory' : error.message.split('\n')[0];

@@ -60,6 +60,20 @@ export const FUNCTION_NODE_OPTIONS = [
 ].join(' ');
 
 /**
+ * glibc's malloc arenas for the function: 2 instead of 8 per core. The native side (zlib for the room
+ * cache and snapshot chunks, TLS, the HTTP parser) allocates from libuv's worker threads too, and each
+ * thread's arena keeps its freed memory: at 20,000 rooms 2 arenas peaked 5-10 MB lower with no slower
+ * run (bench/README.md). Set in the environment, since glibc reads it when the process starts.
+ */
+export const FUNCTION_MALLOC_ARENA_MAX = '2';
+
+/** The environment the function's runtime reads at start (the stack sets it; the bench's children too). */
+export const FUNCTION_RUNTIME_ENV = {
+  NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+  MALLOC_ARENA_MAX: FUNCTION_MALLOC_ARENA_MAX,
+} as const;
+
+/**
  * esbuild aliases of the function's bundle (the stack's NodejsFunction and `npm run bench` build it
  * with these): the SDK's default credential chain becomes the environment alone, which is where
  * Lambda puts the role's credentials (lambda/aws/env-credentials.ts). Paths are from the project root.

@@ -87,9 +87,11 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
       .filter((r) => (r.pendingSinks?.length ?? 0) > 0 && !owes(planned.get(r.fingerprint)))
       .map((r) => [r.fingerprint, r]),
   );
-  const changed = new Set(input.changes.map((c) => c.fingerprint));
+  // This run's changes by fingerprint, needed only beside a backlog (a first audit changes 145,823).
+  const changed = earlier.size > 0 ? new Set(input.changes.map((c) => c.fingerprint)) : undefined;
   // Claimed too, so that a record superseded since it was read is not sent again.
-  const backlogOnly = [...earlier.values()].filter((r) => !changed.has(r.fingerprint));
+  const backlogOnly = [...earlier.values()].filter((r) => !changed?.has(r.fingerprint));
+  const backlogOnlyKeys = new Set(backlogOnly.map((r) => r.fingerprint));
   const changes = backlogOnly.length > 0 ? [...input.changes, ...backlogOnly] : input.changes;
 
   // Whether any claim was decided again: otherwise every change landed as planned, and the alert
@@ -103,21 +105,23 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
       redecided = true;
       const fingerprint = mine.fingerprint;
       earlier.delete(fingerprint); // whatever was owed, the stored record now says it
-      if (!changed.has(fingerprint)) return undefined; // a backlog record moved on: its writer owes it
+      if (backlogOnlyKeys.has(fingerprint)) return undefined; // a backlog record moved on: its writer owes it
       const decision = redecide(mine, planned.get(fingerprint), current, now);
       if (decision?.announce) planned.set(fingerprint, decision.announce);
       else planned.delete(fingerprint);
       return decision?.record;
     },
   });
-  const claimed = new Map(claims.map((c) => [c.record.fingerprint, c]));
-  const alert = redecided ? claimedAlert(input.alert, planned, claimed) : input.alert;
-  const owed = backlogOnly.flatMap((r) => {
-    const claim = claimed.get(r.fingerprint);
-    return claim?.pendingSinks?.length ? [{ ...claim.record, pendingSinks: claim.pendingSinks }] : [];
-  });
-  for (const fingerprint of changed) {
-    const claim = claimed.get(fingerprint);
+  // By fingerprint, when a redecision or a backlog needs looking up (not for a plain first audit).
+  const claimed = redecided || changed ? new Map(claims.map((c) => [c.record.fingerprint, c])) : undefined;
+  const alert = redecided && claimed ? claimedAlert(input.alert, planned, claimed) : input.alert;
+  const owed: FindingRecord[] = [];
+  for (const r of backlogOnly) {
+    const claim = claimed?.get(r.fingerprint);
+    if (claim?.pendingSinks?.length) owed.push({ ...claim.record, pendingSinks: claim.pendingSinks });
+  }
+  for (const fingerprint of changed ?? []) {
+    const claim = claimed?.get(fingerprint);
     // Still owed from before, not superseded: the lagging sink gets it with this run's alert.
     if (claim?.pendingSinks?.length && earlier.has(fingerprint) && !owes(planned.get(fingerprint))) {
       owed.push({ ...(earlier.get(fingerprint) as FindingRecord), pendingSinks: claim.pendingSinks });

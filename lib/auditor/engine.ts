@@ -18,7 +18,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/core/metric-names.
 import { isOrganization } from '../../lambda/settings/checks.js';
 import { type LIBRARY_ENV, WIRING_ENV } from '../../lambda/settings/wiring.js';
 import { type AuditorConfig, settingsEnvironment } from '../config.js';
-import { FUNCTION_BUNDLE_ALIAS, FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from '../function-runtime.js';
+import { FUNCTION_BUNDLE_ALIAS, FUNCTION_MEMORY_MB, FUNCTION_RUNTIME_ENV } from '../function-runtime.js';
 import type { AuditorAlerts } from './alerts.js';
 import { AuditorLogs } from './logs.js';
 import type { FunctionNetwork } from './network.js';
@@ -414,7 +414,7 @@ function libraryEnvironment(): Record<(typeof LIBRARY_ENV)[number], string> {
   return {
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+    ...FUNCTION_RUNTIME_ENV,
   };
 }
 

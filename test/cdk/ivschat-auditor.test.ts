@@ -1,6 +1,10 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_MEMORY_MB, FUNCTION_NODE_OPTIONS } from '../../lib/function-runtime.js';
+import {
+  FUNCTION_MALLOC_ARENA_MAX,
+  FUNCTION_MEMORY_MB,
+  FUNCTION_NODE_OPTIONS,
+} from '../../lib/function-runtime.js';
 import { synthApp } from './synth.js';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
@@ -111,6 +115,7 @@ describe('Construct: IvsChatAuditor', () => {
           POWERTOOLS_SERVICE_NAME: 'ivschat-auditor',
           POWERTOOLS_METRICS_NAMESPACE: 'IvsChatAuditor',
           NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+          MALLOC_ARENA_MAX: FUNCTION_MALLOC_ARENA_MAX,
         },
       },
     });
