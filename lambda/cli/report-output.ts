@@ -1,6 +1,7 @@
 import type { Finding, Report } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { toAsff } from '../render/asff.js';
+import { toOcsf } from '../render/ocsf.js';
 import { shownFinding } from '../render/remediation.js';
 import { renderSarif } from '../render/sarif.js';
 import { joinParts, TerminalSanitizer } from '../render/terminal.js';
@@ -14,7 +15,7 @@ interface TextOut {
   write(text: string): Promise<void> | void;
 }
 
-export const REPORT_FORMATS = ['text', 'json', 'sarif', 'asff'] as const;
+export const REPORT_FORMATS = ['text', 'json', 'sarif', 'asff', 'ocsf'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportOutput {
@@ -25,7 +26,7 @@ export interface ReportOutput {
   stdout: Write;
   color: boolean;
   policies: readonly CompiledPolicy[];
-  /** The CLI's version, named in SARIF output. */
+  /** The CLI's version, named in SARIF and OCSF output. */
   toolVersion: string;
 }
 
@@ -46,6 +47,7 @@ export async function writeReport(
   const body = async (out: TextOut) => {
     if (options.format === 'json') return writeJsonReport(report, resolved, out);
     if (options.format === 'asff') return writeAsff(report, resolved, out);
+    if (options.format === 'ocsf') return writeOcsf(report, resolved, options.toolVersion, out);
     if (options.format === 'sarif') {
       const sarif = renderSarif(
         report,
@@ -105,6 +107,25 @@ async function writeAsff(report: Report, resolved: readonly Finding[], out: Text
   for (const list of [report.findings, resolved]) {
     for (const finding of list) {
       const item = JSON.stringify(toAsff(finding, report.startedAt), null, 2).replaceAll('\n', '\n  ');
+      await out.write(`${first ? '\n' : ',\n'}  ${item}`);
+      first = false;
+    }
+  }
+  await out.write(`${first ? '' : '\n'}]\n`);
+}
+
+/**
+ * `--format ocsf`: a JSON array of OCSF Compliance Findings (class_uid 2003), one per finding of the
+ * report and one per finding resolved this run (status Resolved, compliance Pass), written finding by
+ * finding like `--format asff`.
+ */
+async function writeOcsf(report: Report, resolved: readonly Finding[], toolVersion: string, out: TextOut) {
+  let first = true;
+  await out.write('[');
+  for (const list of [report.findings, resolved]) {
+    for (const finding of list) {
+      const event = toOcsf(finding, { time: report.startedAt, toolVersion });
+      const item = JSON.stringify(event, null, 2).replaceAll('\n', '\n  ');
       await out.write(`${first ? '\n' : ',\n'}  ${item}`);
       first = false;
     }
