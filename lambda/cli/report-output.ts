@@ -1,6 +1,7 @@
 import type { Finding, Report } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { toAsff } from '../render/asff.js';
+import { renderHtml } from '../render/html.js';
 import { toOcsf } from '../render/ocsf.js';
 import { shownFinding } from '../render/remediation.js';
 import { renderSarif } from '../render/sarif.js';
@@ -15,7 +16,7 @@ interface TextOut {
   write(text: string): Promise<void> | void;
 }
 
-export const REPORT_FORMATS = ['text', 'json', 'sarif', 'asff', 'ocsf'] as const;
+export const REPORT_FORMATS = ['text', 'json', 'sarif', 'asff', 'ocsf', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportOutput {
@@ -26,7 +27,7 @@ export interface ReportOutput {
   stdout: Write;
   color: boolean;
   policies: readonly CompiledPolicy[];
-  /** The CLI's version, named in SARIF and OCSF output. */
+  /** The CLI's version, named in SARIF, OCSF and HTML output. */
   toolVersion: string;
 }
 
@@ -57,6 +58,8 @@ export async function writeReport(
       return out.write(`${JSON.stringify(sarif, null, 2)}\n`);
     }
     const shown: Report = { ...report, findings: [...report.findings, ...resolved] };
+    // One self-contained page; its size grows with the findings table, as the text report's does.
+    if (options.format === 'html') return out.write(renderHtml(shown, { toolVersion: options.toolVersion }));
     // Colour only ever goes to a terminal (stdout), whose writer keeps the codes and escapes the text.
     const parts = renderTextParts(shown, { color: options.color && !options.output });
     return options.output ? out.write(joinParts(parts)) : options.stdout(parts);
