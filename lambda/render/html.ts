@@ -15,7 +15,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { openInReport } from '../alert/alert.js';
+import { openInReport, sortFindings } from '../alert/alert.js';
 import { truncate } from '../core/truncate.js';
 import { type Finding, type Report, SEVERITIES, SEVERITY_RANK, type Severity } from '../core/types.js';
 import { escapeHtml, jsonForHtml, stripControl } from './escape.js';
@@ -24,7 +24,17 @@ import { notEvaluatedLine, statusMark, summaryLine } from './text.js';
 export interface HtmlOptions {
   /** The auditor's version, named in the footer. */
   toolVersion: string;
+  /** At most this many findings in the table (default MAX_HTML_ROWS); the totals count them all. */
+  maxRows?: number;
 }
+
+/**
+ * The table lists at most this many findings: a browser stays usable with a few thousand rows, not
+ * with the 100,000 of a large fleet (and the page would be hundreds of megabytes). Past it, the
+ * failing findings come first, most severe first, then exempt and resolved ones; the page says how
+ * many are left out, and `--format json` lists every one.
+ */
+export const MAX_HTML_ROWS = 5_000;
 
 /** Bar colours by severity, and the one colour of the other charts. */
 const SEVERITY_FILL: Record<Severity, string> = {
@@ -135,6 +145,7 @@ const COLUMNS: ReadonlyArray<[string, string]> = [
  */
 export function renderHtml(report: Report, options: HtmlOptions): string {
   const failing = openInReport(report);
+  const listed = tableRows(report.findings, Math.max(1, options.maxRows ?? MAX_HTML_ROWS));
   const title = 'IVS Chat audit report';
   return [
     '<!DOCTYPE html>',
@@ -153,12 +164,12 @@ export function renderHtml(report: Report, options: HtmlOptions): string {
     `<section id="totals"><h2>Failing findings: ${failing.length}</h2><div class="charts">`,
     totalsCharts(failing),
     '</div></section>',
-    findingsSection(report),
+    findingsSection(listed, report.findings.length),
     exemptionsSection(report),
     errorsSection(report),
     notEvaluatedSection(report),
     `<footer>Written by ivschat-auditor ${escapeHtml(options.toolVersion)} from the run started ${escapeHtml(report.startedAt)}.</footer>`,
-    `<script type="application/json" id="report-data">${jsonForHtml({ findings: scriptRows(report.findings) })}</script>`,
+    `<script type="application/json" id="report-data">${jsonForHtml({ findings: scriptRows(listed) })}</script>`,
     `<script>${SCRIPT}</script>`,
     '</body>',
     '</html>',
@@ -250,9 +261,19 @@ function barChart(id: string, heading: string, bars: readonly Bar[]): string {
   );
 }
 
-function findingsSection(report: Report): string {
+/** The findings the table lists: all of them in report order, or the most pressing `max`. */
+function tableRows(findings: readonly Finding[], max: number): readonly Finding[] {
+  if (findings.length <= max) return findings;
+  const rank = (f: Finding) =>
+    f.status === 'new' || f.status === 'open' ? 0 : f.status === 'exempt' ? 1 : 2;
+  return sortFindings(findings)
+    .sort((a, b) => rank(a) - rank(b))
+    .slice(0, max);
+}
+
+function findingsSection(listed: readonly Finding[], total: number): string {
   const head = COLUMNS.map(([label, key]) => `<th data-key="${key}" aria-sort="none">${label}</th>`).join('');
-  const rows = report.findings.map((f, i) => {
+  const rows = listed.map((f, i) => {
     const cells = [
       `<td class="sev sev-${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</td>`,
       `<td>${escapeHtml(statusMark(f))}</td>`,
@@ -267,9 +288,14 @@ function findingsSection(report: Report): string {
     return `<tr data-i="${i}" data-status="${escapeHtml(f.status)}" data-severity="${escapeHtml(f.severity)}">${cells.join('')}</tr>`;
   });
   return [
-    `<section id="findings-section"><h2>Findings (${report.findings.length})</h2>`,
+    `<section id="findings-section"><h2>Findings (${total})</h2>`,
+    listed.length < total
+      ? `<p class="incomplete" id="not-listed">${total - listed.length} more findings are not listed here: ` +
+        `the table holds at most ${listed.length}, the failing ones first and the most severe first. ` +
+        '<code>--format json</code> lists every one.</p>'
+      : '',
     `<label>Filter <input id="filter" type="search" placeholder="room, policy, region, account, text" autocomplete="off"></label>`,
-    `<span><span id="shown">${report.findings.length}</span> of ${report.findings.length} shown</span>`,
+    `<span><span id="shown">${listed.length}</span> of ${listed.length} shown</span>`,
     `<table id="findings"><thead><tr>${head}</tr></thead><tbody>`,
     rows.join('\n'),
     '</tbody></table></section>',

@@ -109,6 +109,27 @@ describe('Function: renderHtml', () => {
     );
   });
 
+  it('lists at most maxRows findings, the failing and most severe first, and says how many are left out', () => {
+    const findings = [
+      makeFinding({ severity: 'low', status: 'resolved', roomName: 'fixed' }),
+      makeFinding({ severity: 'critical', status: 'exempt', roomName: 'exempted' }),
+      makeFinding({ severity: 'low', status: 'new', roomName: 'minor' }),
+      makeFinding({ severity: 'critical', status: 'open', roomName: 'worst' }),
+      makeFinding({ severity: 'high', status: 'new', roomName: 'bad' }),
+    ];
+    const page = renderHtml(makeReport({ findings }), { toolVersion: '1', maxRows: 3 });
+    const rooms = [...page.matchAll(/<tr data-i="\d+"[^>]*>(?:<td[^>]*>[^<]*<\/td>){3}<td>([^<]*)</g)].map(
+      (m) => m[1],
+    );
+    expect(rooms).toEqual(['worst', 'bad', 'minor']);
+    expect(page).toContain('<h2>Findings (5)</h2>');
+    expect(page).toContain('2 more findings are not listed here: the table holds at most 3');
+    expect(page).toContain('<span id="shown">3</span> of 3 shown');
+    // The totals still count every failing finding.
+    expect(page).toContain('<h2>Failing findings: 3</h2>');
+    expect(renderHtml(makeReport({ findings }), { toolVersion: '1' })).not.toContain('id="not-listed"');
+  });
+
   it('says so when there is nothing to list', () => {
     const page = renderHtml(makeReport(), { toolVersion: '1' });
     expect(page).toContain('<h2>Failing findings: 0</h2>');

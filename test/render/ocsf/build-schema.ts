@@ -6,6 +6,11 @@
  *
  *   git clone https://github.com/ocsf/ocsf-schema && git -C ocsf-schema checkout 1.8.0
  *   npx tsx test/render/ocsf/build-schema.ts ocsf-schema 1.8.0 > test/render/fixtures/ocsf-compliance-finding.schema.json
+ *   npx biome format --write test/render/fixtures/ocsf-compliance-finding.schema.json
+ *
+ * (The committed fixture was built from the release tag 1.8.0 of ocsf/ocsf-schema; the schema
+ * repository's own files are not kept here.) test/render/ocsf/build-schema.test.ts runs this on a
+ * small made-up schema tree to pin the rules below.
  *
  * How the OCSF sources become JSON Schema, as the OCSF server compiles them:
  * - a class or object `extends` its parent: the parent's attributes first, the child's merged over
