@@ -220,7 +220,12 @@ if (categoryUid === undefined || eventSource.uid === undefined)
   throw new Error(`OCSF: ${className} has no uid`);
 const classUid = categoryUid * 1000 + eventSource.uid;
 const event = properties(eventAttributes);
-const activities = Object.keys(eventAttributes.activity_id?.enum ?? {}).map(Number);
+// The activities as the dictionary and every class in the chain define them, merged as for any enum.
+const activityEnum = {
+  ...(dictionary.attributes.activity_id?.enum ?? {}),
+  ...(eventAttributes.activity_id?.enum ?? {}),
+};
+const activities = Object.keys(activityEnum).map(Number);
 event.properties = {
   ...event.properties,
   class_uid: { const: classUid },
