@@ -57,7 +57,7 @@ table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid #e3e6ec;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f3f5f8;position:sticky;top:0;white-space:nowrap}th[data-key]{cursor:pointer;user-select:none}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
-#findings td:nth-child(2),#findings td:nth-child(3),#findings td:nth-child(5),#findings td:nth-child(6){white-space:nowrap}
+#findings td:nth-child(5),#findings td:nth-child(6){white-space:nowrap}
 td.arn,div.arn{font-family:ui-monospace,monospace;font-size:11px;color:#59606e;word-break:break-all}
 .sev{font-weight:600;text-transform:uppercase;font-size:11px}
 .sev-critical{color:#8b1a1a}.sev-high{color:#d9480f}.sev-medium{color:#9a6700}.sev-low{color:#3b7dd8}.sev-info{color:#59606e}
