@@ -1,6 +1,8 @@
 import type { Finding, Report } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { toAsff } from '../render/asff.js';
+import { renderHtml } from '../render/html.js';
+import { toOcsf } from '../render/ocsf.js';
 import { shownFinding } from '../render/remediation.js';
 import { renderSarif } from '../render/sarif.js';
 import { joinParts, TerminalSanitizer } from '../render/terminal.js';
@@ -14,7 +16,7 @@ interface TextOut {
   write(text: string): Promise<void> | void;
 }
 
-export const REPORT_FORMATS = ['text', 'json', 'sarif', 'asff'] as const;
+export const REPORT_FORMATS = ['text', 'json', 'sarif', 'asff', 'ocsf', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportOutput {
@@ -25,7 +27,7 @@ export interface ReportOutput {
   stdout: Write;
   color: boolean;
   policies: readonly CompiledPolicy[];
-  /** The CLI's version, named in SARIF output. */
+  /** The CLI's version, named in SARIF, OCSF and HTML output. */
   toolVersion: string;
 }
 
@@ -46,6 +48,7 @@ export async function writeReport(
   const body = async (out: TextOut) => {
     if (options.format === 'json') return writeJsonReport(report, resolved, out);
     if (options.format === 'asff') return writeAsff(report, resolved, out);
+    if (options.format === 'ocsf') return writeOcsf(report, resolved, options.toolVersion, out);
     if (options.format === 'sarif') {
       const sarif = renderSarif(
         report,
@@ -55,6 +58,8 @@ export async function writeReport(
       return out.write(`${JSON.stringify(sarif, null, 2)}\n`);
     }
     const shown: Report = { ...report, findings: [...report.findings, ...resolved] };
+    // One self-contained page; its size grows with the findings table, as the text report's does.
+    if (options.format === 'html') return out.write(renderHtml(shown, { toolVersion: options.toolVersion }));
     // Colour only ever goes to a terminal (stdout), whose writer keeps the codes and escapes the text.
     const parts = renderTextParts(shown, { color: options.color && !options.output });
     return options.output ? out.write(joinParts(parts)) : options.stdout(parts);
@@ -105,6 +110,25 @@ async function writeAsff(report: Report, resolved: readonly Finding[], out: Text
   for (const list of [report.findings, resolved]) {
     for (const finding of list) {
       const item = JSON.stringify(toAsff(finding, report.startedAt), null, 2).replaceAll('\n', '\n  ');
+      await out.write(`${first ? '\n' : ',\n'}  ${item}`);
+      first = false;
+    }
+  }
+  await out.write(`${first ? '' : '\n'}]\n`);
+}
+
+/**
+ * `--format ocsf`: a JSON array of OCSF Compliance Findings (class_uid 2003), one per finding of the
+ * report and one per finding resolved this run (status Resolved, compliance Pass), written finding by
+ * finding like `--format asff`.
+ */
+async function writeOcsf(report: Report, resolved: readonly Finding[], toolVersion: string, out: TextOut) {
+  let first = true;
+  await out.write('[');
+  for (const list of [report.findings, resolved]) {
+    for (const finding of list) {
+      const event = toOcsf(finding, { time: report.startedAt, toolVersion });
+      const item = JSON.stringify(event, null, 2).replaceAll('\n', '\n  ');
       await out.write(`${first ? '\n' : ',\n'}  ${item}`);
       first = false;
     }

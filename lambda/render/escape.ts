@@ -144,3 +144,34 @@ export function inlineValue(s: string, max = 2000): string {
 export function utf8Bytes(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
+
+const HTML_ENTITY: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/**
+ * Escapes UNTRUSTED text for HTML, as element text or a quoted attribute value: control and bidi
+ * characters removed (stripControl), then `& < > " '` as entities, so room data can never open a
+ * tag, close an attribute or start an entity. Not for a URL attribute (`href`): a value there could
+ * still be `javascript:`; the HTML report puts no room data in one.
+ */
+export function escapeHtml(s: string): string {
+  return stripControl(s).replace(/[&<>"']/g, (c) => HTML_ENTITY[c] ?? c);
+}
+
+/**
+ * JSON for a `<script type="application/json">` block: `<`, `>` and `&` as `\u003c`-style escapes,
+ * so no value can close the block (`</script>`) or open a comment (`<!--`) in the HTML parser; the
+ * line and paragraph separators too, for parsers that read the block as JavaScript. `JSON.parse`
+ * reads the same values back.
+ */
+export function jsonForHtml(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

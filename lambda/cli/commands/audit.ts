@@ -270,7 +270,7 @@ async function report(
 ): Promise<void> {
   for (const warning of target.warnings) io.stderr(`warning: ${oneLine(warning)}\n`);
   const report = target.report;
-  // Text on stdout shows them in the report; JSON, SARIF, ASFF or a file would hide them.
+  // Text on stdout shows them in the report; JSON, SARIF, ASFF, OCSF, HTML or a file would hide them.
   if (flags.format !== 'text' || flags.output) {
     for (const line of notEvaluatedLines(report)) io.stderr(`warning: ${oneLine(line)}\n`);
   }

@@ -1,0 +1,203 @@
+/**
+ * Findings as OCSF Compliance Findings (class_uid 2003), one event per finding, as `--format ocsf`
+ * writes them for security lakes and SIEMs. Pure: the run's time and the tool's version are passed in.
+ *
+ * Written against OCSF 1.8.0 with the `cloud` profile applied (it adds `cloud`, where the account
+ * and region live). test/render/ocsf.test.ts validates real output against the JSON Schema built
+ * from that release (test/render/fixtures/ocsf-compliance-finding.schema.json).
+ */
+
+import { parseRoomArn } from '../core/arn.js';
+import { PRODUCT_NAME } from '../core/product.js';
+import type { Finding, FindingStatus, Severity } from '../core/types.js';
+import { consoleUrl } from './console-url.js';
+import { stripControl } from './escape.js';
+import { fillRemediation } from './remediation.js';
+
+export const OCSF_VERSION = '1.8.0';
+export const OCSF_CLASS_UID = 2003;
+const CATEGORY_UID = 2;
+/** The room's resource type, in the CloudFormation naming other AWS findings use. */
+export const OCSF_ROOM_TYPE = 'AWS::IVSChat::Room';
+/** The standard every finding is checked against when the caller names none. */
+export const OCSF_DEFAULT_STANDARD = `${PRODUCT_NAME} policies`;
+
+/** OCSF severity_id: Informational 1 … Critical 5. */
+const SEVERITY: Record<Severity, [number, string]> = {
+  info: [1, 'Informational'],
+  low: [2, 'Low'],
+  medium: [3, 'Medium'],
+  high: [4, 'High'],
+  critical: [5, 'Critical'],
+};
+
+/**
+ * The finding's lifecycle as OCSF has it. status_id: a new finding is New; one still open from an
+ * earlier run is In Progress (known, not yet fixed); a resolved one is Resolved; an exempt one is
+ * Suppressed (reviewed and accepted, OCSF's word for it). activity_id: a finding first seen this run
+ * is created, a resolved one closed, any other updated.
+ */
+const LIFECYCLE: Record<FindingStatus, { status: [number, string]; activity: [number, string] }> = {
+  new: { status: [1, 'New'], activity: [1, 'Create'] },
+  open: { status: [2, 'In Progress'], activity: [2, 'Update'] },
+  exempt: { status: [3, 'Suppressed'], activity: [2, 'Update'] },
+  resolved: { status: [4, 'Resolved'], activity: [3, 'Close'] },
+};
+
+export interface OcsfOptions {
+  /** When the run started (ISO 8601): the event time. */
+  time: string;
+  /** The auditor's version, named in metadata.product. */
+  toolVersion: string;
+  /** The policy set the findings were checked against (compliance.standards). */
+  standard?: string;
+}
+
+export interface OcsfComplianceFinding {
+  activity_id: number;
+  activity_name: string;
+  category_uid: number;
+  category_name: string;
+  class_uid: number;
+  class_name: string;
+  type_uid: number;
+  type_name: string;
+  severity_id: number;
+  severity: string;
+  status_id: number;
+  status: string;
+  status_detail?: string;
+  time: number;
+  message: string;
+  metadata: {
+    version: string;
+    profiles: string[];
+    product: { name: string; vendor_name: string; version: string };
+  };
+  cloud: {
+    provider: string;
+    region: string;
+    cloud_partition?: string;
+    account: { uid: string; type_id: number; type: string };
+  };
+  compliance: {
+    standards: string[];
+    control: string;
+    status_id: number;
+    status: 'Pass' | 'Fail';
+    desc?: string;
+  };
+  finding_info: {
+    uid: string;
+    title: string;
+    desc: string;
+    types: string[];
+    created_time: number;
+    first_seen_time: number;
+    last_seen_time: number;
+    src_url: string;
+  };
+  resources: Array<{
+    uid: string;
+    name?: string;
+    type: string;
+    region: string;
+    cloud_partition?: string;
+    role_id: number;
+    role: string;
+    data: { path: string; actual?: unknown };
+  }>;
+  remediation: { desc: string; references: string[] };
+  unmapped?: { exemption: { reason: string; expires?: string; expired: boolean } };
+}
+
+/** One finding as an OCSF Compliance Finding. */
+export function toOcsf(finding: Finding, options: OcsfOptions): OcsfComplianceFinding {
+  const [severityId, severity] = SEVERITY[finding.severity] ?? [0, 'Unknown'];
+  const { status, activity } = LIFECYCLE[finding.status];
+  const partition = parseRoomArn(finding.roomArn)?.partition;
+  const title = text(finding.title) || finding.policyId;
+  const passed = finding.status === 'resolved';
+  const detail = statusDetail(finding);
+  return {
+    activity_id: activity[0],
+    activity_name: activity[1],
+    category_uid: CATEGORY_UID,
+    category_name: 'Findings',
+    class_uid: OCSF_CLASS_UID,
+    class_name: 'Compliance Finding',
+    type_uid: OCSF_CLASS_UID * 100 + activity[0],
+    type_name: `Compliance Finding: ${activity[1]}`,
+    severity_id: severityId,
+    severity,
+    status_id: status[0],
+    status: status[1],
+    ...(detail ? { status_detail: detail } : {}),
+    time: epochMs(options.time),
+    message: text(finding.message) || title,
+    metadata: {
+      version: OCSF_VERSION,
+      profiles: ['cloud'],
+      product: { name: PRODUCT_NAME, vendor_name: PRODUCT_NAME, version: options.toolVersion },
+    },
+    cloud: {
+      provider: 'AWS',
+      region: finding.region,
+      ...(partition ? { cloud_partition: partition } : {}),
+      account: { uid: finding.accountId, type_id: 10, type: 'AWS Account' },
+    },
+    compliance: {
+      standards: [options.standard ?? OCSF_DEFAULT_STANDARD],
+      control: finding.policyId,
+      // Pass only once the room complies again; an exempt room still fails the control.
+      status_id: passed ? 1 : 3,
+      status: passed ? 'Pass' : 'Fail',
+      desc: title,
+    },
+    finding_info: {
+      uid: finding.fingerprint,
+      title,
+      desc: text(finding.message) || title,
+      types: ['IVS Chat Room Configuration'],
+      created_time: epochMs(finding.firstSeen),
+      first_seen_time: epochMs(finding.firstSeen),
+      last_seen_time: epochMs(finding.lastSeen),
+      src_url: consoleUrl(finding),
+    },
+    resources: [
+      {
+        uid: finding.roomArn,
+        ...(text(finding.roomName) ? { name: text(finding.roomName) } : {}),
+        type: OCSF_ROOM_TYPE,
+        region: finding.region,
+        ...(partition ? { cloud_partition: partition } : {}),
+        role_id: 1,
+        role: 'Target',
+        // The offending value, where the room holds it; absent when the property is missing.
+        data: { path: finding.path, ...(finding.actual === undefined ? {} : { actual: finding.actual }) },
+      },
+    ],
+    remediation: { desc: text(fillRemediation(finding)) || title, references: [consoleUrl(finding)] },
+    ...(finding.exemption ? { unmapped: { exemption: { ...finding.exemption } } } : {}),
+  };
+}
+
+/** Why the finding is where it is in its lifecycle, when there is more to say than its status. */
+function statusDetail(f: Finding): string | undefined {
+  if (f.status === 'resolved') return f.resolvedReason ? `Resolved: ${text(f.resolvedReason)}` : undefined;
+  if (!f.exemption) return undefined;
+  if (f.exemption.expired) return `The exemption expired on ${f.exemption.expires ?? 'an earlier date'}.`;
+  const until = f.exemption.expires ? ` until ${f.exemption.expires}` : '';
+  return `Exempt${until}: ${text(f.exemption.reason)}`;
+}
+
+/** OCSF timestamps are milliseconds since the epoch. */
+function epochMs(iso: string): number {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+/** Free text from room data or policies: single line, no control characters, trimmed. */
+function text(s: string | undefined): string {
+  return s ? stripControl(s).trim() : '';
+}
