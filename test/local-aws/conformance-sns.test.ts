@@ -34,8 +34,8 @@ const publishAttrs = (MessageAttributes: Record<string, MessageAttributeValue>) 
 
 describe('Publish with MessageStructure json', () => {
   it.each([
-    ['a non-string default', '{"default":{"text":"hi"}}', "'default' must be a string"],
-    ['a numeric email body', '{"default":"hi","email":42}', "'email' must be a string"],
+    // A non-string value makes SNS ignore its key, so this message has no default left.
+    ['a non-string default', '{"default":{"text":"hi"}}', 'No default entry'],
     ['a duplicate key', '{"default":"a","email":"b","default":"c"}', "Duplicate key 'default'"],
   ])('refuses %s with InvalidParameter and publishes nothing', async (_case, message, detail) => {
     const err = await rejection(publishJson(message));
