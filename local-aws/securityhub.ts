@@ -12,8 +12,9 @@ import { json, type LocalResponse } from './http.js';
 export const SECURITY_HUB_MAX_FINDINGS = 100;
 export const SECURITY_HUB_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 export const SECURITY_HUB_MAX_FINDING_BYTES = 240 * 1024;
-/** Members every ASFF finding must have (the model's `AwsSecurityFinding.required`). */
+/** The one ASFF schema version ("The value is 2018-10-08"). */
 export const ASFF_SCHEMA_VERSION = '2018-10-08';
+/** Members every ASFF finding must have (the model's `AwsSecurityFinding.required`). */
 const REQUIRED = [
   'SchemaVersion',
   'Id',
@@ -149,8 +150,9 @@ const injected = { code: 'InternalException', message: 'Internal error (injected
  * NonEmptyString (`.*\S.*`) and states the rest in its documentation: Id and GeneratorId ≤ 512,
  * Title ≤ 256, Description ≤ 1,024, 1–32 Resources each with a Type and an Id, ≤ 50 Types of the form
  * namespace/category/classifier, ≤ 50 ProductFields (key ≤ 128, value ≤ 2,048), the SeverityLabel,
- * WorkflowStatus, RecordState and ComplianceStatus enums, and the ASFF timestamp format. The messages
- * read as Security Hub's ("data.Title should NOT be longer than 256 characters").
+ * WorkflowStatus, RecordState and ComplianceStatus enums, Recommendation.Text ≤ 512, Details.Other
+ * (≤ 50 pairs, key < 128, value < 1,024) and the ASFF timestamp format. The messages follow the
+ * JSON-Schema wording Security Hub answers with ("data.Title should NOT be longer than 256 characters").
  */
 const TYPE_NAMESPACES = new Set([
   'Software and Configuration Checks',
@@ -193,6 +195,9 @@ export function asffProblem(f: Record<string, unknown>): string | undefined {
     if (value !== undefined && (typeof value !== 'string' || !TIMESTAMP.test(value)))
       return `data.${name} should match format "date-time"`;
   }
+  const recommendation = member(member(f.Remediation, 'Recommendation'), 'Text');
+  if (recommendation !== undefined && (blank(recommendation) || chars(recommendation as string) > 512))
+    return 'data.Remediation.Recommendation.Text should be a non-blank string of at most 512 characters';
   return typesProblem('data.Types', f.Types) ?? enumsProblem(f) ?? fieldsProblem(f) ?? resourcesProblem(f);
 }
 
@@ -265,6 +270,22 @@ function resourcesProblem(f: Record<string, unknown>): string | undefined {
     }
     if (chars(member(resource, 'Type') as string) > 256)
       return `data.Resources[${i}].Type should NOT be longer than 256 characters`;
+    const other = otherProblem(member(member(resource, 'Details'), 'Other'));
+    if (other) return `data.Resources[${i}].Details.Other ${other}`;
+  }
+  return undefined;
+}
+
+/** Details.Other: up to 50 pairs, each key "fewer than 128" and each value "fewer than 1,024" characters. */
+function otherProblem(other: unknown): string | undefined {
+  if (other === undefined) return undefined;
+  if (!other || typeof other !== 'object' || Array.isArray(other)) return 'should be object';
+  const entries = Object.entries(other);
+  if (entries.length > 50) return 'should NOT have more than 50 properties';
+  for (const [key, value] of entries) {
+    if (chars(key) >= 128) return `key '${key.slice(0, 32)}' should be fewer than 128 characters`;
+    if (typeof value !== 'string' || chars(value) >= 1024)
+      return `['${key}'] should be a string of fewer than 1024 characters`;
   }
   return undefined;
 }

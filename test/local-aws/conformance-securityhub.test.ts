@@ -162,6 +162,19 @@ const RULES: [string, (f: AsffFinding) => object, RegExp][] = [
     /data\.CreatedAt should match format "date-time"/,
   ],
   [
+    'a Recommendation.Text over 512 characters',
+    (f) => ({
+      ...f,
+      Remediation: { Recommendation: { ...f.Remediation.Recommendation, Text: 'r'.repeat(513) } },
+    }),
+    /data\.Remediation\.Recommendation\.Text should be a non-blank string of at most 512/,
+  ],
+  [
+    'a Details.Other value of 1,024 characters',
+    (f) => ({ ...f, Resources: [{ ...f.Resources[0], Details: { Other: { actual: 'a'.repeat(1024) } } }] }),
+    /data\.Resources\[0\]\.Details\.Other \['actual'\] should be a string of fewer than 1024/,
+  ],
+  [
     'a SchemaVersion other than 2018-10-08',
     (f) => ({ ...f, SchemaVersion: '2020-01-01' }),
     /data\.SchemaVersion should be equal to 2018-10-08/,
