@@ -11,7 +11,9 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_DETAIL_TYPES, findingEvent } from '../../lambda/render/finding-event.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
+import { makeFinding } from '../render/fixtures.js';
 import { eventBridge, rejection } from './helpers.js';
 
 let aws: LocalAws;
@@ -22,7 +24,9 @@ afterAll(() => aws.close());
 afterEach(() => {
   aws.clearEvents();
   aws.setFaults({});
-  aws.setQuotas({});
+  // Quota settings merge, so a test's PutEvents rate outlives it; put back a rate in PutEvents'
+  // real range (thousands a second), which no test here reaches.
+  aws.setQuotas({ rates: { PutEvents: 10_000 } });
 });
 
 const putEvents = (Entries: PutEventsRequestEntry[], maxAttempts = 1) =>
@@ -145,5 +149,24 @@ describe('EventBridge PutEvents refuses what AWS refuses', () => {
       { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
     ]);
     expect(aws.events()).toEqual([]);
+  });
+});
+
+describe('our finding events against the stricter PutEvents', () => {
+  it('every transition, on the default bus and on a bus ARN, with hostile room data, is accepted', async () => {
+    const hostile = makeFinding({
+      roomName: '😀'.repeat(600),
+      title: 'T'.repeat(3000),
+      actual: 'a'.repeat(300_000),
+    });
+    const kinds = Object.keys(EVENT_DETAIL_TYPES) as (keyof typeof EVENT_DETAIL_TYPES)[];
+    for (const bus of ['default', 'arn:aws:events:us-east-1:000000000000:event-bus/audit-events']) {
+      const entries = kinds.map((kind) =>
+        findingEvent({ kind, finding: hostile }, '2025-01-03T00:00:00.000Z', bus),
+      );
+      const answer = await putEvents(entries);
+      expect(answer.FailedEntryCount, bus).toBe(0);
+    }
+    expect(aws.events()).toHaveLength(2 * kinds.length);
   });
 });

@@ -13,7 +13,7 @@ import {
   InvalidInputException,
   LimitExceededException,
 } from '@aws-sdk/client-securityhub';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AsffFinding, toAsff } from '../../lambda/render/asff.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 import { makeFinding } from '../render/fixtures.js';
@@ -182,6 +182,10 @@ const RULES: [string, (f: AsffFinding) => object, RegExp][] = [
 ];
 
 describe('Security Hub refuses what the ASFF refuses, finding by finding', () => {
+  // One import per rule, quicker than the 10-a-second quota: the throttle is tested above.
+  beforeEach(() => aws.setQuotas({ enabled: false }));
+  afterEach(() => aws.setQuotas({ enabled: true }));
+
   it.each(RULES)(
     'refuses %s as InvalidInput and imports the valid finding beside it',
     async (_rule, breakIt, why) => {
