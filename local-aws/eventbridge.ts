@@ -1,9 +1,13 @@
 /**
  * Amazon EventBridge `PutEvents` (JSON 1.1: `X-Amz-Target: AWSEvents.PutEvents`) with the documented
  * limits: 1–10 entries per call, at most 256 KB per call, sized as EventBridge sizes an entry (Time 14
- * bytes when given, plus the UTF-8 bytes of Source, DetailType, Detail and each Resource). An entry
- * without Source, DetailType or Detail, or whose Detail is not a JSON object, fails on its own; the
- * others are accepted. Accepted events are kept so tests can read what arrived.
+ * bytes when given, plus the UTF-8 bytes of Source, DetailType, Detail and each Resource). A bus name
+ * outside the model's pattern fails the whole request (ValidationException), as a modelled constraint
+ * does. An entry without Source, DetailType or Detail, with a DetailType over 128 characters, or whose
+ * Detail is not a JSON object, fails on its own and the others are accepted; when every entry fails the
+ * answer is still a 200 listing each failure, which is what AWS answers (the API reference says the
+ * whole request fails, but recorded AWS answers to a single invalid entry are 200 with
+ * FailedEntryCount 1). Accepted events are kept so tests can read what arrived.
  */
 import { randomUUID } from 'node:crypto';
 import { json, type LocalResponse } from './http.js';
@@ -11,6 +15,10 @@ import { json, type LocalResponse } from './http.js';
 export const EVENTS_TARGET_PREFIX = 'AWSEvents.';
 export const EVENTS_MAX_ENTRIES = 10;
 export const EVENTS_MAX_REQUEST_BYTES = 256 * 1024;
+/** PutEventsRequestEntry.DetailType: "a maximum of 128 characters". */
+export const EVENTS_MAX_DETAIL_TYPE = 128;
+/** The model's NonPartnerEventBusNameOrArn pattern (1–1600 characters), matched whole. */
+const EVENT_BUS_NAME = /^(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[.\-_A-Za-z0-9]+$/;
 const CONTENT_TYPE = { 'content-type': 'application/x-amz-json-1.1' };
 
 export interface PutEvent {
@@ -86,6 +94,8 @@ export class EventBridgeService {
         `Total size of the entries in the request is over the limit (${total} > ${EVENTS_MAX_REQUEST_BYTES} bytes)`,
       );
     }
+    const busProblem = eventBusProblem(entries as Entry[]);
+    if (busProblem) return eventsError(400, 'ValidationException', busProblem);
     let failed = 0;
     const results = (entries as Entry[]).map((raw) => {
       const entry = raw ?? {};
@@ -126,6 +136,20 @@ export class EventBridgeService {
   }
 }
 
+/** A bus name the model's constraints refuse, worded as AWS words a modelled constraint; 1-based index. */
+function eventBusProblem(entries: Entry[]): string | undefined {
+  for (const [i, entry] of entries.entries()) {
+    const name = entry?.EventBusName;
+    if (name === undefined) continue;
+    const at = `Value '${String(name)}' at 'entries.${i + 1}.member.eventBusName' failed to satisfy constraint:`;
+    if (typeof name !== 'string' || name.length < 1 || name.length > 1600)
+      return `1 validation error detected: ${at} Member must have length between 1 and 1600`;
+    if (!EVENT_BUS_NAME.test(name))
+      return `1 validation error detected: ${at} Member must satisfy regular expression pattern: ${EVENT_BUS_NAME.source.slice(1, -1)}`;
+  }
+  return undefined;
+}
+
 function invalid(entry: Entry): { code: string; message: string } | undefined {
   for (const field of ['Source', 'DetailType', 'Detail'] as const) {
     if (typeof entry[field] !== 'string' || entry[field] === '') {
@@ -134,6 +158,13 @@ function invalid(entry: Entry): { code: string; message: string } | undefined {
         message: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
       };
     }
+  }
+  const detailType = [...(entry.DetailType as string)].length;
+  if (detailType > EVENTS_MAX_DETAIL_TYPE) {
+    return {
+      code: 'InvalidArgument',
+      message: `Parameter DetailType is not valid. Reason: DetailType is ${detailType} characters long; at most ${EVENTS_MAX_DETAIL_TYPE} are allowed.`,
+    };
   }
   try {
     const detail = JSON.parse(entry.Detail as string) as unknown;

@@ -54,6 +54,15 @@ export function xml(status: number, body: string): LocalResponse {
   return { status, headers: { 'content-type': 'text/xml' }, body };
 }
 
+/**
+ * An awsQuery answer (SNS, STS) whose body carries a RequestId: the `x-amzn-requestid` header names
+ * the same id, as AWS sends them, so a caller logging either finds the other.
+ */
+export function queryXml(status: number, body: (requestId: string) => string): LocalResponse {
+  const id = requestId();
+  return { status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': id }, body: body(id) };
+}
+
 export function send(res: ServerResponse, response: LocalResponse): void {
   const body = response.body ?? '';
   res.writeHead(response.status, {

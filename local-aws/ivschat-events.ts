@@ -52,8 +52,22 @@ export type CloudTrailUserIdentity =
       };
     };
 
+/**
+ * The record format's version, `major.minor`: the CloudTrail record contents page gives 1.11 as the
+ * current one, which new management events carry. Readers compare the major version for equality and
+ * the minor with >=, so the type is any such string.
+ */
+export const CLOUDTRAIL_EVENT_VERSION = '1.11';
+
+/** How the caller's TLS session looked (since 1.08): every management call over HTTPS has it. */
+export interface CloudTrailTlsDetails {
+  tlsVersion: string;
+  cipherSuite: string;
+  clientProvidedHostHeader: string;
+}
+
 export interface CloudTrailDetail {
-  eventVersion: '1.08';
+  eventVersion: string;
   userIdentity: CloudTrailUserIdentity;
   eventTime: string;
   eventSource: 'ivschat.amazonaws.com';
@@ -74,6 +88,7 @@ export interface CloudTrailDetail {
   managementEvent: true;
   recipientAccountId: string;
   eventCategory: 'Management';
+  tlsDetails: CloudTrailTlsDetails;
 }
 
 /** An EventBridge event carrying a CloudTrail record of an IVS Chat write. */
@@ -174,7 +189,7 @@ export function changeEvent(call: IvschatCall): IvschatChangeEvent {
   const failed = call.response.status >= 400;
   const answer = parseObject(call.response.body);
   const detail: CloudTrailDetail = {
-    eventVersion: '1.08',
+    eventVersion: CLOUDTRAIL_EVENT_VERSION,
     userIdentity: userIdentity(call.caller, call.accessKeyId, time),
     eventTime: time,
     eventSource: 'ivschat.amazonaws.com',
@@ -191,6 +206,13 @@ export function changeEvent(call: IvschatCall): IvschatChangeEvent {
     managementEvent: true,
     recipientAccountId: call.caller.accountId,
     eventCategory: 'Management',
+    // The emulator speaks plain HTTP; the record says what AWS's endpoint would have negotiated with
+    // an SDK client, and the host it was called at (the regional endpoint).
+    tlsDetails: {
+      tlsVersion: 'TLSv1.3',
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      clientProvidedHostHeader: `ivschat.${call.region}.amazonaws.com`,
+    },
   };
   if (failed) {
     detail.errorCode = call.response.headers?.['x-amzn-errortype'] ?? `HTTP${call.response.status}`;

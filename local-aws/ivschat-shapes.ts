@@ -4,7 +4,8 @@
  */
 import { json, type LocalResponse } from './http.js';
 
-export const ROOM_ARN = /^arn:aws:ivschat:([a-z0-9-]+):([0-9]+):room\/([a-zA-Z0-9]+)$/;
+/** The model's RoomArn/RoomIdentifier pattern: the id may hold `-`, though the service mints none. */
+export const ROOM_ARN = /^arn:aws:ivschat:([a-z0-9-]+):([0-9]+):room\/([a-zA-Z0-9-]+)$/;
 // The model's ResourceArn pattern has `[a-z-]` (one character) before the slash, which no real ARN
 // matches; the service accepts room and logging-configuration ARNs, so this takes `[a-z-]+`.
 export const RESOURCE_ARN = /^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:[a-z-]+\/[a-zA-Z0-9-]+$/;

@@ -3,7 +3,7 @@
  * Published messages are kept in memory so tests can read them back.
  */
 import { randomUUID } from 'node:crypto';
-import { ACCOUNT_ID, escapeXml, type LocalResponse, requestId, xml } from './http.js';
+import { ACCOUNT_ID, escapeXml, type LocalResponse, queryXml } from './http.js';
 
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 /** Message + message attributes, in bytes (SNS: 256 KiB). */
@@ -28,7 +28,7 @@ export interface PublishedMessage {
   message: string;
   subject?: string;
   messageStructure?: string;
-  /** With MessageStructure json: the parsed per-protocol messages (always has `default`). */
+  /** With MessageStructure json: the per-protocol messages SNS keeps (string values; always `default`). */
   messages?: Record<string, unknown>;
   messageAttributes: Record<string, MessageAttribute>;
   timestamp: string;
@@ -50,11 +50,18 @@ export interface Subscription {
   endpoint?: string;
 }
 
-export function snsError(status: number, code: string, message: string, type = 'Sender'): LocalResponse {
-  return xml(
+/** An SNS error; a 5xx is the service's fault (`Receiver`), anything else the caller's (`Sender`). */
+export function snsError(
+  status: number,
+  code: string,
+  message: string,
+  type = status >= 500 ? 'Receiver' : 'Sender',
+): LocalResponse {
+  return queryXml(
     status,
-    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code>` +
-      `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId()}</RequestId></ErrorResponse>`,
+    (id) =>
+      `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code>` +
+      `<Message>${escapeXml(message)}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`,
   );
 }
 
@@ -63,10 +70,11 @@ function invalidParameter(message: string): LocalResponse {
 }
 
 function ok(action: string, result: string): LocalResponse {
-  return xml(
+  return queryXml(
     200,
-    `<${action}Response xmlns="${XMLNS}"><${action}Result>${result}</${action}Result>` +
-      `<ResponseMetadata><RequestId>${requestId()}</RequestId></ResponseMetadata></${action}Response>`,
+    (id) =>
+      `<${action}Response xmlns="${XMLNS}"><${action}Result>${result}</${action}Result>` +
+      `<ResponseMetadata><RequestId>${id}</RequestId></ResponseMetadata></${action}Response>`,
   );
 }
 
@@ -161,15 +169,30 @@ export function duplicateTopLevelKey(text: string): string | undefined {
   return undefined;
 }
 
-/** SNS Subject: printable ASCII, no line breaks or control characters, not starting with whitespace, ≤ 100 chars. */
+/**
+ * SNS Subject, as the model states it: UTF-8 text with no line breaks or control characters, at most
+ * 100 characters (counted as characters, not bytes or UTF-16 units).
+ */
 export function subjectProblem(subject: string): string | undefined {
   if (subject.length === 0) return 'Subject must not be empty';
-  if (subject.length > 100) return 'Subject must be at most 100 characters';
-  if (!/^[\x20-\x7e]+$/.test(subject))
-    return 'Subject must be printable ASCII without line breaks or control characters';
-  if (/^\s/.test(subject)) return 'Subject must begin with a letter, number or punctuation mark';
+  if ([...subject].length > 100) return 'Subject must be at most 100 characters';
+  if (/[\p{Cc}\u2028\u2029]/u.test(subject))
+    return 'Subject must not contain line breaks or control characters';
   return undefined;
 }
+
+/** The protocols Subscribe takes (the model's Protocol documentation); any other is refused. */
+export const SNS_PROTOCOLS = [
+  'http',
+  'https',
+  'email',
+  'email-json',
+  'sms',
+  'sqs',
+  'application',
+  'lambda',
+  'firehose',
+] as const;
 
 export class SnsService {
   private topics = new Map<string, Topic>();
@@ -257,6 +280,9 @@ export class SnsService {
     if ('status' in topic) return topic;
     const protocol = params.get('Protocol');
     if (!protocol) return invalidParameter('Protocol Reason: no value for required parameter');
+    if (!(SNS_PROTOCOLS as readonly string[]).includes(protocol)) {
+      return invalidParameter(`Amazon SNS does not support this protocol string: ${protocol}`);
+    }
     const endpoint = params.get('Endpoint') ?? undefined;
     const subscriptionArn = `${topic.topicArn}:${randomUUID()}`;
     const sub: Subscription = { region, subscriptionArn, topicArn: topic.topicArn, protocol };
@@ -347,18 +373,16 @@ export class SnsService {
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
         return invalidParameter('Message Structure - JSON message body failed to parse');
       }
-      if (!('default' in parsed))
-        return invalidParameter('Message Structure - No default entry in JSON message body');
       const duplicate = duplicateTopLevelKey(message);
       if (duplicate !== undefined) {
         return invalidParameter(`Message Structure - Duplicate key '${duplicate}' in JSON message body`);
       }
-      // Every protocol's message is a string; SNS does not serialise a nested value for you.
-      const nonString = Object.entries(parsed).find(([, v]) => typeof v !== 'string');
-      if (nonString) {
-        return invalidParameter(`Message Structure - Value of '${nonString[0]}' must be a string`);
-      }
-      messages = parsed as Record<string, unknown>;
+      // The model: "Non-string values will cause the key to be ignored", so such a key is dropped;
+      // `default` must still be there with a string value.
+      const strings = Object.entries(parsed).filter(([, v]) => typeof v === 'string');
+      messages = Object.fromEntries(strings);
+      if (typeof messages.default !== 'string')
+        return invalidParameter('Message Structure - No default entry in JSON message body');
     }
 
     const record: PublishedMessage = {

@@ -5,7 +5,7 @@
  */
 import type { Accounts, Caller } from './accounts.js';
 import type { Faults } from './faults.js';
-import { escapeXml, type LocalResponse, requestId, xml } from './http.js';
+import { escapeXml, type LocalResponse, queryXml } from './http.js';
 import { parseSessionPolicy, type SessionPolicy } from './session-policy.js';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
@@ -14,11 +14,14 @@ const SESSION_NAME = /^[\w+=,.@-]*$/;
 /** sessionPolicyDocumentType: 1–2048 characters of tab, line breaks and \u0020–\u00FF. */
 const POLICY_TEXT = /^[\t\n\r -\u00FF]+$/;
 
+/** An STS error; a 5xx is the service's fault (`Receiver`), anything else the caller's (`Sender`). */
 export function stsError(status: number, code: string, message: string): LocalResponse {
-  return xml(
+  const type = status >= 500 ? 'Receiver' : 'Sender';
+  return queryXml(
     status,
-    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${escapeXml(code)}</Code>` +
-      `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId()}</RequestId></ErrorResponse>`,
+    (id) =>
+      `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code>` +
+      `<Message>${escapeXml(message)}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`,
   );
 }
 
@@ -38,10 +41,11 @@ function isoSeconds(date: Date): string {
 }
 
 function respond(action: string, result: string): LocalResponse {
-  return xml(
+  return queryXml(
     200,
-    `<${action}Response xmlns="${XMLNS}"><${action}Result>${result}</${action}Result>` +
-      `<ResponseMetadata><RequestId>${requestId()}</RequestId></ResponseMetadata></${action}Response>`,
+    (id) =>
+      `<${action}Response xmlns="${XMLNS}"><${action}Result>${result}</${action}Result>` +
+      `<ResponseMetadata><RequestId>${id}</RequestId></ResponseMetadata></${action}Response>`,
   );
 }
 

@@ -59,7 +59,7 @@ describe('IVS Chat change events (CloudTrail via EventBridge)', () => {
       resources: [],
     });
     expect(event.detail).toMatchObject({
-      eventVersion: '1.08',
+      eventVersion: '1.11',
       eventSource: 'ivschat.amazonaws.com',
       eventName: 'CreateRoom',
       awsRegion: 'eu-west-1',

@@ -2,7 +2,7 @@
  * Conformance: EventBridge `PutEvents` (awsJson1_1, `X-Amz-Target: AWSEvents.PutEvents`) answered to
  * the real @aws-sdk/client-eventbridge: the per-entry results, the request's epoch-second `Time`, and
  * errors the SDK reads by `__type` (InternalException and ThrottlingException as the events model
- * names them).
+ * names them); the entry rules (DetailType ≤ 128 characters) and the model's bus-name pattern.
  */
 import {
   InternalException,
@@ -11,7 +11,9 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_DETAIL_TYPES, findingEvent } from '../../lambda/render/finding-event.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
+import { makeFinding } from '../render/fixtures.js';
 import { eventBridge, rejection } from './helpers.js';
 
 let aws: LocalAws;
@@ -22,7 +24,9 @@ afterAll(() => aws.close());
 afterEach(() => {
   aws.clearEvents();
   aws.setFaults({});
-  aws.setQuotas({});
+  // Quota settings merge, so a test's PutEvents rate outlives it; put back a rate in PutEvents'
+  // real range (thousands a second), which no test here reaches.
+  aws.setQuotas({ rates: { PutEvents: 10_000 } });
 });
 
 const putEvents = (Entries: PutEventsRequestEntry[], maxAttempts = 1) =>
@@ -92,5 +96,77 @@ describe('EventBridge PutEvents through the SDK client', () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+});
+
+describe('EventBridge PutEvents refuses what AWS refuses', () => {
+  it('fails an entry whose DetailType is over 128 characters on its own, and takes 128', async () => {
+    const answer = await putEvents([
+      { ...entry(), DetailType: 'd'.repeat(129) },
+      { ...entry(), DetailType: '😀'.repeat(128) },
+    ]);
+    expect(answer.FailedEntryCount).toBe(1);
+    expect(answer.Entries).toEqual([
+      {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: expect.stringMatching(/^Parameter DetailType is not valid/),
+      },
+      { EventId: expect.any(String) },
+    ]);
+    expect(aws.events().map((e) => e.detailType)).toEqual(['😀'.repeat(128)]);
+  });
+
+  it.each([
+    ['a name with a space', 'my bus'],
+    ['an ARN of another service', 'arn:aws:sns:us-east-1:000000000000:event-bus/x'],
+    ['an empty name', ''],
+  ])(
+    'refuses the whole call naming %s with ValidationException, as a modelled pattern',
+    async (_case, bus) => {
+      const error = await rejection(putEvents([entry(), { ...entry(), EventBusName: bus }]));
+      expect(error).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+      expect(error.message).toMatch(/at 'entries\.2\.member\.eventBusName' failed to satisfy constraint/);
+      expect(aws.events()).toEqual([]);
+    },
+  );
+
+  it('takes a bus by name or by its ARN', async () => {
+    await putEvents([
+      { ...entry(), EventBusName: 'audit.bus-1_x' },
+      { ...entry(), EventBusName: 'arn:aws:events:eu-west-1:000000000000:event-bus/audit' },
+    ]);
+    expect(aws.events()).toHaveLength(2);
+  });
+
+  it('answers 200 listing every failure when no entry is valid, as AWS answers (not a failed request)', async () => {
+    const answer = await putEvents([{ DetailType: 'd', Detail: '{}' }, entry('[1]')]);
+    expect(answer).toMatchObject({ FailedEntryCount: 2, $metadata: { httpStatusCode: 200 } });
+    expect(answer.Entries).toEqual([
+      {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: 'Parameter Source is not valid. Reason: Source is a required argument.',
+      },
+      { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
+    ]);
+    expect(aws.events()).toEqual([]);
+  });
+});
+
+describe('our finding events against the stricter PutEvents', () => {
+  it('every transition, on the default bus and on a bus ARN, with hostile room data, is accepted', async () => {
+    const hostile = makeFinding({
+      roomName: '😀'.repeat(600),
+      title: 'T'.repeat(3000),
+      actual: 'a'.repeat(300_000),
+    });
+    const kinds = Object.keys(EVENT_DETAIL_TYPES) as (keyof typeof EVENT_DETAIL_TYPES)[];
+    for (const bus of ['default', 'arn:aws:events:us-east-1:000000000000:event-bus/audit-events']) {
+      const entries = kinds.map((kind) =>
+        findingEvent({ kind, finding: hostile }, '2025-01-03T00:00:00.000Z', bus),
+      );
+      const answer = await putEvents(entries);
+      expect(answer.FailedEntryCount, bus).toBe(0);
+    }
+    expect(aws.events()).toHaveLength(2 * kinds.length);
   });
 });

@@ -77,6 +77,31 @@ describe('loggingConfigurationIdentifiers: at most 3 (LoggingConfigurationIdenti
   });
 });
 
+describe("room ids with '-' (RoomIdentifier pattern [a-zA-Z0-9-]+)", () => {
+  const dashed = 'arn:aws:ivschat:us-east-1:000000000000:room/ab-cd-ef-1234';
+
+  it('GetRoom, UpdateRoom and ListTagsForResource all find a room whose id holds a hyphen', async () => {
+    aws.seedRooms('us-east-1', [{ arn: dashed, name: 'dashed', tags: { team: 'a' } }]);
+    const client = ivschat(aws);
+    expect(await client.send(new GetRoomCommand({ identifier: dashed }))).toMatchObject({
+      id: 'ab-cd-ef-1234',
+      name: 'dashed',
+    });
+    await client.send(new UpdateRoomCommand({ identifier: dashed, maximumMessageLength: 100 }));
+    expect((await client.send(new ListTagsForResourceCommand({ resourceArn: dashed }))).tags).toEqual({
+      team: 'a',
+    });
+  });
+
+  it('answers ResourceNotFoundException, not ValidationException, from GetRoom and ListTagsForResource alike for a missing one', async () => {
+    const client = ivschat(aws);
+    const get = await rejection(client.send(new GetRoomCommand({ identifier: dashed })));
+    const tags = await rejection(client.send(new ListTagsForResourceCommand({ resourceArn: dashed })));
+    expect(get).toBeInstanceOf(ResourceNotFoundException);
+    expect(tags).toBeInstanceOf(ResourceNotFoundException);
+  });
+});
+
 describe('UpdateRoom validation', () => {
   it('lists every invalid field together, the identifier included', async () => {
     const err = await rejection(

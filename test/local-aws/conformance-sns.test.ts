@@ -1,6 +1,7 @@
 /**
- * Conformance: SNS Publish validation (MessageStructure json, message attributes) with the real
- * @aws-sdk/client-sns; error codes as the sns service model names them.
+ * Conformance: SNS Publish validation (MessageStructure json, message attributes, Subject), Subscribe's
+ * protocols, and the awsQuery answers' request ids (SNS and STS), with the real @aws-sdk/client-sns and
+ * client-sts; error codes as the service models name them.
  */
 import {
   CreateTopicCommand,
@@ -8,11 +9,13 @@ import {
   InvalidParameterValueException,
   type MessageAttributeValue,
   PublishCommand,
+  SubscribeCommand,
 } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, STSServiceException } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 import { duplicateTopLevelKey } from '../../local-aws/sns.js';
-import { rejection, sns } from './helpers.js';
+import { recordAnswers, rejection, sns, sts } from './helpers.js';
 
 let aws: LocalAws;
 let topicArn: string;
@@ -34,8 +37,8 @@ const publishAttrs = (MessageAttributes: Record<string, MessageAttributeValue>) 
 
 describe('Publish with MessageStructure json', () => {
   it.each([
-    ['a non-string default', '{"default":{"text":"hi"}}', "'default' must be a string"],
-    ['a numeric email body', '{"default":"hi","email":42}', "'email' must be a string"],
+    // A non-string value makes SNS ignore its key, so this message has no default left.
+    ['a non-string default', '{"default":{"text":"hi"}}', 'No default entry'],
     ['a duplicate key', '{"default":"a","email":"b","default":"c"}', "Duplicate key 'default'"],
   ])('refuses %s with InvalidParameter and publishes nothing', async (_case, message, detail) => {
     const err = await rejection(publishJson(message));
@@ -43,6 +46,11 @@ describe('Publish with MessageStructure json', () => {
     expect(err.message).toContain('Invalid parameter: Message Structure');
     expect(err.message).toContain(detail);
     expect(aws.published()).toEqual([]);
+  });
+
+  it('ignores a key whose value is not a string, as the model says, and publishes the rest', async () => {
+    await publishJson('{"default":"hi","email":42,"sqs":{"a":1},"https":null,"lambda":"x"}');
+    expect(aws.published()[0]?.messages).toEqual({ default: 'hi', lambda: 'x' });
   });
 
   it('accepts string values for every protocol, and the same key nested in two bodies', async () => {
@@ -114,5 +122,83 @@ describe('Publish message attributes', () => {
       'newCount',
       'policyIds',
     ]);
+  });
+});
+
+describe('Publish Subject', () => {
+  it.each([
+    ['accented letters', 'naïve café: 3 findings'],
+    ['an emoji and CJK text', '🚨 監査: 3 findings'],
+    ['a leading space', ' 3 findings'],
+    ['100 characters of UTF-8', 'é'.repeat(100)],
+  ])('accepts %s: UTF-8 text without line breaks or control characters', async (_case, Subject) => {
+    await sns(aws).send(new PublishCommand({ TopicArn: topicArn, Message: 'hi', Subject }));
+    expect(aws.published()[0]?.subject).toBe(Subject);
+  });
+
+  it.each([
+    ['a line break', 'a\nb'],
+    ['a C1 control character', 'a\u0085b'],
+    ['a line separator', 'a\u2028b'],
+    ['101 characters', 'é'.repeat(101)],
+  ])('refuses %s with InvalidParameter', async (_case, Subject) => {
+    const err = await rejection(
+      sns(aws).send(new PublishCommand({ TopicArn: topicArn, Message: 'hi', Subject })),
+    );
+    expect(err).toBeInstanceOf(InvalidParameterException);
+    expect(err.message).toBe('Invalid parameter: Subject');
+  });
+});
+
+describe('Subscribe protocols', () => {
+  it('refuses a protocol SNS does not support with InvalidParameter and records nothing', async () => {
+    const before = aws.subscriptions().length;
+    const err = await rejection(
+      sns(aws).send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'bogus', Endpoint: 'x' })),
+    );
+    expect(err).toBeInstanceOf(InvalidParameterException);
+    expect(err.message).toBe('Invalid parameter: Amazon SNS does not support this protocol string: bogus');
+    expect(aws.subscriptions()).toHaveLength(before);
+  });
+
+  it.each(['email', 'email-json', 'https', 'sqs', 'lambda', 'firehose', 'application', 'sms', 'http'])(
+    'accepts %s',
+    async (Protocol) => {
+      const answer = await sns(aws).send(
+        new SubscribeCommand({ TopicArn: topicArn, Protocol, Endpoint: 'x' }),
+      );
+      expect(answer.SubscriptionArn).toBeTruthy();
+    },
+  );
+});
+
+describe('awsQuery request ids', () => {
+  const bodyRequestId = (body: string) => /<RequestId>([^<]+)<\/RequestId>/.exec(body)?.[1];
+
+  it('SNS: the x-amzn-requestid header names the RequestId of the body, in answers and errors', async () => {
+    const client = sns(aws);
+    const answers = recordAnswers(client);
+    const ok = await client.send(new PublishCommand({ TopicArn: topicArn, Message: 'hi' }));
+    await rejection(client.send(new PublishCommand({ TopicArn: topicArn, Message: '' })));
+
+    expect(answers.map((a) => a.status)).toEqual([200, 400]);
+    for (const answer of answers) expect(answer.requestIdHeader).toBe(bodyRequestId(answer.body));
+    expect(ok.$metadata.requestId).toBe(bodyRequestId(answers[0]?.body ?? ''));
+  });
+
+  it("STS: the same, and a server fault is the Receiver's, not the Sender's", async () => {
+    const client = sts(aws, { maxAttempts: 1 });
+    const answers = recordAnswers(client);
+    const ok = await client.send(new GetCallerIdentityCommand({}));
+    aws.setFaults({ failNext: 1, serverErrorServices: ['sts'] });
+    const err = await rejection(client.send(new GetCallerIdentityCommand({})));
+    aws.setFaults({});
+
+    expect(err).toBeInstanceOf(STSServiceException);
+    expect(err).toMatchObject({ $fault: 'server', $metadata: { httpStatusCode: 500 } });
+    expect(answers.map((a) => a.status)).toEqual([200, 500]);
+    for (const answer of answers) expect(answer.requestIdHeader).toBe(bodyRequestId(answer.body));
+    expect(ok.$metadata.requestId).toBe(bodyRequestId(answers[0]?.body ?? ''));
+    expect(answers[1]?.body).toContain('<Type>Receiver</Type>');
   });
 });

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IvschatClient } from '@aws-sdk/client-ivschat';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
@@ -34,8 +35,13 @@ export function sns(aws: LocalAws, { region = 'us-east-1', maxAttempts }: Client
   });
 }
 
-export function sts(aws: LocalAws, { region = 'us-east-1' }: ClientOptions = {}): STSClient {
-  return new STSClient({ endpoint: aws.endpoint, region, credentials });
+export function sts(aws: LocalAws, { region = 'us-east-1', maxAttempts }: ClientOptions = {}): STSClient {
+  return new STSClient({
+    endpoint: aws.endpoint,
+    region,
+    credentials,
+    ...(maxAttempts ? { maxAttempts } : {}),
+  });
 }
 
 export function securityHub(
@@ -60,4 +66,44 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & Reco
     return err as Error & Record<string, unknown>;
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** What a recorded answer carried: its status, the request-id header and the raw body. */
+export interface RecordedAnswer {
+  status: number;
+  requestIdHeader: string | undefined;
+  body: string;
+}
+
+interface RawHandler {
+  handle(
+    request: unknown,
+    options?: unknown,
+  ): Promise<{
+    response: { statusCode: number; headers: Record<string, string>; body: AsyncIterable<Uint8Array> };
+  }>;
+}
+
+/**
+ * Records every raw answer `client` receives (the SDK parses the body and keeps only the header's
+ * request id), handing the SDK the same bytes, so a test can compare what the wire carried.
+ */
+export function recordAnswers(client: { config: { requestHandler: unknown } }): RecordedAnswer[] {
+  const answers: RecordedAnswer[] = [];
+  const handler = client.config.requestHandler as RawHandler;
+  const handle = handler.handle.bind(handler);
+  handler.handle = async (request, options) => {
+    const out = await handle(request, options);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of out.response.body) chunks.push(chunk);
+    const bytes = Buffer.concat(chunks);
+    answers.push({
+      status: out.response.statusCode,
+      requestIdHeader: out.response.headers['x-amzn-requestid'],
+      body: bytes.toString('utf8'),
+    });
+    out.response.body = Readable.from([bytes]);
+    return out;
+  };
+  return answers;
 }

@@ -118,7 +118,7 @@ describe('SNS', () => {
     expect(aws.published()).toHaveLength(1);
   });
 
-  it.each([['line\nbreak'], [' leading space'], ['x'.repeat(101)], ['tab\tinside'], ['naïve unicode'], ['']])(
+  it.each([['line\nbreak'], ['x'.repeat(101)], ['tab\tinside'], ['bell\u0007'], ['']])(
     'a bad subject %j is rejected with InvalidParameter',
     async (Subject) => {
       const err = await rejection(
