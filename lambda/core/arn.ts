@@ -29,9 +29,13 @@ export interface RoomArnParts {
   roomId: string;
 }
 
+/**
+ * The room id as the service model's `RoomArn` allows it (`[a-zA-Z0-9-]+`), though rooms today get
+ * 12 letters and digits: an ARN the API accepts must not be refused here (an exported room, `--input`).
+ */
 export function parseRoomArn(arn: unknown): RoomArnParts | undefined {
   if (typeof arn !== 'string') return undefined;
-  const match = /^arn:([a-z-]+):ivschat:([^:]+):(\d{12}):room\/([A-Za-z0-9]+)$/.exec(arn);
+  const match = /^arn:([a-z-]+):ivschat:([^:]+):(\d{12}):room\/([A-Za-z0-9-]+)$/.exec(arn);
   if (!match) return undefined;
   const [, partition = '', region = '', accountId = '', roomId = ''] = match;
   if (!isRegionName(region)) return undefined;
