@@ -3,15 +3,15 @@
  * schedule's runs, the alert subscriptions, the change path, every audited account × region, the
  * alarms and the optional sinks (`cli/doctor/`), read-only and within a call budget.
  */
-import { cloudFormationClient } from '../../aws/clients.js';
 import { isRegionName } from '../../core/arn.js';
 import { AuditorError, ConfigError } from '../../core/errors.js';
 import type { CliCommand, CommandContext } from '../command.js';
 import { checkCredentials } from '../credentials.js';
-import { DEFAULT_STACK_NAME, readDeployment } from '../deployment.js';
+import { DEFAULT_STACK_NAME, type Deployment, readDeployment } from '../deployment.js';
+import { CallBudget, DoctorClients } from '../doctor/calls.js';
 import { errorLine } from '../doctor/check.js';
 import { renderDoctorJson, renderDoctorText } from '../doctor/render.js';
-import { doctorExitCode, runDoctor } from '../doctor/run.js';
+import { callBudgetFor, doctorExitCode, runDoctor } from '../doctor/run.js';
 import type { SafeIo } from '../io.js';
 import { CLI_CONNECTION } from '../live-flags.js';
 import { option, ownOption } from '../options.js';
@@ -70,13 +70,15 @@ export async function doctor(flags: DoctorFlags, io: SafeIo): Promise<number> {
   const connection = { ...CLI_CONNECTION, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) };
   await checkCredentials(connection);
   const signal = io.interrupt;
-  const cloudFormation = cloudFormationClient(region, connection);
-  let deployment: Awaited<ReturnType<typeof readDeployment>>;
+  // One budget for the whole run: the stack's outputs are read within it, then it grows to the deployment's size.
+  const budget = new CallBudget(1);
+  const clients = new DoctorClients(budget, connection);
+  let deployment: Deployment;
   try {
     deployment = await readDeployment({
       stackName: flags.stack,
       region,
-      clients: { cloudFormation },
+      clients: { cloudFormation: clients.get('cloudformation', region) },
       ...(signal ? { signal } : {}),
     });
   } catch (error) {
@@ -84,13 +86,16 @@ export async function doctor(flags: DoctorFlags, io: SafeIo): Promise<number> {
     // Not the stack's absence: CloudFormation could not be asked (credentials, network, permission).
     throw new AuditorError(
       `could not check: cannot read stack ${flags.stack} in ${region}: ${errorLine(error)}`,
-      { cause: error },
+      {
+        cause: error,
+      },
     );
   } finally {
-    cloudFormation.destroy();
+    clients.destroyAll();
   }
+  budget.extend(callBudgetFor(deployment));
   const now = io.clock?.() ?? new Date();
-  const report = await runDoctor({ deployment, connection, now, ...(signal ? { signal } : {}) });
+  const report = await runDoctor({ deployment, connection, now, budget, ...(signal ? { signal } : {}) });
   io.stdout(flags.format === 'json' ? renderDoctorJson(report) : renderDoctorText(report));
   return doctorExitCode(report);
 }

@@ -45,7 +45,16 @@ export class CallBudgetExhausted extends AuditorError {
 export class CallBudget {
   private made = 0;
   readonly actions: string[] = [];
-  constructor(readonly max: number) {}
+  constructor(private limit: number) {}
+
+  get max(): number {
+    return this.limit;
+  }
+
+  /** Raises the limit by `calls`: the stack's outputs, once read, say how large the run is. */
+  extend(calls: number): void {
+    this.limit += calls;
+  }
 
   take(action: string): void {
     if (this.made >= this.max)

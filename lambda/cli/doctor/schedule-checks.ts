@@ -90,15 +90,13 @@ export async function alarmsCheck(ctx: DoctorContext): Promise<CheckResult> {
   for (let i = 0; i < alarmNames.length; i += 100) {
     let token: string | undefined;
     do {
-      const page = await ctx.clients
-        .get('cloudwatch', region)
-        .send(
-          new DescribeAlarmsCommand({
-            AlarmNames: alarmNames.slice(i, i + 100),
-            ...(token ? { NextToken: token } : {}),
-          }),
-          sendOptions(ctx),
-        );
+      const page = await ctx.clients.get('cloudwatch', region).send(
+        new DescribeAlarmsCommand({
+          AlarmNames: alarmNames.slice(i, i + 100),
+          ...(token ? { NextToken: token } : {}),
+        }),
+        sendOptions(ctx),
+      );
       alarms.push(...(page.MetricAlarms ?? []));
       token = page.NextToken;
     } while (token);
