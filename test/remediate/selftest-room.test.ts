@@ -11,12 +11,14 @@ import type { CompiledPolicy } from '../../lambda/policy/compile.js';
 import { DEFAULT_POLICIES_DIR, loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { applyPlan, type RoomApi } from '../../lambda/remediate/apply.js';
 import { FixCandidates, fixablePolicies, remediateTarget } from '../../lambda/remediate/deployed.js';
+import { planLive } from '../../lambda/remediate/live-plan.js';
 import {
   isSelftestRoom,
   SELFTEST_ROOM_SKIPPED,
   SELFTEST_TAG_KEY,
 } from '../../lambda/remediate/selftest-room.js';
 import type { TrailEntry } from '../../lambda/remediate/trail.js';
+import { startLocalAws } from '../../local-aws/index.js';
 import { compliantRoom } from '../fixtures.js';
 
 const NOW = '2026-11-26T12:00:00.000Z';
@@ -152,5 +154,44 @@ describe('deployed remediation and the self-test room', () => {
     expect(result.entries).toEqual([
       expect.objectContaining({ outcome: 'skipped', roomArn: room.arn, reason: SELFTEST_ROOM_SKIPPED }),
     ]);
+  });
+});
+
+describe('the CLI plan (ivschat-audit remediate) and the self-test room', () => {
+  it('lists the self-test room as never remediated, with or without --tag, and plans the other rooms', async () => {
+    const aws = await startLocalAws({ quotas: { enabled: false } });
+    try {
+      aws.seedRooms('us-west-2', [
+        {
+          name: 'selftest',
+          maximumMessageLength: 500,
+          tags: { [SELFTEST_TAG_KEY]: 'a1b2c3', [OPT_IN.key]: OPT_IN.value },
+        },
+        { name: 'plain', maximumMessageLength: 500, tags: { [OPT_IN.key]: OPT_IN.value } },
+      ]);
+      for (const tag of [undefined, OPT_IN]) {
+        const { plan } = await planLive({
+          regions: ['us-west-2'],
+          connection: { endpoint: aws.endpoint },
+          apiBudgetTps: 50,
+          policies,
+          policyIds: new Set(['message-length-max']),
+          ...(tag ? { tag } : {}),
+          signal: new AbortController().signal,
+          now: NOW,
+        });
+
+        expect(plan.changes.map((c) => c.roomName)).toEqual(['plain']);
+        expect(plan.skipped).toEqual([
+          expect.objectContaining({
+            roomName: 'selftest',
+            policyId: 'message-length-max',
+            reason: SELFTEST_ROOM_SKIPPED,
+          }),
+        ]);
+      }
+    } finally {
+      await aws.close();
+    }
   });
 });
