@@ -114,6 +114,8 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
       `created room ${room.name} (${room.arn}), maximumMessageLength ${BROKEN_POLICY.maximumMessageLength}: ` +
         `it breaks ${BROKEN_POLICY.id} (at most ${BROKEN_POLICY.allowed})`,
     );
+    // Said at once: a process killed outright (a second Ctrl-C, SIGKILL) cannot say it at the end.
+    o.progress(`  (should this process be killed, delete the room with: ${deleteCommand(room, o.region)})`);
     phase = 'detect';
     throwIfStopped(o.signal);
     o.progress('waiting for the auditor to record the finding and alert on it');

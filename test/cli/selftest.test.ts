@@ -219,6 +219,23 @@ describe('ivschat-audit selftest', () => {
     );
   });
 
+  it('says in one line when the stack cannot be read, and creates nothing: exit 3', async () => {
+    cfn.reset();
+    cfn.on(DescribeStacksCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStacks'), {
+        name: 'AccessDenied',
+      }),
+    );
+
+    const run = await selftest(['--yes']);
+
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(
+      'error: could not read stack IvsChatAuditor in us-east-1: AccessDenied: User is not authorized to perform: cloudformation:DescribeStacks\n',
+    );
+    expect(stack.aws.stats()[REGION]?.CreateRoom).toBeUndefined();
+  });
+
   it('rejects bad flags with one line: two regions, a region typo, a bad timeout', async () => {
     const two = await cliWith(['selftest', '--yes', '--region', REGION, '--region', 'eu-west-1']);
     expect(two).toMatchObject({ code: 2, stderr: 'error: --region: give one: the region of the stack\n' });

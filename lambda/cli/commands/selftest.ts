@@ -13,6 +13,7 @@ import {
   dynamodbClient,
   ivschatClient,
 } from '../../aws/clients.js';
+import { toAuditError } from '../../aws/inventory.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Target } from '../../core/types.js';
 import { SELFTEST_TAG_KEY } from '../../remediate/selftest-room.js';
@@ -127,6 +128,10 @@ async function selftest(flags: SelftestFlags, io: SafeIo, deps: SelftestCommandD
       `Create room ivschat-auditor-selftest-${id} in account ${target.accountId} (${target.region}), ` +
       'wait for the auditor to alert on it, then delete it? [y/N] ';
     if (!(await confirm(question, { stdin, write: io.stderr }, io.interrupt))) {
+      if (io.interrupt?.aborted) {
+        io.stderr('\nerror: interrupted while asked: nothing was created\n');
+        return EXIT.incomplete;
+      }
       io.stderr('not confirmed: nothing was created\n');
       return EXIT.usage;
     }
@@ -202,9 +207,16 @@ async function locate(
     const roomRegion = deployment.regions.includes(region) ? region : (deployment.regions[0] as string);
     return { deployment, target: { accountId, region: roomRegion } };
   } catch (error) {
-    if (!(error instanceof DeploymentError)) throw error;
-    io.stderr(`error: ${oneLine(error.message)}\n`);
-    return EXIT.usage;
+    if (error instanceof DeploymentError) {
+      io.stderr(`error: ${oneLine(error.message)}\n`);
+      return EXIT.usage;
+    }
+    // Nothing was created yet: a call that failed, the time limit or Ctrl-C ends it here, said in one line.
+    const e = toAuditError(region, 'reading the deployment', error, bound.signal);
+    io.stderr(
+      `error: could not read stack ${flags.stack} in ${region}: ${oneLine(`${e.code}: ${e.message}`)}\n`,
+    );
+    return EXIT.incomplete;
   } finally {
     bound.dispose();
     cloudFormation.destroy();
