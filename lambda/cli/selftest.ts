@@ -217,9 +217,10 @@ export function resolution(records: readonly FindingRecord[]): Watch {
   const unresolved = records.filter((r) => r.status !== 'resolved');
   if (records.length === 0) return { done: false, line: 'no finding of the room in the state table' };
   if (unresolved.length > 0) {
+    const n = unresolved.length;
     return {
       done: false,
-      line: `still ${unresolved.map((r) => r.status).join(', ')}: ${policiesOf(unresolved).join(', ')}`,
+      line: `${n} finding${n === 1 ? '' : 's'} not resolved yet: ${policiesOf(unresolved).join(', ')}`,
     };
   }
   const owed = records.filter((r) => (r.pendingSinks?.length ?? 0) > 0);
