@@ -111,8 +111,8 @@ export async function selftestDemo(closers: (() => Promise<void>)[]): Promise<vo
   if (code !== 0 || left !== 0) throw new Error(`selftest exited ${code} and left ${left} room(s)`);
 }
 
-/** The outputs `cdk deploy` gives the auditor's stack, pointed at the emulated parts. */
-function stackOutputs(topicArn: string, tableName: string): Record<string, string> {
+/** The outputs `cdk deploy` gives the auditor's stack in REGION, pointed at the emulated parts. */
+export function stackOutputs(topicArn: string, tableName: string): Record<string, string> {
   const queue = (name: string) => `https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/${name}`;
   return {
     [STACK_OUTPUT.alertsTopicArn]: topicArn,
