@@ -165,9 +165,16 @@ async function cleanUp(o: SelftestOptions, room: SelftestRoom): Promise<RoomFate
   }
 }
 
-/** The AWS CLI command that deletes the room by hand. */
+/**
+ * The AWS CLI command that deletes the room by hand. The ARN is the endpoint's answer and the command
+ * is made to be pasted into a shell: anything but an ARN's characters is quoted.
+ */
 export function deleteCommand(room: SelftestRoom, region: string): string {
-  return `aws ivschat delete-room --region ${region} --identifier ${room.arn}`;
+  return `aws ivschat delete-room --region ${shellWord(region)} --identifier ${shellWord(room.arn)}`;
+}
+
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9:/_.-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /**

@@ -10,6 +10,7 @@ import { ivschatClient } from '../../lambda/aws/clients.js';
 import { RunStoppedError } from '../../lambda/cli/run-bound.js';
 import {
   BROKEN_POLICY,
+  deleteCommand,
   detection,
   resolution,
   runSelftest,
@@ -301,5 +302,17 @@ describe('what the self-test waits for', () => {
     );
     expect(resolution([]).done).toBe(false);
     expect(resolution([resolved]).done).toBe(true);
+  });
+});
+
+describe('deleteCommand', () => {
+  it('prints an ARN as it is, and quotes for the shell an answer that is not an ARN', () => {
+    const arn = 'arn:aws:ivschat:us-east-1:000000000000:room/AbCd1234';
+    expect(deleteCommand({ arn, name: 'x' }, 'us-east-1')).toBe(
+      `aws ivschat delete-room --region us-east-1 --identifier ${arn}`,
+    );
+    expect(deleteCommand({ arn: "room/x; rm -rf ~ 'y'", name: 'x' }, 'us-east-1')).toBe(
+      `aws ivschat delete-room --region us-east-1 --identifier 'room/x; rm -rf ~ '\\''y'\\'''`,
+    );
   });
 });
