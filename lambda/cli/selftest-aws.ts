@@ -13,13 +13,12 @@ import {
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { FindingRecord } from '../audit/lifecycle.js';
 import { toAuditError } from '../aws/inventory.js';
-import { AuditorError } from '../core/errors.js';
 import { roomPart } from '../core/fingerprint.js';
 import type { Target } from '../core/types.js';
 import { findingKeys } from '../state/keys.js';
 import { RecordReader } from '../state/record.js';
 import { TableClient } from '../state/table-client.js';
-import type { SelftestApi } from './selftest.js';
+import { type SelftestApi, SelftestCallError } from './selftest.js';
 
 export interface SelftestAwsOptions {
   /** IVS Chat of the account and region the room is created in. */
@@ -29,11 +28,6 @@ export interface SelftestAwsOptions {
   tableName: string;
   /** The account and region of the room: its findings' partition. */
   target: Target;
-}
-
-/** A failed self-test call, with what AWS said (code and message) in one line. */
-export class SelftestCallError extends AuditorError {
-  override readonly name = 'SelftestCallError';
 }
 
 export function selftestAws(o: SelftestAwsOptions): SelftestApi {

@@ -6,6 +6,7 @@
  * result says it could not be and how to do it by hand.
  */
 import type { FindingRecord } from '../audit/lifecycle.js';
+import { AuditorError } from '../core/errors.js';
 import { SELFTEST_TAG_KEY } from '../remediate/selftest-room.js';
 import { RunStoppedError } from './run-bound.js';
 
@@ -14,6 +15,11 @@ export const BROKEN_POLICY = { id: 'message-length-max', maximumMessageLength: 5
 
 /** How long the cleanup's DeleteRoom may take, once the run itself is over (timed out or interrupted). */
 export const CLEANUP_TIMEOUT_MS = 30_000;
+
+/** A failed call of the self-test, its message naming the call and what AWS answered. */
+export class SelftestCallError extends AuditorError {
+  override readonly name = 'SelftestCallError';
+}
 
 export interface SelftestRoom {
   arn: string;
@@ -140,7 +146,11 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
     } else {
       outcome = stopped?.code === 'Interrupted' ? 'interrupted' : 'failed';
     }
-    result.reason = stopped ? stopped.message : `${callOf(phase)} failed: ${messageOf(error)}`;
+    result.reason = stopped
+      ? stopped.message
+      : error instanceof SelftestCallError
+        ? error.message
+        : `${callOf(phase)} failed: ${messageOf(error)}`;
   }
   const fate = room
     ? deleted

@@ -153,7 +153,7 @@ describe("the README's IAM policy for selftest", () => {
 
     const arn = stack.aws.rooms(REGION)[0]?.arn;
     expect(arn).toBeDefined();
-    expect(run.stdout).toMatch(/^selftest failed: DeleteRoom failed: DeleteRoom AccessDeniedException: /);
+    expect(run.stdout).toMatch(/^selftest failed: DeleteRoom AccessDeniedException: /);
     expect(run.stderr).toContain(
       `delete it with:\n  aws ivschat delete-room --region ${REGION} --identifier ${arn}\n`,
     );

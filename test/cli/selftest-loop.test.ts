@@ -263,7 +263,7 @@ describe('runSelftest on the emulator', () => {
       const result = await runSelftest(o);
 
       expect(result.outcome).toBe('failed');
-      expect(result.reason).toMatch(/^CreateRoom failed: CreateRoom ValidationException: /);
+      expect(result.reason).toMatch(/^CreateRoom ValidationException: /);
       expect(result.fate).toEqual({ state: 'never-created' });
       expect(stack.aws.rooms(REGION)).toEqual([]);
     } finally {
