@@ -107,6 +107,9 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
   let room: SelftestRoom | undefined;
   let deleted = false;
   const result: Omit<SelftestResult, 'outcome' | 'fate'> = { policies: [] };
+  // What the last read of the state table showed: said with a time limit reached, it tells a change
+  // that never arrived (no finding) from an alert a sink did not take.
+  const last = { line: '' };
   let outcome: SelftestOutcome;
   try {
     room = await o.api.createRoom({
@@ -125,7 +128,7 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
     phase = 'detect';
     throwIfStopped(o.signal);
     o.progress('waiting for the auditor to record the finding and alert on it');
-    const detected = await waitFor(o, room.arn, 'detect', createdAt, (records) => {
+    const detected = await waitFor(o, room.arn, 'detect', createdAt, last, (records) => {
       result.policies = policiesOf(records.filter((r) => r.status === 'open'));
       return detection(records);
     });
@@ -137,17 +140,18 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
     const deletedAt = o.clock();
     o.progress(`deleted room ${room.name}; waiting for its findings to resolve`);
     phase = 'resolve';
-    result.resolvedAfterMs = await waitFor(o, room.arn, 'resolve', deletedAt, resolution);
+    result.resolvedAfterMs = await waitFor(o, room.arn, 'resolve', deletedAt, last, resolution);
     outcome = 'passed';
   } catch (error) {
     const stopped = stopOf(error, o.signal);
-    if (stopped?.code === 'Timeout' && (phase === 'detect' || phase === 'resolve')) {
+    const waiting = phase === 'detect' || phase === 'resolve';
+    if (stopped?.code === 'Timeout' && waiting) {
       outcome = phase === 'detect' ? 'not-detected' : 'not-resolved';
     } else {
       outcome = stopped?.code === 'Interrupted' ? 'interrupted' : 'failed';
     }
     result.reason = stopped
-      ? stopped.message
+      ? `${stopped.message}${waiting && last.line ? `; last read: ${last.line}` : ''}`
       : error instanceof SelftestCallError
         ? error.message
         : `${callOf(phase)} failed: ${messageOf(error)}`;
@@ -189,19 +193,22 @@ function shellWord(text: string): string {
 
 /**
  * Reads the room's findings every `pollMs` until `judge` says done; returns the milliseconds from
- * `since` to that read. Prints a line when what it waits for changes, and every `heartbeatMs`.
+ * `since` to that read. Prints a line when what it waits for changes, and every `heartbeatMs`; keeps
+ * the last in `last`.
  */
 async function waitFor(
   o: SelftestOptions,
   arn: string,
   phase: 'detect' | 'resolve',
   since: number,
+  last: { line: string },
   judge: (records: FindingRecord[]) => Watch,
 ): Promise<number> {
   let shown = '';
   let shownAt = Number.NEGATIVE_INFINITY;
   for (;;) {
     const watch = judge(await o.api.roomFindings(arn, o.signal));
+    last.line = watch.line;
     const elapsed = o.clock() - since;
     if (watch.done || watch.line !== shown || elapsed - shownAt >= o.heartbeatMs) {
       o.progress(

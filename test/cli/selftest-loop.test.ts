@@ -167,7 +167,9 @@ describe('runSelftest on the emulator', () => {
       const result = await runSelftest(o);
 
       expect(result.outcome).toBe('interrupted');
-      expect(result.reason).toBe('interrupted (Ctrl-C): the run was stopped');
+      expect(result.reason).toBe(
+        'interrupted (Ctrl-C): the run was stopped; last read: no finding of the room recorded yet',
+      );
       expect(result.fate).toEqual({ state: 'deleted', by: 'cleanup' });
       expect(stack.aws.rooms(REGION)).toEqual([]);
       expect(lines.at(-1)).toBe('cleaning up: deleting room ivschat-auditor-selftest-test0001');
@@ -191,7 +193,9 @@ describe('runSelftest on the emulator', () => {
       const result = await runSelftest(o);
 
       expect(result.outcome).toBe('not-detected');
-      expect(result.reason).toBe('the run did not finish within --timeout 60 s');
+      expect(result.reason).toBe(
+        'the run did not finish within --timeout 60 s; last read: no finding of the room recorded yet',
+      );
       expect(result.fate).toEqual({ state: 'deleted', by: 'cleanup' });
       expect(stack.aws.rooms(REGION)).toEqual([]);
     } finally {

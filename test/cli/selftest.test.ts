@@ -172,7 +172,9 @@ describe('ivschat-audit selftest', () => {
       },
     });
 
-    expect(run.stdout).toBe('selftest interrupted: interrupted (Ctrl-C): the run was stopped\n');
+    expect(run.stdout).toBe(
+      'selftest interrupted: interrupted (Ctrl-C): the run was stopped; last read: no finding of the room recorded yet\n',
+    );
     expect(run.stderr).toMatch(/cleaning up: deleting room ivschat-auditor-selftest-[0-9a-f]{8}\n/);
     expect(run.stderr).toMatch(
       /cleanup: room ivschat-auditor-selftest-[0-9a-f]{8} deleted; the self-test left no room/,
@@ -185,7 +187,7 @@ describe('ivschat-audit selftest', () => {
     const run = await selftest(['--yes', '--timeout', '0.5']);
 
     expect(run.stdout).toBe(
-      'selftest not-detected: the run did not finish within --timeout 0.5 s\n' +
+      'selftest not-detected: the run did not finish within --timeout 0.5 s; last read: no finding of the room recorded yet\n' +
         `  check the change path (rule changes, queue https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/changes) and the trail with: ivschat-audit doctor --stack IvsChatAuditor --region ${REGION}\n`,
     );
     expect(run.stderr).toMatch(/cleanup: room ivschat-auditor-selftest-[0-9a-f]{8} deleted/);
