@@ -120,8 +120,8 @@ export interface LocalAws {
   seedDeployment(seed: DeploymentSeed): string[];
   /** The services behind the deployment's read calls, to change or inject faults into (remove a trail, fire an alarm). */
   deployment(): Emulator['deployment'];
-  /** Confirms an SNS subscription as its owner would; false when there is none. */
-  confirmSubscription(subscriptionArn: string): boolean;
+  /** Confirms an SNS subscription as its owner would (or, `confirmed` false, makes it pending again); false when there is none. */
+  confirmSubscription(subscriptionArn: string, confirmed?: boolean): boolean;
 }
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
@@ -204,6 +204,6 @@ function inProcessApi(emulator: Emulator): Omit<LocalAws, 'endpoint' | 'port' | 
     },
     seedDeployment: (seed) => seedDeployment(emulator, seed),
     deployment: () => emulator.deployment,
-    confirmSubscription: (arn) => sns.confirmSubscription(arn),
+    confirmSubscription: (arn, confirmed) => sns.confirmSubscription(arn, confirmed),
   };
 }

@@ -287,10 +287,14 @@ export class SnsService {
     return subscriptionArn;
   }
 
-  /** Confirms a subscription as its owner would; false when there is no such subscription. */
-  confirmSubscription(subscriptionArn: string): boolean {
+  /**
+   * Confirms a subscription as its owner would, or (`confirmed` false) puts it back to pending, as an
+   * address subscribed again after unsubscribing is; false when there is no such subscription.
+   */
+  confirmSubscription(subscriptionArn: string, confirmed = true): boolean {
     if (!this.subs.some((s) => s.subscriptionArn === subscriptionArn)) return false;
-    this.confirmed.add(subscriptionArn);
+    if (confirmed) this.confirmed.add(subscriptionArn);
+    else this.confirmed.delete(subscriptionArn);
     return true;
   }
 

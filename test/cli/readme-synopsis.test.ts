@@ -40,6 +40,7 @@ const COMMANDS = [
   'audit',
   'export-rooms',
   'remediate',
+  'doctor',
   'selftest',
   'policies check',
   'policies test',
