@@ -244,6 +244,11 @@ describe('ivschat-audit selftest', () => {
     const typo = await cliWith(['selftest', '--yes', '--region', 'us-east1']);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/^error: --region: "us-east1" is not a region name/);
+    const stackName = await cliWith(['selftest', '--yes', '--region', REGION, '--stack', 'my stack;rm']);
+    expect(stackName).toMatchObject({
+      code: 2,
+      stderr: 'error: --stack: "my stack;rm" is not a CloudFormation stack name\n',
+    });
     const timeout = await cliWith(['selftest', '--yes', '--region', REGION, '--timeout', 'soon']);
     expect(timeout.code).toBe(2);
     expect(timeout.stderr).toMatch(/--timeout.*expected a positive number, got "soon"/);

@@ -98,7 +98,7 @@ async function selftest(flags: SelftestFlags, io: SafeIo, deps: SelftestCommandD
     );
     return EXIT.usage;
   }
-  const region = stackRegion(flags, io.env);
+  const region = checkedRegion(flags, io.env);
   const connection: AwsConnection = {
     ...CLI_CONNECTION,
     ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
@@ -163,12 +163,17 @@ async function selftest(flags: SelftestFlags, io: SafeIo, deps: SelftestCommandD
   }
 }
 
-function stackRegion(flags: SelftestFlags, env: NodeJS.ProcessEnv): string {
+/** The stack's region, once every flag naming where to go (--region, --stack, --endpoint) is checked. */
+function checkedRegion(flags: SelftestFlags, env: NodeJS.ProcessEnv): string {
   if (flags.region.length > 1) throw new ConfigError('--region', 'give one: the region of the stack');
   const region = flags.region[0] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '';
   if (!region)
     throw new ConfigError('--region', "no region given: pass the stack's --region or set AWS_REGION");
   checkRegionFlags([region]);
+  // CloudFormation's own rule for a stack name, as doctor checks it.
+  if (!/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/.test(flags.stack)) {
+    throw new ConfigError('--stack', `"${flags.stack}" is not a CloudFormation stack name`);
+  }
   if (flags.endpoint && !URL.canParse(flags.endpoint)) {
     throw new ConfigError('--endpoint', `not a URL: "${flags.endpoint}" (e.g. http://127.0.0.1:4566)`);
   }
