@@ -56,8 +56,8 @@ beforeEach(async () => {
   ({ queue } = changeQueueInto(handler));
 });
 
-/** DescribeStacks answers the auditor's stack in us-east-1, its outputs overridden by `outputs`. */
-function deployedStack(outputs: Record<string, string>): void {
+/** DescribeStacks answers the auditor's stack in us-east-1, its outputs overridden by `outputs`, `without` left out. */
+function deployedStack(outputs: Record<string, string>, without: string[] = []): void {
   const all: Record<string, string> = {
     AlertsTopicArn: stack.topicArn,
     StateTableName: table,
@@ -87,7 +87,9 @@ function deployedStack(outputs: Record<string, string>): void {
         StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT_ID}:stack/IvsChatAuditor/1`,
         StackStatus: 'UPDATE_COMPLETE',
         CreationTime: new Date(),
-        Outputs: Object.entries(all).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+        Outputs: Object.entries(all)
+          .filter(([OutputKey]) => !without.includes(OutputKey))
+          .map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
       },
     ],
   });
@@ -191,6 +193,21 @@ describe('ivschat-audit selftest', () => {
         `  check the change path (rule changes, queue https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/changes) and the trail with: ivschat-audit doctor --stack IvsChatAuditor --region ${REGION}\n`,
     );
     expect(run.stderr).toMatch(/cleanup: room ivschat-auditor-selftest-[0-9a-f]{8} deleted/);
+    expect(run.code).toBe(1);
+    expect(stack.aws.rooms(REGION)).toEqual([]);
+  });
+
+  it('without a change path, says the schedule finds the room, and what to check when it did not in time', async () => {
+    deployedStack({}, ['ChangeRuleName', 'ChangeQueueUrl', 'ChangeDeadLetterQueueUrl']);
+
+    const run = await selftest(['--yes', '--timeout', '0.5']);
+
+    expect(run.stderr).toContain(
+      'note: this deployment has no change path (changeEvents=false): the room is found by the next scheduled run, up to 3600 s away; --timeout 0.5 s may not cover it\n',
+    );
+    expect(run.stdout).toContain(
+      `  check the schedule (rule schedule) with: ivschat-audit doctor --stack IvsChatAuditor --region ${REGION}\n`,
+    );
     expect(run.code).toBe(1);
     expect(stack.aws.rooms(REGION)).toEqual([]);
   });

@@ -40,20 +40,12 @@ export interface SelftestFlags {
 /** Detection through the change path takes a minute or two (CloudTrail, the 20 s batch): 15 minutes covers both waits. */
 export const SELFTEST_TIMEOUT_SECONDS = 900;
 
-/** What a test or the demo may change of how the command runs; the defaults are the CLI's. */
-export interface SelftestCommandDeps {
-  /** How often the state table is read while waiting. @default 2000 */
-  pollMs?: number;
-  /** A progress line at least this often while nothing changes. @default 30000 */
-  heartbeatMs?: number;
-  /** The self-test's id (room name and tag value). @default 8 random hex digits */
-  id?: () => string;
-}
+/** How often the state table is read while waiting: a Query of a few items, strongly consistent. */
+const POLL_MS = 2000;
+/** A progress line at least this often while nothing changes, so a log shows the run is alive. */
+const HEARTBEAT_MS = 30_000;
 
-export function selftestCommand(
-  { io }: CommandContext,
-  deps: SelftestCommandDeps = {},
-): CliCommand<SelftestFlags> {
+export function selftestCommand({ io }: CommandContext): CliCommand<SelftestFlags> {
   return {
     name: 'selftest',
     description:
@@ -86,11 +78,11 @@ export function selftestCommand(
       '\nExamples:\n' +
       '  $ AWS_REGION=us-east-1 ivschat-audit selftest\n' +
       '  $ ivschat-audit selftest --stack IvsChatAuditor --region eu-west-1 --timeout 600 --yes',
-    run: (flags) => selftest(flags, io, deps),
+    run: (flags) => selftest(flags, io),
   };
 }
 
-async function selftest(flags: SelftestFlags, io: SafeIo, deps: SelftestCommandDeps): Promise<number> {
+async function selftest(flags: SelftestFlags, io: SafeIo): Promise<number> {
   const stdin = io.stdin ?? process.stdin;
   if (!flags.yes && !stdinIsTerminal(stdin)) {
     io.stderr(
@@ -122,7 +114,7 @@ async function selftest(flags: SelftestFlags, io: SafeIo, deps: SelftestCommandD
         `up to ${deployment.schedule.intervalSeconds} s away; --timeout ${flags.timeout} s ${flags.timeout > 2 * deployment.schedule.intervalSeconds ? 'covers it' : 'may not cover it'}\n`,
     );
   }
-  const id = deps.id?.() ?? randomBytes(4).toString('hex');
+  const id = randomBytes(4).toString('hex');
   if (!flags.yes) {
     const question =
       `Create room ivschat-auditor-selftest-${id} in account ${target.accountId} (${target.region}), ` +
@@ -149,8 +141,8 @@ async function selftest(flags: SelftestFlags, io: SafeIo, deps: SelftestCommandD
       id,
       region: target.region,
       signal: bound.signal,
-      pollMs: deps.pollMs ?? 2000,
-      heartbeatMs: deps.heartbeatMs ?? 30_000,
+      pollMs: POLL_MS,
+      heartbeatMs: HEARTBEAT_MS,
       clock: () => performance.now(),
       sleep: (ms, signal) => delay(ms, undefined, { signal }),
       progress: (line) => io.stderr(`${line}\n`),
