@@ -16,7 +16,7 @@ import { STACK_OUTPUT } from '../lambda/settings/stack-outputs.js';
 import { ChangeQueue } from '../local-aws/change-queue.js';
 import { startLocalDynamo } from '../local-aws/dynamodb.js';
 import { ACCOUNT_ID, type IvschatChangeEvent, startLocalAws } from '../local-aws/index.js';
-import { boxed, heading, out, seconds, showAlerts, subheading } from './output.js';
+import { heading, out, seconds, showAlerts, subheading } from './output.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REGION = 'us-east-1';
@@ -83,21 +83,14 @@ export async function selftestDemo(closers: (() => Promise<void>)[]): Promise<vo
     '--timeout',
     '120',
   ];
-  subheading(`$ ivschat-audit ${argv.join(' ')}   (AWS_ENDPOINT_URL_DYNAMODB=${dynamo.endpoint})`);
-  const printed = { stdout: '', stderr: '' };
+  subheading(`ivschat-audit selftest, as its user sees it (stderr and stdout in the order written)`);
+  out(`$ AWS_ENDPOINT_URL_DYNAMODB=${dynamo.endpoint} ivschat-audit ${argv.join(' ')}`);
+  // The CLI's own writes, as a terminal shows them: nothing added, nothing wrapped.
   const code = await runCli(argv, {
-    stdout: (text) => {
-      printed.stdout += text;
-    },
-    stderr: (text) => {
-      printed.stderr += text;
-    },
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stdout.write(text),
     env: { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, NO_COLOR: '1' },
   });
-  out('stderr (progress):');
-  boxed(printed.stderr);
-  out('stdout:');
-  boxed(printed.stdout);
   out(`exit code ${code}`);
   await queue.idle();
 
