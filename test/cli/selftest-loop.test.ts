@@ -276,6 +276,48 @@ describe('runSelftest on the emulator', () => {
   });
 });
 
+describe('progress while nothing changes', () => {
+  it('repeats the waiting line every heartbeat, not on every read', async () => {
+    let now = 0;
+    const lines: string[] = [];
+    const controller = new AbortController();
+    const api: SelftestApi = {
+      createRoom: async ({ name }) => ({
+        arn: 'arn:aws:ivschat:us-east-1:000000000000:room/Fake00000001',
+        name,
+      }),
+      deleteRoom: async () => {},
+      roomFindings: async () => [],
+    };
+    // 2 s between reads on a clock that only the waits move; the time limit after 20 reads.
+    const sleep = async (ms: number, signal: AbortSignal) => {
+      now += ms;
+      if (now >= 40_000)
+        controller.abort(new RunStoppedError('Timeout', 'the run did not finish within --timeout 40 s'));
+      if (signal.aborted) throw signal.reason;
+    };
+    const result = await runSelftest({
+      api,
+      id: 'beat0001',
+      region: REGION,
+      signal: controller.signal,
+      pollMs: 2000,
+      heartbeatMs: 10_000,
+      clock: () => now,
+      sleep,
+      progress: (line) => lines.push(line),
+    });
+
+    expect(result.outcome).toBe('not-detected');
+    expect(lines.filter((line) => line.endsWith('no finding of the room recorded yet'))).toEqual([
+      '  0.0 s after CreateRoom: no finding of the room recorded yet',
+      '  10 s after CreateRoom: no finding of the room recorded yet',
+      '  20 s after CreateRoom: no finding of the room recorded yet',
+      '  30 s after CreateRoom: no finding of the room recorded yet',
+    ]);
+  });
+});
+
 describe('what the self-test waits for', () => {
   const record = (over: Partial<FindingRecord>, policyId: string = BROKEN_POLICY.id): FindingRecord =>
     ({
