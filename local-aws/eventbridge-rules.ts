@@ -125,7 +125,11 @@ export class EventRulesService {
     if (!this.busExists(accountId, region, bus)) return notFound(`Event bus ${bus} does not exist.`);
     const names = this.rules
       .filter(
-        (r) => sameRule(r, { ...r, accountId, region, eventBusName: bus }) && r.targets.includes(target),
+        (r) =>
+          r.accountId === accountId &&
+          r.region === region &&
+          r.eventBusName === bus &&
+          r.targets.includes(target),
       )
       .map((r) => r.name)
       .sort();

@@ -219,6 +219,14 @@ describe('doctor refuses bad input with exit 2 and says when it could not check 
     expect(stderr).toMatch(/error: no stack SomethingElse in us-east-1: is this the auditor's stack\?/);
   });
 
+  it('exits 3 saying what it could not reach when CloudFormation does not answer', async () => {
+    const { code, stderr } = await cli('doctor', '--region', HOME, '--endpoint', 'http://127.0.0.1:1');
+    expect(code).toBe(3);
+    expect(stderr).toMatch(
+      /error: could not check: cannot read stack IvsChatAuditor in us-east-1: .*ECONNREFUSED/,
+    );
+  });
+
   it('exits 3 listing the checks it could not make when its call budget runs out', async () => {
     const cloudFormation = cloudFormationClient(HOME, { endpoint: aws.endpoint });
     const read = await readDeployment({

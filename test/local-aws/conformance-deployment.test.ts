@@ -16,15 +16,17 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@
 import {
   DescribeEventBusCommand,
   DescribeRuleCommand,
+  EventBridgeClient,
   ListRuleNamesByTargetCommand,
 } from '@aws-sdk/client-eventbridge';
 import { DescribeHubCommand } from '@aws-sdk/client-securityhub';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
-import { credentials, eventBridge, rejection, securityHub, sns } from './helpers.js';
+import { credentials, eventBridge, rejection, securityHub, sns, sts } from './helpers.js';
 
 const R = 'eu-west-1';
 const ACCOUNT = '000000000000';
@@ -391,5 +393,42 @@ describe('the seed endpoint', () => {
       }),
     });
     expect(noTopic.status).toBe(400);
+  });
+});
+
+describe('a session policy limits the deployment reads like any call', () => {
+  it("refuses what the session may not do with each protocol's AccessDenied, and counts it as an error", async () => {
+    const member = '111111111111';
+    aws.addAccounts([member]);
+    const res = await sts(aws).send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${member}:role/ivschat-auditor-member`,
+        RoleSessionName: 'doctor',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'ivschat:*', Resource: '*' }],
+        }),
+      }),
+    );
+    const session = {
+      accessKeyId: res.Credentials?.AccessKeyId as string,
+      secretAccessKey: res.Credentials?.SecretAccessKey as string,
+      sessionToken: res.Credentials?.SessionToken as string,
+    };
+    const as = <C>(Make: new (config: object) => C): C =>
+      new Make({ endpoint: aws.endpoint, region: R, credentials: session, maxAttempts: 1 });
+    const rules = await rejection(
+      as(EventBridgeClient).send(new ListRuleNamesByTargetCommand({ TargetArn: 'arn:x' })),
+    );
+    expect(rules).toMatchObject({ name: 'AccessDeniedException' });
+    expect(rules.message).toContain('events:ListRuleNamesByTarget');
+    expect(await rejection(as(CloudTrailClient).send(new DescribeTrailsCommand({})))).toMatchObject({
+      name: 'AccessDeniedException',
+    });
+    expect(await rejection(as(CloudFormationClient).send(new DescribeStacksCommand({})))).toMatchObject({
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
+    expect(aws.stats(member)[R]?.ListRuleNamesByTarget).toMatchObject({ calls: 1, errors: 1 });
   });
 });

@@ -42,9 +42,10 @@ export function doctorCommand({ io }: CommandContext): CliCommand<DoctorFlags> {
       endpoint: option('endpoint'),
     },
     helpAfter:
-      '\nRead-only: it makes describe, list and get calls only (README: the IAM policy doctor needs), within\n' +
-      'a budget of calls sized for the deployment. Each check says pass, WARN, FAIL, not checked or not\n' +
-      'configured, with what it read and the command or console step that fixes it.\n' +
+      '\nRead-only: describe, list and get calls, and AssumeRole into member accounts (README: the IAM policy\n' +
+      'doctor needs), within a budget of calls sized for the deployment. Each check says ok, WARN, FAIL,\n' +
+      '?? (could not check) or - (not configured), with what it read and the command or console step\n' +
+      'that fixes it.\n' +
       '\nExit codes: 0 healthy (warnings allowed), 1 a problem found, 2 bad usage,\n' +
       '3 a check could not be made (the report says what could not be reached).\n' +
       '\nExamples:\n' +

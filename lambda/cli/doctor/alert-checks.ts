@@ -59,7 +59,7 @@ export function emailCheck(ctx: DoctorContext, subscriptions: readonly Subscript
 
 export function slackCheck(ctx: DoctorContext, subscriptions: readonly Subscription[]): CheckResult {
   const title = 'Slack channel (Amazon Q Developer)';
-  const chatbot = subscriptions.filter((s) => s.Protocol === 'https' && hostOf(s.Endpoint) === CHATBOT_HOST);
+  const chatbot = subscriptions.filter((s) => s.Protocol === 'https' && isChatbot(hostOf(s.Endpoint)));
   if (!ctx.deployment.sinks.slack)
     return check('slack', title, 'skip', [
       `Slack not configured (slackWorkspaceId, slackChannelId)${chatbot.length ? '; a chat subscription exists anyway' : ''}`,
@@ -139,6 +139,10 @@ export function queueRegion(url: string): string | undefined {
 }
 
 export const queueName = (url: string): string => url.split('/').pop() ?? url;
+
+/** The global endpoint, or a regional one of the same service should it subscribe through one. */
+const isChatbot = (host: string | undefined) =>
+  host !== undefined && (host === CHATBOT_HOST || host.endsWith('.chatbot.amazonaws.com'));
 
 function hostOf(endpoint: string | undefined): string | undefined {
   if (!endpoint || !URL.canParse(endpoint)) return undefined;
