@@ -307,13 +307,17 @@ async function closeAll(): Promise<void> {
 }
 
 const ORG = process.argv.includes('--org');
+/** `npm run demo -- --selftest`: `ivschat-audit selftest` end to end (demo/selftest-demo.ts). */
+const SELFTEST = process.argv.includes('--selftest');
 const DOCTOR = process.argv.includes('--doctor');
 
 (DOCTOR
   ? import('./doctor-demo.js').then((m) => m.doctorDemo(closers))
   : ORG
     ? import('./org-demo.js').then((m) => m.orgDemo(closers))
-    : main()
+    : SELFTEST
+      ? import('./selftest-demo.js').then((m) => m.selftestDemo(closers))
+      : main()
 ).then(
   async () => {
     await closeAll();

@@ -22,6 +22,7 @@ import {
 import { truncate } from '../core/truncate.js';
 import type { RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
+import { isSelftestRoom, SELFTEST_ROOM_SKIPPED } from './selftest-room.js';
 import type { PriorApplication, Trail, TrailEntry } from './trail.js';
 
 /** The two IVS Chat calls remediation makes, for one account and region. */
@@ -104,6 +105,8 @@ export async function applyPlan(
       if (!policy) return `policy ${change.policyId} is not in the policy set`;
       const edited = notTheFix(change, policy, room);
       if (edited) return edited;
+      // As re-read: a room tagged for the self-test since the plan was made is left alone too.
+      if (isSelftestRoom(room)) return SELFTEST_ROOM_SKIPPED;
       const tag = options.requireTag;
       if (tag && !hasTag(room, tag)) return notOptedIn(tag);
       const ctx = { now: options.clock().toISOString(), accountId: change.accountId, region: change.region };

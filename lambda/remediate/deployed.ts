@@ -17,6 +17,7 @@ import type { EvaluatedRoom, RoomCollector } from '../inventory/room-evaluation.
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { ActiveRemediationMode } from '../settings/table.js';
 import { applyPlan, type ExecutorOptions, hasTag, notOptedIn } from './apply.js';
+import { isSelftestRoom, SELFTEST_ROOM_SKIPPED } from './selftest-room.js';
 import type { Trail, TrailEntry } from './trail.js';
 
 export type DeployedMode = ActiveRemediationMode;
@@ -64,9 +65,12 @@ export function fixablePolicies(policies: readonly CompiledPolicy[], mode: Deplo
 /**
  * Keeps, as the audit evaluated them, the documents of the rooms a fix may be planned for: opted in
  * and failing a fixable policy. Every other document is let go at once: a target may have 50,000 rooms.
+ * A self-test room is never a candidate, opted in or not (selftest-room.ts); its ARN is kept so the
+ * plan says why it was left alone.
  */
 export class FixCandidates implements RoomCollector {
   readonly rooms = new Map<string, RoomDocument>();
+  readonly selftestRooms = new Set<string>();
   private readonly fixable: ReadonlySet<string>;
 
   constructor(
@@ -77,6 +81,10 @@ export class FixCandidates implements RoomCollector {
   }
 
   collect({ doc, evaluation }: EvaluatedRoom): void {
+    if (isSelftestRoom(doc)) {
+      this.selftestRooms.add(doc.arn);
+      return;
+    }
     if (!hasTag(doc, this.tag)) return;
     const failing = evaluation.findings.some((f) => f.status !== 'exempt' && this.fixable.has(f.policyId));
     if (failing) this.rooms.set(doc.arn, doc);
@@ -114,7 +122,8 @@ export async function remediateTarget(o: DeployedRemediationOptions): Promise<Ta
       plannable.push(f);
     } else {
       const { policyId, accountId, region, roomArn, roomName } = f;
-      outside.set(`${roomArn}\n${policyId}`, { policyId, accountId, region, roomArn, roomName, reason });
+      const why = o.candidates.selftestRooms.has(roomArn) ? SELFTEST_ROOM_SKIPPED : reason;
+      outside.set(`${roomArn}\n${policyId}`, { policyId, accountId, region, roomArn, roomName, reason: why });
     }
   }
   const plan = planRemediation({

@@ -15,6 +15,7 @@ import type { EvaluatedRoom, RoomCollector } from '../inventory/room-evaluation.
 import type { CompiledPolicy } from '../policy/compile.js';
 import { hasTag, notOptedIn } from './apply.js';
 import type { OptInTag } from './deployed.js';
+import { isSelftestRoom, SELFTEST_ROOM_SKIPPED } from './selftest-room.js';
 
 export interface LivePlanOptions {
   regions: string[];
@@ -79,7 +80,8 @@ export async function planLive(options: LivePlanOptions): Promise<LivePlan> {
 
 /**
  * Keeps, as the audit evaluated them, the fixable findings and documents of the opted-in rooms (only
- * the documents a fix may need), and lists the fixable findings of the others as not opted in.
+ * the documents a fix may need), and lists the fixable findings of the others as not opted in, and
+ * those of a self-test room as never remediated.
  */
 class PlanCandidates implements RoomCollector {
   readonly findings: Finding[] = [];
@@ -99,9 +101,11 @@ class PlanCandidates implements RoomCollector {
     const relevant = evaluation.findings.filter((f) => this.fixable.has(f.policyId));
     if (relevant.length === 0) return;
     const { tag, accountId } = this;
-    if (tag && !hasTag(doc, tag)) {
+    const selftest = isSelftestRoom(doc);
+    if (selftest || (tag && !hasTag(doc, tag))) {
+      const reason = selftest ? SELFTEST_ROOM_SKIPPED : notOptedIn(tag as OptInTag);
       for (const { policyId, roomArn, roomName } of relevant) {
-        this.outside.push({ policyId, accountId, region, roomArn, roomName, reason: notOptedIn(tag) });
+        this.outside.push({ policyId, accountId, region, roomArn, roomName, reason });
       }
       return;
     }

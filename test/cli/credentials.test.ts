@@ -32,6 +32,7 @@ describe('a live command without AWS credentials', () => {
     [['audit', '--region', 'us-east-1']],
     [['export-rooms', '--region', 'us-east-1', '-o', 'rooms.json']],
     [['policies', 'diff', '--base', POLICIES, '--head', POLICIES, '--region', 'us-east-1']],
+    [['selftest', '--region', 'us-east-1', '--yes']],
   ])(
     '%j exits 2 with one message naming what to configure, before any call',
     async (args) => {

@@ -41,6 +41,7 @@ const COMMANDS = [
   'export-rooms',
   'remediate',
   'doctor',
+  'selftest',
   'policies check',
   'policies test',
   'policies diff',
