@@ -7,6 +7,7 @@ const LAMBDA_LAYERS = [
   'settings',
   'policy',
   'audit',
+  'iac',
   'aws',
   'state',
   'inventory',

@@ -2,7 +2,7 @@ import type { Finding, Report } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { toAsff } from '../render/asff.js';
 import { shownFinding } from '../render/remediation.js';
-import { renderSarif } from '../render/sarif.js';
+import { renderSarif, type SarifOptions } from '../render/sarif.js';
 import { joinParts, TerminalSanitizer } from '../render/terminal.js';
 import { renderTextParts } from '../render/text.js';
 import { ChunkedWriter, writeFileInChunks } from '../state/text-writer.js';
@@ -27,6 +27,8 @@ export interface ReportOutput {
   policies: readonly CompiledPolicy[];
   /** The CLI's version, named in SARIF output. */
   toolVersion: string;
+  /** SARIF: where each finding is declared (`template`); else results point at the policy files. */
+  locate?: SarifOptions['locate'];
 }
 
 /**
@@ -50,7 +52,7 @@ export async function writeReport(
       const sarif = renderSarif(
         report,
         options.policies.map((p) => ({ ...p.policy, file: p.file })),
-        { toolVersion: options.toolVersion },
+        { toolVersion: options.toolVersion, ...(options.locate ? { locate: options.locate } : {}) },
       );
       return out.write(`${JSON.stringify(sarif, null, 2)}\n`);
     }
