@@ -20,7 +20,12 @@ export interface StackFacts {
 export function declaredRoomsIn(text: string, file: string, stack: StackFacts): DeclaredRoom[] {
   if (isEmptyText(text)) throw new InputError(`${file}: ${EMPTY_FILE}`);
   const { value, lines } = parseTemplateText(text, file);
-  if (isTerraformPlan(value)) return terraformRooms(value, file, lines);
+  if (isTerraformPlan(value)) {
+    return terraformRooms(value, file, lines, {
+      ...(stack.accountId ? { accountId: stack.accountId } : {}),
+      ...(stack.region ? { region: stack.region } : {}),
+    });
+  }
   return cloudFormationRooms(value, { file, lines, ...stack });
 }
 

@@ -37,11 +37,22 @@ export function isTerraformPlan(value: unknown): boolean {
   return isRecord(value) && typeof value.format_version === 'string' && isRecord(value.planned_values);
 }
 
-/** The rooms a plan declares; `region` comes from the aws provider's configured region when it is a constant. */
+/** The account and region to assume where the plan does not say. */
+export interface PlanTarget {
+  accountId?: string;
+  region?: string;
+}
+
+/**
+ * The rooms a plan declares. The region is the aws provider's when its configuration sets it as a
+ * constant, the account the one of its `allowed_account_ids` when it lists exactly one; else the
+ * `assumed` ones (the CLI's --account and --region), else unknown.
+ */
 export function terraformRooms(
   plan: unknown,
   file: string,
   lines: ReadonlyMap<string, number>,
+  assumed: PlanTarget = {},
 ): DeclaredRoom[] {
   if (!isTerraformPlan(plan))
     throw new InputError(`${file}: not a terraform show -json plan (no planned_values)`);
@@ -51,14 +62,23 @@ export function terraformRooms(
     '/planned_values/root_module',
   );
   const known = knownOf(root);
-  const region = providerRegion(root.configuration);
+  const provider = providerTarget(root.configuration);
+  const region = provider.region ?? assumed.region;
+  const accountId = provider.accountId ?? assumed.accountId;
   const facts = new Map<string, LoggingConfigurationFact>();
   for (const r of planned.filter((p) => p.type === LOGGING_RESOURCE && p.mode !== 'data')) {
     facts.set(configAddress(r.address), loggingFact(r));
   }
   return planned
     .filter((r) => r.type === ROOM_RESOURCE && r.mode !== 'data')
-    .map((r) => declaredRoom(r, known(r.address), facts, { file, lines, ...(region ? { region } : {}) }));
+    .map((r) =>
+      declaredRoom(r, known(r.address), facts, {
+        file,
+        lines,
+        ...(region ? { region } : {}),
+        ...(accountId ? { accountId } : {}),
+      }),
+    );
 }
 
 function plannedResources(module: unknown, pointer: string): PlannedResource[] {
@@ -118,10 +138,16 @@ function configAddress(address: string): string {
   return address.replace(/\[[^\]]*\]/g, '');
 }
 
-function providerRegion(configuration: unknown): string | undefined {
+function providerTarget(configuration: unknown): PlanTarget {
   const aws = recordOr(recordOr(recordOr(configuration).provider_config).aws);
-  const region = recordOr(recordOr(aws.expressions).region).constant_value;
-  return typeof region === 'string' ? region : undefined;
+  const expressions = recordOr(aws.expressions);
+  const region = recordOr(expressions.region).constant_value;
+  const accounts = recordOr(expressions.allowed_account_ids).constant_value;
+  const [account, ...others] = Array.isArray(accounts) ? accounts : [];
+  return {
+    ...(typeof region === 'string' ? { region } : {}),
+    ...(typeof account === 'string' && others.length === 0 ? { accountId: account } : {}),
+  };
 }
 
 const DESTINATIONS: readonly [string, string, LoggingDestinationType][] = [
@@ -148,6 +174,7 @@ interface Place {
   file: string;
   lines: ReadonlyMap<string, number>;
   region?: string;
+  accountId?: string;
 }
 
 function declaredRoom(
@@ -195,7 +222,8 @@ function declaredRoom(
   const allTags = isRecord(r.values.tags_all) && known.unknown.tags_all !== true;
   set('tags', allTags ? 'tags_all' : 'tags', { ...SERVICE_DEFAULTS.tags });
   joinPlanned(r, known, facts, document, unresolved);
-  unresolved.set('accountId', 'the account is the one Terraform applies with, not named in the plan');
+  if (!place.accountId)
+    unresolved.set('accountId', 'the account is the one Terraform applies with, not named in the plan');
   if (!place.region)
     unresolved.set('region', "the region is not a constant of the aws provider's configuration");
   const at = r.pointer;
@@ -217,6 +245,7 @@ function declaredRoom(
     identity,
     document,
     unresolved,
+    ...(place.accountId ? { accountId: place.accountId } : {}),
     ...(place.region ? { region: place.region } : {}),
     file: place.file,
     line: place.lines.get(at) ?? 1,
