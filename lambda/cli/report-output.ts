@@ -2,6 +2,7 @@ import type { Finding, Report } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { toAsff } from '../render/asff.js';
 import { shownFinding } from '../render/remediation.js';
+import { renderReportMarkdown } from '../render/report-markdown.js';
 import { renderSarif, type SarifOptions } from '../render/sarif.js';
 import { joinParts, TerminalSanitizer } from '../render/terminal.js';
 import { renderTextParts } from '../render/text.js';
@@ -14,7 +15,7 @@ interface TextOut {
   write(text: string): Promise<void> | void;
 }
 
-export const REPORT_FORMATS = ['text', 'json', 'sarif', 'asff'] as const;
+export const REPORT_FORMATS = ['text', 'json', 'markdown', 'sarif', 'asff'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportOutput {
@@ -48,6 +49,9 @@ export async function writeReport(
   const body = async (out: TextOut) => {
     if (options.format === 'json') return writeJsonReport(report, resolved, out);
     if (options.format === 'asff') return writeAsff(report, resolved, out);
+    if (options.format === 'markdown') {
+      return out.write(renderReportMarkdown({ ...report, findings: [...report.findings, ...resolved] }));
+    }
     if (options.format === 'sarif') {
       const sarif = renderSarif(
         report,
