@@ -177,8 +177,6 @@ function propertyLines(at: string, props: Record<string, unknown>, lines: Readon
     const line = lines.get(`${at}/Properties/${templatePointer}`);
     if (line !== undefined) out.set(pointer, line);
   };
-  const propertiesLine = lines.get(`${at}/Properties`);
-  if (propertiesLine !== undefined) out.set('', propertiesLine);
   put('/name', 'Name');
   put('/maximumMessageLength', 'MaximumMessageLength');
   put('/maximumMessageRatePerSecond', 'MaximumMessageRatePerSecond');
