@@ -75,38 +75,62 @@ export function parseTemplateText(text: string, file: string): ParsedText {
   const lines = new Map<string, number>();
   const lineOf = (node: Node | null | undefined) =>
     node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-  const value = convert(doc, doc.contents, '', lines, lineOf);
+  const value = convert(doc.contents, '', 0, { doc, file, lines, lineOf, aliases: 0, expanding: new Set() });
   return { value, lines };
 }
 
-type LineOf = (node: Node | null | undefined) => number | undefined;
+/**
+ * A template is untrusted (a pull request writes it): YAML aliases may nest into an exponential
+ * document ("billion laughs") or refer to themselves, and nesting may run deeper than the stack.
+ * Past these limits the file is refused; no CloudFormation template comes near them.
+ */
+export const MAX_ALIASES = 1000;
+export const MAX_DEPTH = 200;
+
+interface Conversion {
+  doc: Document;
+  file: string;
+  lines: Map<string, number>;
+  lineOf: (node: Node | null | undefined) => number | undefined;
+  /** Aliases expanded so far. */
+  aliases: number;
+  /** The anchored nodes being expanded, to refuse one that contains itself. */
+  expanding: Set<unknown>;
+}
 
 /** A node as a plain value, its short tag (if any) in long form; records the line of every key and item. */
-function convert(
-  doc: Document,
-  node: unknown,
-  pointer: string,
-  lines: Map<string, number>,
-  lineOf: LineOf,
-): unknown {
-  if (isAlias(node)) return convert(doc, node.resolve(doc), pointer, lines, lineOf);
+function convert(node: unknown, pointer: string, depth: number, c: Conversion): unknown {
+  if (depth > MAX_DEPTH) throw new InputError(`${c.file}: nested more than ${MAX_DEPTH} levels deep`);
+  if (isAlias(node)) {
+    c.aliases += 1;
+    const target = node.resolve(c.doc);
+    if (c.aliases > MAX_ALIASES || c.expanding.has(target)) {
+      throw new InputError(
+        `${c.file}: YAML aliases expand too far (more than ${MAX_ALIASES}, or one contains itself)`,
+      );
+    }
+    c.expanding.add(target);
+    const value = convert(target, pointer, depth + 1, c);
+    c.expanding.delete(target);
+    return value;
+  }
   let value: unknown;
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
       const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
       const at = `${pointer}/${escapePointer(key)}`;
-      const line = lineOf(pair.key as Node);
-      if (line !== undefined) lines.set(at, line);
-      out[key] = convert(doc, pair.value, at, lines, lineOf);
+      const line = c.lineOf(pair.key as Node);
+      if (line !== undefined) c.lines.set(at, line);
+      out[key] = convert(pair.value, at, depth + 1, c);
     }
     value = out;
   } else if (isSeq(node)) {
     value = node.items.map((item, i) => {
       const at = `${pointer}/${i}`;
-      const line = lineOf(item as Node);
-      if (line !== undefined) lines.set(at, line);
-      return convert(doc, item, at, lines, lineOf);
+      const line = c.lineOf(item as Node);
+      if (line !== undefined) c.lines.set(at, line);
+      return convert(item, at, depth + 1, c);
     });
   } else if (isScalar(node)) {
     value = node.value;

@@ -188,7 +188,7 @@ describe('SARIF locations', () => {
 });
 
 describe('exemptions name a declared room by stack and logical id', () => {
-  it('exempts the room the exemption names, and only it', async () => {
+  it('exempts the room the exemption names', async () => {
     const policies = join(dir, 'policies');
     cpSync(DEFAULT_POLICIES_DIR, policies, { recursive: true });
     const file = join(policies, 'required-tags.json');

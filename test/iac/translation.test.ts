@@ -49,6 +49,28 @@ describe('parseTemplateText', () => {
     expect(yaml.lines.get('/Resources/Room/Tags/0')).toBe(4);
   });
 
+  it.each([
+    [
+      'aliases that expand exponentially',
+      Array.from({ length: 10 }, (_, i) =>
+        i === 0
+          ? 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'
+          : `a${i}: &a${i} [${Array(10)
+              .fill(`*a${i - 1}`)
+              .join(', ')}]`,
+      ).join('\n'),
+      /aliases expand too far/,
+    ],
+    ['an alias inside its own anchor', 'a: &a [*a]', /aliases expand too far/],
+    [
+      'nesting deeper than a template goes',
+      Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}k:`).join('\n'),
+      /nested more than/,
+    ],
+  ])('refuses %s (an untrusted file) with an InputError', (_, text, message) => {
+    expect(() => parseTemplateText(text, 'hostile.yaml')).toThrow(message);
+  });
+
   it('refuses what is not JSON or YAML, naming the file and line', () => {
     expect(() => parseTemplateText('a: [1,\nb: }', 'bad.yaml')).toThrow(
       /^bad\.yaml:\d+: not a JSON or YAML template/,
