@@ -3,11 +3,11 @@
  * `terraform show -json` plan) and cdk.out folders (every stack of the assembly's manifest, nested
  * stages included). The translation is lambda/iac's; this file only finds and reads the files.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
-import { assemblyContents, MANIFEST_FILE } from '../iac/cloud-assembly.js';
+import { type AssemblyStack, assemblyContents, MANIFEST_FILE } from '../iac/cloud-assembly.js';
 import type { DeclaredRoom } from '../iac/declared-room.js';
 import { declaredRoomsIn, type StackFacts, stackNameOfFile } from '../iac/declared-rooms.js';
 import { parseTemplateText } from '../iac/parse-template.js';
@@ -31,6 +31,8 @@ export async function readDeclaredRooms(
       throw new InputError(`${path}: ${fileProblem(cause, 'file')}`, { cause });
     });
     if (info.isDirectory()) rooms.push(...(await assemblyRooms(path, assumed, new Set())));
+    else if (basename(path) === MANIFEST_FILE)
+      rooms.push(...(await assemblyRooms(dirname(path), assumed, new Set())));
     else
       rooms.push(
         ...declaredRoomsIn(await readText(path), path, {
@@ -69,7 +71,44 @@ async function assemblyRooms(
     };
     rooms.push(...declaredRoomsIn(await readText(file), file, facts));
   }
+  rooms.push(...(await nestedStackRooms(dir, stacks, assumed)));
   for (const folder of nested) rooms.push(...(await assemblyRooms(join(dir, folder), assumed, seen)));
+  return rooms;
+}
+
+/** CDK writes a NestedStack's template beside its parent's, as an asset, not a stack of the manifest. */
+const NESTED_TEMPLATE = '.nested.template.json';
+
+/**
+ * The rooms of the assembly's nested stacks. CloudFormation names a nested stack when it creates it,
+ * so each is named after its file; it deploys to its parent's environment, taken when every stack of
+ * the assembly shares one.
+ */
+async function nestedStackRooms(
+  dir: string,
+  stacks: readonly AssemblyStack[],
+  assumed: AssumedTarget,
+): Promise<DeclaredRoom[]> {
+  const files = (await readdir(dir)).filter((name) => name.endsWith(NESTED_TEMPLATE)).sort();
+  const shared = (pick: (s: AssemblyStack) => string | undefined) => {
+    const values = new Set(stacks.map(pick));
+    const [only] = values;
+    return values.size === 1 ? only : undefined;
+  };
+  const accountId = shared((s) => s.accountId) ?? assumed.accountId;
+  const region = shared((s) => s.region) ?? assumed.region;
+  const rooms: DeclaredRoom[] = [];
+  for (const name of files) {
+    const file = join(dir, name);
+    const stackName = name.slice(0, -NESTED_TEMPLATE.length);
+    rooms.push(
+      ...declaredRoomsIn(await readText(file), file, {
+        stackName,
+        ...(accountId ? { accountId } : {}),
+        ...(region ? { region } : {}),
+      }),
+    );
+  }
   return rooms;
 }
 

@@ -1,6 +1,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import { CfnRoom } from 'aws-cdk-lib/aws-ivschat';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, Report } from '../../lambda/core/types.js';
 import { DEFAULT_POLICIES_DIR } from '../../lambda/policy/load-dir.js';
@@ -104,6 +106,23 @@ describe('ivschat-audit template on what cdk synth makes', () => {
       'message-rate-max',
     );
     expect(code).toBe(0);
+  });
+});
+
+describe('cdk.out folders', () => {
+  it("read a NestedStack's template too, in its parent's environment; manifest.json names the folder", async () => {
+    const outdir = join(dir, 'nested.out');
+    const app = new App({ outdir });
+    const parent = new Stack(app, 'Parent', { env: { account: FIXTURE_ACCOUNT, region: 'eu-west-1' } });
+    const nested = new NestedStack(parent, 'Chat');
+    new CfnRoom(nested, 'Lobby', { maximumMessageLength: 400 });
+    app.synth();
+    for (const path of [outdir, join(outdir, 'manifest.json')]) {
+      const { report } = await jsonReport(path, '--policy', 'message-length-max');
+      expect(report.findings.map((f) => [f.roomArn.replace(/\/.*$/, ''), f.region, f.actual])).toEqual([
+        [expect.stringMatching(/^cloudformation:ParentChat/), 'eu-west-1', 400],
+      ]);
+    }
   });
 });
 
