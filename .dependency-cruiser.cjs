@@ -7,6 +7,7 @@ const LAMBDA_LAYERS = [
   'settings',
   'policy',
   'audit',
+  'iac',
   'aws',
   'state',
   'inventory',
@@ -43,7 +44,8 @@ module.exports = {
     },
     {
       name: 'lib-below-runtime',
-      comment: 'the constructs read the model, the settings and the names of what the function emits; never its running parts',
+      comment:
+        'the constructs read the model, the settings and the names of what the function emits, and the Aspect (lib/policy-checks.ts) runs the pure policy/, audit/ and iac/ layers; never the running parts',
       severity: 'error',
       from: { path: '^lib/' },
       to: { path: layerPath(['inventory', 'remediate', 'alert', 'render', 'sinks', 'pipeline', 'runtime', 'modes', 'handler', 'cli']) },

@@ -1,8 +1,9 @@
 /**
  * The construct library's public API: the auditor construct and its props, the two stacks, the app
  * that `bin/app.ts` synthesizes, the settings table the context keys come from, and the names a user
- * of the construct may need to match (roles the member stack trusts, the metrics' namespace). The
- * parts under `lib/auditor/` are internals: reachable by path, not promised.
+ * of the construct may need to match (roles the member stack trusts, the metrics' namespace), and
+ * the `IvsChatPolicyChecks` Aspect for applications that declare rooms. The parts under
+ * `lib/auditor/` are internals: reachable by path, not promised.
  */
 export { buildApp, STACK_NAME } from './app.js';
 export type { SlackChannelProps } from './auditor/alerts.js';
@@ -22,6 +23,12 @@ export {
   type IvsChatAuditorMemberStackProps,
   MEMBER_STACK_NAME,
 } from './member-stack.js';
+export {
+  ANNOTATION_PREFIX,
+  IvsChatPolicyChecks,
+  type IvsChatPolicyChecksProps,
+  type PolicyAcknowledgement,
+} from './policy-checks.js';
 export {
   type AuditorAlertProps,
   type AuditorChangeEventProps,

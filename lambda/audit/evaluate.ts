@@ -3,7 +3,7 @@ import { roomPart, rulePart } from '../core/fingerprint.js';
 import { withDerivedFacts } from '../core/room-facts.js';
 import type { AuditError, Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { exemptionFor, notedMessage } from '../policy/exemptions.js';
+import { exemptionFor, exemptionKeys, notedMessage } from '../policy/exemptions.js';
 import { type PolicyCheck, policyCheck, verdictOn } from '../policy/verdict.js';
 import { type PolicyMemo, policyMemos } from './evaluation-cache.js';
 
@@ -67,6 +67,7 @@ export class Evaluator {
     const roomName = typeof room?.name === 'string' ? room.name : '';
     const roomId = typeof room?.id === 'string' ? room.id : (arnParts?.roomId ?? '');
     let roomHalf: string | undefined; // hashed once, on the room's first finding
+    let names: string[] | undefined; // the names an exemption may give the room, on its first failure
 
     for (const { check, memo } of this.checks) {
       const { policy } = check.compiled;
@@ -83,7 +84,8 @@ export class Evaluator {
         });
       }
       if (verdict.kind !== 'fail') continue;
-      const inForce = exemptionFor(check.compiled, roomArn, ctx.now);
+      names ??= exemptionKeys(roomArn, room?.tags);
+      const inForce = exemptionFor(check.compiled, names, ctx.now);
       const { exemption, expired } = inForce;
       const status = exemption && !expired ? 'exempt' : 'new';
       roomHalf ??= roomPart(roomArn);

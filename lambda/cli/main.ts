@@ -14,6 +14,7 @@ import { policiesDiffCommand } from './commands/policies-diff.js';
 import { policiesTestCommand } from './commands/policies-test.js';
 import { remediateCommand } from './commands/remediate.js';
 import { selftestCommand } from './commands/selftest.js';
+import { templateCommand } from './commands/template.js';
 import { EXIT } from './exit-codes.js';
 import { type CliIo, oneLine, type SafeIo } from './io.js';
 import { defaultPoliciesDir } from './policies-dir.js';
@@ -48,6 +49,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
   add(program, auditCommand(context));
   add(program, exportRoomsCommand(context));
   add(program, remediateCommand(context));
+  add(program, templateCommand(context));
   add(program, doctorCommand(context));
   add(program, selftestCommand(context));
   const policies = program.command('policies').description('validate and test policy files');

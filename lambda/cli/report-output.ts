@@ -4,7 +4,8 @@ import { toAsff } from '../render/asff.js';
 import { renderHtml } from '../render/html.js';
 import { toOcsf } from '../render/ocsf.js';
 import { shownFinding } from '../render/remediation.js';
-import { renderSarif } from '../render/sarif.js';
+import { renderReportMarkdown } from '../render/report-markdown.js';
+import { renderSarif, type SarifOptions } from '../render/sarif.js';
 import { joinParts, TerminalSanitizer } from '../render/terminal.js';
 import { renderTextParts } from '../render/text.js';
 import { ChunkedWriter, writeFileInChunks } from '../state/text-writer.js';
@@ -16,7 +17,7 @@ interface TextOut {
   write(text: string): Promise<void> | void;
 }
 
-export const REPORT_FORMATS = ['text', 'json', 'sarif', 'asff', 'ocsf', 'html'] as const;
+export const REPORT_FORMATS = ['text', 'json', 'markdown', 'sarif', 'asff', 'ocsf', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportOutput {
@@ -29,6 +30,8 @@ export interface ReportOutput {
   policies: readonly CompiledPolicy[];
   /** The CLI's version, named in SARIF, OCSF and HTML output. */
   toolVersion: string;
+  /** SARIF: where each finding is declared (`template`); else results point at the policy files. */
+  locate?: SarifOptions['locate'];
 }
 
 /**
@@ -49,11 +52,14 @@ export async function writeReport(
     if (options.format === 'json') return writeJsonReport(report, resolved, out);
     if (options.format === 'asff') return writeAsff(report, resolved, out);
     if (options.format === 'ocsf') return writeOcsf(report, resolved, options.toolVersion, out);
+    if (options.format === 'markdown') {
+      return out.write(renderReportMarkdown({ ...report, findings: [...report.findings, ...resolved] }));
+    }
     if (options.format === 'sarif') {
       const sarif = renderSarif(
         report,
         options.policies.map((p) => ({ ...p.policy, file: p.file })),
-        { toolVersion: options.toolVersion },
+        { toolVersion: options.toolVersion, ...(options.locate ? { locate: options.locate } : {}) },
       );
       return out.write(`${JSON.stringify(sarif, null, 2)}\n`);
     }

@@ -15,10 +15,41 @@ export interface ExemptionInForce {
 
 const NONE: ExemptionInForce = { expired: false };
 
-export function exemptionFor(compiled: CompiledPolicy, roomArn: string, now: string): ExemptionInForce {
-  const exemption = bestExemption(compiled.exemptions.get(roomArn), now);
+/**
+ * The exemption in force for a room named by its ARN, or by every name it has (`exemptionKeys`):
+ * an exemption may name a stack's room by stack and logical id as well as by ARN.
+ */
+export function exemptionFor(
+  compiled: CompiledPolicy,
+  room: string | readonly string[],
+  now: string,
+): ExemptionInForce {
+  const candidates =
+    typeof room === 'string'
+      ? compiled.exemptions.get(room)
+      : room.flatMap((key) => compiled.exemptions.get(key) ?? []);
+  const exemption = bestExemption(candidates, now);
   if (exemption === undefined) return NONE;
   return { exemption, expired: isExpired(exemption, now) };
+}
+
+/** The tags CloudFormation puts on every resource it creates. */
+const STACK_TAG = 'aws:cloudformation:stack-name';
+const LOGICAL_ID_TAG = 'aws:cloudformation:logical-id';
+
+/**
+ * The names a policy exemption may give a room: its ARN (for a declared room, `cloudformation:STACK/
+ * LOGICAL_ID` or `terraform:ADDRESS`, which stands in its place), and for a deployed room that a
+ * stack created, `cloudformation:STACK/LOGICAL_ID` from its aws:cloudformation tags. One exemption so
+ * covers a room in its template (`ivschat-audit template`) and once deployed.
+ */
+export function exemptionKeys(roomArn: string, tags: unknown): string[] {
+  const t = tags !== null && typeof tags === 'object' ? (tags as Record<string, unknown>) : {};
+  const stack = t[STACK_TAG];
+  const logicalId = t[LOGICAL_ID_TAG];
+  return typeof stack === 'string' && typeof logicalId === 'string'
+    ? [roomArn, `cloudformation:${stack}/${logicalId}`]
+    : [roomArn];
 }
 
 /** A violation's message as findings show it: with the expiry noted when the exemption has lapsed. */

@@ -25,6 +25,18 @@ export interface SarifOptions {
   maxResults?: number;
   /** The auditor's own version (`tool.driver.version`); the report format's version when not given. */
   toolVersion?: string;
+  /**
+   * Where a finding is declared, when its room comes from a file (`template`: the template and the
+   * line of the offending property). Without it, or when it answers undefined, a result points at
+   * its policy's file.
+   */
+  locate?: (finding: Finding) => SourceLine | undefined;
+}
+
+/** A line of a file, the file as given (relative to the working directory, or absolute). */
+export interface SourceLine {
+  file: string;
+  line: number;
 }
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -154,7 +166,16 @@ export function renderSarif(
       remediation: f.remediationTemplate,
     });
   }
-  for (const f of listed) results.push(toResult(f, locate(f.policyId)));
+  for (const f of listed) {
+    const declared = opts.locate?.(f);
+    const at = locate(f.policyId);
+    results.push(
+      toResult(
+        f,
+        declared ? { ...at, uri: artifactUri(declared.file, f.policyId), line: declared.line } : at,
+      ),
+    );
+  }
   for (const [policyId, { count, severity }] of omitted) {
     results.push(summaryResult(policyId, severity, count, maxResults, locate(policyId)));
   }
@@ -267,6 +288,8 @@ function toRule(p: SarifPolicy): SarifRule {
 interface Location {
   ruleIndex: number;
   uri: string;
+  /** 1 (the policy file's top) unless the finding's own file says where. */
+  line?: number;
 }
 
 function toResult(f: Finding, at: Location): SarifResult {
@@ -279,7 +302,7 @@ function toResult(f: Finding, at: Location): SarifResult {
       {
         physicalLocation: {
           artifactLocation: { uri: at.uri },
-          region: { startLine: 1 },
+          region: { startLine: at.line ?? 1 },
         },
         logicalLocations: [
           { name: clean(f.roomName || f.roomId), fullyQualifiedName: f.roomArn, kind: 'resource' },

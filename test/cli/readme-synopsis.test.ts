@@ -40,6 +40,7 @@ const COMMANDS = [
   'audit',
   'export-rooms',
   'remediate',
+  'template',
   'doctor',
   'selftest',
   'policies check',

@@ -53,7 +53,7 @@ describe('choices take any case, one rule for every option', () => {
   it('refuses a choice that is none of them, listing them', async () => {
     const { code, stderr } = await cli('audit', '--input', ROOMS, '--format', 'XML');
     expect(code).toBe(2);
-    expect(stderr).toContain('Allowed choices are text, json, sarif, asff, ocsf, html (any case).');
+    expect(stderr).toContain('Allowed choices are text, json, markdown, sarif, asff, ocsf, html (any case).');
   });
 
   it('`--fail-on none` never fails the run for findings (exit 0 with findings reported)', async () => {

@@ -29,7 +29,7 @@ import { HOW_LONG, option, ownOption } from '../options.js';
 import { checkFilePaths, STDOUT } from '../paths.js';
 import { loadPolicyFolder } from '../policies-dir.js';
 import { selectPolicies } from '../policy-selection.js';
-import { REPORT_FORMATS, type ReportFormat, writeReport } from '../report-output.js';
+import { REPORT_FORMATS, type ReportFormat, type ReportOutput, writeReport } from '../report-output.js';
 import { runLive } from '../run-bound.js';
 import { VERSION } from '../version.js';
 
@@ -260,13 +260,17 @@ async function auditLive(flags: AuditFlags, io: SafeIo, run: AuditRun): Promise<
   return result;
 }
 
-/** The warnings, then the report to stdout or --output (and a summary line when it went to a file). */
-async function report(
-  target: CliAudit,
-  flags: AuditFlags,
+/**
+ * The warnings, then the report to stdout or --output (and a summary line when it went to a file).
+ * `template` writes its report through here too; `locate` places its SARIF results in the templates.
+ */
+export async function report(
+  target: Pick<CliAudit, 'report' | 'resolved' | 'warnings'>,
+  flags: Pick<AuditFlags, 'format' | 'output' | 'strict'>,
   io: SafeIo,
   policies: readonly CompiledPolicy[],
   output: string | undefined,
+  locate?: ReportOutput['locate'],
 ): Promise<void> {
   for (const warning of target.warnings) io.stderr(`warning: ${oneLine(warning)}\n`);
   const report = target.report;
@@ -285,6 +289,7 @@ async function report(
     color: Boolean(io.isTTY) && !output && !io.env.NO_COLOR,
     policies,
     toolVersion: VERSION,
+    ...(locate ? { locate } : {}),
   });
   // Nothing else reaches the terminal when the report goes to a file: say what it holds and where.
   if (output) {
@@ -324,7 +329,8 @@ async function deliver(target: CliAudit, flags: AuditFlags, io: SafeIo): Promise
   return exitFor(target, flags.failOn);
 }
 
-function exitFor(target: CliAudit, failOn: AuditFlags['failOn']): number {
+/** 3 when the report is incomplete, else 1 when a failing finding is at or above --fail-on, else 0. */
+export function exitFor(target: Pick<CliAudit, 'report'>, failOn: AuditFlags['failOn']): number {
   if (!target.report.complete) return EXIT.incomplete;
   if (failOn === 'none') return EXIT.clean;
   const threshold = SEVERITY_RANK[failOn];

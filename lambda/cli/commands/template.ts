@@ -1,0 +1,125 @@
+/**
+ * `ivschat-audit template PATH…`: the rooms that CloudFormation templates, cdk.out folders and
+ * Terraform plans declare, audited before they exist with the policies, exemptions, formats and
+ * exit codes of `audit`. What a template leaves unknown until deploy is reported as not evaluated.
+ */
+import { relative } from 'node:path';
+import { ConfigError } from '../../core/errors.js';
+import { SEVERITIES, type Severity } from '../../core/types.js';
+import { type DeclaredRoom, lineOf } from '../../iac/declared-room.js';
+import { auditDeclaredRooms } from '../../iac/evaluate.js';
+import type { SourceLine } from '../../render/sarif.js';
+import { checkAccounts } from '../accounts.js';
+import type { CliCommand, CommandContext } from '../command.js';
+import type { SafeIo } from '../io.js';
+import { checkRegionFlags } from '../live-flags.js';
+import { option, ownOption } from '../options.js';
+import { checkFilePaths, STDOUT } from '../paths.js';
+import { loadPolicyFolder } from '../policies-dir.js';
+import { selectPolicies } from '../policy-selection.js';
+import { REPORT_FORMATS, type ReportFormat } from '../report-output.js';
+import { readDeclaredRooms } from '../template-files.js';
+import { exitFor, report } from './audit.js';
+
+export interface TemplateFlags {
+  paths: string[];
+  policies: string;
+  policy: string[];
+  skipPolicy: string[];
+  account: string[];
+  region: string[];
+  format: ReportFormat;
+  failOn: Severity | 'none';
+  output?: string;
+  strict?: boolean;
+}
+
+export function templateCommand({ io, policiesDefault }: CommandContext): CliCommand<TemplateFlags> {
+  return {
+    name: 'template',
+    description:
+      'audit the rooms that infrastructure as code declares, before deploy: CloudFormation templates (JSON or YAML), cdk.out folders, terraform show -json plans',
+    inputs: {
+      paths: {
+        kind: 'argument',
+        name: '<path...>',
+        description:
+          'a template file, a terraform show -json plan file, or a cdk.out folder (every stack in it)',
+      },
+      policies: option('policies', undefined, {
+        default: policiesDefault.dir,
+        defaultDescription: policiesDefault.description,
+      }),
+      policy: option('policy', 'evaluate only this policy (repeat for several)'),
+      skipPolicy: option('skipPolicy', 'do not evaluate this policy (repeat for several)'),
+      account: option(
+        'account',
+        'the 12-digit account the templates deploy to, where they do not say (a cdk.out stack with an env names its own)',
+      ),
+      region: option('region', 'the region the templates deploy to, where they do not say'),
+      format: ownOption<ReportFormat>('-f, --format <format>', 'output format', {
+        choices: REPORT_FORMATS,
+        default: 'text',
+      }),
+      failOn: ownOption<Severity | 'none'>(
+        '--fail-on <severity>',
+        'exit 1 when a finding is at or above this severity; none: never exit 1 for findings',
+        { choices: [...SEVERITIES, 'none'], default: 'info' },
+      ),
+      output: ownOption(
+        '-o, --output <file>',
+        'write the report to a file instead of stdout (- is stdout); a summary line goes to stderr',
+      ),
+      strict: ownOption<boolean>(
+        '--strict',
+        'a policy not evaluated because a value is known only at deploy makes the run incomplete (exit 3) instead of a warning',
+      ),
+    },
+    helpAfter:
+      '\nA room is named cloudformation:STACK/LOGICAL_ID (terraform:ADDRESS for a plan) in findings and in\n' +
+      "policy exemptions. A property left out gets the service's default (500, 10, fallback ALLOW). A value\n" +
+      "known only at deploy (a parameter without default, an import, another resource's attribute, a\n" +
+      'condition) leaves the policies reading it not evaluated, with the reason.\n' +
+      '\nExamples:\n' +
+      '  $ npx cdk synth && ivschat-audit template cdk.out --format sarif -o ivschat.sarif\n' +
+      '  $ ivschat-audit template chat.yaml --region eu-west-1 --fail-on high\n' +
+      '  $ terraform show -json plan.out > plan.json && ivschat-audit template plan.json',
+    run: (flags) => template(flags, io),
+  };
+}
+
+/** Exit codes as `audit`: 0 clean, 1 a finding at or above --fail-on, 2 bad input, 3 incomplete. */
+export async function template(flags: TemplateFlags, io: SafeIo): Promise<number> {
+  checkRegionFlags(flags.region);
+  const [accountId, ...moreAccounts] = checkAccounts(flags.account);
+  const [region, ...moreRegions] = flags.region;
+  if (moreAccounts.length > 0)
+    throw new ConfigError('--account', 'give one account: the one the templates deploy to');
+  if (moreRegions.length > 0)
+    throw new ConfigError('--region', 'give one region: the one the templates deploy to');
+  const output = flags.output === STDOUT ? undefined : flags.output;
+  if (output) await checkFilePaths({ output });
+  const { policies: folder } = loadPolicyFolder('--policies', flags.policies);
+  const policies = selectPolicies(folder, flags, flags.policies);
+  const clock = io.clock ?? (() => new Date());
+  const startedAt = clock().toISOString();
+  const rooms = await readDeclaredRooms(flags.paths, {
+    ...(accountId ? { accountId } : {}),
+    ...(region ? { region } : {}),
+  });
+  const audited = auditDeclaredRooms(rooms, policies, { startedAt, finishedAt: clock().toISOString() });
+  const warnings = rooms.length === 0 ? [`no IVS Chat rooms declared in ${flags.paths.join(', ')}`] : [];
+  const target = { report: audited, resolved: [], warnings };
+  await report(target, flags, io, policies, output, locator(rooms, io.cwd ?? process.cwd()));
+  return exitFor(target, flags.failOn);
+}
+
+/** SARIF places a finding at its template and the line of the property it is about. */
+function locator(rooms: readonly DeclaredRoom[], cwd: string) {
+  const byIdentity = new Map(rooms.map((room) => [room.identity, room]));
+  return (finding: { roomArn: string; path: string }): SourceLine | undefined => {
+    const room = byIdentity.get(finding.roomArn);
+    if (!room) return undefined;
+    return { file: relative(cwd, room.file) || room.file, line: lineOf(room, finding.path) };
+  };
+}

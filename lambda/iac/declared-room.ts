@@ -1,0 +1,64 @@
+/**
+ * A room as infrastructure as code declares it, before it exists: the document GetRoom would print
+ * once it is deployed (as far as the declaration decides it), what is not known yet and why, and
+ * where it is declared. CloudFormation (cfn-rooms.ts) and Terraform (terraform-rooms.ts) both make
+ * these; evaluate.ts audits them with the policies the live audit uses.
+ */
+import type { RoomDocument } from '../core/types.js';
+
+/**
+ * The service's values for what a declaration leaves out: CreateRoom's documented defaults (the IVS
+ * Chat API model in shared/aws-models: "Default: 500", "Default: 10", fallbackResult "Default:
+ * ALLOW"), which the AWS::IVSChat::Room registry schema repeats (aws-cdk-lib's CfnRoom documents
+ * `@default - 500`, `- 10` and `- "ALLOW"` from it). A room created without a name, logging
+ * configurations or tags reads back with `""`, `[]` and `{}` from GetRoom (as the emulator answers).
+ */
+export const SERVICE_DEFAULTS = {
+  name: '',
+  maximumMessageLength: 500,
+  maximumMessageRatePerSecond: 10,
+  fallbackResult: 'ALLOW',
+  loggingConfigurationIdentifiers: [] as string[],
+  tags: {} as Record<string, string>,
+} as const;
+
+/** The name of a declared room, in findings and in policy exemptions, until it has an ARN. */
+export function cloudFormationIdentity(stackName: string, logicalId: string): string {
+  return `cloudformation:${stackName}/${logicalId}`;
+}
+
+export function terraformIdentity(address: string): string {
+  return `terraform:${address}`;
+}
+
+export interface DeclaredRoom {
+  /** `cloudformation:STACK/LOGICAL_ID` or `terraform:ADDRESS` (the document's `arn`, which it has not yet). */
+  identity: string;
+  /**
+   * The room as GetRoom would print it, defaults filled in and the logging configurations declared
+   * beside it joined; a field in `unresolved` is left out.
+   */
+  document: RoomDocument;
+  /** Room field (top level, as core/room-fields.ts names them) → why its value is not known before deploy. */
+  unresolved: ReadonlyMap<string, string>;
+  /** The account and region it will be deployed to, when the declaration says. */
+  accountId?: string;
+  region?: string;
+  /** The file it is declared in, as given. */
+  file: string;
+  /** The line of its declaration. */
+  line: number;
+  /** Room document pointer (`/maximumMessageLength`, `/tags/owner`) → the line of the property declaring it. */
+  lines: ReadonlyMap<string, number>;
+}
+
+/** The line of the property behind a room document pointer: the longest declared prefix, else the room's own line. */
+export function lineOf(room: Pick<DeclaredRoom, 'line' | 'lines'>, pointer: string): number {
+  let at = pointer;
+  while (at !== '') {
+    const line = room.lines.get(at);
+    if (line !== undefined) return line;
+    at = at.slice(0, at.lastIndexOf('/'));
+  }
+  return room.line;
+}

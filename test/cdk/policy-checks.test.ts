@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, AspectPriority, Aspects } from 'aws-cdk-lib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ANNOTATION_PREFIX, IvsChatPolicyChecks, type IvsChatPolicyChecksProps } from '../../lib/index.js';
+import { FIXTURE_STACK, fixtureStack } from '../fixtures/iac/app.js';
+
+let outdir: string;
+beforeEach(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'policy-checks-'));
+});
+afterEach(() => rmSync(outdir, { recursive: true, force: true }));
+
+/** Synthesizes the fixture app with the Aspect; our annotations by level, as `path: text`. */
+function synth(props?: IvsChatPolicyChecksProps) {
+  const app = new App({ outdir });
+  fixtureStack(app);
+  Aspects.of(app).add(new IvsChatPolicyChecks(props), { priority: AspectPriority.READONLY });
+  const messages = app.synth().getStackByName(FIXTURE_STACK).messages;
+  const ours = (level: string) =>
+    messages
+      .filter((m) => m.level === level && String(m.entry.data).startsWith(ANNOTATION_PREFIX))
+      .map((m) => `${m.id.split('/').at(-1)}: ${String(m.entry.data)}`)
+      .sort();
+  return { errors: ours('error'), warnings: ours('warning'), infos: ours('info') };
+}
+
+const VIOLATIONS = [
+  'logging-required',
+  'message-length-max',
+  'required-tags',
+  'review-handler-fallback-deny',
+];
+
+describe('IvsChatPolicyChecks', () => {
+  it('fails the synth: each violation is an error annotation on the room', () => {
+    const { errors, warnings } = synth();
+    expect(errors.map((e) => e.split(' ')[2])).toEqual(VIOLATIONS.map((id) => `${id}:`));
+    expect(errors.every((e) => e.startsWith('RoomDefaults:'))).toBe(true);
+    expect(errors.find((e) => e.includes('message-length-max'))).toContain(
+      'maximumMessageLength is 500; must be ≤ 200',
+    );
+    // What cannot be judged before deploy is a warning with the reason, never a pass.
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^RoomExistingLogging: \[ivschat-audit\] logging-active not evaluated: .*does not declare/,
+      ),
+      expect.stringMatching(
+        /^RoomLengthParam: \[ivschat-audit\] message-length-max not evaluated: .*MaximumMessageLength is the parameter MaxLength/,
+      ),
+    ]);
+  });
+
+  it('passes once every violation is acknowledged; the reason stays in an info annotation', () => {
+    const { errors, infos } = synth({
+      acknowledgements: VIOLATIONS.map((policy) => ({
+        policy,
+        reason: `defaults room kept for the demo (${policy})`,
+        rooms: ['RoomDefaults'],
+      })),
+    });
+    expect(errors).toEqual([]);
+    expect(infos).toHaveLength(4);
+    expect(infos.find((i) => i.includes('required-tags'))).toContain(
+      'acknowledged: defaults room kept for the demo (required-tags)',
+    );
+  });
+
+  it('an acknowledgement for other rooms leaves the violation an error', () => {
+    const { errors } = synth({
+      acknowledgements: [{ policy: 'required-tags', reason: 'not this room', rooms: ['RoomCompliant'] }],
+    });
+    expect(errors.some((e) => e.includes('required-tags'))).toBe(true);
+  });
+
+  it.each([
+    ['without a reason', { policy: 'required-tags', reason: ' ' }, /a reason is required/],
+    [
+      'for a policy the folder lacks',
+      { policy: 'no-such-policy', reason: 'typo' },
+      /no policy "no-such-policy"/,
+    ],
+  ])('refuses an acknowledgement %s', (_, ack, message) => {
+    expect(() => new IvsChatPolicyChecks({ acknowledgements: [ack] })).toThrow(message);
+  });
+
+  it('reads the policies of a folder given', () => {
+    const { errors } = synth({ policiesDir: 'test/fixtures/iac/policies' });
+    expect(errors).toEqual([expect.stringMatching(/^RoomDefaults: \[ivschat-audit\] rate-at-most-5: /)]);
+  });
+});
