@@ -10,7 +10,12 @@
  */
 import { InputError } from '../core/errors.js';
 import type { LoggingConfigurationFact, LoggingDestinationType, RoomDocument } from '../core/types.js';
-import { type DeclaredRoom, SERVICE_DEFAULTS, terraformIdentity } from './declared-room.js';
+import {
+  type DeclaredRoom,
+  SERVICE_DEFAULTS,
+  TERRAFORM_ATTRIBUTES,
+  terraformIdentity,
+} from './declared-room.js';
 import { escapePointer } from './parse-template.js';
 
 export const ROOM_RESOURCE = 'aws_ivschat_room';
@@ -250,6 +255,7 @@ function declaredRoom(
     file: place.file,
     line: place.lines.get(at) ?? 1,
     lines,
+    properties: TERRAFORM_ATTRIBUTES,
   };
 }
 

@@ -73,6 +73,10 @@ describe('ivschat-audit template on what cdk synth makes', () => {
     // The defaults are the service's: the finding shows the 500 CloudFormation leaves the room at.
     const length = report.findings.find((f) => f.policyId === 'message-length-max');
     expect(length).toMatchObject({ actual: 500, accountId: FIXTURE_ACCOUNT, region: 'us-east-1' });
+    // The fix is to the declaration: the room does not exist yet.
+    expect((length as unknown as { remediation: string }).remediation).toMatch(
+      /^Change MaximumMessageLength of cloudformation:IacFixture\/RoomDefaults in .*IacFixture\.template\.json before it is deployed\./,
+    );
     const notes = report.notEvaluated ?? [];
     expect(notes.find((n) => n.policyId === 'message-length-max')?.reason).toContain(
       'MaximumMessageLength is the parameter MaxLength, which has no default',
