@@ -253,6 +253,15 @@ describe('bad input', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('refuses to write the report over a template it audits', async () => {
+    const file = join(dir, 'keep.yaml');
+    writeFileSync(file, readFileSync(YAML, 'utf8'));
+    const { code, stderr } = await cli('template', file, '-o', file, '--policies', DEFAULT_POLICIES_DIR);
+    expect(code).toBe(2);
+    expect(stderr).toContain('the report would overwrite it');
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(YAML, 'utf8'));
+  });
+
   it('a file that is neither JSON nor YAML names the file and line', async () => {
     const file = join(dir, 'broken.yaml');
     writeFileSync(file, 'Resources:\n  Room:\n    Type: [unclosed\n');
