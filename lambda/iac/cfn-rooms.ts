@@ -7,7 +7,12 @@
 import { InputError } from '../core/errors.js';
 import type { LoggingConfigurationFact, LoggingDestinationType, RoomDocument } from '../core/types.js';
 import { NO_VALUE, type Resolved, resolveValue, type TemplateScope } from './cfn-values.js';
-import { cloudFormationIdentity, type DeclaredRoom, SERVICE_DEFAULTS } from './declared-room.js';
+import {
+  CLOUDFORMATION_PROPERTIES,
+  cloudFormationIdentity,
+  type DeclaredRoom,
+  SERVICE_DEFAULTS,
+} from './declared-room.js';
 import { escapePointer } from './parse-template.js';
 
 export const ROOM_TYPE = 'AWS::IVSChat::Room';
@@ -139,6 +144,7 @@ function declaredRoom(
     file: origin.file,
     line: origin.lines.get(at) ?? 1,
     lines: propertyLines(at, props, origin.lines),
+    properties: CLOUDFORMATION_PROPERTIES,
   };
 }
 

@@ -50,7 +50,31 @@ export interface DeclaredRoom {
   line: number;
   /** Room document pointer (`/maximumMessageLength`, `/tags/owner`) → the line of the property declaring it. */
   lines: ReadonlyMap<string, number>;
+  /** Top-level room field → the property (attribute) that declares it, as the declaration names it. */
+  properties: ReadonlyMap<string, string>;
 }
+
+/** Where a CloudFormation room's fields are declared. */
+export const CLOUDFORMATION_PROPERTIES: ReadonlyMap<string, string> = new Map([
+  ['name', 'Name'],
+  ['maximumMessageLength', 'MaximumMessageLength'],
+  ['maximumMessageRatePerSecond', 'MaximumMessageRatePerSecond'],
+  ['messageReviewHandler', 'MessageReviewHandler'],
+  ['loggingConfigurationIdentifiers', 'LoggingConfigurationIdentifiers'],
+  ['loggingConfigurations', 'LoggingConfigurationIdentifiers'],
+  ['tags', 'Tags'],
+]);
+
+/** Where a Terraform room's fields are declared. */
+export const TERRAFORM_ATTRIBUTES: ReadonlyMap<string, string> = new Map([
+  ['name', 'name'],
+  ['maximumMessageLength', 'maximum_message_length'],
+  ['maximumMessageRatePerSecond', 'maximum_message_rate_per_second'],
+  ['messageReviewHandler', 'message_review_handler'],
+  ['loggingConfigurationIdentifiers', 'logging_configuration_identifiers'],
+  ['loggingConfigurations', 'logging_configuration_identifiers'],
+  ['tags', 'tags'],
+]);
 
 /** The line of the property behind a room document pointer: the longest declared prefix, else the room's own line. */
 export function lineOf(room: Pick<DeclaredRoom, 'line' | 'lines'>, pointer: string): number {

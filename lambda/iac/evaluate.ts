@@ -54,6 +54,7 @@ export function auditDeclaredRooms(
       else notes.set(key, { policyId: compiled.policy.id, reason: gate.reason, rooms: [room.identity] });
     }
     const evaluation = evaluateRoom(room.document, evaluated, ctx);
+    for (const finding of evaluation.findings) finding.remediationTemplate = declaredFix(room, finding);
     findings.push(...evaluation.findings);
     errors.push(...evaluation.errors);
   }
@@ -106,6 +107,18 @@ function gateOf(compiled: CompiledPolicy, read: Set<string> | 'all', room: Decla
       room.unresolved.get(field) ?? 'the policy is limited to regions and the region is chosen at deploy',
   );
   return { kind: 'notEvaluated', reason: `${room.identity}: ${why.join('; ')}` };
+}
+
+/**
+ * The fix of a declared room: change its declaration. The policy's own remediation acts on a
+ * deployed room (`update-room --identifier {arn}`), which does not exist yet; it follows for the
+ * room once deployed.
+ */
+function declaredFix(room: DeclaredRoom, finding: Finding): string {
+  const field = finding.path.split('/')[1] ?? '';
+  const property = room.properties.get(field);
+  const where = property ? `${property} of ${room.identity}` : `the declaration of ${room.identity}`;
+  return `Change ${where} in ${room.file} before it is deployed. Once deployed, the policy's fix: ${finding.remediationTemplate}`;
 }
 
 function cmp(a: string, b: string): number {

@@ -10,7 +10,12 @@
  */
 import { InputError } from '../core/errors.js';
 import type { LoggingConfigurationFact, LoggingDestinationType, RoomDocument } from '../core/types.js';
-import { type DeclaredRoom, SERVICE_DEFAULTS, terraformIdentity } from './declared-room.js';
+import {
+  type DeclaredRoom,
+  SERVICE_DEFAULTS,
+  TERRAFORM_ATTRIBUTES,
+  terraformIdentity,
+} from './declared-room.js';
 import { escapePointer } from './parse-template.js';
 
 export const ROOM_RESOURCE = 'aws_ivschat_room';
@@ -30,6 +35,8 @@ interface Known {
   unknown: Record<string, unknown>;
   /** Attribute → the references of its configured expression (absent: not set in the configuration). */
   expressions: ReadonlyMap<string, readonly string[]>;
+  /** The configuration's expressions as written (a block's are a list of objects). */
+  configured: Record<string, unknown>;
 }
 
 /** True when `value` looks like `terraform show -json` output of a plan. */
@@ -110,27 +117,29 @@ function knownOf(plan: Record<string, unknown>): (address: string) => Known {
       changes.set(change.address, recordOr(recordOr(change.change).after_unknown));
     }
   }
-  const configured = new Map<string, Map<string, string[]>>();
+  const configured = new Map<string, { expressions: Map<string, string[]>; raw: Record<string, unknown> }>();
   const walk = (module: unknown, prefix: string) => {
     if (!isRecord(module)) return;
     for (const r of Array.isArray(module.resources) ? module.resources : []) {
       if (!isRecord(r) || typeof r.address !== 'string') continue;
       const expressions = new Map<string, string[]>();
-      for (const [name, expr] of Object.entries(recordOr(r.expressions))) {
-        const refs = isRecord(expr) && Array.isArray(expr.references) ? expr.references.map(String) : [];
-        expressions.set(name, refs);
-      }
-      configured.set(prefix + r.address, expressions);
+      for (const [name, expr] of Object.entries(recordOr(r.expressions)))
+        expressions.set(name, referencesIn(expr));
+      configured.set(prefix + r.address, { expressions, raw: recordOr(r.expressions) });
     }
     for (const [name, call] of Object.entries(recordOr(module.module_calls))) {
       walk(recordOr(call).module, `${prefix}module.${name}.`);
     }
   };
   walk(recordOr(plan.configuration).root_module, '');
-  return (address) => ({
-    unknown: changes.get(address) ?? {},
-    expressions: configured.get(configAddress(address)) ?? new Map(),
-  });
+  return (address) => {
+    const config = configured.get(configAddress(address));
+    return {
+      unknown: changes.get(address) ?? {},
+      expressions: config?.expressions ?? new Map(),
+      configured: config?.raw ?? {},
+    };
+  };
 }
 
 /** `module.a["x"].aws_ivschat_room.r[0]` → `module.a.aws_ivschat_room.r`: the configuration's address. */
@@ -189,13 +198,11 @@ function declaredRoom(
   // The value Terraform will send, the service default when the configuration leaves it out, or
   // unknown when the configuration sets it from something known only after apply.
   const attribute = (name: string, fallback: unknown): { value: unknown } | { reason: string } => {
-    if (known.unknown[name] !== true && r.values[name] !== undefined && r.values[name] !== null) {
-      return { value: r.values[name] };
-    }
+    const unknownHere = hasUnknown(known.unknown[name]);
+    if (!unknownHere) return { value: r.values[name] ?? fallback };
     const refs = known.expressions.get(name);
-    if (refs === undefined || known.unknown[name] !== true) return { value: fallback };
-    const from = refs.length > 0 ? ` (from ${refs[0]})` : '';
-    return { reason: `${name} is known only after apply${from}` };
+    if (refs === undefined) return { value: fallback };
+    return { reason: `${name} is known only after apply${refs[0] ? ` (from ${refs[0]})` : ''}` };
   };
   const set = (
     field: string,
@@ -217,7 +224,10 @@ function declaredRoom(
     'maximum_message_rate_per_second',
     SERVICE_DEFAULTS.maximumMessageRatePerSecond,
   );
-  set('messageReviewHandler', 'message_review_handler', undefined, toHandler);
+  const handler = reviewHandler(r, known);
+  if ('reason' in handler) unresolved.set('messageReviewHandler', handler.reason);
+  else if (handler.value !== undefined)
+    document.messageReviewHandler = handler.value as RoomDocument['messageReviewHandler'];
   // tags_all adds the provider's default_tags, as GetRoom shows them; it is computed, so it may be unknown.
   const allTags = isRecord(r.values.tags_all) && known.unknown.tags_all !== true;
   set('tags', allTags ? 'tags_all' : 'tags', { ...SERVICE_DEFAULTS.tags });
@@ -250,6 +260,7 @@ function declaredRoom(
     file: place.file,
     line: place.lines.get(at) ?? 1,
     lines,
+    properties: TERRAFORM_ATTRIBUTES,
   };
 }
 
@@ -296,11 +307,49 @@ function joinPlanned(
   document.loggingConfigurations = configs.map((ref) => facts.get(ref) as LoggingConfigurationFact);
 }
 
-/** The provider's one-block lists (`message_review_handler = [{ uri, fallback_result }]`) as GetRoom's object. */
-function toHandler(value: unknown): unknown {
-  const block = first(value);
-  if (!isRecord(block)) return undefined;
-  return { uri: block.uri, fallbackResult: block.fallback_result ?? SERVICE_DEFAULTS.fallbackResult };
+/**
+ * The provider's one-block list (`message_review_handler = [{ uri, fallback_result }]`) as GetRoom's
+ * object. `fallback_result` is Optional+Computed: unknown in the plan when the block leaves it out,
+ * and then the service's ALLOW; a `uri` (or a set `fallback_result`) known only after apply leaves
+ * the handler unknown.
+ */
+function reviewHandler(r: PlannedResource, known: Known): { value: unknown } | { reason: string } {
+  const name = 'message_review_handler';
+  const mark = known.unknown[name];
+  const unknownBlock = mark === true ? true : first(mark);
+  const configuredBlock = recordOr(first(known.configured[name]));
+  const after = (field: string) => {
+    const refs = referencesIn(configuredBlock[field]);
+    return { reason: `${name}.${field} is known only after apply${refs[0] ? ` (from ${refs[0]})` : ''}` };
+  };
+  if (unknownBlock === true) return known.expressions.has(name) ? after('uri') : { value: undefined };
+  const marks = recordOr(unknownBlock);
+  if (marks.uri === true) return after('uri');
+  if (marks.fallback_result === true && Object.hasOwn(configuredBlock, 'fallback_result'))
+    return after('fallback_result');
+  const block = first(r.values[name]);
+  if (!isRecord(block)) return { value: undefined };
+  return {
+    value: { uri: block.uri, fallbackResult: block.fallback_result ?? SERVICE_DEFAULTS.fallbackResult },
+  };
+}
+
+/** Whether an `after_unknown` mark says some part of the value is known only after apply. */
+function hasUnknown(mark: unknown): boolean {
+  if (mark === true) return true;
+  if (Array.isArray(mark)) return mark.some(hasUnknown);
+  return isRecord(mark) && Object.values(mark).some(hasUnknown);
+}
+
+/** Every `references` entry in a configured expression, nested blocks included, in order. */
+function referencesIn(expr: unknown): string[] {
+  if (Array.isArray(expr)) return expr.flatMap(referencesIn);
+  if (!isRecord(expr)) return [];
+  const own = Array.isArray(expr.references) ? expr.references.map(String) : [];
+  return [
+    ...own,
+    ...Object.entries(expr).flatMap(([key, value]) => (key === 'references' ? [] : referencesIn(value))),
+  ];
 }
 
 function first(value: unknown): unknown {

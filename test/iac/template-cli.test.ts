@@ -73,6 +73,10 @@ describe('ivschat-audit template on what cdk synth makes', () => {
     // The defaults are the service's: the finding shows the 500 CloudFormation leaves the room at.
     const length = report.findings.find((f) => f.policyId === 'message-length-max');
     expect(length).toMatchObject({ actual: 500, accountId: FIXTURE_ACCOUNT, region: 'us-east-1' });
+    // The fix is to the declaration: the room does not exist yet.
+    expect((length as unknown as { remediation: string }).remediation).toMatch(
+      /^Change MaximumMessageLength of cloudformation:IacFixture\/RoomDefaults in .*IacFixture\.template\.json before it is deployed\./,
+    );
     const notes = report.notEvaluated ?? [];
     expect(notes.find((n) => n.policyId === 'message-length-max')?.reason).toContain(
       'MaximumMessageLength is the parameter MaxLength, which has no default',
@@ -247,6 +251,15 @@ describe('bad input', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses to write the report over a template it audits', async () => {
+    const file = join(dir, 'keep.yaml');
+    writeFileSync(file, readFileSync(YAML, 'utf8'));
+    const { code, stderr } = await cli('template', file, '-o', file, '--policies', DEFAULT_POLICIES_DIR);
+    expect(code).toBe(2);
+    expect(stderr).toContain('the report would overwrite it');
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(YAML, 'utf8'));
   });
 
   it('a file that is neither JSON nor YAML names the file and line', async () => {

@@ -6,6 +6,7 @@ import { NO_VALUE, resolveValue, type TemplateScope } from '../../lambda/iac/cfn
 import { lineOf } from '../../lambda/iac/declared-room.js';
 import { auditDeclaredRooms } from '../../lambda/iac/evaluate.js';
 import { parseTemplateText } from '../../lambda/iac/parse-template.js';
+import { terraformRooms } from '../../lambda/iac/terraform-rooms.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { compliantRoom } from '../fixtures.js';
 
@@ -278,5 +279,67 @@ describe('exemptions by stack and logical id on a deployed room', () => {
     });
     expect(evaluateRoom(tagged, [exempting], { now: NOW }).findings[0]?.status).toBe('exempt');
     expect(evaluateRoom(other, [exempting], { now: NOW }).findings[0]?.status).toBe('new');
+  });
+});
+
+describe('terraformRooms', () => {
+  /** A plan of one room: its planned values, its change's after_unknown, its configured expressions. */
+  function planOf(
+    values: Record<string, unknown>,
+    afterUnknown: Record<string, unknown>,
+    expressions: Record<string, unknown>,
+  ) {
+    const address = 'aws_ivschat_room.r';
+    const resource = { address, mode: 'managed', type: 'aws_ivschat_room', name: 'r' };
+    return {
+      format_version: '1.2',
+      planned_values: { root_module: { resources: [{ ...resource, values }] } },
+      resource_changes: [{ address, change: { actions: ['create'], after_unknown: afterUnknown } }],
+      configuration: { root_module: { resources: [{ address, expressions }] } },
+    };
+  }
+
+  it('gives a review handler without fallback_result the service default ALLOW', () => {
+    const uri = 'arn:aws:lambda:us-east-1:123456789012:function:review';
+    const [room] = terraformRooms(
+      planOf(
+        { message_review_handler: [{ uri }] },
+        { message_review_handler: [{ fallback_result: true }] },
+        { message_review_handler: [{ uri: { constant_value: uri } }] },
+      ),
+      'plan.json',
+      new Map(),
+    );
+    expect(room?.document.messageReviewHandler).toEqual({ uri, fallbackResult: 'ALLOW' });
+    expect(room?.unresolved.has('messageReviewHandler')).toBe(false);
+  });
+
+  it('leaves a handler whose function is created in the same apply unknown, naming the reference', () => {
+    const [room] = terraformRooms(
+      planOf(
+        { message_review_handler: [{ fallback_result: 'DENY' }] },
+        { message_review_handler: [{ uri: true }] },
+        { message_review_handler: [{ uri: { references: ['aws_lambda_function.review.arn'] } }] },
+      ),
+      'plan.json',
+      new Map(),
+    );
+    expect(room?.unresolved.get('messageReviewHandler')).toBe(
+      'message_review_handler.uri is known only after apply (from aws_lambda_function.review.arn)',
+    );
+  });
+
+  it('leaves tags with a value known only after apply unknown, not missing', () => {
+    const [room] = terraformRooms(
+      planOf(
+        { tags: { team: 'chat' } },
+        { tags: { owner: true }, tags_all: true },
+        { tags: { references: ['random_pet.owner.id'] } },
+      ),
+      'plan.json',
+      new Map(),
+    );
+    expect(room?.unresolved.get('tags')).toBe('tags is known only after apply (from random_pet.owner.id)');
+    expect(room?.document.tags).toBeUndefined();
   });
 });

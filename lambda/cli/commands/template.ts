@@ -3,7 +3,7 @@
  * Terraform plans declare, audited before they exist with the policies, exemptions, formats and
  * exit codes of `audit`. What a template leaves unknown until deploy is reported as not evaluated.
  */
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { SEVERITIES, type Severity } from '../../core/types.js';
 import { type DeclaredRoom, lineOf } from '../../iac/declared-room.js';
@@ -98,7 +98,17 @@ export async function template(flags: TemplateFlags, io: SafeIo): Promise<number
   if (moreRegions.length > 0)
     throw new ConfigError('--region', 'give one region: the one the templates deploy to');
   const output = flags.output === STDOUT ? undefined : flags.output;
-  if (output) await checkFilePaths({ output });
+  if (output) {
+    await checkFilePaths({ output });
+    // The report must not overwrite what it audits (a template named by mistake as the output).
+    const target = resolve(output);
+    if (flags.paths.some((path) => resolve(path) === target)) {
+      throw new ConfigError(
+        '--output',
+        `${output} is one of the templates audited; the report would overwrite it`,
+      );
+    }
+  }
   const { policies: folder } = loadPolicyFolder('--policies', flags.policies);
   const policies = selectPolicies(folder, flags, flags.policies);
   const clock = io.clock ?? (() => new Date());
