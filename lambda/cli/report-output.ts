@@ -119,8 +119,8 @@ async function writeAsff(report: Report, resolved: readonly Finding[], out: Text
 
 /**
  * `--format ocsf`: a JSON array of OCSF Compliance Findings (class_uid 2003), one per finding of the
- * report and one per finding resolved this run (status Resolved, compliance Pass), written finding by
- * finding like `--format asff`.
+ * report and one per finding resolved this run (activity Close), written finding by finding like
+ * `--format asff`.
  */
 async function writeOcsf(report: Report, resolved: readonly Finding[], toolVersion: string, out: TextOut) {
   let first = true;
