@@ -1,20 +1,23 @@
 /**
- * Amazon EventBridge `PutEvents` (JSON 1.1: `X-Amz-Target: AWSEvents.PutEvents`) with the documented
- * limits: 1–10 entries per call, at most 256 KB per call, sized as EventBridge sizes an entry (Time 14
- * bytes when given, plus the UTF-8 bytes of Source, DetailType, Detail and each Resource). A bus name
- * outside the model's pattern fails the whole request (ValidationException), as a modelled constraint
- * does. An entry without Source, DetailType or Detail, with a DetailType over 128 characters, or whose
- * Detail is not a JSON object, fails on its own and the others are accepted; when every entry fails the
- * answer is still a 200 listing each failure, which is what AWS answers (the API reference says the
- * whole request fails, but recorded AWS answers to a single invalid entry are 200 with
- * FailedEntryCount 1). Accepted events are kept so tests can read what arrived.
+ * Amazon EventBridge `PutEvents` (JSON 1.1: `X-Amz-Target: AWSEvents.PutEvents`) with the model's
+ * limits: 1–10 entries per call, the entries' total size under 1 MB ("the total entry size must be
+ * less than 1MB"), sized as EventBridge sizes an entry (Time 14 bytes when given, plus the UTF-8 bytes
+ * of Source, DetailType, Detail and each Resource). A bus name outside the model's pattern fails the
+ * whole request (ValidationException), as a modelled constraint does. An entry without Source,
+ * DetailType or Detail, with a DetailType over 128 characters, or whose Detail is not a JSON object,
+ * fails on its own and the others are accepted. When *none* of the entries has all of Source,
+ * DetailType and Detail, the whole request fails, as the model's documentation of those members says
+ * ("EventBridge fails the entire request"); the model names no error for it, so it is the common
+ * ValidationException (400). A malformed Detail is outside that sentence and stays a per-entry
+ * failure. Accepted events are kept so tests can read what arrived.
  */
 import { randomUUID } from 'node:crypto';
 import { json, type LocalResponse } from './http.js';
 
 export const EVENTS_TARGET_PREFIX = 'AWSEvents.';
 export const EVENTS_MAX_ENTRIES = 10;
-export const EVENTS_MAX_REQUEST_BYTES = 256 * 1024;
+/** The model's PutEvents documentation: "the total entry size must be less than 1MB". */
+export const EVENTS_MAX_REQUEST_BYTES = 1024 * 1024;
 /** PutEventsRequestEntry.DetailType: "a maximum of 128 characters". */
 export const EVENTS_MAX_DETAIL_TYPE = 128;
 /** The model's NonPartnerEventBusNameOrArn pattern (1–1600 characters), matched whole. */
@@ -47,7 +50,7 @@ interface Entry {
   EventBusName?: unknown;
 }
 
-/** An entry's size as EventBridge counts it against the 256 KB limit. */
+/** An entry's size as EventBridge counts it against the request's size limit. */
 export function entrySize(entry: Entry): number {
   let size = entry.Time !== undefined ? 14 : 0;
   for (const field of [entry.Source, entry.DetailType, entry.Detail]) {
@@ -87,15 +90,22 @@ export class EventBridgeService {
       );
     }
     const total = entries.reduce((n: number, e: Entry) => n + entrySize(e ?? {}), 0);
-    if (total > EVENTS_MAX_REQUEST_BYTES) {
+    if (total >= EVENTS_MAX_REQUEST_BYTES) {
       return eventsError(
         400,
         'ValidationException',
-        `Total size of the entries in the request is over the limit (${total} > ${EVENTS_MAX_REQUEST_BYTES} bytes)`,
+        `Total size of the entries in the request must be less than ${EVENTS_MAX_REQUEST_BYTES} bytes (it is ${total})`,
       );
     }
     const busProblem = eventBusProblem(entries as Entry[]);
     if (busProblem) return eventsError(400, 'ValidationException', busProblem);
+    if (!(entries as Entry[]).some((e) => missingField(e ?? {}) === undefined)) {
+      return eventsError(
+        400,
+        'ValidationException',
+        'None of the entries has each of Source, DetailType and Detail: the request is refused.',
+      );
+    }
     let failed = 0;
     const results = (entries as Entry[]).map((raw) => {
       const entry = raw ?? {};
@@ -150,14 +160,20 @@ function eventBusProblem(entries: Entry[]): string | undefined {
   return undefined;
 }
 
+/** The first of the three members every event needs that the entry lacks (or has empty). */
+function missingField(entry: Entry): 'Source' | 'DetailType' | 'Detail' | undefined {
+  return (['Source', 'DetailType', 'Detail'] as const).find(
+    (field) => typeof entry[field] !== 'string' || entry[field] === '',
+  );
+}
+
 function invalid(entry: Entry): { code: string; message: string } | undefined {
-  for (const field of ['Source', 'DetailType', 'Detail'] as const) {
-    if (typeof entry[field] !== 'string' || entry[field] === '') {
-      return {
-        code: 'InvalidArgument',
-        message: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
-      };
-    }
+  const field = missingField(entry);
+  if (field) {
+    return {
+      code: 'InvalidArgument',
+      message: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+    };
   }
   const detailType = [...(entry.DetailType as string)].length;
   if (detailType > EVENTS_MAX_DETAIL_TYPE) {

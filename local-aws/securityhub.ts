@@ -165,9 +165,17 @@ const SEVERITY_LABELS = new Set(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRIT
 const WORKFLOW_STATUSES = new Set(['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED']);
 const RECORD_STATES = new Set(['ACTIVE', 'ARCHIVED']);
 const COMPLIANCE_STATUSES = new Set(['PASSED', 'WARNING', 'FAILED', 'NOT_AVAILABLE']);
-/** The ASFF timestamp: RFC 3339 date-time, fraction up to 9 digits, offset Z or ±hh[:]mm. */
+/**
+ * The ASFF timestamp: RFC 3339 date-time, fraction up to 9 digits, offset Z or ±hh[:]mm with
+ * minutes 00–59, "bounded by +/-18:00" (the API reference's Timestamps section).
+ */
 const TIMESTAMP =
-  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]\d\d(:?\d\d)?)$/;
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]((0\d|1[0-7])(:?[0-5]\d)?|18(:?00)?))$/;
+/**
+ * Top-level members the ASFF guide's "Required top-level ASFF attributes" lists beyond the model's
+ * `required`: Security Hub refuses a finding without them.
+ */
+const GUIDE_REQUIRED = ['Severity', 'Types'] as const;
 const TIMESTAMP_MEMBERS = ['CreatedAt', 'UpdatedAt', 'FirstObservedAt', 'LastObservedAt'] as const;
 const LIMITS = { Id: 512, GeneratorId: 512, Title: 256, Description: 1024 } as const;
 
@@ -185,6 +193,10 @@ export function asffProblem(f: Record<string, unknown>): string | undefined {
   for (const name of REQUIRED) {
     if (name !== 'Resources' && blank(f[name])) return `data.${name} should be a non-blank string`;
   }
+  for (const name of GUIDE_REQUIRED) {
+    if (f[name] === undefined || f[name] === null) return `data should have required property '${name}'`;
+  }
+  if (Array.isArray(f.Types) && f.Types.length < 1) return 'data.Types should NOT have fewer than 1 items';
   if (f.SchemaVersion !== ASFF_SCHEMA_VERSION)
     return `data.SchemaVersion should be equal to ${ASFF_SCHEMA_VERSION}`;
   for (const [name, max] of Object.entries(LIMITS)) {

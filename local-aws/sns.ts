@@ -169,13 +169,16 @@ export function duplicateTopLevelKey(text: string): string | undefined {
   return undefined;
 }
 
+/** The model: subjects must be "less than 100 characters long". */
+export const SNS_SUBJECT_MAX = 99;
+
 /**
- * SNS Subject, as the model states it: UTF-8 text with no line breaks or control characters, at most
- * 100 characters (counted as characters, not bytes or UTF-16 units).
+ * SNS Subject, as the model states it: UTF-8 text with no line breaks or control characters, less
+ * than 100 characters (counted as characters, not bytes or UTF-16 units).
  */
 export function subjectProblem(subject: string): string | undefined {
   if (subject.length === 0) return 'Subject must not be empty';
-  if ([...subject].length > 100) return 'Subject must be at most 100 characters';
+  if ([...subject].length > SNS_SUBJECT_MAX) return `Subject must be at most ${SNS_SUBJECT_MAX} characters`;
   if (/[\p{Cc}\u2028\u2029]/u.test(subject))
     return 'Subject must not contain line breaks or control characters';
   return undefined;

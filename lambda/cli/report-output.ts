@@ -41,7 +41,11 @@ export interface ReportOutput {
  *
  * A file gets the escaping stdout gets (TerminalSanitizer): the report is read with `cat` and in CI
  * logs too. JSON formats stay valid and parse to the same values; they only lose raw bidi, C1 and
- * other control characters that JSON.stringify leaves in strings.
+ * other control characters that JSON.stringify leaves in strings. HTML is written as rendered: its
+ * escaping (escapeHtml, jsonForHtml) already leaves no control character, `##[` or line-leading
+ * `::` from the data, so the sanitizer would only rewrite what the page shows (room data with `##[`
+ * would read `##\u005b`) and could break the CSP hashes of the inline style and script. On stdout
+ * the CLI's writer still passes it through its sanitizer, which then has nothing to change.
  */
 export async function writeReport(
   report: Report,
@@ -73,7 +77,8 @@ export async function writeReport(
   if (options.output) {
     const output = options.output;
     const sanitize = new TerminalSanitizer();
-    const file = (out: ChunkedWriter) => body({ write: (text) => out.write(sanitize.write(text)) });
+    const inert = (text: string) => (options.format === 'html' ? text : sanitize.write(text));
+    const file = (out: ChunkedWriter) => body({ write: (text) => out.write(inert(text)) });
     return writeFileInChunks(output, file).catch((error: unknown) => {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       throw new OutputWriteError(`--output: cannot write the report to ${output}: ${reason}`, {
@@ -125,8 +130,8 @@ async function writeAsff(report: Report, resolved: readonly Finding[], out: Text
 
 /**
  * `--format ocsf`: a JSON array of OCSF Compliance Findings (class_uid 2003), one per finding of the
- * report and one per finding resolved this run (status Resolved, compliance Pass), written finding by
- * finding like `--format asff`.
+ * report and one per finding resolved this run (activity Close), written finding by finding like
+ * `--format asff`.
  */
 async function writeOcsf(report: Report, resolved: readonly Finding[], toolVersion: string, out: TextOut) {
   let first = true;

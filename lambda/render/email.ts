@@ -21,7 +21,8 @@ import { fillRemediation } from './remediation.js';
 import { remediationSection } from './remediation-plan.js';
 
 export const PRODUCT = PRODUCT_NAME;
-const SUBJECT_MAX = 100;
+/** SNS takes subjects "less than 100 characters long" (the Publish model), so 99 at most. */
+export const SUBJECT_MAX = 99;
 const RULE = '='.repeat(72);
 
 export interface RenderedEmail {

@@ -151,27 +151,32 @@ const HTML_ENTITY: Record<string, string> = {
   '>': '&gt;',
   '"': '&quot;',
   "'": '&#39;',
+  '[': '&#91;',
 };
 
 /**
  * Escapes UNTRUSTED text for HTML, as element text or a quoted attribute value: control and bidi
  * characters removed (stripControl), then `& < > " '` as entities, so room data can never open a
- * tag, close an attribute or start an entity. Not for a URL attribute (`href`): a value there could
- * still be `javascript:`; the HTML report puts no room data in one.
+ * tag, close an attribute or start an entity. `[` is an entity too, so a value holding `##[` reads
+ * the same in the browser but is never the CI runner's `##[command]` in the file's bytes (a page is
+ * also printed to stdout and read with `cat`); as stripControl leaves no line break, no value can
+ * start a line with `::` either. Not for a URL attribute (`href`): a value there could still be
+ * `javascript:`; the HTML report puts no room data in one.
  */
 export function escapeHtml(s: string): string {
-  return stripControl(s).replace(/[&<>"']/g, (c) => HTML_ENTITY[c] ?? c);
+  return stripControl(s).replace(/[&<>"'[]/g, (c) => HTML_ENTITY[c] ?? c);
 }
 
 /**
  * JSON for a `<script type="application/json">` block: `<`, `>` and `&` as `\u003c`-style escapes,
  * so no value can close the block (`</script>`) or open a comment (`<!--`) in the HTML parser; the
- * line and paragraph separators too, for parsers that read the block as JavaScript. `JSON.parse`
- * reads the same values back.
+ * line and paragraph separators too, for parsers that read the block as JavaScript; and `#`, which
+ * JSON has only inside strings, so no value writes the CI runner's `##[`. `JSON.parse` reads the
+ * same values back.
  */
 export function jsonForHtml(value: unknown): string {
   return JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
+    /[<>&#\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }

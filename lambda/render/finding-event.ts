@@ -17,7 +17,11 @@ export const EVENT_DETAIL_TYPES: Readonly<Record<TransitionKind, string>> = {
   exempted: 'IVS Chat Finding Exempted',
   'exemption-expired': 'IVS Chat Finding Exemption Expired',
 };
-/** PutEvents takes at most 256 KB per call, so no event may be larger. */
+/**
+ * Our limit per PutEvents call, so no event is larger: 256 KB, the service's limit before the 1 MB
+ * the events model now documents, kept by choice so an event also fits a rule target or an older
+ * region that takes no more than 256 KB.
+ */
 export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 
 /** One event as `PutEvents` takes it. */
@@ -41,7 +45,7 @@ export function eventDetail(transition: Transition, auditedAt: string): Record<s
 
 /**
  * The event of one transition on `eventBus`: `Source` ivschat-auditor, `DetailType` naming the
- * transition, `Resources` the room ARN. An event over PutEvents' 256 KB leaves out the finding's
+ * transition, `Resources` the room ARN. An event over our 256 KB (PUT_EVENTS_MAX_BYTES) leaves out the finding's
  * `actual` value, and says so.
  */
 export function findingEvent(transition: Transition, auditedAt: string, eventBus: string): PutEventsEntry {

@@ -32,17 +32,44 @@ const SEVERITY: Record<Severity, [number, string]> = {
 };
 
 /**
- * The finding's lifecycle as OCSF has it. status_id: a new finding is New; one still open from an
- * earlier run is In Progress (known, not yet fixed); a resolved one is Resolved; an exempt one is
- * Suppressed (reviewed and accepted, OCSF's word for it). activity_id: a finding first seen this run
- * is created, a resolved one closed, any other updated.
+ * The finding's lifecycle as OCSF has it. activity_id tells it: a finding first seen this run is
+ * created, a resolved one closed, any other updated.
+ *
+ * status_id is, in OCSF 1.8.0, "the normalized status identifier of the Finding, set by the
+ * consumer": the analyst's triage, as ASFF's Workflow is (asff.ts never writes that). So it is sent
+ * only where our own lifecycle states what the value means and no review by anyone is claimed:
+ * New ("new and yet to be reviewed") for a finding first seen this run; Suppressed ("reviewed,
+ * determined to be benign") for an exempt one, the exemption in the policy being that reviewed
+ * decision, with its reason; Resolved ("reviewed, remediated") for a finding closed because the
+ * room complies again, which the audit saw. An open finding, one whose exemption expired, and one
+ * closed without the room being evaluated (deleted, or absent from a listing) get none: "In
+ * Progress" would claim a review that nobody started.
  */
-const LIFECYCLE: Record<FindingStatus, { status: [number, string]; activity: [number, string] }> = {
-  new: { status: [1, 'New'], activity: [1, 'Create'] },
-  open: { status: [2, 'In Progress'], activity: [2, 'Update'] },
-  exempt: { status: [3, 'Suppressed'], activity: [2, 'Update'] },
-  resolved: { status: [4, 'Resolved'], activity: [3, 'Close'] },
+const ACTIVITY: Record<FindingStatus, [number, string]> = {
+  new: [1, 'Create'],
+  open: [2, 'Update'],
+  exempt: [2, 'Update'],
+  resolved: [3, 'Close'],
 };
+
+function findingStatus(f: Finding): [number, string] | undefined {
+  if (f.status === 'new') return [1, 'New'];
+  if (f.status === 'exempt') return [3, 'Suppressed'];
+  if (f.status === 'resolved' && !f.resolvedReason) return [4, 'Resolved'];
+  return undefined;
+}
+
+/**
+ * compliance.status_id: Pass ("passed for all the evaluated resources") only once the room was
+ * evaluated and complies again; Fail while it does not (an exempt room still fails the control);
+ * Other, labelled Not Applicable, for a finding closed without an evaluation (the room was deleted
+ * or left a listing): nothing was evaluated, so neither Pass nor Fail is true. The reason is in
+ * the event's status_detail.
+ */
+function complianceStatus(f: Finding): [number, OcsfComplianceStatus] {
+  if (f.status !== 'resolved') return [3, 'Fail'];
+  return f.resolvedReason ? [99, 'Not Applicable'] : [1, 'Pass'];
+}
 
 export interface OcsfOptions {
   /** When the run started (ISO 8601): the event time. */
@@ -52,6 +79,8 @@ export interface OcsfOptions {
   /** The policy set the findings were checked against (compliance.standards). */
   standard?: string;
 }
+
+export type OcsfComplianceStatus = 'Pass' | 'Fail' | 'Not Applicable';
 
 export interface OcsfComplianceFinding {
   activity_id: number;
@@ -64,8 +93,8 @@ export interface OcsfComplianceFinding {
   type_name: string;
   severity_id: number;
   severity: string;
-  status_id: number;
-  status: string;
+  status_id?: number;
+  status?: string;
   status_detail?: string;
   time: number;
   message: string;
@@ -84,7 +113,7 @@ export interface OcsfComplianceFinding {
     standards: string[];
     control: string;
     status_id: number;
-    status: 'Pass' | 'Fail';
+    status: OcsfComplianceStatus;
     desc?: string;
   };
   finding_info: {
@@ -92,9 +121,9 @@ export interface OcsfComplianceFinding {
     title: string;
     desc: string;
     types: string[];
-    created_time: number;
-    first_seen_time: number;
-    last_seen_time: number;
+    created_time?: number;
+    first_seen_time?: number;
+    last_seen_time?: number;
     src_url: string;
   };
   resources: Array<{
@@ -114,10 +143,11 @@ export interface OcsfComplianceFinding {
 /** One finding as an OCSF Compliance Finding. */
 export function toOcsf(finding: Finding, options: OcsfOptions): OcsfComplianceFinding {
   const [severityId, severity] = SEVERITY[finding.severity] ?? [0, 'Unknown'];
-  const { status, activity } = LIFECYCLE[finding.status];
+  const activity = ACTIVITY[finding.status];
+  const status = findingStatus(finding);
+  const [complianceId, compliance] = complianceStatus(finding);
   const partition = parseRoomArn(finding.roomArn)?.partition;
   const title = text(finding.title) || finding.policyId;
-  const passed = finding.status === 'resolved';
   const detail = statusDetail(finding);
   return {
     activity_id: activity[0],
@@ -130,10 +160,9 @@ export function toOcsf(finding: Finding, options: OcsfOptions): OcsfComplianceFi
     type_name: `Compliance Finding: ${activity[1]}`,
     severity_id: severityId,
     severity,
-    status_id: status[0],
-    status: status[1],
+    ...(status ? { status_id: status[0], status: status[1] } : {}),
     ...(detail ? { status_detail: detail } : {}),
-    time: epochMs(options.time),
+    time: eventTime(options.time),
     message: text(finding.message) || title,
     metadata: {
       version: OCSF_VERSION,
@@ -149,9 +178,8 @@ export function toOcsf(finding: Finding, options: OcsfOptions): OcsfComplianceFi
     compliance: {
       standards: [options.standard ?? OCSF_DEFAULT_STANDARD],
       control: finding.policyId,
-      // Pass only once the room complies again; an exempt room still fails the control.
-      status_id: passed ? 1 : 3,
-      status: passed ? 'Pass' : 'Fail',
+      status_id: complianceId,
+      status: compliance,
       desc: title,
     },
     finding_info: {
@@ -159,9 +187,9 @@ export function toOcsf(finding: Finding, options: OcsfOptions): OcsfComplianceFi
       title,
       desc: text(finding.message) || title,
       types: ['IVS Chat Room Configuration'],
-      created_time: epochMs(finding.firstSeen),
-      first_seen_time: epochMs(finding.firstSeen),
-      last_seen_time: epochMs(finding.lastSeen),
+      ...optionalTime('created_time', finding.firstSeen),
+      ...optionalTime('first_seen_time', finding.firstSeen),
+      ...optionalTime('last_seen_time', finding.lastSeen),
       src_url: consoleUrl(finding),
     },
     resources: [
@@ -178,7 +206,7 @@ export function toOcsf(finding: Finding, options: OcsfOptions): OcsfComplianceFi
       },
     ],
     remediation: { desc: text(fillRemediation(finding)) || title, references: [consoleUrl(finding)] },
-    ...(finding.exemption ? { unmapped: { exemption: { ...finding.exemption } } } : {}),
+    ...(finding.exemption ? { unmapped: { exemption: exemption(finding.exemption) } } : {}),
   };
 }
 
@@ -186,15 +214,41 @@ export function toOcsf(finding: Finding, options: OcsfOptions): OcsfComplianceFi
 function statusDetail(f: Finding): string | undefined {
   if (f.status === 'resolved') return f.resolvedReason ? `Resolved: ${text(f.resolvedReason)}` : undefined;
   if (!f.exemption) return undefined;
-  if (f.exemption.expired) return `The exemption expired on ${f.exemption.expires ?? 'an earlier date'}.`;
-  const until = f.exemption.expires ? ` until ${f.exemption.expires}` : '';
+  const expires = text(f.exemption.expires);
+  if (f.exemption.expired) return `The exemption expired on ${expires || 'an earlier date'}.`;
+  const until = expires ? ` until ${expires}` : '';
   return `Exempt${until}: ${text(f.exemption.reason)}`;
 }
 
-/** OCSF timestamps are milliseconds since the epoch. */
-function epochMs(iso: string): number {
+/**
+ * The event time (required; OCSF timestamps are milliseconds since the epoch) is the run's start,
+ * which the CLI itself recorded: an unreadable one is a programming error, and 0 would file the
+ * event under 1970 in a lake partitioned by time.
+ */
+function eventTime(iso: string): number {
   const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? ms : 0;
+  if (!Number.isFinite(ms))
+    throw new RangeError(`OCSF: the run's start time is not a date: ${JSON.stringify(iso)}`);
+  return ms;
+}
+
+/** An optional timestamp attribute, left out when the finding's time cannot be read (not 1970). */
+function optionalTime<K extends string>(key: K, iso: string): Partial<Record<K, number>> {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? ({ [key]: ms } as Record<K, number>) : {};
+}
+
+/** The exemption as the policy file has it, its free text cleaned like every other text field. */
+function exemption(e: NonNullable<Finding['exemption']>): {
+  reason: string;
+  expires?: string;
+  expired: boolean;
+} {
+  return {
+    reason: text(e.reason),
+    ...(e.expires === undefined ? {} : { expires: text(e.expires) }),
+    expired: e.expired,
+  };
 }
 
 /** Free text from room data or policies: single line, no control characters, trimmed. */

@@ -13,7 +13,7 @@ import {
 import { batches, deliverInRounds, Tally } from './delivery.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
 
-/** PutEvents: at most 10 entries and 256 KB per call. */
+/** PutEvents: at most 10 entries per call, and our 256 KB (PUT_EVENTS_MAX_BYTES) per call. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 const DEFAULT_RETRIES = 3;
 

@@ -11,7 +11,8 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_DETAIL_TYPES, findingEvent } from '../../lambda/render/finding-event.js';
+import { EVENT_DETAIL_TYPES, findingEvent, PUT_EVENTS_MAX_BYTES } from '../../lambda/render/finding-event.js';
+import { EVENTS_MAX_REQUEST_BYTES } from '../../local-aws/eventbridge.js';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
 import { makeFinding } from '../render/fixtures.js';
 import { eventBridge, rejection } from './helpers.js';
@@ -39,15 +40,30 @@ const entry = (detail = '{}'): PutEventsRequestEntry => ({
 });
 
 describe('EventBridge PutEvents through the SDK client', () => {
-  it('refuses more than 10 entries and more than 256 KB in one call with ValidationException', async () => {
+  it('refuses more than 10 entries, and entries of 1 MB or more in one call, with ValidationException', async () => {
     const many = await rejection(putEvents(Array.from({ length: 11 }, () => entry())));
     expect(many).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
-    const half = JSON.stringify({ v: 'x'.repeat(140_000) });
-    const large = await rejection(putEvents([entry(half), entry(half)]));
+    // The model: "the total entry size must be less than 1MB". Each entry() here counts
+    // Source 1 + DetailType 1 + Resources 5 bytes, and {"v":"…"} is 8 bytes around the value.
+    const detailOf = (total: number) => JSON.stringify({ v: 'x'.repeat(total - 7 - 8) });
+    const large = await rejection(putEvents([entry(detailOf(EVENTS_MAX_REQUEST_BYTES))]));
     expect(large).toMatchObject({
       name: 'ValidationException',
-      message: expect.stringMatching(/over the limit/),
+      message: expect.stringMatching(/must be less than 1048576 bytes/),
     });
+    const under = await putEvents([entry(detailOf(EVENTS_MAX_REQUEST_BYTES - 1))]);
+    expect(under.FailedEntryCount).toBe(0);
+  });
+
+  it('takes a 300 KB call, which AWS takes (the limit was 256 KB before 1 MB)', async () => {
+    const half = JSON.stringify({ v: 'x'.repeat(150_000) });
+    const answer = await putEvents([entry(half), entry(half)]);
+    expect(answer.FailedEntryCount).toBe(0);
+    expect(aws.events()).toHaveLength(2);
+  });
+
+  it("our EventBridge sink's own limit per call stays within the service's", () => {
+    expect(PUT_EVENTS_MAX_BYTES).toBeLessThan(EVENTS_MAX_REQUEST_BYTES);
   });
 
   it('refuses a malformed entry on its own, by position, and accepts the others', async () => {
@@ -138,7 +154,23 @@ describe('EventBridge PutEvents refuses what AWS refuses', () => {
     expect(aws.events()).toHaveLength(2);
   });
 
-  it('answers 200 listing every failure when no entry is valid, as AWS answers (not a failed request)', async () => {
+  it('fails the whole request when no entry has Source, DetailType and Detail, as the model says', async () => {
+    const lone = await rejection(putEvents([{ DetailType: 'd', Detail: '{}' }]));
+    expect(lone).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    const none = await rejection(
+      putEvents([
+        { Source: 's', Detail: '{}' },
+        { Source: 's', DetailType: 'd', Detail: '' },
+      ]),
+    );
+    expect(none).toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/None of the entries/),
+    });
+    expect(aws.events()).toEqual([]);
+  });
+
+  it('answers 200 listing every failure when one entry has the three members, though none is accepted', async () => {
     const answer = await putEvents([{ DetailType: 'd', Detail: '{}' }, entry('[1]')]);
     expect(answer).toMatchObject({ FailedEntryCount: 2, $metadata: { httpStatusCode: 200 } });
     expect(answer.Entries).toEqual([

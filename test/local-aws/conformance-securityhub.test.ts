@@ -162,6 +162,37 @@ const RULES: [string, (f: AsffFinding) => object, RegExp][] = [
     /data\.CreatedAt should match format "date-time"/,
   ],
   [
+    'an UpdatedAt offset beyond +/-18:00',
+    (f) => ({ ...f, UpdatedAt: '2024-01-04T15:25:10+19:00' }),
+    /data\.UpdatedAt should match format "date-time"/,
+  ],
+  [
+    'a CreatedAt offset of -18:01',
+    (f) => ({ ...f, CreatedAt: '2024-01-04T15:25:10-18:01' }),
+    /data\.CreatedAt should match format "date-time"/,
+  ],
+  [
+    'a CreatedAt offset with 99 minutes',
+    (f) => ({ ...f, CreatedAt: '2024-01-04T15:25:10+12:99' }),
+    /data\.CreatedAt should match format "date-time"/,
+  ],
+  [
+    'a CreatedAt offset of +99 hours',
+    (f) => ({ ...f, CreatedAt: '2024-01-04T15:25:10+99' }),
+    /data\.CreatedAt should match format "date-time"/,
+  ],
+  [
+    'no Severity (required by the ASFF guide)',
+    ({ Severity: _s, ...f }) => f,
+    /data should have required property 'Severity'/,
+  ],
+  [
+    'no Types (required by the ASFF guide)',
+    ({ Types: _t, ...f }) => f,
+    /data should have required property 'Types'/,
+  ],
+  ['empty Types', (f) => ({ ...f, Types: [] }), /data\.Types should NOT have fewer than 1 items/],
+  [
     'a Recommendation.Text over 512 characters',
     (f) => ({
       ...f,
@@ -214,6 +245,9 @@ describe('Security Hub refuses what the ASFF refuses, finding by finding', () =>
       ProductFields: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])),
       Resources: Array.from({ length: 32 }, () => f.Resources[0]),
       CreatedAt: '2024-01-04T15:25:10.123456789+17:59',
+      UpdatedAt: '2024-01-04T15:25:10-18:00',
+      FirstObservedAt: '2024-01-04T15:25:10+1800',
+      LastObservedAt: '2024-01-04T15:25:10+05',
       Types: ['Software and Configuration Checks', 'TTPs/Discovery'],
     };
     const answer = await importFindings([edge]);

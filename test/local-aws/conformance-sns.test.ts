@@ -130,7 +130,7 @@ describe('Publish Subject', () => {
     ['accented letters', 'naïve café: 3 findings'],
     ['an emoji and CJK text', '🚨 監査: 3 findings'],
     ['a leading space', ' 3 findings'],
-    ['100 characters of UTF-8', 'é'.repeat(100)],
+    ['99 characters of UTF-8', 'é'.repeat(99)],
   ])('accepts %s: UTF-8 text without line breaks or control characters', async (_case, Subject) => {
     await sns(aws).send(new PublishCommand({ TopicArn: topicArn, Message: 'hi', Subject }));
     expect(aws.published()[0]?.subject).toBe(Subject);
@@ -140,6 +140,7 @@ describe('Publish Subject', () => {
     ['a line break', 'a\nb'],
     ['a C1 control character', 'a\u0085b'],
     ['a line separator', 'a\u2028b'],
+    ['100 characters ("less than 100 characters long")', 'é'.repeat(100)],
     ['101 characters', 'é'.repeat(101)],
   ])('refuses %s with InvalidParameter', async (_case, Subject) => {
     const err = await rejection(

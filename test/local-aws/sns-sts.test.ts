@@ -129,11 +129,15 @@ describe('SNS', () => {
     },
   );
 
-  it('a 100-character printable subject is accepted', async () => {
+  it('a 99-character printable subject is accepted, and 100 is refused (the model: less than 100)', async () => {
     await sns(aws).send(
-      new PublishCommand({ TopicArn: topicArn, Message: 'hi', Subject: `S${'!'.repeat(99)}` }),
+      new PublishCommand({ TopicArn: topicArn, Message: 'hi', Subject: `S${'!'.repeat(98)}` }),
     );
     expect(aws.published()).toHaveLength(1);
+    const err = await rejection(
+      sns(aws).send(new PublishCommand({ TopicArn: topicArn, Message: 'hi', Subject: `S${'!'.repeat(99)}` })),
+    );
+    expect(err).toBeInstanceOf(InvalidParameterException);
   });
 
   it('Publish to an unknown topic (or another region) raises NotFoundException', async () => {

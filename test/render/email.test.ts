@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SEVERITIES } from '../../lambda/core/types.js';
-import { renderEmail } from '../../lambda/render/email.js';
+import { renderEmail, SUBJECT_MAX } from '../../lambda/render/email.js';
+import { subjectProblem } from '../../local-aws/sns.js';
 import { HOSTILE, HOSTILE_LINES, hasControlChars, makeAlert, makeFinding, makeReport } from './fixtures.js';
 
 describe('Function: renderEmail', () => {
@@ -62,7 +63,7 @@ describe('Function: renderEmail', () => {
               ...(partLabel === undefined ? {} : { partLabel }),
             });
             const { subject } = renderEmail(alert);
-            return /^[\x21-\x7e][\x20-\x7e]*$/.test(subject) && subject.length <= 100;
+            return /^[\x21-\x7e][\x20-\x7e]*$/.test(subject) && subjectProblem(subject) === undefined;
           },
         ),
       );
@@ -71,7 +72,23 @@ describe('Function: renderEmail', () => {
     it('stays ASCII with huge counts', () => {
       const many = Array.from({ length: 12_345 }, () => makeFinding());
       const { subject } = renderEmail(makeAlert({ newFindings: many, accountId: 'x'.repeat(200) }));
-      expect(subject.length).toBeLessThanOrEqual(100);
+      expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
+    });
+
+    it('a subject cut to the limit is 99 characters: SNS takes "less than 100"', () => {
+      const found = Array.from({ length: 2000 }, () => makeFinding());
+      const alert = makeAlert({
+        newFindings: found,
+        resolvedFindings: found.map((f) => ({ ...f, status: 'resolved' as const })),
+        accountId: 'x'.repeat(200),
+        partLabel: 'part 12/34',
+        report: makeReport({ complete: false }),
+      });
+      const { subject } = renderEmail(alert);
+      expect(SUBJECT_MAX).toBe(99);
+      expect(subject.length).toBe(SUBJECT_MAX);
+      expect(subject).toMatch(/\.\.\. \(part 12\/34\)$/);
+      expect(subjectProblem(subject)).toBeUndefined();
     });
   });
 
@@ -228,7 +245,7 @@ describe('Function: renderEmail', () => {
       expect(body).toContain('Console:');
       expect(body).toContain('region=eu-west-1%EF%BF%BD');
       expect(subject).toMatch(/^[\x20-\x7e]+$/);
-      expect(subject.length).toBeLessThanOrEqual(100);
+      expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
     });
 
     it('control characters in policy ids, titles, exemption and resolved reasons are stripped', () => {

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeReport } from '../../lambda/cli/report-output.js';
 import { escapeHtml, jsonForHtml } from '../../lambda/render/escape.js';
 import { HTML_CSP, renderHtml } from '../../lambda/render/html.js';
+import { joinParts, terminalSafe } from '../../lambda/render/terminal.js';
 import { demoReport } from './demo-report.js';
 import { HOSTILE, HOSTILE_LINES, hasControlChars, makeFinding, makeReport } from './fixtures.js';
 
@@ -34,6 +39,14 @@ describe('escapeHtml and jsonForHtml', () => {
     const value = { s: '</script><script>alert(1)</script><!-- & \u2028', n: 1 };
     const json = jsonForHtml(value);
     expect(json).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(JSON.parse(json)).toEqual(value);
+  });
+
+  it("neither writes the CI runner's ##[ command, and both read back as ##[", () => {
+    expect(escapeHtml('v##[error]x')).toBe('v##&#91;error]x');
+    const value = { s: '##[error]x', list: [1, ['##']] };
+    const json = jsonForHtml(value);
+    expect(json).not.toContain('##[');
     expect(JSON.parse(json)).toEqual(value);
   });
 });
@@ -128,6 +141,41 @@ describe('Function: renderHtml', () => {
     // The totals still count every failing finding.
     expect(page).toContain('<h2>Failing findings: 3</h2>');
     expect(renderHtml(makeReport({ findings }), { toolVersion: '1' })).not.toContain('id="not-listed"');
+  });
+
+  it('is written as rendered, to a file and to stdout: ##[ in room data shows as ##[, the CSP hashes hold', async () => {
+    const room = 'lobby ##[error]boom';
+    const { report: base } = demoReport();
+    const report = makeReport({
+      findings: [makeFinding({ roomName: room, message: `: ${room}` }), ...base.findings],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'html-report-'));
+    const file = join(dir, 'report.html');
+    let stdout = '';
+    const options = { format: 'html' as const, color: false, policies: [], toolVersion: 'v##[x' };
+    await writeReport(report, [], { ...options, output: file, stdout: () => undefined });
+    await writeReport(report, [], {
+      ...options,
+      // The CLI's stdout sanitizes what it writes (terminalIo): the page must pass it unchanged.
+      stdout: (parts) => {
+        stdout += terminalSafe(joinParts(parts));
+      },
+    });
+    const page = readFileSync(file, 'utf8');
+    expect(page).toBe(renderHtml(report, { toolVersion: 'v##[x' }));
+    expect(stdout).toBe(page);
+    expect(page).not.toContain('\\u005b');
+    expect(page).not.toContain('##[');
+    expect(page).toContain('lobby ##&#91;error]boom');
+    expect(page).toContain('Written by ivschat-auditor v##&#91;x');
+    const data = JSON.parse(
+      inner(page, '<script type="application/json" id="report-data">', '</script>'),
+    ) as {
+      findings: Record<string, unknown>[];
+    };
+    expect(data.findings.filter((f) => f.room === room)).toHaveLength(1);
+    expect(HTML_CSP).toContain(`style-src ${sha256(inner(page, '<style>', '</style>'))}`);
+    expect(HTML_CSP).toContain(`script-src ${sha256(inner(page, '<script>', '</script>'))}`);
   });
 
   it('says so when there is nothing to list', () => {
