@@ -307,8 +307,14 @@ async function closeAll(): Promise<void> {
 }
 
 const ORG = process.argv.includes('--org');
+const DOCTOR = process.argv.includes('--doctor');
 
-(ORG ? import('./org-demo.js').then((m) => m.orgDemo(closers)) : main()).then(
+(DOCTOR
+  ? import('./doctor-demo.js').then((m) => m.doctorDemo(closers))
+  : ORG
+    ? import('./org-demo.js').then((m) => m.orgDemo(closers))
+    : main()
+).then(
   async () => {
     await closeAll();
     process.exit(0);

@@ -62,8 +62,9 @@ export const FUNCTION_NODE_OPTIONS = [
 /**
  * glibc's malloc arenas for the function: 2 instead of 8 per core. The native side (zlib for the room
  * cache and snapshot chunks, TLS, the HTTP parser) allocates from libuv's worker threads too, and each
- * thread's arena keeps its freed memory: at 20,000 rooms 2 arenas peaked 5-10 MB lower with no slower
- * run (bench/README.md). Set in the environment, since glibc reads it when the process starts.
+ * thread's arena keeps its freed memory. In a trial at 20,000 rooms (steady state, semi-spaces 2 MB, issue
+ * 24's notes) 2 arenas peaked at 140 MB against 145-150 without, with no slower run; `npm run bench`'s
+ * memory sections run under it. Set in the environment, since glibc reads it when the process starts.
  */
 export const FUNCTION_MALLOC_ARENA_MAX = '2';
 

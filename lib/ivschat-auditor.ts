@@ -80,6 +80,8 @@ export class IvsChatAuditor extends Construct {
   readonly deadLetterQueue: sqs.IQueue;
   /** The schedule. */
   readonly rule: events.IRule;
+  /** How often the schedule runs (or `auditInterval` when given): the alarms' and `doctor`'s yardstick. */
+  readonly auditInterval: Duration;
   /** The function's log group (the dashboard's findings-by-account query reads it). */
   readonly logGroup: logs.ILogGroup;
   /** Function errors ≥ 1. */
@@ -112,6 +114,7 @@ export class IvsChatAuditor extends Construct {
     validatePolicies(this, policiesDir);
     const regions = config.regions.length > 0 ? config.regions : [Aws.REGION];
     const interval = props.auditInterval ?? defaultInterval(config.schedule);
+    this.auditInterval = interval;
     // One name for this auditor: the function's AUDITOR_NAME and the metrics' Auditor dimension.
     const auditorName = this.node.path;
     const functionRoleName = props.members?.functionRoleName;

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Caller } from './accounts.js';
+import { routeDeploymentRead } from './deployment.js';
 import type { Emulator } from './emulator.js';
 import { EVENTS_TARGET_PREFIX } from './eventbridge.js';
 import type { FaultService } from './faults.js';
@@ -52,6 +53,15 @@ export async function handleAws(
   if (emulator.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, emulator.latencyMs));
 
   const { target } = request;
+  const isForm = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+  // The deployment's read calls (CloudFormation, CloudTrail, SQS, CloudWatch, Step Functions, EventBridge
+  // rules and buses, Security Hub DescribeHub) before the services that share their protocols.
+  const read = routeDeploymentRead(
+    emulator,
+    { ...request, url, region: scope.region, service: scope.service, isForm },
+    hooks.log,
+  );
+  if (read) return read;
   if (scope.service === 'organizations' || target.startsWith(ORGANIZATIONS_TARGET_PREFIX)) {
     return organizations(emulator, hooks, request);
   }
@@ -64,7 +74,6 @@ export async function handleAws(
       `No service here answers X-Amz-Target ${target}`,
     );
   }
-  const isForm = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
   if (scope.service !== 'ivschat' && (isForm || scope.service === 'sns' || scope.service === 'sts')) {
     return awsQuery(emulator, hooks, request);
   }

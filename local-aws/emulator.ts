@@ -5,6 +5,7 @@
  */
 import type { RoomDocument } from '../lambda/core/types.js';
 import { type AccountSeed, Accounts } from './accounts.js';
+import { DeploymentServices } from './deployment-services.js';
 import { EventBridgeService } from './eventbridge.js';
 import { type FaultOptions, Faults } from './faults.js';
 import { IvschatService, type SeedRoom } from './ivschat.js';
@@ -33,6 +34,8 @@ export class Emulator {
   readonly organizations: OrganizationsService;
   readonly securityHub = new SecurityHubService();
   readonly eventBridge = new EventBridgeService();
+  /** A deployed auditor's parts: stacks, trails, queues, alarms, metrics, executions, rules. */
+  readonly deployment = new DeploymentServices();
   /** Added before every AWS request is processed. */
   latencyMs: number;
   private readonly totals = new Stats();

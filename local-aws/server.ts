@@ -9,6 +9,7 @@ import type { RoomDocument } from '../lambda/core/types.js';
 import type { AccountInfo, AccountSeed } from './accounts.js';
 import { handleAdmin } from './admin.js';
 import { handleAws } from './aws-routes.js';
+import { type DeploymentSeed, handleDeploymentAdmin, seedDeployment } from './deployment.js';
 import { Emulator } from './emulator.js';
 import type { PutEvent } from './eventbridge.js';
 import type { FaultOptions } from './faults.js';
@@ -112,6 +113,15 @@ export interface LocalAws {
   setQuotas(quotas: QuotaOptions): void;
   quotas(): QuotaConfig;
   setLatency(ms: number): void;
+  /**
+   * Seeds a deployed auditor's parts (stacks, trails, queues, alarms, metrics, executions, rules, buses,
+   * topic subscriptions); returns the ARNs of the subscriptions made, in order.
+   */
+  seedDeployment(seed: DeploymentSeed): string[];
+  /** The services behind the deployment's read calls, to change or inject faults into (remove a trail, fire an alarm). */
+  deployment(): Emulator['deployment'];
+  /** Confirms an SNS subscription as its owner would (or, `confirmed` false, makes it pending again); false when there is none. */
+  confirmSubscription(subscriptionArn: string, confirmed?: boolean): boolean;
 }
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
@@ -127,9 +137,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://local-aws');
-      const response = url.pathname.startsWith('/_local/')
-        ? await handleAdmin(emulator, req, url)
-        : await handleAws(emulator, options, req, url);
+      const response =
+        url.pathname === '/_local/deployment'
+          ? await handleDeploymentAdmin(emulator, req)
+          : url.pathname.startsWith('/_local/')
+            ? await handleAdmin(emulator, req, url)
+            : await handleAws(emulator, options, req, url);
       send(res, response);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -189,5 +202,8 @@ function inProcessApi(emulator: Emulator): Omit<LocalAws, 'endpoint' | 'port' | 
     setLatency: (ms) => {
       emulator.latencyMs = ms;
     },
+    seedDeployment: (seed) => seedDeployment(emulator, seed),
+    deployment: () => emulator.deployment,
+    confirmSubscription: (arn, confirmed) => sns.confirmSubscription(arn, confirmed),
   };
 }

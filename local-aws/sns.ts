@@ -198,6 +198,8 @@ export class SnsService {
   private topics = new Map<string, Topic>();
   private subs: Subscription[] = [];
   private messages: PublishedMessage[] = [];
+  /** Subscriptions confirmed (by their owner clicking the link, or seeded so); the rest of those needing it are pending. */
+  private confirmed = new Set<string>();
 
   operationOf(params: URLSearchParams): string {
     return params.get('Action') ?? 'Unknown';
@@ -211,6 +213,8 @@ export class SnsService {
         return this.subscribe(region, params);
       case 'Publish':
         return this.publish(region, params);
+      case 'ListSubscriptionsByTopic':
+        return this.listSubscriptionsByTopic(region, params);
       default:
         return snsError(
           400,
@@ -294,6 +298,58 @@ export class SnsService {
         ? 'pending confirmation'
         : subscriptionArn;
     return ok('Subscribe', `<SubscriptionArn>${escapeXml(shown)}</SubscriptionArn>`);
+  }
+
+  /**
+   * Adds a subscription without HTTP, confirmed or not (an email whose owner never clicked the link
+   * stays `PendingConfirmation`); returns its ARN. The topic must exist.
+   */
+  seedSubscription(topicArn: string, protocol: string, endpoint: string, confirmed: boolean): string {
+    const topic = this.topics.get(topicArn);
+    if (!topic) throw new Error(`no topic ${topicArn}`);
+    const subscriptionArn = `${topicArn}:${randomUUID()}`;
+    this.subs.push({ region: topic.region, subscriptionArn, topicArn, protocol, endpoint });
+    if (confirmed) this.confirmed.add(subscriptionArn);
+    return subscriptionArn;
+  }
+
+  /**
+   * Confirms a subscription as its owner would, or (`confirmed` false) puts it back to pending, as an
+   * address subscribed again after unsubscribing is; false when there is no such subscription.
+   */
+  confirmSubscription(subscriptionArn: string, confirmed = true): boolean {
+    if (!this.subs.some((s) => s.subscriptionArn === subscriptionArn)) return false;
+    if (confirmed) this.confirmed.add(subscriptionArn);
+    else this.confirmed.delete(subscriptionArn);
+    return true;
+  }
+
+  /** Whether a subscription still waits for its confirmation (email, email-json, http, https). */
+  isPending(sub: Subscription): boolean {
+    return (
+      ['email', 'email-json', 'http', 'https'].includes(sub.protocol) &&
+      !this.confirmed.has(sub.subscriptionArn)
+    );
+  }
+
+  /** ListSubscriptionsByTopic: 100 a page; a pending one shows `PendingConfirmation` for its ARN, as in SNS. */
+  private listSubscriptionsByTopic(region: string, params: URLSearchParams): LocalResponse {
+    const topic = this.topicFor(region, params.get('TopicArn'));
+    if ('status' in topic) return topic;
+    const all = this.subs.filter((s) => s.topicArn === topic.topicArn);
+    const start = Number(params.get('NextToken') ?? '0');
+    if (!Number.isInteger(start) || start < 0 || start > all.length) return invalidParameter('NextToken');
+    const page = all.slice(start, start + 100);
+    const members = page
+      .map(
+        (s) =>
+          `<member><TopicArn>${escapeXml(s.topicArn)}</TopicArn><Protocol>${escapeXml(s.protocol)}</Protocol>` +
+          `<SubscriptionArn>${this.isPending(s) ? 'PendingConfirmation' : escapeXml(s.subscriptionArn)}</SubscriptionArn>` +
+          `<Owner>${ACCOUNT_ID}</Owner>${s.endpoint !== undefined ? `<Endpoint>${escapeXml(s.endpoint)}</Endpoint>` : ''}</member>`,
+      )
+      .join('');
+    const next = start + page.length < all.length ? `<NextToken>${start + page.length}</NextToken>` : '';
+    return ok('ListSubscriptionsByTopic', `<Subscriptions>${members}</Subscriptions>${next}`);
   }
 
   private publish(region: string, params: URLSearchParams): LocalResponse {

@@ -1,10 +1,15 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IvschatClient, type IvschatClientConfig } from '@aws-sdk/client-ivschat';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AuditorError } from '../core/errors.js';
 
@@ -99,6 +104,17 @@ export const s3Client = (region: string, c: AwsConnection = {}) =>
 /** The state table's client for the CLI (the Lambda builds its own with the SDK defaults). */
 export const dynamodbClient = (region: string, c: AwsConnection = {}) =>
   withEndpointInErrors(withSilenceLimit(new DynamoDBClient(common(region, c)), c));
+// The deployment's own parts, read by `doctor` and `selftest`.
+export const cloudFormationClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(withSilenceLimit(new CloudFormationClient(common(region, c)), c));
+export const cloudTrailClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(withSilenceLimit(new CloudTrailClient(common(region, c)), c));
+export const cloudWatchClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(withSilenceLimit(new CloudWatchClient(common(region, c)), c));
+export const sqsClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(withSilenceLimit(new SQSClient(common(region, c)), c));
+export const sfnClient = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(withSilenceLimit(new SFNClient(common(region, c)), c));
 
 /**
  * The account the credentials belong to. `signal` aborts the call (and its retries) at once: the

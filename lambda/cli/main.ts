@@ -7,6 +7,7 @@ import { AuditorError, ConfigError, InputError, PolicySetError } from '../core/e
 import { anyCaseChoices } from './choices.js';
 import { type CliCommand, type CommandContext, declareCommand, flagsOf } from './command.js';
 import { auditCommand } from './commands/audit.js';
+import { doctorCommand } from './commands/doctor.js';
 import { exportRoomsCommand } from './commands/export-rooms.js';
 import { policiesCheckCommand } from './commands/policies-check.js';
 import { policiesDiffCommand } from './commands/policies-diff.js';
@@ -46,6 +47,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
   add(program, auditCommand(context));
   add(program, exportRoomsCommand(context));
   add(program, remediateCommand(context));
+  add(program, doctorCommand(context));
   const policies = program.command('policies').description('validate and test policy files');
   add(policies, policiesCheckCommand(context));
   add(policies, policiesTestCommand(context));

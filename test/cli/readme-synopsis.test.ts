@@ -36,7 +36,15 @@ const flagsIn = (usage: string) =>
     [...usage.replace(/`[^`]*`/g, '').matchAll(/(?<![\w-])(--?[a-z][a-z-]*)/g)].map((m) => m[1] as string),
   );
 
-const COMMANDS = ['audit', 'export-rooms', 'remediate', 'policies check', 'policies test', 'policies diff'];
+const COMMANDS = [
+  'audit',
+  'export-rooms',
+  'remediate',
+  'doctor',
+  'policies check',
+  'policies test',
+  'policies diff',
+];
 
 describe("the README's CLI synopsis lists what each command's --help lists", () => {
   it.each(COMMANDS)('ivschat-audit %s', async (name) => {

@@ -1,0 +1,188 @@
+/**
+ * `npm run demo -- --doctor`: `ivschat-audit doctor` on an emulated deployment. The emulator is given
+ * what a deployed auditor has (its stack's outputs, the schedule's executions, a topic with a
+ * confirmed email and the Slack channel, trails, queues, alarms, member roles in the local
+ * organization), doctor reports it healthy; then three faults are injected (no trail in one region,
+ * an email left unconfirmed, a member role that cannot be assumed) and doctor names each with its fix.
+ */
+import { runCli } from '../lambda/cli/main.js';
+import { STACK_OUTPUT as OUT } from '../lambda/settings/stack-outputs.js';
+import { ACCOUNT_ID, type DeploymentSeed, type LocalAws, startLocalAws } from '../local-aws/index.js';
+import { heading, out } from './output.js';
+
+export const DOCTOR_STACK = 'IvsChatAuditor';
+/** The auditor's account and region: the stack, topic, queues and alarms are here. */
+export const HOME = 'us-east-1';
+export const DOCTOR_REGIONS = ['us-east-1', 'eu-west-1'];
+export const PROD = '111111111111';
+export const STAGE = '222222222222';
+/** The demo's clock: executions and metrics are placed relative to it, so every run prints the same. */
+export const DOCTOR_NOW = new Date('2026-06-01T12:00:00Z');
+const INTERVAL_SECONDS = 3600;
+
+export interface DemoDeploymentOptions {
+  /** Findings to Security Hub in every target (adds one check per account × region). */
+  securityHub?: boolean;
+  /** The bus finding events go to. */
+  eventBus?: string;
+}
+
+/** What `seedDemoDeployment` made that a fault needs to find again. */
+export interface DemoDeployment {
+  /** The on-call address's subscription: the fault makes it pending again. */
+  oncallSubscriptionArn: string;
+}
+
+const minutesBefore = (minutes: number) => new Date(DOCTOR_NOW.getTime() - minutes * 60_000).toISOString();
+const queueUrl = (aws: LocalAws, name: string) => `${aws.endpoint}/${ACCOUNT_ID}/${name}`;
+
+/** Seeds a healthy deployed auditor: organization-wide, two regions, change events on. */
+export function seedDemoDeployment(aws: LocalAws, options: DemoDeploymentOptions = {}): DemoDeployment {
+  aws.addAccounts([
+    { id: PROD, name: 'prod' },
+    { id: STAGE, name: 'stage' },
+  ]);
+  const topicArn = aws.createTopic(HOME, 'ivschat-auditor-alerts');
+  const stateMachineArn = `arn:aws:states:${HOME}:${ACCOUNT_ID}:stateMachine:AuditEngine`;
+  const alarmNames = [
+    'Errors',
+    'MissedAudit',
+    'DeadLetter',
+    'TargetFailure',
+    'ExecutionsFailed',
+    'ChangeQueueAge',
+    'ChangeDeadLetter',
+  ].map((name) => `${DOCTOR_STACK}-${name}Alarm`);
+  const bus = `arn:aws:events:${HOME}:${ACCOUNT_ID}:event-bus/default`;
+  const sinks = [
+    'email',
+    'slack',
+    ...(options.securityHub ? ['securityhub'] : []),
+    ...(options.eventBus ? ['eventbridge'] : []),
+  ];
+  const outputs: Record<string, string> = {
+    [OUT.alertsTopicArn]: topicArn,
+    [OUT.stateTableName]: `${DOCTOR_STACK}-State`,
+    [OUT.stateMachineArn]: stateMachineArn,
+    [OUT.functionName]: `${DOCTOR_STACK}-Function`,
+    [OUT.dashboardName]: `${DOCTOR_STACK}-Dashboard`,
+    [OUT.deadLetterQueueUrl]: queueUrl(aws, 'auditor-dlq'),
+    [OUT.scheduleRuleName]: `${DOCTOR_STACK}-Schedule`,
+    [OUT.auditSchedule]: 'rate(1 hour)',
+    [OUT.auditIntervalSeconds]: String(INTERVAL_SECONDS),
+    [OUT.alarmNames]: alarmNames.join(','),
+    [OUT.auditedRegions]: DOCTOR_REGIONS.join(','),
+    [OUT.auditedAccounts]: 'organization',
+    [OUT.memberRoleName]: 'ivschat-auditor-member',
+    [OUT.alertSinks]: sinks.join(','),
+    [OUT.alertEmailCount]: '2',
+    ...(options.eventBus ? { [OUT.eventBus]: options.eventBus } : {}),
+    [OUT.changeRuleName]: `${DOCTOR_STACK}-ChangeRule`,
+    [OUT.changeQueueUrl]: queueUrl(aws, 'changes'),
+    [OUT.changeDeadLetterQueueUrl]: queueUrl(aws, 'changes-dlq'),
+  };
+  const members = [ACCOUNT_ID, PROD, STAGE];
+  const seed: DeploymentSeed = {
+    stacks: [{ name: DOCTOR_STACK, region: HOME, status: 'UPDATE_COMPLETE', outputs }],
+    executions: [2, 1, 0].map((hoursAgo) => ({
+      stateMachineArn,
+      name: `scheduled-${hoursAgo}`,
+      status: 'SUCCEEDED' as const,
+      startDate: minutesBefore(hoursAgo * 60 + 25),
+      stopDate: minutesBefore(hoursAgo * 60 + 21),
+    })),
+    subscriptions: [
+      { topicArn, protocol: 'email', endpoint: 'secops@example.com' },
+      { topicArn, protocol: 'email', endpoint: 'oncall@example.com' },
+      { topicArn, protocol: 'https', endpoint: 'https://global.sns-api.chatbot.amazonaws.com' },
+    ],
+    // One trail per region, each homed there: the fault deletes one.
+    trails: DOCTOR_REGIONS.map((region) => ({
+      name: `audit-trail-${region}`,
+      homeRegion: region,
+      organization: true,
+    })),
+    queues: ['auditor-dlq', 'changes', 'changes-dlq'].map((name) => ({ name, region: HOME })),
+    metrics: [
+      {
+        region: HOME,
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateAgeOfOldestMessage',
+        dimensions: { QueueName: 'changes' },
+        points: [8, 3].map((m) => ({ time: minutesBefore(m), value: 2 })),
+      },
+    ],
+    alarms: alarmNames.map((name) => ({ name, region: HOME })),
+    rules: [
+      {
+        name: `${DOCTOR_STACK}-Schedule`,
+        region: HOME,
+        scheduleExpression: 'rate(1 hour)',
+        targets: [stateMachineArn],
+      },
+      { name: `${DOCTOR_STACK}-ChangeRule`, region: HOME, eventPattern: '{"source":["aws.ivschat"]}' },
+      // The member stacks' forwarding rules: everywhere but the auditor's own bus.
+      ...members.flatMap((accountId) =>
+        DOCTOR_REGIONS.filter((region) => accountId !== ACCOUNT_ID || region !== HOME).map((region) => ({
+          name: 'IvsChatAuditorMember-ForwardChanges',
+          region,
+          accountId,
+          eventPattern: '{"source":["aws.ivschat"]}',
+          targets: [bus],
+        })),
+      ),
+    ],
+  };
+  const [, oncall] = aws.seedDeployment(seed);
+  return { oncallSubscriptionArn: oncall as string };
+}
+
+/** The three faults: no trail in eu-west-1, the on-call email unconfirmed, stage's member role denied. */
+export function injectDoctorFaults(aws: LocalAws, deployment: DemoDeployment): void {
+  aws.deployment().cloudTrail.remove(ACCOUNT_ID, 'eu-west-1');
+  aws.confirmSubscription(deployment.oncallSubscriptionArn, false);
+  aws.setFaults({ ...aws.faults(), assumeRoleDeniedAccounts: [STAGE] });
+}
+
+/** Runs `ivschat-audit doctor` in-process against the emulator: its exit code and what it printed. */
+export async function runDoctorCli(
+  aws: LocalAws,
+  ...extra: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const printed = { stdout: '', stderr: '' };
+  const code = await runCli(
+    ['doctor', '--stack', DOCTOR_STACK, '--region', HOME, '--endpoint', aws.endpoint, ...extra],
+    {
+      env: { NO_COLOR: '1' },
+      clock: () => DOCTOR_NOW,
+      stdout: (t) => {
+        printed.stdout += t;
+      },
+      stderr: (t) => {
+        printed.stderr += t;
+      },
+    },
+  );
+  return { code, ...printed };
+}
+
+export async function doctorDemo(closers: (() => Promise<void>)[]): Promise<void> {
+  heading('ivschat-audit doctor on an emulated deployment (offline): healthy, then with three faults');
+  const aws = await startLocalAws();
+  closers.push(() => aws.close());
+  const deployment = seedDemoDeployment(aws, { eventBus: 'default' });
+  out(`$ ivschat-audit doctor --stack ${DOCTOR_STACK} --region ${HOME}`);
+  const healthy = await runDoctorCli(aws);
+  out(healthy.stdout.trimEnd());
+  out(`(exit ${healthy.code})`);
+
+  heading(
+    'Faults injected: no trail in eu-west-1, oncall@example.com unconfirmed, the stage account denies AssumeRole',
+  );
+  injectDoctorFaults(aws, deployment);
+  out(`$ ivschat-audit doctor --stack ${DOCTOR_STACK} --region ${HOME}`);
+  const faulty = await runDoctorCli(aws);
+  out(faulty.stdout.trimEnd());
+  if (faulty.stderr) out(faulty.stderr.trimEnd());
+  out(`(exit ${faulty.code})`);
+}
