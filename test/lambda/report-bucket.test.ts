@@ -22,6 +22,7 @@ import type { RoomDocument } from '../../lambda/core/types.js';
 import { createHandler } from '../../lambda/handler.js';
 import { createScheduledAudit } from '../../lambda/modes/scheduled.js';
 import { renderHtml } from '../../lambda/render/html.js';
+import type { MachineAlert } from '../../lambda/sinks/sns-message.js';
 import { ACCOUNT, compliantRoom } from '../fixtures.js';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -88,10 +89,18 @@ function deps(env: Record<string, string>, logger = recordingLogger().logger) {
   };
 }
 
-function published(): { email: string; slack: { content: { nextSteps: string[] } } } {
+function published(): {
+  email: string;
+  slack: { content: { nextSteps: string[] } };
+  machine: MachineAlert;
+} {
   const [call] = sns.commandCalls(PublishCommand);
   const message = JSON.parse(String(call?.args[0].input.Message)) as Record<string, string>;
-  return { email: String(message.email), slack: JSON.parse(String(message.default)) };
+  return {
+    email: String(message.email),
+    slack: JSON.parse(String(message.default)),
+    machine: JSON.parse(String(message.sqs)),
+  };
 }
 
 const ROOMS = [
@@ -137,9 +146,10 @@ describe('scheduled run with reportBucket', () => {
     );
     expect(String(input?.Body)).not.toContain('<img src=x');
     expect(run.outcome.alert.reportUrl).toBe(LINK);
-    const { email, slack } = published();
+    const { email, slack, machine } = published();
     expect(email).toContain(`The run's full report (HTML, in S3): ${LINK}\n`);
     expect(slack.content.nextSteps.at(-1)).toBe(`Read the run's full report: ${LINK}`);
+    expect(machine.reportUrl).toBe(LINK);
   });
 
   it('publishes the alert without the link when the report cannot be written, and warns naming the bucket and the error', async () => {
@@ -149,9 +159,10 @@ describe('scheduled run with reportBucket', () => {
     const summary = await createHandler(deps({ REPORT_BUCKET: BUCKET }, logger))({});
 
     expect(summary).toMatchObject({ newFindings: 1, published: 1 });
-    const { email, slack } = published();
+    const { email, slack, machine } = published();
     expect(email).not.toContain('full report');
     expect(JSON.stringify(slack)).not.toContain('s3.console');
+    expect(machine).not.toHaveProperty('reportUrl');
     expect(warnings).toContainEqual({
       message: 'report not written; the alert goes out without its link',
       extra: { bucket: BUCKET, key: KEY, error: 'AccessDenied: Access Denied' },
