@@ -6,6 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { STACK_OUTPUT } from '../../lambda/settings/stack-outputs.js';
 import { REPORT_EXPIRY_DAYS } from '../../lambda/settings/table.js';
 import { IvsChatAuditor } from '../../lib/ivschat-auditor.js';
 import { InvalidPropsError } from '../../lib/props.js';
@@ -33,6 +34,7 @@ describe('reportBucket', () => {
     template.resourceCountIs('AWS::S3::Bucket', 0);
     expect(s3Statements(template.findResources('AWS::IAM::Policy'))).toEqual([]);
     for (const env of functionVariables(template)) expect(env.Variables).not.toHaveProperty('REPORT_BUCKET');
+    expect(template.toJSON().Outputs).not.toHaveProperty(STACK_OUTPUT.reportBucket);
   });
 
   it('creates a private, SSE-S3, TLS-only, unversioned bucket whose reports expire, with create', () => {
@@ -87,6 +89,7 @@ describe('reportBucket', () => {
       expect(env.Variables).toMatchObject({ REPORT_BUCKET: { Ref: bucketId } });
     }
     expect(stack.auditor.reportBucket).toBeDefined();
+    expect(template.toJSON().Outputs[STACK_OUTPUT.reportBucket]).toMatchObject({ Value: { Ref: bucketId } });
   });
 
   it('uses a named bucket as it is: no bucket created, PutObject on its reports/ only, no KMS grant', () => {
@@ -115,6 +118,9 @@ describe('reportBucket', () => {
     expect(functionVariables(template).map((env) => env.Variables.REPORT_BUCKET)).toContain(
       'central-audit-reports',
     );
+    expect(template.toJSON().Outputs[STACK_OUTPUT.reportBucket]).toMatchObject({
+      Value: 'central-audit-reports',
+    });
   });
 
   it('refuses a value that is neither a bucket name nor create, naming the key or the prop', () => {
