@@ -117,6 +117,14 @@ function stackOutputs(auditor: IvsChatAuditor, config: AuditorConfig): Record<st
     ],
     [OUT.alertEmailCount]: [String(config.alertEmails.length), 'Email addresses subscribed to the topic'],
     ...(config.eventBus ? { [OUT.eventBus]: [config.eventBus, 'The bus finding events are put on'] } : {}),
+    ...(auditor.reportBucket
+      ? {
+          [OUT.reportBucket]: [
+            auditor.reportBucket.bucketName,
+            "The bucket each run's HTML report is written to, under reports/",
+          ],
+        }
+      : {}),
     ...(changes
       ? {
           [OUT.changeRuleName]: [changes.rule.ruleName, 'The rule that matches IVS Chat write calls'],

@@ -8,6 +8,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -30,6 +31,7 @@ import {
   memberRoleNagId,
 } from './auditor/permissions.js';
 import { DECLARED_DEAD_LETTER_QUEUE } from './auditor/queues.js';
+import { REPORT_WRITE_REASON, reportBucket, reportWriteNagId } from './auditor/reports.js';
 import { createStateTable } from './auditor/state.js';
 import { type AuditorConfig, scheduleIntervalSeconds } from './config.js';
 import { configFromProps, type IvsChatAuditorProps } from './props.js';
@@ -102,6 +104,8 @@ export class IvsChatAuditor extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** The Slack channel configuration, when Slack is connected. */
   readonly slackChannel?: chatbot.ISlackChannelConfiguration;
+  /** Where each run's HTML report goes (created, or the one named); absent without `reportBucket`. */
+  readonly reportBucket?: s3.IBucket;
 
   constructor(scope: Construct, id: string, props: IvsChatAuditorProps = {}) {
     super(scope, id);
@@ -143,6 +147,9 @@ export class IvsChatAuditor extends Construct {
     });
     this.table = table;
 
+    const reports = config.reportBucket ? reportBucket(this, config.reportBucket) : undefined;
+    if (reports) this.reportBucket = reports;
+
     const engine = new AuditEngine(this, {
       config,
       regions,
@@ -154,6 +161,7 @@ export class IvsChatAuditor extends Construct {
       deadLetterQueue,
       auditorName,
       ...(network ? { network } : {}),
+      ...(reports ? { reportBucket: reports } : {}),
     });
     this.function = engine.function;
     this.stateMachine = engine.stateMachine;
@@ -201,7 +209,7 @@ export class IvsChatAuditor extends Construct {
     this.executionsFailedAlarm = monitoring.executionsFailedAlarm;
     this.dashboard = monitoring.dashboard;
 
-    acknowledgeNagFindings(engine, deadLetterQueue, regions, config);
+    acknowledgeNagFindings(engine, deadLetterQueue, regions, config, reports);
     if (!network) for (const fn of [engine.function, changes?.function]) if (fn) acknowledgeOutsideVpc(fn);
   }
 }
@@ -215,8 +223,11 @@ function acknowledgeNagFindings(
   deadLetterQueue: sqs.IQueue,
   regions: readonly string[],
   config: AuditorConfig,
+  reports: s3.IBucket | undefined,
 ): void {
   const policy = engine.role.node.tryFindChild('DefaultPolicy') ?? engine.role;
+  if (reports)
+    Validations.of(policy).acknowledge({ id: reportWriteNagId(reports), reason: REPORT_WRITE_REASON });
   Validations.of(policy).acknowledge(
     ...chatRoomReadNagIds(regions).map((id) => ({
       id,

@@ -37,6 +37,11 @@ export interface AuditorAlertProps {
   readonly securityHub?: boolean;
   /** Put one EventBridge event per finding transition on this bus (`default` or a bus ARN). @default - none */
   readonly eventBus?: string;
+  /**
+   * Write each run's HTML report to this existing bucket (under `reports/`) and link it from the
+   * alert; `'create'` makes the construct create the bucket. @default - no report written
+   */
+  readonly reportBucket?: string;
 }
 
 /** The state table: how long resolved findings stay, and what `cdk destroy` does to it. */
@@ -168,6 +173,7 @@ const SETTING_PROPS: { readonly [K in SettingName]?: SettingProp } = {
   organizationId: { path: 'members.organizationId', read: (p) => p.members?.organizationId },
   securityHub: { path: 'alerts.securityHub', read: (p) => p.alerts?.securityHub },
   eventBus: { path: 'alerts.eventBus', read: (p) => p.alerts?.eventBus },
+  reportBucket: { path: 'alerts.reportBucket', read: (p) => p.alerts?.reportBucket },
   remediation: { path: 'remediation.mode', read: (p) => p.remediation?.mode },
   remediationTag: { path: 'remediation.tag', read: (p) => p.remediation?.tag },
   remediationMaxChanges: { path: 'remediation.maxChanges', read: (p) => p.remediation?.maxChanges },
@@ -228,6 +234,7 @@ export function propsFromConfig(config: AuditorConfig): IvsChatAuditorProps {
       renotifyAfter: durationOf(config.renotifyAfterHours, 'hours'),
       securityHub: config.securityHub,
       eventBus: config.eventBus,
+      reportBucket: config.reportBucket,
     },
     state: { retainResolved: durationOf(config.retainResolvedDays, 'days') },
     members: {

@@ -76,6 +76,11 @@ export interface Alert {
   notAudited?: NotAuditedTarget[];
   /** The deployed remediation's plan or changes (setting `remediation`), when it had any. */
   remediation?: AlertRemediation;
+  /**
+   * The AWS console page of this run's HTML report in S3 (setting `reportBucket`), when it was
+   * written; built from percent-encoded parts (`render/console-url.ts`).
+   */
+  reportUrl?: string;
 }
 
 /**

@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IvschatClient, type IvschatClientConfig } from '@aws-sdk/client-ivschat';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -84,6 +85,22 @@ export const securityHubClient = (region: string, c: AwsConnection = {}) =>
   withEndpointInErrors(withSilenceLimit(new SecurityHubClient(common(region, c)), c));
 export const eventBridgeClient = (region: string, c: AwsConnection = {}) =>
   withEndpointInErrors(withSilenceLimit(new EventBridgeClient(common(region, c)), c));
+/**
+ * The report bucket's client. The bucket may be in another region than the function (a given,
+ * existing one): the client follows S3's redirect to it. Path-style against a local endpoint, which
+ * has no per-bucket host names.
+ */
+export const s3Client = (region: string, c: AwsConnection = {}) =>
+  withEndpointInErrors(
+    withSilenceLimit(
+      new S3Client({
+        ...common(region, c),
+        followRegionRedirects: true,
+        ...(c.endpoint ? { forcePathStyle: true } : {}),
+      }),
+      c,
+    ),
+  );
 /** The state table's client for the CLI (the Lambda builds its own with the SDK defaults). */
 export const dynamodbClient = (region: string, c: AwsConnection = {}) =>
   withEndpointInErrors(withSilenceLimit(new DynamoDBClient(common(region, c)), c));

@@ -9,7 +9,7 @@ import type { RegionInventory } from '../core/types.js';
 import { liveInventory } from '../inventory/live.js';
 import { SnapshotCollector, snapshotGap } from '../inventory/snapshot-rooms.js';
 import type { NotifyOutcome } from '../pipeline/deliver.js';
-import { type AuditedRun, runAudit } from '../pipeline/run-audit.js';
+import { type AuditedRun, auditRun } from '../pipeline/run-audit.js';
 import { type RunSummary, summariseRun } from '../pipeline/run-summary.js';
 import { type Container, createContainer } from '../runtime/container.js';
 import type { InvocationContext } from '../runtime/context.js';
@@ -18,6 +18,7 @@ import type { HandlerDeps } from '../runtime/deps.js';
 import { alertSinks } from '../sinks/configured.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { count, emitRunMetrics } from './run-metrics.js';
+import { writeReportLink } from './run-report.js';
 
 /**
  * True for the scheduled run's event (docs/schemas/audit-function.schema.json): `{}`, or the event an
@@ -108,8 +109,11 @@ export function scheduledMode(
   };
 }
 
-/** The function's own account, every configured region, delivered to `sinks` and recorded. */
-function auditOwnAccount(
+/**
+ * The function's own account, every configured region, delivered to `sinks` and recorded; the
+ * run's HTML report written in between (setting `reportBucket`), so the alert can link it.
+ */
+async function auditOwnAccount(
   ctx: InvocationContext,
   deps: Pick<HandlerDeps, 'stateStore' | 'roomCache'>,
   sinks: readonly AlertSink[],
@@ -117,7 +121,7 @@ function auditOwnAccount(
 ) {
   const { config, stores, deadline } = ctx;
   const roomCache = deps.roomCache ?? stores?.roomCache();
-  return runAudit({
+  const run = await auditRun({
     inventory: liveInventory({
       regions: config.regions,
       policies: ctx.policies,
@@ -138,6 +142,8 @@ function auditOwnAccount(
     clock: ctx.clock,
     renotifyAfterHours: config.renotifyAfterHours,
   });
+  const reportUrl = await writeReportLink(ctx, run.accountId, run.report);
+  return { run, outcome: await run.deliver(reportUrl ? { reportUrl } : {}) };
 }
 
 function emitScheduledMetrics(

@@ -68,8 +68,11 @@ export interface AuditedRun {
   withheld?: string;
   /** Records of the loaded state some sink still lacks (`pendingSinks`): what a later delivery owes. */
   backlog: FindingRecord[];
-  /** Sends the alert to every sink, then records the state (at-least-once). */
-  deliver(): Promise<NotifyOutcome>;
+  /**
+   * Sends the alert to every sink, then records the state (at-least-once). `link`: the run's report
+   * written between the two steps (setting `reportBucket`), carried by the alert.
+   */
+  deliver(link?: Pick<Alert, 'reportUrl'>): Promise<NotifyOutcome>;
 }
 
 /**
@@ -122,7 +125,7 @@ export async function auditRun(options: AuditRunOptions): Promise<AuditedRun> {
     ...(run.stopped ? { stopped: run.stopped } : {}),
     ...(withheld ? { withheld } : {}),
     backlog,
-    deliver: async () => {
+    deliver: async (link) => {
       if (withheld) {
         const nothing = {
           ...alert,
@@ -134,7 +137,7 @@ export async function auditRun(options: AuditRunOptions): Promise<AuditedRun> {
         return { alert: nothing, receipts: [], published: 0, messageIds: [] };
       }
       return notifyAndRecord({
-        alert,
+        alert: link?.reportUrl ? { ...alert, reportUrl: link.reportUrl } : alert,
         sinks: options.sinks,
         store: store ?? statelessStore,
         changes: reconciliation.changes,

@@ -20,6 +20,26 @@ export function consoleUrl(f: Pick<Finding, 'region' | 'roomId' | 'roomArn'>): s
 }
 
 /**
+ * The AWS console page of one S3 object (the run's HTML report), for the people the alert reaches:
+ * a console link, not a presigned URL, which would expire and would hand the report to whoever
+ * holds the link. Opening it needs console access to the bucket. Percent-encoded parts only.
+ */
+export function s3ObjectConsoleUrl(bucket: string, key: string, region: string): string {
+  return `https://s3.console.aws.amazon.com/s3/object/${urlPart(bucket)}?region=${urlPart(region)}&bucketType=general&prefix=${urlPart(key)}`;
+}
+
+/**
+ * `url` when it is a plain https URL (letters, digits and URL punctuation only, nothing a markdown or
+ * Slack renderer reads as markup), else undefined. The alert's report link is built by
+ * `s3ObjectConsoleUrl`; this check keeps a renderer from inserting anything else as-is.
+ */
+export function plainHttpsUrl(url: string | undefined): string | undefined {
+  return url && url.length <= 2048 && /^https:\/\/[A-Za-z0-9.-]+\/[A-Za-z0-9%._~/?&=-]*$/.test(url)
+    ? url
+    : undefined;
+}
+
+/**
  * Percent-encodes also the characters markdown renderers treat specially, so a URL stays a plain
  * URL. Lone surrogates become U+FFFD first: `encodeURIComponent` throws on them, and one in a room
  * id or region would otherwise abort the whole notification.

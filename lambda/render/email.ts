@@ -15,7 +15,7 @@ import {
 import { appendAll } from '../core/append.js';
 import { PRODUCT_NAME } from '../core/product.js';
 import type { Finding } from '../core/types.js';
-import { consoleUrl } from './console-url.js';
+import { consoleUrl, plainHttpsUrl } from './console-url.js';
 import { asciiSubject, inlineValue } from './escape.js';
 import { fillRemediation } from './remediation.js';
 import { remediationSection } from './remediation-plan.js';
@@ -93,6 +93,8 @@ function renderBody(alert: Alert): string {
   if (alert.partLabel) out.push(`This message is ${inlineValue(alert.partLabel, 40)} of this run's alert.`);
   out.push('');
   out.push(summaryLine(alert));
+  const reportUrl = plainHttpsUrl(alert.reportUrl);
+  if (reportUrl) out.push(`The run's full report (HTML, in S3): ${reportUrl}`);
 
   appendAll(out, renderNotAudited(alert));
   const byAccount = spansAccounts(alert);

@@ -15,7 +15,7 @@ import {
 } from '../alert/alert.js';
 import { truncate } from '../core/truncate.js';
 import type { Finding, Severity } from '../core/types.js';
-import { consoleUrl } from './console-url.js';
+import { consoleUrl, plainHttpsUrl } from './console-url.js';
 import { PRODUCT } from './email.js';
 import { escapeSlack, stripControl } from './escape.js';
 import { fillRemediation } from './remediation.js';
@@ -277,6 +277,11 @@ function renderNextSteps(alert: Alert): string[] {
   if (consoleStep && consoleStep.length <= SLACK_LIMITS.nextStep) steps.push(consoleStep);
   if (!alert.report.complete)
     steps.push('Fix the audit errors listed in the email so every room is checked.');
+  // The report's link (trusted, percent-encoded: not escaped) keeps the last place whatever else is listed.
+  const reportUrl = plainHttpsUrl(alert.reportUrl);
+  const reportStep = reportUrl ? `Read the run's full report: ${reportUrl}` : '';
+  if (reportStep && reportStep.length <= SLACK_LIMITS.nextStep)
+    return [...steps.slice(0, SLACK_LIMITS.nextSteps - 1), reportStep];
   return steps.slice(0, SLACK_LIMITS.nextSteps);
 }
 

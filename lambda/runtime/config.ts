@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { topicRegion } from '../core/arn.js';
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_POLICIES_DIR } from '../policy/load-dir.js';
-import { parseTag } from '../settings/checks.js';
+import { checkBucketName, parseTag } from '../settings/checks.js';
 import { parseSetting } from '../settings/parse.js';
 import { type EnvSettingName, SETTINGS, type SettingValues } from '../settings/table.js';
 import { auditorNameOf, WIRING_ENV } from '../settings/wiring.js';
@@ -29,6 +29,8 @@ export type HandlerConfig = Omit<Pick<SettingValues, EnvSettingName>, 'eventBus'
   functionRoleName?: string;
   /** The audit function role's ARN, path included (FUNCTION_ROLE_ARN), when the stack set it. */
   functionRoleArn?: string;
+  /** The bucket each run's HTML report is written to (REPORT_BUCKET); absent: no report is written. */
+  reportBucket?: string;
 };
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]+\/)?[\w+=,.@-]{1,64}$/;
@@ -69,6 +71,9 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   const functionRoleArn = env[WIRING_ENV.functionRoleArn]?.trim();
   if (functionRoleArn && !ROLE_ARN.test(functionRoleArn))
     throw new ConfigError(WIRING_ENV.functionRoleArn, `is not an IAM role ARN: "${functionRoleArn}"`);
+  const reportBucket = env[WIRING_ENV.reportBucket]?.trim();
+  const badBucket = reportBucket ? checkBucketName(reportBucket) : undefined;
+  if (badBucket) throw new ConfigError(WIRING_ENV.reportBucket, badBucket);
 
   return {
     regions,
@@ -93,5 +98,6 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     changeMaxRooms: setting('changeMaxRooms'),
     ...(functionRoleName ? { functionRoleName } : {}),
     ...(functionRoleArn ? { functionRoleArn } : {}),
+    ...(reportBucket ? { reportBucket } : {}),
   };
 }

@@ -109,3 +109,27 @@ export const checkTag = (value: string) =>
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
+
+/** The `reportBucket` value that makes the stack create the report bucket (see `checkReportBucket`). */
+export const CREATE_BUCKET = 'create';
+
+/**
+ * A general purpose bucket's name as S3 takes it: 3–63 of lowercase letters, digits, `.` and `-`,
+ * starting and ending with a letter or digit, no `..`, not shaped like an IP address, none of the
+ * prefixes and suffixes S3 reserves. (A bucket literally named `create` exists already, owned by
+ * someone else, so the word is free to mean "create one".)
+ */
+export function checkBucketName(name: string): string | undefined {
+  const valid =
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) &&
+    !name.includes('..') &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(name) &&
+    !/^(xn--|sthree-|amzn-s3-demo-)/.test(name) &&
+    !/(-s3alias|--ol-s3|--x-s3|--table-s3|\.mrap)$/.test(name);
+  return valid
+    ? undefined
+    : `"${name}" is not an S3 bucket name (3–63 of a-z, 0-9, "." and "-"; e.g. my-audit-reports)`;
+}
+
+export const checkReportBucket = (value: string) =>
+  value === CREATE_BUCKET ? undefined : checkBucketName(value);

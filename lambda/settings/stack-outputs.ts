@@ -21,12 +21,14 @@ export const STACK_OUTPUT = {
   alertSinks: 'AlertSinks',
   alertEmailCount: 'AlertEmailCount',
   eventBus: 'EventBus',
+  /** With `reportBucket`: the bucket each run's HTML report goes to. */
+  reportBucket: 'ReportBucket',
   changeRuleName: 'ChangeRuleName',
   changeQueueUrl: 'ChangeQueueUrl',
   changeDeadLetterQueueUrl: 'ChangeDeadLetterQueueUrl',
 } as const;
 
-/** The outputs every auditor stack has; the change outputs and `EventBus` depend on settings. */
+/** The outputs every auditor stack has; the change outputs, `EventBus` and `ReportBucket` depend on settings. */
 export const REQUIRED_STACK_OUTPUTS = [
   STACK_OUTPUT.alertsTopicArn,
   STACK_OUTPUT.stateTableName,

@@ -8,12 +8,14 @@
  */
 import { IVSCHAT_QUOTA_TPS } from '../core/ivschat-quota.js';
 import {
+  CREATE_BUCKET,
   checkAccount,
   checkAccountId,
   checkAccounts,
   checkEmail,
   checkEventBus,
   checkRegion,
+  checkReportBucket,
   checkTag,
   checkTrustedPrincipal,
   checkTrustedPrincipals,
@@ -30,6 +32,15 @@ import type { Setting, SettingValue } from './types.js';
  * `maxConcurrency`, whose least is 2). Each batch audits at `apiBudgetTps` / this.
  */
 export const CHANGE_CONCURRENCY = 2;
+
+/**
+ * Days a report stays in the bucket the stack creates (`reportBucket=create`): a lifecycle rule
+ * expires older ones. Long enough to compare a quarter's runs; the state table keeps the findings.
+ */
+export const REPORT_EXPIRY_DAYS = 90;
+
+/** Every report lives under this key prefix: the function's role may write there and nowhere else. */
+export const REPORT_PREFIX = 'reports/';
 
 /**
  * The settings, keyed by their CDK context key (`-c key=value`, the `context` block of cdk.json).
@@ -180,6 +191,15 @@ export const SETTINGS = {
     allowed: '`default` or an event bus ARN',
     check: checkEventBus,
     doc: 'Put one EventBridge event per finding transition (new, resolved, exempted, exemption expired) on this bus; empty puts none.',
+  },
+  // No envVar: `create` is resolved by the stack, which hands the function the bucket's name
+  // (WIRING_ENV.reportBucket) only when the setting is on.
+  reportBucket: {
+    type: 'text',
+    default: '',
+    allowed: `an S3 bucket name, or \`${CREATE_BUCKET}\``,
+    check: checkReportBucket,
+    doc: `Write each run's HTML report to this bucket (under \`reports/\`) and link it from the alert; \`${CREATE_BUCKET}\` makes the stack create a private, encrypted bucket whose reports expire after ${REPORT_EXPIRY_DAYS} days; empty writes none. See [The HTML report in S3](#the-html-report-in-s3).`,
   },
   remediation: {
     type: 'choice',

@@ -22,7 +22,12 @@ export const WIRING_ENV = {
   functionRoleName: 'FUNCTION_ROLE_NAME',
   /** The audit function role's full ARN (path included), on both functions. */
   functionRoleArn: 'FUNCTION_ROLE_ARN',
+  /** The bucket the run's HTML report goes to (setting `reportBucket`, given or created). */
+  reportBucket: 'REPORT_BUCKET',
 } as const;
+
+/** Wiring the stack sets only when its feature is on (the default template stays as it was). */
+export const OPTIONAL_WIRING_ENV: readonly string[] = [WIRING_ENV.reportBucket];
 
 /** Environment the stack sets for libraries the function runs (Powertools, Node), not for our code. */
 export const LIBRARY_ENV = [

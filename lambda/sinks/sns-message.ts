@@ -62,6 +62,8 @@ export interface MachineAlert {
   notAudited?: NotAuditedTarget[];
   /** The deployed remediation's plan or changes (setting `remediation`), in every part. */
   remediation?: AlertRemediation;
+  /** The console page of the run's HTML report in S3 (setting `reportBucket`), in every part. */
+  reportUrl?: string;
 }
 
 /** A finding as the machine JSON carries it: remediation filled, `actualTruncated` when compacted. */
@@ -129,6 +131,7 @@ function machineAlert(part: Alert, position?: { label: string; index: number; co
   if ((part.accounts?.length ?? 0) > 1) machine.accountCount = part.accounts?.length;
   if (part.notAudited?.length) machine.notAudited = part.notAudited;
   if (part.remediation) machine.remediation = part.remediation;
+  if (part.reportUrl) machine.reportUrl = part.reportUrl;
   return machine;
 }
 

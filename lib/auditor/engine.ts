@@ -10,6 +10,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -30,6 +31,7 @@ import {
   putEventsStatement,
   securityHubImportStatement,
 } from './permissions.js';
+import { grantReportWrite } from './reports.js';
 import { STATE_TABLE_ACTIONS } from './state.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -78,6 +80,8 @@ export interface AuditEngineProps {
   readonly auditorName: string;
   /** The VPC placement of the functions; absent without a VPC. */
   readonly network?: FunctionNetwork;
+  /** Where each run's HTML report goes (setting `reportBucket`); absent: none is written. */
+  readonly reportBucket?: s3.IBucket;
 }
 
 /**
@@ -127,6 +131,7 @@ export class AuditEngine {
       [WIRING_ENV.auditorName]: props.auditorName,
       [WIRING_ENV.functionRoleName]: this.role.roleName,
       [WIRING_ENV.functionRoleArn]: this.role.roleArn,
+      ...(props.reportBucket ? { [WIRING_ENV.reportBucket]: props.reportBucket.bucketName } : {}),
       ...libraryEnvironment(),
     };
     this.function = auditFunction(scope, this.role, this.logGroup, this.environment, props);
@@ -150,6 +155,7 @@ export class AuditEngine {
     if (config.securityHub) this.role.addToPrincipalPolicy(securityHubImportStatement(props.regions));
     if (config.eventBus) this.role.addToPrincipalPolicy(putEventsStatement(config.eventBus));
     props.alerts.grantPublish(this.role);
+    if (props.reportBucket) grantReportWrite(this.role, props.reportBucket);
     props.table.grant(this.role, ...STATE_TABLE_ACTIONS);
 
     this.stateMachine = auditStateMachine(engine, this.function, config.maxConcurrency, this.logs);

@@ -32,6 +32,7 @@ describe('Function: readConfig', () => {
       targetFailureAlarmRuns: 3,
       securityHub: false,
       eventBus: '',
+      reportBucket: '',
       remediation: 'off',
       remediationTag: 'ivschat-auditor:remediate=true',
       remediationMaxChanges: 10,

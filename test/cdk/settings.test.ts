@@ -13,7 +13,7 @@ import { isRegion, LOG_RETENTION_DAYS } from '../../lambda/settings/checks.js';
 import { parseSetting } from '../../lambda/settings/parse.js';
 import { SETTING_NAMES, SETTINGS, type SettingName } from '../../lambda/settings/table.js';
 import type { Setting } from '../../lambda/settings/types.js';
-import { LIBRARY_ENV, WIRING_ENV } from '../../lambda/settings/wiring.js';
+import { LIBRARY_ENV, OPTIONAL_WIRING_ENV, WIRING_ENV } from '../../lambda/settings/wiring.js';
 import { InvalidContextError, readConfig as readContext } from '../../lib/config.js';
 import { docsTable } from './settings-docs.js';
 import { synthApp } from './synth.js';
@@ -91,10 +91,15 @@ describe('Settings table', () => {
   });
 
   it('gives the function a variable for every setting and wire the Lambda reads, and nothing else', () => {
+    const always = Object.values(WIRING_ENV).filter((name) => !OPTIONAL_WIRING_ENV.includes(name));
     const { template } = synthApp({ regions: 'us-east-1' });
     const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
     const variables = Object.keys(fn?.Properties.Environment.Variables ?? {});
-    expect(variables.sort()).toEqual(
+    expect(variables.sort()).toEqual([...Object.values(ENV_VARS), ...always, ...LIBRARY_ENV].sort());
+    // The optional wiring is there exactly when its feature is on.
+    const on = synthApp({ regions: 'us-east-1', reportBucket: 'create' }).template;
+    const [withReports] = Object.values(on.findResources('AWS::Lambda::Function'));
+    expect(Object.keys(withReports?.Properties.Environment.Variables ?? {}).sort()).toEqual(
       [...Object.values(ENV_VARS), ...Object.values(WIRING_ENV), ...LIBRARY_ENV].sort(),
     );
   });

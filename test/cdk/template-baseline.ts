@@ -37,6 +37,8 @@ export const BASELINE_CONTEXTS: Record<string, Record<string, unknown>> = {
     memberTrustedPrincipals: 'arn:aws:iam::111122223333:role/ci-deployer',
   },
   member: { auditorAccountId: '111122223333', remediation: 'apply', securityHub: true },
+  // The report bucket the stack creates, and the function's write grant on it.
+  reports: { reportBucket: 'create' },
 };
 
 /** Asset hashes change with every source edit; nothing else may. */

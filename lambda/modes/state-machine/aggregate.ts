@@ -33,6 +33,7 @@ import type { ActiveRemediationMode } from '../../settings/table.js';
 import { eachConcurrently } from '../../state/concurrently.js';
 import type { PlanMeta, PlannedTarget } from '../../state/run-store.js';
 import { count, emitRunMetrics } from '../run-metrics.js';
+import { writeReportLink } from '../run-report.js';
 import type { AggregateEvent } from './events.js';
 
 export const MAX_SUMMARY_NOT_AUDITED = 20;
@@ -96,6 +97,9 @@ export async function aggregateStep(ctx: StatefulContext, event: AggregateEvent)
     ...(o.remediation ? { remediation: o.remediation } : {}),
   }));
   const alert = runAlert(parts, results.notAudited);
+  // Before delivery, so that the link in the alert opens the report.
+  const reportUrl = await writeReportLink(ctx, 'runs', alert.report);
+  if (reportUrl) alert.reportUrl = reportUrl;
   const outcome = await deliverRun(ctx, event, planned, results.audited, alert);
   if (ctx.config.remediation !== 'off') await markWritesReported(ctx, results.audited, event.startedAt);
 
