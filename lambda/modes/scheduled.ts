@@ -121,6 +121,7 @@ function auditOwnAccount(
     inventory: liveInventory({
       regions: config.regions,
       policies: ctx.policies,
+      routes: ctx.routes,
       connection: ctx.connection,
       ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps }),
       fullRefreshHours: config.fullRefreshHours,

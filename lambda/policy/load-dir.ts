@@ -149,6 +149,19 @@ function inReadingOrder(
   return [...policies].sort((a, b) => (position.get(a.file) ?? 0) - (position.get(b.file) ?? 0));
 }
 
+/**
+ * A routes file named on its own (the CLI's `--routes`), read like a policy file (a regular file, no
+ * link, within the size limit) and checked like the folder's; throws PolicySetError naming each problem.
+ */
+export function loadRoutesFile(path: string): RouteTable {
+  const file = relative(process.cwd(), path) || path;
+  const read = readRegularFile(path, file);
+  if (read instanceof PolicyError) throw new PolicySetError([read]);
+  const routes = compileRoutes({ file, text: read });
+  if (Array.isArray(routes)) throw new PolicySetError(routes);
+  return routes;
+}
+
 /** A folder's own copy of the schema is ignored; say so when relying on it would mislead. */
 export function folderSchemaWarning(schema: PolicySource): PolicyWarning | undefined {
   let parsed: unknown;

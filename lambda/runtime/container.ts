@@ -50,7 +50,7 @@ function containerSetup(
 ): Omit<InvocationContext, 'deadline'> {
   const config = readConfig(deps.env ?? process.env);
   // The function shows no policy warnings: its folder's own schema copy need not be read.
-  const policies = loadPolicyDir(config.policiesDir, { schemaWarning: false }).policies;
+  const { policies, routes } = loadPolicyDir(config.policiesDir, { schemaWarning: false });
   const connection = deps.connection ?? {};
   const stores = config.stateTableName
     ? new Stores(
@@ -64,6 +64,7 @@ function containerSetup(
   return {
     config,
     policies,
+    ...(routes ? { routes } : {}),
     connection,
     logger,
     metrics,
