@@ -69,7 +69,8 @@ function containerSetup(
     logger,
     metrics,
     clock: deps.now ?? (() => new Date()),
-    sinkDeps: deps,
+    // The routes file decides the SNS sinks: one per route (sinks/configured.ts).
+    sinkDeps: routes ? { ...deps, routes } : deps,
     apiBudgetTps: deps.apiBudgetTps === null ? null : (deps.apiBudgetTps ?? config.apiBudgetTps),
     ...(stores ? { stores } : {}),
     ownAccountId: ownAccountOnce(config, connection),
