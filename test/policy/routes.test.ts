@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -219,5 +219,13 @@ describe('a policy folder with a routes file', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('key holds control characters');
     expect(stdout + stderr).not.toContain('\u001b');
+  });
+});
+
+describe('policies/examples/routes.json', () => {
+  it('is a valid routes file', () => {
+    const path = join(DEFAULT_POLICIES_DIR, 'examples', 'routes.json');
+    const routes = compileRoutes({ file: path, text: readFileSync(path, 'utf8') });
+    expect(routes).toBeInstanceOf(RouteTable);
   });
 });
