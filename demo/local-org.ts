@@ -56,6 +56,8 @@ export interface OrgOptions {
    * handlers' (DynamoDB is a service elsewhere when deployed): the orgScale bench keeps it apart.
    */
   dynamoThread?: boolean;
+  /** The function's policy folder (POLICIES_DIR); default: the repository's policies/. */
+  policiesDir?: string;
 }
 
 export interface LocalOrg {
@@ -114,7 +116,7 @@ export async function startLocalOrg(
     AUDIT_ACCOUNTS: options.auditAccounts ?? options.accounts.join(','),
     ALERT_TOPIC_ARN: topicArn,
     STATE_TABLE_NAME: table,
-    POLICIES_DIR,
+    POLICIES_DIR: options.policiesDir ?? POLICIES_DIR,
     AWS_REGION: TOPIC_REGION,
     AUDITOR_NAME: 'local-org',
   };

@@ -42,6 +42,7 @@ import {
   sinksSince,
   subheading,
 } from './output.js';
+import { routesDemo } from './routes-demo.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The emulator's seed file: the same rooms `npm run local-aws -- --seed` serves. */
@@ -132,12 +133,16 @@ async function main(): Promise<void> {
     policies: loadPolicyDir(join(ROOT, 'policies')).policies,
   });
 
+  // Alert routes: the same rooms, each team's topic told of its own rooms only.
+  heading('ROUTES: a routes file sends each team the findings of the rooms it owns (demo/routes.json)');
+  const routed = await routesDemo({ aws, dynamo, deps, root: ROOT, topicRegion: TOPIC_REGION, topicArn });
+
   heading('Done');
   out(
     `3 runs, 1 change batch and a plan in ${seconds(performance.now() - started)} s; alerts published: run 1 ${first.messages.length}, ` +
       `run 2 ${second.messages.length}, run 3 ${third.messages.length}, change ${change.published} ` +
       `(${change.getRoomCalls} GetRoom, ${seconds(change.writeToAlertMs)} s from write to alert); ` +
-      `plan ${plan.changes.length} changes, 0 written.`,
+      `plan ${plan.changes.length} changes, 0 written; routes ${routed} messages to 3 topics.`,
   );
   out(
     'Everything above was read back from the emulator (aws.published(), aws.stats()) and from the handler result.',

@@ -15,6 +15,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/core/metric-names.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
+import type { RouteTable } from '../lambda/policy/routes.js';
 import { isOrganization } from '../lambda/settings/checks.js';
 import { AuditorAlerts } from './auditor/alerts.js';
 import { AuditorChanges, changeRoleName } from './auditor/changes.js';
@@ -72,6 +73,8 @@ export class IvsChatAuditor extends Construct {
   readonly stateMachine: sfn.IStateMachine;
   /** Where alerts go (created, or the one given in props). */
   readonly topic: sns.ITopic;
+  /** The team topics of the policy folder's routes.json (imported by ARN); empty without one. */
+  readonly routeTopics: sns.ITopic[];
   /** The topic's KMS key; undefined when an existing topic was given without its key. */
   readonly topicKey?: kms.IKey;
   /** Finding state, room cache, runs, locks (TTL attribute `expiresAt`). */
@@ -111,7 +114,7 @@ export class IvsChatAuditor extends Construct {
     super(scope, id);
     const config = configFromProps(props);
     const policiesDir = props.policiesDir ?? join(PROJECT_ROOT, 'policies');
-    validatePolicies(this, policiesDir);
+    const routes = validatePolicies(this, policiesDir);
     const regions = config.regions.length > 0 ? config.regions : [Aws.REGION];
     const interval = props.auditInterval ?? defaultInterval(config.schedule);
     this.auditInterval = interval;
@@ -132,8 +135,10 @@ export class IvsChatAuditor extends Construct {
       alertEmails: config.alertEmails,
       ...(config.slack ? { slack: config.slack } : {}),
       deadLetterQueue,
+      ...(routes ? { routeTopicArns: routes.topicArns() } : {}),
     });
     this.topic = alerts.topic;
+    this.routeTopics = alerts.routeTopics;
     if (alerts.topicKey) this.topicKey = alerts.topicKey;
     if (alerts.slackChannel) this.slackChannel = alerts.slackChannel;
 
@@ -265,13 +270,14 @@ function defaultInterval(schedule: string): Duration {
  * A broken policy must never deploy: fail synth naming the file and the JSON pointer. What still
  * loads but deserves a look (an exemption already expired) is a synth warning on the construct.
  */
-function validatePolicies(scope: Construct, dir: string): void {
+function validatePolicies(scope: Construct, dir: string): RouteTable | undefined {
   try {
-    const { warnings } = loadPolicyDir(dir);
+    const { warnings, routes } = loadPolicyDir(dir);
     // One id per file and pointer, so acknowledging one warning does not silence the others.
     for (const w of warnings) {
       Annotations.of(scope).addWarningV2(`ivschat-auditor:policy:${basename(w.file)}${w.pointer}`, w.message);
     }
+    return routes;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`ivschat-auditor: invalid policy, not deploying: ${message}`, { cause: error });

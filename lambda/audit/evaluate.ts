@@ -4,6 +4,7 @@ import { withDerivedFacts } from '../core/room-facts.js';
 import type { AuditError, Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { exemptionFor, exemptionKeys, notedMessage } from '../policy/exemptions.js';
+import type { RouteTable } from '../policy/routes.js';
 import { type PolicyCheck, policyCheck, verdictOn } from '../policy/verdict.js';
 import { type PolicyMemo, policyMemos } from './evaluation-cache.js';
 
@@ -31,6 +32,8 @@ export interface EvaluatorOptions {
    * built from scratch; the findings are the same either way (test/audit/evaluator.test.ts).
    */
   cache?: boolean;
+  /** The routes file: each finding gets its `routes`, matched on its room's tags. */
+  routes?: RouteTable | undefined;
 }
 
 /**
@@ -42,9 +45,11 @@ export class Evaluator {
   readonly policies: readonly CompiledPolicy[];
   /** Each policy with its memo (none when caching is off), in the policies' order. */
   private readonly checks: readonly Check[];
+  private readonly routes: RouteTable | undefined;
 
   constructor(policies: readonly CompiledPolicy[], options: EvaluatorOptions = {}) {
     this.policies = policies;
+    this.routes = options.routes;
     const memos = options.cache === false ? undefined : policyMemos(policies);
     this.checks = policies.map((compiled, i) => {
       const check = policyCheck(compiled);
@@ -114,6 +119,7 @@ export class Evaluator {
           firstSeen: ctx.now,
           lastSeen: ctx.now,
         };
+        if (this.routes) finding.routes = this.routes.routesOf(finding, room?.tags);
         if (exemption) {
           finding.exemption = exemption.expires
             ? { reason: exemption.reason, expires: exemption.expires, expired }

@@ -8,6 +8,7 @@ import {
   type Severity,
 } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
+import { DEFAULT_ROUTE } from '../policy/routes.js';
 
 export const POLICY_DIFF_VERSION = '1.0';
 
@@ -78,6 +79,12 @@ export interface PolicyDiff {
   guard: { maxNew?: number; tripped: GuardTrip[] };
   /** A rule that threw on a room, on either side: the counts of that policy are not the whole story. */
   errors: (AuditError & { side: 'base' | 'head' })[];
+  /**
+   * Failing findings per alert route (routes.json) before and after, when either side has a routes
+   * file: how the change moves findings between teams' topics. A side without one counts its
+   * findings under `default`. In the order routes first appear, `default` last.
+   */
+  routes?: Record<string, { before: number; after: number }>;
 }
 
 export interface PolicySide {
@@ -144,6 +151,7 @@ export function diffPolicySets(options: DiffOptions): PolicyDiff {
   if (options.maxNew !== undefined && totals.newlyFailing > options.maxNew) {
     tripped.push({ limit: options.maxNew, newlyFailing: totals.newlyFailing });
   }
+  const routes = routeCounts(base.findings, head.findings);
   return {
     version: POLICY_DIFF_VERSION,
     base: base.label,
@@ -156,7 +164,32 @@ export function diffPolicySets(options: DiffOptions): PolicyDiff {
       ...base.errors.map((e) => ({ ...e, side: 'base' as const })),
       ...head.errors.map((e) => ({ ...e, side: 'head' as const })),
     ],
+    ...(routes ? { routes } : {}),
   };
+}
+
+/** Failing findings per route on each side; undefined when neither side routes (no routes file). */
+function routeCounts(
+  baseFindings: readonly Finding[],
+  headFindings: readonly Finding[],
+): PolicyDiff['routes'] {
+  if (!baseFindings.some((f) => f.routes) && !headFindings.some((f) => f.routes)) return undefined;
+  const counts = new Map<string, { before: number; after: number }>();
+  const add = (findings: readonly Finding[], key: 'before' | 'after') => {
+    for (const f of findings) {
+      if (f.status === 'exempt') continue;
+      for (const route of f.routes ?? [DEFAULT_ROUTE]) {
+        const count = counts.get(route) ?? { before: 0, after: 0 };
+        count[key]++;
+        counts.set(route, count);
+      }
+    }
+  };
+  add(baseFindings, 'before');
+  add(headFindings, 'after');
+  const ids = [...counts.keys()].filter((id) => id !== DEFAULT_ROUTE);
+  if (counts.has(DEFAULT_ROUTE)) ids.push(DEFAULT_ROUTE);
+  return Object.fromEntries(ids.map((id) => [id, counts.get(id) ?? { before: 0, after: 0 }]));
 }
 
 /**

@@ -7,6 +7,7 @@ import { buildReport } from '../audit/report.js';
 import { InputError } from '../core/errors.js';
 import type { InventoryRun, InventorySource } from '../inventory/source.js';
 import type { CompiledPolicy } from '../policy/compile.js';
+import type { RouteTable } from '../policy/routes.js';
 import { emptyFileRegion, inputName, readRoomsFile } from './input.js';
 
 export interface OfflineAuditOptions {
@@ -16,6 +17,8 @@ export interface OfflineAuditOptions {
   /** Region filter (already checked to be region names); empty = every region. */
   regions: readonly string[];
   policies: readonly CompiledPolicy[];
+  /** The routes file, when there is one: findings carry their alert routes. */
+  routes?: RouteTable | undefined;
   /** Stored findings: which regions of the file's accounts had findings before. */
   previous: ReadonlyMap<string, StoredState>;
   now: string;
@@ -48,7 +51,7 @@ export async function auditRoomsFile(options: OfflineAuditOptions): Promise<Offl
   const read = await readRoomsFile(options.file, {
     ...(options.stdin ? { stdin: options.stdin } : {}),
     regions: options.regions,
-    evaluator: new Evaluator(options.policies),
+    evaluator: new Evaluator(options.policies, { routes: options.routes }),
     now: options.now,
   }).catch((error: unknown) => {
     if (error instanceof InputError) throw new InputError(`--input: ${error.message}`, { cause: error });

@@ -8,6 +8,7 @@ import { diffPolicySets, type PolicyDiff, type PolicySide } from '../audit/polic
 import { ConfigError, InputError, PolicySetError } from '../core/errors.js';
 import type { AuditError, Finding } from '../core/types.js';
 import type { CompiledPolicy, PolicyWarning } from '../policy/compile.js';
+import type { RouteTable } from '../policy/routes.js';
 import { stripControl } from '../render/escape.js';
 import { renderDiffJson, renderDiffMarkdown, renderDiffText } from '../render/policy-diff.js';
 import { terminalSafe } from '../render/terminal.js';
@@ -93,8 +94,8 @@ async function preview(flags: DiffFlags, rooms: RoomsSource, io: DiffIo): Promis
   const base = loadSide('--base', flags.base, folder, io.now);
   for (const w of head.warnings) io.stderr(`warning: --head: ${w.message}\n`);
 
-  const before = await evaluateRooms(rooms, base.policies, io.now);
-  const after = await evaluateRooms(rooms, head.policies, io.now);
+  const before = await evaluateRooms(rooms, base, io.now);
+  const after = await evaluateRooms(rooms, head, io.now);
   const diff = diffPolicySets({
     base: side(base, before),
     head: side(head, after),
@@ -132,6 +133,7 @@ interface LoadedSide {
   label: string;
   policies: CompiledPolicy[];
   warnings: PolicyWarning[];
+  routes?: RouteTable;
 }
 
 interface RoomsSource {
@@ -185,14 +187,11 @@ interface Evaluated {
  * One streamed pass over the rooms file with one policy set's evaluator. Each side reads the file
  * on its own, so no room document is held longer than its evaluation, as in `audit --input`.
  */
-async function evaluateRooms(
-  source: RoomsSource,
-  policies: readonly CompiledPolicy[],
-  now: string,
-): Promise<Evaluated> {
+async function evaluateRooms(source: RoomsSource, side: LoadedSide, now: string): Promise<Evaluated> {
   const read = await readRoomsFile(source.path, {
     regions: [],
-    evaluator: new Evaluator(policies),
+    // Each side's own routes file, so the preview shows how findings move between routes.
+    evaluator: new Evaluator(side.policies, { routes: side.routes }),
     now,
     ...(source.givenAs ? { givenAs: source.givenAs } : {}),
   }).catch((error: unknown) => {

@@ -3,6 +3,7 @@ import { isAbsolute } from 'node:path';
 import { fileProblem } from '../core/file-problem.js';
 import type { CompiledPolicy, PolicyWarning } from '../policy/compile.js';
 import { compileWithEntryProblems, folderSchemaWarning, loadPolicyDir } from '../policy/load-dir.js';
+import type { RouteTable } from '../policy/routes.js';
 import { readPoliciesAtRef } from './git-policies.js';
 
 export interface LoadedPolicies {
@@ -10,6 +11,8 @@ export interface LoadedPolicies {
   label: string;
   policies: CompiledPolicy[];
   warnings: PolicyWarning[];
+  /** The folder's routes file, when it has one. */
+  routes?: RouteTable;
 }
 
 /**
@@ -24,7 +27,12 @@ export function loadPolicies(spec: string, refFolder: string, now: string, flag?
   // An absolute or ./ path is never a ref: a folder that is not there says so as a folder.
   if (isFolder(spec) || isAbsolute(spec) || /^\.\.?[\\/]/.test(spec)) {
     const set = loadPolicyDir(spec, { now });
-    return { label: spec, policies: set.policies, warnings: set.warnings };
+    return {
+      label: spec,
+      policies: set.policies,
+      warnings: set.warnings,
+      ...(set.routes ? { routes: set.routes } : {}),
+    };
   }
   const atRef = readPoliciesAtRef(spec, refFolder, flag);
   const set = compileWithEntryProblems(atRef.sources, atRef.problems, { now });
@@ -33,6 +41,7 @@ export function loadPolicies(spec: string, refFolder: string, now: string, flag?
     label: atRef.label,
     policies: set.policies,
     warnings: [...(schemaWarning ? [schemaWarning] : []), ...set.warnings],
+    ...(set.routes ? { routes: set.routes } : {}),
   };
 }
 

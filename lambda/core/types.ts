@@ -117,6 +117,11 @@ export interface Finding {
   exemption?: { reason: string; expires?: string; expired: boolean };
   /** Why a finding resolved (e.g. "room deleted"). */
   resolvedReason?: string;
+  /**
+   * The alert routes the finding goes to (policies/routes.json; `default` when none matched), set only
+   * when a routes file is present. Findings routed alike share one array.
+   */
+  routes?: readonly string[];
 }
 
 export interface AuditError {

@@ -27,6 +27,7 @@ import {
 } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
+import type { RouteTable } from '../policy/routes.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
 import { evaluateRooms } from './room-evaluation.js';
 import type { Identity, InventorySource } from './source.js';
@@ -49,6 +50,8 @@ export interface TargetChanges extends Target {
 export interface ChangedRoomsOptions {
   changes: TargetChanges;
   policies: readonly CompiledPolicy[];
+  /** The routes file, when there is one: findings carry their alert routes. */
+  routes?: RouteTable | undefined;
   /** The target's credentials (its member role, or the function's own for its own account). */
   connection: AwsConnection;
   /** The per-target API budget the scheduled audit uses; undefined = none. */
@@ -191,7 +194,7 @@ async function evaluateChangedRooms(
     inventory.factsMissingReason = `${logging.error.operation} failed (${logging.error.code}: ${logging.error.message})`;
   }
   evaluateRooms(inventory, docs, {
-    evaluator: new Evaluator(options.policies),
+    evaluator: new Evaluator(options.policies, { routes: options.routes }),
     now: startedAt,
     configurations: logging?.configurations,
   });

@@ -18,6 +18,7 @@ import { type CachedRoom, cachedRoom, planFetches } from '../core/room-cache.js'
 import type { AuditError, RegionInventory } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
+import type { RouteTable } from '../policy/routes.js';
 import { SETTINGS } from '../settings/table.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
 import type { RunListingStore } from '../state/run-listing.js';
@@ -29,6 +30,8 @@ import type { Identity, InventoryRun } from './source.js';
 export interface LiveAuditOptions {
   regions: string[];
   policies: readonly CompiledPolicy[];
+  /** The routes file, when there is one: findings carry their alert routes. */
+  routes?: RouteTable | undefined;
   connection?: AwsConnection;
   /**
    * The audited account as the caller already asked (the pipeline asks first: the state is kept per
@@ -102,7 +105,7 @@ export async function auditAccount(options: LiveAuditOptions): Promise<Inventory
     startedAt,
     connection,
     roomCache: accountId ? options.roomCache : undefined,
-    evaluator: new Evaluator(options.policies),
+    evaluator: new Evaluator(options.policies, { routes: options.routes }),
   };
   const inventories = await Promise.all(regions.map((region) => auditRegion(run, region)));
   if (identityErrors.length > 0 && inventories[0]) {

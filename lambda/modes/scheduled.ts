@@ -125,6 +125,7 @@ async function auditOwnAccount(
     inventory: liveInventory({
       regions: config.regions,
       policies: ctx.policies,
+      routes: ctx.routes,
       connection: ctx.connection,
       ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps }),
       fullRefreshHours: config.fullRefreshHours,

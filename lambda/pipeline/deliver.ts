@@ -1,4 +1,5 @@
 import { type Alert, hasContent } from '../alert/alert.js';
+import { alertForRoute, onRoute } from '../alert/route-alert.js';
 import { type Announcement, type FindingRecord, redecide, TRANSITIONS } from '../audit/lifecycle.js';
 import type { Finding } from '../core/types.js';
 import type { AlertSink, SinkReceipt } from '../sinks/sink.js';
@@ -78,6 +79,7 @@ interface NotifyInput {
 async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Promise<NotifyOutcome> {
   const { sinks, now } = input;
   const names = sinks.map((s) => s.name);
+  const owedSinks = sinksOwing(sinks);
   const planned = announcementsOf(input.alert);
   const owes = (announce: Announcement | undefined) =>
     names.length > 0 && announce !== undefined && TRANSITIONS.has(announce);
@@ -100,7 +102,9 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
   const claims = await shared.claim(changes, now, {
     // A change is marked owed by the claim itself (no copy of 100,000 records to add the mark).
     owedTo: (record) =>
-      owes(planned.get(record.fingerprint)) ? names : earlier.get(record.fingerprint)?.pendingSinks,
+      owes(planned.get(record.fingerprint))
+        ? owedSinks(record.finding)
+        : earlier.get(record.fingerprint)?.pendingSinks,
     onConflict: (mine, current) => {
       redecided = true;
       const fingerprint = mine.fingerprint;
@@ -154,6 +158,25 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
   }
   await shared.settle(settlements);
   return outcomeOf(alert, delivery);
+}
+
+/**
+ * The sinks a finding is owed to: every sink, except that a route's sink (policies/routes.json) is
+ * owed only the findings routed to it. So a failing route is retried alone and no other route hears
+ * of a finding twice. One shared list per distinct routes list (findings routed alike share theirs).
+ */
+function sinksOwing(sinks: readonly AlertSink[]): (finding: Finding) => readonly string[] {
+  const names = sinks.map((s) => s.name);
+  if (sinks.every((s) => s.route === undefined)) return () => names;
+  const lists = new Map<readonly string[] | undefined, readonly string[]>();
+  return (finding) => {
+    let list = lists.get(finding.routes);
+    if (!list) {
+      list = sinks.filter((s) => s.route === undefined || onRoute(finding, s.route)).map((s) => s.name);
+      lists.set(finding.routes, list);
+    }
+    return list;
+  };
 }
 
 /** Nothing lacking: one shared empty list rather than one per settled claim. */
@@ -245,7 +268,7 @@ async function deliverAll(
   const threw = new Set<string>();
   for (const sink of sinks) {
     const own = withBacklog(
-      alert,
+      sink.route === undefined ? alert : alertForRoute(alert, sink.route),
       owed.filter((r) => r.pendingSinks?.includes(sink.name)),
     );
     if (!hasContent(own) && (own.exemptedFindings ?? []).length === 0) continue;

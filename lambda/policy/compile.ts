@@ -75,7 +75,7 @@ export function compilePolicySet(
   const seenIds = new Map<string, string>();
 
   for (const source of sources) {
-    const parsed = parseJson(source);
+    const parsed = parsePolicyJson(source);
     const hostile = controlCharacterProblems(source.file, parsed instanceof PolicyError ? undefined : parsed);
     if (hostile.length > 0) {
       // Nothing else of such a file is worth reporting: its other messages would quote the same names.
@@ -144,9 +144,13 @@ function warning(file: string, { pointer, detail }: SchemaProblem): PolicyWarnin
   return { file, pointer, message: `${file} ${pointer}: ${detail}` };
 }
 
-function parseJson(source: PolicySource): unknown {
+/** The file's JSON, or a PolicyError saying why it is not (`emptyHint` says what the file should hold). */
+export function parsePolicyJson(
+  source: PolicySource,
+  emptyHint = 'a policy file holds one JSON object',
+): unknown {
   if (isEmptyText(source.text)) {
-    return new PolicyError(source.file, '', `${EMPTY_FILE}: a policy file holds one JSON object`);
+    return new PolicyError(source.file, '', `${EMPTY_FILE}: ${emptyHint}`);
   }
   try {
     return JSON.parse(source.text);
@@ -168,7 +172,8 @@ function lineHint(text: string, detail: string): string {
   return ` (line ${line}, column ${column})`;
 }
 
-function schemaProblem(file: string, error: ErrorObject): PolicyError {
+/** One ajv error of a file's validation as a PolicyError naming its JSON pointer. */
+export function schemaProblem(file: string, error: ErrorObject, kind = 'a policy file'): PolicyError {
   const params = error.params as Record<string, unknown>;
   let pointer = error.instancePath;
   let detail = error.message ?? error.keyword;
@@ -177,7 +182,7 @@ function schemaProblem(file: string, error: ErrorObject): PolicyError {
     pointer = `${pointer}/${String(params.additionalProperty)}`;
     detail = /^\/fix\/set$/.test(error.instancePath)
       ? `not a field UpdateRoom sets (allowed: ${FIX_FIELDS.join(', ')})`
-      : 'unknown property (not allowed in a policy file)';
+      : `unknown property (not allowed in ${kind})`;
   }
   if (error.keyword === 'enum') detail = `must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
   // The policy schema's own words for a value it refuses (`"31.12.2026" is not a date written …`).

@@ -13,6 +13,8 @@ import {
   type PolicyWarning,
 } from './compile.js';
 import { proveFixes } from './fix-proof.js';
+import type { RouteTable } from './routes.js';
+import { compileRoutes, isRoutesEntry, ROUTES_SCHEMA_FILE } from './routes-file.js';
 
 export const POLICY_SCHEMA_FILE = 'policy.schema.json';
 
@@ -43,6 +45,8 @@ export interface PolicySet {
   policies: CompiledPolicy[];
   /** Problems that do not stop loading (expired exemptions); `policies check` and synth show them. */
   warnings: PolicyWarning[];
+  /** The folder's `routes.json` (alert routing), when it has one. */
+  routes?: RouteTable;
 }
 
 /**
@@ -77,6 +81,7 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: LoadO
     if (!entry.name.endsWith('.json')) continue;
     // Read only to warn about it: a caller that shows no warnings skips the read.
     if (entry.name === POLICY_SCHEMA_FILE && !readFolderSchema) continue;
+    if (entry.name === ROUTES_SCHEMA_FILE) continue; // for editors; the tool validates with its own
     const read = readRegularFile(join(dir, entry.name), file);
     if (read instanceof PolicyError) {
       problems.push(read);
@@ -86,7 +91,7 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: LoadO
       sources.push({ file, text: read });
     }
   }
-  if (sources.length === 0 && problems.length === 0) {
+  if (sources.every((s) => isRoutesEntry(s.file)) && problems.length === 0) {
     throw new PolicySetError([new PolicyError(shown(''), '', 'no policy files (*.json) in this folder')]);
   }
   const now = options.now ?? new Date().toISOString();
@@ -96,19 +101,25 @@ export function loadPolicyDir(dir: string = DEFAULT_POLICIES_DIR, options: LoadO
     dir,
     policies: set.policies,
     warnings: [...(schemaWarning ? [schemaWarning] : []), ...set.warnings],
+    ...(set.routes ? { routes: set.routes } : {}),
   };
 }
 
 /**
  * Compiles `sources` against the shipped schema, then proves the fixes of the compiled set; problems
  * found while reading the folder (a link, a file too large) are thrown together with the files' own,
- * so one run shows them all.
+ * so one run shows them all. The folder's `routes.json` is compiled as the routes file (its problems
+ * thrown with the policies'); `routes.schema.json`, like policy.schema.json, is for editors only.
  */
 export function compileWithEntryProblems(
-  sources: PolicySource[],
-  entryProblems: PolicyError[],
+  allSources: PolicySource[],
+  folderProblems: PolicyError[],
   options: CompileOptions,
-): { policies: CompiledPolicy[]; warnings: PolicyWarning[] } {
+): { policies: CompiledPolicy[]; warnings: PolicyWarning[]; routes?: RouteTable } {
+  const sources = allSources.filter((s) => isRoutesEntry(s.file) === undefined);
+  const routesSource = allSources.find((s) => isRoutesEntry(s.file) === 'routes');
+  const routes = routesSource ? compileRoutes(routesSource) : undefined;
+  const entryProblems = Array.isArray(routes) ? [...folderProblems, ...routes] : folderProblems;
   let set: { policies: CompiledPolicy[]; warnings: PolicyWarning[] };
   try {
     set = compilePolicySet(sources, POLICY_FILE_SCHEMA, options);
@@ -123,7 +134,7 @@ export function compileWithEntryProblems(
   const proof = proveFixes(inReadingOrder(set.policies, sources), options.now ?? '');
   const problems = [...entryProblems, ...proof];
   if (problems.length > 0) throw new PolicySetError(problems);
-  return set;
+  return routes && !Array.isArray(routes) ? { ...set, routes } : set;
 }
 
 /**
@@ -136,6 +147,19 @@ function inReadingOrder(
 ): CompiledPolicy[] {
   const position = new Map(sources.map((source, i) => [source.file, i]));
   return [...policies].sort((a, b) => (position.get(a.file) ?? 0) - (position.get(b.file) ?? 0));
+}
+
+/**
+ * A routes file named on its own (the CLI's `--routes`), read like a policy file (a regular file, no
+ * link, within the size limit) and checked like the folder's; throws PolicySetError naming each problem.
+ */
+export function loadRoutesFile(path: string): RouteTable {
+  const file = relative(process.cwd(), path) || path;
+  const read = readRegularFile(path, file);
+  if (read instanceof PolicyError) throw new PolicySetError([read]);
+  const routes = compileRoutes({ file, text: read });
+  if (Array.isArray(routes)) throw new PolicySetError(routes);
+  return routes;
 }
 
 /** A folder's own copy of the schema is ignored; say so when relying on it would mislead. */

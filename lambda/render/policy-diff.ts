@@ -40,6 +40,11 @@ export function renderDiffText(diff: PolicyDiff): string {
   lines.push(
     `${'total'.padEnd(width)}  ${''.padEnd(changeWidth)}  ${`${t.before} -> ${t.after}`.padStart(12)}  ${`+${t.newlyFailing}`.padStart(5)}  -${t.noLongerFailing}`,
   );
+  const routes = Object.entries(diff.routes ?? {});
+  if (routes.length > 0) {
+    const moved = routes.map(([id, c]) => `${stripControl(id)} ${c.before} -> ${c.after}`);
+    lines.push('', `findings by route: ${moved.join(', ')}`);
+  }
   for (const p of diff.policies) {
     for (const edit of p.edits ?? []) {
       lines.push('', `${stripControl(p.id)}: ${edit.field} edited`);
@@ -107,6 +112,8 @@ export function renderDiffMarkdown(diff: PolicyDiff): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([a, c]) => `${md(a)} +${c.newlyFailing} −${c.noLongerFailing}`);
   if (accounts.length > 1) out.push(`By account: ${accounts.join(' · ')}`, '');
+  const routes = Object.entries(diff.routes ?? {}).map(([id, c]) => `${md(id)} ${c.before} → ${c.after}`);
+  if (routes.length > 0) out.push(`By route (alerts): ${routes.join(' · ')}`, '');
 
   if (diff.guard.tripped.length > 0) {
     out.push('> [!CAUTION]');

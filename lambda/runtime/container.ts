@@ -50,7 +50,7 @@ function containerSetup(
 ): Omit<InvocationContext, 'deadline'> {
   const config = readConfig(deps.env ?? process.env);
   // The function shows no policy warnings: its folder's own schema copy need not be read.
-  const policies = loadPolicyDir(config.policiesDir, { schemaWarning: false }).policies;
+  const { policies, routes } = loadPolicyDir(config.policiesDir, { schemaWarning: false });
   const connection = deps.connection ?? {};
   const stores = config.stateTableName
     ? new Stores(
@@ -64,11 +64,13 @@ function containerSetup(
   return {
     config,
     policies,
+    ...(routes ? { routes } : {}),
     connection,
     logger,
     metrics,
     clock: deps.now ?? (() => new Date()),
-    sinkDeps: deps,
+    // The routes file decides the SNS sinks: one per route (sinks/configured.ts).
+    sinkDeps: routes ? { ...deps, routes } : deps,
     apiBudgetTps: deps.apiBudgetTps === null ? null : (deps.apiBudgetTps ?? config.apiBudgetTps),
     ...(stores ? { stores } : {}),
     ownAccountId: ownAccountOnce(config, connection),

@@ -8,6 +8,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AwsConnection } from '../aws/clients.js';
 import { ConfigError } from '../core/errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
+import type { RouteTable } from '../policy/routes.js';
 import { WIRING_ENV } from '../settings/wiring.js';
 import type { SinkDeps } from '../sinks/configured.js';
 import type { HandlerConfig } from './config.js';
@@ -17,6 +18,8 @@ import type { Stores } from './stores.js';
 export interface InvocationContext {
   config: HandlerConfig;
   policies: readonly CompiledPolicy[];
+  /** The policy folder's routes.json (alert routing), when it has one. */
+  routes?: RouteTable;
   connection: AwsConnection;
   logger: Logger;
   metrics: Metrics;

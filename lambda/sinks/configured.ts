@@ -1,6 +1,7 @@
 /** The alert sinks a deployment is configured with (SNS always; Security Hub, EventBridge opt-in). */
 import { type AwsConnection, snsClient } from '../aws/clients.js';
 import { DEFAULT_REGION, firstRegionOf, topicRegion } from '../core/arn.js';
+import type { RouteTable } from '../policy/routes.js';
 import { defaultEventPutter, type EventPutter, eventBridgeSink } from './eventbridge.js';
 import { type SecurityHubImporter, securityHubImporters, securityHubSink } from './securityhub.js';
 import type { AlertSink } from './sink.js';
@@ -10,6 +11,10 @@ import { type Publisher, snsPublisher, snsSink } from './sns.js';
 export interface SinkDeps {
   /** The SNS publish behind the alert sink (tests inject one that records or fails). */
   publisher?: Publisher;
+  /** With routes: the publish to each route's topic (tests inject; default: `publisher` for the deployment's topic, else a signed client). */
+  publisherFor?: (topicArn: string) => Publisher;
+  /** The policy folder's routes file: one SNS sink per route, each to its own topic. */
+  routes?: RouteTable;
   /** Security Hub imports when SECURITY_HUB=true; default: signed with `connection`. */
   securityHubImporter?: (accountId: string, region: string) => SecurityHubImporter;
   /** EventBridge PutEvents when EVENT_BUS is set; default: signed with `connection`. */
@@ -36,7 +41,9 @@ export function alertSinks(
   connection: AwsConnection,
   connectionOf: (accountId: string) => AwsConnection | Promise<AwsConnection> = () => connection,
 ): AlertSink[] {
-  const sinks = [snsSink(deps.publisher ?? defaultPublisher(config.topicArn, connection))];
+  const sinks = deps.routes
+    ? routeSinks(deps.routes, config.topicArn, deps, connection)
+    : [snsSink(deps.publisher ?? defaultPublisher(config.topicArn, connection))];
   if (config.securityHub) {
     sinks.push(securityHubSink({ importer: deps.securityHubImporter ?? securityHubImporters(connectionOf) }));
   }
@@ -46,6 +53,26 @@ export function alertSinks(
     sinks.push(eventBridgeSink({ putter, eventBus: config.eventBus }));
   }
   return sinks;
+}
+
+/**
+ * One SNS sink per route of the routes file, the default route's first (to the file's `default`
+ * topic, or the deployment's). Topics come from the file alone: a tag value only picks among the
+ * topics its allow-list names (see RouteTable).
+ */
+function routeSinks(
+  routes: RouteTable,
+  deploymentTopic: string,
+  deps: SinkDeps,
+  connection: AwsConnection,
+): AlertSink[] {
+  return routes.destinations().map(({ id, topicArn = deploymentTopic }) => {
+    const publisher =
+      deps.publisherFor?.(topicArn) ??
+      (topicArn === deploymentTopic ? deps.publisher : undefined) ??
+      defaultPublisher(topicArn, connection);
+    return snsSink(publisher, {}, id);
+  });
 }
 
 export function defaultPublisher(topicArn: string, connection: AwsConnection): Publisher {

@@ -27,5 +27,10 @@ export interface SinkReceipt {
  */
 export interface AlertSink {
   readonly name: string;
+  /**
+   * The alert route this sink delivers (policies/routes.json): it is given, and owed, only the
+   * findings routed there (lambda/alert/route-alert.ts). Absent: every finding.
+   */
+  readonly route?: string;
   deliver(alert: Alert): Promise<SinkReceipt>;
 }

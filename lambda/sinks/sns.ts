@@ -1,6 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type Alert, hasContent } from '../alert/alert.js';
 import { PublishError } from '../core/errors.js';
+import { DEFAULT_ROUTE } from '../policy/routes.js';
 import type { AlertSink, SinkReceipt } from './sink.js';
 import type { PublishInput } from './sns-message.js';
 import { type BuildOptions, buildSnsMessages } from './sns-parts.js';
@@ -30,15 +31,26 @@ export function snsPublisher(client: SNSClient, topicArn: string): Publisher {
 }
 
 /**
+ * The SNS sink's name, its key in each finding's delivery state (`pendingSinks`): `sns` for the
+ * deployment's topic (the default route keeps it, so records owed before a routes file existed are
+ * still delivered), `sns:<route>` for another route.
+ */
+export function snsSinkName(route?: string): string {
+  return route === undefined || route === DEFAULT_ROUTE ? 'sns' : `sns:${route}`;
+}
+
+/**
  * The alert as SNS messages (email, Slack and machine JSON in one `MessageStructure: json` publish,
  * split into numbered parts when it exceeds the SNS size limit), published in order. The first
  * failed part stops the delivery: the alert counts as not delivered and is sent again in full.
  */
-export function snsSink(publisher: Publisher, options: BuildOptions = {}): AlertSink {
+export function snsSink(publisher: Publisher, options: BuildOptions = {}, route?: string): AlertSink {
+  const name = snsSinkName(route);
   return {
-    name: 'sns',
+    name,
+    ...(route !== undefined ? { route } : {}),
     async deliver(alert: Alert): Promise<SinkReceipt> {
-      const receipt: SinkReceipt = { sink: 'sns', delivered: 0, messageIds: [] };
+      const receipt: SinkReceipt = { sink: name, delivered: 0, messageIds: [] };
       // People are not told of exemptions: an alert holding only those is for the machine sinks.
       if (!hasContent(alert)) return receipt;
       for (const message of buildSnsMessages(alert, options)) {

@@ -20,6 +20,18 @@ export function storedFinding(finding: Finding): Omit<Finding, 'remediationTempl
  */
 export class RecordReader {
   private readonly strings = new StringInterner(200_000);
+  /** One shared array per distinct routes list (a few, however many records). */
+  private readonly routeLists = new Map<string, readonly string[]>();
+
+  private routeList(routes: unknown[]): readonly string[] {
+    const ids = routes.map(String);
+    const key = ids.join('\n');
+    const known = this.routeLists.get(key);
+    if (known) return known;
+    const list = Object.freeze(ids);
+    if (this.routeLists.size < 1000) this.routeLists.set(key, list);
+    return list;
+  }
 
   read(item: Record<string, unknown>): FindingRecord {
     const s = (value: unknown) => this.strings.intern(String(value ?? ''));
@@ -45,6 +57,8 @@ export class RecordReader {
     };
     if (f.exemption) finding.exemption = f.exemption as NonNullable<Finding['exemption']>;
     if (typeof f.resolvedReason === 'string') finding.resolvedReason = f.resolvedReason;
+    // A resolution is told to the routes the finding was announced to (a deleted room has no tags left).
+    if (Array.isArray(f.routes)) finding.routes = this.routeList(f.routes);
     const status = s(item.status) as FindingRecord['status'];
     const firstSeen = s(item.firstSeen);
     const lastSeen = s(item.lastSeen);

@@ -60,6 +60,7 @@ export const STATE_FILE_SCHEMA = {
             lastSeen: text,
             resolvedReason: text,
             exemption: { type: 'object' },
+            routes: { type: 'array', items: text },
           },
         },
       },

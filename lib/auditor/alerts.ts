@@ -27,6 +27,11 @@ export interface AlertsProps {
   readonly slack?: SlackChannelProps;
   /** Where undeliverable emails go. */
   readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * The team topics the policy folder's routes.json lists (existing topics, imported by ARN): the
+   * function may publish to these and no other. @default - none (no routes file)
+   */
+  readonly routeTopicArns?: readonly string[];
 }
 
 /**
@@ -40,8 +45,13 @@ export class AuditorAlerts {
   /** Undefined when an existing topic was given without its key. */
   readonly topicKey?: kms.IKey;
   readonly slackChannel?: chatbot.ISlackChannelConfiguration;
+  /** The routes file's team topics, imported by ARN (their subscribers are their teams' own). */
+  readonly routeTopics: sns.ITopic[];
 
   constructor(scope: Construct, props: AlertsProps) {
+    this.routeTopics = (props.routeTopicArns ?? []).map((arn, i) =>
+      sns.Topic.fromTopicArn(scope, `RouteTopic${i}`, arn),
+    );
     if (props.topic) {
       this.topic = props.topic;
       if (props.topicKey) this.topicKey = props.topicKey;
@@ -78,7 +88,9 @@ export class AuditorAlerts {
       new iam.PolicyStatement({
         sid: 'PublishAlerts',
         actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
+        // Exactly the routes file's topics besides the auditor's own: a tag value can pick among
+        // these (through the file's allow-list), never reach another.
+        resources: [this.topic.topicArn, ...this.routeTopics.map((t) => t.topicArn)],
       }),
     );
     if (!this.topicKey) return;

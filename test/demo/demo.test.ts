@@ -49,6 +49,21 @@ describe('npm run demo: the figures it prints agree with the calls the emulator 
     }
   });
 
+  it('sends each of the two teams one alert with only its rooms, and the rest to the default topic', () => {
+    const routes =
+      out.split(/\n={20,}\n/).find((_part, i, parts) => parts[i - 1]?.startsWith('ROUTES:')) ?? '';
+    const topic = (name: string) => routes.split(`--- ${name}:`)[1]?.split('\n---')[0] ?? '';
+    expect(topic('support-team-alerts')).toMatch(
+      /1 message, \d+ findings? of 1 room\n[\s\S]*Rooms: support-chat\n/,
+    );
+    expect(topic('esports-alerts')).toMatch(
+      /1 message, \d+ findings? of 1 room\n[\s\S]*Rooms: gaming-tournament\n/,
+    );
+    const rest = topic('ivschat-auditor-alerts');
+    expect(rest).toMatch(/^ default route[\s\S]*1 message/);
+    expect(rest).not.toMatch(/support-chat\b|gaming-tournament/);
+  });
+
   it("is what the README's demo block shows (times, durations and change ids aside; npm run docs:demo rewrites it)", () => {
     const readme = readmeDemoBlock(readFileSync(README, 'utf8'));
     expect(normaliseDemo(readme)).toBe(normaliseDemo(abridgeDemo(out)));

@@ -11,6 +11,8 @@ import { SEVERITIES, SEVERITY_RANK, type Severity } from '../../core/types.js';
 import { liveInventory } from '../../inventory/live.js';
 import { type AuditRunOptions, auditRun } from '../../pipeline/run-audit.js';
 import type { CompiledPolicy } from '../../policy/compile.js';
+import { loadRoutesFile } from '../../policy/load-dir.js';
+import type { RouteTable } from '../../policy/routes.js';
 import { notEvaluatedLines, summaryLine } from '../../render/text.js';
 import { describeRange } from '../../settings/parse.js';
 import { SETTINGS } from '../../settings/table.js';
@@ -44,6 +46,7 @@ export interface AuditFlags extends LiveFlags {
   /** `none`: findings never fail the run (exit 0 unless it is incomplete). */
   failOn: Severity | 'none';
   publish?: string;
+  routes?: string;
   state?: string;
   output?: string;
   strict?: boolean;
@@ -88,6 +91,10 @@ export function auditCommand({ io, policiesDefault }: CommandContext): CliComman
       publish: ownOption(
         '--publish <topicArn>',
         'publish the alert to this SNS topic (as the scheduled Lambda does)',
+      ),
+      routes: ownOption(
+        '--routes <file>',
+        "route each finding as this routes file says (default: the --policies folder's routes.json, when it has one); the JSON report gives each finding its routes",
       ),
       state: ownOption(
         '--state <file>',
@@ -137,7 +144,8 @@ export async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
   const { accounts, output } = await checkAuditFlags(flags);
   // Built before the audit so a bad topic ARN stops the run before its first API call.
   const sinks = flags.publish ? [snsSink(publisherFor(flags.publish, flags.endpoint))] : [];
-  const { policies: folder } = loadPolicyFolder('--policies', flags.policies);
+  const { policies: folder, routes: folderRoutes } = loadPolicyFolder('--policies', flags.policies);
+  const routes = flags.routes ? loadRoutesFile(flags.routes) : folderRoutes;
   const policies = selectPolicies(folder, flags, flags.policies);
   // Only some policies run: the stored findings of the others must not resolve.
   const policyIds = policies.length < folder.length ? new Set(policies.map((p) => p.policy.id)) : undefined;
@@ -148,6 +156,7 @@ export async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
   const state = stateFile ? namedState(stateFile) : undefined;
   const run: AuditRun = {
     policies,
+    routes,
     stateFile,
     state,
     accounts,
@@ -167,6 +176,8 @@ export async function audit(flags: AuditFlags, io: SafeIo): Promise<number> {
 /** What the audit of every account shares: the policies, the state and the pipeline's options. */
 interface AuditRun {
   policies: CompiledPolicy[];
+  /** The routes file (--routes, or the folder's): findings carry their routes. */
+  routes: RouteTable | undefined;
   /** The --state file, which also keeps the room cache of a live run. */
   stateFile: FileStateStore | undefined;
   /** The same file, its errors naming --state. */
@@ -205,6 +216,7 @@ async function auditFile(file: string, flags: AuditFlags, io: SafeIo, run: Audit
         file,
         regions: flags.region,
         policies: run.policies,
+        routes: run.routes,
         clock: run.pipeline.clock,
         ...(io.stdin ? { stdin: io.stdin } : {}),
       }),
@@ -230,6 +242,7 @@ async function auditLive(flags: AuditFlags, io: SafeIo, run: AuditRun): Promise<
       inventory: liveInventory({
         regions: live.regions,
         policies: run.policies,
+        routes: run.routes,
         connection,
         apiBudgetTps: live.apiBudgetTps,
         fullRefreshHours: flags.fullRefreshHours,

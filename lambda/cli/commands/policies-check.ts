@@ -20,9 +20,14 @@ export function policiesCheckCommand({ io, policiesDefault }: CommandContext): C
 
 /** Prints the policies that loaded (and any warnings); a policy that does not load throws. */
 export function policiesCheck(flags: CheckFlags, policiesDir: string, io: SafeIo): number {
-  const { policies, warnings } = loadPolicies(flags.dir, policiesDir, new Date().toISOString());
+  const { policies, warnings, routes } = loadPolicies(flags.dir, policiesDir, new Date().toISOString());
   for (const w of warnings) io.stderr(`warning: ${oneLine(w.message)}\n`);
   const count = policies.length === 1 ? '1 policy' : `${policies.length} policies`;
   io.stdout(`${count} OK: ${policies.map((p) => p.policy.id).join(', ')}\n`);
+  if (routes) {
+    // Route ids and allow-listed values come from the file: printed through the io's escaping.
+    const ids = routes.destinations().map((d) => d.id);
+    io.stdout(`${routes.file} OK (mode ${routes.mode}): routes ${ids.join(', ')}\n`);
+  }
   return EXIT.clean;
 }

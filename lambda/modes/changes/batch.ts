@@ -219,6 +219,7 @@ async function auditChanges(
   const source = changedRooms({
     changes,
     policies: ctx.policies,
+    routes: ctx.routes,
     connection: access.connection,
     // The queue runs up to CHANGE_CONCURRENCY batches at once: together they keep the target's budget.
     ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps / CHANGE_CONCURRENCY }),

@@ -191,6 +191,7 @@ async function auditRooms(
     inventory: liveInventory({
       regions: [target.region],
       policies: ctx.policies,
+      routes: ctx.routes,
       connection,
       ...(ctx.apiBudgetTps === null ? {} : { apiBudgetTps: ctx.apiBudgetTps }),
       fullRefreshHours: ctx.config.fullRefreshHours,
