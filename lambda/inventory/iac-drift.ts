@@ -43,7 +43,7 @@ export class IacDriftJoin {
   readonly calls = { describeStacks: 0, getTemplate: 0 };
   readonly errors: AuditError[] = [];
   /** Room ARN → why the built-in policy could not judge it (in whole, or some of its properties). */
-  readonly notes = new Map<string, { reason: string; whole: boolean }>();
+  readonly notes = new Map<string, DriftNote>();
 
   constructor(private readonly options: IacDriftJoinOptions) {}
 
@@ -88,18 +88,9 @@ export class IacDriftJoin {
     return out;
   }
 
-  /** The notes and calls into the target's inventory (after its evaluation is written). */
+  /** The notes and errors into the target's inventory (after its evaluation is written). */
   writeTo(inventory: RegionInventory): void {
-    for (const [arn, { reason, whole }] of this.notes) {
-      inventory.notEvaluatedReasons ??= new Map();
-      inventory.notEvaluatedReasons.set(`${IAC_DRIFT_POLICY_ID}\n${arn}`, reason);
-      if (!whole) continue;
-      inventory.notEvaluated ??= new Map();
-      const rooms = inventory.notEvaluated.get(IAC_DRIFT_POLICY_ID);
-      if (rooms) {
-        if (!rooms.includes(arn)) rooms.push(arn);
-      } else inventory.notEvaluated.set(IAC_DRIFT_POLICY_ID, [arn]);
-    }
+    writeDriftNotes(inventory, this.notes);
     if (this.errors.length > 0) {
       inventory.errors.push(...this.errors);
       inventory.complete = false;
@@ -150,5 +141,41 @@ export class IacDriftJoin {
     }
     await store?.put(target, stack.stackId, rooms, this.options.now).catch(() => undefined);
     return { rooms, ...stack };
+  }
+}
+
+/**
+ * The change path reads no stacks (its function has no CloudFormation grant, and a batch must stay
+ * quick): the rooms it audits that claim a stack are noted as not evaluated by the built-in policy,
+ * so their drift findings stay as the last scheduled run left them, neither resolved nor raised.
+ */
+export function leaveDriftToSchedule(inventory: RegionInventory, docs: readonly RoomDocument[]): void {
+  const notes = new Map<string, DriftNote>();
+  for (const doc of docs) {
+    if (!stackClaimOf(doc)) continue;
+    const arn = String(doc.arn);
+    notes.set(arn, {
+      reason: `${arn}: compared with its stack by the scheduled audit only (the change path reads no stacks)`,
+      whole: true,
+    });
+  }
+  writeDriftNotes(inventory, notes);
+}
+
+/** Why the built-in policy could not judge a room: in whole (not evaluated), or some properties. */
+interface DriftNote {
+  reason: string;
+  whole: boolean;
+}
+
+function writeDriftNotes(inventory: RegionInventory, notes: ReadonlyMap<string, DriftNote>): void {
+  for (const [arn, { reason, whole }] of notes) {
+    inventory.notEvaluatedReasons ??= new Map();
+    inventory.notEvaluatedReasons.set(`${IAC_DRIFT_POLICY_ID}\n${arn}`, reason);
+    if (!whole) continue;
+    inventory.notEvaluated ??= new Map();
+    const rooms = inventory.notEvaluated.get(IAC_DRIFT_POLICY_ID);
+    if (!rooms) inventory.notEvaluated.set(IAC_DRIFT_POLICY_ID, [arn]);
+    else if (!rooms.includes(arn)) rooms.push(arn);
   }
 }

@@ -126,6 +126,7 @@ function auditOwnAccount(
       fullRefreshHours: config.fullRefreshHours,
       ...(roomCache ? { roomCache } : {}),
       ...(snapshot ? { collectors: [snapshot] } : {}),
+      ...(config.iacDrift ? { iacDrift: stores ? { store: stores.stackRooms() } : {} } : {}),
       clock: ctx.clock,
       ...(deadline ? { shouldStop: deadline.reached } : {}),
     }),

@@ -50,6 +50,7 @@ const ENV_VARS = {
   accounts: SETTINGS.accounts.envVar,
   memberRoleName: SETTINGS.memberRoleName.envVar,
   securityHub: SETTINGS.securityHub.envVar,
+  iacDrift: SETTINGS.iacDrift.envVar,
   eventBus: SETTINGS.eventBus.envVar,
   remediation: SETTINGS.remediation.envVar,
   remediationTag: SETTINGS.remediationTag.envVar,
