@@ -95,9 +95,18 @@ describe('Settings table', () => {
     const { template } = synthApp({ regions: 'us-east-1' });
     const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
     const variables = Object.keys(fn?.Properties.Environment.Variables ?? {});
+    // A setting whose variable is set only when it is not the default (iacDrift) is absent here.
+    const whenSet = SETTING_NAMES.map((name) => SETTINGS[name] as Setting)
+      .filter((setting) => setting.envOnlyWhenSet)
+      .map((setting) => setting.envVar);
     expect(variables.sort()).toEqual(
-      [...Object.values(ENV_VARS), ...Object.values(WIRING_ENV), ...LIBRARY_ENV].sort(),
+      [...Object.values(ENV_VARS), ...Object.values(WIRING_ENV), ...LIBRARY_ENV]
+        .filter((name) => !whenSet.includes(name))
+        .sort(),
     );
+    const on = synthApp({ regions: 'us-east-1', iacDrift: 'true' }).template;
+    const [withDrift] = Object.values(on.findResources('AWS::Lambda::Function'));
+    expect(withDrift?.Properties.Environment.Variables).toMatchObject({ IAC_DRIFT: 'true' });
   });
 
   it('passes each configured value through to the function unchanged', () => {
