@@ -161,7 +161,7 @@ describe('claims', () => {
   it('reads a claim only from all three tags', () => {
     expect(stackClaimOf(live('Room', {}))).toEqual(claim('Room'));
     expect(stackClaimOf({ arn: 'x', tags: { 'aws:cloudformation:stack-name': 'Chat' } })).toBeUndefined();
-    expect(stackClaimOf({ arn: 'x', tags: 'not tags' })).toBeUndefined();
+    expect(stackClaimOf({ arn: 'x', tags: 'not tags' } as unknown as RoomDocument)).toBeUndefined();
   });
 
   it('refuses a claim whose stack has another name, or whose logical id is no room of it', () => {
