@@ -75,13 +75,13 @@ export class IacDriftJoin {
           ? `${twins} rooms carry the tags of stack ${claim.stackName}'s ${claim.logicalId}: which one the stack created cannot be told from tags`
           : unverifiedReason(claim, outcome, outcome.rooms));
       if (reason !== undefined || !outcome.rooms) {
-        this.notes.set(arn, { reason: `${arn}: ${reason ?? 'not compared'}`, whole: true });
+        this.notes.set(arn, { reason: reason ?? 'not compared', whole: true });
         out.push(doc);
         continue;
       }
       const { fact, notCompared } = compareWithStack(doc, claim, outcome.rooms);
       const left = Object.entries(notCompared).map(([field, why]) => `${field} not compared: ${why}`);
-      if (left.length > 0) this.notes.set(arn, { reason: `${arn}: ${left.join('; ')}`, whole: false });
+      if (left.length > 0) this.notes.set(arn, { reason: left.join('; '), whole: false });
       out.push({ ...doc, [IAC_DRIFT_FIELD]: fact });
     }
     this.held.length = 0;
@@ -155,7 +155,7 @@ export function leaveDriftToSchedule(inventory: RegionInventory, docs: readonly 
     if (!stackClaimOf(doc)) continue;
     const arn = String(doc.arn);
     notes.set(arn, {
-      reason: `${arn}: compared with its stack by the scheduled audit only (the change path reads no stacks)`,
+      reason: 'compared with its stack by the scheduled audit only (the change path reads no stacks)',
       whole: true,
     });
   }

@@ -155,7 +155,8 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
     const plan = planFetches(cache, {
       now: startedAt,
       fullRefreshHours: options.fullRefreshHours ?? SETTINGS.fullRefreshHours.default,
-      needGetRoom: policiesNeedGetRoom(options.policies),
+      // The drift check compares GetRoom's fields (the length, the rate) whatever the policies read.
+      needGetRoom: policiesNeedGetRoom(options.policies) || cfn !== undefined,
     });
     // One listing per target, joined into every room (cached ones too) before evaluation; a
     // failed listing leaves the rooms without the facts, so the policies reading them are skipped.

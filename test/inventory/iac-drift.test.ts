@@ -4,8 +4,10 @@ import type { Report } from '../../lambda/core/types.js';
 import { withIacDriftPolicy } from '../../lambda/iac/drift-policy.js';
 import { auditAccount } from '../../lambda/inventory/live-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
+import { renderText } from '../../lambda/render/text.js';
 import { MemoryStackRooms } from '../../lambda/state/stack-rooms.js';
 import { ACCOUNT_ID, type LocalAws, startLocalAws } from '../../local-aws/index.js';
+import { readmeBlock } from '../cli/readme-block.js';
 import { ivschat } from '../local-aws/helpers.js';
 
 const REGION = 'us-east-1';
@@ -46,8 +48,9 @@ beforeAll(async () => {
   // An untouched room of no stack, and two rooms whose stack tags are forged: one names a room the
   // stack does not declare (its SNS topic), one a stack that does not exist.
   aws.seedRooms(REGION, [
-    { name: 'plain', maximumMessageLength: 100 },
+    { id: 'PlainRoom001', name: 'plain', maximumMessageLength: 100 },
     {
+      id: 'ForgedTopic1',
       name: 'forged-logical-id',
       maximumMessageLength: 1,
       tags: {
@@ -57,6 +60,7 @@ beforeAll(async () => {
       },
     },
     {
+      id: 'ForgedGhost1',
       name: 'forged-stack',
       tags: {
         'aws:cloudformation:stack-name': 'Ghost',
@@ -166,6 +170,27 @@ describe('IaC drift on the emulator (setting iacDrift)', () => {
     aws.deployment().cloudFormation.update(stackId);
     expect((await audit()).calls).toMatchObject({ describeStacks: 2, getTemplate: 1 });
     expect((await audit()).calls).toMatchObject({ describeStacks: 2, getTemplate: 0 });
+  });
+
+  it("is what the README's IaC drift section shows (the built-in policy alone; the deployed rooms' ids named for the README)", async () => {
+    const run = await auditAccount({
+      regions: [REGION],
+      policies: withIacDriftPolicy([]),
+      connection: { endpoint: aws.endpoint },
+      identity: { accountId: ACCOUNT_ID },
+      iacDrift: { store },
+    });
+    let text = renderText(run.report, { color: false });
+    text = text.replaceAll(
+      String(rooms.Lobby?.arn),
+      `arn:aws:ivschat:${REGION}:${ACCOUNT_ID}:room/LobbyRoom001`,
+    );
+    text = text.replaceAll(
+      String(rooms.Support?.arn),
+      `arn:aws:ivschat:${REGION}:${ACCOUNT_ID}:room/SupportRoom1`,
+    );
+    text = text.replaceAll(stackId, `arn:aws:cloudformation:${REGION}:${ACCOUNT_ID}:stack/Chat/…`);
+    expect(readmeBlock('iac-drift-demo')).toBe(text);
   });
 
   it('with the setting off, no stack is read and no room is judged by the built-in policy', async () => {
