@@ -2,9 +2,11 @@ import { TagResourceCommand, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../lambda/core/types.js';
 import { withIacDriftPolicy } from '../../lambda/iac/drift-policy.js';
+import { changedRooms } from '../../lambda/inventory/changed.js';
 import { auditAccount } from '../../lambda/inventory/live-audit.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { renderText } from '../../lambda/render/text.js';
+import { MemoryRoomCache } from '../../lambda/state/memory-room-cache.js';
 import { MemoryStackRooms } from '../../lambda/state/stack-rooms.js';
 import { ACCOUNT_ID, type LocalAws, startLocalAws } from '../../local-aws/index.js';
 import { readmeBlock } from '../cli/readme-block.js';
@@ -191,6 +193,39 @@ describe('IaC drift on the emulator (setting iacDrift)', () => {
     );
     text = text.replaceAll(stackId, `arn:aws:cloudformation:${REGION}:${ACCOUNT_ID}:stack/Chat/…`);
     expect(readmeBlock('iac-drift-demo')).toBe(text);
+  });
+
+  it('on the change path, leaves a changed stack room to the schedule: not evaluated, so its drift findings stay', async () => {
+    const source = changedRooms({
+      changes: {
+        accountId: ACCOUNT_ID,
+        region: REGION,
+        rooms: [String(rooms.Lobby?.arn)],
+        loggingConfigurations: [],
+        messageIds: ['m1'],
+        events: 1,
+      },
+      policies,
+      connection: { endpoint: aws.endpoint },
+      maxRooms: 10,
+      roomCache: new MemoryRoomCache(),
+      fullRefreshHours: 24,
+      clock: () => new Date(),
+    });
+    const run = await source.audit({
+      identity: { accountId: ACCOUNT_ID },
+      previous: new Map(),
+      startedAt: new Date().toISOString(),
+    });
+    expect(driftOf(run.report)).toEqual([]);
+    expect(run.report.notEvaluated?.filter((n) => n.policyId === 'iac-drift')).toEqual([
+      {
+        policyId: 'iac-drift',
+        reason: 'compared with its stack by the scheduled audit only (the change path reads no stacks)',
+        rooms: [rooms.Lobby?.arn],
+      },
+    ]);
+    expect(run.inventories[0]?.notEvaluated?.get('iac-drift')).toEqual([rooms.Lobby?.arn]);
   });
 
   it('with the setting off, no stack is read and no room is judged by the built-in policy', async () => {
