@@ -39,6 +39,7 @@ export function buildApp(
           trustedPrincipals: config.memberTrustedPrincipals,
           ...(config.organizationId ? { organizationId: config.organizationId } : {}),
           securityHub: config.securityHub,
+          iacDrift: config.iacDrift,
           remediation: config.remediation,
           remediationTag: config.remediationTag,
           changeEvents: config.changeEvents,

@@ -203,7 +203,10 @@ export function settingsEnvironment(config: Pick<AuditorConfig, EnvSettingName>)
   const env: Record<string, string> = {};
   for (const name of SETTING_NAMES) {
     const setting: Setting = SETTINGS[name];
-    if (setting.envVar) env[setting.envVar] = formatSetting(config[name as EnvSettingName]);
+    if (!setting.envVar) continue;
+    const value = config[name as EnvSettingName];
+    if (setting.envOnlyWhenSet && value === setting.default) continue;
+    env[setting.envVar] = formatSetting(value);
   }
   return env;
 }

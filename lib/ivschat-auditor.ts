@@ -30,6 +30,8 @@ import {
   chatRoomReason,
   MEMBER_ROLE_REASON,
   memberRoleNagId,
+  STACK_TEMPLATE_READ_REASON,
+  stackTemplateReadNagIds,
 } from './auditor/permissions.js';
 import { DECLARED_DEAD_LETTER_QUEUE } from './auditor/queues.js';
 import { REPORT_WRITE_REASON, reportBucket, reportWriteNagId } from './auditor/reports.js';
@@ -239,6 +241,9 @@ function acknowledgeNagFindings(
       reason: chatRoomReason(CHAT_ROOM_READ_REASON, config.remediation),
     })),
     ...chatLoggingReadNagIds(regions).map((id) => ({ id, reason: CHAT_LOGGING_READ_REASON })),
+    ...(config.iacDrift
+      ? stackTemplateReadNagIds(regions).map((id) => ({ id, reason: STACK_TEMPLATE_READ_REASON }))
+      : []),
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

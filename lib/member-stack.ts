@@ -25,7 +25,10 @@ import {
   chatRoomReadStatement,
   chatRoomReason,
   chatRoomRemediationStatement,
+  STACK_TEMPLATE_READ_REASON,
   securityHubImportStatement,
+  stackTemplateReadNagIds,
+  stackTemplateReadStatement,
 } from './auditor/permissions.js';
 import { checkMemberTrustedPrincipals } from './config.js';
 import { InvalidPropsError } from './props.js';
@@ -52,6 +55,8 @@ export interface IvsChatAuditorMemberStackProps extends StackProps {
   readonly organizationId?: string;
   /** The auditor imports this account's findings into its Security Hub through the role. @default false */
   readonly securityHub?: boolean;
+  /** The auditor's `iacDrift`: the role may also read the stacks that own rooms (DescribeStacks, GetTemplate). @default false */
+  readonly iacDrift?: boolean;
   /** The auditor's `remediation`: with `apply` the role may also update opted-in rooms. @default 'off' */
   readonly remediation?: RemediationMode;
   /** The opt-in tag (`key=value`) a room needs before the auditor may update it. @default SETTINGS.remediationTag.default */
@@ -145,6 +150,7 @@ export class IvsChatAuditorMemberStack extends Stack {
     this.role.addToPrincipalPolicy(chatRoomReadStatement([ANY_REGION]));
     this.role.addToPrincipalPolicy(chatLoggingReadStatement([ANY_REGION]));
     if (props.securityHub) this.role.addToPrincipalPolicy(securityHubImportStatement([ANY_REGION]));
+    if (props.iacDrift) this.role.addToPrincipalPolicy(stackTemplateReadStatement([ANY_REGION]));
     if (remediation === 'apply') {
       this.role.addToPrincipalPolicy(
         chatRoomRemediationStatement([ANY_REGION], props.remediationTag ?? SETTINGS.remediationTag.default),
@@ -160,6 +166,9 @@ export class IvsChatAuditorMemberStack extends Stack {
         ),
       })),
       ...chatLoggingReadNagIds([ANY_REGION]).map((id) => ({ id, reason: CHAT_LOGGING_READ_REASON })),
+      ...(props.iacDrift
+        ? stackTemplateReadNagIds([ANY_REGION]).map((id) => ({ id, reason: STACK_TEMPLATE_READ_REASON }))
+        : []),
       ...(props.securityHub
         ? [
             {
@@ -192,6 +201,7 @@ const SETTING_PROPS = [
   'memberRoleName',
   'organizationId',
   'securityHub',
+  'iacDrift',
   'remediation',
   'remediationTag',
   'changeEvents',

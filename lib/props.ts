@@ -133,6 +133,12 @@ export interface IvsChatAuditorProps {
   /** The change path. @default - on, 20-second batches, 100 rooms per batch and target */
   readonly changeEvents?: AuditorChangeEventProps;
   /**
+   * Compare each room a CloudFormation stack created with what the stack's template declares plus
+   * the service defaults (the built-in `iac-drift` policy); adds the read-only
+   * `cloudformation:DescribeStacks` and `cloudformation:GetTemplate`. @default false
+   */
+  readonly iacDrift?: boolean;
+  /**
    * Run the functions in this VPC, with a security group that allows only outbound HTTPS. The
    * subnets need a NAT gateway or VPC endpoints (docs/deploy.md). @default - no VPC
    */
@@ -185,6 +191,7 @@ const SETTING_PROPS: { readonly [K in SettingName]?: SettingProp } = {
   },
   changeMaxRooms: { path: 'changeEvents.maxRooms', read: (p) => p.changeEvents?.maxRooms },
   logRetentionDays: { path: 'logRetention', read: (p) => p.logRetention },
+  iacDrift: { path: 'iacDrift', read: (p) => p.iacDrift },
 };
 
 export class InvalidPropsError extends Error {
@@ -228,6 +235,7 @@ export function propsFromConfig(config: AuditorConfig): IvsChatAuditorProps {
     fullRefreshInterval: durationOf(config.fullRefreshHours, 'hours'),
     targetFailureAlarmRuns: config.targetFailureAlarmRuns,
     logRetention: config.logRetentionDays,
+    iacDrift: config.iacDrift,
     alerts: {
       emails: config.alertEmails,
       ...(config.slack ? { slack: config.slack } : {}),

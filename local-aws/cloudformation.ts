@@ -1,8 +1,9 @@
 /**
- * AWS CloudFormation `DescribeStacks` (awsQuery: a form with `Action=DescribeStacks`, answered in
- * XML) over stacks seeded per account and region with their status and outputs. A stack is named by
- * its name or its stack id; an unknown one answers `ValidationError` "Stack with id … does not exist",
- * as CloudFormation does.
+ * AWS CloudFormation `DescribeStacks` and `GetTemplate` (awsQuery: a form with `Action=…`, answered
+ * in XML) over stacks seeded per account and region with their status, outputs, parameters, tags
+ * and template. A stack is named by its name or its stack id; an unknown one answers
+ * `ValidationError` "Stack with id … does not exist", as CloudFormation does. A stack seeded with a
+ * template is deployed: `stack-rooms.ts` creates its `AWS::IVSChat::Room`s with CloudFormation's tags.
  */
 import { randomUUID } from 'node:crypto';
 import { ACCOUNT_ID, escapeXml, type LocalResponse, requestId, xml } from './http.js';
@@ -18,11 +19,22 @@ export interface SeedStack {
   /** Default CREATE_COMPLETE. */
   status?: string;
   outputs?: Record<string, string>;
+  /** The template (an object, or its text) GetTemplate returns; both stages are the same here. */
+  template?: unknown;
+  /** Deployed parameter values (DescribeStacks' ParameterValue). */
+  parameters?: Record<string, string>;
+  /** Parameters CloudFormation masks in DescribeStacks (NoEcho): their value reads `****`. */
+  noEcho?: string[];
+  /** Stack-level tags. */
+  tags?: Record<string, string>;
 }
 
-interface StackRecord extends Required<SeedStack> {
+interface StackRecord extends Required<Omit<SeedStack, 'template'>> {
   stackId: string;
   created: string;
+  /** Set by `update`: a later LastUpdatedTime. */
+  updated?: string;
+  templateBody: string;
 }
 
 export function cloudFormationError(status: number, code: string, message: string): LocalResponse {
@@ -36,23 +48,49 @@ export function cloudFormationError(status: number, code: string, message: strin
 export class CloudFormationService {
   private stacks: StackRecord[] = [];
 
-  seed(stacks: SeedStack[]): void {
+  /** Seeds `stacks` (replacing any of the same name there); returns the records, stack ids included. */
+  seed(stacks: SeedStack[]): { name: string; stackId: string; accountId: string; region: string }[] {
+    const added: StackRecord[] = [];
     for (const s of stacks) {
       if (!STACK_NAME.test(s.name)) throw new Error(`stack name "${s.name}" is not valid`);
       const accountId = s.accountId ?? ACCOUNT_ID;
       this.stacks = this.stacks.filter(
         (x) => !(x.name === s.name && x.accountId === accountId && x.region === s.region),
       );
-      this.stacks.push({
+      const record: StackRecord = {
         name: s.name,
         region: s.region,
         accountId,
         status: s.status ?? 'CREATE_COMPLETE',
         outputs: { ...(s.outputs ?? {}) },
+        parameters: { ...(s.parameters ?? {}) },
+        noEcho: [...(s.noEcho ?? [])],
+        tags: { ...(s.tags ?? {}) },
         stackId: `arn:aws:cloudformation:${s.region}:${accountId}:stack/${s.name}/${randomUUID()}`,
         created: new Date().toISOString(),
-      });
+        templateBody:
+          s.template === undefined
+            ? '{"Resources":{}}'
+            : typeof s.template === 'string'
+              ? s.template
+              : JSON.stringify(s.template),
+      };
+      this.stacks.push(record);
+      added.push(record);
     }
+    return added.map(({ name, stackId, accountId, region }) => ({ name, stackId, accountId, region }));
+  }
+
+  /** An update of the stack (a new template or parameters, or none): its LastUpdatedTime moves on. */
+  update(stackId: string, change: { template?: unknown; parameters?: Record<string, string> } = {}): void {
+    const stack = this.stacks.find((s) => s.stackId === stackId);
+    if (!stack) throw new Error(`no stack ${stackId}`);
+    const last = Date.parse(stack.updated ?? stack.created);
+    stack.updated = new Date(Math.max(Date.now(), last + 1000)).toISOString();
+    if (change.template !== undefined)
+      stack.templateBody =
+        typeof change.template === 'string' ? change.template : JSON.stringify(change.template);
+    if (change.parameters) stack.parameters = { ...stack.parameters, ...change.parameters };
   }
 
   clear(): void {
@@ -61,6 +99,7 @@ export class CloudFormationService {
 
   handle(accountId: string, region: string, params: URLSearchParams): LocalResponse {
     const action = params.get('Action');
+    if (action === 'GetTemplate') return this.getTemplate(accountId, region, params);
     if (action !== 'DescribeStacks')
       return cloudFormationError(400, 'InvalidAction', `CloudFormation has no action ${action ?? ''} here`);
     const name = params.get('StackName');
@@ -75,6 +114,38 @@ export class CloudFormationService {
         `</DescribeStacksResult><ResponseMetadata><RequestId>${requestId()}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
     );
   }
+
+  /**
+   * GetTemplate: StackName is required; TemplateStage is `Original` or `Processed` (default
+   * Original). Without transforms both stages are the same text, as here.
+   */
+  private getTemplate(accountId: string, region: string, params: URLSearchParams): LocalResponse {
+    const name = params.get('StackName');
+    const stage = params.get('TemplateStage');
+    if (stage !== null && stage !== 'Original' && stage !== 'Processed') {
+      return cloudFormationError(
+        400,
+        'ValidationError',
+        `1 validation error detected: Value '${stage}' at 'templateStage' failed to satisfy constraint: Member must satisfy enum value set: [Original, Processed]`,
+      );
+    }
+    if (name === null) return cloudFormationError(400, 'ValidationError', 'StackName is required');
+    const stack = this.stacks.find(
+      (s) => s.accountId === accountId && s.region === region && (s.name === name || s.stackId === name),
+    );
+    if (!stack) return cloudFormationError(400, 'ValidationError', `Stack with id ${name} does not exist`);
+    return xml(
+      200,
+      `<GetTemplateResponse xmlns="${XMLNS}"><GetTemplateResult><TemplateBody>${escapeXml(stack.templateBody)}</TemplateBody>` +
+        '<StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>' +
+        `</GetTemplateResult><ResponseMetadata><RequestId>${requestId()}</RequestId></ResponseMetadata></GetTemplateResponse>`,
+    );
+  }
+
+  /** The seeded stack with this id, for deploying its rooms (stack-rooms.ts). */
+  stack(stackId: string): Readonly<StackRecord> | undefined {
+    return this.stacks.find((s) => s.stackId === stackId);
+  }
 }
 
 function stackXml(stack: StackRecord): string {
@@ -84,9 +155,21 @@ function stackXml(stack: StackRecord): string {
         `<member><OutputKey>${escapeXml(key)}</OutputKey><OutputValue>${escapeXml(value)}</OutputValue></member>`,
     )
     .join('');
+  const parameters = Object.entries(stack.parameters)
+    .map(
+      ([key, value]) =>
+        `<member><ParameterKey>${escapeXml(key)}</ParameterKey><ParameterValue>${escapeXml(stack.noEcho.includes(key) ? '****' : value)}</ParameterValue></member>`,
+    )
+    .join('');
+  const tags = Object.entries(stack.tags)
+    .map(([key, value]) => `<member><Key>${escapeXml(key)}</Key><Value>${escapeXml(value)}</Value></member>`)
+    .join('');
   return (
     `<member><StackId>${escapeXml(stack.stackId)}</StackId><StackName>${escapeXml(stack.name)}</StackName>` +
-    `<CreationTime>${stack.created}</CreationTime><StackStatus>${escapeXml(stack.status)}</StackStatus>` +
-    `<Outputs>${outputs}</Outputs></member>`
+    `<Parameters>${parameters}</Parameters>` +
+    `<CreationTime>${stack.created}</CreationTime>` +
+    (stack.updated ? `<LastUpdatedTime>${stack.updated}</LastUpdatedTime>` : '') +
+    `<StackStatus>${escapeXml(stack.status)}</StackStatus>` +
+    `<Outputs>${outputs}</Outputs><Tags>${tags}</Tags></member>`
   );
 }

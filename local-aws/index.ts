@@ -31,4 +31,5 @@ export { type LocalAws, type LocalAwsOptions, startLocalAws } from './server.js'
 export type { ExecutionStatus, SeedExecution } from './sfn-executions.js';
 export type { MessageAttribute, PublishedMessage, Subscription, Topic } from './sns.js';
 export type { SeedQueue } from './sqs.js';
+export { type DeployedStack, deployStack } from './stack-rooms.js';
 export type { OperationStats, StatsSnapshot } from './stats.js';

@@ -9,6 +9,7 @@ import type { RoomDocument } from '../lambda/core/types.js';
 import type { AccountInfo, AccountSeed } from './accounts.js';
 import { handleAdmin } from './admin.js';
 import { handleAws } from './aws-routes.js';
+import type { SeedStack } from './cloudformation.js';
 import { type DeploymentSeed, handleDeploymentAdmin, seedDeployment } from './deployment.js';
 import { Emulator } from './emulator.js';
 import type { PutEvent } from './eventbridge.js';
@@ -22,6 +23,7 @@ import type { QuotaConfig, QuotaOptions } from './quota.js';
 import type { ImportedFinding } from './securityhub.js';
 import { loadSeed, type SeedData, seedData } from './seed.js';
 import type { PublishedMessage, Subscription, Topic } from './sns.js';
+import { type DeployedStack, deployStack } from './stack-rooms.js';
 import type { StatsSnapshot } from './stats.js';
 
 export interface LocalAwsOptions {
@@ -120,6 +122,11 @@ export interface LocalAws {
   seedDeployment(seed: DeploymentSeed): string[];
   /** The services behind the deployment's read calls, to change or inject faults into (remove a trail, fire an alarm). */
   deployment(): Emulator['deployment'];
+  /**
+   * Deploys a CloudFormation stack: seeds it (template, parameters, tags) and creates its
+   * `AWS::IVSChat::Room`s with CloudFormation's aws:cloudformation tags (stack-rooms.ts).
+   */
+  deployStack(seed: SeedStack): DeployedStack;
   /** Confirms an SNS subscription as its owner would (or, `confirmed` false, makes it pending again); false when there is none. */
   confirmSubscription(subscriptionArn: string, confirmed?: boolean): boolean;
 }
@@ -204,6 +211,7 @@ function inProcessApi(emulator: Emulator): Omit<LocalAws, 'endpoint' | 'port' | 
     },
     seedDeployment: (seed) => seedDeployment(emulator, seed),
     deployment: () => emulator.deployment,
+    deployStack: (seed) => deployStack(emulator, seed),
     confirmSubscription: (arn, confirmed) => sns.confirmSubscription(arn, confirmed),
   };
 }

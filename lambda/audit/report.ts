@@ -43,6 +43,8 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
   };
   // Policy id → rooms whose documents lack the joined facts it reads (input without them).
   const lackingFacts = new Map<string, string[]>();
+  // `<policy id>\n<room>` → the join's own reason, when it gave one.
+  const reasons = new Map<string, string>();
   for (const inventory of inventories) {
     appendAll(report.errors, inventory.errors);
     report.roomsSkipped = (report.roomsSkipped ?? 0) + inventory.deleted.length;
@@ -50,6 +52,16 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
       report.roomsAudited += inventory.audited.length;
       appendAll(report.findings, inventory.evaluation.findings);
       appendAll(report.errors, inventory.evaluation.errors);
+    }
+    for (const [key, reason] of inventory.notEvaluatedReasons ?? []) {
+      reasons.set(key, reason);
+      // A room the join judged in part (some properties compared) is not among notEvaluated: its
+      // findings count, and the note says what was left out.
+      const [policyId = '', room = ''] = key.split('\n');
+      if (inventory.notEvaluated?.get(policyId)?.includes(room)) continue;
+      const all = lackingFacts.get(policyId);
+      if (all) all.push(room);
+      else lackingFacts.set(policyId, [room]);
     }
     if (inventory.factsMissingReason) {
       // The join itself failed (an API error, already among the errors): the audit is incomplete.
@@ -68,10 +80,27 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
     const byId = new Map(policies.map((p) => [p.policy.id, p]));
     report.notEvaluated = [...lackingFacts]
       .sort(([a], [b]) => cmp(a, b))
-      .map(([policyId, rooms]) => ({ policyId, reason: missingFactsReason(byId.get(policyId)), rooms }));
+      .flatMap(([policyId, rooms]) => notesByReason(policyId, rooms, reasons, byId.get(policyId)));
   }
   report.findings.sort(compareFindings);
   return report;
+}
+
+/** One note per reason for the rooms a policy could not judge, in the rooms' order. */
+function notesByReason(
+  policyId: string,
+  rooms: readonly string[],
+  reasons: ReadonlyMap<string, string>,
+  policy: CompiledPolicy | undefined,
+): NotEvaluated[] {
+  const byReason = new Map<string, string[]>();
+  for (const room of rooms) {
+    const reason = reasons.get(`${policyId}\n${room}`) ?? missingFactsReason(policy);
+    const same = byReason.get(reason);
+    if (same) same.push(room);
+    else byReason.set(reason, [room]);
+  }
+  return [...byReason].map(([reason, list]) => ({ policyId, reason, rooms: list }));
 }
 
 /** Which joined facts a policy lacked, and how a user supplies them. */
@@ -133,13 +162,14 @@ export function combineReports(reports: readonly Report[]): Report {
   return report;
 }
 
-/** One entry per policy over every part, rooms in the parts' order. */
+/** One entry per policy and reason over every part, rooms in the parts' order. */
 function combineNotEvaluated(reports: readonly Report[]): NotEvaluated[] {
   const byPolicy = new Map<string, NotEvaluated>();
   for (const entry of reports.flatMap((r) => r.notEvaluated ?? [])) {
-    const seen = byPolicy.get(entry.policyId);
+    const key = `${entry.policyId}\n${entry.reason}`;
+    const seen = byPolicy.get(key);
     if (seen) appendAll(seen.rooms, entry.rooms);
-    else byPolicy.set(entry.policyId, { ...entry, rooms: [...entry.rooms] });
+    else byPolicy.set(key, { ...entry, rooms: [...entry.rooms] });
   }
   return [...byPolicy.values()].sort((a, b) => cmp(a.policyId, b.policyId));
 }

@@ -13,6 +13,12 @@ export const CHAT_ROOM_READ_ACTIONS = ['ivschat:ListRooms', 'ivschat:GetRoom'] a
 /** The logging configurations joined into the rooms (policy `logging-active`). */
 export const CHAT_LOGGING_READ_ACTIONS = ['ivschat:ListLoggingConfigurations'] as const;
 
+/** The IaC drift check's stack reads (setting `iacDrift`), granted only with it on. */
+export const STACK_TEMPLATE_READ_ACTIONS = [
+  'cloudformation:DescribeStacks',
+  'cloudformation:GetTemplate',
+] as const;
+
 /** What the Security Hub sink calls in a finding's own account. */
 export const FINDINGS_IMPORT_ACTIONS = ['securityhub:BatchImportFindings'] as const;
 

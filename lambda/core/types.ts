@@ -197,6 +197,12 @@ export interface RegionInventory {
    * policy are neither raised nor resolved, and the report says so once per policy.
    */
   notEvaluated?: Map<string, string[]>;
+  /**
+   * `<policy id>\n<room ARN>` → why that policy could not judge that room, when the join said so
+   * itself (a stack tag that is not the stack's); the report groups the rooms by reason. A room
+   * without an entry lacked the joined facts for the usual reason.
+   */
+  notEvaluatedReasons?: Map<string, string>;
   /** Why joined facts are missing in this region (the listing's error), for that report error. */
   factsMissingReason?: string;
   /** ARNs listed but gone before their GetRoom (deleted in between): skipped, not errors. */
@@ -217,5 +223,12 @@ export interface RegionInventory {
   /** Why a room missing from an authoritative listing counts as gone, as its finding says. Default "room deleted". */
   absentReason?: string;
   /** API calls made; `listLoggingConfigurations` only where some policy reads the joined facts. */
-  calls: { listRooms: number; getRoom: number; listLoggingConfigurations?: number };
+  calls: {
+    listRooms: number;
+    getRoom: number;
+    listLoggingConfigurations?: number;
+    /** The IaC drift check's stack reads (setting `iacDrift`), where some room claims a stack. */
+    describeStacks?: number;
+    getTemplate?: number;
+  };
 }

@@ -25,10 +25,12 @@ import {
   type RoomDocument,
   type Target,
 } from '../core/types.js';
+import { policiesReadIacDrift } from '../iac/drift-policy.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
 import type { RouteTable } from '../policy/routes.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
+import { leaveDriftToSchedule } from './iac-drift.js';
 import { evaluateRooms } from './room-evaluation.js';
 import type { Identity, InventorySource } from './source.js';
 
@@ -198,6 +200,7 @@ async function evaluateChangedRooms(
     now: startedAt,
     configurations: logging?.configurations,
   });
+  if (policiesReadIacDrift(options.policies)) leaveDriftToSchedule(inventory, docs);
 }
 
 /** The report error that marks the target's full audit due for the changed rooms left over. */

@@ -4,7 +4,7 @@
  */
 import { Evaluator } from '../audit/evaluate.js';
 import { buildReport } from '../audit/report.js';
-import { type AwsConnection, callerAccountId, ivschatClient } from '../aws/clients.js';
+import { type AwsConnection, callerAccountId, cloudFormationClient, ivschatClient } from '../aws/clients.js';
 import {
   getRoomConcurrency,
   type InventoryProgress,
@@ -16,13 +16,16 @@ import { withApiBudget } from '../aws/rate-limit.js';
 import { firstRegionOf, parseRoomArn } from '../core/arn.js';
 import { type CachedRoom, cachedRoom, planFetches } from '../core/room-cache.js';
 import type { AuditError, RegionInventory } from '../core/types.js';
+import { policiesReadIacDrift } from '../iac/drift-policy.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
 import type { RouteTable } from '../policy/routes.js';
 import { SETTINGS } from '../settings/table.js';
 import type { RoomCacheStore } from '../state/room-cache-store.js';
 import type { RunListingStore } from '../state/run-listing.js';
+import type { StackRoomsStore } from '../state/stack-rooms.js';
 import { CacheWriter } from './cache-writer.js';
+import { IacDriftJoin } from './iac-drift.js';
 import { RegionEvaluation, type RoomCollector } from './room-evaluation.js';
 import { KeptListing } from './run-listing.js';
 import type { Identity, InventoryRun } from './source.js';
@@ -63,6 +66,12 @@ export interface LiveAuditOptions {
    * listing is kept there when this invocation stops short.
    */
   listing?: RunListingStore;
+  /**
+   * Setting `iacDrift`: rooms a CloudFormation stack owns are compared with its template (the
+   * built-in iac-drift policy must be among `policies`); `store` keeps each stack's translation
+   * across runs while its last update holds.
+   */
+  iacDrift?: { store?: StackRoomsStore };
 }
 
 /** The account the credentials belong to (STS `GetCallerIdentity`), or the error that says why not. */
@@ -137,6 +146,10 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
   const { options, accountId, startedAt, roomCache } = run;
   const client = ivschatClient(region, run.connection);
   if (options.apiBudgetTps) withApiBudget(client, options.apiBudgetTps);
+  const cfn =
+    options.iacDrift && accountId && policiesReadIacDrift(options.policies)
+      ? cloudFormationClient(region, run.connection)
+      : undefined;
   try {
     const cache: Map<string, CachedRoom> = roomCache
       ? await roomCache.loadRooms(accountId, region)
@@ -145,7 +158,8 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
     const plan = planFetches(cache, {
       now: startedAt,
       fullRefreshHours: options.fullRefreshHours ?? SETTINGS.fullRefreshHours.default,
-      needGetRoom: policiesNeedGetRoom(options.policies),
+      // The drift check compares GetRoom's fields (the length, the rate) whatever the policies read.
+      needGetRoom: policiesNeedGetRoom(options.policies) || cfn !== undefined,
     });
     // One listing per target, joined into every room (cached ones too) before evaluation; a
     // failed listing leaves the rooms without the facts, so the policies reading them are skipped.
@@ -161,6 +175,16 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
         ...(options.collectors ? { collectors: options.collectors } : {}),
       },
     );
+    const drift =
+      cfn && options.iacDrift
+        ? new IacDriftJoin({
+            client: cfn,
+            target: { accountId, region },
+            store: options.iacDrift.store,
+            now: new Date(startedAt),
+            signal: options.signal,
+          })
+        : undefined;
     // Cache entries are cut down as documents arrive, so the full documents are never all held, and
     // written as they accumulate.
     const writer = roomCache ? new CacheWriter(roomCache, { accountId, region }) : undefined;
@@ -169,7 +193,8 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
       accountId,
       client,
       onRoom: (doc, fetched) => {
-        evaluation.add(doc);
+        // A room claiming a stack waits for its stack's template, read once per stack after the listing.
+        if (!drift?.hold(doc)) evaluation.add(doc);
         if (fetched) writer?.add(cachedRoom(doc, startedAt));
       },
       concurrency: options.concurrency ?? getRoomConcurrency(options.apiBudgetTps),
@@ -183,7 +208,13 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
       knownArns: new Set([...cache.keys(), ...(options.knownRooms?.(region) ?? [])]),
       ...kept?.hooks(),
     });
+    if (drift) {
+      for (const doc of await drift.join()) evaluation.add(doc);
+      inventory.calls.describeStacks = drift.calls.describeStacks;
+      inventory.calls.getTemplate = drift.calls.getTemplate;
+    }
     evaluation.writeTo(inventory);
+    drift?.writeTo(inventory);
     if (logging) inventory.calls.listLoggingConfigurations = logging.calls;
     if (logging?.error) {
       // After the room errors: a ListRooms refusal is the more basic one to read first.
@@ -198,6 +229,7 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
     return inventory;
   } finally {
     client.destroy();
+    cfn?.destroy();
   }
 }
 

@@ -131,6 +131,7 @@ async function auditOwnAccount(
       fullRefreshHours: config.fullRefreshHours,
       ...(roomCache ? { roomCache } : {}),
       ...(snapshot ? { collectors: [snapshot] } : {}),
+      ...(config.iacDrift ? { iacDrift: stores ? { store: stores.stackRooms() } : {} } : {}),
       clock: ctx.clock,
       ...(deadline ? { shouldStop: deadline.reached } : {}),
     }),

@@ -88,6 +88,7 @@ export function readConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     memberRoleName: setting('memberRoleName'),
     auditorName: auditorNameOf(env),
     securityHub: setting('securityHub'),
+    iacDrift: setting('iacDrift'),
     ...(eventBus ? { eventBus } : {}),
     remediation: setting('remediation'),
     remediationTag,

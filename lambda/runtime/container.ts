@@ -3,6 +3,7 @@
  * the policies compiled, the state table's client and stores, the function's own account (asked of STS
  * at most once). The logger and metrics exist from the start, so a bad setting is logged with them.
  */
+
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -10,6 +11,7 @@ import type { AwsConnection } from '../aws/clients.js';
 import { firstRegionOf } from '../core/arn.js';
 import { AuditorError } from '../core/errors.js';
 import { AUDITOR_DIMENSION, METRICS_NAMESPACE, SERVICE_NAME } from '../core/metric-names.js';
+import { withIacDriftPolicy } from '../iac/drift-policy.js';
 import { identifyAccount } from '../inventory/live-audit.js';
 import { loadPolicyDir } from '../policy/load-dir.js';
 import { auditorNameOf } from '../settings/wiring.js';
@@ -50,7 +52,11 @@ function containerSetup(
 ): Omit<InvocationContext, 'deadline'> {
   const config = readConfig(deps.env ?? process.env);
   // The function shows no policy warnings: its folder's own schema copy need not be read.
-  const { policies, routes } = loadPolicyDir(config.policiesDir, { schemaWarning: false });
+  const loaded = loadPolicyDir(config.policiesDir, { schemaWarning: false });
+  const { routes } = loaded;
+  // With iacDrift on, the built-in iac-drift policy judges the rooms stacks own (a folder's own
+  // iac-drift policy, with its exemptions, takes its place).
+  const policies = config.iacDrift ? withIacDriftPolicy(loaded.policies) : loaded.policies;
   const connection = deps.connection ?? {};
   const stores = config.stateTableName
     ? new Stores(

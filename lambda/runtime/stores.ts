@@ -4,6 +4,7 @@
  * remediation trail (remediate/ sits above state/, so the table cannot build it). Every mode asks
  * this instead of passing the DynamoDB client and the table name around.
  */
+
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Target } from '../core/types.js';
 import { TableTrail } from '../remediate/trail-table.js';
@@ -12,6 +13,7 @@ import type { FullAuditDue } from '../state/full-audit-due.js';
 import type { RoomSnapshotStore } from '../state/room-snapshot.js';
 import type { RunListingStore } from '../state/run-listing.js';
 import type { RunStore, TargetHealth, TargetLocks } from '../state/run-store.js';
+import type { StackRoomsStore } from '../state/stack-rooms.js';
 import { StateTable } from '../state/table.js';
 import type { AccountStateStore, TargetStateStore } from '../state/target-store.js';
 
@@ -58,6 +60,11 @@ export class Stores {
   /** The finding state of one account over every configured region (the single-account run). */
   accountState(accountId: string): AccountStateStore {
     return this.table.accountState(accountId, this.settings.regions, this.settings.retainResolvedDays);
+  }
+
+  /** What each CloudFormation stack declares for its rooms, per stack version (setting `iacDrift`). */
+  stackRooms(): StackRoomsStore {
+    return this.table.stackRooms();
   }
 
   roomCache(): DynamoRoomCache {

@@ -184,6 +184,13 @@ export const SETTINGS = {
     default: false,
     doc: "Import findings into Security Hub (ASFF) under each finding's account's default product: new ones active, resolved and exempt ones archived. Security Hub must be enabled there.",
   },
+  iacDrift: {
+    type: 'flag',
+    envVar: 'IAC_DRIFT',
+    envOnlyWhenSet: true,
+    default: false,
+    doc: "Compare each room a CloudFormation stack created (its `aws:cloudformation` tags, checked against the stack) with what the stack's template declares plus the service defaults: each differing property is a finding of the built-in `iac-drift` policy. Adds `cloudformation:DescribeStacks` and `cloudformation:GetTemplate` to the function role and the member roles.",
+  },
   eventBus: {
     type: 'text',
     envVar: 'EVENT_BUS',

@@ -7,6 +7,12 @@
 interface SettingBase {
   /** The function's environment variable; absent when only the stack uses the setting. */
   readonly envVar?: string;
+  /**
+   * The variable is set only when the value is not the default (the function reads an absent one as
+   * the default): a deployment that leaves the setting alone keeps the template it had before the
+   * setting existed.
+   */
+  readonly envOnlyWhenSet?: true;
   /** One line for docs/deploy.md. */
   readonly doc: string;
 }

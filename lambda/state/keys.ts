@@ -17,6 +17,8 @@
  * - `SNAPSHOT#<account>#<region>` / `CHUNK#<generation>#<chunk 4>` (`CHUNK#<chunk 4>` before generations),
  *   `META`; `SNAPSHOTS` / `<account>#<region>`:
  *   the room snapshots and their index (room-snapshot.ts).
+ * - `IACSTACK#<account>#<region>` / `<stack id>`: what a stack declares for its rooms, per stack
+ *   version, for the IaC drift check (stack-rooms.ts).
  */
 import type { Target } from '../core/types.js';
 
@@ -42,6 +44,7 @@ const RUN_PREFIX = 'RUN#';
 const LOCK_PREFIX = 'LOCK#';
 const HEALTH_PREFIX = 'HEALTH#';
 const SNAPSHOT_PREFIX = 'SNAPSHOT#';
+export const STACK_ROOMS_PREFIX = 'IACSTACK#';
 
 /** A key of one item. */
 export interface ItemKey {
@@ -126,3 +129,9 @@ export const snapshotKeys = {
   indexPk: 'SNAPSHOTS',
   indexSk: (t: Target) => `${t.accountId}#${t.region}`,
 };
+
+/** What each stack declares for its rooms: one item per stack, the sort key its stack id (ARN). */
+export const stackRoomsKey = (t: Target, stackId: string): ItemKey => ({
+  pk: ofTarget(STACK_ROOMS_PREFIX, t),
+  sk: stackId,
+});

@@ -12,6 +12,7 @@ import { FullAuditDue } from './full-audit-due.js';
 import { RoomSnapshotStore } from './room-snapshot.js';
 import { RunListingStore } from './run-listing.js';
 import { RunStore, type RunStoreOptions, TargetHealth, TargetLocks } from './run-store.js';
+import { DynamoStackRooms } from './stack-rooms.js';
 import { TableClient } from './table-client.js';
 import { AccountStateStore, TargetStateStore } from './target-store.js';
 
@@ -58,6 +59,11 @@ export class StateTable extends TableClient {
   /** The room documents the last complete audit of each target saw. */
   roomSnapshots(): RoomSnapshotStore {
     return new RoomSnapshotStore(this.client, this.name);
+  }
+
+  /** What each CloudFormation stack declares for its rooms, per stack version (IaC drift). */
+  stackRooms(): DynamoStackRooms {
+    return new DynamoStackRooms(this.client, this.name);
   }
 
   /** The marks of targets whose full audit is due. */

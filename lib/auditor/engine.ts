@@ -30,6 +30,7 @@ import {
   memberAccessStatements,
   putEventsStatement,
   securityHubImportStatement,
+  stackTemplateReadStatement,
 } from './permissions.js';
 import { grantReportWrite } from './reports.js';
 import { STATE_TABLE_ACTIONS } from './state.js';
@@ -138,6 +139,7 @@ export class AuditEngine {
 
     this.role.addToPrincipalPolicy(chatRoomReadStatement(props.regions));
     this.role.addToPrincipalPolicy(chatLoggingReadStatement(props.regions));
+    if (config.iacDrift) this.role.addToPrincipalPolicy(stackTemplateReadStatement(props.regions));
     // `off` and `plan` never write: the role gets no write action at all. Other accounts are written
     // through their member role; the own account only when it is audited (a list that leaves out the
     // stack's known account does not audit it).

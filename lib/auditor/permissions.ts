@@ -5,6 +5,7 @@ import {
   CHAT_LOGGING_READ_ACTIONS,
   CHAT_ROOM_READ_ACTIONS,
   FINDINGS_IMPORT_ACTIONS,
+  STACK_TEMPLATE_READ_ACTIONS,
 } from '../../lambda/aws/session-policy.js';
 import { isOrganization, parseTag } from '../../lambda/settings/checks.js';
 import type { RemediationMode } from '../../lambda/settings/table.js';
@@ -80,6 +81,41 @@ export function chatLoggingReadNagIds(regions: readonly string[]): string[] {
     return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivschat:${shown}:<AWS::AccountId>:logging-configuration/*]`;
   });
 }
+
+/**
+ * The IaC drift check (setting `iacDrift`): DescribeStacks and GetTemplate of the stacks that own
+ * rooms, scoped to the stacks of the account in the audited regions (which stacks own rooms is
+ * known only from the rooms' tags).
+ */
+export function stackTemplateReadStatement(
+  regions: readonly string[],
+  account: string = Aws.ACCOUNT_ID,
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadRoomStackTemplates',
+    actions: [...STACK_TEMPLATE_READ_ACTIONS],
+    resources: regions.map((region) =>
+      Arn.format({
+        partition: Aws.PARTITION,
+        service: 'cloudformation',
+        region,
+        account,
+        resource: 'stack',
+        resourceName: '*/*',
+      }),
+    ),
+  });
+}
+
+export function stackTemplateReadNagIds(regions: readonly string[]): string[] {
+  return regions.map((region) => {
+    const shown = Token.isUnresolved(region) ? '<AWS::Region>' : region;
+    return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${shown}:<AWS::AccountId>:stack/*/*]`;
+  });
+}
+
+export const STACK_TEMPLATE_READ_REASON =
+  "The IaC drift check reads the stack named by a room's aws:cloudformation tags (stack/*/*); which stacks own rooms is known only from the rooms.";
 
 export const CHAT_LOGGING_READ_REASON =
   'The audit lists every logging configuration of the region once (logging-configuration/*) to join them into the rooms.';

@@ -31,6 +31,7 @@ describe('Function: readConfig', () => {
       maxConcurrency: 20,
       targetFailureAlarmRuns: 3,
       securityHub: false,
+      iacDrift: false,
       eventBus: '',
       reportBucket: '',
       remediation: 'off',

@@ -78,6 +78,35 @@ describe('App: which stacks are synthesized', () => {
   });
 });
 
+describe('iacDrift: the stack reads, only with the setting on', () => {
+  const READS = ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'];
+
+  it('grants DescribeStacks and GetTemplate on stacks to the function role and the member role with iacDrift=true', () => {
+    const { auditor, member } = synthBoth({
+      accounts: '111111111111',
+      regions: 'us-east-1',
+      iacDrift: 'true',
+    });
+    for (const statements of [functionRolePolicy(auditor), iamStatements(member)]) {
+      for (const action of READS) {
+        const granted = withAction(statements, action);
+        expect(granted).toHaveLength(1);
+        expect(JSON.stringify(granted[0]?.Resource)).toContain(':stack/*/*');
+      }
+    }
+  });
+
+  it('grants neither without it, nor to the change function', () => {
+    const off = synthBoth({ accounts: '111111111111', regions: 'us-east-1' });
+    const on = synthBoth({ accounts: '111111111111', regions: 'us-east-1', iacDrift: 'true' });
+    for (const template of [off.auditor, off.member]) {
+      for (const action of READS) expect(withAction(iamStatements(template), action)).toEqual([]);
+    }
+    // The function role's policy holds them once; no other role of the auditor stack has them.
+    for (const action of READS) expect(withAction(iamStatements(on.auditor), action)).toHaveLength(1);
+  });
+});
+
 describe('Stack: IvsChatAuditorMember', () => {
   const auditorRole = (name: string) => ({
     'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::123456789012:role/${name}`]],

@@ -50,6 +50,7 @@ const ENV_VARS = {
   accounts: SETTINGS.accounts.envVar,
   memberRoleName: SETTINGS.memberRoleName.envVar,
   securityHub: SETTINGS.securityHub.envVar,
+  iacDrift: SETTINGS.iacDrift.envVar,
   eventBus: SETTINGS.eventBus.envVar,
   remediation: SETTINGS.remediation.envVar,
   remediationTag: SETTINGS.remediationTag.envVar,
@@ -95,13 +96,26 @@ describe('Settings table', () => {
     const { template } = synthApp({ regions: 'us-east-1' });
     const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
     const variables = Object.keys(fn?.Properties.Environment.Variables ?? {});
-    expect(variables.sort()).toEqual([...Object.values(ENV_VARS), ...always, ...LIBRARY_ENV].sort());
-    // The optional wiring is there exactly when its feature is on.
-    const on = synthApp({ regions: 'us-east-1', reportBucket: 'create' }).template;
-    const [withReports] = Object.values(on.findResources('AWS::Lambda::Function'));
-    expect(Object.keys(withReports?.Properties.Environment.Variables ?? {}).sort()).toEqual(
-      [...Object.values(ENV_VARS), ...Object.values(WIRING_ENV), ...LIBRARY_ENV].sort(),
+    // A setting whose variable is set only when it is not the default (iacDrift) is absent here, and
+    // the optional wiring is there exactly when its feature is on.
+    const whenSet = SETTING_NAMES.map((name) => SETTINGS[name] as Setting)
+      .filter((setting) => setting.envOnlyWhenSet)
+      .map((setting) => setting.envVar);
+    expect(variables.sort()).toEqual(
+      [...Object.values(ENV_VARS), ...always, ...LIBRARY_ENV]
+        .filter((name) => !whenSet.includes(name))
+        .sort(),
     );
+    const reports = synthApp({ regions: 'us-east-1', reportBucket: 'create' }).template;
+    const [withReports] = Object.values(reports.findResources('AWS::Lambda::Function'));
+    expect(Object.keys(withReports?.Properties.Environment.Variables ?? {}).sort()).toEqual(
+      [...Object.values(ENV_VARS), ...Object.values(WIRING_ENV), ...LIBRARY_ENV]
+        .filter((name) => !whenSet.includes(name))
+        .sort(),
+    );
+    const on = synthApp({ regions: 'us-east-1', iacDrift: 'true' }).template;
+    const [withDrift] = Object.values(on.findResources('AWS::Lambda::Function'));
+    expect(withDrift?.Properties.Environment.Variables).toMatchObject({ IAC_DRIFT: 'true' });
   });
 
   it('passes each configured value through to the function unchanged', () => {

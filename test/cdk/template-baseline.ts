@@ -24,6 +24,7 @@ export const BASELINE_CONTEXTS: Record<string, Record<string, unknown>> = {
     securityHub: true,
     eventBus: 'default',
     remediation: 'apply',
+    iacDrift: true,
   },
   listed: {
     accounts: '111122223333,444455556666',

@@ -5,7 +5,11 @@
  * DescribeEventBus / ListRuleNamesByTarget, SNS ListSubscriptionsByTopic, Security Hub DescribeHub)
  * answered to the real SDK clients, including the errors each model names.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
 import {
   CloudTrailClient,
   DescribeTrailsCommand,
@@ -19,6 +23,7 @@ import {
   EventBridgeClient,
   ListRuleNamesByTargetCommand,
 } from '@aws-sdk/client-eventbridge';
+import { GetRoomCommand } from '@aws-sdk/client-ivschat';
 import { DescribeHubCommand } from '@aws-sdk/client-securityhub';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
@@ -26,7 +31,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../local-aws/index.js';
-import { credentials, eventBridge, rejection, securityHub, sns, sts } from './helpers.js';
+import { credentials, eventBridge, ivschat, rejection, securityHub, sns, sts } from './helpers.js';
 
 const R = 'eu-west-1';
 const ACCOUNT = '000000000000';
@@ -65,6 +70,81 @@ describe('CloudFormation DescribeStacks', () => {
     );
     expect(error).toMatchObject({ name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
     expect(error.message).toBe('Stack with id IvsChatAuditor does not exist');
+  });
+});
+
+describe('CloudFormation: a deployed stack, GetTemplate and its rooms (the IaC drift reads)', () => {
+  const TEMPLATE = {
+    Parameters: { Length: { Type: 'Number', Default: 200 }, Secret: { Type: 'String', NoEcho: true } },
+    Resources: {
+      Room: {
+        Type: 'AWS::IVSChat::Room',
+        Properties: {
+          Name: 'lobby',
+          MaximumMessageLength: { Ref: 'Length' },
+          Tags: [{ Key: 'owner', Value: 'a&<b>' }],
+        },
+      },
+    },
+  };
+
+  it('describes parameters (NoEcho masked), tags and LastUpdatedTime after an update', async () => {
+    const { stackId } = aws.deployStack({
+      name: 'Chat',
+      region: R,
+      template: TEMPLATE,
+      parameters: { Length: '300', Secret: 's3cret' },
+      noEcho: ['Secret'],
+      tags: { team: 'video' },
+    });
+    const cfn = client(CloudFormationClient);
+    const first = (await cfn.send(new DescribeStacksCommand({ StackName: stackId }))).Stacks?.[0];
+    expect(first?.Parameters).toEqual([
+      { ParameterKey: 'Length', ParameterValue: '300' },
+      { ParameterKey: 'Secret', ParameterValue: '****' },
+    ]);
+    expect(first?.Tags).toEqual([{ Key: 'team', Value: 'video' }]);
+    expect(first?.LastUpdatedTime).toBeUndefined();
+    aws.deployment().cloudFormation.update(stackId);
+    const second = (await cfn.send(new DescribeStacksCommand({ StackName: stackId }))).Stacks?.[0];
+    expect(second?.LastUpdatedTime).toBeInstanceOf(Date);
+    expect(second?.LastUpdatedTime?.getTime()).toBeGreaterThan(second?.CreationTime?.getTime() ?? 0);
+  });
+
+  it('answers GetTemplate (Processed or Original) with the template text, and refuses another stage or stack', async () => {
+    const { stackId } = aws.deployStack({ name: 'Chat', region: R, template: TEMPLATE });
+    const cfn = client(CloudFormationClient);
+    const answer = await cfn.send(new GetTemplateCommand({ StackName: stackId, TemplateStage: 'Processed' }));
+    expect(JSON.parse(answer.TemplateBody ?? '')).toEqual(TEMPLATE);
+    expect(answer.StagesAvailable).toEqual(['Original', 'Processed']);
+    const byName = await cfn.send(new GetTemplateCommand({ StackName: 'Chat' }));
+    expect(byName.TemplateBody).toBe(answer.TemplateBody);
+    const stage = await rejection(
+      cfn.send(new GetTemplateCommand({ StackName: 'Chat', TemplateStage: 'Final' as 'Processed' })),
+    );
+    expect(stage).toMatchObject({ name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+    const unknown = await rejection(cfn.send(new GetTemplateCommand({ StackName: 'Nope' })));
+    expect(unknown.message).toBe('Stack with id Nope does not exist');
+  });
+
+  it("creates the template's rooms with the stack's tags and CloudFormation's aws:cloudformation tags", async () => {
+    const { stackId, rooms } = aws.deployStack({
+      name: 'Chat',
+      region: R,
+      template: TEMPLATE,
+      parameters: { Length: '300' },
+      tags: { team: 'video' },
+    });
+    const room = await ivschat(aws, { region: R }).send(new GetRoomCommand({ identifier: rooms.Room?.arn }));
+    expect(room).toMatchObject({ name: 'lobby', maximumMessageLength: 300, maximumMessageRatePerSecond: 10 });
+    expect(room.tags).toEqual({
+      owner: 'a&<b>',
+      team: 'video',
+      'aws:cloudformation:stack-name': 'Chat',
+      'aws:cloudformation:logical-id': 'Room',
+      'aws:cloudformation:stack-id': stackId,
+    });
+    expect(stackId).toMatch(new RegExp(`^arn:aws:cloudformation:${R}:${ACCOUNT}:stack/Chat/`));
   });
 });
 

@@ -197,6 +197,7 @@ async function auditRooms(
       fullRefreshHours: ctx.config.fullRefreshHours,
       roomCache: ctx.stores.roomCache(),
       listing: ctx.stores.runListing(event.runId, event.index),
+      ...(ctx.config.iacDrift ? { iacDrift: { store: ctx.stores.stackRooms() } } : {}),
       clock: ctx.clock,
       collectors,
       ...(deadline ? { shouldStop: deadline.reached } : {}),

@@ -1,0 +1,145 @@
+/**
+ * The IaC drift join's failures (lambda/inventory/iac-drift.ts): a stack CloudFormation will not
+ * describe, a template it will not give or that cannot be read, a state table that cannot keep the
+ * translation — each leaves the room not evaluated with the reason (and the API error in the
+ * report), never a finding and never a silent pass.
+ */
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import { IacDriftJoin } from '../../lambda/inventory/iac-drift.js';
+import type { StackRoomsStore } from '../../lambda/state/stack-rooms.js';
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/Chat/6b2c0f50-0000-4000-8000-000000000001`;
+const ROOM_ARN = `arn:aws:ivschat:${REGION}:${ACCOUNT}:room/LobbyRoom001`;
+const TEMPLATE = JSON.stringify({ Resources: { Lobby: { Type: 'AWS::IVSChat::Room' } } });
+
+const cfn = mockClient(CloudFormationClient);
+afterEach(() => cfn.reset());
+
+const room = (stackId = STACK_ID): RoomDocument => ({
+  arn: ROOM_ARN,
+  name: '',
+  maximumMessageLength: 300,
+  maximumMessageRatePerSecond: 10,
+  loggingConfigurationIdentifiers: [],
+  tags: {
+    'aws:cloudformation:stack-name': 'Chat',
+    'aws:cloudformation:logical-id': 'Lobby',
+    'aws:cloudformation:stack-id': stackId,
+  },
+});
+const described = {
+  Stacks: [
+    {
+      StackName: 'Chat',
+      StackId: STACK_ID,
+      CreationTime: new Date('2026-12-01T00:00:00Z'),
+      StackStatus: 'CREATE_COMPLETE' as 'CREATE_COMPLETE' | 'DELETE_COMPLETE',
+    },
+  ],
+};
+const denied = (operation: string) =>
+  new CloudFormationServiceException({
+    name: 'AccessDenied',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 403 },
+    message: `not authorized to perform: cloudformation:${operation}`,
+  });
+
+function inventory(): RegionInventory {
+  return {
+    accountId: ACCOUNT,
+    region: REGION,
+    listed: [],
+    audited: [],
+    rooms: [],
+    deleted: [],
+    notReached: [],
+    errors: [],
+    complete: true,
+    calls: { listRooms: 0, getRoom: 0 },
+  };
+}
+
+async function joined(store?: StackRoomsStore, doc: RoomDocument = room()) {
+  const join = new IacDriftJoin({
+    client: new CloudFormationClient({ region: REGION }),
+    target: { accountId: ACCOUNT, region: REGION },
+    store,
+    now: new Date('2026-12-06T00:00:00Z'),
+  });
+  expect(join.hold(doc)).toBe(true);
+  const docs = await join.join();
+  const inv = inventory();
+  join.writeTo(inv);
+  return { docs, inv, calls: join.calls };
+}
+
+describe('IacDriftJoin failures', () => {
+  it('a stack CloudFormation refuses to describe: an error in the report, the room not evaluated', async () => {
+    cfn.on(DescribeStacksCommand).rejects(denied('DescribeStacks'));
+    const { docs, inv } = await joined();
+    expect(docs[0]).not.toHaveProperty('iacDrift');
+    expect(inv.errors).toEqual([
+      expect.objectContaining({ operation: 'DescribeStacks', code: 'AccessDenied' }),
+    ]);
+    expect(inv.complete).toBe(false);
+    expect(inv.notEvaluated?.get('iac-drift')).toEqual([ROOM_ARN]);
+    expect(inv.notEvaluatedReasons?.get(`iac-drift\n${ROOM_ARN}`)).toMatch(
+      /^DescribeStacks failed \(AccessDenied: /,
+    );
+  });
+
+  it('a template CloudFormation refuses, or one that is no template: not evaluated with the reason', async () => {
+    cfn.on(DescribeStacksCommand).resolves(described);
+    cfn.on(GetTemplateCommand).rejects(denied('GetTemplate'));
+    const refused = await joined();
+    expect(refused.inv.notEvaluatedReasons?.get(`iac-drift\n${ROOM_ARN}`)).toMatch(/^GetTemplate failed/);
+    cfn.on(GetTemplateCommand).resolves({ TemplateBody: '{ "Resources": [' });
+    const broken = await joined();
+    expect(broken.inv.errors).toEqual([]);
+    expect(broken.inv.notEvaluatedReasons?.get(`iac-drift\n${ROOM_ARN}`)).toMatch(
+      /^the template of stack Chat could not be read/,
+    );
+  });
+
+  it('a stack-id tag of another account is refused without a call', async () => {
+    const other = STACK_ID.replace(ACCOUNT, '999999999999');
+    const { inv, calls } = await joined(undefined, room(other));
+    expect(calls).toEqual({ describeStacks: 0, getTemplate: 0 });
+    expect(inv.notEvaluatedReasons?.get(`iac-drift\n${ROOM_ARN}`)).toMatch(
+      /is no stack of account 123456789012/,
+    );
+  });
+
+  it('a state table that cannot be read or written costs a GetTemplate, not the comparison', async () => {
+    cfn.on(DescribeStacksCommand).resolves(described);
+    cfn.on(GetTemplateCommand).resolves({ TemplateBody: TEMPLATE });
+    const failing: StackRoomsStore = {
+      get: () => Promise.reject(new Error('table down')),
+      put: () => Promise.reject(new Error('table down')),
+    };
+    const { docs, calls } = await joined(failing);
+    expect(calls).toEqual({ describeStacks: 1, getTemplate: 1 });
+    expect((docs[0] as { iacDrift?: { differences: object } }).iacDrift?.differences).toEqual({
+      maximumMessageLength: expect.objectContaining({ difference: 'NOT_EQUAL', expected: 500, actual: 300 }),
+    });
+  });
+
+  it('a deleted stack leaves its retained room unmanaged: not evaluated', async () => {
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: described.Stacks.map((stack) => ({ ...stack, StackStatus: 'DELETE_COMPLETE' as const })),
+    });
+    const { inv } = await joined();
+    expect(inv.notEvaluatedReasons?.get(`iac-drift\n${ROOM_ARN}`)).toMatch(/was deleted/);
+  });
+});
