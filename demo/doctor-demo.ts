@@ -7,6 +7,7 @@
  * dynalite holds the state table, with the auditor's stored outcome of its last run of each target.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { MEMBER_DOCTOR_READS } from '../lambda/aws/targets.js';
 import { runCli } from '../lambda/cli/main.js';
 import { STACK_OUTPUT as OUT } from '../lambda/settings/stack-outputs.js';
 import { healthKey } from '../lambda/state/keys.js';
@@ -30,6 +31,18 @@ export interface DemoDeploymentOptions {
   securityHub?: boolean;
   /** The bus finding events go to. */
   eventBus?: string;
+}
+
+/**
+ * What the member role (lib/member-stack.ts) grants of the reads doctor makes besides IVS Chat, with
+ * change events on: the demo's member sessions get exactly these, so its output shows only what a
+ * real member role lets doctor see (test/cdk/member-stack.test.ts derives them from the template).
+ */
+export function demoMemberRoleReads(options: DemoDeploymentOptions): string[] {
+  return [
+    MEMBER_DOCTOR_READS.forwardingRule,
+    ...(options.securityHub ? [MEMBER_DOCTOR_READS.securityHub] : []),
+  ];
 }
 
 /** What `seedDemoDeployment` made that a fault needs to find again. */
@@ -89,6 +102,7 @@ export function seedDemoDeployment(aws: LocalAws, options: DemoDeploymentOptions
   const members = [ACCOUNT_ID, PROD, STAGE];
   const seed: DeploymentSeed = {
     stacks: [{ name: DOCTOR_STACK, region: HOME, status: 'UPDATE_COMPLETE', outputs }],
+    roleActions: [{ roleName: 'ivschat-auditor-member', actions: demoMemberRoleReads(options) }],
     executions: [2, 1, 0].map((hoursAgo) => ({
       stateMachineArn,
       name: `scheduled-${hoursAgo}`,

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { demoMemberRoleReads } from '../../demo/doctor-demo.js';
 import { buildApp } from '../../lib/app.js';
 import {
   AUDITOR_CHANGE_ROLE_NAME,
@@ -147,7 +148,7 @@ describe('Stack: IvsChatAuditorMember', () => {
     expect(trust?.Condition).not.toHaveProperty('StringEquals');
   });
 
-  it('may only list and read chat rooms and logging configurations of its own account (no "*")', () => {
+  it('may only list and read chat rooms and logging configurations of its own account, and list its rules for doctor (no "*")', () => {
     const { member } = synthBoth({ auditorAccountId: '123456789012' });
     const [policy] = Object.values(member.findResources('AWS::IAM::Policy'));
     const statements = policy?.Properties.PolicyDocument.Statement as Statement[];
@@ -180,7 +181,49 @@ describe('Stack: IvsChatAuditorMember', () => {
           ],
         },
       },
+      // ivschat-audit doctor: which rule forwards changes to the auditor (change events are on by default).
+      {
+        Sid: 'DoctorReadsForwardingRules',
+        Effect: 'Allow',
+        Action: 'events:ListRuleNamesByTarget',
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':events:*:', { Ref: 'AWS::AccountId' }, ':rule/*'],
+          ],
+        },
+      },
     ]);
+  });
+
+  it("limits the doctor demo's member sessions to what the member role really grants", () => {
+    // The emulated deployment reads doctor makes in a member account (the demo restricts only these).
+    const isDeploymentRead = (a: string) => a.startsWith('events:') || a === 'securityhub:DescribeHub';
+    for (const securityHub of [false, true]) {
+      const { member } = synthBoth({ auditorAccountId: '123456789012', securityHub });
+      const granted = (
+        Object.values(member.findResources('AWS::IAM::Policy'))[0]?.Properties.PolicyDocument
+          .Statement as Statement[]
+      )
+        .flatMap(actionsOf)
+        .filter(isDeploymentRead);
+      expect(demoMemberRoleReads({ securityHub }).sort()).toEqual(granted.sort());
+    }
+  });
+
+  it('lets doctor ask whether Security Hub is enabled only when findings go there, only its own hub', () => {
+    const actions = (context: Record<string, unknown>) =>
+      (
+        Object.values(synthBoth(context).member.findResources('AWS::IAM::Policy'))[0]?.Properties
+          .PolicyDocument.Statement as Statement[]
+      ).flatMap(actionsOf);
+    expect(actions({ auditorAccountId: '123456789012' })).not.toContain('securityhub:DescribeHub');
+    expect(actions({ auditorAccountId: '123456789012', securityHub: true })).toContain(
+      'securityhub:DescribeHub',
+    );
+    expect(actions({ auditorAccountId: '123456789012', changeEvents: false })).not.toContain(
+      'events:ListRuleNamesByTarget',
+    );
   });
 
   it("grants the same IVS Chat actions as the auditor function's own role", () => {
