@@ -62,6 +62,12 @@ export interface SelftestOptions {
   /** One line of progress (the command prints it on stderr). */
   progress: (line: string) => void;
   cleanupTimeoutMs?: number;
+  /**
+   * Whether the deployment has an alert sink (email, Slack, Security Hub, EventBridge). Without one
+   * nothing can be alerted: a finding recorded is all there is to wait for, and it is said so.
+   * @default true
+   */
+  alertSinks?: boolean;
 }
 
 /**
@@ -130,7 +136,7 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
     o.progress('waiting for the auditor to record the finding and alert on it');
     const detected = await waitFor(o, room.arn, 'detect', createdAt, last, (records) => {
       result.policies = policiesOf(records.filter((r) => r.status === 'open'));
-      return detection(records);
+      return detection(records, o.alertSinks ?? true);
     });
     result.detectedAfterMs = detected;
 
@@ -140,7 +146,9 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
     const deletedAt = o.clock();
     o.progress(`deleted room ${room.name}; waiting for its findings to resolve`);
     phase = 'resolve';
-    result.resolvedAfterMs = await waitFor(o, room.arn, 'resolve', deletedAt, last, resolution);
+    result.resolvedAfterMs = await waitFor(o, room.arn, 'resolve', deletedAt, last, (records) =>
+      resolution(records, o.alertSinks ?? true),
+    );
     outcome = 'passed';
   } catch (error) {
     const stopped = stopOf(error, o.signal);
@@ -222,9 +230,19 @@ async function waitFor(
   }
 }
 
-/** Detected: a finding of the room is open, a person was told (lastNotified), and no sink still owes it. */
-export function detection(records: readonly FindingRecord[]): Watch {
+/** Said instead of "alerted" on a deployment with no sink: the auditor marks a new finding notified either way. */
+export const NO_SINK = 'no alert sink configured';
+
+/**
+ * Detected: a finding of the room is open, a person was told (lastNotified), and no sink still owes
+ * it. Without a sink (`alertSinks` false) the record alone: lastNotified is then set with nobody told.
+ */
+export function detection(records: readonly FindingRecord[], alertSinks = true): Watch {
   const open = records.filter((r) => r.status === 'open');
+  if (!alertSinks) {
+    if (open.length > 0) return { done: true, line: `recorded; ${NO_SINK}: ${policiesOf(open).join(', ')}` };
+    return { done: false, line: 'no finding of the room recorded yet' };
+  }
   const told = open.filter((r) => r.lastNotified !== undefined && (r.pendingSinks?.length ?? 0) === 0);
   if (told.length > 0) return { done: true, line: `recorded and alerted: ${policiesOf(told).join(', ')}` };
   if (open.length > 0) {
@@ -237,7 +255,7 @@ export function detection(records: readonly FindingRecord[]): Watch {
 }
 
 /** Resolved: every finding of the room is resolved, and no sink still owes the resolution. */
-export function resolution(records: readonly FindingRecord[]): Watch {
+export function resolution(records: readonly FindingRecord[], alertSinks = true): Watch {
   const unresolved = records.filter((r) => r.status !== 'resolved');
   if (records.length === 0) return { done: false, line: 'no finding of the room in the state table' };
   if (unresolved.length > 0) {
@@ -250,7 +268,8 @@ export function resolution(records: readonly FindingRecord[]): Watch {
   const owed = records.filter((r) => (r.pendingSinks?.length ?? 0) > 0);
   if (owed.length > 0) return { done: false, line: `resolved, alert not delivered yet${owedTo(owed)}` };
   const reasons = [...new Set(records.map((r) => r.finding.resolvedReason).filter((r) => r !== undefined))];
-  return { done: true, line: `resolved and alerted${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}` };
+  const why = reasons.length > 0 ? ` (${reasons.join('; ')})` : '';
+  return { done: true, line: alertSinks ? `resolved and alerted${why}` : `resolved${why}; ${NO_SINK}` };
 }
 
 function owedTo(records: readonly FindingRecord[]): string {
