@@ -21,6 +21,20 @@ export class SelftestCallError extends AuditorError {
   override readonly name = 'SelftestCallError';
 }
 
+/**
+ * CreateRoom failed without a refusal (a 5xx, a timeout) and no room of its name was found: IVS Chat
+ * may still have made it, so nothing may say there is none.
+ */
+export class RoomMayExistError extends SelftestCallError {
+  constructor(
+    message: string,
+    readonly roomName: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 export interface SelftestRoom {
   arn: string;
   name: string;
@@ -81,6 +95,8 @@ export type SelftestOutcome = 'passed' | 'not-detected' | 'not-resolved' | 'inte
 /** What became of the room in the end. */
 export type RoomFate =
   | { state: 'never-created' }
+  /** CreateRoom's outcome is not known: a room of this name may exist (`command` lists it). */
+  | { state: 'unknown'; name: string; command: string }
   | { state: 'deleted'; by: 'selftest' | 'cleanup' }
   | { state: 'left'; error: string; command: string };
 
@@ -117,6 +133,7 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
   // that never arrived (no finding) from an alert a sink did not take.
   const last = { line: '' };
   let outcome: SelftestOutcome;
+  let createError: unknown;
   try {
     room = await o.api.createRoom({
       name,
@@ -151,6 +168,7 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
     );
     outcome = 'passed';
   } catch (error) {
+    createError = error;
     const stopped = stopOf(error, o.signal);
     const waiting = phase === 'detect' || phase === 'resolve';
     if (stopped?.code === 'Timeout' && waiting) {
@@ -164,11 +182,16 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
         ? error.message
         : `${callOf(phase)} failed: ${messageOf(error)}`;
   }
-  const fate = room
+  let maybe: RoomMayExistError | undefined;
+  if (!room && outcome === 'failed')
+    maybe = createError instanceof RoomMayExistError ? createError : undefined;
+  const fate: RoomFate = room
     ? deleted
       ? deletedBy('selftest')
       : await cleanUp(o, room)
-    : { state: 'never-created' as const };
+    : maybe
+      ? { state: 'unknown', name: maybe.roomName, command: listCommand(maybe.roomName, o.region) }
+      : { state: 'never-created' };
   return { outcome, fate, ...result };
 }
 
@@ -193,6 +216,11 @@ async function cleanUp(o: SelftestOptions, room: SelftestRoom): Promise<RoomFate
  */
 export function deleteCommand(room: SelftestRoom, region: string): string {
   return `aws ivschat delete-room --region ${shellWord(region)} --identifier ${shellWord(room.arn)}`;
+}
+
+/** The AWS CLI command that lists the room of that name, should CreateRoom have made it after all. */
+export function listCommand(name: string, region: string): string {
+  return `aws ivschat list-rooms --region ${shellWord(region)} --name ${shellWord(name)}`;
 }
 
 function shellWord(text: string): string {

@@ -130,6 +130,8 @@ async function selftest(flags: SelftestFlags, io: SafeIo): Promise<number> {
   }
 
   const ivschat = ivschatClient(target.region, connection);
+  // One attempt for CreateRoom: selftest-aws looks the room up by its name when that attempt fails.
+  const createClient = ivschatClient(target.region, { ...connection, maxAttempts: 1 });
   const dynamo = dynamodbClient(deployment.region, {
     ...connection,
     ...(tableEndpoint ? { endpoint: tableEndpoint } : {}),
@@ -137,7 +139,7 @@ async function selftest(flags: SelftestFlags, io: SafeIo): Promise<number> {
   const bound = boundRun(flags.timeout, io.interrupt);
   try {
     const result = await runSelftest({
-      api: selftestAws({ ivschat, dynamo, tableName: deployment.stateTableName, target }),
+      api: selftestAws({ ivschat, createClient, dynamo, tableName: deployment.stateTableName, target }),
       id,
       region: target.region,
       signal: bound.signal,
@@ -152,6 +154,7 @@ async function selftest(flags: SelftestFlags, io: SafeIo): Promise<number> {
   } finally {
     bound.dispose();
     ivschat.destroy();
+    createClient.destroy();
     dynamo.destroy();
   }
 }
@@ -228,6 +231,12 @@ function report(result: SelftestResult, io: SafeIo, deployment: Deployment): num
   const fate = result.fate;
   if (fate.state === 'deleted') io.stderr(`cleanup: room ${room} deleted; the self-test left no room\n`);
   if (fate.state === 'never-created') io.stderr('cleanup: no room was created\n');
+  if (fate.state === 'unknown') {
+    io.stderr(
+      `error: cleanup: a room named ${fate.name} may exist (CreateRoom's outcome is unknown); look with:\n`,
+    );
+    io.stderr(`  ${fate.command}\n  and delete it with aws ivschat delete-room --identifier <its arn>\n`);
+  }
   if (fate.state === 'left') {
     io.stderr(
       `error: cleanup: room ${room} could not be deleted (${oneLine(fate.error)}); delete it with:\n`,
