@@ -196,27 +196,26 @@ describe('Stack: IvsChatAuditorMember', () => {
     ]);
   });
 
+  /** Every action of the member role's policy, as synthesized with `context`. */
+  function memberRoleActions(context: Record<string, unknown>): string[] {
+    const [policy] = Object.values(synthBoth(context).member.findResources('AWS::IAM::Policy'));
+    if (!policy) throw new Error('expected the member role policy');
+    return (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap(actionsOf);
+  }
+
   it("limits the doctor demo's member sessions to what the member role really grants", () => {
     // The emulated deployment reads doctor makes in a member account (the demo restricts only these).
     const isDeploymentRead = (a: string) => a.startsWith('events:') || a === 'securityhub:DescribeHub';
     for (const securityHub of [false, true]) {
-      const { member } = synthBoth({ auditorAccountId: '123456789012', securityHub });
-      const granted = (
-        Object.values(member.findResources('AWS::IAM::Policy'))[0]?.Properties.PolicyDocument
-          .Statement as Statement[]
-      )
-        .flatMap(actionsOf)
-        .filter(isDeploymentRead);
+      const granted = memberRoleActions({ auditorAccountId: '123456789012', securityHub }).filter(
+        isDeploymentRead,
+      );
       expect(demoMemberRoleReads({ securityHub }).sort()).toEqual(granted.sort());
     }
   });
 
   it('lets doctor ask whether Security Hub is enabled only when findings go there, only its own hub', () => {
-    const actions = (context: Record<string, unknown>) =>
-      (
-        Object.values(synthBoth(context).member.findResources('AWS::IAM::Policy'))[0]?.Properties
-          .PolicyDocument.Statement as Statement[]
-      ).flatMap(actionsOf);
+    const actions = memberRoleActions;
     expect(actions({ auditorAccountId: '123456789012' })).not.toContain('securityhub:DescribeHub');
     expect(actions({ auditorAccountId: '123456789012', securityHub: true })).toContain(
       'securityhub:DescribeHub',
