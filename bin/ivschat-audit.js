@@ -5,12 +5,22 @@ import { register } from 'tsx/esm/api';
 
 register();
 
+// Stops a live run (its listeners clean up: a self-test deletes its room); made here so that every
+// way out below (a signal, a closed pipe, an unexpected error) can stop it rather than exit past it.
+const interrupt = new AbortController();
+const runListening = () => getEventListeners(interrupt.signal, 'abort').length > 0;
+
 // `ivschat-audit audit --help | head`: a reader that closes the pipe early ends the CLI quietly, with
 // its exit code when it has one and otherwise 141 (128 + SIGPIPE, as other Unix tools end there).
+// A live run is stopped instead, and ends by itself once it has cleaned up (`selftest --yes 2>&1 |
+// head`, a CI log reader that went away: exiting at once would leave the self-test's room).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 141);
-    throw error;
+    if (error.code !== 'EPIPE') throw error;
+    // Already stopping (its cleanup's own lines meet the closed pipe too): it ends by itself.
+    if (interrupt.signal.aborted) return;
+    if (!runListening()) process.exit(process.exitCode ?? 141);
+    interrupt.abort('EPIPE');
   });
 }
 // Whatever escapes runCli (an error thrown from a callback, a rejection nobody awaited) is printed
@@ -25,6 +35,13 @@ const unexpected = (error) => {
       ? error.stack
       : escapeControlCharacters(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   process.stderr.write(terminalSafe(`error: unexpected failure: ${detail}\n`));
+  // A live run is stopped so it cleans up (its cleanup has a bound of its own); then it ends, 3.
+  if (runListening() && !interrupt.signal.aborted) {
+    process.exitCode = 3;
+    interrupt.abort('error');
+    setTimeout(() => process.exit(3), 60_000).unref();
+    return;
+  }
   process.exit(3);
 };
 process.on('uncaughtException', unexpected);
@@ -48,22 +65,24 @@ process.emitWarning = (warning, ...rest) => {
 };
 const { interruptCause } = await import('../lambda/cli/run-bound.ts');
 
-// Ctrl-C and SIGTERM (CI cancellation, `timeout`, `docker stop`) are handled alike. The first stops
+// Ctrl-C, SIGTERM (CI cancellation, `timeout`, `docker stop`) and SIGHUP are handled alike. The first stops
 // a live run cleanly: no new call, the partial report written where it was going, the room cache
 // saved, exit 3. A command with no live run listening (audit --input, policies check) stops at once
 // with a message, exit 3. A second signal quits at once (130 for SIGINT, 143 for SIGTERM).
-const interrupt = new AbortController();
 const stop = (reason) => {
-  if (getEventListeners(interrupt.signal, 'abort').length === 0) {
+  if (!runListening()) {
     process.stderr.write(`\nerror: ${interruptCause(reason)}: stopped before the command finished\n`);
     process.exit(3);
   }
   process.stderr.write(`\n${interruptCause(reason)}: stopping (again to quit at once)…\n`);
   interrupt.abort(reason);
 };
+// SIGHUP (the terminal closed, an ssh session dropped) too: left to its default, it ends the process
+// at once, past any cleanup.
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
+  ['SIGHUP', 129],
 ]) {
   process.on(signal, () => (interrupt.signal.aborted ? process.exit(code) : stop(signal)));
 }

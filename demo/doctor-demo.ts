@@ -4,9 +4,15 @@
  * confirmed email and the Slack channel, trails, queues, alarms, member roles in the local
  * organization), doctor reports it healthy; then three faults are injected (no trail in one region,
  * an email left unconfirmed, a member role that cannot be assumed) and doctor names each with its fix.
+ * dynalite holds the state table, with the auditor's stored outcome of its last run of each target.
  */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { MEMBER_DOCTOR_READS } from '../lambda/aws/targets.js';
 import { runCli } from '../lambda/cli/main.js';
 import { STACK_OUTPUT as OUT } from '../lambda/settings/stack-outputs.js';
+import { healthKey } from '../lambda/state/keys.js';
+import { TargetHealth } from '../lambda/state/run-store.js';
+import { type LocalDynamo, startLocalDynamo } from '../local-aws/dynamodb.js';
 import { ACCOUNT_ID, type DeploymentSeed, type LocalAws, startLocalAws } from '../local-aws/index.js';
 import { heading, out } from './output.js';
 
@@ -25,6 +31,18 @@ export interface DemoDeploymentOptions {
   securityHub?: boolean;
   /** The bus finding events go to. */
   eventBus?: string;
+}
+
+/**
+ * What the member role (lib/member-stack.ts) grants of the reads doctor makes besides IVS Chat, with
+ * change events on: the demo's member sessions get exactly these, so its output shows only what a
+ * real member role lets doctor see (test/cdk/member-stack.test.ts derives them from the template).
+ */
+export function demoMemberRoleReads(options: DemoDeploymentOptions): string[] {
+  return [
+    MEMBER_DOCTOR_READS.forwardingRule,
+    ...(options.securityHub ? [MEMBER_DOCTOR_READS.securityHub] : []),
+  ];
 }
 
 /** What `seedDemoDeployment` made that a fault needs to find again. */
@@ -84,6 +102,7 @@ export function seedDemoDeployment(aws: LocalAws, options: DemoDeploymentOptions
   const members = [ACCOUNT_ID, PROD, STAGE];
   const seed: DeploymentSeed = {
     stacks: [{ name: DOCTOR_STACK, region: HOME, status: 'UPDATE_COMPLETE', outputs }],
+    roleActions: [{ roleName: 'ivschat-auditor-member', actions: demoMemberRoleReads(options) }],
     executions: [2, 1, 0].map((hoursAgo) => ({
       stateMachineArn,
       name: `scheduled-${hoursAgo}`,
@@ -137,11 +156,54 @@ export function seedDemoDeployment(aws: LocalAws, options: DemoDeploymentOptions
   return { oncallSubscriptionArn: oncall as string };
 }
 
-/** The three faults: no trail in eu-west-1, the on-call email unconfirmed, stage's member role denied. */
-export function injectDoctorFaults(aws: LocalAws, deployment: DemoDeployment): void {
+/** The state table of each emulated deployment: `runDoctorCli` points doctor at it. */
+const stateTables = new WeakMap<LocalAws, LocalDynamo>();
+
+/** The latest scheduled run (`scheduled-0`, 21 min before DOCTOR_NOW) as the auditor stored it per target. */
+const LAST_RUN = { id: 'scheduled-0', at: new Date(DOCTOR_NOW.getTime() - 21 * 60_000) };
+
+/**
+ * Starts the deployment's state table (dynalite) and stores the auditor's last run of every target as
+ * a success, as the scheduled runs of a healthy deployment leave it. Close the result when done.
+ */
+export async function seedDemoState(aws: LocalAws): Promise<LocalDynamo> {
+  const dynamo = await startLocalDynamo({ tableName: `${DOCTOR_STACK}-State` });
+  stateTables.set(aws, dynamo);
+  const health = new TargetHealth(dynamo.client, dynamo.tableName);
+  for (const accountId of [ACCOUNT_ID, PROD, STAGE])
+    for (const region of DOCTOR_REGIONS)
+      await health.record({ accountId, region }, { ok: true }, LAST_RUN.id, LAST_RUN.at);
+  return dynamo;
+}
+
+/**
+ * The three faults: no trail in eu-west-1, the on-call email unconfirmed, stage's member role
+ * denied — to doctor and, as when the member stack is missing, to the auditor's last run too.
+ */
+export async function injectDoctorFaults(aws: LocalAws, deployment: DemoDeployment): Promise<void> {
   aws.deployment().cloudTrail.remove(ACCOUNT_ID, 'eu-west-1');
   aws.confirmSubscription(deployment.oncallSubscriptionArn, false);
   aws.setFaults({ ...aws.faults(), assumeRoleDeniedAccounts: [STAGE] });
+  const dynamo = stateTables.get(aws);
+  if (!dynamo) return;
+  const role = `arn:aws:iam::${STAGE}:role/ivschat-auditor-member`;
+  // The same last run, now failed there: written whole (TargetHealth records a run only once).
+  for (const region of DOCTOR_REGIONS) {
+    const key = healthKey({ accountId: STAGE, region });
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: dynamo.tableName,
+        Item: {
+          pk: { S: key.pk },
+          sk: { S: key.sk },
+          consecutiveFailures: { N: '1' },
+          lastError: { S: `AccessDenied: not authorized to perform sts:AssumeRole on ${role}` },
+          lastRunId: { S: LAST_RUN.id },
+          lastRunAt: { S: LAST_RUN.at.toISOString() },
+        },
+      }),
+    );
+  }
 }
 
 /** Runs `ivschat-audit doctor` in-process against the emulator: its exit code and what it printed. */
@@ -153,7 +215,10 @@ export async function runDoctorCli(
   const code = await runCli(
     ['doctor', '--stack', DOCTOR_STACK, '--region', HOME, '--endpoint', aws.endpoint, ...extra],
     {
-      env: { NO_COLOR: '1' },
+      env: {
+        NO_COLOR: '1',
+        ...(stateTables.has(aws) ? { AWS_ENDPOINT_URL_DYNAMODB: stateTables.get(aws)?.endpoint } : {}),
+      },
       clock: () => DOCTOR_NOW,
       stdout: (t) => {
         printed.stdout += t;
@@ -171,6 +236,8 @@ export async function doctorDemo(closers: (() => Promise<void>)[]): Promise<void
   const aws = await startLocalAws();
   closers.push(() => aws.close());
   const deployment = seedDemoDeployment(aws, { eventBus: 'default' });
+  const state = await seedDemoState(aws);
+  closers.push(() => state.close());
   out(`$ ivschat-audit doctor --stack ${DOCTOR_STACK} --region ${HOME}`);
   const healthy = await runDoctorCli(aws);
   out(healthy.stdout.trimEnd());
@@ -179,7 +246,7 @@ export async function doctorDemo(closers: (() => Promise<void>)[]): Promise<void
   heading(
     'Faults injected: no trail in eu-west-1, oncall@example.com unconfirmed, the stage account denies AssumeRole',
   );
-  injectDoctorFaults(aws, deployment);
+  await injectDoctorFaults(aws, deployment);
   out(`$ ivschat-audit doctor --stack ${DOCTOR_STACK} --region ${HOME}`);
   const faulty = await runDoctorCli(aws);
   out(faulty.stdout.trimEnd());

@@ -12,6 +12,7 @@ import {
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { MEMBER_DOCTOR_READS } from '../lambda/aws/targets.js';
 import { parseSetting } from '../lambda/settings/parse.js';
 import { type RemediationMode, SETTINGS, type SettingName } from '../lambda/settings/table.js';
 import { ChangeForwarding, changeRoleName } from './auditor/changes.js';
@@ -151,6 +152,8 @@ export class IvsChatAuditorMemberStack extends Stack {
     this.role.addToPrincipalPolicy(chatLoggingReadStatement([ANY_REGION]));
     if (props.securityHub) this.role.addToPrincipalPolicy(securityHubImportStatement([ANY_REGION]));
     if (props.iacDrift) this.role.addToPrincipalPolicy(stackTemplateReadStatement([ANY_REGION]));
+    const doctorReads = memberDoctorReads(props);
+    for (const statement of doctorReads.statements) this.role.addToPrincipalPolicy(statement);
     if (remediation === 'apply') {
       this.role.addToPrincipalPolicy(
         chatRoomRemediationStatement([ANY_REGION], props.remediationTag ?? SETTINGS.remediationTag.default),
@@ -169,6 +172,7 @@ export class IvsChatAuditorMemberStack extends Stack {
       ...(props.iacDrift
         ? stackTemplateReadNagIds([ANY_REGION]).map((id) => ({ id, reason: STACK_TEMPLATE_READ_REASON }))
         : []),
+      ...doctorReads.nag,
       ...(props.securityHub
         ? [
             {
@@ -227,6 +231,49 @@ function checkSettingProps(props: IvsChatAuditorMemberStackProps): void {
  * Without `auditorAccountId` and `auditorRegion` the auditor's bus is this stack's own, where the
  * auditor's rule already sees every change: nothing to forward.
  */
+/**
+ * The two reads `ivschat-audit doctor` needs in a member account when the auditor cannot look there
+ * itself: which rule forwards changes (change events on) and whether Security Hub is enabled (findings
+ * go there). Both read-only, in this account only; every region, as the stack does not know the
+ * auditor's regions.
+ */
+function memberDoctorReads(props: IvsChatAuditorMemberStackProps): {
+  statements: iam.PolicyStatement[];
+  nag: { id: string; reason: string }[];
+} {
+  const statements: iam.PolicyStatement[] = [];
+  const nag: { id: string; reason: string }[] = [];
+  if (props.changeEvents ?? SETTINGS.changeEvents.default) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DoctorReadsForwardingRules',
+        actions: [MEMBER_DOCTOR_READS.forwardingRule],
+        resources: [`arn:${Aws.PARTITION}:events:*:${Aws.ACCOUNT_ID}:rule/*`],
+      }),
+    );
+    nag.push({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:*:<AWS::AccountId>:rule/*]',
+      reason:
+        "ivschat-audit doctor lists the names of this account's rules targeting the auditor's bus (read-only); it cannot know the rule's name or region in advance.",
+    });
+  }
+  if (props.securityHub) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DoctorReadsSecurityHub',
+        actions: [MEMBER_DOCTOR_READS.securityHub],
+        resources: [`arn:${Aws.PARTITION}:securityhub:*:${Aws.ACCOUNT_ID}:hub/default`],
+      }),
+    );
+    nag.push({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
+      reason:
+        "ivschat-audit doctor asks whether this account's Security Hub is enabled (read-only) in each region findings may go to.",
+    });
+  }
+  return { statements, nag };
+}
+
 function forwardsChanges(props: IvsChatAuditorMemberStackProps): boolean {
   return (
     (props.changeEvents ?? SETTINGS.changeEvents.default) &&

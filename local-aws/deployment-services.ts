@@ -13,4 +13,10 @@ export class DeploymentServices {
   readonly cloudWatch = new CloudWatchService();
   readonly stepFunctions = new StepFunctionsExecutions();
   readonly eventRules = new EventRulesService();
+  /**
+   * Role name → the deployment reads its identity policy grants. A session of a role named here is
+   * refused every other deployment read, as AWS refuses what the role's policy does not allow; roles
+   * not named are unrestricted (the emulator keeps no IAM policies otherwise).
+   */
+  readonly roleActions = new Map<string, ReadonlySet<string>>();
 }

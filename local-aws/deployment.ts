@@ -40,6 +40,8 @@ export interface DeploymentSeed {
   rules?: SeedRule[];
   eventBuses?: SeedEventBus[];
   subscriptions?: SeedSubscription[];
+  /** Roles whose sessions may make only these deployment reads (e.g. the member role's policy). */
+  roleActions?: { roleName: string; actions: string[] }[];
 }
 
 /** Seeds `seed` into the emulator; returns the ARNs of the subscriptions it made, in order. */
@@ -54,6 +56,7 @@ export function seedDeployment(emulator: Emulator, seed: DeploymentSeed): string
   d.stepFunctions.seedExecutions(seed.executions ?? []);
   d.eventRules.seedRules(seed.rules ?? []);
   d.eventRules.seedBuses(seed.eventBuses ?? []);
+  for (const { roleName, actions } of seed.roleActions ?? []) d.roleActions.set(roleName, new Set(actions));
   return (seed.subscriptions ?? []).map((s) =>
     emulator.sns.seedSubscription(s.topicArn, s.protocol, s.endpoint, s.confirmed ?? true),
   );
@@ -63,6 +66,7 @@ export function clearDeployment(emulator: Emulator): void {
   const d = emulator.deployment;
   for (const service of [d.cloudFormation, d.cloudTrail, d.sqs, d.cloudWatch, d.stepFunctions, d.eventRules])
     service.clear();
+  d.roleActions.clear();
 }
 
 /** The admin endpoint: `POST /_local/deployment` seeds (a DeploymentSeed), `DELETE` clears. */
@@ -119,8 +123,13 @@ export function routeDeploymentRead(
   for (const s of counters) s.call(region, call.operation);
   const action = `${call.iamService}:${call.operation}`;
   let response: LocalResponse;
+  const roleName = caller.roleArn?.slice(caller.roleArn.lastIndexOf('/') + 1);
+  const roleGrants = roleName === undefined ? undefined : emulator.deployment.roleActions.get(roleName);
   if (caller.sessionPolicy && !caller.sessionPolicy.allows(action)) {
     const message = `User: ${caller.arn} is not authorized to perform: ${action} because no session policy allows the ${action} action`;
+    response = call.deny(message);
+  } else if (roleGrants && !roleGrants.has(action)) {
+    const message = `User: ${caller.arn} is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
     response = call.deny(message);
   } else {
     for (const s of counters) s.admitted(region, call.operation);

@@ -58,6 +58,18 @@ const LIST_ACCOUNTS = 'organizations:ListAccounts';
 export const DEFAULT_MEMBER_ROLE_NAME = SETTINGS.memberRoleName.default;
 /** The stack that creates the member role (see docs/deploy.md). */
 export const MEMBER_STACK_NAME = 'IvsChatAuditorMember';
+
+/**
+ * The reads `ivschat-audit doctor` makes through the member role besides IVS Chat's: the member stack
+ * grants them (lib/member-stack.ts) and the demo's member sessions are limited to them, so neither
+ * can drift from the other.
+ */
+export const MEMBER_DOCTOR_READS = {
+  /** Whether a rule forwards IVS Chat changes to the auditor's bus (granted with changeEvents on). */
+  forwardingRule: 'events:ListRuleNamesByTarget',
+  /** Whether Security Hub is enabled where findings go (granted with securityHub on). */
+  securityHub: 'securityhub:DescribeHub',
+} as const;
 /** CloudTrail in the member account shows this as the session name: who called. */
 export const DEFAULT_SESSION_NAME = PRODUCT_NAME;
 /** Role chaining (the function's role assuming another) allows at most an hour anyway. */

@@ -19,11 +19,14 @@ export class RunStoppedError extends AuditorError {
  * name, or `parent` when npm, which started it, was stopped (npx's shell dies at once on Ctrl-C or
  * SIGTERM, so the CLI may only learn of it by being orphaned).
  */
-export type InterruptReason = 'SIGINT' | 'SIGTERM' | 'parent';
+export type InterruptReason = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'EPIPE' | 'error' | 'parent';
 
 /** `interrupted (Ctrl-C)`, `terminated (SIGTERM)`, …: what the user or their CI did, in its words. */
 export function interruptCause(reason: unknown): string {
   if (reason === 'SIGTERM') return 'terminated (SIGTERM)';
+  if (reason === 'SIGHUP') return 'the terminal was closed (SIGHUP)';
+  if (reason === 'EPIPE') return 'its output was closed (EPIPE)';
+  if (reason === 'error') return 'stopped by an unexpected error';
   if (reason === 'parent') return 'npm (npx), which started it, was stopped';
   return 'interrupted (Ctrl-C)';
 }

@@ -8,6 +8,7 @@ import {
   CreateRoomCommand,
   DeleteRoomCommand,
   type IvschatClient,
+  paginateListRooms,
   ResourceNotFoundException,
 } from '@aws-sdk/client-ivschat';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -18,11 +19,16 @@ import type { Target } from '../core/types.js';
 import { findingKeys } from '../state/keys.js';
 import { RecordReader } from '../state/record.js';
 import { TableClient } from '../state/table-client.js';
-import { type SelftestApi, SelftestCallError } from './selftest.js';
+import { RoomMayExistError, type SelftestApi, SelftestCallError } from './selftest.js';
 
 export interface SelftestAwsOptions {
   /** IVS Chat of the account and region the room is created in. */
   ivschat: IvschatClient;
+  /**
+   * The same with `maxAttempts: 1`, for CreateRoom alone: a CreateRoom the SDK retried after a
+   * timed-out attempt that IVS Chat did carry out makes a second room. @default ivschat
+   */
+  createClient?: IvschatClient;
   /** The state table's client (the table lives in the stack's region). */
   dynamo: DynamoDBClient;
   tableName: string;
@@ -39,12 +45,20 @@ export function selftestAws(o: SelftestAwsOptions): SelftestApi {
   return {
     async createRoom({ name, maximumMessageLength, tags }) {
       try {
-        const out = await o.ivschat.send(new CreateRoomCommand({ name, maximumMessageLength, tags }));
+        const out = await (o.createClient ?? o.ivschat).send(
+          new CreateRoomCommand({ name, maximumMessageLength, tags }),
+        );
         if (!out.arn) throw new SelftestCallError('CreateRoom answered without the room ARN');
         return { arn: out.arn, name: out.name ?? name };
       } catch (error) {
         if (error instanceof SelftestCallError) throw error;
-        return failed('CreateRoom', error);
+        // A refusal (4xx) made no room. Anything else (5xx, a timeout, a dropped connection) may
+        // have: IVS Chat can carry out a request whose answer never arrived.
+        if (refused(error)) return failed('CreateRoom', error);
+        const found = await roomNamed(o.ivschat, name).catch(() => undefined);
+        if (found) return found;
+        const e = toAuditError(o.target.region, 'CreateRoom', error);
+        throw new RoomMayExistError(`CreateRoom ${e.code}: ${e.message}`, name, { cause: error });
       }
     },
     async deleteRoom(arn, signal) {
@@ -57,6 +71,20 @@ export function selftestAws(o: SelftestAwsOptions): SelftestApi {
     },
     roomFindings: (arn, signal) => roomFindings(table, o.target, arn, signal),
   };
+}
+
+/** A 4xx answer that is not throttling: IVS Chat refused the request, so it made nothing. */
+function refused(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const name = error instanceof Error ? error.name : '';
+  return status !== undefined && status >= 400 && status < 500 && !/Throttl|TooManyRequests/i.test(name);
+}
+
+/** The room of that (unique, random) name, when ListRooms shows it. */
+async function roomNamed(ivschat: IvschatClient, name: string) {
+  for await (const page of paginateListRooms({ client: ivschat }, { name }))
+    for (const room of page.rooms ?? []) if (room.name === name && room.arn) return { arn: room.arn, name };
+  return undefined;
 }
 
 /**

@@ -21,6 +21,20 @@ export class SelftestCallError extends AuditorError {
   override readonly name = 'SelftestCallError';
 }
 
+/**
+ * CreateRoom failed without a refusal (a 5xx, a timeout) and no room of its name was found: IVS Chat
+ * may still have made it, so nothing may say there is none.
+ */
+export class RoomMayExistError extends SelftestCallError {
+  constructor(
+    message: string,
+    readonly roomName: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 export interface SelftestRoom {
   arn: string;
   name: string;
@@ -62,6 +76,12 @@ export interface SelftestOptions {
   /** One line of progress (the command prints it on stderr). */
   progress: (line: string) => void;
   cleanupTimeoutMs?: number;
+  /**
+   * Whether the deployment has an alert sink (email, Slack, Security Hub, EventBridge). Without one
+   * nothing can be alerted: a finding recorded is all there is to wait for, and it is said so.
+   * @default true
+   */
+  alertSinks?: boolean;
 }
 
 /**
@@ -75,6 +95,8 @@ export type SelftestOutcome = 'passed' | 'not-detected' | 'not-resolved' | 'inte
 /** What became of the room in the end. */
 export type RoomFate =
   | { state: 'never-created' }
+  /** CreateRoom's outcome is not known: a room of this name may exist (`command` lists it). */
+  | { state: 'unknown'; name: string; command: string }
   | { state: 'deleted'; by: 'selftest' | 'cleanup' }
   | { state: 'left'; error: string; command: string };
 
@@ -111,6 +133,7 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
   // that never arrived (no finding) from an alert a sink did not take.
   const last = { line: '' };
   let outcome: SelftestOutcome;
+  let createError: unknown;
   try {
     room = await o.api.createRoom({
       name,
@@ -130,7 +153,7 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
     o.progress('waiting for the auditor to record the finding and alert on it');
     const detected = await waitFor(o, room.arn, 'detect', createdAt, last, (records) => {
       result.policies = policiesOf(records.filter((r) => r.status === 'open'));
-      return detection(records);
+      return detection(records, o.alertSinks ?? true);
     });
     result.detectedAfterMs = detected;
 
@@ -140,9 +163,12 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
     const deletedAt = o.clock();
     o.progress(`deleted room ${room.name}; waiting for its findings to resolve`);
     phase = 'resolve';
-    result.resolvedAfterMs = await waitFor(o, room.arn, 'resolve', deletedAt, last, resolution);
+    result.resolvedAfterMs = await waitFor(o, room.arn, 'resolve', deletedAt, last, (records) =>
+      resolution(records, o.alertSinks ?? true),
+    );
     outcome = 'passed';
   } catch (error) {
+    createError = error;
     const stopped = stopOf(error, o.signal);
     const waiting = phase === 'detect' || phase === 'resolve';
     if (stopped?.code === 'Timeout' && waiting) {
@@ -156,11 +182,16 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestResult> {
         ? error.message
         : `${callOf(phase)} failed: ${messageOf(error)}`;
   }
-  const fate = room
+  let maybe: RoomMayExistError | undefined;
+  if (!room && outcome === 'failed')
+    maybe = createError instanceof RoomMayExistError ? createError : undefined;
+  const fate: RoomFate = room
     ? deleted
       ? deletedBy('selftest')
       : await cleanUp(o, room)
-    : { state: 'never-created' as const };
+    : maybe
+      ? { state: 'unknown', name: maybe.roomName, command: listCommand(maybe.roomName, o.region) }
+      : { state: 'never-created' };
   return { outcome, fate, ...result };
 }
 
@@ -185,6 +216,11 @@ async function cleanUp(o: SelftestOptions, room: SelftestRoom): Promise<RoomFate
  */
 export function deleteCommand(room: SelftestRoom, region: string): string {
   return `aws ivschat delete-room --region ${shellWord(region)} --identifier ${shellWord(room.arn)}`;
+}
+
+/** The AWS CLI command that lists the room of that name, should CreateRoom have made it after all. */
+export function listCommand(name: string, region: string): string {
+  return `aws ivschat list-rooms --region ${shellWord(region)} --name ${shellWord(name)}`;
 }
 
 function shellWord(text: string): string {
@@ -222,9 +258,19 @@ async function waitFor(
   }
 }
 
-/** Detected: a finding of the room is open, a person was told (lastNotified), and no sink still owes it. */
-export function detection(records: readonly FindingRecord[]): Watch {
+/** Said instead of "alerted" on a deployment with no sink: the auditor marks a new finding notified either way. */
+export const NO_SINK = 'no alert sink configured';
+
+/**
+ * Detected: a finding of the room is open, a person was told (lastNotified), and no sink still owes
+ * it. Without a sink (`alertSinks` false) the record alone: lastNotified is then set with nobody told.
+ */
+export function detection(records: readonly FindingRecord[], alertSinks = true): Watch {
   const open = records.filter((r) => r.status === 'open');
+  if (!alertSinks) {
+    if (open.length > 0) return { done: true, line: `recorded; ${NO_SINK}: ${policiesOf(open).join(', ')}` };
+    return { done: false, line: 'no finding of the room recorded yet' };
+  }
   const told = open.filter((r) => r.lastNotified !== undefined && (r.pendingSinks?.length ?? 0) === 0);
   if (told.length > 0) return { done: true, line: `recorded and alerted: ${policiesOf(told).join(', ')}` };
   if (open.length > 0) {
@@ -237,7 +283,7 @@ export function detection(records: readonly FindingRecord[]): Watch {
 }
 
 /** Resolved: every finding of the room is resolved, and no sink still owes the resolution. */
-export function resolution(records: readonly FindingRecord[]): Watch {
+export function resolution(records: readonly FindingRecord[], alertSinks = true): Watch {
   const unresolved = records.filter((r) => r.status !== 'resolved');
   if (records.length === 0) return { done: false, line: 'no finding of the room in the state table' };
   if (unresolved.length > 0) {
@@ -250,7 +296,8 @@ export function resolution(records: readonly FindingRecord[]): Watch {
   const owed = records.filter((r) => (r.pendingSinks?.length ?? 0) > 0);
   if (owed.length > 0) return { done: false, line: `resolved, alert not delivered yet${owedTo(owed)}` };
   const reasons = [...new Set(records.map((r) => r.finding.resolvedReason).filter((r) => r !== undefined))];
-  return { done: true, line: `resolved and alerted${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}` };
+  const why = reasons.length > 0 ? ` (${reasons.join('; ')})` : '';
+  return { done: true, line: alertSinks ? `resolved and alerted${why}` : `resolved${why}; ${NO_SINK}` };
 }
 
 function owedTo(records: readonly FindingRecord[]): string {

@@ -308,17 +308,27 @@ export class TargetHealth {
     t: Target,
     result: { ok: true } | { ok: false; reason: string },
     runId: string,
+    at: Date = new Date(),
   ): Promise<number> {
     const Key = healthKey(t);
+    // `lastRunAt` lets `ivschat-audit doctor` tell a recent outcome from a stale one.
+    const lastRunAt = at.toISOString();
     const update = result.ok
       ? {
-          UpdateExpression: 'SET consecutiveFailures = :zero, lastRunId = :runId REMOVE lastError',
-          ExpressionAttributeValues: { ':zero': 0, ':runId': runId },
+          UpdateExpression:
+            'SET consecutiveFailures = :zero, lastRunId = :runId, lastRunAt = :at REMOVE lastError',
+          ExpressionAttributeValues: { ':zero': 0, ':runId': runId, ':at': lastRunAt },
         }
       : {
           UpdateExpression:
-            'SET consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one, lastError = :reason, lastRunId = :runId',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':reason': result.reason, ':runId': runId },
+            'SET consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one, lastError = :reason, lastRunId = :runId, lastRunAt = :at',
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':reason': result.reason,
+            ':runId': runId,
+            ':at': lastRunAt,
+          },
         };
     const updated = await this.table.conditionally(() =>
       this.table.doc.send(

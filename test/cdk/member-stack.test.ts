@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { demoMemberRoleReads } from '../../demo/doctor-demo.js';
 import { buildApp } from '../../lib/app.js';
 import {
   AUDITOR_CHANGE_ROLE_NAME,
@@ -176,7 +177,7 @@ describe('Stack: IvsChatAuditorMember', () => {
     expect(trust?.Condition).not.toHaveProperty('StringEquals');
   });
 
-  it('may only list and read chat rooms and logging configurations of its own account (no "*")', () => {
+  it('may only list and read chat rooms and logging configurations of its own account, and list its rules for doctor (no "*")', () => {
     const { member } = synthBoth({ auditorAccountId: '123456789012' });
     const [policy] = Object.values(member.findResources('AWS::IAM::Policy'));
     const statements = policy?.Properties.PolicyDocument.Statement as Statement[];
@@ -209,7 +210,48 @@ describe('Stack: IvsChatAuditorMember', () => {
           ],
         },
       },
+      // ivschat-audit doctor: which rule forwards changes to the auditor (change events are on by default).
+      {
+        Sid: 'DoctorReadsForwardingRules',
+        Effect: 'Allow',
+        Action: 'events:ListRuleNamesByTarget',
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':events:*:', { Ref: 'AWS::AccountId' }, ':rule/*'],
+          ],
+        },
+      },
     ]);
+  });
+
+  /** Every action of the member role's policy, as synthesized with `context`. */
+  function memberRoleActions(context: Record<string, unknown>): string[] {
+    const [policy] = Object.values(synthBoth(context).member.findResources('AWS::IAM::Policy'));
+    if (!policy) throw new Error('expected the member role policy');
+    return (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap(actionsOf);
+  }
+
+  it("limits the doctor demo's member sessions to what the member role really grants", () => {
+    // The emulated deployment reads doctor makes in a member account (the demo restricts only these).
+    const isDeploymentRead = (a: string) => a.startsWith('events:') || a === 'securityhub:DescribeHub';
+    for (const securityHub of [false, true]) {
+      const granted = memberRoleActions({ auditorAccountId: '123456789012', securityHub }).filter(
+        isDeploymentRead,
+      );
+      expect(demoMemberRoleReads({ securityHub }).sort()).toEqual(granted.sort());
+    }
+  });
+
+  it('lets doctor ask whether Security Hub is enabled only when findings go there, only its own hub', () => {
+    const actions = memberRoleActions;
+    expect(actions({ auditorAccountId: '123456789012' })).not.toContain('securityhub:DescribeHub');
+    expect(actions({ auditorAccountId: '123456789012', securityHub: true })).toContain(
+      'securityhub:DescribeHub',
+    );
+    expect(actions({ auditorAccountId: '123456789012', changeEvents: false })).not.toContain(
+      'events:ListRuleNamesByTarget',
+    );
   });
 
   it("grants the same IVS Chat actions as the auditor function's own role", () => {

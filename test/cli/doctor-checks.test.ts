@@ -47,7 +47,11 @@ describe('the email check', () => {
   it('fails when fewer addresses are subscribed than alertEmails configured', () => {
     const result = emailCheck(ctx({ emailCount: 2 }), [sub('email', 'ops@example.com')]);
     expect(result.status).toBe('fail');
-    expect(result.evidence).toContain('an address configured has no subscription');
+    expect(result.evidence.join('\n')).toMatch(/an address configured has no subscription/);
+    // Deploying again does not re-create a subscription SNS deleted unconfirmed: subscribe it again.
+    expect(result.fix).toBe(
+      `subscribe the missing address again and have it confirm: aws sns subscribe --topic-arn ${TOPIC} --protocol email --notification-endpoint <address>`,
+    );
   });
 });
 

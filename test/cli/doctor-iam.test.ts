@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DOCTOR_NOW, HOME, seedDemoDeployment } from '../../demo/doctor-demo.js';
+import { DOCTOR_NOW, HOME, seedDemoDeployment, seedDemoState } from '../../demo/doctor-demo.js';
 import { readDeployment } from '../../lambda/cli/deployment.js';
 import { CallBudget, DoctorClients } from '../../lambda/cli/doctor/calls.js';
 import { callBudgetFor, runDoctor } from '../../lambda/cli/doctor/run.js';
@@ -14,6 +14,7 @@ interface Statement {
 describe("the README's IAM policy for doctor", () => {
   it('allows exactly the actions doctor calls, with every check switched on', async () => {
     const aws = await startLocalAws();
+    const state = await seedDemoState(aws);
     try {
       seedDemoDeployment(aws, { eventBus: 'default', securityHub: true });
       // As the command does: the stack's outputs are read within the run's budget, through its clients.
@@ -27,7 +28,13 @@ describe("the README's IAM policy for doctor", () => {
       });
       clients.destroyAll();
       budget.extend(callBudgetFor(deployment));
-      const report = await runDoctor({ deployment, connection, now: DOCTOR_NOW, budget });
+      const report = await runDoctor({
+        deployment,
+        connection,
+        stateEndpoint: state.endpoint,
+        now: DOCTOR_NOW,
+        budget,
+      });
       expect(report.checks.every((c) => c.status === 'pass')).toBe(true);
       expect(report.calls.made).toBeLessThan(report.calls.budget);
 
@@ -39,6 +46,7 @@ describe("the README's IAM policy for doctor", () => {
       const assume = policy.Statement.find((s) => s.Action === 'sts:AssumeRole');
       expect(assume?.Resource).toBe('arn:aws:iam::*:role/ivschat-auditor-member');
     } finally {
+      await state.close();
       await aws.close();
     }
   });

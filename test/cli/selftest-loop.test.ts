@@ -276,6 +276,83 @@ describe('runSelftest on the emulator', () => {
   });
 });
 
+describe('a CreateRoom whose answer is lost', () => {
+  /** A client with one attempt that answers 500 to CreateRoom, after IVS Chat has (or has not) made the room. */
+  function lossyCreate(carriedOut: boolean) {
+    const client = ivschatClient(REGION, { endpoint: stack.aws.endpoint, maxAttempts: 1 });
+    const lost = () =>
+      Object.assign(new Error('We encountered an internal error.'), {
+        name: 'InternalServerException',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+      });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'CreateRoomCommand') return next(args);
+        if (carriedOut) await next(args);
+        throw lost();
+      },
+      { step: 'initialize', name: 'loseTheAnswer' },
+    );
+    return client;
+  }
+
+  it('made the room after all: found by its name, the self-test goes on and leaves 0 rooms', async () => {
+    connectChangePath();
+    const { api: base, close } = awsApi();
+    const createClient = lossyCreate(true);
+    const ivschat = ivschatClient(REGION, { endpoint: stack.aws.endpoint });
+    const api = {
+      ...base,
+      createRoom: selftestAws({
+        ivschat,
+        createClient,
+        dynamo: stack.dynamo.client,
+        tableName: table,
+        target: { accountId: ACCOUNT_ID, region: REGION },
+      }).createRoom,
+    };
+    const { o } = options(api, AbortSignal.timeout(30_000));
+    try {
+      const result = await runSelftest(o);
+
+      expect(result.outcome).toBe('passed');
+      expect(result.room?.name).toBe('ivschat-auditor-selftest-test0001');
+      expect(stack.aws.rooms(REGION)).toEqual([]);
+    } finally {
+      close();
+      createClient.destroy();
+      ivschat.destroy();
+    }
+  });
+
+  it('no room found by its name: says one may exist and how to look, never "no room was created"', async () => {
+    const createClient = lossyCreate(false);
+    const ivschat = ivschatClient(REGION, { endpoint: stack.aws.endpoint });
+    const api = selftestAws({
+      ivschat,
+      createClient,
+      dynamo: stack.dynamo.client,
+      tableName: table,
+      target: { accountId: ACCOUNT_ID, region: REGION },
+    });
+    const { o } = options(api, new AbortController().signal);
+    try {
+      const result = await runSelftest(o);
+
+      expect(result.outcome).toBe('failed');
+      expect(result.fate).toEqual({
+        state: 'unknown',
+        name: 'ivschat-auditor-selftest-test0001',
+        command: 'aws ivschat list-rooms --region us-east-1 --name ivschat-auditor-selftest-test0001',
+      });
+    } finally {
+      createClient.destroy();
+      ivschat.destroy();
+    }
+  });
+});
+
 describe('progress while nothing changes', () => {
   it('repeats the waiting line every heartbeat, not on every read', async () => {
     let now = 0;

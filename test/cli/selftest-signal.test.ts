@@ -68,3 +68,39 @@ describe('ivschat-audit selftest and a real SIGINT', () => {
     expect(stack.aws.rooms(REGION)).toEqual([]);
   }, 90_000);
 });
+
+describe('ivschat-audit selftest and the other ways a terminal or CI ends it', () => {
+  it('SIGHUP (the terminal closed) while it waits: the room is deleted, exit 3', async () => {
+    const run = startBin(['selftest', '--region', REGION, '--endpoint', stack.aws.endpoint, '--yes'], {
+      env: offlineEnv(),
+      timeout: 60_000,
+    });
+    await until(() => run.output.stderr.includes('no finding of the room recorded yet'), 'the wait');
+    expect(stack.aws.rooms(REGION)).toHaveLength(1);
+
+    run.child.kill('SIGHUP');
+    const { code } = await run.closed;
+
+    expect(run.output.stderr).toMatch(/the terminal was closed \(SIGHUP\): stopping/);
+    expect(run.output.stderr).toMatch(/cleanup: room ivschat-auditor-selftest-[0-9a-f]{8} deleted/);
+    expect(code).toBe(3);
+    expect(stack.aws.rooms(REGION)).toEqual([]);
+  }, 90_000);
+
+  it('its stderr closed (a log reader that went away): EPIPE stops the run, the room is deleted', async () => {
+    const run = startBin(['selftest', '--region', REGION, '--endpoint', stack.aws.endpoint, '--yes'], {
+      env: offlineEnv(),
+      timeout: 80_000,
+    });
+    await until(() => run.output.stderr.includes('no finding of the room recorded yet'), 'the wait');
+    expect(stack.aws.rooms(REGION)).toHaveLength(1);
+
+    // The reader goes away: the next progress line (the 30 s heartbeat at the latest) meets EPIPE.
+    run.child.stderr?.destroy();
+    const { code } = await run.closed;
+
+    expect(code).toBe(3);
+    expect(run.output.stdout).toMatch(/^selftest interrupted: its output was closed \(EPIPE\)/);
+    expect(stack.aws.rooms(REGION)).toEqual([]);
+  }, 120_000);
+});

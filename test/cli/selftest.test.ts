@@ -127,11 +127,24 @@ describe('ivschat-audit selftest', () => {
       /cleanup: room ivschat-auditor-selftest-[0-9a-f]{8} deleted; the self-test left no room/,
     );
     expect(run.stdout).toMatch(
-      /^selftest passed: detected \d+\.\d s after CreateRoom \(finding recorded and alerted\), resolved \d+\.\d s after DeleteRoom \(.*message-length-max.*\)\n$/,
+      /^selftest passed: detected within \d+\.\d s of CreateRoom \(polled every 2 s; finding recorded and alerted\), resolved within \d+\.\d s of DeleteRoom \(.*message-length-max.*\)\n$/,
     );
     expect(run.code).toBe(0);
     expect(stack.aws.rooms(REGION)).toEqual([]);
     expect(publishedSince(stack.aws, before).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('on a stack with no alert sink, says "recorded; no alert sink configured", never "alerted"', async () => {
+    deployedStack({ AlertSinks: 'none', AlertEmailCount: '0' });
+    forward = (event) => queue.send(event);
+
+    const run = await selftest(['--yes', '--timeout', '60']);
+
+    expect(run.code).toBe(0);
+    expect(`${run.stderr}${run.stdout}`).not.toMatch(/alerted/);
+    expect(run.stderr).toMatch(/after CreateRoom: recorded; no alert sink configured: .*message-length-max/);
+    expect(run.stdout).toMatch(/finding recorded; no alert sink configured\)/);
+    expect(stack.aws.rooms(REGION)).toEqual([]);
   });
 
   it('refuses to run without --yes when stdin is not a terminal: exit 2, the reason, nothing called', async () => {
@@ -224,7 +237,7 @@ describe('ivschat-audit selftest', () => {
     expect(stack.aws.stats()[REGION]?.CreateRoom).toBeUndefined();
   });
 
-  it("says when the stack is not the auditor's, exit 2", async () => {
+  it("says when the stack is not the auditor's, exit 3 (could not check, as doctor)", async () => {
     cfn.reset();
     cfn.on(DescribeStacksCommand).resolves({
       Stacks: [{ StackName: 'Other', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }],
@@ -232,7 +245,7 @@ describe('ivschat-audit selftest', () => {
 
     const run = await selftest(['--yes', '--stack', 'Other']);
 
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(3);
     expect(run.stderr).toMatch(
       /^error: stack Other in us-east-1 has no output .*is this the auditor's stack\?/m,
     );

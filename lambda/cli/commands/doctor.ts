@@ -69,10 +69,15 @@ export async function doctor(flags: DoctorFlags, io: SafeIo): Promise<number> {
   if (flags.endpoint && !URL.canParse(flags.endpoint))
     throw new ConfigError('--endpoint', `not a URL: "${flags.endpoint}" (e.g. http://127.0.0.1:4566)`);
   const connection = { ...CLI_CONNECTION, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) };
+  // The AWS convention: a service's own endpoint variable wins for that service (here the state table).
+  const stateEndpoint = io.env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (stateEndpoint && !URL.canParse(stateEndpoint))
+    throw new ConfigError('AWS_ENDPOINT_URL_DYNAMODB', `not a URL: "${stateEndpoint}"`);
   await checkCredentials(connection);
   const signal = io.interrupt;
   // One budget for the whole run: the stack's outputs are read within it, then it grows to the deployment's size.
-  const budget = new CallBudget(1);
+  // Room for DescribeStacks and its SDK retries (every attempt is a call spent).
+  const budget = new CallBudget(connection.maxAttempts ?? 5);
   const clients = new DoctorClients(budget, connection);
   let deployment: Deployment;
   try {
@@ -96,7 +101,14 @@ export async function doctor(flags: DoctorFlags, io: SafeIo): Promise<number> {
   }
   budget.extend(callBudgetFor(deployment));
   const now = io.clock?.() ?? new Date();
-  const report = await runDoctor({ deployment, connection, now, budget, ...(signal ? { signal } : {}) });
+  const report = await runDoctor({
+    deployment,
+    connection,
+    now,
+    budget,
+    ...(stateEndpoint ? { stateEndpoint } : {}),
+    ...(signal ? { signal } : {}),
+  });
   io.stdout(flags.format === 'json' ? renderDoctorJson(report) : renderDoctorText(report));
   return doctorExitCode(report);
 }

@@ -26,7 +26,7 @@ import { oneLine, type SafeIo } from '../io.js';
 import { CLI_CONNECTION, checkRegionFlags } from '../live-flags.js';
 import { option, ownOption } from '../options.js';
 import { boundRun } from '../run-bound.js';
-import { BROKEN_POLICY, runSelftest, type SelftestResult } from '../selftest.js';
+import { BROKEN_POLICY, NO_SINK, runSelftest, type SelftestResult } from '../selftest.js';
 import { selftestAws } from '../selftest-aws.js';
 
 export interface SelftestFlags {
@@ -130,6 +130,8 @@ async function selftest(flags: SelftestFlags, io: SafeIo): Promise<number> {
   }
 
   const ivschat = ivschatClient(target.region, connection);
+  // One attempt for CreateRoom: selftest-aws looks the room up by its name when that attempt fails.
+  const createClient = ivschatClient(target.region, { ...connection, maxAttempts: 1 });
   const dynamo = dynamodbClient(deployment.region, {
     ...connection,
     ...(tableEndpoint ? { endpoint: tableEndpoint } : {}),
@@ -137,7 +139,7 @@ async function selftest(flags: SelftestFlags, io: SafeIo): Promise<number> {
   const bound = boundRun(flags.timeout, io.interrupt);
   try {
     const result = await runSelftest({
-      api: selftestAws({ ivschat, dynamo, tableName: deployment.stateTableName, target }),
+      api: selftestAws({ ivschat, createClient, dynamo, tableName: deployment.stateTableName, target }),
       id,
       region: target.region,
       signal: bound.signal,
@@ -146,11 +148,13 @@ async function selftest(flags: SelftestFlags, io: SafeIo): Promise<number> {
       clock: () => performance.now(),
       sleep: (ms, signal) => delay(ms, undefined, { signal }),
       progress: (line) => io.stderr(`${line}\n`),
+      alertSinks: hasAlertSink(deployment),
     });
     return report(result, io, deployment);
   } finally {
     bound.dispose();
     ivschat.destroy();
+    createClient.destroy();
     dynamo.destroy();
   }
 }
@@ -204,9 +208,10 @@ async function locate(
     const roomRegion = deployment.regions.includes(region) ? region : (deployment.regions[0] as string);
     return { deployment, target: { accountId, region: roomRegion } };
   } catch (error) {
+    // No stack, or not the auditor's: "could not check", exit 3, as doctor says it (README).
     if (error instanceof DeploymentError) {
       io.stderr(`error: ${oneLine(error.message)}\n`);
-      return EXIT.usage;
+      return EXIT.incomplete;
     }
     // Nothing was created yet: a call that failed, the time limit or Ctrl-C ends it here, said in one line.
     const e = toAuditError(region, 'reading the deployment', error, bound.signal);
@@ -226,6 +231,12 @@ function report(result: SelftestResult, io: SafeIo, deployment: Deployment): num
   const fate = result.fate;
   if (fate.state === 'deleted') io.stderr(`cleanup: room ${room} deleted; the self-test left no room\n`);
   if (fate.state === 'never-created') io.stderr('cleanup: no room was created\n');
+  if (fate.state === 'unknown') {
+    io.stderr(
+      `error: cleanup: a room named ${fate.name} may exist (CreateRoom's outcome is unknown); look with:\n`,
+    );
+    io.stderr(`  ${fate.command}\n  and delete it with aws ivschat delete-room --identifier <its arn>\n`);
+  }
   if (fate.state === 'left') {
     io.stderr(
       `error: cleanup: room ${room} could not be deleted (${oneLine(fate.error)}); delete it with:\n`,
@@ -233,9 +244,12 @@ function report(result: SelftestResult, io: SafeIo, deployment: Deployment): num
     io.stderr(`  ${fate.command}\n`);
   }
   if (result.outcome === 'passed') {
+    // The state table is read every POLL_MS: a latency is known to within that, not better.
+    const precision = `polled every ${POLL_MS / 1000} s`;
+    const told = hasAlertSink(deployment) ? 'recorded and alerted' : `recorded; ${NO_SINK}`;
     io.stdout(
-      `selftest passed: detected ${seconds(result.detectedAfterMs)} s after CreateRoom (finding recorded and alerted), ` +
-        `resolved ${seconds(result.resolvedAfterMs)} s after DeleteRoom (${result.policies.join(', ')})\n`,
+      `selftest passed: detected within ${seconds(result.detectedAfterMs)} s of CreateRoom (${precision}; finding ${told}), ` +
+        `resolved within ${seconds(result.resolvedAfterMs)} s of DeleteRoom (${result.policies.join(', ')})\n`,
     );
     return EXIT.clean;
   }
@@ -250,6 +264,12 @@ function report(result: SelftestResult, io: SafeIo, deployment: Deployment): num
     return EXIT.findings;
   }
   return EXIT.incomplete;
+}
+
+/** Whether any sink takes the alerts: with none, a finding is recorded and nobody is told. */
+function hasAlertSink(deployment: Deployment): boolean {
+  const { emailCount, slack, securityHub, eventBus } = deployment.sinks;
+  return emailCount > 0 || slack || securityHub || eventBus !== undefined;
 }
 
 function seconds(ms: number | undefined): string {

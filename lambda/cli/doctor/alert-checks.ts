@@ -51,8 +51,12 @@ export function emailCheck(ctx: DoctorContext, subscriptions: readonly Subscript
       'email',
       title,
       'fail',
-      [...evidence, 'an address configured has no subscription'],
-      'cdk deploy the stack again: it subscribes every address of alertEmails',
+      [
+        ...evidence,
+        'an address configured has no subscription (SNS deletes one left unconfirmed for 3 days)',
+      ],
+      // CloudFormation does not re-create a subscription SNS deleted: deploying again changes nothing.
+      `subscribe the missing address again and have it confirm: aws sns subscribe --topic-arn ${topic} --protocol email --notification-endpoint <address>`,
     );
   return check('email', title, 'pass', evidence);
 }

@@ -8,6 +8,7 @@ import {
   cloudFormationClient,
   cloudTrailClient,
   cloudWatchClient,
+  dynamodbClient,
   eventBridgeClient,
   ivschatClient,
   organizationsClient,
@@ -24,6 +25,7 @@ const FACTORIES = {
   cloudformation: cloudFormationClient,
   cloudtrail: cloudTrailClient,
   cloudwatch: cloudWatchClient,
+  dynamodb: dynamodbClient,
   events: eventBridgeClient,
   ivschat: ivschatClient,
   organizations: organizationsClient,
@@ -41,7 +43,7 @@ export class CallBudgetExhausted extends AuditorError {
   override readonly name = 'CallBudgetExhausted';
 }
 
-/** At most `max` calls in one run; each is recorded as the IAM action it needs. */
+/** At most `max` calls (attempts, SDK retries included) in one run; each is recorded as the IAM action it needs. */
 export class CallBudget {
   private made = 0;
   readonly actions: string[] = [];
@@ -79,6 +81,8 @@ export class DoctorClients {
   constructor(
     private readonly budget: CallBudget,
     readonly baseConnection: AwsConnection,
+    /** Where the state table is reached when not at `baseConnection`'s endpoint ($AWS_ENDPOINT_URL_DYNAMODB). */
+    private readonly stateEndpoint?: string,
   ) {}
 
   /** The client of `service` in `region`; `connection` for a member session, `key` names it apart. */
@@ -90,13 +94,18 @@ export class DoctorClients {
     const id = `${service}/${region}/${member?.key ?? ''}`;
     const existing = this.made.get(id);
     if (existing) return existing as ClientOf<S>;
-    const client = FACTORIES[service](region, member?.connection ?? this.baseConnection) as ClientOf<S>;
+    let connection = member?.connection ?? this.baseConnection;
+    if (service === 'dynamodb' && this.stateEndpoint)
+      connection = { ...connection, endpoint: this.stateEndpoint };
+    const client = FACTORIES[service](region, connection) as ClientOf<S>;
     const middleware: Middleware = (next, context) => async (args) => {
       this.budget.take(`${service}:${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`);
       return next(args);
     };
+    // The deserialize step runs inside the SDK's retry loop: every attempt, retries included, is a
+    // call spent (and a retry refused by the budget is not retried: the error is not a transient one).
     (client.middlewareStack as unknown as { add(m: Middleware, o: object): void }).add(middleware, {
-      step: 'initialize',
+      step: 'deserialize',
       name: 'ivschatDoctorBudget',
     });
     this.made.set(id, client);

@@ -51,10 +51,18 @@ export async function trailCheck(ctx: DoctorContext, region: string): Promise<Ch
   if (!covering) return check(id, title, 'fail', evidence, fix);
   const accounts = ctx.deployment.accounts;
   const others = accounts === 'organization' || accounts.some((a) => a !== ctx.deployment.accountId);
-  if (others && !covering.IsOrganizationTrail)
-    evidence.push(
-      "member accounts need a trail of their own (or an organization trail): this account's trail does not log theirs",
+  // Without a trail in a member account no change event from it ever arrives: the schedule alone
+  // finds its changes. doctor cannot see the members' own trails, so it asks for a look.
+  if (others && !covering.IsOrganizationTrail) {
+    evidence.push("this account's trail is not an organization trail: it does not log the member accounts");
+    return check(
+      id,
+      title,
+      'warn',
+      evidence,
+      `an organization trail (aws cloudtrail update-trail --name ${covering.Name ?? '<trail>'} --is-organization-trail --region ${covering.HomeRegion ?? region}, from the management account), or a trail logging management events in each member account`,
     );
+  }
   return check(id, title, 'pass', evidence);
 }
 

@@ -30,24 +30,33 @@ export interface DoctorOptions {
   readonly connection: AwsConnection;
   readonly now: Date;
   readonly signal?: AbortSignal;
+  /** The state table's endpoint when not the connection's ($AWS_ENDPOINT_URL_DYNAMODB). */
+  readonly stateEndpoint?: string;
   /** Test seam: the budget whose `actions` list every call made. @default a budget sized for the deployment */
   readonly budget?: CallBudget;
 }
 
+/** Calls one account takes: AssumeRole, then per region GetItem, ListRooms, ListRuleNamesByTarget, DescribeHub and one spare. */
+const callsPerAccount = (deployment: Deployment) => 1 + 5 * deployment.regions.length;
+
+/** ListAccounts pages an organization's listing may take (20 accounts a page: 10,000 accounts). */
+const ORGANIZATION_PAGES = 500;
+
 /**
- * A budget for `deployment`: the fixed checks (about 20 calls), three per region for its trails,
- * five per account × region; an organization's accounts are not known before ListAccounts, so it
- * gets room for 200 of them.
+ * A budget for `deployment`: the fixed checks (about 20 calls), three per region for its trails, and
+ * each account's calls. An organization's accounts are not known before ListAccounts: its budget
+ * holds the listing and the auditor's own account, and grows by the accounts listed (`forAccounts`).
  */
 export function callBudgetFor(deployment: Deployment): number {
-  const accounts = deployment.accounts === 'organization' ? 200 : deployment.accounts.length;
-  return 30 + 3 * 4 * deployment.regions.length + (accounts + 1) * (1 + 4 * deployment.regions.length);
+  const listed = deployment.accounts === 'organization' ? 0 : deployment.accounts.length;
+  const listing = deployment.accounts === 'organization' ? ORGANIZATION_PAGES : 0;
+  return 30 + 3 * 4 * deployment.regions.length + listing + (listed + 1) * callsPerAccount(deployment);
 }
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const { deployment } = options;
   const budget = options.budget ?? new CallBudget(callBudgetFor(deployment));
-  const clients = new DoctorClients(budget, options.connection);
+  const clients = new DoctorClients(budget, options.connection, options.stateEndpoint);
   const ctx: DoctorContext = {
     deployment,
     clients,
@@ -63,7 +72,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       checks.push(await guarded(`trail:${region}`, `CloudTrail in ${region}`, () => trailCheck(ctx, region)));
     checks.push(await guarded('change-rule', 'Change rule', () => changeRuleCheck(ctx)));
     checks.push(await guarded('change-queue', 'Change queue', () => changeQueueCheck(ctx)));
-    checks.push(...(await targetChecks(ctx)));
+    checks.push(...(await targetChecks(ctx, budget)));
     return {
       stackName: deployment.stackName,
       region: deployment.region,
@@ -76,10 +85,13 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 }
 
-async function targetChecks(ctx: DoctorContext): Promise<CheckResult[]> {
+async function targetChecks(ctx: DoctorContext, budget: CallBudget): Promise<CheckResult[]> {
   let accounts: string[];
   try {
     accounts = await auditedAccounts(ctx);
+    // The organization's size is known now: its accounts get their calls.
+    if (ctx.deployment.accounts === 'organization')
+      budget.extend(accounts.length * callsPerAccount(ctx.deployment));
   } catch (error) {
     return [
       check(
@@ -93,10 +105,11 @@ async function targetChecks(ctx: DoctorContext): Promise<CheckResult[]> {
   }
   const { regions, sinks } = ctx.deployment;
   const perAccount = await mapLimit(accounts, TARGET_CONCURRENCY, async (accountId) => {
+    // Not a refusal (throttled, network, abort, budget spent): the targets are could-not-check.
     const access = await accountAccess(ctx, accountId).catch((error: unknown) => ({
       ok: false as const,
-      evidence: `could not assume the member role: ${errorLine(error)}`,
-      fix: 'retry',
+      refused: false,
+      evidence: `could not ask STS for the member role: ${errorLine(error)}`,
     }));
     const results: CheckResult[] = [];
     for (const region of regions) {

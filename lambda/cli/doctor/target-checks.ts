@@ -1,7 +1,12 @@
 /**
- * Every audited account × region: the member role assumable (from doctor's credentials), one
+ * Every audited account × region: the auditor's own last run of it (stored-runs.ts), and where
+ * doctor's credentials may enter the account (its own, or the member role when it trusts them) one
  * ListRooms page readable, the member stack's forwarding rule present when change events are on, and
  * Security Hub enabled there when findings go to it.
+ *
+ * Only a refusal (AccessDenied: the role missing or not trusting the caller; ListRooms not granted)
+ * is a finding about the deployment. Throttling, network errors, an abort or a spent call budget
+ * say nothing about it: they are thrown, and `guarded` reports the check as could-not-check.
  */
 
 import { ListRuleNamesByTargetCommand } from '@aws-sdk/client-eventbridge';
@@ -13,13 +18,17 @@ import type { AwsConnection } from '../../aws/clients.js';
 import { MEMBER_STACK_NAME, memberRoleArn } from '../../aws/targets.js';
 import { type CheckResult, check, errorCode, errorLine, isAccessDenied } from './check.js';
 import { type DoctorContext, sendOptions } from './context.js';
+import { isStale, readStoredRun, type StoredRunRead, storedRunLine } from './stored-runs.js';
 
 const SESSION_NAME = 'ivschat-audit-doctor';
 
-/** How doctor reaches one account: its own credentials, a member session, or why it cannot. */
+/**
+ * How doctor reaches one account: its own credentials, a member session, or why it cannot —
+ * `refused` when the member role refused it (AccessDenied), else it could not ask (throttled, network).
+ */
 export type AccountAccess =
   | { readonly ok: true; readonly member?: { key: string; connection: AwsConnection } }
-  | { readonly ok: false; readonly evidence: string; readonly fix: string };
+  | { readonly ok: false; readonly refused: boolean; readonly evidence: string };
 
 /** The audited accounts: as listed, or the organization's ACTIVE accounts (Organizations ListAccounts). */
 export async function auditedAccounts(ctx: DoctorContext): Promise<string[]> {
@@ -59,14 +68,56 @@ export async function accountAccess(ctx: DoctorContext, accountId: string): Prom
       member: { key: accountId, connection: { ...ctx.clients.baseConnection, credentials } },
     };
   } catch (error) {
-    return {
-      ok: false,
-      evidence: `cannot assume ${roleArn}: ${errorLine(error)}`,
-      fix:
-        `deploy the ${MEMBER_STACK_NAME} stack in account ${accountId} (docs/deploy.md); if it is deployed, the role trusts only the auditor: ` +
-        `to run doctor, add your role to memberTrustedPrincipals there, or run doctor as a role it trusts`,
-    };
+    if (!isAccessDenied(error)) throw error;
+    return { ok: false, refused: true, evidence: `cannot assume ${roleArn}: ${errorLine(error)}` };
   }
+}
+
+/** The fix for a target the auditor's own runs cannot reach. */
+const memberStackFix = (accountId: string, region: string) =>
+  `deploy the ${MEMBER_STACK_NAME} stack in ${region} of account ${accountId} (docs/deploy.md), or update it to this version; the auditor's next scheduled run records whether it can reach the target`;
+
+/**
+ * A target doctor could not enter itself: the auditor's stored outcome decides. A recent success
+ * passes (the member role need not trust the operator); a stored failure fails; no record, a stale
+ * one or an unreadable table is could-not-check.
+ */
+function fromStoredRun(
+  ctx: DoctorContext,
+  id: string,
+  title: string,
+  accountId: string,
+  region: string,
+  access: AccountAccess & { ok: false },
+  stored: StoredRunRead,
+): CheckResult {
+  const evidence = [
+    access.refused
+      ? `${access.evidence} (the member role trusts the auditor, and you only if memberTrustedPrincipals names you)`
+      : access.evidence,
+  ];
+  if (stored.kind === 'found') {
+    evidence.push(storedRunLine(ctx, stored.run));
+    if (stored.run.consecutiveFailures > 0)
+      return check(id, title, 'fail', evidence, memberStackFix(accountId, region));
+    if (!isStale(ctx, stored.run)) return check(id, title, 'pass', evidence);
+    evidence.push('that record is older than two audit intervals');
+    return check(id, title, 'unknown', evidence, 'see the "schedule" check: the auditor has not run lately');
+  }
+  evidence.push(
+    stored.kind === 'none'
+      ? 'the state table holds no scheduled run of this target yet'
+      : `could not read the auditor's record of this target: ${stored.reason}`,
+  );
+  return check(
+    id,
+    title,
+    'unknown',
+    evidence,
+    stored.kind === 'none'
+      ? `wait for the next scheduled run, then run doctor again; if the ${MEMBER_STACK_NAME} stack is not deployed in ${accountId}, deploy it`
+      : 'see the README for the IAM policy doctor needs (dynamodb:GetItem on the state table), then run doctor again',
+  );
 }
 
 export async function targetCheck(
@@ -77,7 +128,8 @@ export async function targetCheck(
 ): Promise<CheckResult> {
   const id = `target:${accountId}/${region}`;
   const title = `Audit target ${accountId} ${region}`;
-  if (!access.ok) return check(id, title, 'fail', [access.evidence], access.fix);
+  const stored = await readStoredRun(ctx, accountId, region);
+  if (!access.ok) return fromStoredRun(ctx, id, title, accountId, region, access, stored);
   const evidence: string[] = [
     access.member ? 'member role assumed' : "the auditor's own account (no role assumed)",
   ];
@@ -87,16 +139,21 @@ export async function targetCheck(
       .send(new ListRoomsCommand({ maxResults: 1 }), sendOptions(ctx));
     evidence.push(`ListRooms answered (${page.rooms?.length ?? 0} room(s) on a page of 1)`);
   } catch (error) {
-    evidence.push(`ListRooms failed: ${errorLine(error)}`);
+    if (!isAccessDenied(error)) throw error;
+    evidence.push(`ListRooms refused: ${errorLine(error)}`);
     return check(
       id,
       title,
       'fail',
       evidence,
-      isAccessDenied(error)
-        ? `the role lacks ivschat:ListRooms in ${region}: update the ${MEMBER_STACK_NAME} stack in ${accountId} to this version`
-        : `IVS Chat in ${region} did not answer: retry, and check the region is one IVS Chat is offered in`,
+      `the role lacks ivschat:ListRooms in ${region}: update the ${MEMBER_STACK_NAME} stack in ${accountId} to this version`,
     );
+  }
+  // The auditor's own runs may fail where doctor's session works (its role, its network path).
+  if (stored.kind === 'found') {
+    evidence.push(storedRunLine(ctx, stored.run));
+    if (stored.run.consecutiveFailures > 0)
+      return check(id, title, 'fail', evidence, memberStackFix(accountId, region));
   }
   const forwarding = await forwardingRule(ctx, accountId, region, access);
   if (forwarding) {
@@ -147,7 +204,14 @@ export async function securityHubCheck(
 ): Promise<CheckResult> {
   const id = `securityhub:${accountId}/${region}`;
   const title = `Security Hub in ${accountId} ${region}`;
-  if (!access.ok) return check(id, title, 'unknown', [access.evidence], access.fix);
+  if (!access.ok)
+    return check(
+      id,
+      title,
+      access.refused ? 'warn' : 'unknown',
+      [access.evidence],
+      `check in the console: Security Hub in ${region} of ${accountId}`,
+    );
   try {
     const hub = await ctx.clients
       .get('securityhub', region, access.member)

@@ -179,10 +179,10 @@ async function recordHealth(
     }
   }
   await eachConcurrently(succeeded, STATE_WRITE_CONCURRENCY, async (target) => {
-    await health.record(target, { ok: true }, event.runId);
+    await health.record(target, { ok: true }, event.runId, ctx.clock());
   });
   await eachConcurrently(failures, STATE_WRITE_CONCURRENCY, async ({ target, reason, entry }) => {
-    entry.failedRuns = await health.record(target, { ok: false, reason }, event.runId);
+    entry.failedRuns = await health.record(target, { ok: false, reason }, event.runId, ctx.clock());
   });
   return results;
 }
