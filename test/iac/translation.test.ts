@@ -1,11 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${…}` is CloudFormation's Fn::Sub syntax here, not JavaScript's
 import { describe, expect, it } from 'vitest';
 import { evaluateRoom } from '../../lambda/audit/evaluate.js';
+import { InputError } from '../../lambda/core/errors.js';
 import { cloudFormationRooms } from '../../lambda/iac/cfn-rooms.js';
 import { NO_VALUE, resolveValue, type TemplateScope } from '../../lambda/iac/cfn-values.js';
 import { lineOf } from '../../lambda/iac/declared-room.js';
 import { auditDeclaredRooms } from '../../lambda/iac/evaluate.js';
-import { parseTemplateText } from '../../lambda/iac/parse-template.js';
+import { MAX_TEXT_LENGTH, parseTemplateText } from '../../lambda/iac/parse-template.js';
 import { terraformRooms } from '../../lambda/iac/terraform-rooms.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { compliantRoom } from '../fixtures.js';
@@ -70,6 +71,32 @@ describe('parseTemplateText', () => {
     ],
   ])('refuses %s (an untrusted file) with an InputError', (_, text, message) => {
     expect(() => parseTemplateText(text, 'hostile.yaml')).toThrow(message);
+  });
+
+  // Review 3: each alias re-expands its whole anchor, so a small file with a long anchored list and
+  // many aliases to it grows to millions of nodes; the budget charges each alias its anchor's size.
+  it.each([
+    ['6.7 KB: 900 aliases of a 2000-item list', 2000, 900],
+    ['67 KB: 9000 aliases of a 20000-item list', 20_000, 9000],
+  ])(
+    'refuses a linear alias amplification (%s) with one InputError, without expanding it',
+    (_, items, aliases) => {
+      const text = `a: &a [${Array(items).fill('1').join(',')}]\nb: [${Array(aliases).fill('*a').join(',')}]\n`;
+      expect(() => parseTemplateText(text, 'hostile.yaml')).toThrow(/aliases expand too far/);
+      expect(() => parseTemplateText(text, 'hostile.yaml')).toThrow(InputError);
+    },
+  );
+
+  it('keeps a few aliases of a small anchor, and points their lines at the alias, not inside the anchor', () => {
+    const text = 'Tags: &t\n  - Key: a\n    Value: b\nResources:\n  Room:\n    Tags: *t\n';
+    const { value, lines } = parseTemplateText(text, 't.yaml');
+    expect(value).toMatchObject({ Resources: { Room: { Tags: [{ Key: 'a', Value: 'b' }] } } });
+    expect(lines.get('/Resources/Room/Tags')).toBe(6);
+    expect(lines.get('/Resources/Room/Tags/0')).toBeUndefined();
+  });
+
+  it('refuses text longer than a template may be before parsing it', () => {
+    expect(() => parseTemplateText(' '.repeat(MAX_TEXT_LENGTH + 1), 'big.yaml')).toThrow(InputError);
   });
 
   it('refuses what is not JSON or YAML, naming the file and line', () => {
