@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, AspectPriority, Aspects } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, CfnCondition, Fn, Stack } from 'aws-cdk-lib';
+import { CfnRoom } from 'aws-cdk-lib/aws-ivschat';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANNOTATION_PREFIX, IvsChatPolicyChecks, type IvsChatPolicyChecksProps } from '../../lib/index.js';
-import { FIXTURE_STACK, fixtureStack } from '../fixtures/iac/app.js';
+import { FIXTURE_STACK, fixtureStack, REVIEW_FUNCTION } from '../fixtures/iac/app.js';
 
 let outdir: string;
 beforeEach(() => {
@@ -88,5 +89,36 @@ describe('IvsChatPolicyChecks', () => {
   it('reads the policies of a folder given', () => {
     const { errors } = synth({ policiesDir: 'test/fixtures/iac/policies' });
     expect(errors).toEqual([expect.stringMatching(/^RoomDefaults: \[ivschat-audit\] rate-at-most-5: /)]);
+  });
+
+  // Review 3 #2: the Aspect read the L1's getters, so an override was not seen and Fn::If became a
+  // missing handler; it now reads the resource as CDK renders it into the template.
+  it('reads the room as the template holds it: overrides seen, a condition not evaluated', () => {
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Overrides', { env: { account: '111111111111', region: 'us-east-1' } });
+    const overridden = new CfnRoom(stack, 'Overridden', { maximumMessageLength: 100 });
+    overridden.addPropertyOverride('MaximumMessageLength', 500);
+    const isProd = new CfnCondition(stack, 'IsProd', { expression: Fn.conditionEquals('a', 'b') });
+    new CfnRoom(stack, 'Conditional', {
+      maximumMessageLength: 100,
+      messageReviewHandler: Fn.conditionIf(
+        isProd.logicalId,
+        { Uri: REVIEW_FUNCTION, FallbackResult: 'DENY' },
+        { Uri: REVIEW_FUNCTION, FallbackResult: 'ALLOW' },
+      ) as unknown as CfnRoom.MessageReviewHandlerProperty,
+    });
+    Aspects.of(app).add(new IvsChatPolicyChecks({ policiesDir: 'policies' }), {
+      priority: AspectPriority.READONLY,
+    });
+    const messages = app.synth().getStackByName('Overrides').messages;
+    const texts = (level: string, id: string) =>
+      messages.filter((m) => m.level === level && m.id.endsWith(`/${id}`)).map((m) => String(m.entry.data));
+    expect(texts('error', 'Overridden')).toContainEqual(
+      expect.stringContaining('message-length-max: maximumMessageLength is 500'),
+    );
+    expect(texts('error', 'Conditional').some((e) => e.includes('review-handler'))).toBe(false);
+    expect(texts('warning', 'Conditional')).toContainEqual(
+      expect.stringMatching(/review-handler-fallback-deny not evaluated: .*condition IsProd/),
+    );
   });
 });
