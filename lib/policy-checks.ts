@@ -71,6 +71,8 @@ export class IvsChatPolicyChecks implements IAspect {
     const rooms = cloudFormationRooms(declaredTemplate(stack, node), {
       file: node.node.path,
       stackName: stack.stackName,
+      // CloudFormation names a nested stack when it creates it.
+      ...(stack.nested ? { stackNamedAtDeploy: true } : {}),
       ...(Token.isUnresolved(stack.account) ? {} : { accountId: stack.account }),
       ...(Token.isUnresolved(stack.region) ? {} : { region: stack.region }),
       lines: new Map(),

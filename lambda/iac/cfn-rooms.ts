@@ -11,6 +11,7 @@ import {
   CLOUDFORMATION_PROPERTIES,
   cloudFormationIdentity,
   type DeclaredRoom,
+  markAssignedAtCreation,
   SERVICE_DEFAULTS,
 } from './declared-room.js';
 import { escapePointer } from './parse-template.js';
@@ -21,7 +22,12 @@ export const LOGGING_CONFIGURATION_TYPE = 'AWS::IVSChat::LoggingConfiguration';
 /** Where a template comes from and what is known of the stack it deploys. */
 export interface TemplateOrigin {
   file: string;
+  /** The stack's name; for a template read on its own and not named, its path (see stackNamedAtDeploy). */
   stackName: string;
+  /** The real stack name is chosen at deploy: `AWS::StackName` is unknown (cfn-values.ts). */
+  stackNamedAtDeploy?: boolean;
+  /** The stack's tags (a cdk.out manifest's): CloudFormation propagates them to the room. */
+  stackTags?: Record<string, string>;
   accountId?: string;
   region?: string;
   /** JSON pointer → line, from parse-template.ts (empty when the template was not read from a file). */
@@ -60,6 +66,7 @@ export function cloudFormationRooms(template: unknown, origin: TemplateOrigin): 
   }
   const scope: TemplateScope = {
     stackName: origin.stackName,
+    ...(origin.stackNamedAtDeploy ? { stackNamedAtDeploy: true } : {}),
     ...(origin.accountId ? { accountId: origin.accountId } : {}),
     ...(origin.region ? { region: origin.region } : {}),
     parameters: recordOr(sections.Parameters),
@@ -131,6 +138,8 @@ function declaredRoom(
     ...SERVICE_DEFAULTS.loggingConfigurationIdentifiers,
   ]);
   set('tags', 'Tags', toTags, { ...SERVICE_DEFAULTS.tags });
+  if (origin.stackTags && isRecord(document.tags)) document.tags = { ...origin.stackTags, ...document.tags };
+  markAssignedAtCreation(unresolved);
   if (document.messageReviewHandler === undefined) delete document.messageReviewHandler;
   joinDeclared(document, unresolved, facts);
   if (!scope.accountId) unresolved.set('accountId', 'the account is chosen at deploy (the stack names none)');
