@@ -37,6 +37,7 @@ export interface TemplateOrigin {
 interface Resource {
   Type?: unknown;
   Properties?: Record<string, unknown>;
+  Metadata?: unknown;
 }
 
 /**
@@ -151,6 +152,7 @@ function declaredRoom(
     ...(scope.accountId ? { accountId: scope.accountId } : {}),
     ...(scope.region ? { region: scope.region } : {}),
     file: origin.file,
+    ...constructPathOf(resource),
     line: origin.lines.get(at) ?? 1,
     lines: propertyLines(at, props, origin.lines),
     properties: CLOUDFORMATION_PROPERTIES,
@@ -214,6 +216,11 @@ function propertyLines(at: string, props: Record<string, unknown>, lines: Readon
     if (typeof key === 'string') put(`/tags/${escapePointer(key)}`, `Tags/${i}`);
   });
   return out;
+}
+
+function constructPathOf(resource: Resource): { constructPath?: string } {
+  const path = isRecord(resource.Metadata) ? resource.Metadata['aws:cdk:path'] : undefined;
+  return typeof path === 'string' && path !== '' ? { constructPath: path } : {};
 }
 
 /** CloudFormation passes a Number parameter as a string: `"300"` is 300 to the service. */

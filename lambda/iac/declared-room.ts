@@ -59,6 +59,11 @@ export interface DeclaredRoom {
   region?: string;
   /** The file it is declared in, as given. */
   file: string;
+  /**
+   * The CDK construct path of its declaration (`aws:cdk:path` in the resource's Metadata), which
+   * leads to the source of a template `cdk synth` generated.
+   */
+  constructPath?: string;
   /** The line of its declaration. */
   line: number;
   /** Room document pointer (`/maximumMessageLength`, `/tags/owner`) → the line of the property declaring it. */

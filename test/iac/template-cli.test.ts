@@ -73,6 +73,10 @@ describe('ivschat-audit template on what cdk synth makes', () => {
     // The defaults are the service's: the finding shows the 500 CloudFormation leaves the room at.
     const length = report.findings.find((f) => f.policyId === 'message-length-max');
     expect(length).toMatchObject({ actual: 500, accountId: FIXTURE_ACCOUNT, region: 'us-east-1' });
+    // cdk.out is generated: the fix leads back to the construct that declares the room.
+    expect((length as unknown as { remediation: string }).remediation).toContain(
+      `declared by the construct ${FIXTURE_STACK}/RoomDefaults.`,
+    );
     // The fix is to the declaration: the room does not exist yet.
     expect((length as unknown as { remediation: string }).remediation).toMatch(
       /^Change MaximumMessageLength of cloudformation:IacFixture\/RoomDefaults in .*IacFixture\.template\.json before it is deployed\./,
@@ -403,5 +407,23 @@ describe('cdk.out stack tags (review 3 #5)', () => {
     );
     const report = JSON.parse(stdout) as Report;
     expect(report.findings.map((f) => f.roomArn)).toEqual(['cloudformation:Tagged/OwnTag']);
+  });
+});
+
+describe('an unnamed room in a template (review 3 #13)', () => {
+  it('is shown by its identity, without an empty name or region', async () => {
+    const file = join(dir, 'unnamed.yaml');
+    writeFileSync(file, 'Resources:\n  Bare:\n    Type: AWS::IVSChat::Room\n');
+    const args = ['template', file, '--policies', DEFAULT_POLICIES_DIR, '--policy', 'message-length-max'];
+    const text = (await cli(...args)).stdout;
+    const sarif = JSON.parse((await cli(...args, '-f', 'sarif')).stdout) as SarifLog;
+    const [result] = sarif.runs[0]?.results ?? [];
+    const identity = `cloudformation:${relative(process.cwd(), file)}/Bare`;
+    expect(text).not.toContain('()');
+    expect(text).toContain(`${identity}  maximumMessageLength is 500`);
+    expect(result?.message.text).toMatch(
+      new RegExp(`^${identity.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `),
+    );
+    expect(result?.locations[0]?.logicalLocations?.[0]?.name).toBe(identity);
   });
 });

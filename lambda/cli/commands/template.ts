@@ -82,9 +82,11 @@ export function templateCommand({ io, policiesDefault }: CommandContext): CliCom
     },
     helpAfter:
       '\nA room is named cloudformation:STACK/LOGICAL_ID (terraform:ADDRESS for a plan) in findings and in\n' +
-      "policy exemptions. A property left out gets the service's default (500, 10, fallback ALLOW). A value\n" +
-      "known only at deploy (a parameter without default, an import, another resource's attribute, a\n" +
-      'condition) leaves the policies reading it not evaluated, with the reason.\n' +
+      'policy exemptions; a template file without --stack-name is named by its path. A deployed room is\n' +
+      'exempted only as cloudformation:ACCOUNT/REGION/STACK/LOGICAL_ID. A property left out gets the\n' +
+      "service's default (500, 10, fallback ALLOW). A value known only at deploy (a parameter without\n" +
+      "default, an import, another resource's attribute, a condition, AWS::StackName) leaves the\n" +
+      'policies reading it not evaluated, with the reason.\n' +
       '\nExamples:\n' +
       '  $ npx cdk synth && ivschat-audit template cdk.out --format sarif -o ivschat.sarif\n' +
       '  $ ivschat-audit template chat.yaml --region eu-west-1 --fail-on high\n' +
