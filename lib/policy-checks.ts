@@ -47,6 +47,9 @@ export const ANNOTATION_PREFIX = '[ivschat-audit]';
 export class IvsChatPolicyChecks implements IAspect {
   private readonly policies: readonly CompiledPolicy[];
   private readonly acknowledgements: readonly PolicyAcknowledgement[];
+  /** The acknowledgements that matched a violation, and the stack that reports the others. */
+  private readonly used = new Set<PolicyAcknowledgement>();
+  private reporter: Stack | undefined;
 
   constructor(props: IvsChatPolicyChecksProps = {}) {
     // Loaded once, when the app is built: a bad policy file stops the synth with its file and pointer.
@@ -67,6 +70,7 @@ export class IvsChatPolicyChecks implements IAspect {
   visit(node: IConstruct): void {
     if (!(node instanceof CfnRoom)) return;
     const stack = Stack.of(node);
+    this.reportUnusedOn(stack);
     const logicalId = stack.resolve(node.logicalId) as string;
     const rooms = cloudFormationRooms(declaredTemplate(stack, node), {
       file: node.node.path,
@@ -105,10 +109,35 @@ export class IvsChatPolicyChecks implements IAspect {
     path: string,
     logicalId: string,
   ): PolicyAcknowledgement | undefined {
-    return this.acknowledgements.find(
-      (ack) =>
-        ack.policy === policy && (!ack.rooms || ack.rooms.includes(path) || ack.rooms.includes(logicalId)),
+    const ack = this.acknowledgements.find(
+      (a) => a.policy === policy && (!a.rooms || a.rooms.includes(path) || a.rooms.includes(logicalId)),
     );
+    if (ack) this.used.add(ack);
+    return ack;
+  }
+
+  /**
+   * An acknowledgement that matches no violation is stale (the room was fixed, renamed or removed)
+   * and would silently cover the next violation: it is a warning. Known only once every room is
+   * visited, so it is reported from a validation of the first stack with a room (validations run
+   * after the aspects, before the annotations are written).
+   */
+  private reportUnusedOn(stack: Stack): void {
+    if (this.reporter || this.acknowledgements.length === 0) return;
+    this.reporter = stack;
+    stack.node.addValidation({
+      validate: () => {
+        for (const ack of this.acknowledgements) {
+          if (this.used.has(ack)) continue;
+          const rooms = ack.rooms ? ack.rooms.join(', ') : 'every room';
+          Annotations.of(stack).addWarningV2(
+            `ivschat-audit:${ack.policy}:unused-acknowledgement`,
+            `${ANNOTATION_PREFIX} the acknowledgement of ${ack.policy} for ${rooms} matched no violation; remove it ("${ack.reason}")`,
+          );
+        }
+        return [];
+      },
+    });
   }
 }
 

@@ -68,6 +68,20 @@ describe('IvsChatPolicyChecks', () => {
     );
   });
 
+  // Review 3 #11: an acknowledgement that matches nothing stays silently and would cover the next violation.
+  it('warns about an acknowledgement that matches no violation', () => {
+    const { errors, warnings } = synth({
+      acknowledgements: [
+        { policy: 'required-tags', reason: 'old room, since fixed', rooms: ['RoomCompliant'] },
+        { policy: 'message-length-max', reason: 'demo', rooms: ['RoomDefaults'] },
+      ],
+    });
+    expect(warnings.filter((w) => w.includes('matched no violation'))).toEqual([
+      `${FIXTURE_STACK}: [ivschat-audit] the acknowledgement of required-tags for RoomCompliant matched no violation; remove it ("old room, since fixed") [ack: ivschat-audit:required-tags:unused-acknowledgement]`,
+    ]);
+    expect(errors.some((e) => e.includes('message-length-max'))).toBe(false);
+  });
+
   it('an acknowledgement for other rooms leaves the violation an error', () => {
     const { errors } = synth({
       acknowledgements: [{ policy: 'required-tags', reason: 'not this room', rooms: ['RoomCompliant'] }],
@@ -120,5 +134,20 @@ describe('IvsChatPolicyChecks', () => {
     expect(texts('warning', 'Conditional')).toContainEqual(
       expect.stringMatching(/review-handler-fallback-deny not evaluated: .*condition IsProd/),
     );
+  });
+
+  // Review 3 #5: CloudFormation propagates stack tags to the room; the Aspect sees them too.
+  it("counts the stack's tags as the room's, the room's own tag winning", () => {
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'TaggedStack', { tags: { owner: 'chat-team' } });
+    new CfnRoom(stack, 'Untagged', {});
+    new CfnRoom(stack, 'OwnTag', { tags: [{ key: 'owner', value: 'Not A Slug' }] });
+    Aspects.of(app).add(new IvsChatPolicyChecks(), { priority: AspectPriority.READONLY });
+    const errors = app
+      .synth()
+      .getStackByName('TaggedStack')
+      .messages.filter((m) => m.level === 'error' && String(m.entry.data).includes('required-tags'))
+      .map((m) => m.id.split('/').at(-1));
+    expect(errors).toEqual(['OwnTag']);
   });
 });
