@@ -9,7 +9,7 @@
 import { Annotations, type CfnElement, CfnParameter, type IAspect, Stack, Token } from 'aws-cdk-lib';
 import { CfnLoggingConfiguration, CfnRoom } from 'aws-cdk-lib/aws-ivschat';
 import type { IConstruct } from 'constructs';
-import { cloudFormationRooms, LOGGING_CONFIGURATION_TYPE, ROOM_TYPE } from '../lambda/iac/cfn-rooms.js';
+import { cloudFormationRooms, ROOM_TYPE } from '../lambda/iac/cfn-rooms.js';
 import { auditDeclaredRooms } from '../lambda/iac/evaluate.js';
 import type { CompiledPolicy } from '../lambda/policy/compile.js';
 import { DEFAULT_POLICIES_DIR, loadPolicyDir } from '../lambda/policy/load-dir.js';
@@ -47,6 +47,9 @@ export const ANNOTATION_PREFIX = '[ivschat-audit]';
 export class IvsChatPolicyChecks implements IAspect {
   private readonly policies: readonly CompiledPolicy[];
   private readonly acknowledgements: readonly PolicyAcknowledgement[];
+  /** The acknowledgements that matched a violation, and the stack that reports the others. */
+  private readonly used = new Set<PolicyAcknowledgement>();
+  private reporter: Stack | undefined;
 
   constructor(props: IvsChatPolicyChecksProps = {}) {
     // Loaded once, when the app is built: a bad policy file stops the synth with its file and pointer.
@@ -67,10 +70,13 @@ export class IvsChatPolicyChecks implements IAspect {
   visit(node: IConstruct): void {
     if (!(node instanceof CfnRoom)) return;
     const stack = Stack.of(node);
+    this.reportUnusedOn(stack);
     const logicalId = stack.resolve(node.logicalId) as string;
-    const rooms = cloudFormationRooms(declaredTemplate(stack, node, logicalId), {
+    const rooms = cloudFormationRooms(declaredTemplate(stack, node), {
       file: node.node.path,
       stackName: stack.stackName,
+      // CloudFormation names a nested stack when it creates it.
+      ...(stack.nested ? { stackNamedAtDeploy: true } : {}),
       ...(Token.isUnresolved(stack.account) ? {} : { accountId: stack.account }),
       ...(Token.isUnresolved(stack.region) ? {} : { region: stack.region }),
       lines: new Map(),
@@ -103,75 +109,87 @@ export class IvsChatPolicyChecks implements IAspect {
     path: string,
     logicalId: string,
   ): PolicyAcknowledgement | undefined {
-    return this.acknowledgements.find(
-      (ack) =>
-        ack.policy === policy && (!ack.rooms || ack.rooms.includes(path) || ack.rooms.includes(logicalId)),
+    const ack = this.acknowledgements.find(
+      (a) => a.policy === policy && (!a.rooms || a.rooms.includes(path) || a.rooms.includes(logicalId)),
     );
+    if (ack) this.used.add(ack);
+    return ack;
+  }
+
+  /**
+   * An acknowledgement that matches no violation is stale (the room was fixed, renamed or removed)
+   * and would silently cover the next violation: it is a warning. Known only once every room is
+   * visited, so it is reported from a validation of the first stack with a room (validations run
+   * after the aspects, before the annotations are written).
+   */
+  private reportUnusedOn(stack: Stack): void {
+    if (this.reporter || this.acknowledgements.length === 0) return;
+    this.reporter = stack;
+    stack.node.addValidation({
+      validate: () => {
+        for (const ack of this.acknowledgements) {
+          if (this.used.has(ack)) continue;
+          const rooms = ack.rooms ? ack.rooms.join(', ') : 'every room';
+          Annotations.of(stack).addWarningV2(
+            `ivschat-audit:${ack.policy}:unused-acknowledgement`,
+            `${ANNOTATION_PREFIX} the acknowledgement of ${ack.policy} for ${rooms} matched no violation; remove it ("${ack.reason}")`,
+          );
+        }
+        return [];
+      },
+    });
   }
 }
 
 /**
- * The part of the stack's template the room's audit reads, as CloudFormation will receive it: the
- * room, the stack's logging configurations (joined like the live audit joins them) and its
- * parameters (a parameter without default leaves what reads it unevaluated). Built from the
- * constructs' public properties, resolved by the stack as synth resolves them.
+ * The part of the stack's template the room's audit reads, exactly as CDK renders it into the
+ * template: the room (property overrides and escape hatches included, tokens as CloudFormation
+ * intrinsics, so `Fn.conditionIf` stays an `Fn::If` the audit reports as not evaluated), the stack's
+ * logging configurations (joined like the live audit joins them) and its parameters (a parameter
+ * without default leaves what reads it unevaluated). The stack's own tags go onto the room, as
+ * CloudFormation propagates stack tags to the resources it creates (the room's own tag wins).
  */
-function declaredTemplate(stack: Stack, room: CfnRoom, logicalId: string): Record<string, unknown> {
-  const resources: Record<string, unknown> = {
-    [logicalId]: { Type: ROOM_TYPE, Properties: roomProperties(stack, room) },
+function declaredTemplate(stack: Stack, room: CfnRoom): Record<string, unknown> {
+  const template: { Parameters: Record<string, unknown>; Resources: Record<string, unknown> } = {
+    Parameters: {},
+    Resources: {},
   };
-  const parameters: Record<string, unknown> = {};
+  const add = (element: CfnElement) => {
+    const rendered = stack.resolve(renderElement(element)) as Partial<typeof template> | undefined;
+    Object.assign(template.Resources, rendered?.Resources);
+    Object.assign(template.Parameters, rendered?.Parameters);
+  };
+  add(room);
   for (const child of stack.node.findAll()) {
-    if (child instanceof CfnLoggingConfiguration && Stack.of(child) === stack) {
-      resources[idOf(stack, child)] = {
-        Type: LOGGING_CONFIGURATION_TYPE,
-        Properties: stack.resolve({
-          Name: child.name,
-          DestinationConfiguration: destination(stack.resolve(child.destinationConfiguration)),
-        }),
-      };
-    } else if (child instanceof CfnParameter && Stack.of(child) === stack) {
-      parameters[idOf(stack, child)] = {
-        Type: child.type,
-        ...(child.default === undefined ? {} : { Default: child.default }),
-      };
-    }
+    const ours = Stack.of(child) === stack;
+    if (ours && (child instanceof CfnLoggingConfiguration || child instanceof CfnParameter)) add(child);
   }
-  return { Parameters: parameters, Resources: resources };
+  withStackTags(template.Resources, stack.tags.tagValues());
+  return template;
 }
 
-function idOf(stack: Stack, element: CfnElement): string {
-  return stack.resolve(element.logicalId) as string;
+/**
+ * What CDK writes for one element: `_toCloudFormation()`, the method synthesis itself calls (public
+ * on CfnElement, underscored because apps do not call it, but stable across aws-cdk-lib v2).
+ */
+function renderElement(element: CfnElement): unknown {
+  return (element as unknown as { _toCloudFormation(): unknown })._toCloudFormation();
 }
 
-function roomProperties(stack: Stack, room: CfnRoom): Record<string, unknown> {
-  const handler = stack.resolve(room.messageReviewHandler) as
-    | { uri?: unknown; fallbackResult?: unknown }
-    | undefined;
-  const tags = (stack.resolve(room.tags.renderTags()) ?? []) as {
-    key?: unknown;
-    value?: unknown;
-    Key?: unknown;
-    Value?: unknown;
-  }[];
-  const props: Record<string, unknown> = stack.resolve({
-    Name: room.name,
-    MaximumMessageLength: room.maximumMessageLength,
-    MaximumMessageRatePerSecond: room.maximumMessageRatePerSecond,
-    LoggingConfigurationIdentifiers: room.loggingConfigurationIdentifiers,
-  });
-  if (handler) props.MessageReviewHandler = { Uri: handler.uri, FallbackResult: handler.fallbackResult };
-  if (tags.length > 0) props.Tags = tags.map((t) => ({ Key: t.Key ?? t.key, Value: t.Value ?? t.value }));
-  for (const key of Object.keys(props)) if (props[key] === undefined) delete props[key];
-  return props;
-}
-
-/** The construct's camelCase destination as CloudFormation's property names. */
-function destination(config: unknown): Record<string, unknown> {
-  const c = (config ?? {}) as Record<string, Record<string, unknown> | undefined>;
-  return {
-    ...(c.s3 ? { S3: { BucketName: c.s3.bucketName } } : {}),
-    ...(c.cloudWatchLogs ? { CloudWatchLogs: { LogGroupName: c.cloudWatchLogs.logGroupName } } : {}),
-    ...(c.firehose ? { Firehose: { DeliveryStreamName: c.firehose.deliveryStreamName } } : {}),
-  };
+function withStackTags(resources: Record<string, unknown>, stackTags: Record<string, string>): void {
+  if (Object.keys(stackTags).length === 0) return;
+  for (const resource of Object.values(resources)) {
+    const r = resource as { Type?: unknown; Properties?: Record<string, unknown> };
+    if (r.Type !== ROOM_TYPE) continue;
+    r.Properties ??= {};
+    const own = r.Properties.Tags;
+    // Tags that are an intrinsic (Fn::If) stay as they are: the audit reports them not evaluated.
+    if (own !== undefined && !Array.isArray(own)) continue;
+    const list = (own ?? []) as { Key?: unknown }[];
+    const keys = new Set(list.map((tag) => tag?.Key));
+    const added = Object.entries(stackTags)
+      .filter(([key]) => !keys.has(key))
+      .map(([Key, Value]) => ({ Key, Value }));
+    r.Properties.Tags = [...list, ...added];
+  }
 }

@@ -89,7 +89,7 @@ export class Evaluator {
         });
       }
       if (verdict.kind !== 'fail') continue;
-      names ??= exemptionKeys(roomArn, room?.tags);
+      names ??= exemptionKeys(roomArn, room?.tags, { accountId, region });
       const inForce = exemptionFor(check.compiled, names, ctx.now);
       const { exemption, expired } = inForce;
       const status = exemption && !expired ? 'exempt' : 'new';

@@ -4,12 +4,12 @@
  * stages included). The translation is lambda/iac's; this file only finds and reads the files.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { fileProblem } from '../core/file-problem.js';
 import { type AssemblyStack, assemblyContents, MANIFEST_FILE } from '../iac/cloud-assembly.js';
 import type { DeclaredRoom } from '../iac/declared-room.js';
-import { declaredRoomsIn, type StackFacts, stackNameOfFile } from '../iac/declared-rooms.js';
+import { declaredRoomsIn, type StackFacts } from '../iac/declared-rooms.js';
 import { parseTemplateText } from '../iac/parse-template.js';
 
 /** A template larger than this is refused unread (CloudFormation's own limit is 1 MB; plans run larger). */
@@ -19,6 +19,10 @@ export const MAX_TEMPLATE_BYTES = 64 * 1024 * 1024;
 export interface AssumedTarget {
   accountId?: string;
   region?: string;
+  /** `--stack-name`: the stack a template read on its own deploys as (one such template only). */
+  stackName?: string;
+  /** Paths in room identities are relative to this folder (default: the process's). */
+  cwd?: string;
 }
 
 export async function readDeclaredRooms(
@@ -33,15 +37,41 @@ export async function readDeclaredRooms(
     if (info.isDirectory()) rooms.push(...(await assemblyRooms(path, assumed, new Set())));
     else if (basename(path) === MANIFEST_FILE)
       rooms.push(...(await assemblyRooms(dirname(path), assumed, new Set())));
-    else
-      rooms.push(
-        ...declaredRoomsIn(await readText(path), path, {
-          stackName: stackNameOfFile(basename(path)),
-          ...assumed,
-        }),
-      );
+    else rooms.push(...declaredRoomsIn(await readText(path), path, looseTemplateStack(path, assumed)));
   }
+  refuseSameIdentity(rooms);
   return rooms;
+}
+
+/**
+ * A template read on its own: its stack is named at deploy, so unless --stack-name names it the
+ * stack part of its rooms' identities is the file's path (relative, `/`-separated), which keeps
+ * `svc-a/template.yaml` and `svc-b/template.yaml` apart in findings, fingerprints and SARIF, and
+ * `AWS::StackName` stays unknown.
+ */
+function looseTemplateStack(path: string, assumed: AssumedTarget): StackFacts {
+  const { stackName, cwd, ...target } = assumed;
+  if (stackName) return { stackName, ...target };
+  const relativePath = relative(cwd ?? process.cwd(), resolve(path))
+    .split(sep)
+    .join('/');
+  // `./chat` rather than `chat`: a path never reads as a stack name (exemptions tell them apart).
+  const named = /^[A-Za-z][-A-Za-z0-9]*$/.test(relativePath) ? `./${relativePath}` : relativePath;
+  return { stackName: named, stackNamedAtDeploy: true, ...target };
+}
+
+/** Two declarations under one identity would share findings, exemptions and SARIF locations. */
+function refuseSameIdentity(rooms: readonly DeclaredRoom[]): void {
+  const seen = new Map<string, DeclaredRoom>();
+  for (const room of rooms) {
+    const first = seen.get(room.identity);
+    if (first) {
+      throw new InputError(
+        `${room.identity} is declared twice (${first.file}:${first.line} and ${room.file}:${room.line}); audit them in separate runs`,
+      );
+    }
+    seen.set(room.identity, room);
+  }
 }
 
 /** Every stack of a cdk.out folder, with the environment CDK wrote for it (else the assumed one). */
@@ -66,6 +96,7 @@ async function assemblyRooms(
     const file = join(dir, stack.templateFile);
     const facts: StackFacts = {
       stackName: stack.stackName,
+      ...(stack.tags ? { stackTags: stack.tags } : {}),
       ...((stack.accountId ?? assumed.accountId) ? { accountId: stack.accountId ?? assumed.accountId } : {}),
       ...((stack.region ?? assumed.region) ? { region: stack.region ?? assumed.region } : {}),
     };
@@ -104,6 +135,7 @@ async function nestedStackRooms(
     rooms.push(
       ...declaredRoomsIn(await readText(file), file, {
         stackName,
+        stackNamedAtDeploy: true,
         ...(accountId ? { accountId } : {}),
         ...(region ? { region } : {}),
       }),

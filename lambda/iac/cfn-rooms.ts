@@ -11,6 +11,7 @@ import {
   CLOUDFORMATION_PROPERTIES,
   cloudFormationIdentity,
   type DeclaredRoom,
+  markAssignedAtCreation,
   SERVICE_DEFAULTS,
 } from './declared-room.js';
 import { escapePointer } from './parse-template.js';
@@ -21,7 +22,12 @@ export const LOGGING_CONFIGURATION_TYPE = 'AWS::IVSChat::LoggingConfiguration';
 /** Where a template comes from and what is known of the stack it deploys. */
 export interface TemplateOrigin {
   file: string;
+  /** The stack's name; for a template read on its own and not named, its path (see stackNamedAtDeploy). */
   stackName: string;
+  /** The real stack name is chosen at deploy: `AWS::StackName` is unknown (cfn-values.ts). */
+  stackNamedAtDeploy?: boolean;
+  /** The stack's tags (a cdk.out manifest's): CloudFormation propagates them to the room. */
+  stackTags?: Record<string, string>;
   accountId?: string;
   region?: string;
   /** JSON pointer → line, from parse-template.ts (empty when the template was not read from a file). */
@@ -31,6 +37,7 @@ export interface TemplateOrigin {
 interface Resource {
   Type?: unknown;
   Properties?: Record<string, unknown>;
+  Metadata?: unknown;
 }
 
 /**
@@ -60,6 +67,7 @@ export function cloudFormationRooms(template: unknown, origin: TemplateOrigin): 
   }
   const scope: TemplateScope = {
     stackName: origin.stackName,
+    ...(origin.stackNamedAtDeploy ? { stackNamedAtDeploy: true } : {}),
     ...(origin.accountId ? { accountId: origin.accountId } : {}),
     ...(origin.region ? { region: origin.region } : {}),
     parameters: recordOr(sections.Parameters),
@@ -131,6 +139,8 @@ function declaredRoom(
     ...SERVICE_DEFAULTS.loggingConfigurationIdentifiers,
   ]);
   set('tags', 'Tags', toTags, { ...SERVICE_DEFAULTS.tags });
+  if (origin.stackTags && isRecord(document.tags)) document.tags = { ...origin.stackTags, ...document.tags };
+  markAssignedAtCreation(unresolved);
   if (document.messageReviewHandler === undefined) delete document.messageReviewHandler;
   joinDeclared(document, unresolved, facts);
   if (!scope.accountId) unresolved.set('accountId', 'the account is chosen at deploy (the stack names none)');
@@ -142,6 +152,7 @@ function declaredRoom(
     ...(scope.accountId ? { accountId: scope.accountId } : {}),
     ...(scope.region ? { region: scope.region } : {}),
     file: origin.file,
+    ...constructPathOf(resource),
     line: origin.lines.get(at) ?? 1,
     lines: propertyLines(at, props, origin.lines),
     properties: CLOUDFORMATION_PROPERTIES,
@@ -205,6 +216,11 @@ function propertyLines(at: string, props: Record<string, unknown>, lines: Readon
     if (typeof key === 'string') put(`/tags/${escapePointer(key)}`, `Tags/${i}`);
   });
   return out;
+}
+
+function constructPathOf(resource: Resource): { constructPath?: string } {
+  const path = isRecord(resource.Metadata) ? resource.Metadata['aws:cdk:path'] : undefined;
+  return typeof path === 'string' && path !== '' ? { constructPath: path } : {};
 }
 
 /** CloudFormation passes a Number parameter as a string: `"300"` is 300 to the service. */

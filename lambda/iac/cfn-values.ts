@@ -12,6 +12,11 @@ export type Resolved = { known: true; value: unknown } | { known: false; reason:
 /** What a template offers to resolve a value: its sections, and what is known of its stack. */
 export interface TemplateScope {
   stackName: string;
+  /**
+   * The stack is named only at deploy (a template read on its own, whose stack `--stack-name` names
+   * when it is created; a nested stack, which CloudFormation names): `AWS::StackName` is unknown.
+   */
+  stackNamedAtDeploy?: boolean;
   accountId?: string;
   region?: string;
   parameters: Readonly<Record<string, unknown>>;
@@ -95,7 +100,9 @@ function resolvePseudo(name: string, scope: TemplateScope): Resolved | undefined
     case 'AWS::NoValue':
       return known(NO_VALUE);
     case 'AWS::StackName':
-      return known(scope.stackName);
+      return scope.stackNamedAtDeploy
+        ? unknown('is AWS::StackName: the stack is named at deploy (give --stack-name)')
+        : known(scope.stackName);
     case 'AWS::Region':
       return scope.region ? known(scope.region) : atDeploy;
     case 'AWS::AccountId':

@@ -13,6 +13,8 @@ export interface AssemblyStack {
   templateFile: string;
   accountId?: string;
   region?: string;
+  /** The stack's tags (`new Stack(…, { tags })`): CloudFormation puts them on the resources it creates. */
+  tags?: Record<string, string>;
 }
 
 export interface AssemblyContents {
@@ -35,6 +37,20 @@ function environmentOf(environment: unknown): { accountId?: string; region?: str
   };
 }
 
+/** The manifest's stack tags, `{ key: value }` (older manifests write `[{ key, value }]`). */
+function tagsOf(raw: unknown): { tags?: Record<string, string> } {
+  const tags: Record<string, string> = {};
+  const entries = Array.isArray(raw)
+    ? raw.map((tag) => [(tag as { key?: unknown })?.key, (tag as { value?: unknown })?.value])
+    : raw !== null && typeof raw === 'object'
+      ? Object.entries(raw)
+      : [];
+  for (const [key, value] of entries) {
+    if (typeof key === 'string' && typeof value === 'string') tags[key] = value;
+  }
+  return Object.keys(tags).length > 0 ? { tags } : {};
+}
+
 export function assemblyContents(manifest: unknown, file: string): AssemblyContents {
   const artifacts = (manifest as { artifacts?: unknown } | null)?.artifacts;
   if (artifacts === null || typeof artifacts !== 'object') {
@@ -54,6 +70,7 @@ export function assemblyContents(manifest: unknown, file: string): AssemblyConte
         stackName: typeof props.stackName === 'string' ? props.stackName : id,
         templateFile: props.templateFile,
         ...environmentOf(artifact.environment),
+        ...tagsOf(props.tags),
       });
     } else if (artifact.type === 'cdk:cloud-assembly' && typeof props.directoryName === 'string') {
       nested.push(props.directoryName);

@@ -22,6 +22,19 @@ export const SERVICE_DEFAULTS = {
   tags: {} as Record<string, string>,
 } as const;
 
+/**
+ * What the service assigns when it creates the room: no declaration decides them. `arn` holds the
+ * declared identity, which stands in for the ARN in findings and exemptions, but a policy that reads
+ * the ARN itself (or the id, or a time) cannot judge the room before it exists.
+ */
+export const ASSIGNED_AT_CREATION = ['arn', 'id', 'createTime', 'updateTime'] as const;
+
+export function markAssignedAtCreation(unresolved: Map<string, string>): void {
+  for (const field of ASSIGNED_AT_CREATION) {
+    unresolved.set(field, `${field} is assigned when the room is created`);
+  }
+}
+
 /** The name of a declared room, in findings and in policy exemptions, until it has an ARN. */
 export function cloudFormationIdentity(stackName: string, logicalId: string): string {
   return `cloudformation:${stackName}/${logicalId}`;
@@ -46,6 +59,11 @@ export interface DeclaredRoom {
   region?: string;
   /** The file it is declared in, as given. */
   file: string;
+  /**
+   * The CDK construct path of its declaration (`aws:cdk:path` in the resource's Metadata), which
+   * leads to the source of a template `cdk synth` generated.
+   */
+  constructPath?: string;
   /** The line of its declaration. */
   line: number;
   /** Room document pointer (`/maximumMessageLength`, `/tags/owner`) → the line of the property declaring it. */

@@ -12,7 +12,12 @@ import { isTerraformPlan, terraformRooms } from './terraform-rooms.js';
 
 /** What is known of the stack a CloudFormation template deploys (a plan names none). */
 export interface StackFacts {
+  /** The stack's name, or for a template not named by a manifest or --stack-name, its path. */
   stackName: string;
+  /** The stack is named at deploy: `AWS::StackName` is unknown. */
+  stackNamedAtDeploy?: boolean;
+  /** The stack's tags, which CloudFormation propagates to the room (its own tags win). */
+  stackTags?: Record<string, string>;
   accountId?: string;
   region?: string;
 }

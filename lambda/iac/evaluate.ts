@@ -118,7 +118,8 @@ function declaredFix(room: DeclaredRoom, finding: Finding): string {
   const field = finding.path.split('/')[1] ?? '';
   const property = room.properties.get(field);
   const where = property ? `${property} of ${room.identity}` : `the declaration of ${room.identity}`;
-  return `Change ${where} in ${room.file} before it is deployed. Once deployed, the policy's fix: ${finding.remediationTemplate}`;
+  const construct = room.constructPath ? ` It is declared by the construct ${room.constructPath}.` : '';
+  return `Change ${where} in ${room.file} before it is deployed.${construct} Once deployed, the policy's fix: ${finding.remediationTemplate}`;
 }
 
 function cmp(a: string, b: string): number {

@@ -9,6 +9,7 @@ import {
   type Document,
   isAlias,
   isMap,
+  isPair,
   isScalar,
   isSeq,
   LineCounter,
@@ -65,6 +66,11 @@ const CUSTOM_TAGS: Tags = Object.keys(SHORT_TAGS).flatMap((name) => [
 
 /** Parses `text` (named `file` in messages); throws InputError naming the file and line when it is not JSON or YAML. */
 export function parseTemplateText(text: string, file: string): ParsedText {
+  if (text.length > MAX_TEXT_LENGTH) {
+    throw new InputError(
+      `${file}: ${text.length} characters, more than the ${MAX_TEXT_LENGTH} a template may have`,
+    );
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { customTags: CUSTOM_TAGS, lineCounter, prettyErrors: false });
   const problem = doc.errors[0];
@@ -75,43 +81,106 @@ export function parseTemplateText(text: string, file: string): ParsedText {
   const lines = new Map<string, number>();
   const lineOf = (node: Node | null | undefined) =>
     node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-  const value = convert(doc.contents, '', 0, { doc, file, lines, lineOf, aliases: 0, expanding: new Set() });
+  const value = convert(doc.contents, '', 0, {
+    doc,
+    file,
+    lines,
+    lineOf,
+    aliases: 0,
+    aliasNodes: 0,
+    nodes: 0,
+    sizes: new Map(),
+    expanding: new Set(),
+    inAlias: false,
+  });
   return { value, lines };
 }
 
 /**
  * A template is untrusted (a pull request writes it): YAML aliases may nest into an exponential
- * document ("billion laughs") or refer to themselves, and nesting may run deeper than the stack.
- * Past these limits the file is refused; no CloudFormation template comes near them.
+ * document ("billion laughs"), repeat a long anchor many times (linear amplification), or refer to
+ * themselves, and nesting may run deeper than the stack. Each alias is charged the nodes its anchor
+ * expands to, before it is expanded, as yaml's own `maxAliasCount` does; past these limits the file
+ * is refused. No CloudFormation template comes near them (its own limit is 1 MB of text).
  */
 export const MAX_ALIASES = 1000;
+/** The nodes all aliases together may expand to. */
+export const MAX_ALIAS_NODES = 100_000;
+/** The nodes a document may hold, aliases expanded (a large plan holds a few hundred thousand). */
+export const MAX_NODES = 5_000_000;
 export const MAX_DEPTH = 200;
+/** The characters a template's text may have (the file reader refuses larger files unread). */
+export const MAX_TEXT_LENGTH = 64 * 1024 * 1024;
 
 interface Conversion {
   doc: Document;
   file: string;
   lines: Map<string, number>;
   lineOf: (node: Node | null | undefined) => number | undefined;
-  /** Aliases expanded so far. */
+  /** Aliases expanded so far, and the nodes they expanded to. */
   aliases: number;
-  /** The anchored nodes being expanded, to refuse one that contains itself. */
+  aliasNodes: number;
+  /** Nodes converted so far. */
+  nodes: number;
+  /** An anchored node → the nodes it expands to (its own aliases expanded), counted once. */
+  sizes: Map<unknown, number>;
+  /** The anchored nodes being expanded (or sized), to refuse one that contains itself. */
   expanding: Set<unknown>;
+  /** Inside an alias's expansion: its lines are the anchor's, elsewhere in the file, so none is recorded. */
+  inAlias: boolean;
+}
+
+function tooFar(c: Conversion): InputError {
+  return new InputError(
+    `${c.file}: YAML aliases expand too far (more than ${MAX_ALIASES} aliases or ${MAX_ALIAS_NODES} nodes, or one contains itself)`,
+  );
+}
+
+/**
+ * The nodes `node` expands to, its aliases expanded, memoized per node so the count itself stays
+ * linear in the text; stops counting once past the alias budget.
+ */
+function sizeOf(node: unknown, c: Conversion, depth: number): number {
+  if (depth > MAX_DEPTH) throw new InputError(`${c.file}: nested more than ${MAX_DEPTH} levels deep`);
+  const memo = c.sizes.get(node);
+  if (memo !== undefined) return memo;
+  if (c.expanding.has(node)) throw tooFar(c);
+  let size = 1;
+  if (isAlias(node)) {
+    const target = node.resolve(c.doc);
+    c.expanding.add(node);
+    size = sizeOf(target, c, depth + 1);
+    c.expanding.delete(node);
+  } else if (isMap(node) || isSeq(node)) {
+    c.expanding.add(node);
+    for (const item of node.items) {
+      size += isPair(item) ? 1 + sizeOf(item.value, c, depth + 1) : sizeOf(item, c, depth + 1);
+      if (size > MAX_ALIAS_NODES) break;
+    }
+    c.expanding.delete(node);
+  }
+  c.sizes.set(node, size);
+  return size;
 }
 
 /** A node as a plain value, its short tag (if any) in long form; records the line of every key and item. */
 function convert(node: unknown, pointer: string, depth: number, c: Conversion): unknown {
   if (depth > MAX_DEPTH) throw new InputError(`${c.file}: nested more than ${MAX_DEPTH} levels deep`);
+  c.nodes += 1;
+  if (c.nodes > MAX_NODES)
+    throw new InputError(`${c.file}: more than ${MAX_NODES} values, more than a template holds`);
   if (isAlias(node)) {
     c.aliases += 1;
     const target = node.resolve(c.doc);
-    if (c.aliases > MAX_ALIASES || c.expanding.has(target)) {
-      throw new InputError(
-        `${c.file}: YAML aliases expand too far (more than ${MAX_ALIASES}, or one contains itself)`,
-      );
-    }
+    if (c.aliases > MAX_ALIASES || c.expanding.has(target)) throw tooFar(c);
+    c.aliasNodes += sizeOf(target, c, depth + 1);
+    if (c.aliasNodes > MAX_ALIAS_NODES) throw tooFar(c);
+    const outer = c.inAlias;
+    c.inAlias = true;
     c.expanding.add(target);
     const value = convert(target, pointer, depth + 1, c);
     c.expanding.delete(target);
+    c.inAlias = outer;
     return value;
   }
   let value: unknown;
@@ -120,16 +189,14 @@ function convert(node: unknown, pointer: string, depth: number, c: Conversion): 
     for (const pair of node.items) {
       const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
       const at = `${pointer}/${escapePointer(key)}`;
-      const line = c.lineOf(pair.key as Node);
-      if (line !== undefined) c.lines.set(at, line);
+      record(c, at, pair.key as Node);
       out[key] = convert(pair.value, at, depth + 1, c);
     }
     value = out;
   } else if (isSeq(node)) {
     value = node.items.map((item, i) => {
       const at = `${pointer}/${i}`;
-      const line = c.lineOf(item as Node);
-      if (line !== undefined) c.lines.set(at, line);
+      record(c, at, item as Node);
       return convert(item, at, depth + 1, c);
     });
   } else if (isScalar(node)) {
@@ -139,6 +206,12 @@ function convert(node: unknown, pointer: string, depth: number, c: Conversion): 
   }
   const tag = (node as { tag?: string } | null)?.tag;
   return tag?.startsWith('!') ? longForm(tag.slice(1), value) : value;
+}
+
+function record(c: Conversion, pointer: string, node: Node): void {
+  if (c.inAlias) return;
+  const line = c.lineOf(node);
+  if (line !== undefined) c.lines.set(pointer, line);
 }
 
 /** `!GetAtt Room.Arn` → `{ "Fn::GetAtt": ["Room", "Arn"] }`; any other short tag wraps its value. */

@@ -12,6 +12,7 @@ import { InputError } from '../core/errors.js';
 import type { LoggingConfigurationFact, LoggingDestinationType, RoomDocument } from '../core/types.js';
 import {
   type DeclaredRoom,
+  markAssignedAtCreation,
   SERVICE_DEFAULTS,
   TERRAFORM_ATTRIBUTES,
   terraformIdentity,
@@ -232,6 +233,7 @@ function declaredRoom(
   const allTags = isRecord(r.values.tags_all) && known.unknown.tags_all !== true;
   set('tags', allTags ? 'tags_all' : 'tags', { ...SERVICE_DEFAULTS.tags });
   joinPlanned(r, known, facts, document, unresolved);
+  markAssignedAtCreation(unresolved);
   if (!place.accountId)
     unresolved.set('accountId', 'the account is the one Terraform applies with, not named in the plan');
   if (!place.region)

@@ -4,6 +4,7 @@
  * so the two always word a finding alike.
  */
 
+import { parseRoomArn } from '../core/arn.js';
 import type { Exemption } from '../core/types.js';
 import type { CompiledPolicy } from './compile.js';
 
@@ -37,18 +38,51 @@ export function exemptionFor(
 const STACK_TAG = 'aws:cloudformation:stack-name';
 const LOGICAL_ID_TAG = 'aws:cloudformation:logical-id';
 
+/** A declared room's identity whose stack part is a stack name (not a template's path). */
+const DECLARED_STACK_ROOM = /^cloudformation:([A-Za-z][-A-Za-z0-9]{0,127})\/([A-Za-z0-9]{1,255})$/;
+
+/** Where a room is: what the audit knows of its account and region (else parsed from its ARN). */
+export interface RoomPlace {
+  accountId?: string;
+  region?: string;
+}
+
+/** `cloudformation:ACCOUNT/REGION/STACK/LOGICAL_ID`: a stack's room in one account and region. */
+export function qualifiedStackKey(
+  accountId: string,
+  region: string,
+  stack: string,
+  logicalId: string,
+): string {
+  return `cloudformation:${accountId}/${region}/${stack}/${logicalId}`;
+}
+
 /**
- * The names a policy exemption may give a room: its ARN (for a declared room, `cloudformation:STACK/
- * LOGICAL_ID` or `terraform:ADDRESS`, which stands in its place), and for a deployed room that a
- * stack created, `cloudformation:STACK/LOGICAL_ID` from its aws:cloudformation tags. One exemption so
- * covers a room in its template (`ivschat-audit template`) and once deployed.
+ * The names a policy exemption may give a room:
+ * - its ARN (for a declared room, `cloudformation:STACK/LOGICAL_ID` or `terraform:ADDRESS`, which
+ *   stands in its place, matched as written);
+ * - for a deployed room that a stack created, `cloudformation:ACCOUNT/REGION/STACK/LOGICAL_ID` from
+ *   its aws:cloudformation tags, the account and region taken from its ARN, never from tags. Stack
+ *   names are unique only within an account and region: the unqualified form would exempt the
+ *   same-named stack of every account an organization-wide run audits (dev and prod alike);
+ * - for a declared room whose account and region are known (a cdk.out stack with an env, or
+ *   `--account` and `--region`), the same qualified form, so one entry covers the room in its
+ *   template and once deployed.
  */
-export function exemptionKeys(roomArn: string, tags: unknown): string[] {
+export function exemptionKeys(roomArn: string, tags: unknown, place: RoomPlace = {}): string[] {
+  const declared = DECLARED_STACK_ROOM.exec(roomArn);
+  if (declared) {
+    const [, stack = '', logicalId = ''] = declared;
+    return place.accountId && place.region
+      ? [roomArn, qualifiedStackKey(place.accountId, place.region, stack, logicalId)]
+      : [roomArn];
+  }
   const t = tags !== null && typeof tags === 'object' ? (tags as Record<string, unknown>) : {};
   const stack = t[STACK_TAG];
   const logicalId = t[LOGICAL_ID_TAG];
-  return typeof stack === 'string' && typeof logicalId === 'string'
-    ? [roomArn, `cloudformation:${stack}/${logicalId}`]
+  const arn = parseRoomArn(roomArn);
+  return arn && typeof stack === 'string' && typeof logicalId === 'string'
+    ? [roomArn, qualifiedStackKey(arn.accountId, arn.region, stack, logicalId)]
     : [roomArn];
 }
 

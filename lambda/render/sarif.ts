@@ -5,6 +5,7 @@ import { isUnresolved } from '../audit/finding-state.js';
 import type { Finding, Report, Severity } from '../core/types.js';
 import { PRODUCT } from './email.js';
 import { stripControl, wellFormed } from './escape.js';
+import { roomLabel, roomName } from './room-label.js';
 import { notEvaluatedLine } from './text.js';
 
 /** What SARIF needs of a policy (a `PolicyFile` fits, plus the file it was loaded from). */
@@ -297,16 +298,14 @@ function toResult(f: Finding, at: Location): SarifResult {
     ruleId: f.policyId,
     ruleIndex: at.ruleIndex,
     level: LEVEL[f.severity],
-    message: { text: clean(`${f.roomName || f.roomId} (${f.region}): ${f.message}`) },
+    message: { text: clean(`${roomLabel(f)}: ${f.message}`) },
     locations: [
       {
         physicalLocation: {
           artifactLocation: { uri: at.uri },
           region: { startLine: at.line ?? 1 },
         },
-        logicalLocations: [
-          { name: clean(f.roomName || f.roomId), fullyQualifiedName: f.roomArn, kind: 'resource' },
-        ],
+        logicalLocations: [{ name: clean(roomName(f)), fullyQualifiedName: f.roomArn, kind: 'resource' }],
       },
     ],
     partialFingerprints: { 'ivschatFinding/v1': f.fingerprint },

@@ -5,6 +5,7 @@ import type { Finding, NotEvaluated, Report, Severity } from '../core/types.js';
 import { plural } from './email.js';
 import { stripControl } from './escape.js';
 import { remediationSection } from './remediation-plan.js';
+import { roomLabel } from './room-label.js';
 import { joinParts, TERMINAL, type TerminalPart } from './terminal.js';
 
 export interface TextOptions {
@@ -52,11 +53,7 @@ export function renderTextParts(report: Report, opts: TextOptions = {}): Termina
         for (const f of policy.findings) {
           // An expired exemption is already noted at the end of the message (evaluation writes it).
           const mark = paint('bold', clean(statusMark(f)).padEnd(4));
-          out.push([
-            '  ',
-            ...mark,
-            `  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.message)}`,
-          ]);
+          out.push(['  ', ...mark, `  ${clean(roomLabel(f))}  ${clean(f.message)}`]);
           out.push(paint('dim', `    ${clean(f.roomArn)}`));
         }
       }
@@ -78,7 +75,7 @@ export function renderTextParts(report: Report, opts: TextOptions = {}): Termina
           for (const f of policy.findings) {
             const reason = f.resolvedReason ? ` (${clean(f.resolvedReason)})` : '';
             out.push([
-              `  ${clean(statusMark(f))}  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  was: ${clean(f.message)}${reason}`,
+              `  ${clean(statusMark(f))}  ${clean(roomLabel(f))}  was: ${clean(f.message)}${reason}`,
             ]);
           }
         }
@@ -93,10 +90,7 @@ export function renderTextParts(report: Report, opts: TextOptions = {}): Termina
     for (const f of exempt) {
       const reason = f.exemption ? ` - ${clean(f.exemption.reason)}` : '';
       out.push(
-        paint(
-          'dim',
-          `  ${clean(statusMark(f))}  ${clean(f.roomName || f.roomId)} (${clean(f.region)})  ${clean(f.policyId)}${reason}`,
-        ),
+        paint('dim', `  ${clean(statusMark(f))}  ${clean(roomLabel(f))}  ${clean(f.policyId)}${reason}`),
       );
     }
     out.push(['']);

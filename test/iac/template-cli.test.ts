@@ -1,6 +1,6 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import { CfnRoom } from 'aws-cdk-lib/aws-ivschat';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,10 @@ describe('ivschat-audit template on what cdk synth makes', () => {
     // The defaults are the service's: the finding shows the 500 CloudFormation leaves the room at.
     const length = report.findings.find((f) => f.policyId === 'message-length-max');
     expect(length).toMatchObject({ actual: 500, accountId: FIXTURE_ACCOUNT, region: 'us-east-1' });
+    // cdk.out is generated: the fix leads back to the construct that declares the room.
+    expect((length as unknown as { remediation: string }).remediation).toContain(
+      `declared by the construct ${FIXTURE_STACK}/RoomDefaults.`,
+    );
     // The fix is to the declaration: the room does not exist yet.
     expect((length as unknown as { remediation: string }).remediation).toMatch(
       /^Change MaximumMessageLength of cloudformation:IacFixture\/RoomDefaults in .*IacFixture\.template\.json before it is deployed\./,
@@ -198,6 +202,8 @@ describe('SARIF locations', () => {
       DEFAULT_POLICIES_DIR,
       '--policy',
       'required-tags',
+      '--stack-name',
+      'Chat',
       '-f',
       'sarif',
     );
@@ -211,7 +217,13 @@ describe('SARIF locations', () => {
 });
 
 describe('exemptions name a declared room by stack and logical id', () => {
-  it('exempts the room the exemption names', async () => {
+  it.each([
+    ['stack and logical id', `cloudformation:${FIXTURE_STACK}/RoomDefaults`],
+    [
+      'account, region, stack and logical id',
+      `cloudformation:${FIXTURE_ACCOUNT}/us-east-1/${FIXTURE_STACK}/RoomDefaults`,
+    ],
+  ])('exempts the room the exemption names by %s', async (_, key) => {
     const policies = join(dir, 'policies');
     cpSync(DEFAULT_POLICIES_DIR, policies, { recursive: true });
     const file = join(policies, 'required-tags.json');
@@ -219,7 +231,7 @@ describe('exemptions name a declared room by stack and logical id', () => {
     const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
     policy.exemptions = [
       {
-        rooms: [`cloudformation:${FIXTURE_STACK}/RoomDefaults`],
+        rooms: [key],
         reason: 'tagged by the platform team',
         expires,
       },
@@ -276,5 +288,142 @@ describe('bad input', () => {
     const { code, stderr } = await cli('template', file, '--policies', DEFAULT_POLICIES_DIR);
     expect(code).toBe(2);
     expect(stderr).toContain('not a CloudFormation template');
+  });
+});
+
+describe('templates read on their own (review 3 #3, #6, #7)', () => {
+  const room = (length: number) =>
+    `Resources:\n  Room:\n    Type: AWS::IVSChat::Room\n    Properties:\n      Name: !Sub '\${AWS::StackName}-room'\n      MaximumMessageLength: ${length}\n`;
+
+  it('two chat.yaml in two folders stay apart: two identities, two locations, two fingerprints', async () => {
+    const a = join(dir, 'svc-a', 'chat.yaml');
+    const b = join(dir, 'svc-b', 'chat.yaml');
+    for (const [file, length] of [
+      [a, 400],
+      [b, 450],
+    ] as const) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, room(length));
+    }
+    const run = await cli(
+      'template',
+      a,
+      b,
+      '--policies',
+      DEFAULT_POLICIES_DIR,
+      '--policy',
+      'message-length-max',
+      '-f',
+      'sarif',
+    );
+    const results = (JSON.parse(run.stdout) as SarifLog).runs[0]?.results ?? [];
+    const where = results.map((r) => [
+      r.properties.roomArn,
+      r.locations[0]?.physicalLocation.artifactLocation.uri,
+      r.partialFingerprints['ivschatFinding/v1'],
+    ]);
+    expect(where).toHaveLength(2);
+    expect(new Set(where.map((w) => w[0])).size).toBe(2);
+    expect(new Set(where.map((w) => w[2])).size).toBe(2);
+    for (const [identity, uri] of where) {
+      expect(identity).toBe(`cloudformation:${relative(process.cwd(), String(uri))}/Room`);
+    }
+  });
+
+  it('the same template given twice is refused: one identity, two declarations', async () => {
+    const file = join(dir, 'twice.yaml');
+    writeFileSync(file, room(400));
+    const { code, stderr } = await cli('template', file, file, '--policies', DEFAULT_POLICIES_DIR);
+    expect(code).toBe(2);
+    expect(stderr).toContain('is declared twice');
+  });
+
+  it('AWS::StackName is unknown unless --stack-name names the stack', async () => {
+    const file = join(dir, 'named.yaml');
+    writeFileSync(file, room(100));
+    const policies = join(dir, 'name-policies');
+    mkdirSync(policies, { recursive: true });
+    const arn = 'arn:aws:ivschat:us-east-1:111111111111:room/AbCd1234';
+    const policy = (id: string, rule: object, pass: object, fail: object) => ({
+      id,
+      title: id,
+      severity: 'low',
+      description: id,
+      remediation: 'none',
+      rule,
+      examples: { pass: [{ arn, ...pass }], fail: [{ arn, ...fail }] },
+    });
+    writeFileSync(
+      join(policies, 'name-prefix.json'),
+      JSON.stringify(
+        policy(
+          'name-prefix',
+          { properties: { name: { pattern: '^prod-' } } },
+          { name: 'prod-a' },
+          { name: 'dev-a' },
+        ),
+      ),
+    );
+    writeFileSync(
+      join(policies, 'has-create-time.json'),
+      JSON.stringify(
+        policy('has-create-time', { required: ['createTime'] }, { createTime: '2026-01-01T00:00:00Z' }, {}),
+      ),
+    );
+    const unnamed = JSON.parse(
+      (await cli('template', file, '--policies', policies, '-f', 'json')).stdout,
+    ) as Report;
+    expect(unnamed.findings).toEqual([]);
+    expect((unnamed.notEvaluated ?? []).map((n) => [n.policyId, n.reason])).toEqual([
+      ['has-create-time', expect.stringContaining('createTime is assigned when the room is created')],
+      ['name-prefix', expect.stringContaining('the stack is named at deploy')],
+    ]);
+    const named = JSON.parse(
+      (await cli('template', file, '--stack-name', 'dev', '--policies', policies, '-f', 'json')).stdout,
+    ) as Report;
+    expect(named.findings.map((f) => [f.roomArn, f.policyId, f.actual])).toEqual([
+      ['cloudformation:dev/Room', 'name-prefix', 'dev-room'],
+    ]);
+  });
+});
+
+describe('cdk.out stack tags (review 3 #5)', () => {
+  it("go onto the stack's rooms, as CloudFormation propagates them; the room's own tag wins", async () => {
+    const out = join(dir, 'tagged.out');
+    const app = new App({ outdir: out });
+    const stack = new Stack(app, 'Tagged', { tags: { owner: 'chat-team', env: 'dev' } });
+    new CfnRoom(stack, 'Untagged', {});
+    new CfnRoom(stack, 'OwnTag', { tags: [{ key: 'owner', value: 'Not A Slug' }] });
+    app.synth();
+    const { stdout } = await cli(
+      'template',
+      out,
+      '--policies',
+      DEFAULT_POLICIES_DIR,
+      '--policy',
+      'required-tags',
+      '-f',
+      'json',
+    );
+    const report = JSON.parse(stdout) as Report;
+    expect(report.findings.map((f) => f.roomArn)).toEqual(['cloudformation:Tagged/OwnTag']);
+  });
+});
+
+describe('an unnamed room in a template (review 3 #13)', () => {
+  it('is shown by its identity, without an empty name or region', async () => {
+    const file = join(dir, 'unnamed.yaml');
+    writeFileSync(file, 'Resources:\n  Bare:\n    Type: AWS::IVSChat::Room\n');
+    const args = ['template', file, '--policies', DEFAULT_POLICIES_DIR, '--policy', 'message-length-max'];
+    const text = (await cli(...args)).stdout;
+    const sarif = JSON.parse((await cli(...args, '-f', 'sarif')).stdout) as SarifLog;
+    const [result] = sarif.runs[0]?.results ?? [];
+    const identity = `cloudformation:${relative(process.cwd(), file)}/Bare`;
+    expect(text).not.toContain('()');
+    expect(text).toContain(`${identity}  maximumMessageLength is 500`);
+    expect(result?.message.text).toMatch(
+      new RegExp(`^${identity.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `),
+    );
+    expect(result?.locations[0]?.logicalLocations?.[0]?.name).toBe(identity);
   });
 });

@@ -1,11 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${…}` is CloudFormation's Fn::Sub syntax here, not JavaScript's
 import { describe, expect, it } from 'vitest';
 import { evaluateRoom } from '../../lambda/audit/evaluate.js';
+import { InputError } from '../../lambda/core/errors.js';
 import { cloudFormationRooms } from '../../lambda/iac/cfn-rooms.js';
 import { NO_VALUE, resolveValue, type TemplateScope } from '../../lambda/iac/cfn-values.js';
 import { lineOf } from '../../lambda/iac/declared-room.js';
 import { auditDeclaredRooms } from '../../lambda/iac/evaluate.js';
-import { parseTemplateText } from '../../lambda/iac/parse-template.js';
+import { MAX_TEXT_LENGTH, parseTemplateText } from '../../lambda/iac/parse-template.js';
 import { terraformRooms } from '../../lambda/iac/terraform-rooms.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { compliantRoom } from '../fixtures.js';
@@ -70,6 +71,32 @@ describe('parseTemplateText', () => {
     ],
   ])('refuses %s (an untrusted file) with an InputError', (_, text, message) => {
     expect(() => parseTemplateText(text, 'hostile.yaml')).toThrow(message);
+  });
+
+  // Review 3: each alias re-expands its whole anchor, so a small file with a long anchored list and
+  // many aliases to it grows to millions of nodes; the budget charges each alias its anchor's size.
+  it.each([
+    ['6.7 KB: 900 aliases of a 2000-item list', 2000, 900],
+    ['67 KB: 9000 aliases of a 20000-item list', 20_000, 9000],
+  ])(
+    'refuses a linear alias amplification (%s) with one InputError, without expanding it',
+    (_, items, aliases) => {
+      const text = `a: &a [${Array(items).fill('1').join(',')}]\nb: [${Array(aliases).fill('*a').join(',')}]\n`;
+      expect(() => parseTemplateText(text, 'hostile.yaml')).toThrow(/aliases expand too far/);
+      expect(() => parseTemplateText(text, 'hostile.yaml')).toThrow(InputError);
+    },
+  );
+
+  it('keeps a few aliases of a small anchor, and points their lines at the alias, not inside the anchor', () => {
+    const text = 'Tags: &t\n  - Key: a\n    Value: b\nResources:\n  Room:\n    Tags: *t\n';
+    const { value, lines } = parseTemplateText(text, 't.yaml');
+    expect(value).toMatchObject({ Resources: { Room: { Tags: [{ Key: 'a', Value: 'b' }] } } });
+    expect(lines.get('/Resources/Room/Tags')).toBe(6);
+    expect(lines.get('/Resources/Room/Tags/0')).toBeUndefined();
+  });
+
+  it('refuses text longer than a template may be before parsing it', () => {
+    expect(() => parseTemplateText(' '.repeat(MAX_TEXT_LENGTH + 1), 'big.yaml')).toThrow(InputError);
   });
 
   it('refuses what is not JSON or YAML, naming the file and line', () => {
@@ -155,7 +182,8 @@ describe('cloudFormationRooms', () => {
       loggingConfigurations: [],
       tags: {},
     });
-    expect([...(room?.unresolved.keys() ?? [])]).toEqual([]);
+    // Only what the service assigns at creation is unknown (review 3 #7).
+    expect([...(room?.unresolved.keys() ?? [])].sort()).toEqual(['arn', 'createTime', 'id', 'updateTime']);
   });
 
   it('maps the properties to GetRoom fields, a handler without FallbackResult falling back to ALLOW', () => {
@@ -255,30 +283,47 @@ describe('auditDeclaredRooms', () => {
 });
 
 describe('exemptions by stack and logical id on a deployed room', () => {
-  it('exempt the room CloudFormation created, by its aws:cloudformation tags', () => {
-    const expires = '2026-12-31';
-    const [base] = loadPolicyDir().policies.filter((p) => p.policy.id === 'message-length-max');
+  const expires = '2026-12-31';
+  const [base] = loadPolicyDir().policies.filter((p) => p.policy.id === 'message-length-max');
+  const exempting = (key: string) => {
     if (!base) throw new Error('no policy');
-    const exemption = { rooms: ['cloudformation:Chat/Lobby'], reason: 'long Q&A', expires };
-    const exempting = { ...base, exemptions: new Map([['cloudformation:Chat/Lobby', [exemption]]]) };
-    const tagged = compliantRoom({
+    const exemption = { rooms: [key], reason: 'long Q&A', expires };
+    return { ...base, exemptions: new Map([[key, [exemption]]]) };
+  };
+  /** The room CloudFormation created for Chat/LOGICAL_ID in ACCOUNT (the same app deployed twice). */
+  const deployed = (account: string, logicalId: string) =>
+    compliantRoom({
+      arn: `arn:aws:ivschat:us-east-1:${account}:room/AbCdEf${account.slice(-6)}`,
       maximumMessageLength: 400,
       tags: {
         owner: 'chat',
         'aws:cloudformation:stack-name': 'Chat',
-        'aws:cloudformation:logical-id': 'Lobby',
+        'aws:cloudformation:logical-id': logicalId,
       },
     });
-    const other = compliantRoom({
-      maximumMessageLength: 400,
-      tags: {
-        owner: 'chat',
-        'aws:cloudformation:stack-name': 'Chat',
-        'aws:cloudformation:logical-id': 'Other',
-      },
-    });
-    expect(evaluateRoom(tagged, [exempting], { now: NOW }).findings[0]?.status).toBe('exempt');
-    expect(evaluateRoom(other, [exempting], { now: NOW }).findings[0]?.status).toBe('new');
+  const status = (room: ReturnType<typeof compliantRoom>, key: string) =>
+    evaluateRoom(room, [exempting(key)], { now: NOW }).findings[0]?.status;
+
+  // Review 3 #4: stack names are unique per account and region only; an organization-wide run
+  // must not exempt prod's Chat/Lobby because dev's was exempted.
+  it('exempt the room of the account and region named, not the same-named stack of another account', () => {
+    const key = 'cloudformation:111111111111/us-east-1/Chat/Lobby';
+    expect(status(deployed('111111111111', 'Lobby'), key)).toBe('exempt');
+    expect(status(deployed('222222222222', 'Lobby'), key)).toBe('new');
+    expect(status(deployed('111111111111', 'Other'), key)).toBe('new');
+  });
+
+  it('an exemption without account and region matches no deployed room (declared rooms only)', () => {
+    expect(status(deployed('111111111111', 'Lobby'), 'cloudformation:Chat/Lobby')).toBe('new');
+  });
+
+  it('the account and region come from the ARN, never from tags', () => {
+    const room = deployed('222222222222', 'Lobby');
+    room.tags = {
+      ...(room.tags as object),
+      'aws:cloudformation:stack-id': 'arn:aws:cloudformation:us-east-1:111111111111:stack/Chat/x',
+    };
+    expect(status(room, 'cloudformation:111111111111/us-east-1/Chat/Lobby')).toBe('new');
   });
 });
 

@@ -28,6 +28,7 @@ export interface TemplateFlags {
   skipPolicy: string[];
   account: string[];
   region: string[];
+  stackName?: string;
   format: ReportFormat;
   failOn: Severity | 'none';
   output?: string;
@@ -57,6 +58,10 @@ export function templateCommand({ io, policiesDefault }: CommandContext): CliCom
         'the 12-digit account the templates deploy to, where they do not say (a cdk.out stack with an env names its own)',
       ),
       region: option('region', 'the region the templates deploy to, where they do not say'),
+      stackName: ownOption(
+        '--stack-name <name>',
+        'the stack a template file deploys as (one template file; a cdk.out folder names its stacks): without it, the file path stands for the stack and AWS::StackName is unknown',
+      ),
       format: ownOption<ReportFormat>('-f, --format <format>', 'output format', {
         choices: REPORT_FORMATS,
         default: 'text',
@@ -77,9 +82,11 @@ export function templateCommand({ io, policiesDefault }: CommandContext): CliCom
     },
     helpAfter:
       '\nA room is named cloudformation:STACK/LOGICAL_ID (terraform:ADDRESS for a plan) in findings and in\n' +
-      "policy exemptions. A property left out gets the service's default (500, 10, fallback ALLOW). A value\n" +
-      "known only at deploy (a parameter without default, an import, another resource's attribute, a\n" +
-      'condition) leaves the policies reading it not evaluated, with the reason.\n' +
+      'policy exemptions; a template file without --stack-name is named by its path. A deployed room is\n' +
+      'exempted only as cloudformation:ACCOUNT/REGION/STACK/LOGICAL_ID. A property left out gets the\n' +
+      "service's default (500, 10, fallback ALLOW). A value known only at deploy (a parameter without\n" +
+      "default, an import, another resource's attribute, a condition, AWS::StackName) leaves the\n" +
+      'policies reading it not evaluated, with the reason.\n' +
       '\nExamples:\n' +
       '  $ npx cdk synth && ivschat-audit template cdk.out --format sarif -o ivschat.sarif\n' +
       '  $ ivschat-audit template chat.yaml --region eu-west-1 --fail-on high\n' +
@@ -113,15 +120,32 @@ export async function template(flags: TemplateFlags, io: SafeIo): Promise<number
   const policies = selectPolicies(folder, flags, flags.policies);
   const clock = io.clock ?? (() => new Date());
   const startedAt = clock().toISOString();
+  const cwd = io.cwd ?? process.cwd();
+  if (flags.stackName !== undefined) checkStackName(flags.stackName, flags.paths);
   const rooms = await readDeclaredRooms(flags.paths, {
     ...(accountId ? { accountId } : {}),
     ...(region ? { region } : {}),
+    ...(flags.stackName ? { stackName: flags.stackName } : {}),
+    cwd,
   });
   const audited = auditDeclaredRooms(rooms, policies, { startedAt, finishedAt: clock().toISOString() });
   const warnings = rooms.length === 0 ? [`no IVS Chat rooms declared in ${flags.paths.join(', ')}`] : [];
   const target = { report: audited, resolved: [], warnings };
-  await report(target, flags, io, policies, output, locator(rooms, io.cwd ?? process.cwd()));
+  await report(target, flags, io, policies, output, locator(rooms, cwd));
   return exitFor(target, flags.failOn);
+}
+
+/** CloudFormation's stack names: a letter, then letters, digits and hyphens, at most 128. */
+function checkStackName(name: string, paths: readonly string[]): void {
+  if (!/^[A-Za-z][-A-Za-z0-9]{0,127}$/.test(name)) {
+    throw new ConfigError(
+      '--stack-name',
+      'a stack name is a letter, then letters, digits and hyphens (at most 128)',
+    );
+  }
+  if (paths.length !== 1) {
+    throw new ConfigError('--stack-name', 'names the stack of one template file; give one path with it');
+  }
 }
 
 /** SARIF places a finding at its template and the line of the property it is about. */
