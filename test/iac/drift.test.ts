@@ -188,7 +188,7 @@ describe('the built-in iac-drift policy', () => {
       ...IAC_DRIFT_POLICY,
       exemptions: [
         {
-          rooms: ['cloudformation:Chat/Lobby'],
+          rooms: [`cloudformation:${ACCOUNT}/${REGION}/Chat/Lobby`],
           reason: 'tuned by the chat team in the console',
           expires: '2099-01-01',
         },
