@@ -41,9 +41,14 @@ export interface NotifyOutcome {
  * One path for every store: claim, deliver, settle (`claimDeliverSettle`). A store other writers
  * share (`store.shared`: the state table) claims with conditional writes; a store with one writer
  * (the CLI's state file, a store in memory) stages its claims and writes them when they settle
- * (lambda/state/sole-writer.ts). When every sink failed outright nothing is recorded and the first
- * error is thrown: the next run sends everything again. Nothing to tell means no sink is called; the
- * state is still written.
+ * (lambda/state/sole-writer.ts). When every sink failed outright (with alert routes: every sink
+ * this run's alert had something for, so a failing default topic fails the run with or without a
+ * routes file) nothing is recorded and the first error is thrown: the next run sends everything
+ * again. Nothing to tell means no sink is called; the state is still written.
+ *
+ * With alert routes, a finding or owed delivery whose route has no sink any more (removed or renamed
+ * in routes.json, or its owner value dropped from the allow-list) goes to the default route's sink:
+ * told to the operators rather than to nobody.
  *
  * `backlog` defaults to the store's own `pending()` when it has one.
  */
