@@ -33,7 +33,7 @@ export interface AwsConnection {
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
-const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * A call given up because the endpoint did not answer `silentAttempts` attempts. It deliberately

@@ -2,7 +2,9 @@ import { type Alert, hasContent } from '../alert/alert.js';
 import { alertForRoute, onRoute } from '../alert/route-alert.js';
 import { type Announcement, type FindingRecord, redecide, TRANSITIONS } from '../audit/lifecycle.js';
 import type { Finding } from '../core/types.js';
+import { DEFAULT_ROUTE } from '../policy/routes.js';
 import type { AlertSink, SinkReceipt } from '../sinks/sink.js';
+import { snsSinkName } from '../sinks/sns.js';
 import { soleWriter } from '../state/sole-writer.js';
 import type { Claim, Settlement, SharedWrites, StateStore } from '../state/store.js';
 
@@ -39,9 +41,14 @@ export interface NotifyOutcome {
  * One path for every store: claim, deliver, settle (`claimDeliverSettle`). A store other writers
  * share (`store.shared`: the state table) claims with conditional writes; a store with one writer
  * (the CLI's state file, a store in memory) stages its claims and writes them when they settle
- * (lambda/state/sole-writer.ts). When every sink failed outright nothing is recorded and the first
- * error is thrown: the next run sends everything again. Nothing to tell means no sink is called; the
- * state is still written.
+ * (lambda/state/sole-writer.ts). When every sink failed outright (with alert routes: every sink
+ * this run's alert had something for, so a failing default topic fails the run with or without a
+ * routes file) nothing is recorded and the first error is thrown: the next run sends everything
+ * again. Nothing to tell means no sink is called; the state is still written.
+ *
+ * With alert routes, a finding or owed delivery whose route has no sink any more (removed or renamed
+ * in routes.json, or its owner value dropped from the allow-list) goes to the default route's sink:
+ * told to the operators rather than to nobody.
  *
  * `backlog` defaults to the store's own `pending()` when it has one.
  */
@@ -80,6 +87,7 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
   const { sinks, now } = input;
   const names = sinks.map((s) => s.name);
   const owedSinks = sinksOwing(sinks);
+  const toConfigured = ownedByConfigured(sinks);
   const planned = announcementsOf(input.alert);
   const owes = (announce: Announcement | undefined) =>
     names.length > 0 && announce !== undefined && TRANSITIONS.has(announce);
@@ -87,7 +95,7 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
   const earlier = new Map(
     (input.backlog ?? (await input.store.pending?.()) ?? [])
       .filter((r) => (r.pendingSinks?.length ?? 0) > 0 && !owes(planned.get(r.fingerprint)))
-      .map((r) => [r.fingerprint, r]),
+      .map((r) => [r.fingerprint, toConfigured(r)]),
   );
   // This run's changes by fingerprint, needed only beside a backlog (a first audit changes 145,823).
   const changed = earlier.size > 0 ? new Set(input.changes.map((c) => c.fingerprint)) : undefined;
@@ -163,21 +171,57 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
 /**
  * The sinks a finding is owed to: every sink, except that a route's sink (policies/routes.json) is
  * owed only the findings routed to it. So a failing route is retried alone and no other route hears
- * of a finding twice. One shared list per distinct routes list (findings routed alike share theirs).
+ * of a finding twice. A finding whose routes all lost their sink (a route removed or renamed since)
+ * is owed to the default route's sink (see onRoute). One shared list per distinct routes list,
+ * looked up by the ids joined: each finding read from a stored record has its own array.
  */
-function sinksOwing(sinks: readonly AlertSink[]): (finding: Finding) => readonly string[] {
+export function sinksOwing(sinks: readonly AlertSink[]): (finding: Finding) => readonly string[] {
   const names = sinks.map((s) => s.name);
   if (sinks.every((s) => s.route === undefined)) return () => names;
-  const lists = new Map<readonly string[] | undefined, readonly string[]>();
+  const known = routesOf(sinks);
+  const lists = new Map<string | undefined, readonly string[]>();
   return (finding) => {
-    let list = lists.get(finding.routes);
+    const key = finding.routes?.join(ROUTE_KEY_SEPARATOR);
+    let list = lists.get(key);
     if (!list) {
-      list = sinks.filter((s) => s.route === undefined || onRoute(finding, s.route)).map((s) => s.name);
-      lists.set(finding.routes, list);
+      list = sinks
+        .filter((s) => s.route === undefined || onRoute(finding, s.route, known))
+        .map((s) => s.name);
+      lists.set(key, list);
     }
     return list;
   };
 }
+
+/** Joins route ids into one lookup key; a control character no route id holds. */
+const ROUTE_KEY_SEPARATOR = '\u0000';
+
+/** The route ids that have a sink. */
+function routesOf(sinks: readonly AlertSink[]): ReadonlySet<string> {
+  return new Set(sinks.flatMap((s) => (s.route === undefined ? [] : [s.route])));
+}
+
+/**
+ * A backlog record as owed to the sinks configured now: a sink named in its `pendingSinks` that no
+ * longer exists (its route was removed or renamed, e.g. `sns:gone`) is replaced by the default
+ * sink (the default route's, else `sns`), so the delivery is made there rather than cleared unsent.
+ * Without a default sink the record is left as it was.
+ */
+function ownedByConfigured(sinks: readonly AlertSink[]): (record: FindingRecord) => FindingRecord {
+  const names = new Set(sinks.map((s) => s.name));
+  const fallback =
+    sinks.find((s) => s.route === DEFAULT_ROUTE)?.name ??
+    (names.has(DEFAULT_SINK) ? DEFAULT_SINK : undefined);
+  return (record) => {
+    const pending = record.pendingSinks ?? [];
+    if (fallback === undefined || pending.every((s) => names.has(s))) return record;
+    const remapped = [...new Set(pending.map((s) => (names.has(s) ? s : fallback)))];
+    return { ...record, pendingSinks: remapped };
+  };
+}
+
+/** The deployment's own topic's sink: the default route's when there is a routes file. */
+const DEFAULT_SINK = snsSinkName();
 
 /** Nothing lacking: one shared empty list rather than one per settled claim. */
 const NONE: readonly string[] = Object.freeze([]);
@@ -251,7 +295,7 @@ interface Delivery {
   failed: Map<string, Set<string>>;
   lagging: SinkLag[];
   thrown?: unknown;
-  /** Every sink threw (nothing was delivered). */
+  /** Every sink threw, or every sink this run's alert had something for (see deliverAll). */
   allThrew: boolean;
 }
 
@@ -266,12 +310,17 @@ async function deliverAll(
   const lagging: SinkLag[] = [];
   let thrown: unknown;
   const threw = new Set<string>();
+  const fresh = new Set<string>();
+  const known = routesOf(sinks);
+  const tells = (a: Alert) => hasContent(a) || (a.exemptedFindings ?? []).length > 0;
   for (const sink of sinks) {
+    const cut = sink.route === undefined ? alert : alertForRoute(alert, sink.route, known);
+    if (tells(cut)) fresh.add(sink.name);
     const own = withBacklog(
-      sink.route === undefined ? alert : alertForRoute(alert, sink.route),
+      cut,
       owed.filter((r) => r.pendingSinks?.includes(sink.name)),
     );
-    if (!hasContent(own) && (own.exemptedFindings ?? []).length === 0) continue;
+    if (!tells(own)) continue;
     try {
       const receipt = await sink.deliver(own);
       receipts.push(receipt);
@@ -291,7 +340,12 @@ async function deliverAll(
       lagging.push({ sink: sink.name, undelivered: all.size, error: (error as Error).message });
     }
   }
-  const allThrew = thrown !== undefined && sinks.every((s) => threw.has(s.name));
+  // Every sink threw, or every sink given something of this run's alert did: a route's sink with
+  // nothing of it to send neither failed nor delivered, so a failing default topic fails the run with
+  // a routes file exactly as without one. A sink sent only its backlog that fails lags, as before.
+  const allThrew =
+    thrown !== undefined &&
+    (sinks.every((s) => threw.has(s.name)) || (fresh.size > 0 && [...fresh].every((n) => threw.has(n))));
   return { receipts, failed, lagging, ...(thrown !== undefined ? { thrown } : {}), allThrew };
 }
 

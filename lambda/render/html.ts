@@ -24,7 +24,10 @@ import { notEvaluatedLine, statusMark, summaryLine } from './text.js';
 export interface HtmlOptions {
   /** The auditor's version, named in the footer. */
   toolVersion: string;
-  /** At most this many findings in the table (default MAX_HTML_ROWS); the totals count them all. */
+  /**
+   * At most this many rows in each table (findings, exemptions, errors; default MAX_HTML_ROWS); the
+   * totals and the section headings count them all.
+   */
   maxRows?: number;
 }
 
@@ -145,7 +148,8 @@ const COLUMNS: ReadonlyArray<[string, string]> = [
  */
 export function renderHtml(report: Report, options: HtmlOptions): string {
   const failing = openInReport(report);
-  const listed = tableRows(report.findings, Math.max(1, options.maxRows ?? MAX_HTML_ROWS));
+  const maxRows = Math.max(1, options.maxRows ?? MAX_HTML_ROWS);
+  const listed = tableRows(report.findings, maxRows);
   const title = 'IVS Chat audit report';
   return [
     '<!DOCTYPE html>',
@@ -165,8 +169,8 @@ export function renderHtml(report: Report, options: HtmlOptions): string {
     totalsCharts(failing),
     '</div></section>',
     findingsSection(listed, report.findings.length),
-    exemptionsSection(report),
-    errorsSection(report),
+    exemptionsSection(report, maxRows),
+    errorsSection(report, maxRows),
     notEvaluatedSection(report),
     `<footer>Written by ivschat-auditor ${escapeHtml(options.toolVersion)} from the run started ${escapeHtml(report.startedAt)}.</footer>`,
     `<script type="application/json" id="report-data">${jsonForHtml({ findings: scriptRows(listed) })}</script>`,
@@ -324,9 +328,20 @@ function scriptRows(findings: readonly Finding[]) {
   });
 }
 
-function exemptionsSection(report: Report): string {
+/**
+ * The note under a section cut at `maxRows` (exemptions, errors: a large fleet's 100,000 exemptions
+ * or a run's 10,000 failed reads would make a page of megabytes), saying how many are left out.
+ */
+function notListed(total: number, maxRows: number, what: string): string {
+  return total > maxRows
+    ? `<p class="incomplete">${total - maxRows} more ${what} are not listed here: the table holds at most ${maxRows}. ` +
+        '<code>--format json</code> lists every one.</p>'
+    : '';
+}
+
+function exemptionsSection(report: Report, maxRows: number): string {
   const exempted = report.findings.filter((f) => f.exemption);
-  const rows = exempted.map((f) => {
+  const rows = exempted.slice(0, maxRows).map((f) => {
     const exemption = f.exemption as NonNullable<Finding['exemption']>;
     const expiry = exemption.expires
       ? `${exemption.expired ? 'expired' : 'until'} ${escapeHtml(exemption.expires)}`
@@ -341,22 +356,26 @@ function exemptionsSection(report: Report): string {
     `Exemptions (${exempted.length})`,
     exempted.length === 0
       ? '<p class="none">No finding is exempt.</p>'
-      : `<table><thead><tr><th>Room</th><th>Policy</th><th>Reason</th><th>Expiry</th><th>Status</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+      : `<table><thead><tr><th>Room</th><th>Policy</th><th>Reason</th><th>Expiry</th><th>Status</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` +
+          notListed(exempted.length, maxRows, 'exemptions'),
   );
 }
 
-function errorsSection(report: Report): string {
-  const rows = report.errors.map(
-    (e) =>
-      `<tr><td>${escapeHtml(e.region)}</td><td>${escapeHtml(e.operation)}</td><td class="arn">${escapeHtml(e.roomArn ?? '')}</td>` +
-      `<td>${escapeHtml(e.code)}</td><td>${escapeHtml(e.message)}</td></tr>`,
-  );
+function errorsSection(report: Report, maxRows: number): string {
+  const rows = report.errors
+    .slice(0, maxRows)
+    .map(
+      (e) =>
+        `<tr><td>${escapeHtml(e.region)}</td><td>${escapeHtml(e.operation)}</td><td class="arn">${escapeHtml(e.roomArn ?? '')}</td>` +
+        `<td>${escapeHtml(e.code)}</td><td>${escapeHtml(e.message)}</td></tr>`,
+    );
   return section(
     'errors',
     `Errors (${report.errors.length})`,
     report.errors.length === 0
       ? '<p class="none">No errors: every listed room was checked.</p>'
-      : `<table><thead><tr><th>Region</th><th>Operation</th><th>Room</th><th>Code</th><th>Message</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+      : `<table><thead><tr><th>Region</th><th>Operation</th><th>Room</th><th>Code</th><th>Message</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` +
+          notListed(report.errors.length, maxRows, 'errors'),
   );
 }
 

@@ -39,12 +39,14 @@ export function reportKey(scope: string, startedAt: string): string {
 /**
  * Writes `report` as one HTML page at `reportKey(scope, report.startedAt)`: no ACL (the bucket's
  * owner settings apply, never public), encrypted with S3-managed keys whatever the bucket's default
- * (the role is granted no KMS key). Never throws: a failure comes back as `{ ok: false }`.
+ * (the role is granted no KMS key). Never throws: a failure (or an abort by `signal`, the
+ * invocation's deadline) comes back as `{ ok: false }`.
  */
 export async function writeRunReport(
   target: ReportBucket,
   scope: string,
   report: Report,
+  signal?: AbortSignal,
 ): Promise<ReportWrite> {
   const key = reportKey(scope, report.startedAt);
   const client = s3Client(target.region, target.connection);
@@ -57,6 +59,7 @@ export async function writeRunReport(
         ContentType: 'text/html; charset=utf-8',
         ServerSideEncryption: 'AES256',
       }),
+      signal ? { abortSignal: signal } : {},
     );
     return { ok: true, key, url: s3ObjectConsoleUrl(target.bucket, key, target.region) };
   } catch (error) {

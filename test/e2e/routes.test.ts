@@ -61,6 +61,11 @@ const OWNERS: RoutesFile = {
   ],
 };
 
+/** The owner route with `esports` no longer on the allow-list. */
+const OWNERS_SUPPORT: RoutesFile = {
+  routes: [{ id: 'owners', match: {}, destination: { tag: 'owner', topics: { 'support-team': SUPPORT } } }],
+};
+
 /** Room names each topic was told of (new findings), by topic. */
 function roomsByTopic(): Map<string, string[]> {
   const byTopic = new Map<string, string[]>();
@@ -128,6 +133,7 @@ describe('alert routes in the scheduled audit', () => {
     ]);
     expect(new Set(stack.aws.published().map((m) => m.topicArn))).toEqual(new Set([SUPPORT, stack.topicArn]));
     const owed = [...(await stateOf(stack, table)).values()].filter((r) => r.pendingSinks?.length);
+    expect(owed.length).toBeGreaterThan(0);
     expect(owed.map((r) => [r.finding.roomName, r.pendingSinks])).toEqual(
       owed.map(() => ['gaming-tournament', ['sns:owners:esports']]),
     );
@@ -138,6 +144,38 @@ describe('alert routes in the scheduled audit', () => {
     expect(second.summary.sinksLagging).toEqual([]);
     expect(stack.aws.published().map((m) => m.topicArn)).toEqual([late]);
     expect(roomsByTopic().get(late)).toEqual(['gaming-tournament']);
+    const still = [...(await stateOf(stack, table)).values()].filter((r) => r.pendingSinks?.length);
+    expect(still).toEqual([]);
+  });
+
+  it('sends a delivery owed to a route since removed from the file to the default topic, and clears it there', async () => {
+    const late = topic('esports-removed-alerts');
+    const withEsports: RoutesFile = {
+      routes: [
+        {
+          id: 'owners',
+          match: {},
+          destination: { tag: 'owner', topics: { 'support-team': SUPPORT, esports: late } },
+        },
+      ],
+    };
+    stack.aws.createTopic('us-east-1', 'support-team-alerts');
+    const table = await stack.freshTable();
+    await stackAudit(stack, { table, maxAttempts: 1, env: { POLICIES_DIR: policiesWith(withEsports) } })();
+    const owed = [...(await stateOf(stack, table)).values()].filter((r) => r.pendingSinks?.length);
+    expect(owed.length).toBeGreaterThan(0);
+    expect(owed.map((r) => r.pendingSinks)).toEqual(owed.map(() => ['sns:owners:esports']));
+
+    // The esports value leaves the allow-list: its sink is gone, and the owed alert goes to the default.
+    stack.aws.clearPublished();
+    const second = await stackAudit(stack, {
+      table,
+      maxAttempts: 1,
+      env: { POLICIES_DIR: policiesWith(OWNERS_SUPPORT) },
+    })();
+    expect(second.summary.sinksLagging).toEqual([]);
+    expect(stack.aws.published().map((m) => m.topicArn)).toEqual([stack.topicArn]);
+    expect(roomsByTopic().get(stack.topicArn)).toEqual(['gaming-tournament']);
     const still = [...(await stateOf(stack, table)).values()].filter((r) => r.pendingSinks?.length);
     expect(still).toEqual([]);
   });

@@ -73,6 +73,12 @@ describe('RouteTable.routesOf', () => {
       'arn:aws:sns:us-east-1:999999999999:attacker',
       'constructor',
       '__proto__',
+      // The allow-list's keys match exactly: no case folding, no trimming.
+      'Video',
+      'VIDEO',
+      ' video',
+      'video ',
+      'video\n',
     ]) {
       expect(table.routesOf(finding(), { owner })).toEqual(['payments']);
     }

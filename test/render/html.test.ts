@@ -122,6 +122,33 @@ describe('Function: renderHtml', () => {
     );
   });
 
+  it('caps the exemptions and errors tables at maxRows too, saying how many are left out', () => {
+    const findings = Array.from({ length: 5 }, (_, i) =>
+      makeFinding({ status: 'exempt', roomName: `exempt-${i}`, exemption: { reason: 'ok', expired: false } }),
+    );
+    const errors = Array.from({ length: 4 }, (_, i) => ({
+      region: 'us-east-1',
+      roomArn: `arn:aws:ivschat:us-east-1:111111111111:room/err${i}`,
+      operation: 'GetRoom',
+      code: 'Throttled',
+      message: 'slow',
+    }));
+    const page = renderHtml(makeReport({ findings, errors, complete: false }), {
+      toolVersion: '1',
+      maxRows: 2,
+    });
+    expect(page).toContain('Exemptions (5)');
+    expect(page).toContain('3 more exemptions are not listed here: the table holds at most 2.');
+    expect(page).toContain('Errors (4)');
+    expect(page).toContain('2 more errors are not listed here: the table holds at most 2.');
+    expect(page).toContain('room/err1');
+    expect(page).not.toContain('room/err2');
+    const whole = renderHtml(makeReport({ findings, errors, complete: false }), { toolVersion: '1' });
+    expect(whole).not.toContain('more exemptions are not listed');
+    expect(whole).not.toContain('more errors are not listed');
+    expect(whole).toContain('room/err3');
+  });
+
   it('lists at most maxRows findings, the failing and most severe first, and says how many are left out', () => {
     const findings = [
       makeFinding({ severity: 'low', status: 'resolved', roomName: 'fixed' }),

@@ -3,11 +3,15 @@
  * body), its console link, and a failed write returned, never thrown. S3 has no model in the
  * emulator, so its client is mocked (aws-sdk-client-mock).
  */
+
+import { Logger } from '@aws-lambda-powertools/logger';
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { reportConnection, writeReportLink } from '../../lambda/modes/run-report.js';
 import { plainHttpsUrl, s3ObjectConsoleUrl } from '../../lambda/render/console-url.js';
 import { renderHtml } from '../../lambda/render/html.js';
+import type { Deadline } from '../../lambda/runtime/deadline.js';
 import { checkBucketName, checkReportBucket } from '../../lambda/settings/checks.js';
 import { reportKey, writeRunReport } from '../../lambda/sinks/report-bucket.js';
 import { HOSTILE, makeFinding, makeReport } from '../render/fixtures.js';
@@ -126,5 +130,56 @@ describe('Function: checkReportBucket', () => {
     ]) {
       expect(checkBucketName(bad), bad).toMatch(/is not an S3 bucket name/);
     }
+  });
+});
+
+describe('Function: writeReportLink', () => {
+  /** A context with a report bucket, a logger that keeps its warnings, and `timeLeftMs` to the deadline. */
+  function contextWith(timeLeftMs?: number) {
+    const warnings: string[] = [];
+    const logger = new Logger({ serviceName: 'ivschat-auditor', logLevel: 'SILENT' });
+    logger.warn = (...args: unknown[]) => {
+      warnings.push(String(args[0]));
+    };
+    const controller = new AbortController();
+    const deadline: Deadline | undefined =
+      timeLeftMs === undefined
+        ? undefined
+        : { timeLeftMs: () => timeLeftMs, reached: () => timeLeftMs < 0, signal: () => controller.signal };
+    const ctx = {
+      config: { reportBucket: 'audit-reports', regions: ['eu-west-1'] },
+      connection: TARGET.connection,
+      logger,
+      ...(deadline ? { deadline } : {}),
+    } as unknown as Parameters<typeof writeReportLink>[0];
+    return { ctx, warnings, signal: controller.signal };
+  }
+
+  it('skips the write, with a warning, when too little time is left before the deadline', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const { ctx, warnings } = contextWith(5_000);
+    expect(await writeReportLink(ctx, 'runs', makeReport())).toBeUndefined();
+    expect(s3.commandCalls(PutObjectCommand)).toEqual([]);
+    expect(warnings).toEqual([expect.stringMatching(/too little time left before the deadline/)]);
+  });
+
+  it("writes with time to spare, bounded by the invocation's deadline", async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const { ctx, signal } = contextWith(600_000);
+    expect(await writeReportLink(ctx, 'runs', makeReport())).toMatch(
+      /^https:\/\/s3\.console\.aws\.amazon\.com\//,
+    );
+    const [call] = s3.commandCalls(PutObjectCommand);
+    expect((call?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: signal });
+  });
+
+  it('never lets the connection raise the two silent attempts, only lower them', () => {
+    expect(reportConnection({}).silentAttempts).toBe(2);
+    expect(reportConnection({ silentAttempts: 5 }).silentAttempts).toBe(2);
+    expect(reportConnection({ silentAttempts: undefined }).silentAttempts).toBe(2);
+    expect(reportConnection({ silentAttempts: 1, requestTimeoutMs: 3_000 })).toEqual({
+      silentAttempts: 1,
+      requestTimeoutMs: 3_000,
+    });
   });
 });
