@@ -89,6 +89,8 @@ export interface DeployedStack {
 /** What a stack declares for each of its rooms, once per stack version: what the cache keeps. */
 export interface StackRooms {
   lastUpdated: string;
+  /** The stack's status when read (a kept entry is reused only under the same one). */
+  stackStatus?: string;
   stackName: string;
   /** Stack-level tags, propagated to every room. */
   tags: Record<string, string>;

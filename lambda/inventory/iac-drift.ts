@@ -123,14 +123,23 @@ export class IacDriftJoin {
     if (stack.status === 'DELETE_COMPLETE') {
       return { reason: `stack ${stack.stackName} was deleted: the room is no longer managed by it` };
     }
+    const unsettled = unsettledReason(stack.stackName, stack.status);
+    if (unsettled) return { reason: unsettled };
     // The kept translation saves a GetTemplate; a state table that cannot be read costs only that.
+    // It is keyed on the status too: a rollback that leaves LastUpdatedTime where it was must not
+    // reuse a translation read before it.
     const kept = await store?.get(target, stack.stackId).catch(() => undefined);
-    if (kept && kept.lastUpdated === stack.lastUpdated) return { rooms: kept, ...stack };
+    if (kept && kept.lastUpdated === stack.lastUpdated && kept.stackStatus === stack.status) {
+      return { rooms: kept, ...stack };
+    }
     let rooms: StackRooms;
     try {
       this.calls.getTemplate++;
       const text = await processedTemplate(client, stack.stackId, signal);
-      rooms = stackRoomsOf(parseTemplateText(text, `stack ${stack.stackName}`).value, stack);
+      rooms = {
+        ...stackRoomsOf(parseTemplateText(text, `stack ${stack.stackName}`).value, stack),
+        stackStatus: stack.status,
+      };
     } catch (error) {
       if (error instanceof InputError) {
         return { reason: `the template of stack ${stack.stackName} could not be read: ${error.message}` };
@@ -143,6 +152,33 @@ export class IacDriftJoin {
     return { rooms, ...stack };
   }
 }
+
+/**
+ * Why a stack in this status cannot be compared, or undefined when it can. While an operation runs
+ * (`*_IN_PROGRESS`, REVIEW_IN_PROGRESS among them) GetTemplate already gives the new template
+ * while the rooms may still be the old ones; a failed create or rollback leaves rooms that no
+ * template describes. Neither is compared nor kept.
+ */
+export function unsettledReason(stackName: string, status: string): string | undefined {
+  if (status.endsWith('_IN_PROGRESS')) {
+    return `stack ${stackName} is being updated (${status}): its template and its rooms may not agree until it settles`;
+  }
+  if (UNSETTLED_FAILED.has(status)) {
+    return `stack ${stackName} is in ${status}: its rooms may not be what its template declares`;
+  }
+  return undefined;
+}
+
+/** Failed states whose rooms no template describes (UPDATE_ROLLBACK_COMPLETE is the old template, settled). */
+const UNSETTLED_FAILED = new Set([
+  'CREATE_FAILED',
+  'ROLLBACK_FAILED',
+  'ROLLBACK_COMPLETE',
+  'DELETE_FAILED',
+  'UPDATE_FAILED',
+  'UPDATE_ROLLBACK_FAILED',
+  'IMPORT_ROLLBACK_FAILED',
+]);
 
 /**
  * The change path reads no stacks (its function has no CloudFormation grant, and a batch must stay
@@ -169,7 +205,10 @@ interface DriftNote {
 }
 
 function writeDriftNotes(inventory: RegionInventory, notes: ReadonlyMap<string, DriftNote>): void {
-  for (const [arn, { reason, whole }] of notes) {
+  // By room ARN: the rooms reach the join in the order their reads finish, which is not the same
+  // from one run to the next, and a report must not reorder its warnings between runs.
+  const sorted = [...notes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [arn, { reason, whole }] of sorted) {
     inventory.notEvaluatedReasons ??= new Map();
     inventory.notEvaluatedReasons.set(`${IAC_DRIFT_POLICY_ID}\n${arn}`, reason);
     if (!whole) continue;
