@@ -37,6 +37,9 @@ type StackOutcome =
   | { rooms: StackRooms; stackName: string; stackId: string; reason?: undefined }
   | { reason: string; rooms?: undefined };
 
+/** Stack reads at once per target (DescribeStacks then GetTemplate, one stack after another). */
+export const STACK_READS_AT_ONCE = 4;
+
 /** The rooms held back for the join, and what the join found. */
 export class IacDriftJoin {
   private readonly held: { doc: RoomDocument; claim: StackClaim }[] = [];
@@ -44,6 +47,12 @@ export class IacDriftJoin {
   readonly errors: AuditError[] = [];
   /** Room ARN → why the built-in policy could not judge it (in whole, or some of its properties). */
   readonly notes = new Map<string, DriftNote>();
+
+  /** Stack reads in flight, and those waiting for a place. */
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** Set at the first AccessDenied: the target's later stacks are not read (one refusal is enough). */
+  private denied: string | undefined;
 
   constructor(private readonly options: IacDriftJoinOptions) {}
 
@@ -62,7 +71,11 @@ export class IacDriftJoin {
     for (const { claim } of this.held) {
       const key = `${claim.stackId}\n${claim.logicalId}`;
       claims.set(key, (claims.get(key) ?? 0) + 1);
-      if (!stacks.has(claim.stackId)) stacks.set(claim.stackId, this.readStack(claim));
+      if (!stacks.has(claim.stackId))
+        stacks.set(
+          claim.stackId,
+          this.pooled(() => this.readStack(claim)),
+        );
     }
     const out: RoomDocument[] = [];
     for (const { doc, claim } of this.held) {
@@ -97,9 +110,38 @@ export class IacDriftJoin {
     }
   }
 
+  /**
+   * At most STACK_READS_AT_ONCE stack reads at a time: CloudFormation's own quotas on DescribeStacks
+   * and GetTemplate are low, and each GetTemplate answer may hold up to 1 MB of template.
+   */
+  private async pooled<T>(task: () => Promise<T>): Promise<T> {
+    while (this.active >= STACK_READS_AT_ONCE) await new Promise<void>((go) => this.waiting.push(go));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** An API failure as the target's error (once) and the room's reason; AccessDenied stops the reads. */
+  private failed(operation: string, error: unknown): StackOutcome {
+    const { target, signal } = this.options;
+    const failure = toAuditError(target.region, operation, error, signal);
+    const reason = `${operation} failed (${failure.code}: ${failure.message})`;
+    if (/^AccessDenied/.test(failure.code)) {
+      if (this.denied !== undefined) return { reason: this.denied };
+      this.denied = `${reason}; no further stack of this target was read`;
+    }
+    this.errors.push(failure);
+    return { reason };
+  }
+
   /** One stack, once this run: DescribeStacks, then the kept translation or GetTemplate. */
   private async readStack(claim: StackClaim): Promise<StackOutcome> {
     const { client, target, store, signal } = this.options;
+    if (this.denied !== undefined) return { reason: this.denied };
     const where = parseStackArn(claim.stackId);
     if (!where || where.accountId !== target.accountId || where.region !== target.region) {
       return {
@@ -111,9 +153,7 @@ export class IacDriftJoin {
       this.calls.describeStacks++;
       stack = await describeDeployedStack(client, claim.stackId, signal);
     } catch (error) {
-      const failure = toAuditError(target.region, 'DescribeStacks', error, signal);
-      this.errors.push(failure);
-      return { reason: `DescribeStacks failed (${failure.code}: ${failure.message})` };
+      return this.failed('DescribeStacks', error);
     }
     if (!stack) {
       return {
@@ -144,9 +184,7 @@ export class IacDriftJoin {
       if (error instanceof InputError) {
         return { reason: `the template of stack ${stack.stackName} could not be read: ${error.message}` };
       }
-      const failure = toAuditError(target.region, 'GetTemplate', error, signal);
-      this.errors.push(failure);
-      return { reason: `GetTemplate failed (${failure.code}: ${failure.message})` };
+      return this.failed('GetTemplate', error);
     }
     await store?.put(target, stack.stackId, rooms, this.options.now).catch(() => undefined);
     return { rooms, ...stack };

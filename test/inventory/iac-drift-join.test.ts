@@ -13,7 +13,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
-import { IacDriftJoin } from '../../lambda/inventory/iac-drift.js';
+import { IacDriftJoin, STACK_READS_AT_ONCE } from '../../lambda/inventory/iac-drift.js';
 import type { StackRoomsStore } from '../../lambda/state/stack-rooms.js';
 
 const ACCOUNT = '123456789012';
@@ -141,5 +141,79 @@ describe('IacDriftJoin failures', () => {
     });
     const { inv } = await joined();
     expect(inv.notEvaluatedReasons?.get(`iac-drift\n${ROOM_ARN}`)).toMatch(/was deleted/);
+  });
+});
+
+describe('IacDriftJoin stack reads, bounded', () => {
+  /** One room of each of `count` stacks (Chat0, Chat1, …), each claiming its stack's Lobby. */
+  function manyStacks(count: number) {
+    const join = new IacDriftJoin({
+      client: new CloudFormationClient({ region: REGION }),
+      target: { accountId: ACCOUNT, region: REGION },
+      now: new Date('2026-12-06T00:00:00Z'),
+    });
+    for (let i = 0; i < count; i++) {
+      const stackId = STACK_ID.replace('stack/Chat/', `stack/Chat${i}/`);
+      join.hold({
+        ...room(stackId),
+        arn: ROOM_ARN.replace('LobbyRoom001', `LobbyRoom${String(i).padStart(3, '0')}`),
+        tags: {
+          ...room().tags,
+          'aws:cloudformation:stack-name': `Chat${i}`,
+          'aws:cloudformation:stack-id': stackId,
+        },
+      });
+    }
+    return join;
+  }
+
+  it(`reads at most ${STACK_READS_AT_ONCE} stacks at once, however many the rooms name`, async () => {
+    let inFlight = 0;
+    let peak = 0;
+    /** Answers after other reads had the chance to start, counting how many were in flight. */
+    const answer = async <T>(value: T): Promise<T> => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((next) => setImmediate(next));
+      inFlight--;
+      return value;
+    };
+    cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) =>
+      answer({
+        Stacks: [
+          {
+            ...described.Stacks[0],
+            StackId: input.StackName,
+            StackName: /stack\/([^/]+)\//.exec(input.StackName)?.[1],
+          },
+        ],
+      }),
+    );
+    cfn.on(GetTemplateCommand).callsFake(() => answer({ TemplateBody: TEMPLATE }));
+    const join = manyStacks(50);
+    const docs = await join.join();
+    expect(join.calls).toEqual({ describeStacks: 50, getTemplate: 50 });
+    expect(docs.filter((d) => 'iacDrift' in d)).toHaveLength(50);
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(STACK_READS_AT_ONCE);
+  });
+
+  it('after the first AccessDenied, reads no further stack of the target: one error, every room not evaluated', async () => {
+    cfn.on(DescribeStacksCommand).rejects(denied('DescribeStacks'));
+    const join = manyStacks(20);
+    await join.join();
+    const inv = inventory();
+    join.writeTo(inv);
+    // Only the reads already in flight when the refusal came were sent.
+    expect(join.calls.describeStacks).toBeLessThanOrEqual(STACK_READS_AT_ONCE);
+    expect(inv.errors).toEqual([
+      expect.objectContaining({ operation: 'DescribeStacks', code: 'AccessDenied' }),
+    ]);
+    expect(inv.notEvaluated?.get('iac-drift')).toHaveLength(20);
+    expect(
+      [...(inv.notEvaluatedReasons?.values() ?? [])].every((r) =>
+        /^DescribeStacks failed \(AccessDenied/.test(r),
+      ),
+    ).toBe(true);
   });
 });
