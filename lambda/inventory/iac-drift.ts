@@ -21,7 +21,7 @@ import {
 } from '../iac/drift.js';
 import { IAC_DRIFT_FIELD, IAC_DRIFT_POLICY_ID } from '../iac/drift-policy.js';
 import { parseTemplateText } from '../iac/parse-template.js';
-import type { StackRoomsStore } from '../state/stack-rooms.js';
+import { isStackRooms, type StackRoomsStore } from '../state/stack-rooms.js';
 
 export interface IacDriftJoinOptions {
   client: CloudFormationClient;
@@ -169,7 +169,7 @@ export class IacDriftJoin {
     // It is keyed on the status too: a rollback that leaves LastUpdatedTime where it was must not
     // reuse a translation read before it.
     const kept = await store?.get(target, stack.stackId).catch(() => undefined);
-    if (kept && kept.lastUpdated === stack.lastUpdated && kept.stackStatus === stack.status) {
+    if (isStackRooms(kept) && kept.lastUpdated === stack.lastUpdated && kept.stackStatus === stack.status) {
       return { rooms: kept, ...stack };
     }
     let rooms: StackRooms;

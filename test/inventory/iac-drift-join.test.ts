@@ -135,6 +135,23 @@ describe('IacDriftJoin failures', () => {
     });
   });
 
+  it('a kept entry of another shape is read again from the stack, not a TypeError that fails the target', async () => {
+    cfn.on(DescribeStacksCommand).resolves(described);
+    cfn.on(GetTemplateCommand).resolves({ TemplateBody: TEMPLATE });
+    const lastUpdated = '2026-12-01T00:00:00.000Z';
+    const corrupt = { lastUpdated, stackStatus: 'CREATE_COMPLETE', stackName: 'Chat', tags: {} };
+    const store: StackRoomsStore = {
+      get: async () => corrupt as never,
+      put: async () => undefined,
+    };
+    const { docs, calls, inv } = await joined(store);
+    expect(calls).toEqual({ describeStacks: 1, getTemplate: 1 });
+    expect(inv.errors).toEqual([]);
+    expect((docs[0] as { iacDrift?: { differences: object } }).iacDrift?.differences).toEqual({
+      maximumMessageLength: expect.objectContaining({ difference: 'NOT_EQUAL', expected: 500, actual: 300 }),
+    });
+  });
+
   it('a deleted stack leaves its retained room unmanaged: not evaluated', async () => {
     cfn.on(DescribeStacksCommand).resolves({
       Stacks: described.Stacks.map((stack) => ({ ...stack, StackStatus: 'DELETE_COMPLETE' as const })),
