@@ -94,7 +94,10 @@ export class IacDriftJoin {
       }
       const { fact, notCompared } = compareWithStack(doc, claim, outcome.rooms);
       const left = Object.entries(notCompared).map(([field, why]) => `${field} not compared: ${why}`);
-      if (left.length > 0) this.notes.set(arn, { reason: left.join('; '), whole: false });
+      if (left.length > 0) {
+        const fields = Object.keys(notCompared);
+        this.notes.set(arn, { reason: left.join('; '), whole: false, fields });
+      }
       out.push({ ...doc, [IAC_DRIFT_FIELD]: fact });
     }
     this.held.length = 0;
@@ -240,16 +243,27 @@ export function leaveDriftToSchedule(inventory: RegionInventory, docs: readonly 
 interface DriftNote {
   reason: string;
   whole: boolean;
+  /** The fields not compared (when not whole): their open findings stay as they were. */
+  fields?: string[];
 }
 
 function writeDriftNotes(inventory: RegionInventory, notes: ReadonlyMap<string, DriftNote>): void {
   // By room ARN: the rooms reach the join in the order their reads finish, which is not the same
   // from one run to the next, and a report must not reorder its warnings between runs.
   const sorted = [...notes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [arn, { reason, whole }] of sorted) {
+  for (const [arn, { reason, whole, fields }] of sorted) {
     inventory.notEvaluatedReasons ??= new Map();
     inventory.notEvaluatedReasons.set(`${IAC_DRIFT_POLICY_ID}\n${arn}`, reason);
-    if (!whole) continue;
+    if (!whole) {
+      inventory.notEvaluatedPaths ??= new Map();
+      inventory.notEvaluatedPaths.set(
+        `${IAC_DRIFT_POLICY_ID}\n${arn}`,
+        (fields ?? []).map(
+          (field) => `/${IAC_DRIFT_FIELD}/differences/${field.replaceAll('~', '~0').replaceAll('/', '~1')}`,
+        ),
+      );
+      continue;
+    }
     inventory.notEvaluated ??= new Map();
     const rooms = inventory.notEvaluated.get(IAC_DRIFT_POLICY_ID);
     if (!rooms) inventory.notEvaluated.set(IAC_DRIFT_POLICY_ID, [arn]);

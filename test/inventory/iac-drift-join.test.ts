@@ -12,8 +12,13 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Evaluator } from '../../lambda/audit/evaluate.js';
+import { type FindingRecord, reconcile } from '../../lambda/audit/lifecycle.js';
+import { buildReport } from '../../lambda/audit/report.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
+import { withIacDriftPolicy } from '../../lambda/iac/drift-policy.js';
 import { IacDriftJoin, STACK_READS_AT_ONCE } from '../../lambda/inventory/iac-drift.js';
+import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
 import type { StackRoomsStore } from '../../lambda/state/stack-rooms.js';
 
 const ACCOUNT = '123456789012';
@@ -232,5 +237,60 @@ describe('IacDriftJoin stack reads, bounded', () => {
         /^DescribeStacks failed \(AccessDenied/.test(r),
       ),
     ).toBe(true);
+  });
+});
+
+describe('IacDriftJoin and the findings lifecycle', () => {
+  const policies = withIacDriftPolicy([]);
+  /** One join, evaluated and reconciled as the scheduled audit does; the state after it. */
+  async function scheduled(previous: Map<string, FindingRecord>, now: string) {
+    const join = new IacDriftJoin({
+      client: new CloudFormationClient({ region: REGION }),
+      target: { accountId: ACCOUNT, region: REGION },
+      now: new Date(now),
+    });
+    join.hold(room());
+    const docs = await join.join();
+    const inv = { ...inventory(), listed: [ROOM_ARN], audited: [ROOM_ARN], rooms: docs };
+    evaluateRooms(inv, docs, { evaluator: new Evaluator(policies), now });
+    join.writeTo(inv);
+    const report = buildReport({ startedAt: now, finishedAt: now, inventories: [inv], policies });
+    const result = reconcile(report, [inv], previous, { now, renotifyAfterHours: 24 });
+    const state = new Map(previous);
+    for (const change of result.changes) state.set(change.fingerprint, change);
+    return { result, state };
+  }
+
+  it('a field that becomes not comparable keeps its open finding open, not resolved', async () => {
+    cfn.on(DescribeStacksCommand).resolves(described);
+    cfn.on(GetTemplateCommand).resolves({ TemplateBody: TEMPLATE });
+    const first = await scheduled(new Map(), '2026-12-06T00:00:00.000Z');
+    expect(first.result.newFindings.map((f) => f.path)).toEqual([
+      '/iacDrift/differences/maximumMessageLength',
+    ]);
+    // A stack update turns the length into a NoEcho parameter: the field can no longer be compared.
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'Chat',
+          StackId: STACK_ID,
+          CreationTime: new Date('2026-12-01T00:00:00Z'),
+          LastUpdatedTime: new Date('2026-12-06T06:00:00Z'),
+          StackStatus: 'UPDATE_COMPLETE' as const,
+          Parameters: [{ ParameterKey: 'Length', ParameterValue: '****' }],
+        },
+      ],
+    });
+    cfn.on(GetTemplateCommand).resolves({
+      TemplateBody: JSON.stringify({
+        Parameters: { Length: { Type: 'String', NoEcho: true } },
+        Resources: {
+          Lobby: { Type: 'AWS::IVSChat::Room', Properties: { MaximumMessageLength: { Ref: 'Length' } } },
+        },
+      }),
+    });
+    const second = await scheduled(first.state, '2026-12-06T12:00:00.000Z');
+    expect(second.result.resolvedFindings).toEqual([]);
+    expect([...second.state.values()].map((r) => r.status)).toEqual(['open']);
   });
 });
