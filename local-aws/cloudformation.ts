@@ -93,6 +93,21 @@ export class CloudFormationService {
     if (change.parameters) stack.parameters = { ...stack.parameters, ...change.parameters };
   }
 
+  /** Sets the template and parameters without moving LastUpdatedTime: a rollback to them. */
+  setTemplate(stackId: string, template: unknown, parameters: Record<string, string>): void {
+    const stack = this.stacks.find((s) => s.stackId === stackId);
+    if (!stack) throw new Error(`no stack ${stackId}`);
+    stack.templateBody = typeof template === 'string' ? template : JSON.stringify(template);
+    stack.parameters = { ...parameters };
+  }
+
+  /** Puts the stack in a status (UPDATE_IN_PROGRESS mid-update, a rollback), as an operation would. */
+  setStatus(stackId: string, status: string): void {
+    const stack = this.stacks.find((s) => s.stackId === stackId);
+    if (!stack) throw new Error(`no stack ${stackId}`);
+    stack.status = status;
+  }
+
   clear(): void {
     this.stacks = [];
   }

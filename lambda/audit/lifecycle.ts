@@ -153,6 +153,11 @@ export function decide(
     }
   }
 
+  const partlyUnjudged = new Set<string>();
+  for (const inv of inventories) {
+    for (const [key, paths] of inv.notEvaluatedPaths ?? []) if (paths.length > 0) partlyUnjudged.add(key);
+  }
+
   const findings: Finding[] = [];
   const newFindings: Finding[] = [];
   const reminders: Finding[] = [];
@@ -202,6 +207,9 @@ export function decide(
     const f = before.finding;
     const key = regionKey(f.accountId, f.region);
     if (!coveredRegions.has(key) || failedChecks.has(`${f.policyId}\n${f.roomArn}`)) continue;
+    // A field the policy could not judge this run: the stored key holds no pointer, so the room's
+    // findings of that policy all stay as they were (none resolves on a comparison not made).
+    if (partlyUnjudged.has(`${f.policyId}\n${f.roomArn}`)) continue;
     if (options.policyIds && !options.policyIds.has(f.policyId)) continue;
     const listing = authoritativeListings.get(key);
     const absent = listing !== undefined && !listing.arns.has(f.roomArn);

@@ -203,6 +203,12 @@ export interface RegionInventory {
    * without an entry lacked the joined facts for the usual reason.
    */
   notEvaluatedReasons?: Map<string, string>;
+  /**
+   * `<policy id>\n<room ARN>` → JSON pointers the policy could not judge on the room this run (a
+   * field the IaC drift check could not compare). The policy's open findings on the room are not
+   * resolved this run (a stored finding's key holds no pointer to tell which field it is on).
+   */
+  notEvaluatedPaths?: Map<string, string[]>;
   /** Why joined facts are missing in this region (the listing's error), for that report error. */
   factsMissingReason?: string;
   /** ARNs listed but gone before their GetRoom (deleted in between): skipped, not errors. */

@@ -89,6 +89,8 @@ export interface DeployedStack {
 /** What a stack declares for each of its rooms, once per stack version: what the cache keeps. */
 export interface StackRooms {
   lastUpdated: string;
+  /** The stack's status when read (a kept entry is reused only under the same one). */
+  stackStatus?: string;
   stackName: string;
   /** Stack-level tags, propagated to every room. */
   tags: Record<string, string>;
@@ -228,6 +230,10 @@ export function compareWithStack(live: RoomDocument, claim: StackClaim, stack: S
       continue;
     }
     const declaredBy: DeclaredBy = declared.properties.includes(property) ? 'template' : 'service default';
+    if (field === 'loggingConfigurationIdentifiers') {
+      compareIdSet(field, property, expected[field], room[field], declaredBy, put);
+      continue;
+    }
     const want = expected[field];
     const have = room[field];
     if (want === undefined && have === undefined) continue;
@@ -280,6 +286,36 @@ function compareTags(
     if (!Object.hasOwn(want, key)) put({ ...base, difference: 'ADD', declaredBy: 'nothing' });
     else if (!Object.hasOwn(have, key)) put({ ...base, difference: 'REMOVE', declaredBy });
     else if (want[key] !== have[key]) put({ ...base, difference: 'NOT_EQUAL', declaredBy });
+  }
+}
+
+/**
+ * A list of identifiers compared as a set, as CloudFormation's drift detection reports a list: one
+ * ADD per identifier only live, one REMOVE per identifier only declared (`<field>/<id>`), and no
+ * difference for the same identifiers in another order (the service does not promise the order).
+ */
+function compareIdSet(
+  field: string,
+  property: string,
+  declared: unknown,
+  live: unknown,
+  declaredBy: DeclaredBy,
+  put: (found: Found) => void,
+): void {
+  const want = new Set(Array.isArray(declared) ? declared.map(String) : []);
+  const have = new Set(Array.isArray(live) ? live.map(String) : []);
+  for (const id of [...have].filter((x) => !want.has(x)).sort()) {
+    put({
+      field: `${field}/${id}`,
+      property,
+      expected: null,
+      actual: id,
+      difference: 'ADD',
+      declaredBy: 'nothing',
+    });
+  }
+  for (const id of [...want].filter((x) => !have.has(x)).sort()) {
+    put({ field: `${field}/${id}`, property, expected: id, actual: null, difference: 'REMOVE', declaredBy });
   }
 }
 

@@ -150,6 +150,8 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
     options.iacDrift && accountId && policiesReadIacDrift(options.policies)
       ? cloudFormationClient(region, run.connection)
       : undefined;
+  // CloudFormation's quotas are its own, but the budget's rule holds for it too: nothing unbudgeted.
+  if (cfn && options.apiBudgetTps) withApiBudget(cfn, options.apiBudgetTps);
   try {
     const cache: Map<string, CachedRoom> = roomCache
       ? await roomCache.loadRooms(accountId, region)

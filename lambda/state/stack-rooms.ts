@@ -16,8 +16,11 @@ import { TableClient } from './table-client.js';
 
 /** How long an entry is kept after it was last written. */
 export const STACK_ROOMS_DAYS = 30;
-/** Entries larger than this are not kept (a stack of hundreds of rooms): the stack is read each run. */
-export const STACK_ROOMS_MAX_CHARS = 300_000;
+/**
+ * Entries larger than this, in UTF-8 bytes as DynamoDB counts its 400 KB item, are not kept (a stack
+ * of hundreds of rooms): the stack is read each run.
+ */
+export const STACK_ROOMS_MAX_BYTES = 300_000;
 
 /** The kept translations of the stacks of each target. */
 export interface StackRoomsStore {
@@ -48,16 +51,19 @@ export class DynamoStackRooms implements StackRoomsStore {
   async get(target: Target, stackId: string): Promise<StackRooms | undefined> {
     const item = await this.table.reading(() => this.table.get(stackRoomsKey(target, stackId)));
     if (!item || typeof item.rooms !== 'string') return undefined;
+    let value: unknown;
     try {
-      return JSON.parse(item.rooms) as StackRooms;
+      value = JSON.parse(item.rooms);
     } catch {
       return undefined; // unreadable: read the stack again
     }
+    // A value read back from the table is checked before use: any other shape is read again.
+    return isStackRooms(value) ? value : undefined;
   }
 
   async put(target: Target, stackId: string, rooms: StackRooms, now: Date): Promise<void> {
     const text = JSON.stringify(rooms);
-    if (text.length > STACK_ROOMS_MAX_CHARS) return;
+    if (Buffer.byteLength(text, 'utf8') > STACK_ROOMS_MAX_BYTES) return;
     await this.table.writing(() =>
       this.table.doc.send(
         new PutCommand({
@@ -72,6 +78,28 @@ export class DynamoStackRooms implements StackRoomsStore {
       ),
     );
   }
+}
+
+/** The shape `put` writes: strings where it writes strings, each room an object of its three parts. */
+export function isStackRooms(value: unknown): value is StackRooms {
+  if (!isRecord(value)) return false;
+  if (typeof value.lastUpdated !== 'string' || typeof value.stackName !== 'string') return false;
+  if (value.stackStatus !== undefined && typeof value.stackStatus !== 'string') return false;
+  if (!isRecord(value.tags) || !Object.values(value.tags).every((v) => typeof v === 'string')) return false;
+  if (!isRecord(value.rooms)) return false;
+  return Object.values(value.rooms).every(
+    (room) =>
+      isRecord(room) &&
+      isRecord(room.document) &&
+      isRecord(room.unresolved) &&
+      Object.values(room.unresolved).every((v) => typeof v === 'string') &&
+      Array.isArray(room.properties) &&
+      room.properties.every((p) => typeof p === 'string'),
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function keyOf(target: Target, stackId: string): string {

@@ -157,6 +157,48 @@ describe('compareWithStack', () => {
   });
 });
 
+describe('compareWithStack: logging configuration identifiers, as a set', () => {
+  const other = LOG_ARN.replace('LcLive000001', 'LcLive000002');
+  const extra = LOG_ARN.replace('LcLive000001', 'LcLive000003');
+  const rooms = () =>
+    stackRoomsOf(
+      {
+        Resources: {
+          Room: {
+            Type: 'AWS::IVSChat::Room',
+            Properties: { LoggingConfigurationIdentifiers: [LOG_ARN, other] },
+          },
+        },
+      },
+      stack(),
+    );
+  const compare = (ids: string[]) =>
+    compareWithStack(live('Room', { loggingConfigurationIdentifiers: ids }), claim('Room'), rooms()).fact
+      .differences;
+
+  it('the same identifiers in another order are no difference', () => {
+    expect(compare([other, LOG_ARN])).toEqual({});
+  });
+
+  it('one more live gives exactly one ADD, one fewer exactly one REMOVE, keyed by the identifier', () => {
+    expect(compare([other, extra, LOG_ARN])).toEqual({
+      [`loggingConfigurationIdentifiers/${extra}`]: expect.objectContaining({
+        difference: 'ADD',
+        expected: null,
+        actual: extra,
+      }),
+    });
+    expect(compare([other])).toEqual({
+      [`loggingConfigurationIdentifiers/${LOG_ARN}`]: expect.objectContaining({
+        difference: 'REMOVE',
+        expected: LOG_ARN,
+        actual: null,
+        declaredBy: 'template',
+      }),
+    });
+  });
+});
+
 describe('claims', () => {
   it('reads a claim only from all three tags', () => {
     expect(stackClaimOf(live('Room', {}))).toEqual(claim('Room'));

@@ -92,6 +92,7 @@ async function audit() {
   return { report: run.report, calls: inventory?.calls };
 }
 
+const forgedTopic = () => aws.rooms(REGION).find((r) => r.name === 'forged-logical-id')?.arn;
 const driftOf = (report: Report) => report.findings.filter((f) => f.policyId === 'iac-drift');
 
 describe('IaC drift on the emulator (setting iacDrift)', () => {
@@ -170,6 +171,37 @@ describe('IaC drift on the emulator (setting iacDrift)', () => {
 
   it('reads the template again once the stack is updated, and not on the run after', async () => {
     aws.deployment().cloudFormation.update(stackId);
+    expect((await audit()).calls).toMatchObject({ describeStacks: 2, getTemplate: 1 });
+    expect((await audit()).calls).toMatchObject({ describeStacks: 2, getTemplate: 0 });
+  });
+
+  it('a stack mid-update is not compared nor kept, and a kept entry is reused only under the same status', async () => {
+    const cloudFormation = aws.deployment().cloudFormation;
+    // GetTemplate would already give the new template while the rooms are still the old ones.
+    cloudFormation.update(stackId, {
+      template: { ...TEMPLATE, Parameters: { Length: { Type: 'Number', Default: 100 } } },
+      parameters: { Length: '100' },
+    });
+    cloudFormation.setStatus(stackId, 'UPDATE_IN_PROGRESS');
+    const during = await audit();
+    expect(during.calls).toMatchObject({ describeStacks: 2, getTemplate: 0 });
+    expect(driftOf(during.report).filter((f) => f.path.endsWith('maximumMessageLength'))).toEqual([]);
+    const notes = during.report.notEvaluated?.filter((n) => n.policyId === 'iac-drift') ?? [];
+    // Every room claiming the stack, the one with forged tags among them: none can be checked now.
+    const stackRooms = [rooms.Lobby?.arn, rooms.Support?.arn, forgedTopic()].map(String).sort();
+    const busy = notes.filter((n) => /is being updated \(UPDATE_IN_PROGRESS\)/.test(n.reason));
+    expect(busy.flatMap((n) => n.rooms).sort()).toEqual(stackRooms);
+    // Rolled back, LastUpdatedTime unmoved: the old template, read again (nothing was kept mid-update).
+    cloudFormation.setTemplate(stackId, TEMPLATE, { Length: '300' });
+    cloudFormation.setStatus(stackId, 'UPDATE_ROLLBACK_COMPLETE');
+    const after = await audit();
+    expect(after.calls).toMatchObject({ describeStacks: 2, getTemplate: 1 });
+    const support = driftOf(after.report).find(
+      (f) => f.roomArn === rooms.Support?.arn && f.path.endsWith('maximumMessageLength'),
+    );
+    expect(support?.actual).toMatchObject({ expected: 300, actual: 250 });
+    // The same time under another status (UPDATE_COMPLETE) is another stack version: read again.
+    cloudFormation.setStatus(stackId, 'UPDATE_COMPLETE');
     expect((await audit()).calls).toMatchObject({ describeStacks: 2, getTemplate: 1 });
     expect((await audit()).calls).toMatchObject({ describeStacks: 2, getTemplate: 0 });
   });

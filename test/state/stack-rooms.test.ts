@@ -1,7 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackRooms } from '../../lambda/iac/drift.js';
-import { DynamoStackRooms, STACK_ROOMS_MAX_CHARS } from '../../lambda/state/stack-rooms.js';
+import { DynamoStackRooms, STACK_ROOMS_MAX_BYTES } from '../../lambda/state/stack-rooms.js';
 import { TableClient } from '../../lambda/state/table-client.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
 
@@ -47,8 +47,45 @@ describe('DynamoStackRooms (IACSTACK# items)', () => {
   it('does not keep a translation past its size limit (the stack is read again instead)', async () => {
     const name = await dynamo.createStateTable(`stacks-${++tables}`);
     const store = new DynamoStackRooms(dynamo.client, name);
-    const huge = { ...ROOMS, tags: { big: 'x'.repeat(STACK_ROOMS_MAX_CHARS) } };
+    const huge = { ...ROOMS, tags: { big: 'x'.repeat(STACK_ROOMS_MAX_BYTES) } };
     await store.put(TARGET, STACK_ID, huge, new Date());
     expect(await store.get(TARGET, STACK_ID)).toBeUndefined();
+  });
+
+  it('counts the size limit in UTF-8 bytes, as DynamoDB does', async () => {
+    const name = await dynamo.createStateTable(`stacks-${++tables}`);
+    const store = new DynamoStackRooms(dynamo.client, name);
+    // Fewer characters than the limit, but two bytes each: past it.
+    const wide = { ...ROOMS, tags: { big: 'é'.repeat(STACK_ROOMS_MAX_BYTES / 2 + 1) } };
+    await store.put(TARGET, STACK_ID, wide, new Date());
+    expect(await store.get(TARGET, STACK_ID)).toBeUndefined();
+  });
+
+  it('treats an entry of any other shape as absent, never a value to use', async () => {
+    const name = await dynamo.createStateTable(`stacks-${++tables}`);
+    const store = new DynamoStackRooms(dynamo.client, name);
+    const table = new TableClient(dynamo.client, name);
+    const key = { pk: `IACSTACK#${TARGET.accountId}#${TARGET.region}`, sk: STACK_ID };
+    const corrupt = [
+      { lastUpdated: ROOMS.lastUpdated, stackName: 'Chat' },
+      { ...ROOMS, rooms: null },
+      { ...ROOMS, rooms: { Lobby: null } },
+      { ...ROOMS, rooms: { Lobby: { document: {}, unresolved: {}, properties: 'Name' } } },
+      { ...ROOMS, lastUpdated: 1 },
+      { ...ROOMS, tags: [] },
+      { ...ROOMS, stackStatus: {} },
+      [],
+      null,
+      'text',
+    ];
+    for (const value of corrupt) {
+      await table.doc.send(
+        new PutCommand({
+          TableName: name,
+          Item: { ...key, lastUpdated: ROOMS.lastUpdated, rooms: JSON.stringify(value) },
+        }),
+      );
+      expect(await store.get(TARGET, STACK_ID), JSON.stringify(value)).toBeUndefined();
+    }
   });
 });
