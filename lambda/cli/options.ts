@@ -5,11 +5,13 @@
  * read by that setting's rule from `settings/table.ts`, so the CLI and the stack agree on it.
  */
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
+import { SEVERITIES, type Severity } from '../core/types.js';
 import { describeRange, parseSetting } from '../settings/parse.js';
 import { SETTINGS } from '../settings/table.js';
 import type { NumberSetting } from '../settings/types.js';
 import { DEFAULT_TIMEOUT_SECONDS } from './live-flags.js';
 import type { DefaultPoliciesDir } from './policies-dir.js';
+import { REPORT_FORMATS, type ReportFormat } from './report-output.js';
 
 /** One option of a command, as commander declares it. */
 export interface OptionSpec<T> {
@@ -109,6 +111,19 @@ export const SHARED_OPTIONS = {
     flags: '--max-percent <p>',
     parse: Number,
     default: SETTINGS.remediationMaxPercent.default,
+  }),
+  // The report's format and exit rule: `audit` and `template` write the same reports.
+  format: shared<ReportFormat>({
+    flags: '-f, --format <format>',
+    description: 'output format',
+    choices: REPORT_FORMATS,
+    default: 'text',
+  }),
+  failOn: shared<Severity | 'none'>({
+    flags: '--fail-on <severity>',
+    description: 'exit 1 when a finding is at or above this severity; none: never exit 1 for findings',
+    choices: [...SEVERITIES, 'none'],
+    default: 'info',
   }),
 } as const;
 

@@ -7,7 +7,7 @@ import { type AwsConnection, snsClient } from '../../aws/clients.js';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../../aws/targets.js';
 import { topicRegion } from '../../core/arn.js';
 import { ConfigError, InputError, PublishError } from '../../core/errors.js';
-import { SEVERITIES, SEVERITY_RANK, type Severity } from '../../core/types.js';
+import { SEVERITY_RANK, type Severity } from '../../core/types.js';
 import { liveInventory } from '../../inventory/live.js';
 import { type AuditRunOptions, auditRun } from '../../pipeline/run-audit.js';
 import type { CompiledPolicy } from '../../policy/compile.js';
@@ -31,7 +31,7 @@ import { HOW_LONG, option, ownOption } from '../options.js';
 import { checkFilePaths, STDOUT } from '../paths.js';
 import { loadPolicyFolder } from '../policies-dir.js';
 import { selectPolicies } from '../policy-selection.js';
-import { REPORT_FORMATS, type ReportFormat, type ReportOutput, writeReport } from '../report-output.js';
+import { type ReportFormat, type ReportOutput, writeReport } from '../report-output.js';
 import { runLive } from '../run-bound.js';
 import { VERSION } from '../version.js';
 
@@ -79,15 +79,8 @@ export function auditCommand({ io, policiesDefault }: CommandContext): CliComman
         `with --account: the member role assumed in the other accounts (default ${DEFAULT_MEMBER_ROLE_NAME}, as the IvsChatAuditorMember stack creates it)`,
       ),
       endpoint: option('endpoint'),
-      format: ownOption<ReportFormat>('-f, --format <format>', 'output format', {
-        choices: REPORT_FORMATS,
-        default: 'text',
-      }),
-      failOn: ownOption<Severity | 'none'>(
-        '--fail-on <severity>',
-        'exit 1 when a finding is at or above this severity; none: never exit 1 for findings',
-        { choices: [...SEVERITIES, 'none'], default: 'info' },
-      ),
+      format: option('format'),
+      failOn: option('failOn'),
       publish: ownOption(
         '--publish <topicArn>',
         'publish the alert to this SNS topic (as the scheduled Lambda does)',

@@ -5,7 +5,7 @@
  */
 import { relative, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
-import { SEVERITIES, type Severity } from '../../core/types.js';
+import type { Severity } from '../../core/types.js';
 import { type DeclaredRoom, lineOf } from '../../iac/declared-room.js';
 import { auditDeclaredRooms } from '../../iac/evaluate.js';
 import type { SourceLine } from '../../render/sarif.js';
@@ -17,7 +17,7 @@ import { option, ownOption } from '../options.js';
 import { checkFilePaths, STDOUT } from '../paths.js';
 import { loadPolicyFolder } from '../policies-dir.js';
 import { selectPolicies } from '../policy-selection.js';
-import { REPORT_FORMATS, type ReportFormat } from '../report-output.js';
+import type { ReportFormat } from '../report-output.js';
 import { readDeclaredRooms } from '../template-files.js';
 import { exitFor, report } from './audit.js';
 
@@ -62,15 +62,8 @@ export function templateCommand({ io, policiesDefault }: CommandContext): CliCom
         '--stack-name <name>',
         'the stack a template file deploys as (one template file; a cdk.out folder names its stacks): without it, the file path stands for the stack and AWS::StackName is unknown',
       ),
-      format: ownOption<ReportFormat>('-f, --format <format>', 'output format', {
-        choices: REPORT_FORMATS,
-        default: 'text',
-      }),
-      failOn: ownOption<Severity | 'none'>(
-        '--fail-on <severity>',
-        'exit 1 when a finding is at or above this severity; none: never exit 1 for findings',
-        { choices: [...SEVERITIES, 'none'], default: 'info' },
-      ),
+      format: option('format'),
+      failOn: option('failOn'),
       output: ownOption(
         '-o, --output <file>',
         'write the report to a file instead of stdout (- is stdout); a summary line goes to stderr',
