@@ -4,6 +4,7 @@
  * translation — each leaves the room not evaluated with the reason (and the API error in the
  * report), never a finding and never a silent pass.
  */
+
 import {
   CloudFormationClient,
   CloudFormationServiceException,
@@ -15,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Evaluator } from '../../lambda/audit/evaluate.js';
 import { type FindingRecord, reconcile } from '../../lambda/audit/lifecycle.js';
 import { buildReport } from '../../lambda/audit/report.js';
+import { emptyInventory } from '../../lambda/core/empty-inventory.js';
 import type { RegionInventory, RoomDocument } from '../../lambda/core/types.js';
 import { withIacDriftPolicy } from '../../lambda/iac/drift-policy.js';
 import { IacDriftJoin, STACK_READS_AT_ONCE } from '../../lambda/inventory/iac-drift.js';
@@ -61,18 +63,7 @@ const denied = (operation: string) =>
   });
 
 function inventory(): RegionInventory {
-  return {
-    accountId: ACCOUNT,
-    region: REGION,
-    listed: [],
-    audited: [],
-    rooms: [],
-    deleted: [],
-    notReached: [],
-    errors: [],
-    complete: true,
-    calls: { listRooms: 0, getRoom: 0 },
-  };
+  return emptyInventory(ACCOUNT, REGION);
 }
 
 async function joined(store?: StackRoomsStore, doc: RoomDocument = room()) {
