@@ -15,6 +15,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { IvschatClient, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { countBySeverity } from '../lambda/alert/alert.js';
 import { SEVERITIES } from '../lambda/core/types.js';
+import { unchangedBySeverity } from '../lambda/core/unchanged-open.js';
 import { createHandler } from '../lambda/handler.js';
 import { createScheduledAudit } from '../lambda/modes/scheduled.js';
 import type { RunSummary } from '../lambda/pipeline/run-summary.js';
@@ -277,6 +278,9 @@ async function run(
   }
   const active = report.findings.filter((f) => f.status !== 'exempt');
   const counts = countBySeverity(active);
+  // The findings the run found again as stored are counted, not listed (Report.unchangedOpen).
+  const counted = unchangedBySeverity(report);
+  for (const s of SEVERITIES) counts[s] += counted[s];
   const bySeverity = SEVERITIES.filter((s) => counts[s] > 0)
     .map((s) => `${counts[s]} ${s}`)
     .join(', ');

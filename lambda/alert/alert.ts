@@ -3,6 +3,7 @@ import type { PlannedChange, PlanSkip } from '../audit/remediation-plan.js';
 import { compareFindings } from '../audit/report.js';
 import type { Finding, Report, Severity, Target } from '../core/types.js';
 import { FULL_AUDIT_DUE, SEVERITIES, SEVERITY_RANK } from '../core/types.js';
+import { unchangedCount } from '../core/unchanged-open.js';
 import type { TrailEntry } from '../remediate/trail.js';
 import type { ActiveRemediationMode } from '../settings/table.js';
 
@@ -224,7 +225,17 @@ export function groupBySeverityAndPolicy(
   return groups;
 }
 
-/** Findings currently failing in the report (new or open, not exempt, not resolved). */
+/** Findings currently failing in the report (new or open, not exempt, not resolved) that it lists. */
 export function openInReport(report: Report): Finding[] {
   return report.findings.filter(isFailing);
+}
+
+/** How many findings the report has: those it lists and those it only counts (Report.unchangedOpen). */
+export function findingCount(report: Report): number {
+  return report.findings.length + unchangedCount(report);
+}
+
+/** How many findings are failing: those listed, and those counted (open, as stored). */
+export function openCount(report: Report): number {
+  return openInReport(report).length + unchangedCount(report);
 }

@@ -33,13 +33,15 @@ export function alertForRoute(alert: Alert, route: string, known?: ReadonlySet<s
   const isDefault = route === DEFAULT_ROUTE;
   const { notAudited, remediation, exemptedFindings, reportUrl, ...rest } = alert;
   const findings = mine(alert.report.findings);
+  const counted = alert.report.unchangedOpen?.filter((entry) => onRoute(entry, route, known));
+  const report = { ...alert.report, findings, ...(counted ? { unchangedOpen: counted } : {}) };
   return {
     ...rest,
     newFindings: mine(alert.newFindings),
     resolvedFindings: mine(alert.resolvedFindings),
     reminders: mine(alert.reminders),
     ...(exemptedFindings ? { exemptedFindings: mine(exemptedFindings) } : {}),
-    report: isDefault ? { ...alert.report, findings } : teamReport(alert.report, findings),
+    report: isDefault ? report : teamReport(report),
     ...(isDefault && notAudited ? { notAudited } : {}),
     ...(isDefault && remediation ? { remediation } : {}),
     // The link opens the whole run's report, every team's rooms: the operators' alone.
@@ -51,15 +53,14 @@ export function alertForRoute(alert: Alert, route: string, known?: ReadonlySet<s
  * A team's view of the run's report: its findings, and only the errors and not-evaluated notes about
  * rooms it has findings on (an error naming no room, or another team's, is the operators' to read).
  */
-function teamReport(report: Report, findings: Finding[]): Report {
-  const rooms = new Set(findings.map((f) => f.roomArn));
+function teamReport(report: Report): Report {
+  const rooms = new Set(report.findings.map((f) => f.roomArn));
   const { notEvaluated, ...rest } = report;
   const notes = (notEvaluated ?? [])
     .map((n) => ({ ...n, rooms: n.rooms.filter((arn) => rooms.has(arn)) }))
     .filter((n) => n.rooms.length > 0);
   return {
     ...rest,
-    findings,
     errors: report.errors.filter((e) => e.roomArn !== undefined && rooms.has(e.roomArn)),
     ...(notEvaluated ? { notEvaluated: notes } : {}),
   };

@@ -41,6 +41,11 @@ export interface LifecycleOptions {
    * finding whose policy left the set resolves.
    */
   policyIds?: ReadonlySet<string>;
+  /**
+   * Findings the inventory left as stored and only counted (Report.unchangedOpen; see `leftAsStored`):
+   * found again, so never resolved, and not listed in the report.
+   */
+  held?: { has(fingerprint: string): boolean };
 }
 
 export interface Reconciliation {
@@ -173,7 +178,8 @@ export function decide(
     // The same text, held once: the stored key rather than the copy evaluation built (145,823 of
     // them in a steady state of 50,000 rooms).
     if (before) finding.fingerprint = before.fingerprint;
-    if (seen.has(finding.fingerprint)) continue; // the same room twice (e.g. listed twice): one finding
+    // The same room twice (e.g. listed twice): one finding, counted or listed.
+    if (seen.has(finding.fingerprint) || options.held?.has(finding.fingerprint)) continue;
     seen.add(finding.fingerprint);
     if (finding.status === 'exempt') {
       if (before) finding.firstSeen = before.firstSeen;
@@ -194,8 +200,7 @@ export function decide(
     finding.status = 'open';
     finding.firstSeen = before.firstSeen;
     findings.push(finding);
-    const due = !before.lastNotified || Date.parse(now) - Date.parse(before.lastNotified) >= renotifyMs;
-    if (due) {
+    if (reminderDue(before, now, renotifyMs)) {
       reminders.push(finding);
       changes.push(record(finding, 'open', now));
     } else if (before.finding.message !== finding.message) {
@@ -206,7 +211,8 @@ export function decide(
 
   const resolving: Resolving[] = [];
   for (const before of previous.values()) {
-    if (seen.has(before.fingerprint) || before.status === 'resolved') continue;
+    if (before.status === 'resolved' || seen.has(before.fingerprint)) continue;
+    if (options.held?.has(before.fingerprint)) continue;
     const f = before.finding;
     const key = regionKey(f.accountId, f.region);
     if (!coveredRegions.has(key) || failedChecks.has(`${f.policyId}\n${f.roomArn}`)) continue;
@@ -226,6 +232,30 @@ export function decide(
   }
 
   return { report: { ...report, findings }, newFindings, reminders, exemptedFindings, changes, resolving };
+}
+
+/**
+ * Whether `decide` would leave a finding found again exactly as stored: open before and now, not
+ * exempt, the same message, no reminder due. Such a finding needs no change and no announcement, so
+ * a run may count it instead of holding it (Report.unchangedOpen, `LifecycleOptions.held`).
+ */
+export function leftAsStored(finding: Finding, before: StoredState, options: LifecycleOptions): boolean {
+  return (
+    finding.status !== 'exempt' &&
+    before.status === 'open' &&
+    before.finding.message === finding.message &&
+    !reminderDue(before, options.now, options.renotifyAfterHours * 3_600_000)
+  );
+}
+
+/**
+ * What a run does with a finding found again that `leftAsStored` lets go: count it instead of
+ * holding it (`counted`), drop a repeat of one counted already (`repeated`), or keep it (undefined).
+ */
+export type Hold = 'counted' | 'repeated' | undefined;
+
+function reminderDue(before: StoredState, now: string, renotifyMs: number): boolean {
+  return !before.lastNotified || Date.parse(now) - Date.parse(before.lastNotified) >= renotifyMs;
 }
 
 /**

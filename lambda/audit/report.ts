@@ -9,6 +9,7 @@ import {
   type Report,
   SEVERITY_RANK,
 } from '../core/types.js';
+import { UnchangedTally } from '../core/unchanged-open.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { joinedFieldsRead } from '../policy/fields.js';
 
@@ -74,6 +75,9 @@ export function buildReport({ startedAt, finishedAt, inventories, policies }: Re
       else lackingFacts.set(policyId, [...rooms]);
     }
   }
+  const unchanged = new UnchangedTally();
+  for (const inventory of inventories) unchanged.merge(inventory.evaluation?.unchangedOpen);
+  if (unchanged.size > 0) report.unchangedOpen = unchanged.entries();
   // Any error (an API fault, a rule that threw) means some room or policy was not fully checked.
   if (report.errors.length > 0) report.complete = false;
   if (lackingFacts.size > 0) {

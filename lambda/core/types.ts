@@ -163,6 +163,22 @@ export interface Report {
    * A live audit whose join failed reports an API error instead (FactsMissing in `errors`).
    */
   notEvaluated?: NotEvaluated[];
+  /**
+   * Findings counted but not listed: open before this run and still open as stored (same message, no
+   * reminder due, not exempt), so there is nothing to tell or write about them. Only the scheduled
+   * Lambda without a report bucket leaves them out of `findings` (a steady state of 50,000 rooms
+   * finds 145,823 of them again); every other run lists every finding. Totals count both
+   * (alert.ts `findingCount`, `openCount`). One entry per distinct routes list.
+   */
+  unchangedOpen?: UnchangedOpen[];
+}
+
+/** Findings left as stored, counted per severity, for one routes list (see Report.unchangedOpen). */
+export interface UnchangedOpen {
+  /** The alert routes of these findings (absent without a routes file), as Finding.routes. */
+  routes?: readonly string[];
+  count: number;
+  bySeverity: Record<Severity, number>;
 }
 
 /** One policy left unevaluated on some rooms for want of joined facts (see Report.notEvaluated). */
@@ -190,8 +206,11 @@ export interface RegionInventory {
    * never held at once; the report reads `evaluation` only.
    */
   rooms: RoomDocument[];
-  /** The audited rooms' findings and errors, as inventory/room-evaluation.ts evaluated them. */
-  evaluation?: { findings: Finding[]; errors: AuditError[] };
+  /**
+   * The audited rooms' findings and errors, as inventory/room-evaluation.ts evaluated them; the
+   * findings left as stored only counted, when the run asked for that (Report.unchangedOpen).
+   */
+  evaluation?: { findings: Finding[]; errors: AuditError[]; unchangedOpen?: UnchangedOpen[] };
   /**
    * Policy id → rooms it could not be evaluated on for want of joined facts: their findings for that
    * policy are neither raised nor resolved, and the report says so once per policy.

@@ -3,7 +3,7 @@
  * cache answering for unchanged rooms, each room evaluated on the one path (`RegionEvaluation`).
  */
 import { Evaluator } from '../audit/evaluate.js';
-import type { StoredState } from '../audit/lifecycle.js';
+import type { Hold, StoredState } from '../audit/lifecycle.js';
 import { buildReport } from '../audit/report.js';
 import { type AwsConnection, callerAccountId, cloudFormationClient, ivschatClient } from '../aws/clients.js';
 import {
@@ -16,7 +16,7 @@ import { listLoggingConfigurations } from '../aws/logging-configurations.js';
 import { withApiBudget } from '../aws/rate-limit.js';
 import { firstRegionOf, parseRoomArn } from '../core/arn.js';
 import { type CachedRoom, cachedRoom, planFetches } from '../core/room-cache.js';
-import type { AuditError, RegionInventory } from '../core/types.js';
+import type { AuditError, Finding, RegionInventory } from '../core/types.js';
 import { policiesReadIacDrift } from '../iac/drift-policy.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { policiesNeedGetRoom, policiesNeedJoin } from '../policy/fields.js';
@@ -64,6 +64,11 @@ export interface LiveAuditOptions {
    * text (fingerprint, room ARN, message) with the state instead of holding a copy of its own.
    */
   stored?: (fingerprint: string) => StoredState | undefined;
+  /**
+   * With `stored`: whether a finding found again may be counted instead of held (the pipeline's
+   * HeldFindings; Report.unchangedOpen). Absent: every finding is held.
+   */
+  hold?: (finding: Finding, before: StoredState) => Hold;
   /** Receive every room as evaluated, cached rooms too (the room snapshot, the remediation candidates). */
   collectors?: readonly RoomCollector[];
   /**
@@ -182,6 +187,7 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
         configurations: logging?.configurations,
         ...(options.collectors ? { collectors: options.collectors } : {}),
         ...(options.stored ? { stored: options.stored } : {}),
+        ...(options.hold ? { hold: options.hold } : {}),
       },
     );
     const drift =

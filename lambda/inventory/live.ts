@@ -8,7 +8,7 @@ import type { InventorySource } from './source.js';
 /** What the live source needs: the audit options the pipeline does not fill in itself. */
 export type LiveInventoryOptions = Omit<
   LiveAuditOptions,
-  'identity' | 'knownRooms' | 'stored' | 'startedAt' | 'now'
+  'identity' | 'knownRooms' | 'stored' | 'hold' | 'startedAt' | 'now'
 > & {
   /** Reads the run's finishing time; the start is the pipeline's `now`. */
   clock?: () => Date;
@@ -23,7 +23,7 @@ export function liveInventory(options: LiveInventoryOptions): InventorySource {
   const firstRegion = firstRegionOf(options.regions);
   return {
     identify: () => identifyAccount(firstRegion, options.connection ?? {}, options.signal),
-    async audit({ identity, previous, startedAt }) {
+    async audit({ identity, previous, startedAt, hold }) {
       const known = roomsWithFindings(previous);
       const { clock, ...rest } = options;
       const run = await auditAccount({
@@ -33,6 +33,7 @@ export function liveInventory(options: LiveInventoryOptions): InventorySource {
         startedAt,
         knownRooms: (region) => known.get(region) ?? [],
         stored: (fingerprint) => previous.get(fingerprint),
+        ...(hold ? { hold } : {}),
       });
       const stopped = run.report.complete ? undefined : stopReason(options.signal)?.message;
       return stopped ? { ...run, stopped } : run;

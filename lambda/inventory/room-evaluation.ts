@@ -6,7 +6,7 @@
  * holds every room document at once; a collector keeps what it needs and lets the rest go.
  */
 import type { Evaluation, Evaluator } from '../audit/evaluate.js';
-import type { StoredState } from '../audit/lifecycle.js';
+import type { Hold, StoredState } from '../audit/lifecycle.js';
 import { appendAll } from '../core/append.js';
 import { joinLoggingConfigurations } from '../core/room-facts.js';
 import type {
@@ -16,6 +16,7 @@ import type {
   RoomDocument,
   Target,
 } from '../core/types.js';
+import { UnchangedTally } from '../core/unchanged-open.js';
 
 /** One room as the audit evaluated it. */
 export interface EvaluatedRoom {
@@ -42,12 +43,18 @@ export interface RegionEvaluationOptions {
   collectors?: readonly RoomCollector[];
   /** The stored state of a finding, when the state holds it (see LiveAuditOptions.stored). */
   stored?: ((fingerprint: string) => StoredState | undefined) | undefined;
+  /**
+   * Asked of each finding the state holds: `counted` leaves it out of the findings and counts it
+   * (Report.unchangedOpen), `repeated` drops a repeat of one counted already (see LiveAuditOptions.hold).
+   */
+  hold?: ((finding: Finding, before: StoredState) => Hold) | undefined;
 }
 
 /** Evaluates the rooms of one target as they arrive; `writeTo` puts the results into its inventory. */
 export class RegionEvaluation {
   private readonly findings: Evaluation['findings'] = [];
   private readonly errors: Evaluation['errors'] = [];
+  private readonly unchanged = new UnchangedTally();
   private readonly skipped: Pick<RegionInventory, 'notEvaluated'> = {};
   private readonly ctx: { now: string; accountId: string; region: string };
 
@@ -62,8 +69,8 @@ export class RegionEvaluation {
     const { configurations } = this.options;
     const room = configurations ? joinLoggingConfigurations(doc, configurations) : doc;
     const evaluation = this.options.evaluator.evaluate(room, this.ctx);
-    if (this.options.stored) shareStoredText(evaluation.findings, this.options.stored);
-    appendAll(this.findings, evaluation.findings);
+    if (this.options.stored) this.keep(evaluation.findings, this.options.stored);
+    else appendAll(this.findings, evaluation.findings);
     appendAll(this.errors, evaluation.errors);
     // A document without the joined facts (a failed listing, a plain GetRoom file) leaves the
     // policies reading them not evaluated: a warning (Report.notEvaluated), never a finding.
@@ -73,9 +80,31 @@ export class RegionEvaluation {
     }
   }
 
+  /**
+   * Keeps the findings, those the state holds sharing its text (`shareStoredText`), except those
+   * `hold` counts instead.
+   */
+  private keep(findings: readonly Finding[], stored: (fingerprint: string) => StoredState | undefined): void {
+    const { hold } = this.options;
+    for (const finding of findings) {
+      const before = stored(finding.fingerprint);
+      if (before) {
+        shareStoredText(finding, before);
+        const held = hold?.(finding, before);
+        if (held === 'counted') this.unchanged.add(finding);
+        if (held) continue;
+      }
+      this.findings.push(finding);
+    }
+  }
+
   /** The region's findings, errors and policies not evaluated, as the report reads them. */
   writeTo(inventory: RegionInventory): void {
-    inventory.evaluation = { findings: this.findings, errors: this.errors };
+    inventory.evaluation = {
+      findings: this.findings,
+      errors: this.errors,
+      ...(this.unchanged.size > 0 ? { unchangedOpen: this.unchanged.entries() } : {}),
+    };
     if (this.skipped.notEvaluated) inventory.notEvaluated = this.skipped.notEvaluated;
   }
 }
@@ -85,17 +114,10 @@ export class RegionEvaluation {
  * unchanged) message, so the text is held once: the copies evaluation built go at the next collection.
  * A steady state of 50,000 rooms finds 145,823 findings again, each message built afresh.
  */
-function shareStoredText(
-  findings: readonly Finding[],
-  stored: (fingerprint: string) => StoredState | undefined,
-): void {
-  for (const finding of findings) {
-    const before = stored(finding.fingerprint);
-    if (!before) continue;
-    finding.fingerprint = before.fingerprint;
-    if (before.finding.roomArn === finding.roomArn) finding.roomArn = before.finding.roomArn;
-    if (before.finding.message === finding.message) finding.message = before.finding.message;
-  }
+function shareStoredText(finding: Finding, before: StoredState): void {
+  finding.fingerprint = before.fingerprint;
+  if (before.finding.roomArn === finding.roomArn) finding.roomArn = before.finding.roomArn;
+  if (before.finding.message === finding.message) finding.message = before.finding.message;
 }
 
 /**

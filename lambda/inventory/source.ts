@@ -2,8 +2,8 @@
  * What an inventory source is to the pipeline: where the rooms of one run come from (the live
  * account, the rooms a change batch names, a saved rooms file) and what it hands back, evaluated.
  */
-import type { StoredState } from '../audit/lifecycle.js';
-import type { AuditError, RegionInventory, Report } from '../core/types.js';
+import type { Hold, StoredState } from '../audit/lifecycle.js';
+import type { AuditError, Finding, RegionInventory, Report } from '../core/types.js';
 
 /** Who the credentials belong to, or why that is not known (the error goes into the report). */
 export type Identity =
@@ -31,5 +31,11 @@ export interface InventorySource {
     identity: Identity | undefined;
     previous: ReadonlyMap<string, StoredState>;
     startedAt: string;
+    /**
+     * Set when the caller counts unchanged findings instead of holding them (Report.unchangedOpen):
+     * a source that evaluates live rooms asks it of each finding `previous` holds; a source may
+     * ignore it (every finding is then listed, which is always correct).
+     */
+    hold?: (finding: Finding, before: StoredState) => Hold;
   }): Promise<InventoryRun>;
 }

@@ -34,6 +34,8 @@ export interface RunMetrics {
   after?: readonly MetricEntry[];
   /** The findings counted per severity. */
   bySeverity: readonly { severity: Severity }[];
+  /** Findings counted but not listed (Report.unchangedOpen), per severity: added to `bySeverity`'s. */
+  countedBySeverity?: Readonly<Record<Severity, number>>;
   /**
    * `true`: a severity without findings is emitted as 0 (the aggregate step: a chart line drops to 0
    * instead of stopping); `false`: it is left out (the single-account run).
@@ -64,7 +66,8 @@ export function emitRunMetrics(metrics: Metrics, run: RunMetrics): void {
     ...(run.after ?? []),
   ];
   for (const severity of SEVERITIES) {
-    const found = run.bySeverity.filter((f) => f.severity === severity).length;
+    const found =
+      run.bySeverity.filter((f) => f.severity === severity).length + (run.countedBySeverity?.[severity] ?? 0);
     if (found > 0 || run.severityZeros) entries.push(count(findingsBySeverityMetric(severity), found));
   }
   entries.push(...(run.last ?? []));

@@ -6,6 +6,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC, sinkUndeliveredMetric } from '../core/metric-names.js';
 import type { RegionInventory } from '../core/types.js';
+import { unchangedBySeverity } from '../core/unchanged-open.js';
 import { liveInventory } from '../inventory/live.js';
 import { SnapshotCollector, snapshotGap } from '../inventory/snapshot-rooms.js';
 import type { NotifyOutcome } from '../pipeline/deliver.js';
@@ -143,6 +144,9 @@ async function auditOwnAccount(
     sinks,
     clock: ctx.clock,
     renotifyAfterHours: config.renotifyAfterHours,
+    // Alerts, metrics and the summary need only totals of the findings found again as stored; the
+    // run's HTML report lists every finding.
+    countUnchanged: !config.reportBucket,
   });
   const reportUrl = await writeReportLink(ctx, run.accountId, run.report);
   return { run, outcome: await run.deliver(reportUrl ? { reportUrl } : {}) };
@@ -165,6 +169,7 @@ function emitScheduledMetrics(
       }),
     ],
     bySeverity: target.report.findings.filter((f) => f.status !== 'exempt'),
+    countedBySeverity: unchangedBySeverity(target.report),
     severityZeros: false,
     // A run cut short by its deadline still succeeded (the next one continues); a run with API errors
     // (e.g. access denied) did not, so a broken setup cannot stay silent.

@@ -24,13 +24,14 @@
  */
 
 import type { Alert } from '../alert/alert.js';
-import type { FindingRecord, Reconciliation, StoredState } from '../audit/lifecycle.js';
+import type { FindingRecord, LifecycleOptions, Reconciliation, StoredState } from '../audit/lifecycle.js';
 import { decide, resolve } from '../audit/lifecycle.js';
 import type { RegionInventory, Report } from '../core/types.js';
 import type { InventorySource } from '../inventory/source.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { type StateStore, statelessStore } from '../state/store.js';
 import { type NotifyOutcome, notifyAndRecord } from './deliver.js';
+import { HeldFindings } from './held-findings.js';
 
 export interface AuditRunOptions {
   inventory: InventorySource;
@@ -50,6 +51,12 @@ export interface AuditRunOptions {
   renotifyAfterHours: number;
   /** Set when the run evaluates only some policies: the others' stored findings stay as they were. */
   policyIds?: ReadonlySet<string>;
+  /**
+   * Count the findings found again exactly as stored instead of listing them (Report.unchangedOpen):
+   * for a caller whose outputs need only totals of those (the scheduled Lambda without a report
+   * bucket). Default: every finding is listed.
+   */
+  countUnchanged?: boolean;
 }
 
 /** A run audited and reconciled, not yet delivered: one account, its regions' inventories. */
@@ -86,16 +93,24 @@ export async function auditRun(options: AuditRunOptions): Promise<AuditedRun> {
   const observedAt = options.observationClock?.().toISOString() ?? startedAt;
   const store = identity?.error ? undefined : options.state(identity?.accountId);
   const previous = store ? await store.load() : new Map<string, StoredState>();
-  const run = await options.inventory.audit({ identity, previous, startedAt });
-  const lifecycle = {
+  const lifecycle: LifecycleOptions = {
     now: startedAt,
     renotifyAfterHours: options.renotifyAfterHours,
     observedAt,
     ...(options.policyIds ? { policyIds: options.policyIds } : {}),
   };
-  const decision = decide(run.report, run.inventories, previous, lifecycle);
+  const held =
+    options.countUnchanged && previous.size > 0 ? new HeldFindings(previous, lifecycle) : undefined;
+  const run = await options.inventory.audit({
+    identity,
+    previous,
+    startedAt,
+    ...(held ? { hold: held.hold } : {}),
+  });
+  const decision = decide(run.report, run.inventories, previous, held ? { ...lifecycle, held } : lifecycle);
   // Taken now so that `deliver()` does not hold the loaded state.
-  const owed = [...previous.values()].filter((r) => (r.pendingSinks?.length ?? 0) > 0);
+  const owed: StoredState[] = [];
+  for (const r of previous.values()) if ((r.pendingSinks?.length ?? 0) > 0) owed.push(r);
   const warnings = run.warnings ?? [];
   const whole = await wholeRecords(store, [...decision.resolving.map((r) => r.state), ...owed], warnings);
   const reconciliation = resolve(decision, whole, lifecycle);

@@ -1,5 +1,6 @@
 import { escapeControlCharacters } from '../core/control-chars.js';
 import type { RegionInventory } from '../core/types.js';
+import { unchangedCount } from '../core/unchanged-open.js';
 import type { NotifyOutcome } from './deliver.js';
 
 /**
@@ -75,7 +76,7 @@ export function summariseRun(input: {
   return {
     accountId: clip(input.accountId, MAX_STRING),
     roomsAudited: report.roomsAudited,
-    findings: report.findings.filter((f) => f.status !== 'exempt').length,
+    findings: report.findings.filter((f) => f.status !== 'exempt').length + unchangedCount(report),
     newFindings: alert.newFindings.length,
     resolvedFindings: alert.resolvedFindings.length,
     reminders: alert.reminders.length,

@@ -5,10 +5,11 @@
 import {
   type Alert,
   type AlertRemediation,
+  findingCount,
   highestSeverity,
   type NotAuditedTarget,
   type OmittedCounts,
-  openInReport,
+  openCount,
 } from '../alert/alert.js';
 import { truncate } from '../core/truncate.js';
 import type { AuditError, Finding, Report } from '../core/types.js';
@@ -121,8 +122,8 @@ function machineAlert(part: Alert, position?: { label: string; index: number; co
     report: {
       ...rest,
       ...targets,
-      findingCount: findings.length,
-      openCount: openInReport(part.report).length,
+      findingCount: findingCount(part.report),
+      openCount: openCount(part.report),
       errorCount: errors.length,
       errors: errors.slice(0, MAX_ERRORS_IN_MESSAGE),
     },
@@ -152,7 +153,7 @@ function attributes(part: Alert): Record<string, MessageAttribute> {
     severity: { DataType: 'String', StringValue: severity },
     newCount: { DataType: 'Number', StringValue: String(part.newFindings.length) },
     resolvedCount: { DataType: 'Number', StringValue: String(part.resolvedFindings.length) },
-    openCount: { DataType: 'Number', StringValue: String(openInReport(part.report).length) },
+    openCount: { DataType: 'Number', StringValue: String(openCount(part.report)) },
     policyIds: { DataType: 'String.Array', StringValue: JSON.stringify(policyIds) },
   };
   if (part.accountId) attrs.accountId = { DataType: 'String', StringValue: part.accountId };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PublishError } from '../../lambda/core/errors.js';
 import { type Publisher, snsSink } from '../../lambda/sinks/sns.js';
 import type { PublishInput } from '../../lambda/sinks/sns-message.js';
-import { makeAlert, makeFinding } from '../render/fixtures.js';
+import { makeAlert, makeFinding, makeReport } from '../render/fixtures.js';
 
 /** Sixty findings with long room names: more than one 16 KiB message. */
 const largeAlert = () =>
@@ -44,5 +44,22 @@ describe('Function: snsSink', () => {
       PublishError,
     );
     expect(sns.sent).toHaveLength(1);
+  });
+
+  it('counts the findings a run counted but did not list (Report.unchangedOpen) in openCount and findingCount', async () => {
+    const sns = publisher();
+    const fresh = makeFinding({ status: 'new' });
+    const unchangedOpen = [
+      { count: 7, bySeverity: { critical: 0, high: 7, medium: 0, low: 0, info: 0 } },
+      { routes: ['payments'], count: 5, bySeverity: { critical: 0, high: 0, medium: 5, low: 0, info: 0 } },
+    ];
+    const alert = makeAlert({ newFindings: [fresh], report: makeReport({ findings: [fresh], unchangedOpen }) });
+    await snsSink(sns).deliver(alert);
+
+    const [message] = sns.sent;
+    expect(message?.MessageAttributes.openCount?.StringValue).toBe('13');
+    // The machine-readable alert is what SQS and Lambda subscribers get.
+    const machine = JSON.parse(JSON.parse(message?.Message ?? '{}').sqs);
+    expect(machine.report).toMatchObject({ findingCount: 13, openCount: 13 });
   });
 });
