@@ -6,7 +6,7 @@ import { DEFAULT_ROUTE } from '../policy/routes.js';
 import type { AlertSink, SinkReceipt } from '../sinks/sink.js';
 import { snsSinkName } from '../sinks/sns.js';
 import { soleWriter } from '../state/sole-writer.js';
-import type { Settlement, SettlementOf, SharedWrites, StateStore } from '../state/store.js';
+import type { Claimed, Settlement, SettlementOf, SharedWrites, StateStore } from '../state/store.js';
 
 /** A sink that did not take everything it was owed: it gets the rest on the next run. */
 export interface SinkLag {
@@ -83,9 +83,10 @@ interface NotifyInput {
  * where nobody wrote since) and the error is thrown, so the retry decides and sends everything again.
  * No duplicate: of two writers racing for one transition, exactly one claim lands.
  *
- * Nothing per finding is built beside the change records (a first audit claims 145,823): the claim
- * marks each record it wrote with what it is owed (lambda/state/store.ts `Claimed`), and the store
- * asks what each record still owes as it settles it (`settlementOf`).
+ * Nothing per finding is built beside the change records (a first audit claims 145,823), and they
+ * are not written on: what a claimed record was marked owed to is worked out again when needed, from
+ * the same rules (lambda/state/store.ts `Claimed`), and the store asks what each record still owes
+ * as it settles it (`settlementOf`).
  */
 async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Promise<NotifyOutcome> {
   const { sinks, now } = input;
@@ -128,11 +129,11 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
       return decision?.record;
     },
   });
-  // Each claimed record carries what it is owed (`pendingSinks`): the claims are the records themselves.
-  const records = claimed.records;
-  const alert = redecided ? claimedAlert(input.alert, planned, records) : input.alert;
+  // `owedTo` answers after the claim as during it: `earlier` and `planned` change for a finding only
+  // in its own conflict, before the write that lands.
+  const alert = redecided ? claimedAlert(input.alert, planned, claimed.records) : input.alert;
   const owed = changed
-    ? stillOwed(records, { changes: input.changes, backlogOnly, backlogOnlyKeys, earlier }, planned, owes)
+    ? stillOwed(claimed, { changes: input.changes, backlogOnly, backlogOnlyKeys, earlier }, planned, owes)
     : [];
 
   const delivery = await deliverAll(alert, sinks, owed);
@@ -140,7 +141,7 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
     await shared.release(claimed);
     throw delivery.thrown;
   }
-  await shared.settle(records, settlementOf(delivery, planned, owed));
+  await shared.settle(claimed, settlementOf(delivery, planned, owed));
   return outcomeOf(alert, delivery);
 }
 
@@ -151,7 +152,7 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
  * only the backlog's findings are looked up.
  */
 function stillOwed(
-  records: readonly FindingRecord[],
+  claimed: Claimed,
   backlog: {
     changes: readonly FindingRecord[];
     backlogOnly: readonly FindingRecord[];
@@ -162,21 +163,28 @@ function stillOwed(
   owes: (announce: Announcement | undefined) => boolean,
 ): FindingRecord[] {
   const { changes, backlogOnly, backlogOnlyKeys, earlier } = backlog;
-  const claimed = new Map<string, FindingRecord>();
-  for (const r of records) {
-    if (earlier.has(r.fingerprint) || backlogOnlyKeys.has(r.fingerprint)) claimed.set(r.fingerprint, r);
+  const written = new Map<string, FindingRecord>();
+  for (const r of claimed.records) {
+    if (earlier.has(r.fingerprint) || backlogOnlyKeys.has(r.fingerprint)) written.set(r.fingerprint, r);
   }
+  // What a claimed record was marked owed to, when it was marked owed to some sink.
+  const marked = (fingerprint: string) => {
+    const record = written.get(fingerprint);
+    const sinks = record ? claimed.owed(record)?.pendingSinks : undefined;
+    return record && sinks?.length ? { record, sinks } : undefined;
+  };
   const owed: FindingRecord[] = [];
   for (const r of backlogOnly) {
-    const record = claimed.get(r.fingerprint);
-    if (record?.pendingSinks?.length) owed.push(record);
+    // A backlog record is claimed with its own mark: it is owed as it was read.
+    const mark = marked(r.fingerprint);
+    if (mark) owed.push(mark.record);
   }
   for (const { fingerprint } of changes) {
-    const record = claimed.get(fingerprint);
+    const mark = marked(fingerprint);
     const before = earlier.get(fingerprint);
     // Still owed from before, not superseded: the lagging sink gets it with this run's alert.
-    if (record?.pendingSinks?.length && before && !owes(planned.get(fingerprint))) {
-      owed.push({ ...before, pendingSinks: record.pendingSinks });
+    if (mark && before && !owes(planned.get(fingerprint))) {
+      owed.push({ ...before, pendingSinks: [...mark.sinks] });
     }
   }
   return owed;
@@ -199,8 +207,8 @@ function settlementOf(
   const offered = (fingerprint: string) => planned.has(fingerprint) || owedHere.has(fingerprint);
   const lacking = (fingerprint: string) =>
     [...delivery.failed].filter(([, fps]) => fps.has(fingerprint)).map(([s]) => s);
-  return (record) => {
-    const { fingerprint, pendingSinks } = record;
+  return ({ fingerprint }, owedMark) => {
+    const pendingSinks = owedMark?.pendingSinks;
     const still = delivery.failed.size > 0 ? lacking(fingerprint) : NONE;
     if (pendingSinks?.length) {
       if (!offered(fingerprint)) return undefined;

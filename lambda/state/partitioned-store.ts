@@ -6,7 +6,7 @@
  */
 import type { FindingRecord } from '../audit/lifecycle.js';
 import { eachConcurrently } from './concurrently.js';
-import type { Claimed, SharedWrites, StateStore } from './store.js';
+import { type Claimed, owedMark, type SharedWrites, type StateStore } from './store.js';
 
 /**
  * Partitions written at once. A run over 1,000 targets claims and settles in 1,000 partitions of a
@@ -44,12 +44,17 @@ export class PartitionedStore {
       return {
         records: asDecided ? changes : claimed.flatMap((c) => c.records),
         replaced: merged(claimed.map((c) => c.replaced)),
+        owed: (record) => owedMark(record, rules),
       };
     },
     settle: (claimed, settlement) =>
-      eachPart(this.parts(claimed), (store, part) => store.shared.settle(part, settlement)),
-    release: ({ records, replaced }) =>
-      eachPart(this.parts(records), (store, part) => store.shared.release({ records: part, replaced })),
+      eachPart(this.parts(claimed.records), (store, part) =>
+        store.shared.settle({ ...claimed, records: part }, settlement),
+      ),
+    release: (claimed) =>
+      eachPart(this.parts(claimed.records), (store, part) =>
+        store.shared.release({ ...claimed, records: part }),
+      ),
   };
 
   /**

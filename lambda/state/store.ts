@@ -27,10 +27,10 @@ export interface StateStore {
 }
 
 /**
- * What a claim wrote. The change records are the run's own, so a claim adds nothing beside them: each
- * record it wrote carries the owed marks it was written with (`pendingSinks`, `owedFor`), and keeps the
- * `version` it was decided against (the store wrote the one after it). A first audit of 145,823
- * findings is claimed, delivered and settled with no other object per finding.
+ * What a claim wrote, with nothing kept per change: a first audit of 145,823 findings is claimed,
+ * delivered and settled with no object per finding beside the run's change records, which are left as
+ * they were decided (`version`: the one decided against; the store wrote the one after it). What each
+ * record was marked owed to is worked out again when asked (`owed`), as the claim worked it out.
  */
 export interface Claimed {
   /**
@@ -44,6 +44,30 @@ export interface Claimed {
    * was not stored (a first audit replaces nothing), and none where the store has no undo to make.
    */
   replaced: ReadonlyMap<string, Record<string, unknown>>;
+  /** The owed mark the claim wrote on one of `records` (undefined: owed to nobody). */
+  owed(record: FindingRecord): OwedMark | undefined;
+}
+
+/** The sinks a claimed record is owed to, and the version whose delivery owes them. */
+export interface OwedMark {
+  pendingSinks: readonly string[];
+  owedFor: number;
+}
+
+/** The version a claim of `record` writes: the one after the version it was decided against. */
+export function claimedVersion(record: FindingRecord): number {
+  return (record.version ?? 0) + 1;
+}
+
+/**
+ * The owed mark a claim writes on `record`: its own (a record some sink still lacks, whose owed
+ * delivery keeps its version), else the sinks `rules` say a change is owed to, for this claim's version.
+ */
+export function owedMark(record: FindingRecord, rules: Pick<ClaimRules, 'owedTo'>): OwedMark | undefined {
+  const own = (record.pendingSinks?.length ?? 0) > 0;
+  const sinks = own ? record.pendingSinks : rules.owedTo(record);
+  if (!sinks?.length) return undefined;
+  return { pendingSinks: sinks, owedFor: (own && record.owedFor) || claimedVersion(record) };
 }
 
 /** What delivery left owed of a claimed record. */
@@ -54,8 +78,8 @@ export interface Settlement {
   untold?: boolean;
 }
 
-/** A claimed record's settlement; undefined: leave it as it was claimed. */
-export type SettlementOf = (record: FindingRecord) => Settlement | undefined;
+/** A claimed record's settlement, given what it was owed; undefined: leave it as it was claimed. */
+export type SettlementOf = (record: FindingRecord, owed: OwedMark | undefined) => Settlement | undefined;
 
 /** The change to write instead when the stored record moved on since `mine` was decided (undefined: drop it). */
 export type OnConflict = (
@@ -64,7 +88,11 @@ export type OnConflict = (
 ) => FindingRecord | undefined;
 
 export interface ClaimRules {
-  /** The sinks a change without `pendingSinks` of its own is owed to (undefined: none). */
+  /**
+   * The sinks a change without `pendingSinks` of its own is owed to (undefined: none). Asked again
+   * after the claim (`Claimed.owed`) instead of keeping an answer per record, so it must answer of a
+   * record written as it did when the record was written.
+   */
   owedTo(record: FindingRecord): readonly string[] | undefined;
   onConflict: OnConflict;
 }
@@ -77,8 +105,8 @@ export interface SharedWrites {
   /**
    * Writes each change only while the stored record is still at the change's `version` and was not
    * observed after it; otherwise asks `onConflict` what to write instead, against the record as
-   * stored now. Marks each record written with what it is owed (`pendingSinks`, `owedFor`) and
-   * returns what was written.
+   * stored now. Each record written is marked with what it is owed (`owedMark`). Returns what was
+   * written; the change records themselves are left as they were.
    */
   claim(changes: readonly FindingRecord[], now: string, rules: ClaimRules): Promise<Claimed>;
   /**
@@ -86,7 +114,7 @@ export interface SharedWrites {
    * since), as `settlement` says of it, asked one record at a time as it is written: no list of
    * settlements is built.
    */
-  settle(claimed: readonly FindingRecord[], settlement: SettlementOf): Promise<void>;
+  settle(claimed: Claimed, settlement: SettlementOf): Promise<void>;
   /** Puts back what the claims replaced (only where nobody wrote since): no sink took the alert. */
   release(claimed: Claimed): Promise<void>;
 }

@@ -8,7 +8,15 @@ import { eachConcurrently } from './concurrently.js';
 import { expiresAfterDays, findingKeys, TTL_ATTRIBUTE } from './keys.js';
 import { PartitionedStore } from './partitioned-store.js';
 import { RecordReader, STATE_PROJECTION, storedFinding } from './record.js';
-import type { Claimed, ClaimRules, SettlementOf, SharedWrites, StateStore } from './store.js';
+import {
+  type Claimed,
+  type ClaimRules,
+  claimedVersion,
+  owedMark,
+  type SettlementOf,
+  type SharedWrites,
+  type StateStore,
+} from './store.js';
 import { type Item, type PartitionQuery, TableClient } from './table-client.js';
 import { conditionFailed } from './table-errors.js';
 
@@ -155,9 +163,9 @@ export class TargetStateStore implements StateStore {
   }
 
   /**
-   * Each change, or what `onConflict` decides instead, written conditionally; each record written is
-   * marked with what it is owed (`put`). What a change was replaced by (or that it was dropped) is kept
-   * only for the few that met a conflict, and the replaced items only where one was stored.
+   * Each change, or what `onConflict` decides instead, written conditionally with its owed mark
+   * (`put`). What a change was replaced by (or that it was dropped) is kept only for the few that met
+   * a conflict, and the replaced items only where one was stored.
    */
   private async claim(changes: readonly FindingRecord[], now: string, rules: ClaimRules): Promise<Claimed> {
     const ttl = this.ttl(now);
@@ -180,13 +188,12 @@ export class TargetStateStore implements StateStore {
     );
     const records = instead.size === 0 ? changes : writtenInstead(changes, instead);
     await this.migrate(records);
-    return { records, replaced };
+    return { records, replaced, owed: (record) => owedMark(record, rules) };
   }
 
   /**
-   * One conditional put; false when the stored record moved on (the caller decides again). Once it
-   * lands, the record carries the owed marks it was written with, and the item it replaced (if any)
-   * is kept in `replaced`.
+   * One conditional put; false when the stored record moved on (the caller decides again). The item
+   * it replaced (if any) is kept in `replaced`.
    */
   private async put(
     record: FindingRecord,
@@ -196,13 +203,12 @@ export class TargetStateStore implements StateStore {
   ): Promise<boolean> {
     const basis = record.version ?? 0;
     const version = claimedVersion(record);
-    const own = (record.pendingSinks?.length ?? 0) > 0;
-    const sinks = own ? record.pendingSinks : rules.owedTo(record);
-    const owed =
-      sinks && sinks.length > 0
-        ? { pendingSinks: sinks as string[], owedFor: (own && record.owedFor) || version }
-        : undefined;
-    const written = { version, pendingSinks: owed?.pendingSinks, owedFor: owed?.owedFor };
+    const owed = owedMark(record, rules);
+    const written = {
+      version,
+      pendingSinks: owed?.pendingSinks as string[] | undefined,
+      owedFor: owed?.owedFor,
+    };
     const newer = record.observedAt
       ? ' AND (attribute_not_exists(#observedAt) OR #observedAt <= :observedAt)'
       : '';
@@ -227,11 +233,6 @@ export class TargetStateStore implements StateStore {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      if (owed) Object.assign(record, owed);
-      else {
-        delete record.pendingSinks;
-        delete record.owedFor;
-      }
       if (out.Attributes) replaced.set(record.fingerprint, out.Attributes);
       return true;
     } catch (error) {
@@ -251,13 +252,14 @@ export class TargetStateStore implements StateStore {
    * writer keeps `owedFor`, so it does not stop this. Each record's settlement is asked as it is
    * written, WRITE_CONCURRENCY at a time.
    */
-  private async settle(claimed: readonly FindingRecord[], settlement: SettlementOf): Promise<void> {
+  private async settle(claimed: Claimed, settlement: SettlementOf): Promise<void> {
     await this.table.writing(() =>
-      eachConcurrently(claimed, WRITE_CONCURRENCY, async (record) => {
-        const settled = settlement(record);
+      eachConcurrently(claimed.records, WRITE_CONCURRENCY, async (record) => {
+        const mark = claimed.owed(record);
+        const settled = settlement(record, mark);
         if (!settled) return;
         const { lacking, untold } = settled;
-        const owed = record.owedFor !== undefined;
+        const owed = mark !== undefined;
         const sets = ['#version = #version + :one'];
         const removes: string[] = [];
         if (owed && lacking.length > 0) sets.push('pendingSinks = :lacking');
@@ -273,7 +275,7 @@ export class TargetStateStore implements StateStore {
               ExpressionAttributeNames: { '#version': 'version' },
               ExpressionAttributeValues: {
                 ':one': 1,
-                ':claim': owed ? record.owedFor : claimedVersion(record),
+                ':claim': mark ? mark.owedFor : claimedVersion(record),
                 ...(owed && lacking.length > 0 ? { ':lacking': lacking } : {}),
               },
             }),
@@ -377,11 +379,6 @@ export class TargetStateStore implements StateStore {
     for await (const item of this.items({ projection: 'sk', consistent: true })) keys.add(String(item.sk));
     return keys;
   }
-}
-
-/** The version a claim of `record` writes: the one after the version it was decided against. */
-function claimedVersion(record: FindingRecord): number {
-  return (record.version ?? 0) + 1;
 }
 
 /** The changes as written: each one, or what was written instead (none where it was dropped). */

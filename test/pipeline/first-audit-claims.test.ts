@@ -1,8 +1,8 @@
 /**
  * A first audit through claim → deliver → settle on the state table (dynalite) holds nothing per
- * finding beside the run's change records: the claim hands back the changes array itself (each record
- * marked with what it is owed), replaces nothing, and settle is given that same array and asked of
- * each record as it writes it. What is stored is what the protocol promises: owed marks cleared where
+ * finding beside the run's change records: the claim hands back the changes array itself (the records
+ * left as they were decided), replaces nothing, and settle is given that same array and asked of each
+ * record as it writes it. What is stored is what the protocol promises: owed marks cleared where
  * the sink took the finding, kept where it did not, nothing left when no sink took the alert.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ function watchedStore(table: string) {
   const seen = {
     claimedFrom: [] as (readonly FindingRecord[])[],
     claimed: [] as Claimed[],
-    settled: [] as (readonly FindingRecord[])[],
+    settled: [] as Claimed[],
     released: [] as Claimed[],
   };
   const shared: SharedWrites = {
@@ -135,11 +135,13 @@ describe('a first audit through the claims of the state table', () => {
     expect(seen.claimed[0]?.replaced.size).toBe(0);
     // ...and settle is given that array, not a list of settlements.
     expect(seen.settled).toHaveLength(1);
-    expect(seen.settled[0]).toBe(changes);
+    expect(seen.settled[0]?.records).toBe(changes);
     expect(seen.released).toEqual([]);
-    // Each change carries the marks it was claimed with, and still the version it was decided against.
-    expect(changes.every((c) => c.pendingSinks?.join() === 'sns' && c.owedFor === 1)).toBe(true);
-    expect(changes.every((c) => c.version === undefined)).toBe(true);
+    // What each was marked owed to is worked out when asked; the changes are left as they were decided.
+    expect(seen.claimed[0]?.owed(changes[0] as FindingRecord)).toEqual({ pendingSinks: ['sns'], owedFor: 1 });
+    const untouched = (c: FindingRecord) =>
+      c.pendingSinks === undefined && c.owedFor === undefined && c.version === undefined;
+    expect(changes.every(untouched)).toBe(true);
 
     const records = await stored(table);
     expect(records.size).toBe(FINDINGS);
@@ -161,7 +163,7 @@ describe('a first audit through the claims of the state table', () => {
 
     expect(outcome.lagging).toEqual([{ sink: 'email', undelivered: refused.size, error: 'throttled' }]);
     expect(seen.claimed[0]?.records).toBe(changes);
-    expect(seen.settled[0]).toBe(changes);
+    expect(seen.settled[0]?.records).toBe(changes);
     const owed = [...(await stored(table)).values()].filter((r) => r.pendingSinks);
     expect(owed.map((r) => r.fingerprint).sort()).toEqual([...refused].sort());
     expect(owed.every((r) => r.pendingSinks?.join() === 'email')).toBe(true);
@@ -180,7 +182,7 @@ describe('a first audit through the claims of the state table', () => {
     expect(seen.released[0]?.records).toBe(changes);
     expect((await stored(table)).size).toBe(0);
 
-    // The same records, claimed again (they carry the marks of the released claim), are told once more.
+    // The same records, claimed again, are told once more and recorded.
     const up = sink('sns');
     await notifyAndRecord({ alert, sinks: [up.sink], store, changes, now: NOW });
     expect(up.told).toEqual([fingerprints(findings)]);
@@ -209,7 +211,7 @@ describe('a first audit through the claims of the state table', () => {
     const records = seen.claimed[0]?.records ?? [];
     expect(records).not.toBe(changes);
     expect(records.map((r) => r.fingerprint)).toEqual(rest);
-    expect(seen.settled[0]).toBe(records);
+    expect(seen.settled[0]?.records).toBe(records);
     const kept = (await stored(table)).get(taken?.fingerprint ?? '');
     expect(kept?.observedAt).toBe(LATER);
     expect(kept?.version).toBe(1); // untouched by this writer's claim or settlement

@@ -50,12 +50,17 @@ function partitions(delays: Record<string, number>, fail?: string, redecide = fa
           seen.claimed.push(changes);
           await wait();
           if (accountId === fail) throw new Error(`partition ${accountId} refused`);
-          return { records: redecide ? changes.map((r) => ({ ...r })) : changes, replaced: new Map() };
+          return {
+            records: redecide ? changes.map((r) => ({ ...r })) : changes,
+            replaced: new Map(),
+            owed: () => undefined,
+          };
         },
         settle: async (claimed, settlement) => {
-          seen.settling.push(claimed);
+          seen.settling.push(claimed.records);
           await wait();
-          for (const r of claimed) if (settlement(r)) seen.settled.push(r.fingerprint);
+          for (const r of claimed.records)
+            if (settlement(r, claimed.owed(r))) seen.settled.push(r.fingerprint);
         },
         release: async () => wait(),
       },
@@ -91,7 +96,8 @@ describe('PartitionedStore', () => {
 
   it('settles every partition, asking each record what it still owes', async () => {
     const { store, seen } = partitions({ a: 5, b: 1, c: 3 });
-    const claimed = ['a', 'b', 'c'].flatMap((a) => [record(a, 1), record(a, 2)]);
+    const records = ['a', 'b', 'c'].flatMap((a) => [record(a, 1), record(a, 2)]);
+    const claimed = { records, replaced: new Map(), owed: () => undefined };
     await store.shared.settle(claimed, (r) => (r.fingerprint.endsWith('-1') ? { lacking: [] } : undefined));
     expect(seen.settled.sort()).toEqual(['a-1', 'b-1', 'c-1']);
   });
@@ -99,8 +105,8 @@ describe('PartitionedStore', () => {
   it('hands the records of one partition on as they are, without copying them', async () => {
     const { store, seen } = partitions({ a: 0 });
     const changes = [record('a', 1), record('a', 2)];
-    await store.shared.claim(changes, '2026-01-01T00:00:00.000Z', RULES);
-    await store.shared.settle(changes, () => undefined);
+    const claimed = await store.shared.claim(changes, '2026-01-01T00:00:00.000Z', RULES);
+    await store.shared.settle(claimed, () => undefined);
     expect(seen.claimed[0]).toBe(changes);
     expect(seen.settling[0]).toBe(changes);
   });

@@ -1,8 +1,8 @@
 /**
- * Claims of a store with one writer (lambda/state/sole-writer.ts): the claim only marks the run's
- * change records (nothing per change is returned), settle saves those very records as they are owed,
- * a stored record claimed with its own mark is saved only when its delivery changed it (and then as a
- * copy: a store in memory may hold it), and release takes the claim's marks off again.
+ * Claims of a store with one writer (lambda/state/sole-writer.ts): the claim stages the run's change
+ * records as they are (nothing per change is returned), settle saves each as its settlement says, a
+ * stored record claimed with its own mark is saved only when its delivery changed it, and a released
+ * claim writes nothing.
  */
 import { describe, expect, it } from 'vitest';
 import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
@@ -35,71 +35,61 @@ function saving() {
 const RULES = { owedTo: () => ['sns', 'email'], onConflict: () => undefined };
 
 describe('soleWriter', () => {
-  it('marks the changes it claims and hands back the changes array itself', async () => {
+  it('hands back the changes array itself, leaves the changes as they are, and writes nothing yet', async () => {
     const { store, saves } = saving();
     const shared = soleWriter(store);
-    const changes = [recordOf(), recordOf()];
+    const changes = [recordOf(), recordOf(['email'])];
 
     const claimed = await shared.claim(changes, NOW, RULES);
 
     expect(claimed.records).toBe(changes);
     expect(claimed.replaced.size).toBe(0);
-    expect(changes.map((c) => c.pendingSinks)).toEqual([
-      ['sns', 'email'],
-      ['sns', 'email'],
-    ]);
+    expect(changes.map((c) => c.pendingSinks)).toEqual([undefined, ['email']]);
+    // Owed as the rules say, or as its own mark says.
+    expect(changes.map((c) => claimed.owed(c)?.pendingSinks)).toEqual([['sns', 'email'], ['email']]);
     expect(saves).toEqual([]); // staged, not written
   });
 
-  it('saves the claimed records themselves, each owing what its settlement says', async () => {
+  it('saves each claimed record owing what its settlement (else its claim) says', async () => {
     const { store, saves } = saving();
     const shared = soleWriter(store);
-    const [told, lagging, reminder] = [recordOf(), recordOf(), recordOf()] as [
-      FindingRecord,
-      FindingRecord,
-      FindingRecord,
-    ];
-    const changes = [told, lagging, reminder];
-    await shared.claim(changes, NOW, RULES);
+    const [told, lagging, reminder, unsettled] = [recordOf(), recordOf(), recordOf(), recordOf()];
+    const claimed = await shared.claim([told, lagging, reminder, unsettled] as FindingRecord[], NOW, RULES);
 
-    await shared.settle(changes, (r) =>
-      r === told ? { lacking: [] } : r === lagging ? { lacking: ['email'] } : { lacking: [], untold: true },
-    );
+    await shared.settle(claimed, (r, owed) => {
+      expect(owed?.pendingSinks).toEqual(['sns', 'email']);
+      if (r === told) return { lacking: [] };
+      if (r === lagging) return { lacking: ['email'] };
+      return r === reminder ? { lacking: [], untold: true } : undefined;
+    });
 
     expect(saves).toHaveLength(1);
-    const [saved] = saves;
-    expect(saved?.[0]).toBe(told);
-    expect(saved?.map((r) => r.pendingSinks)).toEqual([undefined, ['email'], undefined]);
-    expect(saved?.map((r) => r.lastNotified)).toEqual([NOW, NOW, undefined]);
+    expect(saves[0]?.map((r) => r.pendingSinks)).toEqual([undefined, ['email'], undefined, ['sns', 'email']]);
+    expect(saves[0]?.map((r) => r.lastNotified)).toEqual([NOW, NOW, undefined, NOW]);
+    expect(reminder?.lastNotified).toBe(NOW); // the caller's record is left as it was
   });
 
-  it('saves a stored record claimed with its own mark only when its delivery changed it, as a copy', async () => {
+  it('saves a stored record claimed with its own mark only when its delivery changed it', async () => {
     const { store, saves } = saving();
     const shared = soleWriter(store);
     const untouched = recordOf(['email']);
     const delivered = recordOf(['email']);
-    await shared.claim([untouched, delivered], NOW, RULES);
+    const claimed = await shared.claim([untouched, delivered], NOW, RULES);
 
-    await shared.settle([untouched, delivered], (r) => (r === delivered ? { lacking: [] } : undefined));
+    await shared.settle(claimed, (r) => (r === delivered ? { lacking: [] } : undefined));
 
     expect(saves[0]?.map((r) => r.fingerprint)).toEqual([delivered.fingerprint]);
-    expect(saves[0]?.[0]).not.toBe(delivered);
     expect(saves[0]?.[0]?.pendingSinks).toBeUndefined();
-    expect(delivered.pendingSinks).toEqual(['email']); // the caller's record is left as it was read
   });
 
-  it('takes the claim marks off again on release, and writes nothing', async () => {
+  it('writes nothing once released', async () => {
     const { store, saves } = saving();
     const shared = soleWriter(store);
-    const fresh = recordOf();
-    const owed = recordOf(['email']);
-    const claimed = await shared.claim([fresh, owed], NOW, RULES);
+    const claimed = await shared.claim([recordOf()], NOW, RULES);
 
     await shared.release(claimed);
-    await shared.settle(claimed.records, () => ({ lacking: [] }));
+    await shared.settle(claimed, () => ({ lacking: [] }));
 
-    expect(fresh.pendingSinks).toBeUndefined();
-    expect(owed.pendingSinks).toEqual(['email']);
     expect(saves).toEqual([]);
   });
 });
