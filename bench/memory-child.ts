@@ -11,6 +11,8 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -47,8 +49,16 @@ let peakRss = baselineRss;
 let peakHeap = 0;
 let peakHeapTotal = 0;
 let peakExternal = 0;
+// Diagnostic (not part of the figures): BENCH_HEAP_SNAPSHOT_DIR and BENCH_HEAP_SNAPSHOT_MB=100,140
+// write a heap snapshot the first time the used heap passes each figure, to see what the peak holds.
+const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT_DIR;
+const snapshotAt = (process.env.BENCH_HEAP_SNAPSHOT_MB ?? '').split(',').filter(Boolean).map(Number);
 const sampler = setInterval(() => {
   const m = process.memoryUsage();
+  if (snapshotDir && snapshotAt.length > 0 && m.heapUsed >= (snapshotAt[0] as number) * 2 ** 20) {
+    const at = snapshotAt.shift();
+    writeHeapSnapshot(join(snapshotDir, `memory-child-${process.pid}-${at}mb.heapsnapshot`));
+  }
   peakRss = Math.max(peakRss, m.rss);
   peakHeap = Math.max(peakHeap, m.heapUsed);
   peakHeapTotal = Math.max(peakHeapTotal, m.heapTotal);

@@ -13,7 +13,11 @@ import { Evaluator } from '../lambda/audit/evaluate.js';
 import { auditAccount } from '../lambda/inventory/live-audit.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { MemoryRoomCache } from '../lambda/state/memory-room-cache.js';
-import { FUNCTION_BUNDLE_ALIAS, FUNCTION_RUNTIME_ENV } from '../lib/function-runtime.js';
+import {
+  FUNCTION_BUNDLE_ALIAS,
+  FUNCTION_RUNTIME_ENV,
+  FUNCTION_SOURCES_CONTENT,
+} from '../lib/function-runtime.js';
 import { type LocalAws, startLocalAws } from '../local-aws/index.js';
 import { CHANGE_MAX_ROOMS, changeEvents, DEFAULT_WINDOW_MS } from './change-events.js';
 import { largeFirstAudit } from './large-first-audit.js';
@@ -191,6 +195,10 @@ async function bundleChild(entry: string): Promise<{ file: string; dispose(): vo
       format: 'esm',
       target: 'node20',
       minify: true,
+      // As the stack ships it: the children run under NODE_OPTIONS' --enable-source-maps, and Node
+      // parses the map when the bundle loads (memory figures include it).
+      sourcemap: true,
+      sourcesContent: FUNCTION_SOURCES_CONTENT,
       banner: { js: REQUIRE_SHIM },
       alias: BUNDLE_ALIAS,
       outfile: file,
@@ -480,6 +488,7 @@ async function bundle() {
       mainFields: ['module', 'main'],
       minify: true,
       sourcemap: true,
+      sourcesContent: FUNCTION_SOURCES_CONTENT,
       banner: { js: REQUIRE_SHIM },
       alias: BUNDLE_ALIAS,
       outfile,

@@ -169,9 +169,12 @@ export function decide(
   // The report's findings are updated in place (status, firstSeen), not copied: a run can hold
   // 100,000 of them, and the report is this run's own.
   for (const finding of report.findings) {
+    const before = previous.get(finding.fingerprint);
+    // The same text, held once: the stored key rather than the copy evaluation built (145,823 of
+    // them in a steady state of 50,000 rooms).
+    if (before) finding.fingerprint = before.fingerprint;
     if (seen.has(finding.fingerprint)) continue; // the same room twice (e.g. listed twice): one finding
     seen.add(finding.fingerprint);
-    const before = previous.get(finding.fingerprint);
     if (finding.status === 'exempt') {
       if (before) finding.firstSeen = before.firstSeen;
       findings.push(finding);

@@ -3,6 +3,7 @@
  * cache answering for unchanged rooms, each room evaluated on the one path (`RegionEvaluation`).
  */
 import { Evaluator } from '../audit/evaluate.js';
+import type { StoredState } from '../audit/lifecycle.js';
 import { buildReport } from '../audit/report.js';
 import { type AwsConnection, callerAccountId, cloudFormationClient, ivschatClient } from '../aws/clients.js';
 import {
@@ -58,6 +59,11 @@ export interface LiveAuditOptions {
   fullRefreshHours?: number;
   /** Rooms with open findings per region: if the list misses one, GetRoom tells whether it is gone. */
   knownRooms?: (region: string) => Iterable<string>;
+  /**
+   * The stored state of a finding (the pipeline's loaded state): a finding found again shares its
+   * text (fingerprint, room ARN, message) with the state instead of holding a copy of its own.
+   */
+  stored?: (fingerprint: string) => StoredState | undefined;
   /** Receive every room as evaluated, cached rooms too (the room snapshot, the remediation candidates). */
   collectors?: readonly RoomCollector[];
   /**
@@ -175,6 +181,7 @@ async function auditRegion(run: AccountRun, region: string): Promise<RegionInven
         now: startedAt,
         configurations: logging?.configurations,
         ...(options.collectors ? { collectors: options.collectors } : {}),
+        ...(options.stored ? { stored: options.stored } : {}),
       },
     );
     const drift =

@@ -6,7 +6,10 @@ import { auditAccount, identifyAccount, type LiveAuditOptions } from './live-aud
 import type { InventorySource } from './source.js';
 
 /** What the live source needs: the audit options the pipeline does not fill in itself. */
-export type LiveInventoryOptions = Omit<LiveAuditOptions, 'identity' | 'knownRooms' | 'startedAt' | 'now'> & {
+export type LiveInventoryOptions = Omit<
+  LiveAuditOptions,
+  'identity' | 'knownRooms' | 'stored' | 'startedAt' | 'now'
+> & {
   /** Reads the run's finishing time; the start is the pipeline's `now`. */
   clock?: () => Date;
 };
@@ -29,6 +32,7 @@ export function liveInventory(options: LiveInventoryOptions): InventorySource {
         ...(clock ? { now: clock } : {}),
         startedAt,
         knownRooms: (region) => known.get(region) ?? [],
+        stored: (fingerprint) => previous.get(fingerprint),
       });
       const stopped = run.report.complete ? undefined : stopReason(options.signal)?.message;
       return stopped ? { ...run, stopped } : run;

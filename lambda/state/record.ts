@@ -1,6 +1,7 @@
-import type { FindingKey, FindingRecord, StoredState } from '../audit/lifecycle.js';
+import type { FindingRecord, StoredState } from '../audit/lifecycle.js';
 import { StringInterner } from '../core/intern.js';
 import type { Finding, FindingStatus, Severity } from '../core/types.js';
+import { type StoredStateRow, storedState } from './stored-states.js';
 
 /**
  * What the state table keeps of a finding: everything but `remediationTemplate`. Only new and
@@ -88,26 +89,33 @@ export class RecordReader {
 
   /** The record as reconcile reads it (lambda/audit/lifecycle.ts `StoredState`): no finding payload. */
   readState(item: Record<string, unknown>): StoredState {
-    const s = (value: unknown) => this.strings.intern(String(value ?? ''));
-    const f = (item.finding ?? {}) as Record<string, unknown>;
-    const state = new CompactState(
-      String(item.fingerprint ?? item.sk ?? f.fingerprint ?? ''),
-      s(item.status) as FindingRecord['status'],
-      s(item.firstSeen),
-      typeof item.lastNotified === 'string' ? s(item.lastNotified) : undefined,
-      typeof item.version === 'number' ? item.version : 0,
-      s(f.policyId),
-      s(f.accountId),
-      s(f.region),
-      s(f.roomArn),
-      s(f.message),
-    );
-    // Rare (a sink failed), so added after the fixed shape rather than given to every record.
-    if (Array.isArray(item.pendingSinks) && item.pendingSinks.length > 0) {
-      state.pendingSinks = item.pendingSinks.map((name) => s(name));
-    }
-    return state;
+    return storedState(stateRow(item));
   }
+}
+
+/**
+ * What reconcile reads of a stored item (the attributes of STATE_PROJECTION), for the column-wise
+ * StoredStates (lambda/state/stored-states.ts), which keeps each repeated string once.
+ */
+export function stateRow(item: Record<string, unknown>): StoredStateRow {
+  const f = (item.finding ?? {}) as Record<string, unknown>;
+  const s = (value: unknown) => String(value ?? '');
+  return {
+    fingerprint: String(item.fingerprint ?? item.sk ?? f.fingerprint ?? ''),
+    status: s(item.status) as FindingRecord['status'],
+    firstSeen: s(item.firstSeen),
+    lastNotified: typeof item.lastNotified === 'string' ? item.lastNotified : undefined,
+    version: typeof item.version === 'number' ? item.version : 0,
+    policyId: s(f.policyId),
+    accountId: s(f.accountId),
+    region: s(f.region),
+    roomArn: s(f.roomArn),
+    message: s(f.message),
+    // Rare (a sink failed).
+    ...(Array.isArray(item.pendingSinks) && item.pendingSinks.length > 0
+      ? { pendingSinks: item.pendingSinks.map((name) => String(name)) }
+      : {}),
+  };
 }
 
 /**
@@ -128,29 +136,4 @@ function stateProjection(
   for (const name of [...top, ...ofFinding]) names[`#${name}`] = name;
   const paths = [...top.map((n) => `#${n}`), ...ofFinding.map((n) => `#finding.#${n}`)];
   return { expression: paths.join(', '), names };
-}
-
-/**
- * One object per stored record, its finding's key held flat: `finding` is the record itself (a
- * getter on the prototype), so 145,823 records are 145,823 objects of one shape, not twice as many.
- */
-class CompactState implements StoredState, FindingKey {
-  constructor(
-    readonly fingerprint: string,
-    readonly status: FindingRecord['status'],
-    readonly firstSeen: string,
-    readonly lastNotified: string | undefined,
-    readonly version: number,
-    readonly policyId: string,
-    readonly accountId: string,
-    readonly region: string,
-    readonly roomArn: string,
-    readonly message: string,
-  ) {}
-
-  declare pendingSinks?: readonly string[];
-
-  get finding(): FindingKey {
-    return this;
-  }
 }

@@ -6,7 +6,7 @@ export interface StateStore {
    * The stored records as reconcile reads them (lambda/audit/lifecycle.ts `StoredState`): a store may
    * leave each finding's payload out, and read it by key (`fetch`) for the few a run needs whole.
    */
-  load(): Promise<Map<string, StoredState>>;
+  load(): Promise<ReadonlyMap<string, StoredState>>;
   /**
    * The whole stored records of these (by fingerprint; one no longer stored is left out): what a run
    * resolves, and what some sink still lacks. Throws when they cannot be read.

@@ -7,7 +7,7 @@ import type { Target } from '../core/types.js';
 import { eachConcurrently } from './concurrently.js';
 import { expiresAfterDays, findingKeys, TTL_ATTRIBUTE } from './keys.js';
 import { PartitionedStore } from './partitioned-store.js';
-import { RecordReader, STATE_PROJECTION, storedFinding } from './record.js';
+import { RecordReader, STATE_PROJECTION, stateRow, storedFinding } from './record.js';
 import {
   type Claimed,
   type ClaimRules,
@@ -17,6 +17,7 @@ import {
   type SharedWrites,
   type StateStore,
 } from './store.js';
+import { type StoredStates, StoredStatesBuilder } from './stored-states.js';
 import { type Item, type PartitionQuery, TableClient } from './table-client.js';
 import { conditionFailed } from './table-errors.js';
 
@@ -77,21 +78,23 @@ export class TargetStateStore implements StateStore {
   }
 
   /** Only what reconcile reads of each record (STATE_PROJECTION): payloads are fetched by key after. */
-  async load(): Promise<Map<string, StoredState>> {
-    const records = new Map<string, StoredState>();
-    const reader = new RecordReader();
+  async load(): Promise<StoredStates> {
+    const builder = new StoredStatesBuilder();
+    await this.loadInto(builder);
+    return builder.build();
+  }
+
+  /** Adds this region's records to `builder` (a record under the new key wins over a legacy one). */
+  async loadInto(builder: StoredStatesBuilder): Promise<void> {
     const projection = { projection: STATE_PROJECTION.expression, projectionNames: STATE_PROJECTION.names };
     await this.table.reading(async () => {
-      for await (const item of this.items(projection)) {
-        const record = reader.readState(item);
-        records.set(record.fingerprint, record);
-      }
+      for await (const item of this.items(projection)) builder.add(stateRow(item));
+      // The builder may hold other regions' rows too: a fingerprint is its room's, in one region.
       for await (const item of this.legacyItems(projection)) {
-        const record = reader.readState(item);
-        if (!records.has(record.fingerprint)) records.set(record.fingerprint, record);
+        const row = stateRow(item);
+        if (!builder.has(row.fingerprint)) builder.add(row);
       }
     });
-    return records;
   }
 
   /**
@@ -421,12 +424,10 @@ export class AccountStateStore implements StateStore {
     this.shared = this.partitions.shared;
   }
 
-  async load(): Promise<Map<string, StoredState>> {
-    const merged = new Map<string, StoredState>();
-    for (const store of this.stores.values()) {
-      for (const [fingerprint, record] of await store.load()) merged.set(fingerprint, record);
-    }
-    return merged;
+  async load(): Promise<StoredStates> {
+    const builder = new StoredStatesBuilder();
+    for (const store of this.stores.values()) await store.loadInto(builder);
+    return builder.build();
   }
 
   /** Each region's records from its own store. */

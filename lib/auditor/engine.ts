@@ -19,7 +19,12 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/core/metric-names.
 import { isOrganization } from '../../lambda/settings/checks.js';
 import { type LIBRARY_ENV, WIRING_ENV } from '../../lambda/settings/wiring.js';
 import { type AuditorConfig, settingsEnvironment } from '../config.js';
-import { FUNCTION_BUNDLE_ALIAS, FUNCTION_MEMORY_MB, FUNCTION_RUNTIME_ENV } from '../function-runtime.js';
+import {
+  FUNCTION_BUNDLE_ALIAS,
+  FUNCTION_MEMORY_MB,
+  FUNCTION_RUNTIME_ENV,
+  FUNCTION_SOURCES_CONTENT,
+} from '../function-runtime.js';
 import type { AuditorAlerts } from './alerts.js';
 import { AuditorLogs } from './logs.js';
 import type { FunctionNetwork } from './network.js';
@@ -224,6 +229,7 @@ function auditFunction(
       ),
       minify: true,
       sourceMap: true,
+      sourcesContent: FUNCTION_SOURCES_CONTENT,
       // Pin the SDK the handler was tested with instead of the runtime's copy.
       bundleAwsSDK: true,
       commandHooks: {
