@@ -324,7 +324,7 @@ export class TargetStateStore implements StateStore {
    * new key, which is newer. Each page is deleted only after its copies are written, so an interrupted
    * migration loses nothing and the next save finishes it.
    */
-  private async migrate(changes: Iterable<FindingRecord>): Promise<void> {
+  private async migrate(changes: readonly FindingRecord[]): Promise<void> {
     // Built only when there is something to migrate: after the upgrade, nearly every save has nothing.
     let newer: Set<string> | undefined;
     let page: Item[] = [];
