@@ -6,7 +6,7 @@ import { DEFAULT_ROUTE } from '../policy/routes.js';
 import type { AlertSink, SinkReceipt } from '../sinks/sink.js';
 import { snsSinkName } from '../sinks/sns.js';
 import { soleWriter } from '../state/sole-writer.js';
-import type { Claim, Settlement, SharedWrites, StateStore } from '../state/store.js';
+import type { Claimed, Settlement, SettlementOf, SharedWrites, StateStore } from '../state/store.js';
 
 /** A sink that did not take everything it was owed: it gets the rest on the next run. */
 export interface SinkLag {
@@ -82,6 +82,11 @@ interface NotifyInput {
  * sends them. When every sink failed outright the claims are released (the replaced records put back,
  * where nobody wrote since) and the error is thrown, so the retry decides and sends everything again.
  * No duplicate: of two writers racing for one transition, exactly one claim lands.
+ *
+ * Nothing per finding is built beside the change records (a first audit claims 145,823), and they
+ * are not written on: what a claimed record was marked owed to is worked out again when needed, from
+ * the same rules (lambda/state/store.ts `Claimed`), and the store asks what each record still owes
+ * as it settles it (`settlementOf`).
  */
 async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Promise<NotifyOutcome> {
   const { sinks, now } = input;
@@ -107,7 +112,7 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
   // Whether any claim was decided again: otherwise every change landed as planned, and the alert
   // stands as it is (not rebuilt: a first audit announces 145,823 findings).
   let redecided = false;
-  const claims = await shared.claim(changes, now, {
+  const claimed = await shared.claim(changes, now, {
     // A change is marked owed by the claim itself (no copy of 100,000 records to add the mark).
     owedTo: (record) =>
       owes(planned.get(record.fingerprint))
@@ -124,49 +129,101 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
       return decision?.record;
     },
   });
-  // By fingerprint, when a redecision or a backlog needs looking up (not for a plain first audit).
-  const claimed = redecided || changed ? new Map(claims.map((c) => [c.record.fingerprint, c])) : undefined;
-  const alert = redecided && claimed ? claimedAlert(input.alert, planned, claimed) : input.alert;
-  const owed: FindingRecord[] = [];
-  for (const r of backlogOnly) {
-    const claim = claimed?.get(r.fingerprint);
-    if (claim?.pendingSinks?.length) owed.push({ ...claim.record, pendingSinks: claim.pendingSinks });
-  }
-  for (const fingerprint of changed ?? []) {
-    const claim = claimed?.get(fingerprint);
-    // Still owed from before, not superseded: the lagging sink gets it with this run's alert.
-    if (claim?.pendingSinks?.length && earlier.has(fingerprint) && !owes(planned.get(fingerprint))) {
-      owed.push({ ...(earlier.get(fingerprint) as FindingRecord), pendingSinks: claim.pendingSinks });
-    }
-  }
+  // `owedTo` answers after the claim as during it: `earlier` and `planned` change for a finding only
+  // in its own conflict, before the write that lands.
+  const alert = redecided ? claimedAlert(input.alert, planned, claimed.records) : input.alert;
+  const owed = changed
+    ? stillOwed(claimed, { changes: input.changes, backlogOnly, backlogOnlyKeys, earlier }, planned, owes)
+    : [];
 
   const delivery = await deliverAll(alert, sinks, owed);
   if (delivery.allThrew) {
-    await shared.release(claims);
+    await shared.release(claimed);
     throw delivery.thrown;
   }
-  const lacking = (fingerprint: string) =>
-    [...delivery.failed].filter(([, fps]) => fps.has(fingerprint)).map(([s]) => s);
-  const settlements: Settlement[] = [];
-  // A claim that carries another writer's owed mark (its decision was quiet: nothing to tell) was
-  // offered to no sink here, so it settles nothing: the mark stays for the writer or run that owes it.
-  // Offered: announced (the alert lists exactly the claimed findings with an announcement) or owed.
-  // Asked of `planned` rather than a set of every listed fingerprint: a first audit settles 145,823.
-  const owedHere = new Set(owed.map((r) => r.fingerprint));
-  const offered = (fingerprint: string) => planned.has(fingerprint) || owedHere.has(fingerprint);
-  for (const claim of claims) {
-    const still = delivery.failed.size > 0 ? lacking(claim.record.fingerprint) : NONE;
-    if (claim.pendingSinks?.length && !offered(claim.record.fingerprint)) continue;
-    if (claim.pendingSinks?.length) {
-      const left = still.length > 0 ? claim.pendingSinks.filter((s) => still.includes(s)) : NONE;
-      if (left.length !== claim.pendingSinks.length) settlements.push({ claim, lacking: left });
-    } else if (still.length > 0 && planned.get(claim.record.fingerprint) === 'reminder') {
-      settlements.push({ claim, lacking: NONE, untold: true });
-    }
-  }
-  await shared.settle(settlements);
+  await shared.settle(claimed, settlementOf(delivery, planned, owed));
   return outcomeOf(alert, delivery);
 }
+
+/**
+ * What earlier deliveries still owe, as claimed: a backlog record that landed as it was, and an
+ * owed mark a quiet change of this run carried over (the lagging sink gets the finding with this
+ * run's alert). In the order of the backlog, then of the changes. Called only beside a backlog, so
+ * only the backlog's findings are looked up.
+ */
+function stillOwed(
+  claimed: Claimed,
+  backlog: {
+    changes: readonly FindingRecord[];
+    backlogOnly: readonly FindingRecord[];
+    backlogOnlyKeys: ReadonlySet<string>;
+    earlier: ReadonlyMap<string, FindingRecord>;
+  },
+  planned: ReadonlyMap<string, Announcement>,
+  owes: (announce: Announcement | undefined) => boolean,
+): FindingRecord[] {
+  const { changes, backlogOnly, backlogOnlyKeys, earlier } = backlog;
+  const written = new Map<string, FindingRecord>();
+  for (const r of claimed.records) {
+    if (earlier.has(r.fingerprint) || backlogOnlyKeys.has(r.fingerprint)) written.set(r.fingerprint, r);
+  }
+  // What a claimed record was marked owed to, when it was marked owed to some sink.
+  const marked = (fingerprint: string) => {
+    const record = written.get(fingerprint);
+    const sinks = record ? claimed.owed(record)?.pendingSinks : undefined;
+    return record && sinks?.length ? { record, sinks } : undefined;
+  };
+  const owed: FindingRecord[] = [];
+  for (const r of backlogOnly) {
+    // A backlog record is claimed with its own mark: it is owed as it was read.
+    const mark = marked(r.fingerprint);
+    if (mark) owed.push(mark.record);
+  }
+  for (const { fingerprint } of changes) {
+    const mark = marked(fingerprint);
+    const before = earlier.get(fingerprint);
+    // Still owed from before, not superseded: the lagging sink gets it with this run's alert.
+    if (mark && before && !owes(planned.get(fingerprint))) {
+      owed.push({ ...before, pendingSinks: [...mark.sinks] });
+    }
+  }
+  return owed;
+}
+
+/**
+ * What each claimed record owes once the delivery is over, asked one record at a time as the store
+ * settles it: sinks that took it are no longer owed it. A claim that carries another writer's owed
+ * mark (its decision was quiet: nothing to tell) was offered to no sink here, so it settles nothing:
+ * the mark stays for the writer or run that owes it. Offered: announced (the alert lists exactly the
+ * claimed findings with an announcement) or owed. Asked of `planned` rather than a set of every
+ * listed fingerprint: a first audit settles 145,823.
+ */
+function settlementOf(
+  delivery: Delivery,
+  planned: ReadonlyMap<string, Announcement>,
+  owed: readonly FindingRecord[],
+): SettlementOf {
+  const owedHere = new Set(owed.map((r) => r.fingerprint));
+  const offered = (fingerprint: string) => planned.has(fingerprint) || owedHere.has(fingerprint);
+  const lacking = (fingerprint: string) =>
+    [...delivery.failed].filter(([, fps]) => fps.has(fingerprint)).map(([s]) => s);
+  return ({ fingerprint }, owedMark) => {
+    const pendingSinks = owedMark?.pendingSinks;
+    const still = delivery.failed.size > 0 ? lacking(fingerprint) : NONE;
+    if (pendingSinks?.length) {
+      if (!offered(fingerprint)) return undefined;
+      if (still.length === 0) return DELIVERED;
+      const left = pendingSinks.filter((s) => still.includes(s));
+      return left.length !== pendingSinks.length ? { lacking: left } : undefined;
+    }
+    return still.length > 0 && planned.get(fingerprint) === 'reminder' ? UNTOLD : undefined;
+  };
+}
+
+/** Every sink it was owed to took it: one shared settlement rather than one per record. */
+const DELIVERED: Settlement = Object.freeze({ lacking: Object.freeze([]) });
+/** A reminder some sink did not take. */
+const UNTOLD: Settlement = Object.freeze({ lacking: Object.freeze([]), untold: true });
 
 /**
  * The sinks a finding is owed to: every sink, except that a route's sink (policies/routes.json) is
@@ -247,8 +304,9 @@ function announcementsOf(alert: Alert): Map<string, Announcement> {
 function claimedAlert(
   alert: Alert,
   planned: ReadonlyMap<string, Announcement>,
-  claimed: ReadonlyMap<string, Claim>,
+  records: readonly FindingRecord[],
 ): Alert {
+  const claimed = new Set(records.map((r) => r.fingerprint));
   const lists: Record<Announcement, Finding[]> = { new: [], resolved: [], exempted: [], reminder: [] };
   const status: Record<Announcement, Finding['status']> = {
     new: 'new',
@@ -273,7 +331,7 @@ function claimedAlert(
   ]) {
     for (const finding of list) place(finding);
   }
-  for (const claim of claimed.values()) place(claim.record.finding);
+  for (const record of records) place(record.finding);
   const unchanged =
     lists.new.length === alert.newFindings.length &&
     lists.resolved.length === alert.resolvedFindings.length &&

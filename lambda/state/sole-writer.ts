@@ -6,34 +6,26 @@
  * the store as it was, so the next run decides and sends everything again.
  */
 import type { FindingRecord } from '../audit/lifecycle.js';
-import type { Claim, Settlement, SharedWrites, StateStore } from './store.js';
+import { type OwedMark, owedMark, type Settlement, type SharedWrites, type StateStore } from './store.js';
 
 export function soleWriter(store: Pick<StateStore, 'save'>): SharedWrites {
-  let staged: { claims: readonly Claim[]; now: string } | undefined;
+  let staged: { now: string } | undefined;
   return {
     async claim(changes, now, rules) {
-      const claims = changes.map((record): Claim => {
-        const sinks = record.pendingSinks?.length ? record.pendingSinks : rules.owedTo(record);
-        return {
-          record,
-          version: record.version ?? 0,
-          ...(sinks?.length ? { pendingSinks: [...sinks] } : {}),
-        };
-      });
-      staged = { claims, now };
-      return claims;
+      staged = { now };
+      return { records: changes, replaced: NOTHING_REPLACED, owed: (record) => owedMark(record, rules) };
     },
-    async settle(settlements) {
+    async settle(claimed, settlement) {
       if (!staged) return;
-      const { claims, now } = staged;
+      const { now } = staged;
       staged = undefined;
-      const settled = new Map(settlements.map((s) => [s.claim, s]));
       const records: FindingRecord[] = [];
-      for (const claim of claims) {
-        const settlement = settled.get(claim);
+      for (const record of claimed.records) {
+        const owed = claimed.owed(record);
+        const settled = settlement(record, owed);
         // A stored record claimed as it was (an earlier run's backlog) that this delivery left as it was.
-        if (!settlement && claim.record.pendingSinks?.length) continue;
-        records.push(settledRecord(claim, settlement));
+        if (!settled && record.pendingSinks?.length) continue;
+        records.push(settledRecord(record, owed, settled));
       }
       await store.save(records, now);
     },
@@ -43,10 +35,17 @@ export function soleWriter(store: Pick<StateStore, 'save'>): SharedWrites {
   };
 }
 
+/** Nothing to put back: a sole writer's claim writes nothing. */
+const NOTHING_REPLACED: ReadonlyMap<string, Record<string, unknown>> = new Map();
+
 /** The claimed record as it is written: owing what its settlement (else its claim) says. */
-function settledRecord(claim: Claim, settlement: Settlement | undefined): FindingRecord {
-  const { pendingSinks: _owed, owedFor: _for, ...record } = claim.record;
-  const pending = settlement ? settlement.lacking : (claim.pendingSinks ?? []);
+function settledRecord(
+  claimed: FindingRecord,
+  owed: OwedMark | undefined,
+  settlement: Settlement | undefined,
+): FindingRecord {
+  const { pendingSinks: _owed, owedFor: _for, ...record } = claimed;
+  const pending = settlement ? settlement.lacking : (owed?.pendingSinks ?? []);
   if (settlement?.untold) delete record.lastNotified;
   return pending.length > 0 ? { ...record, pendingSinks: [...pending] } : record;
 }

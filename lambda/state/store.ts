@@ -26,27 +26,60 @@ export interface StateStore {
   shared?: SharedWrites;
 }
 
-/** A change this writer holds: what it wrote, and the item it replaced (to undo it). */
-export interface Claim {
-  /** The change as decided (not a copy: its `version` is the one it was decided against). */
-  record: FindingRecord;
-  /** The stored version the claim wrote. */
-  version: number;
-  /** The sinks the claim marked it owed to, and the version that owes them (`owedFor`). */
-  pendingSinks?: string[];
-  owedFor?: number;
-  /** The stored item the claim replaced (undefined: there was none). */
-  replaced?: Record<string, unknown>;
+/**
+ * What a claim wrote, with nothing kept per change: a first audit of 145,823 findings is claimed,
+ * delivered and settled with no object per finding beside the run's change records, which are left as
+ * they were decided (`version`: the one decided against; the store wrote the one after it). What each
+ * record was marked owed to is worked out again when asked (`owed`), as the claim worked it out.
+ */
+export interface Claimed {
+  /**
+   * The records written: the changes array itself when every change landed as it was decided;
+   * otherwise each change or what was written instead of it (its redecision), a change dropped on a
+   * conflict left out, in no promised order.
+   */
+  records: readonly FindingRecord[];
+  /**
+   * The stored items the claims replaced, by fingerprint, for `release` only: none for a finding that
+   * was not stored (a first audit replaces nothing), and none where the store has no undo to make.
+   */
+  replaced: ReadonlyMap<string, Record<string, unknown>>;
+  /** The owed mark the claim wrote on one of `records` (undefined: owed to nobody). */
+  owed(record: FindingRecord): OwedMark | undefined;
+}
+
+/** The sinks a claimed record is owed to, and the version whose delivery owes them. */
+export interface OwedMark {
+  pendingSinks: readonly string[];
+  owedFor: number;
+}
+
+/** The version a claim of `record` writes: the one after the version it was decided against. */
+export function claimedVersion(record: FindingRecord): number {
+  return (record.version ?? 0) + 1;
+}
+
+/**
+ * The owed mark a claim writes on `record`: its own (a record some sink still lacks, whose owed
+ * delivery keeps its version), else the sinks `rules` say a change is owed to, for this claim's version.
+ */
+export function owedMark(record: FindingRecord, rules: Pick<ClaimRules, 'owedTo'>): OwedMark | undefined {
+  const own = (record.pendingSinks?.length ?? 0) > 0;
+  const sinks = own ? record.pendingSinks : rules.owedTo(record);
+  if (!sinks?.length) return undefined;
+  return { pendingSinks: sinks, owedFor: (own && record.owedFor) || claimedVersion(record) };
 }
 
 /** What delivery left owed of a claimed record. */
 export interface Settlement {
-  claim: Claim;
   /** Sinks that still lack the record (its new `pendingSinks`). */
   lacking: readonly string[];
   /** A reminder some sink did not take: forget that people were told, so it is due again. */
   untold?: boolean;
 }
+
+/** A claimed record's settlement, given what it was owed; undefined: leave it as it was claimed. */
+export type SettlementOf = (record: FindingRecord, owed: OwedMark | undefined) => Settlement | undefined;
 
 /** The change to write instead when the stored record moved on since `mine` was decided (undefined: drop it). */
 export type OnConflict = (
@@ -55,7 +88,11 @@ export type OnConflict = (
 ) => FindingRecord | undefined;
 
 export interface ClaimRules {
-  /** The sinks a change without `pendingSinks` of its own is owed to (undefined: none). */
+  /**
+   * The sinks a change without `pendingSinks` of its own is owed to (undefined: none). Asked again
+   * after the claim (`Claimed.owed`) instead of keeping an answer per record, so it must answer of a
+   * record written as it did when the record was written.
+   */
   owedTo(record: FindingRecord): readonly string[] | undefined;
   onConflict: OnConflict;
 }
@@ -68,13 +105,18 @@ export interface SharedWrites {
   /**
    * Writes each change only while the stored record is still at the change's `version` and was not
    * observed after it; otherwise asks `onConflict` what to write instead, against the record as
-   * stored now. Returns what was written.
+   * stored now. Each record written is marked with what it is owed (`owedMark`). Returns what was
+   * written; the change records themselves are left as they were.
    */
-  claim(changes: readonly FindingRecord[], now: string, rules: ClaimRules): Promise<Claim[]>;
-  /** Records what each claimed record still owes once delivery is over (only where nobody claimed it since). */
-  settle(settlements: readonly Settlement[]): Promise<void>;
+  claim(changes: readonly FindingRecord[], now: string, rules: ClaimRules): Promise<Claimed>;
+  /**
+   * Records what each claimed record still owes once delivery is over (only where nobody claimed it
+   * since), as `settlement` says of it, asked one record at a time as it is written: no list of
+   * settlements is built.
+   */
+  settle(claimed: Claimed, settlement: SettlementOf): Promise<void>;
   /** Puts back what the claims replaced (only where nobody wrote since): no sink took the alert. */
-  release(claims: readonly Claim[]): Promise<void>;
+  release(claimed: Claimed): Promise<void>;
 }
 
 /** No state: every finding is new on every run. */

@@ -8,7 +8,15 @@ import { eachConcurrently } from './concurrently.js';
 import { expiresAfterDays, findingKeys, TTL_ATTRIBUTE } from './keys.js';
 import { PartitionedStore } from './partitioned-store.js';
 import { RecordReader, STATE_PROJECTION, stateRow, storedFinding } from './record.js';
-import type { Claim, ClaimRules, Settlement, SharedWrites, StateStore } from './store.js';
+import {
+  type Claimed,
+  type ClaimRules,
+  claimedVersion,
+  owedMark,
+  type SettlementOf,
+  type SharedWrites,
+  type StateStore,
+} from './store.js';
 import { type StoredStates, StoredStatesBuilder } from './stored-states.js';
 import { type Item, type PartitionQuery, TableClient } from './table-client.js';
 import { conditionFailed } from './table-errors.js';
@@ -138,8 +146,8 @@ export class TargetStateStore implements StateStore {
 
   readonly shared: SharedWrites = {
     claim: (changes, now, rules) => this.claim(changes, now, rules),
-    settle: (settlements) => this.settle(settlements),
-    release: (claims) => this.release(claims),
+    settle: (claimed, settlement) => this.settle(claimed, settlement),
+    release: (claimed) => this.release(claimed),
   };
 
   private ttl(now: string): number {
@@ -157,9 +165,15 @@ export class TargetStateStore implements StateStore {
     };
   }
 
-  private async claim(changes: readonly FindingRecord[], now: string, rules: ClaimRules): Promise<Claim[]> {
+  /**
+   * Each change, or what `onConflict` decides instead, written conditionally with its owed mark
+   * (`put`). What a change was replaced by (or that it was dropped) is kept only for the few that met
+   * a conflict, and the replaced items only where one was stored.
+   */
+  private async claim(changes: readonly FindingRecord[], now: string, rules: ClaimRules): Promise<Claimed> {
     const ttl = this.ttl(now);
-    const claims: Claim[] = [];
+    const instead = new Map<string, FindingRecord | undefined>();
+    const replaced = new Map<string, Item>();
     await this.table.writing(() =>
       eachConcurrently(changes, WRITE_CONCURRENCY, async (change) => {
         let next: FindingRecord | undefined = change;
@@ -169,30 +183,35 @@ export class TargetStateStore implements StateStore {
               `finding ${change.fingerprint} changed ${MAX_CLAIM_ATTEMPTS} times while it was being recorded; the step is retried`,
             );
           }
-          const claim = await this.put(next, ttl, rules);
-          if (claim) {
-            claims.push(claim);
-            return;
-          }
+          if (await this.put(next, ttl, rules, replaced)) break;
           next = rules.onConflict(next, await this.get(next.fingerprint));
         }
+        if (next !== change) instead.set(change.fingerprint, next);
       }),
     );
-    await this.migrate(claims.map((c) => c.record));
-    return claims;
+    const records = instead.size === 0 ? changes : writtenInstead(changes, instead);
+    await this.migrate(records);
+    return { records, replaced, owed: (record) => owedMark(record, rules) };
   }
 
-  /** One conditional put; undefined when the stored record moved on (the caller decides again). */
-  private async put(record: FindingRecord, ttl: number, rules: ClaimRules): Promise<Claim | undefined> {
+  /**
+   * One conditional put; false when the stored record moved on (the caller decides again). The item
+   * it replaced (if any) is kept in `replaced`.
+   */
+  private async put(
+    record: FindingRecord,
+    ttl: number,
+    rules: ClaimRules,
+    replaced: Map<string, Item>,
+  ): Promise<boolean> {
     const basis = record.version ?? 0;
-    const version = basis + 1;
-    const own = (record.pendingSinks?.length ?? 0) > 0;
-    const sinks = own ? record.pendingSinks : rules.owedTo(record);
-    const owed =
-      sinks && sinks.length > 0
-        ? { pendingSinks: sinks as string[], owedFor: (own && record.owedFor) || version }
-        : undefined;
-    const written = { version, pendingSinks: owed?.pendingSinks, owedFor: owed?.owedFor };
+    const version = claimedVersion(record);
+    const owed = owedMark(record, rules);
+    const written = {
+      version,
+      pendingSinks: owed?.pendingSinks as string[] | undefined,
+      owedFor: owed?.owedFor,
+    };
     const newer = record.observedAt
       ? ' AND (attribute_not_exists(#observedAt) OR #observedAt <= :observedAt)'
       : '';
@@ -217,9 +236,10 @@ export class TargetStateStore implements StateStore {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return { record, version, ...owed, ...(out.Attributes ? { replaced: out.Attributes } : {}) };
+      if (out.Attributes) replaced.set(record.fingerprint, out.Attributes);
+      return true;
     } catch (error) {
-      if (conditionFailed(error)) return undefined;
+      if (conditionFailed(error)) return false;
       throw error;
     }
   }
@@ -232,12 +252,17 @@ export class TargetStateStore implements StateStore {
   /**
    * After delivery: what is still owed, only where the owed delivery is still this one (`owedFor`);
    * a writer that claimed a newer transition since owns that delivery. A quiet update by another
-   * writer keeps `owedFor`, so it does not stop this.
+   * writer keeps `owedFor`, so it does not stop this. Each record's settlement is asked as it is
+   * written, WRITE_CONCURRENCY at a time.
    */
-  private async settle(settlements: readonly Settlement[]): Promise<void> {
+  private async settle(claimed: Claimed, settlement: SettlementOf): Promise<void> {
     await this.table.writing(() =>
-      eachConcurrently(settlements, WRITE_CONCURRENCY, async ({ claim, lacking, untold }) => {
-        const owed = claim.owedFor !== undefined;
+      eachConcurrently(claimed.records, WRITE_CONCURRENCY, async (record) => {
+        const mark = claimed.owed(record);
+        const settled = settlement(record, mark);
+        if (!settled) return;
+        const { lacking, untold } = settled;
+        const owed = mark !== undefined;
         const sets = ['#version = #version + :one'];
         const removes: string[] = [];
         if (owed && lacking.length > 0) sets.push('pendingSinks = :lacking');
@@ -247,13 +272,13 @@ export class TargetStateStore implements StateStore {
           await this.table.doc.send(
             new UpdateCommand({
               TableName: this.table.name,
-              Key: findingKeys.item(this.target, claim.record.fingerprint),
+              Key: findingKeys.item(this.target, record.fingerprint),
               UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
               ConditionExpression: owed ? 'owedFor = :claim' : '#version = :claim',
               ExpressionAttributeNames: { '#version': 'version' },
               ExpressionAttributeValues: {
                 ':one': 1,
-                ':claim': owed ? claim.owedFor : claim.version,
+                ':claim': mark ? mark.owedFor : claimedVersion(record),
                 ...(owed && lacking.length > 0 ? { ':lacking': lacking } : {}),
               },
             }),
@@ -266,20 +291,21 @@ export class TargetStateStore implements StateStore {
   }
 
   /** Puts back what each claim replaced (or deletes what it created), unless another writer wrote since. */
-  private async release(claims: readonly Claim[]): Promise<void> {
+  private async release({ records, replaced }: Claimed): Promise<void> {
     await this.table.writing(() =>
-      eachConcurrently(claims, WRITE_CONCURRENCY, async ({ record, version, replaced }) => {
+      eachConcurrently(records, WRITE_CONCURRENCY, async (record) => {
         const condition = {
           ConditionExpression: '#version = :claimed',
           ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':claimed': version },
+          ExpressionAttributeValues: { ':claimed': claimedVersion(record) },
         };
+        const old = replaced.get(record.fingerprint);
         try {
           // Exactly as it was, version included: a writer that read it before the claim decided
           // against what is stored again, and one that read the claim finds the version moved.
-          if (replaced) {
+          if (old) {
             await this.table.doc.send(
-              new PutCommand({ TableName: this.table.name, Item: replaced, ...condition }),
+              new PutCommand({ TableName: this.table.name, Item: old, ...condition }),
             );
           } else {
             const Key = findingKeys.item(this.target, record.fingerprint);
@@ -356,6 +382,19 @@ export class TargetStateStore implements StateStore {
     for await (const item of this.items({ projection: 'sk', consistent: true })) keys.add(String(item.sk));
     return keys;
   }
+}
+
+/** The changes as written: each one, or what was written instead (none where it was dropped). */
+function writtenInstead(
+  changes: readonly FindingRecord[],
+  instead: ReadonlyMap<string, FindingRecord | undefined>,
+): FindingRecord[] {
+  const records: FindingRecord[] = [];
+  for (const change of changes) {
+    const record = instead.has(change.fingerprint) ? instead.get(change.fingerprint) : change;
+    if (record) records.push(record);
+  }
+  return records;
 }
 
 /**
