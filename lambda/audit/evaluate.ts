@@ -1,5 +1,5 @@
 import { parseRoomArn } from '../core/arn.js';
-import { roomPart, rulePart } from '../core/fingerprint.js';
+import { joinHalves, roomPart, rulePart } from '../core/fingerprint.js';
 import { withDerivedFacts } from '../core/room-facts.js';
 import type { AuditError, Finding, RoomDocument } from '../core/types.js';
 import type { CompiledPolicy } from '../policy/compile.js';
@@ -100,7 +100,7 @@ export class Evaluator {
         // One literal, `actual` included even when undefined (JSON and the stores drop it), so every
         // finding has the same shape.
         const finding: Finding = {
-          fingerprint: roomHalf + ruleHalf,
+          fingerprint: joinHalves(roomHalf, ruleHalf),
           policyId: policy.id,
           title: policy.title,
           severity: policy.severity,

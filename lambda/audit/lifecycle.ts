@@ -175,9 +175,6 @@ export function decide(
   // 100,000 of them, and the report is this run's own.
   for (const finding of report.findings) {
     const before = previous.get(finding.fingerprint);
-    // The same text, held once: the stored key rather than the copy evaluation built (145,823 of
-    // them in a steady state of 50,000 rooms).
-    if (before) finding.fingerprint = before.fingerprint;
     // The same room twice (e.g. listed twice): one finding, counted or listed.
     if (seen.has(finding.fingerprint) || options.held?.has(finding.fingerprint)) continue;
     seen.add(finding.fingerprint);

@@ -61,7 +61,7 @@ export interface LiveAuditOptions {
   knownRooms?: (region: string) => Iterable<string>;
   /**
    * The stored state of a finding (the pipeline's loaded state): a finding found again shares its
-   * text (fingerprint, room ARN, message) with the state instead of holding a copy of its own.
+   * text (room ARN, message) with the state instead of holding a copy of its own.
    */
   stored?: (fingerprint: string) => StoredState | undefined;
   /**

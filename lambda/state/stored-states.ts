@@ -1,11 +1,13 @@
 /**
  * The stored findings of a run as reconcile reads them (lambda/audit/lifecycle.ts `StoredState`), held
- * column-wise: a row per record in typed arrays, every repeated string once in a table. A steady state
- * of 50,000 rooms loads 145,823 records and keeps them for the whole run; one object per record (ten
- * fields) was ~15 MB of that run's heap, the columns are ~5 MB. `get` and iteration hand out a
- * short-lived view per call, which is what the lifecycle reads and lets go.
+ * column-wise: a row per record in typed arrays, every repeated string once in a table, fingerprints as
+ * bytes (fingerprint-index.ts). A steady state of 50,000 rooms loads 145,823 records and keeps them
+ * for the whole run: one object per record in a Map was ~20 MB of that run's heap (the object, the
+ * fingerprint string, the map entry), the columns and the index are ~60 bytes a record. `get` and
+ * iteration hand out a short-lived view per call, which is what the lifecycle reads and lets go.
  */
 import type { FindingKey, FindingRecord, StoredState } from '../audit/lifecycle.js';
+import { FingerprintIndex } from './fingerprint-index.js';
 
 const STATUSES: readonly FindingRecord['status'][] = ['open', 'resolved', 'exempt'];
 const STATUS_CODE = new Map(STATUSES.map((s, i) => [s, i]));
@@ -41,12 +43,10 @@ export class StoredStatesBuilder {
 
   add(row: StoredStateRow): void {
     const cols = this.states.columns;
-    const known = cols.rows.get(row.fingerprint);
-    const at = known ?? cols.fingerprints.length;
-    if (known === undefined) {
+    let at = cols.index.get(row.fingerprint);
+    if (at === undefined) {
+      at = cols.index.add(row.fingerprint);
       cols.grow(at + 1);
-      cols.fingerprints.push(row.fingerprint);
-      cols.rows.set(row.fingerprint, at);
     }
     cols.status[at] = STATUS_CODE.get(row.status) ?? 0;
     cols.version[at] = row.version;
@@ -91,8 +91,7 @@ export class StoredStatesBuilder {
 
 /** The columns: one entry per row in each array, strings as ids into `strings`. */
 class Columns {
-  readonly rows = new Map<string, number>();
-  readonly fingerprints: string[] = [];
+  readonly index = new FingerprintIndex();
   readonly strings: string[] = [];
   readonly pending = new Map<number, readonly string[]>();
   status = new Uint8Array(INITIAL_ROWS);
@@ -112,7 +111,8 @@ class Columns {
 
   /** Capacity down to the rows held (growth doubles it: up to twice what 145,823 rows need). */
   trim(): void {
-    this.resize(this.fingerprints.length);
+    this.index.trim();
+    this.resize(this.index.size);
   }
 
   private resize(size: number): void {
@@ -139,20 +139,21 @@ export class StoredStates implements ReadonlyMap<string, StoredState> {
   readonly columns = new Columns();
 
   get size(): number {
-    return this.columns.fingerprints.length;
+    return this.columns.index.size;
   }
 
   has(fingerprint: string): boolean {
-    return this.columns.rows.has(fingerprint);
+    return this.columns.index.get(fingerprint) !== undefined;
   }
 
   get(fingerprint: string): StoredState | undefined {
-    const row = this.columns.rows.get(fingerprint);
+    const row = this.columns.index.get(fingerprint);
     return row === undefined ? undefined : this.view(row);
   }
 
   *keys(): MapIterator<string> {
-    yield* this.columns.fingerprints;
+    const count = this.size;
+    for (let row = 0; row < count; row++) yield this.columns.index.keyOf(row);
   }
 
   *values(): MapIterator<StoredState> {
@@ -163,7 +164,8 @@ export class StoredStates implements ReadonlyMap<string, StoredState> {
   *entries(): MapIterator<[string, StoredState]> {
     const count = this.size;
     for (let row = 0; row < count; row++) {
-      yield [this.columns.fingerprints[row] as string, this.view(row)];
+      const view = this.view(row);
+      yield [view.fingerprint, view];
     }
   }
 
@@ -184,16 +186,16 @@ export class StoredStates implements ReadonlyMap<string, StoredState> {
    */
   marks(): FingerprintMarks {
     const marked = new Uint8Array(this.size);
-    const { rows } = this.columns;
+    const { index } = this.columns;
     return {
       add(fingerprint) {
-        const row = rows.get(fingerprint);
+        const row = index.get(fingerprint);
         if (row === undefined || marked[row] === 1) return false;
         marked[row] = 1;
         return true;
       },
       has(fingerprint) {
-        const row = rows.get(fingerprint);
+        const row = index.get(fingerprint);
         return row !== undefined && marked[row] === 1;
       },
     };
@@ -204,7 +206,7 @@ export class StoredStates implements ReadonlyMap<string, StoredState> {
     const s = (id: number) => c.strings[id] as string;
     const lastNotified = c.lastNotified[row] as number;
     const state = new StateView(
-      c.fingerprints[row] as string,
+      c.index.keyOf(row),
       STATUSES[c.status[row] as number] as FindingRecord['status'],
       s(c.firstSeen[row] as number),
       lastNotified === NONE ? undefined : s(lastNotified),
