@@ -25,6 +25,7 @@ if (!endpoint || !dynamoEndpoint || !tableName || !topicArn) {
 
 // Metrics would print an EMF line per run on stdout (the bench reads the last line).
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+const clockOffsetMs = Number(process.env.BENCH_CLOCK_OFFSET_HOURS ?? 0) * 3_600_000;
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 const handler = createHandler({
   env: {
@@ -40,6 +41,8 @@ const handler = createHandler({
   }),
   // The emulator runs without quotas here: the budget would only make the run take hours.
   apiBudgetTps: null,
+  // BENCH_CLOCK_OFFSET_HOURS=25: the run a day after the others (every reminder and refresh due).
+  ...(clockOffsetMs ? { now: () => new Date(Date.now() + clockOffsetMs) } : {}),
   logger: new Logger({ serviceName: 'ivschat-auditor', logLevel: 'ERROR' }),
   metrics: new Metrics({ namespace: 'IvsChatAuditor', serviceName: 'bench' }),
 });

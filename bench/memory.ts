@@ -47,22 +47,33 @@ export interface MemoryRun {
 
 export interface MemoryBenchOptions {
   rooms: number;
-  /** Runs the bundled memory-child with these arguments (NODE_OPTIONS as the stack sets them); its stdout. */
-  runChild(argv: string[]): Promise<string>;
+  /**
+   * Runs the bundled memory-child with these arguments (NODE_OPTIONS as the stack sets them) and
+   * environment added; its stdout.
+   */
+  runChild(argv: string[], env?: NodeJS.ProcessEnv): Promise<string>;
   log(line: string): void;
 }
 
 /** The peak of a run: the sampled RSS or the kernel's high-water mark, whichever is higher. */
 export const peakOf = (run: MemoryRun) => Math.max(run.peakRssMb, run.hwmRssMb);
 
-/** A first audit and then a steady state, each in a fresh child. */
+/**
+ * A first audit, then a steady state, then the run a day later (its clock 25 hours on: every finding's
+ * reminder and every room's full refresh due, as the defaults make them on the day after a first
+ * audit), each in a fresh child.
+ */
 export async function memoryRuns(options: MemoryBenchOptions) {
   return withFleet(options.rooms, async (fleet) => {
     const firstAudit = await fleet.measure(options);
     const steadyState = await fleet.measure(options);
-    return { rooms: options.rooms, nodeOptions: FUNCTION_NODE_OPTIONS, firstAudit, steadyState };
+    const dayLater = await fleet.measure(options, { BENCH_CLOCK_OFFSET_HOURS: String(DAY_LATER_HOURS) });
+    return { rooms: options.rooms, nodeOptions: FUNCTION_NODE_OPTIONS, firstAudit, steadyState, dayLater };
   });
 }
+
+/** Past both 24-hour defaults (renotifyAfterHours, fullRefreshHours). */
+const DAY_LATER_HOURS = 25;
 
 /** The steady state only, its state and room cache seeded by an unmeasured run in this process. */
 export async function largeSteadyState(options: MemoryBenchOptions & { seedHoursAgo?: number }) {
@@ -83,7 +94,7 @@ export async function largeSteadyState(options: MemoryBenchOptions & { seedHours
 }
 
 interface Fleet {
-  measure(options: MemoryBenchOptions): Promise<MemoryRun>;
+  measure(options: MemoryBenchOptions, env?: NodeJS.ProcessEnv): Promise<MemoryRun>;
   /** Seeds the state and room cache as a run `hoursAgo` would have left them. */
   seed(hoursAgo: number): Promise<void>;
 }
@@ -96,10 +107,10 @@ async function withFleet<T>(rooms: number, body: (fleet: Fleet) => Promise<T>): 
     const topicArn = aws.createTopic(REGION, 'bench-alerts');
     const stats = (operation: string) => aws.stats()[REGION]?.[operation]?.calls ?? 0;
     return await body({
-      async measure(options) {
+      async measure(options, env) {
         aws.resetStats();
         const argv = [aws.endpoint, dynamo.endpoint, dynamo.tableName, topicArn];
-        const out = (await options.runChild(argv)).trim().split('\n').pop() ?? '{}';
+        const out = (await options.runChild(argv, env)).trim().split('\n').pop() ?? '{}';
         const run = JSON.parse(out) as MemoryRun;
         run.getRoomCalls = stats('GetRoom');
         run.listRoomsCalls = stats('ListRooms');

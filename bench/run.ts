@@ -570,14 +570,19 @@ async function memory() {
     const {
       firstAudit: first,
       steadyState: steady,
+      dayLater,
       ...run
     } = await memoryRuns({
       rooms: N.memory,
-      runChild: (argv) => childStdout([child.file, ...argv], FUNCTION_RUNTIME_ENV),
+      runChild: (argv, env) => childStdout([child.file, ...argv], { ...FUNCTION_RUNTIME_ENV, ...env }),
       log,
     });
     const peak = Math.max(peakOf(first), peakOf(steady));
-    const handlerResultBytes = Math.max(first.handlerResultBytes, steady.handlerResultBytes);
+    const handlerResultBytes = Math.max(
+      first.handlerResultBytes,
+      steady.handlerResultBytes,
+      dayLater.handlerResultBytes,
+    );
     results.memory = {
       ...run,
       path:
@@ -588,6 +593,7 @@ async function memory() {
       handlerResultBytes,
       firstAudit: first,
       steadyState: steady,
+      dayLater,
     };
     const within = (mb: number) => mb <= MEMORY_TARGET_MB;
     rows.push(
@@ -603,6 +609,8 @@ async function memory() {
         target: `≤ ${MEMORY_TARGET_MB}`,
         pass: within(peakOf(steady)),
       },
+      // Not one of issue 24's targets: what the daily run holds (every reminder announced and recorded).
+      { metric: 'memory.dayLater.peakRssMb (no target)', value: peakOf(dayLater) },
       {
         metric: 'memory.handlerResultBytes',
         value: handlerResultBytes,
