@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { rulePart } from '../core/fingerprint.js';
+import { flattened } from '../core/intern.js';
 import { type Describer, pointerOf, type Site, sentence, siteAt, valueAtSite } from '../core/message.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 
@@ -51,7 +52,7 @@ export class PolicyMemo {
     const shared = this.valueDecidesSentence && error.keyword !== 'errorMessage' && shareable(found);
     let message = shared ? site.sentences?.get(found.value) : undefined;
     if (message === undefined) {
-      message = sentence(error, site, found);
+      message = flattened(sentence(error, site, found));
       if (shared && site.sentences && this.room.sentences > 0) {
         site.sentences.set(found.value, message);
         this.room.sentences--;

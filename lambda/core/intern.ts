@@ -16,3 +16,16 @@ export class StringInterner {
     return text;
   }
 }
+
+/**
+ * The text as one flat string, in place. A sentence built by concatenation (a message with a value
+ * interpolated) is a tree of its pieces, several times the size of its characters while it lives;
+ * converting it to a number makes V8 flatten it, and the next young-generation collection drops the
+ * tree for the flat copy. 29,000 "logging configuration … is NOT_FOUND" messages of a first audit of
+ * 50,000 rooms held ~5 MB of pieces.
+ */
+export function flattened(text: string): string {
+  // The conversion's result is not wanted: only its side effect on `text`.
+  void (Number(text) || 0);
+  return text;
+}
