@@ -53,7 +53,10 @@ describe('Function: snsSink', () => {
       { count: 7, bySeverity: { critical: 0, high: 7, medium: 0, low: 0, info: 0 } },
       { routes: ['payments'], count: 5, bySeverity: { critical: 0, high: 0, medium: 5, low: 0, info: 0 } },
     ];
-    const alert = makeAlert({ newFindings: [fresh], report: makeReport({ findings: [fresh], unchangedOpen }) });
+    const alert = makeAlert({
+      newFindings: [fresh],
+      report: makeReport({ findings: [fresh], unchangedOpen }),
+    });
     await snsSink(sns).deliver(alert);
 
     const [message] = sns.sent;
