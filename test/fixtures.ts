@@ -1,4 +1,5 @@
-import type { RegionInventory, RoomDocument } from '../lambda/core/types.js';
+import type { FindingRecord } from '../lambda/audit/lifecycle.js';
+import type { Finding, RegionInventory, RoomDocument } from '../lambda/core/types.js';
 
 export const ACCOUNT = '123456789012';
 
@@ -57,5 +58,17 @@ export function inventoryOf(
     complete: true,
     calls: { listRooms: 1, getRoom: rooms.length },
     ...overrides,
+  };
+}
+
+/** The record of a finding told and recorded at `now`, open: what a first audit writes. */
+export function openRecord(finding: Finding, now: string): FindingRecord {
+  return {
+    fingerprint: finding.fingerprint,
+    status: 'open',
+    firstSeen: now,
+    lastSeen: now,
+    lastNotified: now,
+    finding,
   };
 }

@@ -14,7 +14,7 @@ import type { AlertSink } from '../../lambda/sinks/sink.js';
 import type { Claimed, SharedWrites, StateStore } from '../../lambda/state/store.js';
 import { TargetStateStore } from '../../lambda/state/target-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
-import { ACCOUNT } from '../fixtures.js';
+import { ACCOUNT, openRecord } from '../fixtures.js';
 import { makeFinding, makeReport } from '../render/fixtures.js';
 import { wholeState } from '../state/whole-state.js';
 
@@ -69,15 +69,7 @@ function watchedStore(table: string) {
 function firstAudit(count: number) {
   const findings = Array.from({ length: count }, () => makeFinding({ region: REGION, status: 'new' }));
   const changes = findings.map(
-    (finding): FindingRecord => ({
-      fingerprint: finding.fingerprint,
-      status: 'open',
-      firstSeen: NOW,
-      lastSeen: NOW,
-      lastNotified: NOW,
-      finding,
-      observedAt: NOW,
-    }),
+    (finding): FindingRecord => ({ ...openRecord(finding, NOW), observedAt: NOW }),
   );
   const alert: Alert = {
     accountId: ACCOUNT,

@@ -12,7 +12,7 @@ import { notifyAndRecord } from '../../lambda/pipeline/deliver.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import type { AlertSink } from '../../lambda/sinks/sink.js';
 import { FileStateStore } from '../../lambda/state/file-store.js';
-import { ACCOUNT, compliantRoom } from '../fixtures.js';
+import { ACCOUNT, compliantRoom, openRecord } from '../fixtures.js';
 import { wholeState } from './whole-state.js';
 
 const NOW = '2026-11-26T00:00:00.000Z';
@@ -24,14 +24,9 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function records(): FindingRecord[] {
   const room = compliantRoom({ maximumMessageLength: 500, tags: {} });
-  return evaluateRoom(room, loadPolicyDir().policies, { now: NOW }).findings.map((finding) => ({
-    fingerprint: finding.fingerprint,
-    status: 'open',
-    firstSeen: NOW,
-    lastSeen: NOW,
-    lastNotified: NOW,
-    finding,
-  }));
+  return evaluateRoom(room, loadPolicyDir().policies, { now: NOW }).findings.map((finding) =>
+    openRecord(finding, NOW),
+  );
 }
 
 function stateFile(content: string): string {

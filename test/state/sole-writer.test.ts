@@ -7,21 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import type { FindingRecord } from '../../lambda/audit/lifecycle.js';
 import { soleWriter } from '../../lambda/state/sole-writer.js';
+import { openRecord } from '../fixtures.js';
 import { makeFinding } from '../render/fixtures.js';
 
 const NOW = '2026-11-26T10:00:00.000Z';
 
 const recordOf = (pendingSinks?: string[]): FindingRecord => {
   const finding = makeFinding();
-  return {
-    fingerprint: finding.fingerprint,
-    status: 'open',
-    firstSeen: NOW,
-    lastSeen: NOW,
-    lastNotified: NOW,
-    finding,
-    ...(pendingSinks ? { pendingSinks } : {}),
-  };
+  return { ...openRecord(finding, NOW), ...(pendingSinks ? { pendingSinks } : {}) };
 };
 
 function saving() {
