@@ -11,6 +11,8 @@ import { FingerprintIndex } from './fingerprint-index.js';
 
 const STATUSES: readonly FindingRecord['status'][] = ['open', 'resolved', 'exempt'];
 const STATUS_CODE = new Map(STATUSES.map((s, i) => [s, i]));
+/** The status code of a row whose status is none of STATUSES (Columns.otherStatus holds it). */
+const OTHER_STATUS = 255;
 /** A row without `lastNotified`. */
 const NONE = -1;
 const INITIAL_ROWS = 1024;
@@ -48,7 +50,12 @@ export class StoredStatesBuilder {
       at = cols.index.add(row.fingerprint);
       cols.grow(at + 1);
     }
-    cols.status[at] = STATUS_CODE.get(row.status) ?? 0;
+    const code = STATUS_CODE.get(row.status);
+    cols.status[at] = code ?? OTHER_STATUS;
+    // A status of no known kind (an item written by hand) is kept as it was read, as before: the
+    // lifecycle then treats the finding as not open, so it is announced and recorded afresh.
+    if (code === undefined) cols.otherStatus.set(at, row.status);
+    else cols.otherStatus.delete(at);
     cols.version[at] = row.version;
     cols.firstSeen[at] = this.id(row.firstSeen);
     cols.lastNotified[at] = row.lastNotified === undefined ? NONE : this.id(row.lastNotified);
@@ -94,6 +101,7 @@ class Columns {
   readonly index = new FingerprintIndex();
   readonly strings: string[] = [];
   readonly pending = new Map<number, readonly string[]>();
+  readonly otherStatus = new Map<number, string>();
   status = new Uint8Array(INITIAL_ROWS);
   version = new Float64Array(INITIAL_ROWS);
   firstSeen = new Int32Array(INITIAL_ROWS);
@@ -207,7 +215,7 @@ export class StoredStates implements ReadonlyMap<string, StoredState> {
     const lastNotified = c.lastNotified[row] as number;
     const state = new StateView(
       c.index.keyOf(row),
-      STATUSES[c.status[row] as number] as FindingRecord['status'],
+      (STATUSES[c.status[row] as number] ?? c.otherStatus.get(row) ?? '') as FindingRecord['status'],
       s(c.firstSeen[row] as number),
       lastNotified === NONE ? undefined : s(lastNotified),
       c.version[row] as number,

@@ -70,6 +70,17 @@ describe('StoredStates (the stored findings held column-wise)', () => {
     expect(states.get('fp-2')?.pendingSinks).toEqual(['securityhub', 'sns']);
   });
 
+  it('keeps a status of no known kind as it was read (the lifecycle then treats the finding as not open)', () => {
+    const builder = new StoredStatesBuilder();
+    builder.add(row(1, { status: 'bogus' as 'open' }));
+    builder.add(row(2));
+    builder.add(row(2, { status: 'paused' as 'open' }));
+    builder.add(row(2, { status: 'exempt' }));
+    const states = builder.build();
+    expect(states.get('fp-1')?.status).toBe('bogus');
+    expect(states.get('fp-2')?.status).toBe('exempt');
+  });
+
   it('keeps every status and a missing lastNotified apart', () => {
     const statuses = ['open', 'resolved', 'exempt'] as const;
     const one = statuses.map((status, n) => storedState(row(n, { status, lastNotified: undefined })));
