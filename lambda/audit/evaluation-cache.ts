@@ -50,11 +50,12 @@ export class PolicyMemo {
     const site = this.siteOf(error);
     const found = valueAtSite(doc, site);
     const shared = this.valueDecidesSentence && error.keyword !== 'errorMessage' && shareable(found);
-    let message = shared ? site.sentences?.get(found.value) : undefined;
+    const key = shared ? sentenceKey(found) : undefined;
+    let message = shared ? site.sentences?.get(key) : undefined;
     if (message === undefined) {
       message = flattened(sentence(error, site, found));
       if (shared && site.sentences && this.room.sentences > 0) {
-        site.sentences.set(found.value, message);
+        site.sentences.set(key, message);
         this.room.sentences--;
       }
     }
@@ -89,12 +90,30 @@ export class PolicyMemo {
 }
 
 /**
- * Only primitive values key a shared sentence: an object or a long string would be kept alive by
- * the table. An absent value keys as `undefined` (no present value is `undefined` in JSON).
+ * Only primitive values and empty containers key a shared sentence: any other object or a long
+ * string would be kept alive by the table. An absent value keys as `undefined` (no present value is
+ * `undefined` in JSON). An empty list is the common case of a list-valued field (a room with no
+ * logging configurations: 18,731 rooms of 50,000 wrote each their own "… is empty" sentence).
  */
 function shareable(found: { present: boolean; value?: unknown }): boolean {
   const { value } = found;
   if (!found.present) return true;
-  if (value === undefined || (value !== null && typeof value === 'object')) return false;
+  if (value === undefined) return false;
+  if (value !== null && typeof value === 'object') return emptyContainer(value) !== undefined;
   return typeof value !== 'string' || value.length <= 256;
+}
+
+/** What keys the sentence of a shareable value: the value itself, or one key per kind of empty container. */
+function sentenceKey(found: { present: boolean; value?: unknown }): unknown {
+  const { value } = found;
+  return value !== null && typeof value === 'object' ? emptyContainer(value) : value;
+}
+
+/** Sentences say the same of every empty list (and of every empty object): one key for each. */
+const EMPTY_LIST = Symbol('empty list');
+const EMPTY_OBJECT = Symbol('empty object');
+
+function emptyContainer(value: object): symbol | undefined {
+  if (Array.isArray(value)) return value.length === 0 ? EMPTY_LIST : undefined;
+  return Object.keys(value).length === 0 ? EMPTY_OBJECT : undefined;
 }

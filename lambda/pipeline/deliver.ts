@@ -118,6 +118,7 @@ async function claimDeliverSettle(input: NotifyInput, shared: SharedWrites): Pro
       owes(planned.get(record.fingerprint))
         ? owedSinks(record.finding)
         : earlier.get(record.fingerprint)?.pendingSinks,
+    reminds: (record) => planned.get(record.fingerprint) === 'reminder',
     onConflict: (mine, current) => {
       redecided = true;
       const fingerprint = mine.fingerprint;

@@ -41,7 +41,8 @@ export interface Claimed {
   records: readonly FindingRecord[];
   /**
    * The stored items the claims replaced, by fingerprint, for `release` only: none for a finding that
-   * was not stored (a first audit replaces nothing), and none where the store has no undo to make.
+   * was not stored (a first audit replaces nothing), none for a reminder (`ClaimRules.reminds`), and
+   * none where the store has no undo to make.
    */
   replaced: ReadonlyMap<string, Record<string, unknown>>;
   /** The owed mark the claim wrote on one of `records` (undefined: owed to nobody). */
@@ -95,6 +96,15 @@ export interface ClaimRules {
    */
   owedTo(record: FindingRecord): readonly string[] | undefined;
   onConflict: OnConflict;
+  /**
+   * Whether the claim of `record` only tells people again of a finding they were told of (a
+   * reminder). Such a claim owes no sink anything, so a store keeps no copy of the item it replaces:
+   * the run a day after a first audit reminds of every finding, and copies of 145,823 whole items
+   * held until settle were its peak. Released (no sink took the alert), the claim forgets the telling
+   * instead of putting the item back: without `lastNotified` the reminder is due again, as after a
+   * reminder a sink did not take (`Settlement.untold`). Optional: without it every replaced item is kept.
+   */
+  reminds?(record: FindingRecord): boolean;
 }
 
 /**
@@ -115,7 +125,10 @@ export interface SharedWrites {
    * settlements is built.
    */
   settle(claimed: Claimed, settlement: SettlementOf): Promise<void>;
-  /** Puts back what the claims replaced (only where nobody wrote since): no sink took the alert. */
+  /**
+   * Puts back what the claims replaced, deletes what they created, and makes the reminders due again
+   * (each only where nobody wrote since): no sink took the alert.
+   */
   release(claimed: Claimed): Promise<void>;
 }
 

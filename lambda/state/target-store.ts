@@ -196,7 +196,8 @@ export class TargetStateStore implements StateStore {
 
   /**
    * One conditional put; false when the stored record moved on (the caller decides again). The item
-   * it replaced (if any) is kept in `replaced`.
+   * it replaced (if any) is kept in `replaced`, unless the claim is a reminder that owes nobody
+   * (`ClaimRules.reminds`): its release needs no copy.
    */
   private async put(
     record: FindingRecord,
@@ -207,6 +208,7 @@ export class TargetStateStore implements StateStore {
     const basis = record.version ?? 0;
     const version = claimedVersion(record);
     const owed = owedMark(record, rules);
+    const keep = owed !== undefined || !rules.reminds?.(record);
     const written = {
       version,
       pendingSinks: owed?.pendingSinks as string[] | undefined,
@@ -233,7 +235,7 @@ export class TargetStateStore implements StateStore {
                   ...(newer ? { ':observedAt': record.observedAt } : {}),
                 },
               }),
-          ReturnValues: 'ALL_OLD',
+          ReturnValues: keep ? 'ALL_OLD' : 'NONE',
         }),
       );
       if (out.Attributes) replaced.set(record.fingerprint, out.Attributes);
@@ -290,7 +292,10 @@ export class TargetStateStore implements StateStore {
     );
   }
 
-  /** Puts back what each claim replaced (or deletes what it created), unless another writer wrote since. */
+  /**
+   * Puts back what each claim replaced, deletes what it created, and forgets the telling of a
+   * reminder (no copy was kept: `put`), unless another writer wrote since.
+   */
   private async release({ records, replaced }: Claimed): Promise<void> {
     await this.table.writing(() =>
       eachConcurrently(records, WRITE_CONCURRENCY, async (record) => {
@@ -306,6 +311,18 @@ export class TargetStateStore implements StateStore {
           if (old) {
             await this.table.doc.send(
               new PutCommand({ TableName: this.table.name, Item: old, ...condition }),
+            );
+          } else if ((record.version ?? 0) > 0) {
+            // A stored record claimed without a copy: a reminder. Without `lastNotified` it is due
+            // again; the observation the claim wrote (lastSeen, the finding) stays, being true.
+            const Key = findingKeys.item(this.target, record.fingerprint);
+            await this.table.doc.send(
+              new UpdateCommand({
+                TableName: this.table.name,
+                Key,
+                UpdateExpression: 'REMOVE lastNotified',
+                ...condition,
+              }),
             );
           } else {
             const Key = findingKeys.item(this.target, record.fingerprint);

@@ -3,7 +3,9 @@
  * finding beside the run's change records: the claim hands back the changes array itself (the records
  * left as they were decided), replaces nothing, and settle is given that same array and asked of each
  * record as it writes it. What is stored is what the protocol promises: owed marks cleared where
- * the sink took the finding, kept where it did not, nothing left when no sink took the alert.
+ * the sink took the finding, kept where it did not, nothing left when no sink took the alert. The run
+ * a day later, which reminds of every finding, keeps no copy of the items its claims replace: released,
+ * each reminder is made due again instead of put back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lambda/alert/alert.js';
@@ -208,5 +210,116 @@ describe('a first audit through the claims of the state table', () => {
     const kept = (await stored(table)).get(taken?.fingerprint ?? '');
     expect(kept?.observedAt).toBe(LATER);
     expect(kept?.version).toBe(1); // untouched by this writer's claim or settlement
+  });
+});
+
+describe('the run a day later: every finding reminded through the claims of the state table', () => {
+  const DAY_LATER = '2026-11-27T11:00:00.000Z';
+
+  /** A first audit recorded and delivered, then the day-later run's reminders of every finding. */
+  async function recordedThenReminded(table: string) {
+    const { findings, changes, alert } = firstAudit(FINDINGS);
+    const first = watchedStore(table);
+    await notifyAndRecord({ alert, sinks: [sink('sns').sink], store: first.store, changes, now: NOW });
+    const versions = new Map([...(await stored(table)).values()].map((r) => [r.fingerprint, r.version]));
+    const reminders = findings.map((f): Finding => ({ ...f, status: 'open' }));
+    const reminded = reminders.map(
+      (finding): FindingRecord => ({
+        ...openRecord(finding, NOW),
+        lastSeen: DAY_LATER,
+        lastNotified: DAY_LATER,
+        version: versions.get(finding.fingerprint) ?? 0,
+        observedAt: DAY_LATER,
+      }),
+    );
+    const dayLater: Alert = {
+      ...alert,
+      newFindings: [],
+      reminders,
+      report: makeReport({ findings: reminders }),
+    };
+    return { findings, reminded, dayLater };
+  }
+
+  it('keeps no copy of the items it replaces, and records each reminder as told', async () => {
+    const table = await dynamo.createStateTable('day-later');
+    const { findings, reminded, dayLater } = await recordedThenReminded(table);
+    const { store, seen } = watchedStore(table);
+    const sns = sink('sns');
+
+    await notifyAndRecord({ alert: dayLater, sinks: [sns.sink], store, changes: reminded, now: DAY_LATER });
+
+    expect(seen.claimed[0]?.records).toBe(reminded);
+    expect(seen.claimed[0]?.replaced.size).toBe(0);
+    expect(seen.released).toEqual([]);
+    const records = [...(await stored(table)).values()];
+    expect(records).toHaveLength(findings.length);
+    expect(records.every((r) => r.lastNotified === DAY_LATER && r.firstSeen === NOW)).toBe(true);
+    expect(records.every((r) => r.version === 3 && r.pendingSinks === undefined)).toBe(true);
+  });
+
+  it('makes every reminder due again when no sink took the alert, and the retry tells them', async () => {
+    const table = await dynamo.createStateTable('day-later-released');
+    const { findings, reminded, dayLater } = await recordedThenReminded(table);
+    const { store, seen } = watchedStore(table);
+
+    await expect(
+      notifyAndRecord({
+        alert: dayLater,
+        sinks: [sink('sns', { down: true }).sink],
+        store,
+        changes: reminded,
+        now: DAY_LATER,
+      }),
+    ).rejects.toThrow('sns is down');
+
+    expect(seen.released).toHaveLength(1);
+    const released = [...(await stored(table)).values()];
+    expect(released).toHaveLength(findings.length); // a reminder's release deletes nothing
+    // Not told: no `lastNotified`, so the next run reminds again; the rest of the claim stays.
+    expect(released.every((r) => r.lastNotified === undefined && r.status === 'open')).toBe(true);
+    expect(released.every((r) => r.firstSeen === NOW && r.lastSeen === DAY_LATER && r.version === 3)).toBe(
+      true,
+    );
+
+    // The retry decides against what is stored now (version 3) and tells every reminder.
+    const retried = reminded.map((r) => ({ ...r, version: 3 }));
+    const up = sink('sns');
+    await notifyAndRecord({ alert: dayLater, sinks: [up.sink], store, changes: retried, now: DAY_LATER });
+    expect(up.told).toHaveLength(1);
+    const told = [...(await stored(table)).values()];
+    expect(told.every((r) => r.lastNotified === DAY_LATER && r.version === 4)).toBe(true);
+  });
+
+  it('still puts back a transition it replaced beside reminders: a reopened finding is resolved again', async () => {
+    const table = await dynamo.createStateTable('day-later-mixed');
+    const { findings, reminded, dayLater } = await recordedThenReminded(table);
+    const [gone, ...rest] = findings as [Finding, ...Finding[]];
+    const writer = new TargetStateStore(dynamo.client, table, ACCOUNT, REGION);
+    const before = (await stored(table)).get(gone.fingerprint) as FindingRecord;
+    await writer.save([{ ...before, status: 'resolved', lastSeen: NOW }], NOW);
+    const resolved = (await stored(table)).get(gone.fingerprint) as FindingRecord;
+    const reopened: FindingRecord = {
+      ...openRecord({ ...gone, status: 'new' }, DAY_LATER),
+      version: resolved.version ?? 0,
+      observedAt: DAY_LATER,
+    };
+    const changes = [reopened, ...reminded.slice(1)];
+    const alert: Alert = {
+      ...dayLater,
+      newFindings: [{ ...gone, status: 'new' }],
+      reminders: dayLater.reminders.slice(1),
+    };
+    const { store, seen } = watchedStore(table);
+
+    await expect(
+      notifyAndRecord({ alert, sinks: [sink('sns', { down: true }).sink], store, changes, now: DAY_LATER }),
+    ).rejects.toThrow('sns is down');
+
+    // Only the transition's item was copied, and it is back exactly as it was.
+    expect([...(seen.claimed[0]?.replaced.keys() ?? [])]).toEqual([gone.fingerprint]);
+    const after = await stored(table);
+    expect(after.get(gone.fingerprint)).toEqual(resolved);
+    expect(rest.every((f) => after.get(f.fingerprint)?.lastNotified === undefined)).toBe(true);
   });
 });
