@@ -83,7 +83,11 @@ export interface OrgScaleProfile {
   dynamoCommands: Record<string, number>;
   /** DynamoDB commands by the step that sent them. */
   dynamoCommandsByStep: Record<string, number>;
+  /** DynamoDB commands by step, then by command: what each step's round trips are. */
+  dynamoCommandsByStepAndCommand: Record<string, Record<string, number>>;
   dynamoCommandsPerTarget: number;
+  /** The aggregate step's DynamoDB commands per target, by command (its per-target writes are what it costs). */
+  aggregateCommandsPerTarget: Record<string, number>;
   /** Emulator calls of the whole run by operation (IVS Chat, STS, SNS, …), summed over regions. */
   awsCalls: Record<string, number>;
   /** Process CPU seconds (user + system) over the run: the emulator, dynalite, interpreter and handlers share it. */
@@ -176,7 +180,11 @@ export async function orgScale(options: OrgScaleOptions): Promise<OrgScaleResult
         mapPhaseRatio: round((auditTarget.last - auditTarget.first) / 1000 / minSeconds, 3),
         dynamoCommands: dynamoCommands.byCommand,
         dynamoCommandsByStep: dynamoCommands.byStep,
+        dynamoCommandsByStepAndCommand: dynamoCommands.byStepAndCommand,
         dynamoCommandsPerTarget: round(commands / targets, 1),
+        aggregateCommandsPerTarget: mapValues(dynamoCommands.byStepAndCommand.aggregate ?? {}, (n) =>
+          round(n / targets, 2),
+        ),
         awsCalls: awsCalls(org.aws.stats()),
         cpuSeconds: round((cpu.user + cpu.system) / 1e6),
         interpreterOnlySeconds: round(await interpreterOnly(definition, targets)),
@@ -280,16 +288,25 @@ async function interpreterOnly(definition: object, targets: number): Promise<num
 /** The step whose handler is running: the DynamoDB commands are counted by it. */
 const currentStep = new AsyncLocalStorage<string>();
 
-/** Counts the client's commands by name and by step (middleware on its stack). */
+/** Counts the client's commands by name, by step, and by step and name (middleware on its stack). */
 function countCommands(client: DynamoDBClient) {
-  const counts = { byCommand: {} as Record<string, number>, byStep: {} as Record<string, number> };
+  const counts = {
+    byCommand: {} as Record<string, number>,
+    byStep: {} as Record<string, number>,
+    byStepAndCommand: {} as Record<string, Record<string, number>>,
+  };
   const add = (into: Record<string, number>, key: string) => {
     into[key] = (into[key] ?? 0) + 1;
   };
   client.middlewareStack.add(
     (next, context) => (args) => {
-      add(counts.byCommand, context.commandName ?? 'unknown');
-      add(counts.byStep, currentStep.getStore() ?? 'setup');
+      const command = context.commandName ?? 'unknown';
+      const step = currentStep.getStore() ?? 'setup';
+      add(counts.byCommand, command);
+      add(counts.byStep, step);
+      const ofStep = counts.byStepAndCommand[step] ?? {};
+      counts.byStepAndCommand[step] = ofStep;
+      add(ofStep, command);
       return next(args);
     },
     { step: 'initialize', name: 'benchCountCommands' },

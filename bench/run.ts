@@ -786,6 +786,10 @@ async function orgScaleSection() {
     { metric: 'orgScale.planSeconds', value: profile.beforeFirstTargetSeconds },
     { metric: 'orgScale.aggregateSeconds', value: profile.afterLastTargetSeconds },
     { metric: 'orgScale.dynamoCommandsPerTarget', value: profile.dynamoCommandsPerTarget },
+    {
+      metric: 'orgScale.aggregateCommandsPerTarget',
+      value: round(Object.values(profile.aggregateCommandsPerTarget).reduce((a, b) => a + b, 0)),
+    },
     { metric: 'orgScale.cpuSeconds', value: profile.cpuSeconds },
   );
 }

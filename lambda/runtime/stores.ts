@@ -57,6 +57,11 @@ export class Stores {
     return this.table.targetState(target, this.settings.retainResolvedDays);
   }
 
+  /** The finding state of many targets (a run's), asking once per account about legacy items. */
+  targetStates(): (target: Target) => TargetStateStore {
+    return this.table.targetStates(this.settings.retainResolvedDays);
+  }
+
   /** The finding state of one account over every configured region (the single-account run). */
   accountState(accountId: string): AccountStateStore {
     return this.table.accountState(accountId, this.settings.regions, this.settings.retainResolvedDays);

@@ -30,6 +30,8 @@ export interface PartitionQuery {
   projectionNames?: Record<string, string>;
   /** Strongly consistent: for a reader that must see what was just written. */
   consistent?: boolean;
+  /** Items per page (`Limit`): 1 for a reader that asks only whether the partition holds any. */
+  pageSize?: number;
   /** Applied after reading: the items it drops are still read (and paid for), only not sent. */
   filter?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> };
   /** What a failed read says it could not read. @default `state table <name>` */
@@ -105,7 +107,7 @@ export class TableClient {
 }
 
 function queryInput(tableName: string, request: PartitionQuery): QueryCommandInput {
-  const { pk, skPrefix, skFrom, projection, projectionNames, consistent, filter } = request;
+  const { pk, skPrefix, skFrom, projection, projectionNames, consistent, pageSize, filter } = request;
   const names = { ...projectionNames, ...filter?.names };
   const sortKey =
     skPrefix !== undefined
@@ -116,6 +118,7 @@ function queryInput(tableName: string, request: PartitionQuery): QueryCommandInp
   return {
     TableName: tableName,
     ...(consistent ? { ConsistentRead: true } : {}),
+    ...(pageSize ? { Limit: pageSize } : {}),
     KeyConditionExpression: `pk = :pk${sortKey.condition}`,
     ...(filter ? { FilterExpression: filter.expression } : {}),
     ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),

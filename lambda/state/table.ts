@@ -14,7 +14,7 @@ import { RunListingStore } from './run-listing.js';
 import { RunStore, type RunStoreOptions, TargetHealth, TargetLocks } from './run-store.js';
 import { DynamoStackRooms } from './stack-rooms.js';
 import { TableClient } from './table-client.js';
-import { AccountStateStore, TargetStateStore } from './target-store.js';
+import { AccountStateStore, LegacyAccounts, TargetStateStore } from './target-store.js';
 
 export class StateTable extends TableClient {
   /** The items of one org-scale run. */
@@ -40,6 +40,23 @@ export class StateTable extends TableClient {
   /** The findings of one account × region; resolved ones kept `retainResolvedDays` (default 30). */
   targetState(target: Target, retainResolvedDays?: number): TargetStateStore {
     return new TargetStateStore(this.client, this.name, target.accountId, target.region, retainResolvedDays);
+  }
+
+  /**
+   * The finding stores of many targets (a run's): they ask once per account whether any findings
+   * are left under the pre-region key to migrate (LegacyAccounts), not once per target.
+   */
+  targetStates(retainResolvedDays?: number): (target: Target) => TargetStateStore {
+    const legacy = new LegacyAccounts(this.client, this.name);
+    return (target) =>
+      new TargetStateStore(
+        this.client,
+        this.name,
+        target.accountId,
+        target.region,
+        retainResolvedDays,
+        legacy,
+      );
   }
 
   /** The findings of one account across `regions`. */

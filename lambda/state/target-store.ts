@@ -65,12 +65,17 @@ export class TargetStateStore implements StateStore {
   private readonly target: Target;
   private readonly pk: string;
 
+  /**
+   * `legacy`: shared by the stores of one run or change batch, it asks once per account whether any
+   * legacy items are left, so a store whose account has none skips its own look for them.
+   */
   constructor(
     client: DynamoDBClient,
     tableName: string,
     accountId: string,
     private readonly region: string,
     private readonly retainResolvedDays = 30,
+    private readonly legacy?: LegacyAccounts,
   ) {
     this.table = new TableClient(client, tableName);
     this.target = { accountId, region };
@@ -342,6 +347,7 @@ export class TargetStateStore implements StateStore {
    * migration loses nothing and the next save finishes it.
    */
   private async migrate(changes: readonly FindingRecord[]): Promise<void> {
+    if (this.legacy && !(await this.legacy.has(this.target.accountId))) return;
     // Built only when there is something to migrate: after the upgrade, nearly every save has nothing.
     let newer: Set<string> | undefined;
     let page: Item[] = [];
@@ -398,6 +404,44 @@ export class TargetStateStore implements StateStore {
     // Strongly consistent: an interrupted save retried at once must see the copies it already made.
     for await (const item of this.items({ projection: 'sk', consistent: true })) keys.add(String(item.sk));
     return keys;
+  }
+}
+
+/**
+ * Whether each account still keeps findings under the pre-region key (`FINDING#<account>`), asked
+ * with one Query of one item per account however many of its regions' stores write: a run over
+ * 1,000 targets of 200 accounts asks 200 times, not 1,000 (one look per target for its region's
+ * legacy items). Nothing writes that key any more (only `migrate` deletes from it), so an account
+ * found without legacy items stays so for the life of this object; one found with them has each
+ * region's store migrate as before. One per run or change batch: a store built without one looks.
+ */
+export class LegacyAccounts {
+  private readonly table: TableClient;
+  private readonly answers = new Map<string, Promise<boolean>>();
+
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.table = new TableClient(client, tableName);
+  }
+
+  has(accountId: string): Promise<boolean> {
+    let answer = this.answers.get(accountId);
+    if (!answer) {
+      answer = this.ask(accountId);
+      this.answers.set(accountId, answer);
+      // A read that failed is asked again by the next store rather than remembered.
+      answer.catch(() => this.answers.delete(accountId));
+    }
+    return answer;
+  }
+
+  private ask(accountId: string): Promise<boolean> {
+    return this.table.reading(async () => {
+      const pk = findingKeys.legacyPk(accountId);
+      for await (const _ of this.table.query({ pk, projection: 'pk', pageSize: 1 })) {
+        return true;
+      }
+      return false;
+    });
   }
 }
 

@@ -9,8 +9,9 @@ export { TTL_ATTRIBUTE };
 /**
  * What the function does to the state table, and nothing else: runs, targets and findings are read
  * by Query (GetItem for single items such as a lock; BatchGetItem for the whole records of the
- * findings a run resolves, lambda/state/target-store.ts `fetch`) and written in batches; a target lock and a
- * failure streak need conditional single-item writes (PutItem, UpdateItem, DeleteItem), which
+ * findings a run resolves, lambda/state/target-store.ts `fetch`, and for a run's locks and successes
+ * before they are released and recorded in batches) and written in batches; taking a target lock and
+ * a failure streak need conditional single-item writes (PutItem, UpdateItem, DeleteItem), which
  * BatchWriteItem cannot make.
  */
 export const STATE_TABLE_ACTIONS = [

@@ -274,6 +274,47 @@ describe('org run on the local state machine', { timeout: 90_000 }, () => {
     }
   });
 
+  it("records a run's 6 targets with the aggregate step's writes per finding and a few batches, not a write per target", async () => {
+    const o = await start({ denyAssumeRole: [] });
+    const sent: Record<string, number> = {};
+    let aggregating = false;
+    o.dynamo.client.middlewareStack.add(
+      (next, context) => (args) => {
+        const name = String(context.commandName).replace(/Command$/, '');
+        if (aggregating) sent[name] = (sent[name] ?? 0) + 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'testCountAggregate' },
+    );
+    const real = o.handler();
+    const counted: AuditHandler = async (event, context) => {
+      // The aggregate step runs alone, after every target's step has ended.
+      aggregating = (event as { step?: string }).step === 'aggregate';
+      try {
+        return await real(event, context);
+      } finally {
+        aggregating = false;
+      }
+    };
+
+    const result = await o.run('run-count', { handler: counted });
+
+    expect(result.output).toMatchObject({ targetsAudited: 6, newFindings: 12 });
+    expect(sent).toEqual({
+      // The run's plan; its targets and their outcomes.
+      GetItem: 1,
+      // ...and whether each of the 3 accounts keeps findings under the pre-region key (none).
+      Query: 2 + 3,
+      // Each new finding claimed before the alert, and settled after it.
+      PutItem: 12,
+      // The settles, and the plan's own health (the organization's account list).
+      UpdateItem: 12 + 1,
+      // The targets' health (successes) and their locks: read, then written, in one batch each.
+      BatchGetItem: 2,
+      BatchWriteItem: 2,
+    });
+  });
+
   it('names a target whose audit step crashed, and still delivers the others', async () => {
     const o = await start({ denyAssumeRole: [] });
     const real = o.handler();

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditorError } from '../../lambda/core/errors.js';
+import type { Target } from '../../lambda/core/types.js';
 import {
   MAX_LISTED_INACTIVE,
   OUTCOME_CHUNK_BYTES,
   type PlannedTarget,
+  RELEASE_MARGIN_MS,
   RunStore,
   TargetHealth,
   TargetLocks,
@@ -48,6 +50,40 @@ async function collect(store: RunStore) {
   for await (const entry of store.outcomes()) all.push(entry);
   return all;
 }
+
+/** A client of the local table that counts the commands it sends, by name. */
+function countingClient() {
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const sent: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = String(context.commandName).replace(/Command$/, '');
+      sent[name] = (sent[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'testCount' },
+  );
+  return { client, sent };
+}
+
+/** One whole item as stored, its attributes marshalled. */
+async function rawItem(table: string, pk: string, sk: string) {
+  const out = await dynamo.client.send(
+    new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
+  );
+  return out.Item;
+}
+
+/** `count` targets over accounts of 5 regions each. */
+const manyTargets = (count: number) =>
+  Array.from({ length: count }, (_, i) => ({
+    accountId: String(100_000_000_000 + Math.floor(i / 5)),
+    region: ['us-east-1', 'eu-west-1', 'ap-south-1', 'us-west-2', 'eu-central-1'][i % 5] as string,
+  }));
 
 const run = (table: string, runId = 'run-1') => new RunStore(dynamo.client, table, runId, { now: () => NOW });
 
@@ -233,12 +269,56 @@ describe('TargetLocks', () => {
     expect(await locks.acquire(target, 'run-b', inMinutes(30), NOW)).toEqual({ ok: true });
   });
 
+  it('releases the locks a run holds over 250 targets in batches: 3 reads and 10 writes, not 250 deletes', async () => {
+    const table = await dynamo.createStateTable('locks-release-all');
+    const targets = manyTargets(250);
+    const setup = new TargetLocks(dynamo.client, table);
+    for (const [i, t] of targets.entries()) {
+      // Every tenth target is held by another run; every 25th (of the rest) was never locked.
+      if (i % 25 === 24) continue;
+      await setup.acquire(t, i % 10 === 3 ? 'run-b' : 'run-a', inMinutes(24 * 60), NOW);
+    }
+    const { client, sent } = countingClient();
+
+    await new TargetLocks(client, table).releaseAll(targets, 'run-a', inMinutes(5));
+
+    expect(sent).toEqual({ BatchGetItem: 3, BatchWriteItem: Math.ceil(215 / 25) });
+    for (const [i, t] of targets.entries()) {
+      // A released lock is free for another run; one run-b holds is still refused to run-c.
+      const taken = await setup.acquire(t, 'run-c', inMinutes(60), inMinutes(6));
+      const heldByB = i % 10 === 3 && i % 25 !== 24;
+      expect(taken.ok, `target ${i}`).toBe(!heldByB);
+    }
+    client.destroy();
+  });
+
+  it('releases a lock with less than the margin left only on the condition that the run still holds it', async () => {
+    const table = await dynamo.createStateTable('locks-release-near');
+    const locks = new TargetLocks(dynamo.client, table);
+    const near = { ...target, region: 'eu-west-1' };
+    const margin = RELEASE_MARGIN_MS / 60_000;
+    await locks.acquire(target, 'run-a', inMinutes(margin + 10), NOW);
+    await locks.acquire(near, 'run-a', inMinutes(margin - 1), NOW);
+    const { client, sent } = countingClient();
+
+    await new TargetLocks(client, table).releaseAll([target, near], 'run-a', NOW);
+
+    // The lasting lock in the batch; the near one by its own conditional delete.
+    expect(sent).toEqual({ BatchGetItem: 1, BatchWriteItem: 1, DeleteItem: 1 });
+    expect(await locks.acquire(target, 'run-b', inMinutes(30), NOW)).toEqual({ ok: true });
+    expect(await locks.acquire(near, 'run-b', inMinutes(30), NOW)).toEqual({ ok: true });
+    client.destroy();
+  });
+
   it('turns a DynamoDB error into one that names the table', async () => {
     const locks = new TargetLocks(dynamo.client, 'no-such-table');
     await expect(locks.acquire(target, 'r', inMinutes(1), NOW)).rejects.toThrow(
       /^cannot write state table no-such-table: /,
     );
     await expect(locks.release(target, 'r')).rejects.toThrow(/^cannot write state table no-such-table: /);
+    await expect(locks.releaseAll([target], 'r', NOW)).rejects.toThrow(
+      /^cannot read state table no-such-table: /,
+    );
   });
 });
 
@@ -265,5 +345,51 @@ describe('TargetHealth', () => {
 
     expect(await health.record(target, failed('a'), 'run-2')).toBe(2);
     expect(await health.record(target, failed('a'), 'run-2')).toBe(2);
+  });
+
+  it('records the successes of 250 targets in batches, each item as a success recorded alone leaves it', async () => {
+    const table = await dynamo.createStateTable('health-batch');
+    const health = new TargetHealth(dynamo.client, table);
+    const targets = manyTargets(250);
+    const [first, second] = targets as [Target, Target];
+    await health.record(first, failed('AccessDenied'), 'run-1');
+    await health.record(first, failed('AccessDenied'), 'run-2');
+    await health.record(second, failed('AccessDenied'), 'run-1');
+    await health.record(second, failed('AccessDenied'), 'run-2');
+    const at = new Date('2026-11-26T01:00:00.000Z');
+    const { client, sent } = countingClient();
+
+    await new TargetHealth(client, table).recordSucceeded(targets.slice(1), 'run-3', at);
+    await health.record(first, { ok: true }, 'run-3', at);
+
+    expect(sent).toEqual({ BatchGetItem: 3, BatchWriteItem: 10 });
+    const key = (t: Target) => [`HEALTH#${t.accountId}#${t.region}`, 'HEALTH'] as const;
+    const alone = await rawItem(table, ...key(first));
+    const batched = await rawItem(table, ...key(second));
+    expect(alone).toMatchObject({ consecutiveFailures: { N: '0' }, lastRunId: { S: 'run-3' } });
+    expect(alone).not.toHaveProperty('lastError');
+    expect({ ...batched, pk: undefined }).toEqual({ ...alone, pk: undefined });
+    expect(await health.record(second, failed('again'), 'run-4')).toBe(1);
+    client.destroy();
+  });
+
+  it('leaves a success this run recorded as it is when the step records it again', async () => {
+    const table = await dynamo.createStateTable('health-batch-retry');
+    const health = new TargetHealth(dynamo.client, table);
+    const other = { ...target, region: 'eu-west-1' };
+    await health.recordSucceeded([target], 'run-1', new Date('2026-11-26T01:00:00.000Z'));
+    const { client, sent } = countingClient();
+
+    await new TargetHealth(client, table).recordSucceeded(
+      [target, other],
+      'run-1',
+      new Date('2026-11-26T02:00:00.000Z'),
+    );
+
+    expect(sent).toEqual({ BatchGetItem: 1, BatchWriteItem: 1 });
+    const key = (t: Target) => [`HEALTH#${t.accountId}#${t.region}`, 'HEALTH'] as const;
+    expect((await rawItem(table, ...key(target)))?.lastRunAt).toEqual({ S: '2026-11-26T01:00:00.000Z' });
+    expect((await rawItem(table, ...key(other)))?.lastRunAt).toEqual({ S: '2026-11-26T02:00:00.000Z' });
+    client.destroy();
   });
 });

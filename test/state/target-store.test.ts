@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Evaluator, evaluateRoom } from '../../lambda/audit/evaluate.js';
@@ -10,6 +10,7 @@ import { evaluateRooms } from '../../lambda/inventory/room-evaluation.js';
 import { loadPolicyDir } from '../../lambda/policy/load-dir.js';
 import { batchWrite } from '../../lambda/state/batch-write.js';
 import { storedFinding } from '../../lambda/state/record.js';
+import { StateTable } from '../../lambda/state/table.js';
 import { AccountStateStore, TargetStateStore } from '../../lambda/state/target-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
 import { ACCOUNT, compliantRoom, inventoryOf } from '../fixtures.js';
@@ -203,6 +204,65 @@ describe('TargetStateStore', () => {
     await expect(store.save([openRecord(findings()[0] as Finding)], NOW)).rejects.toThrow(
       /^cannot write state table no-such-table: /,
     );
+  });
+});
+
+const RULES = { owedTo: () => ['sns'], onConflict: () => undefined };
+
+/** A client of the local table that counts the commands it sends, by name. */
+function countingClient() {
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const sent: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = String(context.commandName).replace(/Command$/, '');
+      sent[name] = (sent[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'testCount' },
+  );
+  return { client, sent };
+}
+
+describe('TargetStateStore: the stores of a run ask once per account about legacy items', () => {
+  it('claims in 3 regions of an account without legacy items with one Query, not one per region', async () => {
+    const table = await dynamo.createStateTable('legacy-none');
+    const { client, sent } = countingClient();
+    const storeOf = new StateTable(client, table).targetStates();
+    const regions = ['us-east-1', 'eu-west-1', 'ap-south-1'];
+
+    for (const region of regions) {
+      const changes = findings(region).map((f) => openRecord(f));
+      await storeOf({ accountId: ACCOUNT, region }).shared.claim(changes, NOW, RULES);
+    }
+
+    const claims = regions.length * findings().length;
+    expect(sent).toEqual({ PutItem: claims, Query: 1 });
+    for (const region of regions) {
+      expect(await partition(table, `FINDING#${ACCOUNT}#${region}`)).toHaveLength(findings().length);
+    }
+    client.destroy();
+  });
+
+  it('still moves each region of an account that has legacy items, on claim', async () => {
+    const table = await upgradedTable('legacy-shared');
+    const storeOf = new StateTable(dynamo.client, table).targetStates();
+    const east = storeOf({ accountId: ACCOUNT, region: 'us-east-1' });
+    const west = storeOf({ accountId: ACCOUNT, region: 'eu-west-1' });
+    const before = { east: await wholeState(east), west: await wholeState(west) };
+
+    await east.shared.claim([], NOW, RULES);
+    expect(await partition(table, `FINDING#${ACCOUNT}`)).toHaveLength(3);
+    await west.shared.claim([], NOW, RULES);
+
+    expect(await partition(table, `FINDING#${ACCOUNT}`)).toEqual([]);
+    expect(await partition(table, `FINDING#${ACCOUNT}#us-east-1`)).toHaveLength(6);
+    expect(await partition(table, `FINDING#${ACCOUNT}#eu-west-1`)).toHaveLength(3);
+    expect({ east: await wholeState(east), west: await wholeState(west) }).toEqual(before);
   });
 });
 

@@ -37,7 +37,7 @@ import { writeReportLink } from '../run-report.js';
 import type { AggregateEvent } from './events.js';
 
 export const MAX_SUMMARY_NOT_AUDITED = 20;
-/** Per-target writes of the step (health, lock releases) in flight at once. */
+/** The failed targets' health writes in flight at once (each answers its count of failed runs). */
 export const STATE_WRITE_CONCURRENCY = 32;
 
 /** What the aggregate step returns: counts and the first few names, never findings (≤ 16 KiB). */
@@ -146,8 +146,9 @@ async function readRun(ctx: StatefulContext, event: AggregateEvent) {
 
 /**
  * Each target's outcome (a missing one is a failure), its health recorded: consecutive failed runs.
- * The results keep plan order; the health writes (one per target) go out STATE_WRITE_CONCURRENCY at a
- * time, since one after another they are ~6 s of the step at 1,000 targets.
+ * The results keep plan order. The successes are written in batches; a failure's write answers its
+ * count for the alert, so those go out one per target, STATE_WRITE_CONCURRENCY at a time (one after
+ * another, 1,000 of them would be ~6 s of the step).
  */
 async function recordHealth(
   ctx: StatefulContext,
@@ -178,9 +179,8 @@ async function recordHealth(
       failures.push({ target, reason: outcome.reason, entry });
     }
   }
-  await eachConcurrently(succeeded, STATE_WRITE_CONCURRENCY, async (target) => {
-    await health.record(target, { ok: true }, event.runId, ctx.clock());
-  });
+  // A success needs no answer back: written in batches (TargetHealth.recordSucceeded).
+  await health.recordSucceeded(succeeded, event.runId, ctx.clock());
   await eachConcurrently(failures, STATE_WRITE_CONCURRENCY, async ({ target, reason, entry }) => {
     entry.failedRuns = await health.record(target, { ok: false, reason }, event.runId, ctx.clock());
   });
@@ -222,14 +222,13 @@ async function deliverRun(
     return await notifyAndRecord({
       alert,
       sinks: targetSinks({ settings: ctx.config, deps: ctx.sinkDeps, connection: ctx.connection }, planned),
-      store: storeByTarget((target) => ctx.stores.targetState(target)),
+      store: storeByTarget(ctx.stores.targetStates()),
       changes,
       now: event.startedAt,
       backlog: audited.flatMap((o) => o.backlog ?? []),
     });
   } finally {
-    const locks = ctx.stores.locks();
-    await eachConcurrently(planned, STATE_WRITE_CONCURRENCY, (target) => locks.release(target, event.runId));
+    await ctx.stores.locks().releaseAll(planned, event.runId, ctx.clock());
   }
 }
 
