@@ -13,6 +13,7 @@ import {
   sortNotAudited,
   spansAccounts,
 } from '../alert/alert.js';
+import { compareFindings } from '../audit/report.js';
 import { truncate } from '../core/truncate.js';
 import type { Finding, Severity } from '../core/types.js';
 import { consoleUrl, plainHttpsUrl } from './console-url.js';
@@ -181,6 +182,12 @@ function renderDescription(alert: Alert): string {
     let lastAccount: string | undefined;
     let shown = 0;
     for (const f of section.findings) {
+      // Once the description is full the rest is only counted: a first audit's 145,823 findings
+      // are not each rendered and escaped to be left out.
+      if (full) {
+        left += 1;
+        continue;
+      }
       const next: string[] = [];
       const newAccount = byAccount && f.accountId !== lastAccount;
       if (newAccount) next.push(`Account \`${escapeSlack(f.accountId)}\``);
@@ -191,7 +198,7 @@ function renderDescription(alert: Alert): string {
       }
       next.push(findingLine(f, section.resolved === true));
       const cost = [...(shown === 0 ? sectionLines : []), ...next].reduce((n, l) => n + l.length + 1, 0);
-      if (full || used + cost + reserve > findingsMax) {
+      if (used + cost + reserve > findingsMax) {
         full = true;
         left += 1;
         continue;
@@ -272,7 +279,7 @@ function renderNextSteps(alert: Alert): string[] {
   }
   // The console URL is built here from percent-encoded parts, so it is trusted and must NOT go
   // through escapeSlack (which would defang its scheme). Only whole: a cut URL is a wrong link.
-  const first = sortFindings(alert.newFindings)[0] ?? sortFindings(alert.reminders)[0];
+  const first = firstInOrder(alert.newFindings) ?? firstInOrder(alert.reminders);
   const consoleStep = first ? `Open the room in the console: ${consoleUrl(first)}` : '';
   if (consoleStep && consoleStep.length <= SLACK_LIMITS.nextStep) steps.push(consoleStep);
   if (!alert.report.complete)
@@ -290,7 +297,9 @@ function renderKeywords(alert: Alert): string[] {
   const words = [PRODUCT];
   const top = highestSeverity(all);
   if (top) words.push(top);
-  for (const id of new Set(sortFindings(all).map((f) => f.policyId))) words.push(id);
+  const policies = new Set<string>();
+  for (const f of sortFindings(all)) policies.add(f.policyId);
+  for (const id of policies) words.push(id);
   return [...new Set(words.map((w) => truncate(escapeSlack(w), SLACK_LIMITS.keyword)))].slice(
     0,
     SLACK_LIMITS.keywords,
@@ -319,11 +328,21 @@ function eventId(alert: Alert): string {
     .slice(0, 200);
 }
 
+/** The first rooms in rendering order, each once: only as many as Slack shows are read. */
 function relatedResources(alert: Alert): string[] {
-  const arns = sortFindings([...alert.newFindings, ...alert.reminders, ...alert.resolvedFindings]).map((f) =>
-    stripControl(f.roomArn),
-  );
-  return [...new Set(arns)].slice(0, SLACK_LIMITS.relatedResources);
+  const arns = new Set<string>();
+  for (const f of sortFindings([...alert.newFindings, ...alert.reminders, ...alert.resolvedFindings])) {
+    if (arns.size === SLACK_LIMITS.relatedResources) break;
+    arns.add(stripControl(f.roomArn));
+  }
+  return [...arns];
+}
+
+/** The finding a sorted copy would list first, found without the copy. */
+function firstInOrder(findings: readonly Finding[]): Finding | undefined {
+  let first: Finding | undefined;
+  for (const f of findings) if (!first || compareFindings(f, first) < 0) first = f;
+  return first;
 }
 
 function additionalContext(alert: Alert): Record<string, string> {

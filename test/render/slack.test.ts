@@ -92,6 +92,19 @@ describe('Function: renderSlack', () => {
     expect(shown + Number(more?.[1])).toBe(500);
   });
 
+  it('names the first 20 rooms in rendering order once each, and the console link of the first finding', () => {
+    // 30 rooms with two findings each, given in reverse: the order is the rendering order's, not the input's.
+    const rooms = Array.from({ length: 30 }, (_, i) => `room-${String(i).padStart(2, '0')}`);
+    const findings = rooms.flatMap((roomName) =>
+      ['/maximumMessageLength', '/tags'].map((path) => makeFinding({ roomName, roomId: roomName, path })),
+    );
+    const n = renderSlack(makeAlert({ newFindings: [...findings].reverse() }));
+    expect(n.metadata.relatedResources).toEqual(
+      rooms.slice(0, 20).map((id) => `arn:aws:ivschat:us-east-1:${findings[0]?.accountId}:room/${id}`),
+    );
+    expect(n.content.nextSteps.find((s) => s.startsWith('Open the room'))).toContain('room-00');
+  });
+
   it('includes findings counted as omitted by an earlier split', () => {
     const n = renderSlack(
       makeAlert({ newFindings: [makeFinding()], omitted: { new: 30, resolved: 5, reminders: 2 } }),
