@@ -68,8 +68,12 @@ const sampler = setInterval(() => {
   peakExternal = Math.max(peakExternal, m.external);
 }, 20);
 
+const timeline = process.env.BENCH_RSS_TIMELINE_DIR
+  ? await startTimeline(process.env.BENCH_RSS_TIMELINE_DIR)
+  : undefined;
 const t0 = performance.now();
 const result = await handler({}, { getRemainingTimeInMillis: () => 900_000 });
+await timeline?.stop();
 const seconds = (performance.now() - t0) / 1000;
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -104,4 +108,43 @@ function highWaterMarkMb(): number {
     // not Linux
   }
   return mb(peakRss);
+}
+
+/**
+ * Diagnostic (not part of the figures): BENCH_RSS_TIMELINE_DIR=/tmp/t records the RSS every 2 ms
+ * from a worker thread (which samples while the handler's synchronous work blocks the sampler above)
+ * and a CPU profile of the run, both on the monotonic clock, to find what the run was doing when its
+ * memory rose.
+ */
+async function startTimeline(dir: string) {
+  const { Worker } = await import('node:worker_threads');
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     const rows = []; let max = 0;
+     const timer = setInterval(() => {
+       const rss = process.memoryUsage.rss();
+       if (rss > max + 1048576) { max = rss; rows.push([Number(process.hrtime.bigint() / 1000n), Math.round(rss / 1048576)]); }
+     }, 2);
+     parentPort.on('message', () => { clearInterval(timer); parentPort.postMessage(rows); });`,
+    { eval: true },
+  );
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      const rows = await new Promise((resolve) => {
+        worker.once('message', resolve);
+        worker.postMessage('stop');
+      });
+      await worker.terminate();
+      writeFileSync(join(dir, `timeline-${process.pid}.json`), JSON.stringify(rows));
+      writeFileSync(join(dir, `profile-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
 }

@@ -21,7 +21,7 @@ import {
 import { type LocalAws, startLocalAws } from '../local-aws/index.js';
 import { CHANGE_MAX_ROOMS, changeEvents, DEFAULT_WINDOW_MS } from './change-events.js';
 import { largeFirstAudit } from './large-first-audit.js';
-import { largeSteadyState, MEMORY_TARGET_MB, memoryRuns, peakOf } from './memory.js';
+import { largeRuns, MEMORY_TARGET_MB, memoryRuns, peakOf } from './memory.js';
 import { orgScale } from './org-scale.js';
 import { benchPolicies } from './policies.js';
 import {
@@ -518,15 +518,16 @@ async function bundle() {
 
     const url = pathToFileURL(outfile).href;
     const script = `const t=performance.now();await import(${JSON.stringify(url)});process.stdout.write(String(performance.now()-t));`;
-    const measure = async (extra: string[]) => {
+    const measure = async (env: NodeJS.ProcessEnv) => {
       const times: number[] = [];
       for (let i = 0; i < 5; i++)
-        times.push(Number(await childStdout([...extra, '--input-type=module', '-e', script])));
+        times.push(Number(await childStdout(['--input-type=module', '-e', script], env)));
       return times;
     };
-    const plain = await measure([]);
-    // The Lambda runs with NODE_OPTIONS=--enable-source-maps (set by the stack).
-    const withMaps = await measure(['--enable-source-maps']);
+    const plain = await measure({ NODE_OPTIONS: '' });
+    // As the Lambda runs it: the stack's environment (NODE_OPTIONS with --enable-source-maps, the
+    // malloc settings).
+    const withMaps = await measure(FUNCTION_RUNTIME_ENV);
     const coldImportMs = round(median(plain), 1);
     const coldImportMsSourceMaps = round(median(withMaps), 1);
     results.bundle = {
@@ -628,18 +629,22 @@ async function memory() {
   }
 }
 
-/** The 200,000-room steady state, the function memory's basis (bench/memory.ts). */
+/** At 200,000 rooms, the run a day later and the steady state: the function memory's basis (bench/memory.ts). */
 async function memoryLarge() {
   const child = await bundleChild('memory-child.ts');
   try {
-    const run = await largeSteadyState({
+    const run = await largeRuns({
       rooms: N.memoryLarge,
       runChild: (argv) => childStdout([child.file, ...argv], FUNCTION_RUNTIME_ENV),
       log,
     });
     results.memoryLarge = run;
     rows.push(
-      { metric: 'memoryLarge.steadyState.peakRssMb', value: run.peakRssMb },
+      { metric: 'memoryLarge.peakRssMb', value: run.peakRssMb },
+      { metric: 'memoryLarge.dayLater.peakRssMb', value: peakOf(run.dayLater) },
+      { metric: 'memoryLarge.dayLater.reminders', value: run.dayLater.reminders ?? 0 },
+      { metric: 'memoryLarge.dayLater.seconds', value: run.dayLater.seconds },
+      { metric: 'memoryLarge.steadyState.peakRssMb', value: peakOf(run.steadyState) },
       { metric: 'memoryLarge.steadyState.findings', value: run.steadyState.findings },
       { metric: 'memoryLarge.steadyState.seconds', value: run.steadyState.seconds },
       { metric: 'memoryLarge.seedSeconds (unmeasured)', value: run.seedSeconds },
