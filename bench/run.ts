@@ -525,8 +525,8 @@ async function bundle() {
       return times;
     };
     const plain = await measure({ NODE_OPTIONS: '' });
-    // As the Lambda runs it: the stack's environment (NODE_OPTIONS with --enable-source-maps, the
-    // malloc settings).
+    // As the Lambda runs it: the stack's environment (NODE_OPTIONS with --enable-source-maps,
+    // MALLOC_ARENA_MAX).
     const withMaps = await measure(FUNCTION_RUNTIME_ENV);
     const coldImportMs = round(median(plain), 1);
     const coldImportMsSourceMaps = round(median(withMaps), 1);

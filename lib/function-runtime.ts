@@ -2,8 +2,9 @@
  * The auditor function's memory and Node options: used by the stack, and by `npm run bench`.
  *
  * The memory is derived from a measurement, not guessed: the peak RSS of the largest run the bench
- * makes (`memoryLarge`: the steady state at 200,000 rooms, ~583,000 findings, the bundled handler
- * under these same options), times a headroom, rounded up to Lambda's 1 MB step.
+ * makes (`memoryLarge`: at 200,000 rooms, ~583,000 findings, the run a day after the state was
+ * written, when every reminder and every room's full refresh is due, and the steady state after it;
+ * the bundled handler under these same options), times a headroom, rounded up to Lambda's 1 MB step.
  * test/cdk/function-memory.test.ts checks the constant against the figure bench/results.json
  * records, so a measurement that no longer fits fails the test until the constant is updated.
  *
@@ -15,19 +16,18 @@
  */
 
 /**
- * Peak RSS (MB) of `npm run bench -- --only memoryLarge` (200,000 rooms, 583,337 findings, steady
- * state), measured on 2026-12-06 on a 2-core machine under the options of a 1,024 MB function (old
- * space 768 MB, semi-spaces 8 MB; heap used 566 MB at the peak). Measured again the same day, quiet,
- * under the options this constant sets (old space 912 MB, semi-spaces 2 MB): 805.7 MB
- * (bench/results.json), within the headroom, so the constant stands. Re-measuring under the options
- * it sets is what keeps it honest; test/cdk/function-memory.test.ts fails when a recorded peak no
- * longer fits.
+ * Peak RSS (MB) the function's memory is derived from: 810.1, measured on 2026-12-06 at 200,000 rooms
+ * (583,337 findings) by the steady state of that day, which still held every finding it found again.
  *
- * Kept after the steady state stopped holding the findings it finds again unchanged (it counts them,
- * Report.unchangedOpen), which lowered memoryLarge's figure: that run held every finding, as the
- * last invocation of a first audit and the run a day later still do (the bench's `memory.dayLater`:
- * every reminder due, at 50,000 rooms well over the steady state). Until the bench measures the run a
- * day later at 200,000 rooms, the figure of the run that held every finding stays the basis.
+ * On 2026-12-07 `memoryLarge` measured, under the options this constant sets (old space 912 MB,
+ * semi-spaces 2 MB), the run a day later at 200,000 rooms: 779.6 MB (heap used 493.5), and the steady
+ * state after it: 331.1 MB (bench/results.json). The run a day later is the daily peak: it lists every
+ * finding as a reminder and holds the loaded state besides, so it should bound the last invocation of a
+ * 200,000-room first audit too (every finding new, nothing loaded; not staged: it takes hours here). It fits within the headroom of this constant (779.6 × 1.5 = 1,170 MB ≤
+ * 1,216), so the constant stands: lowering it changes the options, and the figure must then be measured
+ * again under them. Before the reminders' claims stopped holding a copy of each replaced item (that
+ * day), the run a day later at 50,000 rooms alone peaked at 569.3 MB: at 200,000 rooms it would not
+ * have fit this memory.
  */
 export const MEASURED_PEAK_MB = 810.1;
 
@@ -74,24 +74,10 @@ export const FUNCTION_NODE_OPTIONS = [
  */
 export const FUNCTION_MALLOC_ARENA_MAX = '2';
 
-/**
- * glibc serves an allocation of 32 KB or more with its own mapping, returned to the system when
- * freed, and gives back the free top of its heap past 128 KB. By default both thresholds start at
- * 128 KB and rise for good with the first large block freed, so what V8's parser and compiler free
- * (blocks of 32 KB and up, while the bundle loads and as each function first runs), zlib and the HTTP
- * stack stayed in the process. Importing the bundle under the stack's NODE_OPTIONS left 109.6 MB
- * RSS with glibc's defaults, 102.4 MB with both thresholds at 128 KB and 82.3 MB with these
- * (2026-12-07); `npm run bench`'s memory sections run under them.
- */
-export const FUNCTION_MALLOC_MMAP_THRESHOLD = String(32 * 1024);
-export const FUNCTION_MALLOC_TRIM_THRESHOLD = String(128 * 1024);
-
 /** The environment the function's runtime reads at start (the stack sets it; the bench's children too). */
 export const FUNCTION_RUNTIME_ENV = {
   NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
   MALLOC_ARENA_MAX: FUNCTION_MALLOC_ARENA_MAX,
-  MALLOC_MMAP_THRESHOLD_: FUNCTION_MALLOC_MMAP_THRESHOLD,
-  MALLOC_TRIM_THRESHOLD_: FUNCTION_MALLOC_TRIM_THRESHOLD,
 } as const;
 
 /**

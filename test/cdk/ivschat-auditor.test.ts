@@ -116,8 +116,6 @@ describe('Construct: IvsChatAuditor', () => {
           POWERTOOLS_METRICS_NAMESPACE: 'IvsChatAuditor',
           NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
           MALLOC_ARENA_MAX: FUNCTION_MALLOC_ARENA_MAX,
-          MALLOC_MMAP_THRESHOLD_: '32768',
-          MALLOC_TRIM_THRESHOLD_: '131072',
         },
       },
     });
