@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditorError } from '../../lambda/core/errors.js';
 import type { Target } from '../../lambda/core/types.js';
@@ -14,6 +14,7 @@ import {
 } from '../../lambda/state/run-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
 import { ACCOUNT } from '../fixtures.js';
+import { countingClient } from './counting-client.js';
 
 const NOW = new Date('2026-11-26T00:00:00.000Z');
 const EPOCH_NOW = NOW.getTime() / 1000;
@@ -49,25 +50,6 @@ async function collect(store: RunStore) {
   const all: { index: number; outcome: unknown }[] = [];
   for await (const entry of store.outcomes()) all.push(entry);
   return all;
-}
-
-/** A client of the local table that counts the commands it sends, by name. */
-function countingClient() {
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const sent: Record<string, number> = {};
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = String(context.commandName).replace(/Command$/, '');
-      sent[name] = (sent[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'testCount' },
-  );
-  return { client, sent };
 }
 
 /** One whole item as stored, its attributes marshalled. */
@@ -278,7 +260,7 @@ describe('TargetLocks', () => {
       if (i % 25 === 24) continue;
       await setup.acquire(t, i % 10 === 3 ? 'run-b' : 'run-a', inMinutes(24 * 60), NOW);
     }
-    const { client, sent } = countingClient();
+    const { client, sent } = countingClient(dynamo.endpoint);
 
     await new TargetLocks(client, table).releaseAll(targets, 'run-a', inMinutes(5));
 
@@ -299,7 +281,7 @@ describe('TargetLocks', () => {
     const margin = RELEASE_MARGIN_MS / 60_000;
     await locks.acquire(target, 'run-a', inMinutes(margin + 10), NOW);
     await locks.acquire(near, 'run-a', inMinutes(margin - 1), NOW);
-    const { client, sent } = countingClient();
+    const { client, sent } = countingClient(dynamo.endpoint);
 
     await new TargetLocks(client, table).releaseAll([target, near], 'run-a', NOW);
 
@@ -357,7 +339,7 @@ describe('TargetHealth', () => {
     await health.record(second, failed('AccessDenied'), 'run-1');
     await health.record(second, failed('AccessDenied'), 'run-2');
     const at = new Date('2026-11-26T01:00:00.000Z');
-    const { client, sent } = countingClient();
+    const { client, sent } = countingClient(dynamo.endpoint);
 
     await new TargetHealth(client, table).recordSucceeded(targets.slice(1), 'run-3', at);
     await health.record(first, { ok: true }, 'run-3', at);
@@ -378,7 +360,7 @@ describe('TargetHealth', () => {
     const health = new TargetHealth(dynamo.client, table);
     const other = { ...target, region: 'eu-west-1' };
     await health.recordSucceeded([target], 'run-1', new Date('2026-11-26T01:00:00.000Z'));
-    const { client, sent } = countingClient();
+    const { client, sent } = countingClient(dynamo.endpoint);
 
     await new TargetHealth(client, table).recordSucceeded(
       [target, other],

@@ -1,4 +1,4 @@
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Evaluator, evaluateRoom } from '../../lambda/audit/evaluate.js';
@@ -14,6 +14,7 @@ import { StateTable } from '../../lambda/state/table.js';
 import { AccountStateStore, TargetStateStore } from '../../lambda/state/target-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local-aws/dynamodb.js';
 import { ACCOUNT, compliantRoom, inventoryOf } from '../fixtures.js';
+import { countingClient } from './counting-client.js';
 import { wholeState } from './whole-state.js';
 
 const T1 = '2026-11-25T12:00:00.000Z';
@@ -209,29 +210,10 @@ describe('TargetStateStore', () => {
 
 const RULES = { owedTo: () => ['sns'], onConflict: () => undefined };
 
-/** A client of the local table that counts the commands it sends, by name. */
-function countingClient() {
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const sent: Record<string, number> = {};
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = String(context.commandName).replace(/Command$/, '');
-      sent[name] = (sent[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'testCount' },
-  );
-  return { client, sent };
-}
-
 describe('TargetStateStore: the stores of a run ask once per account about legacy items', () => {
   it('claims in 3 regions of an account without legacy items with one Query, not one per region', async () => {
     const table = await dynamo.createStateTable('legacy-none');
-    const { client, sent } = countingClient();
+    const { client, sent } = countingClient(dynamo.endpoint);
     const storeOf = new StateTable(client, table).targetStates();
     const regions = ['us-east-1', 'eu-west-1', 'ap-south-1'];
 
