@@ -12,7 +12,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -47,6 +47,10 @@ const handler = createHandler({
   metrics: new Metrics({ namespace: 'IvsChatAuditor', serviceName: 'bench' }),
 });
 
+// Diagnostic (not part of the figures): BENCH_GC_TRACE_DIR=/tmp/g prints a line per collection (what
+// each full collection left live, and how large the heap had grown before it); bench/memory.ts saves
+// this child's output there. Set here: Node takes no --trace-gc in NODE_OPTIONS.
+if (process.env.BENCH_GC_TRACE_DIR) setFlagsFromString('--trace-gc');
 const baselineRss = process.memoryUsage().rss;
 let peakRss = baselineRss;
 let peakHeap = 0;

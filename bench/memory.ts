@@ -16,6 +16,8 @@
  *   writes the same items.
  */
 
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createHandler } from '../lambda/handler.js';
@@ -109,6 +111,9 @@ interface Fleet {
   seed(hoursAgo: number): Promise<void>;
 }
 
+/** Children whose GC trace was written (BENCH_GC_TRACE_DIR), to name each file. */
+let traced = 0;
+
 async function withFleet<T>(rooms: number, body: (fleet: Fleet) => Promise<T>): Promise<T> {
   const aws = await startLocalAws({ quotas: { enabled: false } });
   const dynamo = await startLocalDynamo();
@@ -120,7 +125,11 @@ async function withFleet<T>(rooms: number, body: (fleet: Fleet) => Promise<T>): 
       async measure(options, env) {
         aws.resetStats();
         const argv = [aws.endpoint, dynamo.endpoint, dynamo.tableName, topicArn];
-        const out = (await options.runChild(argv, env)).trim().split('\n').pop() ?? '{}';
+        const output = await options.runChild(argv, env);
+        // Diagnostic: the child traced its collections on stdout (BENCH_GC_TRACE_DIR, memory-child.ts).
+        const traceDir = process.env.BENCH_GC_TRACE_DIR;
+        if (traceDir) writeFileSync(join(traceDir, `memory-child-${++traced}.log`), output);
+        const out = output.trim().split('\n').pop() ?? '{}';
         const run = JSON.parse(out) as MemoryRun;
         run.getRoomCalls = stats('GetRoom');
         run.listRoomsCalls = stats('ListRooms');

@@ -8,12 +8,13 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import { cpus, freemem, release as osRelease, type as osType, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { Evaluator } from '../lambda/audit/evaluate.js';
 import { auditAccount } from '../lambda/inventory/live-audit.js';
 import { loadPolicyDir } from '../lambda/policy/load-dir.js';
 import { MemoryRoomCache } from '../lambda/state/memory-room-cache.js';
 import {
+  FUNCTION_BUNDLE,
   FUNCTION_BUNDLE_ALIAS,
   FUNCTION_RUNTIME_ENV,
   FUNCTION_SOURCES_CONTENT,
@@ -57,9 +58,25 @@ const BUNDLE_ALIAS = Object.fromEntries(
   Object.entries(FUNCTION_BUNDLE_ALIAS).map(([from, to]) => [from, join(ROOT, to)]),
 );
 
-/** Same banner as lib/auditor/engine.ts (checked below, so a change there is noticed). */
-const REQUIRE_SHIM =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+/**
+ * esbuild's options for the function's bundle, as the stack builds it (lib/function-runtime.ts):
+ * the bundle section and every child the bench runs are built so.
+ */
+const FUNCTION_BUILD = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: FUNCTION_BUNDLE.target,
+  mainFields: [...FUNCTION_BUNDLE.mainFields],
+  minify: true,
+  // The children run under NODE_OPTIONS' --enable-source-maps, and Node parses the map when the
+  // bundle loads (memory figures include it).
+  sourcemap: true,
+  sourcesContent: FUNCTION_SOURCES_CONTENT,
+  banner: { js: FUNCTION_BUNDLE.banner },
+  alias: BUNDLE_ALIAS,
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
 
 const SECTIONS = [
   'evaluation',
@@ -188,22 +205,8 @@ async function bundleChild(entry: string): Promise<{ file: string; dispose(): vo
   try {
     cpSync(join(ROOT, 'policies'), join(dir, 'policies'), { recursive: true });
     const file = join(dir, 'bench', 'child', entry.replace(/\.ts$/, '.mjs'));
-    await build({
-      entryPoints: [join(BENCH_DIR, entry)],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      minify: true,
-      // As the stack ships it: the children run under NODE_OPTIONS' --enable-source-maps, and Node
-      // parses the map when the bundle loads (memory figures include it).
-      sourcemap: true,
-      sourcesContent: FUNCTION_SOURCES_CONTENT,
-      banner: { js: REQUIRE_SHIM },
-      alias: BUNDLE_ALIAS,
-      outfile: file,
-      logLevel: 'warning',
-    });
+    // Built as the stack builds the function, so a child carries the code that ships.
+    await build({ ...FUNCTION_BUILD, entryPoints: [join(BENCH_DIR, entry)], outfile: file });
     return { file, dispose };
   } catch (error) {
     dispose();
@@ -469,31 +472,16 @@ const BUNDLE_MAX_BYTES = 1_572_864;
 const BUNDLE_MAX_COLD_IMPORT_MS = 250;
 
 async function bundle() {
-  const stackSource = readFileSync(join(ROOT, 'lib', 'auditor', 'engine.ts'), 'utf8');
-  if (!stackSource.includes(REQUIRE_SHIM)) {
-    log('WARNING: lib/auditor/engine.ts no longer has the banner this bench copies; update bench/run.ts');
-  }
   const outdir = mkdtempSync(join(tmpdir(), 'ivschat-bench-bundle-'));
   try {
     const outfile = join(outdir, 'index.mjs');
     const t0 = performance.now();
-    // The options NodejsFunction passes to esbuild for this stack (lib/auditor/engine.ts):
-    // ESM, node22, minify, source map, main fields module/main, require shim banner, SDK bundled.
+    // The options NodejsFunction passes to esbuild for this stack (lib/auditor/engine.ts), SDK bundled.
     const result = await build({
+      ...FUNCTION_BUILD,
       entryPoints: [join(ROOT, 'lambda', 'handler.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      minify: true,
-      sourcemap: true,
-      sourcesContent: FUNCTION_SOURCES_CONTENT,
-      banner: { js: REQUIRE_SHIM },
-      alias: BUNDLE_ALIAS,
       outfile,
       metafile: true,
-      logLevel: 'warning',
     });
     const buildSeconds = (performance.now() - t0) / 1000;
     mkdirSync(join(outdir, 'policies'));

@@ -74,10 +74,23 @@ export const FUNCTION_NODE_OPTIONS = [
  */
 export const FUNCTION_MALLOC_ARENA_MAX = '2';
 
+/**
+ * How far V8 lets the old space grow past what its last full collection left live, in percent: the
+ * heap is collected again at 1.2 × live. V8's own factor, under the old-space cap above, is ~1.55,
+ * and a first audit at 50,000 rooms holds ~88 MB live through claim and settle (its findings): its
+ * heap was collected at ~137 MB, and with this at ~108. Measured on 2026-12-07 (`npm run bench --
+ * --only memory`, issue 24's note): first audit 235.1 → 203.4 MB, steady state 152.1 → 136.8, the
+ * run a day later 256.0 → 216.1, with no run measurably slower (more, smaller collections, mostly
+ * off the main thread). Node takes no such V8 option in NODE_OPTIONS, so the function sets it itself
+ * on its first invocation (lambda/runtime/heap.ts).
+ */
+export const FUNCTION_HEAP_GROWING_PERCENT = '20';
+
 /** The environment the function's runtime reads at start (the stack sets it; the bench's children too). */
 export const FUNCTION_RUNTIME_ENV = {
   NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
   MALLOC_ARENA_MAX: FUNCTION_MALLOC_ARENA_MAX,
+  NODE_HEAP_GROWING_PERCENT: FUNCTION_HEAP_GROWING_PERCENT,
 } as const;
 
 /**
@@ -88,6 +101,21 @@ export const FUNCTION_RUNTIME_ENV = {
 export const FUNCTION_BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './lambda/aws/env-credentials.ts',
 };
+
+/**
+ * How esbuild builds the function's bundle, beside the aliases above and `FUNCTION_SOURCES_CONTENT`
+ * below: the stack's NodejsFunction and `npm run bench` (its `bundle` section and every child it
+ * measures) build it with these, so the bench measures the code that ships.
+ * - `mainFields`: the packages' ES module builds first. With esbuild's default for Node (`main` first)
+ *   the AWS SDK comes in as CommonJS: a 2.1 MB bundle instead of 1.4, ~25 MB more RSS once imported
+ *   (105 MB against 80, measured on 2026-12-07 under the function's options).
+ * - `banner`: CommonJS dependencies bundled into ESM output still call `require()`; it gives them one.
+ */
+export const FUNCTION_BUNDLE = {
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+} as const;
 
 /**
  * The bundle's source map holds the mappings and names only, not a copy of every bundled source file

@@ -19,6 +19,7 @@ import { type HandlerConfig, readConfig } from './config.js';
 import { type InvocationContext, requireTable, type StatefulContext } from './context.js';
 import { type LambdaContext, lambdaDeadline } from './deadline.js';
 import type { HandlerDeps } from './deps.js';
+import { tuneHeap } from './heap.js';
 import { Stores } from './stores.js';
 
 export interface Container {
@@ -51,6 +52,9 @@ function containerSetup(
   metrics: Metrics,
 ): Omit<InvocationContext, 'deadline'> {
   const config = readConfig(deps.env ?? process.env);
+  // V8's settings are the process's, as NODE_OPTIONS is: read from its own environment even where a
+  // caller hands the container its settings (the bench's children run under the stack's environment).
+  tuneHeap(process.env);
   // The function shows no policy warnings: its folder's own schema copy need not be read.
   const loaded = loadPolicyDir(config.policiesDir, { schemaWarning: false });
   const { routes } = loaded;

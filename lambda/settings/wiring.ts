@@ -29,12 +29,17 @@ export const WIRING_ENV = {
 /** Wiring the stack sets only when its feature is on (the default template stays as it was). */
 export const OPTIONAL_WIRING_ENV: readonly string[] = [WIRING_ENV.reportBucket];
 
-/** Environment the stack sets for libraries the function runs (Powertools, Node), not for our code. */
+/**
+ * Environment the stack sets for the runtime and libraries the function runs (Powertools, Node, V8,
+ * glibc), not for the audit: NODE_HEAP_GROWING_PERCENT is V8's, set by lambda/runtime/heap.ts since
+ * Node takes no such option in NODE_OPTIONS.
+ */
 export const LIBRARY_ENV = [
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_METRICS_NAMESPACE',
   'NODE_OPTIONS',
   'MALLOC_ARENA_MAX',
+  'NODE_HEAP_GROWING_PERCENT',
 ] as const;
 
 /**

@@ -20,6 +20,7 @@ import { isOrganization } from '../../lambda/settings/checks.js';
 import { type LIBRARY_ENV, WIRING_ENV } from '../../lambda/settings/wiring.js';
 import { type AuditorConfig, settingsEnvironment } from '../config.js';
 import {
+  FUNCTION_BUNDLE,
   FUNCTION_BUNDLE_ALIAS,
   FUNCTION_MEMORY_MB,
   FUNCTION_RUNTIME_ENV,
@@ -188,9 +189,6 @@ function auditFunction(
   environment: Readonly<Record<string, string>>,
   props: AuditEngineProps,
 ): nodejs.NodejsFunction {
-  // CommonJS dependencies bundled into ESM output still call require(); give them a real one.
-  const requireShim =
-    "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
   const deadLetterQueue = props.deadLetterQueue;
   return new nodejs.NodejsFunction(scope, 'Function', {
     entry: join(PROJECT_ROOT, 'lambda', 'handler.ts'),
@@ -221,9 +219,9 @@ function auditFunction(
     bundling: {
       forceDockerBundling: false,
       format: nodejs.OutputFormat.ESM,
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      banner: requireShim,
+      target: FUNCTION_BUNDLE.target,
+      mainFields: [...FUNCTION_BUNDLE.mainFields],
+      banner: FUNCTION_BUNDLE.banner,
       esbuildArgs: Object.fromEntries(
         Object.entries(FUNCTION_BUNDLE_ALIAS).map(([from, to]) => [`--alias:${from}`, to]),
       ),

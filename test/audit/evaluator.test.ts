@@ -105,6 +105,19 @@ describe('Evaluator', () => {
     expect(said('stage')).toEqual(['room "stage" allows too long messages']);
   });
 
+  // Rooms that write a custom message in the same words share one copy (evaluation-cache.ts `sameAs`;
+  // JavaScript cannot tell a shared string from an equal one: `npm run bench`'s heap figures show it).
+  // What the sharing must never do is give a room another room's words.
+  it('gives each room its own words for a custom message when rooms alternate between two', () => {
+    const evaluator = new Evaluator(policies.filter((p) => p.policy.id === 'quoting'));
+    const said = (name: string, id: string) =>
+      evaluator.evaluate(compliantRoom({ name, maximumMessageLength: 500 }, id), CTX).findings[0]?.message;
+    const names = ['lobby', 'lobby', 'stage', 'lobby', 'stage', 'stage'];
+    expect(names.map((name, i) => said(name, `Room${i}`))).toEqual(
+      names.map((name) => `room "${name}" allows too long messages`),
+    );
+  });
+
   it('keeps no state between evaluators: a policy id reused with a new rule says the new limit', () => {
     const first = new Evaluator([
       policy('limit', { properties: { maximumMessageLength: { maximum: 100 } } }),
