@@ -90,6 +90,7 @@ process.stdout.write(
     seconds: Math.round(seconds * 100) / 100,
     nodeOptions: process.env.NODE_OPTIONS ?? '',
     mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? '',
+    heapGrowingPercent: process.env.NODE_HEAP_GROWING_PERCENT ?? '',
     baselineRssMb: mb(baselineRss),
     peakRssMb: mb(peakRss),
     // The kernel's high-water mark of this process's memory (VmHWM) also catches peaks inside

@@ -22,7 +22,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createHandler } from '../lambda/handler.js';
 import { AccountStateStore } from '../lambda/state/target-store.js';
-import { FUNCTION_NODE_OPTIONS } from '../lib/function-runtime.js';
+import { FUNCTION_HEAP_GROWING_PERCENT, FUNCTION_NODE_OPTIONS } from '../lib/function-runtime.js';
 import { startLocalDynamo } from '../local-aws/dynamodb.js';
 import { startLocalAws } from '../local-aws/index.js';
 import { benchRooms } from './rooms.js';
@@ -72,7 +72,14 @@ export async function memoryRuns(options: MemoryBenchOptions) {
     const firstAudit = await fleet.measure(options);
     const steadyState = await fleet.measure(options);
     const dayLater = await fleet.measure(options, { BENCH_CLOCK_OFFSET_HOURS: String(DAY_LATER_HOURS) });
-    return { rooms: options.rooms, nodeOptions: FUNCTION_NODE_OPTIONS, firstAudit, steadyState, dayLater };
+    return {
+      rooms: options.rooms,
+      nodeOptions: FUNCTION_NODE_OPTIONS,
+      heapGrowingPercent: FUNCTION_HEAP_GROWING_PERCENT,
+      firstAudit,
+      steadyState,
+      dayLater,
+    };
   });
 }
 
@@ -97,6 +104,7 @@ export async function largeRuns(options: MemoryBenchOptions) {
     return {
       rooms: options.rooms,
       nodeOptions: FUNCTION_NODE_OPTIONS,
+      heapGrowingPercent: FUNCTION_HEAP_GROWING_PERCENT,
       seedSeconds,
       peakRssMb: Math.max(peakOf(dayLater), peakOf(steadyState)),
       dayLater,
